@@ -1,0 +1,22 @@
+//! The platform's vocabulary: validated identifiers that every other crate
+//! takes instead of bare strings, and the domain errors they raise.
+//!
+//! A value of one of these types has been checked once, at the edge; code
+//! that receives one never checks it again.
+
+mod codes;
+
+pub use codes::{CommuneCode, LegacyCommuneCode, ProvinceCode};
+
+/// Why a value was refused: a sentence a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("{what} must be {digits} digits, got {got:?}")]
+    Malformed {
+        what: &'static str,
+        digits: usize,
+        got: String,
+    },
+    #[error("there is no {what} with code {code}")]
+    Unknown { what: &'static str, code: String },
+}

@@ -1,0 +1,47 @@
+//! `motcua`: the platform's single binary.
+
+mod convert_cli;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "motcua", version, about = "One door to every public service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform: portal, API and back office.
+    Serve(serve::ServeArgs),
+    /// Administrative units: look up and convert addresses.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Convert legacy (pre-2025) addresses to the 2025 units.
+    Convert(convert_cli::ConvertArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Units {
+            command: UnitsCommand::Convert(args),
+        } => convert_cli::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("motcua: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
