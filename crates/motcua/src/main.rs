@@ -1,5 +1,6 @@
 //! `motcua`: the platform's single binary.
 
+mod bench_cli;
 mod convert_cli;
 mod serve;
 
@@ -21,6 +22,12 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+    /// Workloads for the benchmarks (see BENCHMARKS.md).
+    #[command(hide = true)]
+    Bench {
+        #[command(subcommand)]
+        command: bench_cli::BenchCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -36,6 +43,7 @@ fn main() -> std::process::ExitCode {
         Command::Units {
             command: UnitsCommand::Convert(args),
         } => convert_cli::run(args),
+        Command::Bench { command } => bench_cli::run(command),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

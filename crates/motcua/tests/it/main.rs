@@ -1,0 +1,6 @@
+//! The binary's integration tests: one test binary, one module per area.
+
+mod api;
+mod cli;
+mod helpers;
+mod pages;
