@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::fold::{self, Level, Reading};
-use crate::{Units, allows, narrow};
+use crate::{Pass, Units, allows, narrow};
 
 /// The outcome of converting one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -215,6 +215,9 @@ impl Units {
     /// assert_eq!(c.address.as_deref(), Some("Số 5 Hàng Bài, Phường Hồng Hà, Thành phố Hà Nội"));
     /// ```
     pub fn convert(&self, input: &str) -> Conversion {
+        // Written without any diacritic, the address says nothing about
+        // them: "Nga Thanh" then fits Nga Thanh and Nga Thành alike.
+        let marks = !input.is_ascii();
         let mut comps = split_components(input);
         while comps
             .last()
@@ -268,14 +271,14 @@ impl Units {
         // Type words are first taken at their word ("Phường X" is a ward);
         // only when that finds nothing, neither legacy nor current, is a
         // same-named unit of another type accepted.
-        let mut located = self.locate_in(&comps, province.as_ref(), true);
+        let mut located = self.locate_in(&comps, province.as_ref(), Pass::strict(marks));
         if located.communes.is_empty() {
             if located.districts.is_empty()
-                && let Some(c) = self.find_current(&comps, new_province, true)
+                && let Some(c) = self.find_current(&comps, new_province, Pass::strict(marks))
             {
                 return c.with_input(input);
             }
-            let lenient = self.locate_in(&comps, province.as_ref(), false);
+            let lenient = self.locate_in(&comps, province.as_ref(), Pass::lenient(marks));
             if !lenient.communes.is_empty() || located.districts.is_empty() {
                 located = lenient;
             }
@@ -284,7 +287,7 @@ impl Units {
         if located.communes.is_empty() {
             // An address already written in the 2025 units (no district).
             if located.districts.is_empty()
-                && let Some(c) = self.find_current(&comps, new_province, false)
+                && let Some(c) = self.find_current(&comps, new_province, Pass::lenient(marks))
             {
                 return c.with_input(input);
             }
@@ -314,12 +317,12 @@ impl Units {
         self.finish(input, located.communes, located.street)
     }
 
-    fn locate_in(&self, comps: &[String], province: Option<&ProvinceHit>, strict: bool) -> Located {
+    fn locate_in(&self, comps: &[String], province: Option<&ProvinceHit>, pass: Pass) -> Located {
         match province {
             Some(p) => {
-                let first = self.locate(comps, Some(&p.primary), strict);
+                let first = self.locate(comps, Some(&p.primary), pass);
                 if first.communes.is_empty() && !p.siblings.is_empty() {
-                    let second = self.locate(comps, Some(&p.siblings), strict);
+                    let second = self.locate(comps, Some(&p.siblings), pass);
                     if second.communes.is_empty() {
                         first
                     } else {
@@ -329,7 +332,7 @@ impl Units {
                     first
                 }
             }
-            None => self.locate(comps, None, strict),
+            None => self.locate(comps, None, pass),
         }
     }
 
@@ -375,7 +378,7 @@ impl Units {
         None
     }
 
-    fn find_districts(&self, comp: &str, provinces: Option<&[usize]>, strict: bool) -> Vec<usize> {
+    fn find_districts(&self, comp: &str, provinces: Option<&[usize]>, pass: Pass) -> Vec<usize> {
         for r in fold::readings(comp) {
             if !allows(&r, Level::District) {
                 continue;
@@ -389,7 +392,7 @@ impl Units {
             let found = narrow(
                 found,
                 &r,
-                strict,
+                pass,
                 &self.index.legacy_district_type,
                 &self.index.legacy_district_marks,
             );
@@ -400,7 +403,7 @@ impl Units {
         Vec::new()
     }
 
-    fn find_communes(&self, comp: &str, scope: Scope<'_>, strict: bool) -> Vec<usize> {
+    fn find_communes(&self, comp: &str, scope: Scope<'_>, pass: Pass) -> Vec<usize> {
         for r in fold::readings(comp) {
             if !allows(&r, Level::Commune) {
                 continue;
@@ -429,7 +432,7 @@ impl Units {
             let found = narrow(
                 found,
                 &r,
-                strict,
+                pass,
                 &self.index.legacy_commune_type,
                 &self.index.legacy_commune_marks,
             );
@@ -463,7 +466,7 @@ impl Units {
 
     /// Finds the commune (through the district when there is one) in the
     /// components left of the province.
-    fn locate(&self, comps: &[String], provinces: Option<&[usize]>, strict: bool) -> Located {
+    fn locate(&self, comps: &[String], provinces: Option<&[usize]>, pass: Pass) -> Located {
         let n = comps.len();
         let last = &comps[n - 1];
         let mut located = Located {
@@ -474,19 +477,19 @@ impl Units {
         };
 
         // a) "…, commune, district"
-        let districts = self.find_districts(last, provinces, strict);
+        let districts = self.find_districts(last, provinces, pass);
         if !districts.is_empty() {
             if n >= 2 {
                 let c = &comps[n - 2];
                 if let Some(found) =
-                    non_empty(self.find_communes(c, Scope::Districts(&districts), strict))
+                    non_empty(self.find_communes(c, Scope::Districts(&districts), pass))
                 {
                     located.communes = found;
                     located.street = join_street(&comps[..n - 2], "");
                     return located;
                 }
                 if let Some((rest, found)) = peel(c, true, |s| {
-                    non_empty(self.find_communes(s, Scope::Districts(&districts), strict))
+                    non_empty(self.find_communes(s, Scope::Districts(&districts), pass))
                 }) {
                     located.communes = found;
                     located.street = join_street(&comps[..n - 2], &rest);
@@ -498,8 +501,7 @@ impl Units {
         }
 
         // b) "…, commune" with the district left out
-        if let Some(found) =
-            non_empty(self.find_communes(last, Scope::Provinces(provinces), strict))
+        if let Some(found) = non_empty(self.find_communes(last, Scope::Provinces(provinces), pass))
         {
             located.communes = found;
             located.street = join_street(&comps[..n - 1], "");
@@ -510,17 +512,17 @@ impl Units {
         // c) "… commune district" in one component
         if located.districts.is_empty()
             && let Some((rest, districts)) = peel(last, true, |s| {
-                non_empty(self.find_districts(s, provinces, strict))
+                non_empty(self.find_districts(s, provinces, pass))
             })
         {
-            let whole = non_empty(self.find_communes(&rest, Scope::Districts(&districts), strict));
+            let whole = non_empty(self.find_communes(&rest, Scope::Districts(&districts), pass));
             if let Some(found) = whole {
                 located.communes = found;
                 located.street = join_street(&comps[..n - 1], "");
                 return located;
             }
             if let Some((street, found)) = peel(&rest, true, |s| {
-                non_empty(self.find_communes(s, Scope::Districts(&districts), strict))
+                non_empty(self.find_communes(s, Scope::Districts(&districts), pass))
             }) {
                 located.communes = found;
                 located.street = join_street(&comps[..n - 1], &street);
@@ -534,7 +536,7 @@ impl Units {
         // d) "… commune" in one component, district left out
         if located.districts.is_empty()
             && let Some((rest, found)) = peel(last, true, |s| {
-                non_empty(self.find_communes(s, Scope::Provinces(provinces), strict))
+                non_empty(self.find_communes(s, Scope::Provinces(provinces), pass))
             })
         {
             located.communes = found;
@@ -548,7 +550,7 @@ impl Units {
         &self,
         comps: &[String],
         province: Option<usize>,
-        strict: bool,
+        pass: Pass,
     ) -> Option<Conversion> {
         let last = comps.last()?;
         let np = province?;
@@ -565,7 +567,7 @@ impl Units {
             let found = narrow(
                 found,
                 &r,
-                strict,
+                pass,
                 &self.index.commune_type,
                 &self.index.commune_marks,
             );

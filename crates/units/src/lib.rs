@@ -14,6 +14,7 @@
 mod convert;
 mod data;
 pub mod fold;
+pub mod samples;
 mod search;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ pub use data::{
     Commune, ConversionRow, LegacyCommune, LegacyDistrict, LegacyProvince, Province,
     dataset_version,
 };
+pub use samples::{Expected, Sample, SampleKind};
 pub use search::{Hit, HitKind};
 
 use fold::{Level, Reading};
@@ -425,20 +427,45 @@ impl Units {
 /// then those spelled with exactly the input's diacritics, as long as any
 /// remain: a filter that would leave nothing is not applied, except the type
 /// filter when `strict`.
+/// How a lookup pass matches.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pass {
+    /// A type word ("Phường", "Xã", …) must match the unit's type.
+    pub strict: bool,
+    /// The input has diacritics, so a candidate spelled exactly as typed
+    /// is preferred over one that only folds the same.
+    pub marks: bool,
+}
+
+impl Pass {
+    pub fn strict(marks: bool) -> Pass {
+        Pass {
+            strict: true,
+            marks,
+        }
+    }
+    pub fn lenient(marks: bool) -> Pass {
+        Pass {
+            strict: false,
+            marks,
+        }
+    }
+}
+
 pub(crate) fn narrow(
     mut found: Vec<usize>,
     reading: &Reading,
-    strict: bool,
+    pass: Pass,
     types: &[&'static str],
     marks: &[String],
 ) -> Vec<usize> {
     if let Some(t) = reading.type_word {
         let typed: Vec<usize> = found.iter().copied().filter(|&i| types[i] == t).collect();
-        if !typed.is_empty() || strict {
+        if !typed.is_empty() || pass.strict {
             found = typed;
         }
     }
-    if found.len() > 1 {
+    if found.len() > 1 && pass.marks {
         let exact: Vec<usize> = found
             .iter()
             .copied()
