@@ -73,6 +73,8 @@ pub struct Units {
     predecessors: Vec<Vec<usize>>,
 
     pub(crate) index: MatchIndex,
+    /// folded names for [`Units::search`], built on first search
+    pub(crate) search_index: std::sync::OnceLock<Vec<search::Entry>>,
 }
 
 /// Name-key indexes used by conversion and search.
@@ -249,6 +251,7 @@ impl Units {
             successors,
             predecessors,
             index: MatchIndex::default(),
+            search_index: std::sync::OnceLock::new(),
         };
         units.index = units.build_index();
         Ok(units)

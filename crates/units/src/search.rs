@@ -32,21 +32,31 @@ pub struct Hit {
     pub score: u32,
 }
 
-/// How well a query's words fit a name's words (higher is better), or
-/// `None` when some query word is in neither the name nor its parents.
-fn score(query: &str, query_words: &[&str], name: &str, parents: &str) -> Option<u32> {
-    let name_key = name.replace(' ', "");
-    let query_key = query.replace(' ', "");
-    if name_key == query_key {
+/// One searchable unit, its name folded once.
+pub(crate) struct Entry {
+    kind: HitKind,
+    /// index into the list of its kind
+    idx: usize,
+    /// folded bare name (`ba dinh`) and its key without spaces
+    words: String,
+    key: String,
+    /// folded names of its parents
+    parents: String,
+    /// tie-breaker by kind: current units before legacy ones
+    bonus: u32,
+}
+
+/// How well a query's words fit an entry (higher is better), or `None`
+/// when some query word is in neither the name nor its parents.
+fn score(query_key: &str, query_words: &[&str], e: &Entry) -> Option<u32> {
+    if e.key == query_key {
         return Some(1000);
     }
-    let name_words: Vec<&str> = name.split(' ').collect();
-    let parent_words: Vec<&str> = parents.split(' ').collect();
     let mut in_name = 0u32;
     for qw in query_words {
-        if name_words.iter().any(|w| w.starts_with(qw)) {
+        if e.words.split(' ').any(|w| w.starts_with(qw)) {
             in_name += 1;
-        } else if !parent_words.iter().any(|w| w.starts_with(qw)) {
+        } else if !e.parents.split(' ').any(|w| w.starts_with(qw)) {
             return None;
         }
     }
@@ -54,14 +64,14 @@ fn score(query: &str, query_words: &[&str], name: &str, parents: &str) -> Option
         return None;
     }
     let mut s = 100 * in_name;
-    if name_key.starts_with(&query_key) {
+    if e.key.starts_with(query_key) {
         s += 400;
     }
     if in_name as usize == query_words.len() {
         s += 200;
     }
     // shorter names first among equals
-    s += 50u32.saturating_sub(name.len() as u32);
+    s += 50u32.saturating_sub(e.words.len() as u32);
     Some(s)
 }
 
@@ -71,65 +81,159 @@ const QUERY_TYPE_WORDS: &[&str] = &[
     "x", "q", "h", "dac", "khu",
 ];
 
+/// Longer queries are cut: no unit name with its parents has more words.
+const MAX_QUERY_WORDS: usize = 16;
+
 impl Units {
+    fn search_entries(&self) -> &[Entry] {
+        self.search_index.get_or_init(|| self.build_search_index())
+    }
+
+    fn build_search_index(&self) -> Vec<Entry> {
+        let bare = |name: &str| fold::words(fold::split_official(name).1);
+        let entry = |kind, idx, name: &str, parents: String, bonus| {
+            let words = bare(name);
+            Entry {
+                kind,
+                idx,
+                key: words.replace(' ', ""),
+                words,
+                parents,
+                bonus,
+            }
+        };
+        let mut out = Vec::new();
+        for (i, p) in self.provinces.iter().enumerate() {
+            out.push(entry(HitKind::Province, i, &p.name, String::new(), 30));
+        }
+        for (i, c) in self.communes.iter().enumerate() {
+            let parents = self
+                .province(&c.province_code)
+                .map(|p| fold::words(&p.name))
+                .unwrap_or_default();
+            out.push(entry(HitKind::Commune, i, &c.name, parents, 20));
+        }
+        for (i, p) in self.legacy_provinces.iter().enumerate() {
+            out.push(entry(
+                HitKind::LegacyProvince,
+                i,
+                &p.name,
+                String::new(),
+                10,
+            ));
+        }
+        for (i, d) in self.legacy_districts.iter().enumerate() {
+            let parents = self
+                .legacy_province(&d.province_code)
+                .map(|p| fold::words(&p.name))
+                .unwrap_or_default();
+            out.push(entry(HitKind::LegacyDistrict, i, &d.name, parents, 0));
+        }
+        for (i, c) in self.legacy_communes.iter().enumerate() {
+            let d = self
+                .legacy_district(&c.district_code)
+                .map(|d| fold::words(&d.name))
+                .unwrap_or_default();
+            let p = self
+                .legacy_province(&c.province_code)
+                .map(|p| fold::words(&p.name))
+                .unwrap_or_default();
+            out.push(entry(
+                HitKind::LegacyCommune,
+                i,
+                &c.name,
+                format!("{d} {p}"),
+                0,
+            ));
+        }
+        out
+    }
+
     /// Searches current and legacy units by name, folded (diacritics, case,
     /// tone-mark placement), best first. Legacy units come with the new
     /// units they went to.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         let q = fold::words(query);
-        let mut words: Vec<&str> = q.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut words: Vec<&str> = q
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .take(MAX_QUERY_WORDS)
+            .collect();
         // a leading type word ("phuong ba dinh", "tp ho chi minh") is not
         // part of the name
         while words.len() > 1 && QUERY_TYPE_WORDS.contains(&words[0]) {
             words.remove(0);
         }
-        if words.is_empty() {
+        if words.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let q = words.join(" ");
-        let mut hits: Vec<Hit> = Vec::new();
+        let key: String = words.concat();
+        let mut scored: Vec<(u32, &Entry)> = self
+            .search_entries()
+            .iter()
+            .filter_map(|e| score(&key, &words, e).map(|s| (s + e.bonus, e)))
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| self.entry_code(a.1).cmp(self.entry_code(b.1)))
+        });
+        scored
+            .into_iter()
+            .take(limit)
+            .map(|(s, e)| self.hit(e, s))
+            .collect()
+    }
 
-        let province_name = |code: &str| {
-            self.province(code)
+    fn entry_code(&self, e: &Entry) -> &str {
+        match e.kind {
+            HitKind::Province => &self.provinces[e.idx].code,
+            HitKind::Commune => &self.communes[e.idx].code,
+            HitKind::LegacyProvince => &self.legacy_provinces[e.idx].code,
+            HitKind::LegacyDistrict => &self.legacy_districts[e.idx].code,
+            HitKind::LegacyCommune => &self.legacy_communes[e.idx].code,
+        }
+    }
+
+    fn hit(&self, e: &Entry, score: u32) -> Hit {
+        let legacy_province_name = |code: &str| {
+            self.legacy_province(code)
                 .map(|p| p.name.clone())
                 .unwrap_or_default()
         };
-
-        for p in self.provinces() {
-            let (_, bare) = fold::split_official(&p.name);
-            if let Some(s) = score(&q, &words, &fold::words(bare), "") {
-                hits.push(Hit {
-                    kind: HitKind::Province,
+        match e.kind {
+            HitKind::Province => {
+                let p = &self.provinces[e.idx];
+                Hit {
+                    kind: e.kind,
                     code: p.code.clone(),
                     name: p.name.clone(),
                     full_name: p.name.clone(),
                     province_code: Some(p.code.clone()),
                     successors: Vec::new(),
-                    score: s + 30,
-                });
+                    score,
+                }
             }
-        }
-        for c in self.communes() {
-            let (_, bare) = fold::split_official(&c.name);
-            let pname = province_name(&c.province_code);
-            if let Some(s) = score(&q, &words, &fold::words(bare), &fold::words(&pname)) {
-                hits.push(Hit {
-                    kind: HitKind::Commune,
+            HitKind::Commune => {
+                let c = &self.communes[e.idx];
+                let pname = self
+                    .province(&c.province_code)
+                    .map(|p| p.name.as_str())
+                    .unwrap_or_default();
+                Hit {
+                    kind: e.kind,
                     code: c.code.clone(),
                     name: c.name.clone(),
                     full_name: format!("{}, {}", c.name, pname),
                     province_code: Some(c.province_code.clone()),
                     successors: Vec::new(),
-                    score: s + 20,
-                });
+                    score,
+                }
             }
-        }
-        for p in self.legacy_provinces() {
-            let (_, bare) = fold::split_official(&p.name);
-            if let Some(s) = score(&q, &words, &fold::words(bare), "") {
+            HitKind::LegacyProvince => {
+                let p = &self.legacy_provinces[e.idx];
                 let np = self.successor_province(&p.code);
-                hits.push(Hit {
-                    kind: HitKind::LegacyProvince,
+                Hit {
+                    kind: e.kind,
                     code: p.code.clone(),
                     name: p.name.clone(),
                     full_name: p.name.clone(),
@@ -143,62 +247,51 @@ impl Units {
                             }]
                         })
                         .unwrap_or_default(),
-                    score: s + 10,
-                });
+                    score,
+                }
             }
-        }
-        for d in self.legacy_districts() {
-            let (_, bare) = fold::split_official(&d.name);
-            let lp = self
-                .legacy_province(&d.province_code)
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
-            if let Some(s) = score(&q, &words, &fold::words(bare), &fold::words(&lp)) {
-                hits.push(Hit {
-                    kind: HitKind::LegacyDistrict,
+            HitKind::LegacyDistrict => {
+                let d = &self.legacy_districts[e.idx];
+                Hit {
+                    kind: e.kind,
                     code: d.code.clone(),
                     name: d.name.clone(),
-                    full_name: format!("{}, {}", d.name, lp),
+                    full_name: format!("{}, {}", d.name, legacy_province_name(&d.province_code)),
                     province_code: self
                         .successor_province(&d.province_code)
                         .map(|p| p.code.clone()),
                     successors: Vec::new(),
-                    score: s,
-                });
+                    score,
+                }
             }
-        }
-        for c in self.legacy_communes() {
-            let (_, bare) = fold::split_official(&c.name);
-            let d = self
-                .legacy_district(&c.district_code)
-                .map(|d| d.name.clone())
-                .unwrap_or_default();
-            let lp = self
-                .legacy_province(&c.province_code)
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
-            let parents = format!("{} {}", fold::words(&d), fold::words(&lp));
-            if let Some(s) = score(&q, &words, &fold::words(bare), &parents) {
+            HitKind::LegacyCommune => {
+                let c = &self.legacy_communes[e.idx];
+                let d = self
+                    .legacy_district(&c.district_code)
+                    .map(|d| d.name.as_str())
+                    .unwrap_or_default();
                 let successors: Vec<Candidate> = self
                     .successors(&c.code)
                     .unwrap_or_default()
                     .iter()
                     .filter_map(|s| self.candidate(&s.commune_code))
                     .collect();
-                hits.push(Hit {
-                    kind: HitKind::LegacyCommune,
+                Hit {
+                    kind: e.kind,
                     code: c.code.clone(),
                     name: c.name.clone(),
-                    full_name: format!("{}, {}, {}", c.name, d, lp),
+                    full_name: format!(
+                        "{}, {}, {}",
+                        c.name,
+                        d,
+                        legacy_province_name(&c.province_code)
+                    ),
                     province_code: successors.first().map(|s| s.province_code.clone()),
                     successors,
-                    score: s,
-                });
+                    score,
+                }
             }
         }
-        hits.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.code.cmp(&b.code)));
-        hits.truncate(limit);
-        hits
     }
 }
 
