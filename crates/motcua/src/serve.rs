@@ -1,8 +1,196 @@
-//! `motcua serve`
+//! `motcua serve`: opens the store (creating and migrating it on first
+//! start), loads the administrative units into it, and serves the HTTP
+//! application until SIGTERM or Ctrl-C, finishing the requests in flight.
 
-#[derive(clap::Args)]
-pub struct ServeArgs {}
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
 
-pub fn run(_args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+use anyhow::Context;
+use tracing_subscriber::EnvFilter;
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The log filter when `RUST_LOG` is not set.
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on (`HOST:PORT`; port 0 picks a free one).
+    #[arg(long, env = "MOTCUA_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+
+    /// Where the embedded SQLite database lives (created on first start).
+    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+
+    /// A PostgreSQL URL (`postgres://USER@HOST:PORT/DB`) or `sqlite:PATH`,
+    /// instead of DATA_DIR/motcua.db.
+    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+
+    /// The log format; the level is set with RUST_LOG (default `info`).
+    #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+/// Sets up logging to standard output, filtered by `RUST_LOG`.
+pub fn init_logging(format: LogFormat) -> anyhow::Result<()> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => EnvFilter::try_new(&spec)
+            .with_context(|| format!("RUST_LOG={spec:?} is not a valid log filter"))?,
+        _ => EnvFilter::new(DEFAULT_LOG_FILTER),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(true);
+    let installed = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+    installed.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format)?;
+    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
+        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("motcua")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args.listen, location))
+}
+
+async fn serve(listen: String, location: store::Location) -> anyhow::Result<()> {
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
+    // bind first: a taken address fails before any database work
+    let listener = bind(&listen).await?;
+
+    tracing::info!(%location, "opening the store");
+    let store = store::open(&location)
+        .await
+        .with_context(|| format!("cannot open the store ({location})"))?;
+
+    let units = units::Units::get();
+    let sync = store
+        .sync_units(units)
+        .await
+        .context("cannot load the administrative units into the store")?;
+    if sync.written {
+        let n = store::UnitCounts::of(units);
+        tracing::info!(
+            version = %sync.version,
+            provinces = n.provinces,
+            communes = n.communes,
+            legacy_provinces = n.legacy_provinces,
+            legacy_districts = n.legacy_districts,
+            legacy_communes = n.legacy_communes,
+            conversion_rows = n.conversion_rows,
+            "wrote the administrative units"
+        );
+    } else {
+        tracing::info!(version = %sync.version, "administrative units already up to date");
+    }
+
+    let addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    tracing::info!(url = %format!("http://{addr}"), "listening");
+
+    let app = web::app(web::AppState { store, units });
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(web::serve(listener, app, async move {
+        let _ = stop_rx.await;
+    }));
+
+    tokio::select! {
+        ended = &mut server => {
+            // the server stopped without being asked to
+            ended.context("the server task failed")?.context("the server failed")?;
+            return Ok(());
+        }
+        signal = shutdown_signal() => {
+            tracing::info!(signal, "shutting down: finishing the requests in flight");
+        }
+    }
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(ended) => {
+            ended
+                .context("the server task failed")?
+                .context("the server failed")?;
+            tracing::info!("stopped");
+        }
+        Err(_) => tracing::warn!(
+            grace_s = SHUTDOWN_GRACE.as_secs(),
+            "requests still in flight after the grace period; stopping anyway"
+        ),
+    }
+    Ok(())
+}
+
+async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => Ok(l),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Err(anyhow::anyhow!(
+            "cannot listen on {listen}: the address is already in use (is another motcua \
+             running?); choose another with --listen or MOTCUA_LISTEN"
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(anyhow::anyhow!(
+            "cannot listen on {listen}: permission denied (ports below 1024 need privileges); \
+             choose another with --listen or MOTCUA_LISTEN"
+        )),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "cannot listen on {listen:?} (expected HOST:PORT, such as 127.0.0.1:8080)"
+        ))),
+    }
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM, and names the one that came.
+async fn shutdown_signal() -> &'static str {
+    let ctrl_c = async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "SIGINT",
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+                std::future::pending().await
+            }
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+                "SIGTERM"
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<&'static str>();
+    tokio::select! {
+        s = ctrl_c => s,
+        s = term => s,
+    }
 }

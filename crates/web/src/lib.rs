@@ -1,15 +1,78 @@
 //! HTTP: the JSON API under `/api/v1` (OpenAPI at `/api/v1/openapi.json`),
 //! the server-rendered pages, health, readiness and metrics.
 
+pub mod api;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod metrics;
+mod middleware;
 pub mod pages;
 mod state;
 
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, Problem};
+pub use middleware::REQUEST_ID;
 pub use state::AppState;
 
 /// The whole HTTP application: API, pages, health, metrics and the
-/// middleware stack (request ids, tracing, body limit, problem+json errors).
-pub fn app(state: AppState) -> axum::Router {
-    axum::Router::new()
+/// middleware stack (request ids, tracing, metrics, problem+json errors,
+/// panic catching, body limit).
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
         .merge(pages::router())
-        .with_state(state)
+        .merge(api::router())
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render));
+    with_middleware(routes).with_state(state)
 }
+
+/// Adds the fallbacks and the middleware stack to `routes` (which must hold
+/// every route: both fallbacks and layers apply to the routes present).
+fn with_middleware(routes: Router<AppState>) -> Router<AppState> {
+    // install the process-wide recorder before the first request
+    metrics::handle();
+
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::RequestSpan)
+                .on_request(middleware::Quiet)
+                .on_response(middleware::LogResponse)
+                .on_failure(middleware::Quiet),
+        )
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(error::finish_problems))
+        .layer(CatchPanicLayer::custom(error::PanicToProblem))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES));
+
+    routes
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(stack)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then waits for the
+/// requests in flight to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,322 @@
 //! Server-rendered pages (askama + htmx), Vietnamese first with English.
+//!
+//! | route | page |
+//! | --- | --- |
+//! | `GET /` | the portal's home |
+//! | `GET /don-vi-hanh-chinh`, `/units` | unit look-up (`?q=` without JavaScript) |
+//! | `GET /don-vi-hanh-chinh/tim?q=` | the look-up's live results (HTML fragment) |
+//! | `GET /don-vi-hanh-chinh/xa/{code}` | a 2025 commune |
+//! | `GET /don-vi-hanh-chinh/tinh/{code}` | a 2025 province and its communes |
+//! | `GET, POST /chuyen-doi-dia-chi`, `/convert` | legacy address conversion |
+//! | `POST /chuyen-doi-dia-chi/csv` | the same conversion as a CSV download |
+//! | `GET /static/{name}` | embedded CSS, htmx and its licence |
+//!
+//! Every page takes `?lang=vi|en`, which is remembered in a `lang` cookie.
+//! htmx requests (`HX-Request: true`) get HTML fragments; everything works
+//! without JavaScript through plain GET and POST forms.
+
+mod assets;
+mod convert;
+mod csrf;
+mod home;
+pub mod i18n;
+mod lookup;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 
 use crate::AppState;
+use i18n::{Lang, Tr};
 
 /// The pages' routes, mounted at `/`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home::page))
+        .route("/don-vi-hanh-chinh", get(lookup::page))
+        .route("/units", get(lookup::page))
+        .route("/don-vi-hanh-chinh/tim", get(lookup::fragment))
+        .route("/don-vi-hanh-chinh/xa/{code}", get(lookup::commune))
+        .route("/don-vi-hanh-chinh/tinh/{code}", get(lookup::province))
+        .route(
+            "/chuyen-doi-dia-chi",
+            get(convert::page).post(convert::submit),
+        )
+        .route("/convert", get(convert::page).post(convert::submit))
+        .route("/chuyen-doi-dia-chi/csv", post(convert::csv))
+        .route("/static/{name}", get(assets::serve))
+}
+
+/// The cookie remembering the chosen language.
+const LANG_COOKIE: &str = "lang";
+
+/// What every page needs to know about the request: language, cookies,
+/// whether htmx asked, and where it was asked (for the language switch).
+pub(crate) struct Ctx {
+    pub lang: Lang,
+    /// `?lang=` was given: remember it.
+    lang_from_query: bool,
+    csrf_cookie: Option<String>,
+    /// `HX-Request: true`
+    pub htmx: bool,
+    path: String,
+    /// the query's `name=value` pairs as sent, without `lang`
+    other_params: Vec<String>,
+}
+
+/// The values of the cookie `name` in the request's `Cookie` headers.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().trim_matches('"'))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ctx::from_parts(parts))
+    }
+}
+
+impl Ctx {
+    fn from_parts(parts: &Parts) -> Ctx {
+        let mut query_lang = None;
+        let mut other_params = Vec::new();
+        for kv in parts.uri.query().unwrap_or("").split('&') {
+            if kv.is_empty() {
+                continue;
+            }
+            match kv.split_once('=') {
+                Some(("lang", v)) => query_lang = query_lang.or(Lang::parse(v)),
+                _ if kv == "lang" => {}
+                _ => other_params.push(kv.to_string()),
+            }
+        }
+        let cookie_lang = cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse);
+        Ctx {
+            lang: query_lang.or(cookie_lang).unwrap_or_default(),
+            lang_from_query: query_lang.is_some(),
+            csrf_cookie: cookie(&parts.headers, csrf::COOKIE)
+                .filter(|t| csrf::well_formed(t))
+                .map(str::to_string),
+            htmx: parts
+                .headers
+                .get("hx-request")
+                .is_some_and(|v| v.as_bytes() == b"true"),
+            path: parts.uri.path().to_string(),
+            other_params,
+        }
+    }
+
+    pub fn t(&self) -> Tr {
+        Tr(self.lang)
+    }
+
+    /// The same page in the other language.
+    fn switch_href(&self) -> String {
+        let mut params = self.other_params.clone();
+        params.push(format!("lang={}", self.lang.other().code()));
+        format!("{}?{}", self.path, params.join("&"))
+    }
+
+    /// The chrome around a page's content.
+    pub fn layout(&self, title: impl Into<String>, nav: &'static str) -> Layout {
+        Layout {
+            lang: self.lang.code(),
+            title: title.into(),
+            nav,
+            switch_href: self.switch_href(),
+            switch_lang: self.lang.other().code(),
+            css: assets::href("app.css"),
+            js: assets::href("htmx.min.js"),
+            licence: assets::href("htmx.LICENSE"),
+            data_version: units::dataset_version().to_string(),
+        }
+    }
+
+    /// The CSRF token of this session, and whether it is new (and must be
+    /// set as a cookie).
+    pub fn csrf_token(&self) -> Result<(String, bool), getrandom::Error> {
+        match &self.csrf_cookie {
+            Some(t) => Ok((t.clone(), false)),
+            None => csrf::new_token().map(|t| (t, true)),
+        }
+    }
+
+    pub fn csrf_cookie(&self) -> Option<&str> {
+        self.csrf_cookie.as_deref()
+    }
+}
+
+/// The chrome of every page: `<html lang>`, title, navigation, switch.
+pub(crate) struct Layout {
+    pub lang: &'static str,
+    pub title: String,
+    /// `home`, `units`, `convert` or empty: the current navigation entry
+    pub nav: &'static str,
+    pub switch_href: String,
+    pub switch_lang: &'static str,
+    pub css: String,
+    pub js: String,
+    pub licence: String,
+    pub data_version: String,
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// An HTML response from a template, with the language cookie (when
+/// `?lang=` chose it) and the pages' security headers.
+pub(crate) fn html(ctx: &Ctx, status: StatusCode, page: &impl askama::Template) -> Response {
+    let body = match page.render() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "Đã có lỗi, vui lòng thử lại. / Something went wrong, please try again.",
+            )
+                .into_response();
+        }
+    };
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Cookie, HX-Request"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if ctx.lang_from_query {
+        let c = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            ctx.lang.code()
+        );
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Adds a `Set-Cookie` to a response.
+pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// A page with a heading, a paragraph and maybe a link: errors and
+/// not-found.
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub l: Layout,
+    pub t: Tr,
+    pub heading: String,
+    pub text: String,
+    pub link: Option<(String, String)>,
+}
+
+/// A whole message page.
+pub(crate) fn message(
+    ctx: &Ctx,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    link: Option<(String, String)>,
+) -> Response {
+    let page = MessagePage {
+        l: ctx.layout(heading, ""),
+        t: ctx.t(),
+        heading: heading.to_string(),
+        text: text.to_string(),
+        link,
+    };
+    html(ctx, status, &page)
+}
+
+/// The error page for an unexpected failure.
+pub(crate) fn server_error(ctx: &Ctx) -> Response {
+    let t = ctx.t();
+    message(
+        ctx,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        t.server_error_title(),
+        t.server_error_text(),
+        None,
+    )
+}
+
+/// Percent-encodes a query value (`application/x-www-form-urlencoded`).
+pub(crate) fn query_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn ctx(uri: &str, cookie: Option<&str>) -> Ctx {
+        let mut req = Request::builder().uri(uri);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let (parts, ()) = req.body(()).expect("request").into_parts();
+        Ctx::from_parts(&parts)
+    }
+
+    #[test]
+    fn language_comes_from_the_query_then_the_cookie() {
+        assert_eq!(ctx("/", None).lang, Lang::Vi);
+        assert_eq!(ctx("/?lang=en", None).lang, Lang::En);
+        assert_eq!(ctx("/", Some("a=b; lang=en")).lang, Lang::En);
+        assert_eq!(ctx("/?lang=vi", Some("lang=en")).lang, Lang::Vi);
+        assert_eq!(ctx("/?lang=xx", Some("lang=en")).lang, Lang::En);
+    }
+
+    #[test]
+    fn the_switch_keeps_other_parameters() {
+        let c = ctx("/don-vi-hanh-chinh?q=phuc+xa&lang=vi", None);
+        assert_eq!(c.switch_href(), "/don-vi-hanh-chinh?q=phuc+xa&lang=en");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(query_encode("phúc xá&x"), "ph%C3%BAc+x%C3%A1%26x");
+    }
 }

@@ -1,0 +1,208 @@
+//! `POST /api/v1/units/convert`: legacy (pre-2025) addresses to the 2025
+//! units, in batches.
+
+use axum::extract::State;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+
+/// The most addresses one request can carry.
+pub const MAX_BATCH: usize = 10_000;
+/// The longest address taken, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 1_000;
+/// Batches up to this size are converted on the request's own task; larger
+/// ones on the blocking pool, in parallel.
+const INLINE_BATCH: usize = 16;
+
+/// Addresses to convert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertRequest {
+    /// Free-text legacy addresses, at most 10,000, each at most 1,000
+    /// characters; the whole body at most 2 MiB.
+    #[schema(example = json!(["Số 5 Hàng Bài, P. Phúc Xá, Q. Ba Đình, Hà Nội", "Phường Cống Vị, Quận Ba Đình, Hà Nội"]))]
+    pub addresses: Vec<String>,
+}
+
+/// The outcome of one conversion.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionStatus {
+    /// One 2025 commune, and the formatted address.
+    Converted,
+    /// The old unit went to several 2025 communes: see the candidates.
+    Ambiguous,
+    /// No legacy commune could be recognised: see the reason.
+    NotFound,
+}
+
+/// A 2025 commune an address may now belong to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CandidateDto {
+    #[schema(example = "00008")]
+    pub commune_code: String,
+    #[schema(example = "01")]
+    pub province_code: String,
+    #[schema(example = "Phường Ngọc Hà, Thành phố Hà Nội")]
+    pub name: String,
+}
+
+/// The legacy commune an address was recognised as.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LegacyRefDto {
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_code: String,
+    pub district_name: String,
+    pub province_code: String,
+    pub province_name: String,
+}
+
+/// One address, converted (the same fields as `motcua units convert`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConversionResult {
+    /// The address as sent.
+    pub input: String,
+    pub status: ConversionStatus,
+    /// The 2025 province, when known (also for `ambiguous` within one
+    /// province, and `not_found` whose province was recognised).
+    #[schema(example = "01")]
+    pub province_code: Option<String>,
+    /// The 2025 commune; only when `converted`.
+    #[schema(example = "00097")]
+    pub commune_code: Option<String>,
+    /// Every possible 2025 commune; only when `ambiguous`.
+    pub candidates: Vec<CandidateDto>,
+    /// `<street>, <commune>, <province>`; only when `converted`.
+    #[schema(example = "Số 5 Hàng Bài, Phường Hồng Hà, Thành phố Hà Nội")]
+    pub address: Option<String>,
+    /// The street or hamlet part, as written.
+    pub street: Option<String>,
+    /// The old commune was split: the new commune holds only part of it.
+    pub partly_merged: bool,
+    /// The legacy commune(s) recognised.
+    pub legacy: Vec<LegacyRefDto>,
+    /// Why the result is not a plain conversion, in words.
+    pub reason: Option<String>,
+}
+
+/// The results, in the order of the addresses sent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConvertResponse {
+    pub results: Vec<ConversionResult>,
+}
+
+impl From<units::Conversion> for ConversionResult {
+    fn from(c: units::Conversion) -> Self {
+        ConversionResult {
+            input: c.input,
+            status: match c.status {
+                units::Status::Converted => ConversionStatus::Converted,
+                units::Status::Ambiguous => ConversionStatus::Ambiguous,
+                units::Status::NotFound => ConversionStatus::NotFound,
+            },
+            province_code: c.province_code,
+            commune_code: c.commune_code,
+            candidates: c
+                .candidates
+                .into_iter()
+                .map(|c| CandidateDto {
+                    commune_code: c.commune_code,
+                    province_code: c.province_code,
+                    name: c.name,
+                })
+                .collect(),
+            address: c.address,
+            street: c.street,
+            partly_merged: c.partly_merged,
+            legacy: c
+                .legacy
+                .into_iter()
+                .map(|l| LegacyRefDto {
+                    commune_code: l.commune_code,
+                    commune_name: l.commune_name,
+                    district_code: l.district_code,
+                    district_name: l.district_name,
+                    province_code: l.province_code,
+                    province_name: l.province_name,
+                })
+                .collect(),
+            reason: c.reason,
+        }
+    }
+}
+
+/// Checks a batch against the limits, with a detail that says which limit.
+pub fn check_batch(addresses: &[String]) -> Result<(), ApiError> {
+    if addresses.len() > MAX_BATCH {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the batch has {} addresses; at most {MAX_BATCH} are taken per request, \
+             so split it into {} requests",
+            addresses.len(),
+            addresses.len().div_ceil(MAX_BATCH)
+        )));
+    }
+    for (i, a) in addresses.iter().enumerate() {
+        let chars = a.chars().count();
+        if chars > MAX_ADDRESS_CHARS {
+            return Err(ApiError::Unprocessable(format!(
+                "addresses[{i}] is {chars} characters long; an address is at most \
+                 {MAX_ADDRESS_CHARS} characters"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Converts legacy addresses to the 2025 units. Each result says whether the
+/// address was `converted` (one commune), `ambiguous` (the old commune was
+/// split: every candidate is listed) or `not_found` (with the reason).
+#[utoipa::path(
+    post,
+    path = "/api/v1/units/convert",
+    tag = "units",
+    request_body(content = ConvertRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One result per address, in order", body = ConvertResponse),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More than 10,000 addresses, or a body over 2 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The JSON does not have the expected shape, or an address is too long", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn convert(
+    State(state): State<AppState>,
+    Json(req): Json<ConvertRequest>,
+) -> Result<Json<ConvertResponse>, ApiError> {
+    check_batch(&req.addresses)?;
+    let u = state.units;
+    let conversions: Vec<units::Conversion> = if req.addresses.len() <= INLINE_BATCH {
+        req.addresses.iter().map(|a| u.convert(a)).collect()
+    } else {
+        let addresses = req.addresses;
+        tokio::task::spawn_blocking(move || addresses.par_iter().map(|a| u.convert(a)).collect())
+            .await
+            .map_err(|e| ApiError::Internal(format!("conversion task failed: {e}")))?
+    };
+    for status in [
+        units::Status::Converted,
+        units::Status::Ambiguous,
+        units::Status::NotFound,
+    ] {
+        let n = conversions.iter().filter(|c| c.status == status).count() as u64;
+        if n > 0 {
+            metrics::counter!(crate::metrics::CONVERSIONS_TOTAL, "status" => status.as_str())
+                .increment(n);
+        }
+    }
+    Ok(Json(ConvertResponse {
+        results: conversions
+            .into_iter()
+            .map(ConversionResult::from)
+            .collect(),
+    }))
+}

@@ -1,0 +1,81 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3 document at
+//! `/api/v1/openapi.json`.
+
+pub mod convert;
+pub mod units;
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use crate::AppState;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The OpenAPI description of the API (and of the operations endpoints).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "motcua API",
+        description = "Vietnam's administrative units before and after the 1 July 2025 merger: \
+                       the 34 provinces and 3,321 communes, the legacy communes and where they went, \
+                       name search and legacy address conversion. Errors are RFC 9457 \
+                       `application/problem+json`; every response carries an `x-request-id`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        units::provinces,
+        units::province_communes,
+        units::commune,
+        units::search,
+        units::legacy_successors,
+        convert::convert,
+        crate::health::healthz,
+        crate::health::readyz,
+    ),
+    components(schemas(crate::error::Problem)),
+    tags(
+        (name = "units", description = "Administrative units and address conversion"),
+        (name = "operations", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"the OpenAPI document failed to render: {e}\"}}"))
+});
+
+/// `GET /api/v1/openapi.json`
+async fn openapi() -> Response {
+    let mut res = OPENAPI_JSON.as_str().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+/// The API's routes, with their full paths.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(OPENAPI_PATH, get(openapi))
+        .route("/api/v1/units/provinces", get(units::provinces))
+        .route(
+            "/api/v1/units/provinces/{code}/communes",
+            get(units::province_communes),
+        )
+        .route("/api/v1/units/communes/{code}", get(units::commune))
+        .route("/api/v1/units/search", get(units::search))
+        .route(
+            "/api/v1/units/legacy/communes/{code}/successors",
+            get(units::legacy_successors),
+        )
+        .route("/api/v1/units/convert", post(convert::convert))
+}

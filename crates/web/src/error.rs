@@ -1,0 +1,255 @@
+//! One error type for the whole HTTP surface, answered as RFC 9457
+//! `application/problem+json`.
+//!
+//! [`ApiError`] renders its body at once and also leaves the [`Problem`] in
+//! the response's extensions, so that the [`finish_problems`] middleware can
+//! add what only the request knows (its path as `instance`, its request id)
+//! and render it again.
+
+use std::any::Any;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The content type of every error response.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem details object.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/not-found",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "province code '99' does not exist; the 34 codes are listed at /api/v1/units/provinces",
+    "instance": "/api/v1/units/provinces/99/communes",
+    "request_id": "5f0c8a2e-6f1d-4b8e-9f57-2a6b3c1d0e4f"
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem (`/problems/<slug>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, human-readable summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, and what to do about it.
+    pub detail: String,
+    /// The request path the problem occurred on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The request's `x-request-id`, to quote when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// Everything a handler or extractor can answer with instead of success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed: a bad code, a missing parameter, bad JSON.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The path exists but not with this method.
+    #[error("{method} is not allowed on {path}; see the Allow header for the methods that are")]
+    MethodNotAllowed { method: String, path: String },
+    /// The request body or batch is too large.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body is not in a content type the endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body is well-formed but its content cannot be processed.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A dependency (the database) is not available.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::Unprocessable(_) => "unprocessable-content",
+            ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::Internal(_) => "internal-error",
+        }
+    }
+
+    /// The problem this error is answered with (without the request's
+    /// instance and id).
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let detail = match self {
+            ApiError::Internal(_) => {
+                "the server failed to answer this request; it has been logged, \
+                 quote the request id when reporting it"
+                    .to_string()
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            instance: None,
+            request_id: None,
+        }
+    }
+}
+
+impl From<domain::DomainError> for ApiError {
+    fn from(e: domain::DomainError) -> Self {
+        match e {
+            domain::DomainError::Malformed { .. } => ApiError::BadRequest(e.to_string()),
+            domain::DomainError::Unknown { .. } => ApiError::NotFound(e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(reason) = &self {
+            tracing::error!(%reason, "internal error");
+        }
+        problem_response(self.problem())
+    }
+}
+
+/// Renders a problem, keeping it in the extensions for [`finish_problems`].
+pub fn problem_response(problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = (status, render(&problem)).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    res.extensions_mut().insert(problem);
+    res
+}
+
+fn render(problem: &Problem) -> String {
+    // A struct of strings and numbers always serialises.
+    serde_json::to_string(problem).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// Middleware: fills in `instance` (the request path) and `request_id` of
+/// every problem answered below it.
+pub async fn finish_problems(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let request_id = req
+        .headers()
+        .get(crate::middleware::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut res = next.run(req).await;
+    if let Some(mut problem) = res.extensions_mut().remove::<Problem>() {
+        problem.instance.get_or_insert(path);
+        if problem.request_id.is_none() {
+            problem.request_id = request_id;
+        }
+        let (mut parts, _) = res.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        res = Response::from_parts(parts, axum::body::Body::from(render(&problem)));
+    }
+    res
+}
+
+/// The fallback for paths no route matches.
+pub async fn not_found(req: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "no resource at {}; the API is described at /api/v1/openapi.json",
+        req.uri().path()
+    ))
+}
+
+/// The fallback for a known path asked with a method it does not take
+/// (axum adds the `Allow` header).
+pub async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        path: req.uri().path().to_string(),
+    }
+}
+
+/// Answers a panic in a handler with a 500 problem, logging the message.
+#[derive(Clone, Copy)]
+pub struct PanicToProblem;
+
+impl tower_http::catch_panic::ResponseForPanic for PanicToProblem {
+    type ResponseBody = axum::body::Body;
+
+    fn response_for_panic(
+        &mut self,
+        err: Box<dyn Any + Send + 'static>,
+    ) -> axum::http::Response<Self::ResponseBody> {
+        let message = if let Some(s) = err.downcast_ref::<String>() {
+            s.as_str()
+        } else if let Some(s) = err.downcast_ref::<&str>() {
+            s
+        } else {
+            "(no message)"
+        };
+        ApiError::Internal(format!("handler panicked: {message}")).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_use_the_rfc_9457_members() {
+        let p = ApiError::NotFound("nothing here".into()).problem();
+        let v = serde_json::to_value(&p).unwrap_or_default();
+        assert_eq!(v["type"], "/problems/not-found");
+        assert_eq!(v["title"], "Not Found");
+        assert_eq!(v["status"], 404);
+        assert_eq!(v["detail"], "nothing here");
+        assert!(v.get("instance").is_none());
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_reason() {
+        let p = ApiError::Internal("password=hunter2".into()).problem();
+        assert_eq!(p.status, 500);
+        assert!(!p.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn domain_errors_map_to_400_and_404() {
+        let malformed = domain::ProvinceCode::parse("1")
+            .map(|_| ())
+            .map_err(ApiError::from);
+        assert!(matches!(malformed, Err(ApiError::BadRequest(_))));
+        let unknown = domain::ProvinceCode::parse("99")
+            .map(|_| ())
+            .map_err(ApiError::from);
+        assert!(matches!(unknown, Err(ApiError::NotFound(_))));
+    }
+}

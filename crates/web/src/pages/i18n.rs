@@ -1,0 +1,333 @@
+//! Every text the pages show, in Vietnamese (first) and English, side by
+//! side: templates call `t.name()` on a [`Tr`].
+
+/// The language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// `vi` / `en`: the `<html lang>`, the `lang` cookie and `?lang=` value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+}
+
+/// The texts of one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tr(pub Lang);
+
+macro_rules! texts {
+    ($($name:ident => $vi:expr, $en:expr;)*) => {
+        impl Tr {
+            $(
+                pub fn $name(&self) -> &'static str {
+                    match self.0 {
+                        Lang::Vi => $vi,
+                        Lang::En => $en,
+                    }
+                }
+            )*
+        }
+
+        /// Every fixed text in both languages (for tests).
+        #[cfg(test)]
+        pub(crate) fn all_texts() -> Vec<(&'static str, &'static str, &'static str)> {
+            vec![$((stringify!($name), $vi, $en)),*]
+        }
+    };
+}
+
+texts! {
+    // layout
+    portal_name => "Cổng dịch vụ công một cửa", "One-stop public service portal";
+    skip_link => "Bỏ qua, đến nội dung chính", "Skip to main content";
+    nav_label => "Điều hướng chính", "Main navigation";
+    nav_home => "Trang chủ", "Home";
+    nav_units => "Tra cứu đơn vị hành chính", "Administrative units";
+    nav_convert => "Chuyển đổi địa chỉ", "Convert addresses";
+    switch_lang => "English", "Tiếng Việt";
+    switch_lang_title => "Switch to English", "Chuyển sang tiếng Việt";
+    footer_about => "motcua là phần mềm nguồn mở (Apache-2.0) giúp vận hành dịch vụ công qua một cổng duy nhất.",
+        "motcua is open-source software (Apache-2.0) for running public services through one portal.";
+    footer_data => "Dữ liệu đơn vị hành chính, phiên bản", "Administrative-unit data, version";
+    footer_htmx => "Giấy phép htmx", "htmx licence";
+
+    // home
+    home_lead => "Một cửa cho mọi dịch vụ công: tra cứu, chuyển đổi và (sắp tới) nộp hồ sơ trực tuyến.",
+        "One door to every public service: look-ups, conversions and (soon) online applications.";
+    home_reform => "Từ ngày 1/7/2025, cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn.",
+        "Since 1 July 2025 the country has 34 provinces and cities and 3,321 communes, wards and special zones; districts no longer exist.";
+    home_services => "Dịch vụ", "Services";
+    home_units_text => "Tìm xã, phường, tỉnh mới, hoặc xem một tên cũ nay thuộc đơn vị nào.",
+        "Find a new commune, ward or province, or see where an old name belongs now.";
+    home_convert_text => "Dán danh sách địa chỉ cũ để nhận địa chỉ mới theo đơn vị hành chính sau sắp xếp.",
+        "Paste a list of old addresses and get them in the new administrative units.";
+
+    // unit look-up
+    units_title => "Tra cứu đơn vị hành chính", "Look up an administrative unit";
+    units_lead => "Tìm xã, phường, tỉnh mới hoặc tên cũ trước ngày 1/7/2025. Có thể gõ không dấu.",
+        "Find a new commune, ward or province, or an old name from before 1 July 2025. Diacritics are optional.";
+    search_label => "Tên xã, phường hoặc tỉnh", "Commune, ward or province name";
+    search_hint => "Ví dụ: phuc xa, Ba Đình, tan dinh ho chi minh", "For example: phuc xa, Ba Đình, tan dinh ho chi minh";
+    search_button => "Tìm", "Search";
+    searching => "Đang tìm…", "Searching…";
+    results_heading => "Kết quả", "Results";
+    no_results => "Không tìm thấy đơn vị nào phù hợp.", "No matching unit found.";
+    kind_province => "Tỉnh, thành phố", "Province";
+    kind_commune => "Xã, phường mới", "New commune";
+    kind_legacy_province => "Tỉnh cũ", "Former province";
+    kind_legacy_district => "Huyện cũ", "Former district";
+    kind_legacy_commune => "Xã, phường cũ", "Former commune";
+    now => "→ nay:", "→ now:";
+    district_abolished => "Cấp huyện đã bỏ từ 1/7/2025; nay thuộc", "Districts were abolished on 1 July 2025; now in";
+    no_successor => "Không có trong bảng chuyển đổi chính thức.", "Not in the official conversion table.";
+    provinces_heading => "34 tỉnh, thành phố", "The 34 provinces and cities";
+
+    // commune and province pages
+    field_type => "Loại", "Type";
+    field_province => "Tỉnh, thành phố", "Province";
+    field_code => "Mã", "Code";
+    field_centroid => "Tọa độ trung tâm", "Centroid";
+    field_area => "Diện tích", "Area";
+    field_phone => "Mã vùng điện thoại", "Telephone area code";
+    field_communes => "Số xã, phường, đặc khu", "Communes, wards and special zones";
+    unknown => "Chưa rõ", "Unknown";
+    predecessors_heading => "Hình thành từ các xã, phường cũ", "Formed from these former communes";
+    no_predecessors => "Không có xã, phường cũ nào trong bảng chuyển đổi.", "No former commune in the conversion table.";
+    partly => "một phần", "part";
+    merged_from => "Hợp nhất từ các tỉnh cũ", "Merged from the former provinces";
+    communes_heading => "Xã, phường, đặc khu", "Communes, wards and special zones";
+    back_to_search => "← Tra cứu đơn vị khác", "← Look up another unit";
+    unit_not_found_title => "Không tìm thấy đơn vị", "Unit not found";
+    unit_not_found => "Không có đơn vị hành chính nào với mã này.", "There is no administrative unit with this code.";
+
+    // address conversion
+    convert_title => "Chuyển đổi địa chỉ cũ sang địa chỉ mới", "Convert old addresses to new ones";
+    convert_lead => "Dán các địa chỉ trước ngày 1/7/2025, mỗi dòng một địa chỉ. Hệ thống không đoán: khi xã, phường cũ đã bị chia, mọi khả năng đều được liệt kê.",
+        "Paste addresses from before 1 July 2025, one per line. Nothing is guessed: when an old commune was split, every possibility is listed.";
+    textarea_label => "Địa chỉ cũ, mỗi dòng một địa chỉ", "Old addresses, one per line";
+    convert_button => "Chuyển đổi", "Convert";
+    converting => "Đang chuyển đổi…", "Converting…";
+    col_number => "STT", "No.";
+    col_input => "Địa chỉ cũ", "Old address";
+    col_status => "Trạng thái", "Status";
+    col_new => "Địa chỉ mới", "New address";
+    status_converted => "Đã chuyển đổi", "Converted";
+    status_ambiguous => "Nhiều khả năng", "Several possibilities";
+    status_not_found => "Không tìm thấy", "Not found";
+    candidates_intro => "Có thể là một trong:", "Could be any of:";
+    recognised_as => "Nhận diện là", "Recognised as";
+    partly_note => "Xã, phường cũ đã bị chia; hãy kiểm tra lại phần địa chỉ chi tiết.",
+        "The old commune was split; please check the street part.";
+    not_found_note => "Không nhận ra xã, phường cũ trong địa chỉ này.", "No former commune was recognised in this address.";
+    already_new => "Địa chỉ đã theo đơn vị hành chính mới.", "Already written in the 2025 units.";
+    province_recognised => "Tỉnh, thành phố nhận diện được:", "Province recognised:";
+    col_new_code => "Mã xã, phường mới", "New commune code";
+    col_candidates => "Các khả năng", "Candidates";
+    empty_input => "Hãy dán ít nhất một địa chỉ.", "Paste at least one address.";
+    download_csv => "Tải kết quả (CSV)", "Download the results (CSV)";
+
+    // errors
+    forbidden_title => "Biểu mẫu đã hết hạn", "The form has expired";
+    forbidden_text => "Biểu mẫu không hợp lệ hoặc đã hết hạn. Vui lòng tải lại trang rồi gửi lại; nội dung bạn đã nhập vẫn còn trong ô nhập.",
+        "The form is invalid or has expired. Please reload the page and submit again; what you typed is still in the box.";
+    reload => "Tải lại trang", "Reload the page";
+    bad_request_title => "Yêu cầu không hợp lệ", "Invalid request";
+    bad_request_text => "Không đọc được dữ liệu gửi lên. Vui lòng thử lại từ biểu mẫu.", "The submitted data could not be read. Please try again from the form.";
+    server_error_title => "Đã có lỗi", "Something went wrong";
+    server_error_text => "Đã có lỗi trong hệ thống. Vui lòng thử lại sau ít phút.", "Something went wrong on our side. Please try again in a few minutes.";
+}
+
+impl Tr {
+    pub fn lang(&self) -> Lang {
+        self.0
+    }
+
+    /// `1.000` / `1,000`
+    pub fn int(&self, n: usize) -> String {
+        let sep = match self.0 {
+            Lang::Vi => '.',
+            Lang::En => ',',
+        };
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// `15,09` / `15.09`
+    pub fn decimal(&self, x: f64, places: usize) -> String {
+        let s = format!("{x:.places$}");
+        match self.0 {
+            Lang::Vi => s.replace('.', ","),
+            Lang::En => s,
+        }
+    }
+
+    pub fn split_among(&self, n: usize) -> String {
+        match self.0 {
+            Lang::Vi => format!("được chia cho {} xã, phường", self.int(n)),
+            Lang::En => format!("split among {} communes", self.int(n)),
+        }
+    }
+
+    pub fn fits_several(&self, n: usize) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Tên này khớp {} xã, phường cũ; hãy ghi thêm quận, huyện để phân biệt.",
+                self.int(n)
+            ),
+            Lang::En => format!(
+                "The name fits {} former communes; add the district to tell them apart.",
+                self.int(n)
+            ),
+        }
+    }
+
+    pub fn results_count(&self, n: usize) -> String {
+        match (self.0, n) {
+            (Lang::Vi, _) => format!("{} kết quả", self.int(n)),
+            (Lang::En, 1) => "1 result".to_string(),
+            (Lang::En, _) => format!("{} results", self.int(n)),
+        }
+    }
+
+    pub fn too_many_lines(&self, got: usize, max: usize) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Mỗi lần chỉ chuyển đổi được tối đa {} dòng; bạn đã dán {} dòng. Hãy chia nhỏ danh sách.",
+                self.int(max),
+                self.int(got)
+            ),
+            Lang::En => format!(
+                "At most {} lines can be converted at a time; you pasted {}. Please split the list.",
+                self.int(max),
+                self.int(got)
+            ),
+        }
+    }
+
+    pub fn max_lines_hint(&self, max: usize) -> String {
+        match self.0 {
+            Lang::Vi => format!("Tối đa {} dòng mỗi lần.", self.int(max)),
+            Lang::En => format!("Up to {} lines at a time.", self.int(max)),
+        }
+    }
+
+    pub fn summary(
+        &self,
+        total: usize,
+        converted: usize,
+        ambiguous: usize,
+        missing: usize,
+    ) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "{} địa chỉ: {} đã chuyển đổi, {} nhiều khả năng, {} không tìm thấy.",
+                self.int(total),
+                self.int(converted),
+                self.int(ambiguous),
+                self.int(missing)
+            ),
+            Lang::En => format!(
+                "{} addresses: {} converted, {} with several possibilities, {} not found.",
+                self.int(total),
+                self.int(converted),
+                self.int(ambiguous),
+                self.int(missing)
+            ),
+        }
+    }
+
+    pub fn communes_count(&self, wards: usize, communes: usize, zones: usize) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "{} phường, {} xã, {} đặc khu",
+                self.int(wards),
+                self.int(communes),
+                self.int(zones)
+            ),
+            Lang::En => format!(
+                "{} wards, {} communes, {} special zones",
+                self.int(wards),
+                self.int(communes),
+                self.int(zones)
+            ),
+        }
+    }
+
+    /// A 2025 commune's type word (`Phường`, `Xã`, `Đặc khu`).
+    pub fn commune_kind(&self, kind: &str) -> String {
+        match (self.0, kind) {
+            (Lang::Vi, k) => k.to_string(),
+            (Lang::En, "Phường") => "Ward".to_string(),
+            (Lang::En, "Xã") => "Commune".to_string(),
+            (Lang::En, "Đặc khu") => "Special zone".to_string(),
+            (Lang::En, k) => k.to_string(),
+        }
+    }
+
+    /// A 2025 province's type (`tỉnh`, `thành phố trung ương`).
+    pub fn province_kind(&self, kind: &str) -> String {
+        match (self.0, kind) {
+            (Lang::Vi, "tỉnh") => "Tỉnh".to_string(),
+            (Lang::Vi, "thành phố trung ương") => {
+                "Thành phố trực thuộc trung ương".to_string()
+            }
+            (Lang::Vi, k) => k.to_string(),
+            (Lang::En, "tỉnh") => "Province".to_string(),
+            (Lang::En, "thành phố trung ương") => "Centrally-run city".to_string(),
+            (Lang::En, k) => k.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages() {
+        for (name, vi, en) in all_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+        }
+    }
+
+    #[test]
+    fn numbers_follow_the_language() {
+        assert_eq!(Tr(Lang::Vi).int(1000), "1.000");
+        assert_eq!(Tr(Lang::En).int(1234567), "1,234,567");
+        assert_eq!(Tr(Lang::En).int(12), "12");
+        assert_eq!(Tr(Lang::Vi).decimal(15.09, 2), "15,09");
+        assert_eq!(Lang::parse(" EN "), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}

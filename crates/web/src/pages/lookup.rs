@@ -1,0 +1,394 @@
+//! The administrative-unit look-up: search (live with htmx, or a plain GET
+//! form), and a page per 2025 commune and province.
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use units::{Commune, Hit, HitKind, Province, Units};
+
+use super::i18n::Tr;
+use super::{Ctx, Layout, html, message, query_encode, server_error};
+use crate::AppState;
+
+/// How many search hits are shown.
+const LIMIT: usize = 20;
+/// Longer queries are cut (no unit name is anywhere near this long).
+const MAX_QUERY_CHARS: usize = 120;
+
+pub const PATH: &str = "/don-vi-hanh-chinh";
+
+pub fn commune_href(code: &str) -> String {
+    format!("{PATH}/xa/{}", query_encode(code))
+}
+
+pub fn province_href(code: &str) -> String {
+    format!("{PATH}/tinh/{}", query_encode(code))
+}
+
+/// A link: where and what it says.
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+/// One search result, ready to show.
+pub struct HitView {
+    pub kind: &'static str,
+    /// `current` (a 2025 unit) or `legacy`
+    pub era: &'static str,
+    pub name: String,
+    pub href: Option<String>,
+    /// where it is (or was): province, or district and province
+    pub context: String,
+    /// the 2025 units it went to (legacy units only)
+    pub successors: Vec<Link>,
+    /// `split among N communes`
+    pub split: Option<String>,
+    pub note: Option<&'static str>,
+}
+
+/// The search results for a query, or `None` for no query.
+pub struct Results {
+    pub hits: Vec<HitView>,
+    pub count: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+fn query_of(params: Result<Query<SearchParams>, QueryRejection>) -> String {
+    let q = params
+        .map(|Query(p)| p.q)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    q.trim().chars().take(MAX_QUERY_CHARS).collect()
+}
+
+fn hit_view(t: Tr, units: &Units, h: Hit) -> HitView {
+    let context_after_name = |h: &Hit| {
+        h.full_name
+            .strip_prefix(h.name.as_str())
+            .map(|s| s.trim_start_matches([',', ' ']).to_string())
+            .unwrap_or_default()
+    };
+    match h.kind {
+        HitKind::Province => HitView {
+            kind: t.kind_province(),
+            era: "current",
+            href: Some(province_href(&h.code)),
+            context: units
+                .province(&h.code)
+                .map(|p| t.province_kind(&p.kind))
+                .unwrap_or_default(),
+            name: h.name,
+            successors: Vec::new(),
+            split: None,
+            note: None,
+        },
+        HitKind::Commune => HitView {
+            kind: t.kind_commune(),
+            era: "current",
+            href: Some(commune_href(&h.code)),
+            context: context_after_name(&h),
+            name: h.name,
+            successors: Vec::new(),
+            split: None,
+            note: None,
+        },
+        HitKind::LegacyProvince => HitView {
+            kind: t.kind_legacy_province(),
+            era: "legacy",
+            href: None,
+            context: String::new(),
+            successors: h
+                .successors
+                .iter()
+                .map(|s| Link {
+                    href: province_href(&s.province_code),
+                    text: s.name.clone(),
+                })
+                .collect(),
+            note: h.successors.is_empty().then(|| t.no_successor()),
+            name: h.name,
+            split: None,
+        },
+        HitKind::LegacyDistrict => HitView {
+            kind: t.kind_legacy_district(),
+            era: "legacy",
+            href: None,
+            context: context_after_name(&h),
+            successors: h
+                .province_code
+                .as_deref()
+                .and_then(|code| units.province(code))
+                .map(|p| Link {
+                    href: province_href(&p.code),
+                    text: p.name.clone(),
+                })
+                .into_iter()
+                .collect(),
+            note: Some(t.district_abolished()),
+            name: h.name,
+            split: None,
+        },
+        HitKind::LegacyCommune => {
+            let partly = units
+                .successors(&h.code)
+                .is_some_and(|s| s.iter().any(|s| s.partly_merged));
+            let n = h.successors.len();
+            HitView {
+                kind: t.kind_legacy_commune(),
+                era: "legacy",
+                href: None,
+                context: context_after_name(&h),
+                successors: h
+                    .successors
+                    .iter()
+                    .map(|s| Link {
+                        href: commune_href(&s.commune_code),
+                        text: s.name.clone(),
+                    })
+                    .collect(),
+                split: (partly && n > 1).then(|| t.split_among(n)),
+                note: (n == 0).then(|| t.no_successor()),
+                name: h.name,
+            }
+        }
+    }
+}
+
+/// Searches off the async threads; `None` only when that task failed.
+async fn search(t: Tr, units: &'static Units, q: String) -> Option<Results> {
+    let hits = tokio::task::spawn_blocking(move || units.search(&q, LIMIT))
+        .await
+        .ok()?;
+    let hits: Vec<HitView> = hits.into_iter().map(|h| hit_view(t, units, h)).collect();
+    Some(Results {
+        count: t.results_count(hits.len()),
+        hits,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    l: Layout,
+    t: Tr,
+    q: String,
+    results: Option<Results>,
+    provinces: Vec<Link>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "_search_results.html")]
+struct ResultsFragment {
+    t: Tr,
+    results: Option<Results>,
+}
+
+/// `GET /don-vi-hanh-chinh[?q=]`: the look-up page, with results when
+/// there is a query (the form works without JavaScript).
+pub async fn page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let t = ctx.t();
+    let q = query_of(params);
+    let results = if q.is_empty() {
+        None
+    } else {
+        match search(t, state.units, q.clone()).await {
+            Some(r) => Some(r),
+            None => return server_error(&ctx),
+        }
+    };
+    let provinces = state
+        .units
+        .provinces()
+        .iter()
+        .map(|p| Link {
+            href: province_href(&p.code),
+            text: p.name.clone(),
+        })
+        .collect();
+    let page = UnitsPage {
+        l: ctx.layout(t.units_title(), "units"),
+        t,
+        q,
+        results,
+        provinces,
+    };
+    html(&ctx, StatusCode::OK, &page)
+}
+
+/// `GET /don-vi-hanh-chinh/tim?q=`: the live results (an HTML fragment);
+/// the browser's address becomes the full page's.
+pub async fn fragment(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let t = ctx.t();
+    let q = query_of(params);
+    let results = if q.is_empty() {
+        None
+    } else {
+        match search(t, state.units, q.clone()).await {
+            Some(r) => Some(r),
+            None => return server_error(&ctx),
+        }
+    };
+    let url = if q.is_empty() {
+        PATH.to_string()
+    } else {
+        format!("{PATH}?q={}", query_encode(&q))
+    };
+    let mut response = html(&ctx, StatusCode::OK, &ResultsFragment { t, results });
+    if let Ok(v) = HeaderValue::from_str(&url) {
+        response.headers_mut().insert("hx-replace-url", v);
+    }
+    response
+}
+
+fn unit_not_found(ctx: &Ctx) -> Response {
+    let t = ctx.t();
+    message(
+        ctx,
+        StatusCode::NOT_FOUND,
+        t.unit_not_found_title(),
+        t.unit_not_found(),
+        Some((PATH.to_string(), t.back_to_search().to_string())),
+    )
+}
+
+/// A legacy commune that (partly) makes up a new one.
+struct PredecessorView {
+    name: String,
+    context: String,
+    partly: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "commune.html")]
+struct CommunePage {
+    l: Layout,
+    t: Tr,
+    c: &'static Commune,
+    kind: String,
+    province: Option<Link>,
+    centroid: String,
+    area: Option<String>,
+    predecessors: Vec<PredecessorView>,
+}
+
+/// `GET /don-vi-hanh-chinh/xa/{code}`
+pub async fn commune(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> Response {
+    let t = ctx.t();
+    let units = state.units;
+    let Some(c) = code.ok().and_then(|Path(code)| units.commune(&code)) else {
+        return unit_not_found(&ctx);
+    };
+    let predecessors = units
+        .predecessors(&c.code)
+        .map(|it| {
+            it.map(|lc| {
+                let district = units
+                    .legacy_district(&lc.district_code)
+                    .map(|d| d.name.as_str())
+                    .unwrap_or_default();
+                let province = units
+                    .legacy_province(&lc.province_code)
+                    .map(|p| p.name.as_str())
+                    .unwrap_or_default();
+                PredecessorView {
+                    name: lc.name.clone(),
+                    context: format!("{district}, {province}"),
+                    partly: units.successors(&lc.code).is_some_and(|s| {
+                        s.iter()
+                            .any(|s| s.commune_code == c.code && s.partly_merged)
+                    }),
+                }
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    let page = CommunePage {
+        l: ctx.layout(c.name.clone(), "units"),
+        t,
+        kind: t.commune_kind(&c.kind),
+        province: units.province(&c.province_code).map(|p| Link {
+            href: province_href(&p.code),
+            text: p.name.clone(),
+        }),
+        centroid: format!("{:.4}, {:.4}", c.lat, c.lon),
+        area: c.area_km2.map(|a| format!("{} km²", t.decimal(a, 2))),
+        predecessors,
+        c,
+    };
+    html(&ctx, StatusCode::OK, &page)
+}
+
+#[derive(askama::Template)]
+#[template(path = "province.html")]
+struct ProvincePage {
+    l: Layout,
+    t: Tr,
+    p: &'static Province,
+    kind: String,
+    counts: String,
+    centroid: String,
+    merged_from: Vec<String>,
+    communes: Vec<Link>,
+}
+
+/// `GET /don-vi-hanh-chinh/tinh/{code}`
+pub async fn province(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> Response {
+    let t = ctx.t();
+    let units = state.units;
+    let Some(p) = code.ok().and_then(|Path(code)| units.province(&code)) else {
+        return unit_not_found(&ctx);
+    };
+    let communes: Vec<&Commune> = units
+        .communes_of(&p.code)
+        .map(|it| it.collect())
+        .unwrap_or_default();
+    let count = |kind: &str| communes.iter().filter(|c| c.kind == kind).count();
+    let merged_from = units
+        .legacy_provinces()
+        .iter()
+        .filter(|lp| units.successor_province(&lp.code).map(|np| &np.code) == Some(&p.code))
+        .map(|lp| lp.name.clone())
+        .collect();
+    let page = ProvincePage {
+        l: ctx.layout(p.name.clone(), "units"),
+        t,
+        kind: t.province_kind(&p.kind),
+        counts: t.communes_count(count("Phường"), count("Xã"), count("Đặc khu")),
+        centroid: format!("{:.4}, {:.4}", p.lat, p.lon),
+        merged_from,
+        communes: communes
+            .iter()
+            .map(|c| Link {
+                href: commune_href(&c.code),
+                text: c.name.clone(),
+            })
+            .collect(),
+        p,
+    };
+    html(&ctx, StatusCode::OK, &page)
+}
