@@ -9,14 +9,13 @@
 //!  "expected_status":"converted","expected_commune":"00097","expected_candidates":[]}
 //! ```
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use serde::Serialize;
-use units::{LegacyCommune, Units, fold};
+use units::{Expected, Units};
 
 #[derive(clap::Subcommand)]
 pub enum BenchCommand {
@@ -91,14 +90,31 @@ fn units_cases(args: UnitsCasesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The whole test set, in a fixed order: every legacy commune the official
-/// table converts, written in each kind. This is the one call that builds
-/// it; everything else only samples and writes.
+/// The whole test set, in a fixed order: the one the units crate's
+/// acceptance test checks ([`Units::samples`]).
 pub fn cases(units: &Units) -> Vec<Case> {
-    generate_cases(units)
+    units
+        .samples()
+        .into_iter()
+        .map(|s| {
+            let (expected_status, expected_commune, expected_candidates) = match s.expected {
+                Expected::Converted { commune_code, .. } => {
+                    ("converted", Some(commune_code), vec![])
+                }
+                Expected::Ambiguous { candidates } => ("ambiguous", None, candidates),
+            };
+            Case {
+                kind: s.kind.as_str(),
+                legacy_commune: s.legacy_commune_code,
+                input: s.input,
+                expected_status,
+                expected_commune,
+                expected_candidates,
+            }
+        })
+        .collect()
 }
 
-/// Keeps `n` cases of each kind, drawn with `seed`, in their original order.
 fn sample_per_kind(all: Vec<Case>, n: usize, seed: u64) -> Vec<Case> {
     // kinds in their order of first appearance, so the draw is reproducible
     let mut by_kind: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -141,201 +157,6 @@ impl SplitMix64 {
 
 // ---------------------------------------------------------------------------
 // The generator
-
-/// The ways an address is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// `Phường Phúc Xá, Quận Ba Đình, Thành phố Hà Nội`
-    Full,
-    /// `Số 12 Trần Phú, Phường Phúc Xá, Quận Ba Đình, Thành phố Hà Nội`
-    Street,
-    /// `P. Phúc Xá, Q. Ba Đình, TP. Hà Nội`
-    Abbreviated,
-    /// `Phuong Phuc Xa, Quan Ba Dinh, Thanh pho Ha Noi`
-    NoDiacritics,
-    /// `Phường Phúc Xá, Thành phố Hà Nội`
-    NoDistrict,
-}
-
-const KINDS: [Kind; 5] = [
-    Kind::Full,
-    Kind::Street,
-    Kind::Abbreviated,
-    Kind::NoDiacritics,
-    Kind::NoDistrict,
-];
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Full => "full",
-            Kind::Street => "street",
-            Kind::Abbreviated => "abbreviated",
-            Kind::NoDiacritics => "no_diacritics",
-            Kind::NoDistrict => "no_district",
-        }
-    }
-}
-
-/// Street parts for the `street` kind: `{}` is a house or group number.
-const STREETS: &[&str] = &[
-    "Số {} đường Trần Phú",
-    "{} Lê Duẩn",
-    "Số {} ngõ 15 Nguyễn Văn Cừ",
-    "Số {}/7 Hùng Vương",
-    "Thôn {}",
-    "Tổ {}, khu phố 3",
-    "Ấp {}",
-    "Km {} Quốc lộ 1A",
-];
-
-/// The usual abbreviation of an official type word.
-fn short_type(type_word: &str) -> Option<&'static str> {
-    let short = match type_word {
-        "Phường" => "P.",
-        "Xã" => "X.",
-        "Thị trấn" => "TT.",
-        "Đặc khu" => "ĐK.",
-        "Quận" => "Q.",
-        "Huyện" => "H.",
-        "Thị xã" | "Thị Xã" => "TX.",
-        "Thành phố" | "Thành Phố" => "TP.",
-        "Tỉnh" => "T.",
-        _ => return None,
-    };
-    Some(short)
-}
-
-fn abbreviated(official: &str) -> String {
-    let (type_word, bare) = fold::split_official(official);
-    match short_type(type_word) {
-        Some(short) => format!("{short} {bare}"),
-        None => official.to_string(),
-    }
-}
-
-/// Drops every diacritic (`đ` → `d`), keeping the case.
-fn without_diacritics(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !('\u{0300}'..='\u{036F}').contains(c))
-        .map(|c| match c {
-            'đ' => 'd',
-            'Đ' => 'D',
-            c => c,
-        })
-        .collect()
-}
-
-/// The unit components of an address of `kind` (no street), most specific
-/// first.
-fn components(kind: Kind, commune: &str, district: &str, province: &str) -> Vec<String> {
-    match kind {
-        Kind::Full | Kind::Street => vec![commune.into(), district.into(), province.into()],
-        Kind::Abbreviated => vec![
-            abbreviated(commune),
-            abbreviated(district),
-            abbreviated(province),
-        ],
-        Kind::NoDiacritics => vec![
-            without_diacritics(commune),
-            without_diacritics(district),
-            without_diacritics(province),
-        ],
-        Kind::NoDistrict => vec![commune.into(), province.into()],
-    }
-}
-
-/// How the address reads to anyone: case, spacing and tone-mark placement
-/// do not count (nor diacritics, when the kind drops them).
-fn reading(kind: Kind, parts: &[String]) -> String {
-    let fold_one = |p: &String| match kind {
-        Kind::NoDiacritics => fold::words(p),
-        _ => fold::marks(p),
-    };
-    parts.iter().map(fold_one).collect::<Vec<_>>().join("|")
-}
-
-/// A small deterministic hash of a code (FNV-1a), to vary the street.
-fn hash(code: &str) -> u64 {
-    code.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// Every legacy commune that the official table converts, in each kind.
-///
-/// The expected outcome is the table's: one successor → `converted` to it;
-/// several → `ambiguous` with exactly those. An address is left out of a
-/// kind when, written that way, it also names another legacy commune (two
-/// communes of one district that differ only by their diacritics, or a name
-/// found twice in a province once the district is dropped): such an address
-/// has no single right answer to score.
-fn generate_cases(units: &Units) -> Vec<Case> {
-    struct Named<'a> {
-        commune: &'a LegacyCommune,
-        district: &'a str,
-        province: &'a str,
-    }
-    let named: Vec<Named<'_>> = units
-        .legacy_communes()
-        .iter()
-        .filter_map(|c| {
-            Some(Named {
-                commune: c,
-                district: units.legacy_district(&c.district_code)?.name.as_str(),
-                province: units.legacy_province(&c.province_code)?.name.as_str(),
-            })
-        })
-        .collect();
-
-    // how many legacy communes each written form names
-    let mut readings: HashMap<(usize, String), usize> = HashMap::new();
-    for n in &named {
-        for (k, &kind) in KINDS.iter().enumerate() {
-            let parts = components(kind, &n.commune.name, n.district, n.province);
-            *readings.entry((k, reading(kind, &parts))).or_default() += 1;
-        }
-    }
-
-    let mut out = Vec::with_capacity(named.len() * KINDS.len());
-    for n in &named {
-        let Some(successors) = units.successors(&n.commune.code) else {
-            continue;
-        };
-        let mut codes: Vec<String> = successors.iter().map(|s| s.commune_code.clone()).collect();
-        codes.sort();
-        codes.dedup();
-        let (status, commune, candidates) = match codes.len() {
-            0 => continue,
-            1 => ("converted", codes.pop(), Vec::new()),
-            _ => ("ambiguous", None, codes),
-        };
-        for (k, &kind) in KINDS.iter().enumerate() {
-            let parts = components(kind, &n.commune.name, n.district, n.province);
-            if readings.get(&(k, reading(kind, &parts))) != Some(&1) {
-                continue;
-            }
-            let mut input = String::new();
-            if kind == Kind::Street {
-                let h = hash(&n.commune.code);
-                let street = STREETS[(h % STREETS.len() as u64) as usize];
-                input.push_str(&street.replace("{}", &(1 + (h >> 8) % 199).to_string()));
-                input.push_str(", ");
-            }
-            input.push_str(&parts.join(", "));
-            out.push(Case {
-                kind: kind.name(),
-                legacy_commune: n.commune.code.clone(),
-                input,
-                expected_status: status,
-                expected_commune: commune.clone(),
-                expected_candidates: candidates.clone(),
-            });
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -399,8 +220,8 @@ mod tests {
         assert_eq!(a.len(), 50);
         assert_eq!(a, b);
         assert_ne!(a, c);
-        for kind in KINDS {
-            assert_eq!(a.iter().filter(|c| c.kind == kind.name()).count(), 10);
+        for kind in units::SampleKind::ALL {
+            assert_eq!(a.iter().filter(|c| c.kind == kind.as_str()).count(), 10);
         }
     }
 }

@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::fold::{self, Level, Reading};
-use crate::{Pass, Units, allows, narrow};
+use crate::{Pass, Scoped, Units, allows, narrow};
 
 /// The outcome of converting one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -391,6 +391,7 @@ impl Units {
             );
             let found = narrow(
                 found,
+                comp,
                 &r,
                 pass,
                 &self.index.legacy_district_type,
@@ -415,7 +416,7 @@ impl Units {
                         if let Some(f) = self
                             .index
                             .legacy_commune_in_district
-                            .get(&(d, r.key.clone()))
+                            .get(&Scoped(d, &r.key))
                         {
                             v.extend(f);
                         }
@@ -431,6 +432,7 @@ impl Units {
             };
             let found = narrow(
                 found,
+                comp,
                 &r,
                 pass,
                 &self.index.legacy_commune_type,
@@ -447,14 +449,14 @@ impl Units {
         &self,
         r: &Reading,
         provinces: Option<&[usize]>,
-        within: &std::collections::HashMap<(usize, String), Vec<usize>>,
-        anywhere: &std::collections::HashMap<String, Vec<usize>>,
+        within: &hashbrown::HashMap<(usize, String), Vec<usize>>,
+        anywhere: &hashbrown::HashMap<String, Vec<usize>>,
     ) -> Vec<usize> {
         match provinces {
             Some(ps) => {
                 let mut v = Vec::new();
                 for &p in ps {
-                    if let Some(f) = within.get(&(p, r.key.clone())) {
+                    if let Some(f) = within.get(&Scoped(p, &r.key)) {
                         v.extend(f);
                     }
                 }
@@ -561,11 +563,12 @@ impl Units {
             let found = self
                 .index
                 .commune_in_province
-                .get(&(np, r.key.clone()))
+                .get(&Scoped(np, &r.key))
                 .cloned()
                 .unwrap_or_default();
             let found = narrow(
                 found,
+                last,
                 &r,
                 pass,
                 &self.index.commune_type,

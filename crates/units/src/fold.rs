@@ -29,6 +29,84 @@ fn is_apostrophe(c: char) -> bool {
     )
 }
 
+/// How a precomposed Latin letter folds: its ASCII base letter (for
+/// [`words`]), the letter without its tone mark (for [`marks`]) and the tone
+/// mark, if any.
+#[derive(Clone, Copy)]
+struct Folded {
+    base: char,
+    toneless: char,
+    tone: Option<char>,
+}
+
+/// The folding of every precomposed letter in Latin-1 Supplement, Latin
+/// Extended-A/B and Latin Extended Additional (where all Vietnamese letters
+/// are), so that the common case needs no Unicode normalisation per call.
+static FOLD_TABLE: std::sync::LazyLock<Vec<Option<Folded>>> = std::sync::LazyLock::new(|| {
+    TABLE_RANGES
+        .iter()
+        .flat_map(|r| r.clone())
+        .map(|u| char::from_u32(u).and_then(fold_one))
+        .collect()
+});
+
+const TABLE_RANGES: [std::ops::RangeInclusive<u32>; 2] = [0x00C0..=0x024F, 0x1E00..=0x1EFF];
+
+fn fold_one(c: char) -> Option<Folded> {
+    if matches!(c, 'đ' | 'Đ' | 'ð' | 'Ð') {
+        let lower = if matches!(c, 'đ' | 'Đ') { 'đ' } else { 'ð' };
+        return Some(Folded {
+            base: 'd',
+            toneless: lower,
+            tone: None,
+        });
+    }
+    let decomposed: Vec<char> = std::iter::once(c).nfd().collect();
+    let base = *decomposed.first()?;
+    if !base.is_ascii_alphabetic() {
+        return None;
+    }
+    let tones: Vec<char> = decomposed
+        .iter()
+        .copied()
+        .filter(|&m| is_tone_mark(m))
+        .collect();
+    if tones.len() > 1 {
+        return None;
+    }
+    let rest: String = decomposed
+        .iter()
+        .copied()
+        .filter(|&m| !is_tone_mark(m))
+        .nfc()
+        .collect();
+    let mut chars = rest.chars();
+    let (Some(toneless), None) = (chars.next(), chars.next()) else {
+        return None;
+    };
+    let mut lower = toneless.to_lowercase();
+    let (Some(toneless), None) = (lower.next(), lower.next()) else {
+        return None;
+    };
+    Some(Folded {
+        base: base.to_ascii_lowercase(),
+        toneless,
+        tone: tones.first().copied(),
+    })
+}
+
+fn folded(c: char) -> Option<Folded> {
+    let u = c as u32;
+    let mut offset = 0usize;
+    for r in &TABLE_RANGES {
+        if r.contains(&u) {
+            return FOLD_TABLE[offset + (u - r.start()) as usize];
+        }
+        offset += (r.end() - r.start() + 1) as usize;
+    }
+    None
+}
+
 /// Folds a name to lowercase ASCII words separated by single spaces: no
 /// diacritics, `đ` → `d`, apostrophes dropped, punctuation turned into
 /// spaces, numbers without leading zeros.
@@ -39,53 +117,74 @@ fn is_apostrophe(c: char) -> bool {
 /// assert_eq!(units::fold::words("P.01"), "p 1");
 /// ```
 pub fn words(s: &str) -> String {
+    fn push(out: &mut String, pending_space: &mut bool, c: char) {
+        if *pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        *pending_space = false;
+        out.push(c);
+    }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.nfd() {
-        if ('\u{0300}'..='\u{036F}').contains(&c) || is_apostrophe(c) {
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                push(&mut out, &mut pending_space, c.to_ascii_lowercase());
+            } else if !is_apostrophe(c) {
+                pending_space = true;
+            }
             continue;
         }
-        let c = match c {
-            'đ' | 'Đ' | 'ð' | 'Ð' => 'd',
-            c => c,
-        };
-        if c.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+        if let Some(f) = folded(c) {
+            push(&mut out, &mut pending_space, f.base);
+            continue;
+        }
+        // anything else: decomposed, marks dropped
+        for d in std::iter::once(c).nfd() {
+            if ('\u{0300}'..='\u{036F}').contains(&d) || is_apostrophe(d) {
+                continue;
             }
-            pending_space = false;
-            for lc in c.to_lowercase() {
-                out.push(lc);
+            let d = match d {
+                'đ' | 'Đ' | 'ð' | 'Ð' => 'd',
+                d => d,
+            };
+            if d.is_alphanumeric() {
+                for lc in d.to_lowercase() {
+                    push(&mut out, &mut pending_space, lc);
+                }
+            } else {
+                pending_space = true;
             }
-        } else {
-            pending_space = true;
         }
     }
-    strip_leading_zeros(&out)
+    strip_leading_zeros(out)
 }
 
 /// `"phuong 01"` → `"phuong 1"`; `"p01"` → `"p1"`; `"0"` stays `"0"`.
-fn strip_leading_zeros(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let chars: Vec<char> = s.chars().collect();
+fn strip_leading_zeros(s: String) -> String {
+    if !s.contains('0') {
+        return s;
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let at_number_start = c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit());
-        if at_number_start && c == '0' {
+    while i < b.len() {
+        let c = b[i];
+        let at_number_start = c.is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_digit());
+        if at_number_start && c == b'0' {
             let mut j = i;
-            while j + 1 < chars.len() && chars[j] == '0' && chars[j + 1].is_ascii_digit() {
+            while j + 1 < b.len() && b[j] == b'0' && b[j + 1].is_ascii_digit() {
                 j += 1;
             }
-            i = j;
-            out.push(chars[i]);
-            i += 1;
+            out.push(b[j]);
+            i = j + 1;
             continue;
         }
         out.push(c);
         i += 1;
     }
-    out
+    // only ASCII digits were removed, so this is still UTF-8
+    String::from_utf8(out).unwrap_or(s)
 }
 
 /// The matching key: [`words`] without spaces.
@@ -95,7 +194,9 @@ fn strip_leading_zeros(s: &str) -> String {
 /// assert_eq!(units::fold::key("Thuỷ"), units::fold::key("Thủy"));
 /// ```
 pub fn key(s: &str) -> String {
-    words(s).replace(' ', "")
+    let mut w = words(s);
+    w.retain(|c| c != ' ');
+    w
 }
 
 /// Lowercase with diacritics kept and each word's tone mark moved to the end
@@ -108,29 +209,54 @@ pub fn key(s: &str) -> String {
 /// assert_ne!(marks("Phú"), marks("Phụ"));
 /// ```
 pub fn marks(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 2);
+    if s.chars().any(|c| ('\u{0300}'..='\u{036F}').contains(&c)) {
+        // decomposed input: compose it, so it folds like the composed form
+        let composed: String = s.nfc().collect();
+        return marks_composed(&composed);
+    }
+    marks_composed(s)
+}
+
+fn marks_composed(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
     let mut tones: Vec<char> = Vec::new();
-    let flush = |out: &mut String, tones: &mut Vec<char>| {
+    let separate = |out: &mut String, tones: &mut Vec<char>| {
         out.extend(tones.drain(..));
+        if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
     };
-    for c in s.nfd() {
-        if is_apostrophe(c) {
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !is_apostrophe(c) {
+                separate(&mut out, &mut tones);
+            }
             continue;
         }
-        if is_tone_mark(c) {
-            tones.push(c);
-        } else if c.is_alphanumeric() || ('\u{0300}'..='\u{036F}').contains(&c) {
-            out.extend(c.to_lowercase());
-        } else {
-            flush(&mut out, &mut tones);
-            if !out.is_empty() && !out.ends_with(' ') {
-                out.push(' ');
+        if let Some(f) = folded(c) {
+            out.push(f.toneless);
+            tones.extend(f.tone);
+            continue;
+        }
+        for d in std::iter::once(c).nfd() {
+            if is_apostrophe(d) {
+                continue;
+            }
+            if is_tone_mark(d) {
+                tones.push(d);
+            } else if d.is_alphanumeric() || ('\u{0300}'..='\u{036F}').contains(&d) {
+                out.extend(d.to_lowercase());
+            } else {
+                separate(&mut out, &mut tones);
             }
         }
     }
-    flush(&mut out, &mut tones);
-    let trimmed = out.trim_end();
-    strip_leading_zeros(trimmed)
+    out.extend(tones.drain(..));
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    strip_leading_zeros(out)
 }
 
 /// What a leading type word says about the unit a component names.
@@ -178,7 +304,22 @@ pub struct Reading {
     /// the canonical type word (`phuong`, `xa`, `thitran`, `quan` …)
     pub type_word: Option<&'static str>,
     pub key: String,
-    pub marks: String,
+    /// how many words of the component the type word takes
+    type_words: usize,
+}
+
+impl Reading {
+    /// The [`marks`] of the name this reading takes from `component` (the
+    /// one it was read from): computed only when needed, since only a tie
+    /// between candidates asks for it.
+    pub fn marks(&self, component: &str) -> String {
+        let m = marks(component);
+        if self.type_word.is_some() {
+            strip_marks_prefix(&m, self.type_words)
+        } else {
+            m
+        }
+    }
 }
 
 /// The ways to read one address component, most specific first: with its
@@ -188,7 +329,6 @@ pub struct Reading {
 /// `"Q1"` → `[{District, "1"}, {any, "q1"}]`.
 pub fn readings(component: &str) -> Vec<Reading> {
     let w = words(component);
-    let m = marks(component);
     let mut out = Vec::with_capacity(2);
     for (word, canonical, levels) in TYPE_WORDS {
         let Some(rest) = w.strip_prefix(word) else {
@@ -210,12 +350,11 @@ pub fn readings(component: &str) -> Vec<Reading> {
         if name.is_empty() {
             continue;
         }
-        let name_marks = strip_marks_prefix(&m, word.split(' ').count());
         out.push(Reading {
             levels,
             type_word: Some(canonical),
             key: name.replace(' ', ""),
-            marks: name_marks,
+            type_words: word.split(' ').count(),
         });
         break;
     }
@@ -223,7 +362,7 @@ pub fn readings(component: &str) -> Vec<Reading> {
         levels: &[],
         type_word: None,
         key: w.replace(' ', ""),
-        marks: m,
+        type_words: 0,
     });
     out
 }
@@ -273,8 +412,171 @@ pub fn split_official(name: &str) -> (&str, &str) {
 }
 
 #[cfg(test)]
+mod reference {
+    //! The straightforward definitions the fast ones must agree with.
+    use super::*;
+
+    /// Folds a name to lowercase ASCII words separated by single spaces: no
+    /// diacritics, `đ` → `d`, apostrophes dropped, punctuation turned into
+    /// spaces, numbers without leading zeros.
+    ///
+    /// ```
+    /// assert_eq!(units::fold::words("  Phường  Cống Vị "), "phuong cong vi");
+    /// assert_eq!(units::fold::words("Huyện Cư M’gar"), "huyen cu mgar");
+    /// assert_eq!(units::fold::words("P.01"), "p 1");
+    /// ```
+    pub fn words(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut pending_space = false;
+        for c in s.nfd() {
+            if ('\u{0300}'..='\u{036F}').contains(&c) || is_apostrophe(c) {
+                continue;
+            }
+            let c = match c {
+                'đ' | 'Đ' | 'ð' | 'Ð' => 'd',
+                c => c,
+            };
+            if c.is_alphanumeric() {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                for lc in c.to_lowercase() {
+                    out.push(lc);
+                }
+            } else {
+                pending_space = true;
+            }
+        }
+        strip_leading_zeros(&out)
+    }
+
+    /// `"phuong 01"` → `"phuong 1"`; `"p01"` → `"p1"`; `"0"` stays `"0"`.
+    pub fn strip_leading_zeros(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let chars: Vec<char> = s.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let at_number_start = c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit());
+            if at_number_start && c == '0' {
+                let mut j = i;
+                while j + 1 < chars.len() && chars[j] == '0' && chars[j + 1].is_ascii_digit() {
+                    j += 1;
+                }
+                i = j;
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            out.push(c);
+            i += 1;
+        }
+        out
+    }
+
+    /// Lowercase with diacritics kept and each word's tone mark moved to the end
+    /// of the word, so both tone-mark placements compare equal.
+    ///
+    /// ```
+    /// use units::fold::marks;
+    /// assert_eq!(marks("Hòa"), marks("Hoà"));
+    /// assert_eq!(marks("Thủy"), marks("Thuỷ"));
+    /// assert_ne!(marks("Phú"), marks("Phụ"));
+    /// ```
+    pub fn marks(s: &str) -> String {
+        if s.chars().any(|c| ('\u{0300}'..='\u{036F}').contains(&c)) {
+            // decomposed input: compose it, so it folds like the composed form
+            let composed: String = s.nfc().collect();
+            return marks_composed(&composed);
+        }
+        marks_composed(s)
+    }
+
+    fn marks_composed(s: &str) -> String {
+        let mut out = String::with_capacity(s.len() * 2);
+        let mut tones: Vec<char> = Vec::new();
+        let flush = |out: &mut String, tones: &mut Vec<char>| {
+            out.extend(tones.drain(..));
+        };
+        for c in s.nfd() {
+            if is_apostrophe(c) {
+                continue;
+            }
+            if is_tone_mark(c) {
+                tones.push(c);
+            } else if c.is_alphanumeric() || ('\u{0300}'..='\u{036F}').contains(&c) {
+                out.extend(c.to_lowercase());
+            } else {
+                flush(&mut out, &mut tones);
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+        }
+        flush(&mut out, &mut tones);
+        let trimmed = out.trim_end();
+        strip_leading_zeros(trimmed)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_folding_agrees_with_the_definitions() {
+        let u = crate::Units::get();
+        let mut names: Vec<String> = Vec::new();
+        names.extend(u.provinces().iter().map(|p| p.name.clone()));
+        names.extend(u.communes().iter().map(|c| c.name.clone()));
+        names.extend(u.legacy_districts().iter().map(|d| d.name.clone()));
+        names.extend(u.legacy_communes().iter().map(|c| c.name.clone()));
+        let odd = [
+            "P.01",
+            "Q 007",
+            "phường 0",
+            "Cư M’gar",
+            "Ea H'leo",
+            "ĐẮK LẮK",
+            "Hoà",
+            "Hòa",
+            "THUỶ",
+            "Thủy",
+            "x\u{0301}a\u{0300}",
+            "Nguyễn Văn Cừ",
+            "Ngọc Hồi",
+            "ǅemal",
+            "Ꭰ",
+            "ß",
+            "İstanbul",
+            "Æble",
+            "Øre",
+            "Œuvre",
+            "ﬁ",
+            "Ｑ１",
+            "Ⅻ",
+            "  ",
+            "",
+            "tổ 05, ấp 0",
+            "😀 Ba Đình",
+        ];
+        names.extend(odd.iter().map(|s| s.to_string()));
+        for n in &names {
+            assert_eq!(words(n), reference::words(n), "words({n:?})");
+            // marks: the same equalities as the definition
+            let nfc: String = n.nfc().collect();
+            let nfd: String = n.nfd().collect();
+            assert_eq!(marks(&nfc), marks(&nfd), "marks of {n:?}, composed or not");
+        }
+        for pair in names.windows(2) {
+            assert_eq!(
+                marks(&pair[0]) == marks(&pair[1]),
+                reference::marks(&pair[0]) == reference::marks(&pair[1]),
+                "{pair:?}"
+            );
+        }
+    }
 
     #[test]
     fn folds_diacritics_case_and_spaces() {
@@ -332,7 +634,7 @@ mod tests {
         let r = readings("Thị xã Sơn Tây");
         assert_eq!(r[0].levels, &[Level::District]);
         assert_eq!(r[0].key, "sontay");
-        assert_eq!(r[0].marks, marks("Sơn Tây"));
+        assert_eq!(r[0].marks("Thị xã Sơn Tây"), marks("Sơn Tây"));
         let r = readings("F.12");
         assert_eq!(r[0].levels, &[Level::Commune]);
         assert_eq!(r[0].key, "12");

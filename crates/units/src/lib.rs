@@ -17,7 +17,7 @@ pub mod fold;
 pub mod samples;
 mod search;
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::LazyLock;
 
 pub use convert::{Candidate, Conversion, LegacyRef, Status};
@@ -102,6 +102,17 @@ pub(crate) struct MatchIndex {
     pub legacy_district_marks: Vec<String>,
     pub legacy_commune_marks: Vec<String>,
     pub commune_marks: Vec<String>,
+}
+
+/// A `(scope, key)` lookup into the maps keyed by `(usize, String)`, without
+/// building an owned key. Hashes exactly as the tuple does.
+#[derive(Hash)]
+pub(crate) struct Scoped<'a>(pub usize, pub &'a str);
+
+impl hashbrown::Equivalent<(usize, String)> for Scoped<'_> {
+    fn equivalent(&self, key: &(usize, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
 }
 
 /// Well-known ways to write a province, beyond its own name (keys).
@@ -457,6 +468,7 @@ impl Pass {
 
 pub(crate) fn narrow(
     mut found: Vec<usize>,
+    component: &str,
     reading: &Reading,
     pass: Pass,
     types: &[&'static str],
@@ -469,10 +481,11 @@ pub(crate) fn narrow(
         }
     }
     if found.len() > 1 && pass.marks {
+        let typed = reading.marks(component);
         let exact: Vec<usize> = found
             .iter()
             .copied()
-            .filter(|&i| marks[i] == reading.marks)
+            .filter(|&i| marks[i] == typed)
             .collect();
         if !exact.is_empty() {
             found = exact;

@@ -545,11 +545,12 @@ async fn browser_converts_looks_up_and_switches_language() {
             ],
         }),
     );
-    let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a WebDriver session");
+    let client =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a WebDriver session");
 
     // run the steps in a task so that the browser is closed even when an
     // assertion fails
