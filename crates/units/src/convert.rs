@@ -104,6 +104,12 @@ struct Located {
 
 const COUNTRY: &[&str] = &["vietnam", "vn", "vietnamese", "socialistrepublicofvietnam"];
 
+fn is_country(s: &str) -> bool {
+    // every spelling starts with v or s: skip the folding otherwise
+    matches!(s.trim_start().chars().next(), Some('v' | 'V' | 's' | 'S'))
+        && COUNTRY.contains(&fold::key(s).as_str())
+}
+
 fn split_components(input: &str) -> Vec<String> {
     let mut parts: Vec<String> = input
         .split([',', ';', '|', '\n', '\r', '\t'])
@@ -219,16 +225,11 @@ impl Units {
         // them: "Nga Thanh" then fits Nga Thanh and Nga Thành alike.
         let marks = !input.is_ascii();
         let mut comps = split_components(input);
-        while comps
-            .last()
-            .is_some_and(|c| COUNTRY.contains(&fold::key(c).as_str()))
-        {
+        while comps.last().is_some_and(|c| is_country(c)) {
             comps.pop();
         }
         if let Some(last) = comps.last_mut()
-            && let Some((rest, ())) = peel(last, false, |s| {
-                COUNTRY.contains(&fold::key(s).as_str()).then_some(())
-            })
+            && let Some((rest, ())) = peel(last, false, |s| is_country(s).then_some(()))
         {
             *last = rest;
         }
