@@ -12,6 +12,8 @@
 
 use serde::Serialize;
 
+use std::borrow::Cow;
+
 use crate::fold::{self, Level, Reading};
 use crate::{Pass, Scoped, Units, allows, narrow};
 
@@ -110,35 +112,34 @@ fn is_country(s: &str) -> bool {
         && COUNTRY.contains(&fold::key(s).as_str())
 }
 
-fn split_components(input: &str) -> Vec<String> {
-    let mut parts: Vec<String> = input
+/// An address component: borrowed from the input, or rebuilt.
+type Comp<'a> = Cow<'a, str>;
+
+fn split_components(input: &str) -> Vec<Comp<'_>> {
+    let mut parts: Vec<Comp<'_>> = input
         .split([',', ';', '|', '\n', '\r', '\t'])
-        .map(|s| {
-            s.trim()
-                .trim_matches(|c: char| c == '-' || c == '.')
-                .trim()
-                .to_string()
-        })
+        .map(|s| Cow::Borrowed(s.trim().trim_matches(|c: char| c == '-' || c == '.').trim()))
         .filter(|s| !s.is_empty())
         .collect();
     if parts.len() == 1 && parts[0].contains(" - ") {
-        let dashed: Vec<String> = parts[0]
+        let whole = parts[0].clone();
+        let dashed: Vec<&str> = whole
             .split(" - ")
-            .map(|s| s.trim().to_string())
+            .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
         // keep "Bà Rịa - Vũng Tàu" whole
-        let mut merged: Vec<String> = Vec::with_capacity(dashed.len());
+        let mut merged: Vec<Comp<'_>> = Vec::with_capacity(dashed.len());
         for p in dashed {
             if let Some(prev) = merged.last_mut()
                 && fold::key(prev).ends_with("baria")
-                && fold::key(&p).starts_with("vungtau")
+                && fold::key(p).starts_with("vungtau")
             {
-                prev.push_str(" - ");
-                prev.push_str(&p);
+                let joined = format!("{prev} - {p}");
+                *prev = Cow::Owned(joined);
                 continue;
             }
-            merged.push(p);
+            merged.push(Cow::Owned(p.to_string()));
         }
         parts = merged;
     }
@@ -193,7 +194,7 @@ fn peel<T>(
     None
 }
 
-fn join_street(parts: &[String], extra: &str) -> String {
+fn join_street(parts: &[Comp<'_>], extra: &str) -> String {
     let mut v: Vec<&str> = parts
         .iter()
         .map(|s| trim_street(s))
@@ -221,6 +222,16 @@ impl Units {
     /// assert_eq!(c.address.as_deref(), Some("Số 5 Hàng Bài, Phường Hồng Hà, Thành phố Hà Nội"));
     /// ```
     pub fn convert(&self, input: &str) -> Conversion {
+        self.convert_with(input, true)
+    }
+
+    /// [`Units::convert`] without the legacy units it recognised
+    /// (`legacy` stays empty): for bulk conversion that does not show them.
+    pub fn convert_brief(&self, input: &str) -> Conversion {
+        self.convert_with(input, false)
+    }
+
+    fn convert_with(&self, input: &str, with_legacy: bool) -> Conversion {
         // Written without any diacritic, the address says nothing about
         // them: "Nga Thanh" then fits Nga Thanh and Nga Thành alike.
         let marks = !input.is_ascii();
@@ -231,7 +242,7 @@ impl Units {
         if let Some(last) = comps.last_mut()
             && let Some((rest, ())) = peel(last, false, |s| is_country(s).then_some(()))
         {
-            *last = rest;
+            *last = Cow::Owned(rest);
         }
         if comps.is_empty() {
             return self.not_found(input, None, None, "the address is empty");
@@ -246,7 +257,7 @@ impl Units {
             } else if let Some((rest, hit)) = peel(last, false, |s| self.find_province(s)) {
                 comps.pop();
                 if !rest.is_empty() {
-                    comps.push(rest);
+                    comps.push(Cow::Owned(rest));
                 }
                 province = Some(hit);
             }
@@ -315,10 +326,10 @@ impl Units {
             });
             return self.not_found(input, np, None, &reason);
         }
-        self.finish(input, located.communes, located.street)
+        self.finish(input, located.communes, located.street, with_legacy)
     }
 
-    fn locate_in(&self, comps: &[String], province: Option<&ProvinceHit>, pass: Pass) -> Located {
+    fn locate_in(&self, comps: &[Comp<'_>], province: Option<&ProvinceHit>, pass: Pass) -> Located {
         match province {
             Some(p) => {
                 let first = self.locate(comps, Some(&p.primary), pass);
@@ -469,7 +480,7 @@ impl Units {
 
     /// Finds the commune (through the district when there is one) in the
     /// components left of the province.
-    fn locate(&self, comps: &[String], provinces: Option<&[usize]>, pass: Pass) -> Located {
+    fn locate(&self, comps: &[Comp<'_>], provinces: Option<&[usize]>, pass: Pass) -> Located {
         let n = comps.len();
         let last = &comps[n - 1];
         let mut located = Located {
@@ -498,7 +509,7 @@ impl Units {
                     located.street = join_street(&comps[..n - 2], &rest);
                     return located;
                 }
-                located.missing = Some(c.clone());
+                located.missing = Some(c.to_string());
             }
             located.districts = districts;
         }
@@ -551,7 +562,7 @@ impl Units {
     /// An address that already uses the 2025 units: "…, commune, province".
     fn find_current(
         &self,
-        comps: &[String],
+        comps: &[Comp<'_>],
         province: Option<usize>,
         pass: Pass,
     ) -> Option<Conversion> {
@@ -633,7 +644,13 @@ impl Units {
         })
     }
 
-    fn finish(&self, input: &str, mut legacy: Vec<usize>, street: String) -> Conversion {
+    fn finish(
+        &self,
+        input: &str,
+        mut legacy: Vec<usize>,
+        street: String,
+        with_legacy: bool,
+    ) -> Conversion {
         legacy.sort_unstable();
         legacy.dedup();
         let mut codes: Vec<(&str, bool)> = Vec::new();
@@ -646,7 +663,11 @@ impl Units {
             }
         }
         codes.sort_unstable();
-        let refs: Vec<LegacyRef> = legacy.iter().map(|&l| self.legacy_ref(l)).collect();
+        let refs: Vec<LegacyRef> = if with_legacy {
+            legacy.iter().map(|&l| self.legacy_ref(l)).collect()
+        } else {
+            Vec::new()
+        };
         let street_opt = (!street.is_empty()).then(|| street.clone());
         match codes[..] {
             [] => {

@@ -96,11 +96,18 @@ fn fold_one(c: char) -> Option<Folded> {
 }
 
 fn folded(c: char) -> Option<Folded> {
+    folded_in(&FOLD_TABLE, c)
+}
+
+fn folded_in(table: &[Option<Folded>], c: char) -> Option<Folded> {
     let u = c as u32;
     let mut offset = 0usize;
     for r in &TABLE_RANGES {
         if r.contains(&u) {
-            return FOLD_TABLE[offset + (u - r.start()) as usize];
+            return table
+                .get(offset + (u - r.start()) as usize)
+                .copied()
+                .flatten();
         }
         offset += (r.end() - r.start() + 1) as usize;
     }
@@ -117,25 +124,39 @@ fn folded(c: char) -> Option<Folded> {
 /// assert_eq!(units::fold::words("P.01"), "p 1");
 /// ```
 pub fn words(s: &str) -> String {
-    fn push(out: &mut String, pending_space: &mut bool, c: char) {
+    fn push(out: &mut Vec<u8>, pending_space: &mut bool, c: char) {
         if *pending_space && !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
         *pending_space = false;
-        out.push(c);
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     }
-    let mut out = String::with_capacity(s.len());
+    let table: &[Option<Folded>] = &FOLD_TABLE;
+    let bytes = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                push(&mut out, &mut pending_space, c.to_ascii_lowercase());
-            } else if !is_apostrophe(c) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            if b.is_ascii_alphanumeric() {
+                if pending_space && !out.is_empty() {
+                    out.push(b' ');
+                }
+                pending_space = false;
+                out.push(b.to_ascii_lowercase());
+            } else if !is_apostrophe(char::from(b)) {
                 pending_space = true;
             }
             continue;
         }
-        if let Some(f) = folded(c) {
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        if let Some(f) = folded_in(table, c) {
             push(&mut out, &mut pending_space, f.base);
             continue;
         }
@@ -157,6 +178,9 @@ pub fn words(s: &str) -> String {
             }
         }
     }
+    // only whole characters were written
+    let out = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     strip_leading_zeros(out)
 }
 
@@ -329,6 +353,7 @@ impl Reading {
 /// `"Q1"` → `[{District, "1"}, {any, "q1"}]`.
 pub fn readings(component: &str) -> Vec<Reading> {
     let w = words(component);
+    let whole = without_spaces(&w);
     let mut out = Vec::with_capacity(2);
     for (word, canonical, levels) in TYPE_WORDS {
         let Some(rest) = w.strip_prefix(word) else {
@@ -350,10 +375,12 @@ pub fn readings(component: &str) -> Vec<Reading> {
         if name.is_empty() {
             continue;
         }
+        // the type word's letters lead the whole key ("thanhpho|hanoi")
+        let letters = word.len() - word.matches(' ').count();
         out.push(Reading {
             levels,
             type_word: Some(canonical),
-            key: without_spaces(name),
+            key: whole.get(letters..).unwrap_or_default().to_string(),
             type_words: word.split(' ').count(),
         });
         break;
@@ -361,7 +388,7 @@ pub fn readings(component: &str) -> Vec<Reading> {
     out.push(Reading {
         levels: &[],
         type_word: None,
-        key: without_spaces(&w),
+        key: whole,
         type_words: 0,
     });
     out

@@ -109,3 +109,15 @@ fn split_communes_are_in_the_set() {
     assert_eq!(per_kind.get(&SampleKind::Full), Some(&441));
     assert_eq!(per_kind.get(&SampleKind::Abbreviated), Some(&441));
 }
+
+#[test]
+fn brief_conversion_is_the_same_but_for_the_legacy_units() {
+    let u = Units::get();
+    for s in u.samples().iter().step_by(3) {
+        let full = u.convert(&s.input);
+        let mut brief = u.convert_brief(&s.input);
+        assert!(brief.legacy.is_empty());
+        brief.legacy = full.legacy.clone();
+        assert_eq!(brief, full, "{:?}", s.input);
+    }
+}
