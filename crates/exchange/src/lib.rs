@@ -1,0 +1,1 @@
+//! The inter-agency data exchange layer.
