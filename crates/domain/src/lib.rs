@@ -5,8 +5,10 @@
 //! that receives one never checks it again.
 
 mod codes;
+mod pin;
 
 pub use codes::{CommuneCode, LegacyCommuneCode, ProvinceCode};
+pub use pin::{PersonalId, Sex};
 
 /// Why a value was refused: a sentence a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
