@@ -2,6 +2,7 @@
 
 mod bench_cli;
 mod convert_cli;
+mod registry_cli;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,11 @@ enum Command {
     Units {
         #[command(subcommand)]
         command: UnitsCommand,
+    },
+    /// The population registry: synthetic populations.
+    Registry {
+        #[command(subcommand)]
+        command: registry_cli::RegistryCommand,
     },
     /// Workloads for the benchmarks (see BENCHMARKS.md).
     #[command(hide = true)]
@@ -43,6 +49,7 @@ fn main() -> std::process::ExitCode {
         Command::Units {
             command: UnitsCommand::Convert(args),
         } => convert_cli::run(args),
+        Command::Registry { command } => registry_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };
     match result {
