@@ -5,6 +5,11 @@
 //! `migrations/sqlite` and `migrations/postgres`, and one conformance suite
 //! (`tests/conformance.rs`) runs against both.
 //!
+//! The registry and exchange parts of the interface are the sub-traits
+//! [`RegistryStore`] and [`ExchangeStore`], reached through
+//! [`Store::registry`] and [`Store::exchange`]: `Store` stays object-safe
+//! and small.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), store::StoreError> {
 //! let location = store::Location::parse(None, std::path::Path::new("/var/lib/motcua"))?;
@@ -14,8 +19,15 @@
 //! # Ok(()) }
 //! ```
 
+mod model;
 mod postgres;
+mod postgres_data;
 mod sqlite;
+mod sqlite_data;
+
+pub use model::{
+    ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
+};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -186,6 +198,15 @@ pub enum StoreError {
     Migrate(String),
     #[error("database error: {0}")]
     Database(String),
+    /// A write that disagrees with what is stored (an event id stored with
+    /// other contents, a person already loaded, a log entry that does not
+    /// follow the stored head).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A write the domain does not allow (an event sequence the registry
+    /// refuses, a log entry whose hash is wrong).
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 /// Turns a sqlx error met while running a query into a [`StoreError`] with a
@@ -236,6 +257,10 @@ pub trait Store: Send + Sync + 'static {
         &self,
         legacy_commune_code: &str,
     ) -> Result<Vec<(String, bool)>, StoreError>;
+    /// The population registry's storage.
+    fn registry(&self) -> &dyn RegistryStore;
+    /// The exchange layer's storage.
+    fn exchange(&self) -> &dyn ExchangeStore;
 }
 
 /// The meta key holding the stored data-set version.

@@ -21,7 +21,7 @@ const MAX_CONNECTIONS: u32 = 10;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
 pub(crate) struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 /// Checks that `url` is a PostgreSQL URL sqlx can read, without repeating it.
@@ -395,6 +395,14 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| db_error("reading successors", e))
+    }
+
+    fn registry(&self) -> &dyn crate::RegistryStore {
+        self
+    }
+
+    fn exchange(&self) -> &dyn crate::ExchangeStore {
+        self
     }
 }
 

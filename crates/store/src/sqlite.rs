@@ -26,7 +26,7 @@ const MAX_CONNECTIONS: u32 = 8;
 const BATCH_ROWS: usize = 500;
 
 pub(crate) struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -296,5 +296,13 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| db_error("reading successors", e))
+    }
+
+    fn registry(&self) -> &dyn crate::RegistryStore {
+        self
+    }
+
+    fn exchange(&self) -> &dyn crate::ExchangeStore {
+        self
     }
 }

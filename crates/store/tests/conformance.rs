@@ -6,6 +6,10 @@
 //! by `MOTCUA_TEST_DATABASE_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/test`, dropped afterwards).
 //!
+//! The checks of the population registry's storage are in
+//! `conformance/population.rs`, those of the exchange layer's in
+//! `conformance/exchange_log.rs`.
+//!
 //! An unreachable PostgreSQL fails the PostgreSQL checks, unless
 //! `MOTCUA_TEST_SKIP_POSTGRES=1`, which skips them (and says so).
 
@@ -21,6 +25,14 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use store::{Backend, Location, Store, StoreError, UnitCounts};
 use units::Units;
+
+#[path = "conformance/exchange_log.rs"]
+mod exchange_log;
+#[path = "conformance/population.rs"]
+mod population;
+
+use exchange_log::*;
+use population::*;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -217,6 +229,20 @@ conformance!(
     successors_match_the_units_data,
     changed_version_triggers_a_rewrite,
     concurrent_syncs_write_once,
+    // the population registry
+    events_derive_the_current_record,
+    as_of_queries_at_past_instants,
+    partial_birth_dates_are_stored_and_matched,
+    event_ids_are_immutable,
+    lookups_are_ranked,
+    household_members_and_relatives,
+    bulk_load_writes_derived_people,
+    concurrent_appends_keep_the_record_whole,
+    // the exchange layer
+    log_append_range_and_tamper_detection,
+    consent_is_given_and_withdrawn,
+    tracker_shows_exactly_the_accesses_made,
+    concurrent_log_writers_cannot_fork_the_chain,
 );
 
 const NOTHING: UnitCounts = UnitCounts {
@@ -445,4 +471,150 @@ async fn an_unusable_sqlite_path_is_named() {
     let message = e.to_string();
     assert!(matches!(e, StoreError::Open(_)), "{message}");
     assert!(message.contains("a-file"), "{message}");
+}
+
+// ---- load rate (not run by default) ---------------------------------------
+
+/// Loads 100,000 synthetic people (three events each) in batches of 10,000
+/// and reports people/s. Run with
+/// `cargo test --release -p store --test conformance -- --ignored load_rate --nocapture`.
+async fn measure_load_rate(h: &Harness) {
+    const PEOPLE: u32 = 100_000;
+    const BATCH: u32 = 10_000;
+    let store = h.open().await;
+    let started = std::time::Instant::now();
+    let mut derive_and_write = Duration::ZERO;
+    for first in (0..PEOPLE).step_by(BATCH as usize) {
+        let events = synthetic(BATCH, first + 1);
+        let t = std::time::Instant::now();
+        let loaded = store.registry().load_people(&events).await.expect("load");
+        derive_and_write += t.elapsed();
+        assert_eq!(loaded, BATCH as usize);
+    }
+    let total = started.elapsed();
+    let _ = writeln!(
+        std::io::stderr(),
+        "{:?}: {PEOPLE} people ({} events) in {:.2} s: {:.0} people/s, {:.0} event rows/s \
+         (load_people alone: {:.0} people/s)",
+        h.backend(),
+        PEOPLE * 3,
+        total.as_secs_f64(),
+        f64::from(PEOPLE) / total.as_secs_f64(),
+        f64::from(PEOPLE * 3) / total.as_secs_f64(),
+        f64::from(PEOPLE) / derive_and_write.as_secs_f64(),
+    );
+    if let Target::Sqlite { path, .. } = &h.target {
+        // the WAL is checkpointed into the file when the pool closes
+        drop(store);
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+            + std::fs::metadata(path.with_extension("db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0);
+        let _ = writeln!(
+            std::io::stderr(),
+            "Sqlite: {} bytes on disk per person",
+            bytes / u64::from(PEOPLE)
+        );
+    }
+    if let Target::Postgres { url, schema } = &h.target {
+        let mut conn = PgConnection::connect(url).await.expect("connect");
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT sum(pg_total_relation_size(c.oid))::int8 FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind = 'r'",
+        )
+        .bind(schema)
+        .fetch_one(&mut conn)
+        .await
+        .expect("size");
+        let _ = writeln!(
+            std::io::stderr(),
+            "Postgres: {} bytes on disk per person (tables, TOAST and indexes)",
+            bytes / i64::from(PEOPLE)
+        );
+        let _ = conn.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
+async fn load_rate_sqlite() {
+    measure_load_rate(&Harness::sqlite()).await;
+}
+
+/// The same load from four concurrent writers (PostgreSQL writes disjoint
+/// batches in parallel; SQLite serialises them).
+async fn measure_parallel_load_rate(h: &Harness) {
+    const PEOPLE: u32 = 100_000;
+    const BATCH: u32 = 10_000;
+    const WRITERS: u32 = 4;
+    let store = h.open().await;
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut first = w * BATCH;
+            while first < PEOPLE {
+                let events = synthetic(BATCH, first + 1);
+                store.registry().load_people(&events).await.expect("load");
+                first += WRITERS * BATCH;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("writer");
+    }
+    let total = started.elapsed();
+    let _ = writeln!(
+        std::io::stderr(),
+        "{:?}, {WRITERS} writers: {PEOPLE} people in {:.2} s: {:.0} people/s",
+        h.backend(),
+        total.as_secs_f64(),
+        f64::from(PEOPLE) / total.as_secs_f64(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
+async fn load_rate_parallel_sqlite() {
+    measure_parallel_load_rate(&Harness::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
+async fn load_rate_parallel_postgres() {
+    if let Some(h) = Harness::postgres("load_rate_parallel").await {
+        measure_parallel_load_rate(&h).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
+async fn load_rate_postgres() {
+    if let Some(h) = Harness::postgres("load_rate").await {
+        measure_load_rate(&h).await;
+    }
+}
+
+#[test]
+#[ignore = "a measurement"]
+fn derive_and_encode_rate() {
+    let events = synthetic(10_000, 1);
+    let started = std::time::Instant::now();
+    let (mut record_bytes, mut event_bytes) = (0, 0);
+    for own in events.chunks(3) {
+        let p = registry::Person::derive(own).expect("derive");
+        record_bytes += serde_json::to_string(&p).expect("json").len();
+        for e in own {
+            event_bytes += serde_json::to_string(e).expect("json").len();
+        }
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "derive+encode: {:.0} people/s; per person: record {} bytes, 3 events {} bytes",
+        10_000.0 / started.elapsed().as_secs_f64(),
+        record_bytes / 10_000,
+        event_bytes / 10_000
+    );
 }

@@ -1,0 +1,556 @@
+//! The PostgreSQL backend's registry and exchange storage.
+
+use chrono::{DateTime, Utc};
+use domain::PersonalId;
+use exchange::{Checkpoint, LogEntry, MemberId};
+use registry::{HouseholdId, Person, Query, VitalEvent};
+use sqlx::PgConnection;
+
+use crate::model::{
+    self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
+    PersonRow,
+};
+use crate::postgres::PgStore;
+use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
+
+/// Rows per UNNEST insert (bounds the statement's size, not a parameter
+/// limit: each column is one array parameter).
+const LOAD_ROWS: usize = 10_000;
+
+/// A unique violation is a conflict with what is stored; anything else a
+/// database error.
+fn write_error(context: &str, e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+            "{context}: {} (a person or event id already stored)",
+            d.message()
+        )),
+        _ => db_error(context, e),
+    }
+}
+
+/// The values of one column, borrowed from the rows.
+fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
+    rows.iter().map(f).collect()
+}
+
+async fn events_in(
+    conn: &mut PgConnection,
+    person: &PersonalId,
+) -> Result<Vec<VitalEvent>, StoreError> {
+    let bodies: Vec<String> = sqlx::query_scalar(
+        "SELECT body FROM vital_events WHERE person = $1 ORDER BY recorded_us, seq",
+    )
+    .bind(person.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| db_error("reading vital events", e))?;
+    bodies.iter().map(|b| model::decode_event(b)).collect()
+}
+
+const PEOPLE_UNNEST: &str = "INSERT INTO people (pid, name_key, short_key, birth_earliest, \
+     birth_latest, sex, commune, household, record) \
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], \
+                          $6::text[], $7::text[], $8::text[], $9::text[])";
+
+/// Writes (or rewrites) people's derived records.
+async fn upsert_people(conn: &mut PgConnection, people: &[PersonRow]) -> Result<(), StoreError> {
+    let sql = format!(
+        "{PEOPLE_UNNEST} ON CONFLICT (pid) DO UPDATE SET name_key = excluded.name_key, \
+         short_key = excluded.short_key, birth_earliest = excluded.birth_earliest, \
+         birth_latest = excluded.birth_latest, sex = excluded.sex, \
+         commune = excluded.commune, household = excluded.household, \
+         record = excluded.record"
+    );
+    for chunk in people.chunks(LOAD_ROWS) {
+        sqlx::query(&sql)
+            .bind(column(chunk, |r| r.pid.as_str()))
+            .bind(column(chunk, |r| r.name_key.as_str()))
+            .bind(column(chunk, |r| r.short_key.as_str()))
+            .bind(column(chunk, |r| r.birth_earliest))
+            .bind(column(chunk, |r| r.birth_latest))
+            .bind(column(chunk, |r| r.sex))
+            .bind(column(chunk, |r| r.commune.as_deref()))
+            .bind(column(chunk, |r| r.household.as_deref()))
+            .bind(column(chunk, |r| r.record.as_str()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| write_error("writing people", e))?;
+    }
+    let pids: Vec<&str> = column(people, |r| r.pid.as_str());
+    sqlx::query("DELETE FROM people_former_names WHERE pid = ANY($1::text[])")
+        .bind(&pids)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| db_error("writing former names", e))?;
+    insert_former_names(conn, people).await
+}
+
+async fn insert_former_names(
+    conn: &mut PgConnection,
+    people: &[PersonRow],
+) -> Result<(), StoreError> {
+    let former: Vec<(&str, &str)> = people
+        .iter()
+        .flat_map(|p| p.former_keys.iter().map(|k| (p.pid.as_str(), k.as_str())))
+        .collect();
+    for chunk in former.chunks(LOAD_ROWS) {
+        sqlx::query(
+            "INSERT INTO people_former_names (pid, name_key) \
+             SELECT * FROM UNNEST($1::text[], $2::text[])",
+        )
+        .bind(column(chunk, |r| r.0))
+        .bind(column(chunk, |r| r.1))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| write_error("writing former names", e))?;
+    }
+    Ok(())
+}
+
+/// Appends one field in COPY's text format (`\N` for NULL).
+fn copy_field(buf: &mut Vec<u8>, value: Option<&str>) {
+    let Some(value) = value else {
+        buf.extend_from_slice(b"\\N");
+        return;
+    };
+    for b in value.bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+/// Appends one row in COPY's text format.
+fn copy_row(buf: &mut Vec<u8>, fields: &[Option<&str>]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'\t');
+        }
+        copy_field(buf, *f);
+    }
+    buf.push(b'\n');
+}
+
+/// How much COPY data to buffer before sending it.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// Streams rows into `COPY table (columns) FROM STDIN` (text format).
+async fn copy_in<T>(
+    conn: &mut PgConnection,
+    what: &str,
+    statement: &str,
+    rows: &[T],
+    row: impl Fn(&mut Vec<u8>, &T),
+) -> Result<(), StoreError> {
+    let mut copy = conn
+        .copy_in_raw(statement)
+        .await
+        .map_err(|e| write_error(&format!("writing {what}"), e))?;
+    let mut buf = Vec::with_capacity(COPY_CHUNK + 8192);
+    for r in rows {
+        row(&mut buf, r);
+        if buf.len() >= COPY_CHUNK {
+            copy.send(std::mem::take(&mut buf))
+                .await
+                .map_err(|e| write_error(&format!("writing {what}"), e))?;
+            buf.reserve(COPY_CHUNK + 8192);
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf)
+            .await
+            .map_err(|e| write_error(&format!("writing {what}"), e))?;
+    }
+    copy.finish()
+        .await
+        .map_err(|e| write_error(&format!("writing {what}"), e))?;
+    Ok(())
+}
+
+fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
+    records.iter().map(|r| model::decode_person(r)).collect()
+}
+
+#[async_trait::async_trait]
+impl RegistryStore for PgStore {
+    async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let rows = events
+            .iter()
+            .map(model::event_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| db_error("starting the events transaction", e))?;
+        // One writer per person at a time: the record is re-derived from
+        // every stored event, which a concurrent append must not miss.
+        let mut people: Vec<&str> = rows.iter().map(|r| r.person.as_str()).collect();
+        people.sort_unstable();
+        people.dedup();
+        for person in &people {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(*person)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_error("locking a person's record", e))?;
+        }
+        let mut touched: Vec<PersonalId> = Vec::new();
+        let mut new = 0;
+        for (event, row) in events.iter().zip(&rows) {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT body FROM vital_events WHERE id = $1")
+                    .bind(row.id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| db_error("reading vital events", e))?;
+            match stored {
+                Some(body) if body == row.body => continue,
+                Some(_) => return Err(model::changed_event(event)),
+                None => {}
+            }
+            sqlx::query(
+                "INSERT INTO vital_events (id, person, recorded_us, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(row.id.as_str())
+            .bind(row.person.as_str())
+            .bind(row.recorded_us)
+            .bind(row.body.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| write_error("writing a vital event", e))?;
+            new += 1;
+            if !touched.contains(&event.person) {
+                touched.push(event.person);
+            }
+        }
+        let mut records = Vec::with_capacity(touched.len());
+        for person in &touched {
+            let all = events_in(&mut tx, person).await?;
+            records.push(model::person_row(&model::derive(person, &all)?)?);
+        }
+        upsert_people(&mut tx, &records).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing vital events", e))?;
+        Ok(new)
+    }
+
+    async fn load_people(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
+        model::check_load_batch(events)?;
+        let mut people = Vec::new();
+        for (person, own) in model::by_person(events) {
+            people.push(model::person_row(&model::derive(&person, &own)?)?);
+        }
+        let rows = events
+            .iter()
+            .map(model::event_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| db_error("starting the load transaction", e))?;
+        // COPY: the fastest way in; a unique violation fails the whole COPY
+        copy_in(
+            &mut tx,
+            "vital events",
+            "COPY vital_events (id, person, recorded_us, body) FROM STDIN",
+            &rows,
+            |buf, r| {
+                let us = r.recorded_us.to_string();
+                copy_row(
+                    buf,
+                    &[Some(&r.id), Some(&r.person), Some(&us), Some(&r.body)],
+                );
+            },
+        )
+        .await?;
+        copy_in(
+            &mut tx,
+            "people",
+            "COPY people (pid, name_key, short_key, birth_earliest, birth_latest, sex, \
+             commune, household, record) FROM STDIN",
+            &people,
+            |buf, r| {
+                let (earliest, latest) = (r.birth_earliest.to_string(), r.birth_latest.to_string());
+                copy_row(
+                    buf,
+                    &[
+                        Some(&r.pid),
+                        Some(&r.name_key),
+                        Some(&r.short_key),
+                        Some(&earliest),
+                        Some(&latest),
+                        Some(r.sex),
+                        r.commune.as_deref(),
+                        r.household.as_deref(),
+                        Some(&r.record),
+                    ],
+                );
+            },
+        )
+        .await?;
+        insert_former_names(&mut tx, &people).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the load", e))?;
+        Ok(people.len())
+    }
+
+    async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| db_error("reading vital events", e))?;
+        events_in(&mut conn, person).await
+    }
+
+    async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
+        let record: Option<String> = sqlx::query_scalar("SELECT record FROM people WHERE pid = $1")
+            .bind(person.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| db_error("reading a person", e))?;
+        record.map(|r| model::decode_person(&r)).transpose()
+    }
+
+    async fn find_people(
+        &self,
+        query: &Query,
+        limit: usize,
+    ) -> Result<Vec<FoundPerson>, StoreError> {
+        let key = registry::name_key(&query.full_name);
+        if key.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (earliest, latest) = match &query.birth_date {
+            Some(d) => (Some(d.earliest()), Some(d.latest())),
+            None => (None, None),
+        };
+        let records: Vec<String> = sqlx::query_scalar(
+            "SELECT record FROM people \
+             WHERE (name_key = $1 OR short_key = $1 \
+                    OR pid IN (SELECT pid FROM people_former_names WHERE name_key = $1)) \
+               AND ($2::date IS NULL OR birth_earliest <= $2) \
+               AND ($3::date IS NULL OR birth_latest >= $3) \
+             LIMIT $4",
+        )
+        .bind(key.as_str())
+        .bind(latest)
+        .bind(earliest)
+        .bind(model::MAX_CANDIDATES)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("looking people up", e))?;
+        Ok(model::rank(query, decode_people(records)?, limit))
+    }
+
+    async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {
+        let records: Vec<String> =
+            sqlx::query_scalar("SELECT record FROM people WHERE household = $1")
+                .bind(household.0.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a household", e))?;
+        let people = decode_people(records)?;
+        Ok(registry::household_members(&people, household)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+}
+
+async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>, StoreError> {
+    let row: Option<LogTuple> = sqlx::query_as(&format!(
+        "SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"
+    ))
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| db_error("reading the log head", e))?;
+    row.map(model::decode_log).transpose()
+}
+
+fn limit_i64(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[async_trait::async_trait]
+impl ExchangeStore for PgStore {
+    async fn append_log(
+        &self,
+        entry: &LogEntry,
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<(), StoreError> {
+        let row = model::log_row(entry)?;
+        if let Some(cp) = checkpoint {
+            model::check_checkpoint(entry, cp)?;
+        }
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| db_error("starting the log transaction", e))?;
+        // appends are serialised: the head read below stays the head
+        sqlx::query("LOCK TABLE exchange_log IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_error("locking the log", e))?;
+        let head = head_in(&mut tx).await?;
+        model::check_follows(entry, head.as_ref())?;
+        sqlx::query(&format!(
+            "INSERT INTO exchange_log ({LOG_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ))
+        .bind(row.seq)
+        .bind(row.at_ns)
+        .bind(&row.consumer)
+        .bind(&row.provider)
+        .bind(&row.service)
+        .bind(&row.purpose)
+        .bind(&row.legal_basis)
+        .bind(&row.case_ref)
+        .bind(&row.person_id)
+        .bind(&row.fields)
+        .bind(&row.request_digest)
+        .bind(&row.response_digest)
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_error("appending to the log", e))?;
+        if let Some(cp) = checkpoint {
+            sqlx::query(
+                "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(row.seq)
+            .bind(cp.hash.to_string())
+            .bind(cp.key_id.0.as_str())
+            .bind(cp.signature.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| write_error("storing a checkpoint", e))?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the log entry", e))
+    }
+
+    async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+        let from = i64::try_from(from_seq).unwrap_or(i64::MAX);
+        let rows: Vec<LogTuple> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS} FROM exchange_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(from)
+        .bind(limit_i64(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading the log", e))?;
+        rows.into_iter().map(model::decode_log).collect()
+    }
+
+    async fn log_head(&self) -> Result<Option<LogEntry>, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| db_error("reading the log head", e))?;
+        head_in(&mut conn).await
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows: Vec<CheckpointTuple> = sqlx::query_as(
+            "SELECT seq, hash, key_id, signature FROM exchange_checkpoints ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading checkpoints", e))?;
+        rows.into_iter().map(model::decode_checkpoint).collect()
+    }
+
+    async fn give_consent(
+        &self,
+        person_id: &str,
+        consumer: &MemberId,
+        purpose: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let at = model::nanos(at)?;
+        let done = sqlx::query(
+            "INSERT INTO consents (person_id, consumer, purpose, given_ns) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (person_id, consumer, purpose) WHERE withdrawn_ns IS NULL DO NOTHING",
+        )
+        .bind(person_id)
+        .bind(consumer.as_str())
+        .bind(purpose)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| db_error("recording a consent", e))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn withdraw_consent(
+        &self,
+        person_id: &str,
+        consumer: &MemberId,
+        purpose: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let at = model::nanos(at)?;
+        let done = sqlx::query(
+            "UPDATE consents SET withdrawn_ns = $1 WHERE person_id = $2 AND consumer = $3 \
+             AND purpose = $4 AND withdrawn_ns IS NULL",
+        )
+        .bind(at)
+        .bind(person_id)
+        .bind(consumer.as_str())
+        .bind(purpose)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| db_error("withdrawing a consent", e))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn consents_of(&self, person_id: &str) -> Result<ConsentSnapshot, StoreError> {
+        let rows: Vec<ConsentTuple> = sqlx::query_as(
+            "SELECT consumer, purpose, given_ns, withdrawn_ns FROM consents \
+             WHERE person_id = $1 ORDER BY given_ns, id",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading consents", e))?;
+        model::decode_consents(person_id, rows)
+    }
+
+    async fn accesses_to(
+        &self,
+        person_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        let rows: Vec<LogTuple> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS} FROM exchange_log \
+             WHERE person_id = $1 AND at_ns >= $2 AND at_ns < $3 ORDER BY seq"
+        ))
+        .bind(person_id)
+        .bind(model::nanos_clamped(from))
+        .bind(model::nanos_clamped(to))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading accesses", e))?;
+        rows.into_iter().map(model::decode_log).collect()
+    }
+}

@@ -1,0 +1,462 @@
+//! The SQLite backend's registry and exchange storage.
+
+use chrono::{DateTime, Utc};
+use domain::PersonalId;
+use exchange::{Checkpoint, LogEntry, MemberId};
+use registry::{HouseholdId, Person, Query, VitalEvent};
+use sqlx::query_builder::Separated;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::model::{
+    self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
+    PersonRow,
+};
+use crate::sqlite::SqliteStore;
+use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
+
+/// Rows per multi-row INSERT of the load path (at most 10 columns: 5,000
+/// parameters, under SQLite's limit of 32,766).
+const LOAD_ROWS: usize = 500;
+
+/// A unique violation is a conflict with what is stored; anything else a
+/// database error.
+fn write_error(context: &str, e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+            "{context}: {} (a person or event id already stored)",
+            d.message()
+        )),
+        _ => db_error(context, e),
+    }
+}
+
+async fn insert_rows<'a, T>(
+    conn: &mut SqliteConnection,
+    what: &str,
+    head: &str,
+    rows: &'a [T],
+    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(LOAD_ROWS) {
+        let mut query = QueryBuilder::<Sqlite>::new(head);
+        query.push_values(chunk, |mut row, value| bind(&mut row, value));
+        query
+            .build()
+            .persistent(true)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| write_error(&format!("writing {what}"), e))?;
+    }
+    Ok(())
+}
+
+async fn events_in(
+    conn: &mut SqliteConnection,
+    person: &PersonalId,
+) -> Result<Vec<VitalEvent>, StoreError> {
+    let bodies: Vec<String> = sqlx::query_scalar(
+        "SELECT body FROM vital_events WHERE person = ? ORDER BY recorded_us, seq",
+    )
+    .bind(person.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| db_error("reading vital events", e))?;
+    bodies.iter().map(|b| model::decode_event(b)).collect()
+}
+
+const PEOPLE_INSERT: &str = "INSERT INTO people (pid, name_key, short_key, birth_earliest, \
+     birth_latest, sex, commune, household, record) ";
+
+fn bind_person<'a>(b: &mut Separated<'_, 'a, Sqlite, &'static str>, r: &'a PersonRow) {
+    b.push_bind(r.pid.as_str())
+        .push_bind(r.name_key.as_str())
+        .push_bind(r.short_key.as_str())
+        .push_bind(r.birth_earliest)
+        .push_bind(r.birth_latest)
+        .push_bind(r.sex)
+        .push_bind(r.commune.as_deref())
+        .push_bind(r.household.as_deref())
+        .push_bind(r.record.as_str());
+}
+
+/// Writes (or rewrites) one person's derived record.
+async fn upsert_person(conn: &mut SqliteConnection, row: &PersonRow) -> Result<(), StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new(PEOPLE_INSERT);
+    q.push_values(std::slice::from_ref(row), |mut b, r| bind_person(&mut b, r));
+    q.push(
+        " ON CONFLICT (pid) DO UPDATE SET name_key = excluded.name_key, \
+         short_key = excluded.short_key, birth_earliest = excluded.birth_earliest, \
+         birth_latest = excluded.birth_latest, sex = excluded.sex, commune = excluded.commune, \
+         household = excluded.household, record = excluded.record",
+    );
+    q.build()
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| db_error("writing a person's record", e))?;
+    sqlx::query("DELETE FROM people_former_names WHERE pid = ?")
+        .bind(row.pid.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| db_error("writing former names", e))?;
+    for key in &row.former_keys {
+        sqlx::query("INSERT INTO people_former_names (pid, name_key) VALUES (?, ?)")
+            .bind(row.pid.as_str())
+            .bind(key.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db_error("writing former names", e))?;
+    }
+    Ok(())
+}
+
+fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
+    records.iter().map(|r| model::decode_person(r)).collect()
+}
+
+#[async_trait::async_trait]
+impl RegistryStore for SqliteStore {
+    async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let rows = events
+            .iter()
+            .map(model::event_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| db_error("starting the events transaction", e))?;
+        let mut touched: Vec<PersonalId> = Vec::new();
+        let mut new = 0;
+        for (event, row) in events.iter().zip(&rows) {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT body FROM vital_events WHERE id = ?")
+                    .bind(row.id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| db_error("reading vital events", e))?;
+            match stored {
+                Some(body) if body == row.body => continue,
+                Some(_) => return Err(model::changed_event(event)),
+                None => {}
+            }
+            sqlx::query(
+                "INSERT INTO vital_events (id, person, recorded_us, body) VALUES (?, ?, ?, ?)",
+            )
+            .bind(row.id.as_str())
+            .bind(row.person.as_str())
+            .bind(row.recorded_us)
+            .bind(row.body.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_error("writing a vital event", e))?;
+            new += 1;
+            if !touched.contains(&event.person) {
+                touched.push(event.person);
+            }
+        }
+        for person in &touched {
+            let all = events_in(&mut tx, person).await?;
+            let record = model::derive(person, &all)?;
+            upsert_person(&mut tx, &model::person_row(&record)?).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing vital events", e))?;
+        Ok(new)
+    }
+
+    async fn load_people(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
+        model::check_load_batch(events)?;
+        let mut people = Vec::new();
+        for (person, own) in model::by_person(events) {
+            people.push(model::person_row(&model::derive(&person, &own)?)?);
+        }
+        let rows = events
+            .iter()
+            .map(model::event_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let former: Vec<(&str, &str)> = people
+            .iter()
+            .flat_map(|p| p.former_keys.iter().map(|k| (p.pid.as_str(), k.as_str())))
+            .collect();
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| db_error("starting the load transaction", e))?;
+        insert_rows(
+            &mut tx,
+            "vital events",
+            "INSERT INTO vital_events (id, person, recorded_us, body) ",
+            &rows,
+            |b, r| {
+                b.push_bind(r.id.as_str())
+                    .push_bind(r.person.as_str())
+                    .push_bind(r.recorded_us)
+                    .push_bind(r.body.as_str());
+            },
+        )
+        .await?;
+        insert_rows(&mut tx, "people", PEOPLE_INSERT, &people, bind_person).await?;
+        insert_rows(
+            &mut tx,
+            "former names",
+            "INSERT INTO people_former_names (pid, name_key) ",
+            &former,
+            |b, (pid, key)| {
+                b.push_bind(*pid).push_bind(*key);
+            },
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the load", e))?;
+        Ok(people.len())
+    }
+
+    async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| db_error("reading vital events", e))?;
+        events_in(&mut conn, person).await
+    }
+
+    async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
+        let record: Option<String> = sqlx::query_scalar("SELECT record FROM people WHERE pid = ?")
+            .bind(person.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| db_error("reading a person", e))?;
+        record.map(|r| model::decode_person(&r)).transpose()
+    }
+
+    async fn find_people(
+        &self,
+        query: &Query,
+        limit: usize,
+    ) -> Result<Vec<FoundPerson>, StoreError> {
+        let key = registry::name_key(&query.full_name);
+        if key.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT record FROM people WHERE (name_key = ");
+        q.push_bind(key.as_str())
+            .push(" OR short_key = ")
+            .push_bind(key.as_str())
+            .push(" OR pid IN (SELECT pid FROM people_former_names WHERE name_key = ")
+            .push_bind(key.as_str())
+            .push("))");
+        if query.birth_date.is_some() {
+            let (earliest, latest) = model::date_window(query);
+            q.push(" AND birth_earliest <= ")
+                .push_bind(latest)
+                .push(" AND birth_latest >= ")
+                .push_bind(earliest);
+        }
+        q.push(" LIMIT ").push_bind(model::MAX_CANDIDATES);
+        let records: Vec<String> = q
+            .build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| db_error("looking people up", e))?;
+        Ok(model::rank(query, decode_people(records)?, limit))
+    }
+
+    async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {
+        let records: Vec<String> =
+            sqlx::query_scalar("SELECT record FROM people WHERE household = ?")
+                .bind(household.0.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a household", e))?;
+        let people = decode_people(records)?;
+        Ok(registry::household_members(&people, household)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+}
+
+async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEntry>, StoreError> {
+    let row: Option<LogTuple> = sqlx::query_as(&format!(
+        "SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"
+    ))
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| db_error("reading the log head", e))?;
+    row.map(model::decode_log).transpose()
+}
+
+fn limit_i64(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[async_trait::async_trait]
+impl ExchangeStore for SqliteStore {
+    async fn append_log(
+        &self,
+        entry: &LogEntry,
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<(), StoreError> {
+        let row = model::log_row(entry)?;
+        if let Some(cp) = checkpoint {
+            model::check_checkpoint(entry, cp)?;
+        }
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| db_error("starting the log transaction", e))?;
+        let head = head_in(&mut tx).await?;
+        model::check_follows(entry, head.as_ref())?;
+        sqlx::query(&format!(
+            "INSERT INTO exchange_log ({LOG_COLUMNS}) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(row.seq)
+        .bind(row.at_ns)
+        .bind(&row.consumer)
+        .bind(&row.provider)
+        .bind(&row.service)
+        .bind(&row.purpose)
+        .bind(&row.legal_basis)
+        .bind(&row.case_ref)
+        .bind(&row.person_id)
+        .bind(&row.fields)
+        .bind(&row.request_digest)
+        .bind(&row.response_digest)
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_error("appending to the log", e))?;
+        if let Some(cp) = checkpoint {
+            sqlx::query(
+                "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(row.seq)
+            .bind(cp.hash.to_string())
+            .bind(cp.key_id.0.as_str())
+            .bind(cp.signature.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| write_error("storing a checkpoint", e))?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the log entry", e))
+    }
+
+    async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+        let from = i64::try_from(from_seq).unwrap_or(i64::MAX);
+        let rows: Vec<LogTuple> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS} FROM exchange_log WHERE seq >= ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(from)
+        .bind(limit_i64(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading the log", e))?;
+        rows.into_iter().map(model::decode_log).collect()
+    }
+
+    async fn log_head(&self) -> Result<Option<LogEntry>, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| db_error("reading the log head", e))?;
+        head_in(&mut conn).await
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows: Vec<CheckpointTuple> = sqlx::query_as(
+            "SELECT seq, hash, key_id, signature FROM exchange_checkpoints ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading checkpoints", e))?;
+        rows.into_iter().map(model::decode_checkpoint).collect()
+    }
+
+    async fn give_consent(
+        &self,
+        person_id: &str,
+        consumer: &MemberId,
+        purpose: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let at = model::nanos(at)?;
+        let done = sqlx::query(
+            "INSERT INTO consents (person_id, consumer, purpose, given_ns) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (person_id, consumer, purpose) WHERE withdrawn_ns IS NULL DO NOTHING",
+        )
+        .bind(person_id)
+        .bind(consumer.as_str())
+        .bind(purpose)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| db_error("recording a consent", e))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn withdraw_consent(
+        &self,
+        person_id: &str,
+        consumer: &MemberId,
+        purpose: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let at = model::nanos(at)?;
+        let done = sqlx::query(
+            "UPDATE consents SET withdrawn_ns = ? WHERE person_id = ? AND consumer = ? \
+             AND purpose = ? AND withdrawn_ns IS NULL",
+        )
+        .bind(at)
+        .bind(person_id)
+        .bind(consumer.as_str())
+        .bind(purpose)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| db_error("withdrawing a consent", e))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn consents_of(&self, person_id: &str) -> Result<ConsentSnapshot, StoreError> {
+        let rows: Vec<ConsentTuple> = sqlx::query_as(
+            "SELECT consumer, purpose, given_ns, withdrawn_ns FROM consents \
+             WHERE person_id = ? ORDER BY given_ns, id",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading consents", e))?;
+        model::decode_consents(person_id, rows)
+    }
+
+    async fn accesses_to(
+        &self,
+        person_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        let rows: Vec<LogTuple> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS} FROM exchange_log \
+             WHERE person_id = ? AND at_ns >= ? AND at_ns < ? ORDER BY seq"
+        ))
+        .bind(person_id)
+        .bind(model::nanos_clamped(from))
+        .bind(model::nanos_clamped(to))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading accesses", e))?;
+        rows.into_iter().map(model::decode_log).collect()
+    }
+}
