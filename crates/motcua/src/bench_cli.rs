@@ -21,6 +21,8 @@ use units::{Expected, Units};
 pub enum BenchCommand {
     /// Write the address test cases (JSON lines) for the units benchmark.
     UnitsCases(UnitsCasesArgs),
+    /// Time lookups by personal id in a store `registry load` filled.
+    RegistryLookup(crate::bench_registry::LookupArgs),
 }
 
 #[derive(clap::Args)]
@@ -40,6 +42,7 @@ pub struct UnitsCasesArgs {
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::UnitsCases(args) => units_cases(args),
+        BenchCommand::RegistryLookup(args) => crate::bench_registry::lookup(args),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `motcua`: the platform's single binary.
 
 mod bench_cli;
+mod bench_registry;
 mod convert_cli;
+mod exchange_cli;
 mod registry_cli;
 mod serve;
 
@@ -28,6 +30,11 @@ enum Command {
         #[command(subcommand)]
         command: registry_cli::RegistryCommand,
     },
+    /// The exchange layer: verify the message log.
+    Exchange {
+        #[command(subcommand)]
+        command: exchange_cli::ExchangeCommand,
+    },
     /// Workloads for the benchmarks (see BENCHMARKS.md).
     #[command(hide = true)]
     Bench {
@@ -50,6 +57,7 @@ fn main() -> std::process::ExitCode {
             command: UnitsCommand::Convert(args),
         } => convert_cli::run(args),
         Command::Registry { command } => registry_cli::run(command),
+        Command::Exchange { command } => exchange_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };
     match result {

@@ -8,21 +8,31 @@
 //! cost more than the overlap gains). A closed standard output
 //! (`… | head`) ends the run quietly and successfully; a progress bar is
 //! drawn on standard error when it is a terminal.
+//!
+//! `load` generates the same population straight into the store
+//! (`RegistryStore::load_people`, one transaction per batch): one thread
+//! generates and turns people into their vital events
+//! (`registry::generate::person_events`), the caller's thread writes; at
+//! most two batches wait between them, so memory stays flat.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use registry::generate::{Generator, SyntheticPerson};
+use registry::VitalEvent;
+use registry::generate::{Generator, SyntheticPerson, person_events};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum RegistryCommand {
     /// Stream a deterministic synthetic population that looks like
     /// Vietnam's.
     Generate(GenerateArgs),
+    /// Generate a synthetic population straight into the store, in
+    /// batches (memory stays flat), and print the rate.
+    Load(LoadArgs),
 }
 
 /// The output formats.
@@ -54,9 +64,144 @@ pub struct GenerateArgs {
     format: Format,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct LoadArgs {
+    /// How many people to generate and load.
+    #[arg(long, value_name = "N")]
+    people: u64,
+    /// The seed (as for `generate`).
+    #[arg(long, value_name = "S")]
+    seed: u64,
+    /// The reference date (as for `generate`); events are recorded at it.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-01-01")]
+    as_of: NaiveDate,
+    /// People written per transaction.
+    #[arg(long, value_name = "N", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    batch: u64,
+    /// Where the embedded SQLite database lives.
+    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://USER@HOST:PORT/DB`) or `sqlite:PATH`,
+    /// instead of DATA_DIR/motcua.db.
+    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
 pub fn run(command: RegistryCommand) -> anyhow::Result<()> {
     match command {
         RegistryCommand::Generate(args) => generate(args),
+        RegistryCommand::Load(args) => load(args).map(|_| ()),
+    }
+}
+
+/// Batches in flight between the generating thread and the writer.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// Generates on one thread and writes on the caller's through
+/// `load_people`, one transaction per batch; returns the people written.
+pub fn load(args: LoadArgs) -> anyhow::Result<u64> {
+    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
+        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    if let store::Location::SqliteFile(path) = &location
+        && let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    let generator = Generator::new(args.seed, args.people, args.as_of)
+        .context("cannot generate this population")?;
+    let at = registry::generate::recorded_at(args.as_of);
+    let batch = usize::try_from(args.batch).context("the batch is too large")?;
+    let bar = progress_bar(args.people);
+    let started = std::time::Instant::now();
+
+    let (tx, rx) =
+        std::sync::mpsc::sync_channel::<anyhow::Result<(u64, Vec<VitalEvent>)>>(BATCHES_IN_FLIGHT);
+    let producer = std::thread::spawn(move || {
+        let mut events = Vec::with_capacity(batch * 4);
+        let mut people = 0u64;
+        for person in generator {
+            let outcome = person
+                .context("generation stopped")
+                .and_then(|p| person_events(&p, at).context("cannot make the person's events"));
+            match outcome {
+                Ok(mut more) => {
+                    events.append(&mut more);
+                    people += 1;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+            if people == args.batch {
+                let full = std::mem::replace(&mut events, Vec::with_capacity(batch * 4));
+                if tx.send(Ok((people, full))).is_err() {
+                    return;
+                }
+                people = 0;
+            }
+        }
+        if people > 0 {
+            let _ = tx.send(Ok((people, events)));
+        }
+    });
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let written = runtime.block_on(async {
+        let store = store::open(&location)
+            .await
+            .with_context(|| format!("cannot open the store ({location})"))?;
+        let mut written = 0u64;
+        for received in rx.iter() {
+            let (people, events) = received?;
+            store
+                .registry()
+                .load_people(&events)
+                .await
+                .with_context(|| {
+                    format!("cannot load people {}–{}", written + 1, written + people)
+                })?;
+            written += people;
+            bar.set_position(written);
+        }
+        anyhow::Ok(written)
+    });
+    let written = match written {
+        Ok(w) => w,
+        Err(e) => {
+            bar.abandon();
+            return Err(e);
+        }
+    };
+    if producer.join().is_err() {
+        bail!("the generating thread failed");
+    }
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "loaded {written} people in {seconds:.1} s: {:.0} people/s ({:?})",
+        written as f64 / seconds.max(1e-9),
+        location.backend()
+    );
+    Ok(written)
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    if io::stderr().is_terminal() {
+        let bar = ProgressBar::new(len);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} {wide_bar} {human_pos}/{human_len} people ({per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
     }
 }
 
@@ -74,17 +219,7 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
         None => Box::new(io::stdout().lock()),
     };
     let out = BufWriter::with_capacity(256 * 1024, sink);
-    let bar = if io::stderr().is_terminal() {
-        let bar = ProgressBar::new(args.people);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{elapsed_precise} {wide_bar} {human_pos}/{human_len} people ({per_sec}, {eta} left)",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(args.people);
 
     let outcome = match args.format {
         Format::Jsonl => write_jsonl(generator, out, &bar),
@@ -238,5 +373,65 @@ mod tests {
             "1980-01-01",
         ]);
         assert!(run(early.unwrap()).is_err());
+        for args in [
+            &["load", "--people", "10", "--seed", "1", "--batch", "0"][..],
+            &["load", "--seed", "1"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn loads_people_that_can_be_read_back_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("data");
+        let command = parse(&[
+            "load",
+            "--people",
+            "1200",
+            "--seed",
+            "9",
+            "--batch",
+            "500",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+        ])
+        .unwrap();
+        let RegistryCommand::Load(args) = command else {
+            panic!("not a load");
+        };
+        let loaded = load(args).unwrap();
+        assert_eq!(loaded, 1200);
+
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let generated: Vec<SyntheticPerson> = Generator::new(9, 1200, as_of)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let location = store::Location::parse(None, &data_dir).unwrap();
+            let store = store::open(&location).await.unwrap();
+            for g in [&generated[0], &generated[777], &generated[1199]] {
+                let pid = domain::PersonalId::parse(&g.personal_id).unwrap();
+                let person = store.registry().person(&pid).await.unwrap().unwrap();
+                assert_eq!(person.full_name.value, g.full_name);
+                assert_eq!(person.birth_date.value.to_string(), g.birth_date);
+                let query = registry::Query {
+                    full_name: g.full_name.clone(),
+                    birth_date: Some(person.birth_date.value),
+                    commune: None,
+                };
+                let found = store.registry().find_people(&query, 10).await.unwrap();
+                assert!(
+                    found.iter().any(|f| f.person.id == pid),
+                    "{} not found by name",
+                    g.full_name
+                );
+            }
+        });
     }
 }

@@ -75,10 +75,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .thread_name("motcua")
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args.listen, location))
+    runtime.block_on(serve(args.listen, location, args.data_dir))
 }
 
-async fn serve(listen: String, location: store::Location) -> anyhow::Result<()> {
+async fn serve(listen: String, location: store::Location, data_dir: PathBuf) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     // bind first: a taken address fails before any database work
     let listener = bind(&listen).await?;
@@ -114,7 +114,25 @@ async fn serve(listen: String, location: store::Location) -> anyhow::Result<()> 
         .context("cannot read the listening address")?;
     tracing::info!(url = %format!("http://{addr}"), "listening");
 
-    let app = web::app(web::AppState { store, units });
+    // the exchange: demo members, keys and rights under DATA_DIR/exchange
+    // (production loads real keys); the log resumes from its stored head
+    let exchange_dir = data_dir.join("exchange");
+    let config = web::exchange::DemoConfig::load_or_create(&exchange_dir)
+        .context("cannot load the exchange configuration")?;
+    let head = store
+        .exchange()
+        .log_head()
+        .await
+        .context("cannot read the head of the message log")?;
+    let node = web::exchange::ExchangeNode::from_config(&config, head.as_ref())
+        .context("cannot set up the exchange node")?;
+    tracing::info!(
+        provider = %node.provider.member,
+        next_seq = head.as_ref().map_or(1, |h| h.seq + 1),
+        "exchange node ready"
+    );
+
+    let app = web::app_with_exchange(web::AppState { store, units }, node);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(web::serve(listener, app, async move {
         let _ = stop_rx.await;

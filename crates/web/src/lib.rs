@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 mod health;
 pub mod metrics;
@@ -25,14 +26,29 @@ pub use state::AppState;
 /// The whole HTTP application: API, pages, health, metrics and the
 /// middleware stack (request ids, tracing, metrics, problem+json errors,
 /// panic catching, body limit).
+///
+/// Without an exchange node the exchange endpoints answer 503; see
+/// [`app_with_exchange`].
 pub fn app(state: AppState) -> Router {
-    let routes = Router::new()
+    with_middleware(routes()).with_state(state)
+}
+
+/// [`app`] with the exchange node this server runs (the provider's key, the
+/// key ring, the policy and the message log's writer).
+pub fn app_with_exchange(
+    state: AppState,
+    node: std::sync::Arc<crate::exchange::ExchangeNode>,
+) -> Router {
+    with_middleware(routes().layer(axum::Extension(node))).with_state(state)
+}
+
+fn routes() -> Router<AppState> {
+    Router::new()
         .merge(pages::router())
         .merge(api::router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render));
-    with_middleware(routes).with_state(state)
+        .route("/metrics", get(metrics::render))
 }
 
 /// Adds the fallbacks and the middleware stack to `routes` (which must hold

@@ -8,6 +8,10 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub client: reqwest::Client,
+    /// The store the application runs on.
+    pub store: std::sync::Arc<dyn store::Store>,
+    /// The demo exchange configuration (with the demo members' key seeds).
+    pub exchange: web::exchange::DemoConfig,
     _dir: tempfile::TempDir,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -21,11 +25,15 @@ impl TestApp {
             .sync_units(units::Units::get())
             .await
             .expect("load the units");
+        let exchange = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
+            .expect("the demo exchange configuration");
+        let node =
+            web::exchange::ExchangeNode::from_config(&exchange, None).expect("the exchange node");
         let state = web::AppState {
-            store,
+            store: store.clone(),
             units: units::Units::get(),
         };
-        let app = web::app(state);
+        let app = web::app_with_exchange(state, node);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");
@@ -37,6 +45,8 @@ impl TestApp {
             addr,
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
+            store,
+            exchange,
             _dir: dir,
             _server: server,
         }
@@ -109,5 +119,28 @@ impl TestApp {
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {
         self.send(self.client.post(self.url(path)).json(body)).await
+    }
+}
+
+impl TestApp {
+    /// Seeds `n` generated people (seed 7) into the registry through their
+    /// vital events, and returns them.
+    pub async fn seed_people(&self, n: u64) -> Vec<registry::generate::SyntheticPerson> {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
+        let at = registry::generate::recorded_at(as_of);
+        let generator = registry::generate::Generator::new(7, n, as_of).expect("a generator");
+        let mut people = Vec::new();
+        let mut events = Vec::new();
+        for p in generator {
+            let p = p.expect("a generated person");
+            events.extend(registry::generate::person_events(&p, at).expect("the events"));
+            people.push(p);
+        }
+        self.store
+            .registry()
+            .append_events(&events)
+            .await
+            .expect("the events are stored");
+        people
     }
 }

@@ -2,5 +2,7 @@
 
 mod api;
 mod cli;
+mod exchange;
 mod helpers;
 mod pages;
+mod tracker;

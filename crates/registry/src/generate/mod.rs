@@ -56,6 +56,7 @@
 //! preferences (Hoàng/Huỳnh, Vũ/Võ), regional ethnicity and religion, and
 //! former names, temporary residence and deaths.
 
+mod events;
 mod ids;
 mod rng;
 pub mod tables;
@@ -68,6 +69,7 @@ use std::collections::VecDeque;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+pub use events::{MARRIAGE_AGE, SYNTHETIC_SOURCE, household_id, person_events, recorded_at};
 use ids::IdIssuer;
 use rng::{SplitMix64, Weighted};
 use tables::{

@@ -2,6 +2,8 @@
 //! `/api/v1/openapi.json`.
 
 pub mod convert;
+pub mod exchange;
+pub mod tracker;
 pub mod units;
 
 use std::sync::LazyLock;
@@ -35,12 +37,25 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         units::search,
         units::legacy_successors,
         convert::convert,
+        exchange::call,
+        exchange::give_consent,
+        exchange::withdraw_consent,
+        tracker::accesses,
         crate::health::healthz,
         crate::health::readyz,
     ),
-    components(schemas(crate::error::Problem)),
+    components(schemas(
+        crate::error::Problem,
+        exchange::ExchangeBody,
+        exchange::ConsentBody,
+        tracker::AccessList,
+        tracker::Access,
+        tracker::MemberRef
+    )),
     tags(
         (name = "units", description = "Administrative units and address conversion"),
+        (name = "exchange", description = "Signed, logged reads of the population registry, and consents"),
+        (name = "tracker", description = "The data tracker: every access to a person's data (an operator API until log-in with eID)"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]
@@ -78,4 +93,10 @@ pub fn router() -> Router<AppState> {
             get(units::legacy_successors),
         )
         .route("/api/v1/units/convert", post(convert::convert))
+        .route("/api/v1/exchange/{*target}", post(exchange::call))
+        .route(
+            "/api/v1/registry/people/{pid}/consents",
+            post(exchange::give_consent).delete(exchange::withdraw_consent),
+        )
+        .merge(tracker::router())
 }

@@ -331,3 +331,121 @@ mod tests {
         assert_eq!(Lang::parse("fr"), None);
     }
 }
+
+// ---- the data tracker (`pages::tracker`) ----------------------------------
+
+macro_rules! tracker_texts {
+    ($($name:ident => $vi:expr, $en:expr;)*) => {
+        impl Tr {
+            $(
+                pub fn $name(&self) -> &'static str {
+                    match self.0 {
+                        Lang::Vi => $vi,
+                        Lang::En => $en,
+                    }
+                }
+            )*
+        }
+
+        /// The tracker's fixed texts in both languages (for tests).
+        #[cfg(test)]
+        pub(crate) fn tracker_texts() -> Vec<(&'static str, &'static str, &'static str)> {
+            vec![$((stringify!($name), $vi, $en)),*]
+        }
+    };
+}
+
+tracker_texts! {
+    tracker_title => "Ai đã xem dữ liệu của tôi", "Who has looked at my data";
+    tracker_lead => "Mỗi lần một cơ quan, tổ chức đọc dữ liệu của bạn qua nền tảng trao đổi dữ liệu đều được ghi vào nhật ký không thể sửa: ai đọc, khi nào, những trường nào, với mục đích gì và cho hồ sơ nào.",
+        "Every time an agency or organisation reads your data through the data exchange, it is written to a log that cannot be altered: who read it, when, which fields, for what purpose and for which case.";
+    tracker_eid_note => "Đăng nhập bằng định danh điện tử (eID) sẽ có trong bước tiếp theo; đến lúc đó, trang này là màn hình dành cho cán bộ vận hành cơ sở dữ liệu.",
+        "Log-in with electronic identification (eID) comes next; until then, this page is the registry operators' view.";
+    tracker_person => "Số định danh cá nhân", "Personal identification number";
+    tracker_filter_legend => "Lọc theo thời gian", "Filter by period";
+    tracker_from => "Từ ngày", "From";
+    tracker_to => "Đến ngày", "To";
+    tracker_filter_button => "Lọc", "Filter";
+    tracker_clear => "Xem tất cả", "Show all";
+    tracker_download_csv => "Tải CSV", "Download CSV";
+    tracker_download_json => "Tải JSON", "Download JSON";
+    tracker_col_when => "Thời gian (giờ Việt Nam)", "When (Vietnam time)";
+    tracker_col_who => "Cơ quan đã xem", "Who";
+    tracker_col_fields => "Các trường dữ liệu", "Fields";
+    tracker_col_purpose => "Mục đích và căn cứ", "Purpose and basis";
+    tracker_col_case => "Hồ sơ", "Case";
+    tracker_service => "Dịch vụ", "Service";
+    tracker_legal_basis => "Căn cứ pháp lý", "Legal basis";
+    tracker_consent => "Theo sự đồng ý của bạn", "On your consent";
+    tracker_no_case => "Không ghi", "Not given";
+    tracker_none => "Không có lượt truy cập nào trong khoảng thời gian này.", "No access was recorded in this period.";
+    tracker_table_caption => "Các lượt truy cập dữ liệu, mới nhất trước", "Accesses to the data, newest first";
+    tracker_bad_pid_title => "Số định danh không hợp lệ", "Invalid identification number";
+    tracker_bad_pid => "Số định danh cá nhân gồm đúng 12 chữ số.", "A personal identification number has exactly 12 digits.";
+    tracker_bad_period_title => "Khoảng thời gian không hợp lệ", "Invalid period";
+    tracker_unavailable_title => "Chưa đọc được nhật ký", "The log cannot be read";
+}
+
+impl Tr {
+    /// A registry field's name in words (the code itself when unknown).
+    pub fn tracker_field(&self, code: &str) -> String {
+        let (vi, en) = match code {
+            "person_id" => ("Số định danh cá nhân", "Personal identification number"),
+            "full_name" => ("Họ, chữ đệm và tên", "Full name"),
+            "former_names" => ("Tên gọi khác", "Former names"),
+            "birth_date" => ("Ngày, tháng, năm sinh", "Date of birth"),
+            "sex" => ("Giới tính", "Sex"),
+            "nationality" => ("Quốc tịch", "Nationality"),
+            "ethnicity" => ("Dân tộc", "Ethnicity"),
+            "religion" => ("Tôn giáo", "Religion"),
+            "birth_registration_place" => ("Nơi đăng ký khai sinh", "Place of birth registration"),
+            "hometown" => ("Quê quán", "Hometown"),
+            "permanent_residence" => ("Nơi thường trú", "Permanent residence"),
+            "temporary_residence" => ("Nơi tạm trú", "Temporary residence"),
+            "household_id" => ("Số hộ", "Household number"),
+            "relationship_to_head" => (
+                "Quan hệ với chủ hộ",
+                "Relationship to the head of household",
+            ),
+            "parents" => ("Cha, mẹ", "Parents"),
+            "spouse" => ("Vợ, chồng", "Spouse"),
+            "vital_status" => ("Tình trạng (còn sống, đã mất)", "Vital status"),
+            "head" => ("Chủ hộ", "Head of household"),
+            "members" => ("Thành viên hộ", "Household members"),
+            "address" => ("Địa chỉ", "Address"),
+            "matches" => ("Kết quả đối chiếu", "Whether the data matched"),
+            "mismatched_fields" => ("Các trường không khớp", "Fields that did not match"),
+            other => return other.to_string(),
+        };
+        match self.0 {
+            Lang::Vi => vi.to_string(),
+            Lang::En => en.to_string(),
+        }
+    }
+
+    /// `3 lượt truy cập` / `3 accesses`
+    pub fn tracker_count(&self, n: usize) -> String {
+        match (self.0, n) {
+            (Lang::Vi, _) => format!("{} lượt truy cập", self.int(n)),
+            (Lang::En, 1) => "1 access".to_string(),
+            (Lang::En, _) => format!("{} accesses", self.int(n)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tracker_tests {
+    use super::*;
+
+    #[test]
+    fn every_tracker_text_exists_in_both_languages() {
+        for (name, vi, en) in tracker_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+        }
+        assert_eq!(Tr(Lang::En).tracker_count(1), "1 access");
+        assert_eq!(Tr(Lang::Vi).tracker_count(1200), "1.200 lượt truy cập");
+        assert_eq!(Tr(Lang::En).tracker_field("full_name"), "Full name");
+        assert_eq!(Tr(Lang::Vi).tracker_field("x_unknown"), "x_unknown");
+    }
+}

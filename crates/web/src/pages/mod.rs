@@ -9,6 +9,7 @@
 //! | `GET /don-vi-hanh-chinh/tinh/{code}` | a 2025 province and its communes |
 //! | `GET, POST /chuyen-doi-dia-chi`, `/convert` | legacy address conversion |
 //! | `POST /chuyen-doi-dia-chi/csv` | the same conversion as a CSV download |
+//! | `GET /du-lieu-cua-toi/{pid}`, `/my-data/{pid}` | the data tracker: every access to a person's data (`?from=&to=`) |
 //! | `GET /static/{name}` | embedded CSS, htmx and its licence |
 //!
 //! Every page takes `?lang=vi|en`, which is remembered in a `lang` cookie.
@@ -21,6 +22,7 @@ mod csrf;
 mod home;
 pub mod i18n;
 mod lookup;
+mod tracker;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -47,6 +49,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/convert", get(convert::page).post(convert::submit))
         .route("/chuyen-doi-dia-chi/csv", post(convert::csv))
+        .route("/du-lieu-cua-toi/{pid}", get(tracker::page))
+        .route("/my-data/{pid}", get(tracker::page))
         .route("/static/{name}", get(assets::serve))
 }
 

@@ -1,0 +1,300 @@
+//! The exchange endpoint over HTTP: signed requests by the demo consumers,
+//! refusals with their reasons, consent given and withdrawn, signed
+//! responses, and the message log growing by one verified entry per
+//! request served.
+
+use chrono::{Duration, Utc};
+use exchange::{HttpRequest, HttpResponse, KeyRing, MemberKey, RegisteredKey};
+use web::exchange::{DEMO_BANK, DEMO_HCC, DEMO_PROVIDER};
+
+use crate::helpers::{Reply, TestApp};
+
+const PERSON_GET: &str = "/api/v1/exchange/VN/GOV/BCA/registry/person.get";
+
+struct Call<'a> {
+    purpose: Option<&'a str>,
+    legal_basis: Option<&'a str>,
+    case_ref: Option<&'a str>,
+    body: serde_json::Value,
+}
+
+fn key_of(app: &TestApp, member: &str) -> MemberKey {
+    app.exchange
+        .member(member)
+        .and_then(|m| m.key())
+        .expect("the demo member's key")
+}
+
+/// Builds the request; `sign` with that key (or sends it unsigned).
+fn request(app: &TestApp, path: &str, call: &Call<'_>, key: Option<&MemberKey>) -> HttpRequest {
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    for (name, value) in [
+        ("x-purpose", call.purpose),
+        ("x-legal-basis", call.legal_basis),
+        ("x-case-ref", call.case_ref),
+    ] {
+        if let Some(v) = value {
+            headers.push((name.to_string(), v.to_string()));
+        }
+    }
+    let mut req = HttpRequest {
+        method: "POST".into(),
+        uri: app.url(path),
+        headers,
+        body: serde_json::to_vec(&call.body).expect("JSON"),
+    };
+    if let Some(key) = key {
+        exchange::sign_request(&mut req, key, Utc::now(), Duration::minutes(5)).expect("signed");
+    }
+    req
+}
+
+async fn send(app: &TestApp, req: HttpRequest) -> Reply {
+    let mut builder = app.client.post(&req.uri).body(req.body);
+    for (k, v) in req.headers {
+        builder = builder.header(k, v);
+    }
+    app.send(builder).await
+}
+
+fn provider_ring(app: &TestApp) -> KeyRing {
+    let key = key_of(app, DEMO_PROVIDER);
+    let mut ring = KeyRing::new();
+    ring.insert(RegisteredKey {
+        key_id: key.key_id.clone(),
+        member: key.member.clone(),
+        key: key.public(),
+        valid_from: chrono::DateTime::<Utc>::MIN_UTC,
+        valid_until: None,
+    })
+    .expect("inserted");
+    ring
+}
+
+async fn log_len(app: &TestApp) -> usize {
+    app.store
+        .exchange()
+        .log_range(1, 10_000)
+        .await
+        .expect("the log")
+        .len()
+}
+
+fn hcc_call(pid: &str, fields: &[&str]) -> Call<'static> {
+    Call {
+        purpose: Some("birth-registration"),
+        legal_basis: Some("ND-63/2024"),
+        case_ref: Some("H29.22-260301-0001"),
+        body: serde_json::json!({ "person_id": pid, "fields": fields }),
+    }
+}
+
+#[tokio::test]
+async fn a_granted_consumer_gets_exactly_the_granted_fields_signed_and_logged() {
+    let app = TestApp::spawn().await;
+    let people = app.seed_people(5).await;
+    let pid = people[0].personal_id.clone();
+    let hcc = key_of(&app, DEMO_HCC);
+
+    let reply = send(
+        &app,
+        request(&app, PERSON_GET, &hcc_call(&pid, &[]), Some(&hcc)),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    let body = reply.json();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "birth_date",
+            "full_name",
+            "permanent_residence",
+            "person_id",
+            "sex"
+        ]
+    );
+    assert_eq!(body["person_id"], pid.as_str());
+    assert_eq!(body["full_name"], people[0].full_name.as_str());
+
+    // the response is signed by the registry
+    let response = HttpResponse {
+        status: reply.status.as_u16(),
+        headers: reply
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: reply.body.clone().into_bytes(),
+    };
+    let provider = DEMO_PROVIDER.parse().expect("a member id");
+    exchange::verify_response(&response, &provider_ring(&app), Utc::now(), &provider)
+        .expect("the response signature verifies");
+
+    // person.verify through the same door
+    let verify = Call {
+        body: serde_json::json!({
+            "person_id": pid,
+            "full_name": people[0].full_name,
+            "birth_date": people[0].birth_date,
+        }),
+        ..hcc_call(&pid, &[])
+    };
+    let path = "/api/v1/exchange/VN/GOV/BCA/registry/person.verify";
+    let reply = send(&app, request(&app, path, &verify, Some(&hcc))).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    assert_eq!(reply.json()["matches"], true, "{}", reply.body);
+
+    // one entry per served request, about the person, and the log verifies
+    let entries = app.store.exchange().log_range(1, 100).await.expect("log");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].record.person_id.as_deref(), Some(pid.as_str()));
+    assert_eq!(entries[0].record.fields.len(), 5);
+    let checkpoints = app
+        .store
+        .exchange()
+        .checkpoints()
+        .await
+        .expect("checkpoints");
+    let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
+    exchange::log::verify(&entries, &checkpoints, &operator).expect("the log is intact");
+}
+
+#[tokio::test]
+async fn refusals_name_their_reason_and_are_not_logged() {
+    let app = TestApp::spawn().await;
+    let people = app.seed_people(3).await;
+    let pid = people[0].personal_id.clone();
+    let hcc = key_of(&app, DEMO_HCC);
+
+    // unsigned
+    let reply = send(&app, request(&app, PERSON_GET, &hcc_call(&pid, &[]), None)).await;
+    let p = reply.problem(401);
+    assert_eq!(p["type"], "/problems/exchange/unsigned", "{p}");
+
+    // bad signature: the body changed after signing
+    let mut req = request(&app, PERSON_GET, &hcc_call(&pid, &[]), Some(&hcc));
+    req.body = serde_json::to_vec(&serde_json::json!({ "person_id": people[1].personal_id }))
+        .expect("JSON");
+    let p = send(&app, req).await.problem(401);
+    assert_eq!(p["type"], "/problems/exchange/bad_signature", "{p}");
+
+    // signed by a key that is not the consumer's
+    let stranger = MemberKey::from_seed(
+        DEMO_HCC.parse().expect("id"),
+        exchange::KeyId("not-registered".into()),
+        [9; 32],
+    );
+    let p = send(
+        &app,
+        request(&app, PERSON_GET, &hcc_call(&pid, &[]), Some(&stranger)),
+    )
+    .await
+    .problem(401);
+    assert_eq!(p["type"], "/problems/exchange/bad_signature", "{p}");
+
+    // wrong purpose
+    let call = Call {
+        purpose: Some("marketing"),
+        ..hcc_call(&pid, &[])
+    };
+    let p = send(&app, request(&app, PERSON_GET, &call, Some(&hcc)))
+        .await
+        .problem(403);
+    assert_eq!(p["type"], "/problems/exchange/wrong_purpose", "{p}");
+
+    // a field not granted
+    let call = hcc_call(&pid, &["full_name", "religion"]);
+    let p = send(&app, request(&app, PERSON_GET, &call, Some(&hcc)))
+        .await
+        .problem(403);
+    assert_eq!(p["type"], "/problems/exchange/field_not_granted", "{p}");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains("religion")),
+        "{p}"
+    );
+
+    assert_eq!(log_len(&app).await, 0, "refusals are not in the log");
+}
+
+#[tokio::test]
+async fn a_purpose_without_legal_basis_needs_the_persons_consent() {
+    let app = TestApp::spawn().await;
+    let people = app.seed_people(3).await;
+    let pid = people[0].personal_id.clone();
+    let bank = key_of(&app, DEMO_BANK);
+    let call = Call {
+        purpose: Some("account-opening"),
+        legal_basis: None,
+        case_ref: Some("KYC-2026-0001"),
+        body: serde_json::json!({ "person_id": pid }),
+    };
+    let consents = format!("/api/v1/registry/people/{pid}/consents");
+    let consent = serde_json::json!({ "consumer": DEMO_BANK, "purpose": "account-opening" });
+
+    let p = send(&app, request(&app, PERSON_GET, &call, Some(&bank)))
+        .await
+        .problem(403);
+    assert_eq!(p["type"], "/problems/exchange/no_consent", "{p}");
+
+    let given = app.post_json(&consents, &consent).await;
+    assert_eq!(given.status.as_u16(), 200, "{}", given.body);
+    let reply = send(&app, request(&app, PERSON_GET, &call, Some(&bank))).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(body.as_object().map(|o| o.len()), Some(3), "{body}");
+    assert_eq!(log_len(&app).await, 1);
+
+    let withdrawn = app
+        .send(app.client.delete(app.url(&consents)).json(&consent))
+        .await;
+    assert_eq!(withdrawn.status.as_u16(), 200, "{}", withdrawn.body);
+    let p = send(&app, request(&app, PERSON_GET, &call, Some(&bank)))
+        .await
+        .problem(403);
+    assert_eq!(p["type"], "/problems/exchange/no_consent", "{p}");
+    assert_eq!(log_len(&app).await, 1);
+}
+
+#[tokio::test]
+async fn the_exchange_routes_are_in_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    for path in [
+        "/api/v1/exchange/{provider}/{service}",
+        "/api/v1/registry/people/{pid}/consents",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+}
+
+#[tokio::test]
+async fn household_get_lists_the_members_filtered() {
+    let app = TestApp::spawn().await;
+    let people = app.seed_people(6).await;
+    let pid = people[0].personal_id.clone();
+    let hcc = key_of(&app, DEMO_HCC);
+    let call = Call {
+        purpose: Some("residence-registration"),
+        legal_basis: Some("LCT-68/2020"),
+        case_ref: Some("H29.22-260301-0002"),
+        body: serde_json::json!({ "person_id": pid }),
+    };
+    let path = "/api/v1/exchange/VN/GOV/BCA/registry/household.get";
+    let reply = send(&app, request(&app, path, &call, Some(&hcc))).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    let body = reply.json();
+    assert!(body.get("address").is_none(), "{body}");
+    let members = body["members"].as_array().expect("members");
+    assert!(
+        members.iter().any(|m| m["person_id"] == pid.as_str()),
+        "{body}"
+    );
+    assert_eq!(log_len(&app).await, 1);
+}

@@ -1,0 +1,439 @@
+//! The exchange endpoint (`POST /api/v1/exchange/{provider}/{service}`) and
+//! the consent API (`POST`/`DELETE /api/v1/registry/people/{pid}/consents`).
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use exchange::{HttpRequest, HttpResponse, LogRecord, MemberId, Refusal, RequestMeta};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem, problem_response};
+use crate::exchange::ExchangeNode;
+use crate::extract::{Json, Path};
+
+/// How long a signed response stays valid.
+const RESPONSE_TTL: Duration = Duration::minutes(5);
+
+/// The body of an exchange request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExchangeBody {
+    /// The person's 12-digit personal id (`person.get`, `person.verify`).
+    pub person_id: Option<String>,
+    /// The household id (`household.get`); by default the person's.
+    pub household_id: Option<String>,
+    /// The fields asked for; empty: every field the right allows.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// `person.verify`: the full name to check.
+    pub full_name: Option<String>,
+    /// `person.verify`: the birth date to check (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`).
+    pub birth_date: Option<String>,
+}
+
+fn node(ext: Option<Extension<Arc<ExchangeNode>>>) -> Result<Arc<ExchangeNode>, ApiError> {
+    ext.map(|Extension(n)| n).ok_or_else(|| {
+        ApiError::Unavailable("the exchange is not configured on this server".into())
+    })
+}
+
+/// A refusal as problem+json: 401 when the request is not (validly) signed,
+/// 403 otherwise; `code` names the refusal.
+fn refused(status: StatusCode, code: &str, detail: String) -> Response {
+    tracing::warn!(code, %detail, "exchange request refused");
+    problem_response(Problem {
+        kind: format!("/problems/exchange/{code}"),
+        title: status.canonical_reason().unwrap_or("Refused").to_string(),
+        status: status.as_u16(),
+        detail,
+        instance: None,
+        request_id: None,
+    })
+}
+
+fn refusal(r: &Refusal) -> Response {
+    let status = match r {
+        Refusal::Unsigned | Refusal::SignedByAnother { .. } => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::FORBIDDEN,
+    };
+    refused(status, r.code(), r.to_string())
+}
+
+/// `POST /api/v1/exchange/{provider}/{service}`: one signed request to a
+/// provider's service, answered with a signed response.
+#[utoipa::path(
+    post,
+    path = "/api/v1/exchange/{provider}/{service}",
+    tag = "exchange",
+    params(
+        ("provider" = String, Path, description = "The provider's member id, its slashes kept, e.g. `VN/GOV/BCA/registry`"),
+        ("service" = String, Path, description = "`person.get`, `person.verify` or `household.get`"),
+        ("x-road-client" = String, Header, description = "The consumer's member id"),
+        ("x-purpose" = String, Header, description = "The purpose code"),
+        ("x-legal-basis" = Option<String>, Header, description = "The legal basis (absent: the person's consent)"),
+        ("x-case-ref" = String, Header, description = "The case reference, e.g. a dossier code"),
+        ("signature-input" = String, Header, description = "RFC 9421, label `motcua`"),
+        ("signature" = String, Header, description = "RFC 9421"),
+        ("content-digest" = String, Header, description = "RFC 9530, sha-256"),
+    ),
+    request_body = ExchangeBody,
+    responses(
+        (status = 200, description = "The granted fields, signed by the provider (RFC 9421 `Signature`)", body = serde_json::Value),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unsigned or bad signature", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Refused: no right, wrong purpose, field not granted, no consent …", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person or household", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn call(
+    State(state): State<AppState>,
+    ext: Option<Extension<Arc<ExchangeNode>>>,
+    Path(target): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let node = node(ext)?;
+    let now = Utc::now();
+    let (provider, service) = target
+        .rsplit_once('/')
+        .ok_or_else(|| ApiError::NotFound(format!("{target} names no provider and service")))?;
+    let provider: MemberId = provider
+        .parse()
+        .map_err(|e| ApiError::NotFound(format!("no provider {provider}: {e}")))?;
+    if provider != node.provider.member {
+        return Err(ApiError::NotFound(format!(
+            "this node serves {}, not {provider}",
+            node.provider.member
+        )));
+    }
+
+    // the request as the consumer signed it; @target-uri from the Host header
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(|| ApiError::BadRequest("the request has no Host header".into()))?;
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let request = HttpRequest {
+        method: method.to_string(),
+        uri: format!("{scheme}://{host}{path}"),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: body.to_vec(),
+    };
+    let verified = match exchange::verify_request(&request, &node.keyring, now) {
+        Ok(v) => v,
+        Err(e) => {
+            let unsigned = request
+                .headers
+                .iter()
+                .all(|(k, _)| !k.eq_ignore_ascii_case("signature"));
+            let (code, detail) = if unsigned {
+                (Refusal::Unsigned.code(), Refusal::Unsigned.to_string())
+            } else {
+                (
+                    "bad_signature",
+                    format!("the request's signature does not verify: {e}"),
+                )
+            };
+            return Ok(refused(StatusCode::UNAUTHORIZED, code, detail));
+        }
+    };
+
+    let input: ExchangeBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not an exchange request: {e}")))?;
+    let meta = RequestMeta::from_verified(
+        &verified,
+        provider.clone(),
+        service,
+        input.person_id.clone(),
+        input.fields.clone(),
+    );
+    let consents = match &input.person_id {
+        Some(pid) => state
+            .store
+            .exchange()
+            .consents_of(pid)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        None => store::ConsentSnapshot::default(),
+    };
+    let grant = match node.policy.authorize(&meta, now, &consents) {
+        Ok(g) => g,
+        Err(r) => return Ok(refusal(&r)),
+    };
+
+    let data = run_service(&state, service, &input).await?;
+    let filtered = grant.filter(&data);
+    let returned: Vec<String> = filtered
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let out = serde_json::to_vec(&filtered).map_err(|e| ApiError::Internal(e.to_string()))?;
+
+    {
+        let mut log = node.log.lock().await;
+        let record = LogRecord::from_grant(&grant, now, &body, &out, returned);
+        let appended = log.writer.append(record, &node.operator);
+        if let Err(e) = state
+            .store
+            .exchange()
+            .append_log(&appended.entry, appended.checkpoint.as_ref())
+            .await
+        {
+            // the writer ran ahead of the store: resume from the stored head
+            let head = state.store.exchange().log_head().await.ok().flatten();
+            log.writer = exchange::LogWriter::resume(head.as_ref(), log.checkpoint_every);
+            return Err(ApiError::Internal(format!(
+                "the message log refused the entry: {e}"
+            )));
+        }
+    }
+
+    let mut response = HttpResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: out,
+    };
+    exchange::sign_response(&mut response, &node.provider, now, RESPONSE_TTL)
+        .map_err(|e| ApiError::Internal(format!("cannot sign the response: {e}")))?;
+    let mut res = response.body.into_response();
+    for (k, v) in &response.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v)) {
+            res.headers_mut().insert(k, v);
+        }
+    }
+    Ok(res)
+}
+
+async fn run_service(
+    state: &AppState,
+    service: &str,
+    input: &ExchangeBody,
+) -> Result<serde_json::Value, ApiError> {
+    let registry = state.store.registry();
+    let person = |pid: &Option<String>| {
+        let pid = pid.clone();
+        async move {
+            let pid = pid.ok_or_else(|| ApiError::BadRequest("person_id is required".into()))?;
+            let id = domain::PersonalId::parse(&pid).map_err(ApiError::from)?;
+            registry
+                .person(&id)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .ok_or_else(|| ApiError::NotFound(format!("no person {pid} in the registry")))
+        }
+    };
+    match service {
+        "person.get" => Ok(person_fields(&person(&input.person_id).await?)),
+        "person.verify" => {
+            let p = person(&input.person_id).await?;
+            let fields = person_fields(&p);
+            let mut mismatched = Vec::new();
+            if let Some(name) = &input.full_name
+                && Some(name.as_str()) != fields["full_name"].as_str()
+            {
+                mismatched.push("full_name");
+            }
+            if let Some(date) = &input.birth_date
+                && Some(date.as_str()) != fields["birth_date"].as_str()
+            {
+                mismatched.push("birth_date");
+            }
+            Ok(serde_json::json!({
+                "person_id": fields["person_id"],
+                "matches": mismatched.is_empty(),
+                "mismatched_fields": mismatched,
+                "vital_status": fields["vital_status"],
+            }))
+        }
+        "household.get" => {
+            let hid = match &input.household_id {
+                Some(h) => registry::HouseholdId(h.clone()),
+                None => person(&input.person_id)
+                    .await?
+                    .household
+                    .value
+                    .map(|m| m.household)
+                    .ok_or_else(|| {
+                        ApiError::NotFound("the person belongs to no household".into())
+                    })?,
+            };
+            let members = registry
+                .household(&hid)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let listed: Vec<serde_json::Value> = members
+                .iter()
+                .map(|p| {
+                    let f = person_fields(p);
+                    serde_json::json!({
+                        "person_id": f["person_id"],
+                        "full_name": f["full_name"],
+                        "relationship_to_head": f["relationship_to_head"],
+                    })
+                })
+                .collect();
+            Ok(serde_json::json!({
+                "household_id": hid.0,
+                "head": listed.first().map(|m| m["person_id"].clone()),
+                "members": listed,
+            }))
+        }
+        other => Err(ApiError::NotFound(format!(
+            "this node does not run the service {other}"
+        ))),
+    }
+}
+
+/// A person's record as the service fields name them (values only).
+fn person_fields(p: &registry::Person) -> serde_json::Value {
+    let v = |x: &dyn erased::Ser| x.value();
+    serde_json::json!({
+        "person_id": p.id.to_string(),
+        "full_name": v(&p.full_name.value),
+        "former_names": p.former_names.iter().map(|n| n.value.clone()).collect::<Vec<_>>(),
+        "birth_date": v(&p.birth_date.value),
+        "sex": v(&p.sex.value),
+        "nationality": v(&p.nationality.value),
+        "ethnicity": v(&p.ethnicity.value),
+        "religion": v(&p.religion.value),
+        "birth_registration_place": v(&p.birth_registration_place.value),
+        "hometown": v(&p.hometown.value),
+        "permanent_residence": v(&p.permanent_residence.value),
+        "temporary_residence": v(&p.temporary_residence.value),
+        "household_id": p.household.value.as_ref().map(|m| m.household.0.clone()),
+        "relationship_to_head": p.household.value.as_ref().map(|m| v(&m.relationship)),
+        "parents": {
+            "father": p.father.value.map(|x| x.to_string()),
+            "mother": p.mother.value.map(|x| x.to_string()),
+        },
+        "spouse": p.spouse.value.map(|x| x.to_string()),
+        "vital_status": v(&p.vital_status.value),
+    })
+}
+
+mod erased {
+    /// Anything serialisable, as a JSON value (null if it cannot be).
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
+/// A consent given or withdrawn.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConsentBody {
+    /// The consumer's member id.
+    #[schema(example = "VN/COM/0100112437/kyc")]
+    pub consumer: String,
+    /// The purpose code.
+    #[schema(example = "account-opening")]
+    pub purpose: String,
+}
+
+async fn consent_change(
+    state: &AppState,
+    pid: &str,
+    body: &ConsentBody,
+    give: bool,
+) -> Result<Response, ApiError> {
+    let id = domain::PersonalId::parse(pid).map_err(ApiError::from)?;
+    let consumer: MemberId = body
+        .consumer
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("consumer: {e}")))?;
+    if body.purpose.trim().is_empty() {
+        return Err(ApiError::BadRequest("purpose is required".into()));
+    }
+    let found = state
+        .store
+        .registry()
+        .person(&id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if found.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "no person {pid} in the registry"
+        )));
+    }
+    let ex = state.store.exchange();
+    let now = Utc::now();
+    let changed = if give {
+        ex.give_consent(pid, &consumer, &body.purpose, now).await
+    } else {
+        ex.withdraw_consent(pid, &consumer, &body.purpose, now)
+            .await
+    }
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(axum::Json(serde_json::json!({
+        "person_id": pid,
+        "consumer": consumer.to_string(),
+        "purpose": body.purpose,
+        "in_force": give,
+        "changed": changed,
+    }))
+    .into_response())
+}
+
+/// `POST /api/v1/registry/people/{pid}/consents`: the person consents to
+/// `consumer` using their data for `purpose`. (The eID issue puts this
+/// behind the person's own log-in.)
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/people/{pid}/consents",
+    tag = "exchange",
+    params(("pid" = String, Path, description = "12-digit personal id")),
+    request_body = ConsentBody,
+    responses(
+        (status = 200, description = "The consent is in force", body = serde_json::Value),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn give_consent(
+    State(state): State<AppState>,
+    Path(pid): Path<String>,
+    Json(body): Json<ConsentBody>,
+) -> Result<Response, ApiError> {
+    consent_change(&state, &pid, &body, true).await
+}
+
+/// `DELETE /api/v1/registry/people/{pid}/consents`: withdraws that consent.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/registry/people/{pid}/consents",
+    tag = "exchange",
+    params(("pid" = String, Path, description = "12-digit personal id")),
+    request_body = ConsentBody,
+    responses(
+        (status = 200, description = "The consent is withdrawn", body = serde_json::Value),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    Path(pid): Path<String>,
+    Json(body): Json<ConsentBody>,
+) -> Result<Response, ApiError> {
+    consent_change(&state, &pid, &body, false).await
+}

@@ -1,0 +1,346 @@
+//! The exchange node this server runs: the provider's own member id and
+//! signing key (the population registry), the key ring of the members'
+//! public keys, the policy (services and access rights) and the message
+//! log's writer, serialised behind a mutex.
+//!
+//! Configuration, for now: a demo set of members, keys and rights created on
+//! first start under `DATA_DIR/exchange/demo.json` (with the seeds of the
+//! demo members' keys, so that tests and demos can sign as them). Production
+//! loads real keys and rights from its own configuration; the seeds in that
+//! file are never logged.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use exchange::{
+    AccessRight, KeyId, KeyRing, LogWriter, Member, MemberId, MemberKey, MemberKind, Policy,
+    RegisteredKey, population_registry_services,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+/// The provider the demo node serves as.
+pub const DEMO_PROVIDER: &str = "VN/GOV/BCA/registry";
+/// The demo log operator.
+pub const DEMO_OPERATOR: &str = "VN/GOV/BCA/exchange";
+/// A demo consumer with rights resting on a legal basis.
+pub const DEMO_HCC: &str = "VN/GOV/000.00.00.H29/hcc";
+/// A demo consumer whose right rests on the person's consent.
+pub const DEMO_BANK: &str = "VN/COM/0100112437/kyc";
+/// How many entries between two signed checkpoints.
+pub const CHECKPOINT_EVERY: u64 = 16;
+
+/// One demo member with the seed of its key.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DemoMember {
+    /// The member.
+    pub member: Member,
+    /// Its key id.
+    pub key_id: String,
+    /// The hex seed of its Ed25519 key (a secret: never logged).
+    pub seed: String,
+}
+
+impl std::fmt::Debug for DemoMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoMember")
+            .field("member", &self.member)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DemoMember {
+    /// Its signing key, when the seed is well-formed.
+    pub fn key(&self) -> Option<MemberKey> {
+        let seed = from_hex(&self.seed)?;
+        Some(MemberKey::from_seed(
+            self.member.id.clone(),
+            KeyId(self.key_id.clone()),
+            seed,
+        ))
+    }
+}
+
+/// The demo configuration persisted under `DATA_DIR/exchange/demo.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoConfig {
+    /// The provider (the population registry).
+    pub provider: DemoMember,
+    /// The log operator.
+    pub operator: DemoMember,
+    /// The consumers.
+    pub consumers: Vec<DemoMember>,
+    /// The access rights.
+    pub rights: Vec<AccessRight>,
+    /// Entries between checkpoints.
+    pub checkpoint_every: u64,
+}
+
+/// Why the exchange configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Reading or writing the file failed.
+    #[error("exchange configuration {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a configuration.
+    #[error("exchange configuration {path}: {reason}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// No randomness for new keys.
+    #[error("no randomness for the demo keys: {0}")]
+    Random(String),
+}
+
+fn member_id(s: &str) -> Result<MemberId, ConfigError> {
+    s.parse().map_err(|e| ConfigError::Invalid {
+        path: "(built-in)".into(),
+        reason: format!("{e}"),
+    })
+}
+
+fn demo_member(id: &str, name: &str, kind: MemberKind) -> Result<DemoMember, ConfigError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| ConfigError::Random(e.to_string()))?;
+    Ok(DemoMember {
+        member: Member {
+            id: member_id(id)?,
+            name: name.into(),
+            kind,
+        },
+        key_id: format!("{}-demo-1", id.replace('/', "-").to_lowercase()),
+        seed: to_hex(&seed),
+    })
+}
+
+fn right(
+    consumer: &str,
+    service: &str,
+    purpose: &str,
+    legal_basis: Option<&str>,
+    fields: &[&str],
+) -> Result<AccessRight, ConfigError> {
+    Ok(AccessRight {
+        consumer: member_id(consumer)?,
+        provider: member_id(DEMO_PROVIDER)?,
+        service: service.into(),
+        purpose: purpose.into(),
+        legal_basis: legal_basis.map(str::to_string),
+        fields: fields.iter().map(|f| (*f).to_string()).collect(),
+        valid_from: Utc
+            .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        valid_until: None,
+    })
+}
+
+impl DemoConfig {
+    /// A fresh demo configuration with new random keys.
+    pub fn generate() -> Result<Self, ConfigError> {
+        Ok(DemoConfig {
+            provider: demo_member(
+                DEMO_PROVIDER,
+                "Cơ sở dữ liệu quốc gia về dân cư",
+                MemberKind::Registry,
+            )?,
+            operator: demo_member(
+                DEMO_OPERATOR,
+                "Nền tảng chia sẻ dữ liệu",
+                MemberKind::Registry,
+            )?,
+            consumers: vec![
+                demo_member(
+                    DEMO_HCC,
+                    "Trung tâm Phục vụ hành chính công tỉnh",
+                    MemberKind::CommuneServiceCenter,
+                )?,
+                demo_member(DEMO_BANK, "Ngân hàng (eKYC)", MemberKind::Enterprise)?,
+            ],
+            rights: vec![
+                right(
+                    DEMO_HCC,
+                    "person.get",
+                    "birth-registration",
+                    Some("ND-63/2024"),
+                    &[
+                        "person_id",
+                        "full_name",
+                        "birth_date",
+                        "sex",
+                        "permanent_residence",
+                    ],
+                )?,
+                right(
+                    DEMO_HCC,
+                    "person.verify",
+                    "birth-registration",
+                    Some("ND-63/2024"),
+                    &["person_id", "matches", "mismatched_fields", "vital_status"],
+                )?,
+                right(
+                    DEMO_HCC,
+                    "household.get",
+                    "residence-registration",
+                    Some("LCT-68/2020"),
+                    &["household_id", "head", "members"],
+                )?,
+                right(
+                    DEMO_BANK,
+                    "person.get",
+                    "account-opening",
+                    None,
+                    &["person_id", "full_name", "birth_date"],
+                )?,
+            ],
+            checkpoint_every: CHECKPOINT_EVERY,
+        })
+    }
+
+    /// Loads `dir/demo.json`, creating it with new keys on first start.
+    pub fn load_or_create(dir: &Path) -> Result<Self, ConfigError> {
+        let path = dir.join("demo.json");
+        let shown = path.display().to_string();
+        let io = |source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        };
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
+                path: shown.clone(),
+                reason: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let config = Self::generate()?;
+                std::fs::create_dir_all(dir).map_err(io)?;
+                let text =
+                    serde_json::to_vec_pretty(&config).map_err(|e| ConfigError::Invalid {
+                        path: shown.clone(),
+                        reason: e.to_string(),
+                    })?;
+                std::fs::write(&path, text).map_err(io)?;
+                // the file holds key seeds: owner only
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+                Ok(config)
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// The demo member `id` (consumer, provider or operator).
+    pub fn member(&self, id: &str) -> Option<&DemoMember> {
+        std::iter::once(&self.provider)
+            .chain(std::iter::once(&self.operator))
+            .chain(self.consumers.iter())
+            .find(|m| m.member.id.as_str() == id)
+    }
+}
+
+/// The log's writer state, appended to under the node's mutex.
+#[derive(Debug)]
+pub struct LogState {
+    /// The writer, resumed from the stored head.
+    pub writer: LogWriter,
+    /// Entries between checkpoints.
+    pub checkpoint_every: u64,
+}
+
+/// Everything the exchange endpoints need.
+#[derive(Debug)]
+pub struct ExchangeNode {
+    /// The provider's signing key (its member id is `provider.member`).
+    pub provider: MemberKey,
+    /// The log operator's key, which signs checkpoints.
+    pub operator: MemberKey,
+    /// The members' public keys.
+    pub keyring: KeyRing,
+    /// Services and access rights.
+    pub policy: Policy,
+    /// The log writer; appends are serialised.
+    pub log: Mutex<LogState>,
+}
+
+impl ExchangeNode {
+    /// A node from `config`, its log resumed after `head`.
+    pub fn from_config(
+        config: &DemoConfig,
+        head: Option<&exchange::LogEntry>,
+    ) -> Result<Arc<Self>, ConfigError> {
+        let bad = |what: &str| ConfigError::Invalid {
+            path: "demo.json".into(),
+            reason: format!("the key of {what} is not a 32-byte hex seed"),
+        };
+        let provider = config.provider.key().ok_or_else(|| bad("the provider"))?;
+        let operator = config.operator.key().ok_or_else(|| bad("the operator"))?;
+        let mut keyring = KeyRing::new();
+        let mut policy = Policy::new();
+        for m in std::iter::once(&config.provider)
+            .chain(std::iter::once(&config.operator))
+            .chain(config.consumers.iter())
+        {
+            let key = m.key().ok_or_else(|| bad(m.member.id.as_str()))?;
+            keyring
+                .insert(RegisteredKey {
+                    key_id: key.key_id.clone(),
+                    member: key.member.clone(),
+                    key: key.public(),
+                    valid_from: DateTime::<Utc>::MIN_UTC,
+                    valid_until: None,
+                })
+                .map_err(|e| ConfigError::Invalid {
+                    path: "demo.json".into(),
+                    reason: e.to_string(),
+                })?;
+            policy.add_member(m.member.clone());
+        }
+        for s in population_registry_services(&provider.member) {
+            policy.publish(s);
+        }
+        for r in &config.rights {
+            policy.grant(r.clone());
+        }
+        Ok(Arc::new(ExchangeNode {
+            provider,
+            operator,
+            keyring,
+            policy,
+            log: Mutex::new(LogState {
+                writer: LogWriter::resume(head, config.checkpoint_every),
+                checkpoint_every: config.checkpoint_every,
+            }),
+        }))
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> Option<[u8; 32]> {
+    let s = s.as_bytes();
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in s.chunks_exact(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
