@@ -159,6 +159,41 @@ pub struct UnitsSync {
     pub written: bool,
 }
 
+impl UnitsSync {
+    /// The store already held `version`, found before any lock was taken.
+    pub(crate) fn already_stored(version: String) -> Self {
+        tracing::debug!(%version, "units already stored");
+        Self::unchanged(version)
+    }
+
+    /// The store already held `version`; nothing was written.
+    pub(crate) fn unchanged(version: String) -> Self {
+        Self {
+            version,
+            written: false,
+        }
+    }
+
+    /// `version` was written over `previous`, in the store named `backend`.
+    pub(crate) fn written(
+        version: String,
+        previous: Option<&str>,
+        started: std::time::Instant,
+        backend: &str,
+    ) -> Self {
+        tracing::debug!(
+            %version,
+            previous = previous.unwrap_or("none"),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "units written to {backend}"
+        );
+        Self {
+            version,
+            written: true,
+        }
+    }
+}
+
 /// How many rows each reference table holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UnitCounts {

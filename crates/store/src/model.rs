@@ -225,6 +225,12 @@ pub(crate) struct EventRow {
     pub body: String,
 }
 
+/// Encodes every event of `events` as a storable row, failing on the first
+/// that cannot be encoded.
+pub(crate) fn event_rows(events: &[VitalEvent]) -> Result<Vec<EventRow>, StoreError> {
+    events.iter().map(event_row).collect()
+}
+
 pub(crate) fn event_row(e: &VitalEvent) -> Result<EventRow, StoreError> {
     let body = serde_json::to_string(e)
         .map_err(|err| StoreError::Database(format!("cannot encode event {}: {err}", e.id)))?;

@@ -320,11 +320,7 @@ impl Store for PgStore {
     async fn sync_units(&self, units: &units::Units) -> Result<UnitsSync, StoreError> {
         let version = units::dataset_version();
         if self.units_version().await?.as_deref() == Some(version.as_str()) {
-            tracing::debug!(%version, "units already stored");
-            return Ok(UnitsSync {
-                version,
-                written: false,
-            });
+            return Ok(UnitsSync::already_stored(version));
         }
         let started = Instant::now();
         let mut tx = self
@@ -346,25 +342,18 @@ impl Store for PgStore {
             tx.rollback()
                 .await
                 .map_err(|e| db_error("ending the units transaction", e))?;
-            return Ok(UnitsSync {
-                version,
-                written: false,
-            });
+            return Ok(UnitsSync::unchanged(version));
         }
         Self::write_units(&mut tx, units, &version).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("committing the units", e))?;
-        tracing::debug!(
-            %version,
-            previous = stored.as_deref().unwrap_or("none"),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "units written to PostgreSQL"
-        );
-        Ok(UnitsSync {
+        Ok(UnitsSync::written(
             version,
-            written: true,
-        })
+            stored.as_deref(),
+            started,
+            "PostgreSQL",
+        ))
     }
 
     async fn units_version(&self) -> Result<Option<String>, StoreError> {

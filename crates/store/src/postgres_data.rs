@@ -182,10 +182,7 @@ impl RegistryStore for PgStore {
         if events.is_empty() {
             return Ok(0);
         }
-        let rows = events
-            .iter()
-            .map(model::event_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = model::event_rows(events)?;
         let mut tx = self
             .pool
             .begin()
@@ -250,10 +247,7 @@ impl RegistryStore for PgStore {
         for (person, own) in model::by_person(events) {
             people.push(model::person_row(&model::derive(&person, &own)?)?);
         }
-        let rows = events
-            .iter()
-            .map(model::event_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = model::event_rows(events)?;
         let mut tx = self
             .pool
             .begin()

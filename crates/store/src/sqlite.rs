@@ -79,14 +79,29 @@ async fn insert_batched<'a, T>(
     rows: &'a [T],
     bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
 ) -> Result<(), StoreError> {
-    for chunk in rows.chunks(BATCH_ROWS) {
+    insert_chunked(conn, what, head, rows, BATCH_ROWS, db_error, bind).await
+}
+
+/// Inserts `rows` with multi-row INSERTs of `chunk_rows` rows each; a failed
+/// chunk is mapped by `on_error` with the context `writing {what}`.
+pub(crate) async fn insert_chunked<'a, T>(
+    conn: &mut SqliteConnection,
+    what: &str,
+    head: &str,
+    rows: &'a [T],
+    chunk_rows: usize,
+    on_error: fn(&str, sqlx::Error) -> StoreError,
+    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(chunk_rows) {
         let mut query = QueryBuilder::<Sqlite>::new(head);
         query.push_values(chunk, |mut row, value| bind(&mut row, value));
         query
             .build()
+            .persistent(true)
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error(&format!("writing {what}"), e))?;
+            .map_err(|e| on_error(&format!("writing {what}"), e))?;
     }
     Ok(())
 }
@@ -224,11 +239,7 @@ impl Store for SqliteStore {
     async fn sync_units(&self, units: &units::Units) -> Result<UnitsSync, StoreError> {
         let version = units::dataset_version();
         if self.units_version().await?.as_deref() == Some(version.as_str()) {
-            tracing::debug!(%version, "units already stored");
-            return Ok(UnitsSync {
-                version,
-                written: false,
-            });
+            return Ok(UnitsSync::already_stored(version));
         }
         let started = Instant::now();
         // IMMEDIATE takes the write lock up front: concurrent synchronisations
@@ -247,25 +258,18 @@ impl Store for SqliteStore {
             tx.rollback()
                 .await
                 .map_err(|e| db_error("ending the units transaction", e))?;
-            return Ok(UnitsSync {
-                version,
-                written: false,
-            });
+            return Ok(UnitsSync::unchanged(version));
         }
         write_units(&mut tx, units, &version).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("committing the units", e))?;
-        tracing::debug!(
-            %version,
-            previous = stored.as_deref().unwrap_or("none"),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "units written to SQLite"
-        );
-        Ok(UnitsSync {
+        Ok(UnitsSync::written(
             version,
-            written: true,
-        })
+            stored.as_deref(),
+            started,
+            "SQLite",
+        ))
     }
 
     async fn units_version(&self) -> Result<Option<String>, StoreError> {

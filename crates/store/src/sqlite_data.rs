@@ -11,7 +11,7 @@ use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
     PersonRow,
 };
-use crate::sqlite::SqliteStore;
+use crate::sqlite::{SqliteStore, insert_chunked};
 use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
 
 /// Rows per multi-row INSERT of the load path (at most 10 columns: 5,000
@@ -28,26 +28,6 @@ fn write_error(context: &str, e: sqlx::Error) -> StoreError {
         )),
         _ => db_error(context, e),
     }
-}
-
-async fn insert_rows<'a, T>(
-    conn: &mut SqliteConnection,
-    what: &str,
-    head: &str,
-    rows: &'a [T],
-    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
-) -> Result<(), StoreError> {
-    for chunk in rows.chunks(LOAD_ROWS) {
-        let mut query = QueryBuilder::<Sqlite>::new(head);
-        query.push_values(chunk, |mut row, value| bind(&mut row, value));
-        query
-            .build()
-            .persistent(true)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| write_error(&format!("writing {what}"), e))?;
-    }
-    Ok(())
 }
 
 async fn events_in(
@@ -119,10 +99,7 @@ impl RegistryStore for SqliteStore {
         if events.is_empty() {
             return Ok(0);
         }
-        let rows = events
-            .iter()
-            .map(model::event_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = model::event_rows(events)?;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -174,10 +151,7 @@ impl RegistryStore for SqliteStore {
         for (person, own) in model::by_person(events) {
             people.push(model::person_row(&model::derive(&person, &own)?)?);
         }
-        let rows = events
-            .iter()
-            .map(model::event_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = model::event_rows(events)?;
         let former: Vec<(&str, &str)> = people
             .iter()
             .flat_map(|p| p.former_keys.iter().map(|k| (p.pid.as_str(), k.as_str())))
@@ -187,11 +161,13 @@ impl RegistryStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(|e| db_error("starting the load transaction", e))?;
-        insert_rows(
+        insert_chunked(
             &mut tx,
             "vital events",
             "INSERT INTO vital_events (id, person, recorded_us, body) ",
             &rows,
+            LOAD_ROWS,
+            write_error,
             |b, r| {
                 b.push_bind(r.id.as_str())
                     .push_bind(r.person.as_str())
@@ -200,12 +176,23 @@ impl RegistryStore for SqliteStore {
             },
         )
         .await?;
-        insert_rows(&mut tx, "people", PEOPLE_INSERT, &people, bind_person).await?;
-        insert_rows(
+        insert_chunked(
+            &mut tx,
+            "people",
+            PEOPLE_INSERT,
+            &people,
+            LOAD_ROWS,
+            write_error,
+            bind_person,
+        )
+        .await?;
+        insert_chunked(
             &mut tx,
             "former names",
             "INSERT INTO people_former_names (pid, name_key) ",
             &former,
+            LOAD_ROWS,
+            write_error,
             |b, (pid, key)| {
                 b.push_bind(*pid).push_bind(*key);
             },
