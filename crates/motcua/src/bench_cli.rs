@@ -23,6 +23,8 @@ pub enum BenchCommand {
     UnitsCases(UnitsCasesArgs),
     /// Time lookups by personal id in a store `registry load` filled.
     RegistryLookup(crate::bench_registry::LookupArgs),
+    /// Sign `person.get` requests for the HTTP load generator (wrk).
+    ExchangeRequests(crate::bench_exchange::RequestsArgs),
 }
 
 #[derive(clap::Args)]
@@ -43,6 +45,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::UnitsCases(args) => units_cases(args),
         BenchCommand::RegistryLookup(args) => crate::bench_registry::lookup(args),
+        BenchCommand::ExchangeRequests(args) => crate::bench_exchange::requests(args),
     }
 }
 

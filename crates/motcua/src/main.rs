@@ -1,6 +1,7 @@
 //! `motcua`: the platform's single binary.
 
 mod bench_cli;
+mod bench_exchange;
 mod bench_registry;
 mod convert_cli;
 mod exchange_cli;

@@ -30,6 +30,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
 
+    /// A NATS server (`nats://HOST:PORT`) whose JetStream carries vital
+    /// events to subscribers; without it, the embedded in-process bus.
+    #[arg(long, env = "MOTCUA_NATS_URL", hide_env_values = true)]
+    nats_url: Option<String>,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -75,10 +80,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .thread_name("motcua")
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args.listen, location, args.data_dir))
+    runtime.block_on(serve(args.listen, location, args.data_dir, args.nats_url))
 }
 
-async fn serve(listen: String, location: store::Location, data_dir: PathBuf) -> anyhow::Result<()> {
+async fn serve(
+    listen: String,
+    location: store::Location,
+    data_dir: PathBuf,
+    nats_url: Option<String>,
+) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     // bind first: a taken address fails before any database work
     let listener = bind(&listen).await?;
@@ -119,20 +129,32 @@ async fn serve(listen: String, location: store::Location, data_dir: PathBuf) -> 
     let exchange_dir = data_dir.join("exchange");
     let config = web::exchange::DemoConfig::load_or_create(&exchange_dir)
         .context("cannot load the exchange configuration")?;
-    let head = store
-        .exchange()
-        .log_head()
+    let node = web::exchange::ExchangeNode::start(&config, store.clone())
         .await
-        .context("cannot read the head of the message log")?;
-    let node = web::exchange::ExchangeNode::from_config(&config, head.as_ref())
         .context("cannot set up the exchange node")?;
-    tracing::info!(
-        provider = %node.provider.member,
-        next_seq = head.as_ref().map_or(1, |h| h.seq + 1),
-        "exchange node ready"
-    );
+    tracing::info!(provider = %node.provider.member, "exchange node ready");
 
-    let app = web::app_with_exchange(web::AppState { store, units }, node);
+    // vital events to subscribers: JetStream when configured, else in-process
+    let bus = delivery::open_bus(nats_url.as_deref())
+        .await
+        .context("cannot open the vital-event bus (MOTCUA_NATS_URL / --nats-url)")?;
+    let delivery_config = match nats_url {
+        Some(_) => web::api::delivery::DeliveryConfig::default(),
+        None => web::api::delivery::DeliveryConfig::in_process(),
+    };
+    let deliveries = web::api::delivery::DeliveryService::start(
+        store.clone(),
+        node.clone(),
+        bus,
+        delivery_config,
+    )
+    .context("cannot start the delivery of vital events")?;
+
+    let app = web::app(web::AppState {
+        store,
+        units,
+        exchange: node,
+    });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(web::serve(listener, app, async move {
         let _ = stop_rx.await;
@@ -149,6 +171,7 @@ async fn serve(listen: String, location: store::Location, data_dir: PathBuf) -> 
         }
     }
     let _ = stop_tx.send(());
+    deliveries.shutdown().await;
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
         Ok(ended) => {
             ended

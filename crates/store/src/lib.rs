@@ -20,14 +20,18 @@
 //! ```
 
 mod model;
+mod outbox;
 mod postgres;
 mod postgres_data;
+mod postgres_outbox;
 mod sqlite;
 mod sqlite_data;
+mod sqlite_outbox;
 
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
+pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -296,6 +300,9 @@ pub trait Store: Send + Sync + 'static {
     fn registry(&self) -> &dyn RegistryStore;
     /// The exchange layer's storage.
     fn exchange(&self) -> &dyn ExchangeStore;
+    /// The storage of asynchronous delivery: the outbox of vital events,
+    /// subscriptions and consumer-side de-duplication.
+    fn delivery(&self) -> &dyn DeliveryStore;
 }
 
 /// The meta key holding the stored data-set version.

@@ -120,7 +120,20 @@ pub trait ExchangeStore: Send + Sync {
         &self,
         entry: &LogEntry,
         checkpoint: Option<&Checkpoint>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.append_log_batch(&[exchange::Appended {
+            entry: entry.clone(),
+            checkpoint: checkpoint.cloned(),
+        }])
+        .await
+    }
+
+    /// Appends a run of entries (each with the checkpoint signed over it,
+    /// if any) in one transaction: all or none. The first must follow the
+    /// stored head and each the one before it, as for
+    /// [`ExchangeStore::append_log`]. A writer that gathers the entries of
+    /// concurrent requests pays for one commit per run, not per entry.
+    async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError>;
 
     /// Up to `limit` entries from `from_seq` on, in sequence order, as
     /// stored (an edited row is returned edited: `exchange::log::verify`
@@ -533,6 +546,33 @@ pub(crate) fn check_follows(entry: &LogEntry, head: Option<&LogEntry>) -> Result
         )));
     }
     Ok(())
+}
+
+/// The rows of a checked batch of log appends: the entries, and each
+/// checkpoint with its entry's sequence number.
+pub(crate) type LogBatchRows<'a> = (Vec<LogRow>, Vec<(i64, &'a Checkpoint)>);
+
+/// Checks a batch of appends against the stored `head` (each entry follows
+/// the one before it, checkpoints are over their entries) and encodes the
+/// rows to insert: the entries, and `(seq, checkpoint)` pairs.
+pub(crate) fn check_batch<'a>(
+    batch: &'a [exchange::Appended],
+    head: Option<&LogEntry>,
+) -> Result<LogBatchRows<'a>, StoreError> {
+    let mut rows = Vec::with_capacity(batch.len());
+    let mut checkpoints = Vec::new();
+    let mut previous = head;
+    for a in batch {
+        check_follows(&a.entry, previous)?;
+        let row = log_row(&a.entry)?;
+        if let Some(cp) = &a.checkpoint {
+            check_checkpoint(&a.entry, cp)?;
+            checkpoints.push((row.seq, cp));
+        }
+        rows.push(row);
+        previous = Some(&a.entry);
+    }
+    Ok((rows, checkpoints))
 }
 
 pub(crate) fn check_checkpoint(entry: &LogEntry, cp: &Checkpoint) -> Result<(), StoreError> {

@@ -21,6 +21,8 @@ const MAX_CONNECTIONS: u32 = 10;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
 pub(crate) struct PgStore {
+    /// notified after appends and subscription changes
+    pub(crate) changes: std::sync::Arc<tokio::sync::Notify>,
     pub(crate) pool: PgPool,
 }
 
@@ -170,7 +172,10 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Migrate(scrub(&e.to_string(), url)))?;
         tracing::debug!(%target, "PostgreSQL schema is up to date");
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            changes: std::sync::Arc::default(),
+            pool,
+        })
     }
 }
 
@@ -391,6 +396,10 @@ impl Store for PgStore {
     }
 
     fn exchange(&self) -> &dyn crate::ExchangeStore {
+        self
+    }
+
+    fn delivery(&self) -> &dyn crate::DeliveryStore {
         self
     }
 }

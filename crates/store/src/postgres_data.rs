@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::PersonalId;
 use exchange::{Checkpoint, LogEntry, MemberId};
 use registry::{HouseholdId, Person, Query, VitalEvent};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
@@ -16,6 +16,10 @@ use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
 /// Rows per UNNEST insert (bounds the statement's size, not a parameter
 /// limit: each column is one array parameter).
 const LOAD_ROWS: usize = 10_000;
+
+/// Log entries per multi-row insert (14 parameters each, well under the
+/// protocol's 65,535).
+const LOG_ROWS: usize = 1_000;
 
 /// A unique violation is a conflict with what is stored; anything else a
 /// database error.
@@ -183,6 +187,8 @@ impl RegistryStore for PgStore {
             return Ok(0);
         }
         let rows = model::event_rows(events)?;
+        // the outbox rows' time
+        let queued_ns = model::nanos(Utc::now())?;
         let mut tx = self
             .pool
             .begin()
@@ -224,6 +230,7 @@ impl RegistryStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| write_error("writing a vital event", e))?;
+            crate::postgres_outbox::queue(&mut tx, event, row, queued_ns).await?;
             new += 1;
             if !touched.contains(&event.person) {
                 touched.push(event.person);
@@ -238,6 +245,9 @@ impl RegistryStore for PgStore {
         tx.commit()
             .await
             .map_err(|e| db_error("committing vital events", e))?;
+        if new > 0 {
+            self.changes.notify_one();
+        }
         Ok(new)
     }
 
@@ -380,14 +390,9 @@ fn limit_i64(limit: usize) -> i64 {
 
 #[async_trait::async_trait]
 impl ExchangeStore for PgStore {
-    async fn append_log(
-        &self,
-        entry: &LogEntry,
-        checkpoint: Option<&Checkpoint>,
-    ) -> Result<(), StoreError> {
-        let row = model::log_row(entry)?;
-        if let Some(cp) = checkpoint {
-            model::check_checkpoint(entry, cp)?;
+    async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
         }
         let mut tx = self
             .pool
@@ -400,44 +405,49 @@ impl ExchangeStore for PgStore {
             .await
             .map_err(|e| db_error("locking the log", e))?;
         let head = head_in(&mut tx).await?;
-        model::check_follows(entry, head.as_ref())?;
-        sqlx::query(&format!(
-            "INSERT INTO exchange_log ({LOG_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-        ))
-        .bind(row.seq)
-        .bind(row.at_ns)
-        .bind(&row.consumer)
-        .bind(&row.provider)
-        .bind(&row.service)
-        .bind(&row.purpose)
-        .bind(&row.legal_basis)
-        .bind(&row.case_ref)
-        .bind(&row.person_id)
-        .bind(&row.fields)
-        .bind(&row.request_digest)
-        .bind(&row.response_digest)
-        .bind(&row.prev_hash)
-        .bind(&row.hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error("appending to the log", e))?;
-        if let Some(cp) = checkpoint {
-            sqlx::query(
-                "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(row.seq)
-            .bind(cp.hash.to_string())
-            .bind(cp.key_id.0.as_str())
-            .bind(cp.signature.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| write_error("storing a checkpoint", e))?;
+        let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
+        for chunk in rows.chunks(LOG_ROWS) {
+            let mut q =
+                QueryBuilder::<Postgres>::new(format!("INSERT INTO exchange_log ({LOG_COLUMNS}) "));
+            q.push_values(chunk, |mut b, row| {
+                b.push_bind(row.seq)
+                    .push_bind(row.at_ns)
+                    .push_bind(&row.consumer)
+                    .push_bind(&row.provider)
+                    .push_bind(&row.service)
+                    .push_bind(&row.purpose)
+                    .push_bind(&row.legal_basis)
+                    .push_bind(&row.case_ref)
+                    .push_bind(&row.person_id)
+                    .push_bind(&row.fields)
+                    .push_bind(&row.request_digest)
+                    .push_bind(&row.response_digest)
+                    .push_bind(&row.prev_hash)
+                    .push_bind(&row.hash);
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_error("appending to the log", e))?;
+        }
+        if !checkpoints.is_empty() {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ",
+            );
+            q.push_values(&checkpoints, |mut b, (seq, cp)| {
+                b.push_bind(*seq)
+                    .push_bind(cp.hash.to_string())
+                    .push_bind(cp.key_id.0.as_str())
+                    .push_bind(cp.signature.as_str());
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_error("storing checkpoints", e))?;
         }
         tx.commit()
             .await
-            .map_err(|e| db_error("committing the log entry", e))
+            .map_err(|e| db_error("committing the log entries", e))
     }
 
     async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {

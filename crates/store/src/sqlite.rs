@@ -26,6 +26,8 @@ const MAX_CONNECTIONS: u32 = 8;
 const BATCH_ROWS: usize = 500;
 
 pub(crate) struct SqliteStore {
+    /// notified after appends and subscription changes
+    pub(crate) changes: std::sync::Arc<tokio::sync::Notify>,
     pub(crate) pool: SqlitePool,
 }
 
@@ -66,7 +68,10 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Migrate(format!("SQLite file {}: {e}", path.display())))?;
         tracing::debug!(path = %path.display(), "SQLite schema is up to date");
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            changes: std::sync::Arc::default(),
+            pool,
+        })
     }
 }
 
@@ -307,6 +312,10 @@ impl Store for SqliteStore {
     }
 
     fn exchange(&self) -> &dyn crate::ExchangeStore {
+        self
+    }
+
+    fn delivery(&self) -> &dyn crate::DeliveryStore {
         self
     }
 }

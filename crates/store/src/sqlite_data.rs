@@ -18,6 +18,9 @@ use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
 /// parameters, under SQLite's limit of 32,766).
 const LOAD_ROWS: usize = 500;
 
+/// Log entries per multi-row insert (14 parameters each).
+const LOG_ROWS: usize = 500;
+
 /// A unique violation is a conflict with what is stored; anything else a
 /// database error.
 fn write_error(context: &str, e: sqlx::Error) -> StoreError {
@@ -100,6 +103,8 @@ impl RegistryStore for SqliteStore {
             return Ok(0);
         }
         let rows = model::event_rows(events)?;
+        // the outbox rows' time
+        let queued_ns = model::nanos(Utc::now())?;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -129,6 +134,7 @@ impl RegistryStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| db_error("writing a vital event", e))?;
+            crate::sqlite_outbox::queue(&mut tx, event, row, queued_ns).await?;
             new += 1;
             if !touched.contains(&event.person) {
                 touched.push(event.person);
@@ -142,6 +148,9 @@ impl RegistryStore for SqliteStore {
         tx.commit()
             .await
             .map_err(|e| db_error("committing vital events", e))?;
+        if new > 0 {
+            self.changes.notify_one();
+        }
         Ok(new)
     }
 
@@ -285,14 +294,9 @@ fn limit_i64(limit: usize) -> i64 {
 
 #[async_trait::async_trait]
 impl ExchangeStore for SqliteStore {
-    async fn append_log(
-        &self,
-        entry: &LogEntry,
-        checkpoint: Option<&Checkpoint>,
-    ) -> Result<(), StoreError> {
-        let row = model::log_row(entry)?;
-        if let Some(cp) = checkpoint {
-            model::check_checkpoint(entry, cp)?;
+    async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
         }
         let mut tx = self
             .pool
@@ -300,44 +304,51 @@ impl ExchangeStore for SqliteStore {
             .await
             .map_err(|e| db_error("starting the log transaction", e))?;
         let head = head_in(&mut tx).await?;
-        model::check_follows(entry, head.as_ref())?;
-        sqlx::query(&format!(
-            "INSERT INTO exchange_log ({LOG_COLUMNS}) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(row.seq)
-        .bind(row.at_ns)
-        .bind(&row.consumer)
-        .bind(&row.provider)
-        .bind(&row.service)
-        .bind(&row.purpose)
-        .bind(&row.legal_basis)
-        .bind(&row.case_ref)
-        .bind(&row.person_id)
-        .bind(&row.fields)
-        .bind(&row.request_digest)
-        .bind(&row.response_digest)
-        .bind(&row.prev_hash)
-        .bind(&row.hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error("appending to the log", e))?;
-        if let Some(cp) = checkpoint {
-            sqlx::query(
-                "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
-                 VALUES (?, ?, ?, ?)",
-            )
-            .bind(row.seq)
-            .bind(cp.hash.to_string())
-            .bind(cp.key_id.0.as_str())
-            .bind(cp.signature.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| write_error("storing a checkpoint", e))?;
-        }
+        let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
+        let head_sql = format!("INSERT INTO exchange_log ({LOG_COLUMNS}) ");
+        insert_chunked(
+            &mut tx,
+            "the log",
+            &head_sql,
+            &rows,
+            LOG_ROWS,
+            write_error,
+            |b, row| {
+                b.push_bind(row.seq)
+                    .push_bind(row.at_ns)
+                    .push_bind(&row.consumer)
+                    .push_bind(&row.provider)
+                    .push_bind(&row.service)
+                    .push_bind(&row.purpose)
+                    .push_bind(&row.legal_basis)
+                    .push_bind(&row.case_ref)
+                    .push_bind(&row.person_id)
+                    .push_bind(&row.fields)
+                    .push_bind(&row.request_digest)
+                    .push_bind(&row.response_digest)
+                    .push_bind(&row.prev_hash)
+                    .push_bind(&row.hash);
+            },
+        )
+        .await?;
+        insert_chunked(
+            &mut tx,
+            "checkpoints",
+            "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ",
+            &checkpoints,
+            LOG_ROWS,
+            write_error,
+            |b, (seq, cp)| {
+                b.push_bind(*seq)
+                    .push_bind(cp.hash.to_string())
+                    .push_bind(cp.key_id.0.as_str())
+                    .push_bind(cp.signature.as_str());
+            },
+        )
+        .await?;
         tx.commit()
             .await
-            .map_err(|e| db_error("committing the log entry", e))
+            .map_err(|e| db_error("committing the log entries", e))
     }
 
     async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {

@@ -8,7 +8,8 @@
 //!
 //! The checks of the population registry's storage are in
 //! `conformance/population.rs`, those of the exchange layer's in
-//! `conformance/exchange_log.rs`.
+//! `conformance/exchange_log.rs`, those of asynchronous delivery (outbox,
+//! subscriptions, de-duplication) in `conformance/delivery.rs`.
 //!
 //! An unreachable PostgreSQL fails the PostgreSQL checks, unless
 //! `MOTCUA_TEST_SKIP_POSTGRES=1`, which skips them (and says so).
@@ -26,11 +27,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use store::{Backend, Location, Store, StoreError, UnitCounts};
 use units::Units;
 
+#[path = "conformance/delivery.rs"]
+mod delivery_store;
 #[path = "conformance/exchange_log.rs"]
 mod exchange_log;
 #[path = "conformance/population.rs"]
 mod population;
 
+use delivery_store::*;
 use exchange_log::*;
 use population::*;
 
@@ -240,9 +244,15 @@ conformance!(
     concurrent_appends_keep_the_record_whole,
     // the exchange layer
     log_append_range_and_tamper_detection,
+    log_batches_append_all_or_nothing,
     consent_is_given_and_withdrawn,
     tracker_shows_exactly_the_accesses_made,
     concurrent_log_writers_cannot_fork_the_chain,
+    // asynchronous delivery
+    appended_events_are_queued_in_the_outbox,
+    bulk_loads_are_not_queued,
+    subscriptions_are_stored_replaced_and_ended,
+    deduplication_is_persisted_per_consumer,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

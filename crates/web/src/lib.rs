@@ -26,20 +26,8 @@ pub use state::AppState;
 /// The whole HTTP application: API, pages, health, metrics and the
 /// middleware stack (request ids, tracing, metrics, problem+json errors,
 /// panic catching, body limit).
-///
-/// Without an exchange node the exchange endpoints answer 503; see
-/// [`app_with_exchange`].
 pub fn app(state: AppState) -> Router {
     with_middleware(routes()).with_state(state)
-}
-
-/// [`app`] with the exchange node this server runs (the provider's key, the
-/// key ring, the policy and the message log's writer).
-pub fn app_with_exchange(
-    state: AppState,
-    node: std::sync::Arc<crate::exchange::ExchangeNode>,
-) -> Router {
-    with_middleware(routes().layer(axum::Extension(node))).with_state(state)
 }
 
 fn routes() -> Router<AppState> {

@@ -16,6 +16,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 pub const REQUESTS_TOTAL: &str = "http_requests_total";
 pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const CONVERSIONS_TOTAL: &str = "units_conversions_total";
+pub const LOG_BATCH_ENTRIES: &str = "exchange_log_batch_entries";
 
 /// Latency buckets, in seconds.
 const BUCKETS: &[f64] = &[
@@ -60,6 +61,10 @@ fn describe() {
         "HTTP request latency"
     );
     metrics::describe_counter!(CONVERSIONS_TOTAL, "Addresses converted, by outcome");
+    metrics::describe_histogram!(
+        LOG_BATCH_ENTRIES,
+        "Entries of the exchange message log stored by one commit"
+    );
 }
 
 /// Middleware: counts and times every request under its matched route

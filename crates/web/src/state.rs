@@ -3,6 +3,11 @@ use std::sync::Arc;
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// Storage.
     pub store: Arc<dyn store::Store>,
+    /// The administrative units in force.
     pub units: &'static units::Units,
+    /// The exchange node this server runs: the provider's key, the members'
+    /// keys, the policy and the message log's writer.
+    pub exchange: Arc<crate::exchange::ExchangeNode>,
 }

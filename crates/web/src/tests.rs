@@ -15,9 +15,18 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         Ok(s) => s,
         Err(e) => panic!("open the test store: {e}"),
     };
+    let config = match crate::exchange::DemoConfig::load_or_create(&dir.path().join("exchange")) {
+        Ok(c) => c,
+        Err(e) => panic!("the demo exchange configuration: {e}"),
+    };
+    let exchange = match crate::exchange::ExchangeNode::start(&config, store.clone()).await {
+        Ok(n) => n,
+        Err(e) => panic!("the exchange node: {e}"),
+    };
     AppState {
         store,
         units: units::Units::get(),
+        exchange,
     }
 }
 

@@ -9,16 +9,16 @@ use web::exchange::{DEMO_BANK, DEMO_HCC, DEMO_PROVIDER};
 
 use crate::helpers::{Reply, TestApp};
 
-const PERSON_GET: &str = "/api/v1/exchange/VN/GOV/BCA/registry/person.get";
+pub const PERSON_GET: &str = "/api/v1/exchange/VN/GOV/BCA/registry/person.get";
 
-struct Call<'a> {
-    purpose: Option<&'a str>,
-    legal_basis: Option<&'a str>,
-    case_ref: Option<&'a str>,
-    body: serde_json::Value,
+pub struct Call<'a> {
+    pub purpose: Option<&'a str>,
+    pub legal_basis: Option<&'a str>,
+    pub case_ref: Option<&'a str>,
+    pub body: serde_json::Value,
 }
 
-fn key_of(app: &TestApp, member: &str) -> MemberKey {
+pub fn key_of(app: &TestApp, member: &str) -> MemberKey {
     app.exchange
         .member(member)
         .and_then(|m| m.key())
@@ -26,7 +26,7 @@ fn key_of(app: &TestApp, member: &str) -> MemberKey {
 }
 
 /// Builds the request; `sign` with that key (or sends it unsigned).
-fn request(app: &TestApp, path: &str, call: &Call<'_>, key: Option<&MemberKey>) -> HttpRequest {
+pub fn request(app: &TestApp, path: &str, call: &Call<'_>, key: Option<&MemberKey>) -> HttpRequest {
     let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
     for (name, value) in [
         ("x-purpose", call.purpose),
@@ -49,7 +49,7 @@ fn request(app: &TestApp, path: &str, call: &Call<'_>, key: Option<&MemberKey>) 
     req
 }
 
-async fn send(app: &TestApp, req: HttpRequest) -> Reply {
+pub async fn send(app: &TestApp, req: HttpRequest) -> Reply {
     let mut builder = app.client.post(&req.uri).body(req.body);
     for (k, v) in req.headers {
         builder = builder.header(k, v);
@@ -80,7 +80,7 @@ async fn log_len(app: &TestApp) -> usize {
         .len()
 }
 
-fn hcc_call(pid: &str, fields: &[&str]) -> Call<'static> {
+pub fn hcc_call(pid: &str, fields: &[&str]) -> Call<'static> {
     Call {
         purpose: Some("birth-registration"),
         legal_basis: Some("ND-63/2024"),
@@ -297,4 +297,52 @@ async fn household_get_lists_the_members_filtered() {
         "{body}"
     );
     assert_eq!(log_len(&app).await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_requests_are_each_logged_once_in_one_intact_chain() {
+    let app = TestApp::spawn().await;
+    let people = app.seed_people(8).await;
+    let hcc = key_of(&app, DEMO_HCC);
+    let before = log_len(&app).await;
+
+    // enough requests in flight at once for the writer to commit them in runs
+    let cases: Vec<String> = (1..=64).map(|i| format!("H29.22-260301-{i:04}")).collect();
+    let mut inflight = tokio::task::JoinSet::new();
+    for (i, case) in cases.iter().enumerate() {
+        let pid = people[i % people.len()].personal_id.clone();
+        let mut call = hcc_call(&pid, &["full_name"]);
+        call.case_ref = Some(case);
+        let req = request(&app, PERSON_GET, &call, Some(&hcc));
+        let mut builder = app.client.post(&req.uri).body(req.body);
+        for (k, v) in req.headers {
+            builder = builder.header(k, v);
+        }
+        inflight.spawn(async move {
+            let res = builder.send().await.expect("sent");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        });
+    }
+    while let Some(done) = inflight.join_next().await {
+        let (status, body) = done.expect("the request task");
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let entries = app.store.exchange().log_range(1, 1000).await.expect("log");
+    assert_eq!(entries.len(), before + 64);
+    let mut cases: Vec<&str> = entries[before..]
+        .iter()
+        .filter_map(|e| e.record.case_ref.as_deref())
+        .collect();
+    cases.sort_unstable();
+    cases.dedup();
+    assert_eq!(cases.len(), 64, "each request is logged exactly once");
+    let checkpoints = app
+        .store
+        .exchange()
+        .checkpoints()
+        .await
+        .expect("checkpoints");
+    let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
+    exchange::log::verify(&entries, &checkpoints, &operator).expect("the log is intact");
 }

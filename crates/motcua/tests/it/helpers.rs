@@ -14,10 +14,29 @@ pub struct TestApp {
     pub exchange: web::exchange::DemoConfig,
     _dir: tempfile::TempDir,
     _server: tokio::task::JoinHandle<()>,
+    /// The delivery of vital events to subscribers (stopped when dropped).
+    _deliveries: web::api::delivery::DeliveryService,
+}
+
+/// A change to the demo exchange configuration.
+pub type Configure = Box<dyn FnOnce(&mut web::exchange::DemoConfig) + Send>;
+
+/// How [`TestApp::spawn_with`] differs from [`TestApp::spawn`].
+#[derive(Default)]
+pub struct TestOptions {
+    /// The vital-event bus (default: a fresh in-process bus).
+    pub bus: Option<std::sync::Arc<dyn delivery::Bus>>,
+    /// Changes to the demo exchange configuration (extra rights) before the
+    /// node starts.
+    pub configure: Option<Configure>,
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(TestOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: TestOptions) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
         let location = store::Location::SqliteFile(dir.path().join("motcua.db"));
         let store = store::open(&location).await.expect("open the test store");
@@ -25,15 +44,36 @@ impl TestApp {
             .sync_units(units::Units::get())
             .await
             .expect("load the units");
-        let exchange = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
+        let mut exchange = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
             .expect("the demo exchange configuration");
-        let node =
-            web::exchange::ExchangeNode::from_config(&exchange, None).expect("the exchange node");
+        if let Some(configure) = options.configure {
+            configure(&mut exchange);
+        }
+        let node = web::exchange::ExchangeNode::start(&exchange, store.clone())
+            .await
+            .expect("the exchange node");
+        let bus = options
+            .bus
+            .unwrap_or_else(|| std::sync::Arc::new(delivery::InProcessBus::default()));
+        let deliveries = web::api::delivery::DeliveryService::start(
+            store.clone(),
+            node.clone(),
+            bus,
+            web::api::delivery::DeliveryConfig {
+                poll: std::time::Duration::from_millis(200),
+                retry_min: std::time::Duration::from_millis(50),
+                retry_max: std::time::Duration::from_millis(500),
+                recv_wait: std::time::Duration::from_millis(200),
+                ..web::api::delivery::DeliveryConfig::default()
+            },
+        )
+        .expect("the delivery service");
         let state = web::AppState {
             store: store.clone(),
             units: units::Units::get(),
+            exchange: node,
         };
-        let app = web::app_with_exchange(state, node);
+        let app = web::app(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");
@@ -49,6 +89,7 @@ impl TestApp {
             exchange,
             _dir: dir,
             _server: server,
+            _deliveries: deliveries,
         }
     }
 

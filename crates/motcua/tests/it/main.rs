@@ -2,6 +2,7 @@
 
 mod api;
 mod cli;
+mod event_delivery;
 mod exchange;
 mod helpers;
 mod pages;

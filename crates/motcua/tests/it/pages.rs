@@ -554,7 +554,25 @@ async fn browser_converts_looks_up_and_switches_language() {
 
     // run the steps in a task so that the browser is closed even when an
     // assertion fails
-    let steps = tokio::spawn(browser_steps(client.clone(), app.base.clone()));
+    // two accesses to one person's data, for the data tracker's page
+    let people = app.seed_people(3).await;
+    let tracked = people[0].personal_id.clone();
+    let hcc = crate::exchange::key_of(&app, web::exchange::DEMO_HCC);
+    let cases = ["H29.22-260301-0007", "H29.22-260302-0011"];
+    for case in cases {
+        let mut call = crate::exchange::hcc_call(&tracked, &["full_name", "birth_date"]);
+        call.case_ref = Some(case);
+        let req = crate::exchange::request(&app, crate::exchange::PERSON_GET, &call, Some(&hcc));
+        let reply = crate::exchange::send(&app, req).await;
+        assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    }
+
+    let steps = tokio::spawn(browser_steps(
+        client.clone(),
+        app.base.clone(),
+        tracked,
+        cases.map(str::to_string),
+    ));
     let outcome = steps.await;
     let _ = client.close().await;
     drop(driver);
@@ -563,7 +581,7 @@ async fn browser_converts_looks_up_and_switches_language() {
     }
 }
 
-async fn browser_steps(c: fantoccini::Client, base: String) {
+async fn browser_steps(c: fantoccini::Client, base: String, tracked: String, cases: [String; 2]) {
     use fantoccini::Locator;
     use fantoccini::key::Key;
 
@@ -744,4 +762,56 @@ async fn browser_steps(c: fantoccini::Client, base: String) {
     .await;
     assert_eq!(label, "Old addresses, one per line");
     shot("4-english").await;
+
+    // 4. the data tracker: exactly the two accesses, each with its case;
+    //    a period without accesses shows none, and clearing restores them
+    c.goto(&format!("{base}/du-lieu-cua-toi/{tracked}?lang=vi"))
+        .await
+        .expect("open the tracker page");
+    let rows = c
+        .find_all(Locator::Css("#accesses tr.access"))
+        .await
+        .expect("access rows");
+    assert_eq!(rows.len(), 2, "one row per access");
+    let table = text_of(c.find(Locator::Css("#accesses")).await.expect("table")).await;
+    for case in &cases {
+        assert!(table.contains(case.as_str()), "{case} in {table}");
+    }
+    assert!(
+        table.contains("Trung tâm Phục vụ hành chính công tỉnh"),
+        "{table}"
+    );
+    assert!(table.contains("ND-63/2024"), "{table}");
+    for link in ["a[href*='format=csv']", "a[href*='format=json']"] {
+        c.find(Locator::Css(link)).await.expect("a download link");
+    }
+    shot("5-tracker").await;
+    c.execute(
+        "document.getElementById('from').value = '2099-01-01'; return true;",
+        vec![],
+    )
+    .await
+    .expect("script");
+    c.find(Locator::Css("form.tracker-filter button[type=submit]"))
+        .await
+        .expect("filter button")
+        .click()
+        .await
+        .expect("filter");
+    c.wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#accesses p.empty"))
+        .await
+        .expect("no accesses in that period");
+    c.find(Locator::Css("form.tracker-filter a"))
+        .await
+        .expect("the clear link")
+        .click()
+        .await
+        .expect("clear");
+    c.wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#accesses tr.access"))
+        .await
+        .expect("the accesses again");
 }

@@ -271,6 +271,26 @@ async fn the_page_shows_every_access_in_both_languages() {
     let (status, _, _, body) = app.get("/du-lieu-cua-toi/12345", None).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("<html lang=\"vi\">"));
+
+    // a period that is not one is explained in the page's language
+    let (status, _, _, body) = app
+        .get(
+            &format!("/du-lieu-cua-toi/{ALICE}?from=2026-03-05&to=2026-03-01"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Khoảng thời gian không hợp lệ"), "{body}");
+    assert!(
+        body.contains("ngày bắt đầu không sau ngày kết thúc"),
+        "{body}"
+    );
+    let (status, _, _, body) = app
+        .get(&format!("/my-data/{ALICE}?from=yesterday&lang=en"), None)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Invalid period"), "{body}");
+    assert!(body.contains("year-month-day"), "{body}");
 }
 
 // ---------------------------------------------------- exchange verify-log

@@ -73,6 +73,62 @@ async fn append_all(
     (entries, checkpoints)
 }
 
+pub async fn log_batches_append_all_or_nothing(h: &Harness) {
+    let store = h.open().await;
+    let log = store.exchange();
+    let op = operator();
+    let mut writer = LogWriter::new(4);
+    let batch: Vec<_> = (1..=10)
+        .map(|i| writer.append(record(i, Some(ALICE), HCC, i as i64), &op))
+        .collect();
+    log.append_log_batch(&batch[..7]).await.expect("a batch");
+    log.append_log_batch(&[]).await.expect("an empty batch");
+    log.append_log_batch(&batch[7..])
+        .await
+        .expect("the next batch");
+    let entries: Vec<LogEntry> = batch.iter().map(|a| a.entry.clone()).collect();
+    assert_eq!(log.log_range(1, 100).await.expect("range"), entries);
+    let checkpoints = log.checkpoints().await.expect("checkpoints");
+    assert_eq!(
+        checkpoints.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [4, 8]
+    );
+    assert_eq!(
+        verify(&entries, &checkpoints, &op.public())
+            .expect("intact")
+            .entries,
+        10
+    );
+
+    // a batch with a gap inside, or one not following the head, stores nothing
+    let mut next = LogWriter::resume(entries.last(), 4);
+    let more: Vec<_> = (11..=13)
+        .map(|i| next.append(record(i, Some(BOB), HCC, i as i64), &op))
+        .collect();
+    let gapped = [more[0].clone(), more[2].clone()];
+    let e = log.append_log_batch(&gapped).await.expect_err("a gap");
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    let e = log
+        .append_log_batch(&more[1..])
+        .await
+        .expect_err("not after the head");
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    // a checkpoint over another entry is refused
+    let mut crossed = more.clone();
+    crossed[0].checkpoint = batch[3].checkpoint.clone();
+    let e = log
+        .append_log_batch(&crossed)
+        .await
+        .expect_err("a crossed checkpoint");
+    assert!(matches!(e, StoreError::Refused(_)), "{e}");
+    assert_eq!(log.log_range(1, 100).await.expect("range"), entries);
+    log.append_log_batch(&more).await.expect("the valid batch");
+    assert_eq!(
+        log.log_head().await.expect("head"),
+        Some(more[2].entry.clone())
+    );
+}
+
 pub async fn log_append_range_and_tamper_detection(h: &Harness) {
     let store = h.open().await;
     let log = store.exchange();

@@ -1,9 +1,6 @@
 //! The exchange endpoint (`POST /api/v1/exchange/{provider}/{service}`) and
 //! the consent API (`POST`/`DELETE /api/v1/registry/people/{pid}/consents`).
 
-use std::sync::Arc;
-
-use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
@@ -15,7 +12,6 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem, problem_response};
-use crate::exchange::ExchangeNode;
 use crate::extract::{Json, Path};
 
 /// How long a signed response stays valid.
@@ -28,19 +24,18 @@ pub struct ExchangeBody {
     pub person_id: Option<String>,
     /// The household id (`household.get`); by default the person's.
     pub household_id: Option<String>,
-    /// The fields asked for; empty: every field the right allows.
-    #[serde(default)]
+    /// The fields asked for; empty: every field the right allows. For
+    /// `events.subscribe`, the event kinds (also accepted as `kinds`).
+    #[serde(default, alias = "kinds")]
     pub fields: Vec<String>,
+    /// `events.subscribe`: where to POST the events.
+    pub endpoint: Option<String>,
+    /// `events.subscribe`: ends this subscription instead.
+    pub unsubscribe: Option<String>,
     /// `person.verify`: the full name to check.
     pub full_name: Option<String>,
     /// `person.verify`: the birth date to check (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`).
     pub birth_date: Option<String>,
-}
-
-fn node(ext: Option<Extension<Arc<ExchangeNode>>>) -> Result<Arc<ExchangeNode>, ApiError> {
-    ext.map(|Extension(n)| n).ok_or_else(|| {
-        ApiError::Unavailable("the exchange is not configured on this server".into())
-    })
 }
 
 /// A refusal as problem+json: 401 when the request is not (validly) signed,
@@ -93,14 +88,13 @@ fn refusal(r: &Refusal) -> Response {
 )]
 pub async fn call(
     State(state): State<AppState>,
-    ext: Option<Extension<Arc<ExchangeNode>>>,
     Path(target): Path<String>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let node = node(ext)?;
+    let node = &state.exchange;
     let now = Utc::now();
     let (provider, service) = target
         .rsplit_once('/')
@@ -163,46 +157,40 @@ pub async fn call(
         input.person_id.clone(),
         input.fields.clone(),
     );
-    let consents = match &input.person_id {
-        Some(pid) => state
-            .store
-            .exchange()
-            .consents_of(pid)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        None => store::ConsentSnapshot::default(),
-    };
-    let grant = match node.policy.authorize(&meta, now, &consents) {
+    // the person's consents are read only when the right rests on them
+    let grant = match node.policy.authorize(&meta, now, &exchange::NoConsents) {
         Ok(g) => g,
+        Err(Refusal::NoConsent { .. }) => {
+            let consents = match &input.person_id {
+                Some(pid) => state
+                    .store
+                    .exchange()
+                    .consents_of(pid)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                None => store::ConsentSnapshot::default(),
+            };
+            match node.policy.authorize(&meta, now, &consents) {
+                Ok(g) => g,
+                Err(r) => return Ok(refusal(&r)),
+            }
+        }
         Err(r) => return Ok(refusal(&r)),
     };
 
-    let data = run_service(&state, service, &input).await?;
-    let filtered = grant.filter(&data);
+    let filtered = run_service(&state, service, &input, &grant).await?;
     let returned: Vec<String> = filtered
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     let out = serde_json::to_vec(&filtered).map_err(|e| ApiError::Internal(e.to_string()))?;
 
-    {
-        let mut log = node.log.lock().await;
-        let record = LogRecord::from_grant(&grant, now, &body, &out, returned);
-        let appended = log.writer.append(record, &node.operator);
-        if let Err(e) = state
-            .store
-            .exchange()
-            .append_log(&appended.entry, appended.checkpoint.as_ref())
-            .await
-        {
-            // the writer ran ahead of the store: resume from the stored head
-            let head = state.store.exchange().log_head().await.ok().flatten();
-            log.writer = exchange::LogWriter::resume(head.as_ref(), log.checkpoint_every);
-            return Err(ApiError::Internal(format!(
-                "the message log refused the entry: {e}"
-            )));
-        }
-    }
+    // answered only once the access is in the log
+    let record = LogRecord::from_grant(&grant, now, &body, &out, returned);
+    node.log
+        .append(record)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
 
     let mut response = HttpResponse {
         status: 200,
@@ -220,7 +208,21 @@ pub async fn call(
     Ok(res)
 }
 
+/// Runs `service` for a request authorised by `grant`; the answer holds
+/// only what the grant allows.
 async fn run_service(
+    state: &AppState,
+    service: &str,
+    input: &ExchangeBody,
+    grant: &exchange::Grant,
+) -> Result<serde_json::Value, ApiError> {
+    if service == crate::api::events::SUBSCRIBE {
+        return crate::api::events::subscribe(state, grant, input).await;
+    }
+    Ok(grant.filter(&registry_service(state, service, input).await?))
+}
+
+async fn registry_service(
     state: &AppState,
     service: &str,
     input: &ExchangeBody,

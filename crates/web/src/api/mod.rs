@@ -2,6 +2,8 @@
 //! `/api/v1/openapi.json`.
 
 pub mod convert;
+pub mod delivery;
+pub mod events;
 pub mod exchange;
 pub mod tracker;
 pub mod units;

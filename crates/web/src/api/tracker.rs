@@ -193,14 +193,12 @@ pub fn person_id(raw: &str) -> Result<PersonalId, ApiError> {
     PersonalId::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-/// The exchange node, when this server runs one (it knows the members).
-pub type Node = Option<axum::Extension<std::sync::Arc<crate::exchange::ExchangeNode>>>;
+/// The exchange node (it knows the members).
+pub type Node = crate::exchange::ExchangeNode;
 
 /// The name of a member, when this node knows it.
 pub fn member_name(node: &Node, id: &MemberId) -> Option<String> {
-    node.as_ref()
-        .and_then(|n| n.policy.member(id))
-        .map(|m| m.name.clone())
+    node.policy.member(id).map(|m| m.name.clone())
 }
 
 fn member_ref(node: &Node, id: &MemberId) -> MemberRef {
@@ -404,13 +402,12 @@ pub async fn accesses(
     State(state): State<AppState>,
     Path(pid): Path<String>,
     Query(params): Query<AccessParams>,
-    node: Node,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let person = person_id(&pid)?;
     let period = Period::parse(params.from.as_deref(), params.to.as_deref())?;
     let csv = wants_csv(params.format.as_deref(), &headers)?;
-    let list = list(&state, &node, &person, period).await?;
+    let list = list(&state, &state.exchange, &person, period).await?;
     if csv {
         let name = filename(&person, period, "csv");
         return Ok(download(to_csv(&list), "text/csv; charset=utf-8", &name));

@@ -1,7 +1,8 @@
 //! The exchange node this server runs: the provider's own member id and
 //! signing key (the population registry), the key ring of the members'
 //! public keys, the policy (services and access rights) and the message
-//! log's writer, serialised behind a mutex.
+//! log's single writer, which commits the entries of concurrent requests
+//! together.
 //!
 //! Configuration, for now: a demo set of members, keys and rights created on
 //! first start under `DATA_DIR/exchange/demo.json` (with the seeds of the
@@ -14,11 +15,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use exchange::{
-    AccessRight, KeyId, KeyRing, LogWriter, Member, MemberId, MemberKey, MemberKind, Policy,
-    RegisteredKey, population_registry_services,
+    AccessRight, KeyId, KeyRing, LogEntry, LogRecord, LogWriter, Member, MemberId, MemberKey,
+    MemberKind, Policy, RegisteredKey, population_registry_services,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, oneshot};
 
 /// The provider the demo node serves as.
 pub const DEMO_PROVIDER: &str = "VN/GOV/BCA/registry";
@@ -28,6 +29,9 @@ pub const DEMO_OPERATOR: &str = "VN/GOV/BCA/exchange";
 pub const DEMO_HCC: &str = "VN/GOV/000.00.00.H29/hcc";
 /// A demo consumer whose right rests on the person's consent.
 pub const DEMO_BANK: &str = "VN/COM/0100112437/kyc";
+/// A demo subscriber to vital events (`events.subscribe`): the social
+/// insurance agency's pensions, told of deaths to stop pensions.
+pub const DEMO_PENSIONS: &str = "VN/GOV/BHXH/pensions";
 /// How many entries between two signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 16;
 
@@ -100,6 +104,9 @@ pub enum ConfigError {
     /// No randomness for new keys.
     #[error("no randomness for the demo keys: {0}")]
     Random(String),
+    /// The log's head could not be read.
+    #[error("cannot read the head of the message log: {0}")]
+    Store(String),
 }
 
 fn member_id(s: &str) -> Result<MemberId, ConfigError> {
@@ -166,6 +173,11 @@ impl DemoConfig {
                     MemberKind::CommuneServiceCenter,
                 )?,
                 demo_member(DEMO_BANK, "Ngân hàng (eKYC)", MemberKind::Enterprise)?,
+                demo_member(
+                    DEMO_PENSIONS,
+                    "Bảo hiểm xã hội Việt Nam (lương hưu)",
+                    MemberKind::SocialInsurance,
+                )?,
             ],
             rights: vec![
                 right(
@@ -201,6 +213,15 @@ impl DemoConfig {
                     "account-opening",
                     None,
                     &["person_id", "full_name", "birth_date"],
+                )?,
+                // vital events delivered asynchronously; the fields are the
+                // event kinds the subscriber may receive
+                right(
+                    DEMO_PENSIONS,
+                    "events.subscribe",
+                    "pension-termination",
+                    Some("LBHXH-41/2024"),
+                    &["death"],
                 )?,
             ],
             checkpoint_every: CHECKPOINT_EVERY,
@@ -251,13 +272,102 @@ impl DemoConfig {
     }
 }
 
-/// The log's writer state, appended to under the node's mutex.
-#[derive(Debug)]
-pub struct LogState {
-    /// The writer, resumed from the stored head.
-    pub writer: LogWriter,
-    /// Entries between checkpoints.
-    pub checkpoint_every: u64,
+/// Most entries one commit of the message log takes.
+pub const LOG_BATCH_MAX: usize = 512;
+
+/// Why an entry could not be written to the message log.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LogError {
+    /// The store refused or failed the write; the writer resumed from the
+    /// stored head, and the request must not be answered as if logged.
+    #[error("the message log refused the entry: {0}")]
+    Store(String),
+    /// The writer task is gone (the server is shutting down).
+    #[error("the message log's writer has stopped")]
+    Stopped,
+}
+
+struct LogJob {
+    record: LogRecord,
+    done: oneshot::Sender<Result<LogEntry, LogError>>,
+}
+
+/// The message log's single writer: a task that chains the records handed
+/// to it, signs the due checkpoints and stores every run of records that
+/// arrived while the previous commit was in flight in one transaction
+/// (group commit). [`LogHandle::append`] returns once its entry is durable.
+#[derive(Debug, Clone)]
+pub struct LogHandle {
+    jobs: mpsc::Sender<LogJob>,
+}
+
+impl std::fmt::Debug for LogJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogJob").finish_non_exhaustive()
+    }
+}
+
+impl LogHandle {
+    /// Starts the writer on the current runtime, continuing after `head`.
+    fn start(
+        store: Arc<dyn store::Store>,
+        operator: MemberKey,
+        head: Option<&LogEntry>,
+        checkpoint_every: u64,
+    ) -> Self {
+        let (jobs, rx) = mpsc::channel(LOG_BATCH_MAX * 4);
+        let writer = LogWriter::resume(head, checkpoint_every);
+        tokio::spawn(write_log(store, operator, writer, checkpoint_every, rx));
+        LogHandle { jobs }
+    }
+
+    /// Appends `record` and waits until it is stored; returns the entry.
+    pub async fn append(&self, record: LogRecord) -> Result<LogEntry, LogError> {
+        let (done, wait) = oneshot::channel();
+        self.jobs
+            .send(LogJob { record, done })
+            .await
+            .map_err(|_| LogError::Stopped)?;
+        wait.await.map_err(|_| LogError::Stopped)?
+    }
+}
+
+async fn write_log(
+    store: Arc<dyn store::Store>,
+    operator: MemberKey,
+    mut writer: LogWriter,
+    checkpoint_every: u64,
+    mut rx: mpsc::Receiver<LogJob>,
+) {
+    let mut jobs = Vec::with_capacity(LOG_BATCH_MAX);
+    while rx.recv_many(&mut jobs, LOG_BATCH_MAX).await > 0 {
+        let mut batch = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        for job in jobs.drain(..) {
+            let appended = writer.append(job.record, &operator);
+            replies.push((job.done, appended.entry.clone()));
+            batch.push(appended);
+        }
+        let stored = store.exchange().append_log_batch(&batch).await;
+        metrics::histogram!(crate::metrics::LOG_BATCH_ENTRIES).record(batch.len() as f64);
+        match stored {
+            Ok(()) => {
+                for (done, entry) in replies {
+                    let _ = done.send(Ok(entry));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, entries = batch.len(), "the message log refused a batch");
+                // the writer ran ahead of the store: resume from the stored head
+                let head = store.exchange().log_head().await.ok().flatten();
+                writer = LogWriter::resume(head.as_ref(), checkpoint_every);
+                let err = LogError::Store(e.to_string());
+                for (done, _) in replies {
+                    let _ = done.send(Err(err.clone()));
+                }
+            }
+        }
+    }
 }
 
 /// Everything the exchange endpoints need.
@@ -265,22 +375,26 @@ pub struct LogState {
 pub struct ExchangeNode {
     /// The provider's signing key (its member id is `provider.member`).
     pub provider: MemberKey,
-    /// The log operator's key, which signs checkpoints.
-    pub operator: MemberKey,
     /// The members' public keys.
     pub keyring: KeyRing,
     /// Services and access rights.
     pub policy: Policy,
-    /// The log writer; appends are serialised.
-    pub log: Mutex<LogState>,
+    /// The message log's writer.
+    pub log: LogHandle,
 }
 
 impl ExchangeNode {
-    /// A node from `config`, its log resumed after `head`.
-    pub fn from_config(
+    /// A node from `config` over `store`: reads the log's stored head and
+    /// starts its writer (on the current runtime) after it.
+    pub async fn start(
         config: &DemoConfig,
-        head: Option<&exchange::LogEntry>,
+        store: Arc<dyn store::Store>,
     ) -> Result<Arc<Self>, ConfigError> {
+        let head = store
+            .exchange()
+            .log_head()
+            .await
+            .map_err(|e| ConfigError::Store(e.to_string()))?;
         let bad = |what: &str| ConfigError::Invalid {
             path: "demo.json".into(),
             reason: format!("the key of {what} is not a 32-byte hex seed"),
@@ -314,15 +428,12 @@ impl ExchangeNode {
         for r in &config.rights {
             policy.grant(r.clone());
         }
+        let log = LogHandle::start(store, operator, head.as_ref(), config.checkpoint_every);
         Ok(Arc::new(ExchangeNode {
             provider,
-            operator,
             keyring,
             policy,
-            log: Mutex::new(LogState {
-                writer: LogWriter::resume(head, config.checkpoint_every),
-                checkpoint_every: config.checkpoint_every,
-            }),
+            log,
         }))
     }
 }

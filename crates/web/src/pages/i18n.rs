@@ -383,6 +383,7 @@ tracker_texts! {
     tracker_bad_pid_title => "Số định danh không hợp lệ", "Invalid identification number";
     tracker_bad_pid => "Số định danh cá nhân gồm đúng 12 chữ số.", "A personal identification number has exactly 12 digits.";
     tracker_bad_period_title => "Khoảng thời gian không hợp lệ", "Invalid period";
+    tracker_bad_period => "Nhập ngày theo dạng năm-tháng-ngày (ví dụ 2026-03-01), và ngày bắt đầu không sau ngày kết thúc.", "Enter days as year-month-day (for example 2026-03-01), with the start day not after the end day.";
     tracker_unavailable_title => "Chưa đọc được nhật ký", "The log cannot be read";
 }
 

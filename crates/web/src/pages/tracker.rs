@@ -108,7 +108,6 @@ pub async fn page(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     params: Result<Query<PeriodForm>, QueryRejection>,
-    node: api::Node,
 ) -> Response {
     let t = ctx.t();
     let bad_pid = |ctx: &Ctx| {
@@ -129,12 +128,12 @@ pub async fn page(
     let form = params.map(|Query(f)| f).unwrap_or_default();
     let period = match Period::parse(form.from.as_deref(), form.to.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
+        Err(_) => {
             return message(
                 &ctx,
                 StatusCode::BAD_REQUEST,
                 t.tracker_bad_period_title(),
-                &e.to_string(),
+                t.tracker_bad_period(),
                 Some((
                     page_href(&ctx, person.as_str()),
                     t.tracker_clear().to_string(),
@@ -173,7 +172,10 @@ pub async fn page(
         q.push(format!("format={format}"));
         format!("{}?{}", api::accesses_path(person.as_str()), q.join("&"))
     };
-    let rows: Vec<Row> = entries.into_iter().map(|e| row(t, &node, e)).collect();
+    let rows: Vec<Row> = entries
+        .into_iter()
+        .map(|e| row(t, &state.exchange, e))
+        .collect();
     let page = TrackerPage {
         l: ctx.layout(t.tracker_title(), ""),
         t,

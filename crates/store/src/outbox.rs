@@ -1,0 +1,294 @@
+//! The storage of asynchronous delivery ([`DeliveryStore`]): the
+//! transactional outbox of vital events, the members' subscriptions to
+//! them, and the ids consumers have processed ([`StoreDeduplicator`]).
+//!
+//! `RegistryStore::append_events` writes one outbox row per newly appended
+//! event in the transaction that appends it, so an event is stored if and
+//! only if it is queued for delivery. `RegistryStore::load_people` (the
+//! bulk load of a generated or migrated population) writes **no** outbox
+//! rows: a load is not news to subscribers.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use exchange::MemberId;
+use registry::{EventKind, VitalEvent};
+use tokio::sync::Notify;
+
+use crate::StoreError;
+use crate::model;
+
+/// One queued vital event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Increasing: the order the events were appended in.
+    pub seq: u64,
+    /// The event's id.
+    pub event_id: String,
+    /// The person the event is about.
+    pub person_id: String,
+    /// The event kind's code ([`event_kind_code`]).
+    pub kind: String,
+    /// The event as stored (the JSON of `registry::VitalEvent`).
+    pub body: String,
+    /// When the row was written.
+    pub created_at: DateTime<Utc>,
+    /// When it was marked published, if it was.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A member's subscription to vital events, made through the exchange's
+/// `events.subscribe` service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSubscription {
+    /// Its id (ASCII letters, digits, `-`, `_`): the bus's durable consumer.
+    pub id: String,
+    /// The subscribing member.
+    pub consumer: MemberId,
+    /// The purpose the access right was granted for.
+    pub purpose: String,
+    /// The event kinds to deliver (within the right's fields).
+    pub kinds: Vec<String>,
+    /// Where events are POSTed.
+    pub endpoint: String,
+    /// The legal basis of the right.
+    pub legal_basis: Option<String>,
+    /// The case reference the subscription was made under.
+    pub case_ref: String,
+    /// When it was first made: events appended before are not delivered.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Storage of asynchronous delivery.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Up to `limit` rows not yet marked published, by `seq`.
+    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// Up to `limit` rows (published or not) written at `since` or later,
+    /// by `seq`: what a restarted in-memory bus must be given again.
+    async fn outbox_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// Marks these rows published at `at` (rows already marked keep their
+    /// time); returns how many were newly marked.
+    async fn mark_published(&self, seqs: &[u64], at: DateTime<Utc>) -> Result<usize, StoreError>;
+
+    /// Stores a subscription. A subscription of the same consumer for the
+    /// same purpose is replaced (its kinds, endpoint, legal basis and case
+    /// reference) and keeps its id and creation time; the id stored is
+    /// returned.
+    async fn put_subscription(
+        &self,
+        subscription: &EventSubscription,
+    ) -> Result<String, StoreError>;
+
+    /// Ends the subscription `id` of `consumer`; false when there was none.
+    async fn end_subscription(&self, consumer: &MemberId, id: &str) -> Result<bool, StoreError>;
+
+    /// Every subscription, oldest first.
+    async fn subscriptions(&self) -> Result<Vec<EventSubscription>, StoreError>;
+
+    /// Records that `consumer` processed `delivery_id` at `at`; returns
+    /// false when it was already recorded (its time is then moved to `at`).
+    async fn mark_seen(
+        &self,
+        consumer: &str,
+        delivery_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Whether `consumer` processed `delivery_id` at `since` or later.
+    async fn seen_since(
+        &self,
+        consumer: &str,
+        delivery_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Forgets what `consumer` processed before `before`; returns how many
+    /// ids were forgotten.
+    async fn forget_seen(&self, consumer: &str, before: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Notified (one permit) whenever events are appended or a subscription
+    /// changes through this store handle: the publisher waits on it besides
+    /// polling, which covers changes made by other processes.
+    fn changes(&self) -> Arc<Notify>;
+}
+
+/// The code of an event kind, as the outbox, the bus and the
+/// `events.subscribe` service name it (the `type` tag of its JSON).
+pub fn event_kind_code(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Birth(_) => "birth",
+        EventKind::Death => "death",
+        EventKind::Marriage { .. } => "marriage",
+        EventKind::Divorce { .. } => "divorce",
+        EventKind::Widowed { .. } => "widowed",
+        EventKind::ResidenceChange { .. } => "residence_change",
+        EventKind::NameChange { .. } => "name_change",
+        EventKind::HouseholdChange { .. } => "household_change",
+        EventKind::Correction(_) => "correction",
+    }
+}
+
+/// The kind code of an event (for the outbox row).
+pub(crate) fn kind_of(event: &VitalEvent) -> &'static str {
+    event_kind_code(&event.kind)
+}
+
+/// An outbox row as read: (seq, event id, person, kind, body, created,
+/// published).
+pub(crate) type OutboxTuple = (i64, String, String, String, String, i64, Option<i64>);
+
+pub(crate) const OUTBOX_COLUMNS: &str =
+    "seq, event_id, person, kind, body, created_ns, published_ns";
+
+pub(crate) fn decode_outbox(t: OutboxTuple) -> Result<OutboxRow, StoreError> {
+    Ok(OutboxRow {
+        seq: u64::try_from(t.0)
+            .map_err(|e| StoreError::Database(format!("outbox row {}: bad seq: {e}", t.0)))?,
+        event_id: t.1,
+        person_id: t.2,
+        kind: t.3,
+        body: t.4,
+        created_at: model::from_nanos(t.5),
+        published_at: t.6.map(model::from_nanos),
+    })
+}
+
+/// A subscription as read: (id, consumer, purpose, kinds, endpoint, legal
+/// basis, case ref, created).
+pub(crate) type SubscriptionTuple = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+);
+
+pub(crate) const SUBSCRIPTION_COLUMNS: &str =
+    "id, consumer, purpose, kinds, endpoint, legal_basis, case_ref, created_ns";
+
+pub(crate) fn decode_subscription(t: SubscriptionTuple) -> Result<EventSubscription, StoreError> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Database(format!("subscription {}: the stored {what}: {e}", t.0))
+    };
+    Ok(EventSubscription {
+        consumer: t.1.parse().map_err(|e| bad("consumer", &e))?,
+        kinds: serde_json::from_str(&t.3).map_err(|e| bad("kinds", &e))?,
+        id: t.0.clone(),
+        purpose: t.2,
+        endpoint: t.4,
+        legal_basis: t.5,
+        case_ref: t.6,
+        created_at: model::from_nanos(t.7),
+    })
+}
+
+pub(crate) fn encode_kinds(kinds: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(kinds)
+        .map_err(|e| StoreError::Database(format!("cannot encode subscription kinds: {e}")))
+}
+
+/// Checks a subscription before it is stored.
+pub(crate) fn check_subscription(s: &EventSubscription) -> Result<(), StoreError> {
+    let token_ok = !s.id.is_empty()
+        && s.id.len() <= 48
+        && s.id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !token_ok {
+        return Err(StoreError::Refused(format!(
+            "subscription id {:?}: 1 to 48 ASCII letters, digits, '-' or '_'",
+            s.id
+        )));
+    }
+    if s.kinds.is_empty() {
+        return Err(StoreError::Refused(
+            "a subscription names at least one event kind".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn seqs_i64(seqs: &[u64]) -> Vec<i64> {
+    seqs.iter().filter_map(|s| i64::try_from(*s).ok()).collect()
+}
+
+pub(crate) fn limit_i64(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// A [`delivery::Deduplicator`] kept in the store, so that what a consumer
+/// has processed survives restarts and is shared by its processes: the ids
+/// of one `consumer`, each remembered for `window`.
+pub struct StoreDeduplicator {
+    store: Arc<dyn crate::Store>,
+    consumer: String,
+    window: chrono::Duration,
+}
+
+impl std::fmt::Debug for StoreDeduplicator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreDeduplicator")
+            .field("consumer", &self.consumer)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoreDeduplicator {
+    /// The ids processed by `consumer`, remembered for `window` (an id
+    /// older than that may be processed again).
+    pub fn new(
+        store: Arc<dyn crate::Store>,
+        consumer: impl Into<String>,
+        window: chrono::Duration,
+    ) -> Self {
+        StoreDeduplicator {
+            store,
+            consumer: consumer.into(),
+            window,
+        }
+    }
+
+    /// Forgets the ids older than the window; returns how many.
+    pub async fn prune(&self) -> Result<u64, StoreError> {
+        self.store
+            .delivery()
+            .forget_seen(&self.consumer, Utc::now() - self.window)
+            .await
+    }
+}
+
+fn dedup_error(e: StoreError) -> delivery::DeliveryError {
+    delivery::DeliveryError::Store(e.to_string())
+}
+
+#[async_trait]
+impl delivery::Deduplicator for StoreDeduplicator {
+    async fn is_processed(&self, id: &str) -> Result<bool, delivery::DeliveryError> {
+        self.store
+            .delivery()
+            .seen_since(&self.consumer, id, Utc::now() - self.window)
+            .await
+            .map_err(dedup_error)
+    }
+
+    async fn mark_processed(&self, id: &str) -> Result<(), delivery::DeliveryError> {
+        self.store
+            .delivery()
+            .mark_seen(&self.consumer, id, Utc::now())
+            .await
+            .map_err(dedup_error)?;
+        Ok(())
+    }
+}
