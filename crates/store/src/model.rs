@@ -559,11 +559,32 @@ pub(crate) fn check_batch<'a>(
     batch: &'a [exchange::Appended],
     head: Option<&LogEntry>,
 ) -> Result<LogBatchRows<'a>, StoreError> {
+    if let Some(first) = batch.first() {
+        check_follows(&first.entry, head)?;
+    }
+    check_run(batch)
+}
+
+/// Checks a batch of appends in itself: each entry carries the hash of its
+/// contents and follows the one before it, the first entry of a log starts
+/// the chain, checkpoints are over their entries. Whether the first entry
+/// follows the stored head is left to the caller.
+pub(crate) fn check_run(batch: &[exchange::Appended]) -> Result<LogBatchRows<'_>, StoreError> {
     let mut rows = Vec::with_capacity(batch.len());
     let mut checkpoints = Vec::new();
-    let mut previous = head;
+    let mut previous: Option<&LogEntry> = None;
     for a in batch {
-        check_follows(&a.entry, previous)?;
+        match previous {
+            Some(p) => check_follows(&a.entry, Some(p))?,
+            None if a.entry.seq == 1 => check_follows(&a.entry, None)?,
+            None if a.entry.compute_hash() != a.entry.hash => {
+                return Err(StoreError::Refused(format!(
+                    "log entry {} does not carry the hash of its contents",
+                    a.entry.seq
+                )));
+            }
+            None => {}
+        }
         let row = log_row(&a.entry)?;
         if let Some(cp) = &a.checkpoint {
             check_checkpoint(&a.entry, cp)?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::PersonalId;
 use exchange::{Checkpoint, LogEntry, MemberId};
 use registry::{HouseholdId, Person, Query, VitalEvent};
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::PgConnection;
 
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
@@ -17,8 +17,7 @@ use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
 /// limit: each column is one array parameter).
 const LOAD_ROWS: usize = 10_000;
 
-/// Log entries per multi-row insert (14 parameters each, well under the
-/// protocol's 65,535).
+/// Log entries per append statement.
 const LOG_ROWS: usize = 1_000;
 
 /// A unique violation is a conflict with what is stored; anything else a
@@ -384,6 +383,76 @@ async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>, StoreError
     row.map(model::decode_log).transpose()
 }
 
+/// Appends a checked run of log entries in one statement (one round trip,
+/// and one commit outside a transaction): the entries go in only if the
+/// first one chains to the stored entry before it (or starts the log), and
+/// the primary key on `seq` refuses an entry whose place another writer
+/// took first.
+async fn append_run(
+    conn: &mut PgConnection,
+    batch: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    let Some(first) = batch.first() else {
+        return Ok(());
+    };
+    let (rows, checkpoints) = model::check_run(batch)?;
+    let inserted: i64 = sqlx::query_scalar(&format!(
+        "WITH guard AS ( \
+             SELECT 1 FROM exchange_log WHERE seq = $15 - 1 AND hash = $16 \
+             UNION ALL SELECT 1 WHERE $15 = 1 \
+         ), entries AS ( \
+             INSERT INTO exchange_log ({LOG_COLUMNS}) \
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+                 $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
+                 $11::text[], $12::text[], $13::text[], $14::text[]) \
+             WHERE EXISTS (SELECT 1 FROM guard) RETURNING seq \
+         ), checkpoints AS ( \
+             INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
+             SELECT * FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[]) \
+             WHERE EXISTS (SELECT 1 FROM guard) \
+         ) SELECT count(*) FROM entries"
+    ))
+    .bind(column(&rows, |r| r.seq))
+    .bind(column(&rows, |r| r.at_ns))
+    .bind(column(&rows, |r| r.consumer.as_str()))
+    .bind(column(&rows, |r| r.provider.as_str()))
+    .bind(column(&rows, |r| r.service.as_str()))
+    .bind(column(&rows, |r| r.purpose.as_str()))
+    .bind(column(&rows, |r| r.legal_basis.as_deref()))
+    .bind(column(&rows, |r| r.case_ref.as_deref()))
+    .bind(column(&rows, |r| r.person_id.as_deref()))
+    .bind(column(&rows, |r| r.fields.as_str()))
+    .bind(column(&rows, |r| r.request_digest.as_str()))
+    .bind(column(&rows, |r| r.response_digest.as_str()))
+    .bind(column(&rows, |r| r.prev_hash.as_str()))
+    .bind(column(&rows, |r| r.hash.as_str()))
+    .bind(rows[0].seq)
+    .bind(first.entry.prev_hash.to_string())
+    .bind(column(&checkpoints, |(seq, _)| *seq))
+    .bind(column(&checkpoints, |(_, cp)| cp.hash.to_string()))
+    .bind(column(&checkpoints, |(_, cp)| cp.key_id.0.as_str()))
+    .bind(column(&checkpoints, |(_, cp)| cp.signature.as_str()))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+            "log entry {} cannot be appended: its place in the log is taken \
+             (another writer appended first)",
+            first.entry.seq
+        )),
+        _ => db_error("appending to the log", e),
+    })?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict(format!(
+            "log entry {} does not chain to the stored entry {}: the log's head moved \
+             or entries are missing",
+            first.entry.seq,
+            first.entry.seq.saturating_sub(1)
+        )));
+    }
+    Ok(())
+}
+
 fn limit_i64(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -394,56 +463,22 @@ impl ExchangeStore for PgStore {
         if batch.is_empty() {
             return Ok(());
         }
+        if batch.len() <= LOG_ROWS {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| db_error("connecting to append to the log", e))?;
+            return append_run(&mut conn, batch).await;
+        }
+        // a longer batch goes in pieces, in order, in one transaction
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(|e| db_error("starting the log transaction", e))?;
-        // appends are serialised: the head read below stays the head
-        sqlx::query("LOCK TABLE exchange_log IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_error("locking the log", e))?;
-        let head = head_in(&mut tx).await?;
-        let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
-        for chunk in rows.chunks(LOG_ROWS) {
-            let mut q =
-                QueryBuilder::<Postgres>::new(format!("INSERT INTO exchange_log ({LOG_COLUMNS}) "));
-            q.push_values(chunk, |mut b, row| {
-                b.push_bind(row.seq)
-                    .push_bind(row.at_ns)
-                    .push_bind(&row.consumer)
-                    .push_bind(&row.provider)
-                    .push_bind(&row.service)
-                    .push_bind(&row.purpose)
-                    .push_bind(&row.legal_basis)
-                    .push_bind(&row.case_ref)
-                    .push_bind(&row.person_id)
-                    .push_bind(&row.fields)
-                    .push_bind(&row.request_digest)
-                    .push_bind(&row.response_digest)
-                    .push_bind(&row.prev_hash)
-                    .push_bind(&row.hash);
-            });
-            q.build()
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error("appending to the log", e))?;
-        }
-        if !checkpoints.is_empty() {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ",
-            );
-            q.push_values(&checkpoints, |mut b, (seq, cp)| {
-                b.push_bind(*seq)
-                    .push_bind(cp.hash.to_string())
-                    .push_bind(cp.key_id.0.as_str())
-                    .push_bind(cp.signature.as_str());
-            });
-            q.build()
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error("storing checkpoints", e))?;
+        for run in batch.chunks(LOG_ROWS) {
+            append_run(&mut tx, run).await?;
         }
         tx.commit()
             .await
