@@ -3,6 +3,7 @@
 mod bench_cli;
 mod bench_exchange;
 mod bench_registry;
+mod calendar_cli;
 mod convert_cli;
 mod exchange_cli;
 mod registry_cli;
@@ -36,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         command: exchange_cli::ExchangeCommand,
     },
+    /// Vietnam's calendar: holidays, lunar dates, due dates in working days.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cli::CalendarCommand,
+    },
     /// Workloads for the benchmarks (see BENCHMARKS.md).
     #[command(hide = true)]
     Bench {
@@ -59,6 +65,7 @@ fn main() -> std::process::ExitCode {
         } => convert_cli::run(args),
         Command::Registry { command } => registry_cli::run(command),
         Command::Exchange { command } => exchange_cli::run(command),
+        Command::Calendar { command } => calendar_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };
     match result {

@@ -1,6 +1,7 @@
 //! The binary's integration tests: one test binary, one module per area.
 
 mod api;
+mod calendar_cli;
 mod cli;
 mod event_delivery;
 mod exchange;
