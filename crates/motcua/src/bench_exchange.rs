@@ -38,8 +38,8 @@ pub struct RequestsArgs {
     /// How long the signatures stay valid, in minutes.
     #[arg(long, value_name = "MIN", default_value_t = 60)]
     valid_minutes: i64,
-    /// Where the server's data lives (its `exchange/demo.json` holds the
-    /// demo members' keys).
+    /// Where the server's data lives (its `exchange/demo.json`, written on
+    /// the server's first start, holds the demo members' keys).
     #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
     /// The Lua file to write.
@@ -67,8 +67,10 @@ pub fn requests(args: RequestsArgs) -> anyhow::Result<()> {
     if pids.is_empty() {
         bail!("{} holds no personal ids", args.pids.display());
     }
-    let config = DemoConfig::load_or_create(&args.data_dir.join("exchange"))
-        .context("cannot read the exchange configuration")?;
+    // the server's own keys: a new configuration would sign with keys it
+    // does not know
+    let config = DemoConfig::load(&args.data_dir.join("exchange").join("demo.json"))
+        .context("cannot read the server's exchange configuration (start the server first)")?;
     let key = config
         .member(DEMO_HCC)
         .and_then(|m| m.key())

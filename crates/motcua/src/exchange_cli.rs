@@ -71,14 +71,7 @@ pub fn read_public_key(path: &Path) -> anyhow::Result<PublicKey> {
 
 /// The operator's public key from the exchange node's configuration.
 fn operator_key_of_node(config: &Path) -> anyhow::Result<PublicKey> {
-    let bytes = std::fs::read(config).with_context(|| {
-        format!(
-            "cannot read the exchange configuration {}",
-            config.display()
-        )
-    })?;
-    let node: web::exchange::DemoConfig = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not an exchange configuration", config.display()))?;
+    let node = web::exchange::DemoConfig::load(config)?;
     node.operator
         .key()
         .map(|k| k.public())

@@ -228,6 +228,20 @@ impl DemoConfig {
         })
     }
 
+    /// Reads the configuration file at `path` (never creates one: a tool
+    /// that signs or verifies as the node must use the node's own keys).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
+            path: shown,
+            reason: e.to_string(),
+        })
+    }
+
     /// Loads `dir/demo.json`, creating it with new keys on first start.
     pub fn load_or_create(dir: &Path) -> Result<Self, ConfigError> {
         let path = dir.join("demo.json");
@@ -236,12 +250,10 @@ impl DemoConfig {
             path: shown.clone(),
             source,
         };
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
-                path: shown.clone(),
-                reason: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        match Self::load(&path) {
+            Err(ConfigError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
                 let config = Self::generate()?;
                 std::fs::create_dir_all(dir).map_err(io)?;
                 let text =
@@ -259,7 +271,7 @@ impl DemoConfig {
                 }
                 Ok(config)
             }
-            Err(e) => Err(io(e)),
+            loaded => loaded,
         }
     }
 
