@@ -222,6 +222,8 @@ pub enum Kinship {
     Mother,
     /// Current spouse.
     Spouse,
+    /// Child (found from the child's record, which names the parent).
+    Child,
 }
 
 /// The civil date in Vietnam (UTC+7) of an instant.

@@ -92,7 +92,12 @@ pub trait RegistryStore: Send + Sync {
     /// The members of a household, head first (`registry::household_members`).
     async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError>;
 
-    /// A person's father, mother and current spouse, those that are stored.
+    /// The people whose current record names `person` as father or mother,
+    /// oldest first (ties by id).
+    async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError>;
+
+    /// A person's father, mother, current spouse and children, those that
+    /// are stored (children oldest first).
     async fn relatives(&self, person: &PersonalId) -> Result<Vec<(Kinship, Person)>, StoreError> {
         let Some(p) = self.person(person).await? else {
             return Ok(Vec::new());
@@ -102,6 +107,9 @@ pub trait RegistryStore: Send + Sync {
             if let Some(relative) = self.person(&id).await? {
                 out.push((kinship, relative));
             }
+        }
+        for child in self.children(person).await? {
+            out.push((Kinship::Child, child));
         }
         Ok(out)
     }
@@ -272,6 +280,26 @@ pub(crate) struct PersonRow {
     pub household: Option<String>,
     pub record: String,
     pub former_keys: Vec<String>,
+    /// The father's and mother's ids, those the record names.
+    pub parents: Vec<String>,
+}
+
+impl PersonRow {
+    /// (pid, former name key) pairs of `people`.
+    pub fn former_pairs(people: &[PersonRow]) -> Vec<(&str, &str)> {
+        people
+            .iter()
+            .flat_map(|p| p.former_keys.iter().map(|k| (p.pid.as_str(), k.as_str())))
+            .collect()
+    }
+
+    /// (child, parent) pairs of `people`.
+    pub fn parent_pairs(people: &[PersonRow]) -> Vec<(&str, &str)> {
+        people
+            .iter()
+            .flat_map(|p| p.parents.iter().map(|k| (p.pid.as_str(), k.as_str())))
+            .collect()
+    }
 }
 
 /// The first and last words of a name key: the family and given name.
@@ -314,7 +342,21 @@ pub(crate) fn person_row(p: &Person) -> Result<PersonRow, StoreError> {
         household: p.household.value.as_ref().map(|m| m.household.0.clone()),
         record,
         former_keys,
+        parents: [p.father.value, p.mother.value]
+            .into_iter()
+            .flatten()
+            .map(|id| id.as_str().to_string())
+            .collect(),
     })
+}
+
+/// Sorts children oldest first, ties by id.
+pub(crate) fn oldest_first(mut children: Vec<Person>) -> Vec<Person> {
+    children.sort_by(|a, b| {
+        (a.birth_date.value.earliest(), a.id.as_str())
+            .cmp(&(b.birth_date.value.earliest(), b.id.as_str()))
+    });
+    children
 }
 
 pub(crate) fn decode_person(record: &str) -> Result<Person, StoreError> {

@@ -86,27 +86,38 @@ async fn upsert_people(conn: &mut PgConnection, people: &[PersonRow]) -> Result<
         .execute(&mut *conn)
         .await
         .map_err(|e| db_error("writing former names", e))?;
-    insert_former_names(conn, people).await
-}
-
-async fn insert_former_names(
-    conn: &mut PgConnection,
-    people: &[PersonRow],
-) -> Result<(), StoreError> {
-    let former: Vec<(&str, &str)> = people
-        .iter()
-        .flat_map(|p| p.former_keys.iter().map(|k| (p.pid.as_str(), k.as_str())))
-        .collect();
-    for chunk in former.chunks(LOAD_ROWS) {
-        sqlx::query(
-            "INSERT INTO people_former_names (pid, name_key) \
-             SELECT * FROM UNNEST($1::text[], $2::text[])",
-        )
-        .bind(column(chunk, |r| r.0))
-        .bind(column(chunk, |r| r.1))
+    sqlx::query("DELETE FROM people_parents WHERE child = ANY($1::text[])")
+        .bind(&pids)
         .execute(&mut *conn)
         .await
-        .map_err(|e| write_error("writing former names", e))?;
+        .map_err(|e| db_error("writing parent links", e))?;
+    insert_links(conn, people).await
+}
+
+/// Writes the former names and parent links of `people`.
+async fn insert_links(conn: &mut PgConnection, people: &[PersonRow]) -> Result<(), StoreError> {
+    for (what, sql, pairs) in [
+        (
+            "writing former names",
+            "INSERT INTO people_former_names (pid, name_key) \
+             SELECT * FROM UNNEST($1::text[], $2::text[])",
+            PersonRow::former_pairs(people),
+        ),
+        (
+            "writing parent links",
+            "INSERT INTO people_parents (child, parent) \
+             SELECT * FROM UNNEST($1::text[], $2::text[])",
+            PersonRow::parent_pairs(people),
+        ),
+    ] {
+        for chunk in pairs.chunks(LOAD_ROWS) {
+            sqlx::query(sql)
+                .bind(column(chunk, |r| r.0))
+                .bind(column(chunk, |r| r.1))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| write_error(what, e))?;
+        }
     }
     Ok(())
 }
@@ -302,7 +313,7 @@ impl RegistryStore for PgStore {
             },
         )
         .await?;
-        insert_former_names(&mut tx, &people).await?;
+        insert_links(&mut tx, &people).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("committing the load", e))?;
@@ -356,6 +367,18 @@ impl RegistryStore for PgStore {
         .await
         .map_err(|e| db_error("looking people up", e))?;
         Ok(model::rank(query, decode_people(records)?, limit))
+    }
+
+    async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError> {
+        let records: Vec<String> = sqlx::query_scalar(
+            "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
+             WHERE l.parent = $1",
+        )
+        .bind(person.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading a person's children", e))?;
+        Ok(model::oldest_first(decode_people(records)?))
     }
 
     async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {

@@ -76,18 +76,33 @@ async fn upsert_person(conn: &mut SqliteConnection, row: &PersonRow) -> Result<(
         .execute(&mut *conn)
         .await
         .map_err(|e| db_error("writing a person's record", e))?;
-    sqlx::query("DELETE FROM people_former_names WHERE pid = ?")
-        .bind(row.pid.as_str())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| db_error("writing former names", e))?;
-    for key in &row.former_keys {
-        sqlx::query("INSERT INTO people_former_names (pid, name_key) VALUES (?, ?)")
+    for (what, delete, insert, values) in [
+        (
+            "writing former names",
+            "DELETE FROM people_former_names WHERE pid = ?",
+            "INSERT INTO people_former_names (pid, name_key) VALUES (?, ?)",
+            &row.former_keys,
+        ),
+        (
+            "writing parent links",
+            "DELETE FROM people_parents WHERE child = ?",
+            "INSERT INTO people_parents (child, parent) VALUES (?, ?)",
+            &row.parents,
+        ),
+    ] {
+        sqlx::query(delete)
             .bind(row.pid.as_str())
-            .bind(key.as_str())
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error("writing former names", e))?;
+            .map_err(|e| db_error(what, e))?;
+        for value in values {
+            sqlx::query(insert)
+                .bind(row.pid.as_str())
+                .bind(value.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| db_error(what, e))?;
+        }
     }
     Ok(())
 }
@@ -161,10 +176,8 @@ impl RegistryStore for SqliteStore {
             people.push(model::person_row(&model::derive(&person, &own)?)?);
         }
         let rows = model::event_rows(events)?;
-        let former: Vec<(&str, &str)> = people
-            .iter()
-            .flat_map(|p| p.former_keys.iter().map(|k| (p.pid.as_str(), k.as_str())))
-            .collect();
+        let former = PersonRow::former_pairs(&people);
+        let parents = PersonRow::parent_pairs(&people);
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -195,18 +208,31 @@ impl RegistryStore for SqliteStore {
             bind_person,
         )
         .await?;
-        insert_chunked(
-            &mut tx,
-            "former names",
-            "INSERT INTO people_former_names (pid, name_key) ",
-            &former,
-            LOAD_ROWS,
-            write_error,
-            |b, (pid, key)| {
-                b.push_bind(*pid).push_bind(*key);
-            },
-        )
-        .await?;
+        for (what, insert, pairs) in [
+            (
+                "former names",
+                "INSERT INTO people_former_names (pid, name_key) ",
+                &former,
+            ),
+            (
+                "parent links",
+                "INSERT INTO people_parents (child, parent) ",
+                &parents,
+            ),
+        ] {
+            insert_chunked(
+                &mut tx,
+                what,
+                insert,
+                pairs,
+                LOAD_ROWS,
+                write_error,
+                |b, (a, z)| {
+                    b.push_bind(*a).push_bind(*z);
+                },
+            )
+            .await?;
+        }
         tx.commit()
             .await
             .map_err(|e| db_error("committing the load", e))?;
@@ -261,6 +287,18 @@ impl RegistryStore for SqliteStore {
             .await
             .map_err(|e| db_error("looking people up", e))?;
         Ok(model::rank(query, decode_people(records)?, limit))
+    }
+
+    async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError> {
+        let records: Vec<String> = sqlx::query_scalar(
+            "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
+             WHERE l.parent = ?",
+        )
+        .bind(person.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading a person's children", e))?;
+        Ok(model::oldest_first(decode_people(records)?))
     }
 
     async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {

@@ -754,6 +754,7 @@ pub async fn household_members_and_relatives(h: &Harness) {
     let relatives = registry.relatives(&younger_child).await.expect("relatives");
     let kin: Vec<(Kinship, PersonalId)> = relatives.iter().map(|(k, p)| (*k, p.id)).collect();
     assert_eq!(kin, [(Kinship::Father, father), (Kinship::Mother, mother)]);
+    // children found from their own records, oldest first
     let kin: Vec<(Kinship, PersonalId)> = registry
         .relatives(&father)
         .await
@@ -761,7 +762,14 @@ pub async fn household_members_and_relatives(h: &Harness) {
         .iter()
         .map(|(k, p)| (*k, p.id))
         .collect();
-    assert_eq!(kin, [(Kinship::Spouse, mother)]);
+    assert_eq!(
+        kin,
+        [
+            (Kinship::Spouse, mother),
+            (Kinship::Child, older_child),
+            (Kinship::Child, younger_child)
+        ]
+    );
 }
 
 /// `n` people, three events each (birth, residence, household), ids from
@@ -864,6 +872,35 @@ pub async fn bulk_load_writes_derived_people(h: &Harness) {
         },
     ));
     assert_eq!(registry.load_people(&quoted).await.expect("load"), 1);
+
+    // a loaded child is found from its parent
+    let parent = pid(1950, Sex::Female, 7_100);
+    let kid = pid(1980, Sex::Male, 7_101);
+    let family = [
+        event(
+            "fam-p",
+            parent,
+            at(1950, 12, 1),
+            day(1950, 1, 1),
+            birth("Đỗ Thị Hoa", Sex::Female, None, None),
+        ),
+        event(
+            "fam-k",
+            kid,
+            at(1980, 12, 1),
+            day(1980, 1, 1),
+            birth("Vũ Văn An", Sex::Male, None, Some(parent)),
+        ),
+    ];
+    assert_eq!(registry.load_people(&family).await.expect("load"), 2);
+    let kin: Vec<(Kinship, PersonalId)> = registry
+        .relatives(&parent)
+        .await
+        .expect("relatives")
+        .iter()
+        .map(|(k, p)| (*k, p.id))
+        .collect();
+    assert_eq!(kin, [(Kinship::Child, kid)]);
     assert_eq!(registry.events_of(&odd).await.expect("events"), quoted);
     assert_eq!(
         registry.person(&odd).await.expect("person"),
