@@ -79,24 +79,25 @@ pub struct LogRecord {
     pub case_ref: Option<String>,
     /// The person the data is about.
     pub person_id: Option<String>,
-    /// The fields returned.
+    /// The fields released: those the request was granted (a provider
+    /// service answers with every field it is granted), or the event kinds
+    /// of a delivery.
     pub fields: Vec<String>,
     /// SHA-256 of the request body.
     pub request_digest: Digest32,
-    /// SHA-256 of the response body.
-    pub response_digest: Digest32,
+    /// SHA-256 of the response body, where it was known when the entry was
+    /// written. An access to a provider service is logged before its answer
+    /// exists (the data leaves only once the entry is stored), so it has
+    /// none; its signed response names the entry instead (`x-log-entry`).
+    #[serde(default)]
+    pub response_digest: Option<Digest32>,
 }
 
 impl LogRecord {
-    /// What to log for a request served under `grant`, with the request and
-    /// response bodies as exchanged and the fields actually returned.
-    pub fn from_grant(
-        grant: &crate::policy::Grant,
-        at: DateTime<Utc>,
-        request_body: &[u8],
-        response_body: &[u8],
-        fields_returned: Vec<String>,
-    ) -> Self {
+    /// What to log for a request granted by `grant`, written before the
+    /// provider answers: who asked, for what purpose, legal basis and case,
+    /// about whom, the fields granted and the request as signed.
+    pub fn access(grant: &crate::policy::Grant, at: DateTime<Utc>, request_body: &[u8]) -> Self {
         LogRecord {
             at,
             consumer: grant.consumer.clone(),
@@ -106,9 +107,9 @@ impl LogRecord {
             legal_basis: grant.legal_basis.clone(),
             case_ref: Some(grant.case_ref.clone()),
             person_id: grant.person_id.clone(),
-            fields: fields_returned,
+            fields: grant.fields.iter().cloned().collect(),
             request_digest: Digest32::of(request_body),
-            response_digest: Digest32::of(response_body),
+            response_digest: None,
         }
     }
 }
@@ -149,7 +150,7 @@ impl LogEntry {
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let r = &self.record;
         let mut buf = Vec::with_capacity(256);
-        buf.extend_from_slice(b"motcua/exchange/log-entry/v1\0");
+        buf.extend_from_slice(b"motcua/exchange/log-entry/v2\0");
         buf.extend_from_slice(&self.seq.to_be_bytes());
         buf.extend_from_slice(&r.at.timestamp().to_be_bytes());
         buf.extend_from_slice(&r.at.timestamp_subsec_nanos().to_be_bytes());
@@ -165,7 +166,13 @@ impl LogEntry {
             put_str(&mut buf, f);
         }
         buf.extend_from_slice(&r.request_digest.0);
-        buf.extend_from_slice(&r.response_digest.0);
+        match &r.response_digest {
+            None => buf.push(0),
+            Some(d) => {
+                buf.push(1);
+                buf.extend_from_slice(&d.0);
+            }
+        }
         buf.extend_from_slice(&self.prev_hash.0);
         buf
     }

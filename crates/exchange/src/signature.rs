@@ -21,8 +21,17 @@ pub const HDR_PURPOSE: &str = "x-purpose";
 pub const HDR_LEGAL_BASIS: &str = "x-legal-basis";
 /// Header carrying the case reference (e.g. a dossier code).
 pub const HDR_CASE_REF: &str = "x-case-ref";
+/// Header of a provider's response naming the message-log entry (its
+/// sequence number) that records the access.
+pub const HDR_LOG_ENTRY: &str = "x-log-entry";
 /// The exchange headers: when present they must be covered by the signature.
-pub const EXCHANGE_HEADERS: [&str; 4] = [HDR_CLIENT, HDR_PURPOSE, HDR_LEGAL_BASIS, HDR_CASE_REF];
+pub const EXCHANGE_HEADERS: [&str; 5] = [
+    HDR_CLIENT,
+    HDR_PURPOSE,
+    HDR_LEGAL_BASIS,
+    HDR_CASE_REF,
+    HDR_LOG_ENTRY,
+];
 /// The signature label the exchange uses.
 pub const LABEL: &str = "motcua";
 /// How old a request or response signature may be when checked by

@@ -317,7 +317,7 @@ mod tests {
                     person_id: Some("001190000001".into()),
                     fields: vec!["full_name".into()],
                     request_digest: Digest32::of(b"q"),
-                    response_digest: Digest32::of(b"r"),
+                    response_digest: Some(Digest32::of(b"r")),
                 },
                 &op,
             );

@@ -11,6 +11,11 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
+// The server allocates many small, short-lived buffers per request (headers,
+// JSON, signatures); mimalloc serves them faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "motcua", version, about = "One door to every public service")]
 struct Cli {

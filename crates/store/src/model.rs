@@ -520,7 +520,8 @@ pub(crate) fn log_row(e: &LogEntry) -> Result<LogRow, StoreError> {
         fields: serde_json::to_string(&r.fields)
             .map_err(|err| StoreError::Database(format!("cannot encode log fields: {err}")))?,
         request_digest: r.request_digest.to_string(),
-        response_digest: r.response_digest.to_string(),
+        // none is stored as the empty string (the column predates the option)
+        response_digest: r.response_digest.map(|d| d.to_string()).unwrap_or_default(),
         prev_hash: e.prev_hash.to_string(),
         hash: e.hash.to_string(),
     })
@@ -555,7 +556,10 @@ pub(crate) fn decode_log(t: LogTuple) -> Result<LogEntry, StoreError> {
             person_id: t.8,
             fields: serde_json::from_str(&t.9).map_err(|e| bad_stored(seq, "fields", e))?,
             request_digest: digest(seq, "request digest", t.10)?,
-            response_digest: digest(seq, "response digest", t.11)?,
+            response_digest: match t.11.as_str() {
+                "" => None,
+                _ => Some(digest(seq, "response digest", t.11)?),
+            },
         },
         prev_hash: digest(seq, "previous hash", t.12)?,
         hash: digest(seq, "hash", t.13)?,

@@ -17,6 +17,7 @@ pub const REQUESTS_TOTAL: &str = "http_requests_total";
 pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const CONVERSIONS_TOTAL: &str = "units_conversions_total";
 pub const LOG_BATCH_ENTRIES: &str = "exchange_log_batch_entries";
+pub const EXCHANGE_PHASE: &str = "exchange_request_phase_seconds";
 
 /// Latency buckets, in seconds.
 const BUCKETS: &[f64] = &[
@@ -64,6 +65,11 @@ fn describe() {
     metrics::describe_histogram!(
         LOG_BATCH_ENTRIES,
         "Entries of the exchange message log stored by one commit"
+    );
+    metrics::describe_histogram!(
+        EXCHANGE_PHASE,
+        metrics::Unit::Seconds,
+        "Time an exchange request spends in each phase (verify, authorize, read, log, sign)"
     );
 }
 

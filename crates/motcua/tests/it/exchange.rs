@@ -134,8 +134,17 @@ async fn a_granted_consumer_gets_exactly_the_granted_fields_signed_and_logged() 
         body: reply.body.clone().into_bytes(),
     };
     let provider = DEMO_PROVIDER.parse().expect("a member id");
-    exchange::verify_response(&response, &provider_ring(&app), Utc::now(), &provider)
+    let signed = exchange::verify_response(&response, &provider_ring(&app), Utc::now(), &provider)
         .expect("the response signature verifies");
+    // it names the log entry that records the access, under the signature
+    assert_eq!(
+        reply
+            .headers
+            .get("x-log-entry")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert!(signed.covers(&exchange::signature::Component::field("x-log-entry")));
 
     // person.verify through the same door
     let verify = Call {
@@ -156,6 +165,8 @@ async fn a_granted_consumer_gets_exactly_the_granted_fields_signed_and_logged() 
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0].record.person_id.as_deref(), Some(pid.as_str()));
     assert_eq!(entries[0].record.fields.len(), 5);
+    // written before the answer existed: the signed response carries it
+    assert_eq!(entries[0].record.response_digest, None);
     let checkpoints = app
         .store
         .exchange()
@@ -220,7 +231,36 @@ async fn refusals_name_their_reason_and_are_not_logged() {
         "{p}"
     );
 
+    // a malformed person id: refused before anything is logged or read
+    let p = send(
+        &app,
+        request(&app, PERSON_GET, &hcc_call("12345", &[]), Some(&hcc)),
+    )
+    .await
+    .problem(400);
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains("12345")),
+        "{p}"
+    );
+
     assert_eq!(log_len(&app).await, 0, "refusals are not in the log");
+
+    // an authorised request about someone the registry does not hold is
+    // answered 404, and stays logged: the consumer did ask
+    let absent = "001099099999";
+    let p = send(
+        &app,
+        request(&app, PERSON_GET, &hcc_call(absent, &[]), Some(&hcc)),
+    )
+    .await
+    .problem(404);
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains(absent)),
+        "{p}"
+    );
+    let entries = app.store.exchange().log_range(1, 10).await.expect("log");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].record.person_id.as_deref(), Some(absent));
 }
 
 #[tokio::test]

@@ -50,7 +50,7 @@ fn record(i: u64, person: Option<&str>, consumer: &str, hours: i64) -> LogRecord
         person_id: person.map(str::to_string),
         fields: vec!["full_name".into(), "birth_date".into()],
         request_digest: Digest32::of(format!("request {i}").as_bytes()),
-        response_digest: Digest32::of(format!("response {i}").as_bytes()),
+        response_digest: Some(Digest32::of(format!("response {i}").as_bytes())),
     }
 }
 

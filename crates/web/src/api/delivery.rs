@@ -489,7 +489,7 @@ async fn deliver(
         person_id: Some(d.subject.clone()),
         fields: vec![d.kind.clone()],
         request_digest: Digest32::of(&request.body),
-        response_digest: Digest32::of(&answer),
+        response_digest: Some(Digest32::of(&answer)),
     };
     ctx.node
         .log

@@ -96,6 +96,7 @@ pub async fn call(
 ) -> Result<Response, ApiError> {
     let node = &state.exchange;
     let now = Utc::now();
+    let mut phase = Phases::start();
     let (provider, service) = target
         .rsplit_once('/')
         .ok_or_else(|| ApiError::NotFound(format!("{target} names no provider and service")))?;
@@ -148,6 +149,8 @@ pub async fn call(
         }
     };
 
+    phase.end("verify");
+
     let input: ExchangeBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not an exchange request: {e}")))?;
     let meta = RequestMeta::from_verified(
@@ -177,24 +180,40 @@ pub async fn call(
         }
         Err(r) => return Ok(refusal(&r)),
     };
+    phase.end("authorize");
 
-    let filtered = run_service(&state, service, &input, &grant).await?;
-    let returned: Vec<String> = filtered
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    let out = serde_json::to_vec(&filtered).map_err(|e| ApiError::Internal(e.to_string()))?;
-
-    // answered only once the access is in the log
-    let record = LogRecord::from_grant(&grant, now, &body, &out, returned);
-    node.log
-        .append(record)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Nothing leaves before the access is in the log. A registry service
+    // reads while its entry is being stored (the entry names what was
+    // granted, not the answer, which the signed response carries together
+    // with the entry's number); a request the provider cannot serve is
+    // refused before it is logged; one that finds nothing stays logged
+    // (the consumer did ask about that person).
+    let record = LogRecord::access(&grant, now, &body);
+    let logged = |e: crate::exchange::LogError| ApiError::Internal(e.to_string());
+    let (answer, entry) = if service == crate::api::events::SUBSCRIBE {
+        let answer = crate::api::events::subscribe(&state, &grant, &input).await?;
+        (answer, node.log.append(record).await.map_err(logged)?)
+    } else {
+        let target = RegistryTarget::of(service, &input)?;
+        let (answer, entry) = tokio::join!(
+            registry_service(&state, &target, &input),
+            node.log.append(record)
+        );
+        let entry = entry.map_err(logged)?;
+        (grant.filter(&answer?), entry)
+    };
+    let out = serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    phase.end("serve");
 
     let mut response = HttpResponse {
         status: 200,
-        headers: vec![("content-type".into(), "application/json".into())],
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            (
+                exchange::signature::HDR_LOG_ENTRY.into(),
+                entry.seq.to_string(),
+            ),
+        ],
         body: out,
     };
     exchange::sign_response(&mut response, &node.provider, now, RESPONSE_TTL)
@@ -205,45 +224,85 @@ pub async fn call(
             res.headers_mut().insert(k, v);
         }
     }
+    phase.end("sign");
     Ok(res)
 }
 
-/// Runs `service` for a request authorised by `grant`; the answer holds
-/// only what the grant allows.
-async fn run_service(
-    state: &AppState,
-    service: &str,
-    input: &ExchangeBody,
-    grant: &exchange::Grant,
-) -> Result<serde_json::Value, ApiError> {
-    if service == crate::api::events::SUBSCRIBE {
-        return crate::api::events::subscribe(state, grant, input).await;
+/// Times the phases of one exchange request into
+/// [`crate::metrics::EXCHANGE_PHASE`] (label `phase`).
+struct Phases(std::time::Instant);
+
+impl Phases {
+    fn start() -> Self {
+        Phases(std::time::Instant::now())
     }
-    Ok(grant.filter(&registry_service(state, service, input).await?))
+
+    /// Records the time since the previous phase ended as `name`.
+    fn end(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        metrics::histogram!(crate::metrics::EXCHANGE_PHASE, "phase" => name)
+            .record(now.duration_since(self.0).as_secs_f64());
+        self.0 = now;
+    }
 }
 
+/// A registry service and whom it is about, checked before anything is
+/// logged or read.
+enum RegistryTarget {
+    PersonGet(domain::PersonalId),
+    PersonVerify(domain::PersonalId),
+    Household(HouseholdOf),
+}
+
+enum HouseholdOf {
+    Id(registry::HouseholdId),
+    Person(domain::PersonalId),
+}
+
+impl RegistryTarget {
+    fn of(service: &str, input: &ExchangeBody) -> Result<Self, ApiError> {
+        let pid = || -> Result<domain::PersonalId, ApiError> {
+            let pid = input
+                .person_id
+                .as_deref()
+                .ok_or_else(|| ApiError::BadRequest("person_id is required".into()))?;
+            domain::PersonalId::parse(pid).map_err(ApiError::from)
+        };
+        match service {
+            "person.get" => Ok(RegistryTarget::PersonGet(pid()?)),
+            "person.verify" => Ok(RegistryTarget::PersonVerify(pid()?)),
+            "household.get" => Ok(RegistryTarget::Household(match &input.household_id {
+                Some(h) => HouseholdOf::Id(registry::HouseholdId(h.clone())),
+                None => HouseholdOf::Person(pid()?),
+            })),
+            other => Err(ApiError::NotFound(format!(
+                "this node does not run the service {other}"
+            ))),
+        }
+    }
+}
+
+/// Runs a registry service; the caller filters the answer by its grant.
 async fn registry_service(
     state: &AppState,
-    service: &str,
+    target: &RegistryTarget,
     input: &ExchangeBody,
 ) -> Result<serde_json::Value, ApiError> {
     let registry = state.store.registry();
-    let person = |pid: &Option<String>| {
-        let pid = pid.clone();
+    let person = |id: &domain::PersonalId| {
+        let id = *id;
         async move {
-            let pid = pid.ok_or_else(|| ApiError::BadRequest("person_id is required".into()))?;
-            let id = domain::PersonalId::parse(&pid).map_err(ApiError::from)?;
             registry
                 .person(&id)
                 .await
                 .map_err(|e| ApiError::Internal(e.to_string()))?
-                .ok_or_else(|| ApiError::NotFound(format!("no person {pid} in the registry")))
+                .ok_or_else(|| ApiError::NotFound(format!("no person {id} in the registry")))
         }
     };
-    match service {
-        "person.get" => Ok(person_fields(&person(&input.person_id).await?)),
-        "person.verify" => {
-            let p = person(&input.person_id).await?;
+    match target {
+        RegistryTarget::PersonGet(id) => Ok(person_fields(&person(id).await?)),
+        RegistryTarget::PersonVerify(id) => {
+            let p = person(id).await?;
             let fields = person_fields(&p);
             let mut mismatched = Vec::new();
             if let Some(name) = &input.full_name
@@ -263,26 +322,26 @@ async fn registry_service(
                 "vital_status": fields["vital_status"],
             }))
         }
-        "household.get" => {
-            let hid = match &input.household_id {
-                Some(h) => registry::HouseholdId(h.clone()),
-                None => person(&input.person_id)
+        RegistryTarget::Household(of) => {
+            let hid = match of {
+                HouseholdOf::Id(h) => h.clone(),
+                HouseholdOf::Person(id) => person(id)
                     .await?
                     .household
                     .value
                     .map(|m| m.household)
                     .ok_or_else(|| {
-                        ApiError::NotFound("the person belongs to no household".into())
-                    })?,
+                    ApiError::NotFound("the person belongs to no household".into())
+                })?,
             };
             let members = registry
                 .household(&hid)
                 .await
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let listed: Vec<serde_json::Value> = members
+            let fields: Vec<serde_json::Value> = members.iter().map(person_fields).collect();
+            let listed: Vec<serde_json::Value> = fields
                 .iter()
-                .map(|p| {
-                    let f = person_fields(p);
+                .map(|f| {
                     serde_json::json!({
                         "person_id": f["person_id"],
                         "full_name": f["full_name"],
@@ -290,15 +349,15 @@ async fn registry_service(
                     })
                 })
                 .collect();
+            // members come head first; the household lives at its head's
+            // permanent residence
             Ok(serde_json::json!({
                 "household_id": hid.0,
-                "head": listed.first().map(|m| m["person_id"].clone()),
+                "head": fields.first().map(|f| f["person_id"].clone()),
+                "address": fields.first().map(|f| f["permanent_residence"].clone()),
                 "members": listed,
             }))
         }
-        other => Err(ApiError::NotFound(format!(
-            "this node does not run the service {other}"
-        ))),
     }
 }
 
