@@ -42,10 +42,14 @@ pub struct VerifyLogArgs {
     database_url: Option<String>,
 
     /// The log operator's Ed25519 public key, as 64 hex digits in a file
-    /// (default: the operator's key in DATA_DIR/exchange/demo.json, where
-    /// `motcua serve` keeps the exchange node's configuration).
+    /// (default: the operator's key in the node's configuration).
     #[arg(long, env = "MOTCUA_OPERATOR_KEY_FILE")]
     operator_key_file: Option<PathBuf>,
+
+    /// The exchange node's configuration, as given to `motcua serve`
+    /// (default: DATA_DIR/exchange/demo.json).
+    #[arg(long, env = "MOTCUA_EXCHANGE_CONFIG")]
+    exchange_config: Option<PathBuf>,
 }
 
 pub fn run(command: ExchangeCommand) -> anyhow::Result<()> {
@@ -73,9 +77,8 @@ pub fn read_public_key(path: &Path) -> anyhow::Result<PublicKey> {
 fn operator_key_of_node(config: &Path) -> anyhow::Result<PublicKey> {
     let node = web::exchange::DemoConfig::load(config)?;
     node.operator
-        .key()
-        .map(|k| k.public())
-        .with_context(|| format!("{} holds no valid operator key", config.display()))
+        .public()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))
 }
 
 fn verify_log(args: VerifyLogArgs) -> anyhow::Result<()> {
@@ -91,8 +94,13 @@ fn verify_log(args: VerifyLogArgs) -> anyhow::Result<()> {
     }
     let key = match &args.operator_key_file {
         Some(file) => read_public_key(file)?,
-        None => operator_key_of_node(&args.data_dir.join(EXCHANGE_CONFIG))
-            .context("give the log operator's public key with --operator-key-file")?,
+        None => operator_key_of_node(
+            &args
+                .exchange_config
+                .clone()
+                .unwrap_or_else(|| args.data_dir.join(EXCHANGE_CONFIG)),
+        )
+        .context("give the log operator's public key with --operator-key-file")?,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -35,6 +35,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_NATS_URL", hide_env_values = true)]
     nats_url: Option<String>,
 
+    /// The exchange node's configuration (members, keys, rights; see
+    /// ARCHITECTURE.md), readable by its owner only; without it, a
+    /// demonstration set kept under DATA_DIR/exchange/demo.json.
+    #[arg(long, env = "MOTCUA_EXCHANGE_CONFIG")]
+    exchange_config: Option<PathBuf>,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -80,7 +86,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .thread_name("motcua")
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args.listen, location, args.data_dir, args.nats_url))
+    runtime.block_on(serve(
+        args.listen,
+        location,
+        args.data_dir,
+        args.nats_url,
+        args.exchange_config,
+    ))
 }
 
 async fn serve(
@@ -88,6 +100,7 @@ async fn serve(
     location: store::Location,
     data_dir: PathBuf,
     nats_url: Option<String>,
+    exchange_config: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     // bind first: a taken address fails before any database work
@@ -124,11 +137,14 @@ async fn serve(
         .context("cannot read the listening address")?;
     tracing::info!(url = %format!("http://{addr}"), "listening");
 
-    // the exchange: demo members, keys and rights under DATA_DIR/exchange
-    // (production loads real keys); the log resumes from its stored head
-    let exchange_dir = data_dir.join("exchange");
-    let config = web::exchange::DemoConfig::load_or_create(&exchange_dir)
-        .context("cannot load the exchange configuration")?;
+    // the exchange: the node's own configuration, or demo members, keys
+    // and rights under DATA_DIR/exchange; the log resumes from its head
+    let config = match &exchange_config {
+        Some(path) => web::exchange::NodeConfig::load_private(path)
+            .context("cannot load the exchange configuration (--exchange-config)")?,
+        None => web::exchange::DemoConfig::load_or_create(&data_dir.join("exchange"))
+            .context("cannot load the exchange configuration")?,
+    };
     let node = web::exchange::ExchangeNode::start(&config, store.clone())
         .await
         .context("cannot set up the exchange node")?;

@@ -386,3 +386,94 @@ async fn concurrent_requests_are_each_logged_once_in_one_intact_chain() {
     let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
     exchange::log::verify(&entries, &checkpoints, &operator).expect("the log is intact");
 }
+
+#[tokio::test]
+async fn a_node_configured_with_public_keys_only_serves_those_consumers() {
+    // the consumer's seed stays with the consumer; the node gets its public key
+    let hcc_key = std::sync::Arc::new(std::sync::Mutex::new(None::<MemberKey>));
+    let kept = hcc_key.clone();
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        configure: Some(Box::new(move |config| {
+            for m in &mut config.consumers {
+                let key = m.key().expect("a demo seed");
+                m.public_key = Some(hex::encode(key.public().to_bytes()));
+                m.seed = None;
+                if m.member.id.as_str() == DEMO_HCC {
+                    *kept.lock().expect("lock") = Some(key);
+                }
+            }
+        })),
+        ..Default::default()
+    })
+    .await;
+    let hcc = hcc_key
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("the consumer's key");
+    let people = app.seed_people(2).await;
+    let pid = people[0].personal_id.clone();
+    let reply = send(
+        &app,
+        request(&app, PERSON_GET, &hcc_call(&pid, &[]), Some(&hcc)),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    assert_eq!(reply.json()["person_id"], pid.as_str());
+}
+
+#[tokio::test]
+async fn a_node_configuration_is_refused_with_its_reason() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = store::open(&store::Location::SqliteFile(dir.path().join("m.db")))
+        .await
+        .expect("store");
+    let demo = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
+        .expect("demo configuration");
+    let reason = |config: &web::exchange::NodeConfig| {
+        let store = store.clone();
+        let config = config.clone();
+        async move {
+            web::exchange::ExchangeNode::start(&config, store)
+                .await
+                .expect_err("refused")
+                .to_string()
+        }
+    };
+
+    // the node signs as its provider: it must hold that seed
+    let mut no_seed = demo.clone();
+    no_seed.provider.seed = None;
+    let e = reason(&no_seed).await;
+    assert!(e.contains("provider") && e.contains("seed"), "{e}");
+
+    // a public key that is not the seed's
+    let mut mismatch = demo.clone();
+    mismatch.consumers[0].public_key = Some(hex::encode(
+        demo.consumers[1].key().expect("seed").public().to_bytes(),
+    ));
+    let e = reason(&mismatch).await;
+    assert!(e.contains("does not belong to its seed"), "{e}");
+
+    // neither
+    let mut neither = demo.clone();
+    neither.consumers[0].seed = None;
+    let e = reason(&neither).await;
+    assert!(e.contains("neither a key seed nor a public key"), "{e}");
+
+    // the file with the node's seeds must be its owner's alone
+    let path = dir.path().join("node.json");
+    std::fs::write(&path, serde_json::to_vec(&demo).expect("JSON")).expect("written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = web::exchange::NodeConfig::load_private(&path)
+            .expect_err("readable by others")
+            .to_string();
+        assert!(e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let loaded = web::exchange::NodeConfig::load_private(&path).expect("loaded");
+    assert_eq!(loaded.provider.member.id, demo.provider.member.id);
+}

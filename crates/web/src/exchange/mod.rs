@@ -4,11 +4,15 @@
 //! log's single writer, which commits the entries of concurrent requests
 //! together.
 //!
-//! Configuration, for now: a demo set of members, keys and rights created on
-//! first start under `DATA_DIR/exchange/demo.json` (with the seeds of the
-//! demo members' keys, so that tests and demos can sign as them). Production
-//! loads real keys and rights from its own configuration; the seeds in that
-//! file are never logged.
+//! Configuration: one JSON file (`NodeConfig`, alias `DemoConfig`) naming
+//! the provider, the log operator, the consumers, the access rights and
+//! the checkpoint interval. Without one, a demonstration set is created on
+//! first start under `DATA_DIR/exchange/demo.json`, holding the seeds of
+//! every demo member's key so that tests and demos can sign as them. A
+//! production node is given its own file (`serve --exchange-config`): the
+//! seeds of its own two keys (provider and operator), and only the public
+//! key of each consumer. The file must be readable by its owner only; the
+//! seeds are never logged.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -35,7 +39,9 @@ pub const DEMO_PENSIONS: &str = "VN/GOV/BHXH/pensions";
 /// How many entries between two signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 16;
 
-/// One demo member with the seed of its key.
+/// One member of the node's configuration with its key: the seed where
+/// this node signs as the member (its own provider and operator, every demo
+/// member), else only the public key.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct DemoMember {
     /// The member.
@@ -43,8 +49,16 @@ pub struct DemoMember {
     /// Its key id.
     pub key_id: String,
     /// The hex seed of its Ed25519 key (a secret: never logged).
-    pub seed: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// The hex Ed25519 public key, for a member whose seed this node does
+    /// not hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
+
+/// The node's configuration file (the demonstration one is a special case).
+pub type NodeConfig = DemoConfig;
 
 impl std::fmt::Debug for DemoMember {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,14 +70,46 @@ impl std::fmt::Debug for DemoMember {
 }
 
 impl DemoMember {
-    /// Its signing key, when the seed is well-formed.
+    /// Its signing key, when this node holds a well-formed seed.
     pub fn key(&self) -> Option<MemberKey> {
-        let seed = from_hex(&self.seed)?;
+        let seed = from_hex(self.seed.as_deref()?)?;
         Some(MemberKey::from_seed(
             self.member.id.clone(),
             KeyId(self.key_id.clone()),
             seed,
         ))
+    }
+
+    /// Its public key: from the seed, or as given; both given must agree.
+    pub fn public(&self) -> Result<exchange::PublicKey, String> {
+        let id = self.member.id.as_str();
+        let given = match &self.public_key {
+            None => None,
+            Some(hex) => {
+                let bytes = from_hex(hex)
+                    .ok_or_else(|| format!("the public key of {id} is not 64 hex digits"))?;
+                Some(
+                    exchange::PublicKey::from_bytes(&bytes)
+                        .map_err(|_| format!("the public key of {id} is not an Ed25519 key"))?,
+                )
+            }
+        };
+        let derived = match &self.seed {
+            None => None,
+            Some(_) => Some(
+                self.key()
+                    .ok_or_else(|| format!("the key seed of {id} is not 64 hex digits"))?
+                    .public(),
+            ),
+        };
+        match (derived, given) {
+            (Some(d), Some(g)) if d != g => Err(format!(
+                "the public key of {id} does not belong to its seed"
+            )),
+            (Some(d), _) => Ok(d),
+            (None, Some(g)) => Ok(g),
+            (None, None) => Err(format!("{id} has neither a key seed nor a public key")),
+        }
     }
 }
 
@@ -126,7 +172,8 @@ fn demo_member(id: &str, name: &str, kind: MemberKind) -> Result<DemoMember, Con
             kind,
         },
         key_id: format!("{}-demo-1", id.replace('/', "-").to_lowercase()),
-        seed: to_hex(&seed),
+        seed: Some(to_hex(&seed)),
+        public_key: None,
     })
 }
 
@@ -240,6 +287,32 @@ impl DemoConfig {
             path: shown,
             reason: e.to_string(),
         })
+    }
+
+    /// Reads a node's own configuration file, refusing one that others than
+    /// its owner can read (it holds the node's key seeds).
+    pub fn load_private(path: &Path) -> Result<Self, ConfigError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(|source| ConfigError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(ConfigError::Invalid {
+                    path: path.display().to_string(),
+                    reason: format!(
+                        "it holds key seeds but others can read it (mode {:o}): chmod 600 it",
+                        mode & 0o777
+                    ),
+                });
+            }
+        }
+        Self::load(path)
     }
 
     /// Loads `dir/demo.json`, creating it with new keys on first start.
@@ -407,31 +480,36 @@ impl ExchangeNode {
             .log_head()
             .await
             .map_err(|e| ConfigError::Store(e.to_string()))?;
-        let bad = |what: &str| ConfigError::Invalid {
-            path: "demo.json".into(),
-            reason: format!("the key of {what} is not a 32-byte hex seed"),
+        let invalid = |reason: String| ConfigError::Invalid {
+            path: "the exchange configuration".into(),
+            reason,
         };
-        let provider = config.provider.key().ok_or_else(|| bad("the provider"))?;
-        let operator = config.operator.key().ok_or_else(|| bad("the operator"))?;
+        // the node signs as its provider and its operator: it must hold both
+        let own = |m: &DemoMember, role: &str| {
+            m.key().ok_or_else(|| {
+                invalid(format!(
+                    "the {role} {} needs its key seed (64 hex digits): this node signs as it",
+                    m.member.id
+                ))
+            })
+        };
+        let provider = own(&config.provider, "provider")?;
+        let operator = own(&config.operator, "log operator")?;
         let mut keyring = KeyRing::new();
         let mut policy = Policy::new();
         for m in std::iter::once(&config.provider)
             .chain(std::iter::once(&config.operator))
             .chain(config.consumers.iter())
         {
-            let key = m.key().ok_or_else(|| bad(m.member.id.as_str()))?;
             keyring
                 .insert(RegisteredKey {
-                    key_id: key.key_id.clone(),
-                    member: key.member.clone(),
-                    key: key.public(),
+                    key_id: KeyId(m.key_id.clone()),
+                    member: m.member.id.clone(),
+                    key: m.public().map_err(invalid)?,
                     valid_from: DateTime::<Utc>::MIN_UTC,
                     valid_until: None,
                 })
-                .map_err(|e| ConfigError::Invalid {
-                    path: "demo.json".into(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| invalid(e.to_string()))?;
             policy.add_member(m.member.clone());
         }
         for s in population_registry_services(&provider.member) {
