@@ -184,6 +184,24 @@ impl Bus for InProcessBus {
             notify,
         }))
     }
+
+    async fn remove_consumer(&self, consumer: &str) -> Result<bool, DeliveryError> {
+        validate_token("consumer name", consumer)?;
+        let removed = self.shared.lock().consumers.remove(consumer);
+        Ok(match removed {
+            Some(c) => {
+                // open subscriptions wake up to find it gone
+                c.notify.notify_waiters();
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn has_consumer(&self, consumer: &str) -> Result<bool, DeliveryError> {
+        validate_token("consumer name", consumer)?;
+        Ok(self.shared.lock().consumers.contains_key(consumer))
+    }
 }
 
 /// A subscription on an [`InProcessBus`]. Dropping it makes what it held in

@@ -259,6 +259,38 @@ impl Bus for JetStreamBus {
         }
         Ok(Box::new(subscription))
     }
+
+    async fn remove_consumer(&self, consumer: &str) -> Result<bool, DeliveryError> {
+        validate_token("consumer name", consumer)?;
+        let mut found = false;
+        for lane in 0..self.config.lanes {
+            let durable = Self::durable_name(consumer, lane);
+            match self.stream.delete_consumer(&durable).await {
+                Ok(_) => found = true,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        jetstream::stream::ConsumerErrorKind::JetStream(ref j)
+                            if j.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND
+                    ) => {}
+                Err(e) => return Err(js("delete consumer")(e)),
+            }
+        }
+        Ok(found)
+    }
+
+    async fn has_consumer(&self, consumer: &str) -> Result<bool, DeliveryError> {
+        validate_token("consumer name", consumer)?;
+        match self
+            .stream
+            .consumer_info(Self::durable_name(consumer, 0))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == jetstream::context::ConsumerInfoErrorKind::NotFound => Ok(false),
+            Err(e) => Err(js("consumer info")(e)),
+        }
+    }
 }
 
 /// A subscription on a [`JetStreamBus`]: one pulling task per lane feeding

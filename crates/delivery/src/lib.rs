@@ -226,6 +226,16 @@ pub trait Bus: Send + Sync {
         consumer: &str,
         kinds: &Kinds,
     ) -> Result<Box<dyn Subscription>, DeliveryError>;
+
+    /// Forgets the durable consumer `consumer`: its position and whatever
+    /// was queued for it. Subscriptions open on it end; a later `subscribe`
+    /// with the name starts afresh (from events published after it).
+    /// Returns whether there was such a consumer.
+    async fn remove_consumer(&self, consumer: &str) -> Result<bool, DeliveryError>;
+
+    /// Whether the durable consumer `consumer` exists (was subscribed and
+    /// not removed).
+    async fn has_consumer(&self, consumer: &str) -> Result<bool, DeliveryError>;
 }
 
 /// A subscriber's view of a consumer.

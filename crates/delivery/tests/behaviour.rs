@@ -350,6 +350,68 @@ async fn unacked_is_redelivered_on_resubscribe(bus: Arc<dyn Bus>) {
     );
 }
 
+on_both_buses!(a_removed_consumer_starts_afresh, ack_wait_ms: 30_000, 30_000);
+
+/// Removing a consumer forgets its position and its queue: what was
+/// published for it is gone, and a new consumer of the same name gets only
+/// what is published after it.
+async fn a_removed_consumer_starts_afresh(bus: Arc<dyn Bus>) {
+    let person = "001099000777";
+    let mut sub = bus
+        .subscribe("clinic", &Kinds::All)
+        .await
+        .expect("subscribe");
+    bus.publish(&event(person, 0, "birth"))
+        .await
+        .expect("publish");
+    let got = sub
+        .recv(Duration::from_secs(5))
+        .await
+        .expect("recv")
+        .expect("a delivery");
+    assert_eq!(seq_of(&got.delivery), 0);
+    bus.publish(&event(person, 1, "name_change"))
+        .await
+        .expect("publish");
+    drop(sub);
+
+    assert!(bus.has_consumer("clinic").await.expect("asked"));
+    assert!(bus.remove_consumer("clinic").await.expect("removed"));
+    assert!(!bus.has_consumer("clinic").await.expect("asked"));
+    assert!(
+        !bus.remove_consumer("clinic").await.expect("removed again"),
+        "a second removal finds nothing"
+    );
+    assert!(
+        bus.remove_consumer("no such consumer").await.is_err(),
+        "the name is checked"
+    );
+    bus.publish(&event(person, 2, "residence_change"))
+        .await
+        .expect("publish");
+
+    let mut sub = bus
+        .subscribe("clinic", &Kinds::All)
+        .await
+        .expect("subscribe again");
+    bus.publish(&event(person, 3, "marriage"))
+        .await
+        .expect("publish");
+    let got = sub
+        .recv(Duration::from_secs(5))
+        .await
+        .expect("recv")
+        .expect("the event after subscribing again");
+    assert_eq!(seq_of(&got.delivery), 3, "nothing from before the removal");
+    sub.ack(&got.delivery.id).await.expect("ack");
+    assert!(
+        sub.recv(Duration::from_millis(500))
+            .await
+            .expect("recv")
+            .is_none()
+    );
+}
+
 on_both_buses!(kinds_filter_and_fan_out, ack_wait_ms: 5000, 5000);
 
 /// Every consumer gets its own copy, filtered by the kinds it asked for.

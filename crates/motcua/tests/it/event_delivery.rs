@@ -259,7 +259,7 @@ fn of(got: &[Got], hook: &str, person: &str) -> Vec<String> {
 }
 
 /// The whole flow, on whichever bus the app runs.
-async fn end_to_end(app: &TestApp) {
+async fn end_to_end(app: &TestApp, bus: Arc<dyn delivery::Bus>) {
     let dir = tempfile::tempdir().expect("a directory");
     let (rx, base) = receiver(app, dir.path()).await;
     let people = app.seed_people(3).await;
@@ -464,6 +464,19 @@ async fn end_to_end(app: &TestApp) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let processed = rx.processed.lock().expect("lock").clone();
     assert_eq!(of(&processed, "termination", &chi), Vec::<String>::new());
+    // and its bus consumer is gone, so nothing piles up for it
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while bus
+        .has_consumer(&termination_id)
+        .await
+        .expect("the bus answers")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ended subscription's consumer is still on the bus"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // the published outbox is empty
     assert_eq!(
@@ -478,12 +491,13 @@ async fn end_to_end(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vital_events_reach_subscribers_once_in_order_and_show_in_the_tracker() {
+    let bus: Arc<dyn delivery::Bus> = Arc::new(delivery::InProcessBus::default());
     let app = TestApp::spawn_with(TestOptions {
+        bus: Some(bus.clone()),
         configure: Some(Box::new(add_payments_right)),
-        ..TestOptions::default()
     })
     .await;
-    end_to_end(&app).await;
+    end_to_end(&app, bus).await;
 }
 
 fn nats_url() -> Option<String> {
@@ -527,7 +541,7 @@ async fn vital_events_reach_subscribers_over_jetstream() {
         configure: Some(Box::new(add_payments_right)),
     })
     .await;
-    end_to_end(&app).await;
+    end_to_end(&app, Arc::new(bus.clone())).await;
     drop(app);
     bus.delete_stream()
         .await

@@ -169,11 +169,8 @@ impl DeliveryService {
         bus: Arc<dyn Bus>,
         config: DeliveryConfig,
     ) -> Result<Self, StartError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| StartError(e.to_string()))?;
+        let http =
+            subscriber_client(config.request_timeout).map_err(|e| StartError(e.to_string()))?;
         let (stop, stopped) = watch::channel(false);
         let context = Arc::new(Context {
             store,
@@ -293,6 +290,16 @@ async fn publish(ctx: &Context, rows: &[OutboxRow]) -> Vec<u64> {
     done
 }
 
+/// The client that pushes events to subscribers: http or https (TLS with
+/// the system's trusted roots, where an operator adds a private CA), no
+/// redirects (a signed push goes to the registered endpoint only).
+fn subscriber_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 /// Starts, restarts and stops deliverers to match the stored subscriptions.
 async fn reconcile(
     ctx: &Arc<Context>,
@@ -301,13 +308,24 @@ async fn reconcile(
     let stored = ctx.store.delivery().subscriptions().await?;
     let wanted: HashMap<&str, &EventSubscription> =
         stored.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut ended = Vec::new();
     deliverers.retain(|id, d| {
         let keep = wanted.get(id.as_str()) == Some(&&d.subscription) && !d.task.is_finished();
         if !keep {
             tracing::info!(subscription = %id, "deliverer stopped");
+            if !wanted.contains_key(id.as_str()) {
+                ended.push(id.clone());
+            }
         }
         keep
     });
+    // an ended subscription's bus consumer goes too, so that events stop
+    // piling up for it
+    for id in ended {
+        if let Err(e) = ctx.bus.remove_consumer(&id).await {
+            tracing::warn!(subscription = %id, error = %e, "cannot remove the bus consumer");
+        }
+    }
     for s in stored.iter() {
         if deliverers.contains_key(&s.id) {
             continue;
@@ -499,4 +517,36 @@ async fn deliver(
     delivered.mark_processed(&d.id).await?;
     tracing::info!(subscription = %subscription.id, event = %d.id, kind = %d.kind, "delivered");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn subscribers_are_reached_over_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let port = listener.local_addr().expect("address").port();
+        let accepted = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("a connection");
+            let mut first = [0u8; 3];
+            socket.read_exact(&mut first).await.expect("bytes");
+            first
+        });
+        let client = subscriber_client(Duration::from_secs(2)).expect("client");
+        // the server never answers the handshake: the push fails, after
+        // having opened with a TLS ClientHello
+        let sent = client
+            .post(format!("https://127.0.0.1:{port}/hook"))
+            .body("{}")
+            .send()
+            .await;
+        assert!(sent.is_err());
+        let first = accepted.await.expect("accepted");
+        assert_eq!(first[0], 0x16, "a TLS handshake record");
+        assert_eq!(first[1], 0x03, "TLS record version 3.x");
+    }
 }
