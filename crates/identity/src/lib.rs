@@ -22,6 +22,8 @@
 //!   cut-over.
 //! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
 //!   protection.
+//! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that
+//!   keeps issued tokens valid.
 
 #![warn(missing_docs)]
 
@@ -30,6 +32,7 @@ pub mod acting;
 pub mod application;
 pub mod eligibility;
 mod iso3166;
+pub mod jwt;
 pub mod legacy;
 pub mod level;
 pub mod subject;
