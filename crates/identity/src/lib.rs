@@ -22,6 +22,8 @@
 //!   cut-over.
 //! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
 //!   protection.
+//! - [`client`]: relying parties: ids, grants, authentication, secrets
+//!   kept as hashes, redirect URIs.
 //! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that
 //!   keeps issued tokens valid.
 
@@ -30,6 +32,7 @@
 pub mod account;
 pub mod acting;
 pub mod application;
+pub mod client;
 pub mod eligibility;
 mod iso3166;
 pub mod jwt;

@@ -20,6 +20,7 @@
 //! ```
 
 mod model;
+mod oidc;
 mod outbox;
 mod postgres;
 mod postgres_data;
@@ -31,6 +32,7 @@ mod sqlite_outbox;
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
+pub use oidc::{OidcStore, StoredKey};
 pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
 
 use std::fmt;
@@ -303,6 +305,8 @@ pub trait Store: Send + Sync + 'static {
     /// The storage of asynchronous delivery: the outbox of vital events,
     /// subscriptions and consumer-side de-duplication.
     fn delivery(&self) -> &dyn DeliveryStore;
+    /// The OpenID Connect provider's storage: clients and signing keys.
+    fn oidc(&self) -> &dyn OidcStore;
 }
 
 /// The meta key holding the stored data-set version.

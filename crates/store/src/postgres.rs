@@ -402,6 +402,10 @@ impl Store for PgStore {
     fn delivery(&self) -> &dyn crate::DeliveryStore {
         self
     }
+
+    fn oidc(&self) -> &dyn crate::OidcStore {
+        self
+    }
 }
 
 #[cfg(test)]

@@ -318,4 +318,8 @@ impl Store for SqliteStore {
     fn delivery(&self) -> &dyn crate::DeliveryStore {
         self
     }
+
+    fn oidc(&self) -> &dyn crate::OidcStore {
+        self
+    }
 }

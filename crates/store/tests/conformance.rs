@@ -9,7 +9,8 @@
 //! The checks of the population registry's storage are in
 //! `conformance/population.rs`, those of the exchange layer's in
 //! `conformance/exchange_log.rs`, those of asynchronous delivery (outbox,
-//! subscriptions, de-duplication) in `conformance/delivery.rs`.
+//! subscriptions, de-duplication) in `conformance/delivery.rs`, those of the
+//! OpenID Connect provider (clients, signing keys) in `conformance/oidc.rs`.
 //!
 //! An unreachable PostgreSQL fails the PostgreSQL checks, unless
 //! `MOTCUA_TEST_SKIP_POSTGRES=1`, which skips them (and says so).
@@ -31,11 +32,14 @@ use units::Units;
 mod delivery_store;
 #[path = "conformance/exchange_log.rs"]
 mod exchange_log;
+#[path = "conformance/oidc.rs"]
+mod oidc;
 #[path = "conformance/population.rs"]
 mod population;
 
 use delivery_store::*;
 use exchange_log::*;
+use oidc::*;
 use population::*;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -253,6 +257,9 @@ conformance!(
     bulk_loads_are_not_queued,
     subscriptions_are_stored_replaced_and_ended,
     deduplication_is_persisted_per_consumer,
+    // the OpenID Connect provider
+    clients_are_registered_replaced_and_removed,
+    signing_keys_start_once_and_rotate,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -1,0 +1,366 @@
+//! Relying parties of the OpenID Connect provider: the portal, each
+//! province's back office, ministries' systems. What a client may do is
+//! decided here; storing them is the store's.
+//!
+//! Client secrets are made by the provider (32 random bytes, base64url) and
+//! shown once; only their SHA-256 is kept. A secret of that entropy cannot
+//! be guessed, so a fast hash is enough (unlike a person's password, which
+//! is hashed with argon2id), and the token endpoint stays fast.
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Why a client registration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The client id has the wrong shape.
+    #[error("a client id is 3 to 64 letters, digits, '.', '_' or '-', got {0:?}")]
+    BadId(String),
+    /// A redirect URI is not acceptable.
+    #[error("redirect URI {uri:?}: {reason}")]
+    BadRedirect {
+        /// The URI.
+        uri: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The grants, the authentication method and the redirect URIs do not
+    /// fit together.
+    #[error("{0}")]
+    Inconsistent(&'static str),
+    /// A scope the provider does not know.
+    #[error("unknown scope {0:?} (known: openid profile pid address org)")]
+    UnknownScope(String),
+    /// A name that is empty or too long.
+    #[error("a client's name is 1 to 200 characters")]
+    BadName,
+}
+
+/// A client id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Checks the shape.
+    pub fn parse(s: &str) -> Result<Self, ClientError> {
+        let ok = (3..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(ClientId(s.to_string()))
+        } else {
+            Err(ClientError::BadId(s.to_string()))
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ClientId {
+    type Error = ClientError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ClientId::parse(&s)
+    }
+}
+
+impl From<ClientId> for String {
+    fn from(c: ClientId) -> Self {
+        c.0
+    }
+}
+
+/// The grants of the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// Log-in of a person through the browser.
+    AuthorizationCode,
+    /// Renewal of a person's session.
+    RefreshToken,
+    /// An agency system acting as itself.
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// The `grant_type` parameter's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+
+    /// From the `grant_type` parameter.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::ClientCredentials,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == s)
+    }
+}
+
+/// How a client proves itself at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// HTTP Basic with the client id and secret.
+    ClientSecretBasic,
+    /// The client id and secret in the form body.
+    ClientSecretPost,
+    /// A JWT signed with the client's own key (RFC 7523).
+    PrivateKeyJwt,
+    /// A public client (a phone app): no secret, PKCE only.
+    None,
+}
+
+impl AuthMethod {
+    /// The metadata value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::None => "none",
+        }
+    }
+
+    /// Whether the method uses a shared secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        )
+    }
+}
+
+/// The scopes the provider knows.
+pub const SCOPES: [&str; 5] = ["openid", "profile", "pid", "address", "org"];
+
+/// How the subject of a person is shown to this client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SubjectType {
+    /// The same identifier for every client that may link (by law).
+    Public,
+    /// An identifier of its own for this sector (OIDC Core §8.1).
+    Pairwise {
+        /// The sector (host of the redirect URIs, or a sector URI).
+        sector: String,
+    },
+}
+
+/// The SHA-256 of a client secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SecretHash([u8; 32]);
+
+impl std::fmt::Debug for SecretHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretHash(…)")
+    }
+}
+
+impl SecretHash {
+    /// The hash of `secret`.
+    pub fn of(secret: &str) -> Self {
+        SecretHash(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// Whether `secret` is the one hashed, compared in constant time.
+    pub fn matches(&self, secret: &str) -> bool {
+        let other: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        self.0
+            .iter()
+            .zip(other.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+impl TryFrom<String> for SecretHash {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let bytes = B64
+            .decode(s.as_bytes())
+            .map_err(|_| "a secret hash is 32 bytes in base64url".to_string())?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "a secret hash is 32 bytes in base64url".to_string())?;
+        Ok(SecretHash(bytes))
+    }
+}
+
+impl From<SecretHash> for String {
+    fn from(h: SecretHash) -> Self {
+        B64.encode(h.0)
+    }
+}
+
+/// A new client secret from 32 random bytes (the caller's randomness).
+pub fn secret_from_random(bytes: &[u8; 32]) -> String {
+    B64.encode(bytes)
+}
+
+/// A registered relying party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    /// Its id.
+    pub id: ClientId,
+    /// Its name, shown on the consent page.
+    pub name: String,
+    /// How it authenticates.
+    pub auth_method: AuthMethod,
+    /// The hash of its secret (secret methods only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<SecretHash>,
+    /// Its public keys (`private_key_jwt`), as a JWK Set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// Where the browser may be sent back.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// The grants it may use.
+    pub grant_types: BTreeSet<GrantType>,
+    /// The scopes it may ask for.
+    pub scopes: BTreeSet<String>,
+    /// How people's subjects are shown to it.
+    pub subject_type: SubjectType,
+    /// Lifetime of its access tokens, seconds.
+    pub access_token_ttl: u32,
+}
+
+/// The longest access-token lifetime a client may have (one hour).
+pub const MAX_ACCESS_TOKEN_TTL: u32 = 3600;
+
+impl Client {
+    /// Checks that the registration holds together.
+    pub fn validate(&self) -> Result<(), ClientError> {
+        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
+            return Err(ClientError::BadName);
+        }
+        if let Some(s) = self.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+            return Err(ClientError::UnknownScope(s.clone()));
+        }
+        if self.grant_types.is_empty() {
+            return Err(ClientError::Inconsistent(
+                "a client needs at least one grant type",
+            ));
+        }
+        if self.auth_method.uses_secret() != self.secret_hash.is_some() {
+            return Err(ClientError::Inconsistent(
+                "a client has a secret exactly when it authenticates with one",
+            ));
+        }
+        if (self.auth_method == AuthMethod::PrivateKeyJwt) != self.jwks.is_some() {
+            return Err(ClientError::Inconsistent(
+                "a client has keys exactly when it authenticates with private_key_jwt",
+            ));
+        }
+        if self.grant_types.contains(&GrantType::ClientCredentials)
+            && self.auth_method == AuthMethod::None
+        {
+            return Err(ClientError::Inconsistent(
+                "client_credentials needs a confidential client (a secret or a key)",
+            ));
+        }
+        if self.grant_types.contains(&GrantType::AuthorizationCode) && self.redirect_uris.is_empty()
+        {
+            return Err(ClientError::Inconsistent(
+                "authorization_code needs at least one redirect URI",
+            ));
+        }
+        if self.grant_types.contains(&GrantType::RefreshToken)
+            && !self.grant_types.contains(&GrantType::AuthorizationCode)
+        {
+            return Err(ClientError::Inconsistent(
+                "refresh_token comes with authorization_code",
+            ));
+        }
+        if !(60..=MAX_ACCESS_TOKEN_TTL).contains(&self.access_token_ttl) {
+            return Err(ClientError::Inconsistent(
+                "an access token lives 60 to 3600 seconds",
+            ));
+        }
+        for uri in &self.redirect_uris {
+            check_redirect(uri)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `uri` is one of its redirect URIs, compared exactly.
+    pub fn allows_redirect(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|u| u == uri)
+    }
+
+    /// The scopes of a request that it may have: all of its own when none
+    /// is asked; `Err` names the first one it may not have.
+    pub fn grant_scopes<'a>(
+        &self,
+        asked: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeSet<String>, String> {
+        let mut out = BTreeSet::new();
+        for s in asked {
+            if !self.scopes.contains(s) {
+                return Err(s.to_string());
+            }
+            out.insert(s.to_string());
+        }
+        if out.is_empty() {
+            out = self.scopes.clone();
+        }
+        Ok(out)
+    }
+}
+
+/// A redirect URI: absolute, `https` (or `http` to the local machine, for
+/// development and native apps), no fragment, no user info.
+fn check_redirect(uri: &str) -> Result<(), ClientError> {
+    let bad = |reason| ClientError::BadRedirect {
+        uri: uri.to_string(),
+        reason,
+    };
+    if uri.contains('#') {
+        return Err(bad("a redirect URI has no fragment"));
+    }
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("a redirect URI has no spaces"));
+    }
+    let rest = if let Some(rest) = uri.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = uri.strip_prefix("http://") {
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        if !matches!(host, "localhost" | "127.0.0.1" | "[::1]") {
+            return Err(bad("http is only for the local machine: use https"));
+        }
+        rest
+    } else {
+        return Err(bad("a redirect URI is an absolute https URL"));
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(bad("a redirect URI names a host"));
+    }
+    if authority.contains('@') {
+        return Err(bad("a redirect URI has no user information"));
+    }
+    Ok(())
+}

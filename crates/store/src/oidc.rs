@@ -1,0 +1,233 @@
+//! The OpenID Connect provider's storage: relying parties and signing keys.
+//! One implementation serves both backends: the SQL is the same text
+//! (numbered placeholders, `ON CONFLICT`), run through each backend's pool.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use identity::client::{Client, ClientId};
+use identity::jwt::{KeyRole, SigningKey};
+
+use crate::{StoreError, db_error};
+
+/// One stored signing key.
+#[derive(Clone)]
+pub struct StoredKey {
+    /// The key (its id is its thumbprint).
+    pub key: SigningKey,
+    /// Its place in the key set.
+    pub role: KeyRole,
+    /// For a previous key, until when it is accepted.
+    pub retire_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.key.kid())
+            .field("role", &self.role)
+            .field("retire_at", &self.retire_at)
+            .finish()
+    }
+}
+
+/// Storage of the OpenID Connect provider.
+#[async_trait]
+pub trait OidcStore: Send + Sync {
+    /// Registers `client` or replaces its registration; whether it is new.
+    async fn put_client(&self, client: &Client, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// A client by id.
+    async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError>;
+    /// Every client, by id.
+    async fn clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// Removes a client; whether there was one.
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError>;
+    /// The stored signing keys.
+    async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
+    /// Stores `key` as the current signing key unless one is stored
+    /// already (by a concurrent start, say); returns the stored keys.
+    async fn init_signing_key(&self, key: &SigningKey) -> Result<Vec<StoredKey>, StoreError>;
+    /// Replaces the whole key set (rotation), if the current key is still
+    /// `expected_current`; whether it was replaced.
+    async fn replace_signing_keys(
+        &self,
+        expected_current: &str,
+        keys: &[StoredKey],
+    ) -> Result<bool, StoreError>;
+}
+
+fn role_str(r: KeyRole) -> &'static str {
+    match r {
+        KeyRole::Current => "current",
+        KeyRole::Next => "next",
+        KeyRole::Previous => "previous",
+    }
+}
+
+fn decode_key(
+    (_kid, role, seed, retire_ns): (String, String, String, Option<i64>),
+) -> Result<StoredKey, StoreError> {
+    let bad = |what: &str| StoreError::Database(format!("a stored signing key has {what}"));
+    let role = match role.as_str() {
+        "current" => KeyRole::Current,
+        "next" => KeyRole::Next,
+        "previous" => KeyRole::Previous,
+        _ => return Err(bad("an unknown role")),
+    };
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(seed.as_bytes(), &mut bytes).map_err(|_| bad("a malformed seed"))?;
+    Ok(StoredKey {
+        key: SigningKey::from_seed(&bytes),
+        role,
+        retire_at: retire_ns.map(crate::model::from_nanos),
+    })
+}
+
+fn decode_client(body: &str) -> Result<Client, StoreError> {
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::Database(format!("a stored client cannot be read: {e}")))
+}
+
+fn encode_client(client: &Client) -> Result<String, StoreError> {
+    serde_json::to_string(client)
+        .map_err(|e| StoreError::Database(format!("cannot encode the client: {e}")))
+}
+
+const KEY_COLUMNS: &str = "SELECT kid, role, seed, retire_ns FROM oidc_keys ORDER BY role, kid";
+
+macro_rules! oidc_store {
+    ($store:ty, $pool:ident => $begin:expr) => {
+        #[async_trait]
+        impl OidcStore for $store {
+            async fn put_client(
+                &self,
+                client: &Client,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let body = encode_client(client)?;
+                let at = crate::model::nanos(at)?;
+                let $pool = &self.pool;
+                let mut tx = $begin
+                    .await
+                    .map_err(|e| db_error("starting to register a client", e))?;
+                let existed: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM oidc_clients WHERE id = $1")
+                        .bind(client.id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(|e| db_error("reading a client", e))?;
+                sqlx::query(
+                    "INSERT INTO oidc_clients (id, body, updated_ns) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
+                     updated_ns = excluded.updated_ns",
+                )
+                .bind(client.id.as_str())
+                .bind(body)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_error("registering a client", e))?;
+                tx.commit()
+                    .await
+                    .map_err(|e| db_error("registering a client", e))?;
+                Ok(existed.is_none())
+            }
+
+            async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+                let body: Option<String> =
+                    sqlx::query_scalar("SELECT body FROM oidc_clients WHERE id = $1")
+                        .bind(id.as_str())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(|e| db_error("reading a client", e))?;
+                body.as_deref().map(decode_client).transpose()
+            }
+
+            async fn clients(&self) -> Result<Vec<Client>, StoreError> {
+                let bodies: Vec<String> =
+                    sqlx::query_scalar("SELECT body FROM oidc_clients ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(|e| db_error("listing clients", e))?;
+                bodies.iter().map(|b| decode_client(b)).collect()
+            }
+
+            async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM oidc_clients WHERE id = $1")
+                    .bind(id.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("removing a client", e))?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+                let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(KEY_COLUMNS)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|e| db_error("reading the signing keys", e))?;
+                rows.into_iter().map(decode_key).collect()
+            }
+
+            async fn init_signing_key(
+                &self,
+                key: &SigningKey,
+            ) -> Result<Vec<StoredKey>, StoreError> {
+                // the partial unique index keeps a second current key out
+                sqlx::query(
+                    "INSERT INTO oidc_keys (kid, role, seed) VALUES ($1, 'current', $2) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(key.kid())
+                .bind(hex::encode(key.seed()))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("storing the first signing key", e))?;
+                self.signing_keys().await
+            }
+
+            async fn replace_signing_keys(
+                &self,
+                expected_current: &str,
+                keys: &[StoredKey],
+            ) -> Result<bool, StoreError> {
+                let $pool = &self.pool;
+                let mut tx = $begin
+                    .await
+                    .map_err(|e| db_error("starting to rotate the keys", e))?;
+                let current: Option<String> =
+                    sqlx::query_scalar("SELECT kid FROM oidc_keys WHERE role = 'current'")
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(|e| db_error("reading the current key", e))?;
+                if current.as_deref() != Some(expected_current) {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM oidc_keys")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| db_error("rotating the keys", e))?;
+                for k in keys {
+                    let retire = k.retire_at.map(crate::model::nanos).transpose()?;
+                    sqlx::query(
+                        "INSERT INTO oidc_keys (kid, role, seed, retire_ns) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(k.key.kid())
+                    .bind(role_str(k.role))
+                    .bind(hex::encode(k.key.seed()))
+                    .bind(retire)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| db_error("rotating the keys", e))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(|e| db_error("rotating the keys", e))?;
+                Ok(true)
+            }
+        }
+    };
+}
+
+oidc_store!(crate::postgres::PgStore, pool => pool.begin());
+oidc_store!(crate::sqlite::SqliteStore, pool => pool.begin_with("BEGIN IMMEDIATE"));

@@ -1,0 +1,154 @@
+//! The OpenID Connect provider's storage: clients and signing keys.
+
+use chrono::{TimeZone, Utc};
+use identity::client::{AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType};
+use identity::jwt::{KeyRole, SigningKey};
+use store::StoredKey;
+
+use crate::Harness;
+
+fn client(id: &str, name: &str) -> Client {
+    Client {
+        id: ClientId::parse(id).expect("id"),
+        name: name.into(),
+        auth_method: AuthMethod::ClientSecretBasic,
+        secret_hash: Some(SecretHash::of("s3cret")),
+        jwks: None,
+        redirect_uris: vec!["https://rp.example/cb".into()],
+        grant_types: [GrantType::AuthorizationCode, GrantType::ClientCredentials]
+            .into_iter()
+            .collect(),
+        scopes: ["openid", "pid"].into_iter().map(String::from).collect(),
+        subject_type: SubjectType::Pairwise {
+            sector: "rp.example".into(),
+        },
+        access_token_ttl: 300,
+    }
+}
+
+pub async fn clients_are_registered_replaced_and_removed(h: &Harness) {
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+        .single()
+        .expect("time");
+    let portal = client("portal", "Cổng dịch vụ công");
+    let hcm = client("hcm-backoffice", "Một cửa TP.HCM");
+    assert!(oidc.put_client(&portal, at).await.expect("put"));
+    assert!(oidc.put_client(&hcm, at).await.expect("put"));
+    assert_eq!(
+        oidc.client(&portal.id).await.expect("read"),
+        Some(portal.clone())
+    );
+    assert_eq!(
+        oidc.client(&ClientId::parse("nobody").expect("id"))
+            .await
+            .expect("read"),
+        None
+    );
+    // listed by id
+    let ids: Vec<String> = oidc
+        .clients()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(ids, ["hcm-backoffice", "portal"]);
+
+    // replaced: not new
+    let renamed = Client {
+        name: "Cổng Dịch vụ công quốc gia".into(),
+        ..portal.clone()
+    };
+    assert!(!oidc.put_client(&renamed, at).await.expect("put"));
+    let stored = oidc.client(&portal.id).await.expect("read").expect("there");
+    assert_eq!(stored.name, "Cổng Dịch vụ công quốc gia");
+    assert!(stored.secret_hash.expect("hash").matches("s3cret"));
+
+    assert!(oidc.delete_client(&portal.id).await.expect("delete"));
+    assert!(!oidc.delete_client(&portal.id).await.expect("delete"));
+    assert_eq!(oidc.clients().await.expect("list").len(), 1);
+}
+
+pub async fn signing_keys_start_once_and_rotate(h: &Harness) {
+    let store = h.open().await;
+    let oidc = store.oidc();
+    assert!(oidc.signing_keys().await.expect("keys").is_empty());
+
+    // two nodes starting together: one first key wins, both see it
+    let a = SigningKey::from_seed(&[1; 32]);
+    let b = SigningKey::from_seed(&[2; 32]);
+    let (ka, kb) = tokio::join!(oidc.init_signing_key(&a), oidc.init_signing_key(&b));
+    let (ka, kb) = (ka.expect("init"), kb.expect("init"));
+    assert_eq!(ka.len(), 1);
+    assert_eq!(kb.len(), 1);
+    assert_eq!(ka[0].key.kid(), kb[0].key.kid());
+    assert_eq!(ka[0].role, KeyRole::Current);
+    let first = ka[0].key.clone();
+
+    // rotation replaces the set, if the current key is still the one seen
+    let retire = Utc
+        .with_ymd_and_hms(2026, 3, 1, 9, 0, 0)
+        .single()
+        .expect("time");
+    let next = SigningKey::from_seed(&[3; 32]);
+    let rotated = [
+        StoredKey {
+            key: next.clone(),
+            role: KeyRole::Current,
+            retire_at: None,
+        },
+        StoredKey {
+            key: first.clone(),
+            role: KeyRole::Previous,
+            retire_at: Some(retire),
+        },
+    ];
+    assert!(
+        !oidc
+            .replace_signing_keys("not-the-current-kid", &rotated)
+            .await
+            .expect("compared")
+    );
+    assert!(
+        oidc.replace_signing_keys(first.kid(), &rotated)
+            .await
+            .expect("rotated")
+    );
+    let keys = oidc.signing_keys().await.expect("keys");
+    let mut seen: Vec<(String, KeyRole, Option<chrono::DateTime<Utc>>)> = keys
+        .iter()
+        .map(|k| (k.key.kid().to_string(), k.role, k.retire_at))
+        .collect();
+    seen.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut want = vec![
+        (next.kid().to_string(), KeyRole::Current, None),
+        (first.kid().to_string(), KeyRole::Previous, Some(retire)),
+    ];
+    want.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(seen, want);
+    // the seeds come back whole: the same keys sign
+    let stored_next = keys
+        .iter()
+        .find(|k| k.role == KeyRole::Current)
+        .expect("current");
+    assert_eq!(stored_next.key.seed(), next.seed());
+
+    // a set with two current keys is refused, and nothing changes
+    let two = [
+        StoredKey {
+            key: SigningKey::from_seed(&[4; 32]),
+            role: KeyRole::Current,
+            retire_at: None,
+        },
+        StoredKey {
+            key: SigningKey::from_seed(&[5; 32]),
+            role: KeyRole::Current,
+            retire_at: None,
+        },
+    ];
+    assert!(oidc.replace_signing_keys(next.kid(), &two).await.is_err());
+    assert_eq!(oidc.signing_keys().await.expect("keys").len(), 2);
+}
