@@ -6,6 +6,7 @@ mod bench_registry;
 mod calendar_cli;
 mod convert_cli;
 mod exchange_cli;
+mod oidc_cli;
 mod registry_cli;
 mod serve;
 
@@ -42,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: exchange_cli::ExchangeCommand,
     },
+    /// The identity provider: its relying parties.
+    Oidc {
+        #[command(subcommand)]
+        command: oidc_cli::OidcCommand,
+    },
     /// Vietnam's calendar: holidays, lunar dates, due dates in working days.
     Calendar {
         #[command(subcommand)]
@@ -70,6 +76,7 @@ fn main() -> std::process::ExitCode {
         } => convert_cli::run(args),
         Command::Registry { command } => registry_cli::run(command),
         Command::Exchange { command } => exchange_cli::run(command),
+        Command::Oidc { command } => oidc_cli::run(command),
         Command::Calendar { command } => calendar_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };

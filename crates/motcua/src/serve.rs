@@ -41,6 +41,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_EXCHANGE_CONFIG")]
     exchange_config: Option<PathBuf>,
 
+    /// The identity provider's issuer: the public https URL relying parties
+    /// reach this server at (default: http:// and the listening address,
+    /// for a local machine).
+    #[arg(long, env = "MOTCUA_ISSUER")]
+    issuer: Option<String>,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -92,6 +98,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.data_dir,
         args.nats_url,
         args.exchange_config,
+        args.issuer,
     ))
 }
 
@@ -101,6 +108,7 @@ async fn serve(
     data_dir: PathBuf,
     nats_url: Option<String>,
     exchange_config: Option<PathBuf>,
+    issuer: Option<String>,
 ) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     // bind first: a taken address fails before any database work
@@ -166,10 +174,18 @@ async fn serve(
     )
     .context("cannot start the delivery of vital events")?;
 
+    // the identity provider: its keys from the store (a first one made once)
+    let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
+    let oidc = web::oidc::OidcProvider::start(&issuer, store.as_ref())
+        .await
+        .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
+    tracing::info!(issuer = %oidc.issuer(), "identity provider ready");
+
     let app = web::app(web::AppState {
         store,
         units,
         exchange: node,
+        oidc,
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(web::serve(listener, app, async move {

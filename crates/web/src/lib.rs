@@ -8,6 +8,7 @@ pub mod extract;
 mod health;
 pub mod metrics;
 mod middleware;
+pub mod oidc;
 pub mod pages;
 mod state;
 
@@ -34,6 +35,7 @@ fn routes() -> Router<AppState> {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .merge(oidc::router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

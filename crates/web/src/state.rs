@@ -10,4 +10,6 @@ pub struct AppState {
     /// The exchange node this server runs: the provider's key, the members'
     /// keys, the policy and the message log's writer.
     pub exchange: Arc<crate::exchange::ExchangeNode>,
+    /// The OpenID Connect provider: issuer and signing keys.
+    pub oidc: Arc<crate::oidc::OidcProvider>,
 }

@@ -23,10 +23,15 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         Ok(n) => n,
         Err(e) => panic!("the exchange node: {e}"),
     };
+    let oidc = match crate::oidc::OidcProvider::start("http://127.0.0.1", store.as_ref()).await {
+        Ok(p) => p,
+        Err(e) => panic!("the identity provider: {e}"),
+    };
     AppState {
         store,
         units: units::Units::get(),
         exchange,
+        oidc,
     }
 }
 

@@ -68,16 +68,20 @@ impl TestApp {
             },
         )
         .expect("the delivery service");
-        let state = web::AppState {
-            store: store.clone(),
-            units: units::Units::get(),
-            exchange: node,
-        };
-        let app = web::app(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");
         let addr = listener.local_addr().expect("local address");
+        let oidc = web::oidc::OidcProvider::start(&format!("http://{addr}"), store.as_ref())
+            .await
+            .expect("the identity provider");
+        let state = web::AppState {
+            store: store.clone(),
+            units: units::Units::get(),
+            exchange: node,
+            oidc,
+        };
+        let app = web::app(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -95,6 +99,12 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The data directory the application's SQLite store lives in (for the
+    /// command line to work on the same store).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 }
 

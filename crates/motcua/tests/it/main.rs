@@ -6,5 +6,6 @@ mod cli;
 mod event_delivery;
 mod exchange;
 mod helpers;
+mod oidc;
 mod pages;
 mod tracker;

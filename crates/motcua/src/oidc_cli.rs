@@ -1,0 +1,217 @@
+//! `motcua oidc client add|list|remove`: the identity provider's relying
+//! parties, administered on the store the server uses.
+//!
+//! `add` makes the client's secret (32 random bytes) and prints it once;
+//! only its hash is stored, so a lost secret is replaced with `add` again
+//! (`--replace`), never read back.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use identity::client::{
+    AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType, secret_from_random,
+};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum OidcCommand {
+    /// Relying parties: the portal, back offices, agency systems.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StoreArgs {
+    /// Where the embedded SQLite database lives.
+    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+
+    /// A PostgreSQL URL (`postgres://USER@HOST:PORT/DB`) or `sqlite:PATH`,
+    /// instead of DATA_DIR/motcua.db.
+    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    ClientSecretBasic,
+    ClientSecretPost,
+    /// A public client (no secret; PKCE).
+    None,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ClientCommand {
+    /// Register a client; prints its id and its new secret (shown once).
+    Add {
+        /// The client id (3–64 letters, digits, '.', '_', '-').
+        #[arg(long)]
+        id: String,
+        /// Its name, shown to people on the consent page.
+        #[arg(long)]
+        name: String,
+        /// A grant it may use (repeat for several).
+        #[arg(long = "grant", value_enum, required = true)]
+        grants: Vec<Grant>,
+        /// How it authenticates at the token endpoint.
+        #[arg(long, value_enum, default_value_t = Auth::ClientSecretBasic)]
+        auth: Auth,
+        /// A redirect URI (repeat for several).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// A scope it may ask for (repeat: openid profile pid address org).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Give people a subject of their own for this sector (pairwise).
+        #[arg(long)]
+        pairwise_sector: Option<String>,
+        /// Lifetime of its access tokens, seconds (60–3600).
+        #[arg(long, default_value_t = 600)]
+        token_ttl: u32,
+        /// Replace an existing registration (and its secret).
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the clients as JSON (never their secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove a client.
+    Remove {
+        /// The client id.
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn run(command: OidcCommand) -> anyhow::Result<()> {
+    let OidcCommand::Client { command } = command;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(client(command))
+}
+
+async fn open(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
+    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
+        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    store::open(&location)
+        .await
+        .with_context(|| format!("cannot open the store ({location})"))
+}
+
+/// A client as listed: everything but the secret's hash.
+fn shown(c: &Client) -> serde_json::Value {
+    serde_json::json!({
+        "client_id": c.id.as_str(),
+        "name": c.name,
+        "token_endpoint_auth_method": c.auth_method.as_str(),
+        "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "redirect_uris": c.redirect_uris,
+        "scopes": c.scopes,
+        "subject_type": c.subject_type,
+        "access_token_ttl": c.access_token_ttl,
+    })
+}
+
+async fn client(command: ClientCommand) -> anyhow::Result<()> {
+    match command {
+        ClientCommand::Add {
+            id,
+            name,
+            grants,
+            auth,
+            redirect_uris,
+            scopes,
+            pairwise_sector,
+            token_ttl,
+            replace,
+            store,
+        } => {
+            let id = ClientId::parse(&id)?;
+            let auth_method = match auth {
+                Auth::ClientSecretBasic => AuthMethod::ClientSecretBasic,
+                Auth::ClientSecretPost => AuthMethod::ClientSecretPost,
+                Auth::None => AuthMethod::None,
+            };
+            let secret = if auth_method.uses_secret() {
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes)
+                    .map_err(|e| anyhow::anyhow!("no randomness for the secret: {e}"))?;
+                Some(secret_from_random(&bytes))
+            } else {
+                None
+            };
+            let client = Client {
+                id,
+                name,
+                auth_method,
+                secret_hash: secret.as_deref().map(SecretHash::of),
+                jwks: None,
+                redirect_uris,
+                grant_types: grants
+                    .into_iter()
+                    .map(|g| match g {
+                        Grant::AuthorizationCode => GrantType::AuthorizationCode,
+                        Grant::RefreshToken => GrantType::RefreshToken,
+                        Grant::ClientCredentials => GrantType::ClientCredentials,
+                    })
+                    .collect(),
+                scopes: scopes.into_iter().collect::<BTreeSet<_>>(),
+                subject_type: match pairwise_sector {
+                    Some(sector) => SubjectType::Pairwise { sector },
+                    None => SubjectType::Public,
+                },
+                access_token_ttl: token_ttl,
+            };
+            client.validate()?;
+            let store = open(&store).await?;
+            let oidc = store.oidc();
+            if !replace && oidc.client(&client.id).await?.is_some() {
+                bail!(
+                    "the client {} is already registered (give --replace to replace it and its secret)",
+                    client.id
+                );
+            }
+            oidc.put_client(&client, chrono::Utc::now()).await?;
+            let mut out = shown(&client);
+            if let Some(secret) = secret {
+                out["client_secret"] = serde_json::Value::String(secret);
+            }
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
+        ClientCommand::List { store } => {
+            let store = open(&store).await?;
+            let clients = store.oidc().clients().await?;
+            let listed: Vec<serde_json::Value> = clients.iter().map(shown).collect();
+            println!("{}", serde_json::to_string_pretty(&listed)?);
+            Ok(())
+        }
+        ClientCommand::Remove { id, store } => {
+            let id = ClientId::parse(&id)?;
+            let store = open(&store).await?;
+            if store.oidc().delete_client(&id).await? {
+                println!("removed {id}");
+                Ok(())
+            } else {
+                bail!("there is no client {id}")
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+"""client_credentials against motcua's identity provider with authlib.
+
+usage: authlib_client_credentials.py ISSUER CLIENT_ID SECRET AUTH_METHOD SCOPE
+
+Discovers the provider, fetches a token with the given client
+authentication method, verifies the access token's signature against the
+published JWK Set and its times, and prints one JSON object:
+{"token": ..., "header": ..., "claims": ...}. An OAuth error is printed as
+{"error": ..., "description": ...} with exit status 2.
+"""
+
+import json
+import sys
+
+import requests
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.jose import JsonWebKey, JsonWebToken
+
+
+def main() -> int:
+    issuer, client_id, secret, method, scope = sys.argv[1:6]
+    meta = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
+    assert meta["issuer"] == issuer, meta
+    session = OAuth2Session(
+        client_id, secret, token_endpoint_auth_method=method, scope=scope or None
+    )
+    try:
+        token = session.fetch_token(meta["token_endpoint"], grant_type="client_credentials")
+    except OAuthError as e:
+        print(json.dumps({"error": e.error, "description": e.description}))
+        return 2
+    keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
+    claims = JsonWebToken(["EdDSA"]).decode(token["access_token"], keys)
+    claims.validate()
+    print(json.dumps({"token": dict(token), "header": dict(claims.header), "claims": dict(claims)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,497 @@
+//! The identity provider's discovery, keys and token endpoint over HTTP,
+//! and a client library nobody here wrote (Python's authlib) getting and
+//! checking a token.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use chrono::Utc;
+use identity::client::{AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType};
+
+use crate::helpers::{Reply, TestApp};
+
+const SECRET: &str = "bXktc2VjcmV0LW9mLTMyLWJ5dGVzLWZvci10ZXN0cw";
+
+fn agency(id: &str, auth: AuthMethod) -> Client {
+    Client {
+        id: ClientId::parse(id).expect("id"),
+        name: "Bộ Tư pháp — lý lịch tư pháp".into(),
+        auth_method: auth,
+        secret_hash: Some(SecretHash::of(SECRET)),
+        jwks: None,
+        redirect_uris: vec![],
+        grant_types: [GrantType::ClientCredentials].into_iter().collect(),
+        scopes: ["pid", "org"].into_iter().map(String::from).collect(),
+        subject_type: SubjectType::Public,
+        access_token_ttl: 300,
+    }
+}
+
+async fn register(app: &TestApp, client: &Client) {
+    client.validate().expect("a valid registration");
+    app.store
+        .oidc()
+        .put_client(client, Utc::now())
+        .await
+        .expect("registered");
+}
+
+async fn token(app: &TestApp, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> Reply {
+    let mut req = app.client.post(app.url("/oidc/token")).form(form);
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    app.send(req).await
+}
+
+fn oauth_error(reply: &Reply, status: u16, code: &str) -> String {
+    assert_eq!(reply.status.as_u16(), status, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["error"], code, "{body}");
+    assert_eq!(
+        reply
+            .headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    body["error_description"]
+        .as_str()
+        .expect("a description")
+        .to_string()
+}
+
+fn claims_of(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("three parts");
+    serde_json::from_slice(&B64.decode(payload).expect("base64url")).expect("JSON claims")
+}
+
+#[tokio::test]
+async fn discovery_and_keys_describe_the_provider() {
+    let app = TestApp::spawn().await;
+    let meta = app
+        .send(app.client.get(app.url("/.well-known/openid-configuration")))
+        .await;
+    assert_eq!(meta.status.as_u16(), 200);
+    let meta = meta.json();
+    assert_eq!(meta["issuer"], app.base.as_str());
+    assert_eq!(meta["token_endpoint"], app.url("/oidc/token"));
+    assert_eq!(meta["jwks_uri"], app.url("/oidc/jwks"));
+    assert_eq!(
+        meta["grant_types_supported"],
+        serde_json::json!(["client_credentials"])
+    );
+    let rfc8414 = app
+        .send(
+            app.client
+                .get(app.url("/.well-known/oauth-authorization-server")),
+        )
+        .await
+        .json();
+    assert_eq!(rfc8414, meta);
+
+    let jwks = app.send(app.client.get(app.url("/oidc/jwks"))).await;
+    assert_eq!(jwks.status.as_u16(), 200);
+    let keys = jwks.json()["keys"].clone();
+    assert_eq!(keys.as_array().map(Vec::len), Some(1));
+    assert_eq!(keys[0]["kty"], "OKP");
+    assert_eq!(keys[0]["crv"], "Ed25519");
+    assert_eq!(keys[0]["alg"], "EdDSA");
+    assert!(keys[0].get("d").is_none(), "never the private part");
+}
+
+#[tokio::test]
+async fn an_agency_system_gets_a_signed_access_token() {
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    register(&app, &agency("bhxh-pensions", AuthMethod::ClientSecretPost)).await;
+
+    let reply = token(
+        &app,
+        &[("grant_type", "client_credentials"), ("scope", "pid")],
+        Some(("tu-phap-lltp", SECRET)),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    assert_eq!(
+        reply
+            .headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let body = reply.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 300);
+    assert_eq!(body["scope"], "pid");
+    let at = body["access_token"].as_str().expect("a token");
+    let header: serde_json::Value = serde_json::from_slice(
+        &B64.decode(at.split('.').next().expect("header"))
+            .expect("b64"),
+    )
+    .expect("JSON header");
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(header["alg"], "EdDSA");
+    let kid =
+        app.send(app.client.get(app.url("/oidc/jwks"))).await.json()["keys"][0]["kid"].clone();
+    assert_eq!(header["kid"], kid);
+    let claims = claims_of(at);
+    assert_eq!(claims["iss"], app.base.as_str());
+    assert_eq!(claims["sub"], "tu-phap-lltp");
+    assert_eq!(claims["client_id"], "tu-phap-lltp");
+    assert_eq!(claims["aud"], app.base.as_str());
+    assert_eq!(claims["scope"], "pid");
+    let (iat, exp) = (
+        claims["iat"].as_i64().expect("iat"),
+        claims["exp"].as_i64().expect("exp"),
+    );
+    assert_eq!(exp - iat, 300);
+    assert!((iat - Utc::now().timestamp()).abs() < 60);
+
+    // no scope asked: every scope of the client; a resource names the audience
+    let reply = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "bhxh-pensions"),
+            ("client_secret", SECRET),
+            ("resource", "https://registry.example/api"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["scope"], "org pid");
+    let claims = claims_of(body["access_token"].as_str().expect("token"));
+    assert_eq!(claims["aud"], "https://registry.example/api");
+    // two tokens, two ids
+    let again = token(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some(("tu-phap-lltp", SECRET)),
+    )
+    .await
+    .json();
+    assert_ne!(
+        claims_of(again["access_token"].as_str().expect("token"))["jti"],
+        claims["jti"]
+    );
+}
+
+#[tokio::test]
+async fn bad_token_requests_get_the_oauth_error_that_says_why() {
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    let mut portal = agency("portal", AuthMethod::ClientSecretBasic);
+    portal.grant_types = [GrantType::AuthorizationCode].into_iter().collect();
+    portal.redirect_uris = vec!["https://dichvucong.example/cb".into()];
+    register(&app, &portal).await;
+    let cc = [("grant_type", "client_credentials")];
+
+    let r = token(&app, &cc, Some(("tu-phap-lltp", "wrong"))).await;
+    oauth_error(&r, 401, "invalid_client");
+    assert_eq!(
+        r.headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Basic realm=\"motcua\"")
+    );
+    oauth_error(
+        &token(&app, &cc, Some(("nobody", SECRET))).await,
+        401,
+        "invalid_client",
+    );
+    oauth_error(&token(&app, &cc, None).await, 401, "invalid_client");
+    // registered for Basic, authenticating in the body
+    let post = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "tu-phap-lltp"),
+        ("client_secret", SECRET),
+    ];
+    oauth_error(&token(&app, &post, None).await, 401, "invalid_client");
+    // both methods at once
+    let d = oauth_error(
+        &token(&app, &post, Some(("tu-phap-lltp", SECRET))).await,
+        400,
+        "invalid_request",
+    );
+    assert!(d.contains("twice"), "{d}");
+
+    let d = oauth_error(
+        &token(&app, &[("scope", "pid")], Some(("tu-phap-lltp", SECRET))).await,
+        400,
+        "invalid_request",
+    );
+    assert!(d.contains("grant_type"), "{d}");
+    oauth_error(
+        &token(
+            &app,
+            &[("grant_type", "password")],
+            Some(("tu-phap-lltp", SECRET)),
+        )
+        .await,
+        400,
+        "unsupported_grant_type",
+    );
+    let d = oauth_error(
+        &token(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "pid openid"),
+            ],
+            Some(("tu-phap-lltp", SECRET)),
+        )
+        .await,
+        400,
+        "invalid_scope",
+    );
+    assert!(d.contains("openid"), "{d}");
+    oauth_error(
+        &token(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("grant_type", "client_credentials"),
+            ],
+            Some(("tu-phap-lltp", SECRET)),
+        )
+        .await,
+        400,
+        "invalid_request",
+    );
+    oauth_error(
+        &token(&app, &cc, Some(("portal", SECRET))).await,
+        400,
+        "unauthorized_client",
+    );
+    oauth_error(
+        &token(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", "registry"),
+            ],
+            Some(("tu-phap-lltp", SECRET)),
+        )
+        .await,
+        400,
+        "invalid_target",
+    );
+}
+
+#[tokio::test]
+async fn guessing_a_client_secret_is_stopped() {
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    let cc = [("grant_type", "client_credentials")];
+    for i in 0..web::oidc::MAX_FAILURES {
+        let r = token(&app, &cc, Some(("tu-phap-lltp", &format!("guess-{i}")))).await;
+        oauth_error(&r, 401, "invalid_client");
+    }
+    // locked for the window: even the right secret waits
+    let r = token(&app, &cc, Some(("tu-phap-lltp", SECRET))).await;
+    let d = oauth_error(&r, 429, "invalid_client");
+    assert!(d.contains("try again"), "{d}");
+    let after: u64 = r
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After seconds");
+    assert!((1..=60).contains(&after), "{after}");
+    // another client is not affected
+    register(
+        &app,
+        &agency("bhxh-pensions", AuthMethod::ClientSecretBasic),
+    )
+    .await;
+    let r = token(&app, &cc, Some(("bhxh-pensions", SECRET))).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+}
+
+/// The Python interpreter with authlib: `MOTCUA_TEST_PYTHON`, else the
+/// virtual environment `scripts/test` prepares; `None` when
+/// `MOTCUA_TEST_SKIP_PYTHON=1`.
+fn python() -> Option<std::path::PathBuf> {
+    if std::env::var("MOTCUA_TEST_SKIP_PYTHON").as_deref() == Ok("1") {
+        eprintln!("authlib client: SKIPPED (MOTCUA_TEST_SKIP_PYTHON=1)");
+        return None;
+    }
+    if let Ok(p) = std::env::var("MOTCUA_TEST_PYTHON")
+        && !p.trim().is_empty()
+    {
+        return Some(p.into());
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    Some(std::path::Path::new(&home).join(".cache/motcua-py/bin/python"))
+}
+
+async fn authlib(
+    app: &TestApp,
+    client: &str,
+    secret: &str,
+    method: &str,
+) -> (i32, serde_json::Value) {
+    let python = python().expect("checked by the caller");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/authlib_client_credentials.py"
+    );
+    let args: Vec<String> = [script, &app.base, client, secret, method, "pid"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let run = python.clone();
+    // the server answers on this runtime while the script runs
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new(run).args(args).output())
+            .await
+            .expect("the script's thread")
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} ({e}): run scripts/test, which prepares it, point \
+                 MOTCUA_TEST_PYTHON at a python with authlib, or set MOTCUA_TEST_SKIP_PYTHON=1",
+                    python.display()
+                )
+            });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("authlib printed no JSON ({e}): {stdout}\n{stderr}"));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[tokio::test]
+async fn authlib_gets_and_verifies_a_client_credentials_token() {
+    if python().is_none() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    register(&app, &agency("bhxh-pensions", AuthMethod::ClientSecretPost)).await;
+
+    for (client, method) in [
+        ("tu-phap-lltp", "client_secret_basic"),
+        ("bhxh-pensions", "client_secret_post"),
+    ] {
+        let (code, out) = authlib(&app, client, SECRET, method).await;
+        assert_eq!(code, 0, "{out}");
+        // authlib verified the EdDSA signature against our JWK Set and the times
+        assert_eq!(out["header"]["alg"], "EdDSA", "{out}");
+        assert_eq!(out["claims"]["client_id"], client, "{out}");
+        assert_eq!(out["claims"]["iss"], app.base.as_str(), "{out}");
+        assert_eq!(out["token"]["token_type"], "Bearer", "{out}");
+        assert_eq!(out["token"]["scope"], "pid", "{out}");
+    }
+
+    // a wrong secret is the OAuth error authlib understands
+    let (code, out) = authlib(&app, "tu-phap-lltp", "wrong", "client_secret_basic").await;
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(out["error"], "invalid_client", "{out}");
+}
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let dir = app.data_dir().to_string_lossy().to_string();
+    let mut all: Vec<&str> = vec!["oidc", "client"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--data-dir", &dir]);
+    std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(&all)
+        .env_remove("MOTCUA_DATABASE_URL")
+        .output()
+        .expect("motcua runs")
+}
+
+#[tokio::test]
+async fn clients_are_administered_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let add = [
+        "add",
+        "--id",
+        "so-tu-phap-hn",
+        "--name",
+        "Sở Tư pháp Hà Nội",
+        "--grant",
+        "client-credentials",
+        "--scope",
+        "pid",
+    ];
+    let out = cli(&app, &add);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let secret = added["client_secret"]
+        .as_str()
+        .expect("the secret, once")
+        .to_string();
+    assert_eq!(secret.len(), 43);
+
+    // the server takes it at once (same store)
+    let r = token(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some(("so-tu-phap-hn", &secret)),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+
+    // listed without any secret
+    let out = cli(&app, &["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("so-tu-phap-hn") && !text.contains(&secret),
+        "{text}"
+    );
+    assert!(!text.contains("secret_hash"), "{text}");
+
+    // again: refused unless replaced, and replacing changes the secret
+    let out = cli(&app, &add);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--replace"));
+    let mut replace = add.to_vec();
+    replace.push("--replace");
+    let out = cli(&app, &replace);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = token(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some(("so-tu-phap-hn", &secret)),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 401, "the old secret no longer works");
+
+    // a registration that does not hold together says why
+    let out = cli(
+        &app,
+        &[
+            "add",
+            "--id",
+            "portal",
+            "--name",
+            "Cổng",
+            "--grant",
+            "authorization-code",
+            "--scope",
+            "openid",
+            "--redirect-uri",
+            "http://portal.example/cb",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use https"));
+
+    let out = cli(&app, &["remove", "--id", "so-tu-phap-hn"]);
+    assert!(out.status.success());
+    let out = cli(&app, &["remove", "--id", "so-tu-phap-hn"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no client"));
+}

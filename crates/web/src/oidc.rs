@@ -1,0 +1,521 @@
+//! The OpenID Connect provider's protocol endpoints, outside `/api/v1`
+//! because their shapes are fixed by the RFCs:
+//!
+//! - `GET /.well-known/openid-configuration` (and the same document at
+//!   `/.well-known/oauth-authorization-server`, RFC 8414): what the provider
+//!   supports, listing only what it implements;
+//! - `GET /oidc/jwks`: the signing keys (RFC 7517), the next and the
+//!   previous ones included while they matter;
+//! - `POST /oidc/token`: the token endpoint (RFC 6749 §3.2). Grant
+//!   `client_credentials` for agency systems, authenticated with
+//!   `client_secret_basic` or `client_secret_post` as the client is
+//!   registered; the access token is a JWT (RFC 9068) signed with EdDSA.
+//!
+//! Errors of the token endpoint are the RFC 6749 §5.2 JSON
+//! (`{"error", "error_description"}`), which every OAuth client library
+//! reads, not problem+json. Repeated failed client authentications are
+//! answered 429 for a while (per client id), so secrets cannot be guessed
+//! at the endpoint's speed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use identity::client::{AuthMethod, Client, ClientId, GrantType};
+use identity::jwt::{JwkSet, KeySet, SigningKey};
+use serde::Serialize;
+
+use crate::AppState;
+
+/// Failed client authentications allowed per client id in
+/// [`FAILURE_WINDOW`] before the endpoint answers 429.
+pub const MAX_FAILURES: u32 = 10;
+/// The window of [`MAX_FAILURES`].
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Why the provider could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store failed.
+    #[error("the provider's keys: {0}")]
+    Store(#[from] store::StoreError),
+    /// The stored keys do not form a key set.
+    #[error("the stored signing keys: {0}")]
+    Keys(&'static str),
+    /// No randomness for a first key.
+    #[error("no randomness for the first signing key: {0}")]
+    Random(String),
+    /// The issuer is not an absolute http(s) URL without query or fragment.
+    #[error(
+        "the issuer {0:?} must be an absolute https URL (http for a local machine) without query or fragment"
+    )]
+    Issuer(String),
+}
+
+/// The provider: its issuer, its keys and the guard against guessing.
+pub struct OidcProvider {
+    issuer: String,
+    keys: RwLock<KeySet>,
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcProvider {
+    /// Loads the stored signing keys, storing a first one when there are
+    /// none (once, however many nodes start together).
+    pub async fn start(issuer: &str, store: &dyn store::Store) -> Result<Arc<Self>, StartError> {
+        let issuer = issuer.trim_end_matches('/').to_string();
+        let valid = (issuer.starts_with("https://") || issuer.starts_with("http://"))
+            && !issuer.contains(['?', '#'])
+            && issuer.split("://").nth(1).is_some_and(|h| !h.is_empty());
+        if !valid {
+            return Err(StartError::Issuer(issuer));
+        }
+        let mut stored = store.oidc().signing_keys().await?;
+        if stored.is_empty() {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| StartError::Random(e.to_string()))?;
+            stored = store
+                .oidc()
+                .init_signing_key(&SigningKey::from_seed(&seed))
+                .await?;
+        }
+        let keys = KeySet::from_held(stored.into_iter().map(|k| (k.key, k.role, k.retire_at)))
+            .map_err(StartError::Keys)?;
+        Ok(Arc::new(OidcProvider {
+            issuer,
+            keys: RwLock::new(keys),
+            failures: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The issuer identifier.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The keys to publish at `now`.
+    pub fn jwks(&self, now: DateTime<Utc>) -> JwkSet {
+        match self.keys.read() {
+            Ok(k) => k.jwks(now),
+            Err(poisoned) => poisoned.into_inner().jwks(now),
+        }
+    }
+
+    /// The key that signs now.
+    fn signing_key(&self) -> SigningKey {
+        match self.keys.read() {
+            Ok(k) => k.signing_key().clone(),
+            Err(poisoned) => poisoned.into_inner().signing_key().clone(),
+        }
+    }
+
+    /// Verifies a token this provider signed (signature and key only).
+    pub fn verify(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<identity::jwt::Verified, identity::jwt::JwtError> {
+        match self.keys.read() {
+            Ok(k) => k.verify(token, now),
+            Err(poisoned) => poisoned.into_inner().verify(token, now),
+        }
+    }
+
+    /// The discovery document.
+    pub fn metadata(&self) -> serde_json::Value {
+        let iss = &self.issuer;
+        serde_json::json!({
+            "issuer": iss,
+            "jwks_uri": format!("{iss}/oidc/jwks"),
+            "token_endpoint": format!("{iss}/oidc/token"),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": identity::client::SCOPES,
+            "response_types_supported": [],
+            "subject_types_supported": ["public", "pairwise"],
+            "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
+            "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
+        })
+    }
+
+    /// Whether `client` is locked out at `now` (too many recent failures).
+    fn locked_out(&self, client: &str, now: Instant) -> Option<Duration> {
+        let failures = self.failures.lock().ok()?;
+        let (since, count) = failures.get(client)?;
+        let elapsed = now.saturating_duration_since(*since);
+        (*count >= MAX_FAILURES && elapsed < FAILURE_WINDOW).then(|| FAILURE_WINDOW - elapsed)
+    }
+
+    fn record_failure(&self, client: &str, now: Instant) {
+        if let Ok(mut failures) = self.failures.lock() {
+            // bounded: forget windows that are over when the map grows
+            if failures.len() > 10_000 {
+                failures
+                    .retain(|_, (since, _)| now.saturating_duration_since(*since) < FAILURE_WINDOW);
+            }
+            let entry = failures.entry(client.to_string()).or_insert((now, 0));
+            if now.saturating_duration_since(entry.0) >= FAILURE_WINDOW {
+                *entry = (now, 0);
+            }
+            entry.1 += 1;
+        }
+    }
+}
+
+/// The routes of the provider.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(metadata))
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route("/oidc/jwks", get(jwks))
+        .route("/oidc/token", post(token))
+}
+
+async fn metadata(State(state): State<AppState>) -> Response {
+    axum::Json(state.oidc.metadata()).into_response()
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    let mut res = axum::Json(state.oidc.jwks(Utc::now())).into_response();
+    // relying parties may cache it briefly; a rotation publishes ahead
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    res
+}
+
+/// An RFC 6749 §5.2 error.
+#[derive(Debug)]
+pub struct OAuthError {
+    status: StatusCode,
+    code: &'static str,
+    description: String,
+    /// `WWW-Authenticate` for a failed Basic authentication.
+    basic_challenge: bool,
+    retry_after: Option<Duration>,
+}
+
+impl OAuthError {
+    fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+        OAuthError {
+            status,
+            code,
+            description: description.into(),
+            basic_challenge: false,
+            retry_after: None,
+        }
+    }
+
+    fn request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    fn client(basic: bool) -> Self {
+        OAuthError {
+            basic_challenge: basic,
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed: unknown client, wrong secret, or a method the client is not registered for",
+            )
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "error": self.code,
+            "error_description": self.description,
+        });
+        let mut res = (self.status, axum::Json(body)).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.basic_challenge {
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"motcua\""),
+            );
+        }
+        if let Some(after) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&after.as_secs().max(1).to_string())
+        {
+            h.insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+/// The token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u32,
+    scope: String,
+}
+
+/// RFC 9068 access-token claims for a client acting as itself.
+#[derive(Debug, Serialize)]
+struct AccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    client_id: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    scope: &'a str,
+}
+
+/// The form, each parameter at most once (RFC 6749 §3.2).
+fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| OAuthError::request(format!("the body is not a form: {e}")))?;
+    let mut form = HashMap::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        if form.contains_key(&k) {
+            return Err(OAuthError::request(format!(
+                "the parameter {k} is repeated"
+            )));
+        }
+        form.insert(k, v);
+    }
+    Ok(form)
+}
+
+/// The client's credentials and the method they came by.
+fn credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(String, String, AuthMethod), OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("basic").then_some(rest.trim())
+        });
+    match (basic, form.get("client_secret")) {
+        (Some(_), Some(_)) => Err(OAuthError::request(
+            "the client authenticated twice (Basic and client_secret): use one method",
+        )),
+        (Some(b64), None) => {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .ok()
+                .and_then(|d| String::from_utf8(d).ok())
+                .ok_or_else(|| OAuthError::client(true))?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or_else(|| OAuthError::client(true))?;
+            // RFC 6749 §2.3.1: both are form-urlencoded inside Basic
+            let id = form_decode(id).ok_or_else(|| OAuthError::client(true))?;
+            let secret = form_decode(secret).ok_or_else(|| OAuthError::client(true))?;
+            if form.get("client_id").is_some_and(|f| *f != id) {
+                return Err(OAuthError::request(
+                    "client_id differs from the authenticated client",
+                ));
+            }
+            Ok((id, secret, AuthMethod::ClientSecretBasic))
+        }
+        (None, Some(secret)) => {
+            let id = form
+                .get("client_id")
+                .ok_or_else(|| OAuthError::request("client_secret without client_id"))?;
+            Ok((id.clone(), secret.clone(), AuthMethod::ClientSecretPost))
+        }
+        (None, None) => Err(OAuthError::client(false)),
+    }
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={s}")).ok()?;
+    pairs.into_iter().next().map(|(_, v)| v)
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match issue(&state, &headers, &body).await {
+        Ok(t) => {
+            let mut res = axum::Json(t).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            res
+        }
+        Err(e) => {
+            tracing::info!(error = e.code, detail = %e.description, "token request refused");
+            e.into_response()
+        }
+    }
+}
+
+async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<TokenResponse, OAuthError> {
+    let provider = &state.oidc;
+    let form = parse_form(body)?;
+    let grant = form
+        .get("grant_type")
+        .ok_or_else(|| OAuthError::request("grant_type is required"))?;
+    let grant = GrantType::parse(grant).ok_or_else(|| {
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type {grant:?} is not supported here (client_credentials)"),
+        )
+    })?;
+    let (id, secret, method) = credentials(headers, &form)?;
+    let basic = method == AuthMethod::ClientSecretBasic;
+    let now_i = Instant::now();
+    if let Some(wait) = provider.locked_out(&id, now_i) {
+        return Err(OAuthError {
+            retry_after: Some(wait),
+            ..OAuthError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                format!(
+                    "too many failed authentications of this client: try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+            )
+        });
+    }
+    let client = authenticate(state, &id, &secret, method).await;
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            if e.code == "invalid_client" {
+                provider.record_failure(&id, now_i);
+            }
+            return Err(e.with_challenge(basic));
+        }
+    };
+    if grant != GrantType::ClientCredentials {
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type {} is not served yet", grant.as_str()),
+        ));
+    }
+    if !client.grant_types.contains(&GrantType::ClientCredentials) {
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "this client is not registered for client_credentials",
+        ));
+    }
+    let asked = form
+        .get("scope")
+        .map(|s| s.split(' ').filter(|s| !s.is_empty()));
+    let scopes = client
+        .grant_scopes(asked.into_iter().flatten())
+        .map_err(|s| {
+            OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                format!("the scope {s:?} is not registered for this client"),
+            )
+        })?;
+    let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
+    let aud = match form.get("resource") {
+        Some(r) if r.starts_with("https://") || r.starts_with("http://") => r.as_str(),
+        Some(r) => {
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                format!("resource {r:?} is not an absolute URI"),
+            ));
+        }
+        None => provider.issuer(),
+    };
+    let now = Utc::now();
+    let claims = AccessClaims {
+        iss: provider.issuer(),
+        sub: client.id.as_str(),
+        aud,
+        client_id: client.id.as_str(),
+        iat: now.timestamp(),
+        exp: now.timestamp() + i64::from(client.access_token_ttl),
+        jti: uuid::Uuid::now_v7().to_string(),
+        scope: &scope,
+    };
+    let access_token = provider
+        .signing_key()
+        .sign("at+jwt", &claims)
+        .map_err(|e| {
+            OAuthError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                e.to_string(),
+            )
+        })?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: client.access_token_ttl,
+        scope,
+    })
+}
+
+impl OAuthError {
+    fn with_challenge(mut self, basic: bool) -> Self {
+        if self.code == "invalid_client" {
+            self.basic_challenge = basic;
+        }
+        self
+    }
+}
+
+/// The registered client `id`, if `secret` is its secret and `method` its
+/// registered method.
+async fn authenticate(
+    state: &AppState,
+    id: &str,
+    secret: &str,
+    method: AuthMethod,
+) -> Result<Client, OAuthError> {
+    let id = ClientId::parse(id).map_err(|_| OAuthError::client(false))?;
+    let client = state
+        .store
+        .oidc()
+        .client(&id)
+        .await
+        .map_err(|e| {
+            OAuthError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                e.to_string(),
+            )
+        })?
+        .ok_or_else(|| OAuthError::client(false))?;
+    let ok = client.auth_method == method
+        && client
+            .secret_hash
+            .as_ref()
+            .is_some_and(|h| h.matches(secret));
+    if ok {
+        Ok(client)
+    } else {
+        Err(OAuthError::client(false))
+    }
+}
