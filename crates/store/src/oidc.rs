@@ -53,6 +53,16 @@ pub trait OidcStore: Send + Sync {
         expected_current: &str,
         keys: &[StoredKey],
     ) -> Result<bool, StoreError>;
+    /// Records that the token `jti`, valid until `exp`, is revoked;
+    /// forgets revocations of tokens expired before `now`.
+    async fn revoke_token(
+        &self,
+        jti: &str,
+        exp: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Whether the token `jti` was revoked.
+    async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError>;
 }
 
 fn role_str(r: KeyRole) -> &'static str {
@@ -224,6 +234,40 @@ macro_rules! oidc_store {
                     .await
                     .map_err(|e| db_error("rotating the keys", e))?;
                 Ok(true)
+            }
+
+            async fn revoke_token(
+                &self,
+                jti: &str,
+                exp: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let exp = crate::model::nanos_clamped(exp);
+                let now = crate::model::nanos_clamped(now);
+                sqlx::query("DELETE FROM oidc_revoked WHERE exp_ns < $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting expired revocations", e))?;
+                sqlx::query(
+                    "INSERT INTO oidc_revoked (jti, exp_ns) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(jti)
+                .bind(exp)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("revoking a token", e))?;
+                Ok(())
+            }
+
+            async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT jti FROM oidc_revoked WHERE jti = $1")
+                        .bind(jti)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(|e| db_error("reading revocations", e))?;
+                Ok(found.is_some())
             }
         }
     };

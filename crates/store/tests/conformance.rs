@@ -260,6 +260,7 @@ conformance!(
     // the OpenID Connect provider
     clients_are_registered_replaced_and_removed,
     signing_keys_start_once_and_rotate,
+    revoked_tokens_are_remembered_until_they_expire,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

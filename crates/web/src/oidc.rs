@@ -9,7 +9,13 @@
 //! - `POST /oidc/token`: the token endpoint (RFC 6749 §3.2). Grant
 //!   `client_credentials` for agency systems, authenticated with
 //!   `client_secret_basic` or `client_secret_post` as the client is
-//!   registered; the access token is a JWT (RFC 9068) signed with EdDSA.
+//!   registered; the access token is a JWT (RFC 9068) signed with EdDSA;
+//! - `POST /oidc/introspect` (RFC 7662): whether a token is active, for the
+//!   client it was issued to or the one named as its audience;
+//! - `POST /oidc/revoke` (RFC 7009): the client that holds a token ends
+//!   it; introspection answers `active: false` from then on (a resource
+//!   server that only checks the signature accepts it until it expires,
+//!   which is why access tokens live minutes).
 //!
 //! Errors of the token endpoint are the RFC 6749 §5.2 JSON
 //! (`{"error", "error_description"}`), which every OAuth client library
@@ -144,6 +150,10 @@ impl OidcProvider {
             "issuer": iss,
             "jwks_uri": format!("{iss}/oidc/jwks"),
             "token_endpoint": format!("{iss}/oidc/token"),
+            "introspection_endpoint": format!("{iss}/oidc/introspect"),
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "revocation_endpoint": format!("{iss}/oidc/revoke"),
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "grant_types_supported": ["client_credentials"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": identity::client::SCOPES,
@@ -185,6 +195,8 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/oauth-authorization-server", get(metadata))
         .route("/oidc/jwks", get(jwks))
         .route("/oidc/token", post(token))
+        .route("/oidc/introspect", post(introspect))
+        .route("/oidc/revoke", post(revoke))
 }
 
 async fn metadata(State(state): State<AppState>) -> Response {
@@ -384,32 +396,7 @@ async fn issue(
             format!("grant_type {grant:?} is not supported here (client_credentials)"),
         )
     })?;
-    let (id, secret, method) = credentials(headers, &form)?;
-    let basic = method == AuthMethod::ClientSecretBasic;
-    let now_i = Instant::now();
-    if let Some(wait) = provider.locked_out(&id, now_i) {
-        return Err(OAuthError {
-            retry_after: Some(wait),
-            ..OAuthError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "invalid_client",
-                format!(
-                    "too many failed authentications of this client: try again in {} s",
-                    wait.as_secs().max(1)
-                ),
-            )
-        });
-    }
-    let client = authenticate(state, &id, &secret, method).await;
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => {
-            if e.code == "invalid_client" {
-                provider.record_failure(&id, now_i);
-            }
-            return Err(e.with_challenge(basic));
-        }
-    };
+    let client = authenticated_client(state, headers, &form).await?;
     if grant != GrantType::ClientCredentials {
         return Err(OAuthError::new(
             StatusCode::BAD_REQUEST,
@@ -483,6 +470,171 @@ impl OAuthError {
             self.basic_challenge = basic;
         }
         self
+    }
+}
+
+/// The client that sent the request, authenticated by the method it is
+/// registered for; locked out after repeated failures.
+async fn authenticated_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Client, OAuthError> {
+    let provider = &state.oidc;
+    let (id, secret, method) = credentials(headers, form)?;
+    let basic = method == AuthMethod::ClientSecretBasic;
+    let now = Instant::now();
+    if let Some(wait) = provider.locked_out(&id, now) {
+        return Err(OAuthError {
+            retry_after: Some(wait),
+            ..OAuthError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                format!(
+                    "too many failed authentications of this client: try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+            )
+        });
+    }
+    match authenticate(state, &id, &secret, method).await {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            if e.code == "invalid_client" {
+                provider.record_failure(&id, now);
+            }
+            Err(e.with_challenge(basic))
+        }
+    }
+}
+
+/// The claims of a live access token of this provider: signature, type,
+/// issuer and expiry checked (revocation is the caller's to check).
+fn live_claims(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let v = state.oidc.verify(token, now).ok()?;
+    let c = v.claims;
+    let live = v.typ.as_deref() == Some("at+jwt")
+        && c.get("iss").and_then(|i| i.as_str()) == Some(state.oidc.issuer())
+        && c.get("exp")
+            .and_then(|e| e.as_i64())
+            .is_some_and(|exp| exp > now.timestamp());
+    live.then_some(c)
+}
+
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = async {
+        let form = parse_form(&body)?;
+        let client = authenticated_client(&state, &headers, &form).await?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthError::request("token is required"))?;
+        let inactive = serde_json::json!({ "active": false });
+        let Some(claims) = live_claims(&state, token, Utc::now()) else {
+            return Ok(inactive);
+        };
+        // only the token's own client, or the service it is meant for
+        let str_of = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+        if str_of("client_id") != client.id.as_str() && str_of("aud") != client.id.as_str() {
+            return Ok(inactive);
+        }
+        let revoked = state
+            .store
+            .oidc()
+            .is_revoked(str_of("jti"))
+            .await
+            .map_err(|e| {
+                OAuthError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    e.to_string(),
+                )
+            })?;
+        if revoked {
+            return Ok(inactive);
+        }
+        let mut out = serde_json::Map::new();
+        out.insert("active".into(), true.into());
+        out.insert("token_type".into(), "Bearer".into());
+        for k in [
+            "scope",
+            "client_id",
+            "sub",
+            "aud",
+            "iss",
+            "exp",
+            "iat",
+            "jti",
+        ] {
+            if let Some(v) = claims.get(k) {
+                out.insert(k.into(), v.clone());
+            }
+        }
+        Ok::<_, OAuthError>(serde_json::Value::Object(out))
+    }
+    .await;
+    match answer {
+        Ok(v) => no_store(axum::Json(v).into_response()),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = async {
+        let form = parse_form(&body)?;
+        let client = authenticated_client(&state, &headers, &form).await?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthError::request("token is required"))?;
+        let now = Utc::now();
+        // RFC 7009 §2.2: an invalid or expired token needs no revoking
+        let Some(claims) = live_claims(&state, token, now) else {
+            return Ok(());
+        };
+        if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "unauthorized_client",
+                "the token was not issued to this client",
+            ));
+        }
+        let jti = claims
+            .get("jti")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let exp = claims
+            .get("exp")
+            .and_then(|v| v.as_i64())
+            .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
+            .unwrap_or(now);
+        state
+            .store
+            .oidc()
+            .revoke_token(jti, exp, now)
+            .await
+            .map_err(|e| {
+                OAuthError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    e.to_string(),
+                )
+            })?;
+        tracing::info!(client = %client.id, jti, "access token revoked");
+        Ok::<_, OAuthError>(())
+    }
+    .await;
+    match answer {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -383,6 +383,15 @@ async fn authlib_gets_and_verifies_a_client_credentials_token() {
         assert_eq!(out["claims"]["iss"], app.base.as_str(), "{out}");
         assert_eq!(out["token"]["token_type"], "Bearer", "{out}");
         assert_eq!(out["token"]["scope"], "pid", "{out}");
+        // introspected as active, revoked, then inactive
+        assert_eq!(out["introspected"]["active"], true, "{out}");
+        assert_eq!(out["introspected"]["client_id"], client, "{out}");
+        assert_eq!(out["introspected"]["jti"], out["claims"]["jti"], "{out}");
+        assert_eq!(
+            out["after_revocation"],
+            serde_json::json!({"active": false}),
+            "{out}"
+        );
     }
 
     // a wrong secret is the OAuth error authlib understands
@@ -494,4 +503,81 @@ async fn clients_are_administered_from_the_command_line() {
     let out = cli(&app, &["remove", "--id", "so-tu-phap-hn"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no client"));
+}
+
+async fn form_post(app: &TestApp, path: &str, form: &[(&str, &str)], basic: (&str, &str)) -> Reply {
+    app.send(
+        app.client
+            .post(app.url(path))
+            .form(form)
+            .basic_auth(basic.0, Some(basic.1)),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn tokens_are_introspected_by_their_client_and_revoked() {
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    register(
+        &app,
+        &agency("bhxh-pensions", AuthMethod::ClientSecretBasic),
+    )
+    .await;
+    let me = ("tu-phap-lltp", SECRET);
+    let other = ("bhxh-pensions", SECRET);
+    let at = token(&app, &[("grant_type", "client_credentials")], Some(me))
+        .await
+        .json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    let r = form_post(&app, "/oidc/introspect", &[("token", &at)], me).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["active"], true);
+    assert_eq!(v["client_id"], "tu-phap-lltp");
+    assert_eq!(v["scope"], "org pid");
+    assert_eq!(v["token_type"], "Bearer");
+    // another client learns nothing about it, and cannot revoke it
+    let r = form_post(&app, "/oidc/introspect", &[("token", &at)], other).await;
+    assert_eq!(r.json(), serde_json::json!({"active": false}));
+    let r = form_post(&app, "/oidc/revoke", &[("token", &at)], other).await;
+    oauth_error(&r, 400, "unauthorized_client");
+    // garbage is simply inactive; revoking garbage is fine (RFC 7009)
+    let r = form_post(&app, "/oidc/introspect", &[("token", "not.a.token")], me).await;
+    assert_eq!(r.json(), serde_json::json!({"active": false}));
+    let r = form_post(&app, "/oidc/revoke", &[("token", "not.a.token")], me).await;
+    assert_eq!(r.status.as_u16(), 200);
+    // a token the client did not send, or credentials that are wrong
+    oauth_error(
+        &form_post(&app, "/oidc/introspect", &[], me).await,
+        400,
+        "invalid_request",
+    );
+    oauth_error(
+        &form_post(
+            &app,
+            "/oidc/introspect",
+            &[("token", &at)],
+            ("tu-phap-lltp", "x"),
+        )
+        .await,
+        401,
+        "invalid_client",
+    );
+
+    let r = form_post(&app, "/oidc/revoke", &[("token", &at)], me).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let r = form_post(&app, "/oidc/introspect", &[("token", &at)], me).await;
+    assert_eq!(r.json(), serde_json::json!({"active": false}));
+
+    // a token signed by another key, with the same claims, is not active
+    let forged = {
+        let key = identity::jwt::SigningKey::from_seed(&[42; 32]);
+        key.sign("at+jwt", &claims_of(&at)).expect("signed")
+    };
+    let r = form_post(&app, "/oidc/introspect", &[("token", &forged)], me).await;
+    assert_eq!(r.json(), serde_json::json!({"active": false}));
 }

@@ -152,3 +152,26 @@ pub async fn signing_keys_start_once_and_rotate(h: &Harness) {
     assert!(oidc.replace_signing_keys(next.kid(), &two).await.is_err());
     assert_eq!(oidc.signing_keys().await.expect("keys").len(), 2);
 }
+
+pub async fn revoked_tokens_are_remembered_until_they_expire(h: &Harness) {
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let t = |m: u32| {
+        Utc.with_ymd_and_hms(2026, 3, 1, 8, m, 0)
+            .single()
+            .expect("time")
+    };
+    assert!(!oidc.is_revoked("a").await.expect("read"));
+    oidc.revoke_token("a", t(10), t(0)).await.expect("revoked");
+    oidc.revoke_token("a", t(10), t(0))
+        .await
+        .expect("twice is fine");
+    oidc.revoke_token("b", t(30), t(1)).await.expect("revoked");
+    assert!(oidc.is_revoked("a").await.expect("read"));
+    assert!(oidc.is_revoked("b").await.expect("read"));
+    // a later revocation forgets those whose tokens have expired
+    oidc.revoke_token("c", t(40), t(20)).await.expect("revoked");
+    assert!(!oidc.is_revoked("a").await.expect("read"));
+    assert!(oidc.is_revoked("b").await.expect("read"));
+    assert!(oidc.is_revoked("c").await.expect("read"));
+}
