@@ -46,6 +46,12 @@ use crate::AppState;
 pub const MAX_FAILURES: u32 = 10;
 /// The window of [`MAX_FAILURES`].
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// How long a node keeps a client's registration (or its absence) before
+/// reading it again: a change (a new secret, a removal) takes effect on
+/// every node within this time.
+pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
+/// The most registrations a node keeps in memory.
+const CLIENT_CACHE_MAX: usize = 10_000;
 
 /// Why the provider could not start.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +77,7 @@ pub struct OidcProvider {
     issuer: String,
     keys: RwLock<KeySet>,
     failures: Mutex<HashMap<String, (Instant, u32)>>,
+    clients: RwLock<HashMap<ClientId, (Instant, Option<Arc<Client>>)>>,
 }
 
 impl std::fmt::Debug for OidcProvider {
@@ -107,6 +114,7 @@ impl OidcProvider {
             issuer,
             keys: RwLock::new(keys),
             failures: Mutex::new(HashMap::new()),
+            clients: RwLock::new(HashMap::new()),
         }))
     }
 
@@ -162,6 +170,35 @@ impl OidcProvider {
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
         })
+    }
+
+    /// The registration of `id`, from memory when read less than
+    /// [`CLIENT_CACHE_TTL`] ago (unless `fresh`).
+    async fn client(
+        &self,
+        store: &dyn store::Store,
+        id: &ClientId,
+        fresh: bool,
+    ) -> Result<Option<Arc<Client>>, store::StoreError> {
+        let now = Instant::now();
+        if !fresh
+            && let Ok(cache) = self.clients.read()
+            && let Some((at, client)) = cache.get(id)
+            && now.saturating_duration_since(*at) < CLIENT_CACHE_TTL
+        {
+            return Ok(client.clone());
+        }
+        let client = store.oidc().client(id).await?.map(Arc::new);
+        if let Ok(mut cache) = self.clients.write() {
+            if cache.len() >= CLIENT_CACHE_MAX {
+                cache.retain(|_, (at, _)| now.saturating_duration_since(*at) < CLIENT_CACHE_TTL);
+                if cache.len() >= CLIENT_CACHE_MAX {
+                    cache.clear();
+                }
+            }
+            cache.insert(id.clone(), (now, client.clone()));
+        }
+        Ok(client)
     }
 
     /// Whether `client` is locked out at `now` (too many recent failures).
@@ -479,7 +516,7 @@ async fn authenticated_client(
     state: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let provider = &state.oidc;
     let (id, secret, method) = credentials(headers, form)?;
     let basic = method == AuthMethod::ClientSecretBasic;
@@ -645,29 +682,38 @@ async fn authenticate(
     id: &str,
     secret: &str,
     method: AuthMethod,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let id = ClientId::parse(id).map_err(|_| OAuthError::client(false))?;
-    let client = state
-        .store
-        .oidc()
-        .client(&id)
+    let accepts = |c: &Client| {
+        c.auth_method == method && c.secret_hash.as_ref().is_some_and(|h| h.matches(secret))
+    };
+    let server = |e: store::StoreError| {
+        OAuthError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            e.to_string(),
+        )
+    };
+    // from memory first; a miss or a refusal reads the store again, so that
+    // a new client or a new secret works at once (a removed client or an
+    // old secret stops within CLIENT_CACHE_TTL)
+    let cached = state
+        .oidc
+        .client(state.store.as_ref(), &id, false)
         .await
-        .map_err(|e| {
-            OAuthError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                e.to_string(),
-            )
-        })?
-        .ok_or_else(|| OAuthError::client(false))?;
-    let ok = client.auth_method == method
-        && client
-            .secret_hash
-            .as_ref()
-            .is_some_and(|h| h.matches(secret));
-    if ok {
-        Ok(client)
-    } else {
-        Err(OAuthError::client(false))
+        .map_err(server)?;
+    if let Some(c) = cached
+        && accepts(&c)
+    {
+        return Ok(c);
+    }
+    match state
+        .oidc
+        .client(state.store.as_ref(), &id, true)
+        .await
+        .map_err(server)?
+    {
+        Some(c) if accepts(&c) => Ok(c),
+        _ => Err(OAuthError::client(false)),
     }
 }

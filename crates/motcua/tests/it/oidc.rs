@@ -470,13 +470,35 @@ async fn clients_are_administered_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let replaced: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let new_secret = replaced["client_secret"].as_str().expect("a new secret");
+    assert_ne!(new_secret, secret);
+    // the new secret works at once; the old one stops within the cache's time
     let r = token(
         &app,
         &[("grant_type", "client_credentials")],
-        Some(("so-tu-phap-hn", &secret)),
+        Some(("so-tu-phap-hn", new_secret)),
     )
     .await;
-    assert_eq!(r.status.as_u16(), 401, "the old secret no longer works");
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let deadline = std::time::Instant::now() + web::oidc::CLIENT_CACHE_TTL * 2;
+    loop {
+        let r = token(
+            &app,
+            &[("grant_type", "client_credentials")],
+            Some(("so-tu-phap-hn", &secret)),
+        )
+        .await;
+        if r.status.as_u16() == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the old secret still works after {:?}",
+            web::oidc::CLIENT_CACHE_TTL * 2
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 
     // a registration that does not hold together says why
     let out = cli(
