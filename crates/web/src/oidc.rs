@@ -77,8 +77,11 @@ pub struct OidcProvider {
     issuer: String,
     keys: RwLock<KeySet>,
     failures: Mutex<HashMap<String, (Instant, u32)>>,
-    clients: RwLock<HashMap<ClientId, (Instant, Option<Arc<Client>>)>>,
+    clients: RwLock<HashMap<ClientId, CachedClient>>,
 }
+
+/// A registration read at an instant (`None`: there was none).
+type CachedClient = (Instant, Option<Arc<Client>>);
 
 impl std::fmt::Debug for OidcProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -276,6 +279,20 @@ impl OAuthError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
     }
 
+    /// A 400 with `code`.
+    fn bad(code: &'static str, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, description)
+    }
+
+    /// The store or the signer failed.
+    fn server(e: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            e.to_string(),
+        )
+    }
+
     fn client(basic: bool) -> Self {
         OAuthError {
             basic_challenge: basic,
@@ -427,23 +444,20 @@ async fn issue(
         .get("grant_type")
         .ok_or_else(|| OAuthError::request("grant_type is required"))?;
     let grant = GrantType::parse(grant).ok_or_else(|| {
-        OAuthError::new(
-            StatusCode::BAD_REQUEST,
+        OAuthError::bad(
             "unsupported_grant_type",
             format!("grant_type {grant:?} is not supported here (client_credentials)"),
         )
     })?;
     let client = authenticated_client(state, headers, &form).await?;
     if grant != GrantType::ClientCredentials {
-        return Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
+        return Err(OAuthError::bad(
             "unsupported_grant_type",
             format!("grant_type {} is not served yet", grant.as_str()),
         ));
     }
     if !client.grant_types.contains(&GrantType::ClientCredentials) {
-        return Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
+        return Err(OAuthError::bad(
             "unauthorized_client",
             "this client is not registered for client_credentials",
         ));
@@ -454,8 +468,7 @@ async fn issue(
     let scopes = client
         .grant_scopes(asked.into_iter().flatten())
         .map_err(|s| {
-            OAuthError::new(
-                StatusCode::BAD_REQUEST,
+            OAuthError::bad(
                 "invalid_scope",
                 format!("the scope {s:?} is not registered for this client"),
             )
@@ -464,8 +477,7 @@ async fn issue(
     let aud = match form.get("resource") {
         Some(r) if r.starts_with("https://") || r.starts_with("http://") => r.as_str(),
         Some(r) => {
-            return Err(OAuthError::new(
-                StatusCode::BAD_REQUEST,
+            return Err(OAuthError::bad(
                 "invalid_target",
                 format!("resource {r:?} is not an absolute URI"),
             ));
@@ -486,13 +498,7 @@ async fn issue(
     let access_token = provider
         .signing_key()
         .sign("at+jwt", &claims)
-        .map_err(|e| {
-            OAuthError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                e.to_string(),
-            )
-        })?;
+        .map_err(OAuthError::server)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -589,13 +595,7 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
             .oidc()
             .is_revoked(str_of("jti"))
             .await
-            .map_err(|e| {
-                OAuthError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    e.to_string(),
-                )
-            })?;
+            .map_err(OAuthError::server)?;
         if revoked {
             return Ok(inactive);
         }
@@ -638,8 +638,7 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             return Ok(());
         };
         if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
-            return Err(OAuthError::new(
-                StatusCode::BAD_REQUEST,
+            return Err(OAuthError::bad(
                 "unauthorized_client",
                 "the token was not issued to this client",
             ));
@@ -658,13 +657,7 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             .oidc()
             .revoke_token(jti, exp, now)
             .await
-            .map_err(|e| {
-                OAuthError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    e.to_string(),
-                )
-            })?;
+            .map_err(OAuthError::server)?;
         tracing::info!(client = %client.id, jti, "access token revoked");
         Ok::<_, OAuthError>(())
     }
@@ -687,13 +680,6 @@ async fn authenticate(
     let accepts = |c: &Client| {
         c.auth_method == method && c.secret_hash.as_ref().is_some_and(|h| h.matches(secret))
     };
-    let server = |e: store::StoreError| {
-        OAuthError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            e.to_string(),
-        )
-    };
     // from memory first; a miss or a refusal reads the store again, so that
     // a new client or a new secret works at once (a removed client or an
     // old secret stops within CLIENT_CACHE_TTL)
@@ -701,7 +687,7 @@ async fn authenticate(
         .oidc
         .client(state.store.as_ref(), &id, false)
         .await
-        .map_err(server)?;
+        .map_err(OAuthError::server)?;
     if let Some(c) = cached
         && accepts(&c)
     {
@@ -711,7 +697,7 @@ async fn authenticate(
         .oidc
         .client(state.store.as_ref(), &id, true)
         .await
-        .map_err(server)?
+        .map_err(OAuthError::server)?
     {
         Some(c) if accepts(&c) => Ok(c),
         _ => Err(OAuthError::client(false)),
