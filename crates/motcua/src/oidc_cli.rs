@@ -1,5 +1,6 @@
 //! `motcua oidc client add|list|remove`: the identity provider's relying
-//! parties, administered on the store the server uses.
+//! parties, administered on the store the server uses; `motcua oidc keys
+//! list|rotate`: its signing keys (running servers reload them every 30 s).
 //!
 //! `add` makes the client's secret (32 random bytes) and prints it once;
 //! only its hash is stored, so a lost secret is replaced with `add` again
@@ -12,6 +13,8 @@ use anyhow::{Context, bail};
 use identity::client::{
     AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType, secret_from_random,
 };
+use identity::jwt::{KeyRole, KeySet, SigningKey};
+use store::StoredKey;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum OidcCommand {
@@ -19,6 +22,28 @@ pub enum OidcCommand {
     Client {
         #[command(subcommand)]
         command: ClientCommand,
+    },
+    /// The provider's signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KeysCommand {
+    /// List the keys (ids, roles, until when a previous key is accepted).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Rotate in two steps: the first call publishes a next key (relying
+    /// parties see it in the JWK Set, which they may cache for 5 minutes);
+    /// the next call, some minutes later, makes it sign, keeping the
+    /// previous key accepted until every token it signed has expired.
+    Rotate {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -99,12 +124,90 @@ pub enum ClientCommand {
 }
 
 pub fn run(command: OidcCommand) -> anyhow::Result<()> {
-    let OidcCommand::Client { command } = command;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(client(command))
+    match command {
+        OidcCommand::Client { command } => runtime.block_on(client(command)),
+        OidcCommand::Keys { command } => runtime.block_on(keys(command)),
+    }
+}
+
+fn role_name(role: KeyRole) -> &'static str {
+    match role {
+        KeyRole::Current => "current",
+        KeyRole::Next => "next",
+        KeyRole::Previous => "previous",
+    }
+}
+
+fn listed_keys(set: &KeySet) -> serde_json::Value {
+    serde_json::Value::Array(
+        set.held()
+            .map(|(k, role, retire)| {
+                serde_json::json!({
+                    "kid": k.kid(),
+                    "role": role_name(role),
+                    "accepted_until": retire.map(|r| r.to_rfc3339()),
+                })
+            })
+            .collect(),
+    )
+}
+
+async fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    let (KeysCommand::List { store } | KeysCommand::Rotate { store }) = &command;
+    let store = open(store).await?;
+    let stored = store.oidc().signing_keys().await?;
+    if stored.is_empty() {
+        bail!("no signing key is stored yet: the server makes the first one when it starts");
+    }
+    let mut set = KeySet::from_held(stored.into_iter().map(|k| (k.key, k.role, k.retire_at)))
+        .map_err(|e| anyhow::anyhow!("the stored signing keys: {e}"))?;
+    if let KeysCommand::List { .. } = command {
+        println!("{}", serde_json::to_string_pretty(&listed_keys(&set))?);
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    let expected = set.signing_key().kid().to_string();
+    let has_next = set.held().any(|(_, role, _)| role == KeyRole::Next);
+    let action = if has_next {
+        // tokens signed until now live at most MAX_ACCESS_TOKEN_TTL; a
+        // minute more for clocks that differ
+        let retire =
+            now + chrono::Duration::seconds(i64::from(identity::client::MAX_ACCESS_TOKEN_TTL) + 60);
+        set.rotate(None, retire)
+            .map_err(|e| anyhow::anyhow!("cannot rotate: {e}"))?;
+        set.prune(now);
+        "rotated: the next key signs now; the previous one is accepted until its tokens expire"
+    } else {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)
+            .map_err(|e| anyhow::anyhow!("no randomness for the key: {e}"))?;
+        set.add_next(SigningKey::from_seed(&seed));
+        "published a next key: run 'motcua oidc keys rotate' again in more than 6 minutes \
+         (relying parties cache the key set for 5), to make it sign"
+    };
+    let keys: Vec<StoredKey> = set
+        .held()
+        .map(|(k, role, retire_at)| StoredKey {
+            key: k.clone(),
+            role,
+            retire_at,
+        })
+        .collect();
+    if !store.oidc().replace_signing_keys(&expected, &keys).await? {
+        bail!("the keys changed while rotating (another rotation?): list them and try again");
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "action": action,
+            "keys": listed_keys(&set),
+        }))?
+    );
+    Ok(())
 }
 
 async fn open(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {

@@ -180,6 +180,8 @@ async fn serve(
         .await
         .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
     tracing::info!(issuer = %oidc.issuer(), "identity provider ready");
+    // a rotation made on any node (motcua oidc keys rotate) reaches this one
+    let _key_reloader = oidc.spawn_key_reloader(store.clone(), web::oidc::KEY_RELOAD_EVERY);
 
     let app = web::app(web::AppState {
         store,

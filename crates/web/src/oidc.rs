@@ -50,6 +50,9 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// reading it again: a change (a new secret, a removal) takes effect on
 /// every node within this time.
 pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
+/// How often a running server reads the signing keys again, so that a
+/// rotation reaches every node.
+pub const KEY_RELOAD_EVERY: Duration = Duration::from_secs(30);
 /// The most registrations a node keeps in memory.
 const CLIENT_CACHE_MAX: usize = 10_000;
 
@@ -119,6 +122,43 @@ impl OidcProvider {
             failures: Mutex::new(HashMap::new()),
             clients: RwLock::new(HashMap::new()),
         }))
+    }
+
+    /// Reads the stored signing keys again (after a rotation by
+    /// `motcua oidc keys rotate`, possibly on another node).
+    pub async fn reload_keys(&self, store: &dyn store::Store) -> Result<(), StartError> {
+        let stored = store.oidc().signing_keys().await?;
+        if stored.is_empty() {
+            return Err(StartError::Keys("no signing key is stored any more"));
+        }
+        let keys = KeySet::from_held(stored.into_iter().map(|k| (k.key, k.role, k.retire_at)))
+            .map_err(StartError::Keys)?;
+        match self.keys.write() {
+            Ok(mut k) => *k = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+        Ok(())
+    }
+
+    /// Reloads the keys every `every` until the returned handle is dropped
+    /// or aborted.
+    pub fn spawn_key_reloader(
+        self: &Arc<Self>,
+        store: Arc<dyn store::Store>,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let provider = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = provider.reload_keys(store.as_ref()).await {
+                    tracing::warn!(error = %e, "cannot reload the signing keys; keeping the ones in use");
+                }
+            }
+        })
     }
 
     /// The issuer identifier.

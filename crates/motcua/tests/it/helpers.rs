@@ -16,6 +16,14 @@ pub struct TestApp {
     _server: tokio::task::JoinHandle<()>,
     /// The delivery of vital events to subscribers (stopped when dropped).
     _deliveries: web::api::delivery::DeliveryService,
+    /// Reloads the identity provider's keys (aborted when dropped).
+    key_reloader: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.key_reloader.abort();
+    }
 }
 
 /// A change to the demo exchange configuration.
@@ -75,6 +83,9 @@ impl TestApp {
         let oidc = web::oidc::OidcProvider::start(&format!("http://{addr}"), store.as_ref())
             .await
             .expect("the identity provider");
+        // rotations made by the command line are seen within 200 ms
+        let key_reloader =
+            oidc.spawn_key_reloader(store.clone(), std::time::Duration::from_millis(200));
         let state = web::AppState {
             store: store.clone(),
             units: units::Units::get(),
@@ -94,6 +105,7 @@ impl TestApp {
             _dir: dir,
             _server: server,
             _deliveries: deliveries,
+            key_reloader,
         }
     }
 

@@ -603,3 +603,100 @@ async fn tokens_are_introspected_by_their_client_and_revoked() {
     let r = form_post(&app, "/oidc/introspect", &[("token", &forged)], me).await;
     assert_eq!(r.json(), serde_json::json!({"active": false}));
 }
+
+fn keys_cli(app: &TestApp, args: &[&str]) -> serde_json::Value {
+    let dir = app.data_dir().to_string_lossy().to_string();
+    let mut all: Vec<&str> = vec!["oidc", "keys"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--data-dir", &dir]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(&all)
+        .env_remove("MOTCUA_DATABASE_URL")
+        .output()
+        .expect("motcua runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+async fn kids(app: &TestApp) -> Vec<String> {
+    app.send(app.client.get(app.url("/oidc/jwks"))).await.json()["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid").to_string())
+        .collect()
+}
+
+fn kid_of(token: &str) -> String {
+    let header: serde_json::Value = serde_json::from_slice(
+        &B64.decode(token.split('.').next().expect("header"))
+            .expect("b64"),
+    )
+    .expect("JSON header");
+    header["kid"].as_str().expect("kid").to_string()
+}
+
+/// Waits until the running server has reloaded the keys (it does every
+/// 200 ms in the tests, every 30 s in production).
+async fn until_jwks(app: &TestApp, want: &[String]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while kids(app).await != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the JWK Set is {:?}, not {want:?}",
+            kids(app).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn keys_rotate_in_two_steps_without_breaking_issued_tokens() {
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    let me = ("tu-phap-lltp", SECRET);
+    let get = || token(&app, &[("grant_type", "client_credentials")], Some(me));
+    let first = kids(&app).await;
+    assert_eq!(first.len(), 1);
+    let old_token = get().await.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    assert_eq!(kid_of(&old_token), first[0]);
+
+    // step 1: a next key is published, the current one still signs
+    let listed = keys_cli(&app, &["rotate"]);
+    let next = listed["keys"][1]["kid"]
+        .as_str()
+        .expect("next kid")
+        .to_string();
+    assert_eq!(listed["keys"][1]["role"], "next");
+    until_jwks(&app, &[first[0].clone(), next.clone()]).await;
+    let t = get().await.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    assert_eq!(kid_of(&t), first[0]);
+
+    // step 2: the next key signs; the old one stays published and accepted
+    let listed = keys_cli(&app, &["rotate"]);
+    assert_eq!(listed["keys"][0]["kid"], next.as_str());
+    assert_eq!(listed["keys"][1]["role"], "previous");
+    assert!(listed["keys"][1]["accepted_until"].is_string());
+    until_jwks(&app, &[next.clone(), first[0].clone()]).await;
+    let new_token = get().await.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    assert_eq!(kid_of(&new_token), next);
+    for t in [&old_token, &new_token] {
+        let r = form_post(&app, "/oidc/introspect", &[("token", t)], me).await;
+        assert_eq!(r.json()["active"], true, "{}", r.body);
+    }
+    let listed = keys_cli(&app, &["list"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+}
