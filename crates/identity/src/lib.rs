@@ -20,6 +20,8 @@
 //!   revocation, and [`may_act`].
 //! - [`legacy`]: the old username/password organisation accounts and their
 //!   cut-over.
+//! - [`password`]: people's passwords hashed with argon2id, stored as PHC
+//!   strings, re-hashed when the parameters rise.
 //! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
 //!   protection.
 //! - [`client`]: relying parties: ids, grants, authentication, secrets
@@ -38,6 +40,7 @@ mod iso3166;
 pub mod jwt;
 pub mod legacy;
 pub mod level;
+pub mod password;
 pub mod subject;
 pub mod taxcode;
 pub mod totp;

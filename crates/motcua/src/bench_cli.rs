@@ -25,6 +25,8 @@ pub enum BenchCommand {
     RegistryLookup(crate::bench_registry::LookupArgs),
     /// Sign `person.get` requests for the HTTP load generator (wrk).
     ExchangeRequests(crate::bench_exchange::RequestsArgs),
+    /// Check passwords (argon2id) as fast as the machine can.
+    Passwords(crate::bench_password::PasswordArgs),
 }
 
 #[derive(clap::Args)]
@@ -46,6 +48,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::UnitsCases(args) => units_cases(args),
         BenchCommand::RegistryLookup(args) => crate::bench_registry::lookup(args),
         BenchCommand::ExchangeRequests(args) => crate::bench_exchange::requests(args),
+        BenchCommand::Passwords(args) => crate::bench_password::passwords(args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench_cli;
 mod bench_exchange;
+mod bench_password;
 mod bench_registry;
 mod calendar_cli;
 mod convert_cli;
