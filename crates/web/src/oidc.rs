@@ -209,7 +209,8 @@ impl OidcProvider {
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": identity::client::SCOPES,
             "response_types_supported": [],
-            "subject_types_supported": ["public", "pairwise"],
+            // pairwise subjects come with people's log-in (authorization code)
+            "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
         })
