@@ -24,6 +24,9 @@
 //!   strings, re-hashed when the parameters rise.
 //! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
 //!   protection.
+//! - [`authz`]: the authorization code flow's rules: requests checked
+//!   against the client, PKCE (S256 only, required), levels from
+//!   `acr_values`, codes redeemed once with their verifier.
 //! - [`client`]: relying parties: ids, grants, authentication, secrets
 //!   kept as hashes, redirect URIs.
 //! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that
@@ -34,6 +37,7 @@
 pub mod account;
 pub mod acting;
 pub mod application;
+pub mod authz;
 pub mod client;
 pub mod eligibility;
 mod iso3166;
