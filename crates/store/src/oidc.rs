@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use identity::authz::CodeGrant;
 use identity::client::{Client, ClientId};
 use identity::jwt::{KeyRole, SigningKey};
 
@@ -63,6 +64,17 @@ pub trait OidcStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Whether the token `jti` was revoked.
     async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Keeps an authorization code's grant until `expires` (by the code's
+    /// hash); forgets codes expired before the grant's issue time.
+    async fn put_code(
+        &self,
+        code_hash: &str,
+        grant: &CodeGrant,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Takes a code's grant out: the first caller gets it, every later one
+    /// (a replay, or a concurrent redemption) gets `None`.
+    async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError>;
 }
 
 fn role_str(r: KeyRole) -> &'static str {
@@ -258,6 +270,49 @@ macro_rules! oidc_store {
                 .await
                 .map_err(|e| db_error("revoking a token", e))?;
                 Ok(())
+            }
+
+            async fn put_code(
+                &self,
+                code_hash: &str,
+                grant: &CodeGrant,
+                expires: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let body = serde_json::to_string(grant).map_err(|e| {
+                    StoreError::Database(format!("cannot encode the code's grant: {e}"))
+                })?;
+                sqlx::query("DELETE FROM oidc_codes WHERE expires_ns < $1")
+                    .bind(crate::model::nanos_clamped(grant.issued_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting expired codes", e))?;
+                sqlx::query(
+                    "INSERT INTO oidc_codes (code_hash, body, expires_ns) VALUES ($1, $2, $3)",
+                )
+                .bind(code_hash)
+                .bind(body)
+                .bind(crate::model::nanos_clamped(expires))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("storing an authorization code", e))?;
+                Ok(())
+            }
+
+            async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError> {
+                // one statement: of concurrent takers, one deletes the row
+                let body: Option<String> = sqlx::query_scalar(
+                    "DELETE FROM oidc_codes WHERE code_hash = $1 RETURNING body",
+                )
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("redeeming an authorization code", e))?;
+                body.map(|b| {
+                    serde_json::from_str(&b).map_err(|e| {
+                        StoreError::Database(format!("a stored code's grant cannot be read: {e}"))
+                    })
+                })
+                .transpose()
             }
 
             async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {

@@ -261,6 +261,7 @@ conformance!(
     clients_are_registered_replaced_and_removed,
     signing_keys_start_once_and_rotate,
     revoked_tokens_are_remembered_until_they_expire,
+    authorization_codes_are_redeemed_once,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

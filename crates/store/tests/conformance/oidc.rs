@@ -175,3 +175,65 @@ pub async fn revoked_tokens_are_remembered_until_they_expire(h: &Harness) {
     assert!(oidc.is_revoked("b").await.expect("read"));
     assert!(oidc.is_revoked("c").await.expect("read"));
 }
+
+pub async fn authorization_codes_are_redeemed_once(h: &Harness) {
+    use identity::authz::{AuthorizationRequest, CodeGrant};
+    use identity::level::AssuranceLevel;
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let t = |s: i64| {
+        Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+            .single()
+            .expect("time")
+            + chrono::Duration::seconds(s)
+    };
+    let grant = |issued: i64| CodeGrant {
+        request: AuthorizationRequest {
+            client_id: "portal".into(),
+            redirect_uri: "https://dichvucong.example/cb".into(),
+            scopes: ["openid".to_string()].into_iter().collect(),
+            state: Some("xyz".into()),
+            nonce: None,
+            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            level: AssuranceLevel::Level2,
+            prompt: None,
+            max_age: None,
+        },
+        subject: "0192f3a0-0000-7000-8000-000000000001".into(),
+        level: AssuranceLevel::Level2,
+        auth_time: t(issued - 5),
+        issued_at: t(issued),
+    };
+    oidc.put_code("h1", &grant(0), t(60)).await.expect("stored");
+    oidc.put_code("h2", &grant(1), t(61)).await.expect("stored");
+    // concurrent redemptions: exactly one gets the grant
+    let (a, b, c) = tokio::join!(
+        oidc.take_code("h1"),
+        oidc.take_code("h1"),
+        oidc.take_code("h1")
+    );
+    let got: Vec<CodeGrant> = [a, b, c]
+        .into_iter()
+        .filter_map(|r| r.expect("answered"))
+        .collect();
+    assert_eq!(got, [grant(0)]);
+    assert_eq!(
+        oidc.take_code("h1").await.expect("answered"),
+        None,
+        "a replay finds nothing"
+    );
+    assert_eq!(oidc.take_code("unknown").await.expect("answered"), None);
+    // a later code forgets the expired ones
+    oidc.put_code("h3", &grant(120), t(180))
+        .await
+        .expect("stored");
+    assert_eq!(
+        oidc.take_code("h2").await.expect("answered"),
+        None,
+        "expired and forgotten"
+    );
+    assert_eq!(
+        oidc.take_code("h3").await.expect("answered"),
+        Some(grant(120))
+    );
+}
