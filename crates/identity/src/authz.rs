@@ -323,3 +323,21 @@ pub fn redeem(
         Err(RedeemError::Verifier)
     }
 }
+
+/// What a refresh token stands for: a person's log-in at a client, renewed
+/// without the person (rotated at each use, in one family per log-in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The account's subject.
+    pub subject: String,
+    /// The scopes granted.
+    pub scopes: BTreeSet<String>,
+    /// The level of the original log-in.
+    pub level: AssuranceLevel,
+    /// When the person logged in.
+    pub auth_time: DateTime<Utc>,
+    /// The family: every token rotated from one log-in.
+    pub family: String,
+}

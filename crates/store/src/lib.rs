@@ -32,7 +32,7 @@ mod sqlite_outbox;
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
-pub use oidc::{OidcStore, StoredKey};
+pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
 pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
 
 use std::fmt;

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use identity::authz::CodeGrant;
+use identity::authz::{CodeGrant, RefreshGrant};
 use identity::client::{Client, ClientId};
 use identity::jwt::{KeyRole, SigningKey};
 
@@ -29,6 +29,23 @@ impl std::fmt::Debug for StoredKey {
             .field("retire_at", &self.retire_at)
             .finish()
     }
+}
+
+/// What presenting a refresh token came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// It was live: it is used up now, and the new token (stored by its
+    /// hash) carries the same grant.
+    Rotated(RefreshGrant),
+    /// It had been used or revoked already: its whole family is revoked.
+    Reused {
+        /// The family revoked.
+        family: String,
+    },
+    /// Past its expiry (now used up).
+    Expired,
+    /// No such token.
+    Unknown,
 }
 
 /// Storage of the OpenID Connect provider.
@@ -75,6 +92,28 @@ pub trait OidcStore: Send + Sync {
     /// Takes a code's grant out: the first caller gets it, every later one
     /// (a replay, or a concurrent redemption) gets `None`.
     async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError>;
+    /// Stores a new refresh token (by its hash) valid until `expires`.
+    async fn put_refresh(
+        &self,
+        token_hash: &str,
+        grant: &RefreshGrant,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Presents the refresh token `old_hash` at `now`: rotates it to
+    /// `new_hash` (valid until `new_expires`) in one transaction, or
+    /// revokes its family when it was used before.
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+        new_expires: DateTime<Utc>,
+    ) -> Result<RefreshOutcome, StoreError>;
+}
+
+fn decode_refresh(body: &str) -> Result<RefreshGrant, StoreError> {
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::Database(format!("a stored refresh grant cannot be read: {e}")))
 }
 
 fn role_str(r: KeyRole) -> &'static str {
@@ -313,6 +352,98 @@ macro_rules! oidc_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn put_refresh(
+                &self,
+                token_hash: &str,
+                grant: &RefreshGrant,
+                expires: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let body = serde_json::to_string(grant).map_err(|e| {
+                    StoreError::Database(format!("cannot encode the refresh grant: {e}"))
+                })?;
+                sqlx::query(
+                    "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(grant.family.as_str())
+                .bind(body)
+                .bind(crate::model::nanos_clamped(expires))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("storing a refresh token", e))?;
+                Ok(())
+            }
+
+            async fn rotate_refresh(
+                &self,
+                old_hash: &str,
+                new_hash: &str,
+                now: DateTime<Utc>,
+                new_expires: DateTime<Utc>,
+            ) -> Result<RefreshOutcome, StoreError> {
+                let now_ns = crate::model::nanos_clamped(now);
+                let $pool = &self.pool;
+                let mut tx = $begin
+                    .await
+                    .map_err(|e| db_error("starting to rotate a refresh token", e))?;
+                // the claim: only a live token is marked used, once
+                let claimed: Option<(String, i64)> = sqlx::query_as(
+                    "UPDATE oidc_refresh SET used_ns = $2 \
+                     WHERE token_hash = $1 AND used_ns IS NULL AND revoked = 0 \
+                     RETURNING body, expires_ns",
+                )
+                .bind(old_hash)
+                .bind(now_ns)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| db_error("rotating a refresh token", e))?;
+                let outcome = match claimed {
+                    Some((_, expires_ns)) if expires_ns <= now_ns => RefreshOutcome::Expired,
+                    Some((body, _)) => {
+                        let grant = decode_refresh(&body)?;
+                        sqlx::query(
+                            "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
+                             VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(new_hash)
+                        .bind(grant.family.as_str())
+                        .bind(body.as_str())
+                        .bind(crate::model::nanos_clamped(new_expires))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| db_error("rotating a refresh token", e))?;
+                        RefreshOutcome::Rotated(grant)
+                    }
+                    None => {
+                        let family: Option<String> = sqlx::query_scalar(
+                            "SELECT family FROM oidc_refresh WHERE token_hash = $1",
+                        )
+                        .bind(old_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(|e| db_error("reading a refresh token", e))?;
+                        match family {
+                            None => RefreshOutcome::Unknown,
+                            Some(family) => {
+                                sqlx::query(
+                                    "UPDATE oidc_refresh SET revoked = 1 WHERE family = $1",
+                                )
+                                .bind(family.as_str())
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(|e| db_error("revoking a refresh family", e))?;
+                                RefreshOutcome::Reused { family }
+                            }
+                        }
+                    }
+                };
+                tx.commit()
+                    .await
+                    .map_err(|e| db_error("rotating a refresh token", e))?;
+                Ok(outcome)
             }
 
             async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {

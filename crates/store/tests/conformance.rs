@@ -262,6 +262,7 @@ conformance!(
     signing_keys_start_once_and_rotate,
     revoked_tokens_are_remembered_until_they_expire,
     authorization_codes_are_redeemed_once,
+    refresh_tokens_rotate_and_a_reuse_revokes_the_family,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -237,3 +237,105 @@ pub async fn authorization_codes_are_redeemed_once(h: &Harness) {
         Some(grant(120))
     );
 }
+
+pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
+    use identity::authz::RefreshGrant;
+    use identity::level::AssuranceLevel;
+    use store::RefreshOutcome;
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let t = |s: i64| {
+        Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+            .single()
+            .expect("time")
+            + chrono::Duration::seconds(s)
+    };
+    let grant = |family: &str| RefreshGrant {
+        client_id: "portal".into(),
+        subject: "0192f3a0-0000-7000-8000-000000000001".into(),
+        scopes: ["openid".to_string(), "pid".to_string()]
+            .into_iter()
+            .collect(),
+        level: AssuranceLevel::Level2,
+        auth_time: t(0),
+        family: family.into(),
+    };
+    oidc.put_refresh("r1", &grant("fam-a"), t(3600))
+        .await
+        .expect("stored");
+    oidc.put_refresh("other", &grant("fam-b"), t(3600))
+        .await
+        .expect("stored");
+
+    // used once: rotated to r2
+    assert_eq!(
+        oidc.rotate_refresh("r1", "r2", t(10), t(3610))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Rotated(grant("fam-a"))
+    );
+    // r2 is live; rotated to r3
+    assert_eq!(
+        oidc.rotate_refresh("r2", "r3", t(20), t(3620))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Rotated(grant("fam-a"))
+    );
+    // the stolen r1 comes back: the whole family goes, r3 included
+    assert_eq!(
+        oidc.rotate_refresh("r1", "x1", t(30), t(3630))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Reused {
+            family: "fam-a".into()
+        }
+    );
+    assert_eq!(
+        oidc.rotate_refresh("r3", "r4", t(40), t(3640))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Reused {
+            family: "fam-a".into()
+        }
+    );
+    // another family is untouched
+    assert_eq!(
+        oidc.rotate_refresh("other", "other2", t(50), t(3650))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Rotated(grant("fam-b"))
+    );
+    // unknown and expired
+    assert_eq!(
+        oidc.rotate_refresh("nope", "n2", t(60), t(3660))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Unknown
+    );
+    oidc.put_refresh("old", &grant("fam-c"), t(100))
+        .await
+        .expect("stored");
+    assert_eq!(
+        oidc.rotate_refresh("old", "old2", t(100), t(3700))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Expired
+    );
+    // concurrent uses of one token: one rotation, the other a reuse
+    oidc.put_refresh("c1", &grant("fam-d"), t(3600))
+        .await
+        .expect("stored");
+    let (a, b) = tokio::join!(
+        oidc.rotate_refresh("c1", "c2", t(10), t(3610)),
+        oidc.rotate_refresh("c1", "c3", t(10), t(3610))
+    );
+    let mut outcomes = [a.expect("answered"), b.expect("answered")];
+    outcomes.sort_by_key(|o| matches!(o, RefreshOutcome::Reused { .. }));
+    assert_eq!(outcomes[0], RefreshOutcome::Rotated(grant("fam-d")));
+    assert_eq!(
+        outcomes[1],
+        RefreshOutcome::Reused {
+            family: "fam-d".into()
+        }
+    );
+}
