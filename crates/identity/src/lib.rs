@@ -27,6 +27,8 @@
 //! - [`authz`]: the authorization code flow's rules: requests checked
 //!   against the client, PKCE (S256 only, required), levels from
 //!   `acr_values`, codes redeemed once with their verifier.
+//! - [`dpop`]: DPoP proofs (RFC 9449), ES256 and EdDSA, their key's
+//!   thumbprint for binding tokens.
 //! - [`client`]: relying parties: ids, grants, authentication, secrets
 //!   kept as hashes, redirect URIs.
 //! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that
@@ -39,6 +41,7 @@ pub mod acting;
 pub mod application;
 pub mod authz;
 pub mod client;
+pub mod dpop;
 pub mod eligibility;
 mod iso3166;
 pub mod jwt;
