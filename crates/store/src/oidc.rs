@@ -92,6 +92,14 @@ pub trait OidcStore: Send + Sync {
     /// Takes a code's grant out: the first caller gets it, every later one
     /// (a replay, or a concurrent redemption) gets `None`.
     async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError>;
+    /// Records a DPoP proof's `jti` until `expires`; `false` when it was
+    /// seen already (a replay). Forgets ids expired before `now`.
+    async fn first_dpop_use(
+        &self,
+        jti: &str,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Stores a new refresh token (by its hash) valid until `expires`.
     async fn put_refresh(
         &self,
@@ -352,6 +360,29 @@ macro_rules! oidc_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn first_dpop_use(
+                &self,
+                jti: &str,
+                expires: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                sqlx::query("DELETE FROM oidc_dpop_jti WHERE expires_ns < $1")
+                    .bind(crate::model::nanos_clamped(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting old DPoP proofs", e))?;
+                let done = sqlx::query(
+                    "INSERT INTO oidc_dpop_jti (jti, expires_ns) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(jti)
+                .bind(crate::model::nanos_clamped(expires))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("recording a DPoP proof", e))?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn put_refresh(

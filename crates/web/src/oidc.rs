@@ -10,6 +10,8 @@
 //!   `client_credentials` for agency systems, authenticated with
 //!   `client_secret_basic` or `client_secret_post` as the client is
 //!   registered; the access token is a JWT (RFC 9068) signed with EdDSA;
+//!   With a `DPoP` proof (RFC 9449: fresh, for this endpoint, used once) the
+//!   token is bound to the proof's key (`cnf.jkt`, `token_type` `DPoP`);
 //! - `POST /oidc/introspect` (RFC 7662): whether a token is active, for the
 //!   client it was issued to or the one named as its audience;
 //! - `POST /oidc/revoke` (RFC 7009): the client that holds a token ends
@@ -213,6 +215,7 @@ impl OidcProvider {
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
+            "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
         })
     }
 
@@ -390,6 +393,53 @@ struct AccessClaims<'a> {
     exp: i64,
     jti: String,
     scope: &'a str,
+    /// RFC 9449 §6: the thumbprint of the DPoP key the token is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: Option<Confirmation>,
+}
+
+#[derive(Debug, Serialize)]
+struct Confirmation {
+    jkt: String,
+}
+
+/// How old a DPoP proof may be at the token endpoint.
+pub const DPOP_MAX_AGE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The key of the request's DPoP proof, if it has one that verifies and
+/// was not used before.
+async fn dpop_key(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, OAuthError> {
+    let mut proofs = headers.get_all("dpop").iter();
+    let Some(proof) = proofs.next() else {
+        return Ok(None);
+    };
+    let invalid = |m: String| OAuthError::bad("invalid_dpop_proof", m);
+    if proofs.next().is_some() {
+        return Err(invalid("one DPoP header at most".into()));
+    }
+    let proof = proof
+        .to_str()
+        .map_err(|_| invalid("the DPoP header is not text".into()))?;
+    let uri = format!("{}/oidc/token", state.oidc.issuer());
+    let p = identity::dpop::verify_proof(proof, "POST", &uri, now, DPOP_MAX_AGE, None)
+        .map_err(|e| invalid(e.to_string()))?;
+    let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
+    if !state
+        .store
+        .oidc()
+        .first_dpop_use(&p.jti, keep_until, now)
+        .await
+        .map_err(OAuthError::server)?
+    {
+        return Err(invalid(
+            "this DPoP proof was used before: make a new one for each request".into(),
+        ));
+    }
+    Ok(Some(p.jkt))
 }
 
 /// The form, each parameter at most once (RFC 6749 §3.2).
@@ -526,6 +576,8 @@ async fn issue(
         None => provider.issuer(),
     };
     let now = Utc::now();
+    let jkt = dpop_key(state, headers, now).await?;
+    let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let claims = AccessClaims {
         iss: provider.issuer(),
         sub: client.id.as_str(),
@@ -535,6 +587,7 @@ async fn issue(
         exp: now.timestamp() + i64::from(client.access_token_ttl),
         jti: uuid::Uuid::now_v7().to_string(),
         scope: &scope,
+        cnf: jkt.map(|jkt| Confirmation { jkt }),
     };
     let access_token = provider
         .signing_key()
@@ -542,7 +595,7 @@ async fn issue(
         .map_err(OAuthError::server)?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type,
         expires_in: client.access_token_ttl,
         scope,
     })
@@ -642,7 +695,12 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
         let mut out = serde_json::Map::new();
         out.insert("active".into(), true.into());
-        out.insert("token_type".into(), "Bearer".into());
+        // a DPoP-bound token says so, with the key it is bound to
+        let bound = claims.contains_key("cnf");
+        out.insert(
+            "token_type".into(),
+            if bound { "DPoP" } else { "Bearer" }.into(),
+        );
         for k in [
             "scope",
             "client_id",
@@ -652,6 +710,7 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
             "exp",
             "iat",
             "jti",
+            "cnf",
         ] {
             if let Some(v) = claims.get(k) {
                 out.insert(k.into(), v.clone());

@@ -700,3 +700,95 @@ async fn keys_rotate_in_two_steps_without_breaking_issued_tokens() {
     let listed = keys_cli(&app, &["list"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(2));
 }
+
+/// A DPoP proof (RFC 9449) for `POST uri`, made now with `key`.
+fn dpop_proof(key: &p256::ecdsa::SigningKey, uri: &str, jti: &str) -> String {
+    use p256::ecdsa::signature::Signer as _;
+    let point = key.verifying_key().to_encoded_point(false);
+    let header = serde_json::json!({
+        "typ": "dpop+jwt",
+        "alg": "ES256",
+        "jwk": {
+            "kty": "EC", "crv": "P-256",
+            "x": B64.encode(point.x().expect("x")),
+            "y": B64.encode(point.y().expect("y")),
+        },
+    });
+    let claims =
+        serde_json::json!({"jti": jti, "htm": "POST", "htu": uri, "iat": Utc::now().timestamp()});
+    let input = format!(
+        "{}.{}",
+        B64.encode(serde_json::to_vec(&header).expect("JSON")),
+        B64.encode(serde_json::to_vec(&claims).expect("JSON"))
+    );
+    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
+    format!("{input}.{}", B64.encode(signature.to_bytes()))
+}
+
+#[tokio::test]
+async fn a_dpop_proof_binds_the_token_and_is_used_once() {
+    let app = TestApp::spawn().await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    let me = ("tu-phap-lltp", SECRET);
+    let key = p256::ecdsa::SigningKey::from_slice(&[9; 32]).expect("key");
+    let uri = app.url("/oidc/token");
+    let with_proof = |proof: String| {
+        app.client
+            .post(app.url("/oidc/token"))
+            .form(&[("grant_type", "client_credentials")])
+            .basic_auth(me.0, Some(me.1))
+            .header("DPoP", proof)
+    };
+
+    let proof = dpop_proof(&key, &uri, "proof-1");
+    let r = app.send(with_proof(proof.clone())).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["token_type"], "DPoP");
+    let at = body["access_token"].as_str().expect("token").to_string();
+    let jkt = claims_of(&at)["cnf"]["jkt"]
+        .as_str()
+        .expect("cnf.jkt")
+        .to_string();
+    assert_eq!(jkt.len(), 43);
+    // introspection shows the binding
+    let v = form_post(&app, "/oidc/introspect", &[("token", &at)], me)
+        .await
+        .json();
+    assert_eq!(v["token_type"], "DPoP");
+    assert_eq!(v["cnf"]["jkt"], jkt.as_str());
+
+    // the same proof again: refused
+    let r = app.send(with_proof(proof)).await;
+    let d = oauth_error(&r, 400, "invalid_dpop_proof");
+    assert!(d.contains("used before"), "{d}");
+    // a proof for another endpoint, or an old one
+    let r = app
+        .send(with_proof(dpop_proof(
+            &key,
+            &app.url("/oidc/revoke"),
+            "proof-2",
+        )))
+        .await;
+    oauth_error(&r, 400, "invalid_dpop_proof");
+    // a new proof with the same key: another token bound to the same key
+    let r = app
+        .send(with_proof(dpop_proof(&key, &uri, "proof-3")))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let again = r.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    assert_eq!(claims_of(&again)["cnf"]["jkt"], jkt.as_str());
+    // without DPoP: a plain bearer token, no binding
+    let plain = token(&app, &[("grant_type", "client_credentials")], Some(me))
+        .await
+        .json();
+    assert_eq!(plain["token_type"], "Bearer");
+    assert!(
+        claims_of(plain["access_token"].as_str().expect("token"))
+            .get("cnf")
+            .is_none()
+    );
+}

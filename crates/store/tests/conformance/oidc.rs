@@ -339,3 +339,41 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
         }
     );
 }
+
+pub async fn dpop_proofs_are_used_once(h: &Harness) {
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let t = |s: i64| {
+        Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+            .single()
+            .expect("time")
+            + chrono::Duration::seconds(s)
+    };
+    assert!(
+        oidc.first_dpop_use("p1", t(120), t(0))
+            .await
+            .expect("answered")
+    );
+    assert!(
+        !oidc
+            .first_dpop_use("p1", t(120), t(1))
+            .await
+            .expect("answered"),
+        "a replay"
+    );
+    let (a, b) = tokio::join!(
+        oidc.first_dpop_use("p2", t(120), t(2)),
+        oidc.first_dpop_use("p2", t(120), t(2))
+    );
+    assert_ne!(
+        a.expect("answered"),
+        b.expect("answered"),
+        "one of two concurrent uses"
+    );
+    // after its window the id is forgotten (the proof is refused by time anyway)
+    assert!(
+        oidc.first_dpop_use("p1", t(300), t(200))
+            .await
+            .expect("answered")
+    );
+}
