@@ -668,13 +668,25 @@ fn no_store(mut res: Response) -> Response {
     res
 }
 
+/// The authenticated client of an introspection or revocation request and
+/// the token it names.
+async fn client_and_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Arc<Client>, String), OAuthError> {
+    let form = parse_form(body)?;
+    let client = authenticated_client(state, headers, &form).await?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::request("token is required"))?;
+    Ok((client, token.clone()))
+}
+
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let form = parse_form(&body)?;
-        let client = authenticated_client(&state, &headers, &form).await?;
-        let token = form
-            .get("token")
-            .ok_or_else(|| OAuthError::request("token is required"))?;
+        let (client, token) = client_and_token(&state, &headers, &body).await?;
+        let token = token.as_str();
         let inactive = serde_json::json!({ "active": false });
         let Some(claims) = live_claims(&state, token, Utc::now()) else {
             return Ok(inactive);
@@ -727,11 +739,8 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
 
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let form = parse_form(&body)?;
-        let client = authenticated_client(&state, &headers, &form).await?;
-        let token = form
-            .get("token")
-            .ok_or_else(|| OAuthError::request("token is required"))?;
+        let (client, token) = client_and_token(&state, &headers, &body).await?;
+        let token = token.as_str();
         let now = Utc::now();
         // RFC 7009 §2.2: an invalid or expired token needs no revoking
         let Some(claims) = live_claims(&state, token, now) else {
