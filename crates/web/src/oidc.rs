@@ -207,8 +207,8 @@ impl OidcProvider {
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint": format!("{iss}/oidc/revoke"),
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "grant_types_supported": ["client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "grant_types_supported": ["client_credentials", "refresh_token"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "scopes_supported": identity::client::SCOPES,
             "response_types_supported": [],
             // pairwise subjects come with people's log-in (authorization code)
@@ -380,6 +380,8 @@ struct TokenResponse {
     token_type: &'static str,
     expires_in: u32,
     scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
 }
 
 /// RFC 9068 access-token claims for a client acting as itself.
@@ -396,6 +398,21 @@ struct AccessClaims<'a> {
     /// RFC 9449 §6: the thumbprint of the DPoP key the token is bound to.
     #[serde(skip_serializing_if = "Option::is_none")]
     cnf: Option<Confirmation>,
+    /// For a person's token: the level of the log-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acr: Option<&'static str>,
+    /// For a person's token: when the person logged in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+}
+
+/// How long a refresh token lives (each use gives a new one for as long).
+pub const REFRESH_TTL: chrono::Duration = chrono::Duration::hours(12);
+
+/// The key a refresh token is stored under: its SHA-256, base64url.
+pub fn refresh_token_hash(token: &str) -> String {
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 #[derive(Debug, Serialize)]
@@ -499,7 +516,11 @@ fn credentials(
                 .ok_or_else(|| OAuthError::request("client_secret without client_id"))?;
             Ok((id.clone(), secret.clone(), AuthMethod::ClientSecretPost))
         }
-        (None, None) => Err(OAuthError::client(false)),
+        // a public client (a phone app) names itself only
+        (None, None) => match form.get("client_id") {
+            Some(id) => Ok((id.clone(), String::new(), AuthMethod::None)),
+            None => Err(OAuthError::client(false)),
+        },
     }
 }
 
@@ -541,6 +562,9 @@ async fn issue(
         )
     })?;
     let client = authenticated_client(state, headers, &form).await?;
+    if grant == GrantType::RefreshToken {
+        return refresh(state, headers, &form, &client).await;
+    }
     if grant != GrantType::ClientCredentials {
         return Err(OAuthError::bad(
             "unsupported_grant_type",
@@ -588,6 +612,8 @@ async fn issue(
         jti: uuid::Uuid::now_v7().to_string(),
         scope: &scope,
         cnf: jkt.map(|jkt| Confirmation { jkt }),
+        acr: None,
+        auth_time: None,
     };
     let access_token = provider
         .signing_key()
@@ -598,6 +624,84 @@ async fn issue(
         token_type,
         expires_in: client.access_token_ttl,
         scope,
+        refresh_token: None,
+    })
+}
+
+/// The `refresh_token` grant: the token is rotated (a new one replaces it)
+/// and a new access token issued for the same log-in; a token presented a
+/// second time revokes every token of that log-in.
+async fn refresh(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    client: &Client,
+) -> Result<TokenResponse, OAuthError> {
+    if !client.grant_types.contains(&GrantType::RefreshToken) {
+        return Err(OAuthError::bad(
+            "unauthorized_client",
+            "this client is not registered for refresh_token",
+        ));
+    }
+    let presented = form
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::request("refresh_token is required"))?;
+    let now = Utc::now();
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
+    let new_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let outcome = state
+        .store
+        .oidc()
+        .rotate_refresh(
+            &refresh_token_hash(presented),
+            &refresh_token_hash(&new_token),
+            now,
+            now + REFRESH_TTL,
+        )
+        .await
+        .map_err(OAuthError::server)?;
+    let invalid = |m: &str| OAuthError::bad("invalid_grant", m.to_string());
+    let grant = match outcome {
+        store::RefreshOutcome::Rotated(g) => g,
+        store::RefreshOutcome::Reused { family } => {
+            tracing::warn!(client = %client.id, family, "a refresh token was used twice: its log-in is revoked");
+            return Err(invalid(
+                "the refresh token was used before: every token of this log-in is revoked; log in again",
+            ));
+        }
+        store::RefreshOutcome::Expired => return Err(invalid("the refresh token has expired")),
+        store::RefreshOutcome::Unknown => return Err(invalid("unknown refresh token")),
+    };
+    if grant.client_id != client.id.as_str() {
+        return Err(invalid("the refresh token was issued to another client"));
+    }
+    let jkt = dpop_key(state, headers, now).await?;
+    let scope = grant.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+    let provider = &state.oidc;
+    let claims = AccessClaims {
+        iss: provider.issuer(),
+        sub: &grant.subject,
+        aud: provider.issuer(),
+        client_id: client.id.as_str(),
+        iat: now.timestamp(),
+        exp: now.timestamp() + i64::from(client.access_token_ttl),
+        jti: uuid::Uuid::now_v7().to_string(),
+        scope: &scope,
+        cnf: jkt.as_ref().map(|jkt| Confirmation { jkt: jkt.clone() }),
+        acr: Some(grant.level.acr()),
+        auth_time: Some(grant.auth_time.timestamp()),
+    };
+    let access_token = provider
+        .signing_key()
+        .sign("at+jwt", &claims)
+        .map_err(OAuthError::server)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
+        expires_in: client.access_token_ttl,
+        scope,
+        refresh_token: Some(new_token),
     })
 }
 
@@ -787,7 +891,9 @@ async fn authenticate(
 ) -> Result<Arc<Client>, OAuthError> {
     let id = ClientId::parse(id).map_err(|_| OAuthError::client(false))?;
     let accepts = |c: &Client| {
-        c.auth_method == method && c.secret_hash.as_ref().is_some_and(|h| h.matches(secret))
+        c.auth_method == method
+            && (method == AuthMethod::None
+                || c.secret_hash.as_ref().is_some_and(|h| h.matches(secret)))
     };
     // from memory first; a miss or a refusal reads the store again, so that
     // a new client or a new secret works at once (a removed client or an

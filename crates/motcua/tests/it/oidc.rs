@@ -78,7 +78,7 @@ async fn discovery_and_keys_describe_the_provider() {
     assert_eq!(meta["jwks_uri"], app.url("/oidc/jwks"));
     assert_eq!(
         meta["grant_types_supported"],
-        serde_json::json!(["client_credentials"])
+        serde_json::json!(["client_credentials", "refresh_token"])
     );
     let rfc8414 = app
         .send(
@@ -790,5 +790,99 @@ async fn a_dpop_proof_binds_the_token_and_is_used_once() {
         claims_of(plain["access_token"].as_str().expect("token"))
             .get("cnf")
             .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_token_rotates_and_its_reuse_revokes_the_log_in() {
+    use identity::authz::RefreshGrant;
+    use identity::level::AssuranceLevel;
+    let app = TestApp::spawn().await;
+    // a public client (the portal's phone app): no secret
+    let mut portal = agency("portal-app", AuthMethod::None);
+    portal.secret_hash = None;
+    portal.grant_types = [GrantType::AuthorizationCode, GrantType::RefreshToken]
+        .into_iter()
+        .collect();
+    portal.redirect_uris = vec!["https://dichvucong.example/cb".into()];
+    register(&app, &portal).await;
+    // a log-in at level 2 left this refresh token (the code flow's part)
+    let logged_in = Utc::now() - chrono::Duration::minutes(5);
+    let grant = RefreshGrant {
+        client_id: "portal-app".into(),
+        subject: "0192f3a0-0000-7000-8000-000000000001".into(),
+        scopes: ["pid".to_string()].into_iter().collect(),
+        level: AssuranceLevel::Level2,
+        auth_time: logged_in,
+        family: "login-1".into(),
+    };
+    app.store
+        .oidc()
+        .put_refresh(
+            &web::oidc::refresh_token_hash("rt-first"),
+            &grant,
+            Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .expect("stored");
+    let use_rt = |rt: &str| {
+        let rt = rt.to_string();
+        let app = &app;
+        async move {
+            token(
+                app,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "portal-app"),
+                    ("refresh_token", &rt),
+                ],
+                None,
+            )
+            .await
+        }
+    };
+
+    let r = use_rt("rt-first").await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let body = r.json();
+    let second = body["refresh_token"]
+        .as_str()
+        .expect("a new refresh token")
+        .to_string();
+    assert_ne!(second, "rt-first");
+    let claims = claims_of(body["access_token"].as_str().expect("token"));
+    assert_eq!(claims["sub"], "0192f3a0-0000-7000-8000-000000000001");
+    assert_eq!(claims["acr"], "urn:motcua:loa:2");
+    assert_eq!(claims["auth_time"], logged_in.timestamp());
+    assert_eq!(body["scope"], "pid");
+
+    // the new one works once too
+    let r = use_rt(&second).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let third = r.json()["refresh_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    // the first one again (stolen and replayed): refused, and the whole
+    // log-in goes, the latest token included
+    let d = oauth_error(&use_rt("rt-first").await, 400, "invalid_grant");
+    assert!(d.contains("revoked"), "{d}");
+    oauth_error(&use_rt(&third).await, 400, "invalid_grant");
+    oauth_error(&use_rt("never-issued").await, 400, "invalid_grant");
+    // a confidential client's id without its secret is not a public client
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    oauth_error(
+        &token(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "tu-phap-lltp"),
+            ],
+            None,
+        )
+        .await,
+        401,
+        "invalid_client",
     );
 }
