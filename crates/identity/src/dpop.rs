@@ -12,6 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::jwk::{KeyError, PublicJwk, VerifyKey};
+
 /// How far ahead of the server's clock a proof's `iat` may be.
 pub const CLOCK_SKEW: Duration = Duration::seconds(60);
 
@@ -68,16 +70,7 @@ pub struct DpopProof {
 struct Header {
     typ: Option<String>,
     alg: String,
-    jwk: Option<Jwk>,
-}
-
-#[derive(Deserialize)]
-struct Jwk {
-    kty: String,
-    crv: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
-    d: Option<String>,
+    jwk: Option<PublicJwk>,
 }
 
 #[derive(Deserialize)]
@@ -89,68 +82,13 @@ struct Claims {
     ath: Option<String>,
 }
 
-/// The key of a proof, checked against its algorithm.
-enum Key {
-    P256 { x: String, y: String },
-    Ed25519 { x: String },
-}
-
-impl Key {
-    fn of(alg: &str, jwk: &Jwk) -> Result<Key, DpopError> {
-        if jwk.d.is_some() {
-            return Err(DpopError::Key("it holds a private key"));
+fn key_error(e: KeyError) -> DpopError {
+    match e {
+        KeyError::Key("not a key of the algorithm") => {
+            DpopError::Key("not a key of the proof's algorithm")
         }
-        match (alg, jwk.kty.as_str(), jwk.crv.as_deref()) {
-            ("ES256", "EC", Some("P-256")) => Ok(Key::P256 {
-                x: jwk.x.clone().ok_or(DpopError::Key("no x"))?,
-                y: jwk.y.clone().ok_or(DpopError::Key("no y"))?,
-            }),
-            ("EdDSA", "OKP", Some("Ed25519")) => Ok(Key::Ed25519 {
-                x: jwk.x.clone().ok_or(DpopError::Key("no x"))?,
-            }),
-            _ => Err(DpopError::Key("not a key of the proof's algorithm")),
-        }
-    }
-
-    /// RFC 7638: the required members in lexicographic order.
-    fn thumbprint(&self) -> String {
-        let canonical = match self {
-            Key::P256 { x, y } => format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#),
-            Key::Ed25519 { x } => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#),
-        };
-        B64.encode(Sha256::digest(canonical.as_bytes()))
-    }
-
-    fn verify(&self, signed: &[u8], signature: &[u8]) -> Result<(), DpopError> {
-        let coordinate = |s: &str| -> Result<[u8; 32], DpopError> {
-            B64.decode(s)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or(DpopError::Key("a coordinate is not 32 bytes of base64url"))
-        };
-        match self {
-            Key::P256 { x, y } => {
-                use p256::ecdsa::signature::Verifier as _;
-                let point = p256::EncodedPoint::from_affine_coordinates(
-                    &coordinate(x)?.into(),
-                    &coordinate(y)?.into(),
-                    false,
-                );
-                let key = p256::ecdsa::VerifyingKey::from_encoded_point(&point)
-                    .map_err(|_| DpopError::Key("not a point of P-256"))?;
-                let sig = p256::ecdsa::Signature::from_slice(signature)
-                    .map_err(|_| DpopError::Signature)?;
-                key.verify(signed, &sig).map_err(|_| DpopError::Signature)
-            }
-            Key::Ed25519 { x } => {
-                use ed25519_dalek::Verifier as _;
-                let key = ed25519_dalek::VerifyingKey::from_bytes(&coordinate(x)?)
-                    .map_err(|_| DpopError::Key("not an Ed25519 key"))?;
-                let sig = ed25519_dalek::Signature::from_slice(signature)
-                    .map_err(|_| DpopError::Signature)?;
-                key.verify(signed, &sig).map_err(|_| DpopError::Signature)
-            }
-        }
+        KeyError::Key(m) => DpopError::Key(m),
+        KeyError::Signature => DpopError::Signature,
     }
 }
 
@@ -187,12 +125,14 @@ pub fn verify_proof(
     if !matches!(header.alg.as_str(), "ES256" | "EdDSA") {
         return Err(DpopError::Algorithm(header.alg));
     }
-    let key = Key::of(
+    let key = VerifyKey::of(
         &header.alg,
         header.jwk.as_ref().ok_or(DpopError::Key("missing"))?,
-    )?;
+    )
+    .map_err(key_error)?;
     let signature = B64.decode(signature).map_err(|_| DpopError::Malformed)?;
-    key.verify(signed.as_bytes(), &signature)?;
+    key.verify(signed.as_bytes(), &signature)
+        .map_err(key_error)?;
     let claims: Claims =
         serde_json::from_slice(&json(claims_b64)?).map_err(|_| DpopError::Malformed)?;
     let jti = claims

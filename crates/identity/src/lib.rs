@@ -29,6 +29,7 @@
 //!   `acr_values`, codes redeemed once with their verifier.
 //! - [`dpop`]: DPoP proofs (RFC 9449), ES256 and EdDSA, their key's
 //!   thumbprint for binding tokens.
+//! - [`jwk`]: clients' public keys (ES256, EdDSA) and their thumbprints.
 //! - [`client`]: relying parties: ids, grants, authentication, secrets
 //!   kept as hashes, redirect URIs.
 //! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that
@@ -44,6 +45,7 @@ pub mod client;
 pub mod dpop;
 pub mod eligibility;
 mod iso3166;
+pub mod jwk;
 pub mod jwt;
 pub mod legacy;
 pub mod level;
