@@ -70,6 +70,8 @@ pub enum Grant {
 pub enum Auth {
     ClientSecretBasic,
     ClientSecretPost,
+    /// A JWT signed with the client's own key (give --jwks-file).
+    PrivateKeyJwt,
     /// A public client (no secret; PKCE).
     None,
 }
@@ -99,6 +101,10 @@ pub enum ClientCommand {
         /// Give people a subject of their own for this sector (pairwise).
         #[arg(long)]
         pairwise_sector: Option<String>,
+        /// Its public keys as a JWK Set file (`private-key-jwt`): ES256
+        /// (P-256) or EdDSA (Ed25519) keys, each with a `kid`.
+        #[arg(long)]
+        jwks_file: Option<PathBuf>,
         /// Lifetime of its access tokens, seconds (60–3600).
         #[arg(long, default_value_t = 600)]
         token_ttl: u32,
@@ -242,6 +248,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             redirect_uris,
             scopes,
             pairwise_sector,
+            jwks_file,
             token_ttl,
             replace,
             store,
@@ -250,7 +257,33 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             let auth_method = match auth {
                 Auth::ClientSecretBasic => AuthMethod::ClientSecretBasic,
                 Auth::ClientSecretPost => AuthMethod::ClientSecretPost,
+                Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
                 Auth::None => AuthMethod::None,
+            };
+            let jwks = match &jwks_file {
+                None => None,
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let set: serde_json::Value = serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not JSON", path.display()))?;
+                    let keys: Vec<identity::jwk::PublicJwk> = set
+                        .get("keys")
+                        .and_then(|k| serde_json::from_value(k.clone()).ok())
+                        .with_context(|| {
+                            format!("{} is not a JWK Set ({{\"keys\": [...]}})", path.display())
+                        })?;
+                    for k in &keys {
+                        let alg = if k.kty == "OKP" { "EdDSA" } else { "ES256" };
+                        identity::jwk::VerifyKey::of(alg, k).map_err(|e| {
+                            anyhow::anyhow!("{}: a key is not usable: {e}", path.display())
+                        })?;
+                        if k.kid.is_none() {
+                            bail!("{}: every key needs a kid", path.display());
+                        }
+                    }
+                    Some(set)
+                }
             };
             let secret = if auth_method.uses_secret() {
                 let mut bytes = [0u8; 32];
@@ -265,7 +298,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
                 name,
                 auth_method,
                 secret_hash: secret.as_deref().map(SecretHash::of),
-                jwks: None,
+                jwks,
                 redirect_uris,
                 grant_types: grants
                     .into_iter()

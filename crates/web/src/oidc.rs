@@ -208,7 +208,8 @@ impl OidcProvider {
             "revocation_endpoint": format!("{iss}/oidc/revoke"),
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "grant_types_supported": ["client_credentials", "refresh_token"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "EdDSA"],
             "scopes_supported": identity::client::SCOPES,
             "response_types_supported": [],
             // pairwise subjects come with people's log-in (authorization code)
@@ -722,6 +723,9 @@ async fn authenticated_client(
     form: &HashMap<String, String>,
 ) -> Result<Arc<Client>, OAuthError> {
     let provider = &state.oidc;
+    if form.contains_key("client_assertion") || form.contains_key("client_assertion_type") {
+        return assertion_client(state, headers, form).await;
+    }
     let (id, secret, method) = credentials(headers, form)?;
     let basic = method == AuthMethod::ClientSecretBasic;
     let now = Instant::now();
@@ -879,6 +883,132 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
+}
+
+/// RFC 7523 §2.2: the `client_assertion_type` of `private_key_jwt`.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The longest a client assertion may live.
+const ASSERTION_MAX_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
+
+#[derive(serde::Deserialize)]
+struct AssertionHeader {
+    alg: String,
+    kid: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct AssertionClaims {
+    iss: String,
+    sub: String,
+    aud: serde_json::Value,
+    exp: i64,
+    jti: String,
+}
+
+/// `private_key_jwt` (RFC 7523, OIDC Core §9): the client signs a short
+/// JWT naming itself and this provider with a key it registered; each
+/// assertion is accepted once.
+async fn assertion_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Arc<Client>, OAuthError> {
+    if headers.contains_key(header::AUTHORIZATION) || form.contains_key("client_secret") {
+        return Err(OAuthError::request(
+            "the client authenticated twice (an assertion and a secret): use one method",
+        ));
+    }
+    if form.get("client_assertion_type").map(String::as_str) != Some(JWT_BEARER) {
+        return Err(OAuthError::request(format!(
+            "client_assertion_type must be {JWT_BEARER}"
+        )));
+    }
+    let refused = || OAuthError::client(false);
+    let assertion = form
+        .get("client_assertion")
+        .ok_or_else(|| OAuthError::request("client_assertion is required"))?;
+    let (signed, signature) = assertion.rsplit_once('.').ok_or_else(refused)?;
+    let (header_b64, claims_b64) = signed.split_once('.').ok_or_else(refused)?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header: AssertionHeader = b64
+        .decode(header_b64)
+        .ok()
+        .and_then(|h| serde_json::from_slice(&h).ok())
+        .ok_or_else(refused)?;
+    let claims: AssertionClaims = b64
+        .decode(claims_b64)
+        .ok()
+        .and_then(|c| serde_json::from_slice(&c).ok())
+        .ok_or_else(refused)?;
+    if claims.iss != claims.sub || form.get("client_id").is_some_and(|c| *c != claims.iss) {
+        return Err(refused());
+    }
+    let now_i = Instant::now();
+    if let Some(wait) = state.oidc.locked_out(&claims.iss, now_i) {
+        return Err(OAuthError {
+            retry_after: Some(wait),
+            ..OAuthError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                "too many failed authentications of this client: try again later",
+            )
+        });
+    }
+    let fail = || {
+        state.oidc.record_failure(&claims.iss, now_i);
+        OAuthError::client(false)
+    };
+    let id = ClientId::parse(&claims.iss).map_err(|_| fail())?;
+    let client = state
+        .oidc
+        .client(state.store.as_ref(), &id, false)
+        .await
+        .map_err(OAuthError::server)?
+        .filter(|c| c.auth_method == AuthMethod::PrivateKeyJwt)
+        .ok_or_else(fail)?;
+    // the key: the one its kid names, or the client's only key
+    let keys: Vec<identity::jwk::PublicJwk> = client
+        .jwks
+        .as_ref()
+        .and_then(|j| j.get("keys"))
+        .and_then(|k| serde_json::from_value(k.clone()).ok())
+        .unwrap_or_default();
+    let key = match &header.kid {
+        Some(kid) => keys.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())),
+        None if keys.len() == 1 => keys.first(),
+        None => None,
+    }
+    .ok_or_else(fail)?;
+    let signature = b64.decode(signature).map_err(|_| fail())?;
+    identity::jwk::VerifyKey::of(&header.alg, key)
+        .and_then(|k| k.verify(signed.as_bytes(), &signature))
+        .map_err(|_| fail())?;
+    // for this provider: its token endpoint or its issuer
+    let endpoint = format!("{}/oidc/token", state.oidc.issuer());
+    let names_us = |v: &serde_json::Value| {
+        v.as_str()
+            .is_some_and(|a| a == endpoint || a == state.oidc.issuer())
+    };
+    let aud_ok = match &claims.aud {
+        serde_json::Value::Array(a) => a.iter().any(names_us),
+        v => names_us(v),
+    };
+    let now = Utc::now();
+    let exp = DateTime::<Utc>::from_timestamp(claims.exp, 0).ok_or_else(fail)?;
+    if !aud_ok || exp <= now || exp - now > ASSERTION_MAX_LIFETIME || claims.jti.is_empty() {
+        return Err(fail());
+    }
+    let once = format!("client-assertion {} {}", claims.iss, claims.jti);
+    if !state
+        .store
+        .oidc()
+        .first_dpop_use(&once, exp, now)
+        .await
+        .map_err(OAuthError::server)?
+    {
+        return Err(fail());
+    }
+    Ok(client)
 }
 
 /// The registered client `id`, if `secret` is its secret and `method` its

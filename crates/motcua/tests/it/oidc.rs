@@ -520,6 +520,50 @@ async fn clients_are_administered_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("use https"));
 
+    // a client with its own key: the key set from a file, each key named
+    let jwks = app.data_dir().join("bhxh-jwks.json");
+    let key = p256::ecdsa::SigningKey::from_slice(&[11; 32]).expect("key");
+    let mut jwk = es256_jwk(&key);
+    std::fs::write(
+        &jwks,
+        serde_json::json!({ "keys": [jwk.clone()] }).to_string(),
+    )
+    .expect("written");
+    let with_key = [
+        "add",
+        "--id",
+        "bhxh-pensions",
+        "--name",
+        "BHXH",
+        "--grant",
+        "client-credentials",
+        "--scope",
+        "pid",
+        "--auth",
+        "private-key-jwt",
+        "--jwks-file",
+    ];
+    let mut args = with_key.to_vec();
+    let path = jwks.to_string_lossy().to_string();
+    args.push(&path);
+    let out = cli(&app, &args);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a kid"));
+    jwk["kid"] = serde_json::json!("k1");
+    std::fs::write(&jwks, serde_json::json!({ "keys": [jwk] }).to_string()).expect("written");
+    let out = cli(&app, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        added.get("client_secret").is_none(),
+        "no secret for a key client"
+    );
+    assert_eq!(added["token_endpoint_auth_method"], "private_key_jwt");
+
     let out = cli(&app, &["remove", "--id", "so-tu-phap-hn"]);
     assert!(out.status.success());
     let out = cli(&app, &["remove", "--id", "so-tu-phap-hn"]);
@@ -701,28 +745,38 @@ async fn keys_rotate_in_two_steps_without_breaking_issued_tokens() {
     assert_eq!(listed.as_array().map(Vec::len), Some(2));
 }
 
-/// A DPoP proof (RFC 9449) for `POST uri`, made now with `key`.
-fn dpop_proof(key: &p256::ecdsa::SigningKey, uri: &str, jti: &str) -> String {
-    use p256::ecdsa::signature::Signer as _;
+/// The public JWK of a P-256 key.
+fn es256_jwk(key: &p256::ecdsa::SigningKey) -> serde_json::Value {
     let point = key.verifying_key().to_encoded_point(false);
-    let header = serde_json::json!({
-        "typ": "dpop+jwt",
-        "alg": "ES256",
-        "jwk": {
-            "kty": "EC", "crv": "P-256",
-            "x": B64.encode(point.x().expect("x")),
-            "y": B64.encode(point.y().expect("y")),
-        },
-    });
-    let claims =
-        serde_json::json!({"jti": jti, "htm": "POST", "htu": uri, "iat": Utc::now().timestamp()});
+    serde_json::json!({
+        "kty": "EC", "crv": "P-256",
+        "x": B64.encode(point.x().expect("x")),
+        "y": B64.encode(point.y().expect("y")),
+    })
+}
+
+/// A compact JWS signed with ES256.
+fn es256_jws(
+    key: &p256::ecdsa::SigningKey,
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+) -> String {
+    use p256::ecdsa::signature::Signer as _;
     let input = format!(
         "{}.{}",
-        B64.encode(serde_json::to_vec(&header).expect("JSON")),
-        B64.encode(serde_json::to_vec(&claims).expect("JSON"))
+        B64.encode(serde_json::to_vec(header).expect("JSON")),
+        B64.encode(serde_json::to_vec(claims).expect("JSON"))
     );
     let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
     format!("{input}.{}", B64.encode(signature.to_bytes()))
+}
+
+/// A DPoP proof (RFC 9449) for `POST uri`, made now with `key`.
+fn dpop_proof(key: &p256::ecdsa::SigningKey, uri: &str, jti: &str) -> String {
+    let header = serde_json::json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": es256_jwk(key)});
+    let claims =
+        serde_json::json!({"jti": jti, "htm": "POST", "htu": uri, "iat": Utc::now().timestamp()});
+    es256_jws(key, &header, &claims)
 }
 
 #[tokio::test]
@@ -885,4 +939,112 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_log_in() {
         401,
         "invalid_client",
     );
+}
+
+#[tokio::test]
+async fn an_agency_system_authenticates_with_its_own_key() {
+    let app = TestApp::spawn().await;
+    let key = p256::ecdsa::SigningKey::from_slice(&[11; 32]).expect("key");
+    let mut jwk = es256_jwk(&key);
+    jwk["kid"] = serde_json::json!("bhxh-2026");
+    let mut client = agency("bhxh-pensions", AuthMethod::PrivateKeyJwt);
+    client.secret_hash = None;
+    client.jwks = Some(serde_json::json!({ "keys": [jwk] }));
+    register(&app, &client).await;
+    let endpoint = app.url("/oidc/token");
+    let assertion = |jti: &str, aud: &str, lifetime: i64, kid: &str| {
+        let now = Utc::now().timestamp();
+        es256_jws(
+            &key,
+            &serde_json::json!({"alg": "ES256", "kid": kid}),
+            &serde_json::json!({
+                "iss": "bhxh-pensions", "sub": "bhxh-pensions", "aud": aud,
+                "jti": jti, "iat": now, "exp": now + lifetime,
+            }),
+        )
+    };
+    let send = |a: String| {
+        let app = &app;
+        async move {
+            token(
+                app,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_assertion_type", web::oidc::JWT_BEARER),
+                    ("client_assertion", &a),
+                ],
+                None,
+            )
+            .await
+        }
+    };
+
+    let first = assertion("a-1", &endpoint, 60, "bhxh-2026");
+    let r = send(first.clone()).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(
+        claims_of(r.json()["access_token"].as_str().expect("token"))["client_id"],
+        "bhxh-pensions"
+    );
+    // the issuer as audience is fine too
+    assert_eq!(
+        send(assertion("a-2", &app.base, 60, "bhxh-2026"))
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+
+    // replayed, for another server, too long-lived, expired, unknown key
+    oauth_error(&send(first).await, 401, "invalid_client");
+    oauth_error(
+        &send(assertion(
+            "a-3",
+            "https://other.example/token",
+            60,
+            "bhxh-2026",
+        ))
+        .await,
+        401,
+        "invalid_client",
+    );
+    oauth_error(
+        &send(assertion("a-4", &endpoint, 3600, "bhxh-2026")).await,
+        401,
+        "invalid_client",
+    );
+    oauth_error(
+        &send(assertion("a-5", &endpoint, -10, "bhxh-2026")).await,
+        401,
+        "invalid_client",
+    );
+    oauth_error(
+        &send(assertion("a-6", &endpoint, 60, "other-kid")).await,
+        401,
+        "invalid_client",
+    );
+    // signed by another key
+    let stranger = p256::ecdsa::SigningKey::from_slice(&[12; 32]).expect("key");
+    let now = Utc::now().timestamp();
+    let forged = es256_jws(
+        &stranger,
+        &serde_json::json!({"alg": "ES256", "kid": "bhxh-2026"}),
+        &serde_json::json!({"iss": "bhxh-pensions", "sub": "bhxh-pensions", "aud": endpoint, "jti": "a-7", "exp": now + 60}),
+    );
+    oauth_error(&send(forged).await, 401, "invalid_client");
+    // the wrong assertion type
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:other"),
+            (
+                "client_assertion",
+                &assertion("a-8", &endpoint, 60, "bhxh-2026"),
+            ),
+        ],
+        None,
+    )
+    .await;
+    oauth_error(&r, 400, "invalid_request");
 }
