@@ -572,12 +572,7 @@ async fn issue(
             format!("grant_type {} is not served yet", grant.as_str()),
         ));
     }
-    if !client.grant_types.contains(&GrantType::ClientCredentials) {
-        return Err(OAuthError::bad(
-            "unauthorized_client",
-            "this client is not registered for client_credentials",
-        ));
-    }
+    require_grant(&client, GrantType::ClientCredentials)?;
     let asked = form
         .get("scope")
         .map(|s| s.split(' ').filter(|s| !s.is_empty()));
@@ -629,6 +624,18 @@ async fn issue(
     })
 }
 
+/// Refuses a grant the client is not registered for.
+fn require_grant(client: &Client, grant: GrantType) -> Result<(), OAuthError> {
+    if client.grant_types.contains(&grant) {
+        Ok(())
+    } else {
+        Err(OAuthError::bad(
+            "unauthorized_client",
+            format!("this client is not registered for {}", grant.as_str()),
+        ))
+    }
+}
+
 /// The `refresh_token` grant: the token is rotated (a new one replaces it)
 /// and a new access token issued for the same log-in; a token presented a
 /// second time revokes every token of that log-in.
@@ -638,12 +645,7 @@ async fn refresh(
     form: &HashMap<String, String>,
     client: &Client,
 ) -> Result<TokenResponse, OAuthError> {
-    if !client.grant_types.contains(&GrantType::RefreshToken) {
-        return Err(OAuthError::bad(
-            "unauthorized_client",
-            "this client is not registered for refresh_token",
-        ));
-    }
+    require_grant(client, GrantType::RefreshToken)?;
     let presented = form
         .get("refresh_token")
         .ok_or_else(|| OAuthError::request("refresh_token is required"))?;
