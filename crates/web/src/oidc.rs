@@ -39,6 +39,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use identity::client::{AuthMethod, Client, ClientId, GrantType};
 use identity::jwt::{JwkSet, KeySet, SigningKey};
+use identity::level::AssuranceLevel;
 use serde::Serialize;
 
 use crate::AppState;
@@ -329,6 +330,21 @@ impl OAuthError {
         Self::new(StatusCode::BAD_REQUEST, code, description)
     }
 
+    /// A client locked out for `wait` after repeated failures.
+    fn locked(wait: Duration) -> Self {
+        OAuthError {
+            retry_after: Some(wait),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                format!(
+                    "too many failed authentications of this client: try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+            )
+        }
+    }
+
     /// The store or the signer failed.
     fn server(e: impl std::fmt::Display) -> Self {
         Self::new(
@@ -597,10 +613,36 @@ async fn issue(
     };
     let now = Utc::now();
     let jkt = dpop_key(state, headers, now).await?;
+    let subject = TokenSubject {
+        sub: client.id.as_str(),
+        login: None,
+    };
+    mint(state, &client, subject, aud, scope, jkt, now)
+}
+
+/// Whom an access token is about: the client itself, or a person's log-in
+/// (with its level and time).
+struct TokenSubject<'a> {
+    sub: &'a str,
+    login: Option<(AssuranceLevel, DateTime<Utc>)>,
+}
+
+/// Signs an access token for `client`, bound to a DPoP key when one was
+/// proven.
+fn mint(
+    state: &AppState,
+    client: &Client,
+    subject: TokenSubject<'_>,
+    aud: &str,
+    scope: String,
+    jkt: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, OAuthError> {
+    let TokenSubject { sub, login } = subject;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let claims = AccessClaims {
-        iss: provider.issuer(),
-        sub: client.id.as_str(),
+        iss: state.oidc.issuer(),
+        sub,
         aud,
         client_id: client.id.as_str(),
         iat: now.timestamp(),
@@ -608,10 +650,11 @@ async fn issue(
         jti: uuid::Uuid::now_v7().to_string(),
         scope: &scope,
         cnf: jkt.map(|jkt| Confirmation { jkt }),
-        acr: None,
-        auth_time: None,
+        acr: login.map(|(level, _)| level.acr()),
+        auth_time: login.map(|(_, at)| at.timestamp()),
     };
-    let access_token = provider
+    let access_token = state
+        .oidc
         .signing_key()
         .sign("at+jwt", &claims)
         .map_err(OAuthError::server)?;
@@ -681,31 +724,13 @@ async fn refresh(
     }
     let jkt = dpop_key(state, headers, now).await?;
     let scope = grant.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
-    let provider = &state.oidc;
-    let claims = AccessClaims {
-        iss: provider.issuer(),
+    let subject = TokenSubject {
         sub: &grant.subject,
-        aud: provider.issuer(),
-        client_id: client.id.as_str(),
-        iat: now.timestamp(),
-        exp: now.timestamp() + i64::from(client.access_token_ttl),
-        jti: uuid::Uuid::now_v7().to_string(),
-        scope: &scope,
-        cnf: jkt.as_ref().map(|jkt| Confirmation { jkt: jkt.clone() }),
-        acr: Some(grant.level.acr()),
-        auth_time: Some(grant.auth_time.timestamp()),
+        login: Some((grant.level, grant.auth_time)),
     };
-    let access_token = provider
-        .signing_key()
-        .sign("at+jwt", &claims)
-        .map_err(OAuthError::server)?;
-    Ok(TokenResponse {
-        access_token,
-        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
-        expires_in: client.access_token_ttl,
-        scope,
-        refresh_token: Some(new_token),
-    })
+    let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
+    answer.refresh_token = Some(new_token);
+    Ok(answer)
 }
 
 impl OAuthError {
@@ -732,17 +757,7 @@ async fn authenticated_client(
     let basic = method == AuthMethod::ClientSecretBasic;
     let now = Instant::now();
     if let Some(wait) = provider.locked_out(&id, now) {
-        return Err(OAuthError {
-            retry_after: Some(wait),
-            ..OAuthError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "invalid_client",
-                format!(
-                    "too many failed authentications of this client: try again in {} s",
-                    wait.as_secs().max(1)
-                ),
-            )
-        });
+        return Err(OAuthError::locked(wait));
     }
     match authenticate(state, &id, &secret, method).await {
         Ok(c) => Ok(c),
@@ -947,14 +962,7 @@ async fn assertion_client(
     }
     let now_i = Instant::now();
     if let Some(wait) = state.oidc.locked_out(&claims.iss, now_i) {
-        return Err(OAuthError {
-            retry_after: Some(wait),
-            ..OAuthError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "invalid_client",
-                "too many failed authentications of this client: try again later",
-            )
-        });
+        return Err(OAuthError::locked(wait));
     }
     let fail = || {
         state.oidc.record_failure(&claims.iss, now_i);
