@@ -13,7 +13,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::client::{Client, GrantType};
 use crate::level::AssuranceLevel;
@@ -283,7 +282,7 @@ pub enum RedeemError {
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2).
 pub fn s256(verifier: &str) -> String {
-    B64.encode(Sha256::digest(verifier.as_bytes()))
+    crate::jwk::sha256_b64url(verifier)
 }
 
 /// Checks a token request redeeming `grant` (already taken out of the
@@ -311,12 +310,7 @@ pub fn redeem(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
     let computed = s256(verifier);
-    let matches = computed.len() == grant.request.code_challenge.len()
-        && computed
-            .bytes()
-            .zip(grant.request.code_challenge.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
+    let matches = crate::same_bytes(computed.as_bytes(), grant.request.code_challenge.as_bytes());
     if well_formed && matches {
         Ok(())
     } else {

@@ -187,11 +187,7 @@ impl SecretHash {
     /// Whether `secret` is the one hashed, compared in constant time.
     pub fn matches(&self, secret: &str) -> bool {
         let other: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
-        self.0
-            .iter()
-            .zip(other.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        crate::same_bytes(&self.0, &other)
     }
 }
 

@@ -10,7 +10,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::jwk::{KeyError, PublicJwk, VerifyKey};
 
@@ -100,7 +99,7 @@ fn without_query(uri: &str) -> &str {
 
 /// The `ath` of an access token: base64url SHA-256 of its ASCII.
 pub fn access_token_hash(token: &str) -> String {
-    B64.encode(Sha256::digest(token.as_bytes()))
+    crate::jwk::sha256_b64url(token)
 }
 
 /// Verifies a DPoP proof for the request `method` `uri` at `now`, made at

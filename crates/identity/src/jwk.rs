@@ -7,6 +7,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+/// SHA-256 of `text`, base64url without padding: PKCE challenges, DPoP
+/// `ath`, JWK thumbprints, the keys tokens are stored under.
+pub fn sha256_b64url(text: &str) -> String {
+    B64.encode(Sha256::digest(text.as_bytes()))
+}
+
 /// Why a key could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
@@ -78,7 +84,7 @@ impl VerifyKey {
             }
             VerifyKey::Ed25519 { x } => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#),
         };
-        B64.encode(Sha256::digest(canonical.as_bytes()))
+        sha256_b64url(&canonical)
     }
 
     /// Checks a JWS signature over `signed`.

@@ -17,7 +17,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signer as _, Verifier as _};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The only signature algorithm the provider uses (RFC 8037).
 pub const ALG_EDDSA: &str = "EdDSA";
@@ -112,12 +111,10 @@ impl SigningKey {
 
 /// RFC 7638 thumbprint of an Ed25519 public key.
 fn thumbprint(key: &ed25519_dalek::VerifyingKey) -> String {
-    // the required members in lexicographic order, no whitespace
-    let canonical = format!(
-        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
-        B64.encode(key.as_bytes())
-    );
-    B64.encode(Sha256::digest(canonical.as_bytes()))
+    crate::jwk::VerifyKey::Ed25519 {
+        x: B64.encode(key.as_bytes()),
+    }
+    .thumbprint()
 }
 
 /// A public key as a JSON Web Key (OKP, Ed25519).

@@ -71,6 +71,12 @@ pub use subject::{PairwiseSalt, SectorIdentifier, SubjectId, pairwise_subject};
 pub use taxcode::TaxCode;
 pub use totp::{Totp, TotpAlgorithm, TotpError, TotpSecret};
 
+/// Compares two byte strings in time that depends on their length only
+/// (secrets, hashes, verifiers).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Why a value was refused: a sentence a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {

@@ -118,10 +118,7 @@ impl PasswordHash {
         {
             return false;
         }
-        out.iter()
-            .zip(self.hash.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        crate::same_bytes(&out, &self.hash)
     }
 
     /// Whether the hash was made with other parameters than `current`.

@@ -129,10 +129,7 @@ impl From<Totp> for TotpRecord {
     }
 }
 
-/// Compares two byte strings in time that depends on their length only.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+use crate::same_bytes as same;
 
 /// The HMAC of `message`; `None` only if the key were refused, which HMAC
 /// never does (any key length is valid).

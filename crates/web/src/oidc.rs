@@ -428,8 +428,7 @@ pub const REFRESH_TTL: chrono::Duration = chrono::Duration::hours(12);
 
 /// The key a refresh token is stored under: its SHA-256, base64url.
 pub fn refresh_token_hash(token: &str) -> String {
-    use sha2::Digest as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
+    identity::jwk::sha256_b64url(token)
 }
 
 #[derive(Debug, Serialize)]
