@@ -92,11 +92,12 @@ pub trait OidcStore: Send + Sync {
     /// Takes a code's grant out: the first caller gets it, every later one
     /// (a replay, or a concurrent redemption) gets `None`.
     async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError>;
-    /// Records a DPoP proof's `jti` until `expires`; `false` when it was
-    /// seen already (a replay). Forgets ids expired before `now`.
-    async fn first_dpop_use(
+    /// Records a one-time id (a DPoP proof's or a client assertion's
+    /// `jti`, under a prefix of its kind) until `expires`; `false` when it
+    /// was seen already (a replay). Forgets ids expired before `now`.
+    async fn first_use(
         &self,
-        jti: &str,
+        id: &str,
         expires: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
@@ -362,26 +363,26 @@ macro_rules! oidc_store {
                 .transpose()
             }
 
-            async fn first_dpop_use(
+            async fn first_use(
                 &self,
-                jti: &str,
+                id: &str,
                 expires: DateTime<Utc>,
                 now: DateTime<Utc>,
             ) -> Result<bool, StoreError> {
-                sqlx::query("DELETE FROM oidc_dpop_jti WHERE expires_ns < $1")
+                sqlx::query("DELETE FROM oidc_used_ids WHERE expires_ns < $1")
                     .bind(crate::model::nanos_clamped(now))
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting old DPoP proofs", e))?;
+                    .map_err(|e| db_error("forgetting expired one-time ids", e))?;
                 let done = sqlx::query(
-                    "INSERT INTO oidc_dpop_jti (jti, expires_ns) VALUES ($1, $2) \
+                    "INSERT INTO oidc_used_ids (id, expires_ns) VALUES ($1, $2) \
                      ON CONFLICT DO NOTHING",
                 )
-                .bind(jti)
+                .bind(id)
                 .bind(crate::model::nanos_clamped(expires))
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a DPoP proof", e))?;
+                .map_err(|e| db_error("recording a one-time id", e))?;
                 Ok(done.rows_affected() == 1)
             }
 

@@ -263,7 +263,7 @@ conformance!(
     revoked_tokens_are_remembered_until_they_expire,
     authorization_codes_are_redeemed_once,
     refresh_tokens_rotate_and_a_reuse_revokes_the_family,
-    dpop_proofs_are_used_once,
+    one_time_ids_are_used_once,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -464,7 +464,7 @@ async fn dpop_key(
     if !state
         .store
         .oidc()
-        .first_dpop_use(&p.jti, keep_until, now)
+        .first_use(&format!("dpop {}", p.jti), keep_until, now)
         .await
         .map_err(OAuthError::server)?
     {
@@ -1011,7 +1011,7 @@ async fn assertion_client(
     if !state
         .store
         .oidc()
-        .first_dpop_use(&once, exp, now)
+        .first_use(&once, exp, now)
         .await
         .map_err(OAuthError::server)?
     {

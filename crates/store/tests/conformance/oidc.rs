@@ -340,7 +340,7 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
     );
 }
 
-pub async fn dpop_proofs_are_used_once(h: &Harness) {
+pub async fn one_time_ids_are_used_once(h: &Harness) {
     let store = h.open().await;
     let oidc = store.oidc();
     let t = |s: i64| {
@@ -349,21 +349,14 @@ pub async fn dpop_proofs_are_used_once(h: &Harness) {
             .expect("time")
             + chrono::Duration::seconds(s)
     };
+    assert!(oidc.first_use("p1", t(120), t(0)).await.expect("answered"));
     assert!(
-        oidc.first_dpop_use("p1", t(120), t(0))
-            .await
-            .expect("answered")
-    );
-    assert!(
-        !oidc
-            .first_dpop_use("p1", t(120), t(1))
-            .await
-            .expect("answered"),
+        !oidc.first_use("p1", t(120), t(1)).await.expect("answered"),
         "a replay"
     );
     let (a, b) = tokio::join!(
-        oidc.first_dpop_use("p2", t(120), t(2)),
-        oidc.first_dpop_use("p2", t(120), t(2))
+        oidc.first_use("p2", t(120), t(2)),
+        oidc.first_use("p2", t(120), t(2))
     );
     assert_ne!(
         a.expect("answered"),
@@ -372,7 +365,7 @@ pub async fn dpop_proofs_are_used_once(h: &Harness) {
     );
     // after its window the id is forgotten (the proof is refused by time anyway)
     assert!(
-        oidc.first_dpop_use("p1", t(300), t(200))
+        oidc.first_use("p1", t(300), t(200))
             .await
             .expect("answered")
     );
