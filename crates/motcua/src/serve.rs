@@ -111,6 +111,7 @@ async fn serve(
     issuer: Option<String>,
 ) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
+    let mut signals = ShutdownSignals::install();
     // bind first: a taken address fails before any database work
     let listener = bind(&listen).await?;
 
@@ -200,7 +201,7 @@ async fn serve(
             ended.context("the server task failed")?.context("the server failed")?;
             return Ok(());
         }
-        signal = shutdown_signal() => {
+        signal = signals.recv() => {
             tracing::info!(signal, "shutting down: finishing the requests in flight");
         }
     }
@@ -238,9 +239,55 @@ async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
     }
 }
 
-/// Waits for Ctrl-C or (on Unix) SIGTERM, and names the one that came.
-async fn shutdown_signal() -> &'static str {
-    let ctrl_c = async {
+/// Ctrl-C and (on Unix) SIGTERM, listened for from the start: a signal that
+/// comes while the server is starting, or just after it first answers, still
+/// stops it cleanly instead of killing the process.
+struct ShutdownSignals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, signal = name, "cannot listen for the signal");
+                    None
+                }
+            };
+            Self {
+                term: listen(SignalKind::terminate(), "SIGTERM"),
+                int: listen(SignalKind::interrupt(), "SIGINT"),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Waits for the first signal and names it.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = next(&mut self.term) => "SIGTERM",
+                () = next(&mut self.int) => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
         match tokio::signal::ctrl_c().await {
             Ok(()) => "SIGINT",
             Err(e) => {
@@ -248,24 +295,5 @@ async fn shutdown_signal() -> &'static str {
                 std::future::pending().await
             }
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-                "SIGTERM"
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending().await
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<&'static str>();
-    tokio::select! {
-        s = ctrl_c => s,
-        s = term => s,
     }
 }
