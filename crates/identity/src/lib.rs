@@ -20,6 +20,8 @@
 //!   revocation, and [`may_act`].
 //! - [`legacy`]: the old username/password organisation accounts and their
 //!   cut-over.
+//! - [`login`]: the holder behind an account, the identifier typed at
+//!   log-in and its canonical key, the lock-out against guessing.
 //! - [`password`]: people's passwords hashed with argon2id, stored as PHC
 //!   strings, re-hashed when the parameters rise.
 //! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
@@ -49,6 +51,7 @@ pub mod jwk;
 pub mod jwt;
 pub mod legacy;
 pub mod level;
+pub mod login;
 pub mod password;
 pub mod subject;
 pub mod taxcode;
@@ -67,6 +70,7 @@ pub use application::{
 pub use eligibility::{Ineligible, Requester};
 pub use legacy::{LegacyAccount, LegacyLoginRefused, default_cutover, legacy_login_allowed};
 pub use level::{AssuranceLevel, satisfies};
+pub use login::{Holder, HolderKind, LoginId};
 pub use subject::{PairwiseSalt, SectorIdentifier, SubjectId, pairwise_subject};
 pub use taxcode::TaxCode;
 pub use totp::{Totp, TotpAlgorithm, TotpError, TotpSecret};

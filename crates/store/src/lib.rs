@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accounts;
 mod model;
 mod oidc;
 mod outbox;
@@ -29,6 +30,7 @@ mod sqlite;
 mod sqlite_data;
 mod sqlite_outbox;
 
+pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session};
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
@@ -307,6 +309,8 @@ pub trait Store: Send + Sync + 'static {
     fn delivery(&self) -> &dyn DeliveryStore;
     /// The OpenID Connect provider's storage: clients and signing keys.
     fn oidc(&self) -> &dyn OidcStore;
+    /// eID accounts, their audit trails and log-in sessions.
+    fn accounts(&self) -> &dyn AccountStore;
 }
 
 /// The meta key holding the stored data-set version.

@@ -406,6 +406,10 @@ impl Store for PgStore {
     fn oidc(&self) -> &dyn crate::OidcStore {
         self
     }
+
+    fn accounts(&self) -> &dyn crate::AccountStore {
+        self
+    }
 }
 
 #[cfg(test)]

@@ -322,4 +322,8 @@ impl Store for SqliteStore {
     fn oidc(&self) -> &dyn crate::OidcStore {
         self
     }
+
+    fn accounts(&self) -> &dyn crate::AccountStore {
+        self
+    }
 }

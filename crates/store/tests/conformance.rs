@@ -28,6 +28,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use store::{Backend, Location, Store, StoreError, UnitCounts};
 use units::Units;
 
+#[path = "conformance/accounts.rs"]
+mod accounts;
 #[path = "conformance/delivery.rs"]
 mod delivery_store;
 #[path = "conformance/exchange_log.rs"]
@@ -37,6 +39,7 @@ mod oidc;
 #[path = "conformance/population.rs"]
 mod population;
 
+use accounts::*;
 use delivery_store::*;
 use exchange_log::*;
 use oidc::*;
@@ -264,6 +267,12 @@ conformance!(
     authorization_codes_are_redeemed_once,
     refresh_tokens_rotate_and_a_reuse_revokes_the_family,
     one_time_ids_are_used_once,
+    // eID accounts
+    accounts_are_found_by_subject_and_by_log_in_identifier,
+    failed_log_ins_lock_the_account_and_a_success_resets,
+    a_one_time_code_step_is_accepted_once,
+    the_audit_trail_lists_newest_first,
+    sessions_live_until_they_expire_or_end,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

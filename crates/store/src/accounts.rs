@@ -1,0 +1,448 @@
+//! eID accounts: holders, their factors, lock-out, the audit trail each
+//! holder can read, and the provider's log-in sessions. One implementation
+//! serves both backends (the same SQL text run through each pool).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use identity::{AssuranceLevel, Holder, SubjectId, Totp};
+
+use crate::model::{from_nanos, nanos};
+use crate::{StoreError, db_error};
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Who the account is for (its subject is the account's key).
+    pub holder: Holder,
+    /// The name shown to the holder and put in the `name` claim.
+    pub name: String,
+    /// The assurance level (people only; organisations have none).
+    pub level: Option<AssuranceLevel>,
+    /// The password, an argon2id PHC string.
+    pub password: Option<String>,
+    /// The second factor, when enrolled.
+    pub totp: Option<Totp>,
+    /// The last TOTP step accepted (a code is accepted once).
+    pub totp_step: Option<u64>,
+    /// Failed log-ins in a row.
+    pub failures: u32,
+    /// Locked until then after too many failures.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One line of an account's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What, as a stable code (`login`, `login_failed`, `locked`,
+    /// `password_changed`, `totp_enrolled` …).
+    pub event: String,
+    /// The relying party it happened for, if any.
+    pub client: Option<String>,
+    /// Details a person can read (never a secret).
+    pub detail: String,
+}
+
+/// A log-in session at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Whose.
+    pub subject: SubjectId,
+    /// The level the log-in reached.
+    pub level: AssuranceLevel,
+    /// When the person logged in.
+    pub auth_time: DateTime<Utc>,
+    /// The methods used (`pwd`, `otp`), RFC 8176.
+    pub amr: Vec<String>,
+}
+
+/// What a failed log-in did to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    /// Failures in a row now.
+    pub failures: u32,
+    /// Set when this failure locked the account (or it was locked).
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// Storage of eID accounts.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Stores a new account; `false` when its subject or its log-in
+    /// identifier is taken already (nothing is written then).
+    async fn create_account(&self, account: &Account) -> Result<bool, StoreError>;
+    /// An account by subject.
+    async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError>;
+    /// An account by the canonical key of its log-in identifier
+    /// ([`identity::LoginId::key`]).
+    async fn account_by_login(&self, login_key: &str) -> Result<Option<Account>, StoreError>;
+    /// Counts a failed log-in; the `max_failures`-th in a row locks the
+    /// account until `lock_until`. Atomic under concurrent attempts.
+    async fn login_failed(
+        &self,
+        subject: SubjectId,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+    ) -> Result<Failure, StoreError>;
+    /// A successful log-in: the failure count starts again.
+    async fn login_succeeded(&self, subject: SubjectId) -> Result<(), StoreError>;
+    /// Accepts TOTP step `step` once: `false` when that step or a later
+    /// one was accepted before (a replayed code), also under concurrency.
+    async fn use_totp_step(&self, subject: SubjectId, step: u64) -> Result<bool, StoreError>;
+    /// Replaces the password (a PHC string).
+    async fn set_password(&self, subject: SubjectId, phc: &str) -> Result<(), StoreError>;
+    /// Enrols (or removes, with `None`) the TOTP factor.
+    async fn set_totp(&self, subject: SubjectId, totp: Option<&Totp>) -> Result<(), StoreError>;
+    /// Appends to the account's audit trail.
+    async fn audit(&self, subject: SubjectId, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The audit trail, newest first, at most `limit` lines.
+    async fn audit_trail(
+        &self,
+        subject: SubjectId,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Stores a session (by the hash of its cookie) until `expires`.
+    async fn put_session(
+        &self,
+        id_hash: &str,
+        session: &Session,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A live session at `now`.
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError>;
+    /// Ends a session; whether there was one.
+    async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError>;
+}
+
+fn level_number(level: AssuranceLevel) -> i32 {
+    match level {
+        AssuranceLevel::Level1 => 1,
+        AssuranceLevel::Level2 => 2,
+    }
+}
+
+fn level_from(n: i32) -> Result<AssuranceLevel, StoreError> {
+    match n {
+        1 => Ok(AssuranceLevel::Level1),
+        2 => Ok(AssuranceLevel::Level2),
+        other => Err(StoreError::Database(format!(
+            "stored assurance level {other} is neither 1 nor 2"
+        ))),
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!("stored {what} cannot be read: {e}"))
+}
+
+type AccountColumns = (
+    String,
+    Option<i32>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i32,
+    Option<i64>,
+    i64,
+);
+
+const ACCOUNT_SELECT: &str = "SELECT name, level, holder, password, totp, totp_step, failures, \
+     locked_until_ns, created_ns FROM eid_accounts";
+
+fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
+    let (name, level, holder, password, totp, totp_step, failures, locked, created) = row;
+    Ok(Account {
+        holder: serde_json::from_str(&holder).map_err(|e| corrupt("account holder", e))?,
+        name,
+        level: level.map(level_from).transpose()?,
+        password,
+        totp: totp
+            .map(|t| serde_json::from_str(&t).map_err(|e| corrupt("TOTP factor", e)))
+            .transpose()?,
+        totp_step: totp_step.map(|s| s.max(0).unsigned_abs()),
+        failures: failures.max(0).unsigned_abs(),
+        locked_until: locked.map(from_nanos),
+        created_at: from_nanos(created),
+    })
+}
+
+fn step_value(step: u64) -> Result<i64, StoreError> {
+    i64::try_from(step)
+        .map_err(|_| StoreError::Refused(format!("TOTP step {step} is out of range")))
+}
+
+fn encode_totp(totp: Option<&Totp>) -> Result<Option<String>, StoreError> {
+    totp.map(|t| {
+        serde_json::to_string(t)
+            .map_err(|e| StoreError::Database(format!("cannot encode the TOTP factor: {e}")))
+    })
+    .transpose()
+}
+
+macro_rules! account_store {
+    ($store:ty) => {
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn create_account(&self, account: &Account) -> Result<bool, StoreError> {
+                let holder = serde_json::to_string(&account.holder)
+                    .map_err(|e| StoreError::Database(format!("cannot encode the holder: {e}")))?;
+                let done = sqlx::query(
+                    "INSERT INTO eid_accounts (subject, login_key, kind, name, level, holder, \
+                     password, totp, totp_step, failures, locked_until_ns, created_ns) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(account.holder.subject().to_string())
+                .bind(account.holder.login_id().key())
+                .bind(account.holder.kind().as_str())
+                .bind(&account.name)
+                .bind(account.level.map(level_number))
+                .bind(holder)
+                .bind(&account.password)
+                .bind(encode_totp(account.totp.as_ref())?)
+                .bind(account.totp_step.map(step_value).transpose()?)
+                .bind(i32::try_from(account.failures).unwrap_or(i32::MAX))
+                .bind(account.locked_until.map(nanos).transpose()?)
+                .bind(nanos(account.created_at)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("creating an account", e))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError> {
+                let row: Option<AccountColumns> =
+                    sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE subject = $1"))
+                        .bind(subject.to_string())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(|e| db_error("reading an account", e))?;
+                row.map(decode_account).transpose()
+            }
+
+            async fn account_by_login(
+                &self,
+                login_key: &str,
+            ) -> Result<Option<Account>, StoreError> {
+                let row: Option<AccountColumns> =
+                    sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE login_key = $1"))
+                        .bind(login_key)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(|e| db_error("reading an account", e))?;
+                row.map(decode_account).transpose()
+            }
+
+            async fn login_failed(
+                &self,
+                subject: SubjectId,
+                max_failures: u32,
+                lock_until: DateTime<Utc>,
+            ) -> Result<Failure, StoreError> {
+                // one statement: concurrent failures each count
+                let row: Option<(i32, Option<i64>)> = sqlx::query_as(
+                    "UPDATE eid_accounts SET failures = failures + 1, \
+                     locked_until_ns = CASE WHEN failures + 1 >= $2 THEN $3 \
+                     ELSE locked_until_ns END \
+                     WHERE subject = $1 RETURNING failures, locked_until_ns",
+                )
+                .bind(subject.to_string())
+                .bind(i32::try_from(max_failures).unwrap_or(i32::MAX))
+                .bind(nanos(lock_until)?)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("counting a failed log-in", e))?;
+                let (failures, locked) =
+                    row.ok_or_else(|| StoreError::Refused(format!("no account {subject}")))?;
+                Ok(Failure {
+                    failures: failures.max(0).unsigned_abs(),
+                    locked_until: locked.map(from_nanos),
+                })
+            }
+
+            async fn login_succeeded(&self, subject: SubjectId) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE eid_accounts SET failures = 0, locked_until_ns = NULL \
+                     WHERE subject = $1",
+                )
+                .bind(subject.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("recording a log-in", e))?;
+                Ok(())
+            }
+
+            async fn use_totp_step(
+                &self,
+                subject: SubjectId,
+                step: u64,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE eid_accounts SET totp_step = $2 \
+                     WHERE subject = $1 AND (totp_step IS NULL OR totp_step < $2)",
+                )
+                .bind(subject.to_string())
+                .bind(step_value(step)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("accepting a one-time code", e))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_password(&self, subject: SubjectId, phc: &str) -> Result<(), StoreError> {
+                let done = sqlx::query("UPDATE eid_accounts SET password = $2 WHERE subject = $1")
+                    .bind(subject.to_string())
+                    .bind(phc)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("changing a password", e))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Refused(format!("no account {subject}")));
+                }
+                Ok(())
+            }
+
+            async fn set_totp(
+                &self,
+                subject: SubjectId,
+                totp: Option<&Totp>,
+            ) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "UPDATE eid_accounts SET totp = $2, totp_step = NULL WHERE subject = $1",
+                )
+                .bind(subject.to_string())
+                .bind(encode_totp(totp)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("changing the second factor", e))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Refused(format!("no account {subject}")));
+                }
+                Ok(())
+            }
+
+            async fn audit(
+                &self,
+                subject: SubjectId,
+                entry: &AuditEntry,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO eid_audit (subject, at_ns, event, client, detail) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(subject.to_string())
+                .bind(nanos(entry.at)?)
+                .bind(&entry.event)
+                .bind(&entry.client)
+                .bind(&entry.detail)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("writing the audit trail", e))?;
+                Ok(())
+            }
+
+            async fn audit_trail(
+                &self,
+                subject: SubjectId,
+                limit: u32,
+            ) -> Result<Vec<AuditEntry>, StoreError> {
+                let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+                    "SELECT at_ns, event, client, detail FROM eid_audit WHERE subject = $1 \
+                     ORDER BY at_ns DESC, id DESC LIMIT $2",
+                )
+                .bind(subject.to_string())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading the audit trail", e))?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(at, event, client, detail)| AuditEntry {
+                        at: from_nanos(at),
+                        event,
+                        client,
+                        detail,
+                    })
+                    .collect())
+            }
+
+            async fn put_session(
+                &self,
+                id_hash: &str,
+                session: &Session,
+                expires: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                // sessions that ended before this one began are forgotten
+                sqlx::query("DELETE FROM eid_sessions WHERE expires_ns <= $1")
+                    .bind(nanos(session.auth_time)?)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting ended sessions", e))?;
+                sqlx::query(
+                    "INSERT INTO eid_sessions (id_hash, subject, level, auth_ns, amr, expires_ns) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id_hash)
+                .bind(session.subject.to_string())
+                .bind(level_number(session.level))
+                .bind(nanos(session.auth_time)?)
+                .bind(session.amr.join(" "))
+                .bind(nanos(expires)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("starting a session", e))?;
+                Ok(())
+            }
+
+            async fn session(
+                &self,
+                id_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<Session>, StoreError> {
+                let row: Option<(String, i32, i64, String)> = sqlx::query_as(
+                    "SELECT subject, level, auth_ns, amr FROM eid_sessions \
+                     WHERE id_hash = $1 AND expires_ns > $2",
+                )
+                .bind(id_hash)
+                .bind(nanos(now)?)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a session", e))?;
+                row.map(|(subject, level, auth, amr)| {
+                    Ok(Session {
+                        subject: SubjectId::parse(&subject)
+                            .map_err(|e| corrupt("session subject", e))?,
+                        level: level_from(level)?,
+                        auth_time: from_nanos(auth),
+                        amr: amr
+                            .split(' ')
+                            .filter(|m| !m.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM eid_sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("ending a session", e))?;
+                Ok(done.rows_affected() > 0)
+            }
+        }
+    };
+}
+
+account_store!(crate::postgres::PgStore);
+account_store!(crate::sqlite::SqliteStore);

@@ -1,0 +1,182 @@
+//! eID accounts: holders found by their log-in identifier, lock-out,
+//! one-time codes accepted once, the audit trail and sessions.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::{PersonalId, Sex};
+use identity::{AssuranceLevel, Citizen, Holder, LoginId, SubjectId, Totp, TotpSecret};
+use registry::PartialDate;
+use store::{Account, AuditEntry, Session};
+
+use crate::Harness;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, h, m, 0)
+        .single()
+        .expect("time")
+}
+
+fn subject(n: u128) -> SubjectId {
+    SubjectId::new(uuid::Uuid::from_u128(n)).expect("not nil")
+}
+
+fn citizen(n: u128, pin: &str) -> Account {
+    let holder = Citizen::new(
+        subject(n),
+        PersonalId::parse(pin).expect("pin"),
+        PartialDate::parse("2003-05-06").expect("date"),
+        Sex::Male,
+    )
+    .expect("citizen");
+    Account {
+        holder: Holder::Citizen(holder),
+        name: "Nguyễn Văn An".into(),
+        level: Some(AssuranceLevel::Level2),
+        password: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into()),
+        totp: Some(Totp::new(TotpSecret::new(vec![7; 20]).expect("secret"))),
+        totp_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: at(8, 0),
+    }
+}
+
+pub async fn accounts_are_found_by_subject_and_by_log_in_identifier(h: &Harness) {
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let an = citizen(1, "001203012345");
+    assert!(accounts.create_account(&an).await.expect("create"));
+    // the same identifier, or the same subject, is not taken twice
+    assert!(!accounts.create_account(&citizen(2, "001203012345")).await.expect("dup pin"));
+    assert!(!accounts.create_account(&citizen(1, "001203099999")).await.expect("dup subject"));
+
+    let key = LoginId::parse("001 203 012 345").expect("id").key();
+    let found = accounts.account_by_login(&key).await.expect("read").expect("found");
+    assert_eq!(found, an);
+    assert_eq!(accounts.account(subject(1)).await.expect("read"), Some(an));
+    assert_eq!(accounts.account(subject(2)).await.expect("read"), None);
+    assert_eq!(accounts.account_by_login("pin:001203099999").await.expect("read"), None);
+
+    accounts.set_password(subject(1), "$argon2id$new").await.expect("password");
+    accounts.set_totp(subject(1), None).await.expect("totp off");
+    let changed = accounts.account(subject(1)).await.expect("read").expect("found");
+    assert_eq!(changed.password.as_deref(), Some("$argon2id$new"));
+    assert_eq!(changed.totp, None);
+    assert!(accounts.set_password(subject(9), "x").await.is_err(), "no such account");
+}
+
+pub async fn failed_log_ins_lock_the_account_and_a_success_resets(h: &Harness) {
+    let store = h.open().await;
+    let accounts = store.accounts();
+    accounts.create_account(&citizen(1, "001203012345")).await.expect("create");
+    let until = at(9, 15);
+    for n in 1..=4 {
+        let f = accounts.login_failed(subject(1), 5, until).await.expect("fail");
+        assert_eq!((f.failures, f.locked_until), (n, None));
+    }
+    let f = accounts.login_failed(subject(1), 5, until).await.expect("fail");
+    assert_eq!((f.failures, f.locked_until), (5, Some(until)));
+    let stored = accounts.account(subject(1)).await.expect("read").expect("found");
+    assert_eq!(stored.locked_until, Some(until));
+    accounts.login_succeeded(subject(1)).await.expect("success");
+    let stored = accounts.account(subject(1)).await.expect("read").expect("found");
+    assert_eq!((stored.failures, stored.locked_until), (0, None));
+    assert!(accounts.login_failed(subject(7), 5, until).await.is_err(), "no such account");
+
+    // concurrent failures each count
+    let store: Arc<dyn store::Store> = store;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store.accounts().login_failed(subject(1), 100, until).await.expect("fail")
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let stored = store.accounts().account(subject(1)).await.expect("read").expect("found");
+    assert_eq!(stored.failures, 8);
+}
+
+pub async fn a_one_time_code_step_is_accepted_once(h: &Harness) {
+    let store = h.open().await;
+    accounts_with_one(&store).await;
+    let accounts = store.accounts();
+    assert!(accounts.use_totp_step(subject(1), 100).await.expect("first"));
+    assert!(!accounts.use_totp_step(subject(1), 100).await.expect("replay"));
+    assert!(!accounts.use_totp_step(subject(1), 99).await.expect("older"));
+    assert!(accounts.use_totp_step(subject(1), 101).await.expect("next"));
+    // concurrent uses of one step: exactly one wins
+    let store: Arc<dyn store::Store> = store;
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.accounts().use_totp_step(subject(1), 200).await })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        if t.await.expect("task").expect("use") {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+    // a new factor starts its steps again
+    let totp = Totp::new(TotpSecret::new(vec![9; 20]).expect("secret"));
+    store.accounts().set_totp(subject(1), Some(&totp)).await.expect("enrol");
+    assert!(store.accounts().use_totp_step(subject(1), 150).await.expect("fresh factor"));
+}
+
+async fn accounts_with_one(store: &Arc<dyn store::Store>) {
+    store
+        .accounts()
+        .create_account(&citizen(1, "001203012345"))
+        .await
+        .expect("create");
+}
+
+pub async fn the_audit_trail_lists_newest_first(h: &Harness) {
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let entry = |m: u32, event: &str| AuditEntry {
+        at: at(10, m),
+        event: event.into(),
+        client: Some("portal".into()),
+        detail: format!("event at {m}"),
+    };
+    for (m, e) in [(1, "login_failed"), (2, "login"), (3, "totp_enrolled")] {
+        accounts.audit(subject(1), &entry(m, e)).await.expect("audit");
+    }
+    accounts.audit(subject(2), &entry(4, "login")).await.expect("audit");
+    let trail = accounts.audit_trail(subject(1), 10).await.expect("trail");
+    let events: Vec<&str> = trail.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(events, ["totp_enrolled", "login", "login_failed"]);
+    assert_eq!(trail[0], entry(3, "totp_enrolled"));
+    assert_eq!(accounts.audit_trail(subject(1), 2).await.expect("trail").len(), 2);
+}
+
+pub async fn sessions_live_until_they_expire_or_end(h: &Harness) {
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let session = Session {
+        subject: subject(1),
+        level: AssuranceLevel::Level2,
+        auth_time: at(11, 0),
+        amr: vec!["pwd".into(), "otp".into()],
+    };
+    accounts.put_session("h1", &session, at(11, 30)).await.expect("put");
+    assert_eq!(accounts.session("h1", at(11, 10)).await.expect("read"), Some(session.clone()));
+    assert_eq!(accounts.session("h1", at(11, 30)).await.expect("read"), None, "expired");
+    assert_eq!(accounts.session("nope", at(11, 10)).await.expect("read"), None);
+    // a later session forgets the ended ones
+    let later = Session { auth_time: at(12, 0), ..session.clone() };
+    accounts.put_session("h2", &later, at(12, 30)).await.expect("put");
+    accounts.put_session("h3", &later, at(12, 30)).await.expect("put");
+    assert!(accounts.end_session("h2").await.expect("end"));
+    assert!(!accounts.end_session("h2").await.expect("end again"));
+    assert!(!accounts.end_session("h1").await.expect("forgotten"));
+    assert_eq!(accounts.session("h3", at(12, 10)).await.expect("read"), Some(later));
+}
