@@ -69,6 +69,28 @@ impl TotpSecret {
     }
 }
 
+impl TotpSecret {
+    /// The secret in base32 without padding (RFC 4648 §6), as
+    /// authenticator apps take it.
+    pub fn base32(&self) -> String {
+        const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let mut out = String::with_capacity(self.0.len().div_ceil(5) * 8);
+        let (mut buffer, mut bits) = (0u32, 0u32);
+        for &byte in &self.0 {
+            buffer = (buffer << 8) | u32::from(byte);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+            }
+        }
+        if bits > 0 {
+            out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+        }
+        out
+    }
+}
+
 impl fmt::Debug for TotpSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TotpSecret({} bytes, redacted)", self.0.len())
@@ -175,6 +197,35 @@ impl Totp {
             step: step_seconds,
             t0: 0,
         })
+    }
+
+    /// The `otpauth://` URI an authenticator app reads (as a QR code or
+    /// typed): the secret in base32, the issuer and the account's label.
+    pub fn provisioning_uri(&self, issuer: &str, account: &str) -> String {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        };
+        let algorithm = match self.algorithm {
+            TotpAlgorithm::Sha1 => "SHA1",
+            TotpAlgorithm::Sha256 => "SHA256",
+            TotpAlgorithm::Sha512 => "SHA512",
+        };
+        format!(
+            "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm={algorithm}&digits={}&period={}",
+            enc(issuer),
+            enc(account),
+            self.secret.base32(),
+            enc(issuer),
+            self.digits,
+            self.step
+        )
     }
 
     /// The step number at `unix_seconds` (RFC 6238 §4.2: T = (now − T0) / X).
@@ -391,5 +442,27 @@ mod tests {
         assert!(serde_json::from_str::<TotpSecret>("\"AAAA\"").is_err());
         let too_many = json.replace("\"digits\":6", "\"digits\":12");
         assert!(serde_json::from_str::<Totp>(&too_many).is_err());
+    }
+
+    #[test]
+    fn secrets_are_written_in_base32_for_authenticator_apps() {
+        // RFC 4648 §10 test vectors (without padding)
+        for (raw, b32) in [
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
+            let secret = TotpSecret(raw.as_bytes().to_vec());
+            assert_eq!(secret.base32(), b32, "{raw}");
+        }
+        let totp = Totp::new(TotpSecret::new(b"12345678901234567890".to_vec()).expect("secret"));
+        assert_eq!(
+            totp.provisioning_uri("motcua eID", "079203000001"),
+            "otpauth://totp/motcua%20eID:079203000001?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+             &issuer=motcua%20eID&algorithm=SHA1&digits=6&period=30"
+        );
     }
 }

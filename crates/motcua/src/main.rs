@@ -1,5 +1,6 @@
 //! `motcua`: the platform's single binary.
 
+mod account_cli;
 mod bench_cli;
 mod bench_exchange;
 mod bench_password;
@@ -44,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: exchange_cli::ExchangeCommand,
     },
+    /// eID accounts: open and show them.
+    Account {
+        #[command(subcommand)]
+        command: account_cli::AccountCommand,
+    },
     /// The identity provider: its relying parties.
     Oidc {
         #[command(subcommand)]
@@ -77,6 +83,7 @@ fn main() -> std::process::ExitCode {
         } => convert_cli::run(args),
         Command::Registry { command } => registry_cli::run(command),
         Command::Exchange { command } => exchange_cli::run(command),
+        Command::Account { command } => account_cli::run(command),
         Command::Oidc { command } => oidc_cli::run(command),
         Command::Calendar { command } => calendar_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),

@@ -216,7 +216,7 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
+pub(crate) async fn open(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
     let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
         .context("MOTCUA_DATABASE_URL / --database-url")?;
     store::open(&location)

@@ -6,6 +6,7 @@ pub mod error;
 pub mod exchange;
 pub mod extract;
 mod health;
+pub mod login;
 pub mod metrics;
 mod middleware;
 pub mod oidc;

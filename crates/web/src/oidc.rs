@@ -203,17 +203,24 @@ impl OidcProvider {
         serde_json::json!({
             "issuer": iss,
             "jwks_uri": format!("{iss}/oidc/jwks"),
+            "authorization_endpoint": format!("{iss}/oidc/authorize"),
             "token_endpoint": format!("{iss}/oidc/token"),
+            "userinfo_endpoint": format!("{iss}/oidc/userinfo"),
             "introspection_endpoint": format!("{iss}/oidc/introspect"),
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint": format!("{iss}/oidc/revoke"),
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "grant_types_supported": ["client_credentials", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
             "token_endpoint_auth_signing_alg_values_supported": ["ES256", "EdDSA"],
             "scopes_supported": identity::client::SCOPES,
-            "response_types_supported": [],
-            // pairwise subjects come with people's log-in (authorization code)
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": ["S256"],
+            "prompt_values_supported": ["none", "login", "consent"],
+            "acr_values_supported": [AssuranceLevel::Level1.acr(), AssuranceLevel::Level2.acr()],
+            "claims_supported": ["sub", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
+            "authorization_response_iss_parameter_supported": true,
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
@@ -250,6 +257,15 @@ impl OidcProvider {
         Ok(client)
     }
 
+    /// The registration of `id` (cached for [`CLIENT_CACHE_TTL`]).
+    pub(crate) async fn registered_client(
+        &self,
+        store: &dyn store::Store,
+        id: &ClientId,
+    ) -> Result<Option<Arc<Client>>, store::StoreError> {
+        self.client(store, id, false).await
+    }
+
     /// Whether `client` is locked out at `now` (too many recent failures).
     fn locked_out(&self, client: &str, now: Instant) -> Option<Duration> {
         let failures = self.failures.lock().ok()?;
@@ -280,7 +296,10 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/openid-configuration", get(metadata))
         .route("/.well-known/oauth-authorization-server", get(metadata))
         .route("/oidc/jwks", get(jwks))
+        .route("/oidc/authorize", get(crate::login::authorize))
+        .route("/oidc/login", post(crate::login::login))
         .route("/oidc/token", post(token))
+        .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/introspect", post(introspect))
         .route("/oidc/revoke", post(revoke))
 }
@@ -399,6 +418,8 @@ struct TokenResponse {
     scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
 }
 
 /// RFC 9068 access-token claims for a client acting as itself.
@@ -581,6 +602,9 @@ async fn issue(
     if grant == GrantType::RefreshToken {
         return refresh(state, headers, &form, &client).await;
     }
+    if grant == GrantType::AuthorizationCode {
+        return redeem_code(state, headers, &form, &client).await;
+    }
     if grant != GrantType::ClientCredentials {
         return Err(OAuthError::bad(
             "unsupported_grant_type",
@@ -663,6 +687,7 @@ fn mint(
         expires_in: client.access_token_ttl,
         scope,
         refresh_token: None,
+        id_token: None,
     })
 }
 
@@ -729,6 +754,112 @@ async fn refresh(
     };
     let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
     answer.refresh_token = Some(new_token);
+    Ok(answer)
+}
+
+/// How long an ID token is valid (it is read once, at log-in).
+pub const ID_TOKEN_TTL: i64 = 300;
+
+/// The claims of an ID token (OpenID Connect Core §2).
+#[derive(Debug, Serialize)]
+struct IdClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    acr: &'static str,
+    amr: &'a [&'a str],
+    azp: &'a str,
+}
+
+/// The `authorization_code` grant: the code is taken out of the store
+/// (so a second redemption finds nothing), checked against the client,
+/// the redirect URI and the PKCE verifier, and answered with an access
+/// token, an ID token and, for clients registered for it, a refresh token
+/// starting a new family.
+async fn redeem_code(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    client: &Client,
+) -> Result<TokenResponse, OAuthError> {
+    require_grant(client, GrantType::AuthorizationCode)?;
+    let code = form
+        .get("code")
+        .ok_or_else(|| OAuthError::request("code is required"))?;
+    let now = Utc::now();
+    let invalid = |m: String| OAuthError::bad("invalid_grant", m);
+    let grant = state
+        .store
+        .oidc()
+        .take_code(&identity::jwk::sha256_b64url(code))
+        .await
+        .map_err(OAuthError::server)?
+        .ok_or_else(|| invalid(identity::authz::RedeemError::Code.to_string()))?;
+    identity::authz::redeem(
+        &grant,
+        client.id.as_str(),
+        form.get("redirect_uri").map(String::as_str),
+        form.get("code_verifier").map(String::as_str),
+        now,
+    )
+    .map_err(|e| invalid(e.to_string()))?;
+    let jkt = dpop_key(state, headers, now).await?;
+    let request = &grant.request;
+    let scope = request.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+    let subject = TokenSubject {
+        sub: &grant.subject,
+        login: Some((grant.level, grant.auth_time)),
+    };
+    let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
+    let amr: &[&str] = match grant.level {
+        AssuranceLevel::Level2 => &["pwd", "otp"],
+        AssuranceLevel::Level1 => &["pwd"],
+    };
+    let id = IdClaims {
+        iss: state.oidc.issuer(),
+        sub: &grant.subject,
+        aud: client.id.as_str(),
+        exp: now.timestamp() + ID_TOKEN_TTL,
+        iat: now.timestamp(),
+        auth_time: grant.auth_time.timestamp(),
+        nonce: request.nonce.as_deref(),
+        acr: grant.level.acr(),
+        amr,
+        azp: client.id.as_str(),
+    };
+    answer.id_token = Some(
+        state
+            .oidc
+            .signing_key()
+            .sign("JWT", &id)
+            .map_err(OAuthError::server)?,
+    );
+    if client.grant_types.contains(&GrantType::RefreshToken) {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let refresh = identity::authz::RefreshGrant {
+            client_id: client.id.to_string(),
+            subject: grant.subject.clone(),
+            scopes: request.scopes.clone(),
+            level: grant.level,
+            auth_time: grant.auth_time,
+            family: uuid::Uuid::now_v7().to_string(),
+        };
+        state
+            .store
+            .oidc()
+            .put_refresh(&refresh_token_hash(&token), &refresh, now + REFRESH_TTL)
+            .await
+            .map_err(OAuthError::server)?;
+        answer.refresh_token = Some(token);
+    }
+    tracing::info!(client = %client.id, level = %grant.level, "authorization code redeemed");
     Ok(answer)
 }
 
@@ -899,6 +1030,231 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
+}
+
+/// A refusal at the UserInfo endpoint (RFC 6750 §3, RFC 9449 §7.1).
+fn resource_error(status: StatusCode, code: &str, description: &str, dpop: bool) -> Response {
+    let scheme = if dpop {
+        "DPoP algs=\"ES256 EdDSA\", "
+    } else {
+        "Bearer "
+    };
+    let challenge = format!(
+        "{scheme}error=\"{code}\", error_description=\"{}\"",
+        description.replace(['"', '\\'], "'")
+    );
+    let mut res = (
+        status,
+        axum::Json(serde_json::json!({"error": code, "error_description": description})),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    no_store(res)
+}
+
+/// The UserInfo endpoint (Core §5.3): the claims of the person whose
+/// access token is presented, as far as its scopes allow. A token bound
+/// to a DPoP key is served only with a fresh proof of that key naming
+/// this request and the token.
+async fn userinfo(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Response {
+    let now = Utc::now();
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (dpop_scheme, token) = match authorization.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => (false, token.trim()),
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("dpop") => (true, token.trim()),
+        _ => {
+            return resource_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "an access token is required (Authorization: Bearer or DPoP)",
+                false,
+            );
+        }
+    };
+    let unauthorized =
+        |m: &str| resource_error(StatusCode::UNAUTHORIZED, "invalid_token", m, dpop_scheme);
+    let Some(claims) = live_claims(&state, token, now) else {
+        return unauthorized("the access token is not valid or has expired");
+    };
+    let jti = claims
+        .get("jti")
+        .and_then(|j| j.as_str())
+        .unwrap_or_default();
+    match state.store.oidc().is_revoked(jti).await {
+        Ok(false) => {}
+        Ok(true) => return unauthorized("the access token was revoked"),
+        Err(e) => {
+            tracing::error!(error = %e, "reading revocations");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    let bound = claims
+        .get("cnf")
+        .and_then(|c| c.get("jkt"))
+        .and_then(|j| j.as_str());
+    match (bound, dpop_scheme) {
+        (Some(jkt), true) => {
+            let uri = format!("{}/oidc/userinfo", state.oidc.issuer());
+            let mut proofs = headers.get_all("dpop").iter();
+            let proof = match (proofs.next().and_then(|p| p.to_str().ok()), proofs.next()) {
+                (Some(p), None) => p,
+                _ => {
+                    return resource_error(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_dpop_proof",
+                        "one DPoP proof is required with this token",
+                        true,
+                    );
+                }
+            };
+            let checked = identity::dpop::verify_proof(
+                proof,
+                method.as_str(),
+                &uri,
+                now,
+                DPOP_MAX_AGE,
+                Some(token),
+            );
+            let p = match checked {
+                Ok(p) if p.jkt == jkt => p,
+                Ok(_) => {
+                    return resource_error(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_dpop_proof",
+                        "the DPoP proof is made with another key than the token is bound to",
+                        true,
+                    );
+                }
+                Err(e) => {
+                    return resource_error(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_dpop_proof",
+                        &e.to_string(),
+                        true,
+                    );
+                }
+            };
+            let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
+            match state
+                .store
+                .oidc()
+                .first_use(&format!("dpop {}", p.jti), keep_until, now)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    return resource_error(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_dpop_proof",
+                        "this DPoP proof was used before: make a new one for each request",
+                        true,
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "recording a DPoP proof");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            }
+        }
+        (Some(_), false) => {
+            return unauthorized(
+                "this token is bound to a DPoP key: send it as Authorization: DPoP with a proof",
+            );
+        }
+        (None, true) => {
+            return unauthorized("this token is not bound to a DPoP key: send it as Bearer");
+        }
+        (None, false) => {}
+    }
+    let scopes: Vec<&str> = claims
+        .get("scope")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .split(' ')
+        .collect();
+    if !scopes.contains(&"openid") || claims.get("acr").is_none() {
+        return resource_error(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "UserInfo answers tokens of a person's log-in with the openid scope",
+            dpop_scheme,
+        );
+    }
+    let sub = claims
+        .get("sub")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default();
+    let account = match identity::SubjectId::parse(sub) {
+        Ok(subject) => state.store.accounts().account(subject).await,
+        Err(_) => Ok(None),
+    };
+    let account = match account {
+        Ok(Some(a)) => a,
+        Ok(None) => return unauthorized("the account of this token no longer exists"),
+        Err(e) => {
+            tracing::error!(error = %e, "reading an account");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    no_store(axum::Json(person_claims(sub, &account, &scopes)).into_response())
+}
+
+/// The claims the scopes allow about an account's holder.
+fn person_claims(sub: &str, account: &store::Account, scopes: &[&str]) -> serde_json::Value {
+    use identity::Holder;
+    let mut out = serde_json::Map::new();
+    out.insert("sub".into(), sub.into());
+    let (birth, sex) = match &account.holder {
+        Holder::Citizen(c) => (Some(c.birth()), Some(c.sex())),
+        Holder::Foreigner(f) => (Some(f.birth()), Some(f.sex())),
+        Holder::Organisation(_) => (None, None),
+    };
+    if scopes.contains(&"profile") {
+        out.insert("name".into(), account.name.clone().into());
+        if let Some(b) = birth {
+            // OIDC birthdate: YYYY-MM-DD, or YYYY when only the year is known
+            let text = match b {
+                registry::PartialDate::Date(_) => b.to_string(),
+                _ => format!("{:04}", b.year_number()),
+            };
+            out.insert("birthdate".into(), text.into());
+        }
+        if let Some(sex) = sex {
+            let g = match sex {
+                domain::Sex::Male => "male",
+                domain::Sex::Female => "female",
+            };
+            out.insert("gender".into(), g.into());
+        }
+    }
+    if scopes.contains(&"pid") {
+        match &account.holder {
+            Holder::Citizen(c) => {
+                out.insert("pid".into(), c.pin().to_string().into());
+            }
+            Holder::Foreigner(f) => {
+                let (passport, country) = f.key();
+                out.insert("passport_number".into(), passport.to_string().into());
+                out.insert("nationality".into(), country.alpha3().into());
+            }
+            Holder::Organisation(o) => {
+                out.insert("tax_code".into(), o.tax_code().to_string().into());
+            }
+        }
+    }
+    if let Some(level) = account.level {
+        out.insert("eid_level".into(), level.acr().into());
+    }
+    serde_json::Value::Object(out)
 }
 
 /// RFC 7523 §2.2: the `client_assertion_type` of `private_key_jwt`.

@@ -6,6 +6,7 @@ mod cli;
 mod event_delivery;
 mod exchange;
 mod helpers;
+mod login;
 mod oidc;
 mod pages;
 mod tracker;

@@ -78,7 +78,13 @@ async fn discovery_and_keys_describe_the_provider() {
     assert_eq!(meta["jwks_uri"], app.url("/oidc/jwks"));
     assert_eq!(
         meta["grant_types_supported"],
-        serde_json::json!(["client_credentials", "refresh_token"])
+        serde_json::json!(["authorization_code", "client_credentials", "refresh_token"])
+    );
+    assert_eq!(meta["authorization_endpoint"], app.url("/oidc/authorize"));
+    assert_eq!(meta["userinfo_endpoint"], app.url("/oidc/userinfo"));
+    assert_eq!(
+        meta["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
     );
     let rfc8414 = app
         .send(

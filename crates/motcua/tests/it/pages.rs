@@ -465,7 +465,7 @@ async fn static_files_are_served_with_their_types() {
 // In a real browser
 
 /// chromedriver on a free port, killed when dropped.
-struct Chromedriver {
+pub(crate) struct Chromedriver {
     child: std::process::Child,
     url: String,
 }
@@ -512,11 +512,12 @@ impl Chromedriver {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_converts_looks_up_and_switches_language() {
+/// A headless Chromium session (phone-sized window) through chromedriver;
+/// `None` when MOTCUA_TEST_SKIP_BROWSER=1.
+pub(crate) async fn open_browser() -> Option<(Chromedriver, fantoccini::Client)> {
     if std::env::var("MOTCUA_TEST_SKIP_BROWSER").is_ok_and(|v| v == "1") {
         eprintln!("browser test skipped (MOTCUA_TEST_SKIP_BROWSER=1)");
-        return;
+        return None;
     }
     let driver_program = find_program("MOTCUA_CHROMEDRIVER", "/usr/bin/chromedriver");
     let chromium = find_program("MOTCUA_CHROMIUM", "/usr/bin/chromium");
@@ -528,9 +529,7 @@ async fn browser_converts_looks_up_and_switches_language() {
              to skip this test"
         );
     };
-    let app = TestApp::spawn().await;
     let driver = Chromedriver::start(&driver_program).await;
-
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_string(),
@@ -551,6 +550,16 @@ async fn browser_converts_looks_up_and_switches_language() {
             .connect(&driver.url)
             .await
             .expect("a WebDriver session");
+
+    Some((driver, client))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_converts_looks_up_and_switches_language() {
+    let Some((driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
 
     // run the steps in a task so that the browser is closed even when an
     // assertion fails

@@ -48,41 +48,91 @@ pub async fn accounts_are_found_by_subject_and_by_log_in_identifier(h: &Harness)
     let an = citizen(1, "001203012345");
     assert!(accounts.create_account(&an).await.expect("create"));
     // the same identifier, or the same subject, is not taken twice
-    assert!(!accounts.create_account(&citizen(2, "001203012345")).await.expect("dup pin"));
-    assert!(!accounts.create_account(&citizen(1, "001203099999")).await.expect("dup subject"));
+    assert!(
+        !accounts
+            .create_account(&citizen(2, "001203012345"))
+            .await
+            .expect("dup pin")
+    );
+    assert!(
+        !accounts
+            .create_account(&citizen(1, "001203099999"))
+            .await
+            .expect("dup subject")
+    );
 
     let key = LoginId::parse("001 203 012 345").expect("id").key();
-    let found = accounts.account_by_login(&key).await.expect("read").expect("found");
+    let found = accounts
+        .account_by_login(&key)
+        .await
+        .expect("read")
+        .expect("found");
     assert_eq!(found, an);
     assert_eq!(accounts.account(subject(1)).await.expect("read"), Some(an));
     assert_eq!(accounts.account(subject(2)).await.expect("read"), None);
-    assert_eq!(accounts.account_by_login("pin:001203099999").await.expect("read"), None);
+    assert_eq!(
+        accounts
+            .account_by_login("pin:001203099999")
+            .await
+            .expect("read"),
+        None
+    );
 
-    accounts.set_password(subject(1), "$argon2id$new").await.expect("password");
+    accounts
+        .set_password(subject(1), "$argon2id$new")
+        .await
+        .expect("password");
     accounts.set_totp(subject(1), None).await.expect("totp off");
-    let changed = accounts.account(subject(1)).await.expect("read").expect("found");
+    let changed = accounts
+        .account(subject(1))
+        .await
+        .expect("read")
+        .expect("found");
     assert_eq!(changed.password.as_deref(), Some("$argon2id$new"));
     assert_eq!(changed.totp, None);
-    assert!(accounts.set_password(subject(9), "x").await.is_err(), "no such account");
+    assert!(
+        accounts.set_password(subject(9), "x").await.is_err(),
+        "no such account"
+    );
 }
 
 pub async fn failed_log_ins_lock_the_account_and_a_success_resets(h: &Harness) {
     let store = h.open().await;
     let accounts = store.accounts();
-    accounts.create_account(&citizen(1, "001203012345")).await.expect("create");
+    accounts
+        .create_account(&citizen(1, "001203012345"))
+        .await
+        .expect("create");
     let until = at(9, 15);
     for n in 1..=4 {
-        let f = accounts.login_failed(subject(1), 5, until).await.expect("fail");
+        let f = accounts
+            .login_failed(subject(1), 5, until)
+            .await
+            .expect("fail");
         assert_eq!((f.failures, f.locked_until), (n, None));
     }
-    let f = accounts.login_failed(subject(1), 5, until).await.expect("fail");
+    let f = accounts
+        .login_failed(subject(1), 5, until)
+        .await
+        .expect("fail");
     assert_eq!((f.failures, f.locked_until), (5, Some(until)));
-    let stored = accounts.account(subject(1)).await.expect("read").expect("found");
+    let stored = accounts
+        .account(subject(1))
+        .await
+        .expect("read")
+        .expect("found");
     assert_eq!(stored.locked_until, Some(until));
     accounts.login_succeeded(subject(1)).await.expect("success");
-    let stored = accounts.account(subject(1)).await.expect("read").expect("found");
+    let stored = accounts
+        .account(subject(1))
+        .await
+        .expect("read")
+        .expect("found");
     assert_eq!((stored.failures, stored.locked_until), (0, None));
-    assert!(accounts.login_failed(subject(7), 5, until).await.is_err(), "no such account");
+    assert!(
+        accounts.login_failed(subject(7), 5, until).await.is_err(),
+        "no such account"
+    );
 
     // concurrent failures each count
     let store: Arc<dyn store::Store> = store;
@@ -90,14 +140,23 @@ pub async fn failed_log_ins_lock_the_account_and_a_success_resets(h: &Harness) {
         .map(|_| {
             let store = store.clone();
             tokio::spawn(async move {
-                store.accounts().login_failed(subject(1), 100, until).await.expect("fail")
+                store
+                    .accounts()
+                    .login_failed(subject(1), 100, until)
+                    .await
+                    .expect("fail")
             })
         })
         .collect();
     for t in tasks {
         t.await.expect("task");
     }
-    let stored = store.accounts().account(subject(1)).await.expect("read").expect("found");
+    let stored = store
+        .accounts()
+        .account(subject(1))
+        .await
+        .expect("read")
+        .expect("found");
     assert_eq!(stored.failures, 8);
 }
 
@@ -105,8 +164,18 @@ pub async fn a_one_time_code_step_is_accepted_once(h: &Harness) {
     let store = h.open().await;
     accounts_with_one(&store).await;
     let accounts = store.accounts();
-    assert!(accounts.use_totp_step(subject(1), 100).await.expect("first"));
-    assert!(!accounts.use_totp_step(subject(1), 100).await.expect("replay"));
+    assert!(
+        accounts
+            .use_totp_step(subject(1), 100)
+            .await
+            .expect("first")
+    );
+    assert!(
+        !accounts
+            .use_totp_step(subject(1), 100)
+            .await
+            .expect("replay")
+    );
     assert!(!accounts.use_totp_step(subject(1), 99).await.expect("older"));
     assert!(accounts.use_totp_step(subject(1), 101).await.expect("next"));
     // concurrent uses of one step: exactly one wins
@@ -126,8 +195,18 @@ pub async fn a_one_time_code_step_is_accepted_once(h: &Harness) {
     assert_eq!(won, 1);
     // a new factor starts its steps again
     let totp = Totp::new(TotpSecret::new(vec![9; 20]).expect("secret"));
-    store.accounts().set_totp(subject(1), Some(&totp)).await.expect("enrol");
-    assert!(store.accounts().use_totp_step(subject(1), 150).await.expect("fresh factor"));
+    store
+        .accounts()
+        .set_totp(subject(1), Some(&totp))
+        .await
+        .expect("enrol");
+    assert!(
+        store
+            .accounts()
+            .use_totp_step(subject(1), 150)
+            .await
+            .expect("fresh factor")
+    );
 }
 
 async fn accounts_with_one(store: &Arc<dyn store::Store>) {
@@ -148,14 +227,27 @@ pub async fn the_audit_trail_lists_newest_first(h: &Harness) {
         detail: format!("event at {m}"),
     };
     for (m, e) in [(1, "login_failed"), (2, "login"), (3, "totp_enrolled")] {
-        accounts.audit(subject(1), &entry(m, e)).await.expect("audit");
+        accounts
+            .audit(subject(1), &entry(m, e))
+            .await
+            .expect("audit");
     }
-    accounts.audit(subject(2), &entry(4, "login")).await.expect("audit");
+    accounts
+        .audit(subject(2), &entry(4, "login"))
+        .await
+        .expect("audit");
     let trail = accounts.audit_trail(subject(1), 10).await.expect("trail");
     let events: Vec<&str> = trail.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(events, ["totp_enrolled", "login", "login_failed"]);
     assert_eq!(trail[0], entry(3, "totp_enrolled"));
-    assert_eq!(accounts.audit_trail(subject(1), 2).await.expect("trail").len(), 2);
+    assert_eq!(
+        accounts
+            .audit_trail(subject(1), 2)
+            .await
+            .expect("trail")
+            .len(),
+        2
+    );
 }
 
 pub async fn sessions_live_until_they_expire_or_end(h: &Harness) {
@@ -167,16 +259,41 @@ pub async fn sessions_live_until_they_expire_or_end(h: &Harness) {
         auth_time: at(11, 0),
         amr: vec!["pwd".into(), "otp".into()],
     };
-    accounts.put_session("h1", &session, at(11, 30)).await.expect("put");
-    assert_eq!(accounts.session("h1", at(11, 10)).await.expect("read"), Some(session.clone()));
-    assert_eq!(accounts.session("h1", at(11, 30)).await.expect("read"), None, "expired");
-    assert_eq!(accounts.session("nope", at(11, 10)).await.expect("read"), None);
+    accounts
+        .put_session("h1", &session, at(11, 30))
+        .await
+        .expect("put");
+    assert_eq!(
+        accounts.session("h1", at(11, 10)).await.expect("read"),
+        Some(session.clone())
+    );
+    assert_eq!(
+        accounts.session("h1", at(11, 30)).await.expect("read"),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        accounts.session("nope", at(11, 10)).await.expect("read"),
+        None
+    );
     // a later session forgets the ended ones
-    let later = Session { auth_time: at(12, 0), ..session.clone() };
-    accounts.put_session("h2", &later, at(12, 30)).await.expect("put");
-    accounts.put_session("h3", &later, at(12, 30)).await.expect("put");
+    let later = Session {
+        auth_time: at(12, 0),
+        ..session.clone()
+    };
+    accounts
+        .put_session("h2", &later, at(12, 30))
+        .await
+        .expect("put");
+    accounts
+        .put_session("h3", &later, at(12, 30))
+        .await
+        .expect("put");
     assert!(accounts.end_session("h2").await.expect("end"));
     assert!(!accounts.end_session("h2").await.expect("end again"));
     assert!(!accounts.end_session("h1").await.expect("forgotten"));
-    assert_eq!(accounts.session("h3", at(12, 10)).await.expect("read"), Some(later));
+    assert_eq!(
+        accounts.session("h3", at(12, 10)).await.expect("read"),
+        Some(later)
+    );
 }

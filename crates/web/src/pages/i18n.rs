@@ -39,7 +39,7 @@ impl Lang {
 pub struct Tr(pub Lang);
 
 macro_rules! texts {
-    ($($name:ident => $vi:expr, $en:expr;)*) => {
+    ($list:ident; $($name:ident => $vi:expr, $en:expr;)*) => {
         impl Tr {
             $(
                 pub fn $name(&self) -> &'static str {
@@ -51,15 +51,16 @@ macro_rules! texts {
             )*
         }
 
-        /// Every fixed text in both languages (for tests).
+        /// These fixed texts in both languages (for tests).
         #[cfg(test)]
-        pub(crate) fn all_texts() -> Vec<(&'static str, &'static str, &'static str)> {
+        pub(crate) fn $list() -> Vec<(&'static str, &'static str, &'static str)> {
             vec![$((stringify!($name), $vi, $en)),*]
         }
     };
 }
 
 texts! {
+    all_texts;
     // layout
     portal_name => "Cổng dịch vụ công một cửa", "One-stop public service portal";
     skip_link => "Bỏ qua, đến nội dung chính", "Skip to main content";
@@ -334,28 +335,8 @@ mod tests {
 
 // ---- the data tracker (`pages::tracker`) ----------------------------------
 
-macro_rules! tracker_texts {
-    ($($name:ident => $vi:expr, $en:expr;)*) => {
-        impl Tr {
-            $(
-                pub fn $name(&self) -> &'static str {
-                    match self.0 {
-                        Lang::Vi => $vi,
-                        Lang::En => $en,
-                    }
-                }
-            )*
-        }
-
-        /// The tracker's fixed texts in both languages (for tests).
-        #[cfg(test)]
-        pub(crate) fn tracker_texts() -> Vec<(&'static str, &'static str, &'static str)> {
-            vec![$((stringify!($name), $vi, $en)),*]
-        }
-    };
-}
-
-tracker_texts! {
+texts! {
+    tracker_texts;
     tracker_title => "Ai đã xem dữ liệu của tôi", "Who has looked at my data";
     tracker_lead => "Mỗi lần một cơ quan, tổ chức đọc dữ liệu của bạn qua nền tảng trao đổi dữ liệu đều được ghi vào nhật ký không thể sửa: ai đọc, khi nào, những trường nào, với mục đích gì và cho hồ sơ nào.",
         "Every time an agency or organisation reads your data through the data exchange, it is written to a log that cannot be altered: who read it, when, which fields, for what purpose and for which case.";
@@ -448,5 +429,43 @@ mod tracker_tests {
         assert_eq!(Tr(Lang::Vi).tracker_count(1200), "1.200 lượt truy cập");
         assert_eq!(Tr(Lang::En).tracker_field("full_name"), "Full name");
         assert_eq!(Tr(Lang::Vi).tracker_field("x_unknown"), "x_unknown");
+    }
+}
+
+texts! {
+    login_texts;
+    login_title => "Đăng nhập bằng định danh điện tử", "Log in with electronic identification";
+    login_lead => "để tiếp tục đến", "to continue to";
+    login_identifier => "Số định danh cá nhân, mã số thuế hoặc hộ chiếu", "Personal identification number, tax code or passport";
+    login_identifier_hint => "Công dân: 12 chữ số. Người nước ngoài: mã quốc gia, dấu hai chấm, số hộ chiếu (ví dụ JP:TZ1234567).",
+        "Citizens: 12 digits. Foreigners: country code, a colon, passport number (for example JP:TZ1234567).";
+    login_password => "Mật khẩu", "Password";
+    login_otp => "Mã xác thực một lần (6 chữ số)", "One-time code (6 digits)";
+    login_otp_hint => "Dịch vụ này yêu cầu tài khoản định danh mức 2: nhập mã trong ứng dụng xác thực của bạn.",
+        "This service requires a level-2 identification account: enter the code from your authenticator app.";
+    login_button => "Đăng nhập", "Log in";
+    login_wrong => "Thông tin đăng nhập không đúng. Kiểm tra số định danh, mật khẩu và mã xác thực rồi thử lại.",
+        "The log-in details are not correct. Check the identifier, the password and the code, then try again.";
+    login_locked => "Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau", "The account is locked after too many failed attempts. Please try again in";
+    login_minutes => "phút.", "minutes.";
+    login_needs_level2 => "Dịch vụ này yêu cầu tài khoản định danh điện tử mức 2 có mã xác thực một lần. Tài khoản của bạn chưa đáp ứng; hãy nâng mức tài khoản tại cơ quan công an.",
+        "This service requires a level-2 electronic identification account with a one-time code. Your account does not meet it yet; upgrade it at a police office.";
+    login_org => "Từ ngày 1/7/2025, tổ chức đăng nhập thông qua người đại diện theo pháp luật hoặc người được ủy quyền bằng tài khoản định danh của cá nhân đó.",
+        "Since 1 July 2025 organisations log in through their legal representative, or a person they authorised, with that person's own identification account.";
+    login_expired => "Phiên đăng nhập đã hết hạn. Vui lòng quay lại dịch vụ và thử lại.", "The log-in page has expired. Please go back to the service and try again.";
+    login_bad_request => "Yêu cầu đăng nhập không hợp lệ", "The log-in request is not valid";
+}
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+
+    #[test]
+    fn every_login_text_exists_in_both_languages() {
+        for (name, vi, en) in login_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+            assert_ne!(vi, en, "{name}");
+        }
     }
 }

@@ -18,7 +18,7 @@
 
 mod assets;
 mod convert;
-mod csrf;
+pub(crate) mod csrf;
 mod home;
 pub mod i18n;
 mod lookup;
@@ -72,7 +72,7 @@ pub(crate) struct Ctx {
 }
 
 /// The values of the cookie `name` in the request's `Cookie` headers.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()

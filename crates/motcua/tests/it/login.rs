@@ -1,0 +1,702 @@
+//! People logging in: the authorization endpoint, the log-in page, the
+//! code redeemed at the token endpoint with its ID token, UserInfo; and a
+//! relying-party library nobody here wrote (openid-client, npm) running
+//! the whole flow through headless Chromium.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use chrono::Utc;
+use identity::AssuranceLevel;
+use identity::client::{AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType};
+
+use crate::helpers::{Reply, TestApp};
+
+const SECRET: &str = "cG9ydGFsLXNlY3JldC1vZi0zMi1ieXRlcy1mb3ItdGVzdA";
+const PASSWORD: &str = "Mật khẩu đủ dài 2026";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+fn portal(redirect_uri: &str) -> Client {
+    Client {
+        id: ClientId::parse("portal").expect("id"),
+        name: "Cổng Dịch vụ công quốc gia".into(),
+        auth_method: AuthMethod::ClientSecretBasic,
+        secret_hash: Some(SecretHash::of(SECRET)),
+        jwks: None,
+        redirect_uris: vec![redirect_uri.to_string()],
+        grant_types: [GrantType::AuthorizationCode, GrantType::RefreshToken]
+            .into_iter()
+            .collect(),
+        scopes: ["openid", "profile", "pid"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        subject_type: SubjectType::Public,
+        access_token_ttl: 300,
+    }
+}
+
+const REDIRECT: &str = "https://portal.example/cb";
+
+async fn register(app: &TestApp, client: &Client) {
+    client.validate().expect("a valid registration");
+    app.store
+        .oidc()
+        .put_client(client, Utc::now())
+        .await
+        .expect("registered");
+}
+
+/// Opens an account with `motcua account add-citizen` on the app's store;
+/// its JSON answer.
+fn add_citizen(app: &TestApp, pin: &str, extra: &[&str]) -> (bool, serde_json::Value, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["account", "add-citizen", "--pin", pin])
+        .args(extra)
+        .arg("--data-dir")
+        .arg(app.data_dir())
+        .env_remove("MOTCUA_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run motcua account add-citizen");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("the password");
+    let out = child.wait_with_output().expect("the command ends");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.success(),
+        json,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// An adult of the seeded registry, alive.
+async fn adults(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
+    app.seed_people(40)
+        .await
+        .into_iter()
+        .filter(|p| {
+            p.birth_date.len() == 10
+                && p.birth_date.as_str() < "2000-01-01"
+                && p.birth_date.as_str() > "1950-01-01"
+        })
+        .collect()
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
+fn authorize_query(acr: Option<&str>, extra: &[(&str, &str)]) -> String {
+    let mut params = vec![
+        ("client_id", "portal"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid profile pid"),
+        ("state", "st-42"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    if let Some(acr) = acr {
+        params.push(("acr_values", acr));
+    }
+    params.extend_from_slice(extra);
+    serde_urlencoded::to_string(params).expect("a query")
+}
+
+/// The value of a hidden input in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} field in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    let value = &rest[..rest.find('"').expect("end of value")];
+    unescape(value)
+}
+
+/// Undoes HTML escaping (named and numeric character references).
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let Some(end) = after.find(';') else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let entity = &after[..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => out.push(c),
+            None => out.push_str(&rest[at..at + end + 2]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_string())
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let r = req.send().await.expect("an answer");
+    Reply {
+        status: r.status(),
+        headers: r.headers().clone(),
+        body: r.text().await.expect("a body"),
+    }
+}
+
+/// Opens the log-in page for `query` and submits it; the answer to the
+/// submission (and the session cookie, when one was set).
+async fn log_in(
+    app: &TestApp,
+    query: &str,
+    identifier: &str,
+    password: &str,
+    otp: Option<&str>,
+) -> Reply {
+    let http = no_redirects();
+    let page = send(http.get(app.url(&format!("/oidc/authorize?{query}")))).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    let csrf = cookie_value(&page, "motcua_csrf").expect("a CSRF cookie");
+    let mut form = vec![
+        ("csrf_token", hidden(&page.body, "csrf_token")),
+        ("request", hidden(&page.body, "request")),
+        ("identifier", identifier.to_string()),
+        ("password", password.to_string()),
+    ];
+    if let Some(otp) = otp {
+        form.push(("otp", otp.to_string()));
+    }
+    send(
+        http.post(app.url("/oidc/login"))
+            .header("cookie", format!("motcua_csrf={csrf}"))
+            .form(&form),
+    )
+    .await
+}
+
+/// The parameters of a redirect back to the client.
+fn redirected(reply: &Reply) -> Vec<(String, String)> {
+    assert_eq!(reply.status.as_u16(), 303, "{}", reply.body);
+    let location = reply.header("location").expect("a Location");
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    serde_urlencoded::from_str(query).expect("the parameters")
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
+    send(
+        app.client
+            .post(app.url("/oidc/token"))
+            .basic_auth("portal", Some(SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", verifier),
+            ]),
+    )
+    .await
+}
+
+fn claims_of(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("three parts");
+    serde_json::from_slice(&B64.decode(payload).expect("base64url")).expect("JSON claims")
+}
+
+/// The current one-time code of an account.
+async fn otp_of(app: &TestApp, pin: &str) -> String {
+    let account = app
+        .store
+        .accounts()
+        .account_by_login(&format!("pin:{pin}"))
+        .await
+        .expect("read")
+        .expect("the account");
+    account
+        .totp
+        .expect("a second factor")
+        .code_at(Utc::now().timestamp())
+        .expect("a code")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_and_the_code_gives_an_id_token_once() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    let an = &people[0];
+    let (ok, opened, err) = add_citizen(&app, &an.personal_id, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(opened["level"], AssuranceLevel::ACR_LEVEL_1);
+    assert_eq!(opened["name"], an.full_name.as_str());
+
+    let query = authorize_query(None, &[]);
+    let reply = log_in(&app, &query, &an.personal_id, PASSWORD, None).await;
+    let session = cookie_value(&reply, "motcua_sid").expect("a session cookie");
+    let set = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("motcua_sid="))
+        .expect("the session cookie")
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let back = redirected(&reply);
+    assert_eq!(param(&back, "state"), Some("st-42"));
+    assert_eq!(param(&back, "iss"), Some(app.base.as_str()));
+    let code = param(&back, "code").expect("a code").to_string();
+
+    // a wrong verifier is refused, and the code is spent by that attempt
+    let wrong = redeem(&app, &code, &"x".repeat(43)).await;
+    assert_eq!(wrong.status.as_u16(), 400, "{}", wrong.body);
+    assert_eq!(wrong.json()["error"], "invalid_grant");
+    let replay = redeem(&app, &code, VERIFIER).await;
+    assert_eq!(
+        replay.json()["error"],
+        "invalid_grant",
+        "a code is used once"
+    );
+
+    // the session answers the next request without the log-in page
+    let http = no_redirects();
+    let again = send(
+        http.get(app.url(&format!("/oidc/authorize?{query}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    let code = param(&redirected(&again), "code")
+        .expect("a code")
+        .to_string();
+    let tokens = redeem(&app, &code, VERIFIER).await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    let tokens = tokens.json();
+    let id = claims_of(tokens["id_token"].as_str().expect("an ID token"));
+    let subject = opened["subject"].as_str().expect("subject");
+    assert_eq!(id["sub"], subject);
+    assert_eq!(id["aud"], "portal");
+    assert_eq!(id["iss"], app.base.as_str());
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["acr"], AssuranceLevel::ACR_LEVEL_1);
+    assert!(id["auth_time"].as_i64().is_some());
+    assert!(tokens["refresh_token"].as_str().is_some(), "{tokens}");
+    let access = tokens["access_token"].as_str().expect("access token");
+
+    // UserInfo: the claims the scopes allow
+    let info = send(
+        app.client
+            .get(app.url("/oidc/userinfo"))
+            .bearer_auth(access),
+    )
+    .await;
+    assert_eq!(info.status.as_u16(), 200, "{}", info.body);
+    let info = info.json();
+    assert_eq!(info["sub"], subject);
+    assert_eq!(info["pid"], an.personal_id.as_str());
+    assert_eq!(info["name"], an.full_name.as_str());
+    assert_eq!(info["birthdate"], an.birth_date.as_str());
+    let unauthenticated = send(app.client.get(app.url("/oidc/userinfo"))).await;
+    assert_eq!(unauthenticated.status.as_u16(), 401);
+    assert!(
+        unauthenticated
+            .header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer")),
+        "{:?}",
+        unauthenticated.headers
+    );
+
+    // prompt=none with no session goes back with login_required
+    let none = send(http.get(app.url(&format!(
+        "/oidc/authorize?{}",
+        authorize_query(None, &[("prompt", "none")])
+    ))))
+    .await;
+    assert_eq!(param(&redirected(&none), "error"), Some("login_required"));
+
+    // the holder's audit trail has the log-in, for this client
+    let trail = app
+        .store
+        .accounts()
+        .audit_trail(identity::SubjectId::parse(subject).expect("subject"), 10)
+        .await
+        .expect("trail");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.event == "login" && e.client.as_deref() == Some("portal")),
+        "{trail:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_authorization_requests_are_refused_where_it_is_safe() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let http = no_redirects();
+    let get = |q: String| {
+        let http = http.clone();
+        let url = app.url(&format!("/oidc/authorize?{q}"));
+        async move { send(http.get(url)).await }
+    };
+    // an unregistered redirect URI: a page, never a redirect
+    let q = authorize_query(None, &[]).replace("portal.example", "evil.example");
+    let r = get(q).await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(r.header("location").is_none());
+    assert!(r.body.contains("redirect URI"), "{}", r.body);
+    // an unknown client: a page
+    let r = get(authorize_query(None, &[]).replace("client_id=portal", "client_id=nobody")).await;
+    assert_eq!(r.status.as_u16(), 400);
+    // PKCE missing, or downgraded to plain: back to the client
+    let no_pkce = serde_urlencoded::to_string([
+        ("client_id", "portal"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "s1"),
+    ])
+    .expect("query");
+    let back = redirected(&get(no_pkce).await);
+    assert_eq!(param(&back, "error"), Some("invalid_request"));
+    assert_eq!(param(&back, "state"), Some("s1"));
+    assert!(param(&back, "error_description").is_some_and(|d| d.contains("code_challenge")));
+    let plain = authorize_query(None, &[])
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    let back = redirected(&get(plain).await);
+    assert!(param(&back, "error_description").is_some_and(|d| d.contains("S256")));
+    // a repeated parameter: a page
+    let r = get(format!("{}&state=again", authorize_query(None, &[]))).await;
+    assert_eq!(r.status.as_u16(), 400);
+    // a scope the client may not ask for
+    let back = redirected(
+        &get(authorize_query(None, &[]).replace("openid+profile+pid", "openid+org")).await,
+    );
+    assert_eq!(param(&back, "error"), Some("invalid_scope"));
+    // the log-in form without its CSRF token is forbidden
+    let r = send(http.post(app.url("/oidc/login")).form(&[
+        ("request", authorize_query(None, &[])),
+        ("identifier", "001203012345".into()),
+        ("password", PASSWORD.into()),
+    ]))
+    .await;
+    assert_eq!(r.status.as_u16(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn level_2_needs_the_second_factor_and_a_level_2_account() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    let (one, two) = (&people[0], &people[1]);
+    assert!(add_citizen(&app, &one.personal_id, &[]).0);
+    let (ok, opened, err) = add_citizen(&app, &two.personal_id, &["--level", "2", "--totp"]);
+    assert!(ok, "{err}");
+    assert!(
+        opened["totp_uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://totp/")),
+        "{opened}"
+    );
+    // level 2 without --totp is refused by the command
+    let (ok, _, err) = add_citizen(&app, &people[2].personal_id, &["--level", "2"]);
+    assert!(!ok && err.contains("--totp"), "{err}");
+
+    let level2 = authorize_query(Some(AssuranceLevel::ACR_LEVEL_2), &[]);
+    // the page asks for the code
+    let page = send(no_redirects().get(app.url(&format!("/oidc/authorize?{level2}")))).await;
+    assert!(page.body.contains("name=\"otp\""), "{}", page.body);
+
+    // a level-1 account never gets a level-2 session
+    let r = log_in(&app, &level2, &one.personal_id, PASSWORD, None).await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(r.header("location").is_none());
+    // a level-2 account without its code neither
+    let r = log_in(&app, &level2, &two.personal_id, PASSWORD, None).await;
+    assert_eq!(r.status.as_u16(), 422);
+    // a wrong code is a failed log-in
+    let r = log_in(&app, &level2, &two.personal_id, PASSWORD, Some("000000")).await;
+    let r2 = if r.status.as_u16() == 422 {
+        r
+    } else {
+        // 000000 happened to be the code: try another wrong one
+        log_in(&app, &level2, &two.personal_id, PASSWORD, Some("999999")).await
+    };
+    assert_eq!(r2.status.as_u16(), 422);
+    // with its code: level 2
+    let code = otp_of(&app, &two.personal_id).await;
+    let r = log_in(&app, &level2, &two.personal_id, PASSWORD, Some(&code)).await;
+    let grant = param(&redirected(&r), "code").expect("code").to_string();
+    let tokens = redeem(&app, &grant, VERIFIER).await.json();
+    let id = claims_of(tokens["id_token"].as_str().expect("ID token"));
+    assert_eq!(id["acr"], AssuranceLevel::ACR_LEVEL_2);
+    assert_eq!(id["amr"], serde_json::json!(["pwd", "otp"]));
+    // the same code again is refused (used once)
+    let r = log_in(&app, &level2, &two.personal_id, PASSWORD, Some(&code)).await;
+    assert_eq!(r.status.as_u16(), 422, "a one-time code is used once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_a_password_locks_the_account_and_the_holder_sees_it() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    let an = &people[0];
+    let (ok, opened, _) = add_citizen(&app, &an.personal_id, &[]);
+    assert!(ok);
+    let query = authorize_query(None, &[]);
+    for _ in 0..identity::login::MAX_FAILURES {
+        let r = log_in(&app, &query, &an.personal_id, "not the password", None).await;
+        assert_eq!(r.status.as_u16(), 422);
+        assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+    }
+    // locked: the right password is refused too, saying for how long
+    let r = log_in(&app, &query, &an.personal_id, PASSWORD, None).await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(r.body.contains("phút"), "{}", r.body);
+    // an unknown identifier is refused like a wrong password
+    let r = log_in(&app, &query, "001203099999", PASSWORD, None).await;
+    assert_eq!(r.status.as_u16(), 422);
+    // an unreadable one says what is expected
+    let r = log_in(&app, &query, "abc", PASSWORD, None).await;
+    assert!(r.body.contains("12-digit"), "{}", r.body);
+
+    let subject =
+        identity::SubjectId::parse(opened["subject"].as_str().expect("subject")).expect("subject");
+    let trail = app
+        .store
+        .accounts()
+        .audit_trail(subject, 20)
+        .await
+        .expect("trail");
+    let events: Vec<&str> = trail.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        events.iter().filter(|e| **e == "login_failed").count(),
+        identity::login::MAX_FAILURES as usize,
+        "{events:?}"
+    );
+    assert!(events.contains(&"locked"), "{events:?}");
+    assert_eq!(events[0], "login_refused_locked", "{events:?}");
+
+    // `motcua account show` prints the same trail
+    let out = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["account", "show", "--login", &an.personal_id, "--data-dir"])
+        .arg(app.data_dir())
+        .env_remove("MOTCUA_DATABASE_URL")
+        .output()
+        .expect("run motcua account show");
+    assert!(out.status.success());
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(shown["audit"][0]["event"], "login_refused_locked");
+    assert!(
+        shown.get("password").is_none() && !String::from_utf8_lossy(&out.stdout).contains("argon2")
+    );
+}
+
+/// The directory of the npm test clients, with openid-client installed
+/// (`scripts/test` runs `npm ci` there).
+fn npm_clients() -> Option<std::path::PathBuf> {
+    if std::env::var("MOTCUA_TEST_SKIP_NODE").as_deref() == Ok("1") {
+        eprintln!("openid-client: SKIPPED (MOTCUA_TEST_SKIP_NODE=1)");
+        return None;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    assert!(
+        dir.join("node_modules/openid-client").is_dir(),
+        "openid-client is not installed: run scripts/test (it runs npm ci in {}), or set \
+         MOTCUA_TEST_SKIP_NODE=1",
+        dir.display()
+    );
+    Some(dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_client_logs_a_person_in_through_the_browser_at_level_2() {
+    let Some(clients) = npm_clients() else {
+        return;
+    };
+    let Some((driver, browser)) = crate::pages::open_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let redirect = format!("http://127.0.0.1:{port}/cb");
+    register(&app, &portal(&redirect)).await;
+    let people = adults(&app).await;
+    let an = people[0].clone();
+    let (ok, opened, err) = add_citizen(&app, &an.personal_id, &["--level", "2", "--totp"]);
+    assert!(ok, "{err}");
+
+    let mut rp = tokio::process::Command::new("node")
+        .arg(clients.join("openid_client_code_flow.mjs"))
+        .env("ISSUER", &app.base)
+        .env("CLIENT_ID", "portal")
+        .env("CLIENT_SECRET", SECRET)
+        .env("REDIRECT_PORT", port.to_string())
+        .env("ACR_VALUES", AssuranceLevel::ACR_LEVEL_2)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run node (Debian: apt-get install nodejs npm)");
+    let stdout = rp.stdout.take().expect("stdout");
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("openid-client starts within 30 s")
+        .expect("a line")
+        .expect("the authorization URL");
+    let first: serde_json::Value = serde_json::from_str(&first).expect("JSON");
+    let url = first["authorization_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no authorization URL: {first}"))
+        .to_string();
+    assert!(url.starts_with(&app.url("/oidc/authorize?")), "{url}");
+
+    let otp = otp_of(&app, &an.personal_id).await;
+    let steps = tokio::spawn(browser_log_in(
+        browser.clone(),
+        url,
+        an.personal_id.clone(),
+        otp,
+    ));
+    let outcome = steps.await;
+    let result = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
+    let _ = browser.close().await;
+    drop(driver);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    let line = result
+        .expect("openid-client finishes within 30 s")
+        .expect("a line")
+        .unwrap_or_default();
+    let mut stderr = String::new();
+    if let Some(mut e) = rp.stderr.take() {
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::io::AsyncReadExt::read_to_string(&mut e, &mut stderr),
+        )
+        .await;
+    }
+    let result: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("openid-client printed no result ({e}): {line}\n{stderr}"));
+    assert!(result.get("error").is_none(), "{result}\n{stderr}");
+    let subject = opened["subject"].as_str().expect("subject");
+    // openid-client verified the ID token (signature, iss, aud, exp, nonce)
+    assert_eq!(result["claims"]["sub"], subject, "{result}");
+    assert_eq!(result["claims"]["acr"], AssuranceLevel::ACR_LEVEL_2);
+    assert_eq!(result["userinfo"]["pid"], an.personal_id.as_str());
+    assert_eq!(result["userinfo"]["name"], an.full_name.as_str());
+    assert_eq!(result["token_type"], "bearer");
+    assert_eq!(result["refresh_token"], true);
+}
+
+async fn browser_log_in(c: fantoccini::Client, url: String, pin: String, otp: String) {
+    use fantoccini::Locator;
+    c.goto(&url).await.expect("open the authorization URL");
+    let lang = c
+        .find(Locator::Css("html"))
+        .await
+        .expect("html")
+        .attr("lang")
+        .await
+        .expect("lang");
+    assert_eq!(lang.as_deref(), Some("vi"));
+    // every input has its label
+    for id in ["identifier", "password", "otp"] {
+        c.find(Locator::Css(&format!("label[for={id}]")))
+            .await
+            .unwrap_or_else(|_| panic!("a label for {id}"));
+    }
+    c.find(Locator::Id("identifier"))
+        .await
+        .expect("identifier")
+        .send_keys(&pin)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Id("otp"))
+        .await
+        .expect("otp")
+        .send_keys(&otp)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("submit");
+    let done = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("rp-done"))
+        .await;
+    let current = c
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let source = c.source().await.unwrap_or_default();
+    assert!(
+        done.is_ok(),
+        "the browser did not reach the relying party: at {current}\n{source}"
+    );
+}
