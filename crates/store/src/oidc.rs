@@ -118,7 +118,23 @@ pub trait OidcStore: Send + Sync {
         now: DateTime<Utc>,
         new_expires: DateTime<Utc>,
     ) -> Result<RefreshOutcome, StoreError>;
+    /// The provider's pairwise salt (hex): `candidate` when none was kept
+    /// yet, else the one kept (the first of concurrent starts wins).
+    async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError>;
+    /// Remembers that `sub` in `sector` stands for the account `subject`.
+    async fn record_pairwise(
+        &self,
+        sector: &str,
+        sub: &str,
+        subject: &str,
+    ) -> Result<(), StoreError>;
+    /// The account behind the pairwise `sub` of `sector`.
+    async fn pairwise_account(&self, sector: &str, sub: &str)
+    -> Result<Option<String>, StoreError>;
 }
+
+/// The `meta` key of the pairwise salt.
+const PAIRWISE_SALT_KEY: &str = "oidc_pairwise_salt";
 
 fn decode_refresh(body: &str) -> Result<RefreshGrant, StoreError> {
     serde_json::from_str(body)
@@ -476,6 +492,56 @@ macro_rules! oidc_store {
                     .await
                     .map_err(|e| db_error("rotating a refresh token", e))?;
                 Ok(outcome)
+            }
+
+            async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError> {
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(PAIRWISE_SALT_KEY)
+                .bind(candidate)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("keeping the pairwise salt", e))?;
+                sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+                    .bind(PAIRWISE_SALT_KEY)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|e| db_error("reading the pairwise salt", e))
+            }
+
+            async fn record_pairwise(
+                &self,
+                sector: &str,
+                sub: &str,
+                subject: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO oidc_pairwise (sector, sub, subject) VALUES ($1, $2, $3) \
+                     ON CONFLICT (sector, sub) DO NOTHING",
+                )
+                .bind(sector)
+                .bind(sub)
+                .bind(subject)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("recording a pairwise identifier", e))?;
+                Ok(())
+            }
+
+            async fn pairwise_account(
+                &self,
+                sector: &str,
+                sub: &str,
+            ) -> Result<Option<String>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT subject FROM oidc_pairwise WHERE sector = $1 AND sub = $2",
+                )
+                .bind(sector)
+                .bind(sub)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a pairwise identifier", e))
             }
 
             async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {

@@ -267,6 +267,7 @@ conformance!(
     authorization_codes_are_redeemed_once,
     refresh_tokens_rotate_and_a_reuse_revokes_the_family,
     one_time_ids_are_used_once,
+    the_pairwise_salt_is_kept_once_and_identifiers_map_back,
     // eID accounts
     accounts_are_found_by_subject_and_by_log_in_identifier,
     failed_log_ins_lock_the_account_and_a_success_resets,

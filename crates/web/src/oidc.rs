@@ -37,7 +37,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use identity::client::{AuthMethod, Client, ClientId, GrantType};
+use identity::client::{AuthMethod, Client, ClientId, GrantType, SubjectType};
 use identity::jwt::{JwkSet, KeySet, SigningKey};
 use identity::level::AssuranceLevel;
 use serde::Serialize;
@@ -68,6 +68,9 @@ pub enum StartError {
     /// The stored keys do not form a key set.
     #[error("the stored signing keys: {0}")]
     Keys(&'static str),
+    /// The stored pairwise salt is not usable.
+    #[error("the stored pairwise salt: {0}")]
+    Salt(String),
     /// No randomness for a first key.
     #[error("no randomness for the first signing key: {0}")]
     Random(String),
@@ -81,6 +84,8 @@ pub enum StartError {
 /// The provider: its issuer, its keys and the guard against guessing.
 pub struct OidcProvider {
     issuer: String,
+    /// The secret behind pairwise subject identifiers (kept in the store).
+    pairwise: identity::PairwiseSalt,
     keys: RwLock<KeySet>,
     failures: Mutex<HashMap<String, (Instant, u32)>>,
     clients: RwLock<HashMap<ClientId, CachedClient>>,
@@ -119,8 +124,19 @@ impl OidcProvider {
         }
         let keys = KeySet::from_held(stored.into_iter().map(|k| (k.key, k.role, k.retire_at)))
             .map_err(StartError::Keys)?;
+        let mut candidate = [0u8; 32];
+        getrandom::fill(&mut candidate).map_err(|e| StartError::Random(e.to_string()))?;
+        let candidate = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(candidate);
+        let salt = store.oidc().pairwise_salt(&candidate).await?;
+        let pairwise = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(salt.as_bytes())
+            .map_err(|e| StartError::Salt(e.to_string()))
+            .and_then(|b| {
+                identity::PairwiseSalt::new(b).map_err(|e| StartError::Salt(e.to_string()))
+            })?;
         Ok(Arc::new(OidcProvider {
             issuer,
+            pairwise,
             keys: RwLock::new(keys),
             failures: Mutex::new(HashMap::new()),
             clients: RwLock::new(HashMap::new()),
@@ -221,7 +237,7 @@ impl OidcProvider {
             "acr_values_supported": [AssuranceLevel::Level1.acr(), AssuranceLevel::Level2.acr()],
             "claims_supported": ["sub", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
             "authorization_response_iss_parameter_supported": true,
-            "subject_types_supported": ["public"],
+            "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
@@ -748,8 +764,9 @@ async fn refresh(
     }
     let jkt = dpop_key(state, headers, now).await?;
     let scope = grant.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+    let sub = subject_for(state, client, &grant.subject, false).await?;
     let subject = TokenSubject {
-        sub: &grant.subject,
+        sub: &sub,
         login: Some((grant.level, grant.auth_time)),
     };
     let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
@@ -774,6 +791,57 @@ struct IdClaims<'a> {
     acr: &'static str,
     amr: &'a [&'a str],
     azp: &'a str,
+}
+
+/// The subject identifier `client` knows the account `internal` by: the
+/// account's own, or for a pairwise client one of its sector's (recorded,
+/// when `record`, so that UserInfo finds the account again).
+async fn subject_for(
+    state: &AppState,
+    client: &Client,
+    internal: &str,
+    record: bool,
+) -> Result<String, OAuthError> {
+    let SubjectType::Pairwise { sector } = &client.subject_type else {
+        return Ok(internal.to_string());
+    };
+    let sector_id = identity::SectorIdentifier::parse(sector).map_err(OAuthError::server)?;
+    let local = identity::SubjectId::parse(internal).map_err(OAuthError::server)?;
+    let sub = identity::pairwise_subject(&sector_id, &local, &state.oidc.pairwise);
+    if record {
+        state
+            .store
+            .oidc()
+            .record_pairwise(sector, &sub, internal)
+            .await
+            .map_err(OAuthError::server)?;
+    }
+    Ok(sub)
+}
+
+/// The account behind the subject of a person's token issued to
+/// `client_id`.
+async fn account_of(
+    state: &AppState,
+    client_id: &str,
+    sub: &str,
+) -> Result<Option<store::Account>, store::StoreError> {
+    let internal = match ClientId::parse(client_id) {
+        Ok(id) => match state.oidc.client(state.store.as_ref(), &id, false).await? {
+            Some(c) => match &c.subject_type {
+                SubjectType::Pairwise { sector } => {
+                    state.store.oidc().pairwise_account(sector, sub).await?
+                }
+                SubjectType::Public => Some(sub.to_string()),
+            },
+            None => None,
+        },
+        Err(_) => None,
+    };
+    match internal.as_deref().map(identity::SubjectId::parse) {
+        Some(Ok(subject)) => state.store.accounts().account(subject).await,
+        _ => Ok(None),
+    }
 }
 
 /// The `authorization_code` grant: the code is taken out of the store
@@ -811,8 +879,9 @@ async fn redeem_code(
     let jkt = dpop_key(state, headers, now).await?;
     let request = &grant.request;
     let scope = request.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+    let sub = subject_for(state, client, &grant.subject, true).await?;
     let subject = TokenSubject {
-        sub: &grant.subject,
+        sub: &sub,
         login: Some((grant.level, grant.auth_time)),
     };
     let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
@@ -822,7 +891,7 @@ async fn redeem_code(
     };
     let id = IdClaims {
         iss: state.oidc.issuer(),
-        sub: &grant.subject,
+        sub: &sub,
         aud: client.id.as_str(),
         exp: now.timestamp() + ID_TOKEN_TTL,
         iat: now.timestamp(),
@@ -1193,11 +1262,11 @@ async fn userinfo(
         .get("sub")
         .and_then(|s| s.as_str())
         .unwrap_or_default();
-    let account = match identity::SubjectId::parse(sub) {
-        Ok(subject) => state.store.accounts().account(subject).await,
-        Err(_) => Ok(None),
-    };
-    let account = match account {
+    let client_id = claims
+        .get("client_id")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default();
+    let account = match account_of(&state, client_id, sub).await {
         Ok(Some(a)) => a,
         Ok(None) => return unauthorized("the account of this token no longer exists"),
         Err(e) => {

@@ -230,10 +230,14 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
+    redeem_as(app, "portal", code, verifier).await
+}
+
+async fn redeem_as(app: &TestApp, client: &str, code: &str, verifier: &str) -> Reply {
     send(
         app.client
             .post(app.url("/oidc/token"))
-            .basic_auth("portal", Some(SECRET))
+            .basic_auth(client, Some(SECRET))
             .form(&[
                 ("grant_type", "authorization_code"),
                 ("code", code),
@@ -539,6 +543,171 @@ async fn guessing_a_password_locks_the_account_and_the_holder_sees_it() {
     assert!(
         shown.get("password").is_none() && !String::from_utf8_lossy(&out.stdout).contains("argon2")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dpop_bound_token_is_served_only_with_a_fresh_proof_of_its_key() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    assert!(add_citizen(&app, &people[0].personal_id, &[]).0);
+    let reply = log_in(
+        &app,
+        &authorize_query(None, &[]),
+        &people[0].personal_id,
+        PASSWORD,
+        None,
+    )
+    .await;
+    let code = param(&redirected(&reply), "code")
+        .expect("code")
+        .to_string();
+    let key = p256::ecdsa::SigningKey::from_slice(&[5; 32]).expect("key");
+    let other = p256::ecdsa::SigningKey::from_slice(&[6; 32]).expect("key");
+    let token_uri = app.url("/oidc/token");
+    let proof = crate::oidc::dpop_proof_for(&key, "POST", &token_uri, "tok-1", None);
+    let tokens = send(
+        app.client
+            .post(&token_uri)
+            .basic_auth("portal", Some(SECRET))
+            .header("DPoP", proof)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+            ]),
+    )
+    .await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    let tokens = tokens.json();
+    assert_eq!(tokens["token_type"], "DPoP");
+    let access = tokens["access_token"].as_str().expect("token").to_string();
+    assert!(claims_of(&access)["cnf"]["jkt"].is_string());
+
+    let userinfo = app.url("/oidc/userinfo");
+    let call = |scheme: &str, proof: Option<String>| {
+        let mut req = app
+            .client
+            .get(&userinfo)
+            .header("authorization", format!("{scheme} {access}"));
+        if let Some(p) = proof {
+            req = req.header("DPoP", p);
+        }
+        send(req)
+    };
+    // as a bearer token: refused
+    let r = call("Bearer", None).await;
+    assert_eq!(r.status.as_u16(), 401, "{}", r.body);
+    assert!(
+        r.json()["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("DPoP"))
+    );
+    // without a proof: refused
+    let r = call("DPoP", None).await;
+    assert_eq!(r.status.as_u16(), 401);
+    assert_eq!(r.json()["error"], "invalid_dpop_proof");
+    assert!(
+        r.header("www-authenticate")
+            .is_some_and(|h| h.starts_with("DPoP"))
+    );
+    // a proof by another key: refused
+    let r = call(
+        "DPoP",
+        Some(crate::oidc::dpop_proof_for(
+            &other,
+            "GET",
+            &userinfo,
+            "ui-0",
+            Some(&access),
+        )),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 401);
+    // a proof without the token's hash: refused
+    let r = call(
+        "DPoP",
+        Some(crate::oidc::dpop_proof_for(
+            &key, "GET", &userinfo, "ui-00", None,
+        )),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 401);
+    // a proof for another method: refused
+    let r = call(
+        "DPoP",
+        Some(crate::oidc::dpop_proof_for(
+            &key,
+            "POST",
+            &userinfo,
+            "ui-000",
+            Some(&access),
+        )),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 401);
+    // a fresh proof: served
+    let proof = crate::oidc::dpop_proof_for(&key, "GET", &userinfo, "ui-1", Some(&access));
+    let r = call("DPoP", Some(proof.clone())).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(r.json()["pid"], people[0].personal_id.as_str());
+    // the same proof again: refused
+    let r = call("DPoP", Some(proof)).await;
+    assert_eq!(r.status.as_u16(), 401);
+    assert!(
+        r.json()["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("used before"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pairwise_client_knows_the_person_by_an_identifier_of_its_own() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let mut hcm = portal(REDIRECT);
+    hcm.id = ClientId::parse("hcm-backoffice").expect("id");
+    hcm.name = "Một cửa TP. Hồ Chí Minh".into();
+    hcm.subject_type = SubjectType::Pairwise {
+        sector: "hochiminhcity.gov.vn".into(),
+    };
+    register(&app, &hcm).await;
+    let people = adults(&app).await;
+    let (ok, opened, err) = add_citizen(&app, &people[0].personal_id, &[]);
+    assert!(ok, "{err}");
+    let internal = opened["subject"].as_str().expect("subject").to_string();
+
+    let mut subs = Vec::new();
+    for client in ["portal", "hcm-backoffice", "hcm-backoffice"] {
+        let query =
+            authorize_query(None, &[]).replace("client_id=portal", &format!("client_id={client}"));
+        let reply = log_in(&app, &query, &people[0].personal_id, PASSWORD, None).await;
+        let code = param(&redirected(&reply), "code")
+            .expect("code")
+            .to_string();
+        let tokens = redeem_as(&app, client, &code, VERIFIER).await;
+        assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+        let tokens = tokens.json();
+        let id = claims_of(tokens["id_token"].as_str().expect("ID token"));
+        let access = tokens["access_token"].as_str().expect("access token");
+        assert_eq!(claims_of(access)["sub"], id["sub"]);
+        // UserInfo finds the person behind either identifier
+        let info = send(
+            app.client
+                .get(app.url("/oidc/userinfo"))
+                .bearer_auth(access),
+        )
+        .await;
+        assert_eq!(info.status.as_u16(), 200, "{}", info.body);
+        assert_eq!(info.json()["sub"], id["sub"]);
+        assert_eq!(info.json()["pid"], people[0].personal_id.as_str());
+        subs.push(id["sub"].as_str().expect("sub").to_string());
+    }
+    assert_eq!(subs[0], internal, "the portal is public");
+    assert_ne!(subs[1], internal, "the back office gets its own identifier");
+    assert_eq!(subs[1], subs[2], "the same one at every log-in");
+    assert_eq!(subs[1].len(), 43);
 }
 
 /// The directory of the npm test clients, with openid-client installed

@@ -779,9 +779,25 @@ fn es256_jws(
 
 /// A DPoP proof (RFC 9449) for `POST uri`, made now with `key`.
 fn dpop_proof(key: &p256::ecdsa::SigningKey, uri: &str, jti: &str) -> String {
+    dpop_proof_for(key, "POST", uri, jti, None)
+}
+
+/// A DPoP proof for `method uri`, with the hash of `access_token` (`ath`)
+/// when it goes with one.
+pub(crate) fn dpop_proof_for(
+    key: &p256::ecdsa::SigningKey,
+    method: &str,
+    uri: &str,
+    jti: &str,
+    access_token: Option<&str>,
+) -> String {
+    use sha2::Digest as _;
     let header = serde_json::json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": es256_jwk(key)});
-    let claims =
-        serde_json::json!({"jti": jti, "htm": "POST", "htu": uri, "iat": Utc::now().timestamp()});
+    let mut claims =
+        serde_json::json!({"jti": jti, "htm": method, "htu": uri, "iat": Utc::now().timestamp()});
+    if let Some(token) = access_token {
+        claims["ath"] = B64.encode(sha2::Sha256::digest(token.as_bytes())).into();
+    }
     es256_jws(key, &header, &claims)
 }
 

@@ -370,3 +370,36 @@ pub async fn one_time_ids_are_used_once(h: &Harness) {
             .expect("answered")
     );
 }
+
+pub async fn the_pairwise_salt_is_kept_once_and_identifiers_map_back(h: &Harness) {
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let first = oidc.pairwise_salt("aa11").await.expect("salt");
+    assert_eq!(first, "aa11");
+    // a later start keeps the first salt, whatever it proposes
+    assert_eq!(oidc.pairwise_salt("bb22").await.expect("salt"), "aa11");
+
+    oidc.record_pairwise("hcm.gov.vn", "sub-1", "subject-a")
+        .await
+        .expect("record");
+    // recording again is harmless
+    oidc.record_pairwise("hcm.gov.vn", "sub-1", "subject-a")
+        .await
+        .expect("again");
+    oidc.record_pairwise("hanoi.gov.vn", "sub-2", "subject-a")
+        .await
+        .expect("record");
+    assert_eq!(
+        oidc.pairwise_account("hcm.gov.vn", "sub-1")
+            .await
+            .expect("read"),
+        Some("subject-a".to_string())
+    );
+    // an identifier is found only in its own sector
+    assert_eq!(
+        oidc.pairwise_account("hanoi.gov.vn", "sub-1")
+            .await
+            .expect("read"),
+        None
+    );
+}
