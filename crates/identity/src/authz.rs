@@ -44,6 +44,9 @@ pub enum AuthzError {
     /// `prompt=none` cannot be honoured (no session, or consent needed).
     #[error("the person must log in (prompt=none was asked)")]
     LoginRequired,
+    /// The person declined.
+    #[error("the person cancelled the log-in")]
+    AccessDenied,
 }
 
 impl AuthzError {
@@ -55,6 +58,7 @@ impl AuthzError {
             AuthzError::UnsupportedResponseType => "unsupported_response_type",
             AuthzError::InvalidScope(_) => "invalid_scope",
             AuthzError::LoginRequired => "login_required",
+            AuthzError::AccessDenied => "access_denied",
         }
     }
 
@@ -261,6 +265,10 @@ pub struct CodeGrant {
     pub auth_time: DateTime<Utc>,
     /// When the code was issued.
     pub issued_at: DateTime<Utc>,
+    /// When `subject` is an organisation: the person acting for it (RFC
+    /// 8693 `act`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 /// Why a code was not redeemed (all `invalid_grant`, RFC 6749 §5.2).
@@ -334,4 +342,7 @@ pub struct RefreshGrant {
     pub auth_time: DateTime<Utc>,
     /// The family: every token rotated from one log-in.
     pub family: String,
+    /// When `subject` is an organisation: the person acting for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }

@@ -153,6 +153,16 @@ impl LoginId {
     }
 }
 
+/// The key an imported legacy account is kept under: the identifier's
+/// canonical key when it reads as one (old portals often used the tax code
+/// as the username), else `legacy:` and the username in lower case.
+pub fn legacy_key(input: &str) -> String {
+    match LoginId::parse(input) {
+        Ok(id) => id.key(),
+        Err(_) => format!("legacy:{}", input.trim().to_lowercase()),
+    }
+}
+
 /// Whether an account locked until `locked_until` refuses a log-in at
 /// `now`, and for how much longer.
 pub fn locked_for(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<Duration> {
@@ -199,6 +209,12 @@ mod tests {
             .expect_err("check digit")
             .to_string();
         assert!(e.contains("check digit"), "{e}");
+    }
+
+    #[test]
+    fn legacy_usernames_are_keyed_like_identifiers_or_by_name() {
+        assert_eq!(legacy_key(" SongHong "), "legacy:songhong");
+        assert_eq!(legacy_key("0100109106"), "tax:0100109106");
     }
 
     #[test]

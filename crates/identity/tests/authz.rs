@@ -265,6 +265,7 @@ fn grant() -> CodeGrant {
         level: AssuranceLevel::Level1,
         auth_time: at(0),
         issued_at: at(1),
+        actor: None,
     }
 }
 

@@ -1,5 +1,5 @@
-//! `motcua account add-citizen|show`: eID accounts, on the store the
-//! server uses.
+//! `motcua account add-citizen|add-organisation|import-legacy|authorise|show`:
+//! eID accounts, on the store the server uses.
 //!
 //! `add-citizen` opens an account for a person of the population registry:
 //! their birth date and sex come from the registry and must agree with the
@@ -40,6 +40,63 @@ pub enum AccountCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Open an organisation's account: its tax code, name, legal
+    /// representatives and head (people with accounts, by their personal
+    /// identification numbers).
+    AddOrganisation {
+        /// The enterprise / tax code (10 or 13 digits).
+        #[arg(long)]
+        tax_code: String,
+        /// Its registered name.
+        #[arg(long)]
+        name: String,
+        /// A legal representative's personal identification number
+        /// (repeat for several).
+        #[arg(long = "representative", required = true)]
+        representatives: Vec<String>,
+        /// Its head's personal identification number.
+        #[arg(long)]
+        head: Option<String>,
+        /// A foreign-owned enterprise.
+        #[arg(long)]
+        foreign_owned: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Import an old portal's organisation account: its username stands
+    /// for the organisation (same subject) until the cut-over. Standard
+    /// input holds its password, or its argon2id PHC hash.
+    ImportLegacy {
+        /// The username on the old portal.
+        #[arg(long)]
+        username: String,
+        /// The organisation's tax code (its account must exist).
+        #[arg(long)]
+        tax_code: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// An organisation authorises a person to act for it; each `--by`
+    /// legal representative consents (it takes effect once all have).
+    Authorise {
+        /// The organisation's tax code.
+        #[arg(long)]
+        tax_code: String,
+        /// The person authorised (personal identification number).
+        #[arg(long)]
+        person: String,
+        /// A consenting legal representative (repeat).
+        #[arg(long = "by")]
+        by: Vec<String>,
+        /// A service covered (repeat; none: every service).
+        #[arg(long = "service")]
+        services: Vec<String>,
+        /// How many days it lasts from now.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Show an account (never its secrets) and its audit trail as JSON.
     Show {
         /// The identifier the holder logs in with.
@@ -65,6 +122,37 @@ pub fn run(command: AccountCommand) -> anyhow::Result<()> {
                 store,
             } => add_citizen(&pin, level, totp, by_representative, &store).await,
             AccountCommand::Show { login, store } => show(&login, &store).await,
+            AccountCommand::AddOrganisation {
+                tax_code,
+                name,
+                representatives,
+                head,
+                foreign_owned,
+                store,
+            } => {
+                add_organisation(
+                    &tax_code,
+                    &name,
+                    &representatives,
+                    head.as_deref(),
+                    foreign_owned,
+                    &store,
+                )
+                .await
+            }
+            AccountCommand::ImportLegacy {
+                username,
+                tax_code,
+                store,
+            } => import_legacy(&username, &tax_code, &store).await,
+            AccountCommand::Authorise {
+                tax_code,
+                person,
+                by,
+                services,
+                days,
+                store,
+            } => authorise(&tax_code, &person, &by, &services, days, &store).await,
         }
     })
 }
@@ -198,5 +286,181 @@ async fn show(login: &str, args: &StoreArgs) -> anyhow::Result<()> {
         })).collect::<Vec<_>>(),
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// The account of a person with this personal identification number.
+async fn person_account(store: &dyn store::Store, pin: &str) -> anyhow::Result<store::Account> {
+    let key = LoginId::parse(pin)
+        .with_context(|| format!("{pin:?} is not a personal identification number"))?
+        .key();
+    store
+        .accounts()
+        .account_by_login(&key)
+        .await?
+        .with_context(|| format!("{pin} has no eID account: open it first with add-citizen"))
+}
+
+/// The account of the organisation with this tax code.
+async fn organisation_account(
+    store: &dyn store::Store,
+    tax_code: &str,
+) -> anyhow::Result<(store::Account, identity::Organisation)> {
+    let key = LoginId::TaxCode(identity::TaxCode::parse(tax_code)?).key();
+    let account = store
+        .accounts()
+        .account_by_login(&key)
+        .await?
+        .with_context(|| format!("no organisation account has the tax code {tax_code}"))?;
+    match &account.holder {
+        Holder::Organisation(o) => {
+            let o = o.clone();
+            Ok((account, o))
+        }
+        _ => bail!("{tax_code} is not an organisation's account"),
+    }
+}
+
+async fn add_organisation(
+    tax_code: &str,
+    name: &str,
+    representatives: &[String],
+    head: Option<&str>,
+    foreign_owned: bool,
+    args: &StoreArgs,
+) -> anyhow::Result<()> {
+    let tax = identity::TaxCode::parse(tax_code)?;
+    if name.trim().is_empty() {
+        bail!("--name is empty: give the organisation's registered name");
+    }
+    let store = open(args).await?;
+    let mut reps = std::collections::BTreeSet::new();
+    for pin in representatives {
+        reps.insert(person_account(store.as_ref(), pin).await?.holder.subject());
+    }
+    let head = match head {
+        Some(pin) => Some(person_account(store.as_ref(), pin).await?.holder.subject()),
+        None => None,
+    };
+    let subject = SubjectId::new(uuid::Uuid::new_v4())?;
+    let org = identity::Organisation::new(subject, tax, foreign_owned, reps, head, true)?;
+    let account = store::Account {
+        holder: Holder::Organisation(org),
+        name: name.trim().to_string(),
+        level: None,
+        password: None,
+        totp: None,
+        totp_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: chrono::Utc::now(),
+    };
+    if !store.accounts().create_account(&account).await? {
+        bail!("the tax code {tax_code} already has an account");
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "subject": subject.to_string(),
+            "tax_code": tax_code,
+            "name": account.name,
+        }))?
+    );
+    Ok(())
+}
+
+async fn import_legacy(username: &str, tax_code: &str, args: &StoreArgs) -> anyhow::Result<()> {
+    if username.trim().is_empty() {
+        bail!("--username is empty");
+    }
+    let mut secret = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut secret)
+        .context("cannot read the password from standard input")?;
+    let secret = secret.trim_end_matches(['\r', '\n']).to_string();
+    let phc = if secret.starts_with("$argon2id$") {
+        PasswordHash::from_phc(&secret).map_err(|e| {
+            anyhow::anyhow!("the argon2id hash on standard input cannot be read: {e}")
+        })?;
+        secret
+    } else {
+        let salt = random::<16>()?;
+        tokio::task::spawn_blocking(move || PasswordHash::new(&secret, &salt, Params::DEFAULT))
+            .await
+            .context("hashing the password")??
+            .to_phc()
+    };
+    let store = open(args).await?;
+    let (account, _) = organisation_account(store.as_ref(), tax_code).await?;
+    let login = store::LegacyLogin {
+        login_key: identity::login::legacy_key(username),
+        organisation: account.holder.subject(),
+        password: phc,
+    };
+    if !store.organisations().put_legacy(&login).await? {
+        bail!("the username {username:?} was imported already");
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "username": username.trim(),
+            "organisation": account.holder.subject().to_string(),
+        }))?
+    );
+    Ok(())
+}
+
+async fn authorise(
+    tax_code: &str,
+    person: &str,
+    by: &[String],
+    services: &[String],
+    days: u32,
+    args: &StoreArgs,
+) -> anyhow::Result<()> {
+    let store = open(args).await?;
+    let (_, org) = organisation_account(store.as_ref(), tax_code).await?;
+    let grantee = person_account(store.as_ref(), person)
+        .await?
+        .holder
+        .subject();
+    let scope = if services.is_empty() {
+        identity::Scope::AllServices
+    } else {
+        identity::Scope::services(
+            services
+                .iter()
+                .map(|s| identity::ServiceCode::parse(s))
+                .collect::<Result<Vec<_>, _>>()?,
+        )?
+    };
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?;
+    let now = chrono::Utc::now().with_timezone(&vietnam);
+    let mut authorisation = identity::Authorisation::new(
+        uuid::Uuid::new_v4(),
+        &org,
+        grantee,
+        scope,
+        now,
+        now + chrono::Duration::days(i64::from(days.max(1))),
+    )?;
+    for pin in by {
+        let rep = person_account(store.as_ref(), pin).await?.holder.subject();
+        authorisation.consent(&org, rep, now)?;
+    }
+    store
+        .organisations()
+        .put_authorisation(&authorisation)
+        .await?;
+    let missing = authorisation.missing_consents(&org, now);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "authorisation": authorisation.id().to_string(),
+            "in_force": missing.is_empty(),
+            "missing_consents": missing.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }))?
+    );
     Ok(())
 }

@@ -47,6 +47,15 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_ISSUER")]
     issuer: Option<String>,
 
+    /// The instant the old portals' organisation accounts stop (RFC 3339);
+    /// from then on organisations log in through their representatives.
+    #[arg(
+        long,
+        env = "MOTCUA_LEGACY_CUTOVER",
+        default_value = "2025-07-01T00:00:00+07:00"
+    )]
+    legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -99,6 +108,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.nats_url,
         args.exchange_config,
         args.issuer,
+        args.legacy_cutover,
     ))
 }
 
@@ -109,6 +119,7 @@ async fn serve(
     nats_url: Option<String>,
     exchange_config: Option<PathBuf>,
     issuer: Option<String>,
+    legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     let mut signals = ShutdownSignals::install();
@@ -177,7 +188,7 @@ async fn serve(
 
     // the identity provider: its keys from the store (a first one made once)
     let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
-    let oidc = web::oidc::OidcProvider::start(&issuer, store.as_ref())
+    let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), legacy_cutover)
         .await
         .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
     tracing::info!(issuer = %oidc.issuer(), "identity provider ready");

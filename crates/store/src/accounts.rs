@@ -188,19 +188,24 @@ fn encode_totp(totp: Option<&Totp>) -> Result<Option<String>, StoreError> {
 }
 
 macro_rules! account_store {
-    ($store:ty) => {
+    ($store:ty, $pool:ident => $begin:expr) => {
         #[async_trait]
         impl AccountStore for $store {
             async fn create_account(&self, account: &Account) -> Result<bool, StoreError> {
                 let holder = serde_json::to_string(&account.holder)
                     .map_err(|e| StoreError::Database(format!("cannot encode the holder: {e}")))?;
+                let subject = account.holder.subject().to_string();
+                let $pool = &self.pool;
+                let mut tx = $begin
+                    .await
+                    .map_err(|e| db_error("starting to create an account", e))?;
                 let done = sqlx::query(
                     "INSERT INTO eid_accounts (subject, login_key, kind, name, level, holder, \
                      password, totp, totp_step, failures, locked_until_ns, created_ns) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                      ON CONFLICT DO NOTHING",
                 )
-                .bind(account.holder.subject().to_string())
+                .bind(&subject)
                 .bind(account.holder.login_id().key())
                 .bind(account.holder.kind().as_str())
                 .bind(&account.name)
@@ -212,10 +217,36 @@ macro_rules! account_store {
                 .bind(i32::try_from(account.failures).unwrap_or(i32::MAX))
                 .bind(account.locked_until.map(nanos).transpose()?)
                 .bind(nanos(account.created_at)?)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(|e| db_error("creating an account", e))?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // an organisation's people by right, for "act for"
+                if let Holder::Organisation(org) = &account.holder {
+                    let people = org
+                        .representatives()
+                        .iter()
+                        .map(|p| (*p, "representative"))
+                        .chain(org.head().map(|h| (h, "head")));
+                    for (person, role) in people {
+                        sqlx::query(
+                            "INSERT INTO eid_org_people (organisation, person, role) \
+                             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(&subject)
+                        .bind(person.to_string())
+                        .bind(role)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| db_error("recording an organisation's people", e))?;
+                    }
+                }
+                tx.commit()
+                    .await
+                    .map_err(|e| db_error("creating an account", e))?;
+                Ok(true)
             }
 
             async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError> {
@@ -444,5 +475,5 @@ macro_rules! account_store {
     };
 }
 
-account_store!(crate::postgres::PgStore);
-account_store!(crate::sqlite::SqliteStore);
+account_store!(crate::postgres::PgStore, pool => pool.begin());
+account_store!(crate::sqlite::SqliteStore, pool => pool.begin_with("BEGIN IMMEDIATE"));

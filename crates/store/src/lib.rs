@@ -22,6 +22,7 @@
 mod accounts;
 mod model;
 mod oidc;
+mod orgs;
 mod outbox;
 mod postgres;
 mod postgres_data;
@@ -35,6 +36,7 @@ pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
+pub use orgs::{LegacyLogin, OrganisationStore};
 pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
 
 use std::fmt;
@@ -311,6 +313,8 @@ pub trait Store: Send + Sync + 'static {
     fn oidc(&self) -> &dyn OidcStore;
     /// eID accounts, their audit trails and log-in sessions.
     fn accounts(&self) -> &dyn AccountStore;
+    /// Organisations' people, authorisations and legacy accounts.
+    fn organisations(&self) -> &dyn OrganisationStore;
 }
 
 /// The meta key holding the stored data-set version.

@@ -410,6 +410,10 @@ impl Store for PgStore {
     fn accounts(&self) -> &dyn crate::AccountStore {
         self
     }
+
+    fn organisations(&self) -> &dyn crate::OrganisationStore {
+        self
+    }
 }
 
 #[cfg(test)]

@@ -326,4 +326,8 @@ impl Store for SqliteStore {
     fn accounts(&self) -> &dyn crate::AccountStore {
         self
     }
+
+    fn organisations(&self) -> &dyn crate::OrganisationStore {
+        self
+    }
 }

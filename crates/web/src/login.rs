@@ -52,6 +52,9 @@ struct LoginPage {
     csrf: String,
     identifier: String,
     level2: bool,
+    /// An old portal's organisation account logs in without a code, so the
+    /// field is required only when the service itself asks for level 2.
+    otp_required: bool,
     error: Option<String>,
 }
 
@@ -218,13 +221,26 @@ pub(crate) async fn authorize(
         },
         None => None,
     };
-    if let Some(s) = &session
-        && identity::authz::session_serves(&request, s.level, s.auth_time, now)
-    {
-        return match code_redirect(&state, &client, request, s, now).await {
-            Ok(to) => see_other(&to),
-            Err(()) => server_error(&ctx),
+    // a legacy organisation session ends at the cut-over
+    let session = session
+        .filter(|s| !s.amr.iter().any(|m| m == LEGACY_AMR) || now < state.oidc.legacy_cutover());
+    if let Some(s) = &session {
+        let account = match state.store.accounts().account(s.subject).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(error = %e, "reading an account");
+                return server_error(&ctx);
+            }
         };
+        let needed = match &account {
+            Some(a) if matches!(a.holder, Holder::Organisation(_)) => request.level,
+            _ => person_level(&request),
+        };
+        let mut asked = request.clone();
+        asked.level = needed;
+        if account.is_some() && identity::authz::session_serves(&asked, s.level, s.auth_time, now) {
+            return continue_with(&state, &ctx, &client, request, &query, s, None, now).await;
+        }
     }
     if request.prompt == Some(Prompt::None) {
         let back = RequestBack {
@@ -246,12 +262,8 @@ fn login_page(
     status: StatusCode,
 ) -> Response {
     let t = ctx.t();
-    let (token, new) = match ctx.csrf_token() {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "no randomness for a CSRF token");
-            return server_error(ctx);
-        }
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
     };
     let page = LoginPage {
         l: ctx.layout(t.login_title(), ""),
@@ -260,12 +272,30 @@ fn login_page(
         request: query.to_string(),
         csrf: token.clone(),
         identifier: identifier.to_string(),
-        level2: request.level == AssuranceLevel::Level2,
+        level2: person_level(request) == AssuranceLevel::Level2,
+        otp_required: request.level == AssuranceLevel::Level2,
         error,
     };
-    let mut res = html(ctx, status, &page);
-    // the form's answer redirects to the relying party: allow its origin
-    if let Some(origin) = origin_of(&request.redirect_uri) {
+    let res = html(ctx, status, &page);
+    let res = with_form_action(res, &request.redirect_uri);
+    if new {
+        with_cookie(res, &csrf::set_cookie(&token))
+    } else {
+        res
+    }
+}
+
+/// The session's CSRF token and whether it is new.
+fn csrf_token(ctx: &Ctx) -> Option<(String, bool)> {
+    ctx.csrf_token()
+        .map_err(|e| tracing::error!(error = %e, "no randomness for a CSRF token"))
+        .ok()
+}
+
+/// A page whose form's answer redirects to the relying party: its origin
+/// is allowed as a form action; nothing of it is cached.
+fn with_form_action(mut res: Response, redirect_uri: &str) -> Response {
+    if let Some(origin) = origin_of(redirect_uri) {
         let csp = format!(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              object-src 'none'; base-uri 'none'; form-action 'self' {origin}; frame-ancestors 'none'"
@@ -276,9 +306,6 @@ fn login_page(
     }
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new {
-        res = with_cookie(res, &csrf::set_cookie(&token));
-    }
     res
 }
 
@@ -297,6 +324,7 @@ async fn code_redirect(
     client: &Client,
     request: AuthorizationRequest,
     session: &Session,
+    acting_for: Option<identity::SubjectId>,
     now: DateTime<Utc>,
 ) -> Result<String, ()> {
     let mut bytes = [0u8; 32];
@@ -304,12 +332,17 @@ async fn code_redirect(
     let code = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
     let back_to = request.redirect_uri.clone();
     let client_state = request.state.clone();
+    let (subject, actor) = match acting_for {
+        Some(org) => (org.to_string(), Some(session.subject.to_string())),
+        None => (session.subject.to_string(), None),
+    };
     let grant = CodeGrant {
         request,
-        subject: session.subject.to_string(),
+        subject,
         level: session.level,
         auth_time: session.auth_time,
         issued_at: now,
+        actor,
     };
     state
         .store
@@ -397,10 +430,9 @@ pub(crate) async fn login(
                 "{SESSION_COOKIE}={cookie}; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
                 SESSION_TTL.num_seconds()
             );
-            match code_redirect(&state, &client, request, &session, now).await {
-                Ok(to) => with_cookie(see_other(&to), &set),
-                Err(()) => server_error(&ctx),
-            }
+            let res =
+                continue_with(&state, &ctx, &client, request, &query, &session, None, now).await;
+            with_cookie(res, &set)
         }
         Err(Outcome::Retry(text)) => login_page(
             &ctx,
@@ -432,14 +464,33 @@ async fn attempt(
     };
     let wrong = || Outcome::Retry(t.login_wrong().to_string());
     let password = form.password.clone().unwrap_or_default();
-    let account = match LoginId::parse(form.identifier.as_deref().unwrap_or_default()) {
+    let identifier = form.identifier.as_deref().unwrap_or_default();
+    let parsed = LoginId::parse(identifier);
+    let account = match &parsed {
         Ok(id) => accounts.account_by_login(&id.key()).await.map_err(failed)?,
-        Err(e) => return Err(Outcome::Retry(e.to_string())),
+        Err(_) => None,
     };
-    let Some(account) = account else {
-        // as slow as a wrong password: no telling which identifiers exist
-        let _ = check_password(DECOY_PHC.to_string(), password).await;
-        return Err(wrong());
+    let is_person = account
+        .as_ref()
+        .is_some_and(|a| !matches!(a.holder, Holder::Organisation(_)));
+    if !is_person
+        && let Some(legacy) = state
+            .store
+            .organisations()
+            .legacy(&identity::login::legacy_key(identifier))
+            .await
+            .map_err(failed)?
+    {
+        return legacy_attempt(state, t, client, request, legacy, password, now).await;
+    }
+    let account = match (parsed, account) {
+        (Err(e), _) => return Err(Outcome::Retry(e.to_string())),
+        (Ok(_), None) => {
+            // as slow as a wrong password: no telling which identifiers exist
+            let _ = check_password(DECOY_PHC.to_string(), password).await;
+            return Err(wrong());
+        }
+        (Ok(_), Some(a)) => a,
     };
     let subject = account.holder.subject();
     let audit = |event: &str, detail: String| AuditEntry {
@@ -537,7 +588,7 @@ async fn attempt(
         tracing::info!(client = %client.id, reason = why, "log-in failed");
         return Err(wrong());
     }
-    if level < request.level {
+    if level < person_level(request) {
         accounts
             .audit(
                 subject,
@@ -562,6 +613,410 @@ async fn attempt(
         auth_time: now,
         amr,
     })
+}
+
+/// A log-in with an old portal's organisation account: accepted until the
+/// cut-over (the session's subject is the organisation's, as it stays
+/// afterwards), refused from then on with the way forward.
+async fn legacy_attempt(
+    state: &AppState,
+    t: Tr,
+    client: &Client,
+    request: &AuthorizationRequest,
+    legacy: store::LegacyLogin,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<Session, Outcome> {
+    let accounts = state.store.accounts();
+    let failed = |e: store::StoreError| {
+        tracing::error!(error = %e, "reading or writing an account");
+        Outcome::Failed
+    };
+    let org = legacy.organisation;
+    let audit = |event: &str, detail: String| AuditEntry {
+        at: now,
+        event: event.to_string(),
+        client: Some(client.id.to_string()),
+        detail,
+    };
+    let account = accounts.account(org).await.map_err(failed)?;
+    if let Some(left) =
+        identity::login::locked_for(account.as_ref().and_then(|a| a.locked_until), now)
+    {
+        let minutes = (left.num_seconds() + 59) / 60;
+        return Err(Outcome::Retry(format!(
+            "{} {minutes} {}",
+            t.login_locked(),
+            t.login_minutes()
+        )));
+    }
+    if !check_password(legacy.password.clone(), password).await {
+        if account.is_some() {
+            accounts
+                .login_failed(
+                    org,
+                    identity::login::MAX_FAILURES,
+                    now + identity::login::LOCK_FOR,
+                )
+                .await
+                .map_err(failed)?;
+            accounts
+                .audit(
+                    org,
+                    &audit("login_failed", "old portal account: wrong password".into()),
+                )
+                .await
+                .map_err(failed)?;
+        }
+        return Err(Outcome::Retry(t.login_wrong().to_string()));
+    }
+    let cutover = state.oidc.legacy_cutover();
+    let old = identity::LegacyAccount {
+        username: legacy.login_key.clone(),
+        organisation: org,
+    };
+    if let Err(refused) = old.log_in(now.with_timezone(&cutover.timezone()), cutover) {
+        accounts
+            .audit(org, &audit("legacy_login_refused", refused.to_string()))
+            .await
+            .map_err(failed)?;
+        return Err(Outcome::Retry(format!(
+            "{} {}. {}",
+            t.legacy_refused(),
+            cutover.format("%H:%M %d/%m/%Y (UTC%:z)"),
+            t.legacy_refused_how()
+        )));
+    }
+    if request.level > AssuranceLevel::Level1 {
+        return Err(Outcome::Retry(t.login_needs_level2().to_string()));
+    }
+    accounts.login_succeeded(org).await.map_err(failed)?;
+    accounts
+        .audit(
+            org,
+            &audit("login", "old portal account, before the cut-over".into()),
+        )
+        .await
+        .map_err(failed)?;
+    tracing::info!(client = %client.id, "logged in with an old portal account");
+    Ok(Session {
+        subject: org,
+        level: AssuranceLevel::Level1,
+        auth_time: now,
+        amr: vec!["pwd".into(), LEGACY_AMR.into()],
+    })
+}
+
+/// The `amr` mark of a session opened with an old portal's account (it
+/// ends at the cut-over).
+const LEGACY_AMR: &str = "legacy";
+
+/// The level a person's session needs for `request`: acting for an
+/// organisation (the `org` scope) always needs level 2.
+fn person_level(request: &AuthorizationRequest) -> AssuranceLevel {
+    if request.scopes.contains("org") {
+        AssuranceLevel::Level2
+    } else {
+        request.level
+    }
+}
+
+/// After a log-in (or with a live session): a person asked for an
+/// organisation chooses which one to act for; otherwise the browser goes
+/// back with a code.
+#[allow(clippy::too_many_arguments)]
+async fn continue_with(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &Client,
+    request: AuthorizationRequest,
+    query: &str,
+    session: &Session,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Response {
+    let is_person = match state.store.accounts().account(session.subject).await {
+        Ok(Some(a)) => !matches!(a.holder, Holder::Organisation(_)),
+        Ok(None) => false,
+        Err(e) => {
+            tracing::error!(error = %e, "reading an account");
+            return server_error(ctx);
+        }
+    };
+    if is_person && request.scopes.contains("org") {
+        return act_page(state, ctx, client, &request, query, session, error, now).await;
+    }
+    match code_redirect(state, client, request, session, None, now).await {
+        Ok(to) => see_other(&to),
+        Err(()) => server_error(ctx),
+    }
+}
+
+struct Choice {
+    subject: String,
+    name: String,
+    tax_code: String,
+    capacity: Option<&'static str>,
+    refusal: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "act.html")]
+struct ActPage {
+    l: Layout,
+    t: Tr,
+    client_name: String,
+    request: String,
+    csrf: String,
+    choices: Vec<Choice>,
+    cancel: String,
+    error: Option<String>,
+}
+
+/// The service an authorisation must cover for `client`: its id, as a
+/// service code.
+fn service_of(client: &Client) -> Result<identity::ServiceCode, ()> {
+    identity::ServiceCode::parse(&client.id.as_str().to_ascii_lowercase()).map_err(|e| {
+        tracing::error!(error = %e, client = %client.id, "a client id that is not a service code")
+    })
+}
+
+fn refusal_text(t: Tr, refusal: &identity::ActRefusal) -> &'static str {
+    use identity::ActRefusal as R;
+    match refusal {
+        R::NeedsLevel2 { .. } => t.act_refused_level2(),
+        R::NotAuthorised => t.act_refused_not_authorised(),
+        R::OutOfScope { .. } => t.act_refused_scope(),
+        R::NotYetValid { .. } => t.act_refused_not_yet(),
+        R::Expired { .. } => t.act_refused_expired(),
+        R::Revoked { .. } => t.act_refused_revoked(),
+        R::MissingConsent { .. } => t.act_refused_consent(),
+    }
+}
+
+/// Whether `person` (logged in at `level`) may act for `organisation` on
+/// `client`'s service now: the organisation's account and the decision.
+async fn acting(
+    state: &AppState,
+    client: &Client,
+    person: identity::SubjectId,
+    level: AssuranceLevel,
+    organisation: identity::SubjectId,
+    now: DateTime<Utc>,
+) -> Result<
+    Option<(
+        store::Account,
+        Result<identity::ActingCapacity, identity::ActRefusal>,
+    )>,
+    (),
+> {
+    let failed = |e: store::StoreError| tracing::error!(error = %e, "reading an organisation");
+    let Some(account) = state
+        .store
+        .accounts()
+        .account(organisation)
+        .await
+        .map_err(failed)?
+    else {
+        return Ok(None);
+    };
+    let Holder::Organisation(org) = &account.holder else {
+        return Ok(None);
+    };
+    let authorisations = state
+        .store
+        .organisations()
+        .authorisations_of(person)
+        .await
+        .map_err(failed)?;
+    let service = service_of(client)?;
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).ok_or(())?;
+    let decision = identity::may_act(
+        person,
+        level,
+        org,
+        &service,
+        now.with_timezone(&vietnam),
+        &authorisations,
+    );
+    Ok(Some((account, decision)))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn act_page(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &Client,
+    request: &AuthorizationRequest,
+    query: &str,
+    session: &Session,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Response {
+    let t = ctx.t();
+    let person = session.subject;
+    let orgs = state.store.organisations();
+    let mut candidates = match orgs.organisations_of(person).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a person's organisations");
+            return server_error(ctx);
+        }
+    };
+    match orgs.authorisations_of(person).await {
+        Ok(list) => candidates.extend(list.iter().map(|a| a.organisation())),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a person's authorisations");
+            return server_error(ctx);
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    let mut choices = Vec::new();
+    for org in candidates {
+        let Ok(Some((account, decision))) =
+            acting(state, client, person, session.level, org, now).await
+        else {
+            continue;
+        };
+        let Holder::Organisation(o) = &account.holder else {
+            continue;
+        };
+        let (capacity, refusal) = match &decision {
+            Ok(identity::ActingCapacity::LegalRepresentative) => {
+                (Some(t.act_as_representative()), String::new())
+            }
+            Ok(identity::ActingCapacity::Head) => (Some(t.act_as_head()), String::new()),
+            Ok(identity::ActingCapacity::Authorised { .. }) => {
+                (Some(t.act_as_authorised()), String::new())
+            }
+            Err(r) => (None, refusal_text(t, r).to_string()),
+        };
+        choices.push(Choice {
+            subject: org.to_string(),
+            name: account.name.clone(),
+            tax_code: o.tax_code().to_string(),
+            capacity,
+            refusal,
+        });
+    }
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
+    };
+    let back = RequestBack {
+        redirect_uri: &request.redirect_uri,
+        state: request.state.as_deref(),
+    };
+    let page = ActPage {
+        l: ctx.layout(t.act_title(), ""),
+        t,
+        client_name: client.name.clone(),
+        request: query.to_string(),
+        csrf: token.clone(),
+        choices,
+        cancel: error_redirect(state, &back, &AuthzError::AccessDenied),
+        error: error.clone(),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let res = with_form_action(html(ctx, status, &page), &request.redirect_uri);
+    if new {
+        with_cookie(res, &csrf::set_cookie(&token))
+    } else {
+        res
+    }
+}
+
+/// The "act for" form.
+#[derive(serde::Deserialize)]
+pub struct ActForm {
+    csrf_token: Option<String>,
+    request: Option<String>,
+    organisation: Option<String>,
+}
+
+/// `POST /oidc/act`: the person acts for the organisation chosen, when
+/// [`identity::may_act`] lets them; the code's subject is the
+/// organisation and its actor the person (RFC 8693 `act`).
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<ActForm>,
+) -> Response {
+    let t = ctx.t();
+    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+        return message(
+            &ctx,
+            StatusCode::FORBIDDEN,
+            t.login_bad_request(),
+            t.login_expired(),
+            None,
+        );
+    }
+    let query = form.request.clone().unwrap_or_default();
+    let (client, request) = match read_request(&state, &query, t).await {
+        Ok(r) => r,
+        Err(r) => return refusal_response(&ctx, r),
+    };
+    let now = Utc::now();
+    let session = match session_cookie(&headers) {
+        Some(c) => state.store.accounts().session(&session_key(c), now).await,
+        None => Ok(None),
+    };
+    let session = match session {
+        Ok(Some(s)) => s,
+        Ok(None) => return see_other(&format!("/oidc/authorize?{query}")),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a session");
+            return server_error(&ctx);
+        }
+    };
+    let organisation = form
+        .organisation
+        .as_deref()
+        .and_then(|o| identity::SubjectId::parse(o).ok());
+    let decision = match organisation {
+        Some(org) => acting(&state, &client, session.subject, session.level, org, now).await,
+        None => Ok(None),
+    };
+    let refusal = match decision {
+        Err(()) => return server_error(&ctx),
+        Ok(None) => t.act_refused_not_authorised().to_string(),
+        Ok(Some((account, Ok(capacity)))) => {
+            let org = account.holder.subject();
+            let audit = AuditEntry {
+                at: now,
+                event: "acted_for_organisation".into(),
+                client: Some(client.id.to_string()),
+                detail: format!("{} ({capacity:?})", account.name),
+            };
+            if let Err(e) = state.store.accounts().audit(session.subject, &audit).await {
+                tracing::error!(error = %e, "writing the audit trail");
+                return server_error(&ctx);
+            }
+            tracing::info!(client = %client.id, ?capacity, "acting for an organisation");
+            return match code_redirect(&state, &client, request, &session, Some(org), now).await {
+                Ok(to) => see_other(&to),
+                Err(()) => server_error(&ctx),
+            };
+        }
+        Ok(Some((_, Err(refusal)))) => refusal_text(t, &refusal).to_string(),
+    };
+    act_page(
+        &state,
+        &ctx,
+        &client,
+        &request,
+        &query,
+        &session,
+        Some(refusal),
+        now,
+    )
+    .await
 }
 
 /// Verifies a password off the async threads (argon2id takes tens of

@@ -84,6 +84,8 @@ pub enum StartError {
 /// The provider: its issuer, its keys and the guard against guessing.
 pub struct OidcProvider {
     issuer: String,
+    /// From this instant the old portals' organisation accounts are refused.
+    legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
     /// The secret behind pairwise subject identifiers (kept in the store).
     pairwise: identity::PairwiseSalt,
     keys: RwLock<KeySet>,
@@ -106,6 +108,16 @@ impl OidcProvider {
     /// Loads the stored signing keys, storing a first one when there are
     /// none (once, however many nodes start together).
     pub async fn start(issuer: &str, store: &dyn store::Store) -> Result<Arc<Self>, StartError> {
+        Self::start_with(issuer, store, identity::default_cutover()).await
+    }
+
+    /// [`OidcProvider::start`], with the instant the old portals'
+    /// organisation accounts stop (`--legacy-cutover`).
+    pub async fn start_with(
+        issuer: &str,
+        store: &dyn store::Store,
+        legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<Arc<Self>, StartError> {
         let issuer = issuer.trim_end_matches('/').to_string();
         let valid = (issuer.starts_with("https://") || issuer.starts_with("http://"))
             && !issuer.contains(['?', '#'])
@@ -136,6 +148,7 @@ impl OidcProvider {
             })?;
         Ok(Arc::new(OidcProvider {
             issuer,
+            legacy_cutover,
             pairwise,
             keys: RwLock::new(keys),
             failures: Mutex::new(HashMap::new()),
@@ -178,6 +191,11 @@ impl OidcProvider {
                 }
             }
         })
+    }
+
+    /// When the old portals' organisation accounts stop.
+    pub fn legacy_cutover(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.legacy_cutover
     }
 
     /// The issuer identifier.
@@ -235,7 +253,7 @@ impl OidcProvider {
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "login", "consent"],
             "acr_values_supported": [AssuranceLevel::Level1.acr(), AssuranceLevel::Level2.acr()],
-            "claims_supported": ["sub", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
+            "claims_supported": ["sub", "act", "foreign_owned", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
             "authorization_response_iss_parameter_supported": true,
             "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
@@ -314,6 +332,7 @@ pub fn router() -> Router<AppState> {
         .route("/oidc/jwks", get(jwks))
         .route("/oidc/authorize", get(crate::login::authorize))
         .route("/oidc/login", post(crate::login::login))
+        .route("/oidc/act", post(crate::login::act))
         .route("/oidc/token", post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/introspect", post(introspect))
@@ -458,6 +477,9 @@ struct AccessClaims<'a> {
     /// For a person's token: when the person logged in.
     #[serde(skip_serializing_if = "Option::is_none")]
     auth_time: Option<i64>,
+    /// For an organisation's token: the person acting for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    act: Option<Actor<'a>>,
 }
 
 /// How long a refresh token lives (each use gives a new one for as long).
@@ -655,6 +677,7 @@ async fn issue(
     let subject = TokenSubject {
         sub: client.id.as_str(),
         login: None,
+        actor: None,
     };
     mint(state, &client, subject, aud, scope, jkt, now)
 }
@@ -664,6 +687,14 @@ async fn issue(
 struct TokenSubject<'a> {
     sub: &'a str,
     login: Option<(AssuranceLevel, DateTime<Utc>)>,
+    /// The person acting when `sub` is an organisation.
+    actor: Option<&'a str>,
+}
+
+/// RFC 8693 §4.1: the party acting for the subject.
+#[derive(Debug, Serialize)]
+struct Actor<'a> {
+    sub: &'a str,
 }
 
 /// Signs an access token for `client`, bound to a DPoP key when one was
@@ -677,7 +708,7 @@ fn mint(
     jkt: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, OAuthError> {
-    let TokenSubject { sub, login } = subject;
+    let TokenSubject { sub, login, actor } = subject;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let claims = AccessClaims {
         iss: state.oidc.issuer(),
@@ -691,6 +722,7 @@ fn mint(
         cnf: jkt.map(|jkt| Confirmation { jkt }),
         acr: login.map(|(level, _)| level.acr()),
         auth_time: login.map(|(_, at)| at.timestamp()),
+        act: actor.map(|sub| Actor { sub }),
     };
     let access_token = state
         .oidc
@@ -765,9 +797,14 @@ async fn refresh(
     let jkt = dpop_key(state, headers, now).await?;
     let scope = grant.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
     let sub = subject_for(state, client, &grant.subject, false).await?;
+    let actor = match &grant.actor {
+        Some(person) => Some(subject_for(state, client, person, false).await?),
+        None => None,
+    };
     let subject = TokenSubject {
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
+        actor: actor.as_deref(),
     };
     let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
     answer.refresh_token = Some(new_token);
@@ -791,6 +828,8 @@ struct IdClaims<'a> {
     acr: &'static str,
     amr: &'a [&'a str],
     azp: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    act: Option<Actor<'a>>,
 }
 
 /// The subject identifier `client` knows the account `internal` by: the
@@ -880,9 +919,14 @@ async fn redeem_code(
     let request = &grant.request;
     let scope = request.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
     let sub = subject_for(state, client, &grant.subject, true).await?;
+    let actor = match &grant.actor {
+        Some(person) => Some(subject_for(state, client, person, true).await?),
+        None => None,
+    };
     let subject = TokenSubject {
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
+        actor: actor.as_deref(),
     };
     let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
     let amr: &[&str] = match grant.level {
@@ -900,6 +944,7 @@ async fn redeem_code(
         acr: grant.level.acr(),
         amr,
         azp: client.id.as_str(),
+        act: actor.as_deref().map(|sub| Actor { sub }),
     };
     answer.id_token = Some(
         state
@@ -919,6 +964,7 @@ async fn redeem_code(
             level: grant.level,
             auth_time: grant.auth_time,
             family: uuid::Uuid::now_v7().to_string(),
+            actor: grant.actor.clone(),
         };
         state
             .store
@@ -1274,7 +1320,11 @@ async fn userinfo(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    no_store(axum::Json(person_claims(sub, &account, &scopes)).into_response())
+    let mut answer = person_claims(sub, &account, &scopes);
+    if let (Some(act), Some(map)) = (claims.get("act"), answer.as_object_mut()) {
+        map.insert("act".into(), act.clone());
+    }
+    no_store(axum::Json(answer).into_response())
 }
 
 /// The claims the scopes allow about an account's holder.
@@ -1319,6 +1369,11 @@ fn person_claims(sub: &str, account: &store::Account, scopes: &[&str]) -> serde_
                 out.insert("tax_code".into(), o.tax_code().to_string().into());
             }
         }
+    }
+    if let (true, Holder::Organisation(o)) = (scopes.contains(&"org"), &account.holder) {
+        out.insert("name".into(), account.name.clone().into());
+        out.insert("tax_code".into(), o.tax_code().to_string().into());
+        out.insert("foreign_owned".into(), o.foreign_owned().into());
     }
     if let Some(level) = account.level {
         out.insert("eid_level".into(), level.acr().into());

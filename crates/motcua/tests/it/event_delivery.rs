@@ -495,6 +495,7 @@ async fn vital_events_reach_subscribers_once_in_order_and_show_in_the_tracker() 
     let app = TestApp::spawn_with(TestOptions {
         bus: Some(bus.clone()),
         configure: Some(Box::new(add_payments_right)),
+        ..Default::default()
     })
     .await;
     end_to_end(&app, bus).await;
@@ -539,6 +540,7 @@ async fn vital_events_reach_subscribers_over_jetstream() {
     let app = TestApp::spawn_with(TestOptions {
         bus: Some(Arc::new(bus.clone())),
         configure: Some(Box::new(add_payments_right)),
+        ..Default::default()
     })
     .await;
     end_to_end(&app, Arc::new(bus.clone())).await;

@@ -37,6 +37,9 @@ pub struct TestOptions {
     /// Changes to the demo exchange configuration (extra rights) before the
     /// node starts.
     pub configure: Option<Configure>,
+    /// When the old portals' organisation accounts stop (default: the
+    /// law's 2025-07-01T00:00+07:00).
+    pub legacy_cutover: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 impl TestApp {
@@ -80,9 +83,13 @@ impl TestApp {
             .await
             .expect("bind an ephemeral port");
         let addr = listener.local_addr().expect("local address");
-        let oidc = web::oidc::OidcProvider::start(&format!("http://{addr}"), store.as_ref())
-            .await
-            .expect("the identity provider");
+        let cutover = options
+            .legacy_cutover
+            .unwrap_or_else(identity::default_cutover);
+        let oidc =
+            web::oidc::OidcProvider::start_with(&format!("http://{addr}"), store.as_ref(), cutover)
+                .await
+                .expect("the identity provider");
         // rotations made by the command line are seen within 200 ms
         let key_reloader =
             oidc.spawn_key_reloader(store.clone(), std::time::Duration::from_millis(200));

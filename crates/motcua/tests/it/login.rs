@@ -192,6 +192,19 @@ async fn log_in(
     password: &str,
     otp: Option<&str>,
 ) -> Reply {
+    log_in_keeping_csrf(app, query, identifier, password, otp)
+        .await
+        .0
+}
+
+/// [`log_in`], and the CSRF cookie the page set.
+async fn log_in_keeping_csrf(
+    app: &TestApp,
+    query: &str,
+    identifier: &str,
+    password: &str,
+    otp: Option<&str>,
+) -> (Reply, String) {
     let http = no_redirects();
     let page = send(http.get(app.url(&format!("/oidc/authorize?{query}")))).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
@@ -205,12 +218,13 @@ async fn log_in(
     if let Some(otp) = otp {
         form.push(("otp", otp.to_string()));
     }
-    send(
+    let reply = send(
         http.post(app.url("/oidc/login"))
             .header("cookie", format!("motcua_csrf={csrf}"))
             .form(&form),
     )
-    .await
+    .await;
+    (reply, csrf)
 }
 
 /// The parameters of a redirect back to the client.
@@ -708,6 +722,215 @@ async fn a_pairwise_client_knows_the_person_by_an_identifier_of_its_own() {
     assert_ne!(subs[1], internal, "the back office gets its own identifier");
     assert_eq!(subs[1], subs[2], "the same one at every log-in");
     assert_eq!(subs[1].len(), 43);
+}
+
+/// A person with a level-2 account logs in asking for an organisation
+/// (`org`), and chooses `organisation` on the "act for" page; the answer.
+async fn act_for(app: &TestApp, pin: &str, organisation: &str) -> (Reply, Reply) {
+    let query = authorize_query(None, &[]).replace("openid+profile+pid", "openid+org");
+    let otp = otp_of(app, pin).await;
+    let (page, csrf) = log_in_keeping_csrf(app, &query, pin, PASSWORD, Some(&otp)).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    let session = cookie_value(&page, "motcua_sid").expect("a session");
+    let chosen = send(
+        no_redirects()
+            .post(app.url("/oidc/act"))
+            .header(
+                "cookie",
+                format!("motcua_csrf={csrf}; motcua_sid={session}"),
+            )
+            .form(&[
+                // the double-submit token is the cookie's value
+                ("csrf_token", csrf.clone()),
+                ("request", query.clone()),
+                ("organisation", organisation.to_string()),
+            ]),
+    )
+    .await;
+    (page, chosen)
+}
+
+/// Redeems the code a redirect carries; the ID token's and the access
+/// token's claims.
+async fn tokens_of(app: &TestApp, reply: &Reply) -> (serde_json::Value, serde_json::Value, String) {
+    let code = param(&redirected(reply), "code")
+        .expect("a code")
+        .to_string();
+    let tokens = redeem(app, &code, VERIFIER).await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    let tokens = tokens.json();
+    let access = tokens["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string();
+    (
+        claims_of(tokens["id_token"].as_str().expect("ID token")),
+        claims_of(&access),
+        access,
+    )
+}
+
+/// Runs `motcua account SUBCOMMAND …` on the app's store, with `stdin`.
+fn account_cli(app: &TestApp, args: &[&str], stdin: &str) -> (bool, serde_json::Value, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .arg("account")
+        .args(args)
+        .arg("--data-dir")
+        .arg(app.data_dir())
+        .env_remove("MOTCUA_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run motcua account");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin");
+    let out = child.wait_with_output().expect("the command ends");
+    (
+        out.status.success(),
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_keeps_its_subject_across_the_cut_over_and_acts_through_people() {
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+    let cutover = (Utc::now() + chrono::Duration::seconds(8)).with_timezone(&vietnam);
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        legacy_cutover: Some(cutover),
+        ..Default::default()
+    })
+    .await;
+    let mut client = portal(REDIRECT);
+    client.scopes.insert("org".into());
+    register(&app, &client).await;
+    let people = adults(&app).await;
+    let (rep, authorised, outsider) = (&people[0], &people[1], &people[2]);
+    let mut subjects = Vec::new();
+    for p in [rep, authorised, outsider] {
+        let (ok, opened, err) = add_citizen(&app, &p.personal_id, &["--level", "2", "--totp"]);
+        assert!(ok, "{err}");
+        subjects.push(opened["subject"].as_str().expect("subject").to_string());
+    }
+    let (ok, org, err) = account_cli(
+        &app,
+        &[
+            "add-organisation",
+            "--tax-code",
+            "0100109106",
+            "--name",
+            "Công ty TNHH Sông Hồng",
+            "--representative",
+            &rep.personal_id,
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let org_subject = org["subject"].as_str().expect("subject").to_string();
+    let (ok, _, err) = account_cli(
+        &app,
+        &[
+            "import-legacy",
+            "--username",
+            "SongHong",
+            "--tax-code",
+            "0100109106",
+        ],
+        "mật khẩu cổng cũ 2019\n",
+    );
+    assert!(ok, "{err}");
+    let org_query = authorize_query(None, &[]).replace("openid+profile+pid", "openid+org");
+
+    // before the cut-over the old account logs in as the organisation
+    let r = log_in(&app, &org_query, "songhong", "mật khẩu cổng cũ 2019", None).await;
+    let (id, access, token) = tokens_of(&app, &r).await;
+    assert_eq!(id["sub"], org_subject.as_str());
+    assert!(id.get("act").is_none() && access.get("act").is_none());
+    let info = send(
+        app.client
+            .get(app.url("/oidc/userinfo"))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    assert_eq!(info["tax_code"], "0100109106");
+    assert_eq!(info["name"], "Công ty TNHH Sông Hồng");
+
+    // someone the organisation never authorised cannot act for it
+    let (page, chosen) = act_for(&app, &outsider.personal_id, &org_subject).await;
+    assert!(
+        page.body.contains("Bạn chưa là người đại diện"),
+        "{}",
+        page.body
+    );
+    assert_eq!(chosen.status.as_u16(), 422, "{}", chosen.body);
+    assert!(
+        chosen.body.contains("chưa được tổ chức ủy quyền"),
+        "{}",
+        chosen.body
+    );
+
+    // authorised by its representative, a person acts for it
+    let (ok, granted, err) = account_cli(
+        &app,
+        &[
+            "authorise",
+            "--tax-code",
+            "0100109106",
+            "--person",
+            &authorised.personal_id,
+            "--by",
+            &rep.personal_id,
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(granted["in_force"], true);
+    let (page, chosen) = act_for(&app, &authorised.personal_id, &org_subject).await;
+    assert!(
+        page.body.contains("Công ty TNHH Sông Hồng"),
+        "{}",
+        page.body
+    );
+    let (id, access, _) = tokens_of(&app, &chosen).await;
+    assert_eq!(id["sub"], org_subject.as_str());
+    assert_eq!(id["act"]["sub"], subjects[1].as_str());
+    assert_eq!(access["act"]["sub"], subjects[1].as_str());
+    assert_eq!(id["acr"], AssuranceLevel::ACR_LEVEL_2);
+
+    // after the cut-over the old account is refused, with the way forward
+    let wait = (cutover.with_timezone(&Utc) - Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(200)).await;
+    let r = log_in(&app, &org_query, "songhong", "mật khẩu cổng cũ 2019", None).await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(r.body.contains("đã ngừng từ"), "{}", r.body);
+    // … and the representative acts for the same organisation: the relying
+    // party sees the same subject it knew
+    let (_, chosen) = act_for(&app, &rep.personal_id, &org_subject).await;
+    let (id, _, _) = tokens_of(&app, &chosen).await;
+    assert_eq!(
+        id["sub"],
+        org_subject.as_str(),
+        "the same subject after the cut-over"
+    );
+    assert_eq!(id["act"]["sub"], subjects[0].as_str());
+    let trail = app
+        .store
+        .accounts()
+        .audit_trail(
+            identity::SubjectId::parse(&org_subject).expect("subject"),
+            10,
+        )
+        .await
+        .expect("trail");
+    assert_eq!(trail[0].event, "legacy_login_refused", "{trail:?}");
 }
 
 /// The directory of the npm test clients, with openid-client installed

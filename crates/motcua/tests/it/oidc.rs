@@ -891,6 +891,7 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_log_in() {
         level: AssuranceLevel::Level2,
         auth_time: logged_in,
         family: "login-1".into(),
+        actor: None,
     };
     app.store
         .oidc()

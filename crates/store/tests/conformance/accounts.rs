@@ -297,3 +297,119 @@ pub async fn sessions_live_until_they_expire_or_end(h: &Harness) {
         Some(later)
     );
 }
+
+fn organisation(n: u128, tax: &str, reps: &[u128], head: Option<u128>) -> Account {
+    let org = identity::Organisation::new(
+        subject(n),
+        identity::TaxCode::parse(tax).expect("tax code"),
+        false,
+        reps.iter().map(|r| subject(*r)).collect(),
+        head.map(subject),
+        true,
+    )
+    .expect("organisation");
+    Account {
+        holder: Holder::Organisation(org),
+        name: "Công ty TNHH Sông Hồng".into(),
+        level: None,
+        password: None,
+        totp: None,
+        totp_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: at(8, 0),
+    }
+}
+
+pub async fn organisations_know_their_people_authorisations_and_legacy_logins(h: &Harness) {
+    use chrono::FixedOffset;
+    use identity::{Authorisation, Scope};
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let orgs = store.organisations();
+    assert!(
+        accounts
+            .create_account(&organisation(100, "0100109106", &[1, 2], Some(3)))
+            .await
+            .expect("create")
+    );
+    assert!(
+        accounts
+            .create_account(&organisation(101, "0101245486", &[1], None))
+            .await
+            .expect("create")
+    );
+    // the same tax code twice: refused, nothing written
+    assert!(
+        !accounts
+            .create_account(&organisation(102, "0100109106", &[9], None))
+            .await
+            .expect("dup")
+    );
+    assert_eq!(
+        orgs.organisations_of(subject(1)).await.expect("orgs"),
+        vec![subject(100), subject(101)]
+    );
+    assert_eq!(
+        orgs.organisations_of(subject(3)).await.expect("orgs"),
+        vec![subject(100)]
+    );
+    assert!(
+        orgs.organisations_of(subject(9))
+            .await
+            .expect("orgs")
+            .is_empty()
+    );
+
+    let Holder::Organisation(org) = organisation(100, "0100109106", &[1, 2], Some(3)).holder else {
+        unreachable!("an organisation")
+    };
+    let vn = FixedOffset::east_opt(7 * 3600).expect("offset");
+    let from = at(8, 0).with_timezone(&vn);
+    let mut a = Authorisation::new(
+        uuid::Uuid::from_u128(7),
+        &org,
+        subject(5),
+        Scope::AllServices,
+        from,
+        from + chrono::Duration::days(30),
+    )
+    .expect("authorisation");
+    orgs.put_authorisation(&a).await.expect("put");
+    a.consent(&org, subject(1), from).expect("consent");
+    orgs.put_authorisation(&a).await.expect("update");
+    assert_eq!(
+        orgs.authorisation(a.id()).await.expect("read"),
+        Some(a.clone())
+    );
+    assert_eq!(
+        orgs.authorisations_of(subject(5)).await.expect("read"),
+        vec![a.clone()]
+    );
+    assert_eq!(
+        orgs.authorisations_by(subject(100)).await.expect("read"),
+        vec![a]
+    );
+    assert!(
+        orgs.authorisations_of(subject(1))
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    let legacy = store::LegacyLogin {
+        login_key: "legacy:songhong".into(),
+        organisation: subject(100),
+        password: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    };
+    assert!(orgs.put_legacy(&legacy).await.expect("import"));
+    assert!(
+        !orgs.put_legacy(&legacy).await.expect("again"),
+        "a username is imported once"
+    );
+    assert_eq!(
+        orgs.legacy("legacy:songhong").await.expect("read"),
+        Some(legacy)
+    );
+    assert_eq!(orgs.legacy("legacy:other").await.expect("read"), None);
+}

@@ -203,6 +203,7 @@ pub async fn authorization_codes_are_redeemed_once(h: &Harness) {
         level: AssuranceLevel::Level2,
         auth_time: t(issued - 5),
         issued_at: t(issued),
+        actor: None,
     };
     oidc.put_code("h1", &grant(0), t(60)).await.expect("stored");
     oidc.put_code("h2", &grant(1), t(61)).await.expect("stored");
@@ -259,6 +260,7 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
         level: AssuranceLevel::Level2,
         auth_time: t(0),
         family: family.into(),
+        actor: None,
     };
     oidc.put_refresh("r1", &grant("fam-a"), t(3600))
         .await

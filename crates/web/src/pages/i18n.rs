@@ -469,3 +469,42 @@ mod login_tests {
         }
     }
 }
+
+texts! {
+    act_texts;
+    act_title => "Thay mặt tổ chức", "Act for an organisation";
+    act_lead => "Dịch vụ này làm việc với tổ chức. Chọn tổ chức bạn thay mặt:", "This service works with organisations. Choose the organisation you act for:";
+    act_none => "Bạn chưa là người đại diện theo pháp luật, người đứng đầu hay người được ủy quyền của tổ chức nào.",
+        "You are not a legal representative, the head or an authorised person of any organisation.";
+    act_button => "Thay mặt tổ chức này", "Act for this organisation";
+    act_as_representative => "Người đại diện theo pháp luật", "Legal representative";
+    act_as_head => "Người đứng đầu", "Head";
+    act_as_authorised => "Người được ủy quyền", "Authorised person";
+    act_cancel => "Hủy và quay lại dịch vụ", "Cancel and go back to the service";
+    act_tax_code => "Mã số thuế", "Tax code";
+    act_refused_level2 => "Cần đăng nhập tài khoản định danh mức 2 (có mã xác thực một lần).", "A level-2 log-in (with a one-time code) is needed.";
+    act_refused_not_authorised => "Bạn không phải người đại diện, người đứng đầu và chưa được tổ chức ủy quyền.", "You are neither a representative nor the head, and the organisation has not authorised you.";
+    act_refused_scope => "Văn bản ủy quyền không bao gồm dịch vụ này.", "Your authorisation does not cover this service.";
+    act_refused_not_yet => "Văn bản ủy quyền chưa có hiệu lực.", "Your authorisation has not started yet.";
+    act_refused_expired => "Văn bản ủy quyền đã hết hạn.", "Your authorisation has expired.";
+    act_refused_revoked => "Văn bản ủy quyền đã bị thu hồi.", "Your authorisation was revoked.";
+    act_refused_consent => "Văn bản ủy quyền còn chờ sự đồng ý của tất cả người đại diện theo pháp luật.", "Your authorisation waits for the consent of every legal representative.";
+    legacy_refused => "Tài khoản tổ chức đăng nhập bằng tên đăng nhập và mật khẩu đã ngừng từ",
+        "Organisation accounts with a username and password stopped at";
+    legacy_refused_how => "Hãy đăng nhập bằng tài khoản định danh mức 2 của người đại diện theo pháp luật, người đứng đầu hoặc người được tổ chức ủy quyền, rồi chọn thay mặt tổ chức. Tổ chức vẫn giữ nguyên định danh với các dịch vụ.",
+        "Log in with the level-2 account of the legal representative, the head or a person the organisation authorised, then choose to act for it. The organisation keeps the same identifier with every service.";
+}
+
+#[cfg(test)]
+mod act_tests {
+    use super::*;
+
+    #[test]
+    fn every_act_text_exists_in_both_languages() {
+        for (name, vi, en) in act_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+            assert_ne!(vi, en, "{name}");
+        }
+    }
+}
