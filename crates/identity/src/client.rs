@@ -241,6 +241,10 @@ pub struct Client {
     pub subject_type: SubjectType,
     /// Lifetime of its access tokens, seconds.
     pub access_token_ttl: u32,
+    /// Where the browser may be sent after logging out (RP-initiated
+    /// logout), compared exactly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// The longest access-token lifetime a client may have (one hour).
@@ -295,10 +299,19 @@ impl Client {
                 "an access token lives 60 to 3600 seconds",
             ));
         }
-        for uri in &self.redirect_uris {
+        for uri in self
+            .redirect_uris
+            .iter()
+            .chain(&self.post_logout_redirect_uris)
+        {
             check_redirect(uri)?;
         }
         Ok(())
+    }
+
+    /// Whether `uri` is one of its post-logout redirect URIs.
+    pub fn allows_post_logout(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|u| u == uri)
     }
 
     /// Whether `uri` is one of its redirect URIs, compared exactly.

@@ -29,6 +29,7 @@ fn portal() -> Client {
             .collect(),
         subject_type: SubjectType::Public,
         access_token_ttl: 300,
+        post_logout_redirect_uris: vec![],
     }
 }
 

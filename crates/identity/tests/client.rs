@@ -28,6 +28,7 @@ fn agency() -> Client {
             .collect(),
         subject_type: SubjectType::Public,
         access_token_ttl: 600,
+        post_logout_redirect_uris: vec![],
     }
 }
 
@@ -104,6 +105,7 @@ fn inconsistent_registrations_are_refused_with_the_reason() {
         (
             Client {
                 access_token_ttl: 86_400,
+                post_logout_redirect_uris: vec![],
                 ..agency()
             },
             "60 to 3600 seconds",

@@ -95,6 +95,9 @@ pub enum ClientCommand {
         /// A redirect URI (repeat for several).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// Where the browser may go after logging out (repeat).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
         /// A scope it may ask for (repeat: openid profile pid address org).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
@@ -232,6 +235,7 @@ fn shown(c: &Client) -> serde_json::Value {
         "token_endpoint_auth_method": c.auth_method.as_str(),
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "redirect_uris": c.redirect_uris,
+        "post_logout_redirect_uris": c.post_logout_redirect_uris,
         "scopes": c.scopes,
         "subject_type": c.subject_type,
         "access_token_ttl": c.access_token_ttl,
@@ -246,6 +250,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             grants,
             auth,
             redirect_uris,
+            post_logout_redirect_uris,
             scopes,
             pairwise_sector,
             jwks_file,
@@ -314,6 +319,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
                     None => SubjectType::Public,
                 },
                 access_token_ttl: token_ttl,
+                post_logout_redirect_uris,
             };
             client.validate()?;
             let store = open(&store).await?;

@@ -1019,6 +1019,188 @@ pub(crate) async fn act(
     .await
 }
 
+#[derive(askama::Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    l: Layout,
+    t: Tr,
+    csrf: String,
+    params: Vec<(&'static str, String)>,
+}
+
+/// The parameters of a log-out request.
+#[derive(serde::Deserialize, Default)]
+pub struct LogoutParams {
+    id_token_hint: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    state: Option<String>,
+    client_id: Option<String>,
+    csrf_token: Option<String>,
+    confirm: Option<String>,
+}
+
+/// `GET /oidc/logout` (OpenID Connect RP-Initiated Logout 1.0).
+pub(crate) async fn logout_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let params = match query_pairs(&query) {
+        Ok(_) => serde_urlencoded::from_str::<LogoutParams>(&query).unwrap_or_default(),
+        Err(e) => {
+            return message(
+                &ctx,
+                StatusCode::BAD_REQUEST,
+                ctx.t().logout_bad(),
+                &e,
+                None,
+            );
+        }
+    };
+    logout(&state, &ctx, &headers, params, false).await
+}
+
+/// `POST /oidc/logout`: the same, or the person's confirmation.
+pub(crate) async fn logout_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(params): Form<LogoutParams>,
+) -> Response {
+    let confirmed = params.confirm.as_deref() == Some("1")
+        && csrf::verify(ctx.csrf_cookie(), params.csrf_token.as_deref());
+    logout(&state, &ctx, &headers, params, confirmed).await
+}
+
+/// Ends the session: at once when the relying party proves the log-in
+/// with an ID token this provider issued, else once the person confirms;
+/// then back to a registered post-logout URI, or a page saying so.
+async fn logout(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    params: LogoutParams,
+    confirmed: bool,
+) -> Response {
+    let t = ctx.t();
+    let bad = |text: &str| message(ctx, StatusCode::BAD_REQUEST, t.logout_bad(), text, None);
+    let now = Utc::now();
+    // the hint may have expired: only its signature and issuer matter
+    let hint = match params.id_token_hint.as_deref() {
+        Some(token) => match state.oidc.verify(token, now) {
+            Ok(v) if v.claims.get("iss").and_then(|i| i.as_str()) == Some(state.oidc.issuer()) => v
+                .claims
+                .get("aud")
+                .and_then(|a| a.as_str())
+                .map(str::to_string),
+            _ => return bad("id_token_hint is not an ID token of this provider"),
+        },
+        None => None,
+    };
+    let client_id = match (hint.as_deref(), params.client_id.as_deref()) {
+        (Some(a), Some(b)) if a != b => {
+            return bad("client_id differs from the audience of id_token_hint");
+        }
+        (a, b) => a.or(b).map(str::to_string),
+    };
+    let client = match client_id.as_deref().map(ClientId::parse) {
+        Some(Ok(id)) => match state
+            .oidc
+            .registered_client(state.store.as_ref(), &id)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "reading a client");
+                return server_error(ctx);
+            }
+        },
+        Some(Err(_)) => None,
+        None => None,
+    };
+    let back_to = match (&params.post_logout_redirect_uri, &client) {
+        (None, _) => None,
+        (Some(uri), Some(c)) if c.allows_post_logout(uri) => Some(uri.clone()),
+        (Some(_), _) => {
+            return bad(
+                "post_logout_redirect_uri is not registered for the client (name it with \
+                 id_token_hint or client_id)",
+            );
+        }
+    };
+    if hint.is_none() && !confirmed {
+        let Some((token, new)) = csrf_token(ctx) else {
+            return server_error(ctx);
+        };
+        let mut kept = Vec::new();
+        for (name, value) in [
+            ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
+            ("state", &params.state),
+            ("client_id", &params.client_id),
+        ] {
+            if let Some(v) = value {
+                kept.push((name, v.clone()));
+            }
+        }
+        let page = LogoutPage {
+            l: ctx.layout(t.logout_title(), ""),
+            t,
+            csrf: token.clone(),
+            params: kept,
+        };
+        let mut res = html(ctx, StatusCode::OK, &page);
+        if let Some(uri) = &back_to {
+            res = with_form_action(res, uri);
+        }
+        return if new {
+            with_cookie(res, &csrf::set_cookie(&token))
+        } else {
+            res
+        };
+    }
+    if let Some(cookie) = session_cookie(headers) {
+        let key = session_key(cookie);
+        let accounts = state.store.accounts();
+        match accounts.session(&key, now).await {
+            Ok(Some(s)) => {
+                let entry = AuditEntry {
+                    at: now,
+                    event: "logout".into(),
+                    client: client.as_ref().map(|c| c.id.to_string()),
+                    detail: "logged out".into(),
+                };
+                if let Err(e) = accounts.audit(s.subject, &entry).await {
+                    tracing::error!(error = %e, "writing the audit trail");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "reading a session"),
+        }
+        if let Err(e) = accounts.end_session(&key).await {
+            tracing::error!(error = %e, "ending a session");
+            return server_error(ctx);
+        }
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=0");
+    let res = match back_to {
+        Some(uri) => {
+            let mut params_back = Vec::new();
+            if let Some(s) = params.state.as_deref() {
+                params_back.push(("state", s));
+            }
+            if params_back.is_empty() {
+                see_other(&uri)
+            } else {
+                see_other(&with_params(&uri, &params_back))
+            }
+        }
+        None => message(ctx, StatusCode::OK, t.logout_title(), t.logout_done(), None),
+    };
+    with_cookie(res, &clear)
+}
+
 /// Verifies a password off the async threads (argon2id takes tens of
 /// milliseconds by design).
 async fn check_password(phc: String, password: String) -> bool {

@@ -240,6 +240,7 @@ impl OidcProvider {
             "authorization_endpoint": format!("{iss}/oidc/authorize"),
             "token_endpoint": format!("{iss}/oidc/token"),
             "userinfo_endpoint": format!("{iss}/oidc/userinfo"),
+            "end_session_endpoint": format!("{iss}/oidc/logout"),
             "introspection_endpoint": format!("{iss}/oidc/introspect"),
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint": format!("{iss}/oidc/revoke"),
@@ -333,6 +334,10 @@ pub fn router() -> Router<AppState> {
         .route("/oidc/authorize", get(crate::login::authorize))
         .route("/oidc/login", post(crate::login::login))
         .route("/oidc/act", post(crate::login::act))
+        .route(
+            "/oidc/logout",
+            get(crate::login::logout_get).post(crate::login::logout_post),
+        )
         .route("/oidc/token", post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/introspect", post(introspect))

@@ -37,6 +37,7 @@ fn portal(redirect_uri: &str) -> Client {
             .collect(),
         subject_type: SubjectType::Public,
         access_token_ttl: 300,
+        post_logout_redirect_uris: vec![],
     }
 }
 
@@ -931,6 +932,113 @@ async fn an_organisation_keeps_its_subject_across_the_cut_over_and_acts_through_
         .await
         .expect("trail");
     assert_eq!(trail[0].event, "legacy_login_refused", "{trail:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_out_ends_the_session_and_returns_to_the_relying_party() {
+    let app = TestApp::spawn().await;
+    let mut client = portal(REDIRECT);
+    client.post_logout_redirect_uris = vec!["https://portal.example/bye".into()];
+    register(&app, &client).await;
+    let people = adults(&app).await;
+    let (ok, opened, _) = add_citizen(&app, &people[0].personal_id, &[]);
+    assert!(ok);
+    let query = authorize_query(None, &[]);
+    let http = no_redirects();
+
+    // with the ID token as hint: out at once, back with the state
+    let reply = log_in(&app, &query, &people[0].personal_id, PASSWORD, None).await;
+    let session = cookie_value(&reply, "motcua_sid").expect("session");
+    let code = param(&redirected(&reply), "code")
+        .expect("code")
+        .to_string();
+    let id_token = redeem(&app, &code, VERIFIER).await.json()["id_token"]
+        .as_str()
+        .expect("ID token")
+        .to_string();
+    let logout = |params: Vec<(&str, String)>| {
+        let url = format!(
+            "{}?{}",
+            app.url("/oidc/logout"),
+            serde_urlencoded::to_string(params).expect("query")
+        );
+        http.get(url)
+            .header("cookie", format!("motcua_sid={session}"))
+    };
+    let r = send(logout(vec![
+        ("id_token_hint", id_token.clone()),
+        (
+            "post_logout_redirect_uri",
+            "https://evil.example/bye".into(),
+        ),
+    ]))
+    .await;
+    assert_eq!(r.status.as_u16(), 400, "an unregistered URI is refused");
+    let r = send(logout(vec![
+        ("id_token_hint", id_token.clone()),
+        (
+            "post_logout_redirect_uri",
+            "https://portal.example/bye".into(),
+        ),
+        ("state", "s9".into()),
+    ]))
+    .await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some("https://portal.example/bye?state=s9")
+    );
+    assert!(
+        r.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.starts_with("motcua_sid=;") && c.contains("Max-Age=0"))
+    );
+    // the old cookie no longer logs anyone in
+    let again = send(
+        http.get(app.url(&format!("/oidc/authorize?{query}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(again.status.as_u16(), 200, "the log-in page again");
+    assert!(again.body.contains("name=\"password\""));
+
+    // without a hint the person is asked first
+    let reply = log_in(&app, &query, &people[0].personal_id, PASSWORD, None).await;
+    let session = cookie_value(&reply, "motcua_sid").expect("session");
+    let ask = send(
+        http.get(app.url("/oidc/logout"))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(ask.status.as_u16(), 200);
+    assert!(ask.body.contains("name=\"confirm\""), "{}", ask.body);
+    let csrf = cookie_value(&ask, "motcua_csrf").expect("csrf");
+    let done = send(
+        http.post(app.url("/oidc/logout"))
+            .header(
+                "cookie",
+                format!("motcua_sid={session}; motcua_csrf={csrf}"),
+            )
+            .form(&[("csrf_token", csrf.as_str()), ("confirm", "1")]),
+    )
+    .await;
+    assert_eq!(done.status.as_u16(), 200);
+    assert!(done.body.contains("Bạn đã đăng xuất"), "{}", done.body);
+    let subject =
+        identity::SubjectId::parse(opened["subject"].as_str().expect("subject")).expect("subject");
+    let trail = app
+        .store
+        .accounts()
+        .audit_trail(subject, 10)
+        .await
+        .expect("trail");
+    assert_eq!(
+        trail.iter().filter(|e| e.event == "logout").count(),
+        2,
+        "{trail:?}"
+    );
 }
 
 /// The directory of the npm test clients, with openid-client installed

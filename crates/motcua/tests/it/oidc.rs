@@ -23,6 +23,7 @@ fn agency(id: &str, auth: AuthMethod) -> Client {
         scopes: ["pid", "org"].into_iter().map(String::from).collect(),
         subject_type: SubjectType::Public,
         access_token_ttl: 300,
+        post_logout_redirect_uris: vec![],
     }
 }
 

@@ -23,6 +23,7 @@ fn client(id: &str, name: &str) -> Client {
             sector: "rp.example".into(),
         },
         access_token_ttl: 300,
+        post_logout_redirect_uris: vec![],
     }
 }
 

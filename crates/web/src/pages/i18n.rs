@@ -489,6 +489,11 @@ texts! {
     act_refused_expired => "Văn bản ủy quyền đã hết hạn.", "Your authorisation has expired.";
     act_refused_revoked => "Văn bản ủy quyền đã bị thu hồi.", "Your authorisation was revoked.";
     act_refused_consent => "Văn bản ủy quyền còn chờ sự đồng ý của tất cả người đại diện theo pháp luật.", "Your authorisation waits for the consent of every legal representative.";
+    logout_title => "Đăng xuất", "Log out";
+    logout_question => "Bạn có muốn đăng xuất khỏi tài khoản định danh điện tử trên thiết bị này?", "Do you want to log out of your electronic identification account on this device?";
+    logout_button => "Đăng xuất", "Log out";
+    logout_done => "Bạn đã đăng xuất.", "You are logged out.";
+    logout_bad => "Yêu cầu đăng xuất không hợp lệ", "The log-out request is not valid";
     legacy_refused => "Tài khoản tổ chức đăng nhập bằng tên đăng nhập và mật khẩu đã ngừng từ",
         "Organisation accounts with a username and password stopped at";
     legacy_refused_how => "Hãy đăng nhập bằng tài khoản định danh mức 2 của người đại diện theo pháp luật, người đứng đầu hoặc người được tổ chức ủy quyền, rồi chọn thay mặt tổ chức. Tổ chức vẫn giữ nguyên định danh với các dịch vụ.",
