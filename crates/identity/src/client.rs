@@ -245,6 +245,10 @@ pub struct Client {
     /// logout), compared exactly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Its authorization requests must be pushed first (RFC 9126), as the
+    /// FAPI 2.0 security profile requires.
+    #[serde(default)]
+    pub require_par: bool,
 }
 
 /// The longest access-token lifetime a client may have (one hour).

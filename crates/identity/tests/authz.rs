@@ -30,6 +30,7 @@ fn portal() -> Client {
         subject_type: SubjectType::Public,
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
+        require_par: false,
     }
 }
 

@@ -29,6 +29,7 @@ fn agency() -> Client {
         subject_type: SubjectType::Public,
         access_token_ttl: 600,
         post_logout_redirect_uris: vec![],
+        require_par: false,
     }
 }
 
@@ -106,6 +107,7 @@ fn inconsistent_registrations_are_refused_with_the_reason() {
             Client {
                 access_token_ttl: 86_400,
                 post_logout_redirect_uris: vec![],
+                require_par: false,
                 ..agency()
             },
             "60 to 3600 seconds",

@@ -95,6 +95,10 @@ pub enum ClientCommand {
         /// A redirect URI (repeat for several).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// Its authorization requests must be pushed first (RFC 9126, as
+        /// FAPI 2.0 requires).
+        #[arg(long)]
+        require_par: bool,
         /// Where the browser may go after logging out (repeat).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
@@ -236,6 +240,7 @@ fn shown(c: &Client) -> serde_json::Value {
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "redirect_uris": c.redirect_uris,
         "post_logout_redirect_uris": c.post_logout_redirect_uris,
+        "require_pushed_authorization_requests": c.require_par,
         "scopes": c.scopes,
         "subject_type": c.subject_type,
         "access_token_ttl": c.access_token_ttl,
@@ -251,6 +256,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             auth,
             redirect_uris,
             post_logout_redirect_uris,
+            require_par,
             scopes,
             pairwise_sector,
             jwks_file,
@@ -320,6 +326,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
                 },
                 access_token_ttl: token_ttl,
                 post_logout_redirect_uris,
+                require_par,
             };
             client.validate()?;
             let store = open(&store).await?;

@@ -128,6 +128,25 @@ pub trait OidcStore: Send + Sync {
         sub: &str,
         subject: &str,
     ) -> Result<(), StoreError>;
+    /// Keeps a pushed authorization request (its query) of `client_id`
+    /// until `expires`, by the hash of its `request_uri`; forgets the ones
+    /// expired before `now`.
+    async fn put_pushed_request(
+        &self,
+        uri_hash: &str,
+        client_id: &str,
+        query: &str,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A pushed request live at `now`: its client and query.
+    async fn pushed_request(
+        &self,
+        uri_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, String)>, StoreError>;
+    /// Forgets a pushed request (it gave a code: used once).
+    async fn drop_pushed_request(&self, uri_hash: &str) -> Result<(), StoreError>;
     /// The account behind the pairwise `sub` of `sector`.
     async fn pairwise_account(&self, sector: &str, sub: &str)
     -> Result<Option<String>, StoreError>;
@@ -542,6 +561,58 @@ macro_rules! oidc_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(|e| db_error("reading a pairwise identifier", e))
+            }
+
+            async fn put_pushed_request(
+                &self,
+                uri_hash: &str,
+                client_id: &str,
+                query: &str,
+                expires: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM oidc_par WHERE expires_ns <= $1")
+                    .bind(crate::model::nanos(now)?)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting expired pushed requests", e))?;
+                sqlx::query(
+                    "INSERT INTO oidc_par (uri_hash, client_id, query, expires_ns) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(uri_hash)
+                .bind(client_id)
+                .bind(query)
+                .bind(crate::model::nanos(expires)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("keeping a pushed request", e))?;
+                Ok(())
+            }
+
+            async fn pushed_request(
+                &self,
+                uri_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<(String, String)>, StoreError> {
+                sqlx::query_as(
+                    "SELECT client_id, query FROM oidc_par \
+                     WHERE uri_hash = $1 AND expires_ns > $2",
+                )
+                .bind(uri_hash)
+                .bind(crate::model::nanos(now)?)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a pushed request", e))
+            }
+
+            async fn drop_pushed_request(&self, uri_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM oidc_par WHERE uri_hash = $1")
+                    .bind(uri_hash)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting a pushed request", e))?;
+                Ok(())
             }
 
             async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {

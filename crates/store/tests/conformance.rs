@@ -268,6 +268,7 @@ conformance!(
     refresh_tokens_rotate_and_a_reuse_revokes_the_family,
     one_time_ids_are_used_once,
     the_pairwise_salt_is_kept_once_and_identifiers_map_back,
+    pushed_requests_live_until_they_expire_or_are_used,
     // eID accounts
     accounts_are_found_by_subject_and_by_log_in_identifier,
     failed_log_ins_lock_the_account_and_a_success_resets,

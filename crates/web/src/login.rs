@@ -113,7 +113,37 @@ async fn read_request(
     t: Tr,
 ) -> Result<(Arc<Client>, AuthorizationRequest), Refusal> {
     let bad = |m: String| Refusal::Page(StatusCode::BAD_REQUEST, m);
-    let pairs = query_pairs(query).map_err(bad)?;
+    let mut pairs = query_pairs(query).map_err(bad)?;
+    let mut pushed = false;
+    // a pushed request (RFC 9126): the client sent it on its back channel
+    if let Some(uri) = pairs
+        .iter()
+        .find(|(k, _)| k == "request_uri")
+        .map(|(_, v)| v.clone())
+    {
+        let client_id = pairs
+            .iter()
+            .find(|(k, _)| k == "client_id")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| bad("client_id is required with request_uri".into()))?;
+        let found = state
+            .store
+            .oidc()
+            .pushed_request(&identity::jwk::sha256_b64url(&uri), Utc::now())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading a pushed request");
+                Refusal::Failed
+            })?;
+        let Some((owner, stored)) = found.filter(|(owner, _)| *owner == client_id) else {
+            return Err(bad(t.login_expired().to_string()));
+        };
+        pairs = query_pairs(&stored).map_err(bad)?;
+        if !pairs.iter().any(|(k, _)| k == "client_id") {
+            pairs.push(("client_id".into(), owner));
+        }
+        pushed = true;
+    }
     let get = |name: &str| {
         pairs
             .iter()
@@ -122,7 +152,8 @@ async fn read_request(
     };
     if get("request").is_some() || get("request_uri").is_some() {
         return Err(bad(
-            "request objects (request, request_uri) are not accepted here".to_string(),
+            "request objects (request) are not accepted; push the request (PAR) instead"
+                .to_string(),
         ));
     }
     let client_id = get("client_id").ok_or_else(|| bad("client_id is required".into()))?;
@@ -137,19 +168,12 @@ async fn read_request(
             Refusal::Failed
         })?
         .ok_or_else(|| bad(format!("unknown client {client_id:?}")))?;
-    let raw = RawRequest {
-        client_id: Some(client_id),
-        redirect_uri: get("redirect_uri"),
-        response_type: get("response_type"),
-        scope: get("scope"),
-        state: get("state"),
-        nonce: get("nonce"),
-        code_challenge: get("code_challenge"),
-        code_challenge_method: get("code_challenge_method"),
-        acr_values: get("acr_values"),
-        prompt: get("prompt"),
-        max_age: get("max_age"),
-    };
+    if client.require_par && !pushed {
+        return Err(bad(
+            "this client must push its authorization requests first (PAR, RFC 9126)".into(),
+        ));
+    }
+    let raw = raw_request(get);
     match identity::authz::check_request(&client, &raw) {
         Ok(request) => Ok((client, request)),
         Err(AuthzError::RedirectUri) => Err(bad(format!(
@@ -164,6 +188,23 @@ async fn read_request(
             };
             Err(Refusal::Redirect(error_redirect(state, &back, &e)))
         }
+    }
+}
+
+/// The parameters of an authorization request, read with `get`.
+pub(crate) fn raw_request<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RawRequest<'a> {
+    RawRequest {
+        client_id: get("client_id"),
+        redirect_uri: get("redirect_uri"),
+        response_type: get("response_type"),
+        scope: get("scope"),
+        state: get("state"),
+        nonce: get("nonce"),
+        code_challenge: get("code_challenge"),
+        code_challenge_method: get("code_challenge_method"),
+        acr_values: get("acr_values"),
+        prompt: get("prompt"),
+        max_age: get("max_age"),
     }
 }
 

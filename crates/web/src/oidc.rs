@@ -239,6 +239,8 @@ impl OidcProvider {
             "jwks_uri": format!("{iss}/oidc/jwks"),
             "authorization_endpoint": format!("{iss}/oidc/authorize"),
             "token_endpoint": format!("{iss}/oidc/token"),
+            "pushed_authorization_request_endpoint": format!("{iss}/oidc/par"),
+            "require_pushed_authorization_requests": false,
             "userinfo_endpoint": format!("{iss}/oidc/userinfo"),
             "end_session_endpoint": format!("{iss}/oidc/logout"),
             "introspection_endpoint": format!("{iss}/oidc/introspect"),
@@ -338,6 +340,7 @@ pub fn router() -> Router<AppState> {
             "/oidc/logout",
             get(crate::login::logout_get).post(crate::login::logout_post),
         )
+        .route("/oidc/par", post(par))
         .route("/oidc/token", post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/introspect", post(introspect))
@@ -1386,6 +1389,80 @@ fn person_claims(sub: &str, account: &store::Account, scopes: &[&str]) -> serde_
     serde_json::Value::Object(out)
 }
 
+/// How long a pushed authorization request waits for the browser.
+pub const PAR_LIFETIME: chrono::Duration = chrono::Duration::seconds(300);
+/// RFC 9126 §2.2: the prefix of the `request_uri` values handed out.
+pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// The pushed authorization request endpoint (RFC 9126): an authenticated
+/// client sends its authorization request on the back channel, hears at
+/// once what is wrong with it, and gets a `request_uri` to send the
+/// browser with instead of the parameters.
+async fn par(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = async {
+        let form = parse_form(&body)?;
+        let client = authenticated_client(&state, &headers, &form).await?;
+        if form.contains_key("request_uri") || form.contains_key("request") {
+            return Err(OAuthError::request(
+                "request_uri and request cannot be pushed: send the parameters",
+            ));
+        }
+        if form
+            .get("client_id")
+            .is_some_and(|id| id != client.id.as_str())
+        {
+            return Err(OAuthError::request(
+                "client_id differs from the authenticated client",
+            ));
+        }
+        let mut pairs: Vec<(&str, &str)> = form
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .filter(|(k, _)| {
+                !matches!(
+                    *k,
+                    "client_id" | "client_secret" | "client_assertion" | "client_assertion_type"
+                )
+            })
+            .collect();
+        pairs.push(("client_id", client.id.as_str()));
+        pairs.sort_unstable();
+        let get = |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        identity::authz::check_request(&client, &crate::login::raw_request(get))
+            .map_err(|e| OAuthError::bad(e.code(), e.to_string()))?;
+        let query = serde_urlencoded::to_string(&pairs).map_err(OAuthError::server)?;
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
+        let request_uri = format!(
+            "{REQUEST_URI_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        );
+        let now = Utc::now();
+        state
+            .store
+            .oidc()
+            .put_pushed_request(
+                &identity::jwk::sha256_b64url(&request_uri),
+                client.id.as_str(),
+                &query,
+                now + PAR_LIFETIME,
+                now,
+            )
+            .await
+            .map_err(OAuthError::server)?;
+        tracing::info!(client = %client.id, "authorization request pushed");
+        Ok::<_, OAuthError>(serde_json::json!({
+            "request_uri": request_uri,
+            "expires_in": PAR_LIFETIME.num_seconds(),
+        }))
+    }
+    .await;
+    match answer {
+        Ok(v) => no_store((StatusCode::CREATED, axum::Json(v)).into_response()),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// RFC 7523 §2.2: the `client_assertion_type` of `private_key_jwt`.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The longest a client assertion may live.
@@ -1479,9 +1556,10 @@ async fn assertion_client(
         .map_err(|_| fail())?;
     // for this provider: its token endpoint or its issuer
     let endpoint = format!("{}/oidc/token", state.oidc.issuer());
+    let par_endpoint = format!("{}/oidc/par", state.oidc.issuer());
     let names_us = |v: &serde_json::Value| {
         v.as_str()
-            .is_some_and(|a| a == endpoint || a == state.oidc.issuer())
+            .is_some_and(|a| a == endpoint || a == par_endpoint || a == state.oidc.issuer())
     };
     let aud_ok = match &claims.aud {
         serde_json::Value::Array(a) => a.iter().any(names_us),

@@ -38,6 +38,7 @@ fn portal(redirect_uri: &str) -> Client {
         subject_type: SubjectType::Public,
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
+        require_par: false,
     }
 }
 
@@ -1038,6 +1039,87 @@ async fn logging_out_ends_the_session_and_returns_to_the_relying_party() {
         trail.iter().filter(|e| e.event == "logout").count(),
         2,
         "{trail:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_must_push_its_requests_logs_people_in_through_par() {
+    let app = TestApp::spawn().await;
+    let mut fapi = portal(REDIRECT);
+    fapi.require_par = true;
+    register(&app, &fapi).await;
+    let people = adults(&app).await;
+    assert!(add_citizen(&app, &people[0].personal_id, &[]).0);
+    let http = no_redirects();
+
+    // the front channel alone is refused for this client
+    let r =
+        send(http.get(app.url(&format!("/oidc/authorize?{}", authorize_query(None, &[]))))).await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(r.body.contains("PAR"), "{}", r.body);
+
+    let push = |form: Vec<(&'static str, &'static str)>, secret: &'static str| {
+        send(
+            app.client
+                .post(app.url("/oidc/par"))
+                .basic_auth("portal", Some(secret))
+                .form(&form),
+        )
+    };
+    let params = vec![
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid pid"),
+        ("state", "pushed-state"),
+        ("nonce", "pushed-nonce"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    // the client hears at once what is wrong, and who it is must be proven
+    let mut no_pkce = params.clone();
+    no_pkce.retain(|(k, _)| !k.starts_with("code_challenge"));
+    let r = push(no_pkce, SECRET).await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.body);
+    assert_eq!(r.json()["error"], "invalid_request");
+    let r = push(params.clone(), "not-the-secret").await;
+    assert_eq!(r.status.as_u16(), 401);
+
+    let r = push(params, SECRET).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let pushed = r.json();
+    let request_uri = pushed["request_uri"]
+        .as_str()
+        .expect("request_uri")
+        .to_string();
+    assert!(request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
+    assert_eq!(pushed["expires_in"], 300);
+
+    // another client cannot use it
+    let q = serde_urlencoded::to_string([
+        ("client_id", "someone-else"),
+        ("request_uri", request_uri.as_str()),
+    ])
+    .expect("q");
+    let r = send(http.get(app.url(&format!("/oidc/authorize?{q}")))).await;
+    assert_eq!(r.status.as_u16(), 400);
+
+    // the browser carries only the client id and the request_uri
+    let q = serde_urlencoded::to_string([
+        ("client_id", "portal"),
+        ("request_uri", request_uri.as_str()),
+    ])
+    .expect("q");
+    let reply = log_in(&app, &q, &people[0].personal_id, PASSWORD, None).await;
+    let back = redirected(&reply);
+    assert_eq!(param(&back, "state"), Some("pushed-state"));
+    let code = param(&back, "code").expect("code").to_string();
+    let tokens = redeem(&app, &code, VERIFIER).await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    let id = claims_of(tokens.json()["id_token"].as_str().expect("ID token"));
+    assert_eq!(id["nonce"], "pushed-nonce");
+    assert_eq!(
+        claims_of(tokens.json()["access_token"].as_str().expect("at"))["scope"],
+        "openid pid"
     );
 }
 

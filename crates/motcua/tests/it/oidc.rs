@@ -24,6 +24,7 @@ fn agency(id: &str, auth: AuthMethod) -> Client {
         subject_type: SubjectType::Public,
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
+        require_par: false,
     }
 }
 

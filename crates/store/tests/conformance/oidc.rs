@@ -24,6 +24,7 @@ fn client(id: &str, name: &str) -> Client {
         },
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
+        require_par: false,
     }
 }
 
@@ -404,5 +405,52 @@ pub async fn the_pairwise_salt_is_kept_once_and_identifiers_map_back(h: &Harness
             .await
             .expect("read"),
         None
+    );
+}
+
+pub async fn pushed_requests_live_until_they_expire_or_are_used(h: &Harness) {
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let t = |s: i64| {
+        Utc.timestamp_opt(1_800_000_000 + s, 0)
+            .single()
+            .expect("time")
+    };
+    oidc.put_pushed_request("u1", "portal", "scope=openid", t(90), t(0))
+        .await
+        .expect("put");
+    oidc.put_pushed_request("u2", "portal", "scope=openid+pid", t(200), t(0))
+        .await
+        .expect("put");
+    assert_eq!(
+        oidc.pushed_request("u1", t(10)).await.expect("read"),
+        Some(("portal".into(), "scope=openid".into()))
+    );
+    // read again (a reload of the page): still there
+    assert!(
+        oidc.pushed_request("u1", t(20))
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert_eq!(
+        oidc.pushed_request("u1", t(90)).await.expect("read"),
+        None,
+        "expired"
+    );
+    oidc.drop_pushed_request("u2").await.expect("drop");
+    assert_eq!(
+        oidc.pushed_request("u2", t(10)).await.expect("read"),
+        None,
+        "used"
+    );
+    // a later push forgets the expired ones; the same uri cannot be pushed twice
+    oidc.put_pushed_request("u3", "portal", "q", t(400), t(100))
+        .await
+        .expect("put");
+    assert!(
+        oidc.put_pushed_request("u3", "portal", "q", t(400), t(100))
+            .await
+            .is_err()
     );
 }
