@@ -49,6 +49,7 @@ struct LoginPage {
     t: Tr,
     client_name: String,
     request: String,
+    next: String,
     csrf: String,
     identifier: String,
     level2: bool,
@@ -311,6 +312,7 @@ fn login_page(
         t,
         client_name: client.name.clone(),
         request: query.to_string(),
+        next: String::new(),
         csrf: token.clone(),
         identifier: identifier.to_string(),
         level2: person_level(request) == AssuranceLevel::Level2,
@@ -409,6 +411,7 @@ async fn code_redirect(
 pub struct LoginForm {
     csrf_token: Option<String>,
     request: Option<String>,
+    next: Option<String>,
     identifier: Option<String>,
     password: Option<String>,
     otp: Option<String>,
@@ -439,38 +442,40 @@ pub(crate) async fn login(
         );
     }
     let query = form.request.clone().unwrap_or_default();
+    let identifier = form.identifier.clone().unwrap_or_default();
+    let now = Utc::now();
+    if query.is_empty() {
+        // the portal's own pages: no relying party, level 1
+        let next = safe_next(form.next.as_deref());
+        let purpose = Purpose {
+            client: None,
+            person_level: AssuranceLevel::Level1,
+            legacy_level: AssuranceLevel::Level1,
+        };
+        return match attempt(&state, t, &purpose, &form, now).await {
+            Ok(session) => match start_session(&state, &session, now).await {
+                Ok(set) => with_cookie(see_other(&next), &set),
+                Err(()) => server_error(&ctx),
+            },
+            Err(Outcome::Retry(text)) => portal_login_page(
+                &ctx,
+                &next,
+                &identifier,
+                Some(text),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(Outcome::Failed) => server_error(&ctx),
+        };
+    }
     let (client, request) = match read_request(&state, &query, t).await {
         Ok(r) => r,
         Err(r) => return refusal_response(&ctx, r),
     };
-    let identifier = form.identifier.clone().unwrap_or_default();
-    let now = Utc::now();
-    match attempt(&state, t, &client, &request, &form, now).await {
+    match attempt(&state, t, &Purpose::of(&client, &request), &form, now).await {
         Ok(session) => {
-            let mut bytes = [0u8; 32];
-            if getrandom::fill(&mut bytes).is_err() {
+            let Ok(set) = start_session(&state, &session, now).await else {
                 return server_error(&ctx);
-            }
-            let cookie =
-                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
-            if let Err(e) = state
-                .store
-                .accounts()
-                .put_session(&session_key(&cookie), &session, now + SESSION_TTL)
-                .await
-            {
-                tracing::error!(error = %e, "storing a session");
-                return server_error(&ctx);
-            }
-            let secure = if state.oidc.issuer().starts_with("https://") {
-                "; Secure"
-            } else {
-                ""
             };
-            let set = format!(
-                "{SESSION_COOKIE}={cookie}; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                SESSION_TTL.num_seconds()
-            );
             let res =
                 continue_with(&state, &ctx, &client, request, &query, &session, None, now).await;
             with_cookie(res, &set)
@@ -488,13 +493,162 @@ pub(crate) async fn login(
     }
 }
 
+/// What a log-in is for: the relying party (none for the portal's own
+/// pages) and the levels it needs of a person and of an old portal's
+/// organisation account.
+struct Purpose<'a> {
+    client: Option<&'a str>,
+    person_level: AssuranceLevel,
+    legacy_level: AssuranceLevel,
+}
+
+impl<'a> Purpose<'a> {
+    fn of(client: &'a Client, request: &AuthorizationRequest) -> Self {
+        Purpose {
+            client: Some(client.id.as_str()),
+            person_level: person_level(request),
+            legacy_level: request.level,
+        }
+    }
+}
+
+/// Stores a new session; the `Set-Cookie` that hands it to the browser.
+async fn start_session(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<String, ()> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| tracing::error!(error = %e, "no randomness"))?;
+    let cookie = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+    state
+        .store
+        .accounts()
+        .put_session(&session_key(&cookie), session, now + SESSION_TTL)
+        .await
+        .map_err(|e| tracing::error!(error = %e, "storing a session"))?;
+    let secure = if state.oidc.issuer().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    Ok(format!(
+        "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        SESSION_TTL.num_seconds()
+    ))
+}
+
+/// A local path to go to after the portal's log-in (never another site).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains(['\\', '\r', '\n'])
+                && n.len() <= 512 =>
+        {
+            n.to_string()
+        }
+        _ => "/tai-khoan".to_string(),
+    }
+}
+
+/// The person logged in on this browser, and their account.
+pub(crate) async fn current_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, store::Account)>, ()> {
+    let Some(cookie) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let failed = |e: store::StoreError| tracing::error!(error = %e, "reading a session");
+    let Some(session) = state
+        .store
+        .accounts()
+        .session(&session_key(cookie), now)
+        .await
+        .map_err(failed)?
+    else {
+        return Ok(None);
+    };
+    if session.amr.iter().any(|m| m == LEGACY_AMR) && now >= state.oidc.legacy_cutover() {
+        return Ok(None);
+    }
+    let account = state
+        .store
+        .accounts()
+        .account(session.subject)
+        .await
+        .map_err(failed)?;
+    Ok(account.map(|a| (session, a)))
+}
+
+/// Where the portal's log-in page is, coming back to `next`.
+pub(crate) fn login_href(next: &str) -> String {
+    format!("/dang-nhap?next={}", crate::pages::query_encode(next))
+}
+
+/// The next query parameter.
+#[derive(serde::Deserialize, Default)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+/// `GET /dang-nhap` (`/login`): the portal's own log-in, back to `next`.
+pub(crate) async fn portal_login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::extract::Query(params): axum::extract::Query<NextParam>,
+) -> Response {
+    let next = safe_next(params.next.as_deref());
+    match current_session(&state, &headers).await {
+        Ok(Some(_)) => see_other(&next),
+        Ok(None) => portal_login_page(&ctx, &next, "", None, StatusCode::OK),
+        Err(()) => server_error(&ctx),
+    }
+}
+
+fn portal_login_page(
+    ctx: &Ctx,
+    next: &str,
+    identifier: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let t = ctx.t();
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
+    };
+    let page = LoginPage {
+        l: ctx.layout(t.login_title(), ""),
+        t,
+        client_name: t.portal_name().to_string(),
+        request: String::new(),
+        next: next.to_string(),
+        csrf: token.clone(),
+        identifier: identifier.to_string(),
+        level2: false,
+        otp_required: false,
+        error,
+    };
+    let mut res = html(ctx, status, &page);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if new {
+        with_cookie(res, &csrf::set_cookie(&token))
+    } else {
+        res
+    }
+}
+
 /// Checks the person's factors against their account; the session they
 /// earn.
 async fn attempt(
     state: &AppState,
     t: Tr,
-    client: &Client,
-    request: &AuthorizationRequest,
+    purpose: &Purpose<'_>,
     form: &LoginForm,
     now: DateTime<Utc>,
 ) -> Result<Session, Outcome> {
@@ -522,7 +676,7 @@ async fn attempt(
             .await
             .map_err(failed)?
     {
-        return legacy_attempt(state, t, client, request, legacy, password, now).await;
+        return legacy_attempt(state, t, purpose, legacy, password, now).await;
     }
     let account = match (parsed, account) {
         (Err(e), _) => return Err(Outcome::Retry(e.to_string())),
@@ -537,7 +691,7 @@ async fn attempt(
     let audit = |event: &str, detail: String| AuditEntry {
         at: now,
         event: event.to_string(),
-        client: Some(client.id.to_string()),
+        client: purpose.client.map(str::to_string),
         detail,
     };
     if let Some(left) = identity::login::locked_for(account.locked_until, now) {
@@ -626,10 +780,14 @@ async fn attempt(
                 .await
                 .map_err(failed)?;
         }
-        tracing::info!(client = %client.id, reason = why, "log-in failed");
+        tracing::info!(
+            client = purpose.client.unwrap_or("portal"),
+            reason = why,
+            "log-in failed"
+        );
         return Err(wrong());
     }
-    if level < person_level(request) {
+    if level < purpose.person_level {
         accounts
             .audit(
                 subject,
@@ -647,7 +805,7 @@ async fn attempt(
         )
         .await
         .map_err(failed)?;
-    tracing::info!(client = %client.id, %level, "logged in");
+    tracing::info!(client = purpose.client.unwrap_or("portal"), %level, "logged in");
     Ok(Session {
         subject,
         level,
@@ -662,8 +820,7 @@ async fn attempt(
 async fn legacy_attempt(
     state: &AppState,
     t: Tr,
-    client: &Client,
-    request: &AuthorizationRequest,
+    purpose: &Purpose<'_>,
     legacy: store::LegacyLogin,
     password: String,
     now: DateTime<Utc>,
@@ -677,7 +834,7 @@ async fn legacy_attempt(
     let audit = |event: &str, detail: String| AuditEntry {
         at: now,
         event: event.to_string(),
-        client: Some(client.id.to_string()),
+        client: purpose.client.map(str::to_string),
         detail,
     };
     let account = accounts.account(org).await.map_err(failed)?;
@@ -728,7 +885,7 @@ async fn legacy_attempt(
             t.legacy_refused_how()
         )));
     }
-    if request.level > AssuranceLevel::Level1 {
+    if purpose.legacy_level > AssuranceLevel::Level1 {
         return Err(Outcome::Retry(t.login_needs_level2().to_string()));
     }
     accounts.login_succeeded(org).await.map_err(failed)?;
@@ -739,7 +896,10 @@ async fn legacy_attempt(
         )
         .await
         .map_err(failed)?;
-    tracing::info!(client = %client.id, "logged in with an old portal account");
+    tracing::info!(
+        client = purpose.client.unwrap_or("portal"),
+        "logged in with an old portal account"
+    );
     Ok(Session {
         subject: org,
         level: AssuranceLevel::Level1,
@@ -1224,7 +1384,7 @@ async fn logout(
             return server_error(ctx);
         }
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     let res = match back_to {
         Some(uri) => {
             let mut params_back = Vec::new();

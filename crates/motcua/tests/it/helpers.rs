@@ -214,3 +214,99 @@ impl TestApp {
         people
     }
 }
+
+/// The password of the accounts [`TestApp::open_account`] opens.
+pub const TEST_PASSWORD: &str = "Mật khẩu thử nghiệm 2026";
+
+impl TestApp {
+    /// Opens a level-1 eID account for a citizen straight in the store
+    /// (password [`TEST_PASSWORD`]); its subject.
+    pub async fn open_account(
+        &self,
+        pin: &str,
+        birth: registry::PartialDate,
+        sex: domain::Sex,
+        name: &str,
+    ) -> identity::SubjectId {
+        let subject = identity::SubjectId::new(uuid::Uuid::new_v4()).expect("a subject");
+        let citizen = identity::Citizen::new(
+            subject,
+            domain::PersonalId::parse(pin).expect("a personal id"),
+            birth,
+            sex,
+        )
+        .expect("a citizen");
+        let hash = identity::password::PasswordHash::new(
+            TEST_PASSWORD,
+            &[3; 16],
+            identity::password::Params::DEFAULT,
+        )
+        .expect("a hash");
+        let account = store::Account {
+            holder: identity::Holder::Citizen(citizen),
+            name: name.into(),
+            level: Some(identity::AssuranceLevel::Level1),
+            password: Some(hash.to_phc()),
+            totp: None,
+            totp_step: None,
+            failures: 0,
+            locked_until: None,
+            created_at: chrono::Utc::now(),
+        };
+        assert!(
+            self.store
+                .accounts()
+                .create_account(&account)
+                .await
+                .expect("stored"),
+            "a new account"
+        );
+        subject
+    }
+
+    /// Logs `pin` in on the portal's own log-in page; the session cookie's
+    /// value.
+    pub async fn log_in_on_portal(&self, pin: &str) -> String {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let page = http
+            .get(self.url("/dang-nhap?next=/tai-khoan"))
+            .send()
+            .await
+            .expect("the log-in page");
+        assert_eq!(page.status().as_u16(), 200);
+        let csrf = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("motcua_csrf="))
+            .and_then(|c| c.split(';').next())
+            .expect("a CSRF cookie")
+            .to_string();
+        let reply = http
+            .post(self.url("/oidc/login"))
+            .header("cookie", format!("motcua_csrf={csrf}"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("next", "/tai-khoan"),
+                ("identifier", pin),
+                ("password", TEST_PASSWORD),
+            ])
+            .send()
+            .await
+            .expect("logged in");
+        assert_eq!(reply.status().as_u16(), 303, "{:?}", reply.headers());
+        reply
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("motcua_sid="))
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_string()
+    }
+}

@@ -566,6 +566,17 @@ async fn browser_converts_looks_up_and_switches_language() {
     // two accesses to one person's data, for the data tracker's page
     let people = app.seed_people(3).await;
     let tracked = people[0].personal_id.clone();
+    // the tracker is behind the person's own log-in
+    app.open_account(
+        &tracked,
+        registry::PartialDate::parse(&people[0].birth_date).expect("a birth date"),
+        match people[0].sex {
+            registry::generate::Sex::Male => domain::Sex::Male,
+            registry::generate::Sex::Female => domain::Sex::Female,
+        },
+        &people[0].full_name,
+    )
+    .await;
     let hcc = crate::exchange::key_of(&app, web::exchange::DEMO_HCC);
     let cases = ["H29.22-260301-0007", "H29.22-260302-0011"];
     for case in cases {
@@ -777,6 +788,30 @@ async fn browser_steps(c: fantoccini::Client, base: String, tracked: String, cas
     c.goto(&format!("{base}/du-lieu-cua-toi/{tracked}?lang=vi"))
         .await
         .expect("open the tracker page");
+    // first the log-in, which comes back here
+    c.find(Locator::Id("identifier"))
+        .await
+        .expect("the log-in page")
+        .send_keys(&tracked)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(crate::helpers::TEST_PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("log in");
+    c.wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#accesses"))
+        .await
+        .expect("back on the tracker page");
     let rows = c
         .find_all(Locator::Css("#accesses tr.access"))
         .await

@@ -94,17 +94,27 @@ async fn open(dir: &Path) -> Arc<dyn store::Store> {
 /// holding the test log.
 struct App {
     app: TestApp,
+    /// Alice's session on the portal.
+    session: String,
 }
 
 impl App {
     async fn spawn() -> App {
         let app = TestApp::spawn().await;
         append(&app.store, records(), &operator()).await;
-        App { app }
+        let birth = registry::PartialDate::parse("1990-04-02").expect("a date");
+        app.open_account(ALICE, birth, domain::Sex::Female, "Nguyễn Thị An")
+            .await;
+        let session = app.log_in_on_portal(ALICE).await;
+        App { app, session }
     }
 
     async fn get(&self, path: &str, accept: Option<&str>) -> (u16, String, String, String) {
-        let mut req = self.app.client.get(self.app.url(path));
+        let mut req = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header("cookie", format!("motcua_sid={}", self.session));
         if let Some(a) = accept {
             req = req.header("accept", a);
         }
@@ -241,7 +251,7 @@ async fn the_page_shows_every_access_in_both_languages() {
         body.contains("Trung tâm Phục vụ hành chính công tỉnh"),
         "member names"
     );
-    assert!(body.contains("eID"));
+    assert!(body.contains("không ai khác xem được trang này"), "the page says it is the person's own");
     for i in [1, 3, 5] {
         assert!(body.contains(&format!("H29.22-260301-{i:04}")), "case {i}");
     }
@@ -291,6 +301,48 @@ async fn the_page_shows_every_access_in_both_languages() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("Invalid period"), "{body}");
     assert!(body.contains("year-month-day"), "{body}");
+}
+
+#[tokio::test]
+async fn the_page_is_only_for_the_person_logged_in() {
+    let app = App::spawn().await;
+    // Alice's own page, from the short address
+    let (status, _, _, body) = app.get("/du-lieu-cua-toi", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("H29.22-260301-0001"), "{body}");
+    // another person's page: refused, nothing of it shown
+    let (status, _, _, body) = app.get(&format!("/du-lieu-cua-toi/{BOB}"), None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("H29.22-260301-0002"), "{body}");
+    assert!(body.contains("chính mình"), "{body}");
+    // without a log-in: to the log-in page, coming back here
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = http
+        .get(app.app.url(&format!("/du-lieu-cua-toi/{ALICE}")))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status().as_u16(), 303);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert_eq!(to, format!("/dang-nhap?next=%2Fdu-lieu-cua-toi%2F{ALICE}"));
+    // the account page lists the log-in in the audit trail
+    let (status, _, _, body) = app.get("/tai-khoan", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("Nguyễn Thị An") && body.contains("Đăng nhập"),
+        "{body}"
+    );
+    let (_, _, _, body) = app.get("/account?lang=en", None).await;
+    assert!(
+        body.contains("Account activity") && body.contains("Logged in"),
+        "{body}"
+    );
 }
 
 // ---------------------------------------------------- exchange verify-log

@@ -340,8 +340,10 @@ texts! {
     tracker_title => "Ai đã xem dữ liệu của tôi", "Who has looked at my data";
     tracker_lead => "Mỗi lần một cơ quan, tổ chức đọc dữ liệu của bạn qua nền tảng trao đổi dữ liệu đều được ghi vào nhật ký không thể sửa: ai đọc, khi nào, những trường nào, với mục đích gì và cho hồ sơ nào.",
         "Every time an agency or organisation reads your data through the data exchange, it is written to a log that cannot be altered: who read it, when, which fields, for what purpose and for which case.";
-    tracker_eid_note => "Đăng nhập bằng định danh điện tử (eID) sẽ có trong bước tiếp theo; đến lúc đó, trang này là màn hình dành cho cán bộ vận hành cơ sở dữ liệu.",
-        "Log-in with electronic identification (eID) comes next; until then, this page is the registry operators' view.";
+    tracker_eid_note => "Bạn đang xem dữ liệu của chính mình sau khi đăng nhập bằng định danh điện tử; không ai khác xem được trang này.",
+        "You are seeing your own data after logging in with your electronic identification; no one else can see this page.";
+    tracker_not_yours_title => "Không thể xem dữ liệu này", "You cannot see this data";
+    tracker_not_yours => "Mỗi người chỉ xem được nhật ký truy cập dữ liệu của chính mình.", "Each person can see only the accesses to their own data.";
     tracker_person => "Số định danh cá nhân", "Personal identification number";
     tracker_filter_legend => "Lọc theo thời gian", "Filter by period";
     tracker_from => "Từ ngày", "From";
@@ -511,5 +513,70 @@ mod act_tests {
             assert!(!en.trim().is_empty(), "{name} (en)");
             assert_ne!(vi, en, "{name}");
         }
+    }
+}
+
+texts! {
+    account_texts;
+    account_title => "Tài khoản định danh điện tử", "Electronic identification account";
+    account_name => "Họ và tên / tên tổ chức", "Name";
+    account_identifier => "Số định danh / mã số thuế / hộ chiếu", "Identification number / tax code / passport";
+    account_kind => "Loại tài khoản", "Kind of account";
+    account_level => "Mức định danh", "Assurance level";
+    account_second_factor => "Mã xác thực một lần", "One-time code";
+    account_yes => "Đã đăng ký", "Enrolled";
+    account_no => "Chưa đăng ký", "Not enrolled";
+    account_citizen => "Công dân Việt Nam", "Vietnamese citizen";
+    account_foreigner => "Người nước ngoài", "Foreigner";
+    account_organisation => "Tổ chức", "Organisation";
+    account_tracker_link => "Ai đã xem dữ liệu của tôi", "Who has looked at my data";
+    account_trail => "Nhật ký tài khoản", "Account activity";
+    account_trail_hint => "Mọi lần đăng nhập, đăng nhập sai, khóa tài khoản và thay đổi phương thức xác thực, mới nhất trước.",
+        "Every log-in, failed attempt, lock and change of factor, newest first.";
+    account_when => "Thời điểm", "When";
+    account_event => "Sự kiện", "Event";
+    account_client => "Dịch vụ", "Service";
+    account_detail => "Chi tiết", "Details";
+}
+
+impl Tr {
+    /// An audit-trail event code in words.
+    pub fn audit_event(&self, code: &str) -> &'static str {
+        let (vi, en) = match code {
+            "login" => ("Đăng nhập", "Logged in"),
+            "login_failed" => ("Đăng nhập sai", "Failed log-in"),
+            "locked" => ("Tài khoản bị tạm khóa", "Account locked"),
+            "login_refused_locked" => ("Từ chối: tài khoản đang khóa", "Refused: account locked"),
+            "login_refused_level" => (
+                "Từ chối: dịch vụ cần mức 2",
+                "Refused: the service needs level 2",
+            ),
+            "legacy_login_refused" => ("Từ chối tài khoản cổng cũ", "Old portal account refused"),
+            "logout" => ("Đăng xuất", "Logged out"),
+            "account_opened" => ("Mở tài khoản", "Account opened"),
+            "acted_for_organisation" => ("Thay mặt tổ chức", "Acted for an organisation"),
+            "password_changed" => ("Đổi mật khẩu", "Password changed"),
+            "totp_enrolled" => ("Đăng ký mã xác thực", "One-time code enrolled"),
+            _ => ("Sự kiện khác", "Other event"),
+        };
+        match self.0 {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod account_tests {
+    use super::*;
+
+    #[test]
+    fn every_account_text_exists_in_both_languages() {
+        for (name, vi, en) in account_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+        }
+        assert_eq!(Tr(Lang::En).audit_event("login"), "Logged in");
+        assert_eq!(Tr(Lang::Vi).audit_event("x"), "Sự kiện khác");
     }
 }

@@ -10,12 +10,15 @@
 //! | `GET, POST /chuyen-doi-dia-chi`, `/convert` | legacy address conversion |
 //! | `POST /chuyen-doi-dia-chi/csv` | the same conversion as a CSV download |
 //! | `GET /du-lieu-cua-toi/{pid}`, `/my-data/{pid}` | the data tracker: every access to a person's data (`?from=&to=`) |
+//! | `GET /dang-nhap`, `/login` | the portal's log-in (`?next=`) |
+//! | `GET /tai-khoan`, `/account` | the holder's account and audit trail (behind log-in) |
 //! | `GET /static/{name}` | embedded CSS, htmx and its licence |
 //!
 //! Every page takes `?lang=vi|en`, which is remembered in a `lang` cookie.
 //! htmx requests (`HX-Request: true`) get HTML fragments; everything works
 //! without JavaScript through plain GET and POST forms.
 
+mod account;
 mod assets;
 mod convert;
 pub(crate) mod csrf;
@@ -49,9 +52,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/convert", get(convert::page).post(convert::submit))
         .route("/chuyen-doi-dia-chi/csv", post(convert::csv))
+        .route("/du-lieu-cua-toi", get(tracker::own))
+        .route("/my-data", get(tracker::own))
         .route("/du-lieu-cua-toi/{pid}", get(tracker::page))
         .route("/my-data/{pid}", get(tracker::page))
         .route("/static/{name}", get(assets::serve))
+        .route(account::PATH, get(account::page))
+        .route(account::PATH_EN, get(account::page))
+        .route("/dang-nhap", get(crate::login::portal_login))
+        .route("/login", get(crate::login::portal_login))
 }
 
 /// The cookie remembering the chosen language.

@@ -2,12 +2,12 @@
 //! which fields, for what purpose and case — with a filter by period and
 //! downloads (CSV, JSON).
 //!
-//! Until the eID issue puts the person's own log-in in front of it, this is
-//! the registry operators' view, and the page says so.
+//! Behind the person's own eID log-in: a citizen sees only their own
+//! data (`/du-lieu-cua-toi` goes to their page).
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::NaiveDate;
 use exchange::LogEntry;
@@ -18,6 +18,7 @@ use super::{Ctx, Layout, html, message, query_encode};
 use crate::AppState;
 use crate::api::tracker::{self as api, Period, VIETNAM};
 use crate::error::ApiError;
+use crate::login::{current_session, login_href};
 
 /// The page's path (Vietnamese).
 pub const PATH: &str = "/du-lieu-cua-toi";
@@ -102,10 +103,37 @@ fn day(value: Option<&str>) -> String {
         .to_string()
 }
 
-/// `GET /du-lieu-cua-toi/{pid}[?from=&to=]` (and `/my-data/{pid}`).
+/// `GET /du-lieu-cua-toi` (`/my-data`): the logged-in citizen's own page.
+pub async fn own(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match current_session(&state, &headers).await {
+        Ok(Some((_, account))) => match account.holder {
+            identity::Holder::Citizen(c) => {
+                super::account::redirect(&format!("{PATH}/{}", c.pin()))
+            }
+            _ => not_yours(&ctx),
+        },
+        Ok(None) => super::account::redirect(&login_href(PATH)),
+        Err(()) => super::server_error(&ctx),
+    }
+}
+
+fn not_yours(ctx: &Ctx) -> Response {
+    let t = ctx.t();
+    message(
+        ctx,
+        StatusCode::FORBIDDEN,
+        t.tracker_not_yours_title(),
+        t.tracker_not_yours(),
+        Some(("/tai-khoan".to_string(), t.account_title().to_string())),
+    )
+}
+
+/// `GET /du-lieu-cua-toi/{pid}[?from=&to=]` (and `/my-data/{pid}`), for
+/// the citizen `pid` logged in.
 pub async fn page(
     ctx: Ctx,
     State(state): State<AppState>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     params: Result<Query<PeriodForm>, QueryRejection>,
 ) -> Response {
@@ -125,6 +153,16 @@ pub async fn page(
     let Ok(person) = api::person_id(&raw) else {
         return bad_pid(&ctx);
     };
+    match current_session(&state, &headers).await {
+        Ok(Some((_, account))) => match &account.holder {
+            identity::Holder::Citizen(c) if c.pin().to_string() == person.as_str() => {}
+            _ => return not_yours(&ctx),
+        },
+        Ok(None) => {
+            return super::account::redirect(&login_href(&page_href(&ctx, person.as_str())));
+        }
+        Err(()) => return super::server_error(&ctx),
+    }
     let form = params.map(|Query(f)| f).unwrap_or_default();
     let period = match Period::parse(form.from.as_deref(), form.to.as_deref()) {
         Ok(p) => p,

@@ -1,0 +1,119 @@
+//! The account page: the holder's account, its factors and the audit
+//! trail of every log-in, failure, lock and change, behind the holder's
+//! own log-in.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::i18n::Tr;
+use super::{Ctx, Layout, csrf, html, server_error, with_cookie};
+use crate::AppState;
+use crate::api::tracker::VIETNAM;
+use crate::login::{current_session, login_href};
+
+/// The page's path (Vietnamese) and its English alias.
+pub const PATH: &str = "/tai-khoan";
+pub const PATH_EN: &str = "/account";
+
+/// How many lines of the audit trail the page shows.
+const TRAIL: u32 = 100;
+
+pub struct TrailRow {
+    pub when: String,
+    pub when_utc: String,
+    pub event: String,
+    pub client: String,
+    pub detail: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    t: Tr,
+    name: String,
+    identifier: String,
+    kind: &'static str,
+    level: String,
+    second_factor: bool,
+    rows: Vec<TrailRow>,
+    csrf: String,
+    is_person: bool,
+}
+
+/// `GET /tai-khoan` (`/account`)
+pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let t = ctx.t();
+    let (_session, account) = match current_session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect(&login_href(PATH)),
+        Err(()) => return server_error(&ctx),
+    };
+    let subject = account.holder.subject();
+    let trail = match state.store.accounts().audit_trail(subject, TRAIL).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the audit trail");
+            return server_error(&ctx);
+        }
+    };
+    let rows = trail
+        .into_iter()
+        .map(|e| TrailRow {
+            when: e
+                .at
+                .with_timezone(&VIETNAM)
+                .format("%d/%m/%Y %H:%M:%S")
+                .to_string(),
+            when_utc: e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            event: t.audit_event(&e.event).to_string(),
+            client: e.client.unwrap_or_default(),
+            detail: e.detail,
+        })
+        .collect();
+    let (kind, is_person) = match &account.holder {
+        identity::Holder::Citizen(_) => (t.account_citizen(), true),
+        identity::Holder::Foreigner(_) => (t.account_foreigner(), true),
+        identity::Holder::Organisation(_) => (t.account_organisation(), false),
+    };
+    let identifier = match account.holder.login_id() {
+        identity::LoginId::Pin(p) => p.to_string(),
+        identity::LoginId::Passport(c, n) => format!("{c}:{n}"),
+        identity::LoginId::TaxCode(c) => c.to_string(),
+    };
+    let Ok((token, new)) = ctx.csrf_token() else {
+        return server_error(&ctx);
+    };
+    let page = AccountPage {
+        l: ctx.layout(t.account_title(), ""),
+        t,
+        name: account.name.clone(),
+        identifier,
+        kind,
+        level: account
+            .level
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "—".into()),
+        second_factor: account.totp.is_some(),
+        rows,
+        csrf: token.clone(),
+        is_person,
+    };
+    let mut res = html(&ctx, StatusCode::OK, &page);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if new {
+        res = with_cookie(res, &csrf::set_cookie(&token));
+    }
+    res
+}
+
+/// A 303 to `to`.
+pub(crate) fn redirect(to: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
