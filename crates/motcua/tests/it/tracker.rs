@@ -251,7 +251,10 @@ async fn the_page_shows_every_access_in_both_languages() {
         body.contains("Trung tâm Phục vụ hành chính công tỉnh"),
         "member names"
     );
-    assert!(body.contains("không ai khác xem được trang này"), "the page says it is the person's own");
+    assert!(
+        body.contains("không ai khác xem được trang này"),
+        "the page says it is the person's own"
+    );
     for i in [1, 3, 5] {
         assert!(body.contains(&format!("H29.22-260301-{i:04}")), "case {i}");
     }
