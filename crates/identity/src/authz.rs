@@ -47,6 +47,9 @@ pub enum AuthzError {
     /// The person declined.
     #[error("the person cancelled the log-in")]
     AccessDenied,
+    /// `prompt=none`, but the person has not agreed to what is asked.
+    #[error("the person must agree to what the service asks (prompt=none was asked)")]
+    ConsentRequired,
 }
 
 impl AuthzError {
@@ -59,6 +62,7 @@ impl AuthzError {
             AuthzError::InvalidScope(_) => "invalid_scope",
             AuthzError::LoginRequired => "login_required",
             AuthzError::AccessDenied => "access_denied",
+            AuthzError::ConsentRequired => "consent_required",
         }
     }
 

@@ -249,6 +249,10 @@ pub struct Client {
     /// FAPI 2.0 security profile requires.
     #[serde(default)]
     pub require_par: bool,
+    /// A first-party service of the platform (the portal, a province's
+    /// back office): people are not asked to consent to what it reads.
+    #[serde(default)]
+    pub trusted: bool,
 }
 
 /// The longest access-token lifetime a client may have (one hour).

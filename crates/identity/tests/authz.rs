@@ -31,6 +31,7 @@ fn portal() -> Client {
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
         require_par: false,
+        trusted: false,
     }
 }
 

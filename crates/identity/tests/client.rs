@@ -30,6 +30,7 @@ fn agency() -> Client {
         access_token_ttl: 600,
         post_logout_redirect_uris: vec![],
         require_par: false,
+        trusted: false,
     }
 }
 
@@ -108,6 +109,7 @@ fn inconsistent_registrations_are_refused_with_the_reason() {
                 access_token_ttl: 86_400,
                 post_logout_redirect_uris: vec![],
                 require_par: false,
+                trusted: false,
                 ..agency()
             },
             "60 to 3600 seconds",

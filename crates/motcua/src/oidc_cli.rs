@@ -95,6 +95,10 @@ pub enum ClientCommand {
         /// A redirect URI (repeat for several).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// A first-party service (the portal, a province's back office):
+        /// people are not asked to consent.
+        #[arg(long)]
+        trusted: bool,
         /// Its authorization requests must be pushed first (RFC 9126, as
         /// FAPI 2.0 requires).
         #[arg(long)]
@@ -241,6 +245,7 @@ fn shown(c: &Client) -> serde_json::Value {
         "redirect_uris": c.redirect_uris,
         "post_logout_redirect_uris": c.post_logout_redirect_uris,
         "require_pushed_authorization_requests": c.require_par,
+        "trusted": c.trusted,
         "scopes": c.scopes,
         "subject_type": c.subject_type,
         "access_token_ttl": c.access_token_ttl,
@@ -257,6 +262,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             redirect_uris,
             post_logout_redirect_uris,
             require_par,
+            trusted,
             scopes,
             pairwise_sector,
             jwks_file,
@@ -327,6 +333,7 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
                 access_token_ttl: token_ttl,
                 post_logout_redirect_uris,
                 require_par,
+                trusted,
             };
             client.validate()?;
             let store = open(&store).await?;

@@ -119,6 +119,21 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Option<Session>, StoreError>;
     /// Ends a session; whether there was one.
     async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError>;
+    /// The scopes `subject` agreed `client_id` may have, if any.
+    async fn consented_scopes(
+        &self,
+        subject: SubjectId,
+        client_id: &str,
+    ) -> Result<Option<std::collections::BTreeSet<String>>, StoreError>;
+    /// Records that `subject` agrees `client_id` may have `scopes`
+    /// (replacing what was agreed before).
+    async fn give_consent(
+        &self,
+        subject: SubjectId,
+        client_id: &str,
+        scopes: &std::collections::BTreeSet<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 fn level_number(level: AssuranceLevel) -> i32 {
@@ -461,6 +476,49 @@ macro_rules! account_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn consented_scopes(
+                &self,
+                subject: SubjectId,
+                client_id: &str,
+            ) -> Result<Option<std::collections::BTreeSet<String>>, StoreError> {
+                let scopes: Option<String> = sqlx::query_scalar(
+                    "SELECT scopes FROM eid_consents WHERE subject = $1 AND client_id = $2",
+                )
+                .bind(subject.to_string())
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a consent", e))?;
+                Ok(scopes.map(|s| {
+                    s.split(' ')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                }))
+            }
+
+            async fn give_consent(
+                &self,
+                subject: SubjectId,
+                client_id: &str,
+                scopes: &std::collections::BTreeSet<String>,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO eid_consents (subject, client_id, scopes, given_ns) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (subject, client_id) \
+                     DO UPDATE SET scopes = excluded.scopes, given_ns = excluded.given_ns",
+                )
+                .bind(subject.to_string())
+                .bind(client_id)
+                .bind(scopes.iter().cloned().collect::<Vec<_>>().join(" "))
+                .bind(nanos(at)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("recording a consent", e))?;
+                Ok(())
             }
 
             async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError> {

@@ -275,6 +275,7 @@ conformance!(
     a_one_time_code_step_is_accepted_once,
     the_audit_trail_lists_newest_first,
     sessions_live_until_they_expire_or_end,
+    consents_are_remembered_per_client,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 

@@ -944,6 +944,63 @@ async fn continue_with(
             return server_error(ctx);
         }
     };
+    // a service that is not the platform's own reads only what the person
+    // agreed to
+    if !client.trusted {
+        let asked = asked_scopes(&request);
+        let given = match state
+            .store
+            .accounts()
+            .consented_scopes(session.subject, client.id.as_str())
+            .await
+        {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::error!(error = %e, "reading a consent");
+                return server_error(ctx);
+            }
+        };
+        let covered = given.is_some_and(|g| asked.is_subset(&g));
+        if !covered || request.prompt == Some(Prompt::Consent) {
+            if request.prompt == Some(Prompt::None) {
+                let back = RequestBack {
+                    redirect_uri: &request.redirect_uri,
+                    state: request.state.as_deref(),
+                };
+                return see_other(&error_redirect(state, &back, &AuthzError::ConsentRequired));
+            }
+            return consent_page(ctx, client, &request, query, &asked);
+        }
+    }
+    after_consent(
+        state, ctx, client, request, query, session, is_person, error, now,
+    )
+    .await
+}
+
+/// The scopes a request asks for beyond `openid`.
+fn asked_scopes(request: &AuthorizationRequest) -> std::collections::BTreeSet<String> {
+    request
+        .scopes
+        .iter()
+        .filter(|s| s.as_str() != "openid")
+        .cloned()
+        .collect()
+}
+
+/// Once the person agreed: the organisation to act for, or the code.
+#[allow(clippy::too_many_arguments)]
+async fn after_consent(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &Client,
+    request: AuthorizationRequest,
+    query: &str,
+    session: &Session,
+    is_person: bool,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Response {
     if is_person && request.scopes.contains("org") {
         return act_page(state, ctx, client, &request, query, session, error, now).await;
     }
@@ -951,6 +1008,136 @@ async fn continue_with(
         Ok(to) => see_other(&to),
         Err(()) => server_error(ctx),
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "consent.html")]
+struct ConsentPage {
+    l: Layout,
+    t: Tr,
+    client_name: String,
+    request: String,
+    csrf: String,
+    scopes: Vec<&'static str>,
+}
+
+fn consent_page(
+    ctx: &Ctx,
+    client: &Client,
+    request: &AuthorizationRequest,
+    query: &str,
+    asked: &std::collections::BTreeSet<String>,
+) -> Response {
+    let t = ctx.t();
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
+    };
+    let mut scopes: Vec<&'static str> = asked.iter().map(|s| t.scope_words(s)).collect();
+    if scopes.is_empty() {
+        scopes.push(t.scope_words("openid"));
+    }
+    let page = ConsentPage {
+        l: ctx.layout(t.consent_title(), ""),
+        t,
+        client_name: client.name.clone(),
+        request: query.to_string(),
+        csrf: token.clone(),
+        scopes,
+    };
+    let res = with_form_action(html(ctx, StatusCode::OK, &page), &request.redirect_uri);
+    if new {
+        with_cookie(res, &csrf::set_cookie(&token))
+    } else {
+        res
+    }
+}
+
+/// The consent form.
+#[derive(serde::Deserialize)]
+pub struct ConsentForm {
+    csrf_token: Option<String>,
+    request: Option<String>,
+    decision: Option<String>,
+}
+
+/// `POST /oidc/consent`: the person agrees (remembered for this client) or
+/// declines (the client hears `access_denied`).
+pub(crate) async fn consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<ConsentForm>,
+) -> Response {
+    let t = ctx.t();
+    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+        return message(
+            &ctx,
+            StatusCode::FORBIDDEN,
+            t.login_bad_request(),
+            t.login_expired(),
+            None,
+        );
+    }
+    let query = form.request.clone().unwrap_or_default();
+    let (client, request) = match read_request(&state, &query, t).await {
+        Ok(r) => r,
+        Err(r) => return refusal_response(&ctx, r),
+    };
+    let now = Utc::now();
+    let (session, account) = match current_session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return see_other(&format!("/oidc/authorize?{query}")),
+        Err(()) => return server_error(&ctx),
+    };
+    let asked = asked_scopes(&request);
+    let accounts = state.store.accounts();
+    let listed = asked.iter().cloned().collect::<Vec<_>>().join(" ");
+    if form.decision.as_deref() != Some("allow") {
+        let entry = AuditEntry {
+            at: now,
+            event: "consent_refused".into(),
+            client: Some(client.id.to_string()),
+            detail: listed,
+        };
+        if let Err(e) = accounts.audit(session.subject, &entry).await {
+            tracing::error!(error = %e, "writing the audit trail");
+        }
+        let back = RequestBack {
+            redirect_uri: &request.redirect_uri,
+            state: request.state.as_deref(),
+        };
+        return see_other(&error_redirect(&state, &back, &AuthzError::AccessDenied));
+    }
+    let mut agreed = match accounts
+        .consented_scopes(session.subject, client.id.as_str())
+        .await
+    {
+        Ok(g) => g.unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a consent");
+            return server_error(&ctx);
+        }
+    };
+    agreed.extend(asked.iter().cloned());
+    let entry = AuditEntry {
+        at: now,
+        event: "consent_given".into(),
+        client: Some(client.id.to_string()),
+        detail: listed,
+    };
+    let stored = accounts
+        .give_consent(session.subject, client.id.as_str(), &agreed, now)
+        .await;
+    let audited = accounts.audit(session.subject, &entry).await;
+    if let Err(e) = stored.and(audited) {
+        tracing::error!(error = %e, "recording a consent");
+        return server_error(&ctx);
+    }
+    let is_person = !matches!(account.holder, Holder::Organisation(_));
+    after_consent(
+        &state, &ctx, &client, request, &query, &session, is_person, None, now,
+    )
+    .await
 }
 
 struct Choice {

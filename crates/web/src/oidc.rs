@@ -336,6 +336,7 @@ pub fn router() -> Router<AppState> {
         .route("/oidc/authorize", get(crate::login::authorize))
         .route("/oidc/login", post(crate::login::login))
         .route("/oidc/act", post(crate::login::act))
+        .route("/oidc/consent", post(crate::login::consent))
         .route(
             "/oidc/logout",
             get(crate::login::logout_get).post(crate::login::logout_post),

@@ -39,6 +39,7 @@ fn portal(redirect_uri: &str) -> Client {
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
         require_par: false,
+        trusted: true,
     }
 }
 
@@ -1120,6 +1121,94 @@ async fn a_client_that_must_push_its_requests_logs_people_in_through_par() {
     assert_eq!(
         claims_of(tokens.json()["access_token"].as_str().expect("at"))["scope"],
         "openid pid"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_third_party_service_reads_only_what_the_person_agreed_to() {
+    let app = TestApp::spawn().await;
+    let mut bhxh = portal(REDIRECT);
+    bhxh.id = ClientId::parse("bhxh").expect("id");
+    bhxh.name = "Bảo hiểm xã hội Việt Nam".into();
+    bhxh.trusted = false;
+    bhxh.scopes.insert("address".into());
+    register(&app, &bhxh).await;
+    let people = adults(&app).await;
+    let (ok, opened, _) = add_citizen(&app, &people[0].personal_id, &[]);
+    assert!(ok);
+    let query = authorize_query(None, &[]).replace("client_id=portal", "client_id=bhxh");
+    let (page, csrf) =
+        log_in_keeping_csrf(&app, &query, &people[0].personal_id, PASSWORD, None).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    assert!(
+        page.body.contains("Cho phép chia sẻ thông tin"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Số định danh cá nhân"), "{}", page.body);
+    assert!(page.body.contains("Bảo hiểm xã hội Việt Nam"));
+    let session = cookie_value(&page, "motcua_sid").expect("session");
+    let http = no_redirects();
+    let decide = |decision: &'static str| {
+        send(
+            http.post(app.url("/oidc/consent"))
+                .header(
+                    "cookie",
+                    format!("motcua_csrf={csrf}; motcua_sid={session}"),
+                )
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("request", query.as_str()),
+                    ("decision", decision),
+                ]),
+        )
+    };
+    // declined: the service hears access_denied
+    let back = redirected(&decide("deny").await);
+    assert_eq!(param(&back, "error"), Some("access_denied"));
+    assert_eq!(param(&back, "state"), Some("st-42"));
+    // agreed: a code
+    let back = redirected(&decide("allow").await);
+    let code = param(&back, "code").expect("code").to_string();
+    assert_eq!(
+        redeem_as(&app, "bhxh", &code, VERIFIER)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    // remembered: the next time goes straight back
+    let with_session = |q: String| {
+        send(
+            http.get(app.url(&format!("/oidc/authorize?{q}")))
+                .header("cookie", format!("motcua_sid={session}")),
+        )
+    };
+    let again = with_session(query.clone()).await;
+    assert!(param(&redirected(&again), "code").is_some());
+    // prompt=consent asks again
+    let asked = with_session(format!("{query}&prompt=consent")).await;
+    assert_eq!(asked.status.as_u16(), 200);
+    assert!(asked.body.contains("name=\"decision\""));
+    // something new with prompt=none: consent_required
+    let wider = format!(
+        "{}&prompt=none",
+        query.replace("openid+profile+pid", "openid+profile+pid+address")
+    );
+    let back = redirected(&with_session(wider).await);
+    assert_eq!(param(&back, "error"), Some("consent_required"));
+    let subject =
+        identity::SubjectId::parse(opened["subject"].as_str().expect("subject")).expect("subject");
+    let trail = app
+        .store
+        .accounts()
+        .audit_trail(subject, 20)
+        .await
+        .expect("trail");
+    let events: Vec<&str> = trail.iter().map(|e| e.event.as_str()).collect();
+    assert!(
+        events.contains(&"consent_given") && events.contains(&"consent_refused"),
+        "{events:?}"
     );
 }
 

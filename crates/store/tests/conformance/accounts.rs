@@ -413,3 +413,49 @@ pub async fn organisations_know_their_people_authorisations_and_legacy_logins(h:
     );
     assert_eq!(orgs.legacy("legacy:other").await.expect("read"), None);
 }
+
+pub async fn consents_are_remembered_per_client(h: &Harness) {
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let scopes = |list: &[&str]| -> std::collections::BTreeSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    };
+    assert_eq!(
+        accounts
+            .consented_scopes(subject(1), "bhxh")
+            .await
+            .expect("read"),
+        None
+    );
+    accounts
+        .give_consent(subject(1), "bhxh", &scopes(&["openid", "pid"]), at(9, 0))
+        .await
+        .expect("give");
+    accounts
+        .give_consent(
+            subject(1),
+            "bhxh",
+            &scopes(&["openid", "pid", "address"]),
+            at(9, 5),
+        )
+        .await
+        .expect("widen");
+    accounts
+        .give_consent(subject(2), "bhxh", &scopes(&["openid"]), at(9, 5))
+        .await
+        .expect("another person");
+    assert_eq!(
+        accounts
+            .consented_scopes(subject(1), "bhxh")
+            .await
+            .expect("read"),
+        Some(scopes(&["address", "openid", "pid"]))
+    );
+    assert_eq!(
+        accounts
+            .consented_scopes(subject(1), "other")
+            .await
+            .expect("read"),
+        None
+    );
+}

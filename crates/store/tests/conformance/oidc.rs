@@ -25,6 +25,7 @@ fn client(id: &str, name: &str) -> Client {
         access_token_ttl: 300,
         post_logout_redirect_uris: vec![],
         require_par: false,
+        trusted: false,
     }
 }
 

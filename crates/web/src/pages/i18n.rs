@@ -555,6 +555,8 @@ impl Tr {
             "logout" => ("Đăng xuất", "Logged out"),
             "account_opened" => ("Mở tài khoản", "Account opened"),
             "acted_for_organisation" => ("Thay mặt tổ chức", "Acted for an organisation"),
+            "consent_given" => ("Đồng ý chia sẻ thông tin", "Agreed to share information"),
+            "consent_refused" => ("Từ chối chia sẻ thông tin", "Refused to share information"),
             "password_changed" => ("Đổi mật khẩu", "Password changed"),
             "totp_enrolled" => ("Đăng ký mã xác thực", "One-time code enrolled"),
             _ => ("Sự kiện khác", "Other event"),
@@ -578,5 +580,53 @@ mod account_tests {
         }
         assert_eq!(Tr(Lang::En).audit_event("login"), "Logged in");
         assert_eq!(Tr(Lang::Vi).audit_event("x"), "Sự kiện khác");
+    }
+}
+
+texts! {
+    consent_texts;
+    consent_title => "Cho phép chia sẻ thông tin", "Allow sharing your information";
+    consent_lead => "muốn được nhận các thông tin sau về bạn từ tài khoản định danh điện tử:", "wants to receive this information about you from your electronic identification account:";
+    consent_allow => "Đồng ý", "Allow";
+    consent_deny => "Từ chối", "Deny";
+    consent_note => "Bạn có thể xem lại các lần chia sẻ trong nhật ký tài khoản.", "You can review what was shared in your account activity.";
+}
+
+impl Tr {
+    /// What a scope lets a service read, in words.
+    pub fn scope_words(&self, scope: &str) -> &'static str {
+        let (vi, en) = match scope {
+            "profile" => (
+                "Họ tên, ngày sinh, giới tính",
+                "Your name, date of birth and sex",
+            ),
+            "pid" => (
+                "Số định danh cá nhân (hoặc số hộ chiếu)",
+                "Your personal identification number (or passport number)",
+            ),
+            "address" => ("Nơi thường trú", "Your permanent residence"),
+            "org" => ("Tổ chức bạn thay mặt", "The organisation you act for"),
+            _ => ("Xác nhận danh tính của bạn", "Confirmation of who you are"),
+        };
+        match self.0 {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod consent_tests {
+    use super::*;
+
+    #[test]
+    fn every_consent_text_exists_in_both_languages() {
+        for (name, vi, en) in consent_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+        }
+        for s in ["openid", "profile", "pid", "address", "org"] {
+            assert_ne!(Tr(Lang::Vi).scope_words(s), Tr(Lang::En).scope_words(s));
+        }
     }
 }
