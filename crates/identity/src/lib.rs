@@ -26,6 +26,8 @@
 //!   strings, re-hashed when the parameters rise.
 //! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
 //!   protection.
+//! - [`webauthn`]: passkeys: registrations and assertions checked
+//!   (`none` attestation, ES256/EdDSA, user verification required).
 //! - [`authz`]: the authorization code flow's rules: requests checked
 //!   against the client, PKCE (S256 only, required), levels from
 //!   `acr_values`, codes redeemed once with their verifier.
@@ -56,6 +58,7 @@ pub mod password;
 pub mod subject;
 pub mod taxcode;
 pub mod totp;
+pub mod webauthn;
 
 pub use account::{
     Citizen, Country, Foreigner, Organisation, PassportNumber, ResidenceCard, ResidenceCardKind,
