@@ -3,7 +3,10 @@
 //! serves both backends (the same SQL text run through each pool).
 
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
+use identity::webauthn::Passkey;
 use identity::{AssuranceLevel, Holder, SubjectId, Totp};
 
 use crate::model::{from_nanos, nanos};
@@ -119,6 +122,45 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Option<Session>, StoreError>;
     /// Ends a session; whether there was one.
     async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError>;
+    /// Registers a passkey for `subject`; `false` when its credential id
+    /// is registered already.
+    async fn add_passkey(
+        &self,
+        subject: SubjectId,
+        passkey: &Passkey,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The passkeys of `subject`.
+    async fn passkeys_of(&self, subject: SubjectId) -> Result<Vec<Passkey>, StoreError>;
+    /// A passkey by credential id, and its holder.
+    async fn passkey(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<(SubjectId, Passkey)>, StoreError>;
+    /// Records a use: the counter moves from `seen` to `now_count` only if
+    /// it still is `seen` (two uses of a copied key cannot both pass).
+    async fn use_passkey(
+        &self,
+        credential_id: &[u8],
+        seen: u32,
+        now_count: u32,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Keeps a WebAuthn challenge until `expires` (forgetting the expired).
+    async fn put_challenge(
+        &self,
+        id: &str,
+        kind: &str,
+        subject: Option<SubjectId>,
+        challenge: &[u8],
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Takes a live challenge out (once): its kind, subject and bytes.
+    async fn take_challenge(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, Option<SubjectId>, Vec<u8>)>, StoreError>;
     /// The scopes `subject` agreed `client_id` may have, if any.
     async fn consented_scopes(
         &self,
@@ -186,6 +228,18 @@ fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
         failures: failures.max(0).unsigned_abs(),
         locked_until: locked.map(from_nanos),
         created_at: from_nanos(created),
+    })
+}
+
+fn decode_passkey((id, key, count): (String, String, i64)) -> Result<Passkey, StoreError> {
+    Ok(Passkey {
+        credential_id: B64
+            .decode(id.as_bytes())
+            .map_err(|e| corrupt("credential id", e))?,
+        public_key: B64
+            .decode(key.as_bytes())
+            .map_err(|e| corrupt("passkey key", e))?,
+        sign_count: u32::try_from(count).map_err(|e| corrupt("passkey counter", e))?,
     })
 }
 
@@ -476,6 +530,136 @@ macro_rules! account_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn add_passkey(
+                &self,
+                subject: SubjectId,
+                passkey: &Passkey,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO eid_passkeys (credential_id, subject, public_key, sign_count, \
+                     created_ns) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(B64.encode(&passkey.credential_id))
+                .bind(subject.to_string())
+                .bind(B64.encode(&passkey.public_key))
+                .bind(i64::from(passkey.sign_count))
+                .bind(nanos(at)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("registering a passkey", e))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn passkeys_of(&self, subject: SubjectId) -> Result<Vec<Passkey>, StoreError> {
+                let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                    "SELECT credential_id, public_key, sign_count FROM eid_passkeys \
+                     WHERE subject = $1 ORDER BY created_ns",
+                )
+                .bind(subject.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading passkeys", e))?;
+                rows.into_iter().map(decode_passkey).collect()
+            }
+
+            async fn passkey(
+                &self,
+                credential_id: &[u8],
+            ) -> Result<Option<(SubjectId, Passkey)>, StoreError> {
+                let row: Option<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT subject, credential_id, public_key, sign_count FROM eid_passkeys \
+                     WHERE credential_id = $1",
+                )
+                .bind(B64.encode(credential_id))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a passkey", e))?;
+                row.map(|(subject, id, key, count)| {
+                    let subject =
+                        SubjectId::parse(&subject).map_err(|e| corrupt("passkey holder", e))?;
+                    Ok((subject, decode_passkey((id, key, count))?))
+                })
+                .transpose()
+            }
+
+            async fn use_passkey(
+                &self,
+                credential_id: &[u8],
+                seen: u32,
+                now_count: u32,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE eid_passkeys SET sign_count = $3, last_used_ns = $4 \
+                     WHERE credential_id = $1 AND sign_count = $2",
+                )
+                .bind(B64.encode(credential_id))
+                .bind(i64::from(seen))
+                .bind(i64::from(now_count))
+                .bind(nanos(at)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("recording a passkey's use", e))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn put_challenge(
+                &self,
+                id: &str,
+                kind: &str,
+                subject: Option<SubjectId>,
+                challenge: &[u8],
+                expires: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM eid_challenges WHERE expires_ns <= $1")
+                    .bind(nanos(Utc::now())?)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("forgetting expired challenges", e))?;
+                sqlx::query(
+                    "INSERT INTO eid_challenges (id, kind, subject, challenge, expires_ns) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(subject.map(|s| s.to_string()))
+                .bind(B64.encode(challenge))
+                .bind(nanos(expires)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("keeping a challenge", e))?;
+                Ok(())
+            }
+
+            async fn take_challenge(
+                &self,
+                id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<(String, Option<SubjectId>, Vec<u8>)>, StoreError> {
+                let row: Option<(String, Option<String>, String, i64)> = sqlx::query_as(
+                    "DELETE FROM eid_challenges WHERE id = $1 \
+                     RETURNING kind, subject, challenge, expires_ns",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("taking a challenge", e))?;
+                let Some((kind, subject, challenge, expires)) = row else {
+                    return Ok(None);
+                };
+                if expires <= nanos(now)? {
+                    return Ok(None);
+                }
+                let subject = subject
+                    .map(|s| SubjectId::parse(&s).map_err(|e| corrupt("challenge subject", e)))
+                    .transpose()?;
+                let challenge = B64
+                    .decode(challenge.as_bytes())
+                    .map_err(|e| corrupt("challenge", e))?;
+                Ok(Some((kind, subject, challenge)))
             }
 
             async fn consented_scopes(

@@ -276,6 +276,7 @@ conformance!(
     the_audit_trail_lists_newest_first,
     sessions_live_until_they_expire_or_end,
     consents_are_remembered_per_client,
+    passkeys_and_their_challenges,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 

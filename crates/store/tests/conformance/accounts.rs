@@ -459,3 +459,87 @@ pub async fn consents_are_remembered_per_client(h: &Harness) {
         None
     );
 }
+
+pub async fn passkeys_and_their_challenges(h: &Harness) {
+    use identity::webauthn::Passkey;
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let key = Passkey {
+        credential_id: vec![1, 2, 3],
+        public_key: vec![0xa5, 1, 2],
+        sign_count: 0,
+    };
+    assert!(
+        accounts
+            .add_passkey(subject(1), &key, at(9, 0))
+            .await
+            .expect("add")
+    );
+    assert!(
+        !accounts
+            .add_passkey(subject(2), &key, at(9, 0))
+            .await
+            .expect("taken")
+    );
+    assert_eq!(
+        accounts.passkeys_of(subject(1)).await.expect("list"),
+        vec![key.clone()]
+    );
+    assert_eq!(
+        accounts.passkey(&[1, 2, 3]).await.expect("read"),
+        Some((subject(1), key.clone()))
+    );
+    assert_eq!(accounts.passkey(&[9]).await.expect("read"), None);
+    // the counter moves only from what was seen
+    assert!(
+        accounts
+            .use_passkey(&[1, 2, 3], 0, 4, at(9, 1))
+            .await
+            .expect("use")
+    );
+    assert!(
+        !accounts
+            .use_passkey(&[1, 2, 3], 0, 5, at(9, 2))
+            .await
+            .expect("stale")
+    );
+    assert_eq!(
+        accounts
+            .passkey(&[1, 2, 3])
+            .await
+            .expect("read")
+            .map(|(_, k)| k.sign_count),
+        Some(4)
+    );
+    // challenges: taken once, not after they expire
+    let later = Utc::now() + chrono::Duration::minutes(5);
+    accounts
+        .put_challenge("ch1", "login", None, b"abc", later)
+        .await
+        .expect("put");
+    accounts
+        .put_challenge("ch2", "register", Some(subject(1)), b"def", later)
+        .await
+        .expect("put");
+    assert_eq!(
+        accounts
+            .take_challenge("ch1", Utc::now())
+            .await
+            .expect("take"),
+        Some(("login".into(), None, b"abc".to_vec()))
+    );
+    assert_eq!(
+        accounts
+            .take_challenge("ch1", Utc::now())
+            .await
+            .expect("again"),
+        None
+    );
+    assert_eq!(
+        accounts
+            .take_challenge("ch2", later)
+            .await
+            .expect("expired"),
+        None
+    );
+}
