@@ -11,6 +11,7 @@ pub mod metrics;
 mod middleware;
 pub mod oidc;
 pub mod pages;
+mod passkey;
 mod state;
 
 use axum::Router;

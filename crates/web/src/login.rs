@@ -513,7 +513,7 @@ impl<'a> Purpose<'a> {
 }
 
 /// Stores a new session; the `Set-Cookie` that hands it to the browser.
-async fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
     session: &Session,
     now: DateTime<Utc>,
@@ -539,7 +539,7 @@ async fn start_session(
 }
 
 /// A local path to go to after the portal's log-in (never another site).
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')

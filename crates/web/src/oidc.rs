@@ -336,6 +336,11 @@ pub fn router() -> Router<AppState> {
         .route("/oidc/authorize", get(crate::login::authorize))
         .route("/oidc/login", post(crate::login::login))
         .route("/oidc/act", post(crate::login::act))
+        .route(
+            "/oidc/passkey/options",
+            post(crate::passkey::request_options),
+        )
+        .route("/oidc/passkey/login", post(crate::passkey::login))
         .route("/oidc/consent", post(crate::login::consent))
         .route(
             "/oidc/logout",

@@ -40,6 +40,9 @@ pub struct TestOptions {
     /// When the old portals' organisation accounts stop (default: the
     /// law's 2025-07-01T00:00+07:00).
     pub legacy_cutover: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The issuer named `localhost` rather than 127.0.0.1 (WebAuthn needs a
+    /// host name).
+    pub localhost_issuer: bool,
 }
 
 impl TestApp {
@@ -86,10 +89,14 @@ impl TestApp {
         let cutover = options
             .legacy_cutover
             .unwrap_or_else(identity::default_cutover);
-        let oidc =
-            web::oidc::OidcProvider::start_with(&format!("http://{addr}"), store.as_ref(), cutover)
-                .await
-                .expect("the identity provider");
+        let issuer = if options.localhost_issuer {
+            format!("http://localhost:{}", addr.port())
+        } else {
+            format!("http://{addr}")
+        };
+        let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), cutover)
+            .await
+            .expect("the identity provider");
         // rotations made by the command line are seen within 200 ms
         let key_reloader =
             oidc.spawn_key_reloader(store.clone(), std::time::Duration::from_millis(200));

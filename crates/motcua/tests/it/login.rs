@@ -1212,6 +1212,212 @@ async fn a_third_party_service_reads_only_what_the_person_agreed_to() {
     );
 }
 
+/// Chrome's virtual authenticator (WebDriver extension of WebAuthn §11):
+/// a platform authenticator with resident keys that verifies the person.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// A stand-in for a relying party's redirect URI: answers 200 to anything.
+async fn landing() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let body = "<title>rp</title><h1>back</h1>";
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_added_on_the_account_page_logs_in_at_level_2_in_chromium() {
+    let Some((driver, browser)) = crate::pages::open_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        localhost_issuer: true,
+        ..Default::default()
+    })
+    .await;
+    let rp_port = landing().await;
+    let redirect = format!("http://127.0.0.1:{rp_port}/cb");
+    register(&app, &portal(&redirect)).await;
+    let people = adults(&app).await;
+    let pin = people[0].personal_id.clone();
+    let (ok, _, err) = add_citizen(&app, &pin, &["--level", "2", "--totp"]);
+    assert!(ok, "{err}");
+    browser
+        .issue_cmd(AddVirtualAuthenticator)
+        .await
+        .expect("a virtual authenticator");
+    let base = format!("http://localhost:{}", app.addr.port());
+    let query = serde_urlencoded::to_string([
+        ("client_id", "portal"),
+        ("redirect_uri", redirect.as_str()),
+        ("response_type", "code"),
+        ("scope", "openid pid"),
+        ("state", "pk"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("acr_values", AssuranceLevel::ACR_LEVEL_2),
+    ])
+    .expect("a query");
+    let steps = tokio::spawn(passkey_steps(browser.clone(), base, pin, query));
+    let outcome = steps.await;
+    let _ = browser.close().await;
+    drop(driver);
+    let code = match outcome {
+        Ok(code) => code,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    // the code from a passkey log-in is a level-2 log-in
+    let tokens = send(
+        app.client
+            .post(app.url("/oidc/token"))
+            .basic_auth("portal", Some(SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect.as_str()),
+                ("code_verifier", VERIFIER),
+            ]),
+    )
+    .await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    let id = claims_of(tokens.json()["id_token"].as_str().expect("ID token"));
+    assert_eq!(id["acr"], AssuranceLevel::ACR_LEVEL_2);
+}
+
+async fn passkey_steps(c: fantoccini::Client, base: String, pin: String, query: String) -> String {
+    use fantoccini::Locator;
+    let wait = Duration::from_secs(20);
+    // 1. log in with the password on the portal, then add a passkey
+    c.goto(&format!("{base}/dang-nhap?next=/tai-khoan"))
+        .await
+        .expect("the log-in page");
+    c.find(Locator::Id("identifier"))
+        .await
+        .expect("identifier")
+        .send_keys(&pin)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("submit");
+    c.wait()
+        .at_most(wait)
+        .for_element(Locator::Id("passkeys"))
+        .await
+        .expect("the account page");
+    let add = c
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#passkey-add:not([hidden])"))
+        .await
+        .expect("the add button (WebAuthn available)");
+    add.click().await.expect("add a passkey");
+    let mut count = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id("passkeys")).await {
+            count = e.text().await.unwrap_or_default();
+            if count == "1" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let error = match c.find(Locator::Id("passkey-add-error")).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    assert_eq!(count, "1", "the passkey is listed ({error})");
+    // 2. a new browser session: only the passkey, for a level-2 service
+    c.delete_all_cookies().await.expect("cookies");
+    c.goto(&format!("{base}/oidc/authorize?{query}"))
+        .await
+        .expect("authorize");
+    let login = c
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#passkey-login:not([hidden])"))
+        .await
+        .expect("the passkey button");
+    login.click().await.expect("log in with the passkey");
+    let mut at = String::new();
+    for _ in 0..200 {
+        at = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if at.contains("/cb?") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let error = match c.find(Locator::Id("passkey-login-error")).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    assert!(
+        at.contains("/cb?"),
+        "back at the relying party, at {at} ({error})"
+    );
+    let query = at.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("params");
+    params
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v)
+        .expect("a code")
+}
+
 /// The directory of the npm test clients, with openid-client installed
 /// (`scripts/test` runs `npm ci` there).
 fn npm_clients() -> Option<std::path::PathBuf> {

@@ -40,6 +40,7 @@ struct AccountPage {
     rows: Vec<TrailRow>,
     csrf: String,
     is_person: bool,
+    passkeys: usize,
 }
 
 /// `GET /tai-khoan` (`/account`)
@@ -82,6 +83,13 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
         identity::LoginId::Passport(c, n) => format!("{c}:{n}"),
         identity::LoginId::TaxCode(c) => c.to_string(),
     };
+    let passkeys = match state.store.accounts().passkeys_of(subject).await {
+        Ok(p) => p.len(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading passkeys");
+            return server_error(&ctx);
+        }
+    };
     let Ok((token, new)) = ctx.csrf_token() else {
         return server_error(&ctx);
     };
@@ -99,6 +107,7 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
         rows,
         csrf: token.clone(),
         is_person,
+        passkeys,
     };
     let mut res = html(&ctx, StatusCode::OK, &page);
     res.headers_mut()

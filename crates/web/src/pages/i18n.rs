@@ -533,6 +533,9 @@ texts! {
     account_trail => "Nhật ký tài khoản", "Account activity";
     account_trail_hint => "Mọi lần đăng nhập, đăng nhập sai, khóa tài khoản và thay đổi phương thức xác thực, mới nhất trước.",
         "Every log-in, failed attempt, lock and change of factor, newest first.";
+    passkey_login => "Đăng nhập bằng khóa truy cập (passkey)", "Log in with a passkey";
+    passkey_add => "Thêm khóa truy cập (passkey) trên thiết bị này", "Add a passkey on this device";
+    passkey_count => "Khóa truy cập (passkey)", "Passkeys";
     account_when => "Thời điểm", "When";
     account_event => "Sự kiện", "Event";
     account_client => "Dịch vụ", "Service";
@@ -555,6 +558,7 @@ impl Tr {
             "logout" => ("Đăng xuất", "Logged out"),
             "account_opened" => ("Mở tài khoản", "Account opened"),
             "acted_for_organisation" => ("Thay mặt tổ chức", "Acted for an organisation"),
+            "passkey_added" => ("Thêm khóa truy cập", "Passkey added"),
             "consent_given" => ("Đồng ý chia sẻ thông tin", "Agreed to share information"),
             "consent_refused" => ("Từ chối chia sẻ thông tin", "Refused to share information"),
             "password_changed" => ("Đổi mật khẩu", "Password changed"),

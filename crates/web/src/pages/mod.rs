@@ -59,6 +59,11 @@ pub fn router() -> Router<AppState> {
         .route("/static/{name}", get(assets::serve))
         .route(account::PATH, get(account::page))
         .route(account::PATH_EN, get(account::page))
+        .route(
+            "/tai-khoan/passkey/options",
+            post(crate::passkey::creation_options),
+        )
+        .route("/tai-khoan/passkey", post(crate::passkey::register))
         .route("/dang-nhap", get(crate::login::portal_login))
         .route("/login", get(crate::login::portal_login))
 }
@@ -151,6 +156,7 @@ impl Ctx {
             switch_lang: self.lang.other().code(),
             css: assets::href("app.css"),
             js: assets::href("htmx.min.js"),
+            passkey_js: assets::href("passkey.js"),
             licence: assets::href("htmx.LICENSE"),
             data_version: units::dataset_version().to_string(),
         }
@@ -180,6 +186,8 @@ pub(crate) struct Layout {
     pub switch_lang: &'static str,
     pub css: String,
     pub js: String,
+    /// passkeys on the log-in and account pages
+    pub passkey_js: String,
     pub licence: String,
     pub data_version: String,
 }

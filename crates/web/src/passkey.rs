@@ -1,0 +1,434 @@
+//! Passkeys over HTTP: a person adds one on the account page and logs in
+//! with it on the log-in page (`static/passkey.js` calls these with
+//! `navigator.credentials`). Each ceremony answers a one-time challenge
+//! kept 5 minutes; [`identity::webauthn`] checks the answers.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /tai-khoan/passkey/options` | creation options for the person logged in |
+//! | `POST /tai-khoan/passkey` | the new credential, checked and kept |
+//! | `POST /oidc/passkey/options` | request options for a log-in |
+//! | `POST /oidc/passkey/login` | the assertion; a session, and where to go next |
+//!
+//! Every call carries the page's CSRF token. A passkey verified on the
+//! device (PIN or biometrics) logs a level-2 account in at level 2.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use chrono::Utc;
+use identity::webauthn::{self, RelyingParty};
+use identity::{AssuranceLevel, Holder};
+use serde::Deserialize;
+use store::{AuditEntry, Session};
+
+use crate::AppState;
+use crate::pages::{Ctx, csrf, with_cookie};
+
+/// How long a challenge waits for its answer.
+const CHALLENGE_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
+
+/// A refusal, answered as problem+json.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    detail: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        (
+            status,
+            [("content-type", "application/problem+json")],
+            Json(serde_json::json!({
+                "type": "about:blank",
+                "title": status.canonical_reason().unwrap_or("error"),
+                "status": status.as_u16(),
+                "detail": self.detail,
+            })),
+        )
+            .into_response()
+    }
+}
+
+fn problem(status: StatusCode, detail: &str) -> Refusal {
+    Refusal {
+        status,
+        detail: detail.to_string(),
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> Refusal {
+    tracing::error!(error = %e, "a passkey step failed");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "something went wrong, please try again",
+    )
+}
+
+fn relying_party(state: &AppState) -> Result<RelyingParty, Refusal> {
+    RelyingParty::of_issuer(state.oidc.issuer()).ok_or_else(|| failed("issuer without a host"))
+}
+
+fn random<const N: usize>() -> Result<[u8; N], Refusal> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(failed)?;
+    Ok(bytes)
+}
+
+fn decode(field: &str, value: &str) -> Result<Vec<u8>, Refusal> {
+    B64.decode(value.trim_end_matches('=')).map_err(|_| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            &format!("{field} is not base64url"),
+        )
+    })
+}
+
+/// The page's CSRF token.
+#[derive(Deserialize)]
+pub struct Token {
+    csrf_token: Option<String>,
+}
+
+fn csrf_ok(ctx: &Ctx, token: Option<&str>) -> Result<(), Refusal> {
+    if csrf::verify(ctx.csrf_cookie(), token) {
+        Ok(())
+    } else {
+        Err(problem(
+            StatusCode::FORBIDDEN,
+            "the page has expired: reload it and try again",
+        ))
+    }
+}
+
+/// A new challenge of `kind`, kept for `subject`; its id and bytes.
+async fn challenge(
+    state: &AppState,
+    kind: &str,
+    subject: Option<identity::SubjectId>,
+) -> Result<(String, [u8; 32]), Refusal> {
+    let bytes = random::<32>()?;
+    let id = B64.encode(random::<16>()?);
+    state
+        .store
+        .accounts()
+        .put_challenge(&id, kind, subject, &bytes, Utc::now() + CHALLENGE_LIFETIME)
+        .await
+        .map_err(failed)?;
+    Ok((id, bytes))
+}
+
+/// `POST /tai-khoan/passkey/options`
+pub(crate) async fn creation_options(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Json(body): Json<Token>,
+) -> Response {
+    match creation(&state, &ctx, &headers, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn creation(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: Token,
+) -> Result<Response, Refusal> {
+    csrf_ok(ctx, body.csrf_token.as_deref())?;
+    let (_, account) = crate::login::current_session(state, headers)
+        .await
+        .map_err(|()| failed("reading the session"))?
+        .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))?;
+    if matches!(account.holder, Holder::Organisation(_)) {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "passkeys belong to people: organisations act through their representatives",
+        ));
+    }
+    let subject = account.holder.subject();
+    let rp = relying_party(state)?;
+    let (id, bytes) = challenge(state, "register", Some(subject)).await?;
+    let existing = state
+        .store
+        .accounts()
+        .passkeys_of(subject)
+        .await
+        .map_err(failed)?;
+    let login = match account.holder.login_id() {
+        identity::LoginId::Pin(p) => p.to_string(),
+        identity::LoginId::Passport(c, n) => format!("{c}:{n}"),
+        identity::LoginId::TaxCode(c) => c.to_string(),
+    };
+    Ok(Json(serde_json::json!({
+        "challenge_id": id,
+        "publicKey": {
+            "rp": { "id": rp.id, "name": "motcua eID" },
+            "user": {
+                "id": B64.encode(subject.uuid().as_bytes()),
+                "name": login,
+                "displayName": account.name,
+            },
+            "challenge": B64.encode(bytes),
+            "pubKeyCredParams": [
+                { "type": "public-key", "alg": webauthn::ALG_ES256 },
+                { "type": "public-key", "alg": webauthn::ALG_EDDSA },
+            ],
+            "authenticatorSelection": {
+                "residentKey": "required",
+                "requireResidentKey": true,
+                "userVerification": "required",
+            },
+            "attestation": "none",
+            "excludeCredentials": existing.iter().map(|p| serde_json::json!({
+                "type": "public-key", "id": B64.encode(&p.credential_id),
+            })).collect::<Vec<_>>(),
+            "timeout": 120_000,
+        },
+    }))
+    .into_response())
+}
+
+/// A new credential.
+#[derive(Deserialize)]
+pub struct NewCredential {
+    csrf_token: Option<String>,
+    challenge_id: String,
+    client_data_json: String,
+    attestation_object: String,
+}
+
+/// `POST /tai-khoan/passkey`
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Json(body): Json<NewCredential>,
+) -> Response {
+    match registration(&state, &ctx, &headers, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn registration(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: NewCredential,
+) -> Result<Response, Refusal> {
+    csrf_ok(ctx, body.csrf_token.as_deref())?;
+    let (_, account) = crate::login::current_session(state, headers)
+        .await
+        .map_err(|()| failed("reading the session"))?
+        .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))?;
+    let subject = account.holder.subject();
+    let now = Utc::now();
+    let expired = || problem(StatusCode::BAD_REQUEST, "the challenge expired: try again");
+    let (kind, owner, bytes) = state
+        .store
+        .accounts()
+        .take_challenge(&body.challenge_id, now)
+        .await
+        .map_err(failed)?
+        .ok_or_else(expired)?;
+    if kind != "register" || owner != Some(subject) {
+        return Err(expired());
+    }
+    let rp = relying_party(state)?;
+    let registered = webauthn::verify_registration(
+        &rp,
+        &bytes,
+        &decode("client_data_json", &body.client_data_json)?,
+        &decode("attestation_object", &body.attestation_object)?,
+    )
+    .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))?;
+    let added = state
+        .store
+        .accounts()
+        .add_passkey(subject, &registered.passkey, now)
+        .await
+        .map_err(failed)?;
+    if !added {
+        return Err(problem(
+            StatusCode::CONFLICT,
+            "this passkey is registered already",
+        ));
+    }
+    state
+        .store
+        .accounts()
+        .audit(
+            subject,
+            &AuditEntry {
+                at: now,
+                event: "passkey_added".into(),
+                client: None,
+                detail: "a passkey was added".into(),
+            },
+        )
+        .await
+        .map_err(failed)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "added": true })),
+    )
+        .into_response())
+}
+
+/// `POST /oidc/passkey/options`
+pub(crate) async fn request_options(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(body): Json<Token>,
+) -> Response {
+    let answer = async {
+        csrf_ok(&ctx, body.csrf_token.as_deref())?;
+        let rp = relying_party(&state)?;
+        let (id, bytes) = challenge(&state, "login", None).await?;
+        Ok::<_, Refusal>(
+            Json(serde_json::json!({
+                "challenge_id": id,
+                "publicKey": {
+                    "challenge": B64.encode(bytes),
+                    "rpId": rp.id,
+                    "userVerification": "required",
+                    "allowCredentials": [],
+                    "timeout": 120_000,
+                },
+            }))
+            .into_response(),
+        )
+    }
+    .await;
+    match answer {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// An assertion.
+#[derive(Deserialize)]
+pub struct Assertion {
+    csrf_token: Option<String>,
+    challenge_id: String,
+    request: Option<String>,
+    next: Option<String>,
+    credential_id: String,
+    client_data_json: String,
+    authenticator_data: String,
+    signature: String,
+}
+
+/// `POST /oidc/passkey/login`
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(body): Json<Assertion>,
+) -> Response {
+    match assertion(&state, &ctx, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Response, Refusal> {
+    csrf_ok(ctx, body.csrf_token.as_deref())?;
+    let now = Utc::now();
+    let refused = || {
+        problem(
+            StatusCode::UNAUTHORIZED,
+            "this passkey is not registered here, or the log-in took too long: try again",
+        )
+    };
+    let accounts = state.store.accounts();
+    let (kind, _, bytes) = accounts
+        .take_challenge(&body.challenge_id, now)
+        .await
+        .map_err(failed)?
+        .ok_or_else(refused)?;
+    if kind != "login" {
+        return Err(refused());
+    }
+    let credential_id = decode("credential_id", &body.credential_id)?;
+    let (subject, passkey) = accounts
+        .passkey(&credential_id)
+        .await
+        .map_err(failed)?
+        .ok_or_else(refused)?;
+    let account = accounts
+        .account(subject)
+        .await
+        .map_err(failed)?
+        .ok_or_else(refused)?;
+    if identity::login::locked_for(account.locked_until, now).is_some() {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "the account is locked after too many failed attempts: try again later",
+        ));
+    }
+    let rp = relying_party(state)?;
+    let count = webauthn::verify_assertion(
+        &rp,
+        &bytes,
+        &passkey,
+        &decode("client_data_json", &body.client_data_json)?,
+        &decode("authenticator_data", &body.authenticator_data)?,
+        &decode("signature", &body.signature)?,
+    )
+    .map_err(|e| problem(StatusCode::UNAUTHORIZED, &e.to_string()))?;
+    if !accounts
+        .use_passkey(&credential_id, passkey.sign_count, count, now)
+        .await
+        .map_err(failed)?
+    {
+        return Err(problem(
+            StatusCode::CONFLICT,
+            "this passkey was used at the same moment elsewhere: try again",
+        ));
+    }
+    let level = match account.level {
+        Some(AssuranceLevel::Level2) => AssuranceLevel::Level2,
+        _ => AssuranceLevel::Level1,
+    };
+    let session = Session {
+        subject,
+        level,
+        auth_time: now,
+        amr: vec!["hwk".into(), "user".into()],
+    };
+    accounts.login_succeeded(subject).await.map_err(failed)?;
+    accounts
+        .audit(
+            subject,
+            &AuditEntry {
+                at: now,
+                event: "login".into(),
+                client: None,
+                detail: format!("level {level}, passkey"),
+            },
+        )
+        .await
+        .map_err(failed)?;
+    let cookie = crate::login::start_session(state, &session, now)
+        .await
+        .map_err(|()| failed("storing the session"))?;
+    // the browser goes on: back through the authorization endpoint with
+    // the new session, or to the portal page it came from
+    let redirect = match body.request.as_deref().filter(|r| !r.is_empty()) {
+        Some(query) => format!("/oidc/authorize?{query}"),
+        None => crate::login::safe_next(body.next.as_deref()),
+    };
+    tracing::info!(%level, "logged in with a passkey");
+    Ok(with_cookie(
+        Json(serde_json::json!({ "redirect": redirect })).into_response(),
+        &cookie,
+    ))
+}
