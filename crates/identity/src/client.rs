@@ -33,8 +33,21 @@ pub enum ClientError {
     #[error("{0}")]
     Inconsistent(&'static str),
     /// A scope the provider does not know.
-    #[error("unknown scope {0:?} (known: openid profile pid address org)")]
+    #[error("unknown scope {0:?} (known: openid profile pid address org admin)")]
     UnknownScope(String),
+    /// A grant type the provider does not serve.
+    #[error(
+        "unknown grant type {0:?} (known: authorization_code refresh_token client_credentials)"
+    )]
+    UnknownGrant(String),
+    /// An authentication method the provider does not take.
+    #[error(
+        "unknown authentication method {0:?} (known: client_secret_basic client_secret_post private_key_jwt none)"
+    )]
+    UnknownAuthMethod(String),
+    /// The client's JWK Set cannot be used.
+    #[error("the client's keys: {0}")]
+    BadKeys(String),
     /// A name that is empty or too long.
     #[error("a client's name is 1 to 200 characters")]
     BadName,
@@ -151,8 +164,122 @@ impl AuthMethod {
     }
 }
 
+impl AuthMethod {
+    /// From the metadata value.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::PrivateKeyJwt,
+            AuthMethod::None,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
+/// What registering a relying party takes, from the command line or the
+/// administration API.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Registration {
+    /// The client id.
+    pub client_id: String,
+    /// Its name, shown to people.
+    pub name: String,
+    /// The grants it may use (`authorization_code`, `refresh_token`,
+    /// `client_credentials`).
+    pub grant_types: Vec<String>,
+    /// How it authenticates (default `client_secret_basic`).
+    #[serde(default = "default_auth_method")]
+    pub token_endpoint_auth_method: String,
+    /// Where the browser may come back.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Where the browser may go after logging out.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The scopes it may ask for.
+    pub scopes: Vec<String>,
+    /// A sector for pairwise subjects.
+    #[serde(default)]
+    pub pairwise_sector: Option<String>,
+    /// Its public keys (`private_key_jwt`), a JWK Set.
+    #[serde(default)]
+    pub jwks: Option<serde_json::Value>,
+    /// Lifetime of its access tokens, seconds (default 600).
+    #[serde(default = "default_ttl")]
+    pub access_token_ttl: u32,
+    /// Its requests must be pushed first (PAR).
+    #[serde(default)]
+    pub require_par: bool,
+    /// A first-party service: no consent asked.
+    #[serde(default)]
+    pub trusted: bool,
+}
+
+fn default_auth_method() -> String {
+    AuthMethod::ClientSecretBasic.as_str().to_string()
+}
+
+fn default_ttl() -> u32 {
+    600
+}
+
+impl Registration {
+    /// The client registered, and its new secret when it uses one (made
+    /// from `random`, shown once; only its hash is kept).
+    pub fn build(self, random: &[u8; 32]) -> Result<(Client, Option<String>), ClientError> {
+        let id = ClientId::parse(&self.client_id)?;
+        let auth_method = AuthMethod::parse(&self.token_endpoint_auth_method).ok_or_else(|| {
+            ClientError::UnknownAuthMethod(self.token_endpoint_auth_method.clone())
+        })?;
+        let grant_types = self
+            .grant_types
+            .iter()
+            .map(|g| GrantType::parse(g).ok_or_else(|| ClientError::UnknownGrant(g.clone())))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        if let Some(set) = &self.jwks {
+            let keys: Vec<crate::jwk::PublicJwk> = set
+                .get("keys")
+                .and_then(|k| serde_json::from_value(k.clone()).ok())
+                .ok_or_else(|| ClientError::BadKeys("not a JWK Set ({\"keys\": [...]})".into()))?;
+            for k in &keys {
+                let alg = if k.kty == "OKP" { "EdDSA" } else { "ES256" };
+                crate::jwk::VerifyKey::of(alg, k)
+                    .map_err(|e| ClientError::BadKeys(format!("a key is not usable: {e}")))?;
+                if k.kid.is_none() {
+                    return Err(ClientError::BadKeys("every key needs a kid".into()));
+                }
+            }
+        }
+        let secret = auth_method
+            .uses_secret()
+            .then(|| secret_from_random(random));
+        let client = Client {
+            id,
+            name: self.name,
+            auth_method,
+            secret_hash: secret.as_deref().map(SecretHash::of),
+            jwks: self.jwks,
+            redirect_uris: self.redirect_uris,
+            grant_types,
+            scopes: self.scopes.into_iter().collect(),
+            subject_type: match self.pairwise_sector {
+                Some(sector) => SubjectType::Pairwise { sector },
+                None => SubjectType::Public,
+            },
+            access_token_ttl: self.access_token_ttl,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
+            require_par: self.require_par,
+            trusted: self.trusted,
+        };
+        client.validate()?;
+        Ok((client, secret))
+    }
+}
+
 /// The scopes the provider knows.
-pub const SCOPES: [&str; 5] = ["openid", "profile", "pid", "address", "org"];
+pub const SCOPES: [&str; 6] = ["openid", "profile", "pid", "address", "org", "admin"];
 
 /// How the subject of a person is shown to this client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

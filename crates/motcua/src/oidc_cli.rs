@@ -6,13 +6,10 @@
 //! only its hash is stored, so a lost secret is replaced with `add` again
 //! (`--replace`), never read back.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use identity::client::{
-    AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType, secret_from_random,
-};
+use identity::client::{AuthMethod, Client, ClientId, GrantType, Registration};
 use identity::jwt::{KeyRole, KeySet, SigningKey};
 use store::StoredKey;
 
@@ -106,7 +103,7 @@ pub enum ClientCommand {
         /// Where the browser may go after logging out (repeat).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
-        /// A scope it may ask for (repeat: openid profile pid address org).
+        /// A scope it may ask for (repeat: openid profile pid address org admin).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Give people a subject of their own for this sector (pairwise).
@@ -270,53 +267,20 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             replace,
             store,
         } => {
-            let id = ClientId::parse(&id)?;
-            let auth_method = match auth {
-                Auth::ClientSecretBasic => AuthMethod::ClientSecretBasic,
-                Auth::ClientSecretPost => AuthMethod::ClientSecretPost,
-                Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
-                Auth::None => AuthMethod::None,
-            };
             let jwks = match &jwks_file {
                 None => None,
                 Some(path) => {
                     let text = std::fs::read_to_string(path)
                         .with_context(|| format!("cannot read {}", path.display()))?;
-                    let set: serde_json::Value = serde_json::from_str(&text)
-                        .with_context(|| format!("{} is not JSON", path.display()))?;
-                    let keys: Vec<identity::jwk::PublicJwk> = set
-                        .get("keys")
-                        .and_then(|k| serde_json::from_value(k.clone()).ok())
-                        .with_context(|| {
-                            format!("{} is not a JWK Set ({{\"keys\": [...]}})", path.display())
-                        })?;
-                    for k in &keys {
-                        let alg = if k.kty == "OKP" { "EdDSA" } else { "ES256" };
-                        identity::jwk::VerifyKey::of(alg, k).map_err(|e| {
-                            anyhow::anyhow!("{}: a key is not usable: {e}", path.display())
-                        })?;
-                        if k.kid.is_none() {
-                            bail!("{}: every key needs a kid", path.display());
-                        }
-                    }
-                    Some(set)
+                    Some(
+                        serde_json::from_str::<serde_json::Value>(&text)
+                            .with_context(|| format!("{} is not JSON", path.display()))?,
+                    )
                 }
             };
-            let secret = if auth_method.uses_secret() {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes)
-                    .map_err(|e| anyhow::anyhow!("no randomness for the secret: {e}"))?;
-                Some(secret_from_random(&bytes))
-            } else {
-                None
-            };
-            let client = Client {
-                id,
+            let registration = Registration {
+                client_id: id,
                 name,
-                auth_method,
-                secret_hash: secret.as_deref().map(SecretHash::of),
-                jwks,
-                redirect_uris,
                 grant_types: grants
                     .into_iter()
                     .map(|g| match g {
@@ -324,18 +288,29 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
                         Grant::RefreshToken => GrantType::RefreshToken,
                         Grant::ClientCredentials => GrantType::ClientCredentials,
                     })
+                    .map(|g| g.as_str().to_string())
                     .collect(),
-                scopes: scopes.into_iter().collect::<BTreeSet<_>>(),
-                subject_type: match pairwise_sector {
-                    Some(sector) => SubjectType::Pairwise { sector },
-                    None => SubjectType::Public,
-                },
-                access_token_ttl: token_ttl,
+                token_endpoint_auth_method: match auth {
+                    Auth::ClientSecretBasic => AuthMethod::ClientSecretBasic,
+                    Auth::ClientSecretPost => AuthMethod::ClientSecretPost,
+                    Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
+                    Auth::None => AuthMethod::None,
+                }
+                .as_str()
+                .to_string(),
+                redirect_uris,
                 post_logout_redirect_uris,
+                scopes,
+                pairwise_sector,
+                jwks,
+                access_token_ttl: token_ttl,
                 require_par,
                 trusted,
             };
-            client.validate()?;
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("no randomness for the secret: {e}"))?;
+            let (client, secret) = registration.build(&bytes)?;
             let store = open(&store).await?;
             let oidc = store.oidc();
             if !replace && oidc.client(&client.id).await?.is_some() {

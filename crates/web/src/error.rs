@@ -67,6 +67,16 @@ pub enum ApiError {
     /// The body is well-formed but its content cannot be processed.
     #[error("{0}")]
     Unprocessable(String),
+    /// No credentials, or ones that are not valid (answered with a
+    /// `WWW-Authenticate: Bearer` challenge).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials that do not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing exists already.
+    #[error("{0}")]
+    Conflict(String),
     /// A dependency (the database) is not available.
     #[error("{0}")]
     Unavailable(String),
@@ -84,6 +94,9 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,6 +110,9 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Unprocessable(_) => "unprocessable-content",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "service-unavailable",
             ApiError::Internal(_) => "internal-error",
         }
@@ -139,7 +155,15 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
         }
-        problem_response(self.problem())
+        let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let mut res = problem_response(self.problem());
+        if unauthorized {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"motcua\""),
+            );
+        }
+        res
     }
 }
 

@@ -1187,11 +1187,49 @@ fn resource_error(status: StatusCode, code: &str, description: &str, dpop: bool)
 /// access token is presented, as far as its scopes allow. A token bound
 /// to a DPoP key is served only with a fresh proof of that key naming
 /// this request and the token.
-async fn userinfo(
-    State(state): State<AppState>,
-    method: axum::http::Method,
-    headers: HeaderMap,
-) -> Response {
+/// Why an access token presented to a resource was refused (RFC 6750 §3,
+/// RFC 9449 §7.1).
+pub(crate) struct TokenRefusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub description: String,
+    pub dpop: bool,
+}
+
+impl TokenRefusal {
+    fn new(status: StatusCode, code: &'static str, description: &str, dpop: bool) -> Self {
+        TokenRefusal {
+            status,
+            code,
+            description: description.to_string(),
+            dpop,
+        }
+    }
+
+    fn failed() -> Self {
+        TokenRefusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the token could not be checked",
+            false,
+        )
+    }
+
+    fn response(&self) -> Response {
+        resource_error(self.status, self.code, &self.description, self.dpop)
+    }
+}
+
+/// The claims of the access token a resource request (`method` on this
+/// server's `path`) carries: live, not revoked, and for a token bound to a
+/// DPoP key, with a fresh proof of that key naming this request and the
+/// token. Also whether it came under the `DPoP` scheme.
+pub(crate) async fn resource_token(
+    state: &AppState,
+    method: &axum::http::Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(serde_json::Map<String, serde_json::Value>, bool), TokenRefusal> {
     let now = Utc::now();
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -1201,17 +1239,23 @@ async fn userinfo(
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => (false, token.trim()),
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("dpop") => (true, token.trim()),
         _ => {
-            return resource_error(
+            return Err(TokenRefusal::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
                 "an access token is required (Authorization: Bearer or DPoP)",
                 false,
-            );
+            ));
         }
     };
-    let unauthorized =
-        |m: &str| resource_error(StatusCode::UNAUTHORIZED, "invalid_token", m, dpop_scheme);
-    let Some(claims) = live_claims(&state, token, now) else {
+    let unauthorized = |m: &str| {
+        Err(TokenRefusal::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            m,
+            dpop_scheme,
+        ))
+    };
+    let Some(claims) = live_claims(state, token, now) else {
         return unauthorized("the access token is not valid or has expired");
     };
     let jti = claims
@@ -1223,7 +1267,7 @@ async fn userinfo(
         Ok(true) => return unauthorized("the access token was revoked"),
         Err(e) => {
             tracing::error!(error = %e, "reading revocations");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return Err(TokenRefusal::failed());
         }
     }
     let bound = claims
@@ -1232,17 +1276,17 @@ async fn userinfo(
         .and_then(|j| j.as_str());
     match (bound, dpop_scheme) {
         (Some(jkt), true) => {
-            let uri = format!("{}/oidc/userinfo", state.oidc.issuer());
+            let uri = format!("{}{path}", state.oidc.issuer());
             let mut proofs = headers.get_all("dpop").iter();
             let proof = match (proofs.next().and_then(|p| p.to_str().ok()), proofs.next()) {
                 (Some(p), None) => p,
                 _ => {
-                    return resource_error(
+                    return Err(TokenRefusal::new(
                         StatusCode::UNAUTHORIZED,
                         "invalid_dpop_proof",
                         "one DPoP proof is required with this token",
                         true,
-                    );
+                    ));
                 }
             };
             let checked = identity::dpop::verify_proof(
@@ -1256,20 +1300,20 @@ async fn userinfo(
             let p = match checked {
                 Ok(p) if p.jkt == jkt => p,
                 Ok(_) => {
-                    return resource_error(
+                    return Err(TokenRefusal::new(
                         StatusCode::UNAUTHORIZED,
                         "invalid_dpop_proof",
                         "the DPoP proof is made with another key than the token is bound to",
                         true,
-                    );
+                    ));
                 }
                 Err(e) => {
-                    return resource_error(
+                    return Err(TokenRefusal::new(
                         StatusCode::UNAUTHORIZED,
                         "invalid_dpop_proof",
                         &e.to_string(),
                         true,
-                    );
+                    ));
                 }
             };
             let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
@@ -1281,16 +1325,16 @@ async fn userinfo(
             {
                 Ok(true) => {}
                 Ok(false) => {
-                    return resource_error(
+                    return Err(TokenRefusal::new(
                         StatusCode::UNAUTHORIZED,
                         "invalid_dpop_proof",
                         "this DPoP proof was used before: make a new one for each request",
                         true,
-                    );
+                    ));
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "recording a DPoP proof");
-                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    return Err(TokenRefusal::failed());
                 }
             }
         }
@@ -1304,6 +1348,21 @@ async fn userinfo(
         }
         (None, false) => {}
     }
+    Ok((claims, dpop_scheme))
+}
+
+async fn userinfo(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Response {
+    let (claims, dpop_scheme) =
+        match resource_token(&state, &method, "/oidc/userinfo", &headers).await {
+            Ok(c) => c,
+            Err(r) => return r.response(),
+        };
+    let unauthorized =
+        |m: &str| resource_error(StatusCode::UNAUTHORIZED, "invalid_token", m, dpop_scheme);
     let scopes: Vec<&str> = claims
         .get("scope")
         .and_then(|s| s.as_str())

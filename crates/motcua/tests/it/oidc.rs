@@ -1074,3 +1074,140 @@ async fn an_agency_system_authenticates_with_its_own_key() {
     .await;
     oauth_error(&r, 400, "invalid_request");
 }
+
+#[tokio::test]
+async fn relying_parties_are_administered_through_the_api_with_an_admin_token() {
+    let app = TestApp::spawn().await;
+    let mut admin = agency("quan-tri", AuthMethod::ClientSecretBasic);
+    admin.scopes = ["admin"].into_iter().map(String::from).collect();
+    register(&app, &admin).await;
+    register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
+    let token_of = |id: &'static str, scope: &'static str| {
+        let app = &app;
+        async move {
+            let r = token(
+                app,
+                &[("grant_type", "client_credentials"), ("scope", scope)],
+                Some((id, SECRET)),
+            )
+            .await;
+            assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+            r.json()["access_token"]
+                .as_str()
+                .expect("token")
+                .to_string()
+        }
+    };
+    let admin_token = token_of("quan-tri", "admin").await;
+    let other_token = token_of("tu-phap-lltp", "pid").await;
+    let url = app.url("/api/v1/oidc/clients");
+
+    let r = app.send(app.client.get(&url)).await;
+    assert_eq!(r.status.as_u16(), 401);
+    assert_eq!(r.content_type(), "application/problem+json");
+    assert!(
+        r.header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer"))
+    );
+    let r = app
+        .send(app.client.get(&url).bearer_auth(&other_token))
+        .await;
+    assert_eq!(r.status.as_u16(), 403, "{}", r.body);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("admin"))
+    );
+
+    let r = app
+        .send(app.client.get(&url).bearer_auth(&admin_token))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let ids: Vec<String> = r
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| c["client_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ids, ["quan-tri", "tu-phap-lltp"]);
+    assert!(
+        !r.body.contains("\"client_secret\"") && !r.body.contains("secret_hash"),
+        "never a secret or its hash: {}",
+        r.body
+    );
+
+    let new = serde_json::json!({
+        "client_id": "so-tu-phap-hn",
+        "name": "Sở Tư pháp Hà Nội",
+        "grant_types": ["client_credentials"],
+        "scopes": ["pid"],
+    });
+    let r = app
+        .send(app.client.post(&url).bearer_auth(&admin_token).json(&new))
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let secret = r.json()["client_secret"]
+        .as_str()
+        .expect("a secret, once")
+        .to_string();
+    let r = token(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some(("so-tu-phap-hn", &secret)),
+    )
+    .await;
+    assert_eq!(
+        r.status.as_u16(),
+        200,
+        "the new client gets tokens: {}",
+        r.body
+    );
+    // registered already: 409 unless replaced
+    let r = app
+        .send(app.client.post(&url).bearer_auth(&admin_token).json(&new))
+        .await;
+    assert_eq!(r.status.as_u16(), 409, "{}", r.body);
+    let mut replaced = new.clone();
+    replaced["replace"] = true.into();
+    let r = app
+        .send(
+            app.client
+                .post(&url)
+                .bearer_auth(&admin_token)
+                .json(&replaced),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201);
+    assert_ne!(r.json()["client_secret"].as_str(), Some(secret.as_str()));
+    // a registration that does not hold together says why
+    let mut bad = new.clone();
+    bad["client_id"] = "other".into();
+    bad["scopes"] = serde_json::json!(["everything"]);
+    let r = app
+        .send(app.client.post(&url).bearer_auth(&admin_token).json(&bad))
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("everything")),
+        "{}",
+        r.body
+    );
+
+    let one = app.url("/api/v1/oidc/clients/so-tu-phap-hn");
+    let r = app
+        .send(app.client.delete(&one).bearer_auth(&admin_token))
+        .await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.body);
+    let r = app
+        .send(app.client.delete(&one).bearer_auth(&admin_token))
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+    let doc = app
+        .send(app.client.get(app.url("/api/v1/openapi.json")))
+        .await
+        .json();
+    assert!(doc["paths"]["/api/v1/oidc/clients"]["post"].is_object());
+}

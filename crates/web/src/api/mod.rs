@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI 3 document at
 //! `/api/v1/openapi.json`.
 
+pub mod clients;
 pub mod convert;
 pub mod delivery;
 pub mod events;
@@ -43,6 +44,9 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         exchange::give_consent,
         exchange::withdraw_consent,
         tracker::accesses,
+        clients::list,
+        clients::create,
+        clients::remove,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -52,12 +56,16 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         exchange::ConsentBody,
         tracker::AccessList,
         tracker::Access,
-        tracker::MemberRef
+        tracker::MemberRef,
+        clients::ClientView,
+        clients::NewClient,
+        clients::Created
     )),
     tags(
         (name = "units", description = "Administrative units and address conversion"),
         (name = "exchange", description = "Signed, logged reads of the population registry, and consents"),
         (name = "tracker", description = "The data tracker: every access to a person's data (an operator API until log-in with eID)"),
+        (name = "identity", description = "Administration of the identity provider's relying parties (a token with the admin scope)"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]
@@ -99,6 +107,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/registry/people/{pid}/consents",
             post(exchange::give_consent).delete(exchange::withdraw_consent),
+        )
+        .route(clients::PATH, get(clients::list).post(clients::create))
+        .route(
+            "/api/v1/oidc/clients/{client_id}",
+            axum::routing::delete(clients::remove),
         )
         .merge(tracker::router())
 }
