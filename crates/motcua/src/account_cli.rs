@@ -97,6 +97,54 @@ pub enum AccountCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Apply for a citizen's account (the password on standard input): the
+    /// application gets its legal deadline in working days and waits for
+    /// an officer's review.
+    Apply {
+        /// The personal identification number (12 digits).
+        #[arg(long)]
+        pin: String,
+        /// The level applied for.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+        level: u8,
+        /// Applied for by a parent or other legal representative.
+        #[arg(long)]
+        by_representative: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The open applications (or those of one status), nearest deadline
+    /// first, as JSON.
+    Applications {
+        /// `submitted`, `verifying`, `supplement requested`, `approved`,
+        /// `refused` or `withdrawn` (default: every open one).
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// An officer reviews an application: start verifying, ask for a
+    /// supplement, take it, approve (level 2: after matching the registry,
+    /// recording who verified, where and when) or refuse.
+    Review {
+        /// The application's id.
+        #[arg(long)]
+        application: uuid::Uuid,
+        /// What to do.
+        #[arg(long, value_enum)]
+        action: ReviewAction,
+        /// The officer's personal identification number (approve).
+        #[arg(long)]
+        officer: Option<String>,
+        /// Where the verification took place (approve).
+        #[arg(long)]
+        place: Option<String>,
+        /// The reason (refuse) or what is asked for (supplement).
+        #[arg(long)]
+        text: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Show an account (never its secrets) and its audit trail as JSON.
     Show {
         /// The identifier the holder logs in with.
@@ -105,6 +153,15 @@ pub enum AccountCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewAction {
+    Start,
+    Supplement,
+    Resubmit,
+    Approve,
+    Refuse,
 }
 
 pub fn run(command: AccountCommand) -> anyhow::Result<()> {
@@ -122,6 +179,33 @@ pub fn run(command: AccountCommand) -> anyhow::Result<()> {
                 store,
             } => add_citizen(&pin, level, totp, by_representative, &store).await,
             AccountCommand::Show { login, store } => show(&login, &store).await,
+            AccountCommand::Apply {
+                pin,
+                level,
+                by_representative,
+                store,
+            } => apply(&pin, level, by_representative, &store).await,
+            AccountCommand::Applications { status, store } => {
+                applications(status.as_deref(), &store).await
+            }
+            AccountCommand::Review {
+                application,
+                action,
+                officer,
+                place,
+                text,
+                store,
+            } => {
+                review(
+                    application,
+                    action,
+                    officer.as_deref(),
+                    place.as_deref(),
+                    text.as_deref(),
+                    &store,
+                )
+                .await
+            }
             AccountCommand::AddOrganisation {
                 tax_code,
                 name,
@@ -462,5 +546,249 @@ async fn authorise(
             "missing_consents": missing.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?
     );
+    Ok(())
+}
+
+fn vietnam_now() -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?;
+    Ok(chrono::Utc::now().with_timezone(&vietnam))
+}
+
+/// The citizen `pin` as the population registry holds them, and their name.
+async fn registry_citizen(
+    store: &dyn store::Store,
+    pin: &str,
+    subject: SubjectId,
+) -> anyhow::Result<(Citizen, String)> {
+    let pin = domain::PersonalId::parse(pin.trim())
+        .with_context(|| format!("{pin:?} is not a personal identification number"))?;
+    let person = store.registry().person(&pin).await?.with_context(|| {
+        format!("{pin} is not in the population registry: an account is opened only for a recorded person")
+    })?;
+    if matches!(person.vital_status.value, registry::VitalStatus::Dead(_)) {
+        bail!("{pin} is recorded as deceased: no account is opened");
+    }
+    let citizen = Citizen::new(subject, pin, person.birth_date.value, person.sex.value)?;
+    Ok((citizen, person.full_name.value))
+}
+
+async fn apply(
+    pin: &str,
+    level: u8,
+    by_representative: bool,
+    args: &StoreArgs,
+) -> anyhow::Result<()> {
+    let level = if level == 2 {
+        AssuranceLevel::Level2
+    } else {
+        AssuranceLevel::Level1
+    };
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let store = open(args).await?;
+    let subject = SubjectId::new(uuid::Uuid::new_v4())?;
+    let (citizen, name) = registry_citizen(store.as_ref(), pin, subject).await?;
+    let key = Holder::Citizen(citizen.clone()).login_id().key();
+    if store.accounts().account_by_login(&key).await?.is_some() {
+        bail!("{pin} already has an account");
+    }
+    let now = vietnam_now()?;
+    let by = if by_representative {
+        Requester::LegalRepresentative
+    } else {
+        Requester::Applicant
+    };
+    identity::eligibility::citizen(&citizen, level, by, now.date_naive())?;
+    let salt = random::<16>()?;
+    let hash =
+        tokio::task::spawn_blocking(move || PasswordHash::new(&password, &salt, Params::DEFAULT))
+            .await
+            .context("hashing the password")??;
+    let application =
+        identity::Application::submit(identity::ApplicationKind::Citizen { level }, now);
+    let calendar = calendar::WorkingCalendar::official()?;
+    let days = calendar::WorkingDays::new(i64::from(application.kind().issue_working_days()))?;
+    let due = calendar.due(now, days, calendar::Cutoff::office_close(), &[])?;
+    let stored = store::StoredApplication {
+        id: uuid::Uuid::new_v4(),
+        holder: Holder::Citizen(citizen),
+        name,
+        password: hash.to_phc(),
+        application,
+        due,
+    };
+    store.accounts().put_application(&stored).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&application_json(&stored, now))?
+    );
+    Ok(())
+}
+
+fn application_json(
+    a: &store::StoredApplication,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> serde_json::Value {
+    let due = a.due;
+    let late = match a.application.history().last() {
+        Some((decided, _)) if a.application.status().is_final() => *decided > due,
+        _ => now > due,
+    };
+    serde_json::json!({
+        "application": a.id.to_string(),
+        "login": a.holder.login_id().key(),
+        "name": a.name,
+        "level": a.application.kind().level().map(|l| l.acr()),
+        "status": a.application.status().name(),
+        "submitted_at": a.application.submitted_at().to_rfc3339(),
+        "due": due.to_rfc3339(),
+        "late": late,
+        "history": a.application.history().iter().map(|(at, s)| serde_json::json!({
+            "at": at.to_rfc3339(), "status": s.name(),
+        })).collect::<Vec<_>>(),
+        "evidence": a.application.evidence(),
+    })
+}
+
+async fn applications(status: Option<&str>, args: &StoreArgs) -> anyhow::Result<()> {
+    let store = open(args).await?;
+    let list = store.accounts().applications(status, 1000).await?;
+    let now = vietnam_now()?;
+    let out: Vec<serde_json::Value> = list.iter().map(|a| application_json(a, now)).collect();
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+async fn review(
+    id: uuid::Uuid,
+    action: ReviewAction,
+    officer: Option<&str>,
+    place: Option<&str>,
+    text: Option<&str>,
+    args: &StoreArgs,
+) -> anyhow::Result<()> {
+    use identity::application::{
+        ApplicationEvent, Level2Evidence, RecordMatch, RecordSource, Text, Verification,
+    };
+    let store = open(args).await?;
+    let mut stored = store
+        .accounts()
+        .application(id)
+        .await?
+        .with_context(|| format!("no application {id}"))?;
+    let now = vietnam_now()?;
+    let text_of = |what: &str| -> anyhow::Result<Text> {
+        let t = text.with_context(|| format!("--text is needed: {what}"))?;
+        Ok(Text::new(t)?)
+    };
+    let event = match action {
+        ReviewAction::Start => ApplicationEvent::StartVerification,
+        ReviewAction::Resubmit => ApplicationEvent::Resubmit,
+        ReviewAction::Supplement => ApplicationEvent::RequestSupplement {
+            what: text_of("what the applicant must supply")?,
+        },
+        ReviewAction::Refuse => ApplicationEvent::Refuse {
+            reason: text_of("the reason for refusing")?,
+        },
+        ReviewAction::Approve => {
+            let evidence = match stored.application.kind().level() {
+                Some(AssuranceLevel::Level2) => {
+                    let officer = officer.context("--officer is needed: who verified")?;
+                    let verifier = person_account(store.as_ref(), officer)
+                        .await?
+                        .holder
+                        .subject();
+                    let place = Text::new(place.context("--place is needed: where")?)?;
+                    // the applicant's identity data, matched against the
+                    // registry again now
+                    let Holder::Citizen(c) = &stored.holder else {
+                        bail!("only citizens' applications are reviewed here");
+                    };
+                    let (fresh, _) =
+                        registry_citizen(store.as_ref(), &c.pin().to_string(), c.subject()).await?;
+                    if fresh != *c {
+                        bail!(
+                            "the applicant's data no longer matches the population registry: \
+                             refuse or ask for a supplement"
+                        );
+                    }
+                    Some(Level2Evidence {
+                        matched: RecordMatch {
+                            source: RecordSource::PopulationRegistry,
+                            reference: Text::new(&format!(
+                                "registry record {} at {}",
+                                c.pin(),
+                                now.to_rfc3339()
+                            ))?,
+                            at: now,
+                        },
+                        verified: Verification {
+                            verifier,
+                            place,
+                            at: now,
+                        },
+                    })
+                }
+                _ => None,
+            };
+            ApplicationEvent::Approve { evidence }
+        }
+    };
+    stored.application.apply(event, now)?;
+    let mut out = application_json(&stored, now);
+    if action == ReviewAction::Approve {
+        let level = stored.application.kind().level();
+        let totp = match level {
+            Some(AssuranceLevel::Level2) => {
+                Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
+            }
+            _ => None,
+        };
+        let account = store::Account {
+            holder: stored.holder.clone(),
+            name: stored.name.clone(),
+            level,
+            password: Some(stored.password.clone()),
+            totp: totp.clone(),
+            totp_step: None,
+            failures: 0,
+            locked_until: None,
+            created_at: chrono::Utc::now(),
+        };
+        if !store.accounts().create_account(&account).await? {
+            bail!("the applicant has an account already: refuse this application");
+        }
+        let detail = match stored.application.evidence() {
+            Some(e) => format!(
+                "issued on application {id}; verified at {} by {}",
+                e.verified.place.as_str(),
+                e.verified.verifier
+            ),
+            None => format!("issued on application {id}"),
+        };
+        store
+            .accounts()
+            .audit(
+                stored.holder.subject(),
+                &store::AuditEntry {
+                    at: account.created_at,
+                    event: "account_opened".into(),
+                    client: None,
+                    detail,
+                },
+            )
+            .await?;
+        if let (Some(t), Holder::Citizen(c)) = (&totp, &stored.holder) {
+            out["totp_uri"] = t
+                .provisioning_uri("motcua eID", &c.pin().to_string())
+                .into();
+        }
+    }
+    store.accounts().put_application(&stored).await?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

@@ -62,6 +62,23 @@ pub struct Session {
     pub amr: Vec<String>,
 }
 
+/// An application for an account, as kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredApplication {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// Who applies (the account's holder once issued).
+    pub holder: Holder,
+    /// The applicant's name.
+    pub name: String,
+    /// The password chosen at the application (argon2id PHC).
+    pub password: String,
+    /// The application: status, history, evidence.
+    pub application: identity::Application,
+    /// The legal deadline for issuing the account.
+    pub due: DateTime<chrono::FixedOffset>,
+}
+
 /// What a failed log-in did to the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
@@ -161,6 +178,17 @@ pub trait AccountStore: Send + Sync {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, Option<SubjectId>, Vec<u8>)>, StoreError>;
+    /// Stores an application, or its new state.
+    async fn put_application(&self, application: &StoredApplication) -> Result<(), StoreError>;
+    /// An application by id.
+    async fn application(&self, id: uuid::Uuid) -> Result<Option<StoredApplication>, StoreError>;
+    /// Applications by status name (`submitted`, `verifying` …; every
+    /// open one with `None`), the nearest deadline first.
+    async fn applications(
+        &self,
+        status: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredApplication>, StoreError>;
     /// The scopes `subject` agreed `client_id` may have, if any.
     async fn consented_scopes(
         &self,
@@ -660,6 +688,79 @@ macro_rules! account_store {
                     .decode(challenge.as_bytes())
                     .map_err(|e| corrupt("challenge", e))?;
                 Ok(Some((kind, subject, challenge)))
+            }
+
+            async fn put_application(
+                &self,
+                application: &StoredApplication,
+            ) -> Result<(), StoreError> {
+                let body = serde_json::to_string(application).map_err(|e| {
+                    StoreError::Database(format!("cannot encode the application: {e}"))
+                })?;
+                sqlx::query(
+                    "INSERT INTO eid_applications (id, login_key, status, due_ns, submitted_ns, \
+                     body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+                     status = excluded.status, body = excluded.body",
+                )
+                .bind(application.id.to_string())
+                .bind(application.holder.login_id().key())
+                .bind(application.application.status().name())
+                .bind(nanos(application.due.with_timezone(&Utc))?)
+                .bind(nanos(
+                    application.application.submitted_at().with_timezone(&Utc),
+                )?)
+                .bind(body)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("storing an application", e))?;
+                Ok(())
+            }
+
+            async fn application(
+                &self,
+                id: uuid::Uuid,
+            ) -> Result<Option<StoredApplication>, StoreError> {
+                let body: Option<String> =
+                    sqlx::query_scalar("SELECT body FROM eid_applications WHERE id = $1")
+                        .bind(id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(|e| db_error("reading an application", e))?;
+                body.map(|b| serde_json::from_str(&b).map_err(|e| corrupt("application", e)))
+                    .transpose()
+            }
+
+            async fn applications(
+                &self,
+                status: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<StoredApplication>, StoreError> {
+                let bodies: Vec<String> = match status {
+                    Some(s) => {
+                        sqlx::query_scalar(
+                            "SELECT body FROM eid_applications WHERE status = $1 \
+                         ORDER BY due_ns, id LIMIT $2",
+                        )
+                        .bind(s)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                    }
+                    None => {
+                        sqlx::query_scalar(
+                            "SELECT body FROM eid_applications WHERE status NOT IN \
+                         ('approved', 'refused', 'withdrawn') ORDER BY due_ns, id LIMIT $1",
+                        )
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                    }
+                }
+                .map_err(|e| db_error("listing applications", e))?;
+                bodies
+                    .iter()
+                    .map(|b| serde_json::from_str(b).map_err(|e| corrupt("application", e)))
+                    .collect()
             }
 
             async fn consented_scopes(

@@ -31,7 +31,7 @@ mod sqlite;
 mod sqlite_data;
 mod sqlite_outbox;
 
-pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session};
+pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };

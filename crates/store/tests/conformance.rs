@@ -277,6 +277,7 @@ conformance!(
     sessions_live_until_they_expire_or_end,
     consents_are_remembered_per_client,
     passkeys_and_their_challenges,
+    applications_are_queued_by_deadline_and_keep_their_history,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 

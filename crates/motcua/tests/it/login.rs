@@ -1418,6 +1418,102 @@ async fn passkey_steps(c: fantoccini::Client, base: String, pin: String, query: 
         .expect("a code")
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_reviewed_by_an_officer_issues_a_level_2_account() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    let (applicant, officer) = (&people[0], &people[1]);
+    assert!(add_citizen(&app, &officer.personal_id, &[]).0);
+    let pw = format!("{PASSWORD}\n");
+    let (ok, applied, err) = account_cli(
+        &app,
+        &["apply", "--pin", &applicant.personal_id, "--level", "2"],
+        &pw,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(applied["status"], "submitted");
+    assert_eq!(applied["late"], false);
+    let submitted =
+        chrono::DateTime::parse_from_rfc3339(applied["submitted_at"].as_str().expect("submitted"))
+            .expect("time");
+    let due =
+        chrono::DateTime::parse_from_rfc3339(applied["due"].as_str().expect("due")).expect("time");
+    // three working days (Decree 69/2024, level 2), closing at office close
+    let calendar = calendar::WorkingCalendar::official().expect("the calendar");
+    let counted = calendar
+        .working_days_between(submitted, due, calendar::Cutoff::office_close(), &[])
+        .expect("counted");
+    assert_eq!(counted, 3, "{submitted} → {due}");
+    assert_eq!(due.format("%H:%M").to_string(), "17:00", "{due}");
+    let id = applied["application"].as_str().expect("id").to_string();
+    let (ok, queue, _) = account_cli(&app, &["applications"], "");
+    assert!(ok);
+    assert_eq!(queue.as_array().map(Vec::len), Some(1));
+    // no account before approval
+    let r = log_in(
+        &app,
+        &authorize_query(None, &[]),
+        &applicant.personal_id,
+        PASSWORD,
+        None,
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+
+    let review = |action: &str, extra: &[&str]| {
+        let mut args = vec!["review", "--application", id.as_str(), "--action", action];
+        args.extend_from_slice(extra);
+        account_cli(&app, &args, "")
+    };
+    let officer_at = [
+        "--officer",
+        officer.personal_id.as_str(),
+        "--place",
+        "Công an phường Ba Đình",
+    ];
+    let (ok, _, err) = review("approve", &officer_at);
+    assert!(
+        !ok && err.contains("submitted"),
+        "approval only after verifying: {err}"
+    );
+    assert!(review("start", &[]).0);
+    let (ok, _, err) = review("approve", &[]);
+    assert!(!ok && err.contains("--officer"), "{err}");
+    let (ok, approved, err) = review("approve", &officer_at);
+    assert!(ok, "{err}");
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(
+        approved["evidence"]["verified"]["place"],
+        "Công an phường Ba Đình"
+    );
+    assert_eq!(
+        approved["evidence"]["matched"]["source"],
+        "population_registry"
+    );
+    assert!(
+        approved["totp_uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://"))
+    );
+    let history: Vec<&str> = approved["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["status"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(history, ["submitted", "verifying", "approved"]);
+    // the account logs in at level 2 with its code
+    let level2 = authorize_query(Some(AssuranceLevel::ACR_LEVEL_2), &[]);
+    let code = otp_of(&app, &applicant.personal_id).await;
+    let r = log_in(&app, &level2, &applicant.personal_id, PASSWORD, Some(&code)).await;
+    let (id_claims, _, _) = tokens_of(&app, &r).await;
+    assert_eq!(id_claims["acr"], AssuranceLevel::ACR_LEVEL_2);
+    // a decided application takes no more transitions
+    let (ok, _, err) = review("refuse", &["--text", "late"]);
+    assert!(!ok, "{err}");
+}
+
 /// The directory of the npm test clients, with openid-client installed
 /// (`scripts/test` runs `npm ci` there).
 fn npm_clients() -> Option<std::path::PathBuf> {

@@ -543,3 +543,71 @@ pub async fn passkeys_and_their_challenges(h: &Harness) {
         None
     );
 }
+
+pub async fn applications_are_queued_by_deadline_and_keep_their_history(h: &Harness) {
+    use chrono::FixedOffset;
+    use identity::{Application, ApplicationEvent, ApplicationKind};
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let vn = FixedOffset::east_opt(7 * 3600).expect("offset");
+    let citizen_holder = |n: u128, pin: &str| citizen(n, pin).holder;
+    let make = |n: u128, pin: &str, due_day: u32| store::StoredApplication {
+        id: uuid::Uuid::from_u128(n),
+        holder: citizen_holder(n, pin),
+        name: format!("Người {n}"),
+        password: "$argon2id$x".into(),
+        application: Application::submit(
+            ApplicationKind::Citizen {
+                level: AssuranceLevel::Level2,
+            },
+            at(8, 0).with_timezone(&vn),
+        ),
+        due: Utc
+            .with_ymd_and_hms(2026, 3, due_day, 10, 0, 0)
+            .single()
+            .expect("time")
+            .with_timezone(&vn),
+    };
+    let late = make(1, "001203012345", 5);
+    let early = make(2, "001203012346", 3);
+    accounts.put_application(&late).await.expect("put");
+    accounts.put_application(&early).await.expect("put");
+    let open = accounts.applications(None, 10).await.expect("list");
+    assert_eq!(
+        open.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![early.id, late.id]
+    );
+    // a transition is stored with its history
+    let mut verifying = late.clone();
+    verifying
+        .application
+        .apply(
+            ApplicationEvent::StartVerification,
+            at(9, 0).with_timezone(&vn),
+        )
+        .expect("lawful");
+    accounts.put_application(&verifying).await.expect("update");
+    assert_eq!(
+        accounts.application(late.id).await.expect("read"),
+        Some(verifying.clone())
+    );
+    let listed = accounts
+        .applications(Some("verifying"), 10)
+        .await
+        .expect("list");
+    assert_eq!(listed, vec![verifying]);
+    assert_eq!(
+        accounts
+            .applications(Some("submitted"), 10)
+            .await
+            .expect("list"),
+        vec![early]
+    );
+    assert_eq!(
+        accounts
+            .application(uuid::Uuid::from_u128(9))
+            .await
+            .expect("read"),
+        None
+    );
+}
