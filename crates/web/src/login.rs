@@ -584,6 +584,62 @@ pub(crate) async fn current_session(
     Ok(account.map(|a| (session, a)))
 }
 
+/// Who reads or changes a person's own records (their data tracker, their
+/// consents) through the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// The person, logged in on the portal.
+    Person,
+    /// An operator's system, with its own `admin` token (the client id).
+    Operator(String),
+}
+
+/// Lets the person `pid` in (with the portal's session) or an operator's
+/// system (with an `admin`-scoped token of its own); anyone else is
+/// refused with the reason.
+pub(crate) async fn person_or_operator(
+    state: &AppState,
+    method: &axum::http::Method,
+    path: &str,
+    headers: &HeaderMap,
+    pid: &str,
+) -> Result<Caller, crate::error::ApiError> {
+    use crate::error::ApiError;
+    if headers.contains_key(header::AUTHORIZATION) {
+        let (claims, _) = crate::oidc::resource_token(state, method, path, headers)
+            .await
+            .map_err(|r| match r.status {
+                StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
+                _ => ApiError::Unauthorized(r.description),
+            })?;
+        let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+        let operator = !claims.contains_key("acr")
+            && text("sub") == text("client_id")
+            && text("scope").split(' ').any(|s| s == "admin");
+        return if operator {
+            Ok(Caller::Operator(text("client_id").to_string()))
+        } else {
+            Err(ApiError::Forbidden(
+                "a person's records are read by the person (logged in on the portal) or by an \
+                 operator's system with an admin token"
+                    .into(),
+            ))
+        };
+    }
+    match current_session(state, headers).await {
+        Ok(Some((_, account))) => match &account.holder {
+            Holder::Citizen(c) if c.pin().to_string() == pid => Ok(Caller::Person),
+            _ => Err(ApiError::Forbidden(
+                "each person sees and changes only their own records".into(),
+            )),
+        },
+        Ok(None) => Err(ApiError::Unauthorized(
+            "log in on the portal first (or present an operator's admin token)".into(),
+        )),
+        Err(()) => Err(ApiError::Internal("reading the session".into())),
+    }
+}
+
 /// Where the portal's log-in page is, coming back to `next`.
 pub(crate) fn login_href(next: &str) -> String {
     format!("/dang-nhap?next={}", crate::pages::query_encode(next))

@@ -408,7 +408,15 @@ async fn end_to_end(app: &TestApp, bus: Arc<dyn delivery::Bus>) {
     assert!(rx.rejected.lock().expect("lock").is_empty());
 
     // the tracker shows each delivery of An's data, once
-    let tracker = app.get(&web::api::tracker::accesses_path(&an)).await.json();
+    let operator = app.operator_token().await;
+    let tracker = app
+        .send(
+            app.client
+                .get(app.url(&web::api::tracker::accesses_path(&an)))
+                .bearer_auth(&operator),
+        )
+        .await
+        .json();
     let deliveries: Vec<&serde_json::Value> = tracker["accesses"]
         .as_array()
         .expect("accesses")

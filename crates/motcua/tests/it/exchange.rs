@@ -283,7 +283,25 @@ async fn a_purpose_without_legal_basis_needs_the_persons_consent() {
         .problem(403);
     assert_eq!(p["type"], "/problems/exchange/no_consent", "{p}");
 
-    let given = app.post_json(&consents, &consent).await;
+    // the person gives it, logged in on the portal; nobody else can
+    let refused = app.post_json(&consents, &consent).await;
+    assert_eq!(refused.status.as_u16(), 401, "{}", refused.body);
+    let sex = match people[0].sex {
+        registry::generate::Sex::Male => domain::Sex::Male,
+        registry::generate::Sex::Female => domain::Sex::Female,
+    };
+    let birth = registry::PartialDate::parse(&people[0].birth_date).expect("a birth date");
+    app.open_account(&pid, birth, sex, &people[0].full_name)
+        .await;
+    let session = format!("motcua_sid={}", app.log_in_on_portal(&pid).await);
+    let given = app
+        .send(
+            app.client
+                .post(app.url(&consents))
+                .header("cookie", &session)
+                .json(&consent),
+        )
+        .await;
     assert_eq!(given.status.as_u16(), 200, "{}", given.body);
     let reply = send(&app, request(&app, PERSON_GET, &call, Some(&bank))).await;
     assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
@@ -292,7 +310,12 @@ async fn a_purpose_without_legal_basis_needs_the_persons_consent() {
     assert_eq!(log_len(&app).await, 1);
 
     let withdrawn = app
-        .send(app.client.delete(app.url(&consents)).json(&consent))
+        .send(
+            app.client
+                .delete(app.url(&consents))
+                .header("cookie", &session)
+                .json(&consent),
+        )
         .await;
     assert_eq!(withdrawn.status.as_u16(), 200, "{}", withdrawn.body);
     let p = send(&app, request(&app, PERSON_GET, &call, Some(&bank)))

@@ -317,3 +317,44 @@ impl TestApp {
             .to_string()
     }
 }
+
+impl TestApp {
+    /// An operator system's `admin` token (`client_credentials`), its
+    /// client registered on the way.
+    pub async fn operator_token(&self) -> String {
+        let secret = "b3BlcmF0b3Itc2VjcmV0LW9mLTMyLWJ5dGVzLWZvci10ZXN0";
+        let client = identity::client::Client {
+            id: identity::client::ClientId::parse("van-hanh").expect("id"),
+            name: "Hệ thống vận hành".into(),
+            auth_method: identity::client::AuthMethod::ClientSecretBasic,
+            secret_hash: Some(identity::client::SecretHash::of(secret)),
+            jwks: None,
+            redirect_uris: vec![],
+            grant_types: [identity::client::GrantType::ClientCredentials]
+                .into_iter()
+                .collect(),
+            scopes: ["admin".to_string()].into_iter().collect(),
+            subject_type: identity::client::SubjectType::Public,
+            access_token_ttl: 300,
+            post_logout_redirect_uris: vec![],
+            require_par: false,
+            trusted: true,
+        };
+        self.store
+            .oidc()
+            .put_client(&client, chrono::Utc::now())
+            .await
+            .expect("registered");
+        let r = self
+            .client
+            .post(self.url("/oidc/token"))
+            .basic_auth("van-hanh", Some(secret))
+            .form(&[("grant_type", "client_credentials"), ("scope", "admin")])
+            .send()
+            .await
+            .expect("a token");
+        assert_eq!(r.status().as_u16(), 200);
+        let body: serde_json::Value = r.json().await.expect("JSON");
+        body["access_token"].as_str().expect("token").to_string()
+    }
+}

@@ -174,12 +174,28 @@ async fn the_api_lists_exactly_the_persons_accesses_newest_first() {
     assert_eq!(list[1]["consumer"]["id"], BHXH);
     assert!(list[1]["legal_basis"].is_null());
 
+    // Alice cannot read Bob's accesses; an operator's system can
     let (status, _, _, body) = app.get(&accesses(BOB, ""), None).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(json(&body)["count"], 1);
-    let (status, _, _, body) = app.get(&accesses("001190000009", ""), None).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(json(&body)["count"], 0);
+    assert_eq!(status, 403, "{body}");
+    let operator = app.app.operator_token().await;
+    let as_operator = |pid: &str| {
+        app.app
+            .client
+            .get(app.app.url(&accesses(pid, "")))
+            .bearer_auth(&operator)
+    };
+    let r = app.app.send(as_operator(BOB)).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(r.json()["count"], 1);
+    let r = app.app.send(as_operator("001190000009")).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(r.json()["count"], 0);
+    // nobody logged in: 401
+    let r = app
+        .app
+        .send(app.app.client.get(app.app.url(&accesses(ALICE, ""))))
+        .await;
+    assert_eq!(r.status.as_u16(), 401, "{}", r.body);
 
     // a period of Vietnam days: 2 March 2026 only (entry 3, 14:00 +07:00)
     let (status, _, _, body) = app

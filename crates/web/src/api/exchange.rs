@@ -456,8 +456,8 @@ async fn consent_change(
 }
 
 /// `POST /api/v1/registry/people/{pid}/consents`: the person consents to
-/// `consumer` using their data for `purpose`. (The eID issue puts this
-/// behind the person's own log-in.)
+/// `consumer` using their data for `purpose`: the person logged in on the
+/// portal, or an operator's system with an `admin` token.
 #[utoipa::path(
     post,
     path = "/api/v1/registry/people/{pid}/consents",
@@ -473,8 +473,12 @@ async fn consent_change(
 pub async fn give_consent(
     State(state): State<AppState>,
     Path(pid): Path<String>,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
     Json(body): Json<ConsentBody>,
 ) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/registry/people/{pid}/consents");
+    crate::login::person_or_operator(&state, &method, &path, &headers, &pid).await?;
     consent_change(&state, &pid, &body, true).await
 }
 
@@ -494,7 +498,11 @@ pub async fn give_consent(
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     Path(pid): Path<String>,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
     Json(body): Json<ConsentBody>,
 ) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/registry/people/{pid}/consents");
+    crate::login::person_or_operator(&state, &method, &path, &headers, &pid).await?;
     consent_change(&state, &pid, &body, false).await
 }

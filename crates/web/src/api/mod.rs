@@ -64,7 +64,7 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
     tags(
         (name = "units", description = "Administrative units and address conversion"),
         (name = "exchange", description = "Signed, logged reads of the population registry, and consents"),
-        (name = "tracker", description = "The data tracker: every access to a person's data (an operator API until log-in with eID)"),
+        (name = "tracker", description = "The data tracker: every access to a person's data, for the person logged in on the portal or an operator's system with an admin token"),
         (name = "identity", description = "Administration of the identity provider's relying parties (a token with the admin scope)"),
         (name = "operations", description = "Liveness and readiness"),
     )

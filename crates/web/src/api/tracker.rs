@@ -378,8 +378,8 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError
 ///
 /// Lists what the exchange's message log recorded about each read of the
 /// person's data: which member read it, when, which fields, for what
-/// purpose, under which legal basis and for which case. Until log-in with
-/// eID comes, this serves the registry's operators only.
+/// purpose, under which legal basis and for which case: for the person
+/// (logged in on the portal) and for operators' systems (an `admin` token).
 #[utoipa::path(
     get,
     path = "/api/v1/registry/people/{pid}/accesses",
@@ -395,6 +395,8 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError
                 (String = "text/csv"),
             )),
         (status = 400, description = "The personal id number, the period or the format is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Neither the person's session nor an operator's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another person's records, or a token that is not an operator's", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The message log cannot be read", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -402,9 +404,18 @@ pub async fn accesses(
     State(state): State<AppState>,
     Path(pid): Path<String>,
     Query(params): Query<AccessParams>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let person = person_id(&pid)?;
+    crate::login::person_or_operator(
+        &state,
+        &method,
+        &accesses_path(person.as_str()),
+        &headers,
+        person.as_str(),
+    )
+    .await?;
     let period = Period::parse(params.from.as_deref(), params.to.as_deref())?;
     let csv = wants_csv(params.format.as_deref(), &headers)?;
     let list = list(&state, &state.exchange, &person, period).await?;
