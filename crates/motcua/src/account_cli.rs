@@ -40,6 +40,43 @@ pub enum AccountCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Open an account for a foreigner as the immigration record holds
+    /// them (the password on standard input); the identifier to log in
+    /// with is `NATIONALITY:PASSPORT`.
+    AddForeigner {
+        /// The passport number.
+        #[arg(long)]
+        passport: String,
+        /// The nationality (ISO 3166-1, two or three letters).
+        #[arg(long)]
+        nationality: String,
+        /// The name as in the passport.
+        #[arg(long)]
+        name: String,
+        /// The birth date (YYYY-MM-DD, or YYYY).
+        #[arg(long)]
+        birth: String,
+        /// `male` or `female`.
+        #[arg(long)]
+        sex: String,
+        /// The residence card's number (needed for any level).
+        #[arg(long)]
+        residence_card: Option<String>,
+        /// A permanent residence card (default: temporary).
+        #[arg(long)]
+        permanent: bool,
+        /// The card's last valid day (YYYY-MM-DD).
+        #[arg(long)]
+        card_valid_until: Option<chrono::NaiveDate>,
+        /// The level: 1, or 2 (needs --totp).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+        level: u8,
+        /// Enrol a one-time-code factor and print its URI.
+        #[arg(long)]
+        totp: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Open an organisation's account: its tax code, name, legal
     /// representatives and head (people with accounts, by their personal
     /// identification numbers).
@@ -179,6 +216,47 @@ pub fn run(command: AccountCommand) -> anyhow::Result<()> {
                 store,
             } => add_citizen(&pin, level, totp, by_representative, &store).await,
             AccountCommand::Show { login, store } => show(&login, &store).await,
+            AccountCommand::AddForeigner {
+                passport,
+                nationality,
+                name,
+                birth,
+                sex,
+                residence_card,
+                permanent,
+                card_valid_until,
+                level,
+                totp,
+                store,
+            } => {
+                let card = residence_card
+                    .map(|n| -> anyhow::Result<identity::ResidenceCard> {
+                        Ok(identity::ResidenceCard {
+                            number: identity::ResidenceCardNumber::parse(&n)?,
+                            kind: if permanent {
+                                identity::ResidenceCardKind::Permanent
+                            } else {
+                                identity::ResidenceCardKind::Temporary
+                            },
+                            valid_until: card_valid_until,
+                        })
+                    })
+                    .transpose()?;
+                add_foreigner(
+                    ForeignerArgs {
+                        passport,
+                        nationality,
+                        name,
+                        birth,
+                        sex,
+                        card,
+                        level,
+                        totp,
+                    },
+                    &store,
+                )
+                .await
+            }
             AccountCommand::Apply {
                 pin,
                 level,
@@ -789,6 +867,97 @@ async fn review(
         }
     }
     store.accounts().put_application(&stored).await?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+struct ForeignerArgs {
+    passport: String,
+    nationality: String,
+    name: String,
+    birth: String,
+    sex: String,
+    card: Option<identity::ResidenceCard>,
+    level: u8,
+    totp: bool,
+}
+
+async fn add_foreigner(a: ForeignerArgs, args: &StoreArgs) -> anyhow::Result<()> {
+    let level = if a.level == 2 {
+        AssuranceLevel::Level2
+    } else {
+        AssuranceLevel::Level1
+    };
+    if level == AssuranceLevel::Level2 && !a.totp {
+        bail!("a level-2 account needs a second factor: add --totp");
+    }
+    if a.name.trim().is_empty() {
+        bail!("--name is empty: give the name as in the passport");
+    }
+    let sex = match a.sex.trim().to_ascii_lowercase().as_str() {
+        "male" | "m" | "nam" => domain::Sex::Male,
+        "female" | "f" | "nu" | "nữ" => domain::Sex::Female,
+        other => bail!("--sex {other:?}: write male or female"),
+    };
+    let birth = registry::PartialDate::parse(&a.birth)
+        .with_context(|| format!("--birth {:?}: write YYYY-MM-DD or YYYY", a.birth))?;
+    let subject = SubjectId::new(uuid::Uuid::new_v4())?;
+    let foreigner = identity::Foreigner::new(
+        subject,
+        identity::PassportNumber::parse(&a.passport)?,
+        identity::Country::parse(&a.nationality)?,
+        birth,
+        sex,
+        a.card,
+        false,
+    )?;
+    let today = vietnam_now()?.date_naive();
+    identity::eligibility::foreigner(&foreigner, level, Requester::Applicant, today)?;
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let salt = random::<16>()?;
+    let hash =
+        tokio::task::spawn_blocking(move || PasswordHash::new(&password, &salt, Params::DEFAULT))
+            .await
+            .context("hashing the password")??;
+    let totp = if a.totp {
+        Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
+    } else {
+        None
+    };
+    let holder = Holder::Foreigner(foreigner);
+    let login = match holder.login_id() {
+        LoginId::Passport(c, n) => format!("{c}:{n}"),
+        other => other.key(),
+    };
+    let account = store::Account {
+        holder,
+        name: a.name.trim().to_string(),
+        level: Some(level),
+        password: Some(hash.to_phc()),
+        totp: totp.clone(),
+        totp_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: chrono::Utc::now(),
+    };
+    let store = open(args).await?;
+    if !store.accounts().create_account(&account).await? {
+        bail!("{login} already has an account");
+    }
+    let mut out = serde_json::json!({
+        "subject": subject.to_string(),
+        "login": login,
+        "name": account.name,
+        "level": level.acr(),
+    });
+    if let Some(t) = &totp {
+        out["totp_uri"] = t.provisioning_uri("motcua eID", &login).into();
+    }
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

@@ -1514,6 +1514,81 @@ async fn an_application_reviewed_by_an_officer_issues_a_level_2_account() {
     assert!(!ok, "{err}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreigner_with_a_residence_card_logs_in_with_nationality_and_passport() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let pw = format!("{PASSWORD}\n");
+    let base = [
+        "add-foreigner",
+        "--passport",
+        "TZ1234567",
+        "--nationality",
+        "JPN",
+        "--name",
+        "SATO HANAKO",
+        "--birth",
+        "1988-02-03",
+        "--sex",
+        "female",
+    ];
+    // no residence card: no account, and why
+    let (ok, _, err) = account_cli(&app, &base, &pw);
+    assert!(!ok && err.contains("residence card"), "{err}");
+    // an expired card neither
+    let mut expired = base.to_vec();
+    expired.extend_from_slice(&[
+        "--residence-card",
+        "TT0012345",
+        "--card-valid-until",
+        "2020-01-01",
+    ]);
+    let (ok, _, err) = account_cli(&app, &expired, &pw);
+    assert!(!ok && err.contains("2020-01-01"), "{err}");
+    let mut valid = base.to_vec();
+    valid.extend_from_slice(&[
+        "--residence-card",
+        "TT0012345",
+        "--card-valid-until",
+        "2030-12-31",
+        "--level",
+        "2",
+        "--totp",
+    ]);
+    let (ok, opened, err) = account_cli(&app, &valid, &pw);
+    assert!(ok, "{err}");
+    assert_eq!(opened["login"], "JP:TZ1234567");
+    // logs in at level 2 with the identifier written either way
+    let account = app
+        .store
+        .accounts()
+        .account_by_login("passport:JP:TZ1234567")
+        .await
+        .expect("read")
+        .expect("the account");
+    let code = account
+        .totp
+        .expect("a factor")
+        .code_at(Utc::now().timestamp())
+        .expect("a code");
+    let level2 = authorize_query(Some(AssuranceLevel::ACR_LEVEL_2), &[]);
+    let r = log_in(&app, &level2, "jpn:tz1234567", PASSWORD, Some(&code)).await;
+    let (id, access, token) = tokens_of(&app, &r).await;
+    assert_eq!(id["sub"], opened["subject"]);
+    assert_eq!(id["acr"], AssuranceLevel::ACR_LEVEL_2);
+    assert!(access["sub"].is_string());
+    let info = send(
+        app.client
+            .get(app.url("/oidc/userinfo"))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    assert_eq!(info["passport_number"], "TZ1234567");
+    assert_eq!(info["nationality"], "JPN");
+    assert_eq!(info["name"], "SATO HANAKO");
+}
+
 /// The directory of the npm test clients, with openid-client installed
 /// (`scripts/test` runs `npm ci` there).
 fn npm_clients() -> Option<std::path::PathBuf> {
