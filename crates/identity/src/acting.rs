@@ -319,6 +319,18 @@ impl Authorisation {
     pub fn scope(&self) -> &Scope {
         &self.scope
     }
+    /// When it starts.
+    pub fn valid_from(&self) -> DateTime<FixedOffset> {
+        self.valid_from
+    }
+    /// When it ends (exclusive).
+    pub fn valid_until(&self) -> DateTime<FixedOffset> {
+        self.valid_until
+    }
+    /// The representatives who consented, with when.
+    pub fn consents(&self) -> &BTreeMap<SubjectId, DateTime<FixedOffset>> {
+        &self.consents
+    }
     /// The revocation, if any.
     pub fn revoked(&self) -> Option<Revocation> {
         self.revoked

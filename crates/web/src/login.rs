@@ -685,7 +685,8 @@ fn portal_login_page(
         next: next.to_string(),
         csrf: token.clone(),
         identifier: identifier.to_string(),
-        level2: false,
+        // a code (optional) makes the portal's session level 2
+        level2: true,
         otp_required: false,
         error,
     };

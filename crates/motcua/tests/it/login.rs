@@ -753,6 +753,33 @@ async fn act_for(app: &TestApp, pin: &str, organisation: &str) -> (Reply, Reply)
     (page, chosen)
 }
 
+/// With a live level-2 session: asks for an organisation again and
+/// chooses `organisation`; the answer.
+async fn act_again(app: &TestApp, session: &str, organisation: &str) -> Reply {
+    let query = authorize_query(None, &[]).replace("openid+profile+pid", "openid+org");
+    let http = no_redirects();
+    let page = send(
+        http.get(app.url(&format!("/oidc/authorize?{query}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(page.status.as_u16(), 200, "the act-for page: {}", page.body);
+    let csrf = cookie_value(&page, "motcua_csrf").expect("a CSRF cookie");
+    send(
+        http.post(app.url("/oidc/act"))
+            .header(
+                "cookie",
+                format!("motcua_csrf={csrf}; motcua_sid={session}"),
+            )
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("request", query.as_str()),
+                ("organisation", organisation),
+            ]),
+    )
+    .await
+}
+
 /// Redeems the code a redirect carries; the ID token's and the access
 /// token's claims.
 async fn tokens_of(app: &TestApp, reply: &Reply) -> (serde_json::Value, serde_json::Value, String) {
@@ -1587,6 +1614,150 @@ async fn a_foreigner_with_a_residence_card_logs_in_with_nationality_and_passport
     assert_eq!(info["passport_number"], "TZ1234567");
     assert_eq!(info["nationality"], "JPN");
     assert_eq!(info["name"], "SATO HANAKO");
+}
+
+/// Logs `pin` in on the portal's own page, with a one-time code when given;
+/// the session and CSRF cookies.
+async fn portal_session(app: &TestApp, pin: &str, otp: Option<&str>) -> (String, String) {
+    let http = no_redirects();
+    let page = send(http.get(app.url("/dang-nhap?next=/tai-khoan/to-chuc"))).await;
+    let csrf = cookie_value(&page, "motcua_csrf").expect("csrf");
+    let mut form = vec![
+        ("csrf_token", csrf.clone()),
+        ("next", "/tai-khoan/to-chuc".to_string()),
+        ("identifier", pin.to_string()),
+        ("password", PASSWORD.to_string()),
+    ];
+    if let Some(o) = otp {
+        form.push(("otp", o.to_string()));
+    }
+    let r = send(
+        http.post(app.url("/oidc/login"))
+            .header("cookie", format!("motcua_csrf={csrf}"))
+            .form(&form),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.body);
+    (cookie_value(&r, "motcua_sid").expect("session"), csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn representatives_authorise_consent_and_revoke_on_the_portal() {
+    let app = TestApp::spawn().await;
+    let mut client = portal(REDIRECT);
+    client.scopes.insert("org".into());
+    register(&app, &client).await;
+    let people = adults(&app).await;
+    let (a, b, c) = (&people[0], &people[1], &people[2]);
+    for p in [a, b, c] {
+        let (ok, _, err) = add_citizen(&app, &p.personal_id, &["--level", "2", "--totp"]);
+        assert!(ok, "{err}");
+    }
+    let (ok, org, err) = account_cli(
+        &app,
+        &[
+            "add-organisation",
+            "--tax-code",
+            "0100109106",
+            "--name",
+            "Công ty TNHH Sông Hồng",
+            "--representative",
+            &a.personal_id,
+            "--representative",
+            &b.personal_id,
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let org_subject = org["subject"].as_str().expect("subject").to_string();
+    let http = no_redirects();
+    let page = |session: &str| {
+        send(
+            http.get(app.url("/tai-khoan/to-chuc"))
+                .header("cookie", format!("motcua_sid={session}")),
+        )
+    };
+    let post = |session: &str, csrf: &str, form: Vec<(&str, String)>| {
+        let mut form = form;
+        form.push(("csrf_token", csrf.to_string()));
+        form.push(("organisation", org_subject.clone()));
+        send(
+            http.post(app.url("/tai-khoan/to-chuc"))
+                .header(
+                    "cookie",
+                    format!("motcua_sid={session}; motcua_csrf={csrf}"),
+                )
+                .form(&form),
+        )
+    };
+    // a level-1 session may not manage authorisations
+    let (level1, _) = portal_session(&app, &a.personal_id, None).await;
+    let r = page(&level1).await;
+    assert_eq!(r.status.as_u16(), 403, "{}", r.body);
+    // A, at level 2, authorises C: waiting for B
+    let otp = otp_of(&app, &a.personal_id).await;
+    let (sa, csrf_a) = portal_session(&app, &a.personal_id, Some(&otp)).await;
+    let r = page(&sa).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert!(r.body.contains("Công ty TNHH Sông Hồng"));
+    let r = post(
+        &sa,
+        &csrf_a,
+        vec![
+            ("action", "grant".into()),
+            ("grantee", c.personal_id.clone()),
+            ("days", "30".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert!(r.body.contains("Chờ đồng ý, còn thiếu: 1"), "{}", r.body);
+    // C cannot act yet
+    let (c_page, chosen) = act_for(&app, &c.personal_id, &org_subject).await;
+    let c_session = cookie_value(&c_page, "motcua_sid").expect("C's session");
+    assert_eq!(chosen.status.as_u16(), 422);
+    assert!(chosen.body.contains("chờ sự đồng ý"), "{}", chosen.body);
+    // B consents
+    let otp = otp_of(&app, &b.personal_id).await;
+    let (sb, csrf_b) = portal_session(&app, &b.personal_id, Some(&otp)).await;
+    let r = page(&sb).await;
+    let id = hidden(&r.body, "authorisation");
+    let r = post(
+        &sb,
+        &csrf_b,
+        vec![("action", "consent".into()), ("authorisation", id.clone())],
+    )
+    .await;
+    assert!(r.body.contains("Đang có hiệu lực"), "{}", r.body);
+    // now C acts for the organisation
+    let chosen = act_again(&app, &c_session, &org_subject).await;
+    let (claims, _, _) = tokens_of(&app, &chosen).await;
+    assert_eq!(claims["sub"], org_subject.as_str());
+    // A revokes: C cannot act any more
+    let r = post(
+        &sa,
+        &csrf_a,
+        vec![("action", "revoke".into()), ("authorisation", id)],
+    )
+    .await;
+    assert!(r.body.contains("Đã thu hồi"), "{}", r.body);
+    let chosen = act_again(&app, &c_session, &org_subject).await;
+    assert_eq!(chosen.status.as_u16(), 422);
+    assert!(chosen.body.contains("thu hồi"), "{}", chosen.body);
+    // someone who does not represent it cannot change its authorisations
+    let sc = c_session.clone();
+    let csrf_c = csrf_a.clone();
+    let r = post(
+        &sc,
+        &csrf_c,
+        vec![
+            ("action", "grant".into()),
+            ("grantee", a.personal_id.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(r.body.contains("không đại diện"), "{}", r.body);
 }
 
 /// The directory of the npm test clients, with openid-client installed

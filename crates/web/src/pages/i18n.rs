@@ -446,6 +446,7 @@ texts! {
     login_otp_hint => "Dịch vụ này yêu cầu tài khoản định danh mức 2: nhập mã trong ứng dụng xác thực của bạn.",
         "This service requires a level-2 identification account: enter the code from your authenticator app.";
     login_button => "Đăng nhập", "Log in";
+    login_otp_optional => "Không bắt buộc. Nhập mã để đăng nhập mức 2 (cần cho việc thay mặt tổ chức).", "Optional. Enter the code to log in at level 2 (needed to act for an organisation).";
     login_wrong => "Thông tin đăng nhập không đúng. Kiểm tra số định danh, mật khẩu và mã xác thực rồi thử lại.",
         "The log-in details are not correct. Check the identifier, the password and the code, then try again.";
     login_locked => "Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau", "The account is locked after too many failed attempts. Please try again in";
@@ -559,6 +560,12 @@ impl Tr {
             "account_opened" => ("Mở tài khoản", "Account opened"),
             "acted_for_organisation" => ("Thay mặt tổ chức", "Acted for an organisation"),
             "passkey_added" => ("Thêm khóa truy cập", "Passkey added"),
+            "authorisation_given" => (
+                "Ủy quyền thay mặt tổ chức",
+                "Authorised a person for an organisation",
+            ),
+            "authorisation_consented" => ("Đồng ý một ủy quyền", "Consented to an authorisation"),
+            "authorisation_revoked" => ("Thu hồi một ủy quyền", "Revoked an authorisation"),
             "consent_given" => ("Đồng ý chia sẻ thông tin", "Agreed to share information"),
             "consent_refused" => ("Từ chối chia sẻ thông tin", "Refused to share information"),
             "password_changed" => ("Đổi mật khẩu", "Password changed"),
@@ -631,6 +638,48 @@ mod consent_tests {
         }
         for s in ["openid", "profile", "pid", "address", "org"] {
             assert_ne!(Tr(Lang::Vi).scope_words(s), Tr(Lang::En).scope_words(s));
+        }
+    }
+}
+
+texts! {
+    org_texts;
+    org_title => "Thay mặt tổ chức", "Act for an organisation";
+    org_lead => "Các tổ chức bạn là người đại diện theo pháp luật hoặc người đứng đầu, và những người được tổ chức ủy quyền. Ủy quyền có hiệu lực khi tất cả người đại diện theo pháp luật đồng ý.",
+        "The organisations you legally represent or head, and the people they have authorised. An authorisation takes effect once every legal representative has consented.";
+    org_needs_level2 => "Quản lý ủy quyền cần đăng nhập mức 2: mật khẩu và mã xác thực một lần, hoặc khóa truy cập (passkey).",
+        "Managing authorisations needs a level-2 log-in: the password and a one-time code, or a passkey.";
+    org_grants => "Người được ủy quyền", "Authorised people";
+    org_no_grants => "Chưa ủy quyền cho ai.", "Nobody is authorised yet.";
+    org_new_grant => "Ủy quyền cho một người", "Authorise a person";
+    org_grantee => "Số định danh (hoặc hộ chiếu) của người được ủy quyền", "Identification number (or passport) of the person";
+    org_services => "Dịch vụ được ủy quyền", "Services covered";
+    org_services_hint => "Mã dịch vụ, cách nhau bởi dấu phẩy; để trống là mọi dịch vụ.", "Service codes separated by commas; empty for every service.";
+    org_days => "Thời hạn (ngày)", "Period (days)";
+    org_grant_button => "Ủy quyền", "Authorise";
+    org_consent_button => "Đồng ý", "Consent";
+    org_revoke_button => "Thu hồi", "Revoke";
+    org_all_services => "Mọi dịch vụ", "Every service";
+    org_in_force => "Đang có hiệu lực", "In force";
+    org_waiting => "Chờ đồng ý, còn thiếu:", "Waiting for consent, missing:";
+    org_expired => "Đã hết hạn", "Expired";
+    org_revoked => "Đã thu hồi ngày", "Revoked on";
+    org_granted => "Đã ghi nhận ủy quyền.", "The authorisation is recorded.";
+    org_consented => "Đã ghi nhận sự đồng ý của bạn.", "Your consent is recorded.";
+    org_revoked_done => "Đã thu hồi ủy quyền.", "The authorisation is revoked.";
+    org_not_yours => "Bạn không đại diện cho tổ chức này.", "You do not represent this organisation.";
+    org_no_such_person => "Không tìm thấy tài khoản định danh của người này.", "No identification account of this person was found.";
+}
+
+#[cfg(test)]
+mod org_tests {
+    use super::*;
+
+    #[test]
+    fn every_org_text_exists_in_both_languages() {
+        for (name, vi, en) in org_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
         }
     }
 }

@@ -11,6 +11,7 @@
 //! | `POST /chuyen-doi-dia-chi/csv` | the same conversion as a CSV download |
 //! | `GET /du-lieu-cua-toi/{pid}`, `/my-data/{pid}` | the data tracker: every access to a person's data (`?from=&to=`) |
 //! | `GET /dang-nhap`, `/login` | the portal's log-in (`?next=`) |
+//! | `GET, POST /tai-khoan/to-chuc`, `/account/organisations` | act for an organisation: its authorisations (level 2) |
 //! | `GET /tai-khoan`, `/account` | the holder's account and audit trail (behind log-in) |
 //! | `GET /static/{name}` | embedded CSS, htmx and its licence |
 //!
@@ -25,6 +26,7 @@ pub(crate) mod csrf;
 mod home;
 pub mod i18n;
 mod lookup;
+mod organisations;
 mod tracker;
 
 use axum::Router;
@@ -64,6 +66,14 @@ pub fn router() -> Router<AppState> {
             post(crate::passkey::creation_options),
         )
         .route("/tai-khoan/passkey", post(crate::passkey::register))
+        .route(
+            organisations::PATH,
+            get(organisations::page).post(organisations::submit),
+        )
+        .route(
+            organisations::PATH_EN,
+            get(organisations::page).post(organisations::submit),
+        )
         .route("/dang-nhap", get(crate::login::portal_login))
         .route("/login", get(crate::login::portal_login))
 }

@@ -1,0 +1,395 @@
+//! "Act for an organisation": the organisations a person represents or
+//! heads, the authorisations each has given, and the forms to authorise a
+//! person, consent to an authorisation as a co-representative, or revoke
+//! one. Behind a level-2 log-in (password and one-time code, or a passkey).
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use chrono::Utc;
+use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Organisation, Scope, SubjectId};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::{Ctx, Layout, csrf, html, message, server_error, with_cookie};
+use crate::AppState;
+use crate::api::tracker::VIETNAM;
+use crate::login::{current_session, login_href};
+
+/// The page's path (Vietnamese) and its English alias.
+pub const PATH: &str = "/tai-khoan/to-chuc";
+pub const PATH_EN: &str = "/account/organisations";
+
+pub struct GrantRow {
+    pub id: String,
+    pub grantee: String,
+    pub scope: String,
+    pub period: String,
+    pub state: String,
+    /// This person may consent now.
+    pub can_consent: bool,
+    /// This person may revoke now.
+    pub can_revoke: bool,
+}
+
+pub struct OrgView {
+    pub subject: String,
+    pub name: String,
+    pub tax_code: String,
+    pub role: &'static str,
+    pub grants: Vec<GrantRow>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "organisations.html")]
+struct OrganisationsPage {
+    l: Layout,
+    t: Tr,
+    orgs: Vec<OrgView>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// The person logged in at level 2, or the response that says otherwise.
+async fn person(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+) -> Result<(SubjectId, store::Account), Response> {
+    match current_session(state, headers).await {
+        Ok(Some((session, account))) => {
+            if session.level < AssuranceLevel::Level2 {
+                let t = ctx.t();
+                return Err(message(
+                    ctx,
+                    StatusCode::FORBIDDEN,
+                    t.org_title(),
+                    t.org_needs_level2(),
+                    Some((login_href(PATH), t.login_button().to_string())),
+                ));
+            }
+            Ok((session.subject, account))
+        }
+        Ok(None) => Err(super::account::redirect(&login_href(PATH))),
+        Err(()) => Err(server_error(ctx)),
+    }
+}
+
+/// The organisations `me` represents or heads.
+async fn my_organisations(
+    state: &AppState,
+    me: SubjectId,
+) -> Result<Vec<(store::Account, Organisation)>, store::StoreError> {
+    let mut out = Vec::new();
+    for org in state.store.organisations().organisations_of(me).await? {
+        if let Some(account) = state.store.accounts().account(org).await?
+            && let Holder::Organisation(o) = &account.holder
+        {
+            let o = o.clone();
+            out.push((account, o));
+        }
+    }
+    Ok(out)
+}
+
+fn display_id(account: &store::Account) -> String {
+    match account.holder.login_id() {
+        LoginId::Pin(p) => p.to_string(),
+        LoginId::Passport(c, n) => format!("{c}:{n}"),
+        LoginId::TaxCode(c) => c.to_string(),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    me: SubjectId,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let t = ctx.t();
+    let now = Utc::now().with_timezone(&VIETNAM);
+    let orgs = match my_organisations(state, me).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "reading organisations");
+            return server_error(ctx);
+        }
+    };
+    let mut names: BTreeMap<SubjectId, String> = BTreeMap::new();
+    let mut views = Vec::new();
+    for (account, org) in orgs {
+        let grants = match state
+            .store
+            .organisations()
+            .authorisations_by(org.subject())
+            .await
+        {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::error!(error = %e, "reading authorisations");
+                return server_error(ctx);
+            }
+        };
+        let mut rows = Vec::new();
+        for a in grants {
+            let grantee = match names.get(&a.grantee()) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = match state.store.accounts().account(a.grantee()).await {
+                        Ok(Some(g)) => format!("{} ({})", g.name, display_id(&g)),
+                        _ => a.grantee().to_string(),
+                    };
+                    names.insert(a.grantee(), n.clone());
+                    n
+                }
+            };
+            let missing = a.missing_consents(&org, now);
+            let state_text = if let Some(r) = a.revoked() {
+                format!("{} {}", t.org_revoked(), r.at.format("%d/%m/%Y"))
+            } else if now >= a.valid_until() {
+                t.org_expired().to_string()
+            } else if missing.is_empty() {
+                t.org_in_force().to_string()
+            } else {
+                format!("{} {}", t.org_waiting(), missing.len())
+            };
+            rows.push(GrantRow {
+                id: a.id().to_string(),
+                grantee,
+                scope: match a.scope() {
+                    Scope::AllServices => t.org_all_services().to_string(),
+                    Scope::Services(set) => set
+                        .iter()
+                        .map(|s| s.as_str().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+                period: format!(
+                    "{} – {}",
+                    a.valid_from().format("%d/%m/%Y"),
+                    a.valid_until().format("%d/%m/%Y")
+                ),
+                state: state_text,
+                can_consent: a.revoked().is_none() && missing.contains(&me),
+                can_revoke: a.revoked().is_none()
+                    && (org.is_representative(me) || org.head() == Some(me)),
+            });
+        }
+        views.push(OrgView {
+            subject: org.subject().to_string(),
+            name: account.name.clone(),
+            tax_code: org.tax_code().to_string(),
+            role: if org.is_representative(me) {
+                t.act_as_representative()
+            } else {
+                t.act_as_head()
+            },
+            grants: rows,
+        });
+    }
+    let Ok((token, new)) = ctx.csrf_token() else {
+        return server_error(ctx);
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = OrganisationsPage {
+        l: ctx.layout(t.org_title(), ""),
+        t,
+        orgs: views,
+        csrf: token.clone(),
+        notice,
+        error,
+    };
+    let mut res = html(ctx, status, &page);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if new {
+        res = with_cookie(res, &csrf::set_cookie(&token));
+    }
+    res
+}
+
+/// `GET /tai-khoan/to-chuc`
+pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match person(&state, &ctx, &headers).await {
+        Ok((me, _)) => render(&state, &ctx, me, None, None).await,
+        Err(r) => r,
+    }
+}
+
+/// The forms of the page.
+#[derive(Deserialize)]
+pub struct OrgForm {
+    csrf_token: Option<String>,
+    action: Option<String>,
+    organisation: Option<String>,
+    authorisation: Option<String>,
+    grantee: Option<String>,
+    days: Option<u32>,
+    services: Option<String>,
+}
+
+/// `POST /tai-khoan/to-chuc`: authorise, consent or revoke.
+pub async fn submit(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<OrgForm>,
+) -> Response {
+    let t = ctx.t();
+    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+        return message(
+            &ctx,
+            StatusCode::FORBIDDEN,
+            t.login_bad_request(),
+            t.login_expired(),
+            None,
+        );
+    }
+    let (me, _) = match person(&state, &ctx, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match act(&state, t, me, &form).await {
+        Ok(notice) => render(&state, &ctx, me, Some(notice), None).await,
+        Err(Some(error)) => render(&state, &ctx, me, None, Some(error)).await,
+        Err(None) => server_error(&ctx),
+    }
+}
+
+/// Does what the form asks; the notice to show, or the refusal (`None`:
+/// an unexpected failure, logged).
+async fn act(
+    state: &AppState,
+    t: Tr,
+    me: SubjectId,
+    form: &OrgForm,
+) -> Result<String, Option<String>> {
+    let failed = |e: store::StoreError| {
+        tracing::error!(error = %e, "changing an authorisation");
+        None
+    };
+    let now = Utc::now().with_timezone(&VIETNAM);
+    let org_id = form
+        .organisation
+        .as_deref()
+        .and_then(|o| SubjectId::parse(o).ok())
+        .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+    // only an organisation this person represents or heads
+    let (_, org) = my_organisations(state, me)
+        .await
+        .map_err(failed)?
+        .into_iter()
+        .find(|(_, o)| o.subject() == org_id)
+        .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+    let orgs = state.store.organisations();
+    let audit = |event: &str, detail: String| store::AuditEntry {
+        at: Utc::now(),
+        event: event.into(),
+        client: None,
+        detail,
+    };
+    match form.action.as_deref() {
+        Some("grant") => {
+            let grantee_id = form.grantee.as_deref().unwrap_or_default();
+            let key = LoginId::parse(grantee_id)
+                .map_err(|e| Some(e.to_string()))?
+                .key();
+            let grantee = state
+                .store
+                .accounts()
+                .account_by_login(&key)
+                .await
+                .map_err(failed)?
+                .filter(|a| !matches!(a.holder, Holder::Organisation(_)))
+                .ok_or_else(|| Some(t.org_no_such_person().to_string()))?;
+            let scope = match form
+                .services
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                None => Scope::AllServices,
+                Some(list) => Scope::services(
+                    list.split([',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(identity::ServiceCode::parse)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| Some(e.to_string()))?,
+                )
+                .map_err(|e| Some(e.to_string()))?,
+            };
+            let days = form.days.unwrap_or(365).clamp(1, 3650);
+            let mut a = Authorisation::new(
+                uuid::Uuid::new_v4(),
+                &org,
+                grantee.holder.subject(),
+                scope,
+                now,
+                now + chrono::Duration::days(i64::from(days)),
+            )
+            .map_err(|e| Some(e.to_string()))?;
+            if org.is_representative(me) {
+                a.consent(&org, me, now).map_err(|e| Some(e.to_string()))?;
+            }
+            orgs.put_authorisation(&a).await.map_err(failed)?;
+            state
+                .store
+                .accounts()
+                .audit(
+                    me,
+                    &audit(
+                        "authorisation_given",
+                        format!("{} → {}", org.tax_code(), grantee.name),
+                    ),
+                )
+                .await
+                .map_err(failed)?;
+            Ok(t.org_granted().to_string())
+        }
+        Some(action @ ("consent" | "revoke")) => {
+            let id = form
+                .authorisation
+                .as_deref()
+                .and_then(|a| uuid::Uuid::parse_str(a).ok())
+                .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+            let mut a = orgs
+                .authorisation(id)
+                .await
+                .map_err(failed)?
+                .filter(|a| a.organisation() == org.subject())
+                .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+            if action == "consent" {
+                a.consent(&org, me, now).map_err(|e| Some(e.to_string()))?;
+            } else {
+                a.revoke(&org, me, now).map_err(|e| Some(e.to_string()))?;
+            }
+            orgs.put_authorisation(&a).await.map_err(failed)?;
+            let event = if action == "consent" {
+                "authorisation_consented"
+            } else {
+                "authorisation_revoked"
+            };
+            state
+                .store
+                .accounts()
+                .audit(me, &audit(event, format!("{} {}", org.tax_code(), a.id())))
+                .await
+                .map_err(failed)?;
+            Ok(if action == "consent" {
+                t.org_consented().to_string()
+            } else {
+                t.org_revoked_done().to_string()
+            })
+        }
+        _ => Err(Some(t.login_bad_request().to_string())),
+    }
+}
