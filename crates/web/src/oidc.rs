@@ -256,7 +256,7 @@ impl OidcProvider {
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "login", "consent"],
             "acr_values_supported": [AssuranceLevel::Level1.acr(), AssuranceLevel::Level2.acr()],
-            "claims_supported": ["sub", "act", "foreign_owned", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
+            "claims_supported": ["sub", "act", "address", "foreign_owned", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
             "authorization_response_iss_parameter_supported": true,
             "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
@@ -1394,10 +1394,94 @@ async fn userinfo(
         }
     };
     let mut answer = person_claims(sub, &account, &scopes);
+    if scopes.contains(&"address") {
+        let jti = claims
+            .get("jti")
+            .and_then(|j| j.as_str())
+            .unwrap_or_default();
+        match address_claim(&state, &account, client_id, jti).await {
+            Ok(Some(address)) => {
+                if let Some(map) = answer.as_object_mut() {
+                    map.insert("address".into(), address);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "reading the address for UserInfo");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        }
+    }
     if let (Some(act), Some(map)) = (claims.get("act"), answer.as_object_mut()) {
         map.insert("act".into(), act.clone());
     }
     no_store(axum::Json(answer).into_response())
+}
+
+/// The member the identity provider reads the registry as, in the message
+/// log (so the person sees in their data tracker that a log-in shared
+/// their address, with which service).
+pub const EID_MEMBER: &str = "VN/GOV/BCA/eid";
+
+/// The OpenID Connect `address` claim of a citizen: their permanent
+/// residence as the population registry holds it now. The read is written
+/// to the exchange's message log before it is answered.
+async fn address_claim(
+    state: &AppState,
+    account: &store::Account,
+    client_id: &str,
+    jti: &str,
+) -> Result<Option<serde_json::Value>, String> {
+    let identity::Holder::Citizen(c) = &account.holder else {
+        return Ok(None);
+    };
+    let pin = c.pin();
+    let person = state
+        .store
+        .registry()
+        .person(&pin)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(residence) = person.and_then(|p| p.permanent_residence.value) else {
+        return Ok(None);
+    };
+    let commune = state.units.commune(residence.commune.as_str());
+    let province = commune.and_then(|c| state.units.province(&c.province_code));
+    let locality = commune.map(|c| c.name.clone()).unwrap_or_default();
+    let region = province.map(|p| p.name.clone()).unwrap_or_default();
+    let formatted = [residence.street.as_str(), &locality, &region]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let consumer: exchange::MemberId = EID_MEMBER.parse().map_err(|e| format!("{e}"))?;
+    let record = exchange::LogRecord {
+        at: Utc::now(),
+        consumer,
+        provider: state.exchange.provider.member.clone(),
+        service: "oidc.userinfo".into(),
+        purpose: "eid-login".into(),
+        legal_basis: None,
+        case_ref: Some(format!("client {client_id}")),
+        person_id: Some(pin.to_string()),
+        fields: vec!["permanent_residence".into()],
+        request_digest: exchange::Digest32::of(jti.as_bytes()),
+        response_digest: None,
+    };
+    state
+        .exchange
+        .log
+        .append(record)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Some(serde_json::json!({
+        "formatted": formatted,
+        "street_address": residence.street,
+        "locality": locality,
+        "region": region,
+        "country": "VN",
+        "commune_code": residence.commune.as_str(),
+    })))
 }
 
 /// The claims the scopes allow about an account's holder.

@@ -1760,6 +1760,66 @@ async fn representatives_authorise_consent_and_revoke_on_the_portal() {
     assert!(r.body.contains("không đại diện"), "{}", r.body);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_claim_is_read_from_the_registry_and_shows_in_the_tracker() {
+    let app = TestApp::spawn().await;
+    let mut client = portal(REDIRECT);
+    client.scopes.insert("address".into());
+    register(&app, &client).await;
+    let people = adults(&app).await;
+    let an = &people[0];
+    assert!(add_citizen(&app, &an.personal_id, &[]).0);
+    let query = authorize_query(None, &[]).replace("openid+profile+pid", "openid+address");
+    let reply = log_in(&app, &query, &an.personal_id, PASSWORD, None).await;
+    let (_, _, token) = tokens_of(&app, &reply).await;
+    let info = send(
+        app.client
+            .get(app.url("/oidc/userinfo"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(info.status.as_u16(), 200, "{}", info.body);
+    let address = info.json()["address"].clone();
+    assert_eq!(address["country"], "VN");
+    let commune = address["commune_code"].as_str().expect("a commune");
+    let unit = units::Units::get()
+        .commune(commune)
+        .expect("a 2025 commune");
+    assert_eq!(address["locality"], unit.name.as_str());
+    assert!(
+        address["formatted"]
+            .as_str()
+            .is_some_and(|f| f.contains(&unit.name)),
+        "{address}"
+    );
+    assert!(
+        info.json().get("pid").is_none(),
+        "only what the scopes allow"
+    );
+    // the read is in the person's data tracker, naming the service
+    let operator = app.operator_token().await;
+    let tracker = send(
+        app.client
+            .get(app.url(&web::api::tracker::accesses_path(&an.personal_id)))
+            .bearer_auth(&operator),
+    )
+    .await
+    .json();
+    let reads: Vec<&serde_json::Value> = tracker["accesses"]
+        .as_array()
+        .expect("accesses")
+        .iter()
+        .filter(|a| a["service"] == "oidc.userinfo")
+        .collect();
+    assert_eq!(reads.len(), 1, "{tracker}");
+    assert_eq!(reads[0]["consumer"]["id"], web::oidc::EID_MEMBER);
+    assert_eq!(reads[0]["case_ref"], "client portal");
+    assert_eq!(
+        reads[0]["fields"],
+        serde_json::json!(["permanent_residence"])
+    );
+}
+
 /// The directory of the npm test clients, with openid-client installed
 /// (`scripts/test` runs `npm ci` there).
 fn npm_clients() -> Option<std::path::PathBuf> {
