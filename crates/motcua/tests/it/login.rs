@@ -68,12 +68,7 @@ fn add_citizen(app: &TestApp, pin: &str, extra: &[&str]) -> (bool, serde_json::V
         .stderr(Stdio::piped())
         .spawn()
         .expect("run motcua account add-citizen");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .expect("the password");
+    write_stdin(&mut child, &format!("{PASSWORD}\n"));
     let out = child.wait_with_output().expect("the command ends");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
@@ -82,6 +77,16 @@ fn add_citizen(app: &TestApp, pin: &str, extra: &[&str]) -> (bool, serde_json::V
         json,
         String::from_utf8_lossy(&out.stderr).to_string(),
     )
+}
+
+/// Hands `text` to a command's standard input; a command that refuses
+/// its arguments may end before reading it, which is not an error here.
+fn write_stdin(child: &mut std::process::Child, text: &str) {
+    if let Some(mut stdin) = child.stdin.take()
+        && let Err(e) = stdin.write_all(text.as_bytes())
+    {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "stdin: {e}");
+    }
 }
 
 /// An adult of the seeded registry, alive.
@@ -813,12 +818,7 @@ fn account_cli(app: &TestApp, args: &[&str], stdin: &str) -> (bool, serde_json::
         .stderr(Stdio::piped())
         .spawn()
         .expect("run motcua account");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin");
+    write_stdin(&mut child, stdin);
     let out = child.wait_with_output().expect("the command ends");
     (
         out.status.success(),
