@@ -342,12 +342,7 @@ async fn add_citizen(
     if level == AssuranceLevel::Level2 && !with_totp {
         bail!("a level-2 account needs a second factor: add --totp");
     }
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let password = read_secret("the password")?;
     let store = open(args).await?;
     let person = store
         .registry()
@@ -368,11 +363,7 @@ async fn add_citizen(
         .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?)
         .date_naive();
     identity::eligibility::citizen(&citizen, level, by, today)?;
-    let salt = random::<16>()?;
-    let hash =
-        tokio::task::spawn_blocking(move || PasswordHash::new(&password, &salt, Params::DEFAULT))
-            .await
-            .context("hashing the password")??;
+    let hash = hash_password(password).await?;
     let totp = if with_totp {
         Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
     } else {
@@ -535,23 +526,14 @@ async fn import_legacy(username: &str, tax_code: &str, args: &StoreArgs) -> anyh
     if username.trim().is_empty() {
         bail!("--username is empty");
     }
-    let mut secret = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut secret)
-        .context("cannot read the password from standard input")?;
-    let secret = secret.trim_end_matches(['\r', '\n']).to_string();
+    let secret = read_secret("the password")?;
     let phc = if secret.starts_with("$argon2id$") {
         PasswordHash::from_phc(&secret).map_err(|e| {
             anyhow::anyhow!("the argon2id hash on standard input cannot be read: {e}")
         })?;
         secret
     } else {
-        let salt = random::<16>()?;
-        tokio::task::spawn_blocking(move || PasswordHash::new(&secret, &salt, Params::DEFAULT))
-            .await
-            .context("hashing the password")??
-            .to_phc()
+        hash_password(secret).await?.to_phc()
     };
     let store = open(args).await?;
     let (account, _) = organisation_account(store.as_ref(), tax_code).await?;
@@ -661,12 +643,7 @@ async fn apply(
     } else {
         AssuranceLevel::Level1
     };
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let password = read_secret("the password")?;
     let store = open(args).await?;
     let subject = SubjectId::new(uuid::Uuid::new_v4())?;
     let (citizen, name) = registry_citizen(store.as_ref(), pin, subject).await?;
@@ -681,11 +658,7 @@ async fn apply(
         Requester::Applicant
     };
     identity::eligibility::citizen(&citizen, level, by, now.date_naive())?;
-    let salt = random::<16>()?;
-    let hash =
-        tokio::task::spawn_blocking(move || PasswordHash::new(&password, &salt, Params::DEFAULT))
-            .await
-            .context("hashing the password")??;
+    let hash = hash_password(password).await?;
     let application =
         identity::Application::submit(identity::ApplicationKind::Citizen { level }, now);
     let calendar = calendar::WorkingCalendar::official()?;
@@ -913,17 +886,8 @@ async fn add_foreigner(a: ForeignerArgs, args: &StoreArgs) -> anyhow::Result<()>
     )?;
     let today = vietnam_now()?.date_naive();
     identity::eligibility::foreigner(&foreigner, level, Requester::Applicant, today)?;
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
-    let salt = random::<16>()?;
-    let hash =
-        tokio::task::spawn_blocking(move || PasswordHash::new(&password, &salt, Params::DEFAULT))
-            .await
-            .context("hashing the password")??;
+    let password = read_secret("the password")?;
+    let hash = hash_password(password).await?;
     let totp = if a.totp {
         Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
     } else {
@@ -960,4 +924,25 @@ async fn add_foreigner(a: ForeignerArgs, args: &StoreArgs) -> anyhow::Result<()>
     }
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// One line of standard input (never the command line, where other users
+/// of the machine could see it), without its line ending.
+fn read_secret(what: &str) -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read {what} from standard input"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// The argon2id hash of a new password (off the async threads).
+async fn hash_password(password: String) -> anyhow::Result<PasswordHash> {
+    let salt = random::<16>()?;
+    Ok(
+        tokio::task::spawn_blocking(move || PasswordHash::new(&password, &salt, Params::DEFAULT))
+            .await
+            .context("hashing the password")??,
+    )
 }

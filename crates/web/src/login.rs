@@ -209,6 +209,31 @@ pub(crate) fn raw_request<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RawReque
     }
 }
 
+/// A form of the log-in flow whose CSRF token does not match: the page
+/// has expired (or the post did not come from it).
+pub(crate) fn expired_form(ctx: &Ctx) -> Response {
+    let t = ctx.t();
+    message(
+        ctx,
+        StatusCode::FORBIDDEN,
+        t.login_bad_request(),
+        t.login_expired(),
+        None,
+    )
+}
+
+/// The authorization request a step of the flow carries, read and checked
+/// again; otherwise the answer to give.
+async fn flow_request(
+    state: &AppState,
+    ctx: &Ctx,
+    query: &str,
+) -> Result<(Arc<Client>, AuthorizationRequest), Response> {
+    read_request(state, query, ctx.t())
+        .await
+        .map_err(|r| refusal_response(ctx, r))
+}
+
 fn refusal_response(ctx: &Ctx, r: Refusal) -> Response {
     let t = ctx.t();
     match r {
@@ -248,9 +273,9 @@ pub(crate) async fn authorize(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    let (client, request) = match read_request(&state, &query, ctx.t()).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
         Ok(r) => r,
-        Err(r) => return refusal_response(&ctx, r),
+        Err(r) => return r,
     };
     let now = Utc::now();
     let session = match session_cookie(&headers) {
@@ -433,13 +458,7 @@ pub(crate) async fn login(
 ) -> Response {
     let t = ctx.t();
     if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
-        return message(
-            &ctx,
-            StatusCode::FORBIDDEN,
-            t.login_bad_request(),
-            t.login_expired(),
-            None,
-        );
+        return expired_form(&ctx);
     }
     let query = form.request.clone().unwrap_or_default();
     let identifier = form.identifier.clone().unwrap_or_default();
@@ -467,9 +486,9 @@ pub(crate) async fn login(
             Err(Outcome::Failed) => server_error(&ctx),
         };
     }
-    let (client, request) = match read_request(&state, &query, t).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
         Ok(r) => r,
-        Err(r) => return refusal_response(&ctx, r),
+        Err(r) => return r,
     };
     match attempt(&state, t, &Purpose::of(&client, &request), &form, now).await {
         Ok(session) => {
@@ -612,12 +631,8 @@ pub(crate) async fn person_or_operator(
                 StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
                 _ => ApiError::Unauthorized(r.description),
             })?;
-        let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-        let operator = !claims.contains_key("acr")
-            && text("sub") == text("client_id")
-            && text("scope").split(' ').any(|s| s == "admin");
-        return if operator {
-            Ok(Caller::Operator(text("client_id").to_string()))
+        return if let Some(client) = crate::oidc::operator_of(&claims) {
+            Ok(Caller::Operator(client.to_string()))
         } else {
             Err(ApiError::Forbidden(
                 "a person's records are read by the person (logged in on the portal) or by an \
@@ -1125,20 +1140,13 @@ pub(crate) async fn consent(
     headers: HeaderMap,
     Form(form): Form<ConsentForm>,
 ) -> Response {
-    let t = ctx.t();
     if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
-        return message(
-            &ctx,
-            StatusCode::FORBIDDEN,
-            t.login_bad_request(),
-            t.login_expired(),
-            None,
-        );
+        return expired_form(&ctx);
     }
     let query = form.request.clone().unwrap_or_default();
-    let (client, request) = match read_request(&state, &query, t).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
         Ok(r) => r,
-        Err(r) => return refusal_response(&ctx, r),
+        Err(r) => return r,
     };
     let now = Utc::now();
     let (session, account) = match current_session(&state, &headers).await {
@@ -1394,18 +1402,12 @@ pub(crate) async fn act(
 ) -> Response {
     let t = ctx.t();
     if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
-        return message(
-            &ctx,
-            StatusCode::FORBIDDEN,
-            t.login_bad_request(),
-            t.login_expired(),
-            None,
-        );
+        return expired_form(&ctx);
     }
     let query = form.request.clone().unwrap_or_default();
-    let (client, request) = match read_request(&state, &query, t).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
         Ok(r) => r,
-        Err(r) => return refusal_response(&ctx, r),
+        Err(r) => return r,
     };
     let now = Utc::now();
     let session = match session_cookie(&headers) {

@@ -810,11 +810,8 @@ async fn refresh(
     }
     let jkt = dpop_key(state, headers, now).await?;
     let scope = grant.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
-    let sub = subject_for(state, client, &grant.subject, false).await?;
-    let actor = match &grant.actor {
-        Some(person) => Some(subject_for(state, client, person, false).await?),
-        None => None,
-    };
+    let (sub, actor) =
+        subjects_for(state, client, &grant.subject, grant.actor.as_deref(), false).await?;
     let subject = TokenSubject {
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
@@ -870,6 +867,35 @@ async fn subject_for(
             .map_err(OAuthError::server)?;
     }
     Ok(sub)
+}
+
+/// The subject and the actor (when a person acts for an organisation) as
+/// `client` knows them.
+async fn subjects_for(
+    state: &AppState,
+    client: &Client,
+    subject: &str,
+    actor: Option<&str>,
+    record: bool,
+) -> Result<(String, Option<String>), OAuthError> {
+    let sub = subject_for(state, client, subject, record).await?;
+    let actor = match actor {
+        Some(person) => Some(subject_for(state, client, person, record).await?),
+        None => None,
+    };
+    Ok((sub, actor))
+}
+
+/// The client id of an operator's system acting as itself with an `admin`
+/// token (never a person's log-in), from the token's claims.
+pub(crate) fn operator_of(claims: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
+    let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+    let client = text("client_id");
+    (!claims.contains_key("acr")
+        && !client.is_empty()
+        && text("sub") == client
+        && text("scope").split(' ').any(|s| s == "admin"))
+    .then_some(client)
 }
 
 /// The account behind the subject of a person's token issued to
@@ -932,11 +958,8 @@ async fn redeem_code(
     let jkt = dpop_key(state, headers, now).await?;
     let request = &grant.request;
     let scope = request.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
-    let sub = subject_for(state, client, &grant.subject, true).await?;
-    let actor = match &grant.actor {
-        Some(person) => Some(subject_for(state, client, person, true).await?),
-        None => None,
-    };
+    let (sub, actor) =
+        subjects_for(state, client, &grant.subject, grant.actor.as_deref(), true).await?;
     let subject = TokenSubject {
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),

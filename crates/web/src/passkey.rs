@@ -106,6 +106,15 @@ fn csrf_ok(ctx: &Ctx, token: Option<&str>) -> Result<(), Refusal> {
     }
 }
 
+/// The account of the person logged in on this browser.
+async fn logged_in(state: &AppState, headers: &HeaderMap) -> Result<store::Account, Refusal> {
+    crate::login::current_session(state, headers)
+        .await
+        .map_err(|()| failed("reading the session"))?
+        .map(|(_, account)| account)
+        .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))
+}
+
 /// A new challenge of `kind`, kept for `subject`; its id and bytes.
 async fn challenge(
     state: &AppState,
@@ -143,10 +152,7 @@ async fn creation(
     body: Token,
 ) -> Result<Response, Refusal> {
     csrf_ok(ctx, body.csrf_token.as_deref())?;
-    let (_, account) = crate::login::current_session(state, headers)
-        .await
-        .map_err(|()| failed("reading the session"))?
-        .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))?;
+    let account = logged_in(state, headers).await?;
     if matches!(account.holder, Holder::Organisation(_)) {
         return Err(problem(
             StatusCode::FORBIDDEN,
@@ -225,10 +231,7 @@ async fn registration(
     body: NewCredential,
 ) -> Result<Response, Refusal> {
     csrf_ok(ctx, body.csrf_token.as_deref())?;
-    let (_, account) = crate::login::current_session(state, headers)
-        .await
-        .map_err(|()| failed("reading the session"))?
-        .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))?;
+    let account = logged_in(state, headers).await?;
     let subject = account.holder.subject();
     let now = Utc::now();
     let expired = || problem(StatusCode::BAD_REQUEST, "the challenge expired: try again");

@@ -118,21 +118,15 @@ async fn administrator(
             StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
             _ => ApiError::Unauthorized(r.description),
         })?;
-    let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-    // a client acting as itself: never a person's log-in
-    if claims.contains_key("acr") || text("sub") != text("client_id") {
-        return Err(ApiError::Forbidden(
-            "relying parties are administered by a system with its own token \
-             (client_credentials), not with a person's"
-                .into(),
-        ));
-    }
-    if !text("scope").split(' ').any(|s| s == "admin") {
-        return Err(ApiError::Forbidden(
-            "the token lacks the admin scope".into(),
-        ));
-    }
-    Ok(text("client_id").to_string())
+    crate::oidc::operator_of(&claims)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ApiError::Forbidden(
+                "relying parties are administered by a system with its own token \
+                 (client_credentials) with the admin scope, not with a person's"
+                    .into(),
+            )
+        })
 }
 
 /// The relying parties.

@@ -246,13 +246,7 @@ pub async fn submit(
 ) -> Response {
     let t = ctx.t();
     if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
-        return message(
-            &ctx,
-            StatusCode::FORBIDDEN,
-            t.login_bad_request(),
-            t.login_expired(),
-            None,
-        );
+        return crate::login::expired_form(&ctx);
     }
     let (me, _) = match person(&state, &ctx, &headers).await {
         Ok(p) => p,
