@@ -31,7 +31,7 @@ use store::{AuditEntry, Session};
 
 use crate::AppState;
 use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, Layout, csrf, html, message, server_error, with_cookie};
+use crate::pages::{Ctx, Layout, csrf, html, message, server_error, with_cookie, with_csrf};
 
 /// The cookie holding the provider's session.
 pub const SESSION_COOKIE: &str = "motcua_sid";
@@ -346,11 +346,7 @@ fn login_page(
     };
     let res = html(ctx, status, &page);
     let res = with_form_action(res, &request.redirect_uri);
-    if new {
-        with_cookie(res, &csrf::set_cookie(&token))
-    } else {
-        res
-    }
+    with_csrf(res, &token, new)
 }
 
 /// The session's CSRF token and whether it is new.
@@ -708,11 +704,7 @@ fn portal_login_page(
     let mut res = html(ctx, status, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new {
-        with_cookie(res, &csrf::set_cookie(&token))
-    } else {
-        res
-    }
+    with_csrf(res, &token, new)
 }
 
 /// Checks the person's factors against their account; the session they
@@ -1117,11 +1109,7 @@ fn consent_page(
         scopes,
     };
     let res = with_form_action(html(ctx, StatusCode::OK, &page), &request.redirect_uri);
-    if new {
-        with_cookie(res, &csrf::set_cookie(&token))
-    } else {
-        res
-    }
+    with_csrf(res, &token, new)
 }
 
 /// The consent form.
@@ -1376,11 +1364,7 @@ async fn act_page(
         StatusCode::OK
     };
     let res = with_form_action(html(ctx, status, &page), &request.redirect_uri);
-    if new {
-        with_cookie(res, &csrf::set_cookie(&token))
-    } else {
-        res
-    }
+    with_csrf(res, &token, new)
 }
 
 /// The "act for" form.
@@ -1601,11 +1585,7 @@ async fn logout(
         if let Some(uri) = &back_to {
             res = with_form_action(res, uri);
         }
-        return if new {
-            with_cookie(res, &csrf::set_cookie(&token))
-        } else {
-            res
-        };
+        return with_csrf(res, &token, new);
     }
     if let Some(cookie) = session_cookie(headers) {
         let key = session_key(cookie);

@@ -1359,24 +1359,7 @@ async fn passkey_steps(c: fantoccini::Client, base: String, pin: String, query: 
     c.goto(&format!("{base}/dang-nhap?next=/tai-khoan"))
         .await
         .expect("the log-in page");
-    c.find(Locator::Id("identifier"))
-        .await
-        .expect("identifier")
-        .send_keys(&pin)
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.login button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("submit");
+    crate::pages::fill_login(&c, &pin, PASSWORD, None).await;
     c.wait()
         .at_most(wait)
         .for_element(Locator::Id("passkeys"))
@@ -1939,30 +1922,7 @@ async fn browser_log_in(c: fantoccini::Client, url: String, pin: String, otp: St
             .await
             .unwrap_or_else(|_| panic!("a label for {id}"));
     }
-    c.find(Locator::Id("identifier"))
-        .await
-        .expect("identifier")
-        .send_keys(&pin)
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Id("otp"))
-        .await
-        .expect("otp")
-        .send_keys(&otp)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.login button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("submit");
+    crate::pages::fill_login(&c, &pin, PASSWORD, Some(&otp)).await;
     let done = c
         .wait()
         .at_most(Duration::from_secs(20))

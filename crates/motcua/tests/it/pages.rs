@@ -512,6 +512,34 @@ impl Chromedriver {
     }
 }
 
+/// Types into the log-in page open in the browser and submits it.
+pub(crate) async fn fill_login(
+    c: &fantoccini::Client,
+    identifier: &str,
+    password: &str,
+    otp: Option<&str>,
+) {
+    use fantoccini::Locator;
+    let mut fields = vec![("identifier", identifier), ("password", password)];
+    if let Some(code) = otp {
+        fields.push(("otp", code));
+    }
+    for (id, text) in fields {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|_| panic!("the {id} field"))
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .expect("the log-in button")
+        .click()
+        .await
+        .expect("submit");
+}
+
 /// A headless Chromium session (phone-sized window) through chromedriver;
 /// `None` when MOTCUA_TEST_SKIP_BROWSER=1.
 pub(crate) async fn open_browser() -> Option<(Chromedriver, fantoccini::Client)> {
@@ -789,24 +817,7 @@ async fn browser_steps(c: fantoccini::Client, base: String, tracked: String, cas
         .await
         .expect("open the tracker page");
     // first the log-in, which comes back here
-    c.find(Locator::Id("identifier"))
-        .await
-        .expect("the log-in page")
-        .send_keys(&tracked)
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(crate::helpers::TEST_PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.login button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("log in");
+    crate::pages::fill_login(&c, &tracked, crate::helpers::TEST_PASSWORD, None).await;
     c.wait()
         .at_most(wait)
         .for_element(Locator::Css("#accesses"))

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::i18n::Tr;
-use super::{Ctx, Layout, csrf, html, server_error, with_cookie};
+use super::{Ctx, Layout, html, server_error, with_csrf};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
 use crate::login::{current_session, login_href};
@@ -112,9 +112,7 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
     let mut res = html(&ctx, StatusCode::OK, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new {
-        res = with_cookie(res, &csrf::set_cookie(&token));
-    }
+    res = with_csrf(res, &token, new);
     res
 }
 

@@ -12,7 +12,7 @@ use units::{Conversion, Status, Units};
 
 use super::i18n::Tr;
 use super::lookup::{Link, commune_href};
-use super::{Ctx, Layout, csrf, html, message, server_error, with_cookie};
+use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
 
 pub const PATH: &str = "/chuyen-doi-dia-chi";
@@ -203,11 +203,7 @@ fn render_page(ctx: &Ctx, text: String, outcome: Outcome) -> Response {
         results: outcome.results,
     };
     let response = html(ctx, outcome.status, &page);
-    if new {
-        with_cookie(response, &csrf::set_cookie(&token))
-    } else {
-        response
-    }
+    with_csrf(response, &token, new)
 }
 
 /// `GET /chuyen-doi-dia-chi`

@@ -252,6 +252,16 @@ pub(crate) fn html(ctx: &Ctx, status: StatusCode, page: &impl askama::Template) 
     response
 }
 
+/// Hands a page's new CSRF token to the browser as a cookie (`new`: the
+/// request had none).
+pub(crate) fn with_csrf(response: Response, token: &str, new: bool) -> Response {
+    if new {
+        with_cookie(response, &csrf::set_cookie(token))
+    } else {
+        response
+    }
+}
+
 /// Adds a `Set-Cookie` to a response.
 pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {

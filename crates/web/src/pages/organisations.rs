@@ -14,7 +14,7 @@ use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Organisation, Sco
 use serde::Deserialize;
 
 use super::i18n::Tr;
-use super::{Ctx, Layout, csrf, html, message, server_error, with_cookie};
+use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
 use crate::login::{current_session, login_href};
@@ -211,9 +211,7 @@ async fn render(
     let mut res = html(ctx, status, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new {
-        res = with_cookie(res, &csrf::set_cookie(&token));
-    }
+    res = with_csrf(res, &token, new);
     res
 }
 
