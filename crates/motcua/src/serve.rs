@@ -56,6 +56,16 @@ pub struct ServeArgs {
     )]
     legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
 
+    /// A reverse proxy whose X-Forwarded-For names the client (repeat, or
+    /// comma-separated in MOTCUA_TRUSTED_PROXIES); log-in limits count
+    /// clients by address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MOTCUA_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -108,7 +118,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.nats_url,
         args.exchange_config,
         args.issuer,
-        args.legacy_cutover,
+        web::oidc::ProviderOptions {
+            legacy_cutover: args.legacy_cutover,
+            trusted_proxies: args.trusted_proxies,
+        },
     ))
 }
 
@@ -119,7 +132,7 @@ async fn serve(
     nats_url: Option<String>,
     exchange_config: Option<PathBuf>,
     issuer: Option<String>,
-    legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
+    provider: web::oidc::ProviderOptions,
 ) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     let mut signals = ShutdownSignals::install();
@@ -188,7 +201,7 @@ async fn serve(
 
     // the identity provider: its keys from the store (a first one made once)
     let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
-    let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), legacy_cutover)
+    let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), provider)
         .await
         .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
     tracing::info!(issuer = %oidc.issuer(), "identity provider ready");

@@ -12,6 +12,7 @@ mod middleware;
 pub mod oidc;
 pub mod pages;
 mod passkey;
+pub mod ratelimit;
 mod state;
 
 use axum::Router;
@@ -77,9 +78,12 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[cfg(test)]

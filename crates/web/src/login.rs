@@ -209,6 +209,24 @@ pub(crate) fn raw_request<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RawReque
     }
 }
 
+/// Too many log-in attempts from one address: when to try again.
+pub(crate) fn too_many(ctx: &Ctx, wait: std::time::Duration) -> Response {
+    let t = ctx.t();
+    let seconds = wait.as_secs().max(1);
+    let text = format!("{} {seconds} {}", t.login_too_many(), t.login_seconds());
+    let mut res = message(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        t.login_bad_request(),
+        &text,
+        None,
+    );
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// A form of the log-in flow whose CSRF token does not match: the page
 /// has expired (or the post did not come from it).
 pub(crate) fn expired_form(ctx: &Ctx) -> Response {
@@ -450,11 +468,15 @@ enum Outcome {
 pub(crate) async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::ratelimit::ClientIp(ip): crate::ratelimit::ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let t = ctx.t();
     if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
         return expired_form(&ctx);
+    }
+    if let Err(wait) = state.oidc.login_attempt(ip) {
+        return too_many(&ctx, wait);
     }
     let query = form.request.clone().unwrap_or_default();
     let identifier = form.identifier.clone().unwrap_or_default();

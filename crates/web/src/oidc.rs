@@ -81,9 +81,32 @@ pub enum StartError {
     Issuer(String),
 }
 
+/// How a provider differs from the defaults.
+#[derive(Debug, Clone)]
+pub struct ProviderOptions {
+    /// From this instant the old portals' organisation accounts are
+    /// refused (default 2025-07-01T00:00+07:00).
+    pub legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for ProviderOptions {
+    fn default() -> Self {
+        ProviderOptions {
+            legacy_cutover: identity::default_cutover(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
 /// The provider: its issuer, its keys and the guard against guessing.
 pub struct OidcProvider {
     issuer: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Log-in attempts per client address.
+    login_limiter: crate::ratelimit::Limiter,
     /// From this instant the old portals' organisation accounts are refused.
     legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
     /// The secret behind pairwise subject identifiers (kept in the store).
@@ -108,7 +131,7 @@ impl OidcProvider {
     /// Loads the stored signing keys, storing a first one when there are
     /// none (once, however many nodes start together).
     pub async fn start(issuer: &str, store: &dyn store::Store) -> Result<Arc<Self>, StartError> {
-        Self::start_with(issuer, store, identity::default_cutover()).await
+        Self::start_with(issuer, store, ProviderOptions::default()).await
     }
 
     /// [`OidcProvider::start`], with the instant the old portals'
@@ -116,8 +139,12 @@ impl OidcProvider {
     pub async fn start_with(
         issuer: &str,
         store: &dyn store::Store,
-        legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
+        options: ProviderOptions,
     ) -> Result<Arc<Self>, StartError> {
+        let ProviderOptions {
+            legacy_cutover,
+            trusted_proxies,
+        } = options;
         let issuer = issuer.trim_end_matches('/').to_string();
         let valid = (issuer.starts_with("https://") || issuer.starts_with("http://"))
             && !issuer.contains(['?', '#'])
@@ -148,6 +175,11 @@ impl OidcProvider {
             })?;
         Ok(Arc::new(OidcProvider {
             issuer,
+            trusted_proxies,
+            login_limiter: crate::ratelimit::Limiter::new(
+                crate::ratelimit::LOGIN_ATTEMPTS_PER_MINUTE,
+                Duration::from_secs(60),
+            ),
             legacy_cutover,
             pairwise,
             keys: RwLock::new(keys),
@@ -191,6 +223,19 @@ impl OidcProvider {
                 }
             }
         })
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> &[std::net::IpAddr] {
+        &self.trusted_proxies
+    }
+
+    /// Counts a log-in attempt from `ip`; `Err` says how long to wait.
+    pub(crate) fn login_attempt(&self, ip: Option<std::net::IpAddr>) -> Result<(), Duration> {
+        match ip {
+            Some(ip) => self.login_limiter.hit(ip, Instant::now()),
+            None => Ok(()),
+        }
     }
 
     /// When the old portals' organisation accounts stop.

@@ -334,8 +334,19 @@ pub struct Assertion {
 pub(crate) async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::ratelimit::ClientIp(ip): crate::ratelimit::ClientIp,
     Json(body): Json<Assertion>,
 ) -> Response {
+    if let Err(wait) = state.oidc.login_attempt(ip) {
+        return problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "too many log-in attempts from this address: try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        )
+        .into_response();
+    }
     match assertion(&state, &ctx, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),

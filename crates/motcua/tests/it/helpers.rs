@@ -43,6 +43,8 @@ pub struct TestOptions {
     /// The issuer named `localhost` rather than 127.0.0.1 (WebAuthn needs a
     /// host name).
     pub localhost_issuer: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl TestApp {
@@ -94,7 +96,11 @@ impl TestApp {
         } else {
             format!("http://{addr}")
         };
-        let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), cutover)
+        let provider = web::oidc::ProviderOptions {
+            legacy_cutover: cutover,
+            trusted_proxies: options.trusted_proxies.clone(),
+        };
+        let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), provider)
             .await
             .expect("the identity provider");
         // rotations made by the command line are seen within 200 ms
@@ -108,7 +114,11 @@ impl TestApp {
         };
         let app = web::app(state);
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         TestApp {
             addr,

@@ -1803,6 +1803,46 @@ async fn the_address_claim_is_read_from_the_registry_and_shows_in_the_tracker() 
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_attempts_are_limited_per_client_address() {
+    let proxy: std::net::IpAddr = "127.0.0.1".parse().expect("an address");
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        trusted_proxies: vec![proxy],
+        ..Default::default()
+    })
+    .await;
+    let http = no_redirects();
+    let page = send(http.get(app.url("/dang-nhap"))).await;
+    let csrf = cookie_value(&page, "motcua_csrf").expect("csrf");
+    let attempt = |from: &'static str| {
+        send(
+            http.post(app.url("/oidc/login"))
+                .header("cookie", format!("motcua_csrf={csrf}"))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("next", "/tai-khoan"),
+                    ("identifier", "abc"),
+                    ("password", "guess"),
+                ]),
+        )
+    };
+    for _ in 0..web::ratelimit::LOGIN_ATTEMPTS_PER_MINUTE {
+        assert_eq!(attempt("198.51.100.7").await.status.as_u16(), 422);
+    }
+    let r = attempt("198.51.100.7").await;
+    assert_eq!(r.status.as_u16(), 429, "{}", r.body);
+    let wait: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(r.body.contains("Quá nhiều lần đăng nhập"), "{}", r.body);
+    // another client behind the same proxy is not held back
+    assert_eq!(attempt("198.51.100.8").await.status.as_u16(), 422);
+}
+
 /// The directory of the npm test clients, with openid-client installed
 /// (`scripts/test` runs `npm ci` there).
 fn npm_clients() -> Option<std::path::PathBuf> {

@@ -446,6 +446,8 @@ texts! {
     login_otp_hint => "Dịch vụ này yêu cầu tài khoản định danh mức 2: nhập mã trong ứng dụng xác thực của bạn.",
         "This service requires a level-2 identification account: enter the code from your authenticator app.";
     login_button => "Đăng nhập", "Log in";
+    login_too_many => "Quá nhiều lần đăng nhập từ địa chỉ này. Vui lòng thử lại sau", "Too many log-in attempts from this address. Please try again in";
+    login_seconds => "giây.", "seconds.";
     login_otp_optional => "Không bắt buộc. Nhập mã để đăng nhập mức 2 (cần cho việc thay mặt tổ chức).", "Optional. Enter the code to log in at level 2 (needed to act for an organisation).";
     login_wrong => "Thông tin đăng nhập không đúng. Kiểm tra số định danh, mật khẩu và mã xác thực rồi thử lại.",
         "The log-in details are not correct. Check the identifier, the password and the code, then try again.";
