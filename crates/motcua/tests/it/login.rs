@@ -95,7 +95,8 @@ async fn adults(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
         .await
         .into_iter()
         .filter(|p| {
-            p.birth_date.len() == 10
+            p.vital_status == registry::generate::VitalStatus::Alive
+                && p.birth_date.len() == 10
                 && p.birth_date.as_str() < "2000-01-01"
                 && p.birth_date.as_str() > "1950-01-01"
         })

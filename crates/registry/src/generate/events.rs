@@ -4,14 +4,16 @@
 //! [`Person::derive`](crate::Person::derive) gives back the generator's
 //! fields: the birth (names, sex, birth date — year only when the generator
 //! knows only the year —, ethnicity, religion, nationality, place of birth
-//! registration, parents), the permanent residence, the household
-//! membership and, for a married person, the marriage. A person's events
+//! registration, parents — under the former name for someone who changed
+//! it —), the change of name, the permanent residence, a temporary
+//! residence, the household membership, for a married person the
+//! marriage, and for someone who died the death. A person's events
 //! are made from that person's record alone, so a population can be loaded
 //! in any batches: the marriage date, which both spouses' records must
 //! agree on, is computed from the two personal ids (the later birth year
 //! plus [`MARRIAGE_AGE`], on 1 January).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::{CommuneCode, PersonalId};
 
 use super::{Relationship as GenRelationship, Sex as GenSex, SyntheticPerson};
@@ -58,7 +60,10 @@ pub fn person_events(
     };
 
     let birth = Birth {
-        full_name: person.full_name.clone(),
+        full_name: person
+            .former_name
+            .clone()
+            .unwrap_or_else(|| person.full_name.clone()),
         sex: sex(person.sex),
         nationality: Nationality::parse(person.nationality)?,
         ethnicity: Ethnicity::by_code(person.ethnicity)?,
@@ -72,27 +77,51 @@ pub fn person_events(
         commune: CommuneCode::parse(person.commune_code)?,
         street: person.address.clone(),
     };
-    let mut events = vec![
-        event("birth", born, EventKind::Birth(birth)),
-        event(
-            "residence",
-            born,
-            EventKind::ResidenceChange {
-                kind: ResidenceKind::Permanent,
-                residence: Some(residence),
+    let mut events = vec![event("birth", born, EventKind::Birth(birth))];
+    if let (Some(_), Some(on)) = (&person.former_name, &person.name_changed_on) {
+        events.push(event(
+            "name",
+            PartialDate::parse(on)?,
+            EventKind::NameChange {
+                full_name: person.full_name.clone(),
             },
-        ),
-        event(
-            "household",
-            born,
-            EventKind::HouseholdChange {
-                membership: Some(Membership {
-                    household: household_id(person.household_id),
-                    relationship: relationship(person.relationship),
+        ));
+    }
+    events.extend([event(
+        "residence",
+        born,
+        EventKind::ResidenceChange {
+            kind: ResidenceKind::Permanent,
+            residence: Some(residence),
+        },
+    )]);
+    if let (Some(commune), Some(street)) =
+        (person.temporary_commune_code, &person.temporary_address)
+    {
+        // registered the year before the loader's reference, or at 18
+        let year = (recorded_at.year() - 1).max(id.birth_year() + 18);
+        events.push(event(
+            "temporary",
+            PartialDate::year(year)?,
+            EventKind::ResidenceChange {
+                kind: ResidenceKind::Temporary,
+                residence: Some(Residence {
+                    commune: CommuneCode::parse(commune)?,
+                    street: street.clone(),
                 }),
             },
-        ),
-    ];
+        ));
+    }
+    events.push(event(
+        "household",
+        born,
+        EventKind::HouseholdChange {
+            membership: Some(Membership {
+                household: household_id(person.household_id),
+                relationship: relationship(person.relationship),
+            }),
+        },
+    ));
     if let Some(spouse) = &person.spouse_id {
         let spouse = PersonalId::parse(spouse)?;
         let year = id.birth_year().max(spouse.birth_year()) + MARRIAGE_AGE;
@@ -101,6 +130,9 @@ pub fn person_events(
             PartialDate::ymd(year, 1, 1)?,
             EventKind::Marriage { spouse },
         ));
+    }
+    if let Some(died) = &person.death_date {
+        events.push(event("death", PartialDate::parse(died)?, EventKind::Death));
     }
     Ok(events)
 }
@@ -152,6 +184,7 @@ mod tests {
         let at = recorded_at(as_of);
         let mut married = 0;
         let mut partial = 0;
+        let (mut dead, mut renamed, mut temporary, mut month_year) = (0, 0, 0, 0);
         for person in Generator::new(7, 10_000, as_of).unwrap() {
             let g = person.unwrap();
             let events = person_events(&g, at).unwrap();
@@ -179,7 +212,31 @@ mod tests {
                 MaritalStatus::Single
             };
             assert_eq!(p.marital_status.value, status);
-            assert_eq!(p.vital_status.value, VitalStatus::Alive);
+            match &g.death_date {
+                None => assert_eq!(p.vital_status.value, VitalStatus::Alive),
+                Some(d) => {
+                    dead += 1;
+                    let died = PartialDate::parse(d).unwrap();
+                    assert_eq!(p.vital_status.value, VitalStatus::Dead(died));
+                }
+            }
+            if let Some(former) = &g.former_name {
+                renamed += 1;
+                let kept: Vec<&str> = p.former_names.iter().map(|n| n.value.as_str()).collect();
+                assert_eq!(kept, [former.as_str()]);
+            }
+            match (g.temporary_commune_code, &p.temporary_residence.value) {
+                (Some(code), Some(r)) => {
+                    temporary += 1;
+                    assert_eq!(r.commune.to_string(), code);
+                    assert_eq!(Some(&r.street), g.temporary_address.as_ref());
+                }
+                (None, None) => {}
+                other => panic!("temporary residence {other:?}"),
+            }
+            if g.birth_date.len() == 7 {
+                month_year += 1;
+            }
             assert!(
                 p.birth_registration_place
                     .value
@@ -191,6 +248,10 @@ mod tests {
         }
         assert!(married > 1_000, "{married}");
         assert!(partial > 0);
+        assert!(
+            dead > 0 && renamed > 0 && temporary > 100 && month_year > 0,
+            "dead {dead}, renamed {renamed}, temporary {temporary}, month-year {month_year}"
+        );
     }
 
     #[test]

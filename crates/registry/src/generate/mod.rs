@@ -142,12 +142,15 @@ pub enum Relationship {
     Parent,
 }
 
-/// Whether a person is alive. Every generated person is.
+/// Whether a person is alive at the reference date: a few elderly people
+/// without a spouse in the data died in the five years before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VitalStatus {
     /// Alive at the reference date.
     Alive,
+    /// Died before the reference date (see [`SyntheticPerson::death_date`]).
+    Dead,
 }
 
 /// One generated person: a flat record, ready for JSON Lines or CSV.
@@ -165,8 +168,13 @@ pub struct SyntheticPerson {
     pub given_name: &'static str,
     /// Sex.
     pub sex: Sex,
-    /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
+    /// `YYYY-MM-DD`, or `YYYY-MM` / `YYYY` when only the month or the year
+    /// is known (as for many people born before 1960).
     pub birth_date: String,
+    /// The full name before a change of name, for the few who changed it.
+    pub former_name: Option<String>,
+    /// When the name was changed (`YYYY-MM-DD`).
+    pub name_changed_on: Option<String>,
     /// The ethnic group's two-digit code (`01` Kinh …).
     pub ethnicity: &'static str,
     /// `none`, `catholic`, `buddhist`, `protestant`, `hoa_hao`, `cao_dai`
@@ -180,6 +188,11 @@ pub struct SyntheticPerson {
     pub commune_code: &'static str,
     /// The street or hamlet part of the permanent residence.
     pub address: String,
+    /// A temporary residence elsewhere (people of working age who moved
+    /// for work or study): its 2025 commune …
+    pub temporary_commune_code: Option<&'static str>,
+    /// … and its street or hamlet part.
+    pub temporary_address: Option<String>,
     /// The household, numbered from 1 in the order generated.
     pub household_id: u64,
     /// The relationship to the household's head.
@@ -192,6 +205,8 @@ pub struct SyntheticPerson {
     pub spouse_id: Option<String>,
     /// Vital status at the reference date.
     pub vital_status: VitalStatus,
+    /// The date of death (`YYYY-MM-DD`) of someone who died.
+    pub death_date: Option<String>,
 }
 
 /// Days in `y` years, rounded down (the Julian year).
@@ -600,13 +615,61 @@ impl Generator {
             let date = date(m.birth)?;
             let birth_date = if date.year() < 1950 && self.rng.chance(350) {
                 format!("{:04}", date.year())
+            } else if date.year() < 1960 && self.rng.chance(150) {
+                format!("{:04}-{:02}", date.year(), date.month())
             } else {
                 format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
             };
+            let full_name = format!("{family_name} {middle_name} {given_name}");
+            // whole years of age at the reference date (Julian years)
+            let age = (self.as_of - m.birth) * 4 / 1461;
+            // about one adult in two hundred changed their given name once,
+            // between 20 and 30 (never later than a year before the reference)
+            let (former_name, name_changed_on) = if age >= 21 && self.rng.chance(5) {
+                let (_, _, old_given) = self.names(&m);
+                let latest = (m.birth + years(30)).min(self.as_of - 365);
+                let changed = self
+                    .rng
+                    .range_i64(m.birth + years(20), latest.max(m.birth + years(20)));
+                let on = self::date(changed)?;
+                (
+                    (old_given != given_name)
+                        .then(|| format!("{family_name} {middle_name} {old_given}")),
+                    Some(on.format("%Y-%m-%d").to_string()),
+                )
+            } else {
+                (None, None)
+            };
+            let name_changed_on = former_name.as_ref().and(name_changed_on);
+            // working-age people living elsewhere for work or study (most
+            // to the cities), registered there as temporary residents
+            let (temporary_commune_code, temporary_address) =
+                if (18..=45).contains(&age) && self.rng.chance(60) {
+                    let t = self.places.commune_weights.sample(&mut self.rng);
+                    let there = &communes[t];
+                    (Some(there.code.as_str()), Some(self.address(there)))
+                } else {
+                    (None, None)
+                };
+            // a few of the elderly without a spouse in the data died in the
+            // five years before the reference date
+            let (vital_status, death_date) =
+                if age >= 65 && m.spouse.is_none() && self.rng.chance(40) {
+                    let died = self.as_of - self.rng.range_i64(30, years(5));
+                    let died = died.max(m.birth + years(65));
+                    (
+                        VitalStatus::Dead,
+                        Some(self::date(died)?.format("%Y-%m-%d").to_string()),
+                    )
+                } else {
+                    (VitalStatus::Alive, None)
+                };
             let link = |j: Option<usize>| j.map(|j| ids[j].clone());
             self.pending.push_back(SyntheticPerson {
                 personal_id: ids[i].clone(),
-                full_name: format!("{family_name} {middle_name} {given_name}"),
+                full_name,
+                former_name,
+                name_changed_on,
                 family_name,
                 middle_name,
                 given_name,
@@ -618,12 +681,15 @@ impl Generator {
                 province_code: &commune.province_code,
                 commune_code: &commune.code,
                 address: address.clone(),
+                temporary_commune_code,
+                temporary_address,
                 household_id,
                 relationship: m.relationship,
                 father_id: link(m.father),
                 mother_id: link(m.mother),
                 spouse_id: link(m.spouse),
-                vital_status: VitalStatus::Alive,
+                vital_status,
+                death_date,
             });
         }
         Ok(())
