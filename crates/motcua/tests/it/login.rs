@@ -1528,7 +1528,9 @@ async fn an_application_reviewed_by_an_officer_issues_a_level_2_account() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreigner_with_a_residence_card_logs_in_with_nationality_and_passport() {
     let app = TestApp::spawn().await;
-    register(&app, &portal(REDIRECT)).await;
+    let mut client = portal(REDIRECT);
+    client.scopes.insert("org".into());
+    register(&app, &client).await;
     let pw = format!("{PASSWORD}\n");
     let base = [
         "add-foreigner",
@@ -1584,6 +1586,7 @@ async fn a_foreigner_with_a_residence_card_logs_in_with_nationality_and_passport
         .expect("a code");
     let level2 = authorize_query(Some(AssuranceLevel::ACR_LEVEL_2), &[]);
     let r = log_in(&app, &level2, "jpn:tz1234567", PASSWORD, Some(&code)).await;
+    let session = cookie_value(&r, "motcua_sid").expect("a session");
     let (id, access, token) = tokens_of(&app, &r).await;
     assert_eq!(id["sub"], opened["subject"]);
     assert_eq!(id["acr"], AssuranceLevel::ACR_LEVEL_2);
@@ -1598,6 +1601,38 @@ async fn a_foreigner_with_a_residence_card_logs_in_with_nationality_and_passport
     assert_eq!(info["passport_number"], "TZ1234567");
     assert_eq!(info["nationality"], "JPN");
     assert_eq!(info["name"], "SATO HANAKO");
+
+    // a foreign-owned enterprise with her as its legal representative: she
+    // acts for it with the same level-2 log-in
+    let (ok, org, err) = account_cli(
+        &app,
+        &[
+            "add-organisation",
+            "--tax-code",
+            "0101245486",
+            "--name",
+            "Công ty TNHH Sato Việt Nam",
+            "--representative",
+            "JP:TZ1234567",
+            "--foreign-owned",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let org_subject = org["subject"].as_str().expect("subject");
+    let chosen = act_again(&app, &session, org_subject).await;
+    let (id, _, token) = tokens_of(&app, &chosen).await;
+    assert_eq!(id["sub"], org_subject);
+    assert_eq!(id["act"]["sub"], opened["subject"]);
+    let info = send(
+        app.client
+            .get(app.url("/oidc/userinfo"))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    assert_eq!(info["foreign_owned"], true);
+    assert_eq!(info["tax_code"], "0101245486");
 }
 
 /// Logs `pin` in on the portal's own page, with a one-time code when given;
