@@ -1,0 +1,252 @@
+//! Dossier codes: `<agency code>-<YYMMDD>-<NNNN>`.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// The last number of an agency's day (four digits).
+pub const MAX_DAILY_SEQUENCE: u16 = 9999;
+
+/// Why a code or one of its parts was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeError {
+    /// The agency code has the wrong shape.
+    #[error(
+        "an agency code is 1 to 32 letters, digits and dots, starting with a letter or digit, got {0:?}"
+    )]
+    Agency(String),
+    /// The whole code has the wrong shape.
+    #[error("a dossier code is AGENCY-YYMMDD-NNNN (for example H29.22-260301-0007), got {0:?}")]
+    Shape(String),
+    /// The date part is not a date.
+    #[error("the date part of {0:?} is not a day (YYMMDD)")]
+    Date(String),
+    /// The day's numbers are used up.
+    #[error(
+        "agency {agency} has received {MAX_DAILY_SEQUENCE} dossiers on {day}: no number is left"
+    )]
+    Exhausted {
+        /// The agency.
+        agency: String,
+        /// The day.
+        day: NaiveDate,
+    },
+}
+
+/// The code of a receiving agency (a service centre, a department).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AgencyCode(String);
+
+impl AgencyCode {
+    /// Reads an agency code: 1–32 ASCII letters, digits and dots, the
+    /// first a letter or a digit.
+    pub fn parse(s: &str) -> Result<Self, CodeError> {
+        let ok = (1..=32).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+            && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+        if ok {
+            Ok(AgencyCode(s.to_string()))
+        } else {
+            Err(CodeError::Agency(s.to_string()))
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AgencyCode {
+    type Error = CodeError;
+    fn try_from(s: String) -> Result<Self, CodeError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<AgencyCode> for String {
+    fn from(a: AgencyCode) -> String {
+        a.0
+    }
+}
+
+impl fmt::Display for AgencyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A dossier's code: the receiving agency, the day of receipt (Vietnam)
+/// and the day's sequence number, 1 to 9999.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DossierCode {
+    agency: AgencyCode,
+    day: NaiveDate,
+    sequence: u16,
+}
+
+impl DossierCode {
+    /// The `sequence`-th dossier `agency` received on `day`.
+    pub fn new(agency: AgencyCode, day: NaiveDate, sequence: u16) -> Result<Self, CodeError> {
+        if sequence == 0 || sequence > MAX_DAILY_SEQUENCE {
+            return Err(CodeError::Exhausted {
+                agency: agency.0,
+                day,
+            });
+        }
+        if !(2000..=2099).contains(&day.year()) {
+            return Err(CodeError::Date(day.to_string()));
+        }
+        Ok(DossierCode {
+            agency,
+            day,
+            sequence,
+        })
+    }
+
+    /// The code after `last` for `agency` on `day` (`None`: the first of
+    /// the day).
+    pub fn next(agency: AgencyCode, day: NaiveDate, last: Option<u16>) -> Result<Self, CodeError> {
+        let sequence = last
+            .map_or(Some(1), |n| n.checked_add(1))
+            .unwrap_or(u16::MAX);
+        Self::new(agency, day, sequence)
+    }
+
+    /// Reads a code such as `H29.22-260301-0007`.
+    pub fn parse(s: &str) -> Result<Self, CodeError> {
+        let shape = || CodeError::Shape(s.to_string());
+        let mut parts = s.rsplitn(3, '-');
+        let (Some(seq), Some(date), Some(agency)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(shape());
+        };
+        if seq.len() != 4
+            || date.len() != 6
+            || !seq.bytes().chain(date.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return Err(shape());
+        }
+        let agency = AgencyCode::parse(agency)?;
+        let number = |r: std::ops::Range<usize>| date[r].parse::<u32>().unwrap_or(0);
+        let day = NaiveDate::from_ymd_opt(2000 + number(0..2) as i32, number(2..4), number(4..6))
+            .ok_or_else(|| CodeError::Date(s.to_string()))?;
+        let sequence = seq.parse::<u16>().map_err(|_| shape())?;
+        Self::new(agency, day, sequence).map_err(|_| shape())
+    }
+
+    /// The receiving agency.
+    pub fn agency(&self) -> &AgencyCode {
+        &self.agency
+    }
+
+    /// The day of receipt.
+    pub fn day(&self) -> NaiveDate {
+        self.day
+    }
+
+    /// The day's sequence number.
+    pub fn sequence(&self) -> u16 {
+        self.sequence
+    }
+}
+
+impl fmt::Display for DossierCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{:02}{:02}{:02}-{:04}",
+            self.agency,
+            self.day.year() % 100,
+            self.day.month(),
+            self.day.day(),
+            self.sequence
+        )
+    }
+}
+
+impl TryFrom<String> for DossierCode {
+    type Error = CodeError;
+    fn try_from(s: String) -> Result<Self, CodeError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<DossierCode> for String {
+    fn from(c: DossierCode) -> String {
+        c.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn codes_are_written_and_read_back() {
+        let agency = AgencyCode::parse("H29.22").unwrap();
+        let code = DossierCode::new(agency.clone(), day(2026, 3, 1), 7).unwrap();
+        assert_eq!(code.to_string(), "H29.22-260301-0007");
+        assert_eq!(DossierCode::parse("H29.22-260301-0007").unwrap(), code);
+        let with_dashless_dots = DossierCode::parse("000.00.00.H29-251231-9999").unwrap();
+        assert_eq!(with_dashless_dots.sequence(), 9999);
+        assert_eq!(with_dashless_dots.day(), day(2025, 12, 31));
+        let json = serde_json::to_string(&code).unwrap();
+        assert_eq!(json, "\"H29.22-260301-0007\"");
+        assert_eq!(serde_json::from_str::<DossierCode>(&json).unwrap(), code);
+    }
+
+    #[test]
+    fn the_daily_sequence_starts_at_one_and_ends_at_9999() {
+        let agency = AgencyCode::parse("HCC").unwrap();
+        let d = day(2026, 7, 1);
+        assert_eq!(
+            DossierCode::next(agency.clone(), d, None)
+                .unwrap()
+                .sequence(),
+            1
+        );
+        assert_eq!(
+            DossierCode::next(agency.clone(), d, Some(41))
+                .unwrap()
+                .sequence(),
+            42
+        );
+        let e = DossierCode::next(agency.clone(), d, Some(9999)).unwrap_err();
+        assert!(matches!(e, CodeError::Exhausted { .. }), "{e}");
+        assert!(DossierCode::next(agency, d, Some(u16::MAX)).is_err());
+    }
+
+    #[test]
+    fn malformed_codes_say_what_is_expected() {
+        for bad in [
+            "",
+            "H29-260301",
+            "H29-260301-7",
+            "H29-2603011-0007",
+            "H29-260230-0007",
+            "H29-260301-0000",
+            "-260301-0001",
+            "H 29-260301-0001",
+            ".H29-260301-0001",
+            "H29-26a301-0001",
+        ] {
+            let e = DossierCode::parse(bad).unwrap_err();
+            assert!(!e.to_string().is_empty(), "{bad}");
+        }
+        assert!(
+            DossierCode::parse("H29-2603x1-0001")
+                .unwrap_err()
+                .to_string()
+                .contains("AGENCY-YYMMDD-NNNN")
+        );
+        assert!(AgencyCode::parse(&"A".repeat(33)).is_err());
+    }
+}
