@@ -20,6 +20,7 @@
 //! ```
 
 mod accounts;
+mod dossiers;
 mod model;
 mod oidc;
 mod orgs;
@@ -32,6 +33,7 @@ mod sqlite_data;
 mod sqlite_outbox;
 
 pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
+pub use dossiers::{DossierStore, StoredDossier};
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
@@ -315,6 +317,8 @@ pub trait Store: Send + Sync + 'static {
     fn accounts(&self) -> &dyn AccountStore;
     /// Organisations' people, authorisations and legacy accounts.
     fn organisations(&self) -> &dyn OrganisationStore;
+    /// Dossiers and their codes.
+    fn dossiers(&self) -> &dyn DossierStore;
 }
 
 /// The meta key holding the stored data-set version.

@@ -414,6 +414,10 @@ impl Store for PgStore {
     fn organisations(&self) -> &dyn crate::OrganisationStore {
         self
     }
+
+    fn dossiers(&self) -> &dyn crate::DossierStore {
+        self
+    }
 }
 
 #[cfg(test)]

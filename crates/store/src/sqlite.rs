@@ -330,4 +330,8 @@ impl Store for SqliteStore {
     fn organisations(&self) -> &dyn crate::OrganisationStore {
         self
     }
+
+    fn dossiers(&self) -> &dyn crate::DossierStore {
+        self
+    }
 }

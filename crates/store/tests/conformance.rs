@@ -32,6 +32,8 @@ use units::Units;
 mod accounts;
 #[path = "conformance/delivery.rs"]
 mod delivery_store;
+#[path = "conformance/dossiers.rs"]
+mod dossiers;
 #[path = "conformance/exchange_log.rs"]
 mod exchange_log;
 #[path = "conformance/oidc.rs"]
@@ -41,6 +43,7 @@ mod population;
 
 use accounts::*;
 use delivery_store::*;
+use dossiers::*;
 use exchange_log::*;
 use oidc::*;
 use population::*;
@@ -278,6 +281,9 @@ conformance!(
     consents_are_remembered_per_client,
     passkeys_and_their_challenges,
     applications_are_queued_by_deadline_and_keep_their_history,
+    // dossiers
+    dossier_codes_are_gapless_and_unique_under_concurrency,
+    a_refused_dossier_gives_its_number_back,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 
