@@ -163,6 +163,18 @@ pub fn legacy_key(input: &str) -> String {
     }
 }
 
+/// The identifier as a person writes it: the number, the tax code, or
+/// `CC:PASSPORT`.
+impl std::fmt::Display for LoginId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginId::Pin(pin) => write!(f, "{pin}"),
+            LoginId::Passport(country, number) => write!(f, "{country}:{number}"),
+            LoginId::TaxCode(code) => write!(f, "{code}"),
+        }
+    }
+}
+
 /// Whether an account locked until `locked_until` refuses a log-in at
 /// `now`, and for how much longer.
 pub fn locked_for(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<Duration> {
@@ -186,6 +198,14 @@ mod tests {
         assert_eq!(passport3.key(), passport.key());
         let tax = LoginId::parse("0100109106").expect("tax code");
         assert_eq!(tax.key(), "tax:0100109106");
+        // written back as a person types it, and read again the same
+        for id in [&pin, &passport, &tax] {
+            assert_eq!(
+                LoginId::parse(&id.to_string()).expect("again").key(),
+                id.key()
+            );
+        }
+        assert_eq!(passport3.to_string(), "JP:TZ1234567");
     }
 
     #[test]

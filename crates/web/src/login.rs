@@ -261,7 +261,8 @@ fn refusal_response(ctx: &Ctx, r: Refusal) -> Response {
     }
 }
 
-fn see_other(to: &str) -> Response {
+/// A 303 to `to`, never cached.
+pub(crate) fn see_other(to: &str) -> Response {
     match HeaderValue::from_str(to) {
         Ok(v) => {
             let mut res = StatusCode::SEE_OTHER.into_response();
@@ -296,35 +297,19 @@ pub(crate) async fn authorize(
         Err(r) => return r,
     };
     let now = Utc::now();
-    let session = match session_cookie(&headers) {
-        Some(c) => match state.store.accounts().session(&session_key(c), now).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "reading a session");
-                return server_error(&ctx);
-            }
-        },
-        None => None,
+    // a live session (a legacy organisation's ends at the cut-over)
+    let session = match current_session(&state, &headers).await {
+        Ok(s) => s,
+        Err(()) => return server_error(&ctx),
     };
-    // a legacy organisation session ends at the cut-over
-    let session = session
-        .filter(|s| !s.amr.iter().any(|m| m == LEGACY_AMR) || now < state.oidc.legacy_cutover());
-    if let Some(s) = &session {
-        let account = match state.store.accounts().account(s.subject).await {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::error!(error = %e, "reading an account");
-                return server_error(&ctx);
-            }
-        };
-        let needed = match &account {
-            Some(a) if matches!(a.holder, Holder::Organisation(_)) => request.level,
-            _ => person_level(&request),
-        };
+    if let Some((s, account)) = &session {
+        let is_person = !matches!(account.holder, Holder::Organisation(_));
         let mut asked = request.clone();
-        asked.level = needed;
-        if account.is_some() && identity::authz::session_serves(&asked, s.level, s.auth_time, now) {
-            return continue_with(&state, &ctx, &client, request, &query, s, None, now).await;
+        if is_person {
+            asked.level = person_level(&request);
+        }
+        if identity::authz::session_serves(&asked, s.level, s.auth_time, now) {
+            return continue_with(&state, &ctx, &client, request, &query, s, is_person, now).await;
         }
     }
     if request.prompt == Some(Prompt::None) {
@@ -513,8 +498,12 @@ pub(crate) async fn login(
             let Ok(set) = start_session(&state, &session, now).await else {
                 return server_error(&ctx);
             };
-            let res =
-                continue_with(&state, &ctx, &client, request, &query, &session, None, now).await;
+            // only an old portal's account logs an organisation in
+            let is_person = !session.amr.iter().any(|m| m == LEGACY_AMR);
+            let res = continue_with(
+                &state, &ctx, &client, request, &query, &session, is_person, now,
+            )
+            .await;
             with_cookie(res, &set)
         }
         Err(Outcome::Retry(text)) => login_page(
@@ -802,7 +791,9 @@ async fn attempt(
         .password
         .clone()
         .unwrap_or_else(|| DECOY_PHC.to_string());
-    let password_ok = account.password.is_some() && check_password(phc, password).await;
+    // the hash is checked even for an account without a password: as slow
+    let checked = check_password(phc, password).await;
+    let password_ok = account.password.is_some() && checked;
     let otp = form.otp.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let mut level = AssuranceLevel::Level1;
     let mut amr = vec!["pwd".to_string()];
@@ -1019,17 +1010,9 @@ async fn continue_with(
     request: AuthorizationRequest,
     query: &str,
     session: &Session,
-    error: Option<String>,
+    is_person: bool,
     now: DateTime<Utc>,
 ) -> Response {
-    let is_person = match state.store.accounts().account(session.subject).await {
-        Ok(Some(a)) => !matches!(a.holder, Holder::Organisation(_)),
-        Ok(None) => false,
-        Err(e) => {
-            tracing::error!(error = %e, "reading an account");
-            return server_error(ctx);
-        }
-    };
     // a service that is not the platform's own reads only what the person
     // agreed to
     if !client.trusted {
@@ -1058,10 +1041,7 @@ async fn continue_with(
             return consent_page(ctx, client, &request, query, &asked);
         }
     }
-    after_consent(
-        state, ctx, client, request, query, session, is_person, error, now,
-    )
-    .await
+    after_consent(state, ctx, client, request, query, session, is_person, now).await
 }
 
 /// The scopes a request asks for beyond `openid`.
@@ -1084,11 +1064,10 @@ async fn after_consent(
     query: &str,
     session: &Session,
     is_person: bool,
-    error: Option<String>,
     now: DateTime<Utc>,
 ) -> Response {
     if is_person && request.scopes.contains("org") {
-        return act_page(state, ctx, client, &request, query, session, error, now).await;
+        return act_page(state, ctx, client, &request, query, session, None, now).await;
     }
     match code_redirect(state, client, request, session, None, now).await {
         Ok(to) => see_other(&to),
@@ -1210,7 +1189,7 @@ pub(crate) async fn consent(
     }
     let is_person = !matches!(account.holder, Holder::Organisation(_));
     after_consent(
-        &state, &ctx, &client, request, &query, &session, is_person, None, now,
+        &state, &ctx, &client, request, &query, &session, is_person, now,
     )
     .await
 }

@@ -26,48 +26,31 @@ use serde::Deserialize;
 use store::{AuditEntry, Session};
 
 use crate::AppState;
+use crate::error::ApiError;
 use crate::pages::{Ctx, csrf, with_cookie};
 
 /// How long a challenge waits for its answer.
 const CHALLENGE_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
 
-/// A refusal, answered as problem+json.
-#[derive(Debug)]
-struct Refusal {
-    status: StatusCode,
-    detail: String,
-}
+/// Refusals are the API's problems (RFC 9457 problem+json).
+type Refusal = ApiError;
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let status = self.status;
-        (
-            status,
-            [("content-type", "application/problem+json")],
-            Json(serde_json::json!({
-                "type": "about:blank",
-                "title": status.canonical_reason().unwrap_or("error"),
-                "status": status.as_u16(),
-                "detail": self.detail,
-            })),
-        )
-            .into_response()
-    }
-}
-
+/// The refusal of `status` with `detail`.
 fn problem(status: StatusCode, detail: &str) -> Refusal {
-    Refusal {
-        status,
-        detail: detail.to_string(),
+    let detail = detail.to_string();
+    match status {
+        StatusCode::UNAUTHORIZED => ApiError::Unauthorized(detail),
+        StatusCode::FORBIDDEN => ApiError::Forbidden(detail),
+        StatusCode::CONFLICT => ApiError::Conflict(detail),
+        StatusCode::TOO_MANY_REQUESTS => ApiError::TooManyRequests(detail),
+        StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(detail),
+        _ => ApiError::BadRequest(detail),
     }
 }
 
+/// An unexpected failure: logged, answered without its detail.
 fn failed(e: impl std::fmt::Display) -> Refusal {
-    tracing::error!(error = %e, "a passkey step failed");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "something went wrong, please try again",
-    )
+    ApiError::Internal(format!("a passkey step failed: {e}"))
 }
 
 fn relying_party(state: &AppState) -> Result<RelyingParty, Refusal> {
@@ -168,11 +151,7 @@ async fn creation(
         .passkeys_of(subject)
         .await
         .map_err(failed)?;
-    let login = match account.holder.login_id() {
-        identity::LoginId::Pin(p) => p.to_string(),
-        identity::LoginId::Passport(c, n) => format!("{c}:{n}"),
-        identity::LoginId::TaxCode(c) => c.to_string(),
-    };
+    let login = account.holder.login_id().to_string();
     Ok(Json(serde_json::json!({
         "challenge_id": id,
         "publicKey": {

@@ -4,13 +4,13 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::i18n::Tr;
 use super::{Ctx, Layout, html, server_error, with_csrf};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
-use crate::login::{current_session, login_href};
+use crate::login::{current_session, login_href, see_other};
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan";
@@ -48,7 +48,7 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
     let t = ctx.t();
     let (_session, account) = match current_session(&state, &headers).await {
         Ok(Some(s)) => s,
-        Ok(None) => return redirect(&login_href(PATH)),
+        Ok(None) => return see_other(&login_href(PATH)),
         Err(()) => return server_error(&ctx),
     };
     let subject = account.holder.subject();
@@ -78,11 +78,7 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
         identity::Holder::Foreigner(_) => (t.account_foreigner(), true),
         identity::Holder::Organisation(_) => (t.account_organisation(), false),
     };
-    let identifier = match account.holder.login_id() {
-        identity::LoginId::Pin(p) => p.to_string(),
-        identity::LoginId::Passport(c, n) => format!("{c}:{n}"),
-        identity::LoginId::TaxCode(c) => c.to_string(),
-    };
+    let identifier = account.holder.login_id().to_string();
     let passkeys = match state.store.accounts().passkeys_of(subject).await {
         Ok(p) => p.len(),
         Err(e) => {
@@ -113,14 +109,5 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res = with_csrf(res, &token, new);
-    res
-}
-
-/// A 303 to `to`.
-pub(crate) fn redirect(to: &str) -> Response {
-    let mut res = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
     res
 }

@@ -74,7 +74,7 @@ async fn person(
             }
             Ok((session.subject, account))
         }
-        Ok(None) => Err(super::account::redirect(&login_href(PATH))),
+        Ok(None) => Err(crate::login::see_other(&login_href(PATH))),
         Err(()) => Err(server_error(ctx)),
     }
 }
@@ -94,14 +94,6 @@ async fn my_organisations(
         }
     }
     Ok(out)
-}
-
-fn display_id(account: &store::Account) -> String {
-    match account.holder.login_id() {
-        LoginId::Pin(p) => p.to_string(),
-        LoginId::Passport(c, n) => format!("{c}:{n}"),
-        LoginId::TaxCode(c) => c.to_string(),
-    }
 }
 
 async fn render(
@@ -141,7 +133,7 @@ async fn render(
                 Some(n) => n.clone(),
                 None => {
                     let n = match state.store.accounts().account(a.grantee()).await {
-                        Ok(Some(g)) => format!("{} ({})", g.name, display_id(&g)),
+                        Ok(Some(g)) => format!("{} ({})", g.name, g.holder.login_id()),
                         _ => a.grantee().to_string(),
                     };
                     names.insert(a.grantee(), n.clone());

@@ -107,12 +107,10 @@ fn day(value: Option<&str>) -> String {
 pub async fn own(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
     match current_session(&state, &headers).await {
         Ok(Some((_, account))) => match account.holder {
-            identity::Holder::Citizen(c) => {
-                super::account::redirect(&format!("{PATH}/{}", c.pin()))
-            }
+            identity::Holder::Citizen(c) => crate::login::see_other(&format!("{PATH}/{}", c.pin())),
             _ => not_yours(&ctx),
         },
-        Ok(None) => super::account::redirect(&login_href(PATH)),
+        Ok(None) => crate::login::see_other(&login_href(PATH)),
         Err(()) => super::server_error(&ctx),
     }
 }
@@ -159,7 +157,7 @@ pub async fn page(
             _ => return not_yours(&ctx),
         },
         Ok(None) => {
-            return super::account::redirect(&login_href(&page_href(&ctx, person.as_str())));
+            return crate::login::see_other(&login_href(&page_href(&ctx, person.as_str())));
         }
         Err(()) => return super::server_error(&ctx),
     }
