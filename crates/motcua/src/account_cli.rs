@@ -332,76 +332,42 @@ async fn add_citizen(
     by_representative: bool,
     args: &StoreArgs,
 ) -> anyhow::Result<()> {
-    let pin = domain::PersonalId::parse(pin.trim())
-        .with_context(|| format!("{pin:?} is not a personal identification number"))?;
-    let level = if level == 2 {
-        AssuranceLevel::Level2
-    } else {
-        AssuranceLevel::Level1
-    };
+    let level = level_of(level);
     if level == AssuranceLevel::Level2 && !with_totp {
         bail!("a level-2 account needs a second factor: add --totp");
     }
     let password = read_secret("the password")?;
     let store = open(args).await?;
-    let person = store
-        .registry()
-        .person(&pin)
-        .await?
-        .with_context(|| format!("{pin} is not in the population registry: an account is opened only for a recorded person"))?;
-    if matches!(person.vital_status.value, registry::VitalStatus::Dead(_)) {
-        bail!("{pin} is recorded as deceased: no account is opened");
-    }
     let subject = SubjectId::new(uuid::Uuid::new_v4())?;
-    let citizen = Citizen::new(subject, pin, person.birth_date.value, person.sex.value)?;
+    let (citizen, name) = registry_citizen(store.as_ref(), pin, subject).await?;
+    let pin = citizen.pin();
     let by = if by_representative {
         Requester::LegalRepresentative
     } else {
         Requester::Applicant
     };
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?)
-        .date_naive();
-    identity::eligibility::citizen(&citizen, level, by, today)?;
-    let hash = hash_password(password).await?;
-    let totp = if with_totp {
-        Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
-    } else {
-        None
-    };
-    let account = store::Account {
-        holder: Holder::Citizen(citizen),
-        name: person.full_name.value.clone(),
-        level: Some(level),
-        password: Some(hash.to_phc()),
-        totp: totp.clone(),
-        totp_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: chrono::Utc::now(),
-    };
-    if !store.accounts().create_account(&account).await? {
-        bail!("{pin} already has an account");
-    }
-    store
-        .accounts()
-        .audit(
-            subject,
-            &store::AuditEntry {
-                at: account.created_at,
-                event: "account_opened".into(),
-                client: None,
-                detail: format!(
-                    "level {level}{}",
-                    if totp.is_some() {
-                        ", one-time-code factor enrolled"
-                    } else {
-                        ""
-                    }
-                ),
-            },
-        )
-        .await?;
+    identity::eligibility::citizen(&citizen, level, by, vietnam_now()?.date_naive())?;
+    let totp = new_totp(with_totp)?;
+    let detail = format!(
+        "level {level}{}",
+        if totp.is_some() {
+            ", one-time-code factor enrolled"
+        } else {
+            ""
+        }
+    );
+    let account = open_account(
+        store.as_ref(),
+        Opening {
+            holder: Holder::Citizen(citizen),
+            name,
+            level: Some(level),
+            password: Some(hash_password(password).await?.to_phc()),
+            totp: totp.clone(),
+            detail,
+        },
+    )
+    .await?;
     let mut out = serde_json::json!({
         "subject": subject.to_string(),
         "login": pin.to_string(),
@@ -497,20 +463,18 @@ async fn add_organisation(
     };
     let subject = SubjectId::new(uuid::Uuid::new_v4())?;
     let org = identity::Organisation::new(subject, tax, foreign_owned, reps, head, true)?;
-    let account = store::Account {
-        holder: Holder::Organisation(org),
-        name: name.trim().to_string(),
-        level: None,
-        password: None,
-        totp: None,
-        totp_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: chrono::Utc::now(),
-    };
-    if !store.accounts().create_account(&account).await? {
-        bail!("the tax code {tax_code} already has an account");
-    }
+    let account = open_account(
+        store.as_ref(),
+        Opening {
+            holder: Holder::Organisation(org),
+            name: name.trim().to_string(),
+            level: None,
+            password: None,
+            totp: None,
+            detail: "organisation".into(),
+        },
+    )
+    .await?;
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
@@ -638,11 +602,7 @@ async fn apply(
     by_representative: bool,
     args: &StoreArgs,
 ) -> anyhow::Result<()> {
-    let level = if level == 2 {
-        AssuranceLevel::Level2
-    } else {
-        AssuranceLevel::Level1
-    };
+    let level = level_of(level);
     let password = read_secret("the password")?;
     let store = open(args).await?;
     let subject = SubjectId::new(uuid::Uuid::new_v4())?;
@@ -793,26 +753,7 @@ async fn review(
     let mut out = application_json(&stored, now);
     if action == ReviewAction::Approve {
         let level = stored.application.kind().level();
-        let totp = match level {
-            Some(AssuranceLevel::Level2) => {
-                Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
-            }
-            _ => None,
-        };
-        let account = store::Account {
-            holder: stored.holder.clone(),
-            name: stored.name.clone(),
-            level,
-            password: Some(stored.password.clone()),
-            totp: totp.clone(),
-            totp_step: None,
-            failures: 0,
-            locked_until: None,
-            created_at: chrono::Utc::now(),
-        };
-        if !store.accounts().create_account(&account).await? {
-            bail!("the applicant has an account already: refuse this application");
-        }
+        let totp = new_totp(level == Some(AssuranceLevel::Level2))?;
         let detail = match stored.application.evidence() {
             Some(e) => format!(
                 "issued on application {id}; verified at {} by {}",
@@ -821,18 +762,19 @@ async fn review(
             ),
             None => format!("issued on application {id}"),
         };
-        store
-            .accounts()
-            .audit(
-                stored.holder.subject(),
-                &store::AuditEntry {
-                    at: account.created_at,
-                    event: "account_opened".into(),
-                    client: None,
-                    detail,
-                },
-            )
-            .await?;
+        open_account(
+            store.as_ref(),
+            Opening {
+                holder: stored.holder.clone(),
+                name: stored.name.clone(),
+                level,
+                password: Some(stored.password.clone()),
+                totp: totp.clone(),
+                detail,
+            },
+        )
+        .await
+        .context("refuse this application")?;
         if let (Some(t), Holder::Citizen(c)) = (&totp, &stored.holder) {
             out["totp_uri"] = t
                 .provisioning_uri("motcua eID", &c.pin().to_string())
@@ -856,11 +798,7 @@ struct ForeignerArgs {
 }
 
 async fn add_foreigner(a: ForeignerArgs, args: &StoreArgs) -> anyhow::Result<()> {
-    let level = if a.level == 2 {
-        AssuranceLevel::Level2
-    } else {
-        AssuranceLevel::Level1
-    };
+    let level = level_of(a.level);
     if level == AssuranceLevel::Level2 && !a.totp {
         bail!("a level-2 account needs a second factor: add --totp");
     }
@@ -887,32 +825,22 @@ async fn add_foreigner(a: ForeignerArgs, args: &StoreArgs) -> anyhow::Result<()>
     let today = vietnam_now()?.date_naive();
     identity::eligibility::foreigner(&foreigner, level, Requester::Applicant, today)?;
     let password = read_secret("the password")?;
-    let hash = hash_password(password).await?;
-    let totp = if a.totp {
-        Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
-    } else {
-        None
-    };
+    let totp = new_totp(a.totp)?;
     let holder = Holder::Foreigner(foreigner);
-    let login = match holder.login_id() {
-        LoginId::Passport(c, n) => format!("{c}:{n}"),
-        other => other.key(),
-    };
-    let account = store::Account {
-        holder,
-        name: a.name.trim().to_string(),
-        level: Some(level),
-        password: Some(hash.to_phc()),
-        totp: totp.clone(),
-        totp_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: chrono::Utc::now(),
-    };
+    let login = holder.login_id().to_string();
     let store = open(args).await?;
-    if !store.accounts().create_account(&account).await? {
-        bail!("{login} already has an account");
-    }
+    let account = open_account(
+        store.as_ref(),
+        Opening {
+            holder,
+            name: a.name.trim().to_string(),
+            level: Some(level),
+            password: Some(hash_password(password).await?.to_phc()),
+            totp: totp.clone(),
+            detail: format!("level {level}, foreigner"),
+        },
+    )
+    .await?;
     let mut out = serde_json::json!({
         "subject": subject.to_string(),
         "login": login,
@@ -924,6 +852,67 @@ async fn add_foreigner(a: ForeignerArgs, args: &StoreArgs) -> anyhow::Result<()>
     }
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// What opening an account takes.
+struct Opening {
+    holder: Holder,
+    name: String,
+    level: Option<AssuranceLevel>,
+    password: Option<String>,
+    totp: Option<Totp>,
+    /// How it was opened, for the holder's audit trail.
+    detail: String,
+}
+
+/// Stores a new account and the first line of its audit trail.
+async fn open_account(store: &dyn store::Store, o: Opening) -> anyhow::Result<store::Account> {
+    let login = o.holder.login_id().to_string();
+    let account = store::Account {
+        holder: o.holder,
+        name: o.name,
+        level: o.level,
+        password: o.password,
+        totp: o.totp,
+        totp_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: chrono::Utc::now(),
+    };
+    if !store.accounts().create_account(&account).await? {
+        bail!("{login} already has an account");
+    }
+    store
+        .accounts()
+        .audit(
+            account.holder.subject(),
+            &store::AuditEntry {
+                at: account.created_at,
+                event: "account_opened".into(),
+                client: None,
+                detail: o.detail,
+            },
+        )
+        .await?;
+    Ok(account)
+}
+
+/// A new one-time-code factor, when asked for.
+fn new_totp(wanted: bool) -> anyhow::Result<Option<Totp>> {
+    Ok(if wanted {
+        Some(Totp::new(TotpSecret::new(random::<20>()?.to_vec())?))
+    } else {
+        None
+    })
+}
+
+/// The level a `--level` number names.
+fn level_of(level: u8) -> AssuranceLevel {
+    if level == 2 {
+        AssuranceLevel::Level2
+    } else {
+        AssuranceLevel::Level1
+    }
 }
 
 /// One line of standard input (never the command line, where other users

@@ -40,3 +40,5 @@ CREATE TABLE eid_sessions (
     expires_ns BIGINT NOT NULL
 );
 CREATE INDEX eid_sessions_subject ON eid_sessions (subject);
+-- ended sessions are forgotten at each new log-in
+CREATE INDEX eid_sessions_expires ON eid_sessions (expires_ns);

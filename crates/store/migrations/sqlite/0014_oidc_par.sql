@@ -7,3 +7,4 @@ CREATE TABLE oidc_par (
     query      TEXT NOT NULL,
     expires_ns BIGINT NOT NULL
 );
+CREATE INDEX oidc_par_expires ON oidc_par (expires_ns);
