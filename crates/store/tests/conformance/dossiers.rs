@@ -12,6 +12,29 @@ fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, d).expect("a day")
 }
 
+/// Stores an empty dossier from `channel` received by `agency` on `day`.
+async fn submit(
+    store: &dyn store::Store,
+    agency: &AgencyCode,
+    on: NaiveDate,
+    channel: Channel,
+) -> Result<store::StoredDossier, store::StoreError> {
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
+        .single()
+        .expect("time");
+    store
+        .dossiers()
+        .create_dossier(
+            agency,
+            on,
+            &Lifecycle::start(channel),
+            &serde_json::json!({}),
+            at,
+        )
+        .await
+}
+
 pub async fn dossier_codes_are_gapless_and_unique_under_concurrency(h: &Harness) {
     let store: Arc<dyn store::Store> = h.open().await;
     let hcc = AgencyCode::parse("H29.22").expect("agency");
@@ -59,27 +82,11 @@ pub async fn dossier_codes_are_gapless_and_unique_under_concurrency(h: &Harness)
 
     // another agency, another day: their own numbers
     let other = AgencyCode::parse("H29.23").expect("agency");
-    let first = store
-        .dossiers()
-        .create_dossier(
-            &other,
-            day(1),
-            &Lifecycle::start(Channel::InPerson),
-            &serde_json::json!({}),
-            at,
-        )
+    let first = submit(store.as_ref(), &other, day(1), Channel::InPerson)
         .await
         .expect("stored");
     assert_eq!(first.code.to_string(), "H29.23-260301-0001");
-    let next_day = store
-        .dossiers()
-        .create_dossier(
-            &hcc,
-            day(2),
-            &Lifecycle::start(Channel::Postal),
-            &serde_json::json!({}),
-            at,
-        )
+    let next_day = submit(store.as_ref(), &hcc, day(2), Channel::Postal)
         .await
         .expect("stored");
     assert_eq!(next_day.code.sequence(), 1);
@@ -94,25 +101,13 @@ pub async fn dossier_codes_are_gapless_and_unique_under_concurrency(h: &Harness)
 pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     let store = h.open().await;
     let hcc = AgencyCode::parse("H29.22").expect("agency");
-    let at = Utc
-        .with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
-        .single()
-        .expect("time");
     // the day's last number was given
     h.execute(
         "INSERT INTO dossier_sequences (agency, day, last) VALUES ('H29.22', '2026-03-01', 9999)",
     )
     .await;
     for _ in 0..2 {
-        let e = store
-            .dossiers()
-            .create_dossier(
-                &hcc,
-                day(1),
-                &Lifecycle::start(Channel::Online),
-                &serde_json::json!({}),
-                at,
-            )
+        let e = submit(store.as_ref(), &hcc, day(1), Channel::Online)
             .await
             .expect_err("no number left");
         assert!(e.to_string().contains("9999"), "{e}");
@@ -132,28 +127,11 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
          VALUES ('H29.22-260302-0001', 'H29.22', '2026-03-02', 1, 1, '{}', 0)",
     )
     .await;
-    let clash = store
-        .dossiers()
-        .create_dossier(
-            &hcc,
-            day(2),
-            &Lifecycle::start(Channel::Online),
-            &serde_json::json!({}),
-            at,
-        )
-        .await;
+    let clash = submit(store.as_ref(), &hcc, day(2), Channel::Online).await;
     assert!(clash.is_err(), "the stored row takes number 1");
     h.execute("DELETE FROM dossiers WHERE code = 'H29.22-260302-0001'")
         .await;
-    let again = store
-        .dossiers()
-        .create_dossier(
-            &hcc,
-            day(2),
-            &Lifecycle::start(Channel::Online),
-            &serde_json::json!({}),
-            at,
-        )
+    let again = submit(store.as_ref(), &hcc, day(2), Channel::Online)
         .await
         .expect("stored");
     assert_eq!(
