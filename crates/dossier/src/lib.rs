@@ -7,15 +7,34 @@
 //! - [`Status`] and [`Lifecycle`]: the ten statuses exchanged with the
 //!   national portal and the only transitions the rules allow; which
 //!   statuses stop the clock (waiting on the applicant) and which are final.
+//! - [`Catalog`]: the procedures with their legal times, fees, documents
+//!   and forms ([`FormSchema`]); [`route`]: where a dossier goes.
+//! - [`Dossier`]: a filed dossier and every act on it, with the
+//!   processing-control slip (form 05) and the other forms' contents.
 //! - [`Timeline`]: each status with when it began; the legal due date in
 //!   working days (pauses left out) and whether the agency is late.
 
 #![warn(missing_docs)]
 
+mod catalog;
 mod code;
+mod form;
 mod lifecycle;
+mod record;
+mod routing;
 mod timeline;
 
+pub use catalog::{Catalog, CatalogError, DaysKind, Document, Fee, HeldBy, Level, Procedure};
 pub use code::{AgencyCode, CodeError, DossierCode, MAX_DAILY_SEQUENCE};
+pub use form::{
+    Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource, SchemaError, Whom,
+};
 pub use lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
+pub use record::{
+    Act, Actor, Apology, Applicant, Assignee, ControlEntry, Dossier, DossierError, Filing, Notice,
+    Proposal, Rating, Refusal, Role, SupplementRequest, Urgency,
+};
+pub use routing::{
+    Route, RoutingError, SERVICE_CENTRE, centre_province, competent, province_of, route,
+};
 pub use timeline::{Step, Timeline, TimelineError};

@@ -1,65 +1,292 @@
-//! Dossiers: each stored with its code, the receiving agency's next number
-//! of the day taken in the same transaction (a failed store gives its
-//! number back), so that codes are neither repeated nor skipped, also
-//! under concurrent submissions. One implementation for both backends.
+//! Dossiers: each stored whole (the `dossier::Dossier` as JSON) under a
+//! version that only moves forward, with the columns the queues, the
+//! applicant's list and the scorecard read. The receiving agency's next
+//! number of the day is taken in the transaction that stores the dossier
+//! (a failed store gives its number back), so codes are neither repeated
+//! nor skipped under concurrent submissions. Every change that concerns
+//! the applicant writes a notice in the same transaction: the portal shows
+//! it, and the mailer sends it from there (the transactional outbox). One
+//! implementation for both backends.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
-use dossier::{AgencyCode, DossierCode, Lifecycle, MAX_DAILY_SEQUENCE};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use dossier::{AgencyCode, Dossier, DossierCode, MAX_DAILY_SEQUENCE, Notice, Status};
 
+use crate::model::{from_nanos, nanos};
 use crate::{StoreError, db_error};
 
 /// A dossier as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StoredDossier {
-    /// Its code.
-    pub code: DossierCode,
-    /// Where it stands.
-    pub lifecycle: Lifecycle,
-    /// The procedure, the applicant, the form … (the dossier's content).
-    pub content: serde_json::Value,
-    /// When it was stored.
-    pub created_at: DateTime<Utc>,
+    /// The dossier.
+    pub dossier: Dossier,
+    /// Its version: 1 when filed, one more at each change.
+    pub version: i64,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
+
+/// A notice to an applicant.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoticeRow {
+    /// Increasing.
+    pub id: i64,
+    /// The applicant's subject.
+    pub recipient: String,
+    /// The dossier.
+    pub dossier: String,
+    /// Its status then (1–10).
+    pub status: u8,
+    /// In Vietnamese.
+    pub text_vi: String,
+    /// In English.
+    pub text_en: String,
+    /// Where it is e-mailed, if anywhere.
+    pub email: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When the applicant read it in the portal.
+    pub read_at: Option<DateTime<Utc>>,
+    /// When it was e-mailed.
+    pub emailed_at: Option<DateTime<Utc>>,
+    /// E-mail attempts so far.
+    pub attempts: i32,
+    /// The last e-mail failure.
+    pub last_error: Option<String>,
+}
+
+/// A province's service figures over a period (Decision 766/QĐ-TTg: the
+/// progress and satisfaction parts of the scorecard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ServiceFigures {
+    /// Dossiers processed in the period.
+    pub processed: i64,
+    /// Of those, processed by the appointment of form 01.
+    pub on_time: i64,
+    /// Of those, rated by the applicant.
+    pub rated: i64,
+    /// The sum of their ratings (1–5 each).
+    pub rating_sum: i64,
+    /// Dossiers still open past their appointment now.
+    pub overdue_open: i64,
+}
+
+/// What [`DossierStore::create_dossier`] is given to build the dossier
+/// once its code is known: the dossier and the first notice.
+pub type MakeDossier<'a> =
+    &'a (dyn Fn(DossierCode) -> Result<(Dossier, Option<Notice>), StoreError> + Send + Sync);
 
 /// Storage of dossiers.
 #[async_trait]
 pub trait DossierStore: Send + Sync {
-    /// Stores a new dossier received by `agency` on `day` (a Vietnam day),
-    /// under the next code of that agency and day.
+    /// Stores a new dossier received by `agency` on `day` (a Vietnam day)
+    /// under the next code of that agency and day, built by `make`.
     async fn create_dossier(
         &self,
         agency: &AgencyCode,
         day: NaiveDate,
-        lifecycle: &Lifecycle,
-        content: &serde_json::Value,
+        at: DateTime<Utc>,
+        make: MakeDossier<'_>,
+    ) -> Result<StoredDossier, StoreError>;
+
+    /// Stores a changed dossier if it is still at `expected_version`
+    /// ([`StoreError::Conflict`] otherwise: someone changed it meanwhile),
+    /// with the notice for its applicant.
+    async fn update_dossier(
+        &self,
+        dossier: &Dossier,
+        expected_version: i64,
+        notice: Option<&Notice>,
         at: DateTime<Utc>,
     ) -> Result<StoredDossier, StoreError>;
+
     /// A dossier by code.
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError>;
+
     /// The codes `agency` gave on `day`, in order.
     async fn codes_of_day(
         &self,
         agency: &AgencyCode,
         day: NaiveDate,
     ) -> Result<Vec<DossierCode>, StoreError>;
+
+    /// An applicant's dossiers, newest first.
+    async fn dossiers_of_applicant(
+        &self,
+        subject: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredDossier>, StoreError>;
+
+    /// An agency's queue: the dossiers it is competent for or received,
+    /// open ones (`open_only`) or all, the soonest due first.
+    async fn agency_queue(
+        &self,
+        agency: &AgencyCode,
+        open_only: bool,
+        limit: usize,
+    ) -> Result<Vec<StoredDossier>, StoreError>;
+
+    /// An applicant's notices, newest first.
+    async fn notices(&self, recipient: &str, limit: usize) -> Result<Vec<NoticeRow>, StoreError>;
+
+    /// Marks an applicant's notices read up to `up_to` (an id); how many.
+    async fn mark_notices_read(
+        &self,
+        recipient: &str,
+        up_to: i64,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Up to `limit` notices to e-mail whose next try is due at `now`.
+    async fn pending_emails(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<NoticeRow>, StoreError>;
+
+    /// Records an e-mail attempt: sent at `at`, or failed with `error`
+    /// and to be tried again at `retry_at`.
+    async fn record_email(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        outcome: Result<(), (String, DateTime<Utc>)>,
+    ) -> Result<(), StoreError>;
+
+    /// The service figures of `province` (all provinces: `None`) for the
+    /// dossiers processed in `[from, to)`, and those open past due at `to`.
+    async fn service_figures(
+        &self,
+        province: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ServiceFigures, StoreError>;
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(format!("a stored dossier cannot be read: {e}"))
 }
 
+/// The columns derived from a dossier.
+struct Columns {
+    body: String,
+    status: i32,
+    due_ns: Option<i64>,
+    on_time: Option<i32>,
+    processed_ns: Option<i64>,
+    rating: Option<i32>,
+}
+
+fn columns(d: &Dossier) -> Result<Columns, StoreError> {
+    let body = serde_json::to_string(d)
+        .map_err(|e| StoreError::Database(format!("cannot encode a dossier: {e}")))?;
+    let processed: Option<DateTime<FixedOffset>> = d
+        .timeline
+        .steps()
+        .iter()
+        .find(|s| s.status == Status::Processed)
+        .map(|s| s.at);
+    Ok(Columns {
+        body,
+        status: i32::from(d.status().code()),
+        due_ns: d.due.map(|t| nanos(t.with_timezone(&Utc))).transpose()?,
+        on_time: processed.map(|at| i32::from(!d.late(at))),
+        processed_ns: processed
+            .map(|t| nanos(t.with_timezone(&Utc)))
+            .transpose()?,
+        rating: d.rating.as_ref().map(|r| i32::from(r.score)),
+    })
+}
+
+type DossierRow = (String, i64, i64);
+
+fn decode(row: DossierRow) -> Result<StoredDossier, StoreError> {
+    let (body, version, updated_ns) = row;
+    Ok(StoredDossier {
+        dossier: serde_json::from_str(&body).map_err(corrupt)?,
+        version,
+        updated_at: from_nanos(updated_ns),
+    })
+}
+
+type NoticeTuple = (
+    i64,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i32,
+    Option<String>,
+);
+
+const NOTICE_COLUMNS: &str = "id, recipient, dossier, status, text_vi, text_en, email, \
+                              created_ns, read_ns, emailed_ns, attempts, last_error";
+
+fn notice_row(t: NoticeTuple) -> NoticeRow {
+    NoticeRow {
+        id: t.0,
+        recipient: t.1,
+        dossier: t.2,
+        status: u8::try_from(t.3).unwrap_or_default(),
+        text_vi: t.4,
+        text_en: t.5,
+        email: t.6,
+        created_at: from_nanos(t.7),
+        read_at: t.8.map(from_nanos),
+        emailed_at: t.9.map(from_nanos),
+        attempts: t.10,
+        last_error: t.11,
+    }
+}
+
+fn limit_of(n: usize) -> i64 {
+    i64::try_from(n.min(10_000)).unwrap_or(10_000)
+}
+
 macro_rules! dossier_store {
-    ($store:ty, $pool:ident => $begin:expr) => {
+    ($store:ty, $db:ty, $pool:ident => $begin:expr) => {
+        impl $store {
+            async fn insert_dossier_notice<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                d: &Dossier,
+                notice: Option<&Notice>,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let Some(n) = notice else {
+                    return Ok(());
+                };
+                sqlx::query(
+                    "INSERT INTO dossier_notices \
+                     (recipient, dossier, status, text_vi, text_en, email, created_ns) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&d.applicant.subject)
+                .bind(d.code.to_string())
+                .bind(i32::from(n.status.code()))
+                .bind(&n.text_vi)
+                .bind(&n.text_en)
+                .bind(d.applicant.email.as_deref())
+                .bind(nanos(at)?)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| db_error("storing a notice", e))?;
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl DossierStore for $store {
             async fn create_dossier(
                 &self,
                 agency: &AgencyCode,
                 day: NaiveDate,
-                lifecycle: &Lifecycle,
-                content: &serde_json::Value,
                 at: DateTime<Utc>,
+                make: MakeDossier<'_>,
             ) -> Result<StoredDossier, StoreError> {
                 let day_text = day.format("%Y-%m-%d").to_string();
                 let $pool = &self.pool;
@@ -88,46 +315,110 @@ macro_rules! dossier_store {
                     })?;
                 let code = DossierCode::new(agency.clone(), day, sequence)
                     .map_err(|e| StoreError::Refused(e.to_string()))?;
-                let stored = StoredDossier {
-                    code: code.clone(),
-                    lifecycle: lifecycle.clone(),
-                    content: content.clone(),
-                    created_at: at,
-                };
-                let body = serde_json::to_string(&stored)
-                    .map_err(|e| StoreError::Database(format!("cannot encode a dossier: {e}")))?;
+                let (dossier, notice) = make(code.clone())?;
+                if dossier.code != code {
+                    return Err(StoreError::Refused(format!(
+                        "the dossier was built under {} instead of {code}",
+                        dossier.code
+                    )));
+                }
+                let c = columns(&dossier)?;
+                let at_ns = nanos(at)?;
                 sqlx::query(
-                    "INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
+                     competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
+                     on_time, processed_ns, rating) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $7, $13, $14, $15)",
                 )
                 .bind(code.to_string())
                 .bind(agency.as_str())
                 .bind(&day_text)
                 .bind(i32::from(sequence))
-                .bind(i32::from(lifecycle.status().code()))
-                .bind(body)
-                .bind(crate::model::nanos(at)?)
+                .bind(c.status)
+                .bind(c.body)
+                .bind(at_ns)
+                .bind(dossier.route.competent.as_str())
+                .bind(&dossier.procedure)
+                .bind(&dossier.applicant.subject)
+                .bind(&dossier.route.province)
+                .bind(c.due_ns)
+                .bind(c.on_time)
+                .bind(c.processed_ns)
+                .bind(c.rating)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| db_error("storing a dossier", e))?;
+                Self::insert_dossier_notice(&mut tx, &dossier, notice.as_ref(), at).await?;
                 tx.commit()
                     .await
                     .map_err(|e| db_error("storing a dossier", e))?;
-                Ok(stored)
+                Ok(StoredDossier {
+                    dossier,
+                    version: 1,
+                    updated_at: from_nanos(at_ns),
+                })
+            }
+
+            async fn update_dossier(
+                &self,
+                dossier: &Dossier,
+                expected_version: i64,
+                notice: Option<&Notice>,
+                at: DateTime<Utc>,
+            ) -> Result<StoredDossier, StoreError> {
+                let c = columns(dossier)?;
+                let at_ns = nanos(at)?;
+                let $pool = &self.pool;
+                let mut tx = $begin
+                    .await
+                    .map_err(|e| db_error("starting to change a dossier", e))?;
+                let changed = sqlx::query(
+                    "UPDATE dossiers SET body = $1, status = $2, due_ns = $3, on_time = $4, \
+                     processed_ns = $5, rating = $6, version = version + 1, updated_ns = $7 \
+                     WHERE code = $8 AND version = $9",
+                )
+                .bind(c.body)
+                .bind(c.status)
+                .bind(c.due_ns)
+                .bind(c.on_time)
+                .bind(c.processed_ns)
+                .bind(c.rating)
+                .bind(at_ns)
+                .bind(dossier.code.to_string())
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_error("changing a dossier", e))?
+                .rows_affected();
+                if changed != 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "dossier {} changed meanwhile (or does not exist): read it again and retry",
+                        dossier.code
+                    )));
+                }
+                Self::insert_dossier_notice(&mut tx, dossier, notice, at).await?;
+                tx.commit()
+                    .await
+                    .map_err(|e| db_error("changing a dossier", e))?;
+                Ok(StoredDossier {
+                    dossier: dossier.clone(),
+                    version: expected_version + 1,
+                    updated_at: from_nanos(at_ns),
+                })
             }
 
             async fn dossier(
                 &self,
                 code: &DossierCode,
             ) -> Result<Option<StoredDossier>, StoreError> {
-                let body: Option<String> =
-                    sqlx::query_scalar("SELECT body FROM dossiers WHERE code = $1")
-                        .bind(code.to_string())
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(|e| db_error("reading a dossier", e))?;
-                body.map(|b| serde_json::from_str(&b).map_err(corrupt))
-                    .transpose()
+                let row: Option<DossierRow> = sqlx::query_as(
+                    "SELECT body, version, updated_ns FROM dossiers WHERE code = $1",
+                )
+                .bind(code.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a dossier", e))?;
+                row.map(decode).transpose()
             }
 
             async fn codes_of_day(
@@ -148,9 +439,166 @@ macro_rules! dossier_store {
                     .map(|c| DossierCode::parse(c).map_err(corrupt))
                     .collect()
             }
+
+            async fn dossiers_of_applicant(
+                &self,
+                subject: &str,
+                limit: usize,
+            ) -> Result<Vec<StoredDossier>, StoreError> {
+                let rows: Vec<DossierRow> = sqlx::query_as(
+                    "SELECT body, version, updated_ns FROM dossiers WHERE applicant = $1 \
+                     ORDER BY created_ns DESC, code DESC LIMIT $2",
+                )
+                .bind(subject)
+                .bind(limit_of(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("listing an applicant's dossiers", e))?;
+                rows.into_iter().map(decode).collect()
+            }
+
+            async fn agency_queue(
+                &self,
+                agency: &AgencyCode,
+                open_only: bool,
+                limit: usize,
+            ) -> Result<Vec<StoredDossier>, StoreError> {
+                // final statuses: 3, 7, 8, 10
+                let rows: Vec<DossierRow> = sqlx::query_as(
+                    "SELECT body, version, updated_ns FROM dossiers \
+                     WHERE (competent = $1 OR agency = $1) \
+                       AND ($2 = 0 OR status NOT IN (3, 7, 8, 10)) \
+                     ORDER BY CASE WHEN due_ns IS NULL THEN 0 ELSE 1 END, due_ns, created_ns \
+                     LIMIT $3",
+                )
+                .bind(agency.as_str())
+                .bind(i32::from(open_only))
+                .bind(limit_of(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading an agency's queue", e))?;
+                rows.into_iter().map(decode).collect()
+            }
+
+            async fn notices(
+                &self,
+                recipient: &str,
+                limit: usize,
+            ) -> Result<Vec<NoticeRow>, StoreError> {
+                let rows: Vec<NoticeTuple> = sqlx::query_as(&format!(
+                    "SELECT {NOTICE_COLUMNS} FROM dossier_notices WHERE recipient = $1 \
+                     ORDER BY id DESC LIMIT $2"
+                ))
+                .bind(recipient)
+                .bind(limit_of(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading notices", e))?;
+                Ok(rows.into_iter().map(notice_row).collect())
+            }
+
+            async fn mark_notices_read(
+                &self,
+                recipient: &str,
+                up_to: i64,
+                at: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE dossier_notices SET read_ns = $1 \
+                     WHERE recipient = $2 AND id <= $3 AND read_ns IS NULL",
+                )
+                .bind(nanos(at)?)
+                .bind(recipient)
+                .bind(up_to)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("marking notices read", e))?
+                .rows_affected())
+            }
+
+            async fn pending_emails(
+                &self,
+                now: DateTime<Utc>,
+                limit: usize,
+            ) -> Result<Vec<NoticeRow>, StoreError> {
+                let rows: Vec<NoticeTuple> = sqlx::query_as(&format!(
+                    "SELECT {NOTICE_COLUMNS} FROM dossier_notices \
+                     WHERE email IS NOT NULL AND emailed_ns IS NULL AND next_try_ns <= $1 \
+                     ORDER BY next_try_ns, id LIMIT $2"
+                ))
+                .bind(nanos(now)?)
+                .bind(limit_of(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading the notices to e-mail", e))?;
+                Ok(rows.into_iter().map(notice_row).collect())
+            }
+
+            async fn record_email(
+                &self,
+                id: i64,
+                at: DateTime<Utc>,
+                outcome: Result<(), (String, DateTime<Utc>)>,
+            ) -> Result<(), StoreError> {
+                let q = match outcome {
+                    Ok(()) => sqlx::query(
+                        "UPDATE dossier_notices SET emailed_ns = $1, attempts = attempts + 1, \
+                         last_error = NULL WHERE id = $2",
+                    )
+                    .bind(nanos(at)?)
+                    .bind(id),
+                    Err((error, retry_at)) => sqlx::query(
+                        "UPDATE dossier_notices SET next_try_ns = $1, attempts = attempts + 1, \
+                         last_error = $2 WHERE id = $3",
+                    )
+                    .bind(nanos(retry_at)?)
+                    .bind(error)
+                    .bind(id),
+                };
+                q.execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("recording an e-mail attempt", e))?;
+                Ok(())
+            }
+
+            async fn service_figures(
+                &self,
+                province: Option<&str>,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<ServiceFigures, StoreError> {
+                let (processed, on_time, rated, rating_sum): (i64, Option<i64>, i64, Option<i64>) =
+                    sqlx::query_as(
+                        "SELECT COUNT(*), CAST(SUM(on_time) AS BIGINT), COUNT(rating), \
+                         CAST(SUM(rating) AS BIGINT) FROM dossiers \
+                         WHERE ($1 = '' OR province = $1) AND processed_ns >= $2 AND processed_ns < $3",
+                    )
+                    .bind(province.unwrap_or(""))
+                    .bind(nanos(from)?)
+                    .bind(nanos(to)?)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|e| db_error("counting processed dossiers", e))?;
+                let overdue_open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM dossiers WHERE ($1 = '' OR province = $1) \
+                     AND status IN (2, 4) AND due_ns < $2",
+                )
+                .bind(province.unwrap_or(""))
+                .bind(nanos(to)?)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| db_error("counting overdue dossiers", e))?;
+                Ok(ServiceFigures {
+                    processed,
+                    on_time: on_time.unwrap_or(0),
+                    rated,
+                    rating_sum: rating_sum.unwrap_or(0),
+                    overdue_open,
+                })
+            }
         }
     };
 }
 
-dossier_store!(crate::postgres::PgStore, pool => pool.begin());
-dossier_store!(crate::sqlite::SqliteStore, pool => pool.begin_with("BEGIN IMMEDIATE"));
+dossier_store!(crate::postgres::PgStore, sqlx::Postgres, pool => pool.begin());
+dossier_store!(crate::sqlite::SqliteStore, sqlx::Sqlite, pool => pool.begin_with("BEGIN IMMEDIATE"));

@@ -33,7 +33,7 @@ mod sqlite_data;
 mod sqlite_outbox;
 
 pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
-pub use dossiers::{DossierStore, StoredDossier};
+pub use dossiers::{DossierStore, MakeDossier, NoticeRow, ServiceFigures, StoredDossier};
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };

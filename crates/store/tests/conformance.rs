@@ -284,6 +284,8 @@ conformance!(
     // dossiers
     dossier_codes_are_gapless_and_unique_under_concurrency,
     a_refused_dossier_gives_its_number_back,
+    dossier_changes_are_versioned_and_notify_in_the_same_transaction,
+    queues_lists_and_service_figures_follow_the_dossiers,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 

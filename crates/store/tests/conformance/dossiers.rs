@@ -1,10 +1,18 @@
 //! Dossiers: codes taken in the dossier's own transaction, neither
-//! repeated nor skipped under concurrent submissions.
+//! repeated nor skipped under concurrent submissions; changes under a
+//! version (a stale writer is refused); notices written with the change
+//! that causes them (the outbox the mailer reads); queues, lists and the
+//! scorecard's figures.
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use dossier::{AgencyCode, Channel, DossierCode, Lifecycle};
+use calendar::WorkingCalendar;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use dossier::{
+    Act, Actor, AgencyCode, Applicant, Catalog, Channel, Dossier, DossierCode, Filing, Notice,
+    Outcome, Role, Route, Status,
+};
+use serde_json::Map;
 
 use crate::Harness;
 
@@ -12,53 +20,126 @@ fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, d).expect("a day")
 }
 
-/// Stores an empty dossier from `channel` received by `agency` on `day`.
+fn vn(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).expect("an instant")
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    vn(s).with_timezone(&Utc)
+}
+
+const COMPETENT: &str = "UBND.25747";
+
+fn officer(role: Role) -> Actor {
+    Actor {
+        subject: "officer-1".into(),
+        name: "Trần Thị Bình".into(),
+        role,
+        agency: Some(AgencyCode::parse(COMPETENT).expect("agency")),
+    }
+}
+
+fn applicant(subject: &str) -> Actor {
+    Actor {
+        subject: subject.into(),
+        name: "Nguyễn Văn An".into(),
+        role: Role::Applicant,
+        agency: None,
+    }
+}
+
+/// Builds the dossier of `subject` (a test procedure with 3 working days)
+/// filed through `channel` at `at`, received by `agency`.
+fn make(
+    subject: &str,
+    agency: &AgencyCode,
+    channel: Channel,
+    at: DateTime<FixedOffset>,
+    code: DossierCode,
+) -> Result<(Dossier, Option<Notice>), store::StoreError> {
+    let catalog = Catalog::official().expect("catalog");
+    let procedure = catalog.get("dang-ky-tam-tru").expect("procedure");
+    let calendar = WorkingCalendar::official().expect("calendar");
+    let by = if channel == Channel::InPerson {
+        Actor {
+            agency: Some(agency.clone()),
+            ..officer(Role::Officer)
+        }
+    } else {
+        applicant(subject)
+    };
+    let d = Dossier::file(
+        code,
+        Filing {
+            procedure: procedure.code.clone(),
+            channel,
+            applicant: Applicant {
+                subject: subject.into(),
+                name: "Nguyễn Văn An".into(),
+                person_id: None,
+                email: Some(format!("{subject}@example.vn")),
+            },
+            route: Route {
+                competent: AgencyCode::parse(COMPETENT).expect("agency"),
+                receiving: agency.clone(),
+                province: "79".into(),
+            },
+            place: "25747".into(),
+            form: Map::new(),
+            prefilled: Vec::new(),
+            at,
+            by,
+        },
+        procedure,
+        &calendar,
+    )
+    .map_err(|e| store::StoreError::Refused(e.to_string()))?;
+    let notice = Notice {
+        status: d.status(),
+        text_vi: format!("Hồ sơ {} đã được nộp", d.code),
+        text_en: format!("Dossier {} was filed", d.code),
+    };
+    Ok((d, Some(notice)))
+}
+
+/// Stores a dossier of `subject` from `channel` received by `agency` on `on`.
 async fn submit(
     store: &dyn store::Store,
     agency: &AgencyCode,
     on: NaiveDate,
     channel: Channel,
+    subject: &str,
 ) -> Result<store::StoredDossier, store::StoreError> {
-    let at = Utc
-        .with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
-        .single()
-        .expect("time");
+    let at = vn(&format!("{}T09:00:00+07:00", on.format("%Y-%m-%d")));
+    let agency2 = agency.clone();
+    let subject = subject.to_string();
     store
         .dossiers()
-        .create_dossier(
-            agency,
-            on,
-            &Lifecycle::start(channel),
-            &serde_json::json!({}),
-            at,
-        )
+        .create_dossier(agency, on, at.with_timezone(&Utc), &move |code| {
+            make(&subject, &agency2, channel, at, code)
+        })
         .await
 }
 
 pub async fn dossier_codes_are_gapless_and_unique_under_concurrency(h: &Harness) {
     let store: Arc<dyn store::Store> = h.open().await;
     let hcc = AgencyCode::parse("H29.22").expect("agency");
-    let at = Utc
-        .with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
-        .single()
-        .expect("time");
     let tasks: Vec<_> = (0..40)
         .map(|i| {
             let store = store.clone();
             let hcc = hcc.clone();
             tokio::spawn(async move {
-                store
-                    .dossiers()
-                    .create_dossier(
-                        &hcc,
-                        day(1),
-                        &Lifecycle::start(Channel::Online),
-                        &serde_json::json!({ "n": i }),
-                        at,
-                    )
-                    .await
-                    .expect("stored")
-                    .code
+                submit(
+                    store.as_ref(),
+                    &hcc,
+                    day(2),
+                    Channel::Online,
+                    &format!("citizen-{i}"),
+                )
+                .await
+                .expect("stored")
+                .dossier
+                .code
             })
         })
         .collect();
@@ -74,24 +155,25 @@ pub async fn dossier_codes_are_gapless_and_unique_under_concurrency(h: &Harness)
     );
     let listed = store
         .dossiers()
-        .codes_of_day(&hcc, day(1))
+        .codes_of_day(&hcc, day(2))
         .await
         .expect("list");
     assert_eq!(listed.len(), 40);
-    assert_eq!(listed[0].to_string(), "H29.22-260301-0001");
+    assert_eq!(listed[0].to_string(), "H29.22-260302-0001");
 
     // another agency, another day: their own numbers
-    let other = AgencyCode::parse("H29.23").expect("agency");
-    let first = submit(store.as_ref(), &other, day(1), Channel::InPerson)
+    let other = AgencyCode::parse("TTPVHCC.79").expect("agency");
+    let first = submit(store.as_ref(), &other, day(2), Channel::InPerson, "a")
         .await
         .expect("stored");
-    assert_eq!(first.code.to_string(), "H29.23-260301-0001");
-    let next_day = submit(store.as_ref(), &hcc, day(2), Channel::Postal)
+    assert_eq!(first.dossier.code.to_string(), "TTPVHCC.79-260302-0001");
+    assert_eq!(first.dossier.status(), Status::Received);
+    let next_day = submit(store.as_ref(), &hcc, day(3), Channel::Postal, "b")
         .await
         .expect("stored");
-    assert_eq!(next_day.code.sequence(), 1);
+    assert_eq!(next_day.dossier.code.sequence(), 1);
     // read back whole
-    let code = DossierCode::parse("H29.23-260301-0001").expect("code");
+    let code = DossierCode::parse("TTPVHCC.79-260302-0001").expect("code");
     assert_eq!(
         store.dossiers().dossier(&code).await.expect("read"),
         Some(first)
@@ -103,11 +185,11 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     let hcc = AgencyCode::parse("H29.22").expect("agency");
     // the day's last number was given
     h.execute(
-        "INSERT INTO dossier_sequences (agency, day, last) VALUES ('H29.22', '2026-03-01', 9999)",
+        "INSERT INTO dossier_sequences (agency, day, last) VALUES ('H29.22', '2026-03-02', 9999)",
     )
     .await;
     for _ in 0..2 {
-        let e = submit(store.as_ref(), &hcc, day(1), Channel::Online)
+        let e = submit(store.as_ref(), &hcc, day(2), Channel::Online, "a")
             .await
             .expect_err("no number left");
         assert!(e.to_string().contains("9999"), "{e}");
@@ -115,7 +197,7 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     assert!(
         store
             .dossiers()
-            .codes_of_day(&hcc, day(1))
+            .codes_of_day(&hcc, day(2))
             .await
             .expect("list")
             .is_empty()
@@ -124,19 +206,390 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     // again by the next one
     h.execute(
         "INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns) \
-         VALUES ('H29.22-260302-0001', 'H29.22', '2026-03-02', 1, 1, '{}', 0)",
+         VALUES ('H29.22-260303-0001', 'H29.22', '2026-03-03', 1, 1, '{}', 0)",
     )
     .await;
-    let clash = submit(store.as_ref(), &hcc, day(2), Channel::Online).await;
+    let clash = submit(store.as_ref(), &hcc, day(3), Channel::Online, "a").await;
     assert!(clash.is_err(), "the stored row takes number 1");
-    h.execute("DELETE FROM dossiers WHERE code = 'H29.22-260302-0001'")
+    h.execute("DELETE FROM dossiers WHERE code = 'H29.22-260303-0001'")
         .await;
-    let again = submit(store.as_ref(), &hcc, day(2), Channel::Online)
+    let again = submit(store.as_ref(), &hcc, day(3), Channel::Online, "a")
         .await
         .expect("stored");
     assert_eq!(
-        again.code.sequence(),
+        again.dossier.code.sequence(),
         1,
         "the failed store gave its number back"
+    );
+    // a builder that fails stores nothing and gives the number back too
+    let failed = store
+        .dossiers()
+        .create_dossier(&hcc, day(3), utc("2026-03-03T09:00:00+07:00"), &|_| {
+            Err(store::StoreError::Refused("the form is not valid".into()))
+        })
+        .await;
+    assert!(failed.is_err());
+    let next = submit(store.as_ref(), &hcc, day(3), Channel::Online, "a")
+        .await
+        .expect("stored");
+    assert_eq!(next.dossier.code.sequence(), 2);
+}
+
+/// `actor` does `act` on the stored dossier `code` at `at`.
+async fn act(
+    store: &dyn store::Store,
+    code: &DossierCode,
+    actor: &Actor,
+    act: Act,
+    at: &str,
+) -> store::StoredDossier {
+    let catalog = Catalog::official().expect("catalog");
+    let calendar = WorkingCalendar::official().expect("calendar");
+    let stored = store
+        .dossiers()
+        .dossier(code)
+        .await
+        .expect("read")
+        .expect("there");
+    let mut d = stored.dossier.clone();
+    let procedure = catalog.get(&d.procedure).expect("procedure");
+    let notice = d
+        .act(actor, act, None, vn(at), procedure, &calendar)
+        .expect("lawful");
+    store
+        .dossiers()
+        .update_dossier(&d, stored.version, notice.as_ref(), utc(at))
+        .await
+        .expect("stored")
+}
+
+pub async fn dossier_changes_are_versioned_and_notify_in_the_same_transaction(h: &Harness) {
+    let store = h.open().await;
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    let filed = submit(store.as_ref(), &agency, day(2), Channel::Online, "an")
+        .await
+        .expect("stored");
+    let code = filed.dossier.code.clone();
+    assert_eq!(filed.version, 1);
+    let received = act(
+        store.as_ref(),
+        &code,
+        &officer(Role::Officer),
+        Act::Receive,
+        "2026-03-02T10:00:00+07:00",
+    )
+    .await;
+    assert_eq!(received.version, 2);
+    assert_eq!(received.dossier.due, Some(vn("2026-03-04T17:00:00+07:00")));
+    // a writer still holding version 1 is refused and changes nothing
+    let mut stale = filed.dossier.clone();
+    let catalog = Catalog::official().expect("catalog");
+    let calendar = WorkingCalendar::official().expect("calendar");
+    let procedure = catalog.get(&stale.procedure).expect("procedure");
+    stale
+        .act(
+            &applicant("an"),
+            Act::Withdraw,
+            None,
+            vn("2026-03-02T10:01:00+07:00"),
+            procedure,
+            &calendar,
+        )
+        .expect("lawful on the stale copy");
+    let e = store
+        .dossiers()
+        .update_dossier(&stale, 1, None, utc("2026-03-02T10:01:00+07:00"))
+        .await
+        .expect_err("stale");
+    assert!(matches!(e, store::StoreError::Conflict(_)), "{e}");
+    let now = store
+        .dossiers()
+        .dossier(&code)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(now.version, 2);
+    assert_eq!(now.dossier.status(), Status::Received);
+
+    // notices: one for filing, one for receipt; newest first
+    let notices = store.dossiers().notices("an", 10).await.expect("notices");
+    assert_eq!(notices.len(), 2);
+    assert_eq!(notices[0].status, 2);
+    assert!(
+        notices[0].text_vi.contains("Hẹn trả kết quả"),
+        "{}",
+        notices[0].text_vi
+    );
+    assert_eq!(notices[1].status, 1);
+    assert_eq!(notices[0].email.as_deref(), Some("an@example.vn"));
+    assert!(
+        store
+            .dossiers()
+            .notices("someone-else", 10)
+            .await
+            .expect("notices")
+            .is_empty()
+    );
+    // reading marks them read, up to the newest shown
+    let marked = store
+        .dossiers()
+        .mark_notices_read("an", notices[1].id, utc("2026-03-02T11:00:00+07:00"))
+        .await
+        .expect("marked");
+    assert_eq!(marked, 1);
+    let notices = store.dossiers().notices("an", 10).await.expect("notices");
+    assert!(notices[0].read_at.is_none() && notices[1].read_at.is_some());
+
+    // the mailer's outbox: both pending; a failure retries later
+    let t = utc("2026-03-02T11:00:00+07:00");
+    let pending = store
+        .dossiers()
+        .pending_emails(t, 10)
+        .await
+        .expect("pending");
+    assert_eq!(pending.len(), 2);
+    let retry = utc("2026-03-02T11:05:00+07:00");
+    store
+        .dossiers()
+        .record_email(pending[0].id, t, Err(("connection refused".into(), retry)))
+        .await
+        .expect("recorded");
+    store
+        .dossiers()
+        .record_email(pending[1].id, t, Ok(()))
+        .await
+        .expect("recorded");
+    assert!(
+        store
+            .dossiers()
+            .pending_emails(t, 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+    let again = store
+        .dossiers()
+        .pending_emails(retry, 10)
+        .await
+        .expect("pending");
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(again[0].last_error.as_deref(), Some("connection refused"));
+}
+
+pub async fn queues_lists_and_service_figures_follow_the_dossiers(h: &Harness) {
+    let store = h.open().await;
+    let competent = AgencyCode::parse(COMPETENT).expect("agency");
+    let centre = AgencyCode::parse("TTPVHCC.79").expect("centre");
+    let a = submit(store.as_ref(), &competent, day(2), Channel::Online, "an")
+        .await
+        .expect("a")
+        .dossier
+        .code;
+    let b = submit(store.as_ref(), &centre, day(2), Channel::InPerson, "an")
+        .await
+        .expect("b")
+        .dossier
+        .code;
+    let c = submit(store.as_ref(), &competent, day(3), Channel::Online, "binh")
+        .await
+        .expect("c")
+        .dossier
+        .code;
+    let other = AgencyCode::parse("UBND.25750").expect("agency");
+    let _ = store
+        .dossiers()
+        .create_dossier(&other, day(2), utc("2026-03-02T09:00:00+07:00"), &|code| {
+            let (mut d, n) = make(
+                "chi",
+                &other,
+                Channel::Online,
+                vn("2026-03-02T09:00:00+07:00"),
+                code,
+            )?;
+            d.route.competent = other.clone();
+            Ok((d, n))
+        })
+        .await
+        .expect("other commune");
+
+    let mine = store
+        .dossiers()
+        .dossiers_of_applicant("an", 10)
+        .await
+        .expect("list");
+    // newest first; filed at the same instant: by code, descending
+    assert_eq!(
+        mine.iter()
+            .map(|s| s.dossier.code.clone())
+            .collect::<Vec<_>>(),
+        [a.clone(), b.clone()]
+    );
+    // the commune's queue holds what it is competent for, received anywhere
+    let queue = store
+        .dossiers()
+        .agency_queue(&competent, true, 10)
+        .await
+        .expect("queue");
+    let codes: Vec<_> = queue.iter().map(|s| s.dossier.code.clone()).collect();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(codes.contains(&a) && codes.contains(&b) && codes.contains(&c));
+    // the centre sees what it received
+    let at_centre = store
+        .dossiers()
+        .agency_queue(&centre, true, 10)
+        .await
+        .expect("queue");
+    assert_eq!(at_centre.len(), 1);
+
+    // a goes through to the result, rated; c is withdrawn
+    let o = officer(Role::Officer);
+    let l = officer(Role::Leader);
+    act(
+        store.as_ref(),
+        &a,
+        &o,
+        Act::Receive,
+        "2026-03-02T10:00:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &a,
+        &o,
+        Act::StartProcessing,
+        "2026-03-02T10:05:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &a,
+        &l,
+        Act::Propose {
+            outcome: Outcome::Issued,
+            summary: "Đủ điều kiện".into(),
+        },
+        "2026-03-03T10:00:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &a,
+        &l,
+        Act::Approve,
+        "2026-03-03T10:05:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &a,
+        &o,
+        Act::ReturnResult,
+        "2026-03-03T11:00:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &a,
+        &applicant("an"),
+        Act::Rate {
+            score: 4,
+            comment: None,
+        },
+        "2026-03-03T12:00:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &c,
+        &applicant("binh"),
+        Act::Withdraw,
+        "2026-03-03T12:00:00+07:00",
+    )
+    .await;
+    // b (received 2 March, due 4 March 17:00) is processed late
+    act(
+        store.as_ref(),
+        &b,
+        &o,
+        Act::StartProcessing,
+        "2026-03-02T10:00:00+07:00",
+    )
+    .await;
+    let open = store
+        .dossiers()
+        .agency_queue(&competent, true, 10)
+        .await
+        .expect("queue");
+    assert_eq!(
+        open.iter().map(|s| &s.dossier.code).collect::<Vec<_>>(),
+        [&b]
+    );
+    assert_eq!(
+        store
+            .dossiers()
+            .agency_queue(&competent, false, 10)
+            .await
+            .expect("all")
+            .len(),
+        3
+    );
+
+    let march = (
+        utc("2026-03-01T00:00:00+07:00"),
+        utc("2026-04-01T00:00:00+07:00"),
+    );
+    let f = store
+        .dossiers()
+        .service_figures(Some("79"), march.0, march.1)
+        .await
+        .expect("figures");
+    assert_eq!(
+        (f.processed, f.on_time, f.rated, f.rating_sum),
+        (1, 1, 1, 4)
+    );
+    assert_eq!(
+        f.overdue_open, 1,
+        "b is open past its appointment at the end of March"
+    );
+    act(
+        store.as_ref(),
+        &b,
+        &l,
+        Act::Propose {
+            outcome: Outcome::Issued,
+            summary: "OK".into(),
+        },
+        "2026-03-05T10:00:00+07:00",
+    )
+    .await;
+    act(
+        store.as_ref(),
+        &b,
+        &l,
+        Act::Approve,
+        "2026-03-05T10:05:00+07:00",
+    )
+    .await;
+    let f = store
+        .dossiers()
+        .service_figures(None, march.0, march.1)
+        .await
+        .expect("figures");
+    assert_eq!((f.processed, f.on_time, f.overdue_open), (2, 1, 0));
+    let april = store
+        .dossiers()
+        .service_figures(Some("79"), march.1, utc("2026-05-01T00:00:00+07:00"))
+        .await
+        .expect("figures");
+    assert_eq!(april.processed, 0);
+    assert_eq!(
+        store
+            .dossiers()
+            .service_figures(Some("01"), march.0, march.1)
+            .await
+            .expect("figures")
+            .processed,
+        0
     );
 }

@@ -1,0 +1,657 @@
+//! A procedure's form: a JSON Schema (draft 2020-12) object of flat
+//! fields, compiled once, used to render the form, to pre-fill it from the
+//! state's data and to check what an applicant submits.
+//!
+//! Only the keywords a flat form needs are understood — `type` (`string`,
+//! `integer`, `boolean`), `enum`, `format: date`, `minLength`,
+//! `maxLength`, `pattern`, `minimum`, `maximum`, `title`, `description`,
+//! `default` — plus motcua's annotations `x-title-en` and `x-prefill`. A
+//! schema using any other keyword is refused when the catalog is read
+//! rather than silently half-checked.
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Where a pre-filled field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct PrefillSource {
+    /// Whose record: `applicant` or `spouse`.
+    pub whom: Whom,
+    /// The field of the registry's `person.get` service.
+    pub field: String,
+}
+
+/// Whose registry record fills a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Whom {
+    /// The applicant.
+    Applicant,
+    /// The applicant's spouse on record.
+    Spouse,
+}
+
+/// The registry fields a form may be filled from.
+pub const PREFILL_FIELDS: [&str; 9] = [
+    "person_id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "nationality",
+    "ethnicity",
+    "permanent_residence",
+    "temporary_residence",
+    "hometown",
+];
+
+/// A field's kind.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FieldKind {
+    /// Text.
+    Text {
+        /// Fewest characters.
+        min_length: Option<usize>,
+        /// Most characters.
+        max_length: Option<usize>,
+        /// A pattern the text must match.
+        #[serde(skip)]
+        pattern: Option<Regex>,
+        /// The pattern's source.
+        pattern_source: Option<String>,
+    },
+    /// A day, `YYYY-MM-DD`.
+    Date,
+    /// One of a list.
+    Choice {
+        /// The choices.
+        options: Vec<String>,
+    },
+    /// A whole number.
+    Integer {
+        /// Smallest.
+        minimum: Option<i64>,
+        /// Largest.
+        maximum: Option<i64>,
+    },
+    /// Yes or no.
+    Boolean,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Its key.
+    pub key: String,
+    /// Its label in Vietnamese.
+    pub title_vi: String,
+    /// Its label in English.
+    pub title_en: String,
+    /// Guidance.
+    pub description: Option<String>,
+    /// Whether it must be filled.
+    pub required: bool,
+    /// Its kind and constraints.
+    pub kind: FieldKind,
+    /// Where the state's data fills it from.
+    pub prefill: Option<PrefillSource>,
+}
+
+/// Why a schema cannot be used as a form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    /// Not an object schema with properties.
+    #[error("a form is a JSON Schema with \"type\": \"object\" and \"properties\"")]
+    NotObject,
+    /// A keyword motcua does not check.
+    #[error("field {field:?} uses {keyword:?}, which forms do not support")]
+    Unsupported {
+        /// The field (empty: the form itself).
+        field: String,
+        /// The keyword.
+        keyword: String,
+    },
+    /// A keyword with a value of the wrong kind.
+    #[error("field {field:?}: {reason}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Why a submitted value was refused: a field and a reason an applicant
+/// can act on, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's key (empty for the form as a whole).
+    pub field: String,
+    /// The reason in Vietnamese.
+    pub reason_vi: String,
+    /// The reason in English.
+    pub reason_en: String,
+}
+
+/// A compiled form.
+#[derive(Debug, Clone, Default)]
+pub struct FormSchema {
+    fields: Vec<Field>,
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> SchemaError {
+    SchemaError::Invalid {
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn usize_of(field: &str, key: &str, v: &Value) -> Result<usize, SchemaError> {
+    v.as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| invalid(field, format!("{key} is a non-negative whole number")))
+}
+
+fn parse_prefill(field: &str, v: &Value) -> Result<PrefillSource, SchemaError> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| invalid(field, "x-prefill is a text"))?;
+    let (whom, what) = s
+        .split_once('.')
+        .ok_or_else(|| invalid(field, format!("x-prefill {s:?} is WHOM.FIELD")))?;
+    let whom = match whom {
+        "applicant" => Whom::Applicant,
+        "spouse" => Whom::Spouse,
+        _ => {
+            return Err(invalid(
+                field,
+                format!("x-prefill {s:?}: applicant or spouse"),
+            ));
+        }
+    };
+    if !PREFILL_FIELDS.contains(&what) {
+        return Err(invalid(
+            field,
+            format!(
+                "x-prefill {s:?}: the registry gives {}",
+                PREFILL_FIELDS.join(", ")
+            ),
+        ));
+    }
+    Ok(PrefillSource {
+        whom,
+        field: what.to_string(),
+    })
+}
+
+impl FormSchema {
+    /// A form with no fields.
+    pub fn empty() -> Self {
+        FormSchema::default()
+    }
+
+    /// Compiles a schema (its JSON text: the fields keep the order they
+    /// are written in), refusing what forms do not support.
+    pub fn compile(text: &str) -> Result<FormSchema, SchemaError> {
+        #[derive(serde::Deserialize)]
+        struct Order {
+            properties: indexmap::IndexMap<String, serde::de::IgnoredAny>,
+        }
+        let schema: Value = serde_json::from_str(text).map_err(|_| SchemaError::NotObject)?;
+        let order: Vec<String> = serde_json::from_str::<Order>(text)
+            .map_err(|_| SchemaError::NotObject)?
+            .properties
+            .into_keys()
+            .collect();
+        let obj = schema.as_object().ok_or(SchemaError::NotObject)?;
+        if obj.get("type").and_then(Value::as_str) != Some("object") {
+            return Err(SchemaError::NotObject);
+        }
+        for key in obj.keys() {
+            if !matches!(
+                key.as_str(),
+                "type"
+                    | "properties"
+                    | "required"
+                    | "additionalProperties"
+                    | "title"
+                    | "description"
+                    | "$schema"
+                    | "x-title-en"
+            ) {
+                return Err(SchemaError::Unsupported {
+                    field: String::new(),
+                    keyword: key.clone(),
+                });
+            }
+        }
+        if obj
+            .get("additionalProperties")
+            .is_some_and(|v| v != &Value::Bool(false))
+        {
+            return Err(invalid("", "additionalProperties must be false"));
+        }
+        let props = obj
+            .get("properties")
+            .and_then(Value::as_object)
+            .ok_or(SchemaError::NotObject)?;
+        let required: Vec<&str> = match obj.get("required") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .ok_or_else(|| invalid("", "required lists field names"))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(invalid("", "required is a list of field names")),
+        };
+        for r in &required {
+            if !props.contains_key(*r) {
+                return Err(invalid(r, "is required but not described"));
+            }
+        }
+        let mut fields = Vec::with_capacity(props.len());
+        for key in &order {
+            let Some(spec) = props.get(key) else {
+                continue;
+            };
+            fields.push(Self::compile_field(
+                key,
+                spec,
+                required.contains(&key.as_str()),
+            )?);
+        }
+        Ok(FormSchema { fields })
+    }
+
+    fn compile_field(key: &str, spec: &Value, required: bool) -> Result<Field, SchemaError> {
+        let spec = spec
+            .as_object()
+            .ok_or_else(|| invalid(key, "a field is described by an object"))?;
+        for k in spec.keys() {
+            if !matches!(
+                k.as_str(),
+                "type"
+                    | "title"
+                    | "x-title-en"
+                    | "description"
+                    | "x-prefill"
+                    | "format"
+                    | "enum"
+                    | "minLength"
+                    | "maxLength"
+                    | "pattern"
+                    | "minimum"
+                    | "maximum"
+                    | "default"
+            ) {
+                return Err(SchemaError::Unsupported {
+                    field: key.to_string(),
+                    keyword: k.clone(),
+                });
+            }
+        }
+        let text = |k: &str| spec.get(k).and_then(Value::as_str).map(str::to_string);
+        let title_vi = text("title").ok_or_else(|| invalid(key, "has no title"))?;
+        let title_en = text("x-title-en").unwrap_or_else(|| title_vi.clone());
+        let ty = spec
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid(key, "has no type"))?;
+        let kind = match ty {
+            "string" => {
+                if let Some(options) = spec.get("enum") {
+                    let options = options
+                        .as_array()
+                        .filter(|a| !a.is_empty())
+                        .ok_or_else(|| invalid(key, "enum is a non-empty list"))?
+                        .iter()
+                        .map(|o| {
+                            o.as_str()
+                                .map(str::to_string)
+                                .ok_or_else(|| invalid(key, "enum lists texts"))
+                        })
+                        .collect::<Result<_, _>>()?;
+                    FieldKind::Choice { options }
+                } else if let Some(format) = spec.get("format") {
+                    if format.as_str() != Some("date") {
+                        return Err(SchemaError::Unsupported {
+                            field: key.to_string(),
+                            keyword: format!("format {format}"),
+                        });
+                    }
+                    FieldKind::Date
+                } else {
+                    let pattern_source = text("pattern");
+                    let pattern = pattern_source
+                        .as_deref()
+                        .map(|p| Regex::new(p).map_err(|e| invalid(key, format!("pattern: {e}"))))
+                        .transpose()?;
+                    FieldKind::Text {
+                        min_length: spec
+                            .get("minLength")
+                            .map(|v| usize_of(key, "minLength", v))
+                            .transpose()?,
+                        max_length: spec
+                            .get("maxLength")
+                            .map(|v| usize_of(key, "maxLength", v))
+                            .transpose()?,
+                        pattern,
+                        pattern_source,
+                    }
+                }
+            }
+            "integer" => FieldKind::Integer {
+                minimum: spec.get("minimum").and_then(Value::as_i64),
+                maximum: spec.get("maximum").and_then(Value::as_i64),
+            },
+            "boolean" => FieldKind::Boolean,
+            other => {
+                return Err(SchemaError::Unsupported {
+                    field: key.to_string(),
+                    keyword: format!("type {other}"),
+                });
+            }
+        };
+        let prefill = spec
+            .get("x-prefill")
+            .map(|v| parse_prefill(key, v))
+            .transpose()?;
+        Ok(Field {
+            key: key.to_string(),
+            title_vi,
+            title_en,
+            description: text("description"),
+            required,
+            kind,
+            prefill,
+        })
+    }
+
+    /// The fields, in the schema's order.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// A field by key.
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Reads the text values of an HTML form into the form's types (an
+    /// empty text is an absent value; a checkbox is `true` when sent).
+    /// Values that cannot be read are kept as text, for [`FormSchema::validate`]
+    /// to name.
+    pub fn from_text(&self, pairs: &[(String, String)]) -> Map<String, Value> {
+        let mut out = Map::new();
+        for f in &self.fields {
+            let Some((_, v)) = pairs.iter().rev().find(|(k, _)| *k == f.key) else {
+                continue;
+            };
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            let value = match f.kind {
+                FieldKind::Integer { .. } => v
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(v.to_string())),
+                FieldKind::Boolean => Value::Bool(matches!(v, "true" | "on" | "1")),
+                _ => Value::String(v.to_string()),
+            };
+            out.insert(f.key.clone(), value);
+        }
+        out
+    }
+
+    /// Checks submitted values: every error at once, each naming its field.
+    pub fn validate(&self, data: &Value) -> Result<(), Vec<FieldError>> {
+        let Some(obj) = data.as_object() else {
+            return Err(vec![FieldError {
+                field: String::new(),
+                reason_vi: "Tờ khai phải là một đối tượng JSON".into(),
+                reason_en: "the form must be a JSON object".into(),
+            }]);
+        };
+        let mut errors = Vec::new();
+        for key in obj.keys() {
+            if self.field(key).is_none() {
+                errors.push(FieldError {
+                    field: key.clone(),
+                    reason_vi: format!("Tờ khai không có trường «{key}»"),
+                    reason_en: format!("the form has no field {key:?}"),
+                });
+            }
+        }
+        for f in &self.fields {
+            match obj.get(&f.key) {
+                None | Some(Value::Null) => {
+                    if f.required {
+                        errors.push(FieldError {
+                            field: f.key.clone(),
+                            reason_vi: format!("Cần điền «{}»", f.title_vi),
+                            reason_en: format!("{} is required", f.title_en),
+                        });
+                    }
+                }
+                Some(v) => {
+                    if let Some((vi, en)) = check(f, v) {
+                        errors.push(FieldError {
+                            field: f.key.clone(),
+                            reason_vi: format!("«{}»: {vi}", f.title_vi),
+                            reason_en: format!("{}: {en}", f.title_en),
+                        });
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn check(f: &Field, v: &Value) -> Option<(String, String)> {
+    match &f.kind {
+        FieldKind::Text {
+            min_length,
+            max_length,
+            pattern,
+            pattern_source,
+        } => {
+            let Some(s) = v.as_str() else {
+                return Some(("phải là chữ".into(), "must be text".into()));
+            };
+            let n = s.chars().count();
+            if let Some(min) = min_length
+                && n < *min
+            {
+                return Some((
+                    format!("cần ít nhất {min} ký tự"),
+                    format!("needs at least {min} characters"),
+                ));
+            }
+            if let Some(max) = max_length
+                && n > *max
+            {
+                return Some((
+                    format!("tối đa {max} ký tự"),
+                    format!("at most {max} characters"),
+                ));
+            }
+            if let Some(p) = pattern
+                && !p.is_match(s)
+            {
+                let src = pattern_source.as_deref().unwrap_or_default();
+                return Some((
+                    format!("không đúng định dạng ({src})"),
+                    format!("does not have the expected shape ({src})"),
+                ));
+            }
+            None
+        }
+        FieldKind::Date => match v.as_str().map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d")) {
+            Some(Ok(_)) => None,
+            _ => Some((
+                "phải là ngày dạng NNNN-TT-NN".into(),
+                "must be a date, YYYY-MM-DD".into(),
+            )),
+        },
+        FieldKind::Choice { options } => match v.as_str() {
+            Some(s) if options.iter().any(|o| o == s) => None,
+            _ => Some((
+                format!("chọn một trong: {}", options.join(", ")),
+                format!("choose one of: {}", options.join(", ")),
+            )),
+        },
+        FieldKind::Integer { minimum, maximum } => {
+            let Some(n) = v.as_i64() else {
+                return Some(("phải là số nguyên".into(), "must be a whole number".into()));
+            };
+            if minimum.is_some_and(|m| n < m) || maximum.is_some_and(|m| n > m) {
+                let range = format!(
+                    "{}–{}",
+                    minimum.map_or("…".into(), |m| m.to_string()),
+                    maximum.map_or("…".into(), |m| m.to_string())
+                );
+                return Some((
+                    format!("phải trong khoảng {range}"),
+                    format!("must be in {range}"),
+                ));
+            }
+            None
+        }
+        FieldKind::Boolean => {
+            if v.is_boolean() {
+                None
+            } else {
+                Some(("phải là có/không".into(), "must be true or false".into()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn compile(v: &Value) -> Result<FormSchema, SchemaError> {
+        FormSchema::compile(&v.to_string())
+    }
+
+    fn schema() -> FormSchema {
+        FormSchema::compile(
+            r#"{
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["place", "name", "born"],
+            "properties": {
+                "place": {"type": "string", "title": "Nơi nộp", "pattern": "^[0-9]{5}$"},
+                "name": {"type": "string", "title": "Họ tên", "x-title-en": "Name",
+                         "minLength": 2, "maxLength": 10, "x-prefill": "applicant.full_name"},
+                "born": {"type": "string", "title": "Ngày sinh", "format": "date"},
+                "sex": {"type": "string", "title": "Giới tính", "enum": ["Nam", "Nữ"]},
+                "copies": {"type": "integer", "title": "Số bản", "minimum": 1, "maximum": 5},
+                "urgent": {"type": "boolean", "title": "Khẩn"}
+            }
+        }"#,
+        )
+        .expect("a valid schema")
+    }
+
+    #[test]
+    fn a_good_form_passes() {
+        let s = schema();
+        assert_eq!(s.fields().len(), 6);
+        let f = s.field("name").expect("name");
+        assert_eq!(f.title_en, "Name");
+        assert_eq!(
+            f.prefill,
+            Some(PrefillSource {
+                whom: Whom::Applicant,
+                field: "full_name".into()
+            })
+        );
+        assert!(
+            s.validate(
+                &json!({"place": "26734", "name": "Lê Thị Ba", "born": "2026-01-02",
+                               "sex": "Nữ", "copies": 2, "urgent": true})
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn each_violation_is_named_at_once() {
+        let errors = schema()
+            .validate(&json!({"place": "2673", "name": "L", "born": "2026-02-30",
+                              "sex": "X", "copies": 9, "urgent": "yes", "extra": 1}))
+            .expect_err("refused");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["extra", "place", "name", "born", "sex", "copies", "urgent"]
+        );
+        let missing = schema().validate(&json!({})).expect_err("refused");
+        assert_eq!(missing.len(), 3);
+        assert!(
+            missing[1].reason_en.contains("Name is required"),
+            "{missing:?}"
+        );
+        assert!(schema().validate(&json!([1])).is_err());
+        assert!(
+            schema()
+                .validate(
+                    &json!({"place": "12345", "name": "Ab", "born": "2020-01-01", "copies": "2"})
+                )
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn what_forms_do_not_support_is_refused() {
+        for bad in [
+            json!({"type": "array"}),
+            json!({"type": "object"}),
+            json!({"type": "object", "properties": {}, "allOf": []}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "oneOf": []}}}),
+            json!({"type": "object", "properties": {"a": {"type": "number", "title": "A"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "format": "email"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "pattern": "("}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-prefill": "applicant.salary"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-prefill": "neighbour.full_name"}}}),
+            json!({"type": "object", "properties": {}, "required": ["a"]}),
+            json!({"type": "object", "properties": {}, "additionalProperties": true}),
+        ] {
+            assert!(compile(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn html_text_is_read_into_types() {
+        let s = schema();
+        let pairs: Vec<(String, String)> = [
+            ("name", " An "),
+            ("copies", "3"),
+            ("urgent", "on"),
+            ("born", ""),
+            ("unknown", "x"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+        let m = s.from_text(&pairs);
+        assert_eq!(
+            Value::Object(m),
+            json!({"name": "An", "copies": 3, "urgent": true})
+        );
+    }
+}

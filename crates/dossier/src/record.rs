@@ -1,0 +1,881 @@
+//! A dossier as a whole: what was filed, where it is routed, where it
+//! stands, and the processing-control slip (form 05) of every step — who,
+//! when, what, with which comment. [`Dossier::act`] is the only way a
+//! dossier changes: it checks who may do what (the applicant, an officer
+//! or a leader of the competent or the receiving agency), applies the
+//! lifecycle, keeps the supplement request (form 02), the refusal
+//! (form 03), the apologies with new appointments (form 04), the leader's
+//! approval of the result and the applicant's rating, recomputes the due
+//! date, and says what to tell the applicant.
+
+use calendar::WorkingCalendar;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::catalog::Procedure;
+use crate::code::{AgencyCode, DossierCode};
+use crate::lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
+use crate::routing::Route;
+use crate::timeline::{Timeline, TimelineError};
+
+/// Who acts on a dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The applicant (or the person acting for the applying organisation).
+    Applicant,
+    /// An officer of an agency.
+    Officer,
+    /// A leader of an agency (approves results, assigns, stops).
+    Leader,
+}
+
+/// Someone acting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Their stable subject (the account).
+    pub subject: String,
+    /// Their name, for the slips.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+    /// Their agency (officers and leaders).
+    pub agency: Option<AgencyCode>,
+}
+
+/// The applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    /// The account's subject.
+    pub subject: String,
+    /// The name.
+    pub name: String,
+    /// The personal identification number, for a person.
+    pub person_id: Option<String>,
+    /// Where to e-mail notices.
+    pub email: Option<String>,
+}
+
+/// One line of the processing-control slip (form 05).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlEntry {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Who (subject).
+    pub subject: String,
+    /// Who (name).
+    pub name: String,
+    /// In which role.
+    pub role: Role,
+    /// Of which agency.
+    pub agency: Option<AgencyCode>,
+    /// What was done (an [`Act`]'s code, or `submit`).
+    pub act: String,
+    /// The status before.
+    pub from: Option<Status>,
+    /// The status after.
+    pub to: Status,
+    /// The comment.
+    pub comment: Option<String>,
+}
+
+/// A request to supplement (form 02).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplementRequest {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// By whom.
+    pub by: String,
+    /// What is missing or to be corrected, item by item.
+    pub items: Vec<String>,
+}
+
+/// A refusal with its reasons (form 03).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// By whom.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+    /// At intake (not received) or after processing.
+    pub at_intake: bool,
+}
+
+/// An apology for lateness with a new appointment (form 04).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Apology {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// By whom.
+    pub by: String,
+    /// Why the agency is late.
+    pub reason: String,
+    /// The appointment missed.
+    pub previous_due: Option<DateTime<FixedOffset>>,
+    /// The new appointment.
+    pub new_due: DateTime<FixedOffset>,
+}
+
+/// A result proposed by the officer, awaiting the leader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Issued or refused.
+    pub outcome: Outcome,
+    /// By whom.
+    pub by: String,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// The officer's summary (the reasons, for a refusal).
+    pub summary: String,
+}
+
+/// The applicant's rating of the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    /// 1 (very dissatisfied) to 5 (very satisfied).
+    pub score: u8,
+    /// Words.
+    pub comment: Option<String>,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+}
+
+/// Someone a dossier is assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    /// Subject.
+    pub subject: String,
+    /// Name.
+    pub name: String,
+}
+
+/// What someone does to a dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "act", rename_all = "snake_case")]
+pub enum Act {
+    /// Receive an online or postal dossier (officer).
+    Receive,
+    /// Refuse it at intake, with the reason (officer; form 03).
+    RefuseIntake {
+        /// Why.
+        reason: String,
+    },
+    /// Take it (officer; unassigned dossiers only).
+    Claim,
+    /// Assign it (leader).
+    Assign {
+        /// To whom (subject).
+        subject: String,
+        /// Their name.
+        name: String,
+    },
+    /// Start processing (officer).
+    StartProcessing,
+    /// Ask the applicant, once, for what is missing (officer; form 02).
+    RequestSupplement {
+        /// The items.
+        items: Vec<String>,
+    },
+    /// Supplement (applicant).
+    Supplement {
+        /// What was added or corrected.
+        note: String,
+    },
+    /// Ask for fees (officer).
+    RequestFees {
+        /// The amount in đồng.
+        amount_vnd: u64,
+    },
+    /// Pay (applicant; in production the payment platform's callback).
+    PayFees,
+    /// Withdraw (applicant).
+    Withdraw,
+    /// Stop processing, with the reason (leader).
+    Stop {
+        /// Why.
+        reason: String,
+    },
+    /// Propose the result (the assigned officer, or a leader).
+    Propose {
+        /// Issued or refused.
+        outcome: Outcome,
+        /// The summary (for a refusal: its reasons).
+        summary: String,
+    },
+    /// Approve the proposed result (leader): processed.
+    Approve,
+    /// Send the proposal back (leader).
+    SendBack {
+        /// Why.
+        reason: String,
+    },
+    /// Apologise for lateness with a new appointment (officer; form 04).
+    Apologise {
+        /// Why the agency is late.
+        reason: String,
+        /// The new appointment.
+        new_due: DateTime<FixedOffset>,
+    },
+    /// Hand the result over (officer of the receiving agency).
+    ReturnResult,
+    /// Rate the service (applicant, after the result).
+    Rate {
+        /// 1–5.
+        score: u8,
+        /// Words.
+        comment: Option<String>,
+    },
+}
+
+impl Act {
+    /// Its code on the control slip.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Act::Receive => "receive",
+            Act::RefuseIntake { .. } => "refuse_intake",
+            Act::Claim => "claim",
+            Act::Assign { .. } => "assign",
+            Act::StartProcessing => "start_processing",
+            Act::RequestSupplement { .. } => "request_supplement",
+            Act::Supplement { .. } => "supplement",
+            Act::RequestFees { .. } => "request_fees",
+            Act::PayFees => "pay_fees",
+            Act::Withdraw => "withdraw",
+            Act::Stop { .. } => "stop",
+            Act::Propose { .. } => "propose",
+            Act::Approve => "approve",
+            Act::SendBack { .. } => "send_back",
+            Act::Apologise { .. } => "apologise",
+            Act::ReturnResult => "return_result",
+            Act::Rate { .. } => "rate",
+        }
+    }
+
+    /// What it is called, in Vietnamese.
+    pub fn name_vi(code: &str) -> &'static str {
+        match code {
+            "submit" => "Nộp hồ sơ",
+            "receive" => "Tiếp nhận",
+            "refuse_intake" => "Từ chối tiếp nhận",
+            "claim" => "Nhận xử lý",
+            "assign" => "Phân công",
+            "start_processing" => "Bắt đầu xử lý",
+            "request_supplement" => "Yêu cầu bổ sung",
+            "supplement" => "Bổ sung hồ sơ",
+            "request_fees" => "Yêu cầu nộp phí, lệ phí",
+            "pay_fees" => "Nộp phí, lệ phí",
+            "withdraw" => "Rút hồ sơ",
+            "stop" => "Dừng xử lý",
+            "propose" => "Trình kết quả",
+            "approve" => "Phê duyệt kết quả",
+            "send_back" => "Trả lại để xử lý tiếp",
+            "apologise" => "Xin lỗi, hẹn lại ngày trả kết quả",
+            "return_result" => "Trả kết quả",
+            "rate" => "Đánh giá",
+            _ => "Khác",
+        }
+    }
+
+    /// What it is called, in English.
+    pub fn name_en(code: &str) -> &'static str {
+        match code {
+            "submit" => "Submitted",
+            "receive" => "Received",
+            "refuse_intake" => "Refused at intake",
+            "claim" => "Claimed",
+            "assign" => "Assigned",
+            "start_processing" => "Processing started",
+            "request_supplement" => "Supplement requested",
+            "supplement" => "Supplemented",
+            "request_fees" => "Fees requested",
+            "pay_fees" => "Fees paid",
+            "withdraw" => "Withdrawn",
+            "stop" => "Processing stopped",
+            "propose" => "Result proposed",
+            "approve" => "Result approved",
+            "send_back" => "Sent back",
+            "apologise" => "Apology and new appointment",
+            "return_result" => "Result returned",
+            "rate" => "Rated",
+            _ => "Other",
+        }
+    }
+}
+
+/// Why an act was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DossierError {
+    /// The status does not allow it.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// This actor may not do it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Something the act needs is missing or wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The due date cannot be computed.
+    #[error(transparent)]
+    Timeline(#[from] TimelineError),
+}
+
+/// What changed, to tell the applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The status now.
+    pub status: Status,
+    /// In Vietnamese.
+    pub text_vi: String,
+    /// In English.
+    pub text_en: String,
+}
+
+/// How close the due date is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Nothing is due (not received yet, waiting on the applicant, done).
+    None,
+    /// More than one working day left.
+    OnTime,
+    /// Due today or the next working day.
+    DueSoon,
+    /// Past due.
+    Overdue,
+}
+
+/// A dossier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dossier {
+    /// Its code.
+    pub code: DossierCode,
+    /// The procedure's code.
+    pub procedure: String,
+    /// How it was filed.
+    pub channel: Channel,
+    /// Who filed it.
+    pub applicant: Applicant,
+    /// Where it goes.
+    pub route: Route,
+    /// The commune or province code it was filed for.
+    pub place: String,
+    /// The form as filed.
+    pub form: Map<String, Value>,
+    /// The fields filled from the state's data (the registry, read
+    /// through the exchange with this dossier's code as the case).
+    pub prefilled: Vec<String>,
+    /// When it was filed.
+    pub submitted_at: DateTime<FixedOffset>,
+    /// Its status.
+    pub lifecycle: Lifecycle,
+    /// Each status with when it began.
+    pub timeline: Timeline,
+    /// Form 05.
+    pub control: Vec<ControlEntry>,
+    /// The appointment for the result (form 01; moved by form 04).
+    pub due: Option<DateTime<FixedOffset>>,
+    /// Who handles it.
+    pub assignee: Option<Assignee>,
+    /// The proposed result.
+    pub proposal: Option<Proposal>,
+    /// Form 02.
+    pub supplement: Option<SupplementRequest>,
+    /// Form 03.
+    pub refusal: Option<Refusal>,
+    /// Form 04, each time.
+    pub apologies: Vec<Apology>,
+    /// Fees asked for.
+    pub fees_vnd: Option<u64>,
+    /// The applicant's rating.
+    pub rating: Option<Rating>,
+}
+
+/// What a new dossier is made of.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    /// The procedure.
+    pub procedure: String,
+    /// The channel.
+    pub channel: Channel,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// The route.
+    pub route: Route,
+    /// The place.
+    pub place: String,
+    /// The form, validated.
+    pub form: Map<String, Value>,
+    /// The prefilled fields.
+    pub prefilled: Vec<String>,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Who registered it: the applicant online or by post, the officer at
+    /// a counter.
+    pub by: Actor,
+}
+
+fn nonempty(s: &str, what: &str) -> Result<String, DossierError> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err(DossierError::Invalid(format!("{what} cannot be empty")))
+    } else if t.chars().count() > 2000 {
+        Err(DossierError::Invalid(format!(
+            "{what}: at most 2000 characters"
+        )))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+impl Dossier {
+    /// A new dossier under `code`: received at once at a counter (with its
+    /// appointment), newly registered otherwise.
+    pub fn file(
+        code: DossierCode,
+        filing: Filing,
+        procedure: &Procedure,
+        calendar: &WorkingCalendar<'_>,
+    ) -> Result<Dossier, DossierError> {
+        let lifecycle = Lifecycle::start(filing.channel);
+        let status = lifecycle.status();
+        let timeline = Timeline::begin(filing.at, status);
+        let by = filing.by;
+        let control = vec![ControlEntry {
+            at: filing.at,
+            subject: by.subject.clone(),
+            name: by.name.clone(),
+            role: by.role,
+            agency: by.agency.clone(),
+            act: if status == Status::Received {
+                "receive".to_string()
+            } else {
+                "submit".to_string()
+            },
+            from: None,
+            to: status,
+            comment: None,
+        }];
+        let due = procedure.due(calendar, &timeline, filing.at)?;
+        Ok(Dossier {
+            code,
+            procedure: filing.procedure,
+            channel: filing.channel,
+            applicant: filing.applicant,
+            route: filing.route,
+            place: filing.place,
+            form: filing.form,
+            prefilled: filing.prefilled,
+            submitted_at: filing.at,
+            lifecycle,
+            timeline,
+            control,
+            due,
+            assignee: None,
+            proposal: None,
+            supplement: None,
+            refusal: None,
+            apologies: Vec::new(),
+            fees_vnd: None,
+            rating: None,
+        })
+    }
+
+    /// The status now.
+    pub fn status(&self) -> Status {
+        self.lifecycle.status()
+    }
+
+    fn of_competent(&self, actor: &Actor) -> bool {
+        actor.agency.as_ref() == Some(&self.route.competent)
+    }
+
+    fn of_receiving(&self, actor: &Actor) -> bool {
+        actor.agency.as_ref() == Some(&self.route.receiving)
+    }
+
+    /// Whether `actor` may see the dossier in full.
+    pub fn visible_to(&self, actor: &Actor) -> bool {
+        match actor.role {
+            Role::Applicant => actor.subject == self.applicant.subject,
+            Role::Officer | Role::Leader => self.of_competent(actor) || self.of_receiving(actor),
+        }
+    }
+
+    fn permit(&self, actor: &Actor, act: &Act) -> Result<(), DossierError> {
+        let forbid = |why: &str| Err(DossierError::Forbidden(why.to_string()));
+        let staff = matches!(actor.role, Role::Officer | Role::Leader);
+        let leader = actor.role == Role::Leader;
+        match act {
+            Act::Supplement { .. } | Act::PayFees | Act::Withdraw | Act::Rate { .. } => {
+                if actor.role != Role::Applicant || actor.subject != self.applicant.subject {
+                    return forbid("only the applicant can do this");
+                }
+            }
+            Act::Receive | Act::RefuseIntake { .. } | Act::ReturnResult => {
+                if !staff || !(self.of_receiving(actor) || self.of_competent(actor)) {
+                    return forbid(
+                        "only an officer of the receiving or the competent agency can do this",
+                    );
+                }
+            }
+            Act::Assign { .. } | Act::Approve | Act::SendBack { .. } | Act::Stop { .. } => {
+                if !leader || !self.of_competent(actor) {
+                    return forbid("only a leader of the competent agency can do this");
+                }
+            }
+            Act::Claim
+            | Act::StartProcessing
+            | Act::RequestSupplement { .. }
+            | Act::RequestFees { .. }
+            | Act::Apologise { .. } => {
+                if !staff || !self.of_competent(actor) {
+                    return forbid("only an officer of the competent agency can do this");
+                }
+            }
+            Act::Propose { .. } => {
+                let assigned = self
+                    .assignee
+                    .as_ref()
+                    .is_some_and(|a| a.subject == actor.subject);
+                if !staff || !self.of_competent(actor) || !(assigned || leader) {
+                    return forbid(
+                        "only the officer the dossier is assigned to, or a leader, proposes its result",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `actor` does `act` at `at` with `comment`: the notice for the
+    /// applicant when the status changed or the appointment moved.
+    pub fn act(
+        &mut self,
+        actor: &Actor,
+        act: Act,
+        comment: Option<&str>,
+        at: DateTime<FixedOffset>,
+        procedure: &Procedure,
+        calendar: &WorkingCalendar<'_>,
+    ) -> Result<Option<Notice>, DossierError> {
+        self.permit(actor, &act)?;
+        if let Some(last) = self.control.last()
+            && at < last.at
+        {
+            return Err(DossierError::Invalid(format!(
+                "an act at {at} comes before the last step at {}",
+                last.at
+            )));
+        }
+        let comment = comment
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        let from = self.status();
+        let mut next = self.clone();
+        let action = match &act {
+            Act::Receive => Some(Action::Receive),
+            Act::RefuseIntake { reason } => {
+                next.refusal = Some(Refusal {
+                    at,
+                    by: actor.name.clone(),
+                    reason: nonempty(reason, "the reason for refusing")?,
+                    at_intake: true,
+                });
+                Some(Action::RefuseIntake)
+            }
+            Act::Claim => {
+                if from.is_final() {
+                    return Err(DossierError::Invalid("the dossier is closed".into()));
+                }
+                if let Some(a) = &self.assignee {
+                    return Err(DossierError::Invalid(format!(
+                        "the dossier is assigned to {} already",
+                        a.name
+                    )));
+                }
+                next.assignee = Some(Assignee {
+                    subject: actor.subject.clone(),
+                    name: actor.name.clone(),
+                });
+                None
+            }
+            Act::Assign { subject, name } => {
+                if from.is_final() {
+                    return Err(DossierError::Invalid("the dossier is closed".into()));
+                }
+                next.assignee = Some(Assignee {
+                    subject: nonempty(subject, "the officer")?,
+                    name: nonempty(name, "the officer's name")?,
+                });
+                None
+            }
+            Act::StartProcessing => Some(Action::StartProcessing),
+            Act::RequestSupplement { items } => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|i| i.trim().to_string())
+                    .filter(|i| !i.is_empty())
+                    .collect();
+                if items.is_empty() {
+                    return Err(DossierError::Invalid(
+                        "a request to supplement lists what is missing or to be corrected, all at once"
+                            .into(),
+                    ));
+                }
+                next.supplement = Some(SupplementRequest {
+                    at,
+                    by: actor.name.clone(),
+                    items,
+                });
+                Some(Action::RequestSupplement)
+            }
+            Act::Supplement { note } => {
+                nonempty(note, "what was supplemented")?;
+                Some(Action::Supplement)
+            }
+            Act::RequestFees { amount_vnd } => {
+                if *amount_vnd == 0 {
+                    return Err(DossierError::Invalid(
+                        "the amount must be more than 0 đồng".into(),
+                    ));
+                }
+                next.fees_vnd = Some(*amount_vnd);
+                Some(Action::RequestFees)
+            }
+            Act::PayFees => Some(Action::PayFees),
+            Act::Withdraw => Some(Action::Withdraw),
+            Act::Stop { reason } => {
+                nonempty(reason, "the reason for stopping")?;
+                Some(Action::Stop)
+            }
+            Act::Propose { outcome, summary } => {
+                if from != Status::Processing {
+                    return Err(TransitionError::Unlawful {
+                        from,
+                        action: Action::Complete(*outcome),
+                    }
+                    .into());
+                }
+                next.proposal = Some(Proposal {
+                    outcome: *outcome,
+                    by: actor.name.clone(),
+                    at,
+                    summary: nonempty(summary, "the summary")?,
+                });
+                None
+            }
+            Act::Approve => {
+                let proposal = self.proposal.clone().ok_or_else(|| {
+                    DossierError::Invalid("there is no proposed result to approve".into())
+                })?;
+                if proposal.outcome == Outcome::Refused {
+                    next.refusal = Some(Refusal {
+                        at,
+                        by: actor.name.clone(),
+                        reason: proposal.summary.clone(),
+                        at_intake: false,
+                    });
+                }
+                next.proposal = None;
+                Some(Action::Complete(proposal.outcome))
+            }
+            Act::SendBack { reason } => {
+                if self.proposal.is_none() {
+                    return Err(DossierError::Invalid(
+                        "there is no proposed result to send back".into(),
+                    ));
+                }
+                nonempty(reason, "the reason for sending back")?;
+                next.proposal = None;
+                None
+            }
+            Act::Apologise { reason, new_due } => {
+                if from.is_final() || from == Status::NewlyRegistered {
+                    return Err(DossierError::Invalid(
+                        "an apology is for a received dossier not yet closed".into(),
+                    ));
+                }
+                if self.due.is_some_and(|d| *new_due <= d) || *new_due <= at {
+                    return Err(DossierError::Invalid(
+                        "the new appointment must be later than the one missed and than now".into(),
+                    ));
+                }
+                next.apologies.push(Apology {
+                    at,
+                    by: actor.name.clone(),
+                    reason: nonempty(reason, "the reason for the delay")?,
+                    previous_due: self.due,
+                    new_due: *new_due,
+                });
+                None
+            }
+            Act::ReturnResult => Some(Action::ReturnResult),
+            Act::Rate { score, comment } => {
+                if from != Status::ResultReturned {
+                    return Err(DossierError::Invalid(
+                        "a service is rated once its result is returned".into(),
+                    ));
+                }
+                if self.rating.is_some() {
+                    return Err(DossierError::Invalid(
+                        "the service was rated already".into(),
+                    ));
+                }
+                if !(1..=5).contains(score) {
+                    return Err(DossierError::Invalid("a rating is 1 to 5".into()));
+                }
+                next.rating = Some(Rating {
+                    score: *score,
+                    comment: comment
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string),
+                    at,
+                });
+                None
+            }
+        };
+        if let Some(action) = action {
+            next.lifecycle.apply(action)?;
+            next.timeline.record(at, next.lifecycle.status())?;
+        }
+        let to = next.status();
+        next.control.push(ControlEntry {
+            at,
+            subject: actor.subject.clone(),
+            name: actor.name.clone(),
+            role: actor.role,
+            agency: actor.agency.clone(),
+            act: act.code().to_string(),
+            from: Some(from),
+            to,
+            comment,
+        });
+        next.due = match next.apologies.last() {
+            Some(a) => Some(a.new_due),
+            None => procedure.due(calendar, &next.timeline, at)?,
+        };
+        let notice = next.notice(&act, from);
+        *self = next;
+        Ok(notice)
+    }
+
+    fn notice(&self, act: &Act, from: Status) -> Option<Notice> {
+        let to = self.status();
+        let code = &self.code;
+        let due_vi = self
+            .due
+            .map(|d| format!(" Hẹn trả kết quả: {}.", d.format("%H:%M %d/%m/%Y")))
+            .unwrap_or_default();
+        let due_en = self
+            .due
+            .map(|d| format!(" Result due: {}.", d.format("%d/%m/%Y %H:%M")))
+            .unwrap_or_default();
+        let (vi, en) = match act {
+            Act::Apologise { reason, .. } => (
+                format!("Hồ sơ {code}: cơ quan xin lỗi vì trễ hẹn ({reason}).{due_vi}"),
+                format!("Dossier {code}: the agency apologises for the delay ({reason}).{due_en}"),
+            ),
+            _ if to == from => return None,
+            Act::RequestSupplement { items } => (
+                format!("Hồ sơ {code} cần bổ sung: {}.", items.join("; ")),
+                format!("Dossier {code} needs: {}.", items.join("; ")),
+            ),
+            Act::RefuseIntake { reason } => (
+                format!("Hồ sơ {code} không được tiếp nhận: {reason}."),
+                format!("Dossier {code} was not received: {reason}."),
+            ),
+            Act::RequestFees { amount_vnd } => (
+                format!("Hồ sơ {code}: vui lòng nộp {amount_vnd} đồng phí, lệ phí."),
+                format!("Dossier {code}: please pay {amount_vnd} đồng in fees."),
+            ),
+            Act::Approve if self.lifecycle.outcome() == Some(Outcome::Refused) => (
+                format!(
+                    "Hồ sơ {code} đã xử lý: từ chối ({}).",
+                    self.refusal.as_ref().map_or("", |r| r.reason.as_str())
+                ),
+                format!(
+                    "Dossier {code} was processed: refused ({}).",
+                    self.refusal.as_ref().map_or("", |r| r.reason.as_str())
+                ),
+            ),
+            _ => (
+                format!(
+                    "Hồ sơ {code}: {}.{}",
+                    to.name_vi(),
+                    if to == Status::Received {
+                        due_vi
+                    } else {
+                        String::new()
+                    }
+                ),
+                format!(
+                    "Dossier {code}: {}.{}",
+                    to.name_en(),
+                    if to == Status::Received {
+                        due_en
+                    } else {
+                        String::new()
+                    }
+                ),
+            ),
+        };
+        Some(Notice {
+            status: to,
+            text_vi: vi,
+            text_en: en,
+        })
+    }
+
+    /// How close the due date is at `now`.
+    pub fn urgency(&self, calendar: &WorkingCalendar<'_>, now: DateTime<FixedOffset>) -> Urgency {
+        let status = self.status();
+        if status.is_final() || status.pauses_clock() || status == Status::Processed {
+            return Urgency::None;
+        }
+        let Some(due) = self.due else {
+            return Urgency::None;
+        };
+        if now > due {
+            return Urgency::Overdue;
+        }
+        let today = now.date_naive();
+        let next = calendar.next_working_day(today).unwrap_or(today);
+        if due.date_naive() <= next {
+            Urgency::DueSoon
+        } else {
+            Urgency::OnTime
+        }
+    }
+
+    /// Whether the result came, or will come, after the appointment of
+    /// form 01 (an apology moves the appointment but not the lateness).
+    pub fn late(&self, now: DateTime<FixedOffset>) -> bool {
+        let first_due = self
+            .apologies
+            .first()
+            .and_then(|a| a.previous_due)
+            .or(self.due);
+        let Some(due) = first_due else {
+            return false;
+        };
+        let processed = self
+            .timeline
+            .steps()
+            .iter()
+            .find(|s| s.status == Status::Processed)
+            .map(|s| s.at);
+        match processed {
+            Some(at) => at > due,
+            None => !self.status().is_final() && now > due || !self.apologies.is_empty(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,298 @@
+//! Routing under the two-level local government: a dossier goes to the
+//! competent agency for its procedure and the place the applicant chose —
+//! the commune's (People's Committee, police …) for a commune-level
+//! procedure, the province's department for a province-level one, the
+//! central body for the others — and any public administrative service
+//! centre of the same province may receive it at its counter.
+//!
+//! Agency codes: `<AUTHORITY>.<commune or province code>` (e.g.
+//! `UBND.25747`, `TUPHAP.79`), a central body's `<AUTHORITY>` alone;
+//! service centres `TTPVHCC.<commune or province code>`.
+
+use serde::{Deserialize, Serialize};
+use units::Units;
+
+use crate::catalog::{Level, Procedure};
+use crate::code::AgencyCode;
+use crate::lifecycle::Channel;
+
+/// The prefix of service centres' codes.
+pub const SERVICE_CENTRE: &str = "TTPVHCC";
+
+/// Where a dossier goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// The agency that decides.
+    pub competent: AgencyCode,
+    /// The agency that received it (its code starts the dossier's code).
+    pub receiving: AgencyCode,
+    /// The province.
+    pub province: String,
+}
+
+/// Why a dossier cannot be routed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoutingError {
+    /// A commune-level procedure filed with something else than a commune.
+    #[error("{0:?} is not a commune code in force (5 digits, e.g. 25747)")]
+    NotCommune(String),
+    /// A province-level procedure filed with something else than a province.
+    #[error("{0:?} is not a province code in force (2 digits, e.g. 79)")]
+    NotProvince(String),
+    /// A receiving centre that is not a service centre.
+    #[error(
+        "{0:?} is not a public administrative service centre (TTPVHCC.<commune or province code>)"
+    )]
+    NotCentre(String),
+    /// A centre of another province.
+    #[error(
+        "the service centre {centre} is in province {centre_province}; a dossier of province {province} is received by a centre of that province"
+    )]
+    OtherProvince {
+        /// The centre.
+        centre: String,
+        /// Its province.
+        centre_province: String,
+        /// The dossier's province.
+        province: String,
+    },
+    /// An authority that makes no agency code.
+    #[error("the procedure's authority {0:?} makes no agency code")]
+    Authority(String),
+}
+
+/// The province of a commune or province code in force.
+pub fn province_of(place: &str) -> Option<String> {
+    let units = Units::get();
+    match place.len() {
+        5 => units.commune(place).map(|c| c.province_code.clone()),
+        2 => units.province(place).map(|p| p.code.clone()),
+        _ => None,
+    }
+}
+
+fn agency(authority: &str, place: Option<&str>) -> Result<AgencyCode, RoutingError> {
+    let prefix: String = authority
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let code = match place {
+        Some(p) => format!("{prefix}.{p}"),
+        None => prefix,
+    };
+    AgencyCode::parse(&code).map_err(|_| RoutingError::Authority(authority.to_string()))
+}
+
+/// The competent agency and province of `procedure` filed at `place`.
+pub fn competent(procedure: &Procedure, place: &str) -> Result<(AgencyCode, String), RoutingError> {
+    let units = Units::get();
+    match procedure.level {
+        Level::Commune => {
+            let commune = units
+                .commune(place)
+                .ok_or_else(|| RoutingError::NotCommune(place.to_string()))?;
+            Ok((
+                agency(&procedure.authority, Some(&commune.code))?,
+                commune.province_code.clone(),
+            ))
+        }
+        Level::Province => {
+            let province = units
+                .province(place)
+                .ok_or_else(|| RoutingError::NotProvince(place.to_string()))?;
+            Ok((
+                agency(&procedure.authority, Some(&province.code))?,
+                province.code.clone(),
+            ))
+        }
+        Level::Ministry => {
+            let province =
+                province_of(place).ok_or_else(|| RoutingError::NotProvince(place.to_string()))?;
+            Ok((agency(&procedure.authority, None)?, province))
+        }
+    }
+}
+
+/// The service centre with `code`'s province.
+pub fn centre_province(centre: &AgencyCode) -> Result<String, RoutingError> {
+    centre
+        .as_str()
+        .strip_prefix(SERVICE_CENTRE)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(province_of)
+        .ok_or_else(|| RoutingError::NotCentre(centre.to_string()))
+}
+
+/// Routes a dossier of `procedure` filed at `place` through `channel`:
+/// online and by post it is received by the competent agency itself; at
+/// a counter by `centre`, which must be a service centre of the same
+/// province (`None`: the competent agency's own counter).
+pub fn route(
+    procedure: &Procedure,
+    place: &str,
+    channel: Channel,
+    centre: Option<&AgencyCode>,
+) -> Result<Route, RoutingError> {
+    let (competent, province) = competent(procedure, place)?;
+    let receiving = match (channel, centre) {
+        (Channel::InPerson, Some(centre)) => {
+            let centre_province = centre_province(centre)?;
+            if centre_province != province {
+                return Err(RoutingError::OtherProvince {
+                    centre: centre.to_string(),
+                    centre_province,
+                    province,
+                });
+            }
+            centre.clone()
+        }
+        _ => competent.clone(),
+    };
+    Ok(Route {
+        competent,
+        receiving,
+        province,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalog;
+
+    fn procedure(level: Level, authority: &str) -> Procedure {
+        let catalog = Catalog::official().expect("the official catalog");
+        let mut p = catalog.procedures()[0].clone();
+        p.level = level;
+        p.authority = authority.to_string();
+        p
+    }
+
+    fn a_commune_of(province: &str) -> String {
+        Units::get()
+            .communes_of(province)
+            .and_then(|mut c| c.next())
+            .map(|c| c.code.clone())
+            .expect("a commune")
+    }
+
+    #[test]
+    fn commune_level_goes_to_the_commune() {
+        let commune = a_commune_of("79");
+        let r = route(
+            &procedure(Level::Commune, "ubnd"),
+            &commune,
+            Channel::Online,
+            None,
+        )
+        .expect("routed");
+        assert_eq!(r.competent.as_str(), format!("UBND.{commune}"));
+        assert_eq!(r.receiving, r.competent);
+        assert_eq!(r.province, "79");
+        let police = route(
+            &procedure(Level::Commune, "cong-an"),
+            &commune,
+            Channel::Postal,
+            None,
+        )
+        .expect("routed");
+        assert_eq!(police.competent.as_str(), format!("CONGAN.{commune}"));
+        assert!(matches!(
+            route(
+                &procedure(Level::Commune, "ubnd"),
+                "79",
+                Channel::Online,
+                None
+            ),
+            Err(RoutingError::NotCommune(_))
+        ));
+        assert!(matches!(
+            route(
+                &procedure(Level::Commune, "ubnd"),
+                "99999",
+                Channel::Online,
+                None
+            ),
+            Err(RoutingError::NotCommune(_))
+        ));
+    }
+
+    #[test]
+    fn province_level_goes_to_the_department() {
+        let r = route(
+            &procedure(Level::Province, "tu-phap"),
+            "01",
+            Channel::Online,
+            None,
+        )
+        .expect("routed");
+        assert_eq!(r.competent.as_str(), "TUPHAP.01");
+        assert!(matches!(
+            route(
+                &procedure(Level::Province, "tu-phap"),
+                &a_commune_of("01"),
+                Channel::Online,
+                None
+            ),
+            Err(RoutingError::NotProvince(_))
+        ));
+        let central = route(
+            &procedure(Level::Ministry, "bo-ngoai-giao"),
+            "01",
+            Channel::Online,
+            None,
+        )
+        .expect("routed");
+        assert_eq!(central.competent.as_str(), "BONGOAIGIAO");
+        assert_eq!(central.province, "01");
+    }
+
+    #[test]
+    fn any_centre_of_the_province_receives_at_its_counter() {
+        let commune = a_commune_of("79");
+        let other_commune_centre =
+            AgencyCode::parse(&format!("{SERVICE_CENTRE}.{}", a_commune_of("79"))).expect("code");
+        let province_centre = AgencyCode::parse("TTPVHCC.79").expect("code");
+        for centre in [&other_commune_centre, &province_centre] {
+            let r = route(
+                &procedure(Level::Commune, "ubnd"),
+                &commune,
+                Channel::InPerson,
+                Some(centre),
+            )
+            .expect("routed");
+            assert_eq!(&r.receiving, centre);
+            assert_eq!(r.competent.as_str(), format!("UBND.{commune}"));
+        }
+        let hanoi = AgencyCode::parse("TTPVHCC.01").expect("code");
+        assert!(matches!(
+            route(
+                &procedure(Level::Commune, "ubnd"),
+                &commune,
+                Channel::InPerson,
+                Some(&hanoi)
+            ),
+            Err(RoutingError::OtherProvince { .. })
+        ));
+        let not_centre = AgencyCode::parse("UBND.01").expect("code");
+        assert!(matches!(
+            route(
+                &procedure(Level::Province, "tu-phap"),
+                "79",
+                Channel::InPerson,
+                Some(&not_centre)
+            ),
+            Err(RoutingError::NotCentre(_))
+        ));
+        // online, a centre named is ignored: the competent agency receives
+        let r = route(
+            &procedure(Level::Province, "tu-phap"),
+            "79",
+            Channel::Online,
+            Some(&hanoi),
+        )
+        .expect("routed");
+        assert_eq!(r.receiving.as_str(), "TUPHAP.79");
+    }
+}

@@ -1,0 +1,41 @@
+-- Dossiers through their lifecycle: the columns the queues, the
+-- applicant's list and the scorecard read (the dossier itself stays whole
+-- in body, written with a version that only moves forward), and the
+-- notices to applicants — read in the portal, e-mailed from this table
+-- (the transactional outbox: a notice is stored in the transaction that
+-- changes the dossier).
+ALTER TABLE dossiers ADD COLUMN competent TEXT NOT NULL DEFAULT '';
+ALTER TABLE dossiers ADD COLUMN procedure_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE dossiers ADD COLUMN applicant TEXT NOT NULL DEFAULT '';
+ALTER TABLE dossiers ADD COLUMN province TEXT NOT NULL DEFAULT '';
+ALTER TABLE dossiers ADD COLUMN due_ns BIGINT;
+ALTER TABLE dossiers ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE dossiers ADD COLUMN updated_ns BIGINT NOT NULL DEFAULT 0;
+-- set once processed (status 9): 1 when on time against form 01
+ALTER TABLE dossiers ADD COLUMN on_time INTEGER;
+ALTER TABLE dossiers ADD COLUMN processed_ns BIGINT;
+ALTER TABLE dossiers ADD COLUMN rating INTEGER;
+
+CREATE INDEX dossiers_competent ON dossiers (competent, status, due_ns);
+CREATE INDEX dossiers_receiving ON dossiers (agency, status, due_ns);
+CREATE INDEX dossiers_applicant ON dossiers (applicant, created_ns);
+CREATE INDEX dossiers_province_processed ON dossiers (province, processed_ns);
+
+CREATE TABLE dossier_notices (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    recipient   TEXT NOT NULL,
+    dossier     TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    text_vi     TEXT NOT NULL,
+    text_en     TEXT NOT NULL,
+    email       TEXT,
+    created_ns  BIGINT NOT NULL,
+    read_ns     BIGINT,
+    emailed_ns  BIGINT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_try_ns BIGINT NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE INDEX dossier_notices_recipient ON dossier_notices (recipient, id);
+CREATE INDEX dossier_notices_mail ON dossier_notices (next_try_ns)
+    WHERE email IS NOT NULL AND emailed_ns IS NULL;
