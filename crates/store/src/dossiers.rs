@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use dossier::{AgencyCode, Dossier, DossierCode, MAX_DAILY_SEQUENCE, Notice, Status};
+use dossier::{AgencyCode, Dossier, DossierCode, MAX_DAILY_SEQUENCE, Notice, Role, Status};
 
 use crate::model::{from_nanos, nanos};
 use crate::{StoreError, db_error};
@@ -153,6 +153,19 @@ pub trait DossierStore: Send + Sync {
         outcome: Result<(), (String, DateTime<Utc>)>,
     ) -> Result<(), StoreError>;
 
+    /// Makes `account` an officer or leader of `agency` (`None`: no
+    /// longer works there).
+    async fn set_staff(
+        &self,
+        account: &str,
+        agency: &AgencyCode,
+        role: Option<Role>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The agencies `account` works for, and as what.
+    async fn staff_roles(&self, account: &str) -> Result<Vec<(AgencyCode, Role)>, StoreError>;
+
     /// The service figures of `province` (all provinces: `None`) for the
     /// dossiers processed in `[from, to)`, and those open past due at `to`.
     async fn service_figures(
@@ -199,6 +212,14 @@ fn columns(d: &Dossier) -> Result<Columns, StoreError> {
 }
 
 type DossierRow = (String, i64, i64);
+
+fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Leader => "leader",
+        // an applicant is nobody's staff: stored as the least privilege
+        Role::Officer | Role::Applicant => "officer",
+    }
+}
 
 fn decode(row: DossierRow) -> Result<StoredDossier, StoreError> {
     let (body, version, updated_ns) = row;
@@ -559,6 +580,59 @@ macro_rules! dossier_store {
                     .await
                     .map_err(|e| db_error("recording an e-mail attempt", e))?;
                 Ok(())
+            }
+
+            async fn set_staff(
+                &self,
+                account: &str,
+                agency: &AgencyCode,
+                role: Option<Role>,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let q = match role {
+                    Some(role) => sqlx::query(
+                        "INSERT INTO agency_staff (account, agency, role, added_ns) \
+                         VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (account, agency) DO UPDATE SET role = $3",
+                    )
+                    .bind(account)
+                    .bind(agency.as_str())
+                    .bind(role_code(role))
+                    .bind(nanos(at)?),
+                    None => sqlx::query(
+                        "DELETE FROM agency_staff WHERE account = $1 AND agency = $2",
+                    )
+                    .bind(account)
+                    .bind(agency.as_str()),
+                };
+                q.execute(&self.pool)
+                    .await
+                    .map_err(|e| db_error("recording an agency's staff", e))?;
+                Ok(())
+            }
+
+            async fn staff_roles(
+                &self,
+                account: &str,
+            ) -> Result<Vec<(AgencyCode, Role)>, StoreError> {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT agency, role FROM agency_staff WHERE account = $1 ORDER BY agency",
+                )
+                .bind(account)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading an officer's agencies", e))?;
+                rows.into_iter()
+                    .map(|(agency, role)| {
+                        let agency = AgencyCode::parse(&agency).map_err(corrupt)?;
+                        let role = match role.as_str() {
+                            "leader" => Role::Leader,
+                            "officer" => Role::Officer,
+                            other => return Err(corrupt(format!("unknown staff role {other:?}"))),
+                        };
+                        Ok((agency, role))
+                    })
+                    .collect()
             }
 
             async fn service_figures(

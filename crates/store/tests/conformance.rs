@@ -286,6 +286,7 @@ conformance!(
     a_refused_dossier_gives_its_number_back,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,
     queues_lists_and_service_figures_follow_the_dossiers,
+    agency_staff_is_recorded_per_agency,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 

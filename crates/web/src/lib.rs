@@ -2,6 +2,7 @@
 //! the server-rendered pages, health, readiness and metrics.
 
 pub mod api;
+mod dossiers;
 pub mod error;
 pub mod exchange;
 pub mod extract;

@@ -18,6 +18,14 @@ pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const CONVERSIONS_TOTAL: &str = "units_conversions_total";
 pub const LOG_BATCH_ENTRIES: &str = "exchange_log_batch_entries";
 pub const EXCHANGE_PHASE: &str = "exchange_request_phase_seconds";
+/// Registry reads for forms that could not be written to the message log.
+pub const PREFILL_LOG_FAILURES: &str = "dossier_prefill_log_failures_total";
+/// Dossiers filed, by channel.
+pub const DOSSIERS_FILED: &str = "dossiers_filed_total";
+/// Acts on dossiers, by act.
+pub const DOSSIER_ACTS: &str = "dossier_acts_total";
+/// E-mails of notices sent or failed, by outcome.
+pub const NOTICE_EMAILS: &str = "dossier_notice_emails_total";
 
 /// Latency buckets, in seconds.
 const BUCKETS: &[f64] = &[

@@ -945,7 +945,7 @@ pub(crate) fn operator_of(claims: &serde_json::Map<String, serde_json::Value>) -
 
 /// The account behind the subject of a person's token issued to
 /// `client_id`.
-async fn account_of(
+pub(crate) async fn account_of(
     state: &AppState,
     client_id: &str,
     sub: &str,

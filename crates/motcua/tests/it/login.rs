@@ -20,7 +20,7 @@ const PASSWORD: &str = "Mật khẩu đủ dài 2026";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-fn portal(redirect_uri: &str) -> Client {
+pub(crate) fn portal(redirect_uri: &str) -> Client {
     Client {
         id: ClientId::parse("portal").expect("id"),
         name: "Cổng Dịch vụ công quốc gia".into(),
@@ -43,9 +43,9 @@ fn portal(redirect_uri: &str) -> Client {
     }
 }
 
-const REDIRECT: &str = "https://portal.example/cb";
+pub(crate) const REDIRECT: &str = "https://portal.example/cb";
 
-async fn register(app: &TestApp, client: &Client) {
+pub(crate) async fn register(app: &TestApp, client: &Client) {
     client.validate().expect("a valid registration");
     app.store
         .oidc()
@@ -110,7 +110,7 @@ fn no_redirects() -> reqwest::Client {
         .expect("a client")
 }
 
-fn authorize_query(acr: Option<&str>, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_query(acr: Option<&str>, extra: &[(&str, &str)]) -> String {
     let mut params = vec![
         ("client_id", "portal"),
         ("redirect_uri", REDIRECT),
@@ -183,7 +183,7 @@ fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
         .map(|c| c.split(';').next().unwrap_or_default().to_string())
 }
 
-async fn send(req: reqwest::RequestBuilder) -> Reply {
+pub(crate) async fn send(req: reqwest::RequestBuilder) -> Reply {
     let r = req.send().await.expect("an answer");
     Reply {
         status: r.status(),
@@ -194,7 +194,7 @@ async fn send(req: reqwest::RequestBuilder) -> Reply {
 
 /// Opens the log-in page for `query` and submits it; the answer to the
 /// submission (and the session cookie, when one was set).
-async fn log_in(
+pub(crate) async fn log_in(
     app: &TestApp,
     query: &str,
     identifier: &str,
@@ -271,7 +271,7 @@ async fn redeem_as(app: &TestApp, client: &str, code: &str, verifier: &str) -> R
     .await
 }
 
-fn claims_of(token: &str) -> serde_json::Value {
+pub(crate) fn claims_of(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).expect("three parts");
     serde_json::from_slice(&B64.decode(payload).expect("base64url")).expect("JSON claims")
 }
@@ -788,7 +788,10 @@ async fn act_again(app: &TestApp, session: &str, organisation: &str) -> Reply {
 
 /// Redeems the code a redirect carries; the ID token's and the access
 /// token's claims.
-async fn tokens_of(app: &TestApp, reply: &Reply) -> (serde_json::Value, serde_json::Value, String) {
+pub(crate) async fn tokens_of(
+    app: &TestApp,
+    reply: &Reply,
+) -> (serde_json::Value, serde_json::Value, String) {
     let code = param(&redirected(reply), "code")
         .expect("a code")
         .to_string();

@@ -3,6 +3,7 @@
 mod api;
 mod calendar_cli;
 mod cli;
+mod dossiers;
 mod event_delivery;
 mod exchange;
 mod helpers;

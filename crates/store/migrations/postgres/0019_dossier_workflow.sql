@@ -39,3 +39,14 @@ CREATE TABLE dossier_notices (
 CREATE INDEX dossier_notices_recipient ON dossier_notices (recipient, id);
 CREATE INDEX dossier_notices_mail ON dossier_notices (next_try_ns)
     WHERE email IS NOT NULL AND emailed_ns IS NULL;
+
+-- Who works for which agency, and as what (officer or leader): the
+-- workbench shows an officer only their agencies' dossiers.
+CREATE TABLE agency_staff (
+    account  TEXT NOT NULL,
+    agency   TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    added_ns BIGINT NOT NULL,
+    PRIMARY KEY (account, agency)
+);
+CREATE INDEX agency_staff_agency ON agency_staff (agency);

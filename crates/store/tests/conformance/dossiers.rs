@@ -593,3 +593,36 @@ pub async fn queues_lists_and_service_figures_follow_the_dossiers(h: &Harness) {
         0
     );
 }
+
+pub async fn agency_staff_is_recorded_per_agency(h: &Harness) {
+    let store = h.open().await;
+    let commune = AgencyCode::parse(COMPETENT).expect("agency");
+    let centre = AgencyCode::parse("TTPVHCC.79").expect("agency");
+    let at = utc("2026-03-02T09:00:00+07:00");
+    let d = store.dossiers();
+    assert!(d.staff_roles("officer-1").await.expect("roles").is_empty());
+    d.set_staff("officer-1", &commune, Some(Role::Officer), at)
+        .await
+        .expect("set");
+    d.set_staff("officer-1", &centre, Some(Role::Officer), at)
+        .await
+        .expect("set");
+    d.set_staff("officer-1", &commune, Some(Role::Leader), at)
+        .await
+        .expect("promoted");
+    assert_eq!(
+        d.staff_roles("officer-1").await.expect("roles"),
+        [
+            (centre.clone(), Role::Officer),
+            (commune.clone(), Role::Leader)
+        ]
+    );
+    d.set_staff("officer-1", &centre, None, at)
+        .await
+        .expect("removed");
+    assert_eq!(
+        d.staff_roles("officer-1").await.expect("roles"),
+        [(commune, Role::Leader)]
+    );
+    assert!(d.staff_roles("officer-2").await.expect("roles").is_empty());
+}

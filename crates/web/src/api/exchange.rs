@@ -362,7 +362,7 @@ async fn registry_service(
 }
 
 /// A person's record as the service fields name them (values only).
-fn person_fields(p: &registry::Person) -> serde_json::Value {
+pub(crate) fn person_fields(p: &registry::Person) -> serde_json::Value {
     let v = |x: &dyn erased::Ser| x.value();
     serde_json::json!({
         "person_id": p.id.to_string(),

@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod convert;
 pub mod delivery;
+pub mod dossiers;
 pub mod events;
 pub mod exchange;
 pub mod tracker;
@@ -47,6 +48,13 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         clients::list,
         clients::create,
         clients::remove,
+        dossiers::procedures,
+        dossiers::procedure,
+        dossiers::file,
+        dossiers::get_dossier,
+        dossiers::act,
+        dossiers::mine,
+        dossiers::queue,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -59,13 +67,19 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         tracker::MemberRef,
         clients::ClientView,
         clients::NewClient,
-        clients::Created
+        clients::Created,
+        dossiers::ProcedureSummary,
+        dossiers::NewDossier,
+        dossiers::DossierView,
+        dossiers::PublicDossier,
+        dossiers::ActBody
     )),
     tags(
         (name = "units", description = "Administrative units and address conversion"),
         (name = "exchange", description = "Signed, logged reads of the population registry, and consents"),
         (name = "tracker", description = "The data tracker: every access to a person's data, for the person logged in on the portal or an operator's system with an admin token"),
         (name = "identity", description = "Administration of the identity provider's relying parties (a token with the admin scope)"),
+        (name = "dossiers", description = "The procedure catalog; dossiers filed with a person's token, followed, acted on by the applicant or the staff of their agencies; any dossier's public status by its code"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]
@@ -113,5 +127,11 @@ pub fn router() -> Router<AppState> {
             "/api/v1/oidc/clients/{client_id}",
             axum::routing::delete(clients::remove),
         )
+        .route("/api/v1/procedures", get(dossiers::procedures))
+        .route("/api/v1/procedures/{code}", get(dossiers::procedure))
+        .route("/api/v1/dossiers", get(dossiers::mine).post(dossiers::file))
+        .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
+        .route("/api/v1/dossiers/{code}/acts", post(dossiers::act))
+        .route("/api/v1/agencies/{agency}/dossiers", get(dossiers::queue))
         .merge(tracker::router())
 }

@@ -38,6 +38,10 @@ pub const DEMO_BANK: &str = "VN/COM/0100112437/kyc";
 pub const DEMO_PENSIONS: &str = "VN/GOV/BHXH/pensions";
 /// How many entries between two signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 16;
+/// The purpose the portal reads the registry under to pre-fill forms.
+pub const PREFILL_PURPOSE: &str = "dossier-prefill";
+/// Its legal basis.
+pub const PREFILL_BASIS: &str = "ND-45/2020";
 
 /// One member of the node's configuration with its key: the seed where
 /// this node signs as the member (its own provider and operator, every demo
@@ -238,6 +242,26 @@ impl DemoConfig {
                         "birth_date",
                         "sex",
                         "permanent_residence",
+                    ],
+                )?,
+                // the once-only principle: the portal fills forms from the
+                // registry (Decree 45/2020/NĐ-CP on electronic procedures)
+                right(
+                    DEMO_HCC,
+                    "person.get",
+                    PREFILL_PURPOSE,
+                    Some(PREFILL_BASIS),
+                    &[
+                        "person_id",
+                        "full_name",
+                        "birth_date",
+                        "sex",
+                        "nationality",
+                        "ethnicity",
+                        "permanent_residence",
+                        "temporary_residence",
+                        "hometown",
+                        "spouse",
                     ],
                 )?,
                 right(
@@ -466,6 +490,11 @@ pub struct ExchangeNode {
     pub policy: Policy,
     /// The message log's writer.
     pub log: LogHandle,
+    /// The portal's own consumer key (member [`DEMO_HCC`], the one-stop
+    /// service centre), when this node holds it: the portal reads the
+    /// registry with it to pre-fill forms, through the same signed,
+    /// authorized and logged path as any other member.
+    pub portal: Option<MemberKey>,
 }
 
 impl ExchangeNode {
@@ -518,12 +547,18 @@ impl ExchangeNode {
         for r in &config.rights {
             policy.grant(r.clone());
         }
+        let portal = config
+            .consumers
+            .iter()
+            .find(|m| m.member.id.to_string() == DEMO_HCC)
+            .and_then(DemoMember::key);
         let log = LogHandle::start(store, operator, head.as_ref(), config.checkpoint_every);
         Ok(Arc::new(ExchangeNode {
             provider,
             keyring,
             policy,
             log,
+            portal,
         }))
     }
 }

@@ -1,0 +1,481 @@
+//! Dossiers over the API: the catalog, filing with a person's token (the
+//! form pre-filled from the registry through the exchange, the read in the
+//! person's tracker under the dossier's code), routing, the officers'
+//! queue and every step to the result, the applicant's rating, and what is
+//! refused on the way.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TEST_PASSWORD, TestApp};
+use crate::login::{REDIRECT, authorize_query, log_in, portal, register, tokens_of};
+
+/// A person's access token from the portal's code flow, opening their
+/// account on the way.
+pub(crate) async fn person_token(
+    app: &TestApp,
+    p: &registry::generate::SyntheticPerson,
+) -> (identity::SubjectId, String) {
+    let birth: registry::PartialDate = p.birth_date.parse().expect("a birth date");
+    let sex = match p.sex {
+        registry::generate::Sex::Male => domain::Sex::Male,
+        registry::generate::Sex::Female => domain::Sex::Female,
+    };
+    let subject = app
+        .open_account(&p.personal_id, birth, sex, &p.full_name)
+        .await;
+    if app
+        .store
+        .oidc()
+        .client(&identity::client::ClientId::parse("portal").expect("id"))
+        .await
+        .expect("read")
+        .is_none()
+    {
+        register(app, &portal(REDIRECT)).await;
+    }
+    let reply = log_in(
+        app,
+        &authorize_query(None, &[]),
+        &p.personal_id,
+        TEST_PASSWORD,
+        None,
+    )
+    .await;
+    let (_, _, token) = tokens_of(app, &reply).await;
+    (subject, token)
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    crate::login::send(req).await
+}
+
+/// The generated people who can file: alive, adult, born on a known day.
+async fn people(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
+    app.seed_people(60)
+        .await
+        .into_iter()
+        .filter(|p| {
+            p.vital_status == registry::generate::VitalStatus::Alive
+                && p.birth_date.len() == 10
+                && p.birth_date.as_str() < "2004-01-01"
+        })
+        .collect()
+}
+
+fn birth_form(place: &str) -> Value {
+    json!({
+        "place": place,
+        "child_full_name": "Nguyễn Thị Mai",
+        "child_birth_date": "2026-02-20",
+        "child_sex": "Nữ",
+        "child_birth_place": "Bệnh viện Phụ sản Từ Dũ",
+        "child_ethnicity": "Kinh",
+        "child_nationality": "Việt Nam",
+        // typed by the applicant, replaced by the registry's value
+        "applicant_full_name": "Tên gõ sai"
+    })
+}
+
+async fn act(app: &TestApp, token: &str, code: &str, body: Value) -> Reply {
+    send(
+        app.client
+            .post(app.url(&format!("/api/v1/dossiers/{code}/acts")))
+            .bearer_auth(token)
+            .json(&body),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_birth_is_filed_pre_filled_and_processed_to_the_result_with_every_step_recorded() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let parent = everyone
+        .iter()
+        .find(|p| p.spouse_id.is_some())
+        .expect("a married person")
+        .clone();
+    let spouse = everyone
+        .iter()
+        .chain(std::iter::empty())
+        .find(|p| Some(&p.personal_id) == parent.spouse_id.as_ref())
+        .cloned();
+    let (subject, token) = person_token(&app, &parent).await;
+
+    // the catalog finds the procedure without diacritics
+    let found = app
+        .get("/api/v1/procedures?q=dang%20ky%20khai%20sinh")
+        .await;
+    assert_eq!(found.status.as_u16(), 200);
+    assert_eq!(found.json()[0]["code"], "khai-sinh");
+    let procedure = app.get("/api/v1/procedures/khai-sinh").await.json();
+    assert_eq!(procedure["cutoff"], "15:00");
+    assert!(procedure["form"]["properties"]["applicant_full_name"]["x-prefill"].is_string());
+
+    let place = parent.commune_code;
+    let filed = send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .json(&json!({"procedure": "khai-sinh", "form": birth_form(place), "email": "me@example.vn"})),
+    )
+    .await;
+    assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+    let d = filed.json();
+    let code = d["dossier"]["code"].as_str().expect("a code").to_string();
+    assert!(code.starts_with(&format!("UBND.{place}-")), "{code}");
+    assert!(code.ends_with("-0001"), "{code}");
+    assert_eq!(
+        filed.header("location"),
+        Some(format!("/api/v1/dossiers/{code}").as_str())
+    );
+    assert_eq!(d["status"], 1);
+    assert_eq!(d["dossier"]["route"]["competent"], format!("UBND.{place}"));
+    // the state's data, not what was typed
+    let form = &d["dossier"]["form"];
+    assert_eq!(form["applicant_full_name"], parent.full_name.as_str());
+    assert_eq!(form["applicant_person_id"], parent.personal_id.as_str());
+    let residence = form["applicant_residence"].as_str().expect("a residence");
+    let commune = units::Units::get().commune(place).expect("a commune");
+    assert!(residence.contains(&commune.name), "{residence}");
+    if let Some(spouse) = &spouse {
+        assert_eq!(form["spouse_full_name"], spouse.full_name.as_str());
+    }
+    let prefilled: Vec<&str> = d["dossier"]["prefilled"]
+        .as_array()
+        .expect("prefilled")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        prefilled.contains(&"applicant_full_name") && prefilled.contains(&"applicant_residence")
+    );
+
+    // the read is in the person's tracker, under the dossier's code
+    let operator = app.operator_token().await;
+    let tracker = send(
+        app.client
+            .get(app.url(&web::api::tracker::accesses_path(&parent.personal_id)))
+            .bearer_auth(&operator),
+    )
+    .await
+    .json();
+    let reads: Vec<&Value> = tracker["accesses"]
+        .as_array()
+        .expect("accesses")
+        .iter()
+        .filter(|a| a["case_ref"] == code.as_str())
+        .collect();
+    assert_eq!(reads.len(), 1, "{tracker}");
+    assert_eq!(reads[0]["purpose"], web::exchange::PREFILL_PURPOSE);
+    assert_eq!(reads[0]["consumer"]["id"], web::exchange::DEMO_HCC);
+    if let Some(spouse) = &spouse {
+        let theirs = send(
+            app.client
+                .get(app.url(&web::api::tracker::accesses_path(&spouse.personal_id)))
+                .bearer_auth(&operator),
+        )
+        .await
+        .json();
+        assert!(
+            theirs["accesses"]
+                .as_array()
+                .expect("accesses")
+                .iter()
+                .any(|a| a["case_ref"] == code.as_str()),
+            "the spouse's tracker shows the read too: {theirs}"
+        );
+    }
+
+    // officers of the commune, and one of another commune
+    let officer = &everyone[everyone.len() - 1];
+    let leader = &everyone[everyone.len() - 2];
+    let stranger = &everyone[everyone.len() - 3];
+    let (officer_subject, officer_token) = person_token(&app, officer).await;
+    let (leader_subject, leader_token) = person_token(&app, leader).await;
+    let (stranger_subject, stranger_token) = person_token(&app, stranger).await;
+    let agency = dossier::AgencyCode::parse(&format!("UBND.{place}")).expect("agency");
+    let now = chrono::Utc::now();
+    let staff = app.store.dossiers();
+    staff
+        .set_staff(
+            &officer_subject.to_string(),
+            &agency,
+            Some(dossier::Role::Officer),
+            now,
+        )
+        .await
+        .expect("staff");
+    staff
+        .set_staff(
+            &leader_subject.to_string(),
+            &agency,
+            Some(dossier::Role::Leader),
+            now,
+        )
+        .await
+        .expect("staff");
+    let elsewhere = dossier::AgencyCode::parse("UBND.00004").expect("agency");
+    staff
+        .set_staff(
+            &stranger_subject.to_string(),
+            &elsewhere,
+            Some(dossier::Role::Leader),
+            now,
+        )
+        .await
+        .expect("staff");
+
+    let queue = send(
+        app.client
+            .get(app.url(&format!("/api/v1/agencies/{agency}/dossiers")))
+            .bearer_auth(&officer_token),
+    )
+    .await;
+    assert_eq!(queue.status.as_u16(), 200, "{}", queue.body);
+    assert_eq!(queue.json()[0]["dossier"]["code"], code.as_str());
+    let not_mine = send(
+        app.client
+            .get(app.url(&format!("/api/v1/agencies/{agency}/dossiers")))
+            .bearer_auth(&stranger_token),
+    )
+    .await;
+    not_mine.problem(403);
+    let hidden = send(
+        app.client
+            .get(app.url(&format!("/api/v1/dossiers/{code}")))
+            .bearer_auth(&stranger_token),
+    )
+    .await;
+    hidden.problem(403);
+    // the applicant cannot receive their own dossier
+    act(&app, &token, &code, json!({"act": "receive"}))
+        .await
+        .problem(403);
+
+    let received = act(
+        &app,
+        &officer_token,
+        &code,
+        json!({"act": "receive", "comment": "Đủ giấy tờ", "version": 1}),
+    )
+    .await;
+    assert_eq!(received.status.as_u16(), 200, "{}", received.body);
+    let r = received.json();
+    assert_eq!(r["status"], 2);
+    assert!(r["dossier"]["due"].is_string(), "an appointment: {r}");
+    // acting on what was seen: version 1 is gone
+    act(
+        &app,
+        &officer_token,
+        &code,
+        json!({"act": "claim", "version": 1}),
+    )
+    .await
+    .problem(409);
+    for step in [
+        json!({"act": "claim"}),
+        json!({"act": "start_processing"}),
+        json!({"act": "propose", "outcome": "issued", "summary": "Đủ điều kiện đăng ký khai sinh"}),
+    ] {
+        let r = act(&app, &officer_token, &code, step.clone()).await;
+        assert_eq!(r.status.as_u16(), 200, "{step}: {}", r.body);
+    }
+    // the officer does not approve their own proposal; the leader does
+    act(&app, &officer_token, &code, json!({"act": "approve"}))
+        .await
+        .problem(403);
+    let approved = act(&app, &leader_token, &code, json!({"act": "approve"})).await;
+    assert_eq!(approved.json()["status"], 9, "{}", approved.body);
+    // not yet returned: no rating
+    act(&app, &token, &code, json!({"act": "rate", "score": 5}))
+        .await
+        .problem(422);
+    let returned = act(&app, &officer_token, &code, json!({"act": "return_result"})).await;
+    assert_eq!(returned.json()["status"], 10);
+    let rated = act(
+        &app,
+        &token,
+        &code,
+        json!({"act": "rate", "score": 5, "comment": "Nhanh"}),
+    )
+    .await;
+    assert_eq!(rated.status.as_u16(), 200, "{}", rated.body);
+    let again = act(&app, &token, &code, json!({"act": "rate", "score": 1}))
+        .await
+        .problem(422);
+    assert!(
+        again["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("rated already")),
+        "{again}"
+    );
+
+    // the applicant sees every step; anyone sees the status by the code
+    let mine = send(
+        app.client
+            .get(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    let control: Vec<&str> = mine[0]["dossier"]["control"]
+        .as_array()
+        .expect("form 05")
+        .iter()
+        .filter_map(|c| c["act"].as_str())
+        .collect();
+    assert_eq!(
+        control,
+        [
+            "submit",
+            "receive",
+            "claim",
+            "start_processing",
+            "propose",
+            "approve",
+            "return_result",
+            "rate"
+        ]
+    );
+    assert_eq!(mine[0]["dossier"]["control"][1]["comment"], "Đủ giấy tờ");
+    let public = app.get(&format!("/api/v1/dossiers/{code}")).await.json();
+    assert_eq!(public["status"], 10);
+    assert_eq!(public["procedure_vi"], "Đăng ký khai sinh");
+    assert!(
+        public.get("dossier").is_none() && public.get("form").is_none(),
+        "minimal: {public}"
+    );
+
+    // a notice at each change of status, for the portal and the mailer
+    let notices = app
+        .store
+        .dossiers()
+        .notices(&subject.to_string(), 50)
+        .await
+        .expect("notices");
+    let statuses: Vec<u8> = notices.iter().rev().map(|n| n.status).collect();
+    assert_eq!(statuses, [1, 2, 4, 9, 10]);
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.email.as_deref() == Some("me@example.vn"))
+    );
+
+    // the province's figures count it, on time and rated
+    let figures = app
+        .store
+        .dossiers()
+        .service_figures(
+            Some(commune.province_code.as_str()),
+            now - chrono::Duration::days(1),
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .await
+        .expect("figures");
+    assert_eq!(
+        (
+            figures.processed,
+            figures.on_time,
+            figures.rated,
+            figures.rating_sum
+        ),
+        (1, 1, 1, 5)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_filings_are_refused_with_reasons_and_take_no_number() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (_, token) = person_token(&app, p).await;
+    let post = |body: Value| {
+        send(
+            app.client
+                .post(app.url("/api/v1/dossiers"))
+                .bearer_auth(&token)
+                .json(&body),
+        )
+    };
+    // no token
+    send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .json(&json!({"procedure": "khai-sinh", "form": {}})),
+    )
+    .await
+    .problem(401);
+    // not JSON of a dossier
+    send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body("{\"procedure\": 1"),
+    )
+    .await
+    .problem(400);
+    post(json!({"procedure": "khai-sinh-gia", "form": {}}))
+        .await
+        .problem(404);
+    // every missing or wrong field named at once
+    let e = post(json!({"procedure": "khai-sinh", "form": {"place": p.commune_code, "child_sex": "X", "child_birth_date": "2026-02-30"}}))
+        .await
+        .problem(422);
+    let detail = e["detail"].as_str().expect("a detail");
+    for field in [
+        "child_full_name",
+        "child_sex",
+        "child_birth_date",
+        "child_birth_place",
+    ] {
+        assert!(detail.contains(field), "{field}: {detail}");
+    }
+    // a place that is not a commune in force
+    let e = post(json!({"procedure": "khai-sinh", "form": birth_form("99999")}))
+        .await
+        .problem(422);
+    assert!(
+        e["detail"].as_str().is_some_and(|d| d.contains("place")),
+        "{e}"
+    );
+    let e = post(json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code), "email": "not an address"}))
+        .await
+        .problem(422);
+    assert!(
+        e["detail"].as_str().is_some_and(|d| d.contains("e-mail")),
+        "{e}"
+    );
+    // none of these took a number: the first good one is 0001
+    let ok = post(json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})).await;
+    assert_eq!(ok.status.as_u16(), 201, "{}", ok.body);
+    assert!(
+        ok.json()["dossier"]["code"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("-0001"))
+    );
+    // a province-level procedure goes to the province's agency
+    let judicial =
+        post(json!({"procedure": "phieu-ly-lich-tu-phap", "form": {"place": "79"}})).await;
+    if judicial.status.as_u16() == 201 {
+        assert_eq!(
+            judicial.json()["dossier"]["route"]["competent"],
+            "CONGAN.79"
+        );
+    } else {
+        // its form needs more than the place: the refusal names the fields
+        let e = judicial.problem(422);
+        assert!(
+            !e["detail"].as_str().unwrap_or_default().contains("place"),
+            "{e}"
+        );
+    }
+    let e = post(json!({"procedure": "phieu-ly-lich-tu-phap", "form": {"place": p.commune_code}}))
+        .await
+        .problem(422);
+    assert!(
+        e["detail"].as_str().is_some_and(|d| d.contains("place")),
+        "{e}"
+    );
+}

@@ -1,0 +1,420 @@
+//! The procedure catalog and dossiers over JSON: find a procedure, file a
+//! dossier with a token from motcua's identity provider, follow it, act on
+//! it (the applicant, or the staff of the agencies handling it), and look
+//! any dossier up by its code with minimal, public data.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset};
+use dossier::{Act, AgencyCode, Dossier, DossierCode, Procedure, Urgency};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::dossiers::{self as flow, Application, FlowError};
+use crate::error::ApiError;
+
+/// The account behind the request's access token (issued by this
+/// server's identity provider to a person).
+pub(crate) async fn token_account(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<store::Account, ApiError> {
+    let (claims, _) = crate::oidc::resource_token(state, method, path, headers)
+        .await
+        .map_err(|r| match r.status {
+            StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
+            _ => ApiError::Unauthorized(r.description),
+        })?;
+    let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+    if crate::oidc::operator_of(&claims).is_some() {
+        return Err(ApiError::Forbidden(
+            "dossiers are filed and handled by people: use a person's token, not a system's".into(),
+        ));
+    }
+    // a person acting for an organisation files as the organisation
+    crate::oidc::account_of(state, text("client_id"), text("sub"))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::Unauthorized("the token's subject has no account here".into()))
+}
+
+/// A procedure in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureSummary {
+    /// Its code.
+    code: String,
+    /// Name in Vietnamese.
+    name_vi: String,
+    /// Name in English.
+    name_en: String,
+    /// Field in Vietnamese.
+    field_vi: String,
+    /// `commune`, `province` or `ministry`.
+    #[schema(value_type = String)]
+    level: dossier::Level,
+    /// The competent authority.
+    authority_vi: String,
+    /// The time limit in words.
+    time_limit_vi: String,
+    /// The time limit in English words.
+    time_limit_en: String,
+    /// The result issued.
+    result_vi: String,
+}
+
+impl From<&Procedure> for ProcedureSummary {
+    fn from(p: &Procedure) -> Self {
+        ProcedureSummary {
+            code: p.code.clone(),
+            name_vi: p.name_vi.clone(),
+            name_en: p.name_en.clone(),
+            field_vi: p.field_vi.clone(),
+            level: p.level,
+            authority_vi: p.authority_vi.clone(),
+            time_limit_vi: p.time_limit_vi(),
+            time_limit_en: p.time_limit_en(),
+            result_vi: p.result_vi.clone(),
+        }
+    }
+}
+
+/// The search.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProcedureQuery {
+    /// Words of the name, field or result, with or without diacritics.
+    q: Option<String>,
+}
+
+/// `GET /api/v1/procedures`
+#[utoipa::path(
+    get,
+    path = "/api/v1/procedures",
+    tag = "dossiers",
+    params(ProcedureQuery),
+    responses((status = 200, description = "The matching procedures, best first", body = [ProcedureSummary]))
+)]
+pub async fn procedures(
+    Query(q): Query<ProcedureQuery>,
+) -> Result<Json<Vec<ProcedureSummary>>, ApiError> {
+    let catalog = flow::catalog()?;
+    Ok(Json(
+        catalog
+            .search(q.q.as_deref().unwrap_or_default())
+            .into_iter()
+            .map(ProcedureSummary::from)
+            .collect(),
+    ))
+}
+
+/// `GET /api/v1/procedures/{code}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/procedures/{code}",
+    tag = "dossiers",
+    params(("code" = String, Path, description = "The procedure's code, e.g. `khai-sinh`")),
+    responses(
+        (status = 200, description = "The procedure: time limit, cut-off, fees, documents (those the state holds marked), the form as JSON Schema, the result, the legal basis and sources", body = serde_json::Value),
+        (status = 404, description = "No such procedure", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn procedure(Path(code): Path<String>) -> Result<Response, ApiError> {
+    let p = flow::procedure(&code)?;
+    Ok(Json(p).into_response())
+}
+
+/// A dossier filed.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewDossier {
+    /// The procedure's code.
+    #[schema(example = "khai-sinh")]
+    pub procedure: String,
+    /// The form's fields (see the procedure's `form`); the fields the
+    /// state holds are filled from the population registry whatever is
+    /// sent.
+    #[schema(value_type = Object)]
+    pub form: serde_json::Map<String, serde_json::Value>,
+    /// Where to e-mail the notices, if anywhere.
+    pub email: Option<String>,
+}
+
+/// A dossier as its applicant and its agencies see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierView {
+    /// The dossier, whole: route, form, lifecycle, timeline, the
+    /// processing-control slip (form 05) and the other forms' contents.
+    #[schema(value_type = Object)]
+    dossier: Dossier,
+    /// Its version (name it when acting, to act on what was seen).
+    version: i64,
+    /// The status code (1–10).
+    status: u8,
+    /// The status in Vietnamese.
+    status_vi: &'static str,
+    /// How close the appointment is: `none`, `on_time`, `due_soon`,
+    /// `overdue`.
+    #[schema(value_type = String)]
+    urgency: Urgency,
+    /// Where the receipt and appointment slip (form 01) is printed.
+    receipt: String,
+}
+
+fn view(stored: store::StoredDossier) -> Result<DossierView, FlowError> {
+    let calendar = flow::working_calendar()?;
+    let status = stored.dossier.status();
+    Ok(DossierView {
+        urgency: stored.dossier.urgency(&calendar, flow::now()),
+        receipt: format!("/ho-so/{}/phieu/01", stored.dossier.code),
+        status: status.code(),
+        status_vi: status.name_vi(),
+        version: stored.version,
+        dossier: stored.dossier,
+    })
+}
+
+/// `POST /api/v1/dossiers`
+#[utoipa::path(
+    post,
+    path = "/api/v1/dossiers",
+    tag = "dossiers",
+    request_body = NewDossier,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Filed: its code, and (once received) its appointment", body = DossierView),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such procedure", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The form has errors, each field named", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn file(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    body: Result<Json<NewDossier>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let account = token_account(&state, &method, "/api/v1/dossiers", &headers).await?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let stored = flow::file_online(
+        &state,
+        &account,
+        Application {
+            procedure: body.procedure,
+            form: body.form,
+            email: body.email,
+        },
+    )
+    .await?;
+    metrics::counter!(crate::metrics::DOSSIERS_FILED, "channel" => "online").increment(1);
+    let location = format!("/api/v1/dossiers/{}", stored.dossier.code);
+    let mut res = (StatusCode::CREATED, Json(view(stored)?)).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// What anyone sees of a dossier by its code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicDossier {
+    /// The code.
+    code: String,
+    /// The procedure's name.
+    procedure_vi: String,
+    /// The procedure's name in English.
+    procedure_en: String,
+    /// The status code (1–10).
+    status: u8,
+    /// The status in Vietnamese.
+    status_vi: &'static str,
+    /// The status in English.
+    status_en: &'static str,
+    /// When it was filed.
+    #[schema(value_type = String, format = DateTime)]
+    submitted_at: DateTime<FixedOffset>,
+    /// The appointment for the result.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    due: Option<DateTime<FixedOffset>>,
+    /// The agency handling it.
+    agency: String,
+}
+
+pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
+    let (vi, en) = flow::procedure(&d.procedure)
+        .map(|p| (p.name_vi.clone(), p.name_en.clone()))
+        .unwrap_or_else(|_| (d.procedure.clone(), d.procedure.clone()));
+    PublicDossier {
+        code: d.code.to_string(),
+        procedure_vi: vi,
+        procedure_en: en,
+        status: d.status().code(),
+        status_vi: d.status().name_vi(),
+        status_en: d.status().name_en(),
+        submitted_at: d.submitted_at,
+        due: d.due,
+        agency: d.route.competent.to_string(),
+    }
+}
+
+/// `GET /api/v1/dossiers/{code}`: public, minimal — whole for its
+/// applicant and the staff of its agencies (with their token).
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/{code}",
+    tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier's code, e.g. `UBND.25747-260302-0001`")),
+    responses(
+        (status = 200, description = "Without a token: code, procedure, status, dates, agency (`PublicDossier`); with the applicant's or its staff's token: the whole dossier (`DossierView`)", body = PublicDossier),
+        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_dossier(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let parsed = DossierCode::parse(&code).map_err(|e| ApiError::NotFound(e.to_string()))?;
+    let stored = state
+        .store
+        .dossiers()
+        .dossier(&parsed)
+        .await
+        .map_err(FlowError::from)?
+        .ok_or_else(|| ApiError::NotFound(format!("no dossier {code}")))?;
+    if !headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return Ok(Json(public_view(&stored.dossier)).into_response());
+    }
+    let path = format!("/api/v1/dossiers/{code}");
+    let account = token_account(&state, &method, &path, &headers).await?;
+    flow::actor_for(&state, &account, &stored.dossier).await?;
+    Ok(Json(view(stored)?).into_response())
+}
+
+/// An act on a dossier.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActBody {
+    /// The act: `{"act": "receive"}`, `{"act": "request_supplement",
+    /// "items": [...]}`, `{"act": "propose", "outcome": "issued",
+    /// "summary": "..."}`, `{"act": "approve"}`, `{"act": "rate", "score":
+    /// 5}` …
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub act: Act,
+    /// A comment for the processing-control slip.
+    pub comment: Option<String>,
+    /// The version acted on (absent: whatever is stored).
+    pub version: Option<i64>,
+}
+
+/// `POST /api/v1/dossiers/{code}/acts`
+#[utoipa::path(
+    post,
+    path = "/api/v1/dossiers/{code}/acts",
+    tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier's code")),
+    request_body = ActBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done: the dossier now", body = DossierView),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this person's to do", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The dossier changed since the version named", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not lawful now (the reason given)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn act(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Result<Json<ActBody>, JsonRejection>,
+) -> Result<Json<DossierView>, ApiError> {
+    let path = format!("/api/v1/dossiers/{code}/acts");
+    let account = token_account(&state, &method, &path, &headers).await?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let code_of_act = body.act.code();
+    let stored = flow::act(
+        &state,
+        &account,
+        &code,
+        body.act,
+        body.comment.as_deref(),
+        body.version,
+    )
+    .await?;
+    metrics::counter!(crate::metrics::DOSSIER_ACTS, "act" => code_of_act).increment(1);
+    Ok(Json(view(stored)?))
+}
+
+/// `GET /api/v1/dossiers`: the token holder's dossiers, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers",
+    tag = "dossiers",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The applicant's dossiers", body = [DossierView]))
+)]
+pub async fn mine(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Vec<DossierView>>, ApiError> {
+    let account = token_account(&state, &method, "/api/v1/dossiers", &headers).await?;
+    let rows = state
+        .store
+        .dossiers()
+        .dossiers_of_applicant(&flow::subject_of(&account), 200)
+        .await
+        .map_err(FlowError::from)?;
+    Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
+}
+
+/// The queue's filter.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct QueueQuery {
+    /// Only open dossiers (default) or all.
+    open: Option<bool>,
+}
+
+/// `GET /api/v1/agencies/{agency}/dossiers`: an agency's queue, for its
+/// staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{agency}/dossiers",
+    tag = "dossiers",
+    params(("agency" = String, Path, description = "The agency's code, e.g. `UBND.25747`"), QueueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Its dossiers, the soonest due first", body = [DossierView]),
+        (status = 403, description = "Not one of the agency's staff", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn queue(
+    State(state): State<AppState>,
+    Path(agency): Path<String>,
+    Query(q): Query<QueueQuery>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Vec<DossierView>>, ApiError> {
+    let path = format!("/api/v1/agencies/{agency}/dossiers");
+    let account = token_account(&state, &method, &path, &headers).await?;
+    let agency = AgencyCode::parse(&agency).map_err(|e| ApiError::NotFound(e.to_string()))?;
+    let roles = flow::staff_roles(&state, &account).await?;
+    if !roles.iter().any(|(a, _)| *a == agency) {
+        return Err(ApiError::Forbidden(format!(
+            "only the staff of {agency} see its queue"
+        )));
+    }
+    let rows = state
+        .store
+        .dossiers()
+        .agency_queue(&agency, q.open.unwrap_or(true), 500)
+        .await
+        .map_err(FlowError::from)?;
+    Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
+}

@@ -1,0 +1,340 @@
+//! The one-stop shop's flows, shared by the JSON API and the pages:
+//! who is acting (an applicant's account, or an officer with the agencies
+//! they work for), pre-filling a form from the registry through the
+//! exchange, filing a dossier (validated, routed, numbered, stored with
+//! its first notice) and acting on one (checked by `dossier::Dossier::act`,
+//! stored under its version with the notice for the applicant).
+
+pub(crate) mod prefill;
+
+use chrono::{FixedOffset, Utc};
+use dossier::{
+    Act, Actor, AgencyCode, Applicant, Catalog, Channel, Dossier, DossierCode, FieldError, Filing,
+    Notice, Procedure, Role,
+};
+use identity::Holder;
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::api::tracker::VIETNAM;
+use crate::error::ApiError;
+
+/// Why a flow stopped.
+#[derive(Debug)]
+pub(crate) enum FlowError {
+    /// No such procedure or dossier.
+    NotFound(String),
+    /// Not allowed for this person.
+    Forbidden(String),
+    /// Not possible now, or the request is wrong.
+    Invalid(String),
+    /// The form has errors (each field named).
+    Form(Vec<FieldError>),
+    /// Someone changed the dossier meanwhile.
+    Conflict(String),
+    /// Something failed on our side.
+    Internal(String),
+}
+
+impl From<store::StoreError> for FlowError {
+    fn from(e: store::StoreError) -> Self {
+        match e {
+            store::StoreError::Conflict(m) => FlowError::Conflict(m),
+            store::StoreError::Refused(m) => FlowError::Invalid(m),
+            other => FlowError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FlowError> for ApiError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::NotFound(m) => ApiError::NotFound(m),
+            FlowError::Forbidden(m) => ApiError::Forbidden(m),
+            FlowError::Invalid(m) => ApiError::Unprocessable(m),
+            FlowError::Form(errors) => ApiError::Unprocessable(
+                errors
+                    .iter()
+                    .map(|e| {
+                        if e.field.is_empty() {
+                            e.reason_en.clone()
+                        } else {
+                            format!("{}: {}", e.field, e.reason_en)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            FlowError::Conflict(m) => ApiError::Conflict(m),
+            FlowError::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+/// The catalog in force.
+pub(crate) fn catalog() -> Result<&'static Catalog, FlowError> {
+    Catalog::official().map_err(|e| FlowError::Internal(e.to_string()))
+}
+
+/// A procedure by code.
+pub(crate) fn procedure(code: &str) -> Result<&'static Procedure, FlowError> {
+    catalog()?
+        .get(code)
+        .ok_or_else(|| FlowError::NotFound(format!("no procedure {code:?} in the catalog")))
+}
+
+/// The working-day calendar in force.
+pub(crate) fn working_calendar() -> Result<calendar::WorkingCalendar<'static>, FlowError> {
+    calendar::WorkingCalendar::official().map_err(|e| FlowError::Internal(e.to_string()))
+}
+
+/// Now, in Vietnam.
+pub(crate) fn now() -> chrono::DateTime<FixedOffset> {
+    Utc::now().with_timezone(&VIETNAM)
+}
+
+/// The account's subject as dossiers name it.
+pub(crate) fn subject_of(account: &store::Account) -> String {
+    account.holder.subject().to_string()
+}
+
+/// The account as an applicant.
+pub(crate) fn applicant_of(account: &store::Account, email: Option<String>) -> Applicant {
+    Applicant {
+        subject: subject_of(account),
+        name: account.name.clone(),
+        person_id: match &account.holder {
+            Holder::Citizen(c) => Some(c.pin().to_string()),
+            _ => None,
+        },
+        email,
+    }
+}
+
+/// The account acting as the applicant.
+pub(crate) fn as_applicant(account: &store::Account) -> Actor {
+    Actor {
+        subject: subject_of(account),
+        name: account.name.clone(),
+        role: Role::Applicant,
+        agency: None,
+    }
+}
+
+/// The agencies the account works for.
+pub(crate) async fn staff_roles(
+    state: &AppState,
+    account: &store::Account,
+) -> Result<Vec<(AgencyCode, Role)>, FlowError> {
+    Ok(state
+        .store
+        .dossiers()
+        .staff_roles(&subject_of(account))
+        .await?)
+}
+
+/// How the account acts on `dossier`: as its applicant, or as staff of
+/// its competent or receiving agency (a leader's role first).
+pub(crate) async fn actor_for(
+    state: &AppState,
+    account: &store::Account,
+    dossier: &Dossier,
+) -> Result<Actor, FlowError> {
+    let me = subject_of(account);
+    let roles = staff_roles(state, account).await?;
+    let mut best: Option<(AgencyCode, Role)> = None;
+    for (agency, role) in roles {
+        if agency == dossier.route.competent || agency == dossier.route.receiving {
+            let better = match &best {
+                None => true,
+                Some((a, r)) => {
+                    (role == Role::Leader && *r != Role::Leader)
+                        || (role == *r && agency == dossier.route.competent && *a != agency)
+                }
+            };
+            if better {
+                best = Some((agency, role));
+            }
+        }
+    }
+    if let Some((agency, role)) = best {
+        return Ok(Actor {
+            subject: me,
+            name: account.name.clone(),
+            role,
+            agency: Some(agency),
+        });
+    }
+    if dossier.applicant.subject == me {
+        return Ok(as_applicant(account));
+    }
+    Err(FlowError::Forbidden(
+        "this dossier is seen only by its applicant and the staff of the agencies handling it"
+            .into(),
+    ))
+}
+
+/// What an applicant files.
+pub(crate) struct Application {
+    /// The procedure's code.
+    pub procedure: String,
+    /// The form as typed (prefilled fields are filled again from the
+    /// registry, whatever was sent).
+    pub form: Map<String, Value>,
+    /// Where to e-mail notices.
+    pub email: Option<String>,
+}
+
+fn check_email(email: Option<String>) -> Result<Option<String>, FlowError> {
+    let Some(e) = email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+    else {
+        return Ok(None);
+    };
+    let ok = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';');
+    if ok {
+        Ok(Some(e))
+    } else {
+        Err(FlowError::Form(vec![FieldError {
+            field: "email".into(),
+            reason_vi: "Địa chỉ thư điện tử không hợp lệ".into(),
+            reason_en: "the e-mail address is not valid".into(),
+        }]))
+    }
+}
+
+/// Files an application online for `account`: the form is checked, the
+/// prefilled fields are read again from the registry (through the
+/// exchange, logged with the new dossier's code as the case), the
+/// dossier is routed to the competent agency, numbered in its sequence
+/// and stored with the applicant's first notice.
+pub(crate) async fn file_online(
+    state: &AppState,
+    account: &store::Account,
+    app: Application,
+) -> Result<store::StoredDossier, FlowError> {
+    let procedure = procedure(&app.procedure)?;
+    let email = check_email(app.email)?;
+    let schema = procedure.schema();
+    let mut form = app.form;
+    let place = form
+        .get("place")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let route = dossier::route(procedure, &place, Channel::Online, None).map_err(|e| {
+        FlowError::Form(vec![FieldError {
+            field: "place".into(),
+            reason_vi: format!("Nơi nộp hồ sơ không hợp lệ: {e}"),
+            reason_en: format!("the place of filing: {e}"),
+        }])
+    })?;
+    let at = now();
+    let calendar = working_calendar()?;
+    // the registry's values, read before the number is taken (a refusal
+    // or an unreachable registry takes no number)
+    let person_id = match &account.holder {
+        Holder::Citizen(c) => Some(c.pin().to_string()),
+        _ => None,
+    };
+    let read = prefill::read(state, procedure, person_id.as_deref()).await?;
+    // what the state holds is the state's to fill, whatever was typed
+    for (k, v) in &read.values {
+        form.insert(k.clone(), Value::String(v.clone()));
+    }
+    schema
+        .validate(&Value::Object(form.clone()))
+        .map_err(FlowError::Form)?;
+    let applicant = applicant_of(account, email);
+    let by = as_applicant(account);
+    let prefilled: Vec<String> = read.values.keys().cloned().collect();
+    let receiving = route.receiving.clone();
+    let make = move |code: DossierCode| {
+        let filing = Filing {
+            procedure: procedure.code.clone(),
+            channel: Channel::Online,
+            applicant: applicant.clone(),
+            route: route.clone(),
+            place: place.clone(),
+            form: form.clone(),
+            prefilled: prefilled.clone(),
+            at,
+            by: by.clone(),
+        };
+        let d = Dossier::file(code, filing, procedure, &calendar)
+            .map_err(|e| store::StoreError::Refused(e.to_string()))?;
+        let notice = Notice {
+            status: d.status(),
+            text_vi: format!(
+                "Hồ sơ {} ({}) đã được nộp trực tuyến, chờ tiếp nhận.",
+                d.code, procedure.name_vi
+            ),
+            text_en: format!(
+                "Dossier {} ({}) was filed online and awaits receipt.",
+                d.code, procedure.name_en
+            ),
+        };
+        Ok((d, Some(notice)))
+    };
+    let stored = state
+        .store
+        .dossiers()
+        .create_dossier(&receiving, at.date_naive(), at.with_timezone(&Utc), &make)
+        .await?;
+    // the read, in the message log under the dossier's code
+    prefill::log(state, &read, &stored.dossier.code.to_string()).await;
+    Ok(stored)
+}
+
+/// `account` does `act` on dossier `code` (with `comment`), if the
+/// dossier is still at `version` when given.
+pub(crate) async fn act(
+    state: &AppState,
+    account: &store::Account,
+    code: &str,
+    act: Act,
+    comment: Option<&str>,
+    version: Option<i64>,
+) -> Result<store::StoredDossier, FlowError> {
+    let code = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
+    let stored = state
+        .store
+        .dossiers()
+        .dossier(&code)
+        .await?
+        .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
+    if let Some(v) = version
+        && v != stored.version
+    {
+        return Err(FlowError::Conflict(format!(
+            "dossier {code} changed since it was shown (version {v}, now {}): look at it again",
+            stored.version
+        )));
+    }
+    let actor = actor_for(state, account, &stored.dossier).await?;
+    let procedure = procedure(&stored.dossier.procedure)?;
+    let calendar = working_calendar()?;
+    let mut d = stored.dossier.clone();
+    let at = now().max(d.control.last().map_or_else(now, |c| c.at));
+    let notice = d
+        .act(&actor, act, comment, at, procedure, &calendar)
+        .map_err(|e| match e {
+            dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
+            other => FlowError::Invalid(other.to_string()),
+        })?;
+    Ok(state
+        .store
+        .dossiers()
+        .update_dossier(&d, stored.version, notice.as_ref(), at.with_timezone(&Utc))
+        .await?)
+}
