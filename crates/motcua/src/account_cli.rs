@@ -20,6 +20,23 @@ use crate::oidc_cli::{StoreArgs, open};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AccountCommand {
+    /// Make a person an officer or a leader of an agency (the officer
+    /// workbench shows them its dossiers), or take them off it.
+    Staff {
+        /// Who: the personal identification number, or
+        /// `NATIONALITY:PASSPORT`.
+        #[arg(long)]
+        login: String,
+        /// The agency's code, e.g. `UBND.25747` (a commune's People's
+        /// Committee), `TUPHAP.79`, `TTPVHCC.79` (a service centre).
+        #[arg(long)]
+        agency: String,
+        /// `officer`, `leader`, or `none` to take them off.
+        #[arg(long, value_parser = ["officer", "leader", "none"])]
+        role: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Open an account for a citizen of the population registry; the
     /// password is read from standard input (one line).
     AddCitizen {
@@ -216,6 +233,12 @@ pub fn run(command: AccountCommand) -> anyhow::Result<()> {
                 store,
             } => add_citizen(&pin, level, totp, by_representative, &store).await,
             AccountCommand::Show { login, store } => show(&login, &store).await,
+            AccountCommand::Staff {
+                login,
+                agency,
+                role,
+                store,
+            } => staff(&login, &agency, &role, &store).await,
             AccountCommand::AddForeigner {
                 passport,
                 nationality,
@@ -377,6 +400,41 @@ async fn add_citizen(
     if let Some(t) = &totp {
         out["totp_uri"] = t.provisioning_uri("motcua eID", &pin.to_string()).into();
     }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+async fn staff(login: &str, agency: &str, role: &str, args: &StoreArgs) -> anyhow::Result<()> {
+    let agency = dossier::AgencyCode::parse(agency)?;
+    let key = LoginId::parse(login)?.key();
+    let store = open(args).await?;
+    let account = store
+        .accounts()
+        .account_by_login(&key)
+        .await?
+        .with_context(|| format!("no account logs in as {login:?}"))?;
+    if matches!(account.holder, Holder::Organisation(_)) {
+        bail!("{login} is an organisation: officers are people");
+    }
+    let role = match role {
+        "leader" => Some(dossier::Role::Leader),
+        "officer" => Some(dossier::Role::Officer),
+        _ => None,
+    };
+    let subject = account.holder.subject().to_string();
+    store
+        .dossiers()
+        .set_staff(&subject, &agency, role, chrono::Utc::now())
+        .await?;
+    let roles = store.dossiers().staff_roles(&subject).await?;
+    let out = serde_json::json!({
+        "subject": subject,
+        "name": account.name,
+        "agencies": roles.iter().map(|(a, r)| serde_json::json!({
+            "agency": a.to_string(),
+            "role": if *r == dossier::Role::Leader { "leader" } else { "officer" },
+        })).collect::<Vec<_>>(),
+    });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

@@ -479,3 +479,333 @@ async fn bad_filings_are_refused_with_reasons_and_take_no_number() {
         "{e}"
     );
 }
+
+/// Logs `pin` in on the portal's log-in page (the browser's cookies
+/// cleared first), landing on `next`.
+async fn browser_log_in(c: &fantoccini::Client, base: &str, pin: &str, next: &str) {
+    use fantoccini::Locator;
+    c.delete_all_cookies().await.expect("cookies cleared");
+    c.goto(&format!("{base}/dang-nhap?next={next}"))
+        .await
+        .expect("the log-in page");
+    crate::pages::fill_login(c, pin, TEST_PASSWORD, None).await;
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_url(&url::Url::parse(&format!("{base}{next}")).expect("a URL"))
+        .await
+        .unwrap_or_else(|_| panic!("logged in, at {next}"));
+    c.find(Locator::Css("main h1")).await.expect("a page");
+}
+
+/// Waits until the page marked `motcuaOldPage` is replaced.
+async fn wait_for_new_page(c: &fantoccini::Client) {
+    for _ in 0..200 {
+        let old = c
+            .execute("return window.motcuaOldPage === true;", vec![])
+            .await
+            .unwrap_or(serde_json::Value::Bool(true));
+        if old == serde_json::Value::Bool(false) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page did not change");
+}
+
+/// Clicks what `css` finds and waits for the page it leads to.
+async fn follow(c: &fantoccini::Client, css: &str) {
+    c.execute("window.motcuaOldPage = true;", vec![])
+        .await
+        .expect("marked");
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} is on the page"))
+        .click()
+        .await
+        .expect("clicked");
+    wait_for_new_page(c).await;
+}
+
+/// Submits the act `code` from the dossier's page, filling `fields`
+/// (element id, text) first; the page after.
+async fn browser_act(c: &fantoccini::Client, code: &str, fields: &[(&str, &str)]) -> String {
+    use fantoccini::Locator;
+    for (id, text) in fields {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|_| panic!("the field {id}"))
+            .send_keys(text)
+            .await
+            .expect("typed");
+    }
+    c.execute("window.motcuaOldPage = true;", vec![])
+        .await
+        .expect("marked");
+    c.find(Locator::Css(&format!("#act-{code} button[type=submit]")))
+        .await
+        .unwrap_or_else(|_| panic!("the act {code} is offered"))
+        .click()
+        .await
+        .expect("submitted");
+    wait_for_new_page(c).await;
+    let done = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("#dossier-notice, #dossier-error"))
+        .await
+        .expect("the dossier's page again");
+    let text = done.text().await.expect("text");
+    assert_eq!(
+        done.attr("id").await.expect("id").as_deref(),
+        Some("dossier-notice"),
+        "{code}: {text}"
+    );
+    c.find(Locator::Id("dossier-status"))
+        .await
+        .expect("status")
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_a_citizen_applies_for_a_birth_and_sees_each_step_to_the_result() {
+    let Some((driver, client)) = crate::pages::open_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let parent = everyone
+        .iter()
+        .find(|p| p.spouse_id.is_some())
+        .expect("a married person")
+        .clone();
+    let officer = everyone[everyone.len() - 1].clone();
+    let leader = everyone[everyone.len() - 2].clone();
+    for p in [&parent, &officer, &leader] {
+        let birth: registry::PartialDate = p.birth_date.parse().expect("a birth date");
+        let sex = match p.sex {
+            registry::generate::Sex::Male => domain::Sex::Male,
+            registry::generate::Sex::Female => domain::Sex::Female,
+        };
+        app.open_account(&p.personal_id, birth, sex, &p.full_name)
+            .await;
+    }
+    // the officer and the leader of the parent's commune, by the CLI
+    for (p, role) in [(&officer, "officer"), (&leader, "leader")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["account", "staff", "--login", &p.personal_id, "--agency"])
+            .arg(format!("UBND.{}", parent.commune_code))
+            .args(["--role", role, "--data-dir"])
+            .arg(app.data_dir())
+            .env_remove("MOTCUA_DATABASE_URL")
+            .output()
+            .expect("motcua account staff");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let steps = tokio::spawn(browser_birth(
+        client.clone(),
+        app.base.clone(),
+        parent,
+        officer,
+        leader,
+    ));
+    let outcome = steps.await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn browser_birth(
+    c: fantoccini::Client,
+    base: String,
+    parent: registry::generate::SyntheticPerson,
+    officer: registry::generate::SyntheticPerson,
+    leader: registry::generate::SyntheticPerson,
+) {
+    use fantoccini::Locator;
+    let text = |id: &'static str| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|_| panic!("#{id}"))
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    // the citizen logs in, finds the procedure without diacritics, applies
+    browser_log_in(&c, &base, &parent.personal_id, "/thu-tuc").await;
+    c.find(Locator::Id("q"))
+        .await
+        .expect("the search")
+        .send_keys("khai sinh")
+        .await
+        .expect("typed");
+    follow(&c, "form.search button").await;
+    follow(&c, "a[href='/thu-tuc/khai-sinh']").await;
+    follow(&c, "a.button[href='/thu-tuc/khai-sinh/nop']").await;
+    let name = c
+        .wait()
+        .for_element(Locator::Id("f-applicant_full_name"))
+        .await
+        .expect("the form");
+    // pre-filled from the registry, and not the applicant's to change
+    assert_eq!(
+        name.prop("value").await.expect("value").as_deref(),
+        Some(parent.full_name.as_str())
+    );
+    assert!(name.attr("readonly").await.expect("readonly").is_some());
+    for id in [
+        "f-place",
+        "f-child_full_name",
+        "f-child_birth_date",
+        "f-child_sex",
+        "email",
+    ] {
+        c.find(Locator::Css(&format!("label[for={id}]")))
+            .await
+            .unwrap_or_else(|_| panic!("a label for {id}"));
+    }
+    for (id, value) in [
+        ("f-place", parent.commune_code),
+        ("f-child_full_name", "Nguyễn Thị Mai"),
+        ("f-child_birth_place", "Bệnh viện Phụ sản Từ Dũ"),
+        ("f-child_ethnicity", "Kinh"),
+        ("f-child_nationality", "Việt Nam"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .expect("a field")
+            .send_keys(value)
+            .await
+            .expect("typed");
+    }
+    c.execute(
+        "document.getElementById('f-child_birth_date').value = '2026-02-20';",
+        vec![],
+    )
+    .await
+    .expect("a date");
+    c.find(Locator::Id("f-child_sex"))
+        .await
+        .expect("sex")
+        .select_by_value("Nữ")
+        .await
+        .expect("chosen");
+    follow(&c, "#submit-dossier").await;
+    let notice = c
+        .wait()
+        .for_element(Locator::Id("dossier-notice"))
+        .await
+        .expect("filed")
+        .text()
+        .await
+        .expect("text");
+    let code = text("dossier-code").await;
+    assert!(notice.contains(&code), "{notice}");
+    assert!(
+        code.starts_with(&format!("UBND.{}-", parent.commune_code)),
+        "{code}"
+    );
+    assert_eq!(text("dossier-status").await, "Mới đăng ký");
+
+    // the officer receives it from the workbench and processes it
+    browser_log_in(&c, &base, &officer.personal_id, "/can-bo").await;
+    follow(&c, &format!("a[href='/ho-so/{code}']")).await;
+    c.wait()
+        .for_element(Locator::Id("act-receive"))
+        .await
+        .expect("receive offered");
+    assert_eq!(
+        browser_act(&c, "receive", &[("receive-comment", "Hồ sơ đủ")]).await,
+        "Đã tiếp nhận"
+    );
+    assert_eq!(browser_act(&c, "claim", &[]).await, "Đã tiếp nhận");
+    assert_eq!(browser_act(&c, "start_processing", &[]).await, "Đang xử lý");
+    assert_eq!(
+        browser_act(
+            &c,
+            "propose",
+            &[("propose-summary", "Đủ điều kiện đăng ký khai sinh")]
+        )
+        .await,
+        "Đang xử lý"
+    );
+    // the officer cannot approve; the leader can
+    assert!(
+        c.find(Locator::Id("act-approve")).await.is_err(),
+        "approval is the leader's"
+    );
+    browser_log_in(&c, &base, &leader.personal_id, &format!("/ho-so/{code}")).await;
+    assert_eq!(browser_act(&c, "approve", &[]).await, "Đã xử lý xong");
+    assert_eq!(
+        browser_act(&c, "return_result", &[]).await,
+        "Đã trả kết quả"
+    );
+
+    // the citizen sees each step, and prints the receipt slip
+    browser_log_in(&c, &base, &parent.personal_id, "/ho-so").await;
+    follow(&c, &format!("table a[href='/ho-so/{code}']")).await;
+    c.wait()
+        .for_element(Locator::Id("dossier-status"))
+        .await
+        .expect("the page");
+    assert_eq!(text("dossier-status").await, "Đã trả kết quả");
+    let steps = c
+        .find_all(Locator::Css("table.steps tbody tr"))
+        .await
+        .expect("steps");
+    let mut seen = Vec::new();
+    for s in steps {
+        seen.push(s.text().await.expect("text"));
+    }
+    let all = seen.join("\n");
+    for step in [
+        "Nộp hồ sơ",
+        "Tiếp nhận",
+        "Nhận xử lý",
+        "Bắt đầu xử lý",
+        "Trình kết quả",
+        "Phê duyệt kết quả",
+        "Trả kết quả",
+    ] {
+        assert!(all.contains(step), "{step} in {all}");
+    }
+    assert!(all.contains("Hồ sơ đủ"), "the officer's comment: {all}");
+    follow(&c, "#slip-01").await;
+    let slip_code = c
+        .wait()
+        .for_element(Locator::Id("slip-code"))
+        .await
+        .expect("the slip")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(slip_code, code);
+    assert!(!text("slip-due").await.is_empty(), "the appointment");
+    c.find(Locator::Css(".qr svg")).await.expect("the QR code");
+    // and rates the service
+    c.goto(&format!("{base}/ho-so/{code}")).await.expect("back");
+    c.wait()
+        .for_element(Locator::Id("act-rate"))
+        .await
+        .expect("rating offered");
+    c.find(Locator::Css("#act-rate input[name=score][value='5']"))
+        .await
+        .expect("5")
+        .click()
+        .await
+        .expect("chosen");
+    browser_act(&c, "rate", &[]).await;
+    assert!(c.find(Locator::Id("act-rate")).await.is_err(), "rated once");
+}

@@ -222,25 +222,25 @@ pub async fn file(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicDossier {
     /// The code.
-    code: String,
+    pub(crate) code: String,
     /// The procedure's name.
-    procedure_vi: String,
+    pub(crate) procedure_vi: String,
     /// The procedure's name in English.
-    procedure_en: String,
+    pub(crate) procedure_en: String,
     /// The status code (1–10).
-    status: u8,
+    pub(crate) status: u8,
     /// The status in Vietnamese.
-    status_vi: &'static str,
+    pub(crate) status_vi: &'static str,
     /// The status in English.
-    status_en: &'static str,
+    pub(crate) status_en: &'static str,
     /// When it was filed.
     #[schema(value_type = String, format = DateTime)]
-    submitted_at: DateTime<FixedOffset>,
+    pub(crate) submitted_at: DateTime<FixedOffset>,
     /// The appointment for the result.
     #[schema(value_type = Option<String>, format = DateTime)]
-    due: Option<DateTime<FixedOffset>>,
+    pub(crate) due: Option<DateTime<FixedOffset>>,
     /// The agency handling it.
-    agency: String,
+    pub(crate) agency: String,
 }
 
 pub(crate) fn public_view(d: &Dossier) -> PublicDossier {

@@ -685,3 +685,126 @@ mod org_tests {
         }
     }
 }
+
+// ---- the portal's procedures and dossiers, the officers' workbench ---------
+
+texts! {
+    portal_texts;
+    nav_procedures => "Thủ tục", "Procedures";
+    nav_dossiers => "Hồ sơ của tôi", "My dossiers";
+    nav_lookup => "Tra cứu hồ sơ", "Look up a dossier";
+    nav_workbench => "Cán bộ", "Officers";
+    p_catalog_title => "Thủ tục hành chính", "Administrative procedures";
+    p_catalog_lead => "Tìm thủ tục, xem thời hạn, lệ phí và giấy tờ cần có, rồi nộp hồ sơ trực tuyến. Giấy tờ Nhà nước đã có, bạn không phải nộp lại.",
+        "Find a procedure, see its time limit, fees and documents, and apply online. You are never asked for what the state already holds.";
+    p_search_label => "Tìm thủ tục (có dấu hoặc không dấu)", "Find a procedure (with or without diacritics)";
+    p_search_button => "Tìm", "Search";
+    p_no_procedure => "Không có thủ tục nào khớp. Thử từ khác, ví dụ “khai sinh”, “tạm trú”.", "No procedure matches. Try other words, e.g. “birth”, “residence”.";
+    p_level => "Cấp thực hiện", "Level";
+    p_authority => "Cơ quan giải quyết", "Competent authority";
+    p_time_limit => "Thời hạn giải quyết", "Time limit";
+    p_cutoff => "Hồ sơ nhận sau giờ này được tính từ ngày làm việc tiếp theo:", "Dossiers received after this time count from the next working day:";
+    p_fees => "Phí, lệ phí", "Fees";
+    p_no_fee => "Không mất phí", "No fee";
+    p_fee_by_province => "do Hội đồng nhân dân cấp tỉnh quy định", "set by the provincial People's Council";
+    p_online => "nộp trực tuyến", "online";
+    p_exemptions => "Miễn, giảm", "Exemptions";
+    p_documents => "Thành phần hồ sơ", "Documents";
+    p_held => "Nhà nước đã có — bạn không phải nộp", "The state holds it — you are not asked for it";
+    p_optional => "nếu có", "if any";
+    p_result => "Kết quả", "Result";
+    p_legal_basis => "Căn cứ pháp lý", "Legal basis";
+    p_sources => "Nguồn đối chiếu", "Checked against";
+    p_apply => "Nộp hồ sơ trực tuyến", "Apply online";
+    p_apply_title => "Nộp hồ sơ", "Apply";
+    p_prefilled_note => "Các ô có dấu ✓ được điền sẵn từ Cơ sở dữ liệu quốc gia về dân cư qua nền tảng chia sẻ dữ liệu; lần đọc này được ghi lại, bạn xem được trong trang “Ai đã xem dữ liệu của tôi”.",
+        "Fields marked ✓ are filled from the National Population Database through the data exchange; the read is logged and you can see it on “Who has looked at my data”.";
+    p_prefilled => "✓ Điền sẵn từ dữ liệu dân cư", "✓ Filled from the population data";
+    p_prefill_refused => "Không điền sẵn được, vui lòng tự điền:", "Could not be filled in; please type it:";
+    p_email => "Thư điện tử nhận thông báo (không bắt buộc)", "E-mail for notices (optional)";
+    p_submit => "Nộp hồ sơ", "Submit the dossier";
+    p_form_errors => "Hồ sơ chưa nộp được. Vui lòng sửa:", "The dossier was not filed. Please correct:";
+    p_required => "bắt buộc", "required";
+    p_choose => "— Chọn —", "— Choose —";
+    p_filed => "Đã nộp hồ sơ. Mã hồ sơ của bạn:", "Your dossier is filed. Its code:";
+    p_my_title => "Hồ sơ của tôi", "My dossiers";
+    p_my_none => "Bạn chưa nộp hồ sơ nào.", "You have not filed any dossier yet.";
+    p_notices => "Thông báo", "Notices";
+    p_new => "mới", "new";
+    p_code => "Mã hồ sơ", "Dossier code";
+    p_procedure => "Thủ tục", "Procedure";
+    p_status => "Trạng thái", "Status";
+    p_submitted => "Ngày nộp", "Filed on";
+    p_due => "Hẹn trả kết quả", "Result due";
+    p_agency => "Cơ quan xử lý", "Handled by";
+    p_received_by => "Nơi tiếp nhận", "Received by";
+    p_channel => "Hình thức nộp", "Channel";
+    p_applicant => "Người nộp", "Applicant";
+    p_timeline => "Quá trình giải quyết (phiếu kiểm soát)", "Processing steps (control slip)";
+    p_when => "Thời gian", "When";
+    p_who => "Người thực hiện", "Who";
+    p_what => "Nội dung", "What";
+    p_comment => "Ý kiến", "Comment";
+    p_form_data => "Thông tin tờ khai", "The form";
+    p_slips => "Phiếu in", "Printable slips";
+    p_slip_01 => "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "Receipt and appointment slip";
+    p_slip_02 => "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "Request to supplement the dossier";
+    p_slip_03 => "Phiếu từ chối tiếp nhận, giải quyết hồ sơ", "Refusal to receive or process the dossier";
+    p_slip_04 => "Phiếu xin lỗi và hẹn lại ngày trả kết quả", "Apology and new appointment";
+    p_slip_05 => "Phiếu kiểm soát quá trình giải quyết hồ sơ", "Processing-control slip";
+    p_actions => "Thao tác", "Actions";
+    p_reason => "Lý do", "Reason";
+    p_items => "Nội dung cần bổ sung (mỗi dòng một mục, nêu đủ một lần)", "What is needed (one item per line, all at once)";
+    p_amount => "Số tiền (đồng)", "Amount (đồng)";
+    p_outcome => "Kết quả đề xuất", "Proposed result";
+    p_outcome_issued => "Cấp kết quả", "Issue the result";
+    p_outcome_refused => "Từ chối", "Refuse";
+    p_summary => "Tóm tắt, lý do", "Summary, reasons";
+    p_new_due => "Ngày hẹn mới", "New appointment";
+    p_note => "Nội dung đã bổ sung", "What you supplied";
+    p_score => "Mức độ hài lòng", "Satisfaction";
+    p_score_hint => "1: rất không hài lòng · 5: rất hài lòng", "1: very dissatisfied · 5: very satisfied";
+    p_done => "Đã ghi nhận.", "Done.";
+    p_conflict => "Hồ sơ vừa được người khác cập nhật; đây là tình trạng mới nhất, vui lòng thao tác lại.", "Someone else updated the dossier meanwhile; this is how it stands now, please act again.";
+    p_lookup_title => "Tra cứu hồ sơ", "Look up a dossier";
+    p_lookup_lead => "Nhập mã hồ sơ in trên giấy hẹn để xem tình trạng giải quyết.", "Enter the code printed on your appointment slip to see where it stands.";
+    p_lookup_none => "Không tìm thấy hồ sơ có mã này.", "No dossier has this code.";
+    p_workbench => "Bàn làm việc của cán bộ", "Officer workbench";
+    p_workbench_none => "Tài khoản này chưa được phân công ở cơ quan nào.", "This account is not assigned to any agency.";
+    p_queue_empty => "Không có hồ sơ.", "No dossier.";
+    p_show_all => "Xem cả hồ sơ đã xong", "Show finished dossiers too";
+    p_show_open => "Chỉ hồ sơ đang giải quyết", "Open dossiers only";
+    p_assignee => "Người xử lý", "Assigned to";
+    p_role_officer => "cán bộ", "officer";
+    p_role_leader => "lãnh đạo", "leader";
+    p_overdue => "Quá hạn", "Overdue";
+    p_due_soon => "Sắp đến hạn", "Due soon";
+    p_on_time => "Trong hạn", "On time";
+    p_print => "In", "Print";
+    p_qr_label => "Mã QR chứa mã hồ sơ", "QR code holding the dossier code";
+    p_documents_received => "Giấy tờ đã nhận", "Documents received";
+    p_rated => "Bạn đã đánh giá:", "You rated:";
+    p_supplement_items => "Cần bổ sung", "Needed";
+    p_apology => "Lời xin lỗi của cơ quan", "The agency's apology";
+    p_previous_due => "Hẹn cũ", "Previous appointment";
+    p_unlawful => "Không thực hiện được:", "Not possible:";
+    p_channel_online => "Trực tuyến", "Online";
+    p_channel_in_person => "Trực tiếp", "In person";
+    p_channel_postal => "Bưu chính công ích", "Public postal service";
+    p_signature => "Người tiếp nhận", "Received by (officer)";
+    p_late_warning => "Hồ sơ đã quá hạn hẹn: cần gửi phiếu xin lỗi và hẹn lại (mẫu 04).", "The appointment has passed: send an apology with a new appointment (form 04).";
+}
+
+#[cfg(test)]
+mod portal_tests {
+    use super::*;
+
+    #[test]
+    fn every_portal_text_exists_in_both_languages() {
+        for (name, vi, en) in portal_texts() {
+            assert!(!vi.trim().is_empty(), "{name} (vi)");
+            assert!(!en.trim().is_empty(), "{name} (en)");
+            assert_ne!(vi, en, "{name} is translated");
+        }
+    }
+}

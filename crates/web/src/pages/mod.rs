@@ -23,6 +23,7 @@ mod account;
 mod assets;
 mod convert;
 pub(crate) mod csrf;
+mod dossiers;
 mod home;
 pub mod i18n;
 mod lookup;
@@ -59,6 +60,21 @@ pub fn router() -> Router<AppState> {
         .route("/du-lieu-cua-toi/{pid}", get(tracker::page))
         .route("/my-data/{pid}", get(tracker::page))
         .route("/static/{name}", get(assets::serve))
+        .route("/thu-tuc", get(dossiers::catalog))
+        .route("/procedures", get(dossiers::catalog))
+        .route("/thu-tuc/{code}", get(dossiers::procedure))
+        .route(
+            "/thu-tuc/{code}/nop",
+            get(dossiers::apply_form).post(dossiers::apply_submit),
+        )
+        .route("/ho-so", get(dossiers::mine))
+        .route("/dossiers", get(dossiers::mine))
+        .route("/ho-so/{code}", get(dossiers::dossier).post(dossiers::act))
+        .route("/ho-so/{code}/phieu/{form}", get(dossiers::slip))
+        .route("/tra-cuu-ho-so", get(dossiers::lookup))
+        .route("/dossier-lookup", get(dossiers::lookup))
+        .route("/can-bo", get(dossiers::workbench))
+        .route("/workbench", get(dossiers::workbench))
         .route(account::PATH, get(account::page))
         .route(account::PATH_EN, get(account::page))
         .route(
