@@ -66,6 +66,21 @@ pub struct ServeArgs {
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// An SMTP server the notices to applicants are e-mailed through
+    /// (`smtp://HOST:PORT`, `smtp://HOST:PORT?tls=required`,
+    /// `smtps://USER:PASSWORD@HOST`); without it, notices are shown in the
+    /// portal only.
+    #[arg(long, env = "MOTCUA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+
+    /// The sender of those e-mails.
+    #[arg(
+        long,
+        env = "MOTCUA_MAIL_FROM",
+        default_value = "Cổng Dịch vụ công <no-reply@dichvucong.example>"
+    )]
+    mail_from: String,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -122,6 +137,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             legacy_cutover: args.legacy_cutover,
             trusted_proxies: args.trusted_proxies,
         },
+        (args.smtp_url, args.mail_from),
     ))
 }
 
@@ -133,6 +149,7 @@ async fn serve(
     exchange_config: Option<PathBuf>,
     issuer: Option<String>,
     provider: web::oidc::ProviderOptions,
+    (smtp_url, mail_from): (Option<String>, String),
 ) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     let mut signals = ShutdownSignals::install();
@@ -208,6 +225,17 @@ async fn serve(
     // a rotation made on any node (motcua oidc keys rotate) reaches this one
     let _key_reloader = oidc.spawn_key_reloader(store.clone(), web::oidc::KEY_RELOAD_EVERY);
 
+    // notices to applicants by e-mail, from the outbox, when a server is set
+    let mailer = match smtp_url {
+        Some(url) => {
+            let mailer = web::mail::Mailer::new(&url, &mail_from, oidc.issuer())
+                .context("cannot set up e-mail (MOTCUA_SMTP_URL / --smtp-url, --mail-from)")?;
+            tracing::info!("notices are e-mailed");
+            Some(mailer.spawn(store.clone()))
+        }
+        None => None,
+    };
+
     let app = web::app(web::AppState {
         store,
         units,
@@ -231,6 +259,9 @@ async fn serve(
     }
     let _ = stop_tx.send(());
     deliveries.shutdown().await;
+    if let Some(m) = mailer {
+        m.abort();
+    }
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
         Ok(ended) => {
             ended

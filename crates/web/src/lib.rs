@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod extract;
 mod health;
 pub mod login;
+pub mod mail;
 pub mod metrics;
 mod middleware;
 pub mod oidc;

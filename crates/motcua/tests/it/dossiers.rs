@@ -809,3 +809,204 @@ async fn browser_birth(
     browser_act(&c, "rate", &[]).await;
     assert!(c.find(Locator::Id("act-rate")).await.is_err(), "rated once");
 }
+
+/// aiosmtpd (PyPI) on a free port, writing what it receives to a Maildir;
+/// killed when dropped.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn start_smtp(python: &std::path::Path, port: u16) -> SmtpServer {
+    let maildir = tempfile::tempdir().expect("a directory");
+    let child = std::process::Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("mail"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("aiosmtpd starts (pip install aiosmtpd)");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return SmtpServer {
+                child,
+                port,
+                maildir,
+            };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("aiosmtpd did not listen on {port}");
+}
+
+fn received(python: &std::path::Path, smtp: &SmtpServer) -> Vec<Value> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/read_maildir.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(smtp.maildir.path().join("mail"))
+        .output()
+        .expect("read the Maildir");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .expect("JSON")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_are_e_mailed_through_a_real_smtp_server_and_retried_when_it_is_down() {
+    let Some(python) = crate::oidc::python() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let parent = &everyone[0];
+    let officer = &everyone[everyone.len() - 1];
+    let (_, token) = person_token(&app, parent).await;
+    let (officer_subject, officer_token) = person_token(&app, officer).await;
+    let agency =
+        dossier::AgencyCode::parse(&format!("UBND.{}", parent.commune_code)).expect("agency");
+    app.store
+        .dossiers()
+        .set_staff(
+            &officer_subject.to_string(),
+            &agency,
+            Some(dossier::Role::Officer),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("staff");
+    let filed = send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .json(&json!({"procedure": "khai-sinh", "form": birth_form(parent.commune_code), "email": "me@example.vn"})),
+    )
+    .await;
+    assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+    let code = filed.json()["dossier"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+
+    // the server is down: the notice waits, with the reason, for a retry
+    let port = free_port();
+    let mailer = web::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Cổng Dịch vụ công <no-reply@dichvucong.example>",
+        &app.base,
+    )
+    .expect("a mailer");
+    let now = chrono::Utc::now();
+    assert_eq!(
+        mailer
+            .deliver_due(app.store.as_ref(), now, 10)
+            .await
+            .expect("tried"),
+        (0, 1)
+    );
+    let waiting = app
+        .store
+        .dossiers()
+        .pending_emails(now + chrono::Duration::minutes(2), 10)
+        .await
+        .expect("pending");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].attempts, 1);
+    assert!(waiting[0].last_error.is_some());
+    assert!(
+        app.store
+            .dossiers()
+            .pending_emails(now, 10)
+            .await
+            .expect("pending")
+            .is_empty(),
+        "not before its retry"
+    );
+
+    // the server is up: the retry goes, and the next notice too
+    let smtp = start_smtp(&python, port).await;
+    assert_eq!(smtp.port, port);
+    let later = chrono::Utc::now() + chrono::Duration::minutes(2);
+    assert_eq!(
+        mailer
+            .deliver_due(app.store.as_ref(), later, 10)
+            .await
+            .expect("sent"),
+        (1, 0)
+    );
+    let r = act(&app, &officer_token, &code, json!({"act": "receive"})).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(
+        mailer
+            .deliver_due(app.store.as_ref(), chrono::Utc::now(), 10)
+            .await
+            .expect("sent"),
+        (1, 0)
+    );
+    assert_eq!(
+        mailer
+            .deliver_due(app.store.as_ref(), later, 10)
+            .await
+            .expect("nothing left"),
+        (0, 0)
+    );
+
+    let mail = received(&python, &smtp);
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    for m in &mail {
+        assert_eq!(m["to"], "me@example.vn");
+        assert!(
+            m["subject"].as_str().is_some_and(|s| s.contains(&code)),
+            "{m}"
+        );
+        assert!(
+            m["body"]
+                .as_str()
+                .is_some_and(|b| b.contains(&format!("{}/ho-so/{code}", app.base))),
+            "{m}"
+        );
+    }
+    let bodies: Vec<&str> = mail.iter().filter_map(|m| m["body"].as_str()).collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("đã được nộp trực tuyến")),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("Đã tiếp nhận") && b.contains("Hẹn trả kết quả")),
+        "{bodies:?}"
+    );
+}

@@ -322,7 +322,7 @@ async fn guessing_a_client_secret_is_stopped() {
 /// The Python interpreter with authlib: `MOTCUA_TEST_PYTHON`, else the
 /// virtual environment `scripts/test` prepares; `None` when
 /// `MOTCUA_TEST_SKIP_PYTHON=1`.
-fn python() -> Option<std::path::PathBuf> {
+pub(crate) fn python() -> Option<std::path::PathBuf> {
     if std::env::var("MOTCUA_TEST_SKIP_PYTHON").as_deref() == Ok("1") {
         eprintln!("authlib client: SKIPPED (MOTCUA_TEST_SKIP_PYTHON=1)");
         return None;
