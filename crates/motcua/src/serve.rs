@@ -126,31 +126,26 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .thread_name("motcua")
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(
-        args.listen,
-        location,
-        args.data_dir,
-        args.nats_url,
-        args.exchange_config,
-        args.issuer,
-        web::oidc::ProviderOptions {
-            legacy_cutover: args.legacy_cutover,
-            trusted_proxies: args.trusted_proxies,
-        },
-        (args.smtp_url, args.mail_from),
-    ))
+    runtime.block_on(serve(args, location))
 }
 
-async fn serve(
-    listen: String,
-    location: store::Location,
-    data_dir: PathBuf,
-    nats_url: Option<String>,
-    exchange_config: Option<PathBuf>,
-    issuer: Option<String>,
-    provider: web::oidc::ProviderOptions,
-    (smtp_url, mail_from): (Option<String>, String),
-) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()> {
+    let ServeArgs {
+        listen,
+        data_dir,
+        nats_url,
+        exchange_config,
+        issuer,
+        legacy_cutover,
+        trusted_proxies,
+        smtp_url,
+        mail_from,
+        ..
+    } = args;
+    let provider = web::oidc::ProviderOptions {
+        legacy_cutover,
+        trusted_proxies,
+    };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "motcua starting");
     let mut signals = ShutdownSignals::install();
     // bind first: a taken address fails before any database work

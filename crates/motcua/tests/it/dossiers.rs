@@ -834,34 +834,35 @@ fn free_port() -> u16 {
 
 async fn start_smtp(python: &std::path::Path, port: u16) -> SmtpServer {
     let maildir = tempfile::tempdir().expect("a directory");
-    let child = std::process::Command::new(python)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir.path().join("mail"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("aiosmtpd starts (pip install aiosmtpd)");
+    let server = SmtpServer {
+        child: std::process::Command::new(python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts (pip install aiosmtpd)"),
+        port,
+        maildir,
+    };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
         {
-            return SmtpServer {
-                child,
-                port,
-                maildir,
-            };
+            return server;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    drop(server);
     panic!("aiosmtpd did not listen on {port}");
 }
 
