@@ -27,6 +27,8 @@ pub enum BenchCommand {
     ExchangeRequests(crate::bench_exchange::RequestsArgs),
     /// Check passwords (argon2id) as fast as the machine can.
     Passwords(crate::bench_password::PasswordArgs),
+    /// Log applicants in and write the dossiers they file, for wrk.
+    DossierRequests(crate::bench_dossier::DossierRequestsArgs),
 }
 
 #[derive(clap::Args)]
@@ -49,6 +51,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::RegistryLookup(args) => crate::bench_registry::lookup(args),
         BenchCommand::ExchangeRequests(args) => crate::bench_exchange::requests(args),
         BenchCommand::Passwords(args) => crate::bench_password::passwords(args),
+        BenchCommand::DossierRequests(args) => crate::bench_dossier::requests(args),
     }
 }
 

@@ -116,7 +116,7 @@ pub fn requests(args: RequestsArgs) -> anyhow::Result<()> {
 
 /// `bytes` as a Lua string literal (printable ASCII kept, the rest escaped
 /// by its decimal code).
-fn lua_string(bytes: &[u8]) -> String {
+pub(crate) fn lua_string(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() + 16);
     s.push('"');
     for &b in bytes {

@@ -2,6 +2,7 @@
 
 mod account_cli;
 mod bench_cli;
+mod bench_dossier;
 mod bench_exchange;
 mod bench_password;
 mod bench_registry;

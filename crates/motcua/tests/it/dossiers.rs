@@ -1011,3 +1011,148 @@ async fn notices_are_e_mailed_through_a_real_smtp_server_and_retried_when_it_is_
         "{bodies:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officers_register_dossiers_handed_in_at_a_counter_or_arriving_by_post() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let applicant = everyone[0].clone();
+    let province = applicant.province_code;
+    let clerk = &everyone[everyone.len() - 1];
+    let commune_officer = &everyone[everyone.len() - 2];
+    let (clerk_subject, clerk_token) = person_token(&app, clerk).await;
+    let (officer_subject, officer_token) = person_token(&app, commune_officer).await;
+    let centre = dossier::AgencyCode::parse(&format!("TTPVHCC.{province}")).expect("centre");
+    let commune =
+        dossier::AgencyCode::parse(&format!("UBND.{}", applicant.commune_code)).expect("agency");
+    let now = chrono::Utc::now();
+    let staff = app.store.dossiers();
+    staff
+        .set_staff(
+            &clerk_subject.to_string(),
+            &centre,
+            Some(dossier::Role::Officer),
+            now,
+        )
+        .await
+        .expect("staff");
+    staff
+        .set_staff(
+            &officer_subject.to_string(),
+            &commune,
+            Some(dossier::Role::Officer),
+            now,
+        )
+        .await
+        .expect("staff");
+    let register = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            send(
+                app.client
+                    .post(app.url("/api/v1/dossiers"))
+                    .bearer_auth(&token)
+                    .json(&body),
+            )
+            .await
+        }
+    };
+    let counter = json!({
+        "procedure": "khai-sinh", "form": birth_form(applicant.commune_code),
+        "channel": "in_person", "applicant_pin": applicant.personal_id,
+        "applicant_name": applicant.full_name, "centre": centre.to_string()
+    });
+    // the applicant has no eID account: the officer names them as on their card
+    let mut nameless = counter.clone();
+    nameless["applicant_name"] = Value::Null;
+    let e = register(clerk_token.clone(), nameless).await.problem(422);
+    assert!(
+        e["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("applicant_name")),
+        "{e}"
+    );
+    // only the centre's staff register at its counter
+    register(officer_token.clone(), counter.clone())
+        .await
+        .problem(403);
+    // a centre of another province does not receive this province's dossier
+    let mut elsewhere = counter.clone();
+    elsewhere["centre"] = json!(if province == "01" {
+        "TTPVHCC.79"
+    } else {
+        "TTPVHCC.01"
+    });
+    register(clerk_token.clone(), elsewhere).await.problem(422);
+
+    let received = register(clerk_token.clone(), counter.clone()).await;
+    assert_eq!(received.status.as_u16(), 201, "{}", received.body);
+    let d = received.json();
+    let code = d["dossier"]["code"].as_str().expect("code").to_string();
+    assert!(code.starts_with(&format!("TTPVHCC.{province}-")), "{code}");
+    assert_eq!(d["status"], 2, "received at once");
+    assert!(
+        d["dossier"]["due"].is_string(),
+        "the appointment at the counter"
+    );
+    assert_eq!(d["dossier"]["route"]["competent"], commune.to_string());
+    assert_eq!(
+        d["dossier"]["form"]["applicant_full_name"],
+        applicant.full_name.as_str(),
+        "read from the registry"
+    );
+    assert_eq!(d["dossier"]["control"][0]["act"], "receive");
+    // processing is the commune's: the centre's clerk cannot, its officer can
+    act(
+        &app,
+        &clerk_token,
+        &code,
+        json!({"act": "start_processing"}),
+    )
+    .await
+    .problem(403);
+    let started = act(
+        &app,
+        &officer_token,
+        &code,
+        json!({"act": "start_processing"}),
+    )
+    .await;
+    assert_eq!(started.json()["status"], 4, "{}", started.body);
+
+    // by post: registered by the commune's officer, then received
+    let mut post = counter.clone();
+    post["channel"] = json!("postal");
+    post["centre"] = Value::Null;
+    register(clerk_token.clone(), post.clone())
+        .await
+        .problem(403);
+    let arrived = register(officer_token.clone(), post).await;
+    assert_eq!(arrived.status.as_u16(), 201, "{}", arrived.body);
+    let postal = arrived.json();
+    assert_eq!(postal["status"], 1);
+    assert_eq!(postal["dossier"]["channel"], "postal");
+    assert!(
+        postal["dossier"]["code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(&format!("UBND.{}-", applicant.commune_code)))
+    );
+
+    // the applicant opens an account later: both dossiers are theirs
+    let (_, token) = person_token(&app, &applicant).await;
+    let mine = send(
+        app.client
+            .get(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    assert_eq!(mine.as_array().map(Vec::len), Some(2), "{mine}");
+    let whole = send(
+        app.client
+            .get(app.url(&format!("/api/v1/dossiers/{code}")))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(whole.status.as_u16(), 200, "{}", whole.body);
+}

@@ -141,6 +141,20 @@ pub struct NewDossier {
     pub form: serde_json::Map<String, serde_json::Value>,
     /// Where to e-mail the notices, if anywhere.
     pub email: Option<String>,
+    /// `online` (default: the token's holder files), or registered by an
+    /// officer (the token's holder) of the receiving agency: `in_person`
+    /// at a counter (received at once, with its appointment) or `postal`.
+    #[schema(value_type = Option<String>)]
+    pub channel: Option<dossier::Channel>,
+    /// In person or by post: the applicant's personal identification number.
+    pub applicant_pin: Option<String>,
+    /// In person or by post: the applicant's name as on their card, when
+    /// they have no eID account.
+    pub applicant_name: Option<String>,
+    /// In person: the public administrative service centre receiving
+    /// (`TTPVHCC.<commune or province code>`, of the dossier's province);
+    /// absent: the competent agency's own counter.
+    pub centre: Option<String>,
 }
 
 /// A dossier as its applicant and its agencies see it.
@@ -199,17 +213,46 @@ pub async fn file(
 ) -> Result<Response, ApiError> {
     let account = token_account(&state, &method, "/api/v1/dossiers", &headers).await?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let stored = flow::file_online(
-        &state,
-        &account,
-        Application {
-            procedure: body.procedure,
-            form: body.form,
-            email: body.email,
-        },
-    )
-    .await?;
-    metrics::counter!(crate::metrics::DOSSIERS_FILED, "channel" => "online").increment(1);
+    let app = Application {
+        procedure: body.procedure,
+        form: body.form,
+        email: body.email,
+    };
+    let channel = body.channel.unwrap_or(dossier::Channel::Online);
+    let stored = match channel {
+        dossier::Channel::Online => flow::file_online(&state, &account, app).await?,
+        _ => {
+            let centre = body
+                .centre
+                .as_deref()
+                .map(AgencyCode::parse)
+                .transpose()
+                .map_err(|e| ApiError::Unprocessable(format!("centre: {e}")))?;
+            let pin = body.applicant_pin.ok_or_else(|| {
+                ApiError::Unprocessable(
+                    "applicant_pin: an officer filing for someone names them".into(),
+                )
+            })?;
+            flow::file_for(
+                &state,
+                &account,
+                app,
+                flow::Intake {
+                    channel,
+                    applicant_pin: pin,
+                    applicant_name: body.applicant_name,
+                    centre,
+                },
+            )
+            .await?
+        }
+    };
+    let label = match channel {
+        dossier::Channel::Online => "online",
+        dossier::Channel::InPerson => "in_person",
+        dossier::Channel::Postal => "postal",
+    };
+    metrics::counter!(crate::metrics::DOSSIERS_FILED, "channel" => label).increment(1);
     let location = format!("/api/v1/dossiers/{}", stored.dossier.code);
     let mut res = (StatusCode::CREATED, Json(view(stored)?)).into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
@@ -365,12 +408,7 @@ pub async fn mine(
     headers: HeaderMap,
 ) -> Result<Json<Vec<DossierView>>, ApiError> {
     let account = token_account(&state, &method, "/api/v1/dossiers", &headers).await?;
-    let rows = state
-        .store
-        .dossiers()
-        .dossiers_of_applicant(&flow::subject_of(&account), 200)
-        .await
-        .map_err(FlowError::from)?;
+    let rows = flow::dossiers_of(&state, &account).await?;
     Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
 }
 

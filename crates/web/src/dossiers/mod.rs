@@ -111,6 +111,48 @@ pub(crate) fn applicant_of(account: &store::Account, email: Option<String>) -> A
     }
 }
 
+/// The subjects an account's dossiers are filed under: the account's, and
+/// for a citizen the one an officer files under for a person without an
+/// account (`pin:` and their number).
+pub(crate) fn applicant_subjects(account: &store::Account) -> Vec<String> {
+    let mut out = vec![subject_of(account)];
+    if let Holder::Citizen(c) = &account.holder {
+        out.push(format!("pin:{}", c.pin()));
+    }
+    out
+}
+
+/// The account's dossiers, newest first (those filed for them by an
+/// officer included).
+pub(crate) async fn dossiers_of(
+    state: &AppState,
+    account: &store::Account,
+) -> Result<Vec<store::StoredDossier>, FlowError> {
+    let mut all = Vec::new();
+    for subject in applicant_subjects(account) {
+        all.extend(
+            state
+                .store
+                .dossiers()
+                .dossiers_of_applicant(&subject, 200)
+                .await?,
+        );
+    }
+    all.sort_by(|a, b| {
+        b.dossier
+            .submitted_at
+            .cmp(&a.dossier.submitted_at)
+            .then_with(|| b.dossier.code.to_string().cmp(&a.dossier.code.to_string()))
+    });
+    all.truncate(200);
+    Ok(all)
+}
+
+/// Whether the account is the dossier's applicant.
+pub(crate) fn is_applicant(account: &store::Account, dossier: &Dossier) -> bool {
+    applicant_subjects(account).contains(&dossier.applicant.subject)
+}
+
 /// The account acting as the applicant.
 pub(crate) fn as_applicant(account: &store::Account) -> Actor {
     Actor {
@@ -165,8 +207,12 @@ pub(crate) async fn actor_for(
             agency: Some(agency),
         });
     }
-    if dossier.applicant.subject == me {
-        return Ok(as_applicant(account));
+    if is_applicant(account, dossier) {
+        return Ok(Actor {
+            // the dossier names the applicant as it was filed
+            subject: dossier.applicant.subject.clone(),
+            ..as_applicant(account)
+        });
     }
     Err(FlowError::Forbidden(
         "this dossier is seen only by its applicant and the staff of the agencies handling it"
@@ -223,31 +269,149 @@ pub(crate) async fn file_online(
     account: &store::Account,
     app: Application,
 ) -> Result<store::StoredDossier, FlowError> {
+    let applicant = applicant_of(account, check_email(app.email.clone())?);
+    file(
+        state,
+        app,
+        applicant,
+        Channel::Online,
+        as_applicant(account),
+        None,
+    )
+    .await
+}
+
+/// Who an officer files for at a counter or from the post.
+pub(crate) struct Intake {
+    /// At a counter, or from the post.
+    pub channel: Channel,
+    /// The applicant's personal identification number (from their card).
+    pub applicant_pin: String,
+    /// Their name as on the card (the account's name when they have one).
+    pub applicant_name: Option<String>,
+    /// The service centre receiving at its counter (`None`: the
+    /// competent agency's own counter, or the post).
+    pub centre: Option<AgencyCode>,
+}
+
+/// An officer registers a dossier handed in at a counter (received at
+/// once, with its appointment) or arrived by post (to be received). The
+/// officer must work for the receiving agency.
+pub(crate) async fn file_for(
+    state: &AppState,
+    officer: &store::Account,
+    app: Application,
+    intake: Intake,
+) -> Result<store::StoredDossier, FlowError> {
+    if intake.channel == Channel::Online {
+        return Err(FlowError::Invalid(
+            "an officer registers dossiers handed in at a counter (in_person) or by post (postal)"
+                .into(),
+        ));
+    }
+    let pin: domain::PersonalId = intake.applicant_pin.trim().parse().map_err(|e| {
+        FlowError::Form(vec![FieldError {
+            field: "applicant_pin".into(),
+            reason_vi: format!("Số định danh cá nhân không hợp lệ: {e}"),
+            reason_en: format!("the personal identification number: {e}"),
+        }])
+    })?;
+    let key = identity::LoginId::Pin(pin).key();
+    let account = state.store.accounts().account_by_login(&key).await?;
+    let email = check_email(app.email.clone())?;
+    let applicant = match &account {
+        Some(a) => applicant_of(a, email),
+        None => Applicant {
+            // no eID account: the dossier is found by its code, and joins
+            // the person's account if they open one
+            subject: format!("pin:{pin}"),
+            name:
+                intake
+                    .applicant_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .ok_or_else(|| {
+                        FlowError::Form(vec![FieldError {
+                            field: "applicant_name".into(),
+                            reason_vi:
+                                "Người nộp chưa có tài khoản định danh: ghi họ tên theo căn cước"
+                                    .into(),
+                            reason_en:
+                                "the applicant has no eID account: give their name as on their card"
+                                    .into(),
+                        }])
+                    })?
+                    .to_string(),
+            person_id: Some(pin.to_string()),
+            email,
+        },
+    };
+    let roles = staff_roles(state, officer).await?;
+    let by = |agency: &AgencyCode| -> Result<Actor, FlowError> {
+        roles
+            .iter()
+            .find(|(a, _)| a == agency)
+            .map(|(a, role)| Actor {
+                subject: subject_of(officer),
+                name: officer.name.clone(),
+                role: *role,
+                agency: Some(a.clone()),
+            })
+            .ok_or_else(|| {
+                FlowError::Forbidden(format!(
+                    "only the staff of {agency} register dossiers it receives"
+                ))
+            })
+    };
     let procedure = procedure(&app.procedure)?;
-    let email = check_email(app.email)?;
-    let schema = procedure.schema();
-    let mut form = app.form;
-    let place = form
-        .get("place")
+    let place = place_of(&app.form);
+    let route = route_of(procedure, &place, intake.channel, intake.centre.as_ref())?;
+    let actor = by(&route.receiving)?;
+    file(state, app, applicant, intake.channel, actor, intake.centre).await
+}
+
+fn place_of(form: &Map<String, Value>) -> String {
+    form.get("place")
         .and_then(Value::as_str)
         .unwrap_or_default()
-        .to_string();
-    let route = dossier::route(procedure, &place, Channel::Online, None).map_err(|e| {
+        .to_string()
+}
+
+fn route_of(
+    procedure: &Procedure,
+    place: &str,
+    channel: Channel,
+    centre: Option<&AgencyCode>,
+) -> Result<dossier::Route, FlowError> {
+    dossier::route(procedure, place, channel, centre).map_err(|e| {
         FlowError::Form(vec![FieldError {
             field: "place".into(),
             reason_vi: format!("Nơi nộp hồ sơ không hợp lệ: {e}"),
             reason_en: format!("the place of filing: {e}"),
         }])
-    })?;
+    })
+}
+
+/// Files a dossier through `channel`, registered by `by`.
+async fn file(
+    state: &AppState,
+    app: Application,
+    applicant: Applicant,
+    channel: Channel,
+    by: Actor,
+    centre: Option<AgencyCode>,
+) -> Result<store::StoredDossier, FlowError> {
+    let procedure = procedure(&app.procedure)?;
+    let schema = procedure.schema();
+    let mut form = app.form;
+    let place = place_of(&form);
+    let route = route_of(procedure, &place, channel, centre.as_ref())?;
     let at = now();
     let calendar = working_calendar()?;
     // the registry's values, read before the number is taken (a refusal
     // or an unreachable registry takes no number)
-    let person_id = match &account.holder {
-        Holder::Citizen(c) => Some(c.pin().to_string()),
-        _ => None,
-    };
-    let read = prefill::read(state, procedure, person_id.as_deref()).await?;
+    let read = prefill::read(state, procedure, applicant.person_id.as_deref()).await?;
     // what the state holds is the state's to fill, whatever was typed
     for (k, v) in &read.values {
         form.insert(k.clone(), Value::String(v.clone()));
@@ -255,14 +419,12 @@ pub(crate) async fn file_online(
     schema
         .validate(&Value::Object(form.clone()))
         .map_err(FlowError::Form)?;
-    let applicant = applicant_of(account, email);
-    let by = as_applicant(account);
     let prefilled: Vec<String> = read.values.keys().cloned().collect();
     let receiving = route.receiving.clone();
     let make = move |code: DossierCode| {
         let filing = Filing {
             procedure: procedure.code.clone(),
-            channel: Channel::Online,
+            channel,
             applicant: applicant.clone(),
             route: route.clone(),
             place: place.clone(),
@@ -273,16 +435,34 @@ pub(crate) async fn file_online(
         };
         let d = Dossier::file(code, filing, procedure, &calendar)
             .map_err(|e| store::StoreError::Refused(e.to_string()))?;
+        let (vi, en) = match channel {
+            Channel::Online => (
+                "đã được nộp trực tuyến, chờ tiếp nhận.".to_string(),
+                "was filed online and awaits receipt.".to_string(),
+            ),
+            Channel::Postal => (
+                "đã đến qua bưu chính, chờ tiếp nhận.".to_string(),
+                "arrived by post and awaits receipt.".to_string(),
+            ),
+            Channel::InPerson => (
+                format!(
+                    "đã được tiếp nhận tại quầy.{}",
+                    d.due
+                        .map(|t| format!(" Hẹn trả kết quả: {}.", t.format("%H:%M %d/%m/%Y")))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "was received at the counter.{}",
+                    d.due
+                        .map(|t| format!(" Result due: {}.", t.format("%d/%m/%Y %H:%M")))
+                        .unwrap_or_default()
+                ),
+            ),
+        };
         let notice = Notice {
             status: d.status(),
-            text_vi: format!(
-                "Hồ sơ {} ({}) đã được nộp trực tuyến, chờ tiếp nhận.",
-                d.code, procedure.name_vi
-            ),
-            text_en: format!(
-                "Dossier {} ({}) was filed online and awaits receipt.",
-                d.code, procedure.name_en
-            ),
+            text_vi: format!("Hồ sơ {} ({}) {vi}", d.code, procedure.name_vi),
+            text_en: format!("Dossier {} ({}) {en}", d.code, procedure.name_en),
         };
         Ok((d, Some(notice)))
     };

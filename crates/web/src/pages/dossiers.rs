@@ -575,24 +575,31 @@ pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
         Ok(a) => a,
         Err(r) => return r,
     };
-    let me = flow::subject_of(&account);
     let store = state.store.dossiers();
-    let (rows, notices) = match (
-        store.dossiers_of_applicant(&me, 200).await,
-        store.notices(&me, 30).await,
-    ) {
-        (Ok(r), Ok(n)) => (r, n),
-        (Err(e), _) | (_, Err(e)) => {
-            tracing::error!(error = %e, "reading an applicant's dossiers");
-            return server_error(&ctx);
-        }
+    let rows = match flow::dossiers_of(&state, &account).await {
+        Ok(r) => r,
+        Err(e) => return flow_failed(&ctx, e),
     };
-    if let Some(newest) = notices.first()
-        && let Err(e) = store
-            .mark_notices_read(&me, newest.id, chrono::Utc::now())
-            .await
-    {
-        tracing::warn!(error = %e, "marking notices read");
+    let mut notices = Vec::new();
+    for subject in flow::applicant_subjects(&account) {
+        match store.notices(&subject, 30).await {
+            Ok(n) => notices.extend(n),
+            Err(e) => {
+                tracing::error!(error = %e, "reading an applicant's notices");
+                return server_error(&ctx);
+            }
+        }
+    }
+    notices.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    notices.truncate(30);
+    for n in &notices {
+        if n.read_at.is_none()
+            && let Err(e) = store
+                .mark_notices_read(&n.recipient, n.id, chrono::Utc::now())
+                .await
+        {
+            tracing::warn!(error = %e, "marking notices read");
+        }
     }
     let now = flow::now();
     let page = MyPage {
