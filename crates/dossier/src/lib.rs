@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+mod attachment;
 mod catalog;
 mod code;
 mod form;
@@ -24,6 +25,9 @@ mod record;
 mod routing;
 mod timeline;
 
+pub use attachment::{
+    Attachment, AttachmentError, MAX_ATTACHMENT_BYTES, MediaType, check as check_attachment,
+};
 pub use catalog::{Catalog, CatalogError, DaysKind, Document, Fee, HeldBy, Level, Procedure};
 pub use code::{AgencyCode, CodeError, DossierCode, MAX_DAILY_SEQUENCE};
 pub use form::{

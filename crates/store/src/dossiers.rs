@@ -10,7 +10,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use dossier::{AgencyCode, Dossier, DossierCode, MAX_DAILY_SEQUENCE, Notice, Role, Status};
+use dossier::{
+    AgencyCode, Attachment, Dossier, DossierCode, MAX_DAILY_SEQUENCE, MediaType, Notice, Role,
+    Status,
+};
 
 use crate::model::{from_nanos, nanos};
 use crate::{StoreError, db_error};
@@ -53,6 +56,17 @@ pub struct NoticeRow {
     pub attempts: i32,
     /// The last e-mail failure.
     pub last_error: Option<String>,
+}
+
+/// A file attached to a dossier, as kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredAttachment {
+    /// What it is.
+    pub attachment: Attachment,
+    /// The SHA-256 of its content, hex.
+    pub sha256: String,
+    /// When it was attached.
+    pub added_at: DateTime<Utc>,
 }
 
 /// A province's service figures over a period (Decision 766/QĐ-TTg: the
@@ -166,6 +180,27 @@ pub trait DossierStore: Send + Sync {
     /// The agencies `account` works for, and as what.
     async fn staff_roles(&self, account: &str) -> Result<Vec<(AgencyCode, Role)>, StoreError>;
 
+    /// Keeps `content` as `dossier`'s file for its document (replacing an
+    /// earlier one).
+    async fn put_attachment(
+        &self,
+        dossier: &DossierCode,
+        attachment: &Attachment,
+        content: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<StoredAttachment, StoreError>;
+
+    /// A dossier's files, by document.
+    async fn attachments(&self, dossier: &DossierCode)
+    -> Result<Vec<StoredAttachment>, StoreError>;
+
+    /// One file and its content.
+    async fn attachment(
+        &self,
+        dossier: &DossierCode,
+        document: &str,
+    ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError>;
+
     /// The service figures of `province` (all provinces: `None`) for the
     /// dossiers processed in `[from, to)`, and those open past due at `to`.
     async fn service_figures(
@@ -212,6 +247,28 @@ fn columns(d: &Dossier) -> Result<Columns, StoreError> {
 }
 
 type DossierRow = (String, i64, i64);
+
+type AttachmentRow = (String, String, String, i64, String, i64);
+
+fn attachment_row(r: AttachmentRow) -> Result<StoredAttachment, StoreError> {
+    let (document, name, media_type, size, sha256, added_ns) = r;
+    let media_type = match media_type.as_str() {
+        "application/pdf" => MediaType::Pdf,
+        "image/jpeg" => MediaType::Jpeg,
+        "image/png" => MediaType::Png,
+        other => return Err(corrupt(format!("an attachment of type {other:?}"))),
+    };
+    Ok(StoredAttachment {
+        attachment: Attachment {
+            document,
+            name,
+            media_type,
+            size: usize::try_from(size).map_err(corrupt)?,
+        },
+        sha256,
+        added_at: from_nanos(added_ns),
+    })
+}
 
 fn role_code(role: Role) -> &'static str {
     match role {
@@ -633,6 +690,77 @@ macro_rules! dossier_store {
                         Ok((agency, role))
                     })
                     .collect()
+            }
+
+            async fn put_attachment(
+                &self,
+                dossier: &DossierCode,
+                attachment: &Attachment,
+                content: &[u8],
+                at: DateTime<Utc>,
+            ) -> Result<StoredAttachment, StoreError> {
+                use sha2::Digest as _;
+                let sha256 = hex::encode(sha2::Sha256::digest(content));
+                let size = i64::try_from(content.len()).map_err(corrupt)?;
+                sqlx::query(
+                    "INSERT INTO dossier_attachments \
+                     (dossier, document, name, media_type, size, sha256, content, added_ns) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (dossier, document) DO UPDATE SET name = $3, media_type = $4, \
+                     size = $5, sha256 = $6, content = $7, added_ns = $8",
+                )
+                .bind(dossier.to_string())
+                .bind(&attachment.document)
+                .bind(&attachment.name)
+                .bind(attachment.media_type.as_str())
+                .bind(size)
+                .bind(&sha256)
+                .bind(content)
+                .bind(nanos(at)?)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("keeping an attachment", e))?;
+                Ok(StoredAttachment {
+                    attachment: attachment.clone(),
+                    sha256,
+                    added_at: from_nanos(nanos(at)?),
+                })
+            }
+
+            async fn attachments(
+                &self,
+                dossier: &DossierCode,
+            ) -> Result<Vec<StoredAttachment>, StoreError> {
+                let rows: Vec<AttachmentRow> = sqlx::query_as(
+                    "SELECT document, name, media_type, size, sha256, added_ns \
+                     FROM dossier_attachments WHERE dossier = $1 ORDER BY document",
+                )
+                .bind(dossier.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("listing attachments", e))?;
+                rows.into_iter().map(attachment_row).collect()
+            }
+
+            async fn attachment(
+                &self,
+                dossier: &DossierCode,
+                document: &str,
+            ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError> {
+                let row: Option<(String, String, String, i64, String, i64, Vec<u8>)> =
+                    sqlx::query_as(
+                        "SELECT document, name, media_type, size, sha256, added_ns, content \
+                         FROM dossier_attachments WHERE dossier = $1 AND document = $2",
+                    )
+                    .bind(dossier.to_string())
+                    .bind(document)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| db_error("reading an attachment", e))?;
+                row.map(|(d, n, m, s, h, a, content)| {
+                    attachment_row((d, n, m, s, h, a)).map(|meta| (meta, content))
+                })
+                .transpose()
             }
 
             async fn service_figures(

@@ -33,7 +33,9 @@ mod sqlite_data;
 mod sqlite_outbox;
 
 pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
-pub use dossiers::{DossierStore, MakeDossier, NoticeRow, ServiceFigures, StoredDossier};
+pub use dossiers::{
+    DossierStore, MakeDossier, NoticeRow, ServiceFigures, StoredAttachment, StoredDossier,
+};
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };

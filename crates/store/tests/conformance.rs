@@ -287,6 +287,7 @@ conformance!(
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,
     queues_lists_and_service_figures_follow_the_dossiers,
     agency_staff_is_recorded_per_agency,
+    attachments_are_kept_per_document_with_their_digest,
     organisations_know_their_people_authorisations_and_legacy_logins,
 );
 

@@ -1156,3 +1156,121 @@ async fn officers_register_dossiers_handed_in_at_a_counter_or_arriving_by_post()
     .await;
     assert_eq!(whole.status.as_u16(), 200, "{}", whole.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_checked_by_document_type_and_size() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (_, token) = person_token(&app, p).await;
+    let (_, stranger) = person_token(&app, &everyone[1]).await;
+    let filed = send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .json(&json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})),
+    )
+    .await;
+    let code = filed.json()["dossier"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let put = |doc: &str, name: &str, ctype: &str, body: Vec<u8>, who: &str| {
+        let url = app.url(&format!(
+            "/api/v1/dossiers/{code}/attachments/{doc}?name={name}"
+        ));
+        let req = app
+            .client
+            .put(url)
+            .bearer_auth(who)
+            .header("content-type", ctype)
+            .body(body);
+        async move { send(req).await }
+    };
+    let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n".to_vec();
+    let ok = put(
+        "to-khai",
+        "to-khai.pdf",
+        "application/pdf",
+        pdf.clone(),
+        &token,
+    )
+    .await;
+    assert_eq!(ok.status.as_u16(), 200, "{}", ok.body);
+    assert_eq!(ok.json()["attachment"]["media_type"], "application/pdf");
+    // the state holds the birth notice: never asked for, never taken
+    let e = put(
+        "giay-chung-sinh",
+        "gcs.pdf",
+        "application/pdf",
+        pdf.clone(),
+        &token,
+    )
+    .await
+    .problem(422);
+    assert!(
+        e["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("already holds")),
+        "{e}"
+    );
+    let e = put(
+        "to-khai",
+        "virus.pdf",
+        "application/pdf",
+        b"MZ\x90\x00\x03".to_vec(),
+        &token,
+    )
+    .await
+    .problem(422);
+    assert!(
+        e["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("PDF, JPEG or PNG")),
+        "{e}"
+    );
+    put("to-khai", "x.png", "image/png", pdf.clone(), &token)
+        .await
+        .problem(422);
+    let mut big = b"%PDF-".to_vec();
+    big.resize(dossier::MAX_ATTACHMENT_BYTES + 4096, b'0');
+    put("to-khai", "big.pdf", "application/pdf", big, &token)
+        .await
+        .problem(413);
+    put(
+        "to-khai",
+        "x.pdf",
+        "application/pdf",
+        pdf.clone(),
+        &stranger,
+    )
+    .await
+    .problem(403);
+
+    let listed = send(
+        app.client
+            .get(app.url(&format!("/api/v1/dossiers/{code}/attachments")))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["attachment"]["name"], "to-khai.pdf");
+    let file = app
+        .client
+        .get(app.url(&format!("/api/v1/dossiers/{code}/attachments/to-khai")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("the file");
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(file.bytes().await.expect("bytes").to_vec(), pdf);
+    send(
+        app.client
+            .get(app.url(&format!("/api/v1/dossiers/{code}/attachments/to-khai")))
+            .bearer_auth(&stranger),
+    )
+    .await
+    .problem(403);
+}

@@ -50,3 +50,17 @@ CREATE TABLE agency_staff (
     PRIMARY KEY (account, agency)
 );
 CREATE INDEX agency_staff_agency ON agency_staff (agency);
+
+-- The files an applicant attaches for a procedure's documents (checked by
+-- type and size before they are kept), one per document, the last kept.
+CREATE TABLE dossier_attachments (
+    dossier    TEXT NOT NULL,
+    document   TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size       BIGINT NOT NULL,
+    sha256     TEXT NOT NULL,
+    content    BYTEA NOT NULL,
+    added_ns   BIGINT NOT NULL,
+    PRIMARY KEY (dossier, document)
+);

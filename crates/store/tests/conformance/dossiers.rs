@@ -626,3 +626,54 @@ pub async fn agency_staff_is_recorded_per_agency(h: &Harness) {
     );
     assert!(d.staff_roles("officer-2").await.expect("roles").is_empty());
 }
+
+pub async fn attachments_are_kept_per_document_with_their_digest(h: &Harness) {
+    let store = h.open().await;
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    let code = submit(store.as_ref(), &agency, day(2), Channel::Online, "an")
+        .await
+        .expect("stored")
+        .dossier
+        .code;
+    let d = store.dossiers();
+    assert!(d.attachments(&code).await.expect("list").is_empty());
+    let meta = |name: &str, size: usize| dossier::Attachment {
+        document: "to-khai".into(),
+        name: name.into(),
+        media_type: dossier::MediaType::Pdf,
+        size,
+    };
+    let first = b"%PDF-1.7 first".to_vec();
+    let kept = d
+        .put_attachment(
+            &code,
+            &meta("a.pdf", first.len()),
+            &first,
+            utc("2026-03-02T10:00:00+07:00"),
+        )
+        .await
+        .expect("kept");
+    assert_eq!(kept.sha256.len(), 64);
+    // a second file for the same document replaces the first
+    let second = vec![b'%', b'P', b'D', b'F', b'-', 0, 255, 1, 2];
+    d.put_attachment(
+        &code,
+        &meta("b.pdf", second.len()),
+        &second,
+        utc("2026-03-02T10:05:00+07:00"),
+    )
+    .await
+    .expect("replaced");
+    let listed = d.attachments(&code).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].attachment.name, "b.pdf");
+    assert_ne!(listed[0].sha256, kept.sha256);
+    let (stored, content) = d
+        .attachment(&code, "to-khai")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(content, second, "bytes kept exactly");
+    assert_eq!(stored.attachment.size, second.len());
+    assert!(d.attachment(&code, "other").await.expect("read").is_none());
+}

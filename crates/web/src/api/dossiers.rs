@@ -456,3 +456,140 @@ pub async fn queue(
         .map_err(FlowError::from)?;
     Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
 }
+
+/// The file's name.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AttachParams {
+    /// The file's name as the applicant knows it.
+    name: String,
+}
+
+/// `PUT /api/v1/dossiers/{code}/attachments/{document}?name=…`: the body
+/// is the file (PDF, JPEG or PNG, at most 10 MiB).
+#[utoipa::path(
+    put,
+    path = "/api/v1/dossiers/{code}/attachments/{document}",
+    tag = "dossiers",
+    params(
+        ("code" = String, Path, description = "The dossier's code"),
+        ("document" = String, Path, description = "The procedure's document key (one the applicant provides)"),
+        AttachParams,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file: PDF, JPEG or PNG by content, at most 10 MiB"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Kept (replacing an earlier file for that document)", body = serde_json::Value),
+        (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 10 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a document to provide, not an accepted type, or not open to files now", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn attach(
+    State(state): State<AppState>,
+    Path((code, document)): Path<(String, String)>,
+    Query(q): Query<AttachParams>,
+    method: Method,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<store::StoredAttachment>, ApiError> {
+    let path = format!("/api/v1/dossiers/{code}/attachments/{document}");
+    let account = token_account(&state, &method, &path, &headers).await?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(format!(
+                "a file is at most {} MiB: scan at a lower resolution or split it",
+                dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            ))
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
+    })?;
+    let declared = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    Ok(Json(
+        flow::attach(&state, &account, &code, &document, &q.name, declared, &body).await?,
+    ))
+}
+
+/// `GET /api/v1/dossiers/{code}/attachments`
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/{code}/attachments",
+    tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier's code")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The files, by document: name, type, size, SHA-256", body = serde_json::Value))
+)]
+pub async fn attachments(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Vec<store::StoredAttachment>>, ApiError> {
+    let path = format!("/api/v1/dossiers/{code}/attachments");
+    let account = token_account(&state, &method, &path, &headers).await?;
+    let (stored, _) = flow::load_for(&state, &account, &code).await?;
+    Ok(Json(
+        state
+            .store
+            .dossiers()
+            .attachments(&stored.dossier.code)
+            .await
+            .map_err(FlowError::from)?,
+    ))
+}
+
+/// `GET /api/v1/dossiers/{code}/attachments/{document}`: the file.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/{code}/attachments/{document}",
+    tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier's code"), ("document" = String, Path, description = "The document key")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The file, as attached", content_type = "application/octet-stream"))
+)]
+pub async fn attachment(
+    State(state): State<AppState>,
+    Path((code, document)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/dossiers/{code}/attachments/{document}");
+    let account = token_account(&state, &method, &path, &headers).await?;
+    let (stored, _) = flow::load_for(&state, &account, &code).await?;
+    let (meta, content) = state
+        .store
+        .dossiers()
+        .attachment(&stored.dossier.code, &document)
+        .await
+        .map_err(FlowError::from)?
+        .ok_or_else(|| ApiError::NotFound(format!("dossier {code} has no file for {document}")))?;
+    let mut res = content.into_response();
+    let h = res.headers_mut();
+    use axum::http::{HeaderValue, header};
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(meta.attachment.media_type.as_str()),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    let ascii: String = meta
+        .attachment
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}

@@ -55,6 +55,9 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         dossiers::act,
         dossiers::mine,
         dossiers::queue,
+        dossiers::attach,
+        dossiers::attachments,
+        dossiers::attachment,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -133,5 +136,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
         .route("/api/v1/dossiers/{code}/acts", post(dossiers::act))
         .route("/api/v1/agencies/{agency}/dossiers", get(dossiers::queue))
+        .route(
+            "/api/v1/dossiers/{code}/attachments",
+            get(dossiers::attachments),
+        )
+        .route(
+            "/api/v1/dossiers/{code}/attachments/{document}",
+            get(dossiers::attachment)
+                .put(dossiers::attach)
+                // a file and a little more: the rejection names the limit
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    dossier::MAX_ATTACHMENT_BYTES + 1024,
+                )),
+        )
         .merge(tracker::router())
 }

@@ -518,3 +518,64 @@ pub(crate) async fn act(
         .update_dossier(&d, stored.version, notice.as_ref(), at.with_timezone(&Utc))
         .await?)
 }
+
+/// `account` attaches a file for `document` of dossier `code`: its
+/// applicant while it is newly registered or a supplement is asked for,
+/// or the staff of its agencies (scanning at the counter) until it is
+/// being processed.
+pub(crate) async fn attach(
+    state: &AppState,
+    account: &store::Account,
+    code: &str,
+    document: &str,
+    name: &str,
+    declared: Option<&str>,
+    content: &[u8],
+) -> Result<store::StoredAttachment, FlowError> {
+    let (stored, actor) = load_for(state, account, code).await?;
+    let d = &stored.dossier;
+    let status = d.status();
+    let open = match actor.role {
+        Role::Applicant => matches!(
+            status,
+            dossier::Status::NewlyRegistered | dossier::Status::SupplementRequested
+        ),
+        Role::Officer | Role::Leader => matches!(
+            status,
+            dossier::Status::NewlyRegistered
+                | dossier::Status::Received
+                | dossier::Status::SupplementRequested
+        ),
+    };
+    if !open {
+        return Err(FlowError::Invalid(format!(
+            "files are attached while the dossier is newly registered or a supplement is asked for; it is {}",
+            status.name_en()
+        )));
+    }
+    let procedure = procedure(&d.procedure)?;
+    let checked = dossier::check_attachment(procedure, document, name, declared, content)
+        .map_err(|e| FlowError::Invalid(e.to_string()))?;
+    Ok(state
+        .store
+        .dossiers()
+        .put_attachment(&d.code, &checked, content, Utc::now())
+        .await?)
+}
+
+/// A dossier by code, and how `account` acts on it (refused if not at all).
+pub(crate) async fn load_for(
+    state: &AppState,
+    account: &store::Account,
+    code: &str,
+) -> Result<(store::StoredDossier, Actor), FlowError> {
+    let parsed = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
+    let stored = state
+        .store
+        .dossiers()
+        .dossier(&parsed)
+        .await?
+        .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
+    let actor = actor_for(state, account, &stored.dossier).await?;
+    Ok((stored, actor))
+}
