@@ -23,6 +23,7 @@ mod form;
 mod lifecycle;
 mod record;
 mod routing;
+mod scorecard;
 mod timeline;
 
 pub use attachment::{
@@ -41,4 +42,5 @@ pub use record::{
 pub use routing::{
     Route, RoutingError, SERVICE_CENTRE, centre_province, competent, province_of, route,
 };
+pub use scorecard::{Group, Scorecard, ServiceCounts};
 pub use timeline::{Step, Timeline, TimelineError};

@@ -83,6 +83,10 @@ pub struct ServiceFigures {
     pub rating_sum: i64,
     /// Dossiers still open past their appointment now.
     pub overdue_open: i64,
+    /// Dossiers filed in the period.
+    pub filed: i64,
+    /// Of those, filed online.
+    pub filed_online: i64,
 }
 
 /// What [`DossierStore::create_dossier`] is given to build the dossier
@@ -405,8 +409,8 @@ macro_rules! dossier_store {
                 sqlx::query(
                     "INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
                      competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
-                     on_time, processed_ns, rating) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $7, $13, $14, $15)",
+                     on_time, processed_ns, rating, channel) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $7, $13, $14, $15, $16)",
                 )
                 .bind(code.to_string())
                 .bind(agency.as_str())
@@ -423,6 +427,7 @@ macro_rules! dossier_store {
                 .bind(c.on_time)
                 .bind(c.processed_ns)
                 .bind(c.rating)
+                .bind(i32::from(dossier.channel.code()))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| db_error("storing a dossier", e))?;
@@ -790,12 +795,25 @@ macro_rules! dossier_store {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(|e| db_error("counting overdue dossiers", e))?;
+                let (filed, filed_online): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*), CAST(SUM(CASE WHEN channel = 2 THEN 1 ELSE 0 END) AS BIGINT) \
+                     FROM dossiers WHERE ($1 = '' OR province = $1) \
+                     AND created_ns >= $2 AND created_ns < $3",
+                )
+                .bind(province.unwrap_or(""))
+                .bind(nanos(from)?)
+                .bind(nanos(to)?)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| db_error("counting filed dossiers", e))?;
                 Ok(ServiceFigures {
                     processed,
                     on_time: on_time.unwrap_or(0),
                     rated,
                     rating_sum: rating_sum.unwrap_or(0),
                     overdue_open,
+                    filed,
+                    filed_online: filed_online.unwrap_or(0),
                 })
             }
         }

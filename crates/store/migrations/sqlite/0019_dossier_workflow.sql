@@ -15,11 +15,14 @@ ALTER TABLE dossiers ADD COLUMN updated_ns BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE dossiers ADD COLUMN on_time INTEGER;
 ALTER TABLE dossiers ADD COLUMN processed_ns BIGINT;
 ALTER TABLE dossiers ADD COLUMN rating INTEGER;
+-- the channel's code: 1 in person, 2 online, 3 postal
+ALTER TABLE dossiers ADD COLUMN channel INTEGER NOT NULL DEFAULT 2;
 
 CREATE INDEX dossiers_competent ON dossiers (competent, status, due_ns);
 CREATE INDEX dossiers_receiving ON dossiers (agency, status, due_ns);
 CREATE INDEX dossiers_applicant ON dossiers (applicant, created_ns);
 CREATE INDEX dossiers_province_processed ON dossiers (province, processed_ns);
+CREATE INDEX dossiers_province_created ON dossiers (province, created_ns);
 
 CREATE TABLE dossier_notices (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -593,3 +593,96 @@ pub async fn attachment(
     }
     Ok(res)
 }
+
+/// The period and province of a scorecard.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ScorecardQuery {
+    /// The province's code (absent: the whole country).
+    province: Option<String>,
+    /// The first day (YYYY-MM-DD, Vietnam time).
+    #[param(value_type = String, format = Date)]
+    from: chrono::NaiveDate,
+    /// The day after the last (YYYY-MM-DD).
+    #[param(value_type = String, format = Date)]
+    to: chrono::NaiveDate,
+}
+
+/// A scorecard with the figures behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardView {
+    /// The province, or `null` for the country.
+    province: Option<String>,
+    /// The period's first day.
+    from: String,
+    /// The day after its last.
+    to: String,
+    /// The counts.
+    #[schema(value_type = Object)]
+    figures: store::ServiceFigures,
+    /// The index's groups, those measured here scored.
+    #[schema(value_type = Object)]
+    scorecard: dossier::Scorecard,
+}
+
+/// `GET /api/v1/scorecard?province=79&from=2026-03-01&to=2026-04-01`:
+/// public, as the national portal publishes it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/scorecard",
+    tag = "dossiers",
+    params(ScorecardQuery),
+    responses(
+        (status = 200, description = "The province's (or country's) figures and the Decision 766/QĐ-TTg groups measured from them", body = ScorecardView),
+        (status = 400, description = "Bad dates or province", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn scorecard(
+    State(state): State<AppState>,
+    q: Result<Query<ScorecardQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ScorecardView>, ApiError> {
+    let Query(q) = q.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "{}; expected from=YYYY-MM-DD&to=YYYY-MM-DD",
+            e.body_text()
+        ))
+    })?;
+    if q.to <= q.from || (q.to - q.from).num_days() > 3660 {
+        return Err(ApiError::BadRequest(
+            "the period runs from `from` to the day before `to`, at most ten years".into(),
+        ));
+    }
+    if let Some(p) = &q.province
+        && state.units.province(p).is_none()
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{p:?} is not a province code in force"
+        )));
+    }
+    let start = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(crate::api::tracker::VIETNAM).single())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok_or_else(|| ApiError::BadRequest(format!("{d} cannot be placed in time")))
+    };
+    let figures = state
+        .store
+        .dossiers()
+        .service_figures(q.province.as_deref(), start(q.from)?, start(q.to)?)
+        .await
+        .map_err(FlowError::from)?;
+    let scorecard = dossier::Scorecard::of(dossier::ServiceCounts {
+        processed: figures.processed,
+        on_time: figures.on_time,
+        rated: figures.rated,
+        rating_sum: figures.rating_sum,
+        filed: figures.filed,
+        filed_online: figures.filed_online,
+    });
+    Ok(Json(ScorecardView {
+        province: q.province,
+        from: q.from.to_string(),
+        to: q.to.to_string(),
+        figures,
+        scorecard,
+    }))
+}

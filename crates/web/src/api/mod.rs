@@ -58,6 +58,7 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         dossiers::attach,
         dossiers::attachments,
         dossiers::attachment,
+        dossiers::scorecard,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -75,7 +76,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         dossiers::NewDossier,
         dossiers::DossierView,
         dossiers::PublicDossier,
-        dossiers::ActBody
+        dossiers::ActBody,
+        dossiers::ScorecardView
     )),
     tags(
         (name = "units", description = "Administrative units and address conversion"),
@@ -136,6 +138,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
         .route("/api/v1/dossiers/{code}/acts", post(dossiers::act))
         .route("/api/v1/agencies/{agency}/dossiers", get(dossiers::queue))
+        .route("/api/v1/scorecard", get(dossiers::scorecard))
         .route(
             "/api/v1/dossiers/{code}/attachments",
             get(dossiers::attachments),
