@@ -76,12 +76,60 @@ fn hidden(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(
-        html[start..end]
-            .replace("&amp;", "&")
-            .replace("&#x2F;", "/")
-            .replace("&quot;", "\""),
-    )
+    Some(unescape(&html[start..end]))
+}
+
+/// Undoes HTML escaping: named `&amp; &lt; &gt; &quot; &apos;` and numeric
+/// (`&#39;`, `&#x2F;`) references.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let decoded = tail.find(';').and_then(|end| {
+            let entity = &tail[..end];
+            let c = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => match entity.strip_prefix('#') {
+                    Some(n) => match n.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => n.parse().ok(),
+                    }
+                    .and_then(char::from_u32),
+                    None => None,
+                },
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_references_are_undone() {
+        assert_eq!(
+            super::unescape("a&amp;b&#x2F;c&#39;d&quot;&lt;&gt;&unknown; &"),
+            "a&b/c'd\"<>&unknown; &"
+        );
+    }
 }
 
 /// Logs `pin` in through the authorization-code flow; the access token.
