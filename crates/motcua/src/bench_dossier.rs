@@ -40,8 +40,9 @@ pub struct DossierRequestsArgs {
     /// Their seed.
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
-    /// How many of them file (each logs in once).
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    /// How many of them file (each logs in once; the server allows 60
+    /// log-ins a minute from one address).
+    #[arg(long, value_name = "N", default_value_t = 48)]
     applicants: usize,
     /// How many requests to write (the applicants in turn).
     #[arg(long, value_name = "N", default_value_t = 20_000)]
@@ -296,9 +297,25 @@ pub fn requests(args: DossierRequestsArgs) -> anyhow::Result<()> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        // the server allows 60 log-ins a minute from one address: beyond
+        // that, wait as it says
         let mut tokens = Vec::new();
         for p in &applicants {
-            tokens.push(log_in(&http, &base, &p.personal_id, &args.password).await?);
+            let mut tries = 0;
+            loop {
+                match log_in(&http, &base, &p.personal_id, &args.password).await {
+                    Ok(t) => {
+                        tokens.push(t);
+                        break;
+                    }
+                    Err(e) if tries < 3 && e.to_string().contains("429") => {
+                        tries += 1;
+                        eprintln!("log-in limit reached: waiting a minute");
+                        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
         let file = std::fs::File::create(&args.output)
             .with_context(|| format!("cannot write {}", args.output.display()))?;

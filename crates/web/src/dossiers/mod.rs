@@ -416,9 +416,12 @@ async fn file(
     for (k, v) in &read.values {
         form.insert(k.clone(), Value::String(v.clone()));
     }
-    schema
-        .validate(&Value::Object(form.clone()))
-        .map_err(FlowError::Form)?;
+    // a read that served no dossier is logged under the draft it filled
+    let draft = format!("draft {}", procedure.code);
+    if let Err(errors) = schema.validate(&Value::Object(form.clone())) {
+        prefill::log(state, &read, &draft).await;
+        return Err(FlowError::Form(errors));
+    }
     let prefilled: Vec<String> = read.values.keys().cloned().collect();
     let receiving = route.receiving.clone();
     let make = move |code: DossierCode| {
@@ -466,11 +469,18 @@ async fn file(
         };
         Ok((d, Some(notice)))
     };
-    let stored = state
+    let stored = match state
         .store
         .dossiers()
         .create_dossier(&receiving, at.date_naive(), at.with_timezone(&Utc), &make)
-        .await?;
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            prefill::log(state, &read, &draft).await;
+            return Err(e.into());
+        }
+    };
     // the read, in the message log under the dossier's code
     prefill::log(state, &read, &stored.dossier.code.to_string()).await;
     Ok(stored)

@@ -200,12 +200,20 @@ pub(crate) async fn read(
 /// cannot be logged is an error for the operators (the dossier it served
 /// is kept: it was accepted).
 pub(crate) async fn log(state: &AppState, read: &Read, case_ref: &str) -> bool {
+    let records: Vec<LogRecord> = read
+        .records
+        .iter()
+        .map(|r| {
+            let mut record = r.clone();
+            record.case_ref = Some(case_ref.to_string());
+            record.request_digest =
+                Digest32::of(format!("{case_ref} {}", r.request_digest).as_bytes());
+            record
+        })
+        .collect();
     let mut ok = true;
-    for r in &read.records {
-        let mut record = r.clone();
-        record.case_ref = Some(case_ref.to_string());
-        record.request_digest = Digest32::of(format!("{case_ref} {}", r.request_digest).as_bytes());
-        if let Err(e) = state.exchange.log.append(record).await {
+    for result in state.exchange.log.append_all(records).await {
+        if let Err(e) = result {
             tracing::error!(error = %e, case = case_ref, "a registry read for a form could not be logged");
             metrics::counter!(crate::metrics::PREFILL_LOG_FAILURES).increment(1);
             ok = false;

@@ -430,6 +430,27 @@ impl LogHandle {
         LogHandle { jobs }
     }
 
+    /// Appends `records` together (they reach the writer at once, so one
+    /// commit usually stores them all) and waits until each is stored.
+    pub async fn append_all(&self, records: Vec<LogRecord>) -> Vec<Result<LogEntry, LogError>> {
+        let mut waits = Vec::with_capacity(records.len());
+        for record in records {
+            let (done, wait) = oneshot::channel();
+            match self.jobs.send(LogJob { record, done }).await {
+                Ok(()) => waits.push(Some(wait)),
+                Err(_) => waits.push(None),
+            }
+        }
+        let mut out = Vec::with_capacity(waits.len());
+        for wait in waits {
+            out.push(match wait {
+                Some(w) => w.await.unwrap_or(Err(LogError::Stopped)),
+                None => Err(LogError::Stopped),
+            });
+        }
+        out
+    }
+
     /// Appends `record` and waits until it is stored; returns the entry.
     pub async fn append(&self, record: LogRecord) -> Result<LogEntry, LogError> {
         let (done, wait) = oneshot::channel();

@@ -499,6 +499,7 @@ pub async fn apply_submit(
                 Ok(r) => r,
                 Err(e) => return flow_failed(&ctx, e),
             };
+            flow::prefill::log(&state, &read, &format!("draft {}", p.code)).await;
             render_apply(
                 &ctx,
                 p,
