@@ -250,12 +250,17 @@ pub fn requests(args: DossierRequestsArgs) -> anyhow::Result<()> {
             identity::password::Params::DEFAULT,
         )?
         .to_phc();
+        // one applicant per commune: a commune's People's Committee numbers
+        // at most 9,999 dossiers a day (the code's four digits), and a long
+        // run files more than that for one applicant's commune
         let mut applicants = Vec::new();
+        let mut communes = std::collections::HashSet::new();
         for p in registry::generate::Generator::new(args.seed, args.people, as_of)? {
             let p = p?;
             if p.vital_status != registry::generate::VitalStatus::Alive
                 || p.birth_date.len() != 10
                 || p.birth_date.as_str() > "2004-01-01"
+                || !communes.insert(p.commune_code)
             {
                 continue;
             }
