@@ -254,54 +254,42 @@ impl Act {
         }
     }
 
+    /// What an act's code is called, in Vietnamese and in English.
+    pub fn names(code: &str) -> (&'static str, &'static str) {
+        match code {
+            "submit" => ("Nộp hồ sơ", "Submitted"),
+            "receive" => ("Tiếp nhận", "Received"),
+            "refuse_intake" => ("Từ chối tiếp nhận", "Refused at intake"),
+            "claim" => ("Nhận xử lý", "Claimed"),
+            "assign" => ("Phân công", "Assigned"),
+            "start_processing" => ("Bắt đầu xử lý", "Processing started"),
+            "request_supplement" => ("Yêu cầu bổ sung", "Supplement requested"),
+            "supplement" => ("Bổ sung hồ sơ", "Supplemented"),
+            "request_fees" => ("Yêu cầu nộp phí, lệ phí", "Fees requested"),
+            "pay_fees" => ("Nộp phí, lệ phí", "Fees paid"),
+            "withdraw" => ("Rút hồ sơ", "Withdrawn"),
+            "stop" => ("Dừng xử lý", "Processing stopped"),
+            "propose" => ("Trình kết quả", "Result proposed"),
+            "approve" => ("Phê duyệt kết quả", "Result approved"),
+            "send_back" => ("Trả lại để xử lý tiếp", "Sent back"),
+            "apologise" => (
+                "Xin lỗi, hẹn lại ngày trả kết quả",
+                "Apology and new appointment",
+            ),
+            "return_result" => ("Trả kết quả", "Result returned"),
+            "rate" => ("Đánh giá", "Rated"),
+            _ => ("Khác", "Other"),
+        }
+    }
+
     /// What it is called, in Vietnamese.
     pub fn name_vi(code: &str) -> &'static str {
-        match code {
-            "submit" => "Nộp hồ sơ",
-            "receive" => "Tiếp nhận",
-            "refuse_intake" => "Từ chối tiếp nhận",
-            "claim" => "Nhận xử lý",
-            "assign" => "Phân công",
-            "start_processing" => "Bắt đầu xử lý",
-            "request_supplement" => "Yêu cầu bổ sung",
-            "supplement" => "Bổ sung hồ sơ",
-            "request_fees" => "Yêu cầu nộp phí, lệ phí",
-            "pay_fees" => "Nộp phí, lệ phí",
-            "withdraw" => "Rút hồ sơ",
-            "stop" => "Dừng xử lý",
-            "propose" => "Trình kết quả",
-            "approve" => "Phê duyệt kết quả",
-            "send_back" => "Trả lại để xử lý tiếp",
-            "apologise" => "Xin lỗi, hẹn lại ngày trả kết quả",
-            "return_result" => "Trả kết quả",
-            "rate" => "Đánh giá",
-            _ => "Khác",
-        }
+        Self::names(code).0
     }
 
     /// What it is called, in English.
     pub fn name_en(code: &str) -> &'static str {
-        match code {
-            "submit" => "Submitted",
-            "receive" => "Received",
-            "refuse_intake" => "Refused at intake",
-            "claim" => "Claimed",
-            "assign" => "Assigned",
-            "start_processing" => "Processing started",
-            "request_supplement" => "Supplement requested",
-            "supplement" => "Supplemented",
-            "request_fees" => "Fees requested",
-            "pay_fees" => "Fees paid",
-            "withdraw" => "Withdrawn",
-            "stop" => "Processing stopped",
-            "propose" => "Result proposed",
-            "approve" => "Result approved",
-            "send_back" => "Sent back",
-            "apologise" => "Apology and new appointment",
-            "return_result" => "Result returned",
-            "rate" => "Rated",
-            _ => "Other",
-        }
+        Self::names(code).1
     }
 }
 

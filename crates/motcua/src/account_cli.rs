@@ -406,13 +406,8 @@ async fn add_citizen(
 
 async fn staff(login: &str, agency: &str, role: &str, args: &StoreArgs) -> anyhow::Result<()> {
     let agency = dossier::AgencyCode::parse(agency)?;
-    let key = LoginId::parse(login)?.key();
     let store = open(args).await?;
-    let account = store
-        .accounts()
-        .account_by_login(&key)
-        .await?
-        .with_context(|| format!("no account logs in as {login:?}"))?;
+    let account = account_of_login(store.as_ref(), login).await?;
     if matches!(account.holder, Holder::Organisation(_)) {
         bail!("{login} is an organisation: officers are people");
     }
@@ -439,14 +434,19 @@ async fn staff(login: &str, agency: &str, role: &str, args: &StoreArgs) -> anyho
     Ok(())
 }
 
-async fn show(login: &str, args: &StoreArgs) -> anyhow::Result<()> {
+/// The account that logs in as `login`.
+async fn account_of_login(store: &dyn store::Store, login: &str) -> anyhow::Result<store::Account> {
     let key = LoginId::parse(login)?.key();
-    let store = open(args).await?;
-    let account = store
+    store
         .accounts()
         .account_by_login(&key)
         .await?
-        .with_context(|| format!("no account logs in as {login:?}"))?;
+        .with_context(|| format!("no account logs in as {login:?}"))
+}
+
+async fn show(login: &str, args: &StoreArgs) -> anyhow::Result<()> {
+    let store = open(args).await?;
+    let account = account_of_login(store.as_ref(), login).await?;
     let subject = account.holder.subject();
     let trail = store.accounts().audit_trail(subject, 50).await?;
     let out = serde_json::json!({

@@ -122,17 +122,6 @@ fn unescape(s: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn html_references_are_undone() {
-        assert_eq!(
-            super::unescape("a&amp;b&#x2F;c&#39;d&quot;&lt;&gt;&unknown; &"),
-            "a&b/c'd\"<>&unknown; &"
-        );
-    }
-}
-
 /// Logs `pin` in through the authorization-code flow; the access token.
 async fn log_in(
     http: &reqwest::Client,
@@ -359,4 +348,15 @@ pub fn requests(args: DossierRequestsArgs) -> anyhow::Result<()> {
         );
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_references_are_undone() {
+        assert_eq!(
+            super::unescape("a&amp;b&#x2F;c&#39;d&quot;&lt;&gt;&unknown; &"),
+            "a&b/c'd\"<>&unknown; &"
+        );
+    }
 }

@@ -432,6 +432,24 @@ async fn bad_filings_are_refused_with_reasons_and_take_no_number() {
     ] {
         assert!(detail.contains(field), "{field}: {detail}");
     }
+    // the registry was read for that refused form: the read is logged,
+    // under the draft
+    let operator = app.operator_token().await;
+    let tracker = send(
+        app.client
+            .get(app.url(&web::api::tracker::accesses_path(&p.personal_id)))
+            .bearer_auth(&operator),
+    )
+    .await
+    .json();
+    assert!(
+        tracker["accesses"]
+            .as_array()
+            .expect("accesses")
+            .iter()
+            .any(|a| a["case_ref"] == "draft khai-sinh"),
+        "{tracker}"
+    );
     // a place that is not a commune in force
     let e = post(json!({"procedure": "khai-sinh", "form": birth_form("99999")}))
         .await

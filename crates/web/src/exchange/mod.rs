@@ -251,18 +251,8 @@ impl DemoConfig {
                     "person.get",
                     PREFILL_PURPOSE,
                     Some(PREFILL_BASIS),
-                    &[
-                        "person_id",
-                        "full_name",
-                        "birth_date",
-                        "sex",
-                        "nationality",
-                        "ethnicity",
-                        "permanent_residence",
-                        "temporary_residence",
-                        "hometown",
-                        "spouse",
-                    ],
+                    // what forms are filled from, and who the spouse is
+                    &[dossier::PREFILL_FIELDS.as_slice(), &["spouse"]].concat(),
                 )?,
                 right(
                     DEMO_HCC,

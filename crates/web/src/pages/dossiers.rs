@@ -634,6 +634,25 @@ pub struct StepRow {
     pub comment: String,
 }
 
+/// The processing-control slip's lines (form 05), naming each actor's
+/// agency when `agencies`.
+fn step_rows(t: Tr, d: &Dossier, agencies: bool) -> Vec<StepRow> {
+    d.control
+        .iter()
+        .map(|c| StepRow {
+            when: when(&c.at),
+            when_iso: c.at.to_rfc3339(),
+            who: match &c.agency {
+                Some(a) if agencies => format!("{} ({a})", c.name),
+                _ => c.name.clone(),
+            },
+            what: act_name(t, &c.act),
+            status: status_name(t, c.to),
+            comment: c.comment.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
 pub struct FormRow {
     pub label: String,
     pub value: String,
@@ -750,19 +769,11 @@ async fn render_dossier(
     error: String,
 ) -> Response {
     let t = ctx.t();
-    let Ok(parsed) = DossierCode::parse(code) else {
-        return flow_failed(ctx, FlowError::NotFound(format!("no dossier {code}")));
-    };
-    let stored = match state.store.dossiers().dossier(&parsed).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return flow_failed(ctx, FlowError::NotFound(format!("no dossier {code}"))),
-        Err(e) => return flow_failed(ctx, e.into()),
-    };
-    let d = &stored.dossier;
-    let actor = match flow::actor_for(state, account, d).await {
-        Ok(a) => a,
+    let (stored, actor) = match flow::load_for(state, account, code).await {
+        Ok(x) => x,
         Err(e) => return flow_failed(ctx, e),
     };
+    let d = &stored.dossier;
     let p = match flow::procedure(&d.procedure) {
         Ok(p) => p,
         Err(e) => return flow_failed(ctx, e),
@@ -813,21 +824,7 @@ async fn render_dossier(
         competent: d.route.competent.to_string(),
         receiving: d.route.receiving.to_string(),
         assignee: row.assignee,
-        steps: d
-            .control
-            .iter()
-            .map(|c| StepRow {
-                when: when(&c.at),
-                when_iso: c.at.to_rfc3339(),
-                who: match &c.agency {
-                    Some(a) => format!("{} ({a})", c.name),
-                    None => c.name.clone(),
-                },
-                what: act_name(t, &c.act),
-                status: status_name(t, c.to),
-                comment: c.comment.clone().unwrap_or_default(),
-            })
-            .collect(),
+        steps: step_rows(t, d, true),
         form: d
             .form
             .iter()
@@ -1104,18 +1101,11 @@ pub async fn slip(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let Ok(parsed) = DossierCode::parse(&code) else {
-        return flow_failed(&ctx, FlowError::NotFound(format!("no dossier {code}")));
-    };
-    let stored = match state.store.dossiers().dossier(&parsed).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return flow_failed(&ctx, FlowError::NotFound(format!("no dossier {code}"))),
-        Err(e) => return flow_failed(&ctx, e.into()),
+    let (stored, _) = match flow::load_for(&state, &account, &code).await {
+        Ok(x) => x,
+        Err(e) => return flow_failed(&ctx, e),
     };
     let d = &stored.dossier;
-    if let Err(e) = flow::actor_for(&state, &account, d).await {
-        return flow_failed(&ctx, e);
-    }
     let p = match flow::procedure(&d.procedure) {
         Ok(p) => p,
         Err(e) => return flow_failed(&ctx, e),
@@ -1193,18 +1183,7 @@ pub async fn slip(
             .as_ref()
             .map(when)
             .unwrap_or_default(),
-        steps: d
-            .control
-            .iter()
-            .map(|c| StepRow {
-                when: when(&c.at),
-                when_iso: c.at.to_rfc3339(),
-                who: c.name.clone(),
-                what: act_name(t, &c.act),
-                status: status_name(t, c.to),
-                comment: c.comment.clone().unwrap_or_default(),
-            })
-            .collect(),
+        steps: step_rows(t, d, false),
         signer,
     };
     html(&ctx, StatusCode::OK, &page)
