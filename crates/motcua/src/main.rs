@@ -8,6 +8,7 @@ mod bench_password;
 mod bench_registry;
 mod calendar_cli;
 mod convert_cli;
+mod demo;
 mod exchange_cli;
 mod oidc_cli;
 mod registry_cli;

@@ -81,6 +81,14 @@ pub struct ServeArgs {
     )]
     mail_from: String,
 
+    /// Load a demonstration population (3,000 generated people) into an
+    /// empty registry, with three eID accounts to try the portal — a
+    /// citizen, an officer and a leader of the citizen's commune — whose
+    /// log-ins are written to DATA_DIR/demo-accounts.txt. Not for a real
+    /// deployment.
+    #[arg(long, env = "MOTCUA_DEMO")]
+    demo: bool,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -140,6 +148,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         trusted_proxies,
         smtp_url,
         mail_from,
+        demo,
         ..
     } = args;
     let provider = web::oidc::ProviderOptions {
@@ -175,6 +184,13 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         );
     } else {
         tracing::info!(version = %sync.version, "administrative units already up to date");
+    }
+    if demo {
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        crate::demo::load(store.as_ref(), &data_dir)
+            .await
+            .context("cannot load the demonstration data (--demo)")?;
     }
 
     let addr = listener

@@ -1292,3 +1292,128 @@ async fn attachments_are_checked_by_document_type_and_size() {
     .await
     .problem(403);
 }
+
+/// `motcua serve --demo` on `dir`, at a free port; the child and its base URL.
+async fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env_remove("MOTCUA_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("motcua serve --demo");
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return (child, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the demo server did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_loads_people_and_accounts_once_and_they_log_in() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let (mut child, base) = serve_demo(dir.path()).await;
+    let accounts = dir.path().join("demo-accounts.txt");
+    let text = std::fs::read_to_string(&accounts).expect("the accounts file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&accounts)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "readable by its owner only");
+    }
+    let logins: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("identifier ")?;
+            let (id, pw) = rest.split_once("  password ")?;
+            Some((id.to_string(), pw.to_string()))
+        })
+        .collect();
+    assert_eq!(logins.len(), 3, "{text}");
+    // the officer logs in on the portal and finds their agency's queue
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let page = http
+        .get(format!("{base}/dang-nhap?next=/can-bo"))
+        .send()
+        .await
+        .expect("log-in page");
+    let csrf = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("motcua_csrf="))
+        .and_then(|c| c.split(';').next())
+        .expect("a CSRF cookie")
+        .to_string();
+    let (officer, password) = &logins[1];
+    let done = http
+        .post(format!("{base}/oidc/login"))
+        .header("cookie", format!("motcua_csrf={csrf}"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("next", "/can-bo"),
+            ("identifier", officer),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("logged in");
+    assert_eq!(done.status().as_u16(), 303);
+    let session = done
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("motcua_sid="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session")
+        .to_string();
+    let bench = http
+        .get(format!("{base}/can-bo"))
+        .header("cookie", format!("motcua_sid={session}"))
+        .send()
+        .await
+        .expect("the workbench")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        bench.contains("<code>UBND."),
+        "the officer's agency: {bench}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    // a second start keeps what is there
+    let before = std::fs::read_to_string(&accounts).expect("the accounts file");
+    let (mut again, _) = serve_demo(dir.path()).await;
+    let _ = again.kill();
+    let _ = again.wait();
+    assert_eq!(
+        std::fs::read_to_string(&accounts).expect("the accounts file"),
+        before
+    );
+}
