@@ -255,30 +255,7 @@ pub fn requests(args: DossierRequestsArgs) -> anyhow::Result<()> {
             }
             let key = identity::LoginId::parse(&p.personal_id)?.key();
             if store.accounts().account_by_login(&key).await?.is_none() {
-                let subject = identity::SubjectId::new(uuid::Uuid::new_v4())?;
-                let citizen = identity::Citizen::new(
-                    subject,
-                    domain::PersonalId::parse(&p.personal_id)?,
-                    p.birth_date.parse()?,
-                    match p.sex {
-                        registry::generate::Sex::Male => domain::Sex::Male,
-                        registry::generate::Sex::Female => domain::Sex::Female,
-                    },
-                )?;
-                store
-                    .accounts()
-                    .create_account(&store::Account {
-                        holder: identity::Holder::Citizen(citizen),
-                        name: p.full_name.clone(),
-                        level: Some(identity::AssuranceLevel::Level1),
-                        password: Some(hash.clone()),
-                        totp: None,
-                        totp_step: None,
-                        failures: 0,
-                        locked_until: None,
-                        created_at: now,
-                    })
-                    .await?;
+                crate::demo::open_account(store.as_ref(), &p, &hash).await?;
             }
             applicants.push(p);
             if applicants.len() == args.applicants {

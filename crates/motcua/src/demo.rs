@@ -26,10 +26,12 @@ fn password() -> anyhow::Result<String> {
         .collect())
 }
 
-async fn open_account(
+/// Opens a level-1 eID account for a generated person with the password
+/// whose argon2id PHC string is `password_phc`; its subject.
+pub(crate) async fn open_account(
     store: &dyn store::Store,
     p: &SyntheticPerson,
-    password: &str,
+    password_phc: &str,
 ) -> anyhow::Result<identity::SubjectId> {
     let subject = identity::SubjectId::new(uuid::Uuid::new_v4())?;
     let citizen = identity::Citizen::new(
@@ -41,20 +43,13 @@ async fn open_account(
             registry::generate::Sex::Female => domain::Sex::Female,
         },
     )?;
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let hash = identity::password::PasswordHash::new(
-        password,
-        &salt,
-        identity::password::Params::DEFAULT,
-    )?;
     store
         .accounts()
         .create_account(&store::Account {
             holder: identity::Holder::Citizen(citizen),
             name: p.full_name.clone(),
             level: Some(identity::AssuranceLevel::Level1),
-            password: Some(hash.to_phc()),
+            password: Some(password_phc.to_string()),
             totp: None,
             totp_step: None,
             failures: 0,
@@ -63,6 +58,20 @@ async fn open_account(
         })
         .await?;
     Ok(subject)
+}
+
+/// The argon2id PHC string of `password`, with a random salt.
+fn hash(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(
+        identity::password::PasswordHash::new(
+            password,
+            &salt,
+            identity::password::Params::DEFAULT,
+        )?
+        .to_phc(),
+    )
 }
 
 /// Loads the demonstration data into `store` unless it is there already.
@@ -125,7 +134,7 @@ pub async fn load(store: &dyn store::Store, data_dir: &Path) -> anyhow::Result<(
         ),
     ] {
         let password = password()?;
-        let subject = open_account(store, p, &password).await?;
+        let subject = open_account(store, p, &hash(&password)?).await?;
         if let Some(role) = role {
             store
                 .dossiers()
