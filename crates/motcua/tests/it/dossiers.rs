@@ -1417,3 +1417,130 @@ async fn the_demo_loads_people_and_accounts_once_and_they_log_in() {
         before
     );
 }
+
+/// A multipart/form-data body of text fields and one file.
+fn multipart(boundary: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let (name, ctype, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{name}\"\r\ncontent-type: {ctype}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_attaches_a_document_from_the_dossier_page() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (_, token) = person_token(&app, p).await;
+    let filed = send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .json(&json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})),
+    )
+    .await;
+    let code = filed.json()["dossier"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let session = app.log_in_on_portal(&p.personal_id).await;
+    let page = send(
+        app.client
+            .get(app.url(&format!("/ho-so/{code}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    assert!(
+        page.body.contains("id=\"attach-form\""),
+        "the applicant may attach while it is newly registered"
+    );
+    let csrf = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("motcua_csrf="))
+        .and_then(|c| c.split(';').next())
+        .expect("a CSRF cookie")
+        .to_string();
+    let upload = |name: &'static str, ctype: &'static str, bytes: Vec<u8>| {
+        let body = multipart(
+            "b0undary",
+            &[("csrf_token", &csrf), ("document", "to-khai")],
+            (name, ctype, &bytes),
+        );
+        send(
+            app.client
+                .post(app.url(&format!("/ho-so/{code}/tep")))
+                .header(
+                    "cookie",
+                    format!("motcua_sid={session}; motcua_csrf={csrf}"),
+                )
+                .header("content-type", "multipart/form-data; boundary=b0undary")
+                .body(body),
+        )
+    };
+    let refused = upload("virus.pdf", "application/pdf", b"MZ\x90\x00".to_vec()).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("PDF, JPEG or PNG"),
+        "the reason is shown"
+    );
+    let pdf = b"%PDF-1.4\n% to khai\n".to_vec();
+    let kept = upload("tờ khai.pdf", "application/pdf", pdf.clone()).await;
+    assert_eq!(kept.status.as_u16(), 200, "{}", kept.body);
+    assert!(
+        kept.body.contains("id=\"file-to-khai\""),
+        "listed on the page"
+    );
+    let file = app
+        .client
+        .get(app.url(&format!("/ho-so/{code}/tep/to-khai")))
+        .header("cookie", format!("motcua_sid={session}"))
+        .send()
+        .await
+        .expect("the file");
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert_eq!(file.bytes().await.expect("bytes").to_vec(), pdf);
+    // without the form's token nothing is kept
+    let forged = send(
+        app.client
+            .post(app.url(&format!("/ho-so/{code}/tep")))
+            .header(
+                "cookie",
+                format!("motcua_sid={session}; motcua_csrf={csrf}"),
+            )
+            .header("content-type", "multipart/form-data; boundary=b0undary")
+            .body(multipart(
+                "b0undary",
+                &[("document", "to-khai")],
+                ("x.pdf", "application/pdf", b"%PDF-x"),
+            )),
+    )
+    .await;
+    assert_ne!(forged.status.as_u16(), 200);
+    let listed = send(
+        app.client
+            .get(app.url(&format!("/api/v1/dossiers/{code}/attachments")))
+            .bearer_auth(&token),
+    )
+    .await
+    .json();
+    assert_eq!(listed[0]["attachment"]["name"], "tờ khai.pdf");
+}

@@ -659,6 +659,15 @@ pub struct FormRow {
     pub prefilled: bool,
 }
 
+pub struct FileRow {
+    /// the document's key
+    pub key: String,
+    pub document: String,
+    pub required: bool,
+    /// the file attached, if any: name, size in kB
+    pub attached: Option<(String, String)>,
+}
+
 pub struct ActForm {
     /// the act's code
     pub code: &'static str,
@@ -694,6 +703,8 @@ struct DossierPage {
     refusal: String,
     apology: String,
     acts: Vec<ActForm>,
+    files: Vec<FileRow>,
+    can_attach: bool,
     is_staff: bool,
     late: bool,
     rating: String,
@@ -803,6 +814,37 @@ async fn render_dossier(
             needs,
         })
         .collect();
+    let attached = match state.store.dossiers().attachments(&d.code).await {
+        Ok(a) => a,
+        Err(e) => return flow_failed(ctx, e.into()),
+    };
+    let files = p
+        .documents_to_provide()
+        .map(|doc| FileRow {
+            key: doc.key.clone(),
+            document: pick(t, &doc.name_vi, &doc.name_en).to_string(),
+            required: doc.required,
+            attached: attached
+                .iter()
+                .find(|a| a.attachment.document == doc.key)
+                .map(|a| {
+                    (
+                        a.attachment.name.clone(),
+                        format!("{:.0}", (a.attachment.size as f64 / 1024.0).ceil()),
+                    )
+                }),
+        })
+        .collect();
+    let can_attach = match actor.role {
+        Role::Applicant => matches!(
+            d.status(),
+            Status::NewlyRegistered | Status::SupplementRequested
+        ),
+        Role::Officer | Role::Leader => matches!(
+            d.status(),
+            Status::NewlyRegistered | Status::Received | Status::SupplementRequested
+        ),
+    };
     let Ok((token, new)) = ctx.csrf_token() else {
         return server_error(ctx);
     };
@@ -857,6 +899,8 @@ async fn render_dossier(
             .map(|a| format!("{} — {}: {}", a.reason, t.p_due(), when(&a.new_due)))
             .unwrap_or_default(),
         acts,
+        files,
+        can_attach,
         is_staff,
         late: is_staff
             && d.due.is_some_and(|due| now > due)
@@ -1042,6 +1086,147 @@ pub async fn act(
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
         Err(e) => flow_failed(&ctx, e),
+    }
+}
+
+/// `POST /ho-so/{code}/tep` (multipart): a file for one of the
+/// procedure's documents, from the dossier's page.
+pub async fn upload(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let t = ctx.t();
+    let (mut csrf_token, mut document, mut file) = (None, None, None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf_token") => csrf_token = field.text().await.ok(),
+                Some("document") => document = field.text().await.ok(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    let declared = field.content_type().map(str::to_string);
+                    match field.bytes().await {
+                        Ok(bytes) => file = Some((name, declared, bytes)),
+                        Err(_) => {
+                            let m = format!(
+                                "{}: {} MiB",
+                                t.p_file_too_large(),
+                                dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                            );
+                            return render_dossier(&state, &ctx, &account, &code, String::new(), m)
+                                .await;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                let m = format!(
+                    "{}: {} MiB",
+                    t.p_file_too_large(),
+                    dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                );
+                return render_dossier(&state, &ctx, &account, &code, String::new(), m).await;
+            }
+        }
+    }
+    if !csrf::verify(ctx.csrf_cookie(), csrf_token.as_deref()) {
+        return crate::login::expired_form(&ctx);
+    }
+    let (Some(document), Some((name, declared, bytes))) = (document, file) else {
+        return render_dossier(
+            &state,
+            &ctx,
+            &account,
+            &code,
+            String::new(),
+            t.p_choose_file().into(),
+        )
+        .await;
+    };
+    match flow::attach(
+        &state,
+        &account,
+        &code,
+        &document,
+        &name,
+        declared.as_deref(),
+        &bytes,
+    )
+    .await
+    {
+        Ok(_) => {
+            render_dossier(
+                &state,
+                &ctx,
+                &account,
+                &code,
+                t.p_done().into(),
+                String::new(),
+            )
+            .await
+        }
+        Err(FlowError::Invalid(m) | FlowError::Forbidden(m)) => {
+            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+        }
+        Err(e) => flow_failed(&ctx, e),
+    }
+}
+
+/// `GET /ho-so/{code}/tep/{document}`: an attached file, for the applicant
+/// and the dossier's agencies.
+pub async fn download(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((code, document)): Path<(String, String)>,
+) -> Response {
+    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (stored, _) = match flow::load_for(&state, &account, &code).await {
+        Ok(x) => x,
+        Err(e) => return flow_failed(&ctx, e),
+    };
+    match state
+        .store
+        .dossiers()
+        .attachment(&stored.dossier.code, &document)
+        .await
+    {
+        Ok(Some((meta, content))) => {
+            use axum::http::{HeaderValue, header};
+            use axum::response::IntoResponse as _;
+            let mut res = content.into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(meta.attachment.media_type.as_str()),
+            );
+            h.insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment"),
+            );
+            res
+        }
+        Ok(None) => flow_failed(
+            &ctx,
+            FlowError::NotFound(format!("dossier {code} has no file for {document}")),
+        ),
+        Err(e) => flow_failed(&ctx, e.into()),
     }
 }
 

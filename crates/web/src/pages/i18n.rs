@@ -792,6 +792,12 @@ texts! {
     p_channel_in_person => "Trực tiếp", "In person";
     p_channel_postal => "Bưu chính công ích", "Public postal service";
     p_signature => "Người tiếp nhận", "Received by (officer)";
+    p_files => "Giấy tờ đính kèm", "Attached documents";
+    p_file => "Tệp (PDF, JPEG hoặc PNG, tối đa 10 MiB)", "File (PDF, JPEG or PNG, at most 10 MiB)";
+    p_attach => "Đính kèm", "Attach";
+    p_not_attached => "chưa đính kèm", "not attached yet";
+    p_choose_file => "Chọn giấy tờ và tệp cần đính kèm.", "Choose the document and the file to attach.";
+    p_file_too_large => "Tệp quá lớn, tối đa", "The file is too large; at most";
     p_late_warning => "Hồ sơ đã quá hạn hẹn: cần gửi phiếu xin lỗi và hẹn lại (mẫu 04).", "The appointment has passed: send an apology with a new appointment (form 04).";
 }
 

@@ -71,6 +71,13 @@ pub fn router() -> Router<AppState> {
         .route("/dossiers", get(dossiers::mine))
         .route("/ho-so/{code}", get(dossiers::dossier).post(dossiers::act))
         .route("/ho-so/{code}/phieu/{form}", get(dossiers::slip))
+        .route(
+            "/ho-so/{code}/tep",
+            post(dossiers::upload).layer(axum::extract::DefaultBodyLimit::max(
+                dossier::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/ho-so/{code}/tep/{document}", get(dossiers::download))
         .route("/tra-cuu-ho-so", get(dossiers::lookup))
         .route("/dossier-lookup", get(dossiers::lookup))
         .route("/can-bo", get(dossiers::workbench))
