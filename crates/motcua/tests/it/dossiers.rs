@@ -1341,47 +1341,9 @@ async fn the_demo_loads_people_and_accounts_once_and_they_log_in() {
         .collect();
     assert_eq!(logins.len(), 3, "{text}");
     // the officer logs in on the portal and finds their agency's queue
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client");
-    let page = http
-        .get(format!("{base}/dang-nhap?next=/can-bo"))
-        .send()
-        .await
-        .expect("log-in page");
-    let csrf = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("motcua_csrf="))
-        .and_then(|c| c.split(';').next())
-        .expect("a CSRF cookie")
-        .to_string();
     let (officer, password) = &logins[1];
-    let done = http
-        .post(format!("{base}/oidc/login"))
-        .header("cookie", format!("motcua_csrf={csrf}"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("next", "/can-bo"),
-            ("identifier", officer),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .expect("logged in");
-    assert_eq!(done.status().as_u16(), 303);
-    let session = done
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("motcua_sid="))
-        .and_then(|c| c.split(';').next())
-        .expect("a session")
-        .to_string();
+    let session = crate::helpers::portal_session(&base, officer, password, "/can-bo").await;
+    let http = reqwest::Client::new();
     let bench = http
         .get(format!("{base}/can-bo"))
         .header("cookie", format!("motcua_sid={session}"))
@@ -1460,15 +1422,7 @@ async fn a_citizen_attaches_a_document_from_the_dossier_page() {
         page.body.contains("id=\"attach-form\""),
         "the applicant may attach while it is newly registered"
     );
-    let csrf = page
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("motcua_csrf="))
-        .and_then(|c| c.split(';').next())
-        .expect("a CSRF cookie")
-        .to_string();
+    let csrf = crate::helpers::set_cookie(&page.headers, "motcua_csrf").expect("a CSRF cookie");
     let upload = |name: &'static str, ctype: &'static str, bytes: Vec<u8>| {
         let body = multipart(
             "b0undary",

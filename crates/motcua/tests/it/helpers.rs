@@ -284,48 +284,49 @@ impl TestApp {
     /// Logs `pin` in on the portal's own log-in page; the session cookie's
     /// value.
     pub async fn log_in_on_portal(&self, pin: &str) -> String {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client");
-        let page = http
-            .get(self.url("/dang-nhap?next=/tai-khoan"))
-            .send()
-            .await
-            .expect("the log-in page");
-        assert_eq!(page.status().as_u16(), 200);
-        let csrf = page
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("motcua_csrf="))
-            .and_then(|c| c.split(';').next())
-            .expect("a CSRF cookie")
-            .to_string();
-        let reply = http
-            .post(self.url("/oidc/login"))
-            .header("cookie", format!("motcua_csrf={csrf}"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("next", "/tai-khoan"),
-                ("identifier", pin),
-                ("password", TEST_PASSWORD),
-            ])
-            .send()
-            .await
-            .expect("logged in");
-        assert_eq!(reply.status().as_u16(), 303, "{:?}", reply.headers());
-        reply
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("motcua_sid="))
-            .and_then(|c| c.split(';').next())
-            .expect("a session cookie")
-            .to_string()
+        portal_session(&self.base, pin, TEST_PASSWORD, "/tai-khoan").await
     }
+}
+
+/// The value of the cookie `name` set in `headers`.
+pub fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+/// Logs `pin` in with `password` on the portal's log-in page of the server
+/// at `base`, going on to `next`; the session cookie's value.
+pub async fn portal_session(base: &str, pin: &str, password: &str, next: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let page = http
+        .get(format!("{base}/dang-nhap?next={next}"))
+        .send()
+        .await
+        .expect("the log-in page");
+    assert_eq!(page.status().as_u16(), 200);
+    let csrf = set_cookie(page.headers(), "motcua_csrf").expect("a CSRF cookie");
+    let reply = http
+        .post(format!("{base}/oidc/login"))
+        .header("cookie", format!("motcua_csrf={csrf}"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("next", next),
+            ("identifier", pin),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("logged in");
+    assert_eq!(reply.status().as_u16(), 303, "{:?}", reply.headers());
+    set_cookie(reply.headers(), "motcua_sid").expect("a session cookie")
 }
 
 impl TestApp {
