@@ -223,6 +223,9 @@ pub struct Procedure {
     schema: Option<FormSchema>,
     #[serde(skip)]
     search_text: String,
+    /// The names (both languages), folded, for ranking.
+    #[serde(skip)]
+    search_names: [String; 2],
 }
 
 impl Procedure {
@@ -437,6 +440,10 @@ impl Catalog {
                 return Err(CatalogError::NoPlace(p.code.clone()));
             }
             p.schema = Some(schema);
+            p.search_names = [
+                units::fold::words(&p.name_vi),
+                units::fold::words(&p.name_en),
+            ];
             p.search_text = units::fold::words(&format!(
                 "{} {} {} {} {} {}",
                 p.name_vi, p.name_en, p.field_vi, p.field_en, p.result_vi, p.code
@@ -471,8 +478,7 @@ impl Catalog {
         let mut hits: Vec<(u32, usize, &Procedure)> = Vec::new();
         for (i, p) in self.procedures.iter().enumerate() {
             let text: Vec<&str> = p.search_text.split(' ').collect();
-            let name = units::fold::words(&p.name_vi);
-            let name_en = units::fold::words(&p.name_en);
+            let [name, name_en] = &p.search_names;
             let name_words: Vec<&str> = name.split(' ').chain(name_en.split(' ')).collect();
             if !words.iter().all(|w| text.iter().any(|t| t.starts_with(w))) {
                 continue;

@@ -17,12 +17,14 @@ pub const DEMO_PEOPLE: u64 = 3_000;
 const SEED: u64 = 2025;
 
 fn password() -> anyhow::Result<String> {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    // 32 letters and digits, none mistaken for another: each byte picks
+    // one with no bias
+    const ALPHABET: &[u8; 32] = b"abcdefghjkmnpqrstuvwxyz23456789Q";
     let mut bytes = [0u8; 14];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(bytes
         .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .map(|b| ALPHABET[usize::from(*b) % 32] as char)
         .collect())
 }
 

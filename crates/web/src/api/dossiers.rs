@@ -565,33 +565,7 @@ pub async fn attachment(
         .await
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("dossier {code} has no file for {document}")))?;
-    let mut res = content.into_response();
-    let h = res.headers_mut();
-    use axum::http::{HeaderValue, header};
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(meta.attachment.media_type.as_str()),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    let ascii: String = meta
-        .attachment
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(flow::file_response(&meta, content))
 }
 
 /// The period and province of a scorecard.

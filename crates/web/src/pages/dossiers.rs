@@ -1203,25 +1203,7 @@ pub async fn download(
         .attachment(&stored.dossier.code, &document)
         .await
     {
-        Ok(Some((meta, content))) => {
-            use axum::http::{HeaderValue, header};
-            use axum::response::IntoResponse as _;
-            let mut res = content.into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(meta.attachment.media_type.as_str()),
-            );
-            h.insert(
-                "x-content-type-options",
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment"),
-            );
-            res
-        }
+        Ok(Some((meta, content))) => flow::file_response(&meta, content),
         Ok(None) => flow_failed(
             &ctx,
             FlowError::NotFound(format!("dossier {code} has no file for {document}")),
