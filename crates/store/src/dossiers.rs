@@ -5,7 +5,10 @@
 //! (a failed store gives its number back), so codes are neither repeated
 //! nor skipped under concurrent submissions. Every change that concerns
 //! the applicant writes a notice in the same transaction: the portal shows
-//! it, and the mailer sends it from there (the transactional outbox). One
+//! it, and the mailer sends it from there (the transactional outbox).
+//! New dossiers can be stored in batches, with the exchange-log entries of
+//! the registry reads made for them, in one transaction (one commit for
+//! many dossiers: the message log's writer files them so). One
 //! implementation for both backends.
 
 use async_trait::async_trait;
@@ -14,6 +17,8 @@ use dossier::{
     AgencyCode, Attachment, Dossier, DossierCode, MAX_DAILY_SEQUENCE, MediaType, Notice, Role,
     Status,
 };
+
+use sqlx::QueryBuilder;
 
 use crate::model::{from_nanos, nanos};
 use crate::{StoreError, db_error};
@@ -94,9 +99,43 @@ pub struct ServiceFigures {
 pub type MakeDossier<'a> =
     &'a (dyn Fn(DossierCode) -> Result<(Dossier, Option<Notice>), StoreError> + Send + Sync);
 
+/// One dossier of a [`DossierStore::create_dossiers`] batch.
+pub struct NewDossier<'a> {
+    /// The receiving agency, whose next number of the day it takes.
+    pub agency: &'a AgencyCode,
+    /// The day of receipt (a Vietnam day).
+    pub day: NaiveDate,
+    /// When it is stored.
+    pub at: DateTime<Utc>,
+    /// Builds it once its code is known.
+    pub make: MakeDossier<'a>,
+}
+
+/// The outcome of each dossier of a batch, in the batch's order: stored,
+/// or refused (its number given back).
+pub type Outcomes = Vec<Result<StoredDossier, StoreError>>;
+
+/// What a batch writes to the exchange's message log in its own
+/// transaction, given each dossier's outcome: the registry reads made for
+/// them, under their codes.
+pub type LogOfBatch<'a> =
+    &'a mut (dyn FnMut(&[Result<StoredDossier, StoreError>]) -> Vec<exchange::Appended> + Send);
+
 /// Storage of dossiers.
 #[async_trait]
 pub trait DossierStore: Send + Sync {
+    /// Stores new dossiers in one transaction, each under the next code of
+    /// its agency and day, with their first notices and the message-log
+    /// entries `log` gives once their codes are known: one commit for all
+    /// of them. A dossier `make` refuses is left out (its number given
+    /// back) and reported in its place; an error of the store fails the
+    /// whole batch, log entries included.
+    async fn create_dossiers(
+        &self,
+        batch: &[NewDossier<'_>],
+        log: LogOfBatch<'_>,
+    ) -> Result<Outcomes, StoreError>;
+
     /// Stores a new dossier received by `agency` on `day` (a Vietnam day)
     /// under the next code of that agency and day, built by `make`.
     async fn create_dossier(
@@ -105,7 +144,20 @@ pub trait DossierStore: Send + Sync {
         day: NaiveDate,
         at: DateTime<Utc>,
         make: MakeDossier<'_>,
-    ) -> Result<StoredDossier, StoreError>;
+    ) -> Result<StoredDossier, StoreError> {
+        let batch = [NewDossier {
+            agency,
+            day,
+            at,
+            make,
+        }];
+        let mut outcomes = self.create_dossiers(&batch, &mut |_| Vec::new()).await?;
+        outcomes.pop().unwrap_or_else(|| {
+            Err(StoreError::Database(
+                "the store reported no outcome for the dossier".into(),
+            ))
+        })
+    }
 
     /// Stores a changed dossier if it is still at `expected_version`
     /// ([`StoreError::Conflict`] otherwise: someone changed it meanwhile),
@@ -330,9 +382,255 @@ fn limit_of(n: usize) -> i64 {
     i64::try_from(n.min(10_000)).unwrap_or(10_000)
 }
 
+/// Rows per multi-row INSERT of new dossiers (18 parameters a row: well
+/// under both backends' limits).
+const INSERT_ROWS: usize = 256;
+
+/// One agency's day in a batch: how many numbers the batch asks of it,
+/// and, once taken, the next to give and the last taken.
+struct DayNumbers<'a> {
+    agency: &'a AgencyCode,
+    day: NaiveDate,
+    day_text: String,
+    wanted: i32,
+    next: i32,
+    last: i32,
+}
+
+/// The numbers a batch of new dossiers takes.
+struct Numbering<'a> {
+    keys: Vec<DayNumbers<'a>>,
+}
+
+/// A new dossier ready to insert.
+struct NewRow {
+    stored: StoredDossier,
+    notice: Option<Notice>,
+    columns: Columns,
+    code: String,
+    day_text: String,
+    at_ns: i64,
+}
+
+impl<'a> Numbering<'a> {
+    /// What `batch` asks of each agency and day, in first-seen order.
+    fn of(batch: &[NewDossier<'a>]) -> Self {
+        let mut keys: Vec<DayNumbers<'a>> = Vec::new();
+        for new in batch {
+            match keys
+                .iter_mut()
+                .find(|k| k.agency == new.agency && k.day == new.day)
+            {
+                Some(k) => k.wanted += 1,
+                None => keys.push(DayNumbers {
+                    agency: new.agency,
+                    day: new.day,
+                    day_text: new.day.format("%Y-%m-%d").to_string(),
+                    wanted: 1,
+                    next: 0,
+                    last: 0,
+                }),
+            }
+        }
+        Numbering { keys }
+    }
+
+    /// The store moved each agency's day to `last`: the batch's numbers
+    /// are the `wanted` ones up to it.
+    fn taken(&mut self, rows: &[(String, String, i32)]) -> Result<(), StoreError> {
+        for k in &mut self.keys {
+            let last = rows
+                .iter()
+                .find(|(a, d, _)| a == k.agency.as_str() && *d == k.day_text)
+                .map(|(_, _, last)| *last)
+                .ok_or_else(|| {
+                    StoreError::Database(format!(
+                        "the store did not report the numbers of {} on {}",
+                        k.agency, k.day
+                    ))
+                })?;
+            k.last = last;
+            k.next = last - k.wanted + 1;
+        }
+        Ok(())
+    }
+
+    /// Builds each dossier under the next number of its agency's day; a
+    /// refused one leaves its number to the next.
+    fn build(&mut self, batch: &[NewDossier<'_>]) -> Result<(Outcomes, Vec<NewRow>), StoreError> {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut rows = Vec::with_capacity(batch.len());
+        for new in batch {
+            let k = self
+                .keys
+                .iter_mut()
+                .find(|k| k.agency == new.agency && k.day == new.day)
+                .ok_or_else(|| StoreError::Database("a dossier outside its batch".into()))?;
+            let built = u16::try_from(k.next)
+                .ok()
+                .filter(|n| *n <= MAX_DAILY_SEQUENCE)
+                .ok_or_else(|| {
+                    StoreError::Refused(format!(
+                        "agency {} has given every number of {} ({MAX_DAILY_SEQUENCE})",
+                        k.agency, k.day
+                    ))
+                })
+                .and_then(|sequence| {
+                    let code = DossierCode::new(k.agency.clone(), k.day, sequence)
+                        .map_err(|e| StoreError::Refused(e.to_string()))?;
+                    let (dossier, notice) = (new.make)(code.clone())?;
+                    if dossier.code != code {
+                        return Err(StoreError::Refused(format!(
+                            "the dossier was built under {} instead of {code}",
+                            dossier.code
+                        )));
+                    }
+                    Ok((dossier, notice))
+                });
+            match built {
+                Ok((dossier, notice)) => {
+                    k.next += 1;
+                    let at_ns = nanos(new.at)?;
+                    let stored = StoredDossier {
+                        dossier,
+                        version: 1,
+                        updated_at: from_nanos(at_ns),
+                    };
+                    outcomes.push(Ok(stored.clone()));
+                    rows.push(NewRow {
+                        columns: columns(&stored.dossier)?,
+                        code: stored.dossier.code.to_string(),
+                        stored,
+                        notice,
+                        day_text: k.day_text.clone(),
+                        at_ns,
+                    });
+                }
+                Err(refused) => outcomes.push(Err(refused)),
+            }
+        }
+        Ok((outcomes, rows))
+    }
+}
+
 macro_rules! dossier_store {
-    ($store:ty, $db:ty, $pool:ident => $begin:expr) => {
+    ($store:ty, $db:ty, $append_log:path, $pool:ident => $begin:expr) => {
         impl $store {
+            /// Numbers `batch` and stores it with its notices in `tx`, in
+            /// one statement each for the numbers, the dossiers and the
+            /// notices; a dossier `make` refuses takes no number.
+            async fn insert_new_dossiers<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                batch: &[NewDossier<'_>],
+            ) -> Result<Outcomes, StoreError> {
+                let mut numbers = Numbering::of(batch);
+                if numbers.keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // the numbers: each agency and day moved on by what the
+                // batch asks of it (concurrent stores of the same agency
+                // and day wait on each other's row)
+                let mut take = QueryBuilder::<$db>::new(
+                    "INSERT INTO dossier_sequences (agency, day, last) ",
+                );
+                take.push_values(&numbers.keys, |mut row, k| {
+                    row.push_bind(k.agency.as_str())
+                        .push_bind(k.day_text.as_str())
+                        .push_bind(k.wanted);
+                });
+                take.push(
+                    " ON CONFLICT (agency, day) DO UPDATE \
+                     SET last = dossier_sequences.last + excluded.last \
+                     RETURNING agency, day, last",
+                );
+                let taken: Vec<(String, String, i32)> = take
+                    .build_query_as()
+                    .persistent(true)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(|e| db_error("taking dossier numbers", e))?;
+                numbers.taken(&taken)?;
+                let (outcomes, rows) = numbers.build(batch)?;
+                // numbers asked for and not used go back
+                for k in numbers.keys.iter().filter(|k| k.next - 1 < k.last) {
+                    sqlx::query(
+                        "UPDATE dossier_sequences SET last = $1 WHERE agency = $2 AND day = $3",
+                    )
+                    .bind(k.next - 1)
+                    .bind(k.agency.as_str())
+                    .bind(k.day_text.as_str())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| db_error("giving dossier numbers back", e))?;
+                }
+                for chunk in rows.chunks(INSERT_ROWS) {
+                    let mut insert = QueryBuilder::<$db>::new(
+                        "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
+                         created_ns, competent, procedure_code, applicant, province, due_ns, \
+                         version, updated_ns, on_time, processed_ns, rating, channel) ",
+                    );
+                    insert.push_values(chunk, |mut row, r| {
+                        let d = &r.stored.dossier;
+                        row.push_bind(r.code.as_str())
+                            .push_bind(d.code.agency().as_str())
+                            .push_bind(r.day_text.as_str())
+                            .push_bind(i32::from(d.code.sequence()))
+                            .push_bind(r.columns.status)
+                            .push_bind(r.columns.body.as_str())
+                            .push_bind(r.at_ns)
+                            .push_bind(d.route.competent.as_str())
+                            .push_bind(d.procedure.as_str())
+                            .push_bind(d.applicant.subject.as_str())
+                            .push_bind(d.route.province.as_str())
+                            .push_bind(r.columns.due_ns)
+                            .push_bind(1_i64)
+                            .push_bind(r.at_ns)
+                            .push_bind(r.columns.on_time)
+                            .push_bind(r.columns.processed_ns)
+                            .push_bind(r.columns.rating)
+                            .push_bind(i32::from(d.channel.code()));
+                    });
+                    insert
+                        .build()
+                        .persistent(true)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| db_error("storing dossiers", e))?;
+                    let noticed: Vec<&NewRow> =
+                        chunk.iter().filter(|r| r.notice.is_some()).collect();
+                    if noticed.is_empty() {
+                        continue;
+                    }
+                    let mut notices = QueryBuilder::<$db>::new(
+                        "INSERT INTO dossier_notices \
+                         (recipient, dossier, status, text_vi, text_en, email, created_ns) ",
+                    );
+                    notices.push_values(noticed, |mut row, r| {
+                        let d = &r.stored.dossier;
+                        let (status, vi, en) = r
+                            .notice
+                            .as_ref()
+                            .map_or((0, "", ""), |n| {
+                                (i32::from(n.status.code()), n.text_vi.as_str(), n.text_en.as_str())
+                            });
+                        row.push_bind(d.applicant.subject.as_str())
+                            .push_bind(r.code.as_str())
+                            .push_bind(status)
+                            .push_bind(vi)
+                            .push_bind(en)
+                            .push_bind(d.applicant.email.as_deref())
+                            .push_bind(r.at_ns);
+                    });
+                    notices
+                        .build()
+                        .persistent(true)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| db_error("storing notices", e))?;
+                }
+                Ok(outcomes)
+            }
+
             async fn insert_dossier_notice<'c>(
                 tx: &mut sqlx::Transaction<'c, $db>,
                 d: &Dossier,
@@ -363,83 +661,22 @@ macro_rules! dossier_store {
 
         #[async_trait]
         impl DossierStore for $store {
-            async fn create_dossier(
+            async fn create_dossiers(
                 &self,
-                agency: &AgencyCode,
-                day: NaiveDate,
-                at: DateTime<Utc>,
-                make: MakeDossier<'_>,
-            ) -> Result<StoredDossier, StoreError> {
-                let day_text = day.format("%Y-%m-%d").to_string();
+                batch: &[NewDossier<'_>],
+                log: LogOfBatch<'_>,
+            ) -> Result<Outcomes, StoreError> {
                 let $pool = &self.pool;
                 let mut tx = $begin
                     .await
-                    .map_err(|e| db_error("starting to store a dossier", e))?;
-                // the next number: one statement, so concurrent stores of
-                // the same agency and day wait on each other's row
-                let last: i32 = sqlx::query_scalar(
-                    "INSERT INTO dossier_sequences (agency, day, last) VALUES ($1, $2, 1) \
-                     ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequences.last + 1 \
-                     RETURNING last",
-                )
-                .bind(agency.as_str())
-                .bind(&day_text)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| db_error("taking a dossier number", e))?;
-                let sequence = u16::try_from(last)
-                    .ok()
-                    .filter(|n| *n <= MAX_DAILY_SEQUENCE)
-                    .ok_or_else(|| {
-                        StoreError::Refused(format!(
-                            "agency {agency} has given every number of {day} ({MAX_DAILY_SEQUENCE})"
-                        ))
-                    })?;
-                let code = DossierCode::new(agency.clone(), day, sequence)
-                    .map_err(|e| StoreError::Refused(e.to_string()))?;
-                let (dossier, notice) = make(code.clone())?;
-                if dossier.code != code {
-                    return Err(StoreError::Refused(format!(
-                        "the dossier was built under {} instead of {code}",
-                        dossier.code
-                    )));
-                }
-                let c = columns(&dossier)?;
-                let at_ns = nanos(at)?;
-                sqlx::query(
-                    "INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
-                     competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
-                     on_time, processed_ns, rating, channel) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $7, $13, $14, $15, $16)",
-                )
-                .bind(code.to_string())
-                .bind(agency.as_str())
-                .bind(&day_text)
-                .bind(i32::from(sequence))
-                .bind(c.status)
-                .bind(c.body)
-                .bind(at_ns)
-                .bind(dossier.route.competent.as_str())
-                .bind(&dossier.procedure)
-                .bind(&dossier.applicant.subject)
-                .bind(&dossier.route.province)
-                .bind(c.due_ns)
-                .bind(c.on_time)
-                .bind(c.processed_ns)
-                .bind(c.rating)
-                .bind(i32::from(dossier.channel.code()))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| db_error("storing a dossier", e))?;
-                Self::insert_dossier_notice(&mut tx, &dossier, notice.as_ref(), at).await?;
+                    .map_err(|e| db_error("starting to store dossiers", e))?;
+                let outcomes = Self::insert_new_dossiers(&mut tx, batch).await?;
+                let entries = log(&outcomes);
+                $append_log(&mut *tx, &entries).await?;
                 tx.commit()
                     .await
-                    .map_err(|e| db_error("storing a dossier", e))?;
-                Ok(StoredDossier {
-                    dossier,
-                    version: 1,
-                    updated_at: from_nanos(at_ns),
-                })
+                    .map_err(|e| db_error("storing dossiers", e))?;
+                Ok(outcomes)
             }
 
             async fn update_dossier(
@@ -820,5 +1057,15 @@ macro_rules! dossier_store {
     };
 }
 
-dossier_store!(crate::postgres::PgStore, sqlx::Postgres, pool => pool.begin());
-dossier_store!(crate::sqlite::SqliteStore, sqlx::Sqlite, pool => pool.begin_with("BEGIN IMMEDIATE"));
+dossier_store!(
+    crate::postgres::PgStore,
+    sqlx::Postgres,
+    crate::postgres_data::append_log_in,
+    pool => pool.begin()
+);
+dossier_store!(
+    crate::sqlite::SqliteStore,
+    sqlx::Sqlite,
+    crate::sqlite_data::append_log_in,
+    pool => pool.begin_with("BEGIN IMMEDIATE")
+);

@@ -34,7 +34,8 @@ mod sqlite_outbox;
 
 pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
 pub use dossiers::{
-    DossierStore, MakeDossier, NoticeRow, ServiceFigures, StoredAttachment, StoredDossier,
+    DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
+    StoredAttachment, StoredDossier,
 };
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,

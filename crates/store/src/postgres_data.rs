@@ -476,6 +476,18 @@ async fn append_run(
     Ok(())
 }
 
+/// Appends a batch of log entries inside the caller's transaction, in
+/// runs of at most [`LOG_ROWS`]: the first must follow the stored head.
+pub(crate) async fn append_log_in(
+    conn: &mut PgConnection,
+    batch: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    for run in batch.chunks(LOG_ROWS) {
+        append_run(conn, run).await?;
+    }
+    Ok(())
+}
+
 fn limit_i64(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -500,9 +512,7 @@ impl ExchangeStore for PgStore {
             .begin()
             .await
             .map_err(|e| db_error("starting the log transaction", e))?;
-        for run in batch.chunks(LOG_ROWS) {
-            append_run(&mut tx, run).await?;
-        }
+        append_log_in(&mut tx, batch).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("committing the log entries", e))

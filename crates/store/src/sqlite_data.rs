@@ -326,6 +326,61 @@ async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEntry>, StoreE
     row.map(model::decode_log).transpose()
 }
 
+/// Appends a batch of log entries inside the caller's write transaction:
+/// the first must follow the stored head.
+pub(crate) async fn append_log_in(
+    conn: &mut SqliteConnection,
+    batch: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let head = head_in(conn).await?;
+    let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
+    let head_sql = format!("INSERT INTO exchange_log ({LOG_COLUMNS}) ");
+    insert_chunked(
+        &mut *conn,
+        "the log",
+        &head_sql,
+        &rows,
+        LOG_ROWS,
+        write_error,
+        |b, row| {
+            b.push_bind(row.seq)
+                .push_bind(row.at_ns)
+                .push_bind(&row.consumer)
+                .push_bind(&row.provider)
+                .push_bind(&row.service)
+                .push_bind(&row.purpose)
+                .push_bind(&row.legal_basis)
+                .push_bind(&row.case_ref)
+                .push_bind(&row.person_id)
+                .push_bind(&row.fields)
+                .push_bind(&row.request_digest)
+                .push_bind(&row.response_digest)
+                .push_bind(&row.prev_hash)
+                .push_bind(&row.hash);
+        },
+    )
+    .await?;
+    insert_chunked(
+        &mut *conn,
+        "checkpoints",
+        "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ",
+        &checkpoints,
+        LOG_ROWS,
+        write_error,
+        |b, (seq, cp)| {
+            b.push_bind(*seq)
+                .push_bind(cp.hash.to_string())
+                .push_bind(cp.key_id.0.as_str())
+                .push_bind(cp.signature.as_str());
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 fn limit_i64(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -341,49 +396,7 @@ impl ExchangeStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(|e| db_error("starting the log transaction", e))?;
-        let head = head_in(&mut tx).await?;
-        let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
-        let head_sql = format!("INSERT INTO exchange_log ({LOG_COLUMNS}) ");
-        insert_chunked(
-            &mut tx,
-            "the log",
-            &head_sql,
-            &rows,
-            LOG_ROWS,
-            write_error,
-            |b, row| {
-                b.push_bind(row.seq)
-                    .push_bind(row.at_ns)
-                    .push_bind(&row.consumer)
-                    .push_bind(&row.provider)
-                    .push_bind(&row.service)
-                    .push_bind(&row.purpose)
-                    .push_bind(&row.legal_basis)
-                    .push_bind(&row.case_ref)
-                    .push_bind(&row.person_id)
-                    .push_bind(&row.fields)
-                    .push_bind(&row.request_digest)
-                    .push_bind(&row.response_digest)
-                    .push_bind(&row.prev_hash)
-                    .push_bind(&row.hash);
-            },
-        )
-        .await?;
-        insert_chunked(
-            &mut tx,
-            "checkpoints",
-            "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ",
-            &checkpoints,
-            LOG_ROWS,
-            write_error,
-            |b, (seq, cp)| {
-                b.push_bind(*seq)
-                    .push_bind(cp.hash.to_string())
-                    .push_bind(cp.key_id.0.as_str())
-                    .push_bind(cp.signature.as_str());
-            },
-        )
-        .await?;
+        append_log_in(&mut tx, batch).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("committing the log entries", e))

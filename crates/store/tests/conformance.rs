@@ -284,6 +284,7 @@ conformance!(
     // dossiers
     dossier_codes_are_gapless_and_unique_under_concurrency,
     a_refused_dossier_gives_its_number_back,
+    dossiers_and_the_reads_made_for_them_commit_together,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,
     queues_lists_and_service_figures_follow_the_dossiers,
     agency_staff_is_recorded_per_agency,

@@ -235,6 +235,154 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     assert_eq!(next.dossier.code.sequence(), 2);
 }
 
+/// The log entries `writer` chains for a batch's outcomes: one read per
+/// dossier, under its code (or `draft` when it was refused).
+fn reads_under_codes(
+    writer: &mut exchange::LogWriter,
+    outcomes: &[Result<store::StoredDossier, store::StoreError>],
+) -> Vec<exchange::Appended> {
+    let operator = super::exchange_log::operator();
+    outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut r = super::exchange_log::record(i as u64, Some("001190000001"), HCC, 0);
+            r.case_ref = Some(match o {
+                Ok(s) => s.dossier.code.to_string(),
+                Err(_) => "draft dang-ky-tam-tru".into(),
+            });
+            writer.append(r, &operator)
+        })
+        .collect()
+}
+
+const HCC: &str = "VN/GOV/000.00.00.H29/hcc";
+
+fn new_dossier<'a>(
+    agency: &'a AgencyCode,
+    at: DateTime<FixedOffset>,
+    make: store::MakeDossier<'a>,
+) -> store::NewDossier<'a> {
+    store::NewDossier {
+        agency,
+        day: at.date_naive(),
+        at: at.with_timezone(&Utc),
+        make,
+    }
+}
+
+pub async fn dossiers_and_the_reads_made_for_them_commit_together(h: &Harness) {
+    let store = h.open().await;
+    let hcc = AgencyCode::parse("H29.22").expect("agency");
+    let at = vn("2026-03-04T09:00:00+07:00");
+    let build = |subject: &'static str| {
+        let agency = hcc.clone();
+        move |code: DossierCode| make(subject, &agency, Channel::Online, at, code)
+    };
+    let first = build("citizen-a");
+    let refused = |_: DossierCode| -> Result<(Dossier, Option<Notice>), store::StoreError> {
+        Err(store::StoreError::Refused("the form is not valid".into()))
+    };
+    let third = build("citizen-c");
+    let other = AgencyCode::parse("UBND.25747").expect("agency");
+    let elsewhere = {
+        let agency = other.clone();
+        move |code: DossierCode| make("citizen-b", &agency, Channel::Online, at, code)
+    };
+    let batch = [
+        new_dossier(&hcc, at, &first),
+        new_dossier(&hcc, at, &refused),
+        new_dossier(&other, at, &elsewhere),
+        new_dossier(&hcc, at, &third),
+    ];
+    let mut writer = exchange::LogWriter::new(2);
+    let outcomes = store
+        .dossiers()
+        .create_dossiers(&batch, &mut |o| reads_under_codes(&mut writer, o))
+        .await
+        .expect("one transaction");
+    assert_eq!(outcomes.len(), 4);
+    let codes: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .map(|s| s.dossier.code.to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            "H29.22-260304-0001",
+            "UBND.25747-260304-0001",
+            "H29.22-260304-0002"
+        ],
+        "each agency numbers its own; the refused one took no number"
+    );
+    assert!(matches!(outcomes[1], Err(store::StoreError::Refused(_))));
+    // the reads are in the log under the codes the transaction gave
+    let log = store.exchange().log_range(1, 100).await.expect("log");
+    let cases: Vec<String> = log
+        .iter()
+        .map(|e| e.record.case_ref.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        cases,
+        vec![
+            "H29.22-260304-0001".to_string(),
+            "draft dang-ky-tam-tru".to_string(),
+            "UBND.25747-260304-0001".to_string(),
+            "H29.22-260304-0002".to_string()
+        ]
+    );
+    let checkpoints = store.exchange().checkpoints().await.expect("checkpoints");
+    exchange::log::verify(
+        &log,
+        &checkpoints,
+        &super::exchange_log::operator().public(),
+    )
+    .expect("the chain holds");
+    // the notices were written with their dossiers
+    assert_eq!(
+        store
+            .dossiers()
+            .notices("citizen-a", 10)
+            .await
+            .expect("notices")
+            .len(),
+        1
+    );
+    // entries that do not follow the stored head fail the whole batch:
+    // no dossier, no number, no entry
+    let mut stale = exchange::LogWriter::new(2);
+    let fourth = build("citizen-d");
+    let failed = store
+        .dossiers()
+        .create_dossiers(&[new_dossier(&hcc, at, &fourth)], &mut |o| {
+            reads_under_codes(&mut stale, o)
+        })
+        .await;
+    assert!(failed.is_err(), "a log entry out of the chain is refused");
+    assert_eq!(
+        store
+            .dossiers()
+            .codes_of_day(&hcc, day(4))
+            .await
+            .expect("codes")
+            .len(),
+        2
+    );
+    assert_eq!(
+        store.exchange().log_range(1, 100).await.expect("log").len(),
+        4
+    );
+    let next = submit(store.as_ref(), &hcc, day(4), Channel::Online, "citizen-d")
+        .await
+        .expect("stored");
+    assert_eq!(
+        next.dossier.code.sequence(),
+        3,
+        "the failed batch took no number"
+    );
+}
+
 /// `actor` does `act` on the stored dossier `code` at `at`.
 async fn act(
     store: &dyn store::Store,

@@ -21,7 +21,7 @@ fn member(id: &str) -> MemberId {
     id.parse().expect("a member id")
 }
 
-fn operator() -> MemberKey {
+pub(crate) fn operator() -> MemberKey {
     MemberKey::from_seed(
         member("VN/GOV/BCA/exchange"),
         KeyId("log-2026".into()),
@@ -36,7 +36,7 @@ const BOB: &str = "001090000002";
 
 /// The `i`th exchanged message: about `person`, `seconds` after t0, with
 /// sub-second nanoseconds so that the stored instant must be exact.
-fn record(i: u64, person: Option<&str>, consumer: &str, seconds: i64) -> LogRecord {
+pub(crate) fn record(i: u64, person: Option<&str>, consumer: &str, seconds: i64) -> LogRecord {
     LogRecord {
         at: t0() + Duration::seconds(seconds) + Duration::nanoseconds(123_456_789),
         consumer: member(consumer),

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
 use crate::error::ApiError;
+use crate::exchange::DossierFiling;
 
 /// Why a flow stopped.
 #[derive(Debug)]
@@ -469,20 +470,20 @@ async fn file(
         };
         Ok((d, Some(notice)))
     };
-    let stored = match state
-        .store
-        .dossiers()
-        .create_dossier(&receiving, at.date_naive(), at.with_timezone(&Utc), &make)
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            prefill::log(state, &read, &draft).await;
-            return Err(e.into());
-        }
-    };
-    // the read, in the message log under the dossier's code
-    prefill::log(state, &read, &stored.dossier.code.to_string()).await;
+    // numbered, stored with its notice and its reads logged under its
+    // code in one commit (shared with the dossiers filed meanwhile)
+    let stored = state
+        .exchange
+        .log
+        .file(DossierFiling {
+            agency: receiving,
+            day: at.date_naive(),
+            at: at.with_timezone(&Utc),
+            make: Box::new(make),
+            reads: read.records,
+            draft,
+        })
+        .await?;
     Ok(stored)
 }
 

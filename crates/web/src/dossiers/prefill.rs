@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use dossier::{Procedure, Whom};
-use exchange::{Digest32, LogRecord, RequestMeta};
+use exchange::{LogRecord, RequestMeta};
 use serde_json::Value;
 
 use super::FlowError;
 use crate::AppState;
-use crate::exchange::{PREFILL_BASIS, PREFILL_PURPOSE};
+use crate::exchange::{PREFILL_BASIS, PREFILL_PURPOSE, under_case};
 
 /// What was read for a form.
 #[derive(Debug, Default)]
@@ -25,7 +25,7 @@ pub(crate) struct Read {
     /// Why nothing (or not everything) could be filled.
     pub refused: Option<String>,
     /// The reads to log.
-    records: Vec<LogRecord>,
+    pub records: Vec<LogRecord>,
 }
 
 /// The registry field's value as a form shows it.
@@ -203,13 +203,7 @@ pub(crate) async fn log(state: &AppState, read: &Read, case_ref: &str) -> bool {
     let records: Vec<LogRecord> = read
         .records
         .iter()
-        .map(|r| {
-            let mut record = r.clone();
-            record.case_ref = Some(case_ref.to_string());
-            record.request_digest =
-                Digest32::of(format!("{case_ref} {}", r.request_digest).as_bytes());
-            record
-        })
+        .map(|r| under_case(r, case_ref))
         .collect();
     let mut ok = true;
     for result in state.exchange.log.append_all(records).await {

@@ -19,11 +19,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use exchange::{
-    AccessRight, KeyId, KeyRing, LogEntry, LogRecord, LogWriter, Member, MemberId, MemberKey,
-    MemberKind, Policy, RegisteredKey, population_registry_services,
+    AccessRight, KeyId, KeyRing, Member, MemberId, MemberKey, MemberKind, Policy, RegisteredKey,
+    population_registry_services,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+
+mod writer;
+pub use writer::{DossierFiling, LOG_BATCH_MAX, LogError, LogHandle, under_case};
 
 /// The provider the demo node serves as.
 pub const DEMO_PROVIDER: &str = "VN/GOV/BCA/registry";
@@ -368,125 +370,6 @@ impl DemoConfig {
             .chain(std::iter::once(&self.operator))
             .chain(self.consumers.iter())
             .find(|m| m.member.id.as_str() == id)
-    }
-}
-
-/// Most entries one commit of the message log takes.
-pub const LOG_BATCH_MAX: usize = 512;
-
-/// Why an entry could not be written to the message log.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum LogError {
-    /// The store refused or failed the write; the writer resumed from the
-    /// stored head, and the request must not be answered as if logged.
-    #[error("the message log refused the entry: {0}")]
-    Store(String),
-    /// The writer task is gone (the server is shutting down).
-    #[error("the message log's writer has stopped")]
-    Stopped,
-}
-
-struct LogJob {
-    record: LogRecord,
-    done: oneshot::Sender<Result<LogEntry, LogError>>,
-}
-
-/// The message log's single writer: a task that chains the records handed
-/// to it, signs the due checkpoints and stores every run of records that
-/// arrived while the previous commit was in flight in one transaction
-/// (group commit). [`LogHandle::append`] returns once its entry is durable.
-#[derive(Debug, Clone)]
-pub struct LogHandle {
-    jobs: mpsc::Sender<LogJob>,
-}
-
-impl std::fmt::Debug for LogJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogJob").finish_non_exhaustive()
-    }
-}
-
-impl LogHandle {
-    /// Starts the writer on the current runtime, continuing after `head`.
-    fn start(
-        store: Arc<dyn store::Store>,
-        operator: MemberKey,
-        head: Option<&LogEntry>,
-        checkpoint_every: u64,
-    ) -> Self {
-        let (jobs, rx) = mpsc::channel(LOG_BATCH_MAX * 4);
-        let writer = LogWriter::resume(head, checkpoint_every);
-        tokio::spawn(write_log(store, operator, writer, checkpoint_every, rx));
-        LogHandle { jobs }
-    }
-
-    /// Appends `records` together (they reach the writer at once, so one
-    /// commit usually stores them all) and waits until each is stored.
-    pub async fn append_all(&self, records: Vec<LogRecord>) -> Vec<Result<LogEntry, LogError>> {
-        let mut waits = Vec::with_capacity(records.len());
-        for record in records {
-            let (done, wait) = oneshot::channel();
-            match self.jobs.send(LogJob { record, done }).await {
-                Ok(()) => waits.push(Some(wait)),
-                Err(_) => waits.push(None),
-            }
-        }
-        let mut out = Vec::with_capacity(waits.len());
-        for wait in waits {
-            out.push(match wait {
-                Some(w) => w.await.unwrap_or(Err(LogError::Stopped)),
-                None => Err(LogError::Stopped),
-            });
-        }
-        out
-    }
-
-    /// Appends `record` and waits until it is stored; returns the entry.
-    pub async fn append(&self, record: LogRecord) -> Result<LogEntry, LogError> {
-        let (done, wait) = oneshot::channel();
-        self.jobs
-            .send(LogJob { record, done })
-            .await
-            .map_err(|_| LogError::Stopped)?;
-        wait.await.map_err(|_| LogError::Stopped)?
-    }
-}
-
-async fn write_log(
-    store: Arc<dyn store::Store>,
-    operator: MemberKey,
-    mut writer: LogWriter,
-    checkpoint_every: u64,
-    mut rx: mpsc::Receiver<LogJob>,
-) {
-    let mut jobs = Vec::with_capacity(LOG_BATCH_MAX);
-    while rx.recv_many(&mut jobs, LOG_BATCH_MAX).await > 0 {
-        let mut batch = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
-        for job in jobs.drain(..) {
-            let appended = writer.append(job.record, &operator);
-            replies.push((job.done, appended.entry.clone()));
-            batch.push(appended);
-        }
-        let stored = store.exchange().append_log_batch(&batch).await;
-        metrics::histogram!(crate::metrics::LOG_BATCH_ENTRIES).record(batch.len() as f64);
-        match stored {
-            Ok(()) => {
-                for (done, entry) in replies {
-                    let _ = done.send(Ok(entry));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, entries = batch.len(), "the message log refused a batch");
-                // the writer ran ahead of the store: resume from the stored head
-                let head = store.exchange().log_head().await.ok().flatten();
-                writer = LogWriter::resume(head.as_ref(), checkpoint_every);
-                let err = LogError::Store(e.to_string());
-                for (done, _) in replies {
-                    let _ = done.send(Err(err.clone()));
-                }
-            }
-        }
     }
 }
 
