@@ -19,6 +19,11 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: u32 = 10;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+/// A connection idle longer than this is pinged before it is used (one
+/// round trip); a busy one is not: pinging before every query would double
+/// the round trips of a busy server, and a connection in use fails loudly
+/// anyway.
+const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 
 pub(crate) struct PgStore {
     /// notified after appends and subscription changes
@@ -151,6 +156,15 @@ impl PgStore {
             .min_connections(0)
             .acquire_timeout(CONNECT_TIMEOUT)
             .idle_timeout(IDLE_TIMEOUT)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_WHEN_IDLE {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| {

@@ -53,6 +53,9 @@ impl SqliteStore {
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // a connection to a local file does not hang up: no ping
+            // (a round trip to the connection's thread) before each use
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| {

@@ -17,6 +17,11 @@ pub const REQUESTS_TOTAL: &str = "http_requests_total";
 pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const CONVERSIONS_TOTAL: &str = "units_conversions_total";
 pub const LOG_BATCH_ENTRIES: &str = "exchange_log_batch_entries";
+/// How long one commit of the message log's writer takes (entries and the
+/// dossiers filed with them).
+pub const LOG_COMMIT_SECONDS: &str = "exchange_log_commit_seconds";
+/// Dossiers stored by one commit of the writer.
+pub const LOG_BATCH_DOSSIERS: &str = "exchange_log_batch_dossiers";
 pub const EXCHANGE_PHASE: &str = "exchange_request_phase_seconds";
 /// Registry reads for forms that could not be written to the message log.
 pub const PREFILL_LOG_FAILURES: &str = "dossier_prefill_log_failures_total";
@@ -73,6 +78,14 @@ fn describe() {
     metrics::describe_histogram!(
         LOG_BATCH_ENTRIES,
         "Entries of the exchange message log stored by one commit"
+    );
+    metrics::describe_histogram!(
+        LOG_COMMIT_SECONDS,
+        "Time one commit of the message log's writer takes (its entries and the dossiers filed with them)"
+    );
+    metrics::describe_histogram!(
+        LOG_BATCH_DOSSIERS,
+        "New dossiers stored by one commit of the message log's writer"
     );
     metrics::describe_histogram!(
         EXCHANGE_PHASE,

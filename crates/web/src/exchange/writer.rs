@@ -246,6 +246,7 @@ impl Writer {
         records: &[LogRecord],
         filings: &[&DossierFiling],
     ) -> Result<Committed, StoreError> {
+        let started = std::time::Instant::now();
         let mut appended: Vec<Appended> = records
             .iter()
             .map(|r| self.chain.append(r.clone(), &self.operator))
@@ -287,6 +288,11 @@ impl Writer {
                 .await
                 .map(|outcomes| (entries, outcomes))
         };
+        metrics::histogram!(crate::metrics::LOG_COMMIT_SECONDS)
+            .record(started.elapsed().as_secs_f64());
+        if !filings.is_empty() {
+            metrics::histogram!(crate::metrics::LOG_BATCH_DOSSIERS).record(filings.len() as f64);
+        }
         if let Err(e) = &result {
             tracing::error!(error = %e, "the message log refused a batch");
             // the chain ran ahead of the store: resume from the stored head
