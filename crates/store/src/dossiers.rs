@@ -272,13 +272,13 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// The columns derived from a dossier.
-struct Columns {
-    body: String,
-    status: i32,
-    due_ns: Option<i64>,
-    on_time: Option<i32>,
-    processed_ns: Option<i64>,
-    rating: Option<i32>,
+pub(crate) struct Columns {
+    pub(crate) body: String,
+    pub(crate) status: i32,
+    pub(crate) due_ns: Option<i64>,
+    pub(crate) on_time: Option<i32>,
+    pub(crate) processed_ns: Option<i64>,
+    pub(crate) rating: Option<i32>,
 }
 
 fn columns(d: &Dossier) -> Result<Columns, StoreError> {
@@ -384,7 +384,7 @@ fn limit_of(n: usize) -> i64 {
 
 /// Rows per multi-row INSERT of new dossiers (18 parameters a row: well
 /// under both backends' limits).
-const INSERT_ROWS: usize = 256;
+pub(crate) const INSERT_ROWS: usize = 256;
 
 /// One agency's day in a batch: how many numbers the batch asks of it,
 /// and, once taken, the next to give and the last taken.
@@ -402,14 +402,15 @@ struct Numbering<'a> {
     keys: Vec<DayNumbers<'a>>,
 }
 
-/// A new dossier ready to insert.
-struct NewRow {
-    stored: StoredDossier,
-    notice: Option<Notice>,
-    columns: Columns,
-    code: String,
-    day_text: String,
-    at_ns: i64,
+/// A new dossier ready to insert, numbered and built in the batch's
+/// transaction.
+pub(crate) struct NewRow {
+    pub(crate) stored: StoredDossier,
+    pub(crate) notice: Option<Notice>,
+    pub(crate) columns: Columns,
+    pub(crate) code: String,
+    pub(crate) day_text: String,
+    pub(crate) at_ns: i64,
 }
 
 impl<'a> Numbering<'a> {
@@ -514,18 +515,17 @@ impl<'a> Numbering<'a> {
 }
 
 macro_rules! dossier_store {
-    ($store:ty, $db:ty, $append_log:path, $pool:ident => $begin:expr) => {
+    ($store:ty, $db:ty, $store_new:path, $pool:ident => $begin:expr) => {
         impl $store {
-            /// Numbers `batch` and stores it with its notices in `tx`, in
-            /// one statement each for the numbers, the dossiers and the
-            /// notices; a dossier `make` refuses takes no number.
-            async fn insert_new_dossiers<'c>(
+            /// Numbers `batch` in `tx` (one statement) and builds its
+            /// dossiers; a dossier `make` refuses takes no number.
+            async fn number_new_dossiers<'c>(
                 tx: &mut sqlx::Transaction<'c, $db>,
                 batch: &[NewDossier<'_>],
-            ) -> Result<Outcomes, StoreError> {
+            ) -> Result<(Outcomes, Vec<NewRow>), StoreError> {
                 let mut numbers = Numbering::of(batch);
                 if numbers.keys.is_empty() {
-                    return Ok(Vec::new());
+                    return Ok((Vec::new(), Vec::new()));
                 }
                 // the numbers: each agency and day moved on by what the
                 // batch asks of it (concurrent stores of the same agency
@@ -563,72 +563,7 @@ macro_rules! dossier_store {
                     .await
                     .map_err(|e| db_error("giving dossier numbers back", e))?;
                 }
-                for chunk in rows.chunks(INSERT_ROWS) {
-                    let mut insert = QueryBuilder::<$db>::new(
-                        "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
-                         created_ns, competent, procedure_code, applicant, province, due_ns, \
-                         version, updated_ns, on_time, processed_ns, rating, channel) ",
-                    );
-                    insert.push_values(chunk, |mut row, r| {
-                        let d = &r.stored.dossier;
-                        row.push_bind(r.code.as_str())
-                            .push_bind(d.code.agency().as_str())
-                            .push_bind(r.day_text.as_str())
-                            .push_bind(i32::from(d.code.sequence()))
-                            .push_bind(r.columns.status)
-                            .push_bind(r.columns.body.as_str())
-                            .push_bind(r.at_ns)
-                            .push_bind(d.route.competent.as_str())
-                            .push_bind(d.procedure.as_str())
-                            .push_bind(d.applicant.subject.as_str())
-                            .push_bind(d.route.province.as_str())
-                            .push_bind(r.columns.due_ns)
-                            .push_bind(1_i64)
-                            .push_bind(r.at_ns)
-                            .push_bind(r.columns.on_time)
-                            .push_bind(r.columns.processed_ns)
-                            .push_bind(r.columns.rating)
-                            .push_bind(i32::from(d.channel.code()));
-                    });
-                    insert
-                        .build()
-                        .persistent(true)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(|e| db_error("storing dossiers", e))?;
-                    let noticed: Vec<&NewRow> =
-                        chunk.iter().filter(|r| r.notice.is_some()).collect();
-                    if noticed.is_empty() {
-                        continue;
-                    }
-                    let mut notices = QueryBuilder::<$db>::new(
-                        "INSERT INTO dossier_notices \
-                         (recipient, dossier, status, text_vi, text_en, email, created_ns) ",
-                    );
-                    notices.push_values(noticed, |mut row, r| {
-                        let d = &r.stored.dossier;
-                        let (status, vi, en) = r
-                            .notice
-                            .as_ref()
-                            .map_or((0, "", ""), |n| {
-                                (i32::from(n.status.code()), n.text_vi.as_str(), n.text_en.as_str())
-                            });
-                        row.push_bind(d.applicant.subject.as_str())
-                            .push_bind(r.code.as_str())
-                            .push_bind(status)
-                            .push_bind(vi)
-                            .push_bind(en)
-                            .push_bind(d.applicant.email.as_deref())
-                            .push_bind(r.at_ns);
-                    });
-                    notices
-                        .build()
-                        .persistent(true)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(|e| db_error("storing notices", e))?;
-                }
-                Ok(outcomes)
+                Ok((outcomes, rows))
             }
 
             async fn insert_dossier_notice<'c>(
@@ -670,9 +605,9 @@ macro_rules! dossier_store {
                 let mut tx = $begin
                     .await
                     .map_err(|e| db_error("starting to store dossiers", e))?;
-                let outcomes = Self::insert_new_dossiers(&mut tx, batch).await?;
+                let (outcomes, rows) = Self::number_new_dossiers(&mut tx, batch).await?;
                 let entries = log(&outcomes);
-                $append_log(&mut *tx, &entries).await?;
+                $store_new(&mut *tx, &rows, &entries).await?;
                 tx.commit()
                     .await
                     .map_err(|e| db_error("storing dossiers", e))?;
@@ -1060,12 +995,12 @@ macro_rules! dossier_store {
 dossier_store!(
     crate::postgres::PgStore,
     sqlx::Postgres,
-    crate::postgres_data::append_log_in,
+    crate::postgres_data::store_new_dossiers,
     pool => pool.begin()
 );
 dossier_store!(
     crate::sqlite::SqliteStore,
     sqlx::Sqlite,
-    crate::sqlite_data::append_log_in,
+    crate::sqlite_data::store_new_dossiers,
     pool => pool.begin_with("BEGIN IMMEDIATE")
 );

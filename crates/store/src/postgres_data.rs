@@ -2,10 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use domain::PersonalId;
+use dossier::Notice;
 use exchange::{Checkpoint, LogEntry, MemberId};
 use registry::{HouseholdId, Person, Query, VitalEvent};
 use sqlx::PgConnection;
 
+use crate::dossiers::{INSERT_ROWS, NewRow};
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
     PersonRow,
@@ -410,19 +412,26 @@ async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>, StoreError
 /// and one commit outside a transaction): the entries go in only if the
 /// first one chains to the stored entry before it (or starts the log), and
 /// the primary key on `seq` refuses an entry whose place another writer
-/// took first.
+/// took first. Numbered new dossiers and their notices (`filed`) go in the
+/// same statement, under the same condition.
 async fn append_run(
     conn: &mut PgConnection,
     batch: &[exchange::Appended],
+    filed: &[NewRow],
 ) -> Result<(), StoreError> {
-    let Some(first) = batch.first() else {
+    if batch.is_empty() && filed.is_empty() {
         return Ok(());
-    };
+    }
     let (rows, checkpoints) = model::check_run(batch)?;
+    let first_seq = rows.first().map(|r| r.seq);
+    let noticed: Vec<(&NewRow, &Notice)> = filed
+        .iter()
+        .filter_map(|r| r.notice.as_ref().map(|n| (r, n)))
+        .collect();
     let inserted: i64 = sqlx::query_scalar(&format!(
         "WITH guard AS ( \
              SELECT 1 FROM exchange_log WHERE seq = $15 - 1 AND hash = $16 \
-             UNION ALL SELECT 1 WHERE $15 = 1 \
+             UNION ALL SELECT 1 WHERE $15 = 1 OR $15 IS NULL \
          ), entries AS ( \
              INSERT INTO exchange_log ({LOG_COLUMNS}) \
              SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
@@ -433,7 +442,23 @@ async fn append_run(
              INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
              SELECT * FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[]) \
              WHERE EXISTS (SELECT 1 FROM guard) \
-         ) SELECT count(*) FROM entries"
+         ), dossiers AS ( \
+             INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
+                 competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
+                 on_time, processed_ns, rating, channel) \
+             SELECT c, a, d, sq, st, b, t, cp, p, ap, pr, du, 1, t, ot, pn, r, ch \
+             FROM UNNEST($21::text[], $22::text[], $23::text[], $24::int[], $25::int[], \
+                 $26::text[], $27::bigint[], $28::text[], $29::text[], $30::text[], \
+                 $31::text[], $32::bigint[], $33::int[], $34::bigint[], $35::int[], \
+                 $36::int[]) AS x(c, a, d, sq, st, b, t, cp, p, ap, pr, du, ot, pn, r, ch) \
+             WHERE EXISTS (SELECT 1 FROM guard) \
+         ), notices AS ( \
+             INSERT INTO dossier_notices \
+                 (recipient, dossier, status, text_vi, text_en, email, created_ns) \
+             SELECT * FROM UNNEST($37::text[], $38::text[], $39::int[], $40::text[], \
+                 $41::text[], $42::text[], $43::bigint[]) \
+             WHERE EXISTS (SELECT 1 FROM guard) \
+         ) SELECT count(*) FROM guard"
     ))
     .bind(column(&rows, |r| r.seq))
     .bind(column(&rows, |r| r.at_ns))
@@ -449,28 +474,63 @@ async fn append_run(
     .bind(column(&rows, |r| r.response_digest.as_str()))
     .bind(column(&rows, |r| r.prev_hash.as_str()))
     .bind(column(&rows, |r| r.hash.as_str()))
-    .bind(rows[0].seq)
-    .bind(first.entry.prev_hash.to_string())
+    .bind(first_seq)
+    .bind(batch.first().map(|a| a.entry.prev_hash.to_string()))
     .bind(column(&checkpoints, |(seq, _)| *seq))
     .bind(column(&checkpoints, |(_, cp)| cp.hash.to_string()))
     .bind(column(&checkpoints, |(_, cp)| cp.key_id.0.as_str()))
     .bind(column(&checkpoints, |(_, cp)| cp.signature.as_str()))
+    .bind(column(filed, |r| r.code.as_str()))
+    .bind(column(filed, |r| r.stored.dossier.code.agency().as_str()))
+    .bind(column(filed, |r| r.day_text.as_str()))
+    .bind(column(filed, |r| {
+        i32::from(r.stored.dossier.code.sequence())
+    }))
+    .bind(column(filed, |r| r.columns.status))
+    .bind(column(filed, |r| r.columns.body.as_str()))
+    .bind(column(filed, |r| r.at_ns))
+    .bind(column(filed, |r| r.stored.dossier.route.competent.as_str()))
+    .bind(column(filed, |r| r.stored.dossier.procedure.as_str()))
+    .bind(column(filed, |r| {
+        r.stored.dossier.applicant.subject.as_str()
+    }))
+    .bind(column(filed, |r| r.stored.dossier.route.province.as_str()))
+    .bind(column(filed, |r| r.columns.due_ns))
+    .bind(column(filed, |r| r.columns.on_time))
+    .bind(column(filed, |r| r.columns.processed_ns))
+    .bind(column(filed, |r| r.columns.rating))
+    .bind(column(filed, |r| {
+        i32::from(r.stored.dossier.channel.code())
+    }))
+    .bind(column(&noticed, |(r, _)| {
+        r.stored.dossier.applicant.subject.as_str()
+    }))
+    .bind(column(&noticed, |(r, _)| r.code.as_str()))
+    .bind(column(&noticed, |(_, n)| i32::from(n.status.code())))
+    .bind(column(&noticed, |(_, n)| n.text_vi.as_str()))
+    .bind(column(&noticed, |(_, n)| n.text_en.as_str()))
+    .bind(column(&noticed, |(r, _)| {
+        r.stored.dossier.applicant.email.as_deref()
+    }))
+    .bind(column(&noticed, |(r, _)| r.at_ns))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
-            "log entry {} cannot be appended: its place in the log is taken \
-             (another writer appended first)",
-            first.entry.seq
-        )),
+        sqlx::Error::Database(d) if d.is_unique_violation() && !rows.is_empty() => {
+            StoreError::Conflict(format!(
+                "log entry {} cannot be appended: its place in the log is taken \
+                 (another writer appended first), or a dossier's code is taken",
+                rows[0].seq
+            ))
+        }
         _ => db_error("appending to the log", e),
     })?;
     if inserted == 0 {
         return Err(StoreError::Conflict(format!(
             "log entry {} does not chain to the stored entry {}: the log's head moved \
              or entries are missing",
-            first.entry.seq,
-            first.entry.seq.saturating_sub(1)
+            first_seq.unwrap_or_default(),
+            first_seq.unwrap_or_default().saturating_sub(1)
         )));
     }
     Ok(())
@@ -483,9 +543,30 @@ pub(crate) async fn append_log_in(
     batch: &[exchange::Appended],
 ) -> Result<(), StoreError> {
     for run in batch.chunks(LOG_ROWS) {
-        append_run(conn, run).await?;
+        append_run(conn, run, &[]).await?;
     }
     Ok(())
+}
+
+/// Stores numbered new dossiers, their notices and `entries` of the
+/// message log inside the caller's transaction: one statement for all of
+/// them (more only for batches beyond [`LOG_ROWS`] entries or
+/// [`INSERT_ROWS`] dossiers).
+pub(crate) async fn store_new_dossiers(
+    conn: &mut PgConnection,
+    filed: &[NewRow],
+    entries: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    let mut runs = entries.chunks(LOG_ROWS);
+    let mut dossiers = filed.chunks(INSERT_ROWS);
+    loop {
+        match (runs.next(), dossiers.next()) {
+            (None, None) => return Ok(()),
+            (run, some) => {
+                append_run(conn, run.unwrap_or_default(), some.unwrap_or_default()).await?
+            }
+        }
+    }
 }
 
 fn limit_i64(limit: usize) -> i64 {
@@ -504,7 +585,7 @@ impl ExchangeStore for PgStore {
                 .acquire()
                 .await
                 .map_err(|e| db_error("connecting to append to the log", e))?;
-            return append_run(&mut conn, batch).await;
+            return append_run(&mut conn, batch, &[]).await;
         }
         // a longer batch goes in pieces, in order, in one transaction
         let mut tx = self

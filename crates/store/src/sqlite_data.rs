@@ -7,6 +7,7 @@ use registry::{HouseholdId, Person, Query, VitalEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use crate::dossiers::{INSERT_ROWS, NewRow};
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
     PersonRow,
@@ -379,6 +380,81 @@ pub(crate) async fn append_log_in(
     )
     .await?;
     Ok(())
+}
+
+/// Stores numbered new dossiers, their notices and `entries` of the
+/// message log inside the caller's write transaction: multi-row inserts.
+pub(crate) async fn store_new_dossiers(
+    conn: &mut SqliteConnection,
+    rows: &[NewRow],
+    entries: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
+             created_ns, competent, procedure_code, applicant, province, due_ns, \
+             version, updated_ns, on_time, processed_ns, rating, channel) ",
+        );
+        insert.push_values(chunk, |mut row, r| {
+            let d = &r.stored.dossier;
+            row.push_bind(r.code.as_str())
+                .push_bind(d.code.agency().as_str())
+                .push_bind(r.day_text.as_str())
+                .push_bind(i32::from(d.code.sequence()))
+                .push_bind(r.columns.status)
+                .push_bind(r.columns.body.as_str())
+                .push_bind(r.at_ns)
+                .push_bind(d.route.competent.as_str())
+                .push_bind(d.procedure.as_str())
+                .push_bind(d.applicant.subject.as_str())
+                .push_bind(d.route.province.as_str())
+                .push_bind(r.columns.due_ns)
+                .push_bind(1_i64)
+                .push_bind(r.at_ns)
+                .push_bind(r.columns.on_time)
+                .push_bind(r.columns.processed_ns)
+                .push_bind(r.columns.rating)
+                .push_bind(i32::from(d.channel.code()));
+        });
+        insert
+            .build()
+            .persistent(true)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db_error("storing dossiers", e))?;
+        let noticed: Vec<&NewRow> = chunk.iter().filter(|r| r.notice.is_some()).collect();
+        if noticed.is_empty() {
+            continue;
+        }
+        let mut notices = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO dossier_notices \
+             (recipient, dossier, status, text_vi, text_en, email, created_ns) ",
+        );
+        notices.push_values(noticed, |mut row, r| {
+            let d = &r.stored.dossier;
+            let (status, vi, en) = r.notice.as_ref().map_or((0, "", ""), |n| {
+                (
+                    i32::from(n.status.code()),
+                    n.text_vi.as_str(),
+                    n.text_en.as_str(),
+                )
+            });
+            row.push_bind(d.applicant.subject.as_str())
+                .push_bind(r.code.as_str())
+                .push_bind(status)
+                .push_bind(vi)
+                .push_bind(en)
+                .push_bind(d.applicant.email.as_deref())
+                .push_bind(r.at_ns);
+        });
+        notices
+            .build()
+            .persistent(true)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db_error("storing notices", e))?;
+    }
+    append_log_in(conn, entries).await
 }
 
 fn limit_i64(limit: usize) -> i64 {
