@@ -169,7 +169,8 @@ pub enum Act {
     Assign {
         /// To whom (subject).
         subject: String,
-        /// Their name.
+        /// Their name (the portal takes it from their account).
+        #[serde(default)]
         name: String,
     },
     /// Start processing (officer).

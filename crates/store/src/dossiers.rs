@@ -63,6 +63,17 @@ pub struct NoticeRow {
     pub last_error: Option<String>,
 }
 
+/// Someone on an agency's staff.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaffMember {
+    /// Their account's subject.
+    pub subject: String,
+    /// Their name, from their account (empty when the account is gone).
+    pub name: String,
+    /// Officer or leader.
+    pub role: Role,
+}
+
 /// A file attached to a dossier, as kept.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredAttachment {
@@ -236,6 +247,9 @@ pub trait DossierStore: Send + Sync {
     /// The agencies `account` works for, and as what.
     async fn staff_roles(&self, account: &str) -> Result<Vec<(AgencyCode, Role)>, StoreError>;
 
+    /// Who works for `agency`, and as what, by name.
+    async fn agency_staff(&self, agency: &AgencyCode) -> Result<Vec<StaffMember>, StoreError>;
+
     /// Keeps `content` as `dossier`'s file for its document (replacing an
     /// earlier one).
     async fn put_attachment(
@@ -331,6 +345,14 @@ fn role_code(role: Role) -> &'static str {
         Role::Leader => "leader",
         // an applicant is nobody's staff: stored as the least privilege
         Role::Officer | Role::Applicant => "officer",
+    }
+}
+
+fn staff_role(code: &str) -> Result<Role, StoreError> {
+    match code {
+        "leader" => Ok(Role::Leader),
+        "officer" => Ok(Role::Officer),
+        other => Err(corrupt(format!("unknown staff role {other:?}"))),
     }
 }
 
@@ -858,13 +880,31 @@ macro_rules! dossier_store {
                 .map_err(|e| db_error("reading an officer's agencies", e))?;
                 rows.into_iter()
                     .map(|(agency, role)| {
-                        let agency = AgencyCode::parse(&agency).map_err(corrupt)?;
-                        let role = match role.as_str() {
-                            "leader" => Role::Leader,
-                            "officer" => Role::Officer,
-                            other => return Err(corrupt(format!("unknown staff role {other:?}"))),
-                        };
-                        Ok((agency, role))
+                        Ok((AgencyCode::parse(&agency).map_err(corrupt)?, staff_role(&role)?))
+                    })
+                    .collect()
+            }
+
+            async fn agency_staff(
+                &self,
+                agency: &AgencyCode,
+            ) -> Result<Vec<StaffMember>, StoreError> {
+                let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
+                    "SELECT s.account, a.name, s.role FROM agency_staff s \
+                     LEFT JOIN eid_accounts a ON a.subject = s.account \
+                     WHERE s.agency = $1 ORDER BY COALESCE(a.name, ''), s.account",
+                )
+                .bind(agency.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading an agency's staff", e))?;
+                rows.into_iter()
+                    .map(|(subject, name, role)| {
+                        Ok(StaffMember {
+                            subject,
+                            name: name.unwrap_or_default(),
+                            role: staff_role(&role)?,
+                        })
                     })
                     .collect()
             }

@@ -35,7 +35,7 @@ mod sqlite_outbox;
 pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
 pub use dossiers::{
     DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
-    StoredAttachment, StoredDossier,
+    StaffMember, StoredAttachment, StoredDossier,
 };
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,

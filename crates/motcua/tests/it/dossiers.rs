@@ -1488,3 +1488,175 @@ async fn a_citizen_attaches_a_document_from_the_dossier_page() {
     .json();
     assert_eq!(listed[0]["attachment"]["name"], "tờ khai.pdf");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_assigns_a_dossier_only_to_the_staff_of_its_agency_from_the_api_or_the_page() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (_, token) = person_token(&app, p).await;
+    let filed = send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .json(&json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})),
+    )
+    .await;
+    assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+    let code = filed.json()["dossier"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let (officer, leader, outsider) = (
+        &everyone[everyone.len() - 1],
+        &everyone[everyone.len() - 2],
+        &everyone[everyone.len() - 3],
+    );
+    let (officer_subject, officer_token) = person_token(&app, officer).await;
+    let (leader_subject, leader_token) = person_token(&app, leader).await;
+    let (outsider_subject, _) = person_token(&app, outsider).await;
+    let agency = dossier::AgencyCode::parse(&format!("UBND.{}", p.commune_code)).expect("agency");
+    let elsewhere = dossier::AgencyCode::parse("UBND.00004").expect("agency");
+    for (who, at, role) in [
+        (officer_subject, &agency, dossier::Role::Officer),
+        (leader_subject, &agency, dossier::Role::Leader),
+        (outsider_subject, &elsewhere, dossier::Role::Officer),
+    ] {
+        app.store
+            .dossiers()
+            .set_staff(&who.to_string(), at, Some(role), chrono::Utc::now())
+            .await
+            .expect("staff");
+    }
+    let received = act(&app, &officer_token, &code, json!({"act": "receive"})).await;
+    assert_eq!(received.status.as_u16(), 200, "{}", received.body);
+
+    // over the API: only a leader, only to the agency's staff, named as
+    // their account names them
+    act(
+        &app,
+        &officer_token,
+        &code,
+        json!({"act": "assign", "subject": officer_subject.to_string()}),
+    )
+    .await
+    .problem(403);
+    let refused = act(
+        &app,
+        &leader_token,
+        &code,
+        json!({"act": "assign", "subject": outsider_subject.to_string()}),
+    )
+    .await
+    .problem(422);
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&format!("is not an officer of {agency}"))),
+        "{refused}"
+    );
+    let assigned = act(
+        &app,
+        &leader_token,
+        &code,
+        json!({"act": "assign", "subject": officer_subject.to_string(), "name": "Tên bịa"}),
+    )
+    .await;
+    assert_eq!(assigned.status.as_u16(), 200, "{}", assigned.body);
+    let assignee = &assigned.json()["dossier"]["assignee"];
+    assert_eq!(assignee["subject"], officer_subject.to_string().as_str());
+    assert_eq!(assignee["name"], officer.full_name.as_str());
+
+    // on the page: the leader picks from the agency's staff
+    let session = app.log_in_on_portal(&leader.personal_id).await;
+    let cookie = |csrf: &str| format!("motcua_sid={session}; motcua_csrf={csrf}");
+    let page = send(
+        app.client
+            .get(app.url(&format!("/ho-so/{code}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    assert!(page.body.contains("id=\"act-assign\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{officer_subject}\" selected>")),
+        "the officer assigned now is chosen"
+    );
+    assert!(
+        page.body.contains(&format!(
+            "<option value=\"{leader_subject}\">{} (lãnh đạo)</option>",
+            leader.full_name
+        )),
+        "the leader is on the list"
+    );
+    assert!(
+        !page.body.contains(&outsider_subject.to_string()),
+        "another agency's officer is not offered"
+    );
+    let csrf = crate::helpers::set_cookie(&page.headers, "motcua_csrf").expect("a CSRF cookie");
+    let post = |assignee: String, version: &'static str| {
+        send(
+            app.client
+                .post(app.url(&format!("/ho-so/{code}")))
+                .header("cookie", cookie(&csrf))
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("act", "assign"),
+                    ("version", version),
+                    ("assignee", assignee.as_str()),
+                ]),
+        )
+    };
+    let stale = post(leader_subject.to_string(), "2").await;
+    assert_eq!(stale.status.as_u16(), 422, "{}", stale.body);
+    assert!(
+        stale.body.contains("id=\"dossier-error\""),
+        "{}",
+        stale.body
+    );
+    let outside = post(outsider_subject.to_string(), "3").await;
+    assert_eq!(outside.status.as_u16(), 422, "{}", outside.body);
+    assert!(
+        outside.body.contains("is not an officer of"),
+        "the reason is shown"
+    );
+    let done = post(leader_subject.to_string(), "3").await;
+    assert_eq!(done.status.as_u16(), 200, "{}", done.body);
+    assert!(done.body.contains("id=\"dossier-notice\""), "{}", done.body);
+    assert!(
+        done.body
+            .contains(&format!("<dd>{}</dd>", leader.full_name)),
+        "the page shows the dossier as it is now"
+    );
+    let now = send(
+        app.client
+            .get(app.url(&format!("/api/v1/dossiers/{code}")))
+            .bearer_auth(&officer_token),
+    )
+    .await
+    .json();
+    assert_eq!(now["version"], 4);
+    assert_eq!(
+        now["dossier"]["assignee"]["subject"],
+        leader_subject.to_string().as_str()
+    );
+    let acts: Vec<&str> = now["dossier"]["control"]
+        .as_array()
+        .expect("form 05")
+        .iter()
+        .filter_map(|c| c["act"].as_str())
+        .collect();
+    assert_eq!(acts, ["submit", "receive", "assign", "assign"]);
+
+    // an officer is not offered the choice
+    let session = app.log_in_on_portal(&officer.personal_id).await;
+    let page = send(
+        app.client
+            .get(app.url(&format!("/ho-so/{code}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    assert!(!page.body.contains("id=\"act-assign\""));
+}

@@ -17,11 +17,11 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
         .expect("time")
 }
 
-fn subject(n: u128) -> SubjectId {
+pub(crate) fn subject(n: u128) -> SubjectId {
     SubjectId::new(uuid::Uuid::from_u128(n)).expect("not nil")
 }
 
-fn citizen(n: u128, pin: &str) -> Account {
+pub(crate) fn citizen(n: u128, pin: &str) -> Account {
     let holder = Citizen::new(
         subject(n),
         PersonalId::parse(pin).expect("pin"),

@@ -770,9 +770,31 @@ pub async fn agency_staff_is_recorded_per_agency(h: &Harness) {
         .expect("removed");
     assert_eq!(
         d.staff_roles("officer-1").await.expect("roles"),
-        [(commune, Role::Leader)]
+        [(commune.clone(), Role::Leader)]
     );
     assert!(d.staff_roles("officer-2").await.expect("roles").is_empty());
+
+    // an agency's staff by name, from their accounts
+    let mut an = crate::accounts::citizen(41, "001203012345");
+    an.name = "Trần Thị Bình".into();
+    store.accounts().create_account(&an).await.expect("account");
+    let binh = crate::accounts::subject(41).to_string();
+    d.set_staff(&binh, &commune, Some(Role::Officer), at)
+        .await
+        .expect("set");
+    let staff = d.agency_staff(&commune).await.expect("staff");
+    assert_eq!(
+        staff
+            .iter()
+            .map(|m| (m.subject.as_str(), m.name.as_str(), m.role))
+            .collect::<Vec<_>>(),
+        // officer-1 has no account here: no name, listed first
+        [
+            ("officer-1", "", Role::Leader),
+            (binh.as_str(), "Trần Thị Bình", Role::Officer)
+        ]
+    );
+    assert!(d.agency_staff(&centre).await.expect("staff").is_empty());
 }
 
 pub async fn attachments_are_kept_per_document_with_their_digest(h: &Harness) {

@@ -381,7 +381,7 @@ pub async fn act(
     let account = token_account(&state, &method, &path, &headers).await?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let code_of_act = body.act.code();
-    let stored = flow::act(
+    let (stored, _) = flow::act(
         &state,
         &account,
         &code,

@@ -488,7 +488,8 @@ async fn file(
 }
 
 /// `account` does `act` on dossier `code` (with `comment`), if the
-/// dossier is still at `version` when given.
+/// dossier is still at `version` when given: the dossier now, and how
+/// `account` acted on it.
 pub(crate) async fn act(
     state: &AppState,
     account: &store::Account,
@@ -496,7 +497,7 @@ pub(crate) async fn act(
     act: Act,
     comment: Option<&str>,
     version: Option<i64>,
-) -> Result<store::StoredDossier, FlowError> {
+) -> Result<(store::StoredDossier, Actor), FlowError> {
     let code = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
     let stored = state
         .store
@@ -513,6 +514,29 @@ pub(crate) async fn act(
         )));
     }
     let actor = actor_for(state, account, &stored.dossier).await?;
+    let act = match act {
+        // a leader assigns to someone on the competent agency's staff,
+        // named as their account names them
+        Act::Assign { subject, .. } if actor.role == Role::Leader => {
+            let competent = &stored.dossier.route.competent;
+            let staff = state.store.dossiers().agency_staff(competent).await?;
+            let subject = subject.trim();
+            let member = staff
+                .into_iter()
+                .find(|m| m.subject == subject && !m.name.is_empty())
+                .ok_or_else(|| {
+                    FlowError::Invalid(format!(
+                        "{subject:?} is not an officer of {competent}: a dossier is assigned \
+                         to someone on its competent agency's staff"
+                    ))
+                })?;
+            Act::Assign {
+                subject: member.subject,
+                name: member.name,
+            }
+        }
+        other => other,
+    };
     let procedure = procedure(&stored.dossier.procedure)?;
     let calendar = working_calendar()?;
     let mut d = stored.dossier.clone();
@@ -523,11 +547,12 @@ pub(crate) async fn act(
             dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
             other => FlowError::Invalid(other.to_string()),
         })?;
-    Ok(state
+    let now = state
         .store
         .dossiers()
         .update_dossier(&d, stored.version, notice.as_ref(), at.with_timezone(&Utc))
-        .await?)
+        .await?;
+    Ok((now, actor))
 }
 
 /// `account` attaches a file for `document` of dossier `code`: its

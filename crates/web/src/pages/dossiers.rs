@@ -673,7 +673,7 @@ pub struct ActForm {
     pub code: &'static str,
     pub label: &'static str,
     /// the inputs it needs: `reason`, `items`, `amount`, `outcome`,
-    /// `new_due`, `note`, `score`
+    /// `new_due`, `note`, `score`, `assignee`
     pub needs: &'static str,
 }
 
@@ -708,6 +708,8 @@ struct DossierPage {
     is_staff: bool,
     late: bool,
     rating: String,
+    /// whom a leader can assign it to: (subject, name, current)
+    staff: Vec<(String, String, bool)>,
     notice: String,
     error: String,
     csrf: String,
@@ -724,6 +726,13 @@ fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'
         (Act::Receive, ""),
         (Act::RefuseIntake { reason: "x".into() }, "reason"),
         (Act::Claim, ""),
+        (
+            Act::Assign {
+                subject: "x".into(),
+                name: "x".into(),
+            },
+            "assignee",
+        ),
         (Act::StartProcessing, ""),
         (
             Act::RequestSupplement {
@@ -779,11 +788,22 @@ async fn render_dossier(
     notice: String,
     error: String,
 ) -> Response {
+    match flow::load_for(state, account, code).await {
+        Ok((stored, actor)) => show_dossier(state, ctx, &stored, &actor, notice, error).await,
+        Err(e) => flow_failed(ctx, e),
+    }
+}
+
+/// The dossier's page as `actor` sees it.
+async fn show_dossier(
+    state: &AppState,
+    ctx: &Ctx,
+    stored: &store::StoredDossier,
+    actor: &Actor,
+    notice: String,
+    error: String,
+) -> Response {
     let t = ctx.t();
-    let (stored, actor) = match flow::load_for(state, account, code).await {
-        Ok(x) => x,
-        Err(e) => return flow_failed(ctx, e),
-    };
     let d = &stored.dossier;
     let p = match flow::procedure(&d.procedure) {
         Ok(p) => p,
@@ -806,7 +826,7 @@ async fn render_dossier(
     }
     slips.push(("05".to_string(), t.p_slip_05()));
     let is_staff = actor.role != Role::Applicant;
-    let acts = open_acts(&actor, d, p)
+    let acts: Vec<ActForm> = open_acts(actor, d, p)
         .into_iter()
         .map(|(code, needs)| ActForm {
             code,
@@ -814,6 +834,30 @@ async fn render_dossier(
             needs,
         })
         .collect();
+    let staff = if acts.iter().any(|a| a.needs == "assignee") {
+        match state
+            .store
+            .dossiers()
+            .agency_staff(&d.route.competent)
+            .await
+        {
+            Ok(staff) => staff
+                .into_iter()
+                .filter(|m| !m.name.is_empty())
+                .map(|m| {
+                    let current = d.assignee.as_ref().is_some_and(|a| a.subject == m.subject);
+                    let name = match m.role {
+                        Role::Leader => format!("{} ({})", m.name, t.p_role_leader()),
+                        _ => m.name,
+                    };
+                    (m.subject, name, current)
+                })
+                .collect(),
+            Err(e) => return flow_failed(ctx, e.into()),
+        }
+    } else {
+        Vec::new()
+    };
     let attached = match state.store.dossiers().attachments(&d.code).await {
         Ok(a) => a,
         Err(e) => return flow_failed(ctx, e.into()),
@@ -911,6 +955,7 @@ async fn render_dossier(
             .as_ref()
             .map(|r| format!("{}/5 {}", r.score, r.comment.clone().unwrap_or_default()))
             .unwrap_or_default(),
+        staff,
         notice,
         error,
         csrf: token.clone(),
@@ -964,6 +1009,7 @@ pub struct ActParams {
     new_due: Option<String>,
     note: Option<String>,
     score: Option<String>,
+    assignee: Option<String>,
 }
 
 fn act_of(f: &ActParams) -> Result<Act, String> {
@@ -974,6 +1020,11 @@ fn act_of(f: &ActParams) -> Result<Act, String> {
             reason: text(&f.reason),
         },
         "claim" => Act::Claim,
+        // the name is the account's, looked up when it is done
+        "assign" => Act::Assign {
+            subject: text(&f.assignee),
+            name: String::new(),
+        },
         "start_processing" => Act::StartProcessing,
         "request_supplement" => Act::RequestSupplement {
             items: text(&f.items).lines().map(str::to_string).collect(),
@@ -1059,13 +1110,13 @@ pub async fn act(
         f.comment.as_deref()
     };
     match flow::act(&state, &account, &code, act, comment, f.version).await {
-        Ok(_) => {
+        Ok((stored, actor)) => {
             metrics::counter!(crate::metrics::DOSSIER_ACTS, "act" => act_code).increment(1);
-            render_dossier(
+            show_dossier(
                 &state,
                 &ctx,
-                &account,
-                &code,
+                &stored,
+                &actor,
                 t.p_done().into(),
                 String::new(),
             )

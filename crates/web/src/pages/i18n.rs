@@ -775,6 +775,7 @@ texts! {
     p_show_all => "Xem cả hồ sơ đã xong", "Show finished dossiers too";
     p_show_open => "Chỉ hồ sơ đang giải quyết", "Open dossiers only";
     p_assignee => "Người xử lý", "Assigned to";
+    p_assign_to => "Giao cho", "Assign to";
     p_role_officer => "cán bộ", "officer";
     p_role_leader => "lãnh đạo", "leader";
     p_overdue => "Quá hạn", "Overdue";
