@@ -76,6 +76,32 @@ fn birth_form(place: &str) -> Value {
     })
 }
 
+/// Files a birth at `place` with `token`; the dossier's code.
+async fn file_birth(app: &TestApp, token: &str, place: &str) -> String {
+    let filed = send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(token)
+            .json(&json!({"procedure": "khai-sinh", "form": birth_form(place)})),
+    )
+    .await;
+    assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+    filed.json()["dossier"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string()
+}
+
+/// The dossier's page for the portal session `session`.
+async fn dossier_page(app: &TestApp, session: &str, code: &str) -> Reply {
+    send(
+        app.client
+            .get(app.url(&format!("/ho-so/{code}")))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await
+}
+
 async fn act(app: &TestApp, token: &str, code: &str, body: Value) -> Reply {
     send(
         app.client
@@ -1172,17 +1198,7 @@ async fn attachments_are_checked_by_document_type_and_size() {
     let p = &everyone[0];
     let (_, token) = person_token(&app, p).await;
     let (_, stranger) = person_token(&app, &everyone[1]).await;
-    let filed = send(
-        app.client
-            .post(app.url("/api/v1/dossiers"))
-            .bearer_auth(&token)
-            .json(&json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})),
-    )
-    .await;
-    let code = filed.json()["dossier"]["code"]
-        .as_str()
-        .expect("code")
-        .to_string();
+    let code = file_birth(&app, &token, p.commune_code).await;
     let put = |doc: &str, name: &str, ctype: &str, body: Vec<u8>, who: &str| {
         let url = app.url(&format!(
             "/api/v1/dossiers/{code}/attachments/{doc}?name={name}"
@@ -1399,24 +1415,9 @@ async fn a_citizen_attaches_a_document_from_the_dossier_page() {
     let everyone = people(&app).await;
     let p = &everyone[0];
     let (_, token) = person_token(&app, p).await;
-    let filed = send(
-        app.client
-            .post(app.url("/api/v1/dossiers"))
-            .bearer_auth(&token)
-            .json(&json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})),
-    )
-    .await;
-    let code = filed.json()["dossier"]["code"]
-        .as_str()
-        .expect("code")
-        .to_string();
+    let code = file_birth(&app, &token, p.commune_code).await;
     let session = app.log_in_on_portal(&p.personal_id).await;
-    let page = send(
-        app.client
-            .get(app.url(&format!("/ho-so/{code}")))
-            .header("cookie", format!("motcua_sid={session}")),
-    )
-    .await;
+    let page = dossier_page(&app, &session, &code).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
     assert!(
         page.body.contains("id=\"attach-form\""),
@@ -1495,18 +1496,7 @@ async fn a_leader_assigns_a_dossier_only_to_the_staff_of_its_agency_from_the_api
     let everyone = people(&app).await;
     let p = &everyone[0];
     let (_, token) = person_token(&app, p).await;
-    let filed = send(
-        app.client
-            .post(app.url("/api/v1/dossiers"))
-            .bearer_auth(&token)
-            .json(&json!({"procedure": "khai-sinh", "form": birth_form(p.commune_code)})),
-    )
-    .await;
-    assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
-    let code = filed.json()["dossier"]["code"]
-        .as_str()
-        .expect("code")
-        .to_string();
+    let code = file_birth(&app, &token, p.commune_code).await;
     let (officer, leader, outsider) = (
         &everyone[everyone.len() - 1],
         &everyone[everyone.len() - 2],
@@ -1570,12 +1560,7 @@ async fn a_leader_assigns_a_dossier_only_to_the_staff_of_its_agency_from_the_api
     // on the page: the leader picks from the agency's staff
     let session = app.log_in_on_portal(&leader.personal_id).await;
     let cookie = |csrf: &str| format!("motcua_sid={session}; motcua_csrf={csrf}");
-    let page = send(
-        app.client
-            .get(app.url(&format!("/ho-so/{code}")))
-            .header("cookie", format!("motcua_sid={session}")),
-    )
-    .await;
+    let page = dossier_page(&app, &session, &code).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
     assert!(page.body.contains("id=\"act-assign\""), "{}", page.body);
     assert!(
@@ -1651,12 +1636,7 @@ async fn a_leader_assigns_a_dossier_only_to_the_staff_of_its_agency_from_the_api
 
     // an officer is not offered the choice
     let session = app.log_in_on_portal(&officer.personal_id).await;
-    let page = send(
-        app.client
-            .get(app.url(&format!("/ho-so/{code}")))
-            .header("cookie", format!("motcua_sid={session}")),
-    )
-    .await;
+    let page = dossier_page(&app, &session, &code).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
     assert!(!page.body.contains("id=\"act-assign\""));
 }
