@@ -191,10 +191,12 @@ pub trait DossierStore: Send + Sync {
         day: NaiveDate,
     ) -> Result<Vec<DossierCode>, StoreError>;
 
-    /// An applicant's dossiers, newest first.
+    /// The dossiers filed under any of `subjects` (one applicant's names:
+    /// their account, and the number they were filed under before they
+    /// had one; at most two), newest first.
     async fn dossiers_of_applicant(
         &self,
-        subject: &str,
+        subjects: &[&str],
         limit: usize,
     ) -> Result<Vec<StoredDossier>, StoreError>;
 
@@ -719,14 +721,26 @@ macro_rules! dossier_store {
 
             async fn dossiers_of_applicant(
                 &self,
-                subject: &str,
+                subjects: &[&str],
                 limit: usize,
             ) -> Result<Vec<StoredDossier>, StoreError> {
+                let (first, second) = match subjects {
+                    [] => return Ok(Vec::new()),
+                    [one] => (*one, *one),
+                    [one, two] => (*one, *two),
+                    _ => {
+                        return Err(StoreError::Refused(
+                            "an applicant is listed under two subjects at the most".into(),
+                        ));
+                    }
+                };
                 let rows: Vec<DossierRow> = sqlx::query_as(
-                    "SELECT body, version, updated_ns FROM dossiers WHERE applicant = $1 \
-                     ORDER BY created_ns DESC, code DESC LIMIT $2",
+                    "SELECT body, version, updated_ns FROM dossiers \
+                     WHERE applicant = $1 OR applicant = $2 \
+                     ORDER BY created_ns DESC, code DESC LIMIT $3",
                 )
-                .bind(subject)
+                .bind(first)
+                .bind(second)
                 .bind(limit_of(limit))
                 .fetch_all(&self.pool)
                 .await

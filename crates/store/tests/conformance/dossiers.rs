@@ -563,7 +563,7 @@ pub async fn queues_lists_and_service_figures_follow_the_dossiers(h: &Harness) {
 
     let mine = store
         .dossiers()
-        .dossiers_of_applicant("an", 10)
+        .dossiers_of_applicant(&["an"], 10)
         .await
         .expect("list");
     // newest first; filed at the same instant: by code, descending
@@ -572,6 +572,23 @@ pub async fn queues_lists_and_service_figures_follow_the_dossiers(h: &Harness) {
             .map(|s| s.dossier.code.clone())
             .collect::<Vec<_>>(),
         [a.clone(), b.clone()]
+    );
+    // under either of one applicant's two names, in one list
+    let both = store
+        .dossiers()
+        .dossiers_of_applicant(&["an", "binh"], 10)
+        .await
+        .expect("list");
+    let codes: Vec<_> = both.iter().map(|s| s.dossier.code.clone()).collect();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(codes.contains(&a) && codes.contains(&b) && codes.contains(&c));
+    assert!(
+        store
+            .dossiers()
+            .dossiers_of_applicant(&[], 10)
+            .await
+            .expect("list")
+            .is_empty()
     );
     // the commune's queue holds what it is competent for, received anywhere
     let queue = store

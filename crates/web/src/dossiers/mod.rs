@@ -129,24 +129,13 @@ pub(crate) async fn dossiers_of(
     state: &AppState,
     account: &store::Account,
 ) -> Result<Vec<store::StoredDossier>, FlowError> {
-    let mut all = Vec::new();
-    for subject in applicant_subjects(account) {
-        all.extend(
-            state
-                .store
-                .dossiers()
-                .dossiers_of_applicant(&subject, 200)
-                .await?,
-        );
-    }
-    all.sort_by(|a, b| {
-        b.dossier
-            .submitted_at
-            .cmp(&a.dossier.submitted_at)
-            .then_with(|| b.dossier.code.to_string().cmp(&a.dossier.code.to_string()))
-    });
-    all.truncate(200);
-    Ok(all)
+    let subjects = applicant_subjects(account);
+    let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
+    Ok(state
+        .store
+        .dossiers()
+        .dossiers_of_applicant(&subjects, 200)
+        .await?)
 }
 
 /// Whether the account is the dossier's applicant.
