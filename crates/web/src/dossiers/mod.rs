@@ -476,6 +476,17 @@ async fn file(
     Ok(stored)
 }
 
+/// Whom a dossier of `competent` can be assigned to: its staff who hold
+/// an account (their name is the account's).
+pub(crate) async fn assignable(
+    state: &AppState,
+    competent: &AgencyCode,
+) -> Result<Vec<store::StaffMember>, FlowError> {
+    let mut staff = state.store.dossiers().agency_staff(competent).await?;
+    staff.retain(|m| !m.name.is_empty());
+    Ok(staff)
+}
+
 /// `account` does `act` on dossier `code` (with `comment`), if the
 /// dossier is still at `version` when given: the dossier now, and how
 /// `account` acted on it.
@@ -508,11 +519,11 @@ pub(crate) async fn act(
         // named as their account names them
         Act::Assign { subject, .. } if actor.role == Role::Leader => {
             let competent = &stored.dossier.route.competent;
-            let staff = state.store.dossiers().agency_staff(competent).await?;
             let subject = subject.trim();
-            let member = staff
+            let member = assignable(state, competent)
+                .await?
                 .into_iter()
-                .find(|m| m.subject == subject && !m.name.is_empty())
+                .find(|m| m.subject == subject)
                 .ok_or_else(|| {
                     FlowError::Invalid(format!(
                         "{subject:?} is not an officer of {competent}: a dossier is assigned \

@@ -835,15 +835,9 @@ async fn show_dossier(
         })
         .collect();
     let staff = if acts.iter().any(|a| a.needs == "assignee") {
-        match state
-            .store
-            .dossiers()
-            .agency_staff(&d.route.competent)
-            .await
-        {
+        match flow::assignable(state, &d.route.competent).await {
             Ok(staff) => staff
                 .into_iter()
-                .filter(|m| !m.name.is_empty())
                 .map(|m| {
                     let current = d.assignee.as_ref().is_some_and(|a| a.subject == m.subject);
                     let name = match m.role {
@@ -853,7 +847,7 @@ async fn show_dossier(
                     (m.subject, name, current)
                 })
                 .collect(),
-            Err(e) => return flow_failed(ctx, e.into()),
+            Err(e) => return flow_failed(ctx, e),
         }
     } else {
         Vec::new()
