@@ -35,6 +35,17 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
+/// The account behind an access token, read with the token's revocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenAccount {
+    /// The token was revoked.
+    Revoked,
+    /// The token's subject has no account.
+    NoAccount,
+    /// The account, and the token is not revoked.
+    Live(Box<Account>),
+}
+
 /// One line of an account's audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -96,6 +107,13 @@ pub trait AccountStore: Send + Sync {
     async fn create_account(&self, account: &Account) -> Result<bool, StoreError>;
     /// An account by subject.
     async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError>;
+    /// The account `subject` unless the access token `jti` was revoked
+    /// (one statement: the revocation and the account are read together).
+    async fn token_account(
+        &self,
+        subject: SubjectId,
+        jti: &str,
+    ) -> Result<TokenAccount, StoreError>;
     /// An account by the canonical key of its log-in identifier
     /// ([`identity::LoginId::key`]).
     async fn account_by_login(&self, login_key: &str) -> Result<Option<Account>, StoreError>;
@@ -242,6 +260,12 @@ type AccountColumns = (
 const ACCOUNT_SELECT: &str = "SELECT name, level, holder, password, totp, totp_step, failures, \
      locked_until_ns, created_ns FROM eid_accounts";
 
+/// An account with whether an access token (by its `jti`) was revoked:
+/// what every request carrying a person's token needs, in one round trip.
+const TOKEN_ACCOUNT_SELECT: &str = "SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2), \
+     name, level, holder, password, totp, totp_step, failures, locked_until_ns, created_ns \
+     FROM eid_accounts WHERE subject = $1";
+
 fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
     let (name, level, holder, password, totp, totp_step, failures, locked, created) = row;
     Ok(Account {
@@ -354,6 +378,39 @@ macro_rules! account_store {
                         .await
                         .map_err(|e| db_error("reading an account", e))?;
                 row.map(decode_account).transpose()
+            }
+
+            async fn token_account(
+                &self,
+                subject: SubjectId,
+                jti: &str,
+            ) -> Result<TokenAccount, StoreError> {
+                type Row = (
+                    bool,
+                    String,
+                    Option<i32>,
+                    String,
+                    Option<String>,
+                    Option<String>,
+                    Option<i64>,
+                    i32,
+                    Option<i64>,
+                    i64,
+                );
+                let row: Option<Row> = sqlx::query_as(TOKEN_ACCOUNT_SELECT)
+                    .bind(subject.to_string())
+                    .bind(jti)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| db_error("reading a token's account", e))?;
+                match row {
+                    None => Ok(TokenAccount::NoAccount),
+                    Some((true, ..)) => Ok(TokenAccount::Revoked),
+                    Some((false, a, b, c, d, e, f, g, h, i)) => {
+                        decode_account((a, b, c, d, e, f, g, h, i))
+                            .map(|a| TokenAccount::Live(Box::new(a)))
+                    }
+                }
             }
 
             async fn account_by_login(

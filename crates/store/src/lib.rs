@@ -32,7 +32,9 @@ mod sqlite;
 mod sqlite_data;
 mod sqlite_outbox;
 
-pub use accounts::{Account, AccountStore, AuditEntry, Failure, Session, StoredApplication};
+pub use accounts::{
+    Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
+};
 pub use dossiers::{
     DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
     StaffMember, StoredAttachment, StoredDossier,

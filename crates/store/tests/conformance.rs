@@ -274,6 +274,7 @@ conformance!(
     pushed_requests_live_until_they_expire_or_are_used,
     // eID accounts
     accounts_are_found_by_subject_and_by_log_in_identifier,
+    a_tokens_account_is_read_with_its_revocation,
     failed_log_ins_lock_the_account_and_a_success_resets,
     a_one_time_code_step_is_accepted_once,
     the_audit_trail_lists_newest_first,

@@ -943,13 +943,13 @@ pub(crate) fn operator_of(claims: &serde_json::Map<String, serde_json::Value>) -
     .then_some(client)
 }
 
-/// The account behind the subject of a person's token issued to
-/// `client_id`.
-pub(crate) async fn account_of(
+/// The account subject behind `sub` as client `client_id` knows it (its
+/// pairwise identifier mapped back), if it names one.
+async fn internal_subject(
     state: &AppState,
     client_id: &str,
     sub: &str,
-) -> Result<Option<store::Account>, store::StoreError> {
+) -> Result<Option<identity::SubjectId>, store::StoreError> {
     let internal = match ClientId::parse(client_id) {
         Ok(id) => match state.oidc.client(state.store.as_ref(), &id, false).await? {
             Some(c) => match &c.subject_type {
@@ -962,10 +962,9 @@ pub(crate) async fn account_of(
         },
         Err(_) => None,
     };
-    match internal.as_deref().map(identity::SubjectId::parse) {
-        Some(Ok(subject)) => state.store.accounts().account(subject).await,
-        _ => Ok(None),
-    }
+    Ok(internal
+        .as_deref()
+        .and_then(|s| identity::SubjectId::parse(s).ok()))
 }
 
 /// The `authorization_code` grant: the code is taken out of the store
@@ -1251,10 +1250,6 @@ fn resource_error(status: StatusCode, code: &str, description: &str, dpop: bool)
     no_store(res)
 }
 
-/// The UserInfo endpoint (Core §5.3): the claims of the person whose
-/// access token is presented, as far as its scopes allow. A token bound
-/// to a DPoP key is served only with a fresh proof of that key naming
-/// this request and the token.
 /// Why an access token presented to a resource was refused (RFC 6750 §3,
 /// RFC 9449 §7.1).
 pub(crate) struct TokenRefusal {
@@ -1283,6 +1278,15 @@ impl TokenRefusal {
         )
     }
 
+    fn revoked(dpop: bool) -> Self {
+        TokenRefusal::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the access token was revoked",
+            dpop,
+        )
+    }
+
     fn response(&self) -> Response {
         resource_error(self.status, self.code, &self.description, self.dpop)
     }
@@ -1293,6 +1297,86 @@ impl TokenRefusal {
 /// DPoP key, with a fresh proof of that key naming this request and the
 /// token. Also whether it came under the `DPoP` scheme.
 pub(crate) async fn resource_token(
+    state: &AppState,
+    method: &axum::http::Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(serde_json::Map<String, serde_json::Value>, bool), TokenRefusal> {
+    let (claims, dpop_scheme) = unrevoked_unchecked(state, method, path, headers).await?;
+    match state
+        .store
+        .oidc()
+        .is_revoked(text_claim(&claims, "jti"))
+        .await
+    {
+        Ok(false) => Ok((claims, dpop_scheme)),
+        Ok(true) => Err(TokenRefusal::revoked(dpop_scheme)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading revocations");
+            Err(TokenRefusal::failed())
+        }
+    }
+}
+
+/// A person's access token presented to a resource, checked as
+/// [`resource_token`] does, and the account it was issued for: the
+/// revocation and the account are read together. `Ok(None)`: the token is
+/// good but its subject has no account here (a system's token, or an
+/// account since removed).
+pub(crate) async fn resource_account(
+    state: &AppState,
+    method: &axum::http::Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<
+    (
+        serde_json::Map<String, serde_json::Value>,
+        bool,
+        Option<store::Account>,
+    ),
+    TokenRefusal,
+> {
+    let (claims, dpop_scheme) = unrevoked_unchecked(state, method, path, headers).await?;
+    let jti = text_claim(&claims, "jti");
+    let read = match internal_subject(
+        state,
+        text_claim(&claims, "client_id"),
+        text_claim(&claims, "sub"),
+    )
+    .await
+    {
+        Ok(Some(subject)) => state.store.accounts().token_account(subject, jti).await,
+        // no account to read with it: the revocation alone
+        Ok(None) => state.store.oidc().is_revoked(jti).await.map(|revoked| {
+            if revoked {
+                store::TokenAccount::Revoked
+            } else {
+                store::TokenAccount::NoAccount
+            }
+        }),
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(store::TokenAccount::Live(account)) => Ok((claims, dpop_scheme, Some(*account))),
+        Ok(store::TokenAccount::NoAccount) => Ok((claims, dpop_scheme, None)),
+        Ok(store::TokenAccount::Revoked) => Err(TokenRefusal::revoked(dpop_scheme)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a token's account");
+            Err(TokenRefusal::failed())
+        }
+    }
+}
+
+fn text_claim<'a>(claims: &'a serde_json::Map<String, serde_json::Value>, name: &str) -> &'a str {
+    claims
+        .get(name)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+}
+
+/// Everything [`resource_token`] checks but the revocation, which the
+/// caller must read.
+async fn unrevoked_unchecked(
     state: &AppState,
     method: &axum::http::Method,
     path: &str,
@@ -1326,18 +1410,6 @@ pub(crate) async fn resource_token(
     let Some(claims) = live_claims(state, token, now) else {
         return unauthorized("the access token is not valid or has expired");
     };
-    let jti = claims
-        .get("jti")
-        .and_then(|j| j.as_str())
-        .unwrap_or_default();
-    match state.store.oidc().is_revoked(jti).await {
-        Ok(false) => {}
-        Ok(true) => return unauthorized("the access token was revoked"),
-        Err(e) => {
-            tracing::error!(error = %e, "reading revocations");
-            return Err(TokenRefusal::failed());
-        }
-    }
     let bound = claims
         .get("cnf")
         .and_then(|c| c.get("jkt"))
@@ -1419,13 +1491,17 @@ pub(crate) async fn resource_token(
     Ok((claims, dpop_scheme))
 }
 
+/// The UserInfo endpoint (Core §5.3): the claims of the person whose
+/// access token is presented, as far as its scopes allow. A token bound
+/// to a DPoP key is served only with a fresh proof of that key naming
+/// this request and the token.
 async fn userinfo(
     State(state): State<AppState>,
     method: axum::http::Method,
     headers: HeaderMap,
 ) -> Response {
-    let (claims, dpop_scheme) =
-        match resource_token(&state, &method, "/oidc/userinfo", &headers).await {
+    let (claims, dpop_scheme, account) =
+        match resource_account(&state, &method, "/oidc/userinfo", &headers).await {
             Ok(c) => c,
             Err(r) => return r.response(),
         };
@@ -1453,13 +1529,8 @@ async fn userinfo(
         .get("client_id")
         .and_then(|s| s.as_str())
         .unwrap_or_default();
-    let account = match account_of(&state, client_id, sub).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unauthorized("the account of this token no longer exists"),
-        Err(e) => {
-            tracing::error!(error = %e, "reading an account");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let Some(account) = account else {
+        return unauthorized("the account of this token no longer exists");
     };
     let mut answer = person_claims(sub, &account, &scopes);
     if scopes.contains(&"address") {

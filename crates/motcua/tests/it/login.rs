@@ -380,6 +380,27 @@ async fn a_person_logs_in_and_the_code_gives_an_id_token_once() {
         "{:?}",
         unauthenticated.headers
     );
+    // the person's dossiers answer the same token, until it is revoked
+    let mine = send(
+        app.client
+            .get(app.url("/api/v1/dossiers"))
+            .bearer_auth(access),
+    )
+    .await;
+    assert_eq!(mine.status.as_u16(), 200, "{}", mine.body);
+    let revoked = send(
+        app.client
+            .post(app.url("/oidc/revoke"))
+            .basic_auth("portal", Some(SECRET))
+            .form(&[("token", access)]),
+    )
+    .await;
+    assert_eq!(revoked.status.as_u16(), 200, "{}", revoked.body);
+    for path in ["/oidc/userinfo", "/api/v1/dossiers"] {
+        let refused = send(app.client.get(app.url(path)).bearer_auth(access)).await;
+        assert_eq!(refused.status.as_u16(), 401, "{path}: {}", refused.body);
+        assert!(refused.body.contains("revoked"), "{path}: {}", refused.body);
+    }
 
     // prompt=none with no session goes back with login_required
     let none = send(http.get(app.url(&format!(

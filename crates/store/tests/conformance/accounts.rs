@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::{PersonalId, Sex};
 use identity::{AssuranceLevel, Citizen, Holder, LoginId, SubjectId, Totp, TotpSecret};
 use registry::PartialDate;
-use store::{Account, AuditEntry, Session};
+use store::{Account, AuditEntry, Session, TokenAccount};
 
 use crate::Harness;
 
@@ -93,6 +93,47 @@ pub async fn accounts_are_found_by_subject_and_by_log_in_identifier(h: &Harness)
     assert!(
         accounts.set_password(subject(9), "x").await.is_err(),
         "no such account"
+    );
+}
+
+pub async fn a_tokens_account_is_read_with_its_revocation(h: &Harness) {
+    let store = h.open().await;
+    let accounts = store.accounts();
+    let an = citizen(1, "001203012345");
+    assert!(accounts.create_account(&an).await.expect("create"));
+    assert_eq!(
+        accounts
+            .token_account(subject(1), "t1")
+            .await
+            .expect("read"),
+        TokenAccount::Live(Box::new(an.clone()))
+    );
+    assert_eq!(
+        accounts
+            .token_account(subject(2), "t1")
+            .await
+            .expect("read"),
+        TokenAccount::NoAccount
+    );
+    store
+        .oidc()
+        .revoke_token("t1", at(9, 0), at(8, 0))
+        .await
+        .expect("revoked");
+    assert_eq!(
+        accounts
+            .token_account(subject(1), "t1")
+            .await
+            .expect("read"),
+        TokenAccount::Revoked
+    );
+    // another token of the same account is still good
+    assert_eq!(
+        accounts
+            .token_account(subject(1), "t2")
+            .await
+            .expect("read"),
+        TokenAccount::Live(Box::new(an))
     );
 }
 

@@ -25,23 +25,19 @@ pub(crate) async fn token_account(
     path: &str,
     headers: &HeaderMap,
 ) -> Result<store::Account, ApiError> {
-    let (claims, _) = crate::oidc::resource_token(state, method, path, headers)
+    let (claims, _, account) = crate::oidc::resource_account(state, method, path, headers)
         .await
         .map_err(|r| match r.status {
             StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
             _ => ApiError::Unauthorized(r.description),
         })?;
-    let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
     if crate::oidc::operator_of(&claims).is_some() {
         return Err(ApiError::Forbidden(
             "dossiers are filed and handled by people: use a person's token, not a system's".into(),
         ));
     }
     // a person acting for an organisation files as the organisation
-    crate::oidc::account_of(state, text("client_id"), text("sub"))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .ok_or_else(|| ApiError::Unauthorized("the token's subject has no account here".into()))
+    account.ok_or_else(|| ApiError::Unauthorized("the token's subject has no account here".into()))
 }
 
 /// A procedure in a list.
