@@ -18,8 +18,6 @@ use dossier::{
     Status,
 };
 
-use sqlx::QueryBuilder;
-
 use crate::model::{from_nanos, nanos};
 use crate::{StoreError, db_error};
 
@@ -412,18 +410,26 @@ pub(crate) const INSERT_ROWS: usize = 256;
 
 /// One agency's day in a batch: how many numbers the batch asks of it,
 /// and, once taken, the next to give and the last taken.
-struct DayNumbers<'a> {
-    agency: &'a AgencyCode,
-    day: NaiveDate,
-    day_text: String,
-    wanted: i32,
-    next: i32,
-    last: i32,
+pub(crate) struct DayNumbers<'a> {
+    pub(crate) agency: &'a AgencyCode,
+    pub(crate) day: NaiveDate,
+    pub(crate) day_text: String,
+    pub(crate) wanted: i32,
+    pub(crate) next: i32,
+    pub(crate) last: i32,
 }
 
 /// The numbers a batch of new dossiers takes.
-struct Numbering<'a> {
-    keys: Vec<DayNumbers<'a>>,
+pub(crate) struct Numbering<'a> {
+    pub(crate) keys: Vec<DayNumbers<'a>>,
+}
+
+/// An agency's day whose last number a batch moves from `old` to `new`.
+pub(crate) struct NumberMove<'a> {
+    pub(crate) agency: &'a str,
+    pub(crate) day_text: &'a str,
+    pub(crate) old: i32,
+    pub(crate) new: i32,
 }
 
 /// A new dossier ready to insert, numbered and built in the batch's
@@ -439,7 +445,7 @@ pub(crate) struct NewRow {
 
 impl<'a> Numbering<'a> {
     /// What `batch` asks of each agency and day, in first-seen order.
-    fn of(batch: &[NewDossier<'a>]) -> Self {
+    pub(crate) fn of(batch: &[NewDossier<'a>]) -> Self {
         let mut keys: Vec<DayNumbers<'a>> = Vec::new();
         for new in batch {
             match keys
@@ -462,7 +468,7 @@ impl<'a> Numbering<'a> {
 
     /// The store moved each agency's day to `last`: the batch's numbers
     /// are the `wanted` ones up to it.
-    fn taken(&mut self, rows: &[(String, String, i32)]) -> Result<(), StoreError> {
+    pub(crate) fn taken(&mut self, rows: &[(String, String, i32)]) -> Result<(), StoreError> {
         for k in &mut self.keys {
             let last = rows
                 .iter()
@@ -480,9 +486,36 @@ impl<'a> Numbering<'a> {
         Ok(())
     }
 
+    /// Continues each agency's day after the last number `known` gives
+    /// it (taken before this batch; none: 0).
+    pub(crate) fn after(&mut self, known: impl Fn(&AgencyCode, NaiveDate) -> Option<i32>) {
+        for k in &mut self.keys {
+            k.last = known(k.agency, k.day).unwrap_or(0);
+            k.next = k.last + 1;
+        }
+    }
+
+    /// Once built: each agency's day whose last number the built dossiers
+    /// move on (from the `last` of [`Numbering::after`]).
+    pub(crate) fn moves(&self) -> Vec<NumberMove<'_>> {
+        self.keys
+            .iter()
+            .filter(|k| k.next - 1 > k.last)
+            .map(|k| NumberMove {
+                agency: k.agency.as_str(),
+                day_text: &k.day_text,
+                old: k.last,
+                new: k.next - 1,
+            })
+            .collect()
+    }
+
     /// Builds each dossier under the next number of its agency's day; a
     /// refused one leaves its number to the next.
-    fn build(&mut self, batch: &[NewDossier<'_>]) -> Result<(Outcomes, Vec<NewRow>), StoreError> {
+    pub(crate) fn build(
+        &mut self,
+        batch: &[NewDossier<'_>],
+    ) -> Result<(Outcomes, Vec<NewRow>), StoreError> {
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut rows = Vec::with_capacity(batch.len());
         for new in batch {
@@ -539,57 +572,8 @@ impl<'a> Numbering<'a> {
 }
 
 macro_rules! dossier_store {
-    ($store:ty, $db:ty, $store_new:path, $pool:ident => $begin:expr) => {
+    ($store:ty, $db:ty, $create_new:path, $pool:ident => $begin:expr) => {
         impl $store {
-            /// Numbers `batch` in `tx` (one statement) and builds its
-            /// dossiers; a dossier `make` refuses takes no number.
-            async fn number_new_dossiers<'c>(
-                tx: &mut sqlx::Transaction<'c, $db>,
-                batch: &[NewDossier<'_>],
-            ) -> Result<(Outcomes, Vec<NewRow>), StoreError> {
-                let mut numbers = Numbering::of(batch);
-                if numbers.keys.is_empty() {
-                    return Ok((Vec::new(), Vec::new()));
-                }
-                // the numbers: each agency and day moved on by what the
-                // batch asks of it (concurrent stores of the same agency
-                // and day wait on each other's row)
-                let mut take = QueryBuilder::<$db>::new(
-                    "INSERT INTO dossier_sequences (agency, day, last) ",
-                );
-                take.push_values(&numbers.keys, |mut row, k| {
-                    row.push_bind(k.agency.as_str())
-                        .push_bind(k.day_text.as_str())
-                        .push_bind(k.wanted);
-                });
-                take.push(
-                    " ON CONFLICT (agency, day) DO UPDATE \
-                     SET last = dossier_sequences.last + excluded.last \
-                     RETURNING agency, day, last",
-                );
-                let taken: Vec<(String, String, i32)> = take
-                    .build_query_as()
-                    .persistent(true)
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err(|e| db_error("taking dossier numbers", e))?;
-                numbers.taken(&taken)?;
-                let (outcomes, rows) = numbers.build(batch)?;
-                // numbers asked for and not used go back
-                for k in numbers.keys.iter().filter(|k| k.next - 1 < k.last) {
-                    sqlx::query(
-                        "UPDATE dossier_sequences SET last = $1 WHERE agency = $2 AND day = $3",
-                    )
-                    .bind(k.next - 1)
-                    .bind(k.agency.as_str())
-                    .bind(k.day_text.as_str())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| db_error("giving dossier numbers back", e))?;
-                }
-                Ok((outcomes, rows))
-            }
-
             async fn insert_dossier_notice<'c>(
                 tx: &mut sqlx::Transaction<'c, $db>,
                 d: &Dossier,
@@ -625,17 +609,7 @@ macro_rules! dossier_store {
                 batch: &[NewDossier<'_>],
                 log: LogOfBatch<'_>,
             ) -> Result<Outcomes, StoreError> {
-                let $pool = &self.pool;
-                let mut tx = $begin
-                    .await
-                    .map_err(|e| db_error("starting to store dossiers", e))?;
-                let (outcomes, rows) = Self::number_new_dossiers(&mut tx, batch).await?;
-                let entries = log(&outcomes);
-                $store_new(&mut *tx, &rows, &entries).await?;
-                tx.commit()
-                    .await
-                    .map_err(|e| db_error("storing dossiers", e))?;
-                Ok(outcomes)
+                $create_new(self, batch, log).await
             }
 
             async fn update_dossier(
@@ -1049,12 +1023,12 @@ macro_rules! dossier_store {
 dossier_store!(
     crate::postgres::PgStore,
     sqlx::Postgres,
-    crate::postgres_data::store_new_dossiers,
+    crate::postgres_data::create_new_dossiers,
     pool => pool.begin()
 );
 dossier_store!(
     crate::sqlite::SqliteStore,
     sqlx::Sqlite,
-    crate::sqlite_data::store_new_dossiers,
+    crate::sqlite_data::create_new_dossiers,
     pool => pool.begin_with("BEGIN IMMEDIATE")
 );

@@ -29,6 +29,9 @@ pub(crate) struct PgStore {
     /// notified after appends and subscription changes
     pub(crate) changes: std::sync::Arc<tokio::sync::Notify>,
     pub(crate) pool: PgPool,
+    /// The last dossier number of each agency's day that this store's
+    /// writes left (checked, not trusted, by the statement that moves it).
+    pub(crate) numbers: tokio::sync::Mutex<crate::postgres_data::KnownNumbers>,
 }
 
 /// Checks that `url` is a PostgreSQL URL sqlx can read, without repeating it.
@@ -189,6 +192,7 @@ impl PgStore {
         Ok(PgStore {
             changes: std::sync::Arc::default(),
             pool,
+            numbers: tokio::sync::Mutex::default(),
         })
     }
 }

@@ -1,13 +1,17 @@
 //! The PostgreSQL backend's registry and exchange storage.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::PersonalId;
-use dossier::Notice;
+use dossier::{AgencyCode, Notice};
 use exchange::{Checkpoint, LogEntry, MemberId};
 use registry::{HouseholdId, Person, Query, VitalEvent};
 use sqlx::PgConnection;
 
-use crate::dossiers::{INSERT_ROWS, NewRow};
+use crate::dossiers::{
+    INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes,
+};
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
     PersonRow,
@@ -418,8 +422,9 @@ async fn append_run(
     conn: &mut PgConnection,
     batch: &[exchange::Appended],
     filed: &[NewRow],
+    moves: &[NumberMove<'_>],
 ) -> Result<(), StoreError> {
-    if batch.is_empty() && filed.is_empty() {
+    if batch.is_empty() && filed.is_empty() && moves.is_empty() {
         return Ok(());
     }
     let (rows, checkpoints) = model::check_run(batch)?;
@@ -458,7 +463,23 @@ async fn append_run(
              SELECT * FROM UNNEST($37::text[], $38::text[], $39::int[], $40::text[], \
                  $41::text[], $42::text[], $43::bigint[]) \
              WHERE EXISTS (SELECT 1 FROM guard) \
-         ) SELECT count(*) FROM guard"
+         ), bumped AS ( \
+             UPDATE dossier_sequences s SET last = x.new \
+             FROM UNNEST($44::text[], $45::text[], $46::int[], $47::int[]) AS x(agency, day, old, new) \
+             WHERE s.agency = x.agency AND s.day = x.day AND s.last = x.old \
+               AND EXISTS (SELECT 1 FROM guard) \
+             RETURNING 1 \
+         ), started AS ( \
+             INSERT INTO dossier_sequences (agency, day, last) \
+             SELECT agency, day, new \
+             FROM UNNEST($44::text[], $45::text[], $46::int[], $47::int[]) AS x(agency, day, old, new) \
+             WHERE old = 0 AND EXISTS (SELECT 1 FROM guard) \
+             ON CONFLICT (agency, day) DO NOTHING RETURNING 1 \
+         ) SELECT CASE \
+             WHEN NOT EXISTS (SELECT 1 FROM guard) THEN 0 \
+             WHEN (SELECT count(*) FROM bumped) + (SELECT count(*) FROM started) \
+                 = cardinality($44::text[]) THEN (SELECT count(*) FROM guard) \
+             ELSE motcua_dossier_numbers_moved() END"
     ))
     .bind(column(&rows, |r| r.seq))
     .bind(column(&rows, |r| r.at_ns))
@@ -513,9 +534,19 @@ async fn append_run(
         r.stored.dossier.applicant.email.as_deref()
     }))
     .bind(column(&noticed, |(r, _)| r.at_ns))
+    .bind(column(moves, |m| m.agency))
+    .bind(column(moves, |m| m.day_text))
+    .bind(column(moves, |m| m.old))
+    .bind(column(moves, |m| m.new))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some(NUMBERS_MOVED) => {
+            StoreError::Conflict(format!(
+                "{} (the batch is refused whole; its dossiers take no number)",
+                d.message()
+            ))
+        }
         sqlx::Error::Database(d) if d.is_unique_violation() && !rows.is_empty() => {
             StoreError::Conflict(format!(
                 "log entry {} cannot be appended: its place in the log is taken \
@@ -543,30 +574,141 @@ pub(crate) async fn append_log_in(
     batch: &[exchange::Appended],
 ) -> Result<(), StoreError> {
     for run in batch.chunks(LOG_ROWS) {
-        append_run(conn, run, &[]).await?;
+        append_run(conn, run, &[], &[]).await?;
     }
     Ok(())
 }
 
-/// Stores numbered new dossiers, their notices and `entries` of the
-/// message log inside the caller's transaction: one statement for all of
-/// them (more only for batches beyond [`LOG_ROWS`] entries or
-/// [`INSERT_ROWS`] dossiers).
-pub(crate) async fn store_new_dossiers(
-    conn: &mut PgConnection,
-    filed: &[NewRow],
+/// SQLSTATE of `motcua_dossier_numbers_moved()` (migration 0020).
+const NUMBERS_MOVED: &str = "MC001";
+
+/// The last dossier number of each agency's day a store's writes left.
+#[derive(Debug, Default)]
+pub(crate) struct KnownNumbers {
+    last: HashMap<(AgencyCode, NaiveDate), i32>,
+}
+
+impl KnownNumbers {
+    /// Days this far behind the newest one written are forgotten (a
+    /// dossier is numbered on the day it is received).
+    const KEEP_DAYS: i64 = 2;
+
+    fn get(&self, agency: &AgencyCode, day: NaiveDate) -> Option<i32> {
+        self.last.get(&(agency.clone(), day)).copied()
+    }
+
+    fn set(&mut self, agency: &AgencyCode, day: NaiveDate, last: i32) {
+        let new_key = self.last.insert((agency.clone(), day), last).is_none();
+        if new_key
+            && let Some(oldest) = day.checked_sub_signed(chrono::TimeDelta::days(Self::KEEP_DAYS))
+        {
+            self.last.retain(|(_, d), _| *d >= oldest);
+        }
+    }
+
+    fn forget(&mut self, agency: &AgencyCode, day: NaiveDate) {
+        self.last.remove(&(agency.clone(), day));
+    }
+}
+
+/// [`crate::DossierStore::create_dossiers`] on PostgreSQL. The dossiers are
+/// numbered after the last numbers this store knows (read once per agency
+/// and day), built, and stored with their notices, the log's entries and
+/// the move of each agency's sequence in one statement, which checks that
+/// each sequence still stands where it was known to (another writer may
+/// have moved it: then nothing is stored, the batch fails as a conflict,
+/// and the numbers are read again next time). One round trip and one
+/// commit for a batch; a batch too long for one statement goes in several,
+/// in one transaction.
+pub(crate) async fn create_new_dossiers(
+    store: &PgStore,
+    batch: &[NewDossier<'_>],
+    log: LogOfBatch<'_>,
+) -> Result<Outcomes, StoreError> {
+    // one batch at a time from this store: each continues where the last
+    // one left the numbers
+    let mut known = store.numbers.lock().await;
+    let mut numbers = Numbering::of(batch);
+    let unknown: Vec<(&AgencyCode, NaiveDate, &str)> = numbers
+        .keys
+        .iter()
+        .filter(|k| known.get(k.agency, k.day).is_none())
+        .map(|k| (k.agency, k.day, k.day_text.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        let stored: Vec<(String, String, i32)> = sqlx::query_as(
+            "SELECT s.agency, s.day, s.last FROM dossier_sequences s \
+             JOIN UNNEST($1::text[], $2::text[]) AS x(agency, day) \
+               ON s.agency = x.agency AND s.day = x.day",
+        )
+        .bind(column(&unknown, |(a, _, _)| a.as_str()))
+        .bind(column(&unknown, |(_, _, d)| *d))
+        .fetch_all(&store.pool)
+        .await
+        .map_err(|e| db_error("reading dossier numbers", e))?;
+        for (agency, day, text) in &unknown {
+            let last = stored
+                .iter()
+                .find(|(a, d, _)| a == agency.as_str() && d == text)
+                .map_or(0, |(_, _, last)| *last);
+            known.set(agency, *day, last);
+        }
+    }
+    numbers.after(|agency, day| known.get(agency, day));
+    let (outcomes, rows) = numbers.build(batch)?;
+    let moves = numbers.moves();
+    let entries = log(&outcomes);
+    let stored = if entries.len() <= LOG_ROWS && rows.len() <= INSERT_ROWS {
+        match store.pool.acquire().await {
+            Ok(mut conn) => append_run(&mut conn, &entries, &rows, &moves).await,
+            Err(e) => Err(db_error("connecting to store dossiers", e)),
+        }
+    } else {
+        store_in_pieces(store, &entries, &rows, &moves).await
+    };
+    for k in &numbers.keys {
+        match &stored {
+            Ok(()) => known.set(k.agency, k.day, k.next - 1),
+            // read again next time
+            Err(_) => known.forget(k.agency, k.day),
+        }
+    }
+    stored.map(|()| outcomes)
+}
+
+/// A batch beyond one statement's rows: in one transaction, the moves of
+/// the sequences with the first piece.
+async fn store_in_pieces(
+    store: &PgStore,
     entries: &[exchange::Appended],
+    rows: &[NewRow],
+    moves: &[NumberMove<'_>],
 ) -> Result<(), StoreError> {
+    let mut tx = store
+        .pool
+        .begin()
+        .await
+        .map_err(|e| db_error("starting to store dossiers", e))?;
     let mut runs = entries.chunks(LOG_ROWS);
-    let mut dossiers = filed.chunks(INSERT_ROWS);
+    let mut dossiers = rows.chunks(INSERT_ROWS);
+    let mut moves = Some(moves);
     loop {
         match (runs.next(), dossiers.next()) {
-            (None, None) => return Ok(()),
+            (None, None) => break,
             (run, some) => {
-                append_run(conn, run.unwrap_or_default(), some.unwrap_or_default()).await?
+                append_run(
+                    &mut tx,
+                    run.unwrap_or_default(),
+                    some.unwrap_or_default(),
+                    moves.take().unwrap_or_default(),
+                )
+                .await?
             }
         }
     }
+    tx.commit()
+        .await
+        .map_err(|e| db_error("storing dossiers", e))
 }
 
 fn limit_i64(limit: usize) -> i64 {
@@ -585,7 +727,7 @@ impl ExchangeStore for PgStore {
                 .acquire()
                 .await
                 .map_err(|e| db_error("connecting to append to the log", e))?;
-            return append_run(&mut conn, batch, &[]).await;
+            return append_run(&mut conn, batch, &[], &[]).await;
         }
         // a longer batch goes in pieces, in order, in one transaction
         let mut tx = self

@@ -7,7 +7,7 @@ use registry::{HouseholdId, Person, Query, VitalEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::dossiers::{INSERT_ROWS, NewRow};
+use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
     PersonRow,
@@ -382,9 +382,75 @@ pub(crate) async fn append_log_in(
     Ok(())
 }
 
+/// [`crate::DossierStore::create_dossiers`] on SQLite: in one write
+/// transaction, the batch's numbers taken (one statement), its dossiers
+/// built, and they, their notices and the log's entries stored.
+pub(crate) async fn create_new_dossiers(
+    store: &SqliteStore,
+    batch: &[NewDossier<'_>],
+    log: LogOfBatch<'_>,
+) -> Result<Outcomes, StoreError> {
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| db_error("starting to store dossiers", e))?;
+    let (outcomes, rows) = number_new_dossiers(&mut tx, batch).await?;
+    let entries = log(&outcomes);
+    store_new_dossiers(&mut tx, &rows, &entries).await?;
+    tx.commit()
+        .await
+        .map_err(|e| db_error("storing dossiers", e))?;
+    Ok(outcomes)
+}
+
+/// Numbers `batch` (one statement) and builds its dossiers; a dossier
+/// `make` refuses takes no number.
+async fn number_new_dossiers(
+    conn: &mut SqliteConnection,
+    batch: &[NewDossier<'_>],
+) -> Result<(Outcomes, Vec<NewRow>), StoreError> {
+    let mut numbers = Numbering::of(batch);
+    if numbers.keys.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    // each agency and day moved on by what the batch asks of it
+    let mut take =
+        QueryBuilder::<Sqlite>::new("INSERT INTO dossier_sequences (agency, day, last) ");
+    take.push_values(&numbers.keys, |mut row, k| {
+        row.push_bind(k.agency.as_str())
+            .push_bind(k.day_text.as_str())
+            .push_bind(k.wanted);
+    });
+    take.push(
+        " ON CONFLICT (agency, day) DO UPDATE \
+         SET last = dossier_sequences.last + excluded.last \
+         RETURNING agency, day, last",
+    );
+    let taken: Vec<(String, String, i32)> = take
+        .build_query_as()
+        .persistent(true)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| db_error("taking dossier numbers", e))?;
+    numbers.taken(&taken)?;
+    let (outcomes, rows) = numbers.build(batch)?;
+    // numbers asked for and not used go back
+    for k in numbers.keys.iter().filter(|k| k.next - 1 < k.last) {
+        sqlx::query("UPDATE dossier_sequences SET last = $1 WHERE agency = $2 AND day = $3")
+            .bind(k.next - 1)
+            .bind(k.agency.as_str())
+            .bind(k.day_text.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db_error("giving dossier numbers back", e))?;
+    }
+    Ok((outcomes, rows))
+}
+
 /// Stores numbered new dossiers, their notices and `entries` of the
 /// message log inside the caller's write transaction: multi-row inserts.
-pub(crate) async fn store_new_dossiers(
+async fn store_new_dossiers(
     conn: &mut SqliteConnection,
     rows: &[NewRow],
     entries: &[exchange::Appended],

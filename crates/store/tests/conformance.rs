@@ -284,6 +284,7 @@ conformance!(
     applications_are_queued_by_deadline_and_keep_their_history,
     // dossiers
     dossier_codes_are_gapless_and_unique_under_concurrency,
+    two_stores_on_one_database_number_an_agencys_day_without_gaps,
     a_refused_dossier_gives_its_number_back,
     dossiers_and_the_reads_made_for_them_commit_together,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,

@@ -180,6 +180,46 @@ pub async fn dossier_codes_are_gapless_and_unique_under_concurrency(h: &Harness)
     );
 }
 
+pub async fn two_stores_on_one_database_number_an_agencys_day_without_gaps(h: &Harness) {
+    // two servers on one database, filing in turn for the same agency
+    let (a, b) = (h.open().await, h.open().await);
+    let hcc = AgencyCode::parse("H29.22").expect("agency");
+    let mut numbers = Vec::new();
+    let mut conflicts = 0;
+    for (i, by) in [&a, &a, &b, &a, &b, &b, &a].into_iter().enumerate() {
+        let who = format!("citizen-{i}");
+        let filed = match submit(by.as_ref(), &hcc, day(4), Channel::Online, &who).await {
+            Ok(d) => d,
+            Err(store::StoreError::Conflict(reason)) => {
+                // the other store moved the numbers: nothing of the batch
+                // was kept, and the next try reads them again
+                conflicts += 1;
+                assert!(reason.contains("another writer"), "{reason}");
+                submit(by.as_ref(), &hcc, day(4), Channel::Online, &who)
+                    .await
+                    .expect("stored on the second try")
+            }
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(filed.dossier.applicant.subject, who);
+        numbers.push(filed.dossier.code.sequence());
+    }
+    assert_eq!(
+        numbers,
+        (1..=7).collect::<Vec<u16>>(),
+        "no gap, no duplicate"
+    );
+    let listed = a.dossiers().codes_of_day(&hcc, day(4)).await.expect("list");
+    assert_eq!(listed.len(), 7);
+    match h.backend() {
+        // each store continues after the numbers it left: a store behind
+        // the other is refused once, then reads them
+        store::Backend::Postgres => assert!(conflicts >= 2, "{conflicts} conflicts"),
+        // numbers are taken in the write transaction
+        store::Backend::Sqlite => assert_eq!(conflicts, 0),
+    }
+}
+
 pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     let store = h.open().await;
     let hcc = AgencyCode::parse("H29.22").expect("agency");

@@ -179,7 +179,14 @@ impl Writer {
         let rs: Vec<LogRecord> = records.iter().map(|(r, _)| r.clone()).collect();
         let fs: Vec<&DossierFiling> = filings.iter().map(|(f, _)| f).collect();
         let parts = filings.len() + usize::from(!records.is_empty());
-        match self.commit(&rs, &fs).await {
+        let mut committed = self.commit(&rs, &fs).await;
+        if let Err(StoreError::Conflict(reason)) = &committed {
+            // another writer moved the log or an agency's numbers: the
+            // store and the chain have read them again
+            tracing::warn!(%reason, "the message log's batch met another writer; trying it again");
+            committed = self.commit(&rs, &fs).await;
+        }
+        match committed {
             Ok((entries, outcomes)) => {
                 reply_records(records, Ok(entries));
                 for ((_, done), outcome) in filings.into_iter().zip(outcomes) {
