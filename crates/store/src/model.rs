@@ -59,6 +59,14 @@ pub trait RegistryStore: Send + Sync {
     /// A person's current record.
     async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError>;
 
+    /// A person's current record and their current spouse's (one
+    /// statement): `None` for an unknown person; the spouse `None` when
+    /// they have none, or none on record.
+    async fn person_and_spouse(
+        &self,
+        person: &PersonalId,
+    ) -> Result<Option<(Person, Option<Person>)>, StoreError>;
+
     /// A person's record as it stood at `instant` (`Person::as_of` over the
     /// stored events); `None` for an unknown person or one not yet born or
     /// registered then.
@@ -357,6 +365,27 @@ pub(crate) fn oldest_first(mut children: Vec<Person>) -> Vec<Person> {
             .cmp(&(b.birth_date.value.earliest(), b.id.as_str()))
     });
     children
+}
+
+/// The rows `(pid, record)` of a person and their spouse, read together.
+pub(crate) fn person_and_spouse(
+    person: &PersonalId,
+    rows: Vec<(String, String)>,
+) -> Result<Option<(Person, Option<Person>)>, StoreError> {
+    let mut me = None;
+    let mut spouse = None;
+    for (pid, record) in rows {
+        if pid == person.as_str() {
+            me = Some(decode_person(&record)?);
+        } else {
+            spouse = Some(decode_person(&record)?);
+        }
+    }
+    Ok(me.map(|me| {
+        // only the spouse the record names now
+        let spouse = spouse.filter(|s| me.spouse.value == Some(s.id));
+        (me, spouse)
+    }))
 }
 
 pub(crate) fn decode_person(record: &str) -> Result<Person, StoreError> {

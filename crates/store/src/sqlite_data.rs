@@ -258,6 +258,23 @@ impl RegistryStore for SqliteStore {
         record.map(|r| model::decode_person(&r)).transpose()
     }
 
+    async fn person_and_spouse(
+        &self,
+        person: &PersonalId,
+    ) -> Result<Option<(Person, Option<Person>)>, StoreError> {
+        let records: Vec<(String, String)> = sqlx::query_as(
+            "SELECT pid, record FROM people WHERE pid = ?1 \
+             UNION ALL SELECT s.pid, s.record FROM people p \
+             JOIN people s ON s.pid = json_extract(p.record, '$.spouse.value') \
+             WHERE p.pid = ?1",
+        )
+        .bind(person.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading a person and their spouse", e))?;
+        model::person_and_spouse(person, records)
+    }
+
     async fn find_people(
         &self,
         query: &Query,

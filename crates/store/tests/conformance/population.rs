@@ -770,6 +770,40 @@ pub async fn household_members_and_relatives(h: &Harness) {
             (Kinship::Child, younger_child)
         ]
     );
+    // a person and their spouse in one read
+    let (me, spouse) = registry
+        .person_and_spouse(&father)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(me.id, father);
+    assert_eq!(spouse.map(|s| s.id), Some(mother));
+    let (me, spouse) = registry
+        .person_and_spouse(&older_child)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!((me.id, spouse), (older_child, None));
+    assert_eq!(
+        registry
+            .person_and_spouse(&pid(1999, Sex::Male, 299))
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        registry.person(&father).await.expect("read"),
+        Some(me_again(registry, &father).await)
+    );
+}
+
+async fn me_again(registry: &dyn store::RegistryStore, id: &PersonalId) -> registry::Person {
+    registry
+        .person_and_spouse(id)
+        .await
+        .expect("read")
+        .expect("found")
+        .0
 }
 
 /// `n` people, three events each (birth, residence, household), ids from

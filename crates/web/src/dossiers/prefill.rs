@@ -72,21 +72,20 @@ fn text_of(state: &AppState, field: &str, v: &Value) -> Option<String> {
     }
 }
 
-/// Reads `person_id`'s `fields` as the portal (authorized, not yet
-/// logged): the granted fields, and the record to log.
-async fn person_get(
+/// The portal's right to read `person_id`'s `fields` (purpose
+/// `dossier-prefill`), or why not.
+fn authorize(
     state: &AppState,
     person_id: &str,
     fields: Vec<String>,
-) -> Result<Result<(serde_json::Map<String, Value>, LogRecord), String>, FlowError> {
+) -> Result<exchange::Grant, String> {
     let node = &state.exchange;
     let Some(portal) = &node.portal else {
-        return Ok(Err(
+        return Err(
             "this server holds no key of the portal's exchange member: forms are not pre-filled"
                 .into(),
-        ));
+        );
     };
-    let now = Utc::now();
     let meta = RequestMeta {
         // the portal runs inside this node, which holds its key
         signed_by: Some(portal.member.clone()),
@@ -99,32 +98,30 @@ async fn person_get(
         person_id: Some(person_id.to_string()),
         fields,
     };
-    let grant = match node.policy.authorize(&meta, now, &exchange::NoConsents) {
-        Ok(g) => g,
-        Err(r) => return Ok(Err(r.to_string())),
-    };
-    let Ok(pid) = person_id.parse::<domain::PersonalId>() else {
-        return Ok(Err(format!(
-            "{person_id} is not a personal identification number"
-        )));
-    };
-    let person = state
-        .store
-        .registry()
-        .person(&pid)
-        .await
-        .map_err(|e| FlowError::Internal(e.to_string()))?;
-    let record = LogRecord::access(&grant, now, person_id.as_bytes());
-    let Some(person) = person else {
-        // asked and found nothing: still a read to log
-        return Ok(Ok((serde_json::Map::new(), record)));
-    };
-    let answer = grant.filter(&crate::api::exchange::person_fields(&person));
-    let map = match answer {
-        Value::Object(m) => m,
+    node.policy
+        .authorize(&meta, Utc::now(), &exchange::NoConsents)
+        .map_err(|r| r.to_string())
+}
+
+/// What `grant` lets the portal see of `person` (read under it), and the
+/// record of the read to log (a read that found no one is logged too).
+fn answer(
+    grant: &exchange::Grant,
+    person_id: &str,
+    person: Option<&registry::Person>,
+) -> (serde_json::Map<String, Value>, LogRecord) {
+    let record = LogRecord::access(grant, Utc::now(), person_id.as_bytes());
+    let map = match person.map(|p| grant.filter(&crate::api::exchange::person_fields(p))) {
+        Some(Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     };
-    Ok(Ok((map, record)))
+    (map, record)
+}
+
+fn parse_pid(person_id: &str) -> Result<domain::PersonalId, String> {
+    person_id
+        .parse::<domain::PersonalId>()
+        .map_err(|_| format!("{person_id} is not a personal identification number"))
 }
 
 /// Reads what `procedure`'s form takes from the registry about the
@@ -164,13 +161,29 @@ pub(crate) async fn read(
     }
     ask.sort();
     ask.dedup();
-    let (me, record) = match person_get(state, pid, ask).await? {
+    let authorized = authorize(state, pid, ask).and_then(|g| Ok((g, parse_pid(pid)?)));
+    let (grant, id) = match authorized {
         Ok(x) => x,
         Err(reason) => {
             out.refused = Some(reason);
             return Ok(out);
         }
     };
+    let registry = state.store.registry();
+    // the spouse's record comes with the applicant's (one read), and is
+    // used only if the applicant's granted answer names that spouse and
+    // the spouse's own read is authorized
+    let (person, spouse_record) = if spouse.is_empty() {
+        (registry.person(&id).await, None)
+    } else {
+        match registry.person_and_spouse(&id).await {
+            Ok(Some((p, s))) => (Ok(Some(p)), s),
+            Ok(None) => (Ok(None), None),
+            Err(e) => (Err(e), None),
+        }
+    };
+    let person = person.map_err(|e| FlowError::Internal(e.to_string()))?;
+    let (me, record) = answer(&grant, pid, person.as_ref());
     out.records.push(record);
     for (key, field) in &mine {
         if let Some(t) = me.get(field).and_then(|v| text_of(state, field, v)) {
@@ -181,8 +194,19 @@ pub(crate) async fn read(
         && !spouse.is_empty()
     {
         let ask: Vec<String> = spouse.iter().map(|(_, f)| f.clone()).collect();
-        match person_get(state, spouse_id, ask).await? {
-            Ok((them, record)) => {
+        let authorized =
+            authorize(state, spouse_id, ask).and_then(|g| Ok((g, parse_pid(spouse_id)?)));
+        match authorized {
+            Ok((grant, sid)) => {
+                let them = match spouse_record.filter(|s| s.id == sid) {
+                    Some(s) => Some(s),
+                    // not read with the applicant (changed in between): on its own
+                    None => registry
+                        .person(&sid)
+                        .await
+                        .map_err(|e| FlowError::Internal(e.to_string()))?,
+                };
+                let (them, record) = answer(&grant, spouse_id, them.as_ref());
                 out.records.push(record);
                 for (key, field) in &spouse {
                     if let Some(t) = them.get(field).and_then(|v| text_of(state, field, v)) {
