@@ -465,6 +465,141 @@ async fn number_new_dossiers(
     Ok((outcomes, rows))
 }
 
+/// [`store_new_dossiers`] for a run that fits in one statement of each
+/// kind: every insert in one query (one hand-off to the connection's
+/// thread), after the log's head is read and the entries checked against
+/// it.
+async fn store_new_dossiers_at_once(
+    conn: &mut SqliteConnection,
+    rows: &[NewRow],
+    entries: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    let (log_rows, checkpoints) = if entries.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let head = head_in(conn).await?;
+        model::check_batch(entries, head.as_ref())?
+    };
+    let mut query = QueryBuilder::<Sqlite>::new("");
+    let mut statements = 0;
+    if !rows.is_empty() {
+        push_dossiers(&mut query, rows);
+        statements += 1;
+    }
+    let noticed: Vec<&NewRow> = rows.iter().filter(|r| r.notice.is_some()).collect();
+    if !noticed.is_empty() {
+        query.push("; ");
+        push_notices(&mut query, noticed);
+        statements += 1;
+    }
+    if !log_rows.is_empty() {
+        if statements > 0 {
+            query.push("; ");
+        }
+        query.push(format!("INSERT INTO exchange_log ({LOG_COLUMNS}) "));
+        query.push_values(&log_rows, |mut b, row| {
+            b.push_bind(row.seq)
+                .push_bind(row.at_ns)
+                .push_bind(&row.consumer)
+                .push_bind(&row.provider)
+                .push_bind(&row.service)
+                .push_bind(&row.purpose)
+                .push_bind(&row.legal_basis)
+                .push_bind(&row.case_ref)
+                .push_bind(&row.person_id)
+                .push_bind(&row.fields)
+                .push_bind(&row.request_digest)
+                .push_bind(&row.response_digest)
+                .push_bind(&row.prev_hash)
+                .push_bind(&row.hash);
+        });
+        statements += 1;
+    }
+    if !checkpoints.is_empty() {
+        if statements > 0 {
+            query.push("; ");
+        }
+        query.push("INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ");
+        query.push_values(&checkpoints, |mut b, (seq, cp)| {
+            b.push_bind(*seq)
+                .push_bind(cp.hash.to_string())
+                .push_bind(cp.key_id.0.as_str())
+                .push_bind(cp.signature.as_str());
+        });
+        statements += 1;
+    }
+    if statements == 0 {
+        return Ok(());
+    }
+    query
+        .build()
+        .persistent(true)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+                "storing dossiers and the log: {} (a dossier's code or the log's place is \
+                 taken by another writer)",
+                d.message()
+            )),
+            _ => db_error("storing dossiers and the log", e),
+        })?;
+    Ok(())
+}
+
+fn push_dossiers<'a>(query: &mut QueryBuilder<'a, Sqlite>, rows: &'a [NewRow]) {
+    query.push(
+        "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
+         created_ns, competent, procedure_code, applicant, province, due_ns, \
+         version, updated_ns, on_time, processed_ns, rating, channel) ",
+    );
+    query.push_values(rows, |mut row, r| {
+        let d = &r.stored.dossier;
+        row.push_bind(r.code.as_str())
+            .push_bind(d.code.agency().as_str())
+            .push_bind(r.day_text.as_str())
+            .push_bind(i32::from(d.code.sequence()))
+            .push_bind(r.columns.status)
+            .push_bind(r.columns.body.as_str())
+            .push_bind(r.at_ns)
+            .push_bind(d.route.competent.as_str())
+            .push_bind(d.procedure.as_str())
+            .push_bind(d.applicant.subject.as_str())
+            .push_bind(d.route.province.as_str())
+            .push_bind(r.columns.due_ns)
+            .push_bind(1_i64)
+            .push_bind(r.at_ns)
+            .push_bind(r.columns.on_time)
+            .push_bind(r.columns.processed_ns)
+            .push_bind(r.columns.rating)
+            .push_bind(i32::from(d.channel.code()));
+    });
+}
+
+fn push_notices<'a>(query: &mut QueryBuilder<'a, Sqlite>, noticed: Vec<&'a NewRow>) {
+    query.push(
+        "INSERT INTO dossier_notices \
+         (recipient, dossier, status, text_vi, text_en, email, created_ns) ",
+    );
+    query.push_values(noticed, |mut row, r| {
+        let d = &r.stored.dossier;
+        let (status, vi, en) = r.notice.as_ref().map_or((0, "", ""), |n| {
+            (
+                i32::from(n.status.code()),
+                n.text_vi.as_str(),
+                n.text_en.as_str(),
+            )
+        });
+        row.push_bind(d.applicant.subject.as_str())
+            .push_bind(r.code.as_str())
+            .push_bind(status)
+            .push_bind(vi)
+            .push_bind(en)
+            .push_bind(d.applicant.email.as_deref())
+            .push_bind(r.at_ns);
+    });
+}
+
 /// Stores numbered new dossiers, their notices and `entries` of the
 /// message log inside the caller's write transaction: multi-row inserts.
 async fn store_new_dossiers(
@@ -472,33 +607,12 @@ async fn store_new_dossiers(
     rows: &[NewRow],
     entries: &[exchange::Appended],
 ) -> Result<(), StoreError> {
+    if rows.len() <= INSERT_ROWS && entries.len() <= LOG_ROWS {
+        return store_new_dossiers_at_once(conn, rows, entries).await;
+    }
     for chunk in rows.chunks(INSERT_ROWS) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
-             created_ns, competent, procedure_code, applicant, province, due_ns, \
-             version, updated_ns, on_time, processed_ns, rating, channel) ",
-        );
-        insert.push_values(chunk, |mut row, r| {
-            let d = &r.stored.dossier;
-            row.push_bind(r.code.as_str())
-                .push_bind(d.code.agency().as_str())
-                .push_bind(r.day_text.as_str())
-                .push_bind(i32::from(d.code.sequence()))
-                .push_bind(r.columns.status)
-                .push_bind(r.columns.body.as_str())
-                .push_bind(r.at_ns)
-                .push_bind(d.route.competent.as_str())
-                .push_bind(d.procedure.as_str())
-                .push_bind(d.applicant.subject.as_str())
-                .push_bind(d.route.province.as_str())
-                .push_bind(r.columns.due_ns)
-                .push_bind(1_i64)
-                .push_bind(r.at_ns)
-                .push_bind(r.columns.on_time)
-                .push_bind(r.columns.processed_ns)
-                .push_bind(r.columns.rating)
-                .push_bind(i32::from(d.channel.code()));
-        });
+        let mut insert = QueryBuilder::<Sqlite>::new("");
+        push_dossiers(&mut insert, chunk);
         insert
             .build()
             .persistent(true)
@@ -509,27 +623,8 @@ async fn store_new_dossiers(
         if noticed.is_empty() {
             continue;
         }
-        let mut notices = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO dossier_notices \
-             (recipient, dossier, status, text_vi, text_en, email, created_ns) ",
-        );
-        notices.push_values(noticed, |mut row, r| {
-            let d = &r.stored.dossier;
-            let (status, vi, en) = r.notice.as_ref().map_or((0, "", ""), |n| {
-                (
-                    i32::from(n.status.code()),
-                    n.text_vi.as_str(),
-                    n.text_en.as_str(),
-                )
-            });
-            row.push_bind(d.applicant.subject.as_str())
-                .push_bind(r.code.as_str())
-                .push_bind(status)
-                .push_bind(vi)
-                .push_bind(en)
-                .push_bind(d.applicant.email.as_deref())
-                .push_bind(r.at_ns);
-        });
+        let mut notices = QueryBuilder::<Sqlite>::new("");
+        push_notices(&mut notices, noticed);
         notices
             .build()
             .persistent(true)
