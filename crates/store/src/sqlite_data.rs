@@ -363,22 +363,7 @@ pub(crate) async fn append_log_in(
         &rows,
         LOG_ROWS,
         write_error,
-        |b, row| {
-            b.push_bind(row.seq)
-                .push_bind(row.at_ns)
-                .push_bind(&row.consumer)
-                .push_bind(&row.provider)
-                .push_bind(&row.service)
-                .push_bind(&row.purpose)
-                .push_bind(&row.legal_basis)
-                .push_bind(&row.case_ref)
-                .push_bind(&row.person_id)
-                .push_bind(&row.fields)
-                .push_bind(&row.request_digest)
-                .push_bind(&row.response_digest)
-                .push_bind(&row.prev_hash)
-                .push_bind(&row.hash);
-        },
+        push_log_row,
     )
     .await?;
     insert_chunked(
@@ -465,6 +450,23 @@ async fn number_new_dossiers(
     Ok((outcomes, rows))
 }
 
+fn push_log_row<'a>(b: &mut Separated<'_, 'a, Sqlite, &'static str>, row: &'a model::LogRow) {
+    b.push_bind(row.seq)
+        .push_bind(row.at_ns)
+        .push_bind(&row.consumer)
+        .push_bind(&row.provider)
+        .push_bind(&row.service)
+        .push_bind(&row.purpose)
+        .push_bind(&row.legal_basis)
+        .push_bind(&row.case_ref)
+        .push_bind(&row.person_id)
+        .push_bind(&row.fields)
+        .push_bind(&row.request_digest)
+        .push_bind(&row.response_digest)
+        .push_bind(&row.prev_hash)
+        .push_bind(&row.hash);
+}
+
 /// [`store_new_dossiers`] for a run that fits in one statement of each
 /// kind: every insert in one query (one hand-off to the connection's
 /// thread), after the log's head is read and the entries checked against
@@ -497,22 +499,7 @@ async fn store_new_dossiers_at_once(
             query.push("; ");
         }
         query.push(format!("INSERT INTO exchange_log ({LOG_COLUMNS}) "));
-        query.push_values(&log_rows, |mut b, row| {
-            b.push_bind(row.seq)
-                .push_bind(row.at_ns)
-                .push_bind(&row.consumer)
-                .push_bind(&row.provider)
-                .push_bind(&row.service)
-                .push_bind(&row.purpose)
-                .push_bind(&row.legal_basis)
-                .push_bind(&row.case_ref)
-                .push_bind(&row.person_id)
-                .push_bind(&row.fields)
-                .push_bind(&row.request_digest)
-                .push_bind(&row.response_digest)
-                .push_bind(&row.prev_hash)
-                .push_bind(&row.hash);
-        });
+        query.push_values(&log_rows, |mut b, row| push_log_row(&mut b, row));
         statements += 1;
     }
     if !checkpoints.is_empty() {
