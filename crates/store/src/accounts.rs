@@ -108,7 +108,8 @@ pub trait AccountStore: Send + Sync {
     /// An account by subject.
     async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError>;
     /// The account `subject` unless the access token `jti` was revoked
-    /// (one statement: the revocation and the account are read together).
+    /// (one statement for a live token of an account; a second only to tell
+    /// a revoked token from a missing account).
     async fn token_account(
         &self,
         subject: SubjectId,
@@ -260,12 +261,6 @@ type AccountColumns = (
 const ACCOUNT_SELECT: &str = "SELECT name, level, holder, password, totp, totp_step, failures, \
      locked_until_ns, created_ns FROM eid_accounts";
 
-/// An account with whether an access token (by its `jti`) was revoked:
-/// what every request carrying a person's token needs, in one round trip.
-const TOKEN_ACCOUNT_SELECT: &str = "SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2), \
-     name, level, holder, password, totp, totp_step, failures, locked_until_ns, created_ns \
-     FROM eid_accounts WHERE subject = $1";
-
 fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
     let (name, level, holder, password, totp, totp_step, failures, locked, created) = row;
     Ok(Account {
@@ -385,32 +380,31 @@ macro_rules! account_store {
                 subject: SubjectId,
                 jti: &str,
             ) -> Result<TokenAccount, StoreError> {
-                type Row = (
-                    bool,
-                    String,
-                    Option<i32>,
-                    String,
-                    Option<String>,
-                    Option<String>,
-                    Option<i64>,
-                    i32,
-                    Option<i64>,
-                    i64,
-                );
-                let row: Option<Row> = sqlx::query_as(TOKEN_ACCOUNT_SELECT)
-                    .bind(subject.to_string())
-                    .bind(jti)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(|e| db_error("reading a token's account", e))?;
-                match row {
-                    None => Ok(TokenAccount::NoAccount),
-                    Some((true, ..)) => Ok(TokenAccount::Revoked),
-                    Some((false, a, b, c, d, e, f, g, h, i)) => {
-                        decode_account((a, b, c, d, e, f, g, h, i))
-                            .map(|a| TokenAccount::Live(Box::new(a)))
-                    }
+                // the common case, a live token of an account, in one
+                // statement; no row: revoked, or no account
+                let row: Option<AccountColumns> = sqlx::query_as(&format!(
+                    "{ACCOUNT_SELECT} WHERE subject = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2)"
+                ))
+                .bind(subject.to_string())
+                .bind(jti)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| db_error("reading a token's account", e))?;
+                if let Some(row) = row {
+                    return decode_account(row).map(|a| TokenAccount::Live(Box::new(a)));
                 }
+                let revoked: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $1)")
+                        .bind(jti)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(|e| db_error("reading revocations", e))?;
+                Ok(if revoked {
+                    TokenAccount::Revoked
+                } else {
+                    TokenAccount::NoAccount
+                })
             }
 
             async fn account_by_login(
