@@ -21,6 +21,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// WAL allows many readers beside the single writer.
 const MAX_CONNECTIONS: u32 = 8;
+/// Pages of write-ahead log between automatic checkpoints.
+const WAL_AUTOCHECKPOINT_PAGES: &str = "16000";
 /// Rows per multi-row INSERT (at most 9 columns: 4,500 parameters, well
 /// under SQLite's limit of 32,766).
 const BATCH_ROWS: usize = 500;
@@ -48,7 +50,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // copy the write-ahead log back into the database file every
+            // 16,000 pages (64 MiB) rather than SQLite's 1,000: the pages a
+            // busy writer keeps changing (index roots, the tail of each
+            // table) are copied once per checkpoint, not again and again
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)

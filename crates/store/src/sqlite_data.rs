@@ -1,4 +1,10 @@
 //! The SQLite backend's registry and exchange storage.
+//!
+//! The multi-row inserts of the write paths (log entries, checkpoints,
+//! dossiers, notices) say `INSERT OR FAIL`: each runs inside a transaction
+//! that is rolled back whole when any statement fails, so a statement need
+//! not undo its own rows, and SQLite keeps no statement journal of the pages
+//! it writes.
 
 use chrono::{DateTime, Utc};
 use domain::PersonalId;
@@ -355,7 +361,7 @@ pub(crate) async fn append_log_in(
     }
     let head = head_in(conn).await?;
     let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
-    let head_sql = format!("INSERT INTO exchange_log ({LOG_COLUMNS}) ");
+    let head_sql = format!("INSERT OR FAIL INTO exchange_log ({LOG_COLUMNS}) ");
     insert_chunked(
         &mut *conn,
         "the log",
@@ -369,7 +375,7 @@ pub(crate) async fn append_log_in(
     insert_chunked(
         &mut *conn,
         "checkpoints",
-        "INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ",
+        "INSERT OR FAIL INTO exchange_checkpoints (seq, hash, key_id, signature) ",
         &checkpoints,
         LOG_ROWS,
         write_error,
@@ -498,7 +504,7 @@ async fn store_new_dossiers_at_once(
         if statements > 0 {
             query.push("; ");
         }
-        query.push(format!("INSERT INTO exchange_log ({LOG_COLUMNS}) "));
+        query.push(format!("INSERT OR FAIL INTO exchange_log ({LOG_COLUMNS}) "));
         query.push_values(&log_rows, |mut b, row| push_log_row(&mut b, row));
         statements += 1;
     }
@@ -506,7 +512,7 @@ async fn store_new_dossiers_at_once(
         if statements > 0 {
             query.push("; ");
         }
-        query.push("INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) ");
+        query.push("INSERT OR FAIL INTO exchange_checkpoints (seq, hash, key_id, signature) ");
         query.push_values(&checkpoints, |mut b, (seq, cp)| {
             b.push_bind(*seq)
                 .push_bind(cp.hash.to_string())
@@ -536,7 +542,7 @@ async fn store_new_dossiers_at_once(
 
 fn push_dossiers<'a>(query: &mut QueryBuilder<'a, Sqlite>, rows: &'a [NewRow]) {
     query.push(
-        "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
+        "INSERT OR FAIL INTO dossiers (code, agency, day, sequence, status, body, \
          created_ns, competent, procedure_code, applicant, province, due_ns, \
          version, updated_ns, on_time, processed_ns, rating, channel) ",
     );
@@ -565,7 +571,7 @@ fn push_dossiers<'a>(query: &mut QueryBuilder<'a, Sqlite>, rows: &'a [NewRow]) {
 
 fn push_notices<'a>(query: &mut QueryBuilder<'a, Sqlite>, noticed: Vec<&'a NewRow>) {
     query.push(
-        "INSERT INTO dossier_notices \
+        "INSERT OR FAIL INTO dossier_notices \
          (recipient, dossier, status, text_vi, text_en, email, created_ns) ",
     );
     query.push_values(noticed, |mut row, r| {

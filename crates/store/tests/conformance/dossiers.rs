@@ -421,6 +421,60 @@ pub async fn dossiers_and_the_reads_made_for_them_commit_together(h: &Harness) {
         3,
         "the failed batch took no number"
     );
+    // a batch whose second code is already stored fails whole, though its
+    // first dossier was written before the clash: nothing of it is kept
+    h.execute(
+        "INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns) \
+         VALUES ('H29.22-260304-0005', 'H29.22', '2026-03-04', 5, 1, '{}', 0)",
+    )
+    .await;
+    let (fifth, sixth) = (build("citizen-e"), build("citizen-f"));
+    let clash = store
+        .dossiers()
+        .create_dossiers(
+            &[new_dossier(&hcc, at, &fifth), new_dossier(&hcc, at, &sixth)],
+            &mut |o| reads_under_codes(&mut writer, o),
+        )
+        .await;
+    assert!(clash.is_err(), "number 5 is taken");
+    let codes: Vec<String> = store
+        .dossiers()
+        .codes_of_day(&hcc, day(4))
+        .await
+        .expect("codes")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            "H29.22-260304-0001",
+            "H29.22-260304-0002",
+            "H29.22-260304-0003",
+            "H29.22-260304-0005"
+        ],
+        "number 4 was not kept"
+    );
+    assert_eq!(
+        store.exchange().log_range(1, 100).await.expect("log").len(),
+        4,
+        "nor the batch's reads"
+    );
+    assert!(
+        store
+            .dossiers()
+            .notices("citizen-e", 10)
+            .await
+            .expect("notices")
+            .is_empty(),
+        "nor its notices"
+    );
+    h.execute("DELETE FROM dossiers WHERE code = 'H29.22-260304-0005'")
+        .await;
+    let after = submit(store.as_ref(), &hcc, day(4), Channel::Online, "citizen-e")
+        .await
+        .expect("stored");
+    assert_eq!(after.dossier.code.sequence(), 4, "the numbers came back");
 }
 
 /// `actor` does `act` on the stored dossier `code` at `at`.
