@@ -21,6 +21,7 @@
 
 mod accounts;
 mod dossiers;
+mod exchange_store;
 mod model;
 mod oidc;
 mod orgs;

@@ -1,4 +1,5 @@
-//! The SQLite backend's registry and exchange storage.
+//! The SQLite backend's registry storage, the message log's appends
+//! and the filing of new dossiers.
 //!
 //! The multi-row inserts of the write paths (log entries, checkpoints,
 //! dossiers, notices) say `INSERT OR FAIL`: each runs inside a transaction
@@ -6,20 +7,17 @@
 //! not undo its own rows, and SQLite keeps no statement journal of the pages
 //! it writes.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use domain::PersonalId;
-use exchange::{Checkpoint, LogEntry, MemberId};
+use exchange::LogEntry;
 use registry::{HouseholdId, Person, Query, VitalEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
-use crate::model::{
-    self, CheckpointTuple, ConsentSnapshot, ConsentTuple, FoundPerson, LOG_COLUMNS, LogTuple,
-    PersonRow,
-};
+use crate::model::{self, FoundPerson, LOG_COLUMNS, LogTuple, PersonRow};
 use crate::sqlite::{SqliteStore, insert_chunked};
-use crate::{ExchangeStore, RegistryStore, StoreError, db_error};
+use crate::{RegistryStore, StoreError, db_error};
 
 /// Rows per multi-row INSERT of the load path (at most 10 columns: 5,000
 /// parameters, under SQLite's limit of 32,766).
@@ -340,7 +338,7 @@ impl RegistryStore for SqliteStore {
     }
 }
 
-async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEntry>, StoreError> {
+pub(crate) async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEntry>, StoreError> {
     let row: Option<LogTuple> = sqlx::query_as(&format!(
         "SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"
     ))
@@ -628,131 +626,21 @@ async fn store_new_dossiers(
     append_log_in(conn, entries).await
 }
 
-fn limit_i64(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
-#[async_trait::async_trait]
-impl ExchangeStore for SqliteStore {
-    async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(|e| db_error("starting the log transaction", e))?;
-        append_log_in(&mut tx, batch).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing the log entries", e))
+/// [`crate::ExchangeStore::append_log_batch`] on SQLite: one write transaction.
+pub(crate) async fn append_log_batch(
+    store: &SqliteStore,
+    batch: &[exchange::Appended],
+) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
     }
-
-    async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
-        let from = i64::try_from(from_seq).unwrap_or(i64::MAX);
-        let rows: Vec<LogTuple> = sqlx::query_as(&format!(
-            "SELECT {LOG_COLUMNS} FROM exchange_log WHERE seq >= ? ORDER BY seq LIMIT ?"
-        ))
-        .bind(from)
-        .bind(limit_i64(limit))
-        .fetch_all(&self.pool)
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
         .await
-        .map_err(|e| db_error("reading the log", e))?;
-        rows.into_iter().map(model::decode_log).collect()
-    }
-
-    async fn log_head(&self) -> Result<Option<LogEntry>, StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| db_error("reading the log head", e))?;
-        head_in(&mut conn).await
-    }
-
-    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
-        let rows: Vec<CheckpointTuple> = sqlx::query_as(
-            "SELECT seq, hash, key_id, signature FROM exchange_checkpoints ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
+        .map_err(|e| db_error("starting the log transaction", e))?;
+    append_log_in(&mut tx, batch).await?;
+    tx.commit()
         .await
-        .map_err(|e| db_error("reading checkpoints", e))?;
-        rows.into_iter().map(model::decode_checkpoint).collect()
-    }
-
-    async fn give_consent(
-        &self,
-        person_id: &str,
-        consumer: &MemberId,
-        purpose: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let at = model::nanos(at)?;
-        let done = sqlx::query(
-            "INSERT INTO consents (person_id, consumer, purpose, given_ns) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (person_id, consumer, purpose) WHERE withdrawn_ns IS NULL DO NOTHING",
-        )
-        .bind(person_id)
-        .bind(consumer.as_str())
-        .bind(purpose)
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| db_error("recording a consent", e))?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn withdraw_consent(
-        &self,
-        person_id: &str,
-        consumer: &MemberId,
-        purpose: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let at = model::nanos(at)?;
-        let done = sqlx::query(
-            "UPDATE consents SET withdrawn_ns = ? WHERE person_id = ? AND consumer = ? \
-             AND purpose = ? AND withdrawn_ns IS NULL",
-        )
-        .bind(at)
-        .bind(person_id)
-        .bind(consumer.as_str())
-        .bind(purpose)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| db_error("withdrawing a consent", e))?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn consents_of(&self, person_id: &str) -> Result<ConsentSnapshot, StoreError> {
-        let rows: Vec<ConsentTuple> = sqlx::query_as(
-            "SELECT consumer, purpose, given_ns, withdrawn_ns FROM consents \
-             WHERE person_id = ? ORDER BY given_ns, id",
-        )
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| db_error("reading consents", e))?;
-        model::decode_consents(person_id, rows)
-    }
-
-    async fn accesses_to(
-        &self,
-        person_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<LogEntry>, StoreError> {
-        let rows: Vec<LogTuple> = sqlx::query_as(&format!(
-            "SELECT {LOG_COLUMNS} FROM exchange_log \
-             WHERE person_id = ? AND at_ns >= ? AND at_ns < ? ORDER BY seq"
-        ))
-        .bind(person_id)
-        .bind(model::nanos_clamped(from))
-        .bind(model::nanos_clamped(to))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| db_error("reading accesses", e))?;
-        rows.into_iter().map(model::decode_log).collect()
-    }
+        .map_err(|e| db_error("committing the log entries", e))
 }
