@@ -29,6 +29,7 @@ mod outbox;
 mod postgres;
 mod postgres_data;
 mod postgres_outbox;
+mod registry_store;
 mod sqlite;
 mod sqlite_data;
 mod sqlite_outbox;

@@ -1,5 +1,7 @@
-//! The PostgreSQL backend's registry storage, the message log's appends
-//! and the filing of new dossiers.
+//! What the PostgreSQL backend does its own way: appending vital events and
+//! loading people, the name search, the spouse's read, the message log's
+//! appends and the filing of new dossiers (the reads both backends share
+//! are in `registry_store.rs` and `exchange_store.rs`).
 
 use std::collections::HashMap;
 
@@ -7,15 +9,15 @@ use chrono::{NaiveDate, Utc};
 use domain::PersonalId;
 use dossier::{AgencyCode, Notice};
 use exchange::LogEntry;
-use registry::{HouseholdId, Person, Query, VitalEvent};
+use registry::{Query, VitalEvent};
 use sqlx::PgConnection;
 
 use crate::dossiers::{
     INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes,
 };
-use crate::model::{self, FoundPerson, LOG_COLUMNS, LogTuple, PersonRow};
+use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
 use crate::postgres::PgStore;
-use crate::{RegistryStore, StoreError, db_error};
+use crate::{StoreError, db_error};
 
 /// Rows per UNNEST insert (bounds the statement's size, not a parameter
 /// limit: each column is one array parameter).
@@ -41,7 +43,7 @@ fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
     rows.iter().map(f).collect()
 }
 
-async fn events_in(
+pub(crate) async fn events_in(
     conn: &mut PgConnection,
     person: &PersonalId,
 ) -> Result<Vec<VitalEvent>, StoreError> {
@@ -190,232 +192,177 @@ async fn copy_in<T>(
     Ok(())
 }
 
-fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
-    records.iter().map(|r| model::decode_person(r)).collect()
-}
-
-#[async_trait::async_trait]
-impl RegistryStore for PgStore {
-    async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
-        if events.is_empty() {
-            return Ok(0);
-        }
-        let rows = model::event_rows(events)?;
-        // the outbox rows' time
-        let queued_ns = model::nanos(Utc::now())?;
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| db_error("starting the events transaction", e))?;
-        // One writer per person at a time: the record is re-derived from
-        // every stored event, which a concurrent append must not miss.
-        let mut people: Vec<&str> = rows.iter().map(|r| r.person.as_str()).collect();
-        people.sort_unstable();
-        people.dedup();
-        for person in &people {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(*person)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| db_error("locking a person's record", e))?;
-        }
-        let mut touched: Vec<PersonalId> = Vec::new();
-        let mut new = 0;
-        for (event, row) in events.iter().zip(&rows) {
-            let stored: Option<String> =
-                sqlx::query_scalar("SELECT body FROM vital_events WHERE id = $1")
-                    .bind(row.id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|e| db_error("reading vital events", e))?;
-            match stored {
-                Some(body) if body == row.body => continue,
-                Some(_) => return Err(model::changed_event(event)),
-                None => {}
-            }
-            sqlx::query(
-                "INSERT INTO vital_events (id, person, recorded_us, body) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(row.id.as_str())
-            .bind(row.person.as_str())
-            .bind(row.recorded_us)
-            .bind(row.body.as_str())
+/// [`crate::RegistryStore::append_events`] on this backend.
+pub(crate) async fn append_events(
+    store: &PgStore,
+    events: &[VitalEvent],
+) -> Result<usize, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let rows = model::event_rows(events)?;
+    // the outbox rows' time
+    let queued_ns = model::nanos(Utc::now())?;
+    let mut tx = store
+        .pool
+        .begin()
+        .await
+        .map_err(|e| db_error("starting the events transaction", e))?;
+    // One writer per person at a time: the record is re-derived from
+    // every stored event, which a concurrent append must not miss.
+    let mut people: Vec<&str> = rows.iter().map(|r| r.person.as_str()).collect();
+    people.sort_unstable();
+    people.dedup();
+    for person in &people {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(*person)
             .execute(&mut *tx)
             .await
-            .map_err(|e| write_error("writing a vital event", e))?;
-            crate::postgres_outbox::queue(&mut tx, event, row, queued_ns).await?;
-            new += 1;
-            if !touched.contains(&event.person) {
-                touched.push(event.person);
-            }
-        }
-        let mut records = Vec::with_capacity(touched.len());
-        for person in &touched {
-            let all = events_in(&mut tx, person).await?;
-            records.push(model::person_row(&model::derive(person, &all)?)?);
-        }
-        upsert_people(&mut tx, &records).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing vital events", e))?;
-        if new > 0 {
-            self.changes.notify_one();
-        }
-        Ok(new)
+            .map_err(|e| db_error("locking a person's record", e))?;
     }
-
-    async fn load_people(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
-        model::check_load_batch(events)?;
-        let mut people = Vec::new();
-        for (person, own) in model::by_person(events) {
-            people.push(model::person_row(&model::derive(&person, &own)?)?);
+    let mut touched: Vec<PersonalId> = Vec::new();
+    let mut new = 0;
+    for (event, row) in events.iter().zip(&rows) {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT body FROM vital_events WHERE id = $1")
+                .bind(row.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| db_error("reading vital events", e))?;
+        match stored {
+            Some(body) if body == row.body => continue,
+            Some(_) => return Err(model::changed_event(event)),
+            None => {}
         }
-        let rows = model::event_rows(events)?;
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| db_error("starting the load transaction", e))?;
-        // COPY: the fastest way in; a unique violation fails the whole COPY
-        copy_in(
-            &mut tx,
-            "vital events",
-            "COPY vital_events (id, person, recorded_us, body) FROM STDIN",
-            &rows,
-            |buf, r| {
-                let us = r.recorded_us.to_string();
-                copy_row(
-                    buf,
-                    &[Some(&r.id), Some(&r.person), Some(&us), Some(&r.body)],
-                );
-            },
+        sqlx::query(
+            "INSERT INTO vital_events (id, person, recorded_us, body) VALUES ($1, $2, $3, $4)",
         )
-        .await?;
-        copy_in(
-            &mut tx,
-            "people",
-            "COPY people (pid, name_key, short_key, birth_earliest, birth_latest, sex, \
-             commune, household, record) FROM STDIN",
-            &people,
-            |buf, r| {
-                let (earliest, latest) = (r.birth_earliest.to_string(), r.birth_latest.to_string());
-                copy_row(
-                    buf,
-                    &[
-                        Some(&r.pid),
-                        Some(&r.name_key),
-                        Some(&r.short_key),
-                        Some(&earliest),
-                        Some(&latest),
-                        Some(r.sex),
-                        r.commune.as_deref(),
-                        r.household.as_deref(),
-                        Some(&r.record),
-                    ],
-                );
-            },
-        )
-        .await?;
-        insert_links(&mut tx, &people).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing the load", e))?;
-        Ok(people.len())
-    }
-
-    async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| db_error("reading vital events", e))?;
-        events_in(&mut conn, person).await
-    }
-
-    async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
-        let record: Option<String> = sqlx::query_scalar("SELECT record FROM people WHERE pid = $1")
-            .bind(person.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| db_error("reading a person", e))?;
-        record.map(|r| model::decode_person(&r)).transpose()
-    }
-
-    async fn person_and_spouse(
-        &self,
-        person: &PersonalId,
-    ) -> Result<Option<(Person, Option<Person>)>, StoreError> {
-        let records: Vec<(String, String)> = sqlx::query_as(
-            "SELECT pid, record FROM people WHERE pid = $1 \
-             UNION ALL SELECT s.pid, s.record FROM people p \
-             JOIN people s ON s.pid = (p.record::json -> 'spouse' ->> 'value') \
-             WHERE p.pid = $1",
-        )
-        .bind(person.as_str())
-        .fetch_all(&self.pool)
+        .bind(row.id.as_str())
+        .bind(row.person.as_str())
+        .bind(row.recorded_us)
+        .bind(row.body.as_str())
+        .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("reading a person and their spouse", e))?;
-        model::person_and_spouse(person, records)
-    }
-
-    async fn find_people(
-        &self,
-        query: &Query,
-        limit: usize,
-    ) -> Result<Vec<FoundPerson>, StoreError> {
-        let key = registry::name_key(&query.full_name);
-        if key.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+        .map_err(|e| write_error("writing a vital event", e))?;
+        crate::postgres_outbox::queue(&mut tx, event, row, queued_ns).await?;
+        new += 1;
+        if !touched.contains(&event.person) {
+            touched.push(event.person);
         }
-        let (earliest, latest) = match &query.birth_date {
-            Some(d) => (Some(d.earliest()), Some(d.latest())),
-            None => (None, None),
-        };
-        let records: Vec<String> = sqlx::query_scalar(
-            "SELECT record FROM people \
+    }
+    let mut records = Vec::with_capacity(touched.len());
+    for person in &touched {
+        let all = events_in(&mut tx, person).await?;
+        records.push(model::person_row(&model::derive(person, &all)?)?);
+    }
+    upsert_people(&mut tx, &records).await?;
+    tx.commit()
+        .await
+        .map_err(|e| db_error("committing vital events", e))?;
+    if new > 0 {
+        store.changes.notify_one();
+    }
+    Ok(new)
+}
+
+/// [`crate::RegistryStore::load_people`] on this backend.
+pub(crate) async fn load_people(
+    store: &PgStore,
+    events: &[VitalEvent],
+) -> Result<usize, StoreError> {
+    model::check_load_batch(events)?;
+    let mut people = Vec::new();
+    for (person, own) in model::by_person(events) {
+        people.push(model::person_row(&model::derive(&person, &own)?)?);
+    }
+    let rows = model::event_rows(events)?;
+    let mut tx = store
+        .pool
+        .begin()
+        .await
+        .map_err(|e| db_error("starting the load transaction", e))?;
+    // COPY: the fastest way in; a unique violation fails the whole COPY
+    copy_in(
+        &mut tx,
+        "vital events",
+        "COPY vital_events (id, person, recorded_us, body) FROM STDIN",
+        &rows,
+        |buf, r| {
+            let us = r.recorded_us.to_string();
+            copy_row(
+                buf,
+                &[Some(&r.id), Some(&r.person), Some(&us), Some(&r.body)],
+            );
+        },
+    )
+    .await?;
+    copy_in(
+        &mut tx,
+        "people",
+        "COPY people (pid, name_key, short_key, birth_earliest, birth_latest, sex, \
+         commune, household, record) FROM STDIN",
+        &people,
+        |buf, r| {
+            let (earliest, latest) = (r.birth_earliest.to_string(), r.birth_latest.to_string());
+            copy_row(
+                buf,
+                &[
+                    Some(&r.pid),
+                    Some(&r.name_key),
+                    Some(&r.short_key),
+                    Some(&earliest),
+                    Some(&latest),
+                    Some(r.sex),
+                    r.commune.as_deref(),
+                    r.household.as_deref(),
+                    Some(&r.record),
+                ],
+            );
+        },
+    )
+    .await?;
+    insert_links(&mut tx, &people).await?;
+    tx.commit()
+        .await
+        .map_err(|e| db_error("committing the load", e))?;
+    Ok(people.len())
+}
+
+/// The stored records of the people whose name (or former name) folds
+/// to `key`, within the query's birth-date window, at most
+/// [`model::MAX_CANDIDATES`].
+pub(crate) async fn records_named(
+    store: &PgStore,
+    query: &Query,
+    key: &str,
+) -> Result<Vec<String>, StoreError> {
+    let (earliest, latest) = match &query.birth_date {
+        Some(d) => (Some(d.earliest()), Some(d.latest())),
+        None => (None, None),
+    };
+    sqlx::query_scalar(
+        "SELECT record FROM people \
              WHERE (name_key = $1 OR short_key = $1 \
                     OR pid IN (SELECT pid FROM people_former_names WHERE name_key = $1)) \
                AND ($2::date IS NULL OR birth_earliest <= $2) \
                AND ($3::date IS NULL OR birth_latest >= $3) \
              LIMIT $4",
-        )
-        .bind(key.as_str())
-        .bind(latest)
-        .bind(earliest)
-        .bind(model::MAX_CANDIDATES)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| db_error("looking people up", e))?;
-        Ok(model::rank(query, decode_people(records)?, limit))
-    }
-
-    async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError> {
-        let records: Vec<String> = sqlx::query_scalar(
-            "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
-             WHERE l.parent = $1",
-        )
-        .bind(person.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| db_error("reading a person's children", e))?;
-        Ok(model::oldest_first(decode_people(records)?))
-    }
-
-    async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {
-        let records: Vec<String> =
-            sqlx::query_scalar("SELECT record FROM people WHERE household = $1")
-                .bind(household.0.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| db_error("reading a household", e))?;
-        let people = decode_people(records)?;
-        Ok(registry::household_members(&people, household)
-            .into_iter()
-            .cloned()
-            .collect())
-    }
+    )
+    .bind(key)
+    .bind(latest)
+    .bind(earliest)
+    .bind(model::MAX_CANDIDATES)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| db_error("looking people up", e))
 }
+
+/// A person's record and their spouse's (the spouse named in the
+/// person's record), in one statement: `$1` the person's id.
+pub(crate) const PERSON_AND_SPOUSE: &str = "SELECT pid, record FROM people WHERE pid = $1 \
+     UNION ALL SELECT s.pid, s.record FROM people p \
+     JOIN people s ON s.pid = (p.record::json -> 'spouse' ->> 'value') \
+     WHERE p.pid = $1";
 
 pub(crate) async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>, StoreError> {
     let row: Option<LogTuple> = sqlx::query_as(&format!(

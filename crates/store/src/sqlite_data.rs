@@ -1,5 +1,7 @@
-//! The SQLite backend's registry storage, the message log's appends
-//! and the filing of new dossiers.
+//! What the SQLite backend does its own way: appending vital events and
+//! loading people, the name search, the spouse's read, the message log's
+//! appends and the filing of new dossiers (the reads both backends share
+//! are in `registry_store.rs` and `exchange_store.rs`).
 //!
 //! The multi-row inserts of the write paths (log entries, checkpoints,
 //! dossiers, notices) say `INSERT OR FAIL`: each runs inside a transaction
@@ -10,14 +12,14 @@
 use chrono::Utc;
 use domain::PersonalId;
 use exchange::LogEntry;
-use registry::{HouseholdId, Person, Query, VitalEvent};
+use registry::{Query, VitalEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
-use crate::model::{self, FoundPerson, LOG_COLUMNS, LogTuple, PersonRow};
+use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
 use crate::sqlite::{SqliteStore, insert_chunked};
-use crate::{RegistryStore, StoreError, db_error};
+use crate::{StoreError, db_error};
 
 /// Rows per multi-row INSERT of the load path (at most 10 columns: 5,000
 /// parameters, under SQLite's limit of 32,766).
@@ -38,7 +40,7 @@ fn write_error(context: &str, e: sqlx::Error) -> StoreError {
     }
 }
 
-async fn events_in(
+pub(crate) async fn events_in(
     conn: &mut SqliteConnection,
     person: &PersonalId,
 ) -> Result<Vec<VitalEvent>, StoreError> {
@@ -112,41 +114,37 @@ async fn upsert_person(conn: &mut SqliteConnection, row: &PersonRow) -> Result<(
     Ok(())
 }
 
-fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
-    records.iter().map(|r| model::decode_person(r)).collect()
-}
-
-#[async_trait::async_trait]
-impl RegistryStore for SqliteStore {
-    async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
-        if events.is_empty() {
-            return Ok(0);
+/// [`crate::RegistryStore::append_events`] on this backend.
+pub(crate) async fn append_events(
+    store: &SqliteStore,
+    events: &[VitalEvent],
+) -> Result<usize, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let rows = model::event_rows(events)?;
+    // the outbox rows' time
+    let queued_ns = model::nanos(Utc::now())?;
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| db_error("starting the events transaction", e))?;
+    let mut touched: Vec<PersonalId> = Vec::new();
+    let mut new = 0;
+    for (event, row) in events.iter().zip(&rows) {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT body FROM vital_events WHERE id = ?")
+                .bind(row.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| db_error("reading vital events", e))?;
+        match stored {
+            Some(body) if body == row.body => continue,
+            Some(_) => return Err(model::changed_event(event)),
+            None => {}
         }
-        let rows = model::event_rows(events)?;
-        // the outbox rows' time
-        let queued_ns = model::nanos(Utc::now())?;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(|e| db_error("starting the events transaction", e))?;
-        let mut touched: Vec<PersonalId> = Vec::new();
-        let mut new = 0;
-        for (event, row) in events.iter().zip(&rows) {
-            let stored: Option<String> =
-                sqlx::query_scalar("SELECT body FROM vital_events WHERE id = ?")
-                    .bind(row.id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|e| db_error("reading vital events", e))?;
-            match stored {
-                Some(body) if body == row.body => continue,
-                Some(_) => return Err(model::changed_event(event)),
-                None => {}
-            }
-            sqlx::query(
-                "INSERT INTO vital_events (id, person, recorded_us, body) VALUES (?, ?, ?, ?)",
-            )
+        sqlx::query("INSERT INTO vital_events (id, person, recorded_us, body) VALUES (?, ?, ?, ?)")
             .bind(row.id.as_str())
             .bind(row.person.as_str())
             .bind(row.recorded_us)
@@ -154,189 +152,135 @@ impl RegistryStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| db_error("writing a vital event", e))?;
-            crate::sqlite_outbox::queue(&mut tx, event, row, queued_ns).await?;
-            new += 1;
-            if !touched.contains(&event.person) {
-                touched.push(event.person);
-            }
+        crate::sqlite_outbox::queue(&mut tx, event, row, queued_ns).await?;
+        new += 1;
+        if !touched.contains(&event.person) {
+            touched.push(event.person);
         }
-        for person in &touched {
-            let all = events_in(&mut tx, person).await?;
-            let record = model::derive(person, &all)?;
-            upsert_person(&mut tx, &model::person_row(&record)?).await?;
-        }
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing vital events", e))?;
-        if new > 0 {
-            self.changes.notify_one();
-        }
-        Ok(new)
     }
+    for person in &touched {
+        let all = events_in(&mut tx, person).await?;
+        let record = model::derive(person, &all)?;
+        upsert_person(&mut tx, &model::person_row(&record)?).await?;
+    }
+    tx.commit()
+        .await
+        .map_err(|e| db_error("committing vital events", e))?;
+    if new > 0 {
+        store.changes.notify_one();
+    }
+    Ok(new)
+}
 
-    async fn load_people(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
-        model::check_load_batch(events)?;
-        let mut people = Vec::new();
-        for (person, own) in model::by_person(events) {
-            people.push(model::person_row(&model::derive(&person, &own)?)?);
-        }
-        let rows = model::event_rows(events)?;
-        let former = PersonRow::former_pairs(&people);
-        let parents = PersonRow::parent_pairs(&people);
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(|e| db_error("starting the load transaction", e))?;
+/// [`crate::RegistryStore::load_people`] on this backend.
+pub(crate) async fn load_people(
+    store: &SqliteStore,
+    events: &[VitalEvent],
+) -> Result<usize, StoreError> {
+    model::check_load_batch(events)?;
+    let mut people = Vec::new();
+    for (person, own) in model::by_person(events) {
+        people.push(model::person_row(&model::derive(&person, &own)?)?);
+    }
+    let rows = model::event_rows(events)?;
+    let former = PersonRow::former_pairs(&people);
+    let parents = PersonRow::parent_pairs(&people);
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| db_error("starting the load transaction", e))?;
+    insert_chunked(
+        &mut tx,
+        "vital events",
+        "INSERT INTO vital_events (id, person, recorded_us, body) ",
+        &rows,
+        LOAD_ROWS,
+        write_error,
+        |b, r| {
+            b.push_bind(r.id.as_str())
+                .push_bind(r.person.as_str())
+                .push_bind(r.recorded_us)
+                .push_bind(r.body.as_str());
+        },
+    )
+    .await?;
+    insert_chunked(
+        &mut tx,
+        "people",
+        PEOPLE_INSERT,
+        &people,
+        LOAD_ROWS,
+        write_error,
+        bind_person,
+    )
+    .await?;
+    for (what, insert, pairs) in [
+        (
+            "former names",
+            "INSERT INTO people_former_names (pid, name_key) ",
+            &former,
+        ),
+        (
+            "parent links",
+            "INSERT INTO people_parents (child, parent) ",
+            &parents,
+        ),
+    ] {
         insert_chunked(
             &mut tx,
-            "vital events",
-            "INSERT INTO vital_events (id, person, recorded_us, body) ",
-            &rows,
+            what,
+            insert,
+            pairs,
             LOAD_ROWS,
             write_error,
-            |b, r| {
-                b.push_bind(r.id.as_str())
-                    .push_bind(r.person.as_str())
-                    .push_bind(r.recorded_us)
-                    .push_bind(r.body.as_str());
+            |b, (a, z)| {
+                b.push_bind(*a).push_bind(*z);
             },
         )
         .await?;
-        insert_chunked(
-            &mut tx,
-            "people",
-            PEOPLE_INSERT,
-            &people,
-            LOAD_ROWS,
-            write_error,
-            bind_person,
-        )
-        .await?;
-        for (what, insert, pairs) in [
-            (
-                "former names",
-                "INSERT INTO people_former_names (pid, name_key) ",
-                &former,
-            ),
-            (
-                "parent links",
-                "INSERT INTO people_parents (child, parent) ",
-                &parents,
-            ),
-        ] {
-            insert_chunked(
-                &mut tx,
-                what,
-                insert,
-                pairs,
-                LOAD_ROWS,
-                write_error,
-                |b, (a, z)| {
-                    b.push_bind(*a).push_bind(*z);
-                },
-            )
-            .await?;
-        }
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing the load", e))?;
-        Ok(people.len())
     }
-
-    async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| db_error("reading vital events", e))?;
-        events_in(&mut conn, person).await
-    }
-
-    async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
-        let record: Option<String> = sqlx::query_scalar("SELECT record FROM people WHERE pid = ?")
-            .bind(person.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| db_error("reading a person", e))?;
-        record.map(|r| model::decode_person(&r)).transpose()
-    }
-
-    async fn person_and_spouse(
-        &self,
-        person: &PersonalId,
-    ) -> Result<Option<(Person, Option<Person>)>, StoreError> {
-        let records: Vec<(String, String)> = sqlx::query_as(
-            "SELECT pid, record FROM people WHERE pid = ?1 \
-             UNION ALL SELECT s.pid, s.record FROM people p \
-             JOIN people s ON s.pid = json_extract(p.record, '$.spouse.value') \
-             WHERE p.pid = ?1",
-        )
-        .bind(person.as_str())
-        .fetch_all(&self.pool)
+    tx.commit()
         .await
-        .map_err(|e| db_error("reading a person and their spouse", e))?;
-        model::person_and_spouse(person, records)
-    }
-
-    async fn find_people(
-        &self,
-        query: &Query,
-        limit: usize,
-    ) -> Result<Vec<FoundPerson>, StoreError> {
-        let key = registry::name_key(&query.full_name);
-        if key.is_empty() || limit == 0 {
-            return Ok(Vec::new());
-        }
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT record FROM people WHERE (name_key = ");
-        q.push_bind(key.as_str())
-            .push(" OR short_key = ")
-            .push_bind(key.as_str())
-            .push(" OR pid IN (SELECT pid FROM people_former_names WHERE name_key = ")
-            .push_bind(key.as_str())
-            .push("))");
-        if query.birth_date.is_some() {
-            let (earliest, latest) = model::date_window(query);
-            q.push(" AND birth_earliest <= ")
-                .push_bind(latest)
-                .push(" AND birth_latest >= ")
-                .push_bind(earliest);
-        }
-        q.push(" LIMIT ").push_bind(model::MAX_CANDIDATES);
-        let records: Vec<String> = q
-            .build_query_scalar()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| db_error("looking people up", e))?;
-        Ok(model::rank(query, decode_people(records)?, limit))
-    }
-
-    async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError> {
-        let records: Vec<String> = sqlx::query_scalar(
-            "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
-             WHERE l.parent = ?",
-        )
-        .bind(person.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| db_error("reading a person's children", e))?;
-        Ok(model::oldest_first(decode_people(records)?))
-    }
-
-    async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {
-        let records: Vec<String> =
-            sqlx::query_scalar("SELECT record FROM people WHERE household = ?")
-                .bind(household.0.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| db_error("reading a household", e))?;
-        let people = decode_people(records)?;
-        Ok(registry::household_members(&people, household)
-            .into_iter()
-            .cloned()
-            .collect())
-    }
+        .map_err(|e| db_error("committing the load", e))?;
+    Ok(people.len())
 }
+
+/// The stored records of the people whose name (or former name) folds
+/// to `key`, within the query's birth-date window, at most
+/// [`model::MAX_CANDIDATES`].
+pub(crate) async fn records_named(
+    store: &SqliteStore,
+    query: &Query,
+    key: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT record FROM people WHERE (name_key = ");
+    q.push_bind(key)
+        .push(" OR short_key = ")
+        .push_bind(key)
+        .push(" OR pid IN (SELECT pid FROM people_former_names WHERE name_key = ")
+        .push_bind(key)
+        .push("))");
+    if query.birth_date.is_some() {
+        let (earliest, latest) = model::date_window(query);
+        q.push(" AND birth_earliest <= ")
+            .push_bind(latest)
+            .push(" AND birth_latest >= ")
+            .push_bind(earliest);
+    }
+    q.push(" LIMIT ").push_bind(model::MAX_CANDIDATES);
+    q.build_query_scalar()
+        .fetch_all(&store.pool)
+        .await
+        .map_err(|e| db_error("looking people up", e))
+}
+
+/// A person's record and their spouse's (the spouse named in the
+/// person's record), in one statement: `$1` the person's id.
+pub(crate) const PERSON_AND_SPOUSE: &str = "SELECT pid, record FROM people WHERE pid = $1 \
+     UNION ALL SELECT s.pid, s.record FROM people p \
+     JOIN people s ON s.pid = json_extract(p.record, '$.spouse.value') \
+     WHERE p.pid = $1";
 
 pub(crate) async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEntry>, StoreError> {
     let row: Option<LogTuple> = sqlx::query_as(&format!(
