@@ -374,28 +374,14 @@ pub(crate) async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>,
     row.map(model::decode_log).transpose()
 }
 
-/// Appends a checked run of log entries in one statement (one round trip,
-/// and one commit outside a transaction): the entries go in only if the
-/// first one chains to the stored entry before it (or starts the log), and
-/// the primary key on `seq` refuses an entry whose place another writer
-/// took first. Numbered new dossiers and their notices (`filed`) go in the
-/// same statement, under the same condition.
-async fn append_run(
-    conn: &mut PgConnection,
-    batch: &[exchange::Appended],
-    filed: &[NewRow],
-    moves: &[NumberMove<'_>],
-) -> Result<(), StoreError> {
-    if batch.is_empty() && filed.is_empty() && moves.is_empty() {
-        return Ok(());
-    }
-    let (rows, checkpoints) = model::check_run(batch)?;
-    let first_seq = rows.first().map(|r| r.seq);
-    let noticed: Vec<(&NewRow, &Notice)> = filed
-        .iter()
-        .filter_map(|r| r.notice.as_ref().map(|n| (r, n)))
-        .collect();
-    let inserted: i64 = sqlx::query_scalar(&format!(
+/// The head of a run's one statement: a guard that the first entry chains
+/// to the stored one before it (`$15` its sequence number, `$16` the hash
+/// it names), then the entries (`$1`–`$14`) and checkpoints (`$17`–`$20`),
+/// inserted only if the guard holds. A run of the log alone ends it with
+/// ` SELECT count(*) FROM guard`, a run with dossiers with
+/// [`DOSSIERS_OF_RUN`].
+fn log_run_sql() -> String {
+    format!(
         "WITH guard AS ( \
              SELECT 1 FROM exchange_log WHERE seq = $15 - 1 AND hash = $16 \
              UNION ALL SELECT 1 WHERE $15 = 1 OR $15 IS NULL \
@@ -409,7 +395,16 @@ async fn append_run(
              INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
              SELECT * FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[]) \
              WHERE EXISTS (SELECT 1 FROM guard) \
-         ), dossiers AS ( \
+         )"
+    )
+}
+
+/// The rest of a run's statement when it files dossiers: the dossiers
+/// (`$21`–`$36`), their notices (`$37`–`$43`) and the moves of the
+/// agencies' sequences (`$44`–`$47`, compare-and-set), all under the
+/// guard; the statement fails with `motcua_dossier_numbers_moved()` if a
+/// sequence was not where it was known to be.
+const DOSSIERS_OF_RUN: &str = ", dossiers AS ( \
              INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
                  competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
                  on_time, processed_ns, rating, channel) \
@@ -441,68 +436,101 @@ async fn append_run(
              WHEN NOT EXISTS (SELECT 1 FROM guard) THEN 0 \
              WHEN (SELECT count(*) FROM bumped) + (SELECT count(*) FROM started) \
                  = cardinality($44::text[]) THEN (SELECT count(*) FROM guard) \
-             ELSE motcua_dossier_numbers_moved() END"
-    ))
-    .bind(column(&rows, |r| r.seq))
-    .bind(column(&rows, |r| r.at_ns))
-    .bind(column(&rows, |r| r.consumer.as_str()))
-    .bind(column(&rows, |r| r.provider.as_str()))
-    .bind(column(&rows, |r| r.service.as_str()))
-    .bind(column(&rows, |r| r.purpose.as_str()))
-    .bind(column(&rows, |r| r.legal_basis.as_deref()))
-    .bind(column(&rows, |r| r.case_ref.as_deref()))
-    .bind(column(&rows, |r| r.person_id.as_deref()))
-    .bind(column(&rows, |r| r.fields.as_str()))
-    .bind(column(&rows, |r| r.request_digest.as_str()))
-    .bind(column(&rows, |r| r.response_digest.as_str()))
-    .bind(column(&rows, |r| r.prev_hash.as_str()))
-    .bind(column(&rows, |r| r.hash.as_str()))
-    .bind(first_seq)
-    .bind(batch.first().map(|a| a.entry.prev_hash.to_string()))
-    .bind(column(&checkpoints, |(seq, _)| *seq))
-    .bind(column(&checkpoints, |(_, cp)| cp.hash.to_string()))
-    .bind(column(&checkpoints, |(_, cp)| cp.key_id.0.as_str()))
-    .bind(column(&checkpoints, |(_, cp)| cp.signature.as_str()))
-    .bind(column(filed, |r| r.code.as_str()))
-    .bind(column(filed, |r| r.stored.dossier.code.agency().as_str()))
-    .bind(column(filed, |r| r.day_text.as_str()))
-    .bind(column(filed, |r| {
-        i32::from(r.stored.dossier.code.sequence())
-    }))
-    .bind(column(filed, |r| r.columns.status))
-    .bind(column(filed, |r| r.columns.body.as_str()))
-    .bind(column(filed, |r| r.at_ns))
-    .bind(column(filed, |r| r.stored.dossier.route.competent.as_str()))
-    .bind(column(filed, |r| r.stored.dossier.procedure.as_str()))
-    .bind(column(filed, |r| {
-        r.stored.dossier.applicant.subject.as_str()
-    }))
-    .bind(column(filed, |r| r.stored.dossier.route.province.as_str()))
-    .bind(column(filed, |r| r.columns.due_ns))
-    .bind(column(filed, |r| r.columns.on_time))
-    .bind(column(filed, |r| r.columns.processed_ns))
-    .bind(column(filed, |r| r.columns.rating))
-    .bind(column(filed, |r| {
-        i32::from(r.stored.dossier.channel.code())
-    }))
-    .bind(column(&noticed, |(r, _)| {
-        r.stored.dossier.applicant.subject.as_str()
-    }))
-    .bind(column(&noticed, |(r, _)| r.code.as_str()))
-    .bind(column(&noticed, |(_, n)| i32::from(n.status.code())))
-    .bind(column(&noticed, |(_, n)| n.text_vi.as_str()))
-    .bind(column(&noticed, |(_, n)| n.text_en.as_str()))
-    .bind(column(&noticed, |(r, _)| {
-        r.stored.dossier.applicant.email.as_deref()
-    }))
-    .bind(column(&noticed, |(r, _)| r.at_ns))
-    .bind(column(moves, |m| m.agency))
-    .bind(column(moves, |m| m.day_text))
-    .bind(column(moves, |m| m.old))
-    .bind(column(moves, |m| m.new))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| match &e {
+             ELSE motcua_dossier_numbers_moved() END";
+
+/// Appends a checked run of log entries in one statement (one round trip,
+/// and one commit outside a transaction): the entries go in only if the
+/// first one chains to the stored entry before it (or starts the log), and
+/// the primary key on `seq` refuses an entry whose place another writer
+/// took first. Numbered new dossiers and their notices (`filed`) go in the
+/// same statement, under the same condition.
+async fn append_run(
+    conn: &mut PgConnection,
+    batch: &[exchange::Appended],
+    filed: &[NewRow],
+    moves: &[NumberMove<'_>],
+) -> Result<(), StoreError> {
+    if batch.is_empty() && filed.is_empty() && moves.is_empty() {
+        return Ok(());
+    }
+    let (rows, checkpoints) = model::check_run(batch)?;
+    let first_seq = rows.first().map(|r| r.seq);
+    let noticed: Vec<(&NewRow, &Notice)> = filed
+        .iter()
+        .filter_map(|r| r.notice.as_ref().map(|n| (r, n)))
+        .collect();
+    // entries (and checkpoints) alone: a shorter statement for the
+    // exchange's own runs, with no dossier to store or number to move
+    let log_only = filed.is_empty() && moves.is_empty();
+    let sql = if log_only {
+        format!("{} SELECT count(*) FROM guard", log_run_sql())
+    } else {
+        format!("{}{DOSSIERS_OF_RUN}", log_run_sql())
+    };
+    let query = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(column(&rows, |r| r.seq))
+        .bind(column(&rows, |r| r.at_ns))
+        .bind(column(&rows, |r| r.consumer.as_str()))
+        .bind(column(&rows, |r| r.provider.as_str()))
+        .bind(column(&rows, |r| r.service.as_str()))
+        .bind(column(&rows, |r| r.purpose.as_str()))
+        .bind(column(&rows, |r| r.legal_basis.as_deref()))
+        .bind(column(&rows, |r| r.case_ref.as_deref()))
+        .bind(column(&rows, |r| r.person_id.as_deref()))
+        .bind(column(&rows, |r| r.fields.as_str()))
+        .bind(column(&rows, |r| r.request_digest.as_str()))
+        .bind(column(&rows, |r| r.response_digest.as_str()))
+        .bind(column(&rows, |r| r.prev_hash.as_str()))
+        .bind(column(&rows, |r| r.hash.as_str()))
+        .bind(first_seq)
+        .bind(batch.first().map(|a| a.entry.prev_hash.to_string()))
+        .bind(column(&checkpoints, |(seq, _)| *seq))
+        .bind(column(&checkpoints, |(_, cp)| cp.hash.to_string()))
+        .bind(column(&checkpoints, |(_, cp)| cp.key_id.0.as_str()))
+        .bind(column(&checkpoints, |(_, cp)| cp.signature.as_str()));
+    let query = if log_only {
+        query
+    } else {
+        query
+            .bind(column(filed, |r| r.code.as_str()))
+            .bind(column(filed, |r| r.stored.dossier.code.agency().as_str()))
+            .bind(column(filed, |r| r.day_text.as_str()))
+            .bind(column(filed, |r| {
+                i32::from(r.stored.dossier.code.sequence())
+            }))
+            .bind(column(filed, |r| r.columns.status))
+            .bind(column(filed, |r| r.columns.body.as_str()))
+            .bind(column(filed, |r| r.at_ns))
+            .bind(column(filed, |r| r.stored.dossier.route.competent.as_str()))
+            .bind(column(filed, |r| r.stored.dossier.procedure.as_str()))
+            .bind(column(filed, |r| {
+                r.stored.dossier.applicant.subject.as_str()
+            }))
+            .bind(column(filed, |r| r.stored.dossier.route.province.as_str()))
+            .bind(column(filed, |r| r.columns.due_ns))
+            .bind(column(filed, |r| r.columns.on_time))
+            .bind(column(filed, |r| r.columns.processed_ns))
+            .bind(column(filed, |r| r.columns.rating))
+            .bind(column(filed, |r| {
+                i32::from(r.stored.dossier.channel.code())
+            }))
+            .bind(column(&noticed, |(r, _)| {
+                r.stored.dossier.applicant.subject.as_str()
+            }))
+            .bind(column(&noticed, |(r, _)| r.code.as_str()))
+            .bind(column(&noticed, |(_, n)| i32::from(n.status.code())))
+            .bind(column(&noticed, |(_, n)| n.text_vi.as_str()))
+            .bind(column(&noticed, |(_, n)| n.text_en.as_str()))
+            .bind(column(&noticed, |(r, _)| {
+                r.stored.dossier.applicant.email.as_deref()
+            }))
+            .bind(column(&noticed, |(r, _)| r.at_ns))
+            .bind(column(moves, |m| m.agency))
+            .bind(column(moves, |m| m.day_text))
+            .bind(column(moves, |m| m.old))
+            .bind(column(moves, |m| m.new))
+    };
+    let inserted: i64 = query.fetch_one(&mut *conn).await.map_err(|e| match &e {
         sqlx::Error::Database(d) if d.code().as_deref() == Some(NUMBERS_MOVED) => {
             StoreError::Conflict(format!(
                 "{} (the batch is refused whole; its dossiers take no number)",
