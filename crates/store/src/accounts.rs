@@ -261,6 +261,15 @@ type AccountColumns = (
 const ACCOUNT_SELECT: &str = "SELECT name, level, holder, password, totp, totp_step, failures, \
      locked_until_ns, created_ns FROM eid_accounts";
 
+/// The account of a subject (`$1`) whose access token (`$2`, its `jti`)
+/// was not revoked: what every request with a person's token reads.
+static LIVE_TOKEN_ACCOUNT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{ACCOUNT_SELECT} WHERE subject = $1 \
+         AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2)"
+    )
+});
+
 fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
     let (name, level, holder, password, totp, totp_step, failures, locked, created) = row;
     Ok(Account {
@@ -382,15 +391,12 @@ macro_rules! account_store {
             ) -> Result<TokenAccount, StoreError> {
                 // the common case, a live token of an account, in one
                 // statement; no row: revoked, or no account
-                let row: Option<AccountColumns> = sqlx::query_as(&format!(
-                    "{ACCOUNT_SELECT} WHERE subject = $1 \
-                     AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2)"
-                ))
-                .bind(subject.to_string())
-                .bind(jti)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|e| db_error("reading a token's account", e))?;
+                let row: Option<AccountColumns> = sqlx::query_as(&LIVE_TOKEN_ACCOUNT)
+                    .bind(subject.to_string())
+                    .bind(jti)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| db_error("reading a token's account", e))?;
                 if let Some(row) = row {
                     return decode_account(row).map(|a| TokenAccount::Live(Box::new(a)));
                 }

@@ -4,6 +4,7 @@
 //! are in `registry_store.rs` and `exchange_store.rs`).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{NaiveDate, Utc};
 use domain::PersonalId;
@@ -374,12 +375,20 @@ pub(crate) async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>,
     row.map(model::decode_log).transpose()
 }
 
+/// A run of the log alone in one statement (written once, on first use).
+static LOG_RUN: LazyLock<String> =
+    LazyLock::new(|| format!("{} SELECT count(*) FROM guard", log_run_sql()));
+
+/// A run with dossiers in one statement (written once, on first use).
+static DOSSIER_RUN: LazyLock<String> =
+    LazyLock::new(|| format!("{}{DOSSIERS_OF_RUN}", log_run_sql()));
+
 /// The head of a run's one statement: a guard that the first entry chains
 /// to the stored one before it (`$15` its sequence number, `$16` the hash
 /// it names), then the entries (`$1`–`$14`) and checkpoints (`$17`–`$20`),
 /// inserted only if the guard holds. A run of the log alone ends it with
-/// ` SELECT count(*) FROM guard`, a run with dossiers with
-/// [`DOSSIERS_OF_RUN`].
+/// ` SELECT count(*) FROM guard` ([`LOG_RUN`]), a run with dossiers with
+/// [`DOSSIERS_OF_RUN`] ([`DOSSIER_RUN`]).
 fn log_run_sql() -> String {
     format!(
         "WITH guard AS ( \
@@ -462,12 +471,8 @@ async fn append_run(
     // entries (and checkpoints) alone: a shorter statement for the
     // exchange's own runs, with no dossier to store or number to move
     let log_only = filed.is_empty() && moves.is_empty();
-    let sql = if log_only {
-        format!("{} SELECT count(*) FROM guard", log_run_sql())
-    } else {
-        format!("{}{DOSSIERS_OF_RUN}", log_run_sql())
-    };
-    let query = sqlx::query_scalar::<_, i64>(&sql)
+    let sql: &str = if log_only { &LOG_RUN } else { &DOSSIER_RUN };
+    let query = sqlx::query_scalar::<_, i64>(sql)
         .bind(column(&rows, |r| r.seq))
         .bind(column(&rows, |r| r.at_ns))
         .bind(column(&rows, |r| r.consumer.as_str()))

@@ -173,16 +173,15 @@ pub(crate) async fn read(
     // the spouse's record comes with the applicant's (one read), and is
     // used only if the applicant's granted answer names that spouse and
     // the spouse's own read is authorized
+    let internal = |e: store::StoreError| FlowError::Internal(e.to_string());
     let (person, spouse_record) = if spouse.is_empty() {
-        (registry.person(&id).await, None)
+        (registry.person(&id).await.map_err(internal)?, None)
     } else {
-        match registry.person_and_spouse(&id).await {
-            Ok(Some((p, s))) => (Ok(Some(p)), s),
-            Ok(None) => (Ok(None), None),
-            Err(e) => (Err(e), None),
+        match registry.person_and_spouse(&id).await.map_err(internal)? {
+            Some((p, s)) => (Some(p), s),
+            None => (None, None),
         }
     };
-    let person = person.map_err(|e| FlowError::Internal(e.to_string()))?;
     let (me, record) = answer(&grant, pid, person.as_ref());
     out.records.push(record);
     for (key, field) in &mine {
@@ -201,10 +200,7 @@ pub(crate) async fn read(
                 let them = match spouse_record.filter(|s| s.id == sid) {
                     Some(s) => Some(s),
                     // not read with the applicant (changed in between): on its own
-                    None => registry
-                        .person(&sid)
-                        .await
-                        .map_err(|e| FlowError::Internal(e.to_string()))?,
+                    None => registry.person(&sid).await.map_err(internal)?,
                 };
                 let (them, record) = answer(&grant, spouse_id, them.as_ref());
                 out.records.push(record);
