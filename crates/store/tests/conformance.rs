@@ -287,6 +287,7 @@ conformance!(
     two_stores_on_one_database_number_an_agencys_day_without_gaps,
     a_refused_dossier_gives_its_number_back,
     dossiers_and_the_reads_made_for_them_commit_together,
+    a_batch_longer_than_one_statement_is_stored_whole,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,
     queues_lists_and_service_figures_follow_the_dossiers,
     agency_staff_is_recorded_per_agency,

@@ -477,6 +477,70 @@ pub async fn dossiers_and_the_reads_made_for_them_commit_together(h: &Harness) {
     assert_eq!(after.dossier.code.sequence(), 4, "the numbers came back");
 }
 
+pub async fn a_batch_longer_than_one_statement_is_stored_whole(h: &Harness) {
+    // more dossiers and log entries than one statement of either backend
+    // takes: stored in pieces, in one transaction, numbered without gaps
+    let store = h.open().await;
+    let hcc = AgencyCode::parse("H29.22").expect("agency");
+    let other = AgencyCode::parse("UBND.25747").expect("agency");
+    let at = vn("2026-03-06T09:00:00+07:00");
+    let agency_of = |i: usize| if i.is_multiple_of(3) { &other } else { &hcc };
+    let makers: Vec<_> = (0..600)
+        .map(|i| {
+            let agency = agency_of(i).clone();
+            let subject = format!("citizen-{i}");
+            move |code: DossierCode| make(&subject, &agency, Channel::Online, at, code)
+        })
+        .collect();
+    let batch: Vec<store::NewDossier<'_>> = makers
+        .iter()
+        .enumerate()
+        .map(|(i, m)| new_dossier(agency_of(i), at, m))
+        .collect();
+    let mut writer = exchange::LogWriter::new(2);
+    let outcomes = store
+        .dossiers()
+        .create_dossiers(&batch, &mut |o| reads_under_codes(&mut writer, o))
+        .await
+        .expect("one transaction");
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 600);
+    for (agency, count) in [(&hcc, 400_u16), (&other, 200)] {
+        let numbers: Vec<u16> = store
+            .dossiers()
+            .codes_of_day(agency, day(6))
+            .await
+            .expect("codes")
+            .iter()
+            .map(DossierCode::sequence)
+            .collect();
+        assert_eq!(numbers, (1..=count).collect::<Vec<u16>>(), "{agency}");
+    }
+    let log = store.exchange().log_range(1, 1000).await.expect("log");
+    assert_eq!(log.len(), 600);
+    let checkpoints = store.exchange().checkpoints().await.expect("checkpoints");
+    assert_eq!(checkpoints.len(), 300);
+    exchange::log::verify(
+        &log,
+        &checkpoints,
+        &super::exchange_log::operator().public(),
+    )
+    .expect("the chain holds across the pieces");
+    assert_eq!(
+        store
+            .dossiers()
+            .notices("citizen-599", 10)
+            .await
+            .expect("notices")
+            .len(),
+        1
+    );
+    // the agencies' days continue after the batch
+    let next = submit(store.as_ref(), &hcc, day(6), Channel::Online, "citizen-600")
+        .await
+        .expect("stored");
+    assert_eq!(next.dossier.code.sequence(), 401);
+}
+
 /// `actor` does `act` on the stored dossier `code` at `at`.
 async fn act(
     store: &dyn store::Store,
