@@ -105,6 +105,10 @@ pub struct AuthorizationRequest {
     pub prompt: Option<Prompt>,
     /// `max_age`, seconds: a session older than this logs in again.
     pub max_age: Option<u32>,
+    /// `dpop_jkt` (RFC 9449 §10): the thumbprint of the DPoP key the code
+    /// must be redeemed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// The parameters of an authorization request, as received (each at most
@@ -133,6 +137,8 @@ pub struct RawRequest<'a> {
     pub prompt: Option<&'a str>,
     /// `max_age`.
     pub max_age: Option<&'a str>,
+    /// `dpop_jkt`.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// Checks an authorization request against `client`'s registration. The
@@ -226,6 +232,14 @@ pub fn check_request(
             )));
         }
     }
+    // a JWK thumbprint: a base64url SHA-256, 43 characters
+    if let Some(jkt) = raw.dpop_jkt
+        && (jkt.len() != 43 || B64.decode(jkt).is_err())
+    {
+        return Err(invalid(
+            "dpop_jkt is not a JWK thumbprint (a base64url SHA-256, 43 characters)",
+        ));
+    }
     Ok(AuthorizationRequest {
         client_id: client.id.to_string(),
         redirect_uri: redirect_uri.to_string(),
@@ -236,6 +250,7 @@ pub fn check_request(
         level,
         prompt,
         max_age,
+        dpop_jkt: raw.dpop_jkt.map(str::to_string),
     })
 }
 
@@ -290,6 +305,23 @@ pub enum RedeemError {
     /// No verifier, or one that does not match the challenge.
     #[error("code_verifier is missing or does not match the code_challenge")]
     Verifier,
+    /// The code or refresh token is bound to a DPoP key, and the request
+    /// proves no key or another one.
+    #[error("this grant is bound to a DPoP key: send a DPoP proof made with that key (RFC 9449)")]
+    DpopKey,
+}
+
+/// Whether a token request proving the DPoP key `proven` (its thumbprint,
+/// `None` without a proof) may use a grant bound to `bound` (RFC 9449
+/// §10: `dpop_jkt`; §5: a public client's refresh token).
+pub fn dpop_binding(bound: Option<&str>, proven: Option<&str>) -> Result<(), RedeemError> {
+    match bound {
+        None => Ok(()),
+        Some(key) if proven.is_some_and(|p| crate::same_bytes(p.as_bytes(), key.as_bytes())) => {
+            Ok(())
+        }
+        Some(_) => Err(RedeemError::DpopKey),
+    }
 }
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2).
@@ -349,4 +381,8 @@ pub struct RefreshGrant {
     /// When `subject` is an organisation: the person acting for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// The DPoP key (its thumbprint) every renewal must prove: set for a
+    /// public client that bound its first token to a key (RFC 9449 §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
 }

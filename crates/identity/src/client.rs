@@ -33,8 +33,14 @@ pub enum ClientError {
     #[error("{0}")]
     Inconsistent(&'static str),
     /// A scope the provider does not know.
-    #[error("unknown scope {0:?} (known: openid profile pid address org admin)")]
+    #[error("unknown scope {0:?} (known: openid profile pid address org dossiers workbench admin)")]
     UnknownScope(String),
+    /// A scope of the platform's own API asked for a client the platform
+    /// does not trust.
+    #[error(
+        "the scope {0:?} opens the platform's own API: only a trusted (first-party) client may hold it"
+    )]
+    UntrustedApiScope(String),
     /// A grant type the provider does not serve.
     #[error(
         "unknown grant type {0:?} (known: authorization_code refresh_token client_credentials)"
@@ -278,8 +284,37 @@ impl Registration {
     }
 }
 
+/// A person's own dossiers through the API: file, follow, act as their
+/// applicant.
+pub const SCOPE_DOSSIERS: &str = "dossiers";
+/// An officer's or leader's work through the API at the agencies they
+/// work for.
+pub const SCOPE_WORKBENCH: &str = "workbench";
+/// The administration of the platform through the API (a system's own
+/// `client_credentials` token).
+pub const SCOPE_ADMIN: &str = "admin";
+
 /// The scopes the provider knows.
-pub const SCOPES: [&str; 6] = ["openid", "profile", "pid", "address", "org", "admin"];
+pub const SCOPES: [&str; 8] = [
+    "openid",
+    "profile",
+    "pid",
+    "address",
+    "org",
+    SCOPE_DOSSIERS,
+    SCOPE_WORKBENCH,
+    SCOPE_ADMIN,
+];
+
+/// The scopes that open the platform's own API (`/api/v1`): only clients
+/// registered as trusted hold them, and a token that carries one is meant
+/// for the API as well as for the provider.
+pub const API_SCOPES: [&str; 3] = [SCOPE_DOSSIERS, SCOPE_WORKBENCH, SCOPE_ADMIN];
+
+/// Whether `scope` opens the platform's own API.
+pub fn is_api_scope(scope: &str) -> bool {
+    API_SCOPES.contains(&scope)
+}
 
 /// How the subject of a person is shown to this client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -393,6 +428,11 @@ impl Client {
         }
         if let Some(s) = self.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
             return Err(ClientError::UnknownScope(s.clone()));
+        }
+        if !self.trusted
+            && let Some(s) = self.scopes.iter().find(|s| is_api_scope(s))
+        {
+            return Err(ClientError::UntrustedApiScope(s.clone()));
         }
         if self.grant_types.is_empty() {
             return Err(ClientError::Inconsistent(

@@ -48,6 +48,7 @@ fn raw() -> RawRequest<'static> {
         acr_values: None,
         prompt: None,
         max_age: None,
+        dpop_jkt: None,
     }
 }
 
@@ -315,4 +316,45 @@ fn a_code_is_redeemed_with_its_verifier_by_its_client() {
         redeem(&g, "portal", uri, Some(RFC_VERIFIER), late),
         Err(RedeemError::Code)
     );
+}
+
+#[test]
+fn a_dpop_key_named_in_the_request_must_be_a_thumbprint() {
+    let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    let ok = check_request(
+        &portal(),
+        &RawRequest {
+            dpop_jkt: Some(jkt),
+            ..raw()
+        },
+    )
+    .expect("a request bound to a key");
+    assert_eq!(ok.dpop_jkt.as_deref(), Some(jkt));
+    for bad in [
+        "",
+        "short",
+        "not base64url at all, not at all, not at all!!",
+    ] {
+        let e = check_request(
+            &portal(),
+            &RawRequest {
+                dpop_jkt: Some(bad),
+                ..raw()
+            },
+        )
+        .expect_err("refused");
+        assert_eq!(e.code(), "invalid_request", "{bad:?}");
+    }
+}
+
+#[test]
+fn a_grant_bound_to_a_key_needs_a_proof_of_that_key() {
+    use identity::authz::dpop_binding;
+    let a = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    let b = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    assert_eq!(dpop_binding(None, None), Ok(()));
+    assert_eq!(dpop_binding(None, Some(a)), Ok(()));
+    assert_eq!(dpop_binding(Some(a), Some(a)), Ok(()));
+    assert_eq!(dpop_binding(Some(a), Some(b)), Err(RedeemError::DpopKey));
+    assert_eq!(dpop_binding(Some(a), None), Err(RedeemError::DpopKey));
 }

@@ -198,6 +198,7 @@ pub async fn authorization_codes_are_redeemed_once(h: &Harness) {
             state: Some("xyz".into()),
             nonce: None,
             code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            dpop_jkt: None,
             level: AssuranceLevel::Level2,
             prompt: None,
             max_age: None,
@@ -264,6 +265,7 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
         auth_time: t(0),
         family: family.into(),
         actor: None,
+        jkt: None,
     };
     oidc.put_refresh("r1", &grant("fam-a"), t(3600))
         .await
