@@ -232,6 +232,15 @@ pub enum Act {
 }
 
 impl Act {
+    /// Whether the act is the applicant's (supplement, pay, withdraw,
+    /// rate); every other act is the staff's of the dossier's agencies.
+    pub fn by_applicant(&self) -> bool {
+        matches!(
+            self,
+            Act::Supplement { .. } | Act::PayFees | Act::Withdraw | Act::Rate { .. }
+        )
+    }
+
     /// Its code on the control slip.
     pub fn code(&self) -> &'static str {
         match self {

@@ -86,11 +86,30 @@ pub enum ApiError {
     /// A bug or an unexpected failure; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// An error answered with an RFC 6750 / RFC 9449 `WWW-Authenticate`
+    /// challenge naming what was wrong with the credentials.
+    #[error("{error}")]
+    Challenged {
+        error: Box<ApiError>,
+        challenge: String,
+    },
 }
 
 impl ApiError {
+    /// The same error, answered with `challenge` as its `WWW-Authenticate`.
+    pub fn with_challenge(self, challenge: Option<String>) -> ApiError {
+        match challenge {
+            Some(challenge) => ApiError::Challenged {
+                error: Box::new(self),
+                challenge,
+            },
+            None => self,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
+            ApiError::Challenged { error, .. } => error.status(),
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -108,6 +127,7 @@ impl ApiError {
 
     fn slug(&self) -> &'static str {
         match self {
+            ApiError::Challenged { error, .. } => error.slug(),
             ApiError::BadRequest(_) => "bad-request",
             ApiError::NotFound(_) => "not-found",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
@@ -128,6 +148,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let status = self.status();
         let detail = match self {
+            ApiError::Challenged { error, .. } => return error.problem(),
             ApiError::Internal(_) => {
                 "the server failed to answer this request; it has been logged, \
                  quote the request id when reporting it"
@@ -160,13 +181,14 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
         }
-        let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let challenge = match &self {
+            ApiError::Challenged { challenge, .. } => HeaderValue::from_str(challenge).ok(),
+            ApiError::Unauthorized(_) => Some(HeaderValue::from_static("Bearer realm=\"motcua\"")),
+            _ => None,
+        };
         let mut res = problem_response(self.problem());
-        if unauthorized {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"motcua\""),
-            );
+        if let Some(c) = challenge {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
         res
     }

@@ -2,6 +2,7 @@
 //! the server-rendered pages, health, readiness and metrics.
 
 pub mod api;
+pub mod auth;
 mod dossiers;
 pub mod error;
 pub mod exchange;
@@ -15,6 +16,7 @@ pub mod oidc;
 pub mod pages;
 mod passkey;
 pub mod ratelimit;
+mod reply;
 mod state;
 
 use axum::Router;
@@ -23,6 +25,7 @@ use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Problem};
@@ -33,7 +36,17 @@ pub use state::AppState;
 /// middleware stack (request ids, tracing, metrics, problem+json errors,
 /// panic catching, body limit).
 pub fn app(state: AppState) -> Router {
-    with_middleware(routes()).with_state(state)
+    let https = state.oidc.issuer().starts_with("https://");
+    let app = with_middleware(routes()).with_state(state);
+    if https {
+        // served over https: browsers keep to https for a year (RFC 6797)
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    }
 }
 
 fn routes() -> Router<AppState> {

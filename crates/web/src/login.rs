@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::Form;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, Prompt, RawRequest};
 use identity::client::{Client, ClientId};
@@ -30,13 +30,11 @@ use identity::{AssuranceLevel, Holder, LoginId};
 use store::{AuditEntry, Session};
 
 use crate::AppState;
+use crate::auth::{SignedIn, session};
 use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, Layout, csrf, html, message, server_error, with_cookie, with_csrf};
-
-/// The cookie holding the provider's session.
-pub const SESSION_COOKIE: &str = "motcua_sid";
-/// How long a log-in lasts at the provider.
-pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(8);
+use crate::pages::{
+    Ctx, Layout, csrf, html, message, see_other, server_error, with_cookie, with_csrf,
+};
 
 /// A PHC hash verified when the identifier names no account, so that an
 /// unknown identifier takes as long to refuse as a wrong password.
@@ -206,6 +204,7 @@ pub(crate) fn raw_request<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RawReque
         acr_values: get("acr_values"),
         prompt: get("prompt"),
         max_age: get("max_age"),
+        dpop_jkt: get("dpop_jkt"),
     }
 }
 
@@ -261,34 +260,11 @@ fn refusal_response(ctx: &Ctx, r: Refusal) -> Response {
     }
 }
 
-/// A 303 to `to`, never cached.
-pub(crate) fn see_other(to: &str) -> Response {
-    match HeaderValue::from_str(to) {
-        Ok(v) => {
-            let mut res = StatusCode::SEE_OTHER.into_response();
-            res.headers_mut().insert(header::LOCATION, v);
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
-        Err(_) => StatusCode::BAD_REQUEST.into_response(),
-    }
-}
-
-/// The cookie's value, when the request has one.
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    crate::pages::cookie(headers, SESSION_COOKIE).filter(|v| v.len() == 43)
-}
-
-fn session_key(cookie: &str) -> String {
-    identity::jwk::sha256_b64url(cookie)
-}
-
 /// `GET /oidc/authorize`
 pub(crate) async fn authorize(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    signed_in: Option<SignedIn>,
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
@@ -298,11 +274,11 @@ pub(crate) async fn authorize(
     };
     let now = Utc::now();
     // a live session (a legacy organisation's ends at the cut-over)
-    let session = match current_session(&state, &headers).await {
-        Ok(s) => s,
-        Err(()) => return server_error(&ctx),
-    };
-    if let Some((s, account)) = &session {
+    if let Some(SignedIn {
+        session: s,
+        account,
+    }) = &signed_in
+    {
         let is_person = !matches!(account.holder, Holder::Organisation(_));
         let mut asked = request.clone();
         if is_person {
@@ -349,7 +325,7 @@ fn login_page(
     };
     let res = html(ctx, status, &page);
     let res = with_form_action(res, &request.redirect_uri);
-    with_csrf(res, &token, new)
+    with_csrf(ctx, res, &token, new)
 }
 
 /// The session's CSRF token and whether it is new.
@@ -457,7 +433,7 @@ pub(crate) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let t = ctx.t();
-    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::BeforeLogIn, form.csrf_token.as_deref()) {
         return expired_form(&ctx);
     }
     if let Err(wait) = state.oidc.login_attempt(ip) {
@@ -475,9 +451,12 @@ pub(crate) async fn login(
             legacy_level: AssuranceLevel::Level1,
         };
         return match attempt(&state, t, &purpose, &form, now).await {
-            Ok(session) => match start_session(&state, &session, now).await {
-                Ok(set) => with_cookie(see_other(&next), &set),
-                Err(()) => server_error(&ctx),
+            Ok(session) => match session::start(&state, &session, now).await {
+                Ok(started) => with_cookie(see_other(&next), &started.set_cookie),
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a session");
+                    server_error(&ctx)
+                }
             },
             Err(Outcome::Retry(text)) => portal_login_page(
                 &ctx,
@@ -495,16 +474,22 @@ pub(crate) async fn login(
     };
     match attempt(&state, t, &Purpose::of(&client, &request), &form, now).await {
         Ok(session) => {
-            let Ok(set) = start_session(&state, &session, now).await else {
-                return server_error(&ctx);
+            let started = match session::start(&state, &session, now).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a session");
+                    return server_error(&ctx);
+                }
             };
             // only an old portal's account logs an organisation in
-            let is_person = !session.amr.iter().any(|m| m == LEGACY_AMR);
+            let is_person = !session.amr.iter().any(|m| m == session::LEGACY_AMR);
+            // the pages answered now belong to the new session
+            let ctx = ctx.with_session(&started.cookie);
             let res = continue_with(
                 &state, &ctx, &client, request, &query, &session, is_person, now,
             )
             .await;
-            with_cookie(res, &set)
+            with_cookie(res, &started.set_cookie)
         }
         Err(Outcome::Retry(text)) => login_page(
             &ctx,
@@ -538,133 +523,24 @@ impl<'a> Purpose<'a> {
     }
 }
 
-/// Stores a new session; the `Set-Cookie` that hands it to the browser.
-pub(crate) async fn start_session(
-    state: &AppState,
-    session: &Session,
-    now: DateTime<Utc>,
-) -> Result<String, ()> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| tracing::error!(error = %e, "no randomness"))?;
-    let cookie = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
-    state
-        .store
-        .accounts()
-        .put_session(&session_key(&cookie), session, now + SESSION_TTL)
-        .await
-        .map_err(|e| tracing::error!(error = %e, "storing a session"))?;
-    let secure = if state.oidc.issuer().starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    Ok(format!(
-        "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_TTL.num_seconds()
-    ))
-}
-
-/// A local path to go to after the portal's log-in (never another site).
+/// A local path to go to after the portal's log-in (never another site):
+/// an absolute path of printable ASCII without backslashes, not starting
+/// with two slashes. Browsers drop tabs and line breaks from a URL and
+/// read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// leave the site: anything but plain printable characters is refused
+/// rather than cleaned.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.contains(['\\', '\r', '\n'])
-                && n.len() <= 512 =>
+                && n.len() <= 512
+                && n.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'\\') =>
         {
             n.to_string()
         }
         _ => "/tai-khoan".to_string(),
     }
-}
-
-/// The person logged in on this browser, and their account.
-pub(crate) async fn current_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<(Session, store::Account)>, ()> {
-    let Some(cookie) = session_cookie(headers) else {
-        return Ok(None);
-    };
-    let now = Utc::now();
-    let failed = |e: store::StoreError| tracing::error!(error = %e, "reading a session");
-    let Some(session) = state
-        .store
-        .accounts()
-        .session(&session_key(cookie), now)
-        .await
-        .map_err(failed)?
-    else {
-        return Ok(None);
-    };
-    if session.amr.iter().any(|m| m == LEGACY_AMR) && now >= state.oidc.legacy_cutover() {
-        return Ok(None);
-    }
-    let account = state
-        .store
-        .accounts()
-        .account(session.subject)
-        .await
-        .map_err(failed)?;
-    Ok(account.map(|a| (session, a)))
-}
-
-/// Who reads or changes a person's own records (their data tracker, their
-/// consents) through the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Caller {
-    /// The person, logged in on the portal.
-    Person,
-    /// An operator's system, with its own `admin` token (the client id).
-    Operator(String),
-}
-
-/// Lets the person `pid` in (with the portal's session) or an operator's
-/// system (with an `admin`-scoped token of its own); anyone else is
-/// refused with the reason.
-pub(crate) async fn person_or_operator(
-    state: &AppState,
-    method: &axum::http::Method,
-    path: &str,
-    headers: &HeaderMap,
-    pid: &str,
-) -> Result<Caller, crate::error::ApiError> {
-    use crate::error::ApiError;
-    if headers.contains_key(header::AUTHORIZATION) {
-        let (claims, _) = crate::oidc::resource_token(state, method, path, headers)
-            .await
-            .map_err(|r| match r.status {
-                StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
-                _ => ApiError::Unauthorized(r.description),
-            })?;
-        return if let Some(client) = crate::oidc::operator_of(&claims) {
-            Ok(Caller::Operator(client.to_string()))
-        } else {
-            Err(ApiError::Forbidden(
-                "a person's records are read by the person (logged in on the portal) or by an \
-                 operator's system with an admin token"
-                    .into(),
-            ))
-        };
-    }
-    match current_session(state, headers).await {
-        Ok(Some((_, account))) => match &account.holder {
-            Holder::Citizen(c) if c.pin().to_string() == pid => Ok(Caller::Person),
-            _ => Err(ApiError::Forbidden(
-                "each person sees and changes only their own records".into(),
-            )),
-        },
-        Ok(None) => Err(ApiError::Unauthorized(
-            "log in on the portal first (or present an operator's admin token)".into(),
-        )),
-        Err(()) => Err(ApiError::Internal("reading the session".into())),
-    }
-}
-
-/// Where the portal's log-in page is, coming back to `next`.
-pub(crate) fn login_href(next: &str) -> String {
-    format!("/dang-nhap?next={}", crate::pages::query_encode(next))
 }
 
 /// The next query parameter.
@@ -675,16 +551,14 @@ pub struct NextParam {
 
 /// `GET /dang-nhap` (`/login`): the portal's own log-in, back to `next`.
 pub(crate) async fn portal_login(
-    State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    signed_in: Option<SignedIn>,
     axum::extract::Query(params): axum::extract::Query<NextParam>,
 ) -> Response {
     let next = safe_next(params.next.as_deref());
-    match current_session(&state, &headers).await {
-        Ok(Some(_)) => see_other(&next),
-        Ok(None) => portal_login_page(&ctx, &next, "", None, StatusCode::OK),
-        Err(()) => server_error(&ctx),
+    match signed_in {
+        Some(_) => see_other(&next),
+        None => portal_login_page(&ctx, &next, "", None, StatusCode::OK),
     }
 }
 
@@ -715,7 +589,7 @@ fn portal_login_page(
     let mut res = html(ctx, status, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    with_csrf(res, &token, new)
+    with_csrf(ctx, res, &token, new)
 }
 
 /// Checks the person's factors against their account; the session they
@@ -981,13 +855,9 @@ async fn legacy_attempt(
         subject: org,
         level: AssuranceLevel::Level1,
         auth_time: now,
-        amr: vec!["pwd".into(), LEGACY_AMR.into()],
+        amr: vec!["pwd".into(), session::LEGACY_AMR.into()],
     })
 }
-
-/// The `amr` mark of a session opened with an old portal's account (it
-/// ends at the cut-over).
-const LEGACY_AMR: &str = "legacy";
 
 /// The level a person's session needs for `request`: acting for an
 /// organisation (the `org` scope) always needs level 2.
@@ -1110,7 +980,7 @@ fn consent_page(
         scopes,
     };
     let res = with_form_action(html(ctx, StatusCode::OK, &page), &request.redirect_uri);
-    with_csrf(res, &token, new)
+    with_csrf(ctx, res, &token, new)
 }
 
 /// The consent form.
@@ -1126,10 +996,10 @@ pub struct ConsentForm {
 pub(crate) async fn consent(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    signed_in: Option<SignedIn>,
     Form(form): Form<ConsentForm>,
 ) -> Response {
-    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
         return expired_form(&ctx);
     }
     let query = form.request.clone().unwrap_or_default();
@@ -1138,10 +1008,8 @@ pub(crate) async fn consent(
         Err(r) => return r,
     };
     let now = Utc::now();
-    let (session, account) = match current_session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return see_other(&format!("/oidc/authorize?{query}")),
-        Err(()) => return server_error(&ctx),
+    let Some(SignedIn { session, account }) = signed_in else {
+        return see_other(&format!("/oidc/authorize?{query}"));
     };
     let asked = asked_scopes(&request);
     let accounts = state.store.accounts();
@@ -1365,7 +1233,7 @@ async fn act_page(
         StatusCode::OK
     };
     let res = with_form_action(html(ctx, status, &page), &request.redirect_uri);
-    with_csrf(res, &token, new)
+    with_csrf(ctx, res, &token, new)
 }
 
 /// The "act for" form.
@@ -1382,11 +1250,11 @@ pub struct ActForm {
 pub(crate) async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    signed_in: Option<SignedIn>,
     Form(form): Form<ActForm>,
 ) -> Response {
     let t = ctx.t();
-    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
         return expired_form(&ctx);
     }
     let query = form.request.clone().unwrap_or_default();
@@ -1395,17 +1263,8 @@ pub(crate) async fn act(
         Err(r) => return r,
     };
     let now = Utc::now();
-    let session = match session_cookie(&headers) {
-        Some(c) => state.store.accounts().session(&session_key(c), now).await,
-        None => Ok(None),
-    };
-    let session = match session {
-        Ok(Some(s)) => s,
-        Ok(None) => return see_other(&format!("/oidc/authorize?{query}")),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a session");
-            return server_error(&ctx);
-        }
+    let Some(SignedIn { session, .. }) = signed_in else {
+        return see_other(&format!("/oidc/authorize?{query}"));
     };
     let organisation = form
         .organisation
@@ -1502,13 +1361,51 @@ pub(crate) async fn logout_post(
     Form(params): Form<LogoutParams>,
 ) -> Response {
     let confirmed = params.confirm.as_deref() == Some("1")
-        && csrf::verify(ctx.csrf_cookie(), params.csrf_token.as_deref());
+        && ctx.csrf_ok(csrf::Check::Session, params.csrf_token.as_deref());
     logout(&state, &ctx, &headers, params, confirmed).await
 }
 
+/// What an `id_token_hint` says: the client it was issued to, and the
+/// account (mapped back from a pairwise identifier) of the person who
+/// logged in — for an organisation's token, the person acting for it.
+struct Hint {
+    client_id: String,
+    person: Option<identity::SubjectId>,
+}
+
+/// Reads an `id_token_hint`: an ID token this provider signed (expired or
+/// not: only its signature, type and issuer matter), never an access
+/// token.
+async fn read_hint(state: &AppState, token: &str) -> Result<Option<Hint>, store::StoreError> {
+    let Ok(v) = state.oidc.verify(token, Utc::now()) else {
+        return Ok(None);
+    };
+    let text = |k: &str| v.claims.get(k).and_then(|c| c.as_str());
+    let is_id_token = v.typ.as_deref() == Some("JWT")
+        && text("iss") == Some(state.oidc.issuer())
+        && !v.claims.contains_key("client_id")
+        && !v.claims.contains_key("scope");
+    let (Some(client_id), true) = (text("aud"), is_id_token) else {
+        return Ok(None);
+    };
+    let sub = v
+        .claims
+        .get("act")
+        .and_then(|a| a.get("sub"))
+        .and_then(|s| s.as_str())
+        .or(text("sub"))
+        .unwrap_or_default();
+    let person = crate::auth::token::internal_subject(state, client_id, sub).await?;
+    Ok(Some(Hint {
+        client_id: client_id.to_string(),
+        person,
+    }))
+}
+
 /// Ends the session: at once when the relying party proves the log-in
-/// with an ID token this provider issued, else once the person confirms;
-/// then back to a registered post-logout URI, or a page saying so.
+/// with an ID token this provider issued to the person of this session,
+/// else once the person confirms; then back to a registered post-logout
+/// URI, or a page saying so.
 async fn logout(
     state: &AppState,
     ctx: &Ctx,
@@ -1519,23 +1416,23 @@ async fn logout(
     let t = ctx.t();
     let bad = |text: &str| message(ctx, StatusCode::BAD_REQUEST, t.logout_bad(), text, None);
     let now = Utc::now();
-    // the hint may have expired: only its signature and issuer matter
     let hint = match params.id_token_hint.as_deref() {
-        Some(token) => match state.oidc.verify(token, now) {
-            Ok(v) if v.claims.get("iss").and_then(|i| i.as_str()) == Some(state.oidc.issuer()) => v
-                .claims
-                .get("aud")
-                .and_then(|a| a.as_str())
-                .map(str::to_string),
-            _ => return bad("id_token_hint is not an ID token of this provider"),
+        Some(token) => match read_hint(state, token).await {
+            Ok(Some(h)) => Some(h),
+            Ok(None) => return bad("id_token_hint is not an ID token of this provider"),
+            Err(e) => {
+                tracing::error!(error = %e, "reading an id_token_hint");
+                return server_error(ctx);
+            }
         },
         None => None,
     };
-    let client_id = match (hint.as_deref(), params.client_id.as_deref()) {
-        (Some(a), Some(b)) if a != b => {
+    let client_id = match (hint.as_ref(), params.client_id.as_deref()) {
+        (Some(h), Some(b)) if h.client_id != b => {
             return bad("client_id differs from the audience of id_token_hint");
         }
-        (a, b) => a.or(b).map(str::to_string),
+        (Some(h), _) => Some(h.client_id.clone()),
+        (None, b) => b.map(str::to_string),
     };
     let client = match client_id.as_deref().map(ClientId::parse) {
         Some(Ok(id)) => match state
@@ -1562,7 +1459,25 @@ async fn logout(
             );
         }
     };
-    if hint.is_none() && !confirmed {
+    let cookie = session::session_cookie(headers);
+    let live = match cookie {
+        Some(c) => match session::live(state, c, now).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "reading a session");
+                return server_error(ctx);
+            }
+        },
+        None => None,
+    };
+    // the hint ends this session at once only when it names its person;
+    // a hint of someone else (another browser's log-in) asks this person
+    let hint_is_this_person = match (&hint, &live) {
+        (Some(h), Some(s)) => h.person == Some(s.subject),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if !hint_is_this_person && !confirmed {
         let Some((token, new)) = csrf_token(ctx) else {
             return server_error(ctx);
         };
@@ -1570,7 +1485,7 @@ async fn logout(
         for (name, value) in [
             ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
             ("state", &params.state),
-            ("client_id", &params.client_id),
+            ("client_id", &client_id),
         ] {
             if let Some(v) = value {
                 kept.push((name, v.clone()));
@@ -1586,32 +1501,26 @@ async fn logout(
         if let Some(uri) = &back_to {
             res = with_form_action(res, uri);
         }
-        return with_csrf(res, &token, new);
+        return with_csrf(ctx, res, &token, new);
     }
-    if let Some(cookie) = session_cookie(headers) {
-        let key = session_key(cookie);
+    if let Some(cookie) = cookie {
         let accounts = state.store.accounts();
-        match accounts.session(&key, now).await {
-            Ok(Some(s)) => {
-                let entry = AuditEntry {
-                    at: now,
-                    event: "logout".into(),
-                    client: client.as_ref().map(|c| c.id.to_string()),
-                    detail: "logged out".into(),
-                };
-                if let Err(e) = accounts.audit(s.subject, &entry).await {
-                    tracing::error!(error = %e, "writing the audit trail");
-                }
+        if let Some(s) = &live {
+            let entry = AuditEntry {
+                at: now,
+                event: "logout".into(),
+                client: client.as_ref().map(|c| c.id.to_string()),
+                detail: "logged out".into(),
+            };
+            if let Err(e) = accounts.audit(s.subject, &entry).await {
+                tracing::error!(error = %e, "writing the audit trail");
             }
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "reading a session"),
         }
-        if let Err(e) = accounts.end_session(&key).await {
+        if let Err(e) = accounts.end_session(&session::session_key(cookie)).await {
             tracing::error!(error = %e, "ending a session");
             return server_error(ctx);
         }
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     let res = match back_to {
         Some(uri) => {
             let mut params_back = Vec::new();
@@ -1626,7 +1535,7 @@ async fn logout(
         }
         None => message(ctx, StatusCode::OK, t.logout_title(), t.logout_done(), None),
     };
-    with_cookie(res, &clear)
+    with_cookie(res, &session::clear_cookie(state))
 }
 
 /// Verifies a password off the async threads (argon2id takes tens of

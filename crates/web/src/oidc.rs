@@ -521,7 +521,8 @@ struct TokenResponse {
 struct AccessClaims<'a> {
     iss: &'a str,
     sub: &'a str,
-    aud: &'a str,
+    /// The resources it is meant for: one (a string) or several (an array).
+    aud: serde_json::Value,
     client_id: &'a str,
     iat: i64,
     exp: i64,
@@ -557,12 +558,19 @@ struct Confirmation {
 /// How old a DPoP proof may be at the token endpoint.
 pub const DPOP_MAX_AGE: chrono::Duration = chrono::Duration::seconds(60);
 
-/// The key of the request's DPoP proof, if it has one that verifies and
-/// was not used before.
+/// The token endpoint's path.
+const TOKEN_PATH: &str = "/oidc/token";
+/// The pushed authorization request endpoint's path.
+const PAR_PATH: &str = "/oidc/par";
+
+/// The key of the request's DPoP proof (made for `POST` on this server's
+/// `path`), if it has one that verifies and was not used before; a proof
+/// that does not verify is refused.
 async fn dpop_key(
     state: &AppState,
     headers: &HeaderMap,
     now: DateTime<Utc>,
+    path: &str,
 ) -> Result<Option<String>, OAuthError> {
     let mut proofs = headers.get_all("dpop").iter();
     let Some(proof) = proofs.next() else {
@@ -575,7 +583,7 @@ async fn dpop_key(
     let proof = proof
         .to_str()
         .map_err(|_| invalid("the DPoP header is not text".into()))?;
-    let uri = format!("{}/oidc/token", state.oidc.issuer());
+    let uri = format!("{}{path}", state.oidc.issuer());
     let p = identity::dpop::verify_proof(proof, "POST", &uri, now, DPOP_MAX_AGE, None)
         .map_err(|e| invalid(e.to_string()))?;
     let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
@@ -684,7 +692,6 @@ async fn issue(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<TokenResponse, OAuthError> {
-    let provider = &state.oidc;
     let form = parse_form(body)?;
     let grant = form
         .get("grant_type")
@@ -722,23 +729,23 @@ async fn issue(
         })?;
     let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
     let aud = match form.get("resource") {
-        Some(r) if r.starts_with("https://") || r.starts_with("http://") => r.as_str(),
+        Some(r) if r.starts_with("https://") || r.starts_with("http://") => Some(r.as_str()),
         Some(r) => {
             return Err(OAuthError::bad(
                 "invalid_target",
                 format!("resource {r:?} is not an absolute URI"),
             ));
         }
-        None => provider.issuer(),
+        None => None,
     };
     let now = Utc::now();
-    let jkt = dpop_key(state, headers, now).await?;
+    let jkt = dpop_key(state, headers, now, TOKEN_PATH).await?;
     let subject = TokenSubject {
         sub: client.id.as_str(),
         login: None,
         actor: None,
     };
-    mint(state, &client, subject, aud, scope, jkt, now)
+    mint(state, &client, subject, aud, &scope, jkt, now)
 }
 
 /// Whom an access token is about: the client itself, or a person's log-in
@@ -756,23 +763,54 @@ struct Actor<'a> {
     sub: &'a str,
 }
 
-/// Signs an access token for `client`, bound to a DPoP key when one was
+/// The scopes of `scope` that `client` may hold in a token: a scope of the
+/// platform's own API only for a client the platform trusts (a
+/// registration can hold no other, this keeps it so for one stored
+/// before that rule).
+fn token_scopes(client: &Client, scope: &str) -> Vec<String> {
+    scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .filter(|s| client.trusted || !identity::client::is_api_scope(s))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whom a token is meant for: the resource the client named (RFC 8707),
+/// or this provider (its UserInfo) and, when a scope of the API was
+/// granted, the API.
+fn audiences(issuer: &str, resource: Option<&str>, scopes: &[String]) -> serde_json::Value {
+    if let Some(r) = resource {
+        return r.into();
+    }
+    if scopes.iter().any(|s| identity::client::is_api_scope(s)) {
+        serde_json::json!([issuer, crate::auth::api_audience(issuer)])
+    } else {
+        issuer.into()
+    }
+}
+
+/// Signs an access token for `client`, for `resource` (or the provider
+/// and, with an API scope, the API), bound to a DPoP key when one was
 /// proven.
+#[allow(clippy::too_many_arguments)]
 fn mint(
     state: &AppState,
     client: &Client,
     subject: TokenSubject<'_>,
-    aud: &str,
-    scope: String,
+    resource: Option<&str>,
+    scope: &str,
     jkt: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, OAuthError> {
     let TokenSubject { sub, login, actor } = subject;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
+    let scopes = token_scopes(client, scope);
+    let scope = scopes.join(" ");
     let claims = AccessClaims {
         iss: state.oidc.issuer(),
         sub,
-        aud,
+        aud: audiences(state.oidc.issuer(), resource, &scopes),
         client_id: client.id.as_str(),
         iat: now.timestamp(),
         exp: now.timestamp() + i64::from(client.access_token_ttl),
@@ -824,6 +862,8 @@ async fn refresh(
         .get("refresh_token")
         .ok_or_else(|| OAuthError::request("refresh_token is required"))?;
     let now = Utc::now();
+    // a bad proof is refused before the token is spent
+    let jkt = dpop_key(state, headers, now, TOKEN_PATH).await?;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
     let new_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -853,7 +893,8 @@ async fn refresh(
     if grant.client_id != client.id.as_str() {
         return Err(invalid("the refresh token was issued to another client"));
     }
-    let jkt = dpop_key(state, headers, now).await?;
+    identity::authz::dpop_binding(grant.jkt.as_deref(), jkt.as_deref())
+        .map_err(|e| OAuthError::bad("invalid_dpop_proof", e.to_string()))?;
     let scope = grant.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
     let (sub, actor) =
         subjects_for(state, client, &grant.subject, grant.actor.as_deref(), false).await?;
@@ -862,7 +903,7 @@ async fn refresh(
         login: Some((grant.level, grant.auth_time)),
         actor: actor.as_deref(),
     };
-    let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
+    let mut answer = mint(state, client, subject, None, &scope, jkt, now)?;
     answer.refresh_token = Some(new_token);
     Ok(answer)
 }
@@ -931,42 +972,6 @@ async fn subjects_for(
     Ok((sub, actor))
 }
 
-/// The client id of an operator's system acting as itself with an `admin`
-/// token (never a person's log-in), from the token's claims.
-pub(crate) fn operator_of(claims: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
-    let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-    let client = text("client_id");
-    (!claims.contains_key("acr")
-        && !client.is_empty()
-        && text("sub") == client
-        && text("scope").split(' ').any(|s| s == "admin"))
-    .then_some(client)
-}
-
-/// The account subject behind `sub` as client `client_id` knows it (its
-/// pairwise identifier mapped back), if it names one.
-async fn internal_subject(
-    state: &AppState,
-    client_id: &str,
-    sub: &str,
-) -> Result<Option<identity::SubjectId>, store::StoreError> {
-    let internal = match ClientId::parse(client_id) {
-        Ok(id) => match state.oidc.client(state.store.as_ref(), &id, false).await? {
-            Some(c) => match &c.subject_type {
-                SubjectType::Pairwise { sector } => {
-                    state.store.oidc().pairwise_account(sector, sub).await?
-                }
-                SubjectType::Public => Some(sub.to_string()),
-            },
-            None => None,
-        },
-        Err(_) => None,
-    };
-    Ok(internal
-        .as_deref()
-        .and_then(|s| identity::SubjectId::parse(s).ok()))
-}
-
 /// The `authorization_code` grant: the code is taken out of the store
 /// (so a second redemption finds nothing), checked against the client,
 /// the redirect URI and the PKCE verifier, and answered with an access
@@ -999,8 +1004,11 @@ async fn redeem_code(
         now,
     )
     .map_err(|e| invalid(e.to_string()))?;
-    let jkt = dpop_key(state, headers, now).await?;
+    let jkt = dpop_key(state, headers, now, TOKEN_PATH).await?;
     let request = &grant.request;
+    // a code asked with dpop_jkt (or pushed with a proof) needs that key
+    identity::authz::dpop_binding(request.dpop_jkt.as_deref(), jkt.as_deref())
+        .map_err(|e| OAuthError::bad("invalid_dpop_proof", e.to_string()))?;
     let scope = request.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
     let (sub, actor) =
         subjects_for(state, client, &grant.subject, grant.actor.as_deref(), true).await?;
@@ -1009,7 +1017,9 @@ async fn redeem_code(
         login: Some((grant.level, grant.auth_time)),
         actor: actor.as_deref(),
     };
-    let mut answer = mint(state, client, subject, state.oidc.issuer(), scope, jkt, now)?;
+    let bound_key = jkt.clone();
+    let jkt_of_answer = bound_key.as_deref();
+    let mut answer = mint(state, client, subject, None, &scope, jkt, now)?;
     let amr: &[&str] = match grant.level {
         AssuranceLevel::Level2 => &["pwd", "otp"],
         AssuranceLevel::Level1 => &["pwd"],
@@ -1046,6 +1056,10 @@ async fn redeem_code(
             auth_time: grant.auth_time,
             family: uuid::Uuid::now_v7().to_string(),
             actor: grant.actor.clone(),
+            // a public client's renewals prove the key its tokens are bound to
+            jkt: jkt_of_answer
+                .filter(|_| client.auth_method == AuthMethod::None)
+                .map(str::to_string),
         };
         state
             .store
@@ -1096,23 +1110,6 @@ async fn authenticated_client(
     }
 }
 
-/// The claims of a live access token of this provider: signature, type,
-/// issuer and expiry checked (revocation is the caller's to check).
-fn live_claims(
-    state: &AppState,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let v = state.oidc.verify(token, now).ok()?;
-    let c = v.claims;
-    let live = v.typ.as_deref() == Some("at+jwt")
-        && c.get("iss").and_then(|i| i.as_str()) == Some(state.oidc.issuer())
-        && c.get("exp")
-            .and_then(|e| e.as_i64())
-            .is_some_and(|exp| exp > now.timestamp());
-    live.then_some(c)
-}
-
 fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -1139,12 +1136,17 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         let (client, token) = client_and_token(&state, &headers, &body).await?;
         let token = token.as_str();
         let inactive = serde_json::json!({ "active": false });
-        let Some(claims) = live_claims(&state, token, Utc::now()) else {
+        let Some(claims) = crate::auth::token::live_claims(&state, token, Utc::now()) else {
             return Ok(inactive);
         };
         // only the token's own client, or the service it is meant for
         let str_of = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-        if str_of("client_id") != client.id.as_str() && str_of("aud") != client.id.as_str() {
+        let meant_for_client = match claims.get("aud") {
+            Some(serde_json::Value::Array(a)) => a.iter().any(|v| v == client.id.as_str()),
+            Some(v) => v == client.id.as_str(),
+            None => false,
+        };
+        if str_of("client_id") != client.id.as_str() && !meant_for_client {
             return Ok(inactive);
         }
         let revoked = state
@@ -1194,7 +1196,7 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         let token = token.as_str();
         let now = Utc::now();
         // RFC 7009 §2.2: an invalid or expired token needs no revoking
-        let Some(claims) = live_claims(&state, token, now) else {
+        let Some(claims) = crate::auth::token::live_claims(&state, token, now) else {
             return Ok(());
         };
         if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
@@ -1228,317 +1230,34 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-/// A refusal at the UserInfo endpoint (RFC 6750 §3, RFC 9449 §7.1).
-fn resource_error(status: StatusCode, code: &str, description: &str, dpop: bool) -> Response {
-    let scheme = if dpop {
-        "DPoP algs=\"ES256 EdDSA\", "
-    } else {
-        "Bearer "
-    };
-    let challenge = format!(
-        "{scheme}error=\"{code}\", error_description=\"{}\"",
-        description.replace(['"', '\\'], "'")
-    );
-    let mut res = (
-        status,
-        axum::Json(serde_json::json!({"error": code, "error_description": description})),
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&challenge) {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    no_store(res)
-}
-
-/// Why an access token presented to a resource was refused (RFC 6750 §3,
-/// RFC 9449 §7.1).
-pub(crate) struct TokenRefusal {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub description: String,
-    pub dpop: bool,
-}
-
-impl TokenRefusal {
-    fn new(status: StatusCode, code: &'static str, description: &str, dpop: bool) -> Self {
-        TokenRefusal {
-            status,
-            code,
-            description: description.to_string(),
-            dpop,
-        }
-    }
-
-    fn failed() -> Self {
-        TokenRefusal::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the token could not be checked",
-            false,
-        )
-    }
-
-    fn revoked(dpop: bool) -> Self {
-        TokenRefusal::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "the access token was revoked",
-            dpop,
-        )
-    }
-
-    fn response(&self) -> Response {
-        resource_error(self.status, self.code, &self.description, self.dpop)
-    }
-}
-
-/// The claims of the access token a resource request (`method` on this
-/// server's `path`) carries: live, not revoked, and for a token bound to a
-/// DPoP key, with a fresh proof of that key naming this request and the
-/// token. Also whether it came under the `DPoP` scheme.
-pub(crate) async fn resource_token(
-    state: &AppState,
-    method: &axum::http::Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<(serde_json::Map<String, serde_json::Value>, bool), TokenRefusal> {
-    let (claims, dpop_scheme) = unrevoked_unchecked(state, method, path, headers).await?;
-    match state
-        .store
-        .oidc()
-        .is_revoked(text_claim(&claims, "jti"))
-        .await
-    {
-        Ok(false) => Ok((claims, dpop_scheme)),
-        Ok(true) => Err(TokenRefusal::revoked(dpop_scheme)),
-        Err(e) => {
-            tracing::error!(error = %e, "reading revocations");
-            Err(TokenRefusal::failed())
-        }
-    }
-}
-
-/// A person's access token presented to a resource, checked as
-/// [`resource_token`] does, and the account it was issued for: the
-/// revocation and the account are read together. `Ok(None)`: the token is
-/// good but its subject has no account here (a system's token, or an
-/// account since removed).
-pub(crate) async fn resource_account(
-    state: &AppState,
-    method: &axum::http::Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<
-    (
-        serde_json::Map<String, serde_json::Value>,
-        bool,
-        Option<store::Account>,
-    ),
-    TokenRefusal,
-> {
-    let (claims, dpop_scheme) = unrevoked_unchecked(state, method, path, headers).await?;
-    let jti = text_claim(&claims, "jti");
-    let read = match internal_subject(
-        state,
-        text_claim(&claims, "client_id"),
-        text_claim(&claims, "sub"),
-    )
-    .await
-    {
-        Ok(Some(subject)) => state.store.accounts().token_account(subject, jti).await,
-        // no account to read with it: the revocation alone
-        Ok(None) => state.store.oidc().is_revoked(jti).await.map(|revoked| {
-            if revoked {
-                store::TokenAccount::Revoked
-            } else {
-                store::TokenAccount::NoAccount
-            }
-        }),
-        Err(e) => Err(e),
-    };
-    match read {
-        Ok(store::TokenAccount::Live(account)) => Ok((claims, dpop_scheme, Some(*account))),
-        Ok(store::TokenAccount::NoAccount) => Ok((claims, dpop_scheme, None)),
-        Ok(store::TokenAccount::Revoked) => Err(TokenRefusal::revoked(dpop_scheme)),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a token's account");
-            Err(TokenRefusal::failed())
-        }
-    }
-}
-
-fn text_claim<'a>(claims: &'a serde_json::Map<String, serde_json::Value>, name: &str) -> &'a str {
-    claims
-        .get(name)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-}
-
-/// Everything [`resource_token`] checks but the revocation, which the
-/// caller must read.
-async fn unrevoked_unchecked(
-    state: &AppState,
-    method: &axum::http::Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<(serde_json::Map<String, serde_json::Value>, bool), TokenRefusal> {
-    let now = Utc::now();
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let (dpop_scheme, token) = match authorization.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => (false, token.trim()),
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("dpop") => (true, token.trim()),
-        _ => {
-            return Err(TokenRefusal::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "an access token is required (Authorization: Bearer or DPoP)",
-                false,
-            ));
-        }
-    };
-    let unauthorized = |m: &str| {
-        Err(TokenRefusal::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            m,
-            dpop_scheme,
-        ))
-    };
-    let Some(claims) = live_claims(state, token, now) else {
-        return unauthorized("the access token is not valid or has expired");
-    };
-    let bound = claims
-        .get("cnf")
-        .and_then(|c| c.get("jkt"))
-        .and_then(|j| j.as_str());
-    match (bound, dpop_scheme) {
-        (Some(jkt), true) => {
-            let uri = format!("{}{path}", state.oidc.issuer());
-            let mut proofs = headers.get_all("dpop").iter();
-            let proof = match (proofs.next().and_then(|p| p.to_str().ok()), proofs.next()) {
-                (Some(p), None) => p,
-                _ => {
-                    return Err(TokenRefusal::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_dpop_proof",
-                        "one DPoP proof is required with this token",
-                        true,
-                    ));
-                }
-            };
-            let checked = identity::dpop::verify_proof(
-                proof,
-                method.as_str(),
-                &uri,
-                now,
-                DPOP_MAX_AGE,
-                Some(token),
-            );
-            let p = match checked {
-                Ok(p) if p.jkt == jkt => p,
-                Ok(_) => {
-                    return Err(TokenRefusal::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_dpop_proof",
-                        "the DPoP proof is made with another key than the token is bound to",
-                        true,
-                    ));
-                }
-                Err(e) => {
-                    return Err(TokenRefusal::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_dpop_proof",
-                        &e.to_string(),
-                        true,
-                    ));
-                }
-            };
-            let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
-            match state
-                .store
-                .oidc()
-                .first_use(&format!("dpop {}", p.jti), keep_until, now)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Err(TokenRefusal::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_dpop_proof",
-                        "this DPoP proof was used before: make a new one for each request",
-                        true,
-                    ));
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "recording a DPoP proof");
-                    return Err(TokenRefusal::failed());
-                }
-            }
-        }
-        (Some(_), false) => {
-            return unauthorized(
-                "this token is bound to a DPoP key: send it as Authorization: DPoP with a proof",
-            );
-        }
-        (None, true) => {
-            return unauthorized("this token is not bound to a DPoP key: send it as Bearer");
-        }
-        (None, false) => {}
-    }
-    Ok((claims, dpop_scheme))
-}
-
 /// The UserInfo endpoint (Core §5.3): the claims of the person whose
 /// access token is presented, as far as its scopes allow. A token bound
 /// to a DPoP key is served only with a fresh proof of that key naming
 /// this request and the token.
-async fn userinfo(
-    State(state): State<AppState>,
-    method: axum::http::Method,
-    headers: HeaderMap,
-) -> Response {
-    let (claims, dpop_scheme, account) =
-        match resource_account(&state, &method, "/oidc/userinfo", &headers).await {
-            Ok(c) => c,
-            Err(r) => return r.response(),
-        };
-    let unauthorized =
-        |m: &str| resource_error(StatusCode::UNAUTHORIZED, "invalid_token", m, dpop_scheme);
-    let scopes: Vec<&str> = claims
-        .get("scope")
-        .and_then(|s| s.as_str())
-        .unwrap_or_default()
-        .split(' ')
-        .collect();
-    if !scopes.contains(&"openid") || claims.get("acr").is_none() {
-        return resource_error(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
-            "UserInfo answers tokens of a person's log-in with the openid scope",
-            dpop_scheme,
-        );
-    }
-    let sub = claims
-        .get("sub")
-        .and_then(|s| s.as_str())
-        .unwrap_or_default();
-    let client_id = claims
-        .get("client_id")
-        .and_then(|s| s.as_str())
-        .unwrap_or_default();
-    let Some(account) = account else {
-        return unauthorized("the account of this token no longer exists");
+async fn userinfo(State(state): State<AppState>, parts: axum::http::request::Parts) -> Response {
+    let (token, account) = match crate::auth::token::check_with_account(&state, &parts).await {
+        Ok(c) => c,
+        Err(e) => return e.oauth_response(),
     };
-    let mut answer = person_claims(sub, &account, &scopes);
-    if scopes.contains(&"address") {
-        let jti = claims
-            .get("jti")
-            .and_then(|j| j.as_str())
-            .unwrap_or_default();
-        match address_claim(&state, &account, client_id, jti).await {
+    // the provider's own resource: tokens meant for it, of a person's log-in
+    if !token.is_for(state.oidc.issuer()) || !token.has("openid") || !token.is_person() {
+        return crate::auth::AuthError::Insufficient {
+            reason: "UserInfo answers tokens of a person's log-in with the openid scope".into(),
+            dpop: token.dpop,
+        }
+        .oauth_response();
+    }
+    let Some(account) = account else {
+        return crate::auth::AuthError::invalid(
+            "the account of this token no longer exists",
+            token.dpop,
+        )
+        .oauth_response();
+    };
+    let scopes: Vec<&str> = token.scopes.iter().map(String::as_str).collect();
+    let mut answer = person_claims(&token.sub, &account, &scopes);
+    if token.has("address") {
+        match address_claim(&state, &account, &token.client_id, &token.jti).await {
             Ok(Some(address)) => {
                 if let Some(map) = answer.as_object_mut() {
                     map.insert("address".into(), address);
@@ -1551,7 +1270,7 @@ async fn userinfo(
             }
         }
     }
-    if let (Some(act), Some(map)) = (claims.get("act"), answer.as_object_mut()) {
+    if let (Some(act), Some(map)) = (token.claims.get("act"), answer.as_object_mut()) {
         map.insert("act".into(), act.clone());
     }
     no_store(axum::Json(answer).into_response())
@@ -1714,6 +1433,21 @@ async fn par(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> 
             })
             .collect();
         pairs.push(("client_id", client.id.as_str()));
+        // RFC 9449 §10.1: a proof at PAR binds the code to its key; with
+        // dpop_jkt as well, both must name the same key
+        let proven = dpop_key(&state, &headers, Utc::now(), PAR_PATH).await?;
+        if let Some(jkt) = &proven {
+            match form.get("dpop_jkt") {
+                Some(asked) if asked != jkt => {
+                    return Err(OAuthError::bad(
+                        "invalid_dpop_proof",
+                        "dpop_jkt names another key than the DPoP proof is made with",
+                    ));
+                }
+                Some(_) => {}
+                None => pairs.push(("dpop_jkt", jkt.as_str())),
+            }
+        }
         pairs.sort_unstable();
         let get = |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
         identity::authz::check_request(&client, &crate::login::raw_request(get))

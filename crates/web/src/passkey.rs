@@ -78,8 +78,8 @@ pub struct Token {
     csrf_token: Option<String>,
 }
 
-fn csrf_ok(ctx: &Ctx, token: Option<&str>) -> Result<(), Refusal> {
-    if csrf::verify(ctx.csrf_cookie(), token) {
+fn csrf_ok(ctx: &Ctx, check: csrf::Check, token: Option<&str>) -> Result<(), Refusal> {
+    if ctx.csrf_ok(check, token) {
         Ok(())
     } else {
         Err(problem(
@@ -91,9 +91,9 @@ fn csrf_ok(ctx: &Ctx, token: Option<&str>) -> Result<(), Refusal> {
 
 /// The account of the person logged in on this browser.
 async fn logged_in(state: &AppState, headers: &HeaderMap) -> Result<store::Account, Refusal> {
-    crate::login::current_session(state, headers)
+    crate::auth::session::current(state, headers)
         .await
-        .map_err(|()| failed("reading the session"))?
+        .map_err(failed)?
         .map(|(_, account)| account)
         .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))
 }
@@ -134,7 +134,7 @@ async fn creation(
     headers: &HeaderMap,
     body: Token,
 ) -> Result<Response, Refusal> {
-    csrf_ok(ctx, body.csrf_token.as_deref())?;
+    csrf_ok(ctx, csrf::Check::Session, body.csrf_token.as_deref())?;
     let account = logged_in(state, headers).await?;
     if matches!(account.holder, Holder::Organisation(_)) {
         return Err(problem(
@@ -209,7 +209,7 @@ async fn registration(
     headers: &HeaderMap,
     body: NewCredential,
 ) -> Result<Response, Refusal> {
-    csrf_ok(ctx, body.csrf_token.as_deref())?;
+    csrf_ok(ctx, csrf::Check::Session, body.csrf_token.as_deref())?;
     let account = logged_in(state, headers).await?;
     let subject = account.holder.subject();
     let now = Utc::now();
@@ -272,7 +272,7 @@ pub(crate) async fn request_options(
     Json(body): Json<Token>,
 ) -> Response {
     let answer = async {
-        csrf_ok(&ctx, body.csrf_token.as_deref())?;
+        csrf_ok(&ctx, csrf::Check::BeforeLogIn, body.csrf_token.as_deref())?;
         let rp = relying_party(&state)?;
         let (id, bytes) = challenge(&state, "login", None).await?;
         Ok::<_, Refusal>(
@@ -333,7 +333,7 @@ pub(crate) async fn login(
 }
 
 async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Response, Refusal> {
-    csrf_ok(ctx, body.csrf_token.as_deref())?;
+    csrf_ok(ctx, csrf::Check::BeforeLogIn, body.csrf_token.as_deref())?;
     let now = Utc::now();
     let refused = || {
         problem(
@@ -410,9 +410,9 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
         )
         .await
         .map_err(failed)?;
-    let cookie = crate::login::start_session(state, &session, now)
+    let started = crate::auth::session::start(state, &session, now)
         .await
-        .map_err(|()| failed("storing the session"))?;
+        .map_err(failed)?;
     // the browser goes on: back through the authorization endpoint with
     // the new session, or to the portal page it came from
     let redirect = match body.request.as_deref().filter(|r| !r.is_empty()) {
@@ -422,6 +422,6 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
     tracing::info!(%level, "logged in with a passkey");
     Ok(with_cookie(
         Json(serde_json::json!({ "redirect": redirect })).into_response(),
-        &cookie,
+        &started.set_cookie,
     ))
 }

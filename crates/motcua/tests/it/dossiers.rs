@@ -33,9 +33,14 @@ pub(crate) async fn person_token(
     {
         register(app, &portal(REDIRECT)).await;
     }
+    // the portal's own client, for the person's dossiers and, for the
+    // staff, their work
     let reply = log_in(
         app,
-        &authorize_query(None, &[]),
+        &authorize_query(None, &[]).replace(
+            "openid+profile+pid",
+            "openid+profile+pid+dossiers+workbench",
+        ),
         &p.personal_id,
         TEST_PASSWORD,
         None,
@@ -62,7 +67,7 @@ async fn people(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
         .collect()
 }
 
-fn birth_form(place: &str) -> Value {
+pub(crate) fn birth_form(place: &str) -> Value {
     json!({
         "place": place,
         "child_full_name": "Nguyễn Thị Mai",
@@ -1423,7 +1428,8 @@ async fn a_citizen_attaches_a_document_from_the_dossier_page() {
         page.body.contains("id=\"attach-form\""),
         "the applicant may attach while it is newly registered"
     );
-    let csrf = crate::helpers::set_cookie(&page.headers, "motcua_csrf").expect("a CSRF cookie");
+    // the page's forms carry a token of the session
+    let csrf = crate::login::hidden(&page.body, "csrf_token");
     let upload = |name: &'static str, ctype: &'static str, bytes: Vec<u8>| {
         let body = multipart(
             "b0undary",
@@ -1579,7 +1585,8 @@ async fn a_leader_assigns_a_dossier_only_to_the_staff_of_its_agency_from_the_api
         !page.body.contains(&outsider_subject.to_string()),
         "another agency's officer is not offered"
     );
-    let csrf = crate::helpers::set_cookie(&page.headers, "motcua_csrf").expect("a CSRF cookie");
+    // the page's forms carry a token of the session
+    let csrf = crate::login::hidden(&page.body, "csrf_token");
     let post = |assignee: String, version: &'static str| {
         send(
             app.client

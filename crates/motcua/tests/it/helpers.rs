@@ -45,6 +45,9 @@ pub struct TestOptions {
     pub localhost_issuer: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The issuer the provider announces (default: the test server's own
+    /// `http://` address), e.g. an `https://` one behind a proxy.
+    pub issuer: Option<String>,
 }
 
 impl TestApp {
@@ -91,7 +94,9 @@ impl TestApp {
         let cutover = options
             .legacy_cutover
             .unwrap_or_else(identity::default_cutover);
-        let issuer = if options.localhost_issuer {
+        let issuer = if let Some(issuer) = options.issuer.clone() {
+            issuer
+        } else if options.localhost_issuer {
             format!("http://localhost:{}", addr.port())
         } else {
             format!("http://{addr}")

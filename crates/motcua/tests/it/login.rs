@@ -15,10 +15,10 @@ use identity::client::{AuthMethod, Client, ClientId, GrantType, SecretHash, Subj
 
 use crate::helpers::{Reply, TestApp};
 
-const SECRET: &str = "cG9ydGFsLXNlY3JldC1vZi0zMi1ieXRlcy1mb3ItdGVzdA";
-const PASSWORD: &str = "Mật khẩu đủ dài 2026";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(crate) const SECRET: &str = "cG9ydGFsLXNlY3JldC1vZi0zMi1ieXRlcy1mb3ItdGVzdA";
+pub(crate) const PASSWORD: &str = "Mật khẩu đủ dài 2026";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 pub(crate) fn portal(redirect_uri: &str) -> Client {
     Client {
@@ -31,7 +31,7 @@ pub(crate) fn portal(redirect_uri: &str) -> Client {
         grant_types: [GrantType::AuthorizationCode, GrantType::RefreshToken]
             .into_iter()
             .collect(),
-        scopes: ["openid", "profile", "pid"]
+        scopes: ["openid", "profile", "pid", "dossiers", "workbench"]
             .into_iter()
             .map(String::from)
             .collect(),
@@ -56,7 +56,11 @@ pub(crate) async fn register(app: &TestApp, client: &Client) {
 
 /// Opens an account with `motcua account add-citizen` on the app's store;
 /// its JSON answer.
-fn add_citizen(app: &TestApp, pin: &str, extra: &[&str]) -> (bool, serde_json::Value, String) {
+pub(crate) fn add_citizen(
+    app: &TestApp,
+    pin: &str,
+    extra: &[&str],
+) -> (bool, serde_json::Value, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
         .args(["account", "add-citizen", "--pin", pin])
         .args(extra)
@@ -90,7 +94,7 @@ fn write_stdin(child: &mut std::process::Child, text: &str) {
 }
 
 /// An adult of the seeded registry, alive.
-async fn adults(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
+pub(crate) async fn adults(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
     app.seed_people(40)
         .await
         .into_iter()
@@ -103,7 +107,7 @@ async fn adults(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
         .collect()
 }
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -129,7 +133,7 @@ pub(crate) fn authorize_query(acr: Option<&str>, extra: &[(&str, &str)]) -> Stri
 }
 
 /// The value of a hidden input in a page.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let at = html
         .find(&format!("name=\"{name}\" value=\""))
         .unwrap_or_else(|| panic!("no {name} field in {html}"));
@@ -173,7 +177,7 @@ fn unescape(s: &str) -> String {
     out
 }
 
-fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
     reply
         .headers
         .get_all("set-cookie")
@@ -207,7 +211,7 @@ pub(crate) async fn log_in(
 }
 
 /// [`log_in`], and the CSRF cookie the page set.
-async fn log_in_keeping_csrf(
+pub(crate) async fn log_in_keeping_csrf(
     app: &TestApp,
     query: &str,
     identifier: &str,
@@ -237,7 +241,7 @@ async fn log_in_keeping_csrf(
 }
 
 /// The parameters of a redirect back to the client.
-fn redirected(reply: &Reply) -> Vec<(String, String)> {
+pub(crate) fn redirected(reply: &Reply) -> Vec<(String, String)> {
     assert_eq!(reply.status.as_u16(), 303, "{}", reply.body);
     let location = reply.header("location").expect("a Location");
     assert!(location.starts_with(REDIRECT), "{location}");
@@ -245,18 +249,18 @@ fn redirected(reply: &Reply) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query).expect("the parameters")
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
+pub(crate) async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
     redeem_as(app, "portal", code, verifier).await
 }
 
-async fn redeem_as(app: &TestApp, client: &str, code: &str, verifier: &str) -> Reply {
+pub(crate) async fn redeem_as(app: &TestApp, client: &str, code: &str, verifier: &str) -> Reply {
     send(
         app.client
             .post(app.url("/oidc/token"))
@@ -303,7 +307,9 @@ async fn a_person_logs_in_and_the_code_gives_an_id_token_once() {
     assert_eq!(opened["level"], AssuranceLevel::ACR_LEVEL_1);
     assert_eq!(opened["name"], an.full_name.as_str());
 
-    let query = authorize_query(None, &[]);
+    // the portal's own client asks for the person's dossiers too
+    let query =
+        authorize_query(None, &[]).replace("openid+profile+pid", "openid+profile+pid+dossiers");
     let reply = log_in(&app, &query, &an.personal_id, PASSWORD, None).await;
     let session = cookie_value(&reply, "motcua_sid").expect("a session cookie");
     let set = reply
@@ -762,6 +768,9 @@ async fn act_for(app: &TestApp, pin: &str, organisation: &str) -> (Reply, Reply)
     let (page, csrf) = log_in_keeping_csrf(app, &query, pin, PASSWORD, Some(&otp)).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
     let session = cookie_value(&page, "motcua_sid").expect("a session");
+    // the token of the session just started (from another of its pages
+    // when this one offers no organisation to choose)
+    let token = session_csrf(app, &session).await;
     let chosen = send(
         no_redirects()
             .post(app.url("/oidc/act"))
@@ -770,14 +779,26 @@ async fn act_for(app: &TestApp, pin: &str, organisation: &str) -> (Reply, Reply)
                 format!("motcua_csrf={csrf}; motcua_sid={session}"),
             )
             .form(&[
-                // the double-submit token is the cookie's value
-                ("csrf_token", csrf.clone()),
+                ("csrf_token", token),
                 ("request", query.clone()),
                 ("organisation", organisation.to_string()),
             ]),
     )
     .await;
     (page, chosen)
+}
+
+/// The CSRF token of the forms of the portal session `session`, as its
+/// account page carries it.
+pub(crate) async fn session_csrf(app: &TestApp, session: &str) -> String {
+    let account = send(
+        no_redirects()
+            .get(app.url("/tai-khoan"))
+            .header("cookie", format!("motcua_sid={session}")),
+    )
+    .await;
+    assert_eq!(account.status.as_u16(), 200, "{}", account.body);
+    hidden(&account.body, "csrf_token")
 }
 
 /// With a live level-2 session: asks for an organisation again and
@@ -791,13 +812,10 @@ async fn act_again(app: &TestApp, session: &str, organisation: &str) -> Reply {
     )
     .await;
     assert_eq!(page.status.as_u16(), 200, "the act-for page: {}", page.body);
-    let csrf = cookie_value(&page, "motcua_csrf").expect("a CSRF cookie");
+    let csrf = session_csrf(app, session).await;
     send(
         http.post(app.url("/oidc/act"))
-            .header(
-                "cookie",
-                format!("motcua_csrf={csrf}; motcua_sid={session}"),
-            )
+            .header("cookie", format!("motcua_sid={session}"))
             .form(&[
                 ("csrf_token", csrf.as_str()),
                 ("request", query.as_str()),
@@ -1068,13 +1086,10 @@ async fn logging_out_ends_the_session_and_returns_to_the_relying_party() {
     .await;
     assert_eq!(ask.status.as_u16(), 200);
     assert!(ask.body.contains("name=\"confirm\""), "{}", ask.body);
-    let csrf = cookie_value(&ask, "motcua_csrf").expect("csrf");
+    let csrf = hidden(&ask.body, "csrf_token");
     let done = send(
         http.post(app.url("/oidc/logout"))
-            .header(
-                "cookie",
-                format!("motcua_sid={session}; motcua_csrf={csrf}"),
-            )
+            .header("cookie", format!("motcua_sid={session}"))
             .form(&[("csrf_token", csrf.as_str()), ("confirm", "1")]),
     )
     .await;
@@ -1183,15 +1198,17 @@ async fn a_third_party_service_reads_only_what_the_person_agreed_to() {
     bhxh.id = ClientId::parse("bhxh").expect("id");
     bhxh.name = "Bảo hiểm xã hội Việt Nam".into();
     bhxh.trusted = false;
+    bhxh.scopes.retain(|s| !identity::client::is_api_scope(s));
     bhxh.scopes.insert("address".into());
     register(&app, &bhxh).await;
     let people = adults(&app).await;
     let (ok, opened, _) = add_citizen(&app, &people[0].personal_id, &[]);
     assert!(ok);
     let query = authorize_query(None, &[]).replace("client_id=portal", "client_id=bhxh");
-    let (page, csrf) =
-        log_in_keeping_csrf(&app, &query, &people[0].personal_id, PASSWORD, None).await;
+    let (page, _) = log_in_keeping_csrf(&app, &query, &people[0].personal_id, PASSWORD, None).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    // the consent page's token belongs to the session the log-in started
+    let csrf = hidden(&page.body, "csrf_token");
     assert!(
         page.body.contains("Cho phép chia sẻ thông tin"),
         "{}",
@@ -1681,7 +1698,10 @@ async fn portal_session(app: &TestApp, pin: &str, otp: Option<&str>) -> (String,
     )
     .await;
     assert_eq!(r.status.as_u16(), 303, "{}", r.body);
-    (cookie_value(&r, "motcua_sid").expect("session"), csrf)
+    let session = cookie_value(&r, "motcua_sid").expect("session");
+    // the forms of a session carry a token of that session
+    let token = session_csrf(app, &session).await;
+    (session, token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1789,7 +1809,7 @@ async fn representatives_authorise_consent_and_revoke_on_the_portal() {
     assert!(chosen.body.contains("thu hồi"), "{}", chosen.body);
     // someone who does not represent it cannot change its authorisations
     let sc = c_session.clone();
-    let csrf_c = csrf_a.clone();
+    let csrf_c = session_csrf(&app, &c_session).await;
     let r = post(
         &sc,
         &csrf_c,

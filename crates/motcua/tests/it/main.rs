@@ -10,4 +10,5 @@ mod helpers;
 mod login;
 mod oidc;
 mod pages;
+mod security;
 mod tracker;

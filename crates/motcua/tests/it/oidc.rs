@@ -895,6 +895,7 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_log_in() {
         auth_time: logged_in,
         family: "login-1".into(),
         actor: None,
+        jkt: None,
     };
     app.store
         .oidc()
@@ -1080,6 +1081,8 @@ async fn relying_parties_are_administered_through_the_api_with_an_admin_token() 
     let app = TestApp::spawn().await;
     let mut admin = agency("quan-tri", AuthMethod::ClientSecretBasic);
     admin.scopes = ["admin"].into_iter().map(String::from).collect();
+    // the administration system is one of the platform's own
+    admin.trusted = true;
     register(&app, &admin).await;
     register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
     let token_of = |id: &'static str, scope: &'static str| {

@@ -6,13 +6,14 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use identity::client::{Client, ClientId, Registration, SubjectType};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::Operator;
 use crate::error::ApiError;
 
 /// The path of the collection.
@@ -105,30 +106,6 @@ pub struct Created {
     client_secret: Option<String>,
 }
 
-/// The administration system calling, checked.
-async fn administrator(
-    state: &AppState,
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<String, ApiError> {
-    let (claims, _) = crate::oidc::resource_token(state, method, path, headers)
-        .await
-        .map_err(|r| match r.status {
-            StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
-            _ => ApiError::Unauthorized(r.description),
-        })?;
-    crate::oidc::operator_of(&claims)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            ApiError::Forbidden(
-                "relying parties are administered by a system with its own token \
-                 (client_credentials) with the admin scope, not with a person's"
-                    .into(),
-            )
-        })
-}
-
 /// The relying parties.
 #[utoipa::path(
     get, path = "/api/v1/oidc/clients", tag = "identity",
@@ -140,10 +117,8 @@ async fn administrator(
 )]
 pub async fn list(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    _admin: Operator,
 ) -> Result<Json<Vec<ClientView>>, ApiError> {
-    administrator(&state, &method, PATH, &headers).await?;
     let clients = state
         .store
         .oidc()
@@ -167,11 +142,9 @@ pub async fn list(
 )]
 pub async fn create(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    Operator { client_id: admin }: Operator,
     body: Result<Json<NewClient>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let admin = administrator(&state, &method, PATH, &headers).await?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let replace = body.replace;
     let registration = Registration {
@@ -233,12 +206,9 @@ pub async fn create(
 )]
 pub async fn remove(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    Operator { client_id: admin }: Operator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let path = format!("{PATH}/{id}");
-    let admin = administrator(&state, &method, &path, &headers).await?;
     let id = ClientId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if id.as_str() == admin {
         return Err(ApiError::Unprocessable(

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 use dossier::{Act, AgencyCode, Dossier, DossierCode, Procedure, Urgency};
@@ -14,30 +14,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::auth::{ApiPerson, Scope};
 use crate::dossiers::{self as flow, Application, FlowError};
 use crate::error::ApiError;
 
-/// The account behind the request's access token (issued by this
-/// server's identity provider to a person).
-pub(crate) async fn token_account(
-    state: &AppState,
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<store::Account, ApiError> {
-    let (claims, _, account) = crate::oidc::resource_account(state, method, path, headers)
-        .await
-        .map_err(|r| match r.status {
-            StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal(r.description),
-            _ => ApiError::Unauthorized(r.description),
-        })?;
-    if crate::oidc::operator_of(&claims).is_some() {
-        return Err(ApiError::Forbidden(
-            "dossiers are filed and handled by people: use a person's token, not a system's".into(),
-        ));
+/// The scope a token needs to act on a dossier in `role`: its applicant's
+/// (`dossiers`), or its agencies' staff's (`workbench`).
+fn scope_of(role: dossier::Role) -> Scope {
+    match role {
+        dossier::Role::Applicant => Scope::Dossiers,
+        _ => Scope::Workbench,
     }
-    // a person acting for an organisation files as the organisation
-    account.ok_or_else(|| ApiError::Unauthorized("the token's subject has no account here".into()))
 }
 
 /// A procedure in a list.
@@ -203,20 +190,24 @@ fn view(stored: store::StoredDossier) -> Result<DossierView, FlowError> {
 )]
 pub async fn file(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    caller: ApiPerson,
     body: Result<Json<NewDossier>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let account = token_account(&state, &method, "/api/v1/dossiers", &headers).await?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let account = &caller.account;
     let app = Application {
         procedure: body.procedure,
         form: body.form,
         email: body.email,
     };
     let channel = body.channel.unwrap_or(dossier::Channel::Online);
+    // the applicant files online; the staff of the receiving agency register
+    caller.require(match channel {
+        dossier::Channel::Online => Scope::Dossiers,
+        _ => Scope::Workbench,
+    })?;
     let stored = match channel {
-        dossier::Channel::Online => flow::file_online(&state, &account, app).await?,
+        dossier::Channel::Online => flow::file_online(&state, account, app).await?,
         _ => {
             let centre = body
                 .centre
@@ -231,7 +222,7 @@ pub async fn file(
             })?;
             flow::file_for(
                 &state,
-                &account,
+                account,
                 app,
                 flow::Intake {
                     channel,
@@ -314,8 +305,7 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
 pub async fn get_dossier(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    method: Method,
-    headers: HeaderMap,
+    caller: Option<ApiPerson>,
 ) -> Result<Response, ApiError> {
     let parsed = DossierCode::parse(&code).map_err(|e| ApiError::NotFound(e.to_string()))?;
     let stored = state
@@ -325,12 +315,11 @@ pub async fn get_dossier(
         .await
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("no dossier {code}")))?;
-    if !headers.contains_key(axum::http::header::AUTHORIZATION) {
+    let Some(caller) = caller else {
         return Ok(Json(public_view(&stored.dossier)).into_response());
-    }
-    let path = format!("/api/v1/dossiers/{code}");
-    let account = token_account(&state, &method, &path, &headers).await?;
-    flow::actor_for(&state, &account, &stored.dossier).await?;
+    };
+    let actor = flow::actor_for(&state, &caller.account, &stored.dossier).await?;
+    caller.require(scope_of(actor.role))?;
     Ok(Json(view(stored)?).into_response())
 }
 
@@ -369,17 +358,20 @@ pub struct ActBody {
 pub async fn act(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    method: Method,
-    headers: HeaderMap,
+    caller: ApiPerson,
     body: Result<Json<ActBody>, JsonRejection>,
 ) -> Result<Json<DossierView>, ApiError> {
-    let path = format!("/api/v1/dossiers/{code}/acts");
-    let account = token_account(&state, &method, &path, &headers).await?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let account = &caller.account;
+    caller.require(if body.act.by_applicant() {
+        Scope::Dossiers
+    } else {
+        Scope::Workbench
+    })?;
     let code_of_act = body.act.code();
     let (stored, _) = flow::act(
         &state,
-        &account,
+        account,
         &code,
         body.act,
         body.comment.as_deref(),
@@ -400,11 +392,10 @@ pub async fn act(
 )]
 pub async fn mine(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    caller: ApiPerson,
 ) -> Result<Json<Vec<DossierView>>, ApiError> {
-    let account = token_account(&state, &method, "/api/v1/dossiers", &headers).await?;
-    let rows = flow::dossiers_of(&state, &account).await?;
+    caller.require(Scope::Dossiers)?;
+    let rows = flow::dossiers_of(&state, &caller.account).await?;
     Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
 }
 
@@ -432,13 +423,11 @@ pub async fn queue(
     State(state): State<AppState>,
     Path(agency): Path<String>,
     Query(q): Query<QueueQuery>,
-    method: Method,
-    headers: HeaderMap,
+    caller: ApiPerson,
 ) -> Result<Json<Vec<DossierView>>, ApiError> {
-    let path = format!("/api/v1/agencies/{agency}/dossiers");
-    let account = token_account(&state, &method, &path, &headers).await?;
+    caller.require(Scope::Workbench)?;
     let agency = AgencyCode::parse(&agency).map_err(|e| ApiError::NotFound(e.to_string()))?;
-    let roles = flow::staff_roles(&state, &account).await?;
+    let roles = flow::staff_roles(&state, &caller.account).await?;
     if !roles.iter().any(|(a, _)| *a == agency) {
         return Err(ApiError::Forbidden(format!(
             "only the staff of {agency} see its queue"
@@ -484,12 +473,11 @@ pub async fn attach(
     State(state): State<AppState>,
     Path((code, document)): Path<(String, String)>,
     Query(q): Query<AttachParams>,
-    method: Method,
+    caller: ApiPerson,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<store::StoredAttachment>, ApiError> {
-    let path = format!("/api/v1/dossiers/{code}/attachments/{document}");
-    let account = token_account(&state, &method, &path, &headers).await?;
+    let account = &caller.account;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge(format!(
@@ -504,7 +492,7 @@ pub async fn attach(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     Ok(Json(
-        flow::attach(&state, &account, &code, &document, &q.name, declared, &body).await?,
+        flow::attach(&state, account, &code, &document, &q.name, declared, &body).await?,
     ))
 }
 
@@ -520,12 +508,10 @@ pub async fn attach(
 pub async fn attachments(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    method: Method,
-    headers: HeaderMap,
+    caller: ApiPerson,
 ) -> Result<Json<Vec<store::StoredAttachment>>, ApiError> {
-    let path = format!("/api/v1/dossiers/{code}/attachments");
-    let account = token_account(&state, &method, &path, &headers).await?;
-    let (stored, _) = flow::load_for(&state, &account, &code).await?;
+    let (stored, actor) = flow::load_for(&state, &caller.account, &code).await?;
+    caller.require(scope_of(actor.role))?;
     Ok(Json(
         state
             .store
@@ -548,12 +534,10 @@ pub async fn attachments(
 pub async fn attachment(
     State(state): State<AppState>,
     Path((code, document)): Path<(String, String)>,
-    method: Method,
-    headers: HeaderMap,
+    caller: ApiPerson,
 ) -> Result<Response, ApiError> {
-    let path = format!("/api/v1/dossiers/{code}/attachments/{document}");
-    let account = token_account(&state, &method, &path, &headers).await?;
-    let (stored, _) = flow::load_for(&state, &account, &code).await?;
+    let (stored, actor) = flow::load_for(&state, &caller.account, &code).await?;
+    caller.require(scope_of(actor.role))?;
     let (meta, content) = state
         .store
         .dossiers()

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem, problem_response};
 use crate::extract::{Json, Path};
 
@@ -472,13 +473,11 @@ async fn consent_change(
 )]
 pub async fn give_consent(
     State(state): State<AppState>,
+    caller: PersonOrOperator,
     Path(pid): Path<String>,
-    method: axum::http::Method,
-    headers: axum::http::HeaderMap,
     Json(body): Json<ConsentBody>,
 ) -> Result<Response, ApiError> {
-    let path = format!("/api/v1/registry/people/{pid}/consents");
-    crate::login::person_or_operator(&state, &method, &path, &headers, &pid).await?;
+    caller.for_person(&pid)?;
     consent_change(&state, &pid, &body, true).await
 }
 
@@ -497,12 +496,10 @@ pub async fn give_consent(
 )]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
+    caller: PersonOrOperator,
     Path(pid): Path<String>,
-    method: axum::http::Method,
-    headers: axum::http::HeaderMap,
     Json(body): Json<ConsentBody>,
 ) -> Result<Response, ApiError> {
-    let path = format!("/api/v1/registry/people/{pid}/consents");
-    crate::login::person_or_operator(&state, &method, &path, &headers, &pid).await?;
+    caller.for_person(&pid)?;
     consent_change(&state, &pid, &body, false).await
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path, Query};
 
@@ -402,20 +403,13 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError
 )]
 pub async fn accesses(
     State(state): State<AppState>,
+    caller: PersonOrOperator,
     Path(pid): Path<String>,
     Query(params): Query<AccessParams>,
-    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let person = person_id(&pid)?;
-    crate::login::person_or_operator(
-        &state,
-        &method,
-        &accesses_path(person.as_str()),
-        &headers,
-        person.as_str(),
-    )
-    .await?;
+    caller.for_person(person.as_str())?;
     let period = Period::parse(params.from.as_deref(), params.to.as_deref())?;
     let csv = wants_csv(params.format.as_deref(), &headers)?;
     let list = list(&state, &state.exchange, &person, period).await?;

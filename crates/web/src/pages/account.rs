@@ -3,14 +3,14 @@
 //! own log-in.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::i18n::Tr;
 use super::{Ctx, Layout, html, server_error, with_csrf};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
-use crate::login::{current_session, login_href, see_other};
+use crate::auth::SignedIn;
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan";
@@ -44,13 +44,12 @@ struct AccountPage {
 }
 
 /// `GET /tai-khoan` (`/account`)
-pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    SignedIn { account, .. }: SignedIn,
+) -> Response {
     let t = ctx.t();
-    let (_session, account) = match current_session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return see_other(&login_href(PATH)),
-        Err(()) => return server_error(&ctx),
-    };
     let subject = account.holder.subject();
     let trail = match state.store.accounts().audit_trail(subject, TRAIL).await {
         Ok(t) => t,
@@ -108,6 +107,6 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
     let mut res = html(&ctx, StatusCode::OK, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res = with_csrf(res, &token, new);
+    res = with_csrf(&ctx, res, &token, new);
     res
 }

@@ -203,7 +203,7 @@ fn render_page(ctx: &Ctx, text: String, outcome: Outcome) -> Response {
         results: outcome.results,
     };
     let response = html(ctx, outcome.status, &page);
-    with_csrf(response, &token, new)
+    with_csrf(ctx, response, &token, new)
 }
 
 /// `GET /chuyen-doi-dia-chi`
@@ -249,7 +249,7 @@ fn check(
             );
         }
     };
-    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
         return fail(
             form.addresses,
             StatusCode::FORBIDDEN,
@@ -326,7 +326,7 @@ pub async fn submit(
         let fragment = ConvertFragment {
             t,
             text,
-            csrf: ctx.csrf_cookie().unwrap_or_default().to_string(),
+            csrf: ctx.csrf_token().map(|(t, _)| t).unwrap_or_default(),
             error: outcome.error,
             reload: outcome.reload,
             results: outcome.results,

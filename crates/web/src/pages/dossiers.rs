@@ -17,9 +17,9 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, Tr};
 use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
+use super::{login_href, see_other};
 use crate::AppState;
 use crate::dossiers::{self as flow, Application, FlowError};
-use crate::login::{current_session, login_href, see_other};
 
 fn when(t: &DateTime<FixedOffset>) -> String {
     t.format("%H:%M %d/%m/%Y").to_string()
@@ -367,10 +367,13 @@ async fn signed_in(
     headers: &HeaderMap,
     back: &str,
 ) -> Result<store::Account, Response> {
-    match current_session(state, headers).await {
+    match crate::auth::session::current(state, headers).await {
         Ok(Some((_, account))) => Ok(account),
         Ok(None) => Err(see_other(&login_href(back))),
-        Err(()) => Err(server_error(ctx)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a session");
+            Err(server_error(ctx))
+        }
     }
 }
 
@@ -409,7 +412,7 @@ async fn render_apply(
             })
             .collect(),
     };
-    with_csrf(html(ctx, status, &page), &token, new)
+    with_csrf(ctx, html(ctx, status, &page), &token, new)
 }
 
 fn person_id(account: &store::Account) -> Option<String> {
@@ -465,7 +468,7 @@ pub async fn apply_submit(
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     };
-    if !csrf::verify(ctx.csrf_cookie(), value("csrf_token")) {
+    if !ctx.csrf_ok(csrf::Check::Session, value("csrf_token")) {
         return crate::login::expired_form(&ctx);
     }
     let p = match flow::procedure(&code) {
@@ -959,7 +962,7 @@ async fn show_dossier(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    with_csrf(html(ctx, status, &page), &token, new)
+    with_csrf(ctx, html(ctx, status, &page), &token, new)
 }
 
 /// `?moi=1` after filing.
@@ -1084,7 +1087,7 @@ pub async fn act(
     Path(code): Path<String>,
     Form(f): Form<ActParams>,
 ) -> Response {
-    if !csrf::verify(ctx.csrf_cookie(), f.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::Session, f.csrf_token.as_deref()) {
         return crate::login::expired_form(&ctx);
     }
     let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
@@ -1183,7 +1186,7 @@ pub async fn upload(
             }
         }
     }
-    if !csrf::verify(ctx.csrf_cookie(), csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::Session, csrf_token.as_deref()) {
         return crate::login::expired_form(&ctx);
     }
     let (Some(document), Some((name, declared, bytes))) = (document, file) else {

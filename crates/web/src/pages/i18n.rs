@@ -619,7 +619,20 @@ impl Tr {
             ),
             "address" => ("Nơi thường trú", "Your permanent residence"),
             "org" => ("Tổ chức bạn thay mặt", "The organisation you act for"),
-            _ => ("Xác nhận danh tính của bạn", "Confirmation of who you are"),
+            "dossiers" => (
+                "Nộp và theo dõi hồ sơ thủ tục hành chính nhân danh bạn",
+                "Filing and following administrative dossiers in your name",
+            ),
+            "workbench" => (
+                "Xử lý hồ sơ tại cơ quan bạn công tác",
+                "Processing dossiers at the agencies you work for",
+            ),
+            "admin" => ("Quản trị hệ thống", "Administration of the platform"),
+            "openid" => ("Xác nhận danh tính của bạn", "Confirmation of who you are"),
+            _ => (
+                "Một quyền truy cập khác (không rõ)",
+                "Another access, not described",
+            ),
         };
         match self.0 {
             Lang::Vi => vi,
@@ -638,8 +651,11 @@ mod consent_tests {
             assert!(!vi.trim().is_empty(), "{name} (vi)");
             assert!(!en.trim().is_empty(), "{name} (en)");
         }
-        for s in ["openid", "profile", "pid", "address", "org"] {
+        let unknown = Tr(Lang::En).scope_words("no-such-scope");
+        for s in identity::client::SCOPES {
             assert_ne!(Tr(Lang::Vi).scope_words(s), Tr(Lang::En).scope_words(s));
+            // every scope is described as what it is
+            assert_ne!(Tr(Lang::En).scope_words(s), unknown, "{s}");
         }
     }
 }

@@ -33,11 +33,14 @@ mod tracker;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
+pub(crate) use crate::auth::session::cookie;
+pub(crate) use crate::auth::{login_href, query_encode};
+pub(crate) use crate::reply::{see_other, with_cookie};
 use i18n::{Lang, Tr};
 
 /// The pages' routes, mounted at `/`.
@@ -105,12 +108,21 @@ pub fn router() -> Router<AppState> {
 const LANG_COOKIE: &str = "lang";
 
 /// What every page needs to know about the request: language, cookies,
-/// whether htmx asked, and where it was asked (for the language switch).
+/// whether htmx asked, where it was asked (for the language switch), and
+/// whether a form may come from it (CSRF, see [`csrf`]).
+#[derive(Clone)]
 pub(crate) struct Ctx {
     pub lang: Lang,
     /// `?lang=` was given: remember it.
     lang_from_query: bool,
     csrf_cookie: Option<String>,
+    /// The session cookie's value (forms of a session carry a token
+    /// derived from it).
+    session_cookie: Option<String>,
+    /// The request is not a form sent from another site.
+    same_origin: bool,
+    /// The site is served over https: cookies are `Secure`.
+    secure: bool,
     /// `HX-Request: true`
     pub htmx: bool,
     path: String,
@@ -118,28 +130,19 @@ pub(crate) struct Ctx {
     other_params: Vec<String>,
 }
 
-/// The values of the cookie `name` in the request's `Cookie` headers.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().trim_matches('"'))
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Ctx::from_parts(parts))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Ctx::from_parts(parts, state.oidc.issuer()))
     }
 }
 
 impl Ctx {
-    fn from_parts(parts: &Parts) -> Ctx {
+    fn from_parts(parts: &Parts, issuer: &str) -> Ctx {
         let mut query_lang = None;
         let mut other_params = Vec::new();
         for kv in parts.uri.query().unwrap_or("").split('&') {
@@ -159,6 +162,10 @@ impl Ctx {
             csrf_cookie: cookie(&parts.headers, csrf::COOKIE)
                 .filter(|t| csrf::well_formed(t))
                 .map(str::to_string),
+            session_cookie: crate::auth::session::session_cookie(&parts.headers)
+                .map(str::to_string),
+            same_origin: csrf::same_origin(&parts.headers, issuer),
+            secure: issuer.starts_with("https://"),
             htmx: parts
                 .headers
                 .get("hx-request")
@@ -195,17 +202,41 @@ impl Ctx {
         }
     }
 
-    /// The CSRF token of this session, and whether it is new (and must be
-    /// set as a cookie).
+    /// The same request, answered together with a session just started
+    /// (its pages' forms carry that session's token).
+    pub fn with_session(&self, cookie: &str) -> Ctx {
+        Ctx {
+            session_cookie: Some(cookie.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The CSRF token for this page's forms, and whether it is new (a
+    /// pre-session token to be set as a cookie, see [`with_csrf`]).
     pub fn csrf_token(&self) -> Result<(String, bool), getrandom::Error> {
+        if let Some(session) = &self.session_cookie {
+            return Ok((csrf::bound_token(session), false));
+        }
         match &self.csrf_cookie {
             Some(t) => Ok((t.clone(), false)),
             None => csrf::new_token().map(|t| (t, true)),
         }
     }
 
-    pub fn csrf_cookie(&self) -> Option<&str> {
-        self.csrf_cookie.as_deref()
+    /// Whether a form may be accepted: sent from this site, with the token
+    /// `check` asks for.
+    pub fn csrf_ok(&self, check: csrf::Check, submitted: Option<&str>) -> bool {
+        if !self.same_origin {
+            return false;
+        }
+        let bound = self.session_cookie.as_deref().map(csrf::bound_token);
+        let session_ok = csrf::same_token(bound.as_deref(), submitted);
+        let cookie_ok = csrf::same_token(self.csrf_cookie.as_deref(), submitted);
+        match check {
+            csrf::Check::Session if bound.is_some() => session_ok,
+            csrf::Check::Session => cookie_ok,
+            csrf::Check::BeforeLogIn => session_ok || cookie_ok,
+        }
     }
 }
 
@@ -264,8 +295,9 @@ pub(crate) fn html(ctx: &Ctx, status: StatusCode, page: &impl askama::Template) 
         HeaderValue::from_static("same-origin"),
     );
     if ctx.lang_from_query {
+        let secure = if ctx.secure { "; Secure" } else { "" };
         let c = format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
             ctx.lang.code()
         );
         if let Ok(v) = HeaderValue::from_str(&c) {
@@ -275,22 +307,14 @@ pub(crate) fn html(ctx: &Ctx, status: StatusCode, page: &impl askama::Template) 
     response
 }
 
-/// Hands a page's new CSRF token to the browser as a cookie (`new`: the
-/// request had none).
-pub(crate) fn with_csrf(response: Response, token: &str, new: bool) -> Response {
+/// Hands a page's new pre-session CSRF token to the browser as a cookie
+/// (`new`: the request had none).
+pub(crate) fn with_csrf(ctx: &Ctx, response: Response, token: &str, new: bool) -> Response {
     if new {
-        with_cookie(response, &csrf::set_cookie(token))
+        with_cookie(response, &csrf::set_cookie(token, ctx.secure))
     } else {
         response
     }
-}
-
-/// Adds a `Set-Cookie` to a response.
-pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
-    response
 }
 
 /// A page with a heading, a paragraph and maybe a link: errors and
@@ -335,21 +359,6 @@ pub(crate) fn server_error(ctx: &Ctx) -> Response {
     )
 }
 
-/// Percent-encodes a query value (`application/x-www-form-urlencoded`).
-pub(crate) fn query_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,7 +370,7 @@ mod tests {
             req = req.header(header::COOKIE, c);
         }
         let (parts, ()) = req.body(()).expect("request").into_parts();
-        Ctx::from_parts(&parts)
+        Ctx::from_parts(&parts, "http://127.0.0.1:8080")
     }
 
     #[test]

@@ -7,17 +7,18 @@ use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
 use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Organisation, Scope, SubjectId};
 use serde::Deserialize;
 
 use super::i18n::Tr;
+use super::login_href;
 use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
-use crate::login::{current_session, login_href};
+use crate::auth::SignedIn;
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan/to-chuc";
@@ -54,29 +55,20 @@ struct OrganisationsPage {
     error: Option<String>,
 }
 
-/// The person logged in at level 2, or the response that says otherwise.
-async fn person(
-    state: &AppState,
-    ctx: &Ctx,
-    headers: &HeaderMap,
-) -> Result<(SubjectId, store::Account), Response> {
-    match current_session(state, headers).await {
-        Ok(Some((session, account))) => {
-            if session.level < AssuranceLevel::Level2 {
-                let t = ctx.t();
-                return Err(message(
-                    ctx,
-                    StatusCode::FORBIDDEN,
-                    t.org_title(),
-                    t.org_needs_level2(),
-                    Some((login_href(PATH), t.login_button().to_string())),
-                ));
-            }
-            Ok((session.subject, account))
-        }
-        Ok(None) => Err(crate::login::see_other(&login_href(PATH))),
-        Err(()) => Err(server_error(ctx)),
+/// The answer to a person not logged in at level 2, who may not manage
+/// authorisations (`None`: they may).
+fn needs_level2(ctx: &Ctx, signed_in: &SignedIn) -> Option<Response> {
+    if signed_in.session.level >= AssuranceLevel::Level2 {
+        return None;
     }
+    let t = ctx.t();
+    Some(message(
+        ctx,
+        StatusCode::FORBIDDEN,
+        t.org_title(),
+        t.org_needs_level2(),
+        Some((login_href(PATH), t.login_button().to_string())),
+    ))
 }
 
 /// The organisations `me` represents or heads.
@@ -203,15 +195,15 @@ async fn render(
     let mut res = html(ctx, status, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res = with_csrf(res, &token, new);
+    res = with_csrf(ctx, res, &token, new);
     res
 }
 
 /// `GET /tai-khoan/to-chuc`
-pub async fn page(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match person(&state, &ctx, &headers).await {
-        Ok((me, _)) => render(&state, &ctx, me, None, None).await,
-        Err(r) => r,
+pub async fn page(ctx: Ctx, State(state): State<AppState>, signed_in: SignedIn) -> Response {
+    match needs_level2(&ctx, &signed_in) {
+        None => render(&state, &ctx, signed_in.session.subject, None, None).await,
+        Some(refusal) => refusal,
     }
 }
 
@@ -231,17 +223,17 @@ pub struct OrgForm {
 pub async fn submit(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    signed_in: SignedIn,
     Form(form): Form<OrgForm>,
 ) -> Response {
     let t = ctx.t();
-    if !csrf::verify(ctx.csrf_cookie(), form.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
         return crate::login::expired_form(&ctx);
     }
-    let (me, _) = match person(&state, &ctx, &headers).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    if let Some(refusal) = needs_level2(&ctx, &signed_in) {
+        return refusal;
+    }
+    let me = signed_in.session.subject;
     match act(&state, t, me, &form).await {
         Ok(notice) => render(&state, &ctx, me, Some(notice), None).await,
         Err(Some(error)) => render(&state, &ctx, me, None, Some(error)).await,

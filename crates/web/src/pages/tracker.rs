@@ -7,7 +7,7 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::NaiveDate;
 use exchange::LogEntry;
@@ -15,10 +15,11 @@ use serde::Deserialize;
 
 use super::i18n::Tr;
 use super::{Ctx, Layout, html, message, query_encode};
+use super::{login_href, see_other};
 use crate::AppState;
 use crate::api::tracker::{self as api, Period, VIETNAM};
+use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::login::{current_session, login_href};
 
 /// The page's path (Vietnamese).
 pub const PATH: &str = "/du-lieu-cua-toi";
@@ -104,14 +105,10 @@ fn day(value: Option<&str>) -> String {
 }
 
 /// `GET /du-lieu-cua-toi` (`/my-data`): the logged-in citizen's own page.
-pub async fn own(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match current_session(&state, &headers).await {
-        Ok(Some((_, account))) => match account.holder {
-            identity::Holder::Citizen(c) => crate::login::see_other(&format!("{PATH}/{}", c.pin())),
-            _ => not_yours(&ctx),
-        },
-        Ok(None) => crate::login::see_other(&login_href(PATH)),
-        Err(()) => super::server_error(&ctx),
+pub async fn own(ctx: Ctx, SignedIn { account, .. }: SignedIn) -> Response {
+    match account.holder {
+        identity::Holder::Citizen(c) => see_other(&format!("{PATH}/{}", c.pin())),
+        _ => not_yours(&ctx),
     }
 }
 
@@ -131,7 +128,7 @@ fn not_yours(ctx: &Ctx) -> Response {
 pub async fn page(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    signed_in: Option<SignedIn>,
     path: Result<Path<String>, PathRejection>,
     params: Result<Query<PeriodForm>, QueryRejection>,
 ) -> Response {
@@ -151,15 +148,14 @@ pub async fn page(
     let Ok(person) = api::person_id(&raw) else {
         return bad_pid(&ctx);
     };
-    match current_session(&state, &headers).await {
-        Ok(Some((_, account))) => match &account.holder {
+    match signed_in {
+        Some(SignedIn { account, .. }) => match &account.holder {
             identity::Holder::Citizen(c) if c.pin().to_string() == person.as_str() => {}
             _ => return not_yours(&ctx),
         },
-        Ok(None) => {
-            return crate::login::see_other(&login_href(&page_href(&ctx, person.as_str())));
+        None => {
+            return see_other(&login_href(&page_href(&ctx, person.as_str())));
         }
-        Err(()) => return super::server_error(&ctx),
     }
     let form = params.map(|Query(f)| f).unwrap_or_default();
     let period = match Period::parse(form.from.as_deref(), form.to.as_deref()) {

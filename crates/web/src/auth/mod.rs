@@ -1,0 +1,470 @@
+//! Who is calling: the one place that reads a request's credentials and
+//! decides whom it speaks for.
+//!
+//! Handlers never read an `Authorization` header or a session cookie
+//! themselves; they take one of the extractors below and get a typed
+//! caller, or the request is refused before the handler runs:
+//!
+//! | extractor | who | credential |
+//! | --- | --- | --- |
+//! | [`ApiPerson`] | a person (or an organisation through its representative) | an access token issued **for the API** to a **trusted** client, with an API scope |
+//! | [`Operator`] | an operator's system acting as itself | a `client_credentials` token for the API with the `admin` scope |
+//! | [`PersonOrOperator`] | the person whose records these are (portal session), or an operator | a session cookie, or an operator's token |
+//! | [`SignedIn`] / [`MaybeSignedIn`] | the person logged in on the portal (pages) | the session cookie |
+//!
+//! The rules every token must pass (`token.rs`): signed by this provider,
+//! of type `at+jwt`, not expired, not revoked (itself or the log-in it
+//! belongs to), bound DPoP keys proven for this very request; then, for
+//! the API, its audience names the API, the client it was issued to is
+//! registered now and trusted by the platform, and its scopes cover the
+//! act ([`Scope`]). A third party's token (a service the person consented
+//! to share their identity with) names only the provider as its audience
+//! and opens nothing under `/api/v1`.
+//!
+//! A refusal is an [`AuthError`]: one type, answered as problem+json by the
+//! API, as RFC 6750 JSON by the provider's own UserInfo, and as a log-in
+//! redirect or a message by the pages.
+
+pub mod session;
+pub mod token;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::ApiError;
+pub use token::AccessToken;
+
+/// The path of the resource the platform's own API is (its audience is
+/// the issuer followed by this path).
+pub const API_PATH: &str = "/api/v1";
+
+/// The audience of access tokens for the API.
+pub fn api_audience(issuer: &str) -> String {
+    format!("{issuer}{API_PATH}")
+}
+
+/// What an access token may be used for under `/api/v1`. Only clients the
+/// platform trusts (registered `--trusted`) are given these scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A person's own dossiers: file, follow, act as their applicant.
+    Dossiers,
+    /// An officer's or leader's work at their agencies: queues, intake at
+    /// the counter, processing.
+    Workbench,
+    /// The administration of the platform (relying parties, any person's
+    /// data tracker).
+    Admin,
+}
+
+impl Scope {
+    /// The scope's name in tokens.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Dossiers => identity::client::SCOPE_DOSSIERS,
+            Scope::Workbench => identity::client::SCOPE_WORKBENCH,
+            Scope::Admin => identity::client::SCOPE_ADMIN,
+        }
+    }
+}
+
+/// Why a request's credentials do not let it in.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No credentials where some are needed.
+    #[error("{0}")]
+    Missing(&'static str),
+    /// A token that is not (or no longer) valid: bad signature, expired,
+    /// revoked, a DPoP proof missing or wrong. `dpop`: it came under the
+    /// DPoP scheme (the challenge says so).
+    #[error("{reason}")]
+    InvalidToken {
+        code: &'static str,
+        reason: String,
+        dpop: bool,
+    },
+    /// A valid token that is not for this: another audience, a client the
+    /// platform does not trust for it, a scope it lacks, the wrong kind of
+    /// caller.
+    #[error("{reason}")]
+    Insufficient { reason: String, dpop: bool },
+    /// A caller known, but refused this act.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The store could not be read: not the caller's fault.
+    #[error("the credentials could not be checked: {0}")]
+    Unavailable(#[from] store::StoreError),
+}
+
+impl AuthError {
+    pub(crate) fn invalid(reason: impl Into<String>, dpop: bool) -> Self {
+        AuthError::InvalidToken {
+            code: "invalid_token",
+            reason: reason.into(),
+            dpop,
+        }
+    }
+
+    pub(crate) fn bad_proof(reason: impl Into<String>) -> Self {
+        AuthError::InvalidToken {
+            code: "invalid_dpop_proof",
+            reason: reason.into(),
+            dpop: true,
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            AuthError::Missing(_) | AuthError::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
+            AuthError::Insufficient { .. } | AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge (RFC 6750 §3, RFC 9449 §7.1).
+    fn challenge(&self) -> Option<String> {
+        let (code, reason, dpop) = match self {
+            AuthError::Missing(_) => return Some("Bearer realm=\"motcua\"".to_string()),
+            AuthError::InvalidToken { code, reason, dpop } => (*code, reason.as_str(), *dpop),
+            AuthError::Insufficient { reason, dpop } => {
+                ("insufficient_scope", reason.as_str(), *dpop)
+            }
+            _ => return None,
+        };
+        let scheme = if dpop {
+            format!("DPoP algs=\"{}\", ", token::DPOP_ALGS)
+        } else {
+            "Bearer realm=\"motcua\", ".to_string()
+        };
+        Some(format!(
+            "{scheme}error=\"{code}\", error_description=\"{}\"",
+            reason.replace(['"', '\\'], "'")
+        ))
+    }
+
+    /// The answer of the provider's own resource (UserInfo): RFC 6750 JSON.
+    pub(crate) fn oauth_response(&self) -> Response {
+        let code = match self {
+            AuthError::Missing(_) => "invalid_token",
+            AuthError::InvalidToken { code, .. } => code,
+            AuthError::Insufficient { .. } | AuthError::Forbidden(_) => "insufficient_scope",
+            AuthError::Unavailable(_) => "temporarily_unavailable",
+        };
+        let description = match self {
+            AuthError::Unavailable(e) => {
+                tracing::error!(error = %e, "checking a token");
+                "the token could not be checked now; try again".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut res = (
+            self.status(),
+            axum::Json(serde_json::json!({"error": code, "error_description": description})),
+        )
+            .into_response();
+        let h = res.headers_mut();
+        if let Some(c) = self
+            .challenge()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            h.insert(header::WWW_AUTHENTICATE, c);
+        }
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let challenge = e.challenge();
+        match e {
+            AuthError::Missing(m) => ApiError::Unauthorized(m.to_string()),
+            AuthError::InvalidToken { reason, .. } => ApiError::Unauthorized(reason),
+            AuthError::Insufficient { reason, .. } => ApiError::Forbidden(reason),
+            AuthError::Forbidden(reason) => ApiError::Forbidden(reason),
+            AuthError::Unavailable(e) => ApiError::Unavailable(format!(
+                "the credentials could not be checked now ({e}); try again shortly"
+            )),
+        }
+        .with_challenge(challenge)
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
+    }
+}
+
+/// A person (or an organisation, through the person acting for it)
+/// calling the API with an access token issued for it to a client the
+/// platform trusts.
+#[derive(Debug, Clone)]
+pub struct ApiPerson {
+    /// The account the token speaks for (the organisation's when a person
+    /// acts for one).
+    pub account: store::Account,
+    /// The token.
+    pub token: AccessToken,
+}
+
+impl ApiPerson {
+    /// Refused unless the token was granted `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), AuthError> {
+        self.token.require(scope)
+    }
+
+    /// Whether the token was granted `scope`.
+    pub fn may(&self, scope: Scope) -> bool {
+        self.token.has_scope(scope)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiPerson {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (token, account) = token::check_with_account(state, parts).await?;
+        token.for_api(state).await?;
+        if token.is_operator() {
+            return Err(AuthError::Insufficient {
+                reason: "this is done by people: use a person's token, not a system's".into(),
+                dpop: token.dpop,
+            });
+        }
+        if !token.is_person() {
+            return Err(AuthError::Insufficient {
+                reason: "this needs the token of a person's log-in".into(),
+                dpop: token.dpop,
+            });
+        }
+        if !token.has_scope(Scope::Dossiers) && !token.has_scope(Scope::Workbench) {
+            return Err(AuthError::Insufficient {
+                reason: format!(
+                    "the token needs the scope {} or {}",
+                    Scope::Dossiers.as_str(),
+                    Scope::Workbench.as_str()
+                ),
+                dpop: token.dpop,
+            });
+        }
+        let account = account.ok_or_else(|| {
+            AuthError::invalid("the account of this token no longer exists", token.dpop)
+        })?;
+        Ok(ApiPerson { account, token })
+    }
+}
+
+/// No token: no caller (a public answer); a token: checked as
+/// [`ApiPerson`] is, and refused when it does not pass.
+impl axum::extract::OptionalFromRequestParts<AppState> for ApiPerson {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <ApiPerson as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
+/// An operator's system calling the API as itself (`client_credentials`,
+/// `admin` scope, a client the platform trusts).
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// The operator's client id.
+    pub client_id: String,
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = token::check(state, parts).await?;
+        operator_of(state, token).await
+    }
+}
+
+async fn operator_of(state: &AppState, token: AccessToken) -> Result<Operator, AuthError> {
+    if !token.is_operator() {
+        return Err(AuthError::Insufficient {
+            reason: "this is done by an operator's system with its own token \
+                     (client_credentials) with the admin scope, not with a person's"
+                .into(),
+            dpop: token.dpop,
+        });
+    }
+    token.for_api(state).await?;
+    Ok(Operator {
+        client_id: token.client_id,
+    })
+}
+
+/// The person a record belongs to, on the portal (their session), or an
+/// operator's system (its `admin` token): who may read or change a
+/// person's own records (their data tracker, their consents).
+#[derive(Debug, Clone)]
+pub enum PersonOrOperator {
+    /// A person logged in on the portal, and their account.
+    Person(Box<store::Account>),
+    /// An operator's system (its client id).
+    Operator(String),
+}
+
+impl PersonOrOperator {
+    /// Refused unless the caller is an operator or the citizen `pid`.
+    pub fn for_person(self, pid: &str) -> Result<Self, AuthError> {
+        match &self {
+            PersonOrOperator::Operator(_) => Ok(self),
+            PersonOrOperator::Person(a) => match &a.holder {
+                identity::Holder::Citizen(c) if c.pin().to_string() == pid => Ok(self),
+                _ => Err(AuthError::Forbidden(
+                    "each person sees and changes only their own records".into(),
+                )),
+            },
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PersonOrOperator {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            let token = token::check(state, parts).await?;
+            return operator_of(state, token).await.map_or_else(
+                |_| {
+                    Err(AuthError::Forbidden(
+                        "a person's records are read by the person (logged in on the portal) \
+                         or by an operator's system with an admin token"
+                            .into(),
+                    ))
+                },
+                |o| Ok(PersonOrOperator::Operator(o.client_id)),
+            );
+        }
+        match session::current(state, &parts.headers).await? {
+            Some((_, account)) => Ok(PersonOrOperator::Person(Box::new(account))),
+            None => Err(AuthError::Missing(
+                "log in on the portal first (or present an operator's admin token)",
+            )),
+        }
+    }
+}
+
+/// The person logged in on the portal (pages). Without a session the
+/// browser is sent to the log-in page, coming back to the page it asked
+/// for.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session.
+    pub session: store::Session,
+    /// Its account.
+    pub account: store::Account,
+}
+
+/// A page's refusal for want of a session: to the log-in page and back.
+#[derive(Debug)]
+pub enum LogInFirst {
+    /// No session: log in, then come back to `back` (this site's path).
+    Redirect { back: String },
+    /// The session could not be read.
+    Unavailable(store::StoreError),
+}
+
+impl IntoResponse for LogInFirst {
+    fn into_response(self) -> Response {
+        match self {
+            LogInFirst::Redirect { back } => crate::reply::see_other(&login_href(&back)),
+            LogInFirst::Unavailable(e) => {
+                tracing::error!(error = %e, "reading a session");
+                let mut res = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Hệ thống tạm thời không kiểm tra được đăng nhập, vui lòng thử lại sau ít phút. \
+                     / Log-ins cannot be checked just now, please try again in a few minutes.",
+                )
+                    .into_response();
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+                res
+            }
+        }
+    }
+}
+
+/// Where the portal's log-in page is, coming back to `next`.
+pub fn login_href(next: &str) -> String {
+    format!("/dang-nhap?next={}", query_encode(next))
+}
+
+/// Percent-encodes a query value (`application/x-www-form-urlencoded`).
+pub fn query_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = LogInFirst;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match session::current(state, &parts.headers).await {
+            Ok(Some((session, account))) => Ok(SignedIn { session, account }),
+            Ok(None) => Err(LogInFirst::Redirect {
+                back: parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string()),
+            }),
+            Err(e) => Err(LogInFirst::Unavailable(e)),
+        }
+    }
+}
+
+/// The person logged in on the portal, if any (pages that change with a
+/// log-in but need none).
+impl axum::extract::OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = LogInFirst;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        session::current(state, &parts.headers)
+            .await
+            .map(|s| s.map(|(session, account)| SignedIn { session, account }))
+            .map_err(LogInFirst::Unavailable)
+    }
+}

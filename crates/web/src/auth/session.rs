@@ -1,0 +1,158 @@
+//! The portal's session: the `motcua_sid` cookie a log-in sets, the
+//! session it names in the store (kept by the SHA-256 of the cookie, so a
+//! copy of the database opens no session), and the person it is.
+
+use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
+use store::Session;
+
+use crate::AppState;
+
+/// The cookie holding the provider's session.
+pub const SESSION_COOKIE: &str = "motcua_sid";
+/// How long a log-in lasts at the provider.
+pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(8);
+/// The `amr` mark of a session opened with an old portal's organisation
+/// account (it ends at the cut-over).
+pub const LEGACY_AMR: &str = "legacy";
+
+/// The values of the cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().trim_matches('"'))
+}
+
+/// The session cookie's value, when the request has a well-formed one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE).filter(|v| well_formed(v))
+}
+
+/// 32 random bytes in base64url, as [`start`] makes them.
+fn well_formed(cookie: &str) -> bool {
+    cookie.len() == 43
+        && cookie
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The key a session is stored under.
+pub fn session_key(cookie: &str) -> String {
+    identity::jwk::sha256_b64url(cookie)
+}
+
+/// Whether the issuer is served over https (cookies are then `Secure`).
+pub fn secure_site(state: &AppState) -> bool {
+    state.oidc.issuer().starts_with("https://")
+}
+
+/// A session just started: the cookie's value and the `Set-Cookie` that
+/// hands it to the browser.
+pub struct Started {
+    /// The cookie's value (the CSRF token of pages answered with it is
+    /// derived from it).
+    pub cookie: String,
+    /// The `Set-Cookie` header's value.
+    pub set_cookie: String,
+}
+
+/// Stores a new session.
+pub async fn start(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<Started, store::StoreError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| store::StoreError::Refused(format!("no randomness for a session: {e}")))?;
+    let cookie = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+    state
+        .store
+        .accounts()
+        .put_session(&session_key(&cookie), session, now + SESSION_TTL)
+        .await?;
+    let secure = if secure_site(state) { "; Secure" } else { "" };
+    let set_cookie = format!(
+        "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        SESSION_TTL.num_seconds()
+    );
+    Ok(Started { cookie, set_cookie })
+}
+
+/// The `Set-Cookie` that removes the session cookie.
+pub fn clear_cookie(state: &AppState) -> String {
+    let secure = if secure_site(state) { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The live session a cookie names (a legacy organisation's ends at the
+/// cut-over).
+pub async fn live(
+    state: &AppState,
+    cookie: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Session>, store::StoreError> {
+    let Some(session) = state
+        .store
+        .accounts()
+        .session(&session_key(cookie), now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if session.amr.iter().any(|m| m == LEGACY_AMR) && now >= state.oidc.legacy_cutover() {
+        return Ok(None);
+    }
+    Ok(Some(session))
+}
+
+/// The person logged in on this browser, and their account.
+pub async fn current(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, store::Account)>, store::StoreError> {
+    let Some(cookie) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    let Some(session) = live(state, cookie, Utc::now()).await? else {
+        return Ok(None);
+    };
+    let account = state.store.accounts().account(session.subject).await?;
+    Ok(account.map(|a| (session, a)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderValue, header};
+
+    #[test]
+    fn cookies_are_read_from_every_cookie_header() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1; lang=en"));
+        h.append(header::COOKIE, HeaderValue::from_static("b=\"2\""));
+        assert_eq!(cookie(&h, "lang"), Some("en"));
+        assert_eq!(cookie(&h, "b"), Some("2"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn only_well_formed_session_cookies_are_read() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("motcua_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        );
+        assert!(session_cookie(&h).is_some());
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("motcua_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%2F"),
+        );
+        assert!(session_cookie(&h).is_none());
+    }
+}

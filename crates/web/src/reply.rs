@@ -1,0 +1,32 @@
+//! Small answers every part of the HTTP surface gives the same way.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// A 303 to `to` (a path of this site, or a URI already checked to be a
+/// client's registered one), never cached.
+pub fn see_other(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(v) => {
+            let mut res = StatusCode::SEE_OTHER.into_response();
+            res.headers_mut().insert(header::LOCATION, v);
+            no_store(res)
+        }
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+/// The response, marked never to be stored by a cache.
+pub fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Adds a `Set-Cookie` to a response.
+pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
