@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use identity::webauthn::Passkey;
 use identity::{AssuranceLevel, Holder, SubjectId, Totp};
 
+use crate::error::Source;
 use crate::model::{from_nanos, nanos};
-use crate::{StoreError, db_error};
+use crate::{Context, ErrorKind, StoreError};
 
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,14 +237,15 @@ fn level_from(n: i32) -> Result<AssuranceLevel, StoreError> {
     match n {
         1 => Ok(AssuranceLevel::Level1),
         2 => Ok(AssuranceLevel::Level2),
-        other => Err(StoreError::Database(format!(
-            "stored assurance level {other} is neither 1 nor 2"
-        ))),
+        other => Err(StoreError::new(
+            ErrorKind::Corrupt,
+            format!("stored assurance level {other} is neither 1 nor 2"),
+        )),
     }
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!("stored {what} cannot be read: {e}"))
+fn corrupt(what: &str, e: impl Into<Source>) -> StoreError {
+    StoreError::corrupt(&format!("stored {what}"), e)
 }
 
 type AccountColumns = (
@@ -301,15 +303,12 @@ fn decode_passkey((id, key, count): (String, String, i64)) -> Result<Passkey, St
 
 fn step_value(step: u64) -> Result<i64, StoreError> {
     i64::try_from(step)
-        .map_err(|_| StoreError::Refused(format!("TOTP step {step} is out of range")))
+        .map_err(|_| StoreError::refused(format!("TOTP step {step} is out of range")))
 }
 
 fn encode_totp(totp: Option<&Totp>) -> Result<Option<String>, StoreError> {
-    totp.map(|t| {
-        serde_json::to_string(t)
-            .map_err(|e| StoreError::Database(format!("cannot encode the TOTP factor: {e}")))
-    })
-    .transpose()
+    totp.map(|t| serde_json::to_string(t).map_err(|e| StoreError::encoding("the TOTP factor", e)))
+        .transpose()
 }
 
 macro_rules! account_store {
@@ -318,12 +317,10 @@ macro_rules! account_store {
         impl AccountStore for $store {
             async fn create_account(&self, account: &Account) -> Result<bool, StoreError> {
                 let holder = serde_json::to_string(&account.holder)
-                    .map_err(|e| StoreError::Database(format!("cannot encode the holder: {e}")))?;
+                    .map_err(|e| StoreError::encoding("the holder", e))?;
                 let subject = account.holder.subject().to_string();
                 let $pool = &self.pool;
-                let mut tx = $begin
-                    .await
-                    .map_err(|e| db_error("starting to create an account", e))?;
+                let mut tx = $begin.await.context("starting to create an account")?;
                 let done = sqlx::query(
                     "INSERT INTO eid_accounts (subject, login_key, kind, name, level, holder, \
                      password, totp, totp_step, failures, locked_until_ns, created_ns) \
@@ -344,7 +341,7 @@ macro_rules! account_store {
                 .bind(nanos(account.created_at)?)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| db_error("creating an account", e))?;
+                .context("creating an account")?;
                 if done.rows_affected() != 1 {
                     return Ok(false);
                 }
@@ -365,12 +362,10 @@ macro_rules! account_store {
                         .bind(role)
                         .execute(&mut *tx)
                         .await
-                        .map_err(|e| db_error("recording an organisation's people", e))?;
+                        .context("recording an organisation's people")?;
                     }
                 }
-                tx.commit()
-                    .await
-                    .map_err(|e| db_error("creating an account", e))?;
+                tx.commit().await.context("creating an account")?;
                 Ok(true)
             }
 
@@ -380,7 +375,7 @@ macro_rules! account_store {
                         .bind(subject.to_string())
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading an account", e))?;
+                        .context("reading an account")?;
                 row.map(decode_account).transpose()
             }
 
@@ -396,7 +391,7 @@ macro_rules! account_store {
                     .bind(jti)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err(|e| db_error("reading a token's account", e))?;
+                    .context("reading a token's account")?;
                 if let Some(row) = row {
                     return decode_account(row).map(|a| TokenAccount::Live(Box::new(a)));
                 }
@@ -405,7 +400,7 @@ macro_rules! account_store {
                         .bind(jti)
                         .fetch_one(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading revocations", e))?;
+                        .context("reading revocations")?;
                 Ok(if revoked {
                     TokenAccount::Revoked
                 } else {
@@ -422,7 +417,7 @@ macro_rules! account_store {
                         .bind(login_key)
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading an account", e))?;
+                        .context("reading an account")?;
                 row.map(decode_account).transpose()
             }
 
@@ -444,9 +439,9 @@ macro_rules! account_store {
                 .bind(nanos(lock_until)?)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("counting a failed log-in", e))?;
+                .context("counting a failed log-in")?;
                 let (failures, locked) =
-                    row.ok_or_else(|| StoreError::Refused(format!("no account {subject}")))?;
+                    row.ok_or_else(|| StoreError::not_found(format!("no account {subject}")))?;
                 Ok(Failure {
                     failures: failures.max(0).unsigned_abs(),
                     locked_until: locked.map(from_nanos),
@@ -461,7 +456,7 @@ macro_rules! account_store {
                 .bind(subject.to_string())
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a log-in", e))?;
+                .context("recording a log-in")?;
                 Ok(())
             }
 
@@ -478,7 +473,7 @@ macro_rules! account_store {
                 .bind(step_value(step)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("accepting a one-time code", e))?;
+                .context("accepting a one-time code")?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -488,9 +483,9 @@ macro_rules! account_store {
                     .bind(phc)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("changing a password", e))?;
+                    .context("changing a password")?;
                 if done.rows_affected() == 0 {
-                    return Err(StoreError::Refused(format!("no account {subject}")));
+                    return Err(StoreError::not_found(format!("no account {subject}")));
                 }
                 Ok(())
             }
@@ -507,9 +502,9 @@ macro_rules! account_store {
                 .bind(encode_totp(totp)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("changing the second factor", e))?;
+                .context("changing the second factor")?;
                 if done.rows_affected() == 0 {
-                    return Err(StoreError::Refused(format!("no account {subject}")));
+                    return Err(StoreError::not_found(format!("no account {subject}")));
                 }
                 Ok(())
             }
@@ -530,7 +525,7 @@ macro_rules! account_store {
                 .bind(&entry.detail)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("writing the audit trail", e))?;
+                .context("writing the audit trail")?;
                 Ok(())
             }
 
@@ -547,7 +542,7 @@ macro_rules! account_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading the audit trail", e))?;
+                .context("reading the audit trail")?;
                 Ok(rows
                     .into_iter()
                     .map(|(at, event, client, detail)| AuditEntry {
@@ -570,7 +565,7 @@ macro_rules! account_store {
                     .bind(nanos(session.auth_time)?)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting ended sessions", e))?;
+                    .context("forgetting ended sessions")?;
                 sqlx::query(
                     "INSERT INTO eid_sessions (id_hash, subject, level, auth_ns, amr, expires_ns) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -583,7 +578,7 @@ macro_rules! account_store {
                 .bind(nanos(expires)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("starting a session", e))?;
+                .context("starting a session")?;
                 Ok(())
             }
 
@@ -600,7 +595,7 @@ macro_rules! account_store {
                 .bind(nanos(now)?)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a session", e))?;
+                .context("reading a session")?;
                 row.map(|(subject, level, auth, amr)| {
                     Ok(Session {
                         subject: SubjectId::parse(&subject)
@@ -634,7 +629,7 @@ macro_rules! account_store {
                 .bind(nanos(at)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("registering a passkey", e))?;
+                .context("registering a passkey")?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -646,7 +641,7 @@ macro_rules! account_store {
                 .bind(subject.to_string())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading passkeys", e))?;
+                .context("reading passkeys")?;
                 rows.into_iter().map(decode_passkey).collect()
             }
 
@@ -661,7 +656,7 @@ macro_rules! account_store {
                 .bind(B64.encode(credential_id))
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a passkey", e))?;
+                .context("reading a passkey")?;
                 row.map(|(subject, id, key, count)| {
                     let subject =
                         SubjectId::parse(&subject).map_err(|e| corrupt("passkey holder", e))?;
@@ -687,7 +682,7 @@ macro_rules! account_store {
                 .bind(nanos(at)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a passkey's use", e))?;
+                .context("recording a passkey's use")?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -703,7 +698,7 @@ macro_rules! account_store {
                     .bind(nanos(Utc::now())?)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting expired challenges", e))?;
+                    .context("forgetting expired challenges")?;
                 sqlx::query(
                     "INSERT INTO eid_challenges (id, kind, subject, challenge, expires_ns) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -715,7 +710,7 @@ macro_rules! account_store {
                 .bind(nanos(expires)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("keeping a challenge", e))?;
+                .context("keeping a challenge")?;
                 Ok(())
             }
 
@@ -731,7 +726,7 @@ macro_rules! account_store {
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("taking a challenge", e))?;
+                .context("taking a challenge")?;
                 let Some((kind, subject, challenge, expires)) = row else {
                     return Ok(None);
                 };
@@ -751,9 +746,8 @@ macro_rules! account_store {
                 &self,
                 application: &StoredApplication,
             ) -> Result<(), StoreError> {
-                let body = serde_json::to_string(application).map_err(|e| {
-                    StoreError::Database(format!("cannot encode the application: {e}"))
-                })?;
+                let body = serde_json::to_string(application)
+                    .map_err(|e| StoreError::encoding("the application", e))?;
                 sqlx::query(
                     "INSERT INTO eid_applications (id, login_key, status, due_ns, submitted_ns, \
                      body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
@@ -769,7 +763,7 @@ macro_rules! account_store {
                 .bind(body)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("storing an application", e))?;
+                .context("storing an application")?;
                 Ok(())
             }
 
@@ -782,7 +776,7 @@ macro_rules! account_store {
                         .bind(id.to_string())
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading an application", e))?;
+                        .context("reading an application")?;
                 body.map(|b| serde_json::from_str(&b).map_err(|e| corrupt("application", e)))
                     .transpose()
             }
@@ -813,7 +807,7 @@ macro_rules! account_store {
                         .await
                     }
                 }
-                .map_err(|e| db_error("listing applications", e))?;
+                .context("listing applications")?;
                 bodies
                     .iter()
                     .map(|b| serde_json::from_str(b).map_err(|e| corrupt("application", e)))
@@ -832,7 +826,7 @@ macro_rules! account_store {
                 .bind(client_id)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a consent", e))?;
+                .context("reading a consent")?;
                 Ok(scopes.map(|s| {
                     s.split(' ')
                         .filter(|s| !s.is_empty())
@@ -859,7 +853,7 @@ macro_rules! account_store {
                 .bind(nanos(at)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a consent", e))?;
+                .context("recording a consent")?;
                 Ok(())
             }
 
@@ -868,7 +862,7 @@ macro_rules! account_store {
                     .bind(id_hash)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("ending a session", e))?;
+                    .context("ending a session")?;
                 Ok(done.rows_affected() > 0)
             }
         }

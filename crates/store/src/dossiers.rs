@@ -18,8 +18,9 @@ use dossier::{
     Status,
 };
 
+use crate::error::Source;
 use crate::model::{from_nanos, nanos};
-use crate::{StoreError, db_error};
+use crate::{Context, StoreError};
 
 /// A dossier as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -162,14 +163,14 @@ pub trait DossierStore: Send + Sync {
         }];
         let mut outcomes = self.create_dossiers(&batch, &mut |_| Vec::new()).await?;
         outcomes.pop().unwrap_or_else(|| {
-            Err(StoreError::Database(
-                "the store reported no outcome for the dossier".into(),
+            Err(StoreError::database(
+                "the store reported no outcome for the dossier",
             ))
         })
     }
 
     /// Stores a changed dossier if it is still at `expected_version`
-    /// ([`StoreError::Conflict`] otherwise: someone changed it meanwhile),
+    /// ([`Conflict`](crate::ErrorKind::Conflict) otherwise: someone changed it meanwhile),
     /// with the notice for its applicant.
     async fn update_dossier(
         &self,
@@ -281,8 +282,8 @@ pub trait DossierStore: Send + Sync {
     ) -> Result<ServiceFigures, StoreError>;
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!("a stored dossier cannot be read: {e}"))
+fn corrupt(e: impl Into<Source>) -> StoreError {
+    StoreError::corrupt("a stored dossier", e)
 }
 
 /// The columns derived from a dossier.
@@ -296,8 +297,7 @@ pub(crate) struct Columns {
 }
 
 fn columns(d: &Dossier) -> Result<Columns, StoreError> {
-    let body = serde_json::to_string(d)
-        .map_err(|e| StoreError::Database(format!("cannot encode a dossier: {e}")))?;
+    let body = serde_json::to_string(d).map_err(|e| StoreError::encoding("a dossier", e))?;
     let processed: Option<DateTime<FixedOffset>> = d
         .timeline
         .steps()
@@ -475,7 +475,7 @@ impl<'a> Numbering<'a> {
                 .find(|(a, d, _)| a == k.agency.as_str() && *d == k.day_text)
                 .map(|(_, _, last)| *last)
                 .ok_or_else(|| {
-                    StoreError::Database(format!(
+                    StoreError::database(format!(
                         "the store did not report the numbers of {} on {}",
                         k.agency, k.day
                     ))
@@ -523,22 +523,22 @@ impl<'a> Numbering<'a> {
                 .keys
                 .iter_mut()
                 .find(|k| k.agency == new.agency && k.day == new.day)
-                .ok_or_else(|| StoreError::Database("a dossier outside its batch".into()))?;
+                .ok_or_else(|| StoreError::database("a dossier outside its batch"))?;
             let built = u16::try_from(k.next)
                 .ok()
                 .filter(|n| *n <= MAX_DAILY_SEQUENCE)
                 .ok_or_else(|| {
-                    StoreError::Refused(format!(
+                    StoreError::refused(format!(
                         "agency {} has given every number of {} ({MAX_DAILY_SEQUENCE})",
                         k.agency, k.day
                     ))
                 })
                 .and_then(|sequence| {
                     let code = DossierCode::new(k.agency.clone(), k.day, sequence)
-                        .map_err(|e| StoreError::Refused(e.to_string()))?;
+                        .map_err(|e| StoreError::refused(e.to_string()))?;
                     let (dossier, notice) = (new.make)(code.clone())?;
                     if dossier.code != code {
-                        return Err(StoreError::Refused(format!(
+                        return Err(StoreError::refused(format!(
                             "the dossier was built under {} instead of {code}",
                             dossier.code
                         )));
@@ -597,7 +597,7 @@ macro_rules! dossier_store {
                 .bind(nanos(at)?)
                 .execute(&mut **tx)
                 .await
-                .map_err(|e| db_error("storing a notice", e))?;
+                .context("storing a notice")?;
                 Ok(())
             }
         }
@@ -624,7 +624,7 @@ macro_rules! dossier_store {
                 let $pool = &self.pool;
                 let mut tx = $begin
                     .await
-                    .map_err(|e| db_error("starting to change a dossier", e))?;
+                    .context("starting to change a dossier")?;
                 let changed = sqlx::query(
                     "UPDATE dossiers SET body = $1, status = $2, due_ns = $3, on_time = $4, \
                      processed_ns = $5, rating = $6, version = version + 1, updated_ns = $7 \
@@ -641,10 +641,10 @@ macro_rules! dossier_store {
                 .bind(expected_version)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| db_error("changing a dossier", e))?
+                .context("changing a dossier")?
                 .rows_affected();
                 if changed != 1 {
-                    return Err(StoreError::Conflict(format!(
+                    return Err(StoreError::conflict(format!(
                         "dossier {} changed meanwhile (or does not exist): read it again and retry",
                         dossier.code
                     )));
@@ -652,7 +652,7 @@ macro_rules! dossier_store {
                 Self::insert_dossier_notice(&mut tx, dossier, notice, at).await?;
                 tx.commit()
                     .await
-                    .map_err(|e| db_error("changing a dossier", e))?;
+                    .context("changing a dossier")?;
                 Ok(StoredDossier {
                     dossier: dossier.clone(),
                     version: expected_version + 1,
@@ -670,7 +670,7 @@ macro_rules! dossier_store {
                 .bind(code.to_string())
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a dossier", e))?;
+                .context("reading a dossier")?;
                 row.map(decode).transpose()
             }
 
@@ -686,7 +686,7 @@ macro_rules! dossier_store {
                 .bind(day.format("%Y-%m-%d").to_string())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("listing a day's dossiers", e))?;
+                .context("listing a day's dossiers")?;
                 codes
                     .iter()
                     .map(|c| DossierCode::parse(c).map_err(corrupt))
@@ -703,8 +703,8 @@ macro_rules! dossier_store {
                     [one] => (*one, *one),
                     [one, two] => (*one, *two),
                     _ => {
-                        return Err(StoreError::Refused(
-                            "an applicant is listed under two subjects at the most".into(),
+                        return Err(StoreError::refused(
+                            "an applicant is listed under two subjects at the most",
                         ));
                     }
                 };
@@ -718,7 +718,7 @@ macro_rules! dossier_store {
                 .bind(limit_of(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("listing an applicant's dossiers", e))?;
+                .context("listing an applicant's dossiers")?;
                 rows.into_iter().map(decode).collect()
             }
 
@@ -741,7 +741,7 @@ macro_rules! dossier_store {
                 .bind(limit_of(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading an agency's queue", e))?;
+                .context("reading an agency's queue")?;
                 rows.into_iter().map(decode).collect()
             }
 
@@ -758,7 +758,7 @@ macro_rules! dossier_store {
                 .bind(limit_of(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading notices", e))?;
+                .context("reading notices")?;
                 Ok(rows.into_iter().map(notice_row).collect())
             }
 
@@ -777,7 +777,7 @@ macro_rules! dossier_store {
                 .bind(up_to)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("marking notices read", e))?
+                .context("marking notices read")?
                 .rows_affected())
             }
 
@@ -795,7 +795,7 @@ macro_rules! dossier_store {
                 .bind(limit_of(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading the notices to e-mail", e))?;
+                .context("reading the notices to e-mail")?;
                 Ok(rows.into_iter().map(notice_row).collect())
             }
 
@@ -822,7 +822,7 @@ macro_rules! dossier_store {
                 };
                 q.execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("recording an e-mail attempt", e))?;
+                    .context("recording an e-mail attempt")?;
                 Ok(())
             }
 
@@ -851,7 +851,7 @@ macro_rules! dossier_store {
                 };
                 q.execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("recording an agency's staff", e))?;
+                    .context("recording an agency's staff")?;
                 Ok(())
             }
 
@@ -865,7 +865,7 @@ macro_rules! dossier_store {
                 .bind(account)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading an officer's agencies", e))?;
+                .context("reading an officer's agencies")?;
                 rows.into_iter()
                     .map(|(agency, role)| {
                         Ok((AgencyCode::parse(&agency).map_err(corrupt)?, staff_role(&role)?))
@@ -885,7 +885,7 @@ macro_rules! dossier_store {
                 .bind(agency.as_str())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading an agency's staff", e))?;
+                .context("reading an agency's staff")?;
                 rows.into_iter()
                     .map(|(subject, name, role)| {
                         Ok(StaffMember {
@@ -924,7 +924,7 @@ macro_rules! dossier_store {
                 .bind(nanos(at)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("keeping an attachment", e))?;
+                .context("keeping an attachment")?;
                 Ok(StoredAttachment {
                     attachment: attachment.clone(),
                     sha256,
@@ -943,7 +943,7 @@ macro_rules! dossier_store {
                 .bind(dossier.to_string())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("listing attachments", e))?;
+                .context("listing attachments")?;
                 rows.into_iter().map(attachment_row).collect()
             }
 
@@ -961,7 +961,7 @@ macro_rules! dossier_store {
                     .bind(document)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err(|e| db_error("reading an attachment", e))?;
+                    .context("reading an attachment")?;
                 row.map(|(d, n, m, s, h, a, content)| {
                     attachment_row((d, n, m, s, h, a)).map(|meta| (meta, content))
                 })
@@ -985,7 +985,7 @@ macro_rules! dossier_store {
                     .bind(nanos(to)?)
                     .fetch_one(&self.pool)
                     .await
-                    .map_err(|e| db_error("counting processed dossiers", e))?;
+                    .context("counting processed dossiers")?;
                 let overdue_open: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM dossiers WHERE ($1 = '' OR province = $1) \
                      AND status IN (2, 4) AND due_ns < $2",
@@ -994,7 +994,7 @@ macro_rules! dossier_store {
                 .bind(nanos(to)?)
                 .fetch_one(&self.pool)
                 .await
-                .map_err(|e| db_error("counting overdue dossiers", e))?;
+                .context("counting overdue dossiers")?;
                 let (filed, filed_online): (i64, Option<i64>) = sqlx::query_as(
                     "SELECT COUNT(*), CAST(SUM(CASE WHEN channel = 2 THEN 1 ELSE 0 END) AS BIGINT) \
                      FROM dossiers WHERE ($1 = '' OR province = $1) \
@@ -1005,7 +1005,7 @@ macro_rules! dossier_store {
                 .bind(nanos(to)?)
                 .fetch_one(&self.pool)
                 .await
-                .map_err(|e| db_error("counting filed dossiers", e))?;
+                .context("counting filed dossiers")?;
                 Ok(ServiceFigures {
                     processed,
                     on_time: on_time.unwrap_or(0),

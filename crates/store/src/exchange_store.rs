@@ -11,7 +11,7 @@ use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, ExchangeStore, LOG_COLUMNS, LogTuple,
 };
 use crate::outbox::limit_i64;
-use crate::{StoreError, db_error};
+use crate::{Context, StoreError};
 
 macro_rules! exchange_store {
     ($store:ty, $append_batch:path, $head_in:path) => {
@@ -37,16 +37,12 @@ macro_rules! exchange_store {
                 .bind(limit_i64(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading the log", e))?;
+                .context("reading the log")?;
                 rows.into_iter().map(model::decode_log).collect()
             }
 
             async fn log_head(&self) -> Result<Option<LogEntry>, StoreError> {
-                let mut conn = self
-                    .pool
-                    .acquire()
-                    .await
-                    .map_err(|e| db_error("reading the log head", e))?;
+                let mut conn = self.pool.acquire().await.context("reading the log head")?;
                 $head_in(&mut conn).await
             }
 
@@ -56,7 +52,7 @@ macro_rules! exchange_store {
                 )
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading checkpoints", e))?;
+                .context("reading checkpoints")?;
                 rows.into_iter().map(model::decode_checkpoint).collect()
             }
 
@@ -80,7 +76,7 @@ macro_rules! exchange_store {
                 .bind(at)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a consent", e))?;
+                .context("recording a consent")?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -102,7 +98,7 @@ macro_rules! exchange_store {
                 .bind(purpose)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("withdrawing a consent", e))?;
+                .context("withdrawing a consent")?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -114,7 +110,7 @@ macro_rules! exchange_store {
                 .bind(person_id)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading consents", e))?;
+                .context("reading consents")?;
                 model::decode_consents(person_id, rows)
             }
 
@@ -133,7 +129,7 @@ macro_rules! exchange_store {
                 .bind(model::nanos_clamped(to))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading accesses", e))?;
+                .context("reading accesses")?;
                 rows.into_iter().map(model::decode_log).collect()
             }
         }

@@ -21,6 +21,7 @@
 
 mod accounts;
 mod dossiers;
+mod error;
 mod exchange_store;
 mod model;
 mod oidc;
@@ -41,6 +42,8 @@ pub use dossiers::{
     DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
     StaffMember, StoredAttachment, StoredDossier,
 };
+pub(crate) use error::{Context, describe};
+pub use error::{ErrorKind, StoreError};
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
@@ -86,7 +89,7 @@ impl Location {
     ///   path is relative to the working directory; `sqlite:///abs/path`
     ///   is absolute).
     ///
-    /// Anything else is an [`StoreError::InvalidLocation`] naming the
+    /// Anything else is an [`ErrorKind::InvalidLocation`] error naming the
     /// accepted forms. Errors never repeat the URL itself (it may hold a
     /// password).
     pub fn parse(database_url: Option<&str>, data_dir: &Path) -> Result<Location, StoreError> {
@@ -94,7 +97,7 @@ impl Location {
             None | Some("") => return Ok(Location::SqliteFile(data_dir.join(DEFAULT_SQLITE_FILE))),
             Some(url) => url,
         };
-        let invalid = |reason: String| StoreError::InvalidLocation(reason);
+        let invalid = |reason: String| StoreError::new(ErrorKind::InvalidLocation, reason);
         let lower = url.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
             postgres::check_url(url)?;
@@ -239,56 +242,6 @@ impl UnitCounts {
     }
 }
 
-/// Why a storage operation failed. The messages are meant for operators and
-/// never contain a password.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The `DATABASE_URL` (or equivalent) cannot be understood.
-    #[error("invalid database location: {0}")]
-    InvalidLocation(String),
-    #[error("cannot open the database: {0}")]
-    Open(String),
-    #[error("database migration failed: {0}")]
-    Migrate(String),
-    #[error("database error: {0}")]
-    Database(String),
-    /// A write that disagrees with what is stored (an event id stored with
-    /// other contents, a person already loaded, a log entry that does not
-    /// follow the stored head).
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// A write the domain does not allow (an event sequence the registry
-    /// refuses, a log entry whose hash is wrong).
-    #[error("refused: {0}")]
-    Refused(String),
-}
-
-/// Turns a sqlx error met while running a query into a [`StoreError`] with a
-/// human reason.
-pub(crate) fn db_error(context: &str, e: sqlx::Error) -> StoreError {
-    StoreError::Database(format!("{context}: {}", describe(&e)))
-}
-
-/// A human reason for a sqlx error (no URL, no password: sqlx errors hold
-/// neither).
-pub(crate) fn describe(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Database(d) => match d.code() {
-            Some(code) => format!("{} (code {code})", d.message()),
-            None => d.message().to_string(),
-        },
-        sqlx::Error::Io(io) => format!("I/O error: {io}"),
-        sqlx::Error::Tls(tls) => format!("TLS error: {tls}"),
-        sqlx::Error::PoolTimedOut => "timed out waiting for a database connection".to_string(),
-        sqlx::Error::PoolClosed => "the connection pool is closed".to_string(),
-        sqlx::Error::RowNotFound => "no row where one was expected".to_string(),
-        sqlx::Error::ColumnDecode { index, source } => {
-            format!("cannot decode column {index}: {source}")
-        }
-        other => other.to_string(),
-    }
-}
-
 /// The platform's storage.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -355,7 +308,8 @@ pub(crate) type CountRow = (i64, i64, i64, i64, i64, i64);
 
 pub(crate) fn unit_counts(row: CountRow) -> Result<UnitCounts, StoreError> {
     let n = |v: i64| {
-        usize::try_from(v).map_err(|_| StoreError::Database(format!("impossible row count {v}")))
+        usize::try_from(v)
+            .map_err(|_| StoreError::new(ErrorKind::Corrupt, format!("impossible row count {v}")))
     };
     Ok(UnitCounts {
         provinces: n(row.0)?,
@@ -456,7 +410,7 @@ mod tests {
             "postgres://u:hunter22@[bad/db",
         ] {
             let e = parse(Some(url)).unwrap_err();
-            assert!(matches!(e, StoreError::InvalidLocation(_)), "{url}: {e}");
+            assert_eq!(e.kind(), ErrorKind::InvalidLocation, "{url}: {e}");
             let msg = e.to_string();
             assert!(!msg.contains("hunter22"), "{msg}");
             if url.starts_with("mysql") || url.starts_with('/') {

@@ -15,6 +15,7 @@ use exchange::{Checkpoint, ConsentLookup, Digest32, KeyId, LogEntry, LogRecord, 
 use registry::{HouseholdId, Kinship, Person, Query, Score, VitalEvent};
 
 use crate::StoreError;
+use crate::error::Source;
 
 /// The most candidates a name lookup ranks: a very common name may have
 /// more people than this; the query's birth date (filtered in SQL) keeps
@@ -40,8 +41,8 @@ pub trait RegistryStore: Send + Sync {
     ///
     /// Events are immutable: an event id already stored is skipped when the
     /// event is byte-identical (the append is idempotent) and refused with
-    /// [`StoreError::Conflict`] when it differs. A sequence the registry
-    /// does not allow is refused with [`StoreError::Refused`]; either way
+    /// [`Conflict`](crate::ErrorKind::Conflict) when it differs. A sequence the registry
+    /// does not allow is refused with [`Refused`](crate::ErrorKind::Refused); either way
     /// nothing of the batch is stored. Returns how many events were new.
     async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError>;
 
@@ -49,7 +50,7 @@ pub trait RegistryStore: Send + Sync {
     /// every event of each person in the batch, none of whom is stored yet.
     /// Records are derived from the batch alone and written with multi-row
     /// inserts in one transaction. A person or event id already stored is a
-    /// [`StoreError::Conflict`] and nothing is written. Returns the number
+    /// [`Conflict`](crate::ErrorKind::Conflict) and nothing is written. Returns the number
     /// of people written.
     async fn load_people(&self, events: &[VitalEvent]) -> Result<usize, StoreError>;
 
@@ -80,7 +81,7 @@ pub trait RegistryStore: Send + Sync {
             return Ok(None);
         }
         Person::as_of(&events, instant)
-            .map_err(|e| StoreError::Refused(format!("the stored events of {person}: {e}")))
+            .map_err(|e| StoreError::refused(format!("the stored events of {person}: {e}")))
     }
 
     /// People matching a name (diacritics and case folded), optionally a
@@ -130,7 +131,7 @@ pub trait ExchangeStore: Send + Sync {
     /// Appends one log entry, with the checkpoint signed over it when one was
     /// due (`exchange::Appended`), in one transaction. The entry must follow
     /// the stored head (seq one more, `prev_hash` its hash; seq 1 and the
-    /// zero hash on an empty log), else [`StoreError::Conflict`]: two
+    /// zero hash on an empty log), else [`Conflict`](crate::ErrorKind::Conflict): two
     /// writers cannot fork the chain.
     async fn append_log(
         &self,
@@ -262,7 +263,7 @@ pub(crate) fn event_rows(events: &[VitalEvent]) -> Result<Vec<EventRow>, StoreEr
 
 pub(crate) fn event_row(e: &VitalEvent) -> Result<EventRow, StoreError> {
     let body = serde_json::to_string(e)
-        .map_err(|err| StoreError::Database(format!("cannot encode event {}: {err}", e.id)))?;
+        .map_err(|err| StoreError::encoding(&format!("event {}", e.id), err))?;
     Ok(EventRow {
         id: e.id.0.clone(),
         person: e.person.as_str().to_string(),
@@ -272,8 +273,7 @@ pub(crate) fn event_row(e: &VitalEvent) -> Result<EventRow, StoreError> {
 }
 
 pub(crate) fn decode_event(body: &str) -> Result<VitalEvent, StoreError> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Database(format!("a stored vital event cannot be read: {e}")))
+    serde_json::from_str(body).map_err(|e| StoreError::corrupt("a stored vital event", e))
 }
 
 /// A person's current record as stored, with its lookup columns.
@@ -322,7 +322,7 @@ pub(crate) fn short_key(name_key: &str) -> String {
 
 pub(crate) fn person_row(p: &Person) -> Result<PersonRow, StoreError> {
     let record = serde_json::to_string(p)
-        .map_err(|e| StoreError::Database(format!("cannot encode the record of {}: {e}", p.id)))?;
+        .map_err(|e| StoreError::encoding(&format!("the record of {}", p.id), e))?;
     let name_key = registry::name_key(&p.full_name.value);
     let mut former_keys: Vec<String> = p
         .former_names
@@ -389,8 +389,7 @@ pub(crate) fn person_and_spouse(
 }
 
 pub(crate) fn decode_person(record: &str) -> Result<Person, StoreError> {
-    serde_json::from_str(record)
-        .map_err(|e| StoreError::Database(format!("a stored person record cannot be read: {e}")))
+    serde_json::from_str(record).map_err(|e| StoreError::corrupt("a stored person record", e))
 }
 
 /// Groups events by person, each person's in the given order, people in
@@ -415,7 +414,7 @@ pub(crate) fn by_person(events: &[VitalEvent]) -> Vec<(PersonalId, Vec<VitalEven
 
 /// An event id stored with other contents.
 pub(crate) fn changed_event(event: &VitalEvent) -> StoreError {
-    StoreError::Conflict(format!(
+    StoreError::conflict(format!(
         "event {} is already recorded with other contents; a recorded event is never \
          changed (record a correction instead)",
         event.id
@@ -424,7 +423,7 @@ pub(crate) fn changed_event(event: &VitalEvent) -> StoreError {
 
 /// Derives a record, naming the person when the registry refuses.
 pub(crate) fn derive(person: &PersonalId, events: &[VitalEvent]) -> Result<Person, StoreError> {
-    Person::derive(events).map_err(|e| StoreError::Refused(format!("person {person}: {e}")))
+    Person::derive(events).map_err(|e| StoreError::refused(format!("person {person}: {e}")))
 }
 
 /// Checks a load batch: no event id twice.
@@ -432,7 +431,7 @@ pub(crate) fn check_load_batch(events: &[VitalEvent]) -> Result<(), StoreError> 
     let mut seen = std::collections::HashSet::with_capacity(events.len());
     for e in events {
         if !seen.insert(&e.id) {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::conflict(format!(
                 "event {} appears twice in the batch",
                 e.id
             )));
@@ -470,7 +469,7 @@ pub(crate) fn date_window(query: &Query) -> (NaiveDate, NaiveDate) {
 /// Nanoseconds since 1970: what the log and consents store.
 pub(crate) fn nanos(at: DateTime<Utc>) -> Result<i64, StoreError> {
     at.timestamp_nanos_opt().ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::refused(format!(
             "the instant {at} cannot be stored (years 1678 to 2261 only)"
         ))
     })
@@ -531,7 +530,7 @@ pub(crate) type LogTuple = (
 
 pub(crate) fn seq_to_i64(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq)
-        .map_err(|_| StoreError::Refused(format!("log sequence number {seq} is too large")))
+        .map_err(|_| StoreError::refused(format!("log sequence number {seq} is too large")))
 }
 
 pub(crate) fn log_row(e: &LogEntry) -> Result<LogRow, StoreError> {
@@ -547,7 +546,7 @@ pub(crate) fn log_row(e: &LogEntry) -> Result<LogRow, StoreError> {
         case_ref: r.case_ref.clone(),
         person_id: r.person_id.clone(),
         fields: serde_json::to_string(&r.fields)
-            .map_err(|err| StoreError::Database(format!("cannot encode log fields: {err}")))?,
+            .map_err(|err| StoreError::encoding("log fields", err))?,
         request_digest: r.request_digest.to_string(),
         // none is stored as the empty string (the column predates the option)
         response_digest: r.response_digest.map(|d| d.to_string()).unwrap_or_default(),
@@ -556,10 +555,8 @@ pub(crate) fn log_row(e: &LogEntry) -> Result<LogRow, StoreError> {
     })
 }
 
-fn bad_stored(seq: i64, what: &str, reason: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!(
-        "log entry {seq}: the stored {what} cannot be read: {reason}"
-    ))
+fn bad_stored(seq: i64, what: &str, reason: impl Into<Source>) -> StoreError {
+    StoreError::corrupt(&format!("log entry {seq}: the stored {what}"), reason)
 }
 
 pub(crate) fn member(seq: i64, what: &str, s: String) -> Result<MemberId, StoreError> {
@@ -602,20 +599,20 @@ pub(crate) fn check_follows(entry: &LogEntry, head: Option<&LogEntry>) -> Result
         Some(h) => (h.seq + 1, h.hash),
     };
     if entry.seq != want_seq {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::conflict(format!(
             "log entry {} cannot be appended: the next entry is {want_seq}",
             entry.seq
         )));
     }
     if entry.prev_hash != want_prev {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::conflict(format!(
             "log entry {} does not chain to the stored entry {}: another writer appended first",
             entry.seq,
             want_seq - 1
         )));
     }
     if entry.compute_hash() != entry.hash {
-        return Err(StoreError::Refused(format!(
+        return Err(StoreError::refused(format!(
             "log entry {} does not carry the hash of its contents",
             entry.seq
         )));
@@ -653,7 +650,7 @@ pub(crate) fn check_run(batch: &[exchange::Appended]) -> Result<LogBatchRows<'_>
             Some(p) => check_follows(&a.entry, Some(p))?,
             None if a.entry.seq == 1 => check_follows(&a.entry, None)?,
             None if a.entry.compute_hash() != a.entry.hash => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::refused(format!(
                     "log entry {} does not carry the hash of its contents",
                     a.entry.seq
                 )));
@@ -673,7 +670,7 @@ pub(crate) fn check_run(batch: &[exchange::Appended]) -> Result<LogBatchRows<'_>
 
 pub(crate) fn check_checkpoint(entry: &LogEntry, cp: &Checkpoint) -> Result<(), StoreError> {
     if cp.seq != entry.seq || cp.hash != entry.hash {
-        return Err(StoreError::Refused(format!(
+        return Err(StoreError::refused(format!(
             "the checkpoint at {} is not over log entry {}",
             cp.seq, entry.seq
         )));
@@ -702,9 +699,9 @@ pub(crate) fn decode_consents(
     let mut consents = Vec::with_capacity(rows.len());
     for (consumer, purpose, given, withdrawn) in rows {
         consents.push(ConsentRecord {
-            consumer: consumer.parse().map_err(|e| {
-                StoreError::Database(format!("a stored consent names a bad consumer: {e}"))
-            })?,
+            consumer: consumer
+                .parse()
+                .map_err(|e| StoreError::corrupt("a stored consent's consumer", e))?,
             purpose,
             given_at: from_nanos(given),
             withdrawn_at: withdrawn.map(from_nanos),

@@ -8,7 +8,7 @@ use identity::authz::{CodeGrant, RefreshGrant};
 use identity::client::{Client, ClientId};
 use identity::jwt::{KeyRole, SigningKey};
 
-use crate::{StoreError, db_error};
+use crate::{Context, ErrorKind, StoreError};
 
 /// One stored signing key.
 #[derive(Clone)]
@@ -156,8 +156,7 @@ pub trait OidcStore: Send + Sync {
 const PAIRWISE_SALT_KEY: &str = "oidc_pairwise_salt";
 
 fn decode_refresh(body: &str) -> Result<RefreshGrant, StoreError> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Database(format!("a stored refresh grant cannot be read: {e}")))
+    serde_json::from_str(body).map_err(|e| StoreError::corrupt("a stored refresh grant", e))
 }
 
 fn role_str(r: KeyRole) -> &'static str {
@@ -171,7 +170,12 @@ fn role_str(r: KeyRole) -> &'static str {
 fn decode_key(
     (_kid, role, seed, retire_ns): (String, String, String, Option<i64>),
 ) -> Result<StoredKey, StoreError> {
-    let bad = |what: &str| StoreError::Database(format!("a stored signing key has {what}"));
+    let bad = |what: &str| {
+        StoreError::new(
+            ErrorKind::Corrupt,
+            format!("a stored signing key has {what}"),
+        )
+    };
     let role = match role.as_str() {
         "current" => KeyRole::Current,
         "next" => KeyRole::Next,
@@ -188,13 +192,11 @@ fn decode_key(
 }
 
 fn decode_client(body: &str) -> Result<Client, StoreError> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Database(format!("a stored client cannot be read: {e}")))
+    serde_json::from_str(body).map_err(|e| StoreError::corrupt("a stored client", e))
 }
 
 fn encode_client(client: &Client) -> Result<String, StoreError> {
-    serde_json::to_string(client)
-        .map_err(|e| StoreError::Database(format!("cannot encode the client: {e}")))
+    serde_json::to_string(client).map_err(|e| StoreError::encoding("the client", e))
 }
 
 const KEY_COLUMNS: &str = "SELECT kid, role, seed, retire_ns FROM oidc_keys ORDER BY role, kid";
@@ -211,15 +213,13 @@ macro_rules! oidc_store {
                 let body = encode_client(client)?;
                 let at = crate::model::nanos(at)?;
                 let $pool = &self.pool;
-                let mut tx = $begin
-                    .await
-                    .map_err(|e| db_error("starting to register a client", e))?;
+                let mut tx = $begin.await.context("starting to register a client")?;
                 let existed: Option<String> =
                     sqlx::query_scalar("SELECT id FROM oidc_clients WHERE id = $1")
                         .bind(client.id.as_str())
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(|e| db_error("reading a client", e))?;
+                        .context("reading a client")?;
                 sqlx::query(
                     "INSERT INTO oidc_clients (id, body, updated_ns) VALUES ($1, $2, $3) \
                      ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
@@ -230,10 +230,8 @@ macro_rules! oidc_store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| db_error("registering a client", e))?;
-                tx.commit()
-                    .await
-                    .map_err(|e| db_error("registering a client", e))?;
+                .context("registering a client")?;
+                tx.commit().await.context("registering a client")?;
                 Ok(existed.is_none())
             }
 
@@ -243,7 +241,7 @@ macro_rules! oidc_store {
                         .bind(id.as_str())
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading a client", e))?;
+                        .context("reading a client")?;
                 body.as_deref().map(decode_client).transpose()
             }
 
@@ -252,7 +250,7 @@ macro_rules! oidc_store {
                     sqlx::query_scalar("SELECT body FROM oidc_clients ORDER BY id")
                         .fetch_all(&self.pool)
                         .await
-                        .map_err(|e| db_error("listing clients", e))?;
+                        .context("listing clients")?;
                 bodies.iter().map(|b| decode_client(b)).collect()
             }
 
@@ -261,7 +259,7 @@ macro_rules! oidc_store {
                     .bind(id.as_str())
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("removing a client", e))?;
+                    .context("removing a client")?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -269,7 +267,7 @@ macro_rules! oidc_store {
                 let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(KEY_COLUMNS)
                     .fetch_all(&self.pool)
                     .await
-                    .map_err(|e| db_error("reading the signing keys", e))?;
+                    .context("reading the signing keys")?;
                 rows.into_iter().map(decode_key).collect()
             }
 
@@ -286,7 +284,7 @@ macro_rules! oidc_store {
                 .bind(hex::encode(key.seed()))
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("storing the first signing key", e))?;
+                .context("storing the first signing key")?;
                 self.signing_keys().await
             }
 
@@ -296,21 +294,19 @@ macro_rules! oidc_store {
                 keys: &[StoredKey],
             ) -> Result<bool, StoreError> {
                 let $pool = &self.pool;
-                let mut tx = $begin
-                    .await
-                    .map_err(|e| db_error("starting to rotate the keys", e))?;
+                let mut tx = $begin.await.context("starting to rotate the keys")?;
                 let current: Option<String> =
                     sqlx::query_scalar("SELECT kid FROM oidc_keys WHERE role = 'current'")
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(|e| db_error("reading the current key", e))?;
+                        .context("reading the current key")?;
                 if current.as_deref() != Some(expected_current) {
                     return Ok(false);
                 }
                 sqlx::query("DELETE FROM oidc_keys")
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| db_error("rotating the keys", e))?;
+                    .context("rotating the keys")?;
                 for k in keys {
                     let retire = k.retire_at.map(crate::model::nanos).transpose()?;
                     sqlx::query(
@@ -323,11 +319,9 @@ macro_rules! oidc_store {
                     .bind(retire)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| db_error("rotating the keys", e))?;
+                    .context("rotating the keys")?;
                 }
-                tx.commit()
-                    .await
-                    .map_err(|e| db_error("rotating the keys", e))?;
+                tx.commit().await.context("rotating the keys")?;
                 Ok(true)
             }
 
@@ -343,7 +337,7 @@ macro_rules! oidc_store {
                     .bind(now)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting expired revocations", e))?;
+                    .context("forgetting expired revocations")?;
                 sqlx::query(
                     "INSERT INTO oidc_revoked (jti, exp_ns) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 )
@@ -351,7 +345,7 @@ macro_rules! oidc_store {
                 .bind(exp)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("revoking a token", e))?;
+                .context("revoking a token")?;
                 Ok(())
             }
 
@@ -361,14 +355,13 @@ macro_rules! oidc_store {
                 grant: &CodeGrant,
                 expires: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                let body = serde_json::to_string(grant).map_err(|e| {
-                    StoreError::Database(format!("cannot encode the code's grant: {e}"))
-                })?;
+                let body = serde_json::to_string(grant)
+                    .map_err(|e| StoreError::encoding("the code's grant", e))?;
                 sqlx::query("DELETE FROM oidc_codes WHERE expires_ns < $1")
                     .bind(crate::model::nanos_clamped(grant.issued_at))
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting expired codes", e))?;
+                    .context("forgetting expired codes")?;
                 sqlx::query(
                     "INSERT INTO oidc_codes (code_hash, body, expires_ns) VALUES ($1, $2, $3)",
                 )
@@ -377,7 +370,7 @@ macro_rules! oidc_store {
                 .bind(crate::model::nanos_clamped(expires))
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("storing an authorization code", e))?;
+                .context("storing an authorization code")?;
                 Ok(())
             }
 
@@ -389,11 +382,10 @@ macro_rules! oidc_store {
                 .bind(code_hash)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("redeeming an authorization code", e))?;
+                .context("redeeming an authorization code")?;
                 body.map(|b| {
-                    serde_json::from_str(&b).map_err(|e| {
-                        StoreError::Database(format!("a stored code's grant cannot be read: {e}"))
-                    })
+                    serde_json::from_str(&b)
+                        .map_err(|e| StoreError::corrupt("a stored code's grant", e))
                 })
                 .transpose()
             }
@@ -408,7 +400,7 @@ macro_rules! oidc_store {
                     .bind(crate::model::nanos_clamped(now))
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting expired one-time ids", e))?;
+                    .context("forgetting expired one-time ids")?;
                 let done = sqlx::query(
                     "INSERT INTO oidc_used_ids (id, expires_ns) VALUES ($1, $2) \
                      ON CONFLICT DO NOTHING",
@@ -417,7 +409,7 @@ macro_rules! oidc_store {
                 .bind(crate::model::nanos_clamped(expires))
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a one-time id", e))?;
+                .context("recording a one-time id")?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -427,9 +419,8 @@ macro_rules! oidc_store {
                 grant: &RefreshGrant,
                 expires: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                let body = serde_json::to_string(grant).map_err(|e| {
-                    StoreError::Database(format!("cannot encode the refresh grant: {e}"))
-                })?;
+                let body = serde_json::to_string(grant)
+                    .map_err(|e| StoreError::encoding("the refresh grant", e))?;
                 sqlx::query(
                     "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
                      VALUES ($1, $2, $3, $4)",
@@ -440,7 +431,7 @@ macro_rules! oidc_store {
                 .bind(crate::model::nanos_clamped(expires))
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("storing a refresh token", e))?;
+                .context("storing a refresh token")?;
                 Ok(())
             }
 
@@ -453,9 +444,7 @@ macro_rules! oidc_store {
             ) -> Result<RefreshOutcome, StoreError> {
                 let now_ns = crate::model::nanos_clamped(now);
                 let $pool = &self.pool;
-                let mut tx = $begin
-                    .await
-                    .map_err(|e| db_error("starting to rotate a refresh token", e))?;
+                let mut tx = $begin.await.context("starting to rotate a refresh token")?;
                 // the claim: only a live token is marked used, once
                 let claimed: Option<(String, i64)> = sqlx::query_as(
                     "UPDATE oidc_refresh SET used_ns = $2 \
@@ -466,7 +455,7 @@ macro_rules! oidc_store {
                 .bind(now_ns)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(|e| db_error("rotating a refresh token", e))?;
+                .context("rotating a refresh token")?;
                 let outcome = match claimed {
                     Some((_, expires_ns)) if expires_ns <= now_ns => RefreshOutcome::Expired,
                     Some((body, _)) => {
@@ -481,7 +470,7 @@ macro_rules! oidc_store {
                         .bind(crate::model::nanos_clamped(new_expires))
                         .execute(&mut *tx)
                         .await
-                        .map_err(|e| db_error("rotating a refresh token", e))?;
+                        .context("rotating a refresh token")?;
                         RefreshOutcome::Rotated(grant)
                     }
                     None => {
@@ -491,7 +480,7 @@ macro_rules! oidc_store {
                         .bind(old_hash)
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(|e| db_error("reading a refresh token", e))?;
+                        .context("reading a refresh token")?;
                         match family {
                             None => RefreshOutcome::Unknown,
                             Some(family) => {
@@ -501,15 +490,13 @@ macro_rules! oidc_store {
                                 .bind(family.as_str())
                                 .execute(&mut *tx)
                                 .await
-                                .map_err(|e| db_error("revoking a refresh family", e))?;
+                                .context("revoking a refresh family")?;
                                 RefreshOutcome::Reused { family }
                             }
                         }
                     }
                 };
-                tx.commit()
-                    .await
-                    .map_err(|e| db_error("rotating a refresh token", e))?;
+                tx.commit().await.context("rotating a refresh token")?;
                 Ok(outcome)
             }
 
@@ -521,12 +508,12 @@ macro_rules! oidc_store {
                 .bind(candidate)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("keeping the pairwise salt", e))?;
+                .context("keeping the pairwise salt")?;
                 sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                     .bind(PAIRWISE_SALT_KEY)
                     .fetch_one(&self.pool)
                     .await
-                    .map_err(|e| db_error("reading the pairwise salt", e))
+                    .context("reading the pairwise salt")
             }
 
             async fn record_pairwise(
@@ -544,7 +531,7 @@ macro_rules! oidc_store {
                 .bind(subject)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a pairwise identifier", e))?;
+                .context("recording a pairwise identifier")?;
                 Ok(())
             }
 
@@ -560,7 +547,7 @@ macro_rules! oidc_store {
                 .bind(sub)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a pairwise identifier", e))
+                .context("reading a pairwise identifier")
             }
 
             async fn put_pushed_request(
@@ -575,7 +562,7 @@ macro_rules! oidc_store {
                     .bind(crate::model::nanos(now)?)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting expired pushed requests", e))?;
+                    .context("forgetting expired pushed requests")?;
                 sqlx::query(
                     "INSERT INTO oidc_par (uri_hash, client_id, query, expires_ns) \
                      VALUES ($1, $2, $3, $4)",
@@ -586,7 +573,7 @@ macro_rules! oidc_store {
                 .bind(crate::model::nanos(expires)?)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("keeping a pushed request", e))?;
+                .context("keeping a pushed request")?;
                 Ok(())
             }
 
@@ -603,7 +590,7 @@ macro_rules! oidc_store {
                 .bind(crate::model::nanos(now)?)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a pushed request", e))
+                .context("reading a pushed request")
             }
 
             async fn drop_pushed_request(&self, uri_hash: &str) -> Result<(), StoreError> {
@@ -611,7 +598,7 @@ macro_rules! oidc_store {
                     .bind(uri_hash)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting a pushed request", e))?;
+                    .context("forgetting a pushed request")?;
                 Ok(())
             }
 
@@ -621,7 +608,7 @@ macro_rules! oidc_store {
                         .bind(jti)
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading revocations", e))?;
+                        .context("reading revocations")?;
                 Ok(found.is_some())
             }
         }

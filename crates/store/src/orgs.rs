@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use identity::{Authorisation, SubjectId};
 
-use crate::{StoreError, db_error};
+use crate::{Context, StoreError};
 
 /// An imported account of an old portal: a username and its password,
 /// standing for an organisation (its subject is the organisation's).
@@ -43,12 +43,11 @@ pub trait OrganisationStore: Send + Sync {
 }
 
 fn decode_authorisation(body: &str) -> Result<Authorisation, StoreError> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Database(format!("stored authorisation cannot be read: {e}")))
+    serde_json::from_str(body).map_err(|e| StoreError::corrupt("stored authorisation", e))
 }
 
 fn subject(s: &str) -> Result<SubjectId, StoreError> {
-    SubjectId::parse(s).map_err(|e| StoreError::Database(format!("stored subject: {e}")))
+    SubjectId::parse(s).map_err(|e| StoreError::corrupt("a stored subject", e))
 }
 
 macro_rules! organisation_store {
@@ -66,7 +65,7 @@ macro_rules! organisation_store {
                 .bind(person.to_string())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a person's organisations", e))?;
+                .context("reading a person's organisations")?;
                 rows.iter().map(|s| subject(s)).collect()
             }
 
@@ -74,9 +73,8 @@ macro_rules! organisation_store {
                 &self,
                 authorisation: &Authorisation,
             ) -> Result<(), StoreError> {
-                let body = serde_json::to_string(authorisation).map_err(|e| {
-                    StoreError::Database(format!("cannot encode the authorisation: {e}"))
-                })?;
+                let body = serde_json::to_string(authorisation)
+                    .map_err(|e| StoreError::encoding("the authorisation", e))?;
                 sqlx::query(
                     "INSERT INTO eid_authorisations (id, organisation, grantee, body) \
                      VALUES ($1, $2, $3, $4) \
@@ -88,7 +86,7 @@ macro_rules! organisation_store {
                 .bind(body)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("storing an authorisation", e))?;
+                .context("storing an authorisation")?;
                 Ok(())
             }
 
@@ -101,7 +99,7 @@ macro_rules! organisation_store {
                         .bind(id.to_string())
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading an authorisation", e))?;
+                        .context("reading an authorisation")?;
                 body.as_deref().map(decode_authorisation).transpose()
             }
 
@@ -115,7 +113,7 @@ macro_rules! organisation_store {
                 .bind(person.to_string())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a person's authorisations", e))?;
+                .context("reading a person's authorisations")?;
                 bodies.iter().map(|b| decode_authorisation(b)).collect()
             }
 
@@ -129,7 +127,7 @@ macro_rules! organisation_store {
                 .bind(organisation.to_string())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading an organisation's authorisations", e))?;
+                .context("reading an organisation's authorisations")?;
                 bodies.iter().map(|b| decode_authorisation(b)).collect()
             }
 
@@ -143,7 +141,7 @@ macro_rules! organisation_store {
                 .bind(&login.password)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("importing a legacy account", e))?;
+                .context("importing a legacy account")?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -155,7 +153,7 @@ macro_rules! organisation_store {
                 .bind(login_key)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a legacy account", e))?;
+                .context("reading a legacy account")?;
                 row.map(|(login_key, organisation, password)| {
                     Ok(LegacyLogin {
                         login_key,

@@ -17,6 +17,7 @@ use registry::{EventKind, VitalEvent};
 use tokio::sync::Notify;
 
 use crate::StoreError;
+use crate::error::Source;
 use crate::model;
 
 /// One queued vital event.
@@ -151,7 +152,7 @@ pub(crate) const OUTBOX_COLUMNS: &str =
 pub(crate) fn decode_outbox(t: OutboxTuple) -> Result<OutboxRow, StoreError> {
     Ok(OutboxRow {
         seq: u64::try_from(t.0)
-            .map_err(|e| StoreError::Database(format!("outbox row {}: bad seq: {e}", t.0)))?,
+            .map_err(|e| StoreError::corrupt(&format!("outbox row {}: the seq", t.0), e))?,
         event_id: t.1,
         person_id: t.2,
         kind: t.3,
@@ -178,12 +179,12 @@ pub(crate) const SUBSCRIPTION_COLUMNS: &str =
     "id, consumer, purpose, kinds, endpoint, legal_basis, case_ref, created_ns";
 
 pub(crate) fn decode_subscription(t: SubscriptionTuple) -> Result<EventSubscription, StoreError> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        StoreError::Database(format!("subscription {}: the stored {what}: {e}", t.0))
+    let bad = |what: &str, e: Source| {
+        StoreError::corrupt(&format!("subscription {}: the stored {what}", t.0), e)
     };
     Ok(EventSubscription {
-        consumer: t.1.parse().map_err(|e| bad("consumer", &e))?,
-        kinds: serde_json::from_str(&t.3).map_err(|e| bad("kinds", &e))?,
+        consumer: t.1.parse().map_err(|e| bad("consumer", Box::new(e)))?,
+        kinds: serde_json::from_str(&t.3).map_err(|e| bad("kinds", Box::new(e)))?,
         id: t.0.clone(),
         purpose: t.2,
         endpoint: t.4,
@@ -194,8 +195,7 @@ pub(crate) fn decode_subscription(t: SubscriptionTuple) -> Result<EventSubscript
 }
 
 pub(crate) fn encode_kinds(kinds: &[String]) -> Result<String, StoreError> {
-    serde_json::to_string(kinds)
-        .map_err(|e| StoreError::Database(format!("cannot encode subscription kinds: {e}")))
+    serde_json::to_string(kinds).map_err(|e| StoreError::encoding("subscription kinds", e))
 }
 
 /// Checks a subscription before it is stored.
@@ -206,14 +206,14 @@ pub(crate) fn check_subscription(s: &EventSubscription) -> Result<(), StoreError
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !token_ok {
-        return Err(StoreError::Refused(format!(
+        return Err(StoreError::refused(format!(
             "subscription id {:?}: 1 to 48 ASCII letters, digits, '-' or '_'",
             s.id
         )));
     }
     if s.kinds.is_empty() {
-        return Err(StoreError::Refused(
-            "a subscription names at least one event kind".into(),
+        return Err(StoreError::refused(
+            "a subscription names at least one event kind",
         ));
     }
     Ok(())
@@ -316,7 +316,7 @@ macro_rules! delivery_store {
             .bind(created_ns)
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error("queueing a vital event", e))?;
+            .context("queueing a vital event")?;
             Ok(())
         }
 
@@ -330,7 +330,7 @@ macro_rules! delivery_store {
                 .bind(outbox::limit_i64(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading the outbox", e))?;
+                .context("reading the outbox")?;
                 rows.into_iter().map(outbox::decode_outbox).collect()
             }
 
@@ -347,7 +347,7 @@ macro_rules! delivery_store {
                 .bind(outbox::limit_i64(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading the outbox", e))?;
+                .context("reading the outbox")?;
                 rows.into_iter().map(outbox::decode_outbox).collect()
             }
 
@@ -371,7 +371,7 @@ macro_rules! delivery_store {
                         .build()
                         .execute(&self.pool)
                         .await
-                        .map_err(|e| db_error("marking outbox rows published", e))?;
+                        .context("marking outbox rows published")?;
                     marked += usize::try_from(done.rows_affected()).unwrap_or(usize::MAX);
                 }
                 Ok(marked)
@@ -398,7 +398,7 @@ macro_rules! delivery_store {
                 .bind(model::nanos(s.created_at)?)
                 .fetch_one(&self.pool)
                 .await
-                .map_err(|e| db_error("storing a subscription", e))?;
+                .context("storing a subscription")?;
                 self.changes.notify_one();
                 Ok(id)
             }
@@ -409,7 +409,7 @@ macro_rules! delivery_store {
                     .bind(consumer.as_str())
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("ending a subscription", e))?;
+                    .context("ending a subscription")?;
                 self.changes.notify_one();
                 Ok(done.rows_affected() > 0)
             }
@@ -420,7 +420,7 @@ macro_rules! delivery_store {
                 ))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading subscriptions", e))?;
+                .context("reading subscriptions")?;
                 rows.into_iter().map(outbox::decode_subscription).collect()
             }
 
@@ -440,7 +440,7 @@ macro_rules! delivery_store {
                 .bind(at)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| db_error("recording a processed delivery", e))?;
+                .context("recording a processed delivery")?;
                 if inserted.rows_affected() > 0 {
                     return Ok(true);
                 }
@@ -450,7 +450,7 @@ macro_rules! delivery_store {
                     .bind(delivery_id)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("recording a processed delivery", e))?;
+                    .context("recording a processed delivery")?;
                 Ok(false)
             }
 
@@ -468,7 +468,7 @@ macro_rules! delivery_store {
                 .bind(model::nanos_clamped(since))
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| db_error("reading processed deliveries", e))?;
+                .context("reading processed deliveries")?;
                 Ok(found.is_some())
             }
 
@@ -478,7 +478,7 @@ macro_rules! delivery_store {
                     .bind(model::nanos_clamped(before))
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| db_error("forgetting processed deliveries", e))?;
+                    .context("forgetting processed deliveries")?;
                 Ok(done.rows_affected())
             }
 

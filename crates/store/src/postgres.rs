@@ -8,8 +8,8 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::{
-    Backend, COUNT_UNITS_SQL, CountRow, Store, StoreError, UNIT_TABLES_CHILDREN_FIRST,
-    UNITS_VERSION_KEY, UnitCounts, UnitsSync, db_error, describe,
+    Backend, COUNT_UNITS_SQL, Context, CountRow, ErrorKind, Store, StoreError,
+    UNIT_TABLES_CHILDREN_FIRST, UNITS_VERSION_KEY, UnitCounts, UnitsSync, describe,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -37,10 +37,15 @@ pub(crate) struct PgStore {
 /// Checks that `url` is a PostgreSQL URL sqlx can read, without repeating it.
 pub(crate) fn check_url(url: &str) -> Result<PgConnectOptions, StoreError> {
     PgConnectOptions::from_str(url).map_err(|e| {
-        StoreError::InvalidLocation(scrub(
-            &format!("the PostgreSQL URL cannot be read: {}", describe(&e)),
-            url,
-        ))
+        // no source: the message is scrubbed of the password, a source
+        // would not be
+        StoreError::new(
+            ErrorKind::InvalidLocation,
+            scrub(
+                &format!("the PostgreSQL URL cannot be read: {}", describe(&e)),
+                url,
+            ),
+        )
     })
 }
 
@@ -148,9 +153,12 @@ impl PgStore {
         );
         if let Some(schema) = schema {
             if !valid_schema(schema) {
-                return Err(StoreError::InvalidLocation(format!(
-                    "invalid schema name {schema:?} (lower-case letters, digits and _ only)"
-                )));
+                return Err(StoreError::new(
+                    ErrorKind::InvalidLocation,
+                    format!(
+                        "invalid schema name {schema:?} (lower-case letters, digits and _ only)"
+                    ),
+                ));
             }
             options = options.options([("search_path", schema)]);
         }
@@ -178,16 +186,19 @@ impl PgStore {
                     ),
                     e => describe(&e),
                 };
-                StoreError::Open(scrub(
-                    &format!("cannot connect to PostgreSQL at {target}: {reason}"),
-                    url,
-                ))
+                StoreError::new(
+                    ErrorKind::Open,
+                    scrub(
+                        &format!("cannot connect to PostgreSQL at {target}: {reason}"),
+                        url,
+                    ),
+                )
             })?;
         tracing::debug!(%target, "running PostgreSQL migrations");
         MIGRATOR
             .run(&pool)
             .await
-            .map_err(|e| StoreError::Migrate(scrub(&e.to_string(), url)))?;
+            .map_err(|e| StoreError::new(ErrorKind::Migration, scrub(&e.to_string(), url)))?;
         tracing::debug!(%target, "PostgreSQL schema is up to date");
         Ok(PgStore {
             changes: std::sync::Arc::default(),
@@ -212,7 +223,7 @@ impl PgStore {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| db_error(&format!("clearing {table}"), e))?;
+                .with_context(|| format!("clearing {table}"))?;
         }
 
         let p = units.provinces();
@@ -230,7 +241,7 @@ impl PgStore {
         .bind(column(p, |r| r.lon))
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("writing provinces", e))?;
+        .context("writing provinces")?;
 
         let c = units.communes();
         sqlx::query(
@@ -249,7 +260,7 @@ impl PgStore {
         .bind(column(c, |r| r.area_km2))
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("writing communes", e))?;
+        .context("writing communes")?;
 
         let lp = units.legacy_provinces();
         sqlx::query(
@@ -263,7 +274,7 @@ impl PgStore {
         .bind(column(lp, |r| r.lon))
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("writing legacy provinces", e))?;
+        .context("writing legacy provinces")?;
 
         let ld = units.legacy_districts();
         sqlx::query(
@@ -280,7 +291,7 @@ impl PgStore {
         .bind(column(ld, |r| r.lon))
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("writing legacy districts", e))?;
+        .context("writing legacy districts")?;
 
         let lc = units.legacy_communes();
         sqlx::query(
@@ -299,7 +310,7 @@ impl PgStore {
         .bind(column(lc, |r| r.lon))
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("writing legacy communes", e))?;
+        .context("writing legacy communes")?;
 
         let cv = units.conversion_table();
         sqlx::query(
@@ -311,7 +322,7 @@ impl PgStore {
         .bind(column(cv, |r| r.partly_merged))
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("writing the conversion table", e))?;
+        .context("writing the conversion table")?;
 
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ($1, $2) \
@@ -321,7 +332,7 @@ impl PgStore {
         .bind(version)
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error("recording the units version", e))?;
+        .context("recording the units version")?;
         Ok(())
     }
 }
@@ -336,7 +347,7 @@ impl Store for PgStore {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
             .await
-            .map_err(|e| db_error("ping", e))?;
+            .context("ping")?;
         Ok(())
     }
 
@@ -350,27 +361,25 @@ impl Store for PgStore {
             .pool
             .begin()
             .await
-            .map_err(|e| db_error("starting the units transaction", e))?;
+            .context("starting the units transaction")?;
         // Serialises concurrent synchronisations; readers are not blocked.
         sqlx::query("LOCK TABLE meta IN EXCLUSIVE MODE")
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error("locking the meta table", e))?;
+            .context("locking the meta table")?;
         let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
             .bind(UNITS_VERSION_KEY)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(|e| db_error("reading the units version", e))?;
+            .context("reading the units version")?;
         if stored.as_deref() == Some(version.as_str()) {
             tx.rollback()
                 .await
-                .map_err(|e| db_error("ending the units transaction", e))?;
+                .context("ending the units transaction")?;
             return Ok(UnitsSync::unchanged(version));
         }
         Self::write_units(&mut tx, units, &version).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing the units", e))?;
+        tx.commit().await.context("committing the units")?;
         Ok(UnitsSync::written(
             version,
             stored.as_deref(),
@@ -384,14 +393,14 @@ impl Store for PgStore {
             .bind(UNITS_VERSION_KEY)
             .fetch_optional(&self.pool)
             .await
-            .map_err(|e| db_error("reading the units version", e))
+            .context("reading the units version")
     }
 
     async fn count_units(&self) -> Result<UnitCounts, StoreError> {
         let row: CountRow = sqlx::query_as(COUNT_UNITS_SQL)
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| db_error("counting the units", e))?;
+            .context("counting the units")?;
         crate::unit_counts(row)
     }
 
@@ -406,7 +415,7 @@ impl Store for PgStore {
         .bind(legacy_commune_code)
         .fetch_all(&self.pool)
         .await
-        .map_err(|e| db_error("reading successors", e))
+        .context("reading successors")
     }
 
     fn registry(&self) -> &dyn crate::RegistryStore {

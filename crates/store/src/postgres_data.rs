@@ -18,7 +18,7 @@ use crate::dossiers::{
 };
 use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
 use crate::postgres::PgStore;
-use crate::{StoreError, db_error};
+use crate::{Context, StoreError};
 
 /// Rows per UNNEST insert (bounds the statement's size, not a parameter
 /// limit: each column is one array parameter).
@@ -31,11 +31,11 @@ const LOG_ROWS: usize = 1_000;
 /// database error.
 fn write_error(context: &str, e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(format!(
             "{context}: {} (a person or event id already stored)",
             d.message()
         )),
-        _ => db_error(context, e),
+        _ => StoreError::db(context.to_owned(), e),
     }
 }
 
@@ -54,7 +54,7 @@ pub(crate) async fn events_in(
     .bind(person.as_str())
     .fetch_all(&mut *conn)
     .await
-    .map_err(|e| db_error("reading vital events", e))?;
+    .context("reading vital events")?;
     bodies.iter().map(|b| model::decode_event(b)).collect()
 }
 
@@ -92,12 +92,12 @@ async fn upsert_people(conn: &mut PgConnection, people: &[PersonRow]) -> Result<
         .bind(&pids)
         .execute(&mut *conn)
         .await
-        .map_err(|e| db_error("writing former names", e))?;
+        .context("writing former names")?;
     sqlx::query("DELETE FROM people_parents WHERE child = ANY($1::text[])")
         .bind(&pids)
         .execute(&mut *conn)
         .await
-        .map_err(|e| db_error("writing parent links", e))?;
+        .context("writing parent links")?;
     insert_links(conn, people).await
 }
 
@@ -208,7 +208,7 @@ pub(crate) async fn append_events(
         .pool
         .begin()
         .await
-        .map_err(|e| db_error("starting the events transaction", e))?;
+        .context("starting the events transaction")?;
     // One writer per person at a time: the record is re-derived from
     // every stored event, which a concurrent append must not miss.
     let mut people: Vec<&str> = rows.iter().map(|r| r.person.as_str()).collect();
@@ -219,7 +219,7 @@ pub(crate) async fn append_events(
             .bind(*person)
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error("locking a person's record", e))?;
+            .context("locking a person's record")?;
     }
     let mut touched: Vec<PersonalId> = Vec::new();
     let mut new = 0;
@@ -229,7 +229,7 @@ pub(crate) async fn append_events(
                 .bind(row.id.as_str())
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(|e| db_error("reading vital events", e))?;
+                .context("reading vital events")?;
         match stored {
             Some(body) if body == row.body => continue,
             Some(_) => return Err(model::changed_event(event)),
@@ -257,9 +257,7 @@ pub(crate) async fn append_events(
         records.push(model::person_row(&model::derive(person, &all)?)?);
     }
     upsert_people(&mut tx, &records).await?;
-    tx.commit()
-        .await
-        .map_err(|e| db_error("committing vital events", e))?;
+    tx.commit().await.context("committing vital events")?;
     if new > 0 {
         store.changes.notify_one();
     }
@@ -281,7 +279,7 @@ pub(crate) async fn load_people(
         .pool
         .begin()
         .await
-        .map_err(|e| db_error("starting the load transaction", e))?;
+        .context("starting the load transaction")?;
     // COPY: the fastest way in; a unique violation fails the whole COPY
     copy_in(
         &mut tx,
@@ -323,9 +321,7 @@ pub(crate) async fn load_people(
     )
     .await?;
     insert_links(&mut tx, &people).await?;
-    tx.commit()
-        .await
-        .map_err(|e| db_error("committing the load", e))?;
+    tx.commit().await.context("committing the load")?;
     Ok(people.len())
 }
 
@@ -355,7 +351,7 @@ pub(crate) async fn records_named(
     .bind(model::MAX_CANDIDATES)
     .fetch_all(&store.pool)
     .await
-    .map_err(|e| db_error("looking people up", e))
+    .context("looking people up")
 }
 
 /// A person's record and their spouse's (the spouse named in the
@@ -371,7 +367,7 @@ pub(crate) async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>,
     ))
     .fetch_optional(&mut *conn)
     .await
-    .map_err(|e| db_error("reading the log head", e))?;
+    .context("reading the log head")?;
     row.map(model::decode_log).transpose()
 }
 
@@ -537,22 +533,22 @@ async fn append_run(
     };
     let inserted: i64 = query.fetch_one(&mut *conn).await.map_err(|e| match &e {
         sqlx::Error::Database(d) if d.code().as_deref() == Some(NUMBERS_MOVED) => {
-            StoreError::Conflict(format!(
+            StoreError::conflict(format!(
                 "{} (the batch is refused whole; its dossiers take no number)",
                 d.message()
             ))
         }
         sqlx::Error::Database(d) if d.is_unique_violation() && !rows.is_empty() => {
-            StoreError::Conflict(format!(
+            StoreError::conflict(format!(
                 "log entry {} cannot be appended: its place in the log is taken \
                  (another writer appended first), or a dossier's code is taken",
                 rows[0].seq
             ))
         }
-        _ => db_error("appending to the log", e),
+        _ => StoreError::db("appending to the log", e),
     })?;
     if inserted == 0 {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::conflict(format!(
             "log entry {} does not chain to the stored entry {}: the log's head moved \
              or entries are missing",
             first_seq.unwrap_or_default(),
@@ -640,7 +636,7 @@ pub(crate) async fn create_new_dossiers(
         .bind(column(&unknown, |(_, _, d)| *d))
         .fetch_all(&store.pool)
         .await
-        .map_err(|e| db_error("reading dossier numbers", e))?;
+        .context("reading dossier numbers")?;
         for (agency, day, text) in &unknown {
             let last = stored
                 .iter()
@@ -656,7 +652,7 @@ pub(crate) async fn create_new_dossiers(
     let stored = if entries.len() <= LOG_ROWS && rows.len() <= INSERT_ROWS {
         match store.pool.acquire().await {
             Ok(mut conn) => append_run(&mut conn, &entries, &rows, &moves).await,
-            Err(e) => Err(db_error("connecting to store dossiers", e)),
+            Err(e) => Err(StoreError::db("connecting to store dossiers", e)),
         }
     } else {
         store_in_pieces(store, &entries, &rows, &moves).await
@@ -683,7 +679,7 @@ async fn store_in_pieces(
         .pool
         .begin()
         .await
-        .map_err(|e| db_error("starting to store dossiers", e))?;
+        .context("starting to store dossiers")?;
     let mut runs = entries.chunks(LOG_ROWS);
     let mut dossiers = rows.chunks(INSERT_ROWS);
     let mut moves = Some(moves);
@@ -701,9 +697,7 @@ async fn store_in_pieces(
             }
         }
     }
-    tx.commit()
-        .await
-        .map_err(|e| db_error("storing dossiers", e))
+    tx.commit().await.context("storing dossiers")
 }
 
 /// [`crate::ExchangeStore::append_log_batch`] on PostgreSQL: a run that fits in
@@ -721,16 +715,14 @@ pub(crate) async fn append_log_batch(
             .pool
             .acquire()
             .await
-            .map_err(|e| db_error("connecting to append to the log", e))?;
+            .context("connecting to append to the log")?;
         return append_run(&mut conn, batch, &[], &[]).await;
     }
     let mut tx = store
         .pool
         .begin()
         .await
-        .map_err(|e| db_error("starting the log transaction", e))?;
+        .context("starting the log transaction")?;
     append_log_in(&mut tx, batch).await?;
-    tx.commit()
-        .await
-        .map_err(|e| db_error("committing the log entries", e))
+    tx.commit().await.context("committing the log entries")
 }

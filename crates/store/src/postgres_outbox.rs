@@ -15,6 +15,6 @@ use crate::outbox::{
     SubscriptionTuple, delivery_store,
 };
 use crate::postgres::PgStore;
-use crate::{DeliveryStore, StoreError, db_error};
+use crate::{Context, DeliveryStore, StoreError};
 
 delivery_store!(PgStore, sqlx::Postgres, sqlx::PgConnection);

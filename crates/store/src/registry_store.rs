@@ -10,7 +10,7 @@ use domain::PersonalId;
 use registry::{HouseholdId, Person, Query, VitalEvent};
 
 use crate::model::{self, FoundPerson, RegistryStore};
-use crate::{StoreError, db_error};
+use crate::{Context, StoreError};
 
 fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
     records.iter().map(|r| model::decode_person(r)).collect()
@@ -29,11 +29,7 @@ macro_rules! registry_store {
             }
 
             async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
-                let mut conn = self
-                    .pool
-                    .acquire()
-                    .await
-                    .map_err(|e| db_error("reading vital events", e))?;
+                let mut conn = self.pool.acquire().await.context("reading vital events")?;
                 crate::$data::events_in(&mut conn, person).await
             }
 
@@ -43,7 +39,7 @@ macro_rules! registry_store {
                         .bind(person.as_str())
                         .fetch_optional(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading a person", e))?;
+                        .context("reading a person")?;
                 record.map(|r| model::decode_person(&r)).transpose()
             }
 
@@ -56,7 +52,7 @@ macro_rules! registry_store {
                         .bind(person.as_str())
                         .fetch_all(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading a person and their spouse", e))?;
+                        .context("reading a person and their spouse")?;
                 model::person_and_spouse(person, records)
             }
 
@@ -81,7 +77,7 @@ macro_rules! registry_store {
                 .bind(person.as_str())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(|e| db_error("reading a person's children", e))?;
+                .context("reading a person's children")?;
                 Ok(model::oldest_first(decode_people(records)?))
             }
 
@@ -91,7 +87,7 @@ macro_rules! registry_store {
                         .bind(household.0.as_str())
                         .fetch_all(&self.pool)
                         .await
-                        .map_err(|e| db_error("reading a household", e))?;
+                        .context("reading a household")?;
                 let people = decode_people(records)?;
                 Ok(registry::household_members(&people, household)
                     .into_iter()

@@ -9,8 +9,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::{
-    Backend, COUNT_UNITS_SQL, CountRow, Store, StoreError, UNIT_TABLES_CHILDREN_FIRST,
-    UNITS_VERSION_KEY, UnitCounts, UnitsSync, db_error, describe,
+    Backend, COUNT_UNITS_SQL, Context, CountRow, ErrorKind, Store, StoreError,
+    UNIT_TABLES_CHILDREN_FIRST, UNITS_VERSION_KEY, UnitCounts, UnitsSync,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -38,10 +38,11 @@ impl SqliteStore {
     pub(crate) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                StoreError::Open(format!(
-                    "cannot create the directory {}: {e}",
-                    dir.display()
-                ))
+                StoreError::with_source(
+                    ErrorKind::Open,
+                    format!("cannot create the directory {}", dir.display()),
+                    e,
+                )
             })?;
         }
         let options = SqliteConnectOptions::new()
@@ -66,17 +67,20 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| {
-                StoreError::Open(format!(
-                    "cannot open the SQLite file {}: {}",
-                    path.display(),
-                    describe(&e)
-                ))
+                StoreError::with_source(
+                    ErrorKind::Open,
+                    format!("cannot open the SQLite file {}", path.display()),
+                    e,
+                )
             })?;
         tracing::debug!(path = %path.display(), "running SQLite migrations");
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(format!("SQLite file {}: {e}", path.display())))?;
+        MIGRATOR.run(&pool).await.map_err(|e| {
+            StoreError::with_source(
+                ErrorKind::Migration,
+                format!("SQLite file {}", path.display()),
+                e,
+            )
+        })?;
         tracing::debug!(path = %path.display(), "SQLite schema is up to date");
         Ok(SqliteStore {
             changes: std::sync::Arc::default(),
@@ -94,7 +98,16 @@ async fn insert_batched<'a, T>(
     rows: &'a [T],
     bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
 ) -> Result<(), StoreError> {
-    insert_chunked(conn, what, head, rows, BATCH_ROWS, db_error, bind).await
+    insert_chunked(
+        conn,
+        what,
+        head,
+        rows,
+        BATCH_ROWS,
+        |what, e| StoreError::db(what.to_owned(), e),
+        bind,
+    )
+    .await
 }
 
 /// Inserts `rows` with multi-row INSERTs of `chunk_rows` rows each; a failed
@@ -130,7 +143,7 @@ async fn write_units(
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error(&format!("clearing {table}"), e))?;
+            .with_context(|| format!("clearing {table}"))?;
     }
     insert_batched(
         conn,
@@ -233,7 +246,7 @@ async fn write_units(
     .bind(version)
     .execute(&mut *conn)
     .await
-    .map_err(|e| db_error("recording the units version", e))?;
+    .context("recording the units version")?;
     Ok(())
 }
 
@@ -247,7 +260,7 @@ impl Store for SqliteStore {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
             .await
-            .map_err(|e| db_error("ping", e))?;
+            .context("ping")?;
         Ok(())
     }
 
@@ -263,22 +276,20 @@ impl Store for SqliteStore {
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(|e| db_error("starting the units transaction", e))?;
+            .context("starting the units transaction")?;
         let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(UNITS_VERSION_KEY)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(|e| db_error("reading the units version", e))?;
+            .context("reading the units version")?;
         if stored.as_deref() == Some(version.as_str()) {
             tx.rollback()
                 .await
-                .map_err(|e| db_error("ending the units transaction", e))?;
+                .context("ending the units transaction")?;
             return Ok(UnitsSync::unchanged(version));
         }
         write_units(&mut tx, units, &version).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing the units", e))?;
+        tx.commit().await.context("committing the units")?;
         Ok(UnitsSync::written(
             version,
             stored.as_deref(),
@@ -292,14 +303,14 @@ impl Store for SqliteStore {
             .bind(UNITS_VERSION_KEY)
             .fetch_optional(&self.pool)
             .await
-            .map_err(|e| db_error("reading the units version", e))
+            .context("reading the units version")
     }
 
     async fn count_units(&self) -> Result<UnitCounts, StoreError> {
         let row: CountRow = sqlx::query_as(COUNT_UNITS_SQL)
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| db_error("counting the units", e))?;
+            .context("counting the units")?;
         crate::unit_counts(row)
     }
 
@@ -314,7 +325,7 @@ impl Store for SqliteStore {
         .bind(legacy_commune_code)
         .fetch_all(&self.pool)
         .await
-        .map_err(|e| db_error("reading successors", e))
+        .context("reading successors")
     }
 
     fn registry(&self) -> &dyn crate::RegistryStore {

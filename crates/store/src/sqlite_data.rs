@@ -19,7 +19,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
 use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
 use crate::sqlite::{SqliteStore, insert_chunked};
-use crate::{StoreError, db_error};
+use crate::{Context, StoreError};
 
 /// Rows per multi-row INSERT of the load path (at most 10 columns: 5,000
 /// parameters, under SQLite's limit of 32,766).
@@ -32,11 +32,11 @@ const LOG_ROWS: usize = 500;
 /// database error.
 fn write_error(context: &str, e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(format!(
             "{context}: {} (a person or event id already stored)",
             d.message()
         )),
-        _ => db_error(context, e),
+        _ => StoreError::db(context.to_owned(), e),
     }
 }
 
@@ -50,7 +50,7 @@ pub(crate) async fn events_in(
     .bind(person.as_str())
     .fetch_all(&mut *conn)
     .await
-    .map_err(|e| db_error("reading vital events", e))?;
+    .context("reading vital events")?;
     bodies.iter().map(|b| model::decode_event(b)).collect()
 }
 
@@ -82,7 +82,7 @@ async fn upsert_person(conn: &mut SqliteConnection, row: &PersonRow) -> Result<(
     q.build()
         .execute(&mut *conn)
         .await
-        .map_err(|e| db_error("writing a person's record", e))?;
+        .context("writing a person's record")?;
     for (what, delete, insert, values) in [
         (
             "writing former names",
@@ -101,14 +101,14 @@ async fn upsert_person(conn: &mut SqliteConnection, row: &PersonRow) -> Result<(
             .bind(row.pid.as_str())
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error(what, e))?;
+            .context(what)?;
         for value in values {
             sqlx::query(insert)
                 .bind(row.pid.as_str())
                 .bind(value.as_str())
                 .execute(&mut *conn)
                 .await
-                .map_err(|e| db_error(what, e))?;
+                .context(what)?;
         }
     }
     Ok(())
@@ -129,7 +129,7 @@ pub(crate) async fn append_events(
         .pool
         .begin_with("BEGIN IMMEDIATE")
         .await
-        .map_err(|e| db_error("starting the events transaction", e))?;
+        .context("starting the events transaction")?;
     let mut touched: Vec<PersonalId> = Vec::new();
     let mut new = 0;
     for (event, row) in events.iter().zip(&rows) {
@@ -138,7 +138,7 @@ pub(crate) async fn append_events(
                 .bind(row.id.as_str())
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(|e| db_error("reading vital events", e))?;
+                .context("reading vital events")?;
         match stored {
             Some(body) if body == row.body => continue,
             Some(_) => return Err(model::changed_event(event)),
@@ -151,7 +151,7 @@ pub(crate) async fn append_events(
             .bind(row.body.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error("writing a vital event", e))?;
+            .context("writing a vital event")?;
         crate::sqlite_outbox::queue(&mut tx, event, row, queued_ns).await?;
         new += 1;
         if !touched.contains(&event.person) {
@@ -163,9 +163,7 @@ pub(crate) async fn append_events(
         let record = model::derive(person, &all)?;
         upsert_person(&mut tx, &model::person_row(&record)?).await?;
     }
-    tx.commit()
-        .await
-        .map_err(|e| db_error("committing vital events", e))?;
+    tx.commit().await.context("committing vital events")?;
     if new > 0 {
         store.changes.notify_one();
     }
@@ -189,7 +187,7 @@ pub(crate) async fn load_people(
         .pool
         .begin_with("BEGIN IMMEDIATE")
         .await
-        .map_err(|e| db_error("starting the load transaction", e))?;
+        .context("starting the load transaction")?;
     insert_chunked(
         &mut tx,
         "vital events",
@@ -240,9 +238,7 @@ pub(crate) async fn load_people(
         )
         .await?;
     }
-    tx.commit()
-        .await
-        .map_err(|e| db_error("committing the load", e))?;
+    tx.commit().await.context("committing the load")?;
     Ok(people.len())
 }
 
@@ -272,7 +268,7 @@ pub(crate) async fn records_named(
     q.build_query_scalar()
         .fetch_all(&store.pool)
         .await
-        .map_err(|e| db_error("looking people up", e))
+        .context("looking people up")
 }
 
 /// A person's record and their spouse's (the spouse named in the
@@ -288,7 +284,7 @@ pub(crate) async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEnt
     ))
     .fetch_optional(&mut *conn)
     .await
-    .map_err(|e| db_error("reading the log head", e))?;
+    .context("reading the log head")?;
     row.map(model::decode_log).transpose()
 }
 
@@ -344,13 +340,11 @@ pub(crate) async fn create_new_dossiers(
         .pool
         .begin_with("BEGIN IMMEDIATE")
         .await
-        .map_err(|e| db_error("starting to store dossiers", e))?;
+        .context("starting to store dossiers")?;
     let (outcomes, rows) = number_new_dossiers(&mut tx, batch).await?;
     let entries = log(&outcomes);
     store_new_dossiers(&mut tx, &rows, &entries).await?;
-    tx.commit()
-        .await
-        .map_err(|e| db_error("storing dossiers", e))?;
+    tx.commit().await.context("storing dossiers")?;
     Ok(outcomes)
 }
 
@@ -382,7 +376,7 @@ async fn number_new_dossiers(
         .persistent(true)
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| db_error("taking dossier numbers", e))?;
+        .context("taking dossier numbers")?;
     numbers.taken(&taken)?;
     let (outcomes, rows) = numbers.build(batch)?;
     // numbers asked for and not used go back
@@ -393,7 +387,7 @@ async fn number_new_dossiers(
             .bind(k.day_text.as_str())
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error("giving dossier numbers back", e))?;
+            .context("giving dossier numbers back")?;
     }
     Ok((outcomes, rows))
 }
@@ -472,12 +466,12 @@ async fn store_new_dossiers_at_once(
         .execute(&mut *conn)
         .await
         .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(format!(
                 "storing dossiers and the log: {} (a dossier's code or the log's place is \
                  taken by another writer)",
                 d.message()
             )),
-            _ => db_error("storing dossiers and the log", e),
+            _ => StoreError::db("storing dossiers and the log", e),
         })?;
     Ok(())
 }
@@ -553,7 +547,7 @@ async fn store_new_dossiers(
             .persistent(true)
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error("storing dossiers", e))?;
+            .context("storing dossiers")?;
         let noticed: Vec<&NewRow> = chunk.iter().filter(|r| r.notice.is_some()).collect();
         if noticed.is_empty() {
             continue;
@@ -565,7 +559,7 @@ async fn store_new_dossiers(
             .persistent(true)
             .execute(&mut *conn)
             .await
-            .map_err(|e| db_error("storing notices", e))?;
+            .context("storing notices")?;
     }
     append_log_in(conn, entries).await
 }
@@ -582,9 +576,7 @@ pub(crate) async fn append_log_batch(
         .pool
         .begin_with("BEGIN IMMEDIATE")
         .await
-        .map_err(|e| db_error("starting the log transaction", e))?;
+        .context("starting the log transaction")?;
     append_log_in(&mut tx, batch).await?;
-    tx.commit()
-        .await
-        .map_err(|e| db_error("committing the log entries", e))
+    tx.commit().await.context("committing the log entries")
 }

@@ -15,6 +15,6 @@ use crate::outbox::{
     SubscriptionTuple, delivery_store,
 };
 use crate::sqlite::SqliteStore;
-use crate::{DeliveryStore, StoreError, db_error};
+use crate::{Context, DeliveryStore, StoreError};
 
 delivery_store!(SqliteStore, sqlx::Sqlite, sqlx::SqliteConnection);
