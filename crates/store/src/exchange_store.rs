@@ -7,10 +7,10 @@
 use chrono::{DateTime, Utc};
 use exchange::{Checkpoint, LogEntry, MemberId};
 
+use crate::db::limit_i64;
 use crate::model::{
     self, CheckpointTuple, ConsentSnapshot, ConsentTuple, ExchangeStore, LOG_COLUMNS, LogTuple,
 };
-use crate::outbox::limit_i64;
 use crate::{Context, StoreError};
 
 macro_rules! exchange_store {

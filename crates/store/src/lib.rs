@@ -20,6 +20,7 @@
 //! ```
 
 mod accounts;
+mod db;
 mod dossiers;
 mod error;
 mod exchange_store;
@@ -238,6 +239,28 @@ impl UnitCounts {
             legacy_districts: units.legacy_districts().len(),
             legacy_communes: units.legacy_communes().len(),
             conversion_rows: units.conversion_table().len(),
+        }
+    }
+}
+
+/// The store on either backend: the one implementation of the storage
+/// interface, over [`db::Db`].
+pub(crate) struct SqlStore {
+    pub(crate) db: db::Db,
+    /// Notified after appends and subscription changes.
+    pub(crate) changes: Arc<tokio::sync::Notify>,
+    /// PostgreSQL: the last dossier number of each agency's day that this
+    /// store's writes left (checked, not trusted, by the statement that
+    /// moves it).
+    pub(crate) numbers: tokio::sync::Mutex<postgres_data::KnownNumbers>,
+}
+
+impl SqlStore {
+    pub(crate) fn new(db: db::Db) -> SqlStore {
+        SqlStore {
+            db,
+            changes: Arc::default(),
+            numbers: tokio::sync::Mutex::default(),
         }
     }
 }

@@ -466,28 +466,7 @@ pub(crate) fn date_window(query: &Query) -> (NaiveDate, NaiveDate) {
 
 // ---- the exchange log ----------------------------------------------------
 
-/// Nanoseconds since 1970: what the log and consents store.
-pub(crate) fn nanos(at: DateTime<Utc>) -> Result<i64, StoreError> {
-    at.timestamp_nanos_opt().ok_or_else(|| {
-        StoreError::refused(format!(
-            "the instant {at} cannot be stored (years 1678 to 2261 only)"
-        ))
-    })
-}
-
-/// Nanoseconds since 1970, clamped to what can be stored: for the bounds
-/// of a time window.
-pub(crate) fn nanos_clamped(at: DateTime<Utc>) -> i64 {
-    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 {
-        i64::MIN
-    } else {
-        i64::MAX
-    })
-}
-
-pub(crate) fn from_nanos(ns: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_nanos(ns)
-}
+pub(crate) use crate::db::{from_nanos, nanos, nanos_clamped};
 
 /// A log entry as stored.
 pub(crate) struct LogRow {

@@ -223,10 +223,6 @@ pub(crate) fn seqs_i64(seqs: &[u64]) -> Vec<i64> {
     seqs.iter().filter_map(|s| i64::try_from(*s).ok()).collect()
 }
 
-pub(crate) fn limit_i64(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
 /// A [`delivery::Deduplicator`] kept in the store, so that what a consumer
 /// has processed survives restarts and is shared by its processes: the ids
 /// of one `consumer`, each remembered for `window`.
@@ -327,7 +323,7 @@ macro_rules! delivery_store {
                     "SELECT {OUTBOX_COLUMNS} FROM event_outbox WHERE published_ns IS NULL \
                      ORDER BY seq LIMIT $1"
                 ))
-                .bind(outbox::limit_i64(limit))
+                .bind(crate::db::limit_i64(limit))
                 .fetch_all(&self.pool)
                 .await
                 .context("reading the outbox")?;
@@ -344,7 +340,7 @@ macro_rules! delivery_store {
                      ORDER BY seq LIMIT $2"
                 ))
                 .bind(model::nanos_clamped(since))
-                .bind(outbox::limit_i64(limit))
+                .bind(crate::db::limit_i64(limit))
                 .fetch_all(&self.pool)
                 .await
                 .context("reading the outbox")?;
@@ -399,7 +395,7 @@ macro_rules! delivery_store {
                 .fetch_one(&self.pool)
                 .await
                 .context("storing a subscription")?;
-                self.changes.notify_one();
+                self.shared.changes.notify_one();
                 Ok(id)
             }
 
@@ -410,7 +406,7 @@ macro_rules! delivery_store {
                     .execute(&self.pool)
                     .await
                     .context("ending a subscription")?;
-                self.changes.notify_one();
+                self.shared.changes.notify_one();
                 Ok(done.rows_affected() > 0)
             }
 
@@ -483,7 +479,7 @@ macro_rules! delivery_store {
             }
 
             fn changes(&self) -> Arc<Notify> {
-                Arc::clone(&self.changes)
+                Arc::clone(&self.shared.changes)
             }
         }
     };

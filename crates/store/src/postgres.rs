@@ -26,12 +26,8 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 
 pub(crate) struct PgStore {
-    /// notified after appends and subscription changes
-    pub(crate) changes: std::sync::Arc<tokio::sync::Notify>,
     pub(crate) pool: PgPool,
-    /// The last dossier number of each agency's day that this store's
-    /// writes left (checked, not trusted, by the statement that moves it).
-    pub(crate) numbers: tokio::sync::Mutex<crate::postgres_data::KnownNumbers>,
+    pub(crate) shared: crate::SqlStore,
 }
 
 /// Checks that `url` is a PostgreSQL URL sqlx can read, without repeating it.
@@ -201,9 +197,8 @@ impl PgStore {
             .map_err(|e| StoreError::new(ErrorKind::Migration, scrub(&e.to_string(), url)))?;
         tracing::debug!(%target, "PostgreSQL schema is up to date");
         Ok(PgStore {
-            changes: std::sync::Arc::default(),
+            shared: crate::SqlStore::new(crate::db::Db::Postgres(pool.clone())),
             pool,
-            numbers: tokio::sync::Mutex::default(),
         })
     }
 }
@@ -431,7 +426,7 @@ impl Store for PgStore {
     }
 
     fn oidc(&self) -> &dyn crate::OidcStore {
-        self
+        &self.shared
     }
 
     fn accounts(&self) -> &dyn crate::AccountStore {

@@ -259,7 +259,7 @@ pub(crate) async fn append_events(
     upsert_people(&mut tx, &records).await?;
     tx.commit().await.context("committing vital events")?;
     if new > 0 {
-        store.changes.notify_one();
+        store.shared.changes.notify_one();
     }
     Ok(new)
 }
@@ -618,7 +618,7 @@ pub(crate) async fn create_new_dossiers(
 ) -> Result<Outcomes, StoreError> {
     // one batch at a time from this store: each continues where the last
     // one left the numbers
-    let mut known = store.numbers.lock().await;
+    let mut known = store.shared.numbers.lock().await;
     let mut numbers = Numbering::of(batch);
     let unknown: Vec<(&AgencyCode, NaiveDate, &str)> = numbers
         .keys

@@ -28,9 +28,8 @@ const WAL_AUTOCHECKPOINT_PAGES: &str = "16000";
 const BATCH_ROWS: usize = 500;
 
 pub(crate) struct SqliteStore {
-    /// notified after appends and subscription changes
-    pub(crate) changes: std::sync::Arc<tokio::sync::Notify>,
     pub(crate) pool: SqlitePool,
+    pub(crate) shared: crate::SqlStore,
 }
 
 impl SqliteStore {
@@ -83,7 +82,7 @@ impl SqliteStore {
         })?;
         tracing::debug!(path = %path.display(), "SQLite schema is up to date");
         Ok(SqliteStore {
-            changes: std::sync::Arc::default(),
+            shared: crate::SqlStore::new(crate::db::Db::Sqlite(pool.clone())),
             pool,
         })
     }
@@ -341,7 +340,7 @@ impl Store for SqliteStore {
     }
 
     fn oidc(&self) -> &dyn crate::OidcStore {
-        self
+        &self.shared
     }
 
     fn accounts(&self) -> &dyn crate::AccountStore {

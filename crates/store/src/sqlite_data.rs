@@ -165,7 +165,7 @@ pub(crate) async fn append_events(
     }
     tx.commit().await.context("committing vital events")?;
     if new > 0 {
-        store.changes.notify_one();
+        store.shared.changes.notify_one();
     }
     Ok(new)
 }
