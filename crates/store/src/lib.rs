@@ -26,7 +26,7 @@ mod error;
 mod exchange_store;
 mod model;
 mod oidc;
-mod orgs;
+mod organisations;
 mod outbox;
 mod postgres;
 mod postgres_data;
@@ -49,7 +49,7 @@ pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
 };
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
-pub use orgs::{LegacyLogin, OrganisationStore};
+pub use organisations::{LegacyLogin, OrganisationStore};
 pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
 
 use std::fmt;

@@ -430,11 +430,11 @@ impl Store for PgStore {
     }
 
     fn accounts(&self) -> &dyn crate::AccountStore {
-        self
+        &self.shared
     }
 
     fn organisations(&self) -> &dyn crate::OrganisationStore {
-        self
+        &self.shared
     }
 
     fn dossiers(&self) -> &dyn crate::DossierStore {

@@ -344,11 +344,11 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&self) -> &dyn crate::AccountStore {
-        self
+        &self.shared
     }
 
     fn organisations(&self) -> &dyn crate::OrganisationStore {
-        self
+        &self.shared
     }
 
     fn dossiers(&self) -> &dyn crate::DossierStore {
