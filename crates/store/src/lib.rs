@@ -21,23 +21,24 @@
 
 mod accounts;
 mod db;
+mod delivery;
 mod dossiers;
 mod error;
 mod exchange_store;
 mod model;
 mod oidc;
 mod organisations;
-mod outbox;
 mod postgres;
 mod postgres_data;
-mod postgres_outbox;
 mod registry_store;
 mod sqlite;
 mod sqlite_data;
-mod sqlite_outbox;
 
 pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
+};
+pub use delivery::{
+    DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code,
 };
 pub use dossiers::{
     DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
@@ -50,7 +51,6 @@ pub use model::{
 };
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
 pub use organisations::{LegacyLogin, OrganisationStore};
-pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -422,7 +422,7 @@ impl Store for PgStore {
     }
 
     fn delivery(&self) -> &dyn crate::DeliveryStore {
-        self
+        &self.shared
     }
 
     fn oidc(&self) -> &dyn crate::OidcStore {

@@ -13,6 +13,7 @@ use exchange::LogEntry;
 use registry::{Query, VitalEvent};
 use sqlx::PgConnection;
 
+use crate::db::On;
 use crate::dossiers::{
     INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes,
 };
@@ -245,7 +246,7 @@ pub(crate) async fn append_events(
         .execute(&mut *tx)
         .await
         .map_err(|e| write_error("writing a vital event", e))?;
-        crate::postgres_outbox::queue(&mut tx, event, row, queued_ns).await?;
+        crate::delivery::queue(On::Postgres(&mut tx), event, &row.body, queued_ns).await?;
         new += 1;
         if !touched.contains(&event.person) {
             touched.push(event.person);

@@ -336,7 +336,7 @@ impl Store for SqliteStore {
     }
 
     fn delivery(&self) -> &dyn crate::DeliveryStore {
-        self
+        &self.shared
     }
 
     fn oidc(&self) -> &dyn crate::OidcStore {

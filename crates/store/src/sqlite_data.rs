@@ -16,6 +16,7 @@ use registry::{Query, VitalEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use crate::db::On;
 use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
 use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
 use crate::sqlite::{SqliteStore, insert_chunked};
@@ -152,7 +153,7 @@ pub(crate) async fn append_events(
             .execute(&mut *tx)
             .await
             .context("writing a vital event")?;
-        crate::sqlite_outbox::queue(&mut tx, event, row, queued_ns).await?;
+        crate::delivery::queue(On::Sqlite(&mut tx), event, &row.body, queued_ns).await?;
         new += 1;
         if !touched.contains(&event.person) {
             touched.push(event.person);
