@@ -19,7 +19,7 @@ use dossier::{
 };
 
 use crate::error::Source;
-use crate::model::{from_nanos, nanos};
+use crate::db::{from_nanos, nanos};
 use crate::{Context, StoreError};
 
 /// A dossier as stored.

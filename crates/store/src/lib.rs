@@ -24,7 +24,7 @@ mod db;
 mod delivery;
 mod dossiers;
 mod error;
-mod exchange_store;
+mod exchange;
 mod model;
 mod oidc;
 mod organisations;
@@ -46,9 +46,8 @@ pub use dossiers::{
 };
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
-pub use model::{
-    ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
-};
+pub use exchange::{ConsentRecord, ConsentSnapshot, ExchangeStore};
+pub use model::{FoundPerson, MAX_CANDIDATES, RegistryStore};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
 pub use organisations::{LegacyLogin, OrganisationStore};
 

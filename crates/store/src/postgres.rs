@@ -203,8 +203,9 @@ impl PgStore {
     }
 }
 
-/// The values of one column, borrowed from the rows.
-fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
+/// The values of one column, borrowed from the rows (an array parameter
+/// of an `UNNEST` insert).
+pub(crate) fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
     rows.iter().map(f).collect()
 }
 
@@ -418,7 +419,7 @@ impl Store for PgStore {
     }
 
     fn exchange(&self) -> &dyn crate::ExchangeStore {
-        self
+        &self.shared
     }
 
     fn delivery(&self) -> &dyn crate::DeliveryStore {

@@ -9,7 +9,6 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, Utc};
 use domain::PersonalId;
 use dossier::{AgencyCode, Notice};
-use exchange::LogEntry;
 use registry::{Query, VitalEvent};
 use sqlx::PgConnection;
 
@@ -17,16 +16,15 @@ use crate::db::On;
 use crate::dossiers::{
     INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes,
 };
-use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
+use crate::exchange::postgres::{LOG_ROWS, Run, append_run, log_run_sql};
+use crate::model::{self, PersonRow};
 use crate::postgres::PgStore;
+use crate::postgres::column;
 use crate::{Context, StoreError};
 
 /// Rows per UNNEST insert (bounds the statement's size, not a parameter
 /// limit: each column is one array parameter).
 const LOAD_ROWS: usize = 10_000;
-
-/// Log entries per append statement.
-const LOG_ROWS: usize = 1_000;
 
 /// A unique violation is a conflict with what is stored; anything else a
 /// database error.
@@ -38,11 +36,6 @@ fn write_error(context: &str, e: sqlx::Error) -> StoreError {
         )),
         _ => StoreError::db(context.to_owned(), e),
     }
-}
-
-/// The values of one column, borrowed from the rows.
-fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
-    rows.iter().map(f).collect()
 }
 
 pub(crate) async fn events_in(
@@ -362,48 +355,9 @@ pub(crate) const PERSON_AND_SPOUSE: &str = "SELECT pid, record FROM people WHERE
      JOIN people s ON s.pid = (p.record::json -> 'spouse' ->> 'value') \
      WHERE p.pid = $1";
 
-pub(crate) async fn head_in(conn: &mut PgConnection) -> Result<Option<LogEntry>, StoreError> {
-    let row: Option<LogTuple> = sqlx::query_as(&format!(
-        "SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"
-    ))
-    .fetch_optional(&mut *conn)
-    .await
-    .context("reading the log head")?;
-    row.map(model::decode_log).transpose()
-}
-
-/// A run of the log alone in one statement (written once, on first use).
-static LOG_RUN: LazyLock<String> =
-    LazyLock::new(|| format!("{} SELECT count(*) FROM guard", log_run_sql()));
-
 /// A run with dossiers in one statement (written once, on first use).
 static DOSSIER_RUN: LazyLock<String> =
     LazyLock::new(|| format!("{}{DOSSIERS_OF_RUN}", log_run_sql()));
-
-/// The head of a run's one statement: a guard that the first entry chains
-/// to the stored one before it (`$15` its sequence number, `$16` the hash
-/// it names), then the entries (`$1`–`$14`) and checkpoints (`$17`–`$20`),
-/// inserted only if the guard holds. A run of the log alone ends it with
-/// ` SELECT count(*) FROM guard` ([`LOG_RUN`]), a run with dossiers with
-/// [`DOSSIERS_OF_RUN`] ([`DOSSIER_RUN`]).
-fn log_run_sql() -> String {
-    format!(
-        "WITH guard AS ( \
-             SELECT 1 FROM exchange_log WHERE seq = $15 - 1 AND hash = $16 \
-             UNION ALL SELECT 1 WHERE $15 = 1 OR $15 IS NULL \
-         ), entries AS ( \
-             INSERT INTO exchange_log ({LOG_COLUMNS}) \
-             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
-                 $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
-                 $11::text[], $12::text[], $13::text[], $14::text[]) \
-             WHERE EXISTS (SELECT 1 FROM guard) RETURNING seq \
-         ), checkpoints AS ( \
-             INSERT INTO exchange_checkpoints (seq, hash, key_id, signature) \
-             SELECT * FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[]) \
-             WHERE EXISTS (SELECT 1 FROM guard) \
-         )"
-    )
-}
 
 /// The rest of a run's statement when it files dossiers: the dossiers
 /// (`$21`–`$36`), their notices (`$37`–`$43`) and the moves of the
@@ -444,131 +398,78 @@ const DOSSIERS_OF_RUN: &str = ", dossiers AS ( \
                  = cardinality($44::text[]) THEN (SELECT count(*) FROM guard) \
              ELSE motcua_dossier_numbers_moved() END";
 
-/// Appends a checked run of log entries in one statement (one round trip,
-/// and one commit outside a transaction): the entries go in only if the
-/// first one chains to the stored entry before it (or starts the log), and
-/// the primary key on `seq` refuses an entry whose place another writer
-/// took first. Numbered new dossiers and their notices (`filed`) go in the
-/// same statement, under the same condition.
-async fn append_run(
+/// Stores numbered new dossiers and their notices (`filed`), moves the
+/// agencies' sequences (`moves`) and appends a run of log entries, in one
+/// statement (one round trip, and one commit outside a transaction),
+/// under the guard of the log's run: nothing goes in unless the first
+/// entry chains to the stored one before it, and every sequence still
+/// stands where it was known to. Without dossiers or moves, the log's own
+/// shorter statement.
+async fn file_run(
     conn: &mut PgConnection,
     batch: &[exchange::Appended],
     filed: &[NewRow],
     moves: &[NumberMove<'_>],
 ) -> Result<(), StoreError> {
-    if batch.is_empty() && filed.is_empty() && moves.is_empty() {
-        return Ok(());
+    if filed.is_empty() && moves.is_empty() {
+        return append_run(conn, batch).await;
     }
-    let (rows, checkpoints) = model::check_run(batch)?;
-    let first_seq = rows.first().map(|r| r.seq);
+    let run = Run::check(batch)?;
     let noticed: Vec<(&NewRow, &Notice)> = filed
         .iter()
         .filter_map(|r| r.notice.as_ref().map(|n| (r, n)))
         .collect();
-    // entries (and checkpoints) alone: a shorter statement for the
-    // exchange's own runs, with no dossier to store or number to move
-    let log_only = filed.is_empty() && moves.is_empty();
-    let sql: &str = if log_only { &LOG_RUN } else { &DOSSIER_RUN };
-    let query = sqlx::query_scalar::<_, i64>(sql)
-        .bind(column(&rows, |r| r.seq))
-        .bind(column(&rows, |r| r.at_ns))
-        .bind(column(&rows, |r| r.consumer.as_str()))
-        .bind(column(&rows, |r| r.provider.as_str()))
-        .bind(column(&rows, |r| r.service.as_str()))
-        .bind(column(&rows, |r| r.purpose.as_str()))
-        .bind(column(&rows, |r| r.legal_basis.as_deref()))
-        .bind(column(&rows, |r| r.case_ref.as_deref()))
-        .bind(column(&rows, |r| r.person_id.as_deref()))
-        .bind(column(&rows, |r| r.fields.as_str()))
-        .bind(column(&rows, |r| r.request_digest.as_str()))
-        .bind(column(&rows, |r| r.response_digest.as_str()))
-        .bind(column(&rows, |r| r.prev_hash.as_str()))
-        .bind(column(&rows, |r| r.hash.as_str()))
-        .bind(first_seq)
-        .bind(batch.first().map(|a| a.entry.prev_hash.to_string()))
-        .bind(column(&checkpoints, |(seq, _)| *seq))
-        .bind(column(&checkpoints, |(_, cp)| cp.hash.to_string()))
-        .bind(column(&checkpoints, |(_, cp)| cp.key_id.0.as_str()))
-        .bind(column(&checkpoints, |(_, cp)| cp.signature.as_str()));
-    let query = if log_only {
-        query
-    } else {
-        query
-            .bind(column(filed, |r| r.code.as_str()))
-            .bind(column(filed, |r| r.stored.dossier.code.agency().as_str()))
-            .bind(column(filed, |r| r.day_text.as_str()))
-            .bind(column(filed, |r| {
-                i32::from(r.stored.dossier.code.sequence())
-            }))
-            .bind(column(filed, |r| r.columns.status))
-            .bind(column(filed, |r| r.columns.body.as_str()))
-            .bind(column(filed, |r| r.at_ns))
-            .bind(column(filed, |r| r.stored.dossier.route.competent.as_str()))
-            .bind(column(filed, |r| r.stored.dossier.procedure.as_str()))
-            .bind(column(filed, |r| {
-                r.stored.dossier.applicant.subject.as_str()
-            }))
-            .bind(column(filed, |r| r.stored.dossier.route.province.as_str()))
-            .bind(column(filed, |r| r.columns.due_ns))
-            .bind(column(filed, |r| r.columns.on_time))
-            .bind(column(filed, |r| r.columns.processed_ns))
-            .bind(column(filed, |r| r.columns.rating))
-            .bind(column(filed, |r| {
-                i32::from(r.stored.dossier.channel.code())
-            }))
-            .bind(column(&noticed, |(r, _)| {
-                r.stored.dossier.applicant.subject.as_str()
-            }))
-            .bind(column(&noticed, |(r, _)| r.code.as_str()))
-            .bind(column(&noticed, |(_, n)| i32::from(n.status.code())))
-            .bind(column(&noticed, |(_, n)| n.text_vi.as_str()))
-            .bind(column(&noticed, |(_, n)| n.text_en.as_str()))
-            .bind(column(&noticed, |(r, _)| {
-                r.stored.dossier.applicant.email.as_deref()
-            }))
-            .bind(column(&noticed, |(r, _)| r.at_ns))
-            .bind(column(moves, |m| m.agency))
-            .bind(column(moves, |m| m.day_text))
-            .bind(column(moves, |m| m.old))
-            .bind(column(moves, |m| m.new))
-    };
-    let inserted: i64 = query.fetch_one(&mut *conn).await.map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.code().as_deref() == Some(NUMBERS_MOVED) => {
-            StoreError::conflict(format!(
-                "{} (the batch is refused whole; its dossiers take no number)",
-                d.message()
-            ))
-        }
-        sqlx::Error::Database(d) if d.is_unique_violation() && !rows.is_empty() => {
-            StoreError::conflict(format!(
-                "log entry {} cannot be appended: its place in the log is taken \
-                 (another writer appended first), or a dossier's code is taken",
-                rows[0].seq
-            ))
-        }
-        _ => StoreError::db("appending to the log", e),
-    })?;
-    if inserted == 0 {
-        return Err(StoreError::conflict(format!(
-            "log entry {} does not chain to the stored entry {}: the log's head moved \
-             or entries are missing",
-            first_seq.unwrap_or_default(),
-            first_seq.unwrap_or_default().saturating_sub(1)
-        )));
-    }
-    Ok(())
-}
-
-/// Appends a batch of log entries inside the caller's transaction, in
-/// runs of at most [`LOG_ROWS`]: the first must follow the stored head.
-pub(crate) async fn append_log_in(
-    conn: &mut PgConnection,
-    batch: &[exchange::Appended],
-) -> Result<(), StoreError> {
-    for run in batch.chunks(LOG_ROWS) {
-        append_run(conn, run, &[], &[]).await?;
-    }
-    Ok(())
+    let inserted: i64 = run
+        .bind(&DOSSIER_RUN)
+        .bind(column(filed, |r| r.code.as_str()))
+        .bind(column(filed, |r| r.stored.dossier.code.agency().as_str()))
+        .bind(column(filed, |r| r.day_text.as_str()))
+        .bind(column(filed, |r| {
+            i32::from(r.stored.dossier.code.sequence())
+        }))
+        .bind(column(filed, |r| r.columns.status))
+        .bind(column(filed, |r| r.columns.body.as_str()))
+        .bind(column(filed, |r| r.at_ns))
+        .bind(column(filed, |r| r.stored.dossier.route.competent.as_str()))
+        .bind(column(filed, |r| r.stored.dossier.procedure.as_str()))
+        .bind(column(filed, |r| {
+            r.stored.dossier.applicant.subject.as_str()
+        }))
+        .bind(column(filed, |r| r.stored.dossier.route.province.as_str()))
+        .bind(column(filed, |r| r.columns.due_ns))
+        .bind(column(filed, |r| r.columns.on_time))
+        .bind(column(filed, |r| r.columns.processed_ns))
+        .bind(column(filed, |r| r.columns.rating))
+        .bind(column(filed, |r| {
+            i32::from(r.stored.dossier.channel.code())
+        }))
+        .bind(column(&noticed, |(r, _)| {
+            r.stored.dossier.applicant.subject.as_str()
+        }))
+        .bind(column(&noticed, |(r, _)| r.code.as_str()))
+        .bind(column(&noticed, |(_, n)| i32::from(n.status.code())))
+        .bind(column(&noticed, |(_, n)| n.text_vi.as_str()))
+        .bind(column(&noticed, |(_, n)| n.text_en.as_str()))
+        .bind(column(&noticed, |(r, _)| {
+            r.stored.dossier.applicant.email.as_deref()
+        }))
+        .bind(column(&noticed, |(r, _)| r.at_ns))
+        .bind(column(moves, |m| m.agency))
+        .bind(column(moves, |m| m.day_text))
+        .bind(column(moves, |m| m.old))
+        .bind(column(moves, |m| m.new))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.code().as_deref() == Some(NUMBERS_MOVED) => {
+                StoreError::conflict(format!(
+                    "{} (the batch is refused whole; its dossiers take no number)",
+                    d.message()
+                ))
+            }
+            _ => run.failed(e, ", or a dossier's code is taken"),
+        })?;
+    run.chained(inserted)
 }
 
 /// SQLSTATE of `motcua_dossier_numbers_moved()` (migration 0020).
@@ -652,7 +553,7 @@ pub(crate) async fn create_new_dossiers(
     let entries = log(&outcomes);
     let stored = if entries.len() <= LOG_ROWS && rows.len() <= INSERT_ROWS {
         match store.pool.acquire().await {
-            Ok(mut conn) => append_run(&mut conn, &entries, &rows, &moves).await,
+            Ok(mut conn) => file_run(&mut conn, &entries, &rows, &moves).await,
             Err(e) => Err(StoreError::db("connecting to store dossiers", e)),
         }
     } else {
@@ -688,7 +589,7 @@ async fn store_in_pieces(
         match (runs.next(), dossiers.next()) {
             (None, None) => break,
             (run, some) => {
-                append_run(
+                file_run(
                     &mut tx,
                     run.unwrap_or_default(),
                     some.unwrap_or_default(),
@@ -699,31 +600,4 @@ async fn store_in_pieces(
         }
     }
     tx.commit().await.context("storing dossiers")
-}
-
-/// [`crate::ExchangeStore::append_log_batch`] on PostgreSQL: a run that fits in
-/// one statement is one autocommit statement; a longer one goes in pieces,
-/// in order, in one transaction.
-pub(crate) async fn append_log_batch(
-    store: &PgStore,
-    batch: &[exchange::Appended],
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    if batch.len() <= LOG_ROWS {
-        let mut conn = store
-            .pool
-            .acquire()
-            .await
-            .context("connecting to append to the log")?;
-        return append_run(&mut conn, batch, &[], &[]).await;
-    }
-    let mut tx = store
-        .pool
-        .begin()
-        .await
-        .context("starting the log transaction")?;
-    append_log_in(&mut tx, batch).await?;
-    tx.commit().await.context("committing the log entries")
 }

@@ -97,16 +97,12 @@ async fn insert_batched<'a, T>(
     rows: &'a [T],
     bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
 ) -> Result<(), StoreError> {
-    insert_chunked(
-        conn,
-        what,
-        head,
-        rows,
-        BATCH_ROWS,
-        |what, e| StoreError::db(what.to_owned(), e),
-        bind,
-    )
-    .await
+    insert_chunked(conn, what, head, rows, BATCH_ROWS, failed, bind).await
+}
+
+/// A failed statement of `context`, of the kind its error is.
+pub(crate) fn failed(context: &str, e: sqlx::Error) -> StoreError {
+    StoreError::db(context.to_owned(), e)
 }
 
 /// Inserts `rows` with multi-row INSERTs of `chunk_rows` rows each; a failed
@@ -332,7 +328,7 @@ impl Store for SqliteStore {
     }
 
     fn exchange(&self) -> &dyn crate::ExchangeStore {
-        self
+        &self.shared
     }
 
     fn delivery(&self) -> &dyn crate::DeliveryStore {

@@ -11,23 +11,23 @@
 
 use chrono::Utc;
 use domain::PersonalId;
-use exchange::LogEntry;
 use registry::{Query, VitalEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::db::On;
 use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
-use crate::model::{self, LOG_COLUMNS, LogTuple, PersonRow};
+use crate::exchange::sqlite::{
+    INSERT_CHECKPOINTS, INSERT_ENTRIES, LOG_ROWS, append_log_in, push_checkpoint, push_entry,
+};
+use crate::exchange::{check_batch, head_in};
+use crate::model::{self, PersonRow};
 use crate::sqlite::{SqliteStore, insert_chunked};
 use crate::{Context, StoreError};
 
 /// Rows per multi-row INSERT of the load path (at most 10 columns: 5,000
 /// parameters, under SQLite's limit of 32,766).
 const LOAD_ROWS: usize = 500;
-
-/// Log entries per multi-row insert (14 parameters each).
-const LOG_ROWS: usize = 500;
 
 /// A unique violation is a conflict with what is stored; anything else a
 /// database error.
@@ -279,56 +279,6 @@ pub(crate) const PERSON_AND_SPOUSE: &str = "SELECT pid, record FROM people WHERE
      JOIN people s ON s.pid = json_extract(p.record, '$.spouse.value') \
      WHERE p.pid = $1";
 
-pub(crate) async fn head_in(conn: &mut SqliteConnection) -> Result<Option<LogEntry>, StoreError> {
-    let row: Option<LogTuple> = sqlx::query_as(&format!(
-        "SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"
-    ))
-    .fetch_optional(&mut *conn)
-    .await
-    .context("reading the log head")?;
-    row.map(model::decode_log).transpose()
-}
-
-/// Appends a batch of log entries inside the caller's write transaction:
-/// the first must follow the stored head.
-pub(crate) async fn append_log_in(
-    conn: &mut SqliteConnection,
-    batch: &[exchange::Appended],
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let head = head_in(conn).await?;
-    let (rows, checkpoints) = model::check_batch(batch, head.as_ref())?;
-    let head_sql = format!("INSERT OR FAIL INTO exchange_log ({LOG_COLUMNS}) ");
-    insert_chunked(
-        &mut *conn,
-        "the log",
-        &head_sql,
-        &rows,
-        LOG_ROWS,
-        write_error,
-        push_log_row,
-    )
-    .await?;
-    insert_chunked(
-        &mut *conn,
-        "checkpoints",
-        "INSERT OR FAIL INTO exchange_checkpoints (seq, hash, key_id, signature) ",
-        &checkpoints,
-        LOG_ROWS,
-        write_error,
-        |b, (seq, cp)| {
-            b.push_bind(*seq)
-                .push_bind(cp.hash.to_string())
-                .push_bind(cp.key_id.0.as_str())
-                .push_bind(cp.signature.as_str());
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// [`crate::DossierStore::create_dossiers`] on SQLite: in one write
 /// transaction, the batch's numbers taken (one statement), its dossiers
 /// built, and they, their notices and the log's entries stored.
@@ -393,23 +343,6 @@ async fn number_new_dossiers(
     Ok((outcomes, rows))
 }
 
-fn push_log_row<'a>(b: &mut Separated<'_, 'a, Sqlite, &'static str>, row: &'a model::LogRow) {
-    b.push_bind(row.seq)
-        .push_bind(row.at_ns)
-        .push_bind(&row.consumer)
-        .push_bind(&row.provider)
-        .push_bind(&row.service)
-        .push_bind(&row.purpose)
-        .push_bind(&row.legal_basis)
-        .push_bind(&row.case_ref)
-        .push_bind(&row.person_id)
-        .push_bind(&row.fields)
-        .push_bind(&row.request_digest)
-        .push_bind(&row.response_digest)
-        .push_bind(&row.prev_hash)
-        .push_bind(&row.hash);
-}
-
 /// [`store_new_dossiers`] for a run that fits in one statement of each
 /// kind: every insert in one query (one hand-off to the connection's
 /// thread), after the log's head is read and the entries checked against
@@ -422,8 +355,8 @@ async fn store_new_dossiers_at_once(
     let (log_rows, checkpoints) = if entries.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        let head = head_in(conn).await?;
-        model::check_batch(entries, head.as_ref())?
+        let head = head_in(On::Sqlite(conn)).await?;
+        check_batch(entries, head.as_ref())?
     };
     let mut query = QueryBuilder::<Sqlite>::new("");
     let mut statements = 0;
@@ -441,21 +374,16 @@ async fn store_new_dossiers_at_once(
         if statements > 0 {
             query.push("; ");
         }
-        query.push(format!("INSERT OR FAIL INTO exchange_log ({LOG_COLUMNS}) "));
-        query.push_values(&log_rows, |mut b, row| push_log_row(&mut b, row));
+        query.push(INSERT_ENTRIES.as_str());
+        query.push_values(&log_rows, |mut b, row| push_entry(&mut b, row));
         statements += 1;
     }
     if !checkpoints.is_empty() {
         if statements > 0 {
             query.push("; ");
         }
-        query.push("INSERT OR FAIL INTO exchange_checkpoints (seq, hash, key_id, signature) ");
-        query.push_values(&checkpoints, |mut b, (seq, cp)| {
-            b.push_bind(*seq)
-                .push_bind(cp.hash.to_string())
-                .push_bind(cp.key_id.0.as_str())
-                .push_bind(cp.signature.as_str());
-        });
+        query.push(INSERT_CHECKPOINTS);
+        query.push_values(&checkpoints, |mut b, cp| push_checkpoint(&mut b, cp));
         statements += 1;
     }
     if statements == 0 {
@@ -563,21 +491,4 @@ async fn store_new_dossiers(
             .context("storing notices")?;
     }
     append_log_in(conn, entries).await
-}
-
-/// [`crate::ExchangeStore::append_log_batch`] on SQLite: one write transaction.
-pub(crate) async fn append_log_batch(
-    store: &SqliteStore,
-    batch: &[exchange::Appended],
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let mut tx = store
-        .pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .context("starting the log transaction")?;
-    append_log_in(&mut tx, batch).await?;
-    tx.commit().await.context("committing the log entries")
 }
