@@ -18,8 +18,8 @@ use dossier::{
     Status,
 };
 
-use crate::error::Source;
 use crate::db::{from_nanos, nanos};
+use crate::error::Source;
 use crate::{Context, StoreError};
 
 /// A dossier as stored.

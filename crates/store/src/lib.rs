@@ -25,15 +25,15 @@ mod delivery;
 mod dossiers;
 mod error;
 mod exchange;
-mod model;
 mod oidc;
 mod organisations;
 mod postgres;
 mod postgres_data;
-mod registry_store;
+mod registry;
 mod sqlite;
 mod sqlite_data;
 
+pub use self::registry::{FoundPerson, MAX_CANDIDATES, RegistryStore};
 pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
 };
@@ -47,7 +47,6 @@ pub use dossiers::{
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
 pub use exchange::{ConsentRecord, ConsentSnapshot, ExchangeStore};
-pub use model::{FoundPerson, MAX_CANDIDATES, RegistryStore};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
 pub use organisations::{LegacyLogin, OrganisationStore};
 

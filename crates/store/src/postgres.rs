@@ -415,7 +415,7 @@ impl Store for PgStore {
     }
 
     fn registry(&self) -> &dyn crate::RegistryStore {
-        self
+        &self.shared
     }
 
     fn exchange(&self) -> &dyn crate::ExchangeStore {

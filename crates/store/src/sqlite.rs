@@ -324,7 +324,7 @@ impl Store for SqliteStore {
     }
 
     fn registry(&self) -> &dyn crate::RegistryStore {
-        self
+        &self.shared
     }
 
     fn exchange(&self) -> &dyn crate::ExchangeStore {

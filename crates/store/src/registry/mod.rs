@@ -1,11 +1,19 @@
-//! The registry and exchange parts of the storage interface
-//! ([`RegistryStore`], [`ExchangeStore`]), and the row encodings both
-//! backends share.
+//! The population registry's storage ([`RegistryStore`]): vital events,
+//! appended and never changed, and each person's current record derived
+//! from them in the same transaction, so the stored record can never
+//! disagree with its events.
 //!
-//! [`crate::Store`] hands these out through `Store::registry()` and
-//! `Store::exchange()` rather than growing one large trait: each stays
-//! object-safe and small, and a caller that needs only one part names only
-//! that part.
+//! The rows (events, records and their lookup columns), how they are
+//! derived and checked, the reads of a person, a household, children and
+//! events, and the transaction of an append are the same on both backends,
+//! here. Each backend writes records its own way and has its own bulk
+//! load, name search and spouse read ([`sqlite`]: multi-row inserts, the
+//! statement built for the query; [`postgres`]: `UNNEST` and `COPY`, an
+//! optional date window in SQL, the JSON operators). An append queues each
+//! new event for delivery in its transaction (`delivery::queue`).
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
 
 use std::collections::BTreeMap;
 
@@ -13,7 +21,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::PersonalId;
 use registry::{HouseholdId, Kinship, Person, Query, Score, VitalEvent};
 
-use crate::StoreError;
+use crate::db::{Db, On, Tx, from_json, nanos, to_json};
+use crate::{Context, SqlStore, StoreError};
 
 /// The most candidates a name lookup ranks: a very common name may have
 /// more people than this; the query's birth date (filtered in SQL) keeps
@@ -139,8 +148,7 @@ pub(crate) fn event_rows(events: &[VitalEvent]) -> Result<Vec<EventRow>, StoreEr
 }
 
 pub(crate) fn event_row(e: &VitalEvent) -> Result<EventRow, StoreError> {
-    let body = serde_json::to_string(e)
-        .map_err(|err| StoreError::encoding(&format!("event {}", e.id), err))?;
+    let body = to_json(&format!("event {}", e.id), e)?;
     Ok(EventRow {
         id: e.id.0.clone(),
         person: e.person.as_str().to_string(),
@@ -150,7 +158,7 @@ pub(crate) fn event_row(e: &VitalEvent) -> Result<EventRow, StoreError> {
 }
 
 pub(crate) fn decode_event(body: &str) -> Result<VitalEvent, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::corrupt("a stored vital event", e))
+    from_json("a stored vital event", body)
 }
 
 /// A person's current record as stored, with its lookup columns.
@@ -198,8 +206,7 @@ pub(crate) fn short_key(name_key: &str) -> String {
 }
 
 pub(crate) fn person_row(p: &Person) -> Result<PersonRow, StoreError> {
-    let record = serde_json::to_string(p)
-        .map_err(|e| StoreError::encoding(&format!("the record of {}", p.id), e))?;
+    let record = to_json(&format!("the record of {}", p.id), p)?;
     let name_key = registry::name_key(&p.full_name.value);
     let mut former_keys: Vec<String> = p
         .former_names
@@ -266,7 +273,11 @@ pub(crate) fn person_and_spouse(
 }
 
 pub(crate) fn decode_person(record: &str) -> Result<Person, StoreError> {
-    serde_json::from_str(record).map_err(|e| StoreError::corrupt("a stored person record", e))
+    from_json("a stored person record", record)
+}
+
+fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
+    records.iter().map(|r| decode_person(r)).collect()
 }
 
 /// Groups events by person, each person's in the given order, people in
@@ -341,4 +352,200 @@ pub(crate) fn date_window(query: &Query) -> (NaiveDate, NaiveDate) {
     }
 }
 
-pub(crate) use crate::db::nanos;
+/// A unique key taken while writing: a person or event id already stored.
+pub(crate) fn write_error(context: &str, e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::with_source(
+            crate::ErrorKind::Conflict,
+            format!("{context} (a person or event id already stored)"),
+            e,
+        ),
+        _ => StoreError::db(context.to_owned(), e),
+    }
+}
+
+/// A person's events in recorded order (ties in the order stored), read
+/// on `on`.
+pub(crate) async fn events_in(
+    mut on: On<'_>,
+    person: &PersonalId,
+) -> Result<Vec<VitalEvent>, StoreError> {
+    let bodies: Vec<String> = on
+        .scalar_all(
+            "SELECT body FROM vital_events WHERE person = $1 ORDER BY recorded_us, seq",
+            (person.as_str(),),
+        )
+        .await
+        .context("reading vital events")?;
+    bodies.iter().map(|b| decode_event(b)).collect()
+}
+
+#[async_trait::async_trait]
+impl RegistryStore for SqlStore {
+    async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let rows = event_rows(events)?;
+        // the outbox rows' time
+        let queued_ns = nanos(Utc::now())?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .context("starting the events transaction")?;
+        if let Tx::Postgres(tx) = &mut tx {
+            postgres::lock_people(tx, &rows).await?;
+        }
+        let mut touched: Vec<PersonalId> = Vec::new();
+        let mut new = 0;
+        for (event, row) in events.iter().zip(&rows) {
+            let stored: Option<String> = tx
+                .on()
+                .scalar_optional(
+                    "SELECT body FROM vital_events WHERE id = $1",
+                    (row.id.as_str(),),
+                )
+                .await
+                .context("reading vital events")?;
+            match stored {
+                Some(body) if body == row.body => continue,
+                Some(_) => return Err(changed_event(event)),
+                None => {}
+            }
+            tx.on()
+                .execute(
+                    "INSERT INTO vital_events (id, person, recorded_us, body) \
+                     VALUES ($1, $2, $3, $4)",
+                    (
+                        row.id.as_str(),
+                        row.person.as_str(),
+                        row.recorded_us,
+                        row.body.as_str(),
+                    ),
+                )
+                .await
+                .map_err(|e| write_error("writing a vital event", e))?;
+            crate::delivery::queue(tx.on(), event, &row.body, queued_ns).await?;
+            new += 1;
+            if !touched.contains(&event.person) {
+                touched.push(event.person);
+            }
+        }
+        let mut records = Vec::with_capacity(touched.len());
+        for person in &touched {
+            let all = events_in(tx.on(), person).await?;
+            records.push(person_row(&derive(person, &all)?)?);
+        }
+        match &mut tx {
+            Tx::Sqlite(tx) => sqlite::upsert_people(tx, &records).await?,
+            Tx::Postgres(tx) => postgres::upsert_people(tx, &records).await?,
+        }
+        tx.commit().await.context("committing vital events")?;
+        if new > 0 {
+            self.changes.notify_one();
+        }
+        Ok(new)
+    }
+
+    async fn load_people(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
+        check_load_batch(events)?;
+        let mut people = Vec::new();
+        for (person, own) in by_person(events) {
+            people.push(person_row(&derive(&person, &own)?)?);
+        }
+        let rows = event_rows(events)?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .context("starting the load transaction")?;
+        match &mut tx {
+            Tx::Sqlite(tx) => sqlite::load(tx, &rows, &people).await?,
+            Tx::Postgres(tx) => postgres::load(tx, &rows, &people).await?,
+        }
+        tx.commit().await.context("committing the load")?;
+        Ok(people.len())
+    }
+
+    async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
+        events_in(self.db.on(), person).await
+    }
+
+    async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
+        let record: Option<String> = self
+            .db
+            .on()
+            .scalar_optional(
+                "SELECT record FROM people WHERE pid = $1",
+                (person.as_str(),),
+            )
+            .await
+            .context("reading a person")?;
+        record.map(|r| decode_person(&r)).transpose()
+    }
+
+    async fn person_and_spouse(
+        &self,
+        person: &PersonalId,
+    ) -> Result<Option<(Person, Option<Person>)>, StoreError> {
+        let sql = match &self.db {
+            Db::Sqlite(_) => sqlite::PERSON_AND_SPOUSE,
+            Db::Postgres(_) => postgres::PERSON_AND_SPOUSE,
+        };
+        let records: Vec<(String, String)> = self
+            .db
+            .on()
+            .fetch_all(sql, (person.as_str(),))
+            .await
+            .context("reading a person and their spouse")?;
+        person_and_spouse(person, records)
+    }
+
+    async fn find_people(
+        &self,
+        query: &Query,
+        limit: usize,
+    ) -> Result<Vec<FoundPerson>, StoreError> {
+        let key = registry::name_key(&query.full_name);
+        if key.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let records = match &self.db {
+            Db::Sqlite(pool) => sqlite::records_named(pool, query, &key).await?,
+            Db::Postgres(pool) => postgres::records_named(pool, query, &key).await?,
+        };
+        Ok(rank(query, decode_people(records)?, limit))
+    }
+
+    async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError> {
+        let records: Vec<String> = self
+            .db
+            .on()
+            .scalar_all(
+                "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
+                 WHERE l.parent = $1",
+                (person.as_str(),),
+            )
+            .await
+            .context("reading a person's children")?;
+        Ok(oldest_first(decode_people(records)?))
+    }
+
+    async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {
+        let records: Vec<String> = self
+            .db
+            .on()
+            .scalar_all(
+                "SELECT record FROM people WHERE household = $1",
+                (household.0.as_str(),),
+            )
+            .await
+            .context("reading a household")?;
+        let people = decode_people(records)?;
+        Ok(registry::household_members(&people, household)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+}
