@@ -28,10 +28,8 @@ mod exchange;
 mod oidc;
 mod organisations;
 mod postgres;
-mod postgres_data;
 mod registry;
 mod sqlite;
-mod sqlite_data;
 
 pub use self::registry::{FoundPerson, MAX_CANDIDATES, RegistryStore};
 pub use accounts::{
@@ -250,7 +248,7 @@ pub(crate) struct SqlStore {
     /// PostgreSQL: the last dossier number of each agency's day that this
     /// store's writes left (checked, not trusted, by the statement that
     /// moves it).
-    pub(crate) numbers: tokio::sync::Mutex<postgres_data::KnownNumbers>,
+    pub(crate) numbers: tokio::sync::Mutex<dossiers::postgres::KnownNumbers>,
 }
 
 impl SqlStore {

@@ -439,7 +439,7 @@ impl Store for PgStore {
     }
 
     fn dossiers(&self) -> &dyn crate::DossierStore {
-        self
+        &self.shared
     }
 }
 

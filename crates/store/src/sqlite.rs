@@ -348,6 +348,6 @@ impl Store for SqliteStore {
     }
 
     fn dossiers(&self) -> &dyn crate::DossierStore {
-        self
+        &self.shared
     }
 }

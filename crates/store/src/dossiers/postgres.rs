@@ -1,20 +1,20 @@
-//! What the PostgreSQL backend does its own way: appending vital events and
-//! loading people, the name search, the spouse's read, the message log's
-//! appends and the filing of new dossiers (the reads both backends share
-//! are in `registry_store.rs` and `exchange_store.rs`).
+//! Filing new dossiers on PostgreSQL: the run's dossiers are numbered after
+//! the last numbers this store knows (read once per agency and day), built,
+//! and stored with their notices, the log's entries of the reads made for
+//! them and the move of each agency's sequence in one statement: the log's
+//! run statement (`exchange::postgres`) extended, which checks that the
+//! log's head and every sequence still stand where the writer knew them.
+//! One round trip and one commit for a run.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use dossier::{AgencyCode, Notice};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
-use crate::dossiers::{
-    INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes,
-};
+use super::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes};
 use crate::exchange::postgres::{LOG_ROWS, Run, append_run, log_run_sql};
-use crate::postgres::PgStore;
 use crate::postgres::column;
 use crate::{Context, StoreError};
 
@@ -177,13 +177,14 @@ impl KnownNumbers {
 /// commit for a batch; a batch too long for one statement goes in several,
 /// in one transaction.
 pub(crate) async fn create_new_dossiers(
-    store: &PgStore,
+    pool: &PgPool,
+    numbers: &tokio::sync::Mutex<KnownNumbers>,
     batch: &[NewDossier<'_>],
     log: LogOfBatch<'_>,
 ) -> Result<Outcomes, StoreError> {
     // one batch at a time from this store: each continues where the last
     // one left the numbers
-    let mut known = store.shared.numbers.lock().await;
+    let mut known = numbers.lock().await;
     let mut numbers = Numbering::of(batch);
     let unknown: Vec<(&AgencyCode, NaiveDate, &str)> = numbers
         .keys
@@ -199,7 +200,7 @@ pub(crate) async fn create_new_dossiers(
         )
         .bind(column(&unknown, |(a, _, _)| a.as_str()))
         .bind(column(&unknown, |(_, _, d)| *d))
-        .fetch_all(&store.pool)
+        .fetch_all(pool)
         .await
         .context("reading dossier numbers")?;
         for (agency, day, text) in &unknown {
@@ -215,12 +216,12 @@ pub(crate) async fn create_new_dossiers(
     let moves = numbers.moves();
     let entries = log(&outcomes);
     let stored = if entries.len() <= LOG_ROWS && rows.len() <= INSERT_ROWS {
-        match store.pool.acquire().await {
+        match pool.acquire().await {
             Ok(mut conn) => file_run(&mut conn, &entries, &rows, &moves).await,
             Err(e) => Err(StoreError::db("connecting to store dossiers", e)),
         }
     } else {
-        store_in_pieces(store, &entries, &rows, &moves).await
+        store_in_pieces(pool, &entries, &rows, &moves).await
     };
     for k in &numbers.keys {
         match &stored {
@@ -235,16 +236,12 @@ pub(crate) async fn create_new_dossiers(
 /// A batch beyond one statement's rows: in one transaction, the moves of
 /// the sequences with the first piece.
 async fn store_in_pieces(
-    store: &PgStore,
+    pool: &PgPool,
     entries: &[exchange::Appended],
     rows: &[NewRow],
     moves: &[NumberMove<'_>],
 ) -> Result<(), StoreError> {
-    let mut tx = store
-        .pool
-        .begin()
-        .await
-        .context("starting to store dossiers")?;
+    let mut tx = pool.begin().await.context("starting to store dossiers")?;
     let mut runs = entries.chunks(LOG_ROWS);
     let mut dossiers = rows.chunks(INSERT_ROWS);
     let mut moves = Some(moves);

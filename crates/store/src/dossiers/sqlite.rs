@@ -1,35 +1,34 @@
-//! What the SQLite backend does its own way: appending vital events and
-//! loading people, the name search, the spouse's read, the message log's
-//! appends and the filing of new dossiers (the reads both backends share
-//! are in `registry_store.rs` and `exchange_store.rs`).
+//! Filing new dossiers on SQLite: in one write transaction the run's
+//! numbers are taken (one upsert of the agencies' sequences), its dossiers
+//! built, and they, their notices and the log's entries of the reads made
+//! for them stored: in one multi-statement query when the run fits in one
+//! statement of each kind, else in multi-row inserts (the log's through
+//! `exchange::sqlite`).
 //!
-//! The multi-row inserts of the write paths (log entries, checkpoints,
-//! dossiers, notices) say `INSERT OR FAIL`: each runs inside a transaction
-//! that is rolled back whole when any statement fails, so a statement need
-//! not undo its own rows, and SQLite keeps no statement journal of the pages
+//! The inserts say `INSERT OR FAIL`: each runs inside a transaction that
+//! is rolled back whole when any statement fails, so a statement need not
+//! undo its own rows, and SQLite keeps no statement journal of the pages
 //! it writes.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+use super::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
 use crate::db::On;
-use crate::dossiers::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
 use crate::exchange::sqlite::{
     INSERT_CHECKPOINTS, INSERT_ENTRIES, LOG_ROWS, append_log_in, push_checkpoint, push_entry,
 };
 use crate::exchange::{check_batch, head_in};
-use crate::sqlite::SqliteStore;
 use crate::{Context, StoreError};
 
 /// [`crate::DossierStore::create_dossiers`] on SQLite: in one write
 /// transaction, the batch's numbers taken (one statement), its dossiers
 /// built, and they, their notices and the log's entries stored.
 pub(crate) async fn create_new_dossiers(
-    store: &SqliteStore,
+    pool: &SqlitePool,
     batch: &[NewDossier<'_>],
     log: LogOfBatch<'_>,
 ) -> Result<Outcomes, StoreError> {
-    let mut tx = store
-        .pool
+    let mut tx = pool
         .begin_with("BEGIN IMMEDIATE")
         .await
         .context("starting to store dossiers")?;

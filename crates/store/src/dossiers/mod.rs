@@ -8,8 +8,16 @@
 //! it, and the mailer sends it from there (the transactional outbox).
 //! New dossiers can be stored in batches, with the exchange-log entries of
 //! the registry reads made for them, in one transaction (one commit for
-//! many dossiers: the message log's writer files them so). One
-//! implementation for both backends.
+//! many dossiers: the message log's writer files them so).
+//!
+//! Reading, changing, notices, staff, attachments and the scorecard's
+//! figures are the same statements on both backends, here; filing new
+//! dossiers is each backend's own ([`sqlite`], [`postgres`]), and writes
+//! the log's entries of a run through the exchange's appends
+//! (`exchange::sqlite`, `exchange::postgres`).
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -18,9 +26,9 @@ use dossier::{
     Status,
 };
 
-use crate::db::{from_nanos, nanos};
+use crate::db::{Db, On, from_nanos, nanos};
 use crate::error::Source;
-use crate::{Context, StoreError};
+use crate::{Context, SqlStore, StoreError};
 
 /// A dossier as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -571,464 +579,464 @@ impl<'a> Numbering<'a> {
     }
 }
 
-macro_rules! dossier_store {
-    ($store:ty, $db:ty, $create_new:path, $pool:ident => $begin:expr) => {
-        impl $store {
-            async fn insert_dossier_notice<'c>(
-                tx: &mut sqlx::Transaction<'c, $db>,
-                d: &Dossier,
-                notice: Option<&Notice>,
-                at: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                let Some(n) = notice else {
-                    return Ok(());
-                };
-                sqlx::query(
-                    "INSERT INTO dossier_notices \
-                     (recipient, dossier, status, text_vi, text_en, email, created_ns) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&d.applicant.subject)
-                .bind(d.code.to_string())
-                .bind(i32::from(n.status.code()))
-                .bind(&n.text_vi)
-                .bind(&n.text_en)
-                .bind(d.applicant.email.as_deref())
-                .bind(nanos(at)?)
-                .execute(&mut **tx)
-                .await
-                .context("storing a notice")?;
-                Ok(())
+/// Writes the notice of a change, if any, in the change's transaction.
+async fn insert_notice(
+    mut on: On<'_>,
+    d: &Dossier,
+    notice: Option<&Notice>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(n) = notice else {
+        return Ok(());
+    };
+    on.execute(
+        "INSERT INTO dossier_notices \
+         (recipient, dossier, status, text_vi, text_en, email, created_ns) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        (
+            &d.applicant.subject,
+            d.code.to_string(),
+            i32::from(n.status.code()),
+            &n.text_vi,
+            &n.text_en,
+            d.applicant.email.as_deref(),
+            nanos(at)?,
+        ),
+    )
+    .await
+    .context("storing a notice")?;
+    Ok(())
+}
+
+#[async_trait]
+impl DossierStore for SqlStore {
+    async fn create_dossiers(
+        &self,
+        batch: &[NewDossier<'_>],
+        log: LogOfBatch<'_>,
+    ) -> Result<Outcomes, StoreError> {
+        match &self.db {
+            Db::Sqlite(pool) => sqlite::create_new_dossiers(pool, batch, log).await,
+            Db::Postgres(pool) => {
+                postgres::create_new_dossiers(pool, &self.numbers, batch, log).await
             }
         }
+    }
 
-        #[async_trait]
-        impl DossierStore for $store {
-            async fn create_dossiers(
-                &self,
-                batch: &[NewDossier<'_>],
-                log: LogOfBatch<'_>,
-            ) -> Result<Outcomes, StoreError> {
-                $create_new(self, batch, log).await
-            }
-
-            async fn update_dossier(
-                &self,
-                dossier: &Dossier,
-                expected_version: i64,
-                notice: Option<&Notice>,
-                at: DateTime<Utc>,
-            ) -> Result<StoredDossier, StoreError> {
-                let c = columns(dossier)?;
-                let at_ns = nanos(at)?;
-                let $pool = &self.pool;
-                let mut tx = $begin
-                    .await
-                    .context("starting to change a dossier")?;
-                let changed = sqlx::query(
-                    "UPDATE dossiers SET body = $1, status = $2, due_ns = $3, on_time = $4, \
+    async fn update_dossier(
+        &self,
+        dossier: &Dossier,
+        expected_version: i64,
+        notice: Option<&Notice>,
+        at: DateTime<Utc>,
+    ) -> Result<StoredDossier, StoreError> {
+        let c = columns(dossier)?;
+        let at_ns = nanos(at)?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .context("starting to change a dossier")?;
+        let changed = tx
+            .on()
+            .execute(
+                "UPDATE dossiers SET body = $1, status = $2, due_ns = $3, on_time = $4, \
                      processed_ns = $5, rating = $6, version = version + 1, updated_ns = $7 \
                      WHERE code = $8 AND version = $9",
-                )
-                .bind(c.body)
-                .bind(c.status)
-                .bind(c.due_ns)
-                .bind(c.on_time)
-                .bind(c.processed_ns)
-                .bind(c.rating)
-                .bind(at_ns)
-                .bind(dossier.code.to_string())
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await
-                .context("changing a dossier")?
-                .rows_affected();
-                if changed != 1 {
-                    return Err(StoreError::conflict(format!(
-                        "dossier {} changed meanwhile (or does not exist): read it again and retry",
-                        dossier.code
-                    )));
-                }
-                Self::insert_dossier_notice(&mut tx, dossier, notice, at).await?;
-                tx.commit()
-                    .await
-                    .context("changing a dossier")?;
-                Ok(StoredDossier {
-                    dossier: dossier.clone(),
-                    version: expected_version + 1,
-                    updated_at: from_nanos(at_ns),
-                })
-            }
+                (
+                    c.body,
+                    c.status,
+                    c.due_ns,
+                    c.on_time,
+                    c.processed_ns,
+                    c.rating,
+                    at_ns,
+                    dossier.code.to_string(),
+                    expected_version,
+                ),
+            )
+            .await
+            .context("changing a dossier")?;
+        if changed != 1 {
+            return Err(StoreError::conflict(format!(
+                "dossier {} changed meanwhile (or does not exist): read it again and retry",
+                dossier.code
+            )));
+        }
+        insert_notice(tx.on(), dossier, notice, at).await?;
+        tx.commit().await.context("changing a dossier")?;
+        Ok(StoredDossier {
+            dossier: dossier.clone(),
+            version: expected_version + 1,
+            updated_at: from_nanos(at_ns),
+        })
+    }
 
-            async fn dossier(
-                &self,
-                code: &DossierCode,
-            ) -> Result<Option<StoredDossier>, StoreError> {
-                let row: Option<DossierRow> = sqlx::query_as(
-                    "SELECT body, version, updated_ns FROM dossiers WHERE code = $1",
-                )
-                .bind(code.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .context("reading a dossier")?;
-                row.map(decode).transpose()
-            }
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {
+        let row: Option<DossierRow> = self
+            .db
+            .on()
+            .fetch_optional(
+                "SELECT body, version, updated_ns FROM dossiers WHERE code = $1",
+                (code.to_string(),),
+            )
+            .await
+            .context("reading a dossier")?;
+        row.map(decode).transpose()
+    }
 
-            async fn codes_of_day(
-                &self,
-                agency: &AgencyCode,
-                day: NaiveDate,
-            ) -> Result<Vec<DossierCode>, StoreError> {
-                let codes: Vec<String> = sqlx::query_scalar(
-                    "SELECT code FROM dossiers WHERE agency = $1 AND day = $2 ORDER BY sequence",
-                )
-                .bind(agency.as_str())
-                .bind(day.format("%Y-%m-%d").to_string())
-                .fetch_all(&self.pool)
-                .await
-                .context("listing a day's dossiers")?;
-                codes
-                    .iter()
-                    .map(|c| DossierCode::parse(c).map_err(corrupt))
-                    .collect()
-            }
+    async fn codes_of_day(
+        &self,
+        agency: &AgencyCode,
+        day: NaiveDate,
+    ) -> Result<Vec<DossierCode>, StoreError> {
+        let codes: Vec<String> = self
+            .db
+            .on()
+            .scalar_all(
+                "SELECT code FROM dossiers WHERE agency = $1 AND day = $2 ORDER BY sequence",
+                (agency.as_str(), day.format("%Y-%m-%d").to_string()),
+            )
+            .await
+            .context("listing a day's dossiers")?;
+        codes
+            .iter()
+            .map(|c| DossierCode::parse(c).map_err(corrupt))
+            .collect()
+    }
 
-            async fn dossiers_of_applicant(
-                &self,
-                subjects: &[&str],
-                limit: usize,
-            ) -> Result<Vec<StoredDossier>, StoreError> {
-                let (first, second) = match subjects {
-                    [] => return Ok(Vec::new()),
-                    [one] => (*one, *one),
-                    [one, two] => (*one, *two),
-                    _ => {
-                        return Err(StoreError::refused(
-                            "an applicant is listed under two subjects at the most",
-                        ));
-                    }
-                };
-                let rows: Vec<DossierRow> = sqlx::query_as(
-                    "SELECT body, version, updated_ns FROM dossiers \
+    async fn dossiers_of_applicant(
+        &self,
+        subjects: &[&str],
+        limit: usize,
+    ) -> Result<Vec<StoredDossier>, StoreError> {
+        let (first, second) = match subjects {
+            [] => return Ok(Vec::new()),
+            [one] => (*one, *one),
+            [one, two] => (*one, *two),
+            _ => {
+                return Err(StoreError::refused(
+                    "an applicant is listed under two subjects at the most",
+                ));
+            }
+        };
+        let rows: Vec<DossierRow> = self
+            .db
+            .on()
+            .fetch_all(
+                "SELECT body, version, updated_ns FROM dossiers \
                      WHERE applicant = $1 OR applicant = $2 \
                      ORDER BY created_ns DESC, code DESC LIMIT $3",
-                )
-                .bind(first)
-                .bind(second)
-                .bind(limit_of(limit))
-                .fetch_all(&self.pool)
-                .await
-                .context("listing an applicant's dossiers")?;
-                rows.into_iter().map(decode).collect()
-            }
+                (first, second, limit_of(limit)),
+            )
+            .await
+            .context("listing an applicant's dossiers")?;
+        rows.into_iter().map(decode).collect()
+    }
 
-            async fn agency_queue(
-                &self,
-                agency: &AgencyCode,
-                open_only: bool,
-                limit: usize,
-            ) -> Result<Vec<StoredDossier>, StoreError> {
-                // final statuses: 3, 7, 8, 10
-                let rows: Vec<DossierRow> = sqlx::query_as(
-                    "SELECT body, version, updated_ns FROM dossiers \
+    async fn agency_queue(
+        &self,
+        agency: &AgencyCode,
+        open_only: bool,
+        limit: usize,
+    ) -> Result<Vec<StoredDossier>, StoreError> {
+        // final statuses: 3, 7, 8, 10
+        let rows: Vec<DossierRow> = self
+            .db
+            .on()
+            .fetch_all(
+                "SELECT body, version, updated_ns FROM dossiers \
                      WHERE (competent = $1 OR agency = $1) \
                        AND ($2 = 0 OR status NOT IN (3, 7, 8, 10)) \
                      ORDER BY CASE WHEN due_ns IS NULL THEN 0 ELSE 1 END, due_ns, created_ns \
                      LIMIT $3",
-                )
-                .bind(agency.as_str())
-                .bind(i32::from(open_only))
-                .bind(limit_of(limit))
-                .fetch_all(&self.pool)
-                .await
-                .context("reading an agency's queue")?;
-                rows.into_iter().map(decode).collect()
-            }
+                (agency.as_str(), i32::from(open_only), limit_of(limit)),
+            )
+            .await
+            .context("reading an agency's queue")?;
+        rows.into_iter().map(decode).collect()
+    }
 
-            async fn notices(
-                &self,
-                recipient: &str,
-                limit: usize,
-            ) -> Result<Vec<NoticeRow>, StoreError> {
-                let rows: Vec<NoticeTuple> = sqlx::query_as(&format!(
+    async fn notices(&self, recipient: &str, limit: usize) -> Result<Vec<NoticeRow>, StoreError> {
+        let rows: Vec<NoticeTuple> = self
+            .db
+            .on()
+            .fetch_all(
+                &format!(
                     "SELECT {NOTICE_COLUMNS} FROM dossier_notices WHERE recipient = $1 \
                      ORDER BY id DESC LIMIT $2"
-                ))
-                .bind(recipient)
-                .bind(limit_of(limit))
-                .fetch_all(&self.pool)
-                .await
-                .context("reading notices")?;
-                Ok(rows.into_iter().map(notice_row).collect())
-            }
+                ),
+                (recipient, limit_of(limit)),
+            )
+            .await
+            .context("reading notices")?;
+        Ok(rows.into_iter().map(notice_row).collect())
+    }
 
-            async fn mark_notices_read(
-                &self,
-                recipient: &str,
-                up_to: i64,
-                at: DateTime<Utc>,
-            ) -> Result<u64, StoreError> {
-                Ok(sqlx::query(
-                    "UPDATE dossier_notices SET read_ns = $1 \
+    async fn mark_notices_read(
+        &self,
+        recipient: &str,
+        up_to: i64,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(self
+            .db
+            .on()
+            .execute(
+                "UPDATE dossier_notices SET read_ns = $1 \
                      WHERE recipient = $2 AND id <= $3 AND read_ns IS NULL",
-                )
-                .bind(nanos(at)?)
-                .bind(recipient)
-                .bind(up_to)
-                .execute(&self.pool)
-                .await
-                .context("marking notices read")?
-                .rows_affected())
-            }
+                (nanos(at)?, recipient, up_to),
+            )
+            .await
+            .context("marking notices read")?)
+    }
 
-            async fn pending_emails(
-                &self,
-                now: DateTime<Utc>,
-                limit: usize,
-            ) -> Result<Vec<NoticeRow>, StoreError> {
-                let rows: Vec<NoticeTuple> = sqlx::query_as(&format!(
+    async fn pending_emails(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
+        let rows: Vec<NoticeTuple> = self
+            .db
+            .on()
+            .fetch_all(
+                &format!(
                     "SELECT {NOTICE_COLUMNS} FROM dossier_notices \
                      WHERE email IS NOT NULL AND emailed_ns IS NULL AND next_try_ns <= $1 \
                      ORDER BY next_try_ns, id LIMIT $2"
-                ))
-                .bind(nanos(now)?)
-                .bind(limit_of(limit))
-                .fetch_all(&self.pool)
-                .await
-                .context("reading the notices to e-mail")?;
-                Ok(rows.into_iter().map(notice_row).collect())
-            }
+                ),
+                (nanos(now)?, limit_of(limit)),
+            )
+            .await
+            .context("reading the notices to e-mail")?;
+        Ok(rows.into_iter().map(notice_row).collect())
+    }
 
-            async fn record_email(
-                &self,
-                id: i64,
-                at: DateTime<Utc>,
-                outcome: Result<(), (String, DateTime<Utc>)>,
-            ) -> Result<(), StoreError> {
-                let q = match outcome {
-                    Ok(()) => sqlx::query(
-                        "UPDATE dossier_notices SET emailed_ns = $1, attempts = attempts + 1, \
-                         last_error = NULL WHERE id = $2",
+    async fn record_email(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        outcome: Result<(), (String, DateTime<Utc>)>,
+    ) -> Result<(), StoreError> {
+        match outcome {
+            Ok(()) => {
+                self.db
+                    .on()
+                    .execute(
+                        "UPDATE dossier_notices SET emailed_ns = $1, \
+                                 attempts = attempts + 1, last_error = NULL WHERE id = $2",
+                        (nanos(at)?, id),
                     )
-                    .bind(nanos(at)?)
-                    .bind(id),
-                    Err((error, retry_at)) => sqlx::query(
-                        "UPDATE dossier_notices SET next_try_ns = $1, attempts = attempts + 1, \
-                         last_error = $2 WHERE id = $3",
-                    )
-                    .bind(nanos(retry_at)?)
-                    .bind(error)
-                    .bind(id),
-                };
-                q.execute(&self.pool)
                     .await
-                    .context("recording an e-mail attempt")?;
-                Ok(())
             }
+            Err((error, retry_at)) => {
+                self.db
+                    .on()
+                    .execute(
+                        "UPDATE dossier_notices SET next_try_ns = $1, \
+                                 attempts = attempts + 1, last_error = $2 WHERE id = $3",
+                        (nanos(retry_at)?, error, id),
+                    )
+                    .await
+            }
+        }
+        .context("recording an e-mail attempt")?;
+        Ok(())
+    }
 
-            async fn set_staff(
-                &self,
-                account: &str,
-                agency: &AgencyCode,
-                role: Option<Role>,
-                at: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                let q = match role {
-                    Some(role) => sqlx::query(
+    async fn set_staff(
+        &self,
+        account: &str,
+        agency: &AgencyCode,
+        role: Option<Role>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match role {
+            Some(role) => {
+                self.db
+                    .on()
+                    .execute(
                         "INSERT INTO agency_staff (account, agency, role, added_ns) \
-                         VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (account, agency) DO UPDATE SET role = $3",
+                                 VALUES ($1, $2, $3, $4) \
+                                 ON CONFLICT (account, agency) DO UPDATE SET role = $3",
+                        (account, agency.as_str(), role_code(role), nanos(at)?),
                     )
-                    .bind(account)
-                    .bind(agency.as_str())
-                    .bind(role_code(role))
-                    .bind(nanos(at)?),
-                    None => sqlx::query(
-                        "DELETE FROM agency_staff WHERE account = $1 AND agency = $2",
-                    )
-                    .bind(account)
-                    .bind(agency.as_str()),
-                };
-                q.execute(&self.pool)
                     .await
-                    .context("recording an agency's staff")?;
-                Ok(())
             }
-
-            async fn staff_roles(
-                &self,
-                account: &str,
-            ) -> Result<Vec<(AgencyCode, Role)>, StoreError> {
-                let rows: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT agency, role FROM agency_staff WHERE account = $1 ORDER BY agency",
-                )
-                .bind(account)
-                .fetch_all(&self.pool)
-                .await
-                .context("reading an officer's agencies")?;
-                rows.into_iter()
-                    .map(|(agency, role)| {
-                        Ok((AgencyCode::parse(&agency).map_err(corrupt)?, staff_role(&role)?))
-                    })
-                    .collect()
+            None => {
+                self.db
+                    .on()
+                    .execute(
+                        "DELETE FROM agency_staff WHERE account = $1 AND agency = $2",
+                        (account, agency.as_str()),
+                    )
+                    .await
             }
+        }
+        .context("recording an agency's staff")?;
+        Ok(())
+    }
 
-            async fn agency_staff(
-                &self,
-                agency: &AgencyCode,
-            ) -> Result<Vec<StaffMember>, StoreError> {
-                let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
-                    "SELECT s.account, a.name, s.role FROM agency_staff s \
+    async fn staff_roles(&self, account: &str) -> Result<Vec<(AgencyCode, Role)>, StoreError> {
+        let rows: Vec<(String, String)> = self
+            .db
+            .on()
+            .fetch_all(
+                "SELECT agency, role FROM agency_staff WHERE account = $1 ORDER BY agency",
+                (account,),
+            )
+            .await
+            .context("reading an officer's agencies")?;
+        rows.into_iter()
+            .map(|(agency, role)| {
+                Ok((
+                    AgencyCode::parse(&agency).map_err(corrupt)?,
+                    staff_role(&role)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn agency_staff(&self, agency: &AgencyCode) -> Result<Vec<StaffMember>, StoreError> {
+        let rows: Vec<(String, Option<String>, String)> = self
+            .db
+            .on()
+            .fetch_all(
+                "SELECT s.account, a.name, s.role FROM agency_staff s \
                      LEFT JOIN eid_accounts a ON a.subject = s.account \
                      WHERE s.agency = $1 ORDER BY COALESCE(a.name, ''), s.account",
-                )
-                .bind(agency.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .context("reading an agency's staff")?;
-                rows.into_iter()
-                    .map(|(subject, name, role)| {
-                        Ok(StaffMember {
-                            subject,
-                            name: name.unwrap_or_default(),
-                            role: staff_role(&role)?,
-                        })
-                    })
-                    .collect()
-            }
+                (agency.as_str(),),
+            )
+            .await
+            .context("reading an agency's staff")?;
+        rows.into_iter()
+            .map(|(subject, name, role)| {
+                Ok(StaffMember {
+                    subject,
+                    name: name.unwrap_or_default(),
+                    role: staff_role(&role)?,
+                })
+            })
+            .collect()
+    }
 
-            async fn put_attachment(
-                &self,
-                dossier: &DossierCode,
-                attachment: &Attachment,
-                content: &[u8],
-                at: DateTime<Utc>,
-            ) -> Result<StoredAttachment, StoreError> {
-                use sha2::Digest as _;
-                let sha256 = hex::encode(sha2::Sha256::digest(content));
-                let size = i64::try_from(content.len()).map_err(corrupt)?;
-                sqlx::query(
-                    "INSERT INTO dossier_attachments \
+    async fn put_attachment(
+        &self,
+        dossier: &DossierCode,
+        attachment: &Attachment,
+        content: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<StoredAttachment, StoreError> {
+        use sha2::Digest as _;
+        let sha256 = hex::encode(sha2::Sha256::digest(content));
+        let size = i64::try_from(content.len()).map_err(corrupt)?;
+        self.db
+            .on()
+            .execute(
+                "INSERT INTO dossier_attachments \
                      (dossier, document, name, media_type, size, sha256, content, added_ns) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (dossier, document) DO UPDATE SET name = $3, media_type = $4, \
                      size = $5, sha256 = $6, content = $7, added_ns = $8",
-                )
-                .bind(dossier.to_string())
-                .bind(&attachment.document)
-                .bind(&attachment.name)
-                .bind(attachment.media_type.as_str())
-                .bind(size)
-                .bind(&sha256)
-                .bind(content)
-                .bind(nanos(at)?)
-                .execute(&self.pool)
-                .await
-                .context("keeping an attachment")?;
-                Ok(StoredAttachment {
-                    attachment: attachment.clone(),
-                    sha256,
-                    added_at: from_nanos(nanos(at)?),
-                })
-            }
+                (
+                    dossier.to_string(),
+                    &attachment.document,
+                    &attachment.name,
+                    attachment.media_type.as_str(),
+                    size,
+                    &sha256,
+                    content,
+                    nanos(at)?,
+                ),
+            )
+            .await
+            .context("keeping an attachment")?;
+        Ok(StoredAttachment {
+            attachment: attachment.clone(),
+            sha256,
+            added_at: from_nanos(nanos(at)?),
+        })
+    }
 
-            async fn attachments(
-                &self,
-                dossier: &DossierCode,
-            ) -> Result<Vec<StoredAttachment>, StoreError> {
-                let rows: Vec<AttachmentRow> = sqlx::query_as(
-                    "SELECT document, name, media_type, size, sha256, added_ns \
+    async fn attachments(
+        &self,
+        dossier: &DossierCode,
+    ) -> Result<Vec<StoredAttachment>, StoreError> {
+        let rows: Vec<AttachmentRow> = self
+            .db
+            .on()
+            .fetch_all(
+                "SELECT document, name, media_type, size, sha256, added_ns \
                      FROM dossier_attachments WHERE dossier = $1 ORDER BY document",
-                )
-                .bind(dossier.to_string())
-                .fetch_all(&self.pool)
-                .await
-                .context("listing attachments")?;
-                rows.into_iter().map(attachment_row).collect()
-            }
+                (dossier.to_string(),),
+            )
+            .await
+            .context("listing attachments")?;
+        rows.into_iter().map(attachment_row).collect()
+    }
 
-            async fn attachment(
-                &self,
-                dossier: &DossierCode,
-                document: &str,
-            ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError> {
-                let row: Option<(String, String, String, i64, String, i64, Vec<u8>)> =
-                    sqlx::query_as(
-                        "SELECT document, name, media_type, size, sha256, added_ns, content \
+    async fn attachment(
+        &self,
+        dossier: &DossierCode,
+        document: &str,
+    ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError> {
+        let row: Option<(String, String, String, i64, String, i64, Vec<u8>)> = self
+            .db
+            .on()
+            .fetch_optional(
+                "SELECT document, name, media_type, size, sha256, added_ns, content \
                          FROM dossier_attachments WHERE dossier = $1 AND document = $2",
-                    )
-                    .bind(dossier.to_string())
-                    .bind(document)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .context("reading an attachment")?;
-                row.map(|(d, n, m, s, h, a, content)| {
-                    attachment_row((d, n, m, s, h, a)).map(|meta| (meta, content))
-                })
-                .transpose()
-            }
+                (dossier.to_string(), document),
+            )
+            .await
+            .context("reading an attachment")?;
+        row.map(|(d, n, m, s, h, a, content)| {
+            attachment_row((d, n, m, s, h, a)).map(|meta| (meta, content))
+        })
+        .transpose()
+    }
 
-            async fn service_figures(
-                &self,
-                province: Option<&str>,
-                from: DateTime<Utc>,
-                to: DateTime<Utc>,
-            ) -> Result<ServiceFigures, StoreError> {
-                let (processed, on_time, rated, rating_sum): (i64, Option<i64>, i64, Option<i64>) =
-                    sqlx::query_as(
-                        "SELECT COUNT(*), CAST(SUM(on_time) AS BIGINT), COUNT(rating), \
+    async fn service_figures(
+        &self,
+        province: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ServiceFigures, StoreError> {
+        let (processed, on_time, rated, rating_sum): (i64, Option<i64>, i64, Option<i64>) =
+                    self.db.on().fetch_one("SELECT COUNT(*), CAST(SUM(on_time) AS BIGINT), COUNT(rating), \
                          CAST(SUM(rating) AS BIGINT) FROM dossiers \
-                         WHERE ($1 = '' OR province = $1) AND processed_ns >= $2 AND processed_ns < $3",
-                    )
-                    .bind(province.unwrap_or(""))
-                    .bind(nanos(from)?)
-                    .bind(nanos(to)?)
-                    .fetch_one(&self.pool)
+                         WHERE ($1 = '' OR province = $1) AND processed_ns >= $2 AND processed_ns < $3", (province.unwrap_or(""), nanos(from)?, nanos(to)?))
                     .await
                     .context("counting processed dossiers")?;
-                let overdue_open: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM dossiers WHERE ($1 = '' OR province = $1) \
+        let overdue_open: i64 = self
+            .db
+            .on()
+            .scalar_one(
+                "SELECT COUNT(*) FROM dossiers WHERE ($1 = '' OR province = $1) \
                      AND status IN (2, 4) AND due_ns < $2",
-                )
-                .bind(province.unwrap_or(""))
-                .bind(nanos(to)?)
-                .fetch_one(&self.pool)
-                .await
-                .context("counting overdue dossiers")?;
-                let (filed, filed_online): (i64, Option<i64>) = sqlx::query_as(
-                    "SELECT COUNT(*), CAST(SUM(CASE WHEN channel = 2 THEN 1 ELSE 0 END) AS BIGINT) \
+                (province.unwrap_or(""), nanos(to)?),
+            )
+            .await
+            .context("counting overdue dossiers")?;
+        let (filed, filed_online): (i64, Option<i64>) = self
+            .db
+            .on()
+            .fetch_one(
+                "SELECT COUNT(*), CAST(SUM(CASE WHEN channel = 2 THEN 1 ELSE 0 END) AS BIGINT) \
                      FROM dossiers WHERE ($1 = '' OR province = $1) \
                      AND created_ns >= $2 AND created_ns < $3",
-                )
-                .bind(province.unwrap_or(""))
-                .bind(nanos(from)?)
-                .bind(nanos(to)?)
-                .fetch_one(&self.pool)
-                .await
-                .context("counting filed dossiers")?;
-                Ok(ServiceFigures {
-                    processed,
-                    on_time: on_time.unwrap_or(0),
-                    rated,
-                    rating_sum: rating_sum.unwrap_or(0),
-                    overdue_open,
-                    filed,
-                    filed_online: filed_online.unwrap_or(0),
-                })
-            }
-        }
-    };
+                (province.unwrap_or(""), nanos(from)?, nanos(to)?),
+            )
+            .await
+            .context("counting filed dossiers")?;
+        Ok(ServiceFigures {
+            processed,
+            on_time: on_time.unwrap_or(0),
+            rated,
+            rating_sum: rating_sum.unwrap_or(0),
+            overdue_open,
+            filed,
+            filed_online: filed_online.unwrap_or(0),
+        })
+    }
 }
-
-dossier_store!(
-    crate::postgres::PgStore,
-    sqlx::Postgres,
-    crate::postgres_data::create_new_dossiers,
-    pool => pool.begin()
-);
-dossier_store!(
-    crate::sqlite::SqliteStore,
-    sqlx::Sqlite,
-    crate::sqlite_data::create_new_dossiers,
-    pool => pool.begin_with("BEGIN IMMEDIATE")
-);
