@@ -289,6 +289,15 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await,
         }
     }
+
+    /// Rolls the transaction back now (rather than when the connection
+    /// goes back to the pool).
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
+        }
+    }
 }
 
 // ---- values as stored ---------------------------------------------------

@@ -30,13 +30,16 @@ mod organisations;
 mod postgres;
 mod registry;
 mod sqlite;
+mod units;
 
+pub use self::delivery::{
+    DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code,
+};
+pub use self::exchange::{ConsentRecord, ConsentSnapshot, ExchangeStore};
 pub use self::registry::{FoundPerson, MAX_CANDIDATES, RegistryStore};
+pub use self::units::{UnitCounts, UnitsSync};
 pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
-};
-pub use delivery::{
-    DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code,
 };
 pub use dossiers::{
     DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
@@ -44,13 +47,14 @@ pub use dossiers::{
 };
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
-pub use exchange::{ConsentRecord, ConsentSnapshot, ExchangeStore};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
 pub use organisations::{LegacyLogin, OrganisationStore};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use db::Db;
 
 /// Which backend a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,76 +173,6 @@ impl fmt::Debug for Location {
     }
 }
 
-/// What a units synchronisation did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitsSync {
-    /// The data-set version now stored (`units::dataset_version()`).
-    pub version: String,
-    /// false when the store already held this version and nothing was written
-    pub written: bool,
-}
-
-impl UnitsSync {
-    /// The store already held `version`, found before any lock was taken.
-    pub(crate) fn already_stored(version: String) -> Self {
-        tracing::debug!(%version, "units already stored");
-        Self::unchanged(version)
-    }
-
-    /// The store already held `version`; nothing was written.
-    pub(crate) fn unchanged(version: String) -> Self {
-        Self {
-            version,
-            written: false,
-        }
-    }
-
-    /// `version` was written over `previous`, in the store named `backend`.
-    pub(crate) fn written(
-        version: String,
-        previous: Option<&str>,
-        started: std::time::Instant,
-        backend: &str,
-    ) -> Self {
-        tracing::debug!(
-            %version,
-            previous = previous.unwrap_or("none"),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "units written to {backend}"
-        );
-        Self {
-            version,
-            written: true,
-        }
-    }
-}
-
-/// How many rows each reference table holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UnitCounts {
-    pub provinces: usize,
-    pub communes: usize,
-    pub legacy_provinces: usize,
-    pub legacy_districts: usize,
-    pub legacy_communes: usize,
-    /// rows of the old-commune → new-commune conversion table
-    pub conversion_rows: usize,
-}
-
-impl UnitCounts {
-    /// The sizes of an in-memory data set, to compare with a store's.
-    pub fn of(units: &units::Units) -> UnitCounts {
-        UnitCounts {
-            provinces: units.provinces().len(),
-            communes: units.communes().len(),
-            legacy_provinces: units.legacy_provinces().len(),
-            legacy_districts: units.legacy_districts().len(),
-            legacy_communes: units.legacy_communes().len(),
-            conversion_rows: units.conversion_table().len(),
-        }
-    }
-}
-
 /// The store on either backend: the one implementation of the storage
 /// interface, over [`db::Db`].
 pub(crate) struct SqlStore {
@@ -272,7 +206,7 @@ pub trait Store: Send + Sync + 'static {
     ///
     /// Everything is written in one transaction that first deletes the rows
     /// of the previous version; concurrent calls are serialised.
-    async fn sync_units(&self, units: &units::Units) -> Result<UnitsSync, StoreError>;
+    async fn sync_units(&self, units: &::units::Units) -> Result<UnitsSync, StoreError>;
     /// The data-set version of the stored reference tables.
     async fn units_version(&self) -> Result<Option<String>, StoreError>;
     /// The number of rows in each reference table.
@@ -300,51 +234,77 @@ pub trait Store: Send + Sync + 'static {
     fn dossiers(&self) -> &dyn DossierStore;
 }
 
-/// The meta key holding the stored data-set version.
-pub(crate) const UNITS_VERSION_KEY: &str = "units_version";
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
 
-/// Counts every reference table in one round trip (same SQL on both
-/// backends).
-pub(crate) const COUNT_UNITS_SQL: &str = "SELECT \
-     (SELECT COUNT(*) FROM provinces), \
-     (SELECT COUNT(*) FROM communes), \
-     (SELECT COUNT(*) FROM legacy_provinces), \
-     (SELECT COUNT(*) FROM legacy_districts), \
-     (SELECT COUNT(*) FROM legacy_communes), \
-     (SELECT COUNT(*) FROM commune_conversion)";
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.on().execute("SELECT 1", ()).await.context("ping")?;
+        Ok(())
+    }
 
-/// The reference tables, children first: the order to delete them in.
-pub(crate) const UNIT_TABLES_CHILDREN_FIRST: [&str; 6] = [
-    "commune_conversion",
-    "legacy_communes",
-    "legacy_districts",
-    "legacy_provinces",
-    "communes",
-    "provinces",
-];
+    async fn sync_units(&self, units: &::units::Units) -> Result<UnitsSync, StoreError> {
+        self::units::sync(&self.db, units).await
+    }
 
-pub(crate) type CountRow = (i64, i64, i64, i64, i64, i64);
+    async fn units_version(&self) -> Result<Option<String>, StoreError> {
+        self::units::version(&self.db).await
+    }
 
-pub(crate) fn unit_counts(row: CountRow) -> Result<UnitCounts, StoreError> {
-    let n = |v: i64| {
-        usize::try_from(v)
-            .map_err(|_| StoreError::new(ErrorKind::Corrupt, format!("impossible row count {v}")))
-    };
-    Ok(UnitCounts {
-        provinces: n(row.0)?,
-        communes: n(row.1)?,
-        legacy_provinces: n(row.2)?,
-        legacy_districts: n(row.3)?,
-        legacy_communes: n(row.4)?,
-        conversion_rows: n(row.5)?,
-    })
+    async fn count_units(&self) -> Result<UnitCounts, StoreError> {
+        self::units::count(&self.db).await
+    }
+
+    async fn stored_successors(
+        &self,
+        legacy_commune_code: &str,
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        self::units::successors(&self.db, legacy_commune_code).await
+    }
+
+    fn registry(&self) -> &dyn RegistryStore {
+        self
+    }
+
+    fn exchange(&self) -> &dyn ExchangeStore {
+        self
+    }
+
+    fn delivery(&self) -> &dyn DeliveryStore {
+        self
+    }
+
+    fn oidc(&self) -> &dyn OidcStore {
+        self
+    }
+
+    fn accounts(&self) -> &dyn AccountStore {
+        self
+    }
+
+    fn organisations(&self) -> &dyn OrganisationStore {
+        self
+    }
+
+    fn dossiers(&self) -> &dyn DossierStore {
+        self
+    }
 }
 
 /// Opens (creating and migrating when needed) the store at `location`.
 pub async fn open(location: &Location) -> Result<Arc<dyn Store>, StoreError> {
     match location {
-        Location::SqliteFile(path) => Ok(Arc::new(sqlite::SqliteStore::open(path).await?)),
-        Location::Postgres(url) => Ok(Arc::new(postgres::PgStore::open(url, None).await?)),
+        Location::SqliteFile(path) => Ok(Arc::new(SqlStore::new(Db::Sqlite(
+            sqlite::open(path).await?,
+        )))),
+        Location::Postgres(url) => Ok(Arc::new(SqlStore::new(Db::Postgres(
+            postgres::open(url, None).await?,
+        )))),
     }
 }
 
@@ -355,7 +315,9 @@ pub async fn open_postgres_in_schema(
     url: &str,
     schema: &str,
 ) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(postgres::PgStore::open(url, Some(schema)).await?))
+    Ok(Arc::new(SqlStore::new(Db::Postgres(
+        postgres::open(url, Some(schema)).await?,
+    ))))
 }
 
 #[cfg(test)]
