@@ -6,7 +6,8 @@
 //! lock (SQLite's `BEGIN IMMEDIATE`; PostgreSQL `LOCK TABLE meta`, which
 //! does not block readers), reads the stored version again, empties the
 //! tables, writes them in each backend's own way ([`sqlite`]: multi-row
-//! inserts; [`postgres`]: `UNNEST`) and records the version.
+//! inserts; [`postgres`]: `UNNEST`) and records the version. Each table's
+//! columns and values are named once, in [`tables`].
 
 mod postgres;
 mod sqlite;
@@ -128,6 +129,153 @@ fn unit_counts(row: CountRow) -> Result<UnitCounts, StoreError> {
     })
 }
 
+/// A reference table to write: its name, what an error calls it, and its
+/// columns.
+struct Table<'a> {
+    name: &'static str,
+    what: &'static str,
+    columns: Vec<Column<'a>>,
+}
+
+/// A column of a [`Table`] and its values, row by row.
+struct Column<'a> {
+    name: &'static str,
+    values: Values<'a>,
+}
+
+/// The values of a column, of one SQL type.
+enum Values<'a> {
+    Text(Vec<&'a str>),
+    Real(Vec<f64>),
+    MaybeReal(Vec<Option<f64>>),
+    Flag(Vec<bool>),
+}
+
+impl Table<'_> {
+    /// How many rows (the first column's values).
+    fn len(&self) -> usize {
+        self.columns.first().map_or(0, |c| match &c.values {
+            Values::Text(v) => v.len(),
+            Values::Real(v) => v.len(),
+            Values::MaybeReal(v) => v.len(),
+            Values::Flag(v) => v.len(),
+        })
+    }
+
+    /// `code, name, …`
+    fn column_list(&self) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
+        names.join(", ")
+    }
+}
+
+fn text<'a, R>(name: &'static str, rows: &'a [R], value: impl Fn(&'a R) -> &'a str) -> Column<'a> {
+    Column {
+        name,
+        values: Values::Text(rows.iter().map(value).collect()),
+    }
+}
+
+fn real<'a, R>(name: &'static str, rows: &'a [R], value: impl Fn(&R) -> f64) -> Column<'a> {
+    Column {
+        name,
+        values: Values::Real(rows.iter().map(value).collect()),
+    }
+}
+
+/// The reference tables of `units`, parents first (the order to write
+/// them in).
+fn tables(units: &Units) -> [Table<'_>; 6] {
+    let p = units.provinces();
+    let c = units.communes();
+    let lp = units.legacy_provinces();
+    let ld = units.legacy_districts();
+    let lc = units.legacy_communes();
+    let cv = units.conversion_table();
+    [
+        Table {
+            name: "provinces",
+            what: "provinces",
+            columns: vec![
+                text("code", p, |r| &r.code),
+                text("name", p, |r| &r.name),
+                text("short_name", p, |r| &r.short_name),
+                text("kind", p, |r| &r.kind),
+                text("phone_code", p, |r| &r.phone_code),
+                real("lat", p, |r| r.lat),
+                real("lon", p, |r| r.lon),
+            ],
+        },
+        Table {
+            name: "communes",
+            what: "communes",
+            columns: vec![
+                text("code", c, |r| &r.code),
+                text("name", c, |r| &r.name),
+                text("short_name", c, |r| &r.short_name),
+                text("kind", c, |r| &r.kind),
+                text("province_code", c, |r| &r.province_code),
+                real("lat", c, |r| r.lat),
+                real("lon", c, |r| r.lon),
+                Column {
+                    name: "area_km2",
+                    values: Values::MaybeReal(c.iter().map(|r| r.area_km2).collect()),
+                },
+            ],
+        },
+        Table {
+            name: "legacy_provinces",
+            what: "legacy provinces",
+            columns: vec![
+                text("code", lp, |r| &r.code),
+                text("name", lp, |r| &r.name),
+                text("short_name", lp, |r| &r.short_name),
+                real("lat", lp, |r| r.lat),
+                real("lon", lp, |r| r.lon),
+            ],
+        },
+        Table {
+            name: "legacy_districts",
+            what: "legacy districts",
+            columns: vec![
+                text("code", ld, |r| &r.code),
+                text("name", ld, |r| &r.name),
+                text("short_name", ld, |r| &r.short_name),
+                text("kind", ld, |r| &r.kind),
+                text("province_code", ld, |r| &r.province_code),
+                real("lat", ld, |r| r.lat),
+                real("lon", ld, |r| r.lon),
+            ],
+        },
+        Table {
+            name: "legacy_communes",
+            what: "legacy communes",
+            columns: vec![
+                text("code", lc, |r| &r.code),
+                text("name", lc, |r| &r.name),
+                text("short_name", lc, |r| &r.short_name),
+                text("kind", lc, |r| &r.kind),
+                text("district_code", lc, |r| &r.district_code),
+                text("province_code", lc, |r| &r.province_code),
+                real("lat", lc, |r| r.lat),
+                real("lon", lc, |r| r.lon),
+            ],
+        },
+        Table {
+            name: "commune_conversion",
+            what: "the conversion table",
+            columns: vec![
+                text("old_commune_code", cv, |r| &r.old_commune_code),
+                text("new_commune_code", cv, |r| &r.new_commune_code),
+                Column {
+                    name: "partly_merged",
+                    values: Values::Flag(cv.iter().map(|r| r.partly_merged).collect()),
+                },
+            ],
+        },
+    ]
+}
+
 /// The stored data-set version, read on `on`.
 async fn stored_version(mut on: On<'_>) -> Result<Option<String>, StoreError> {
     on.scalar_optional(
@@ -167,13 +315,14 @@ pub(crate) async fn sync(db: &Db, units: &Units) -> Result<UnitsSync, StoreError
             .await
             .with_context(|| format!("clearing {table}"))?;
     }
+    let tables = tables(units);
     let backend = match &mut tx {
         Tx::Sqlite(tx) => {
-            sqlite::write_rows(tx, units).await?;
+            sqlite::write_tables(tx, &tables).await?;
             "SQLite"
         }
         Tx::Postgres(tx) => {
-            postgres::write_rows(tx, units).await?;
+            postgres::write_tables(tx, &tables).await?;
             "PostgreSQL"
         }
     };

@@ -1,9 +1,9 @@
 //! The reference tables on SQLite: multi-row inserts.
 
-use ::units::Units;
+use sqlx::SqliteConnection;
 use sqlx::query_builder::Separated;
-use sqlx::{Sqlite, SqliteConnection};
 
+use super::{Table, Values};
 use crate::StoreError;
 use crate::sqlite::{failed, insert_chunked};
 
@@ -11,115 +11,43 @@ use crate::sqlite::{failed, insert_chunked};
 /// under SQLite's limit of 32,766).
 const BATCH_ROWS: usize = 500;
 
-/// Inserts `rows` with multi-row INSERTs of [`BATCH_ROWS`] rows; `head` is
-/// `INSERT INTO table (columns) ` and `bind` pushes one row's values.
-async fn insert_batched<'a, T>(
+/// Writes the reference tables (emptied before), in order.
+pub(super) async fn write_tables(
     conn: &mut SqliteConnection,
-    what: &str,
-    head: &str,
-    rows: &'a [T],
-    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
+    tables: &[Table<'_>],
 ) -> Result<(), StoreError> {
-    insert_chunked(conn, what, head, rows, BATCH_ROWS, failed, bind).await
+    for table in tables {
+        let head = format!("INSERT INTO {} ({}) ", table.name, table.column_list());
+        let rows: Vec<usize> = (0..table.len()).collect();
+        insert_chunked(
+            conn,
+            table.what,
+            &head,
+            &rows,
+            BATCH_ROWS,
+            failed,
+            |b, row| {
+                for column in &table.columns {
+                    push(b, &column.values, *row);
+                }
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
-/// Writes every reference table of `units` (emptied before).
-pub(super) async fn write_rows(
-    conn: &mut SqliteConnection,
-    units: &Units,
-) -> Result<(), StoreError> {
-    insert_batched(
-        conn,
-        "provinces",
-        "INSERT INTO provinces (code, name, short_name, kind, phone_code, lat, lon) ",
-        units.provinces(),
-        |b, r| {
-            b.push_bind(r.code.as_str())
-                .push_bind(r.name.as_str())
-                .push_bind(r.short_name.as_str())
-                .push_bind(r.kind.as_str())
-                .push_bind(r.phone_code.as_str())
-                .push_bind(r.lat)
-                .push_bind(r.lon);
-        },
-    )
-    .await?;
-    insert_batched(
-        conn,
-        "communes",
-        "INSERT INTO communes (code, name, short_name, kind, province_code, lat, lon, area_km2) ",
-        units.communes(),
-        |b, r| {
-            b.push_bind(r.code.as_str())
-                .push_bind(r.name.as_str())
-                .push_bind(r.short_name.as_str())
-                .push_bind(r.kind.as_str())
-                .push_bind(r.province_code.as_str())
-                .push_bind(r.lat)
-                .push_bind(r.lon)
-                .push_bind(r.area_km2);
-        },
-    )
-    .await?;
-    insert_batched(
-        conn,
-        "legacy provinces",
-        "INSERT INTO legacy_provinces (code, name, short_name, lat, lon) ",
-        units.legacy_provinces(),
-        |b, r| {
-            b.push_bind(r.code.as_str())
-                .push_bind(r.name.as_str())
-                .push_bind(r.short_name.as_str())
-                .push_bind(r.lat)
-                .push_bind(r.lon);
-        },
-    )
-    .await?;
-    insert_batched(
-        conn,
-        "legacy districts",
-        "INSERT INTO legacy_districts (code, name, short_name, kind, province_code, lat, lon) ",
-        units.legacy_districts(),
-        |b, r| {
-            b.push_bind(r.code.as_str())
-                .push_bind(r.name.as_str())
-                .push_bind(r.short_name.as_str())
-                .push_bind(r.kind.as_str())
-                .push_bind(r.province_code.as_str())
-                .push_bind(r.lat)
-                .push_bind(r.lon);
-        },
-    )
-    .await?;
-    insert_batched(
-        conn,
-        "legacy communes",
-        "INSERT INTO legacy_communes \
-         (code, name, short_name, kind, district_code, province_code, lat, lon) ",
-        units.legacy_communes(),
-        |b, r| {
-            b.push_bind(r.code.as_str())
-                .push_bind(r.name.as_str())
-                .push_bind(r.short_name.as_str())
-                .push_bind(r.kind.as_str())
-                .push_bind(r.district_code.as_str())
-                .push_bind(r.province_code.as_str())
-                .push_bind(r.lat)
-                .push_bind(r.lon);
-        },
-    )
-    .await?;
-    insert_batched(
-        conn,
-        "the conversion table",
-        "INSERT INTO commune_conversion (old_commune_code, new_commune_code, partly_merged) ",
-        units.conversion_table(),
-        |b, r| {
-            b.push_bind(r.old_commune_code.as_str())
-                .push_bind(r.new_commune_code.as_str())
-                .push_bind(r.partly_merged);
-        },
-    )
-    .await?;
-    Ok(())
+/// Binds a column's value in `row` (a row past the column's end binds
+/// NULL, which the table refuses).
+fn push<'q>(
+    b: &mut Separated<'_, 'q, sqlx::Sqlite, &'static str>,
+    values: &Values<'q>,
+    row: usize,
+) {
+    match values {
+        Values::Text(v) => b.push_bind(v.get(row).copied()),
+        Values::Real(v) => b.push_bind(v.get(row).copied()),
+        Values::MaybeReal(v) => b.push_bind(v.get(row).copied().flatten()),
+        Values::Flag(v) => b.push_bind(v.get(row).copied()),
+    };
 }
