@@ -193,15 +193,16 @@ impl On<'_> {
         }))
     }
 
-    /// The one row a statement returns.
+    /// The one row a statement returns (none: `RowNotFound`, as sqlx's
+    /// own `fetch_one` answers).
     pub(crate) async fn fetch_one<'q, R: Row>(
         &mut self,
         sql: &'q str,
         params: impl Params<'q>,
     ) -> Result<R, sqlx::Error> {
-        on_either!(self, params, |exec, args| {
-            sqlx::query_as_with(sql, args).fetch_one(exec).await
-        })
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
     }
 
     /// The row a statement returns, if any.

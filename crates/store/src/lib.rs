@@ -193,6 +193,16 @@ impl SqlStore {
             numbers: tokio::sync::Mutex::default(),
         }
     }
+
+    /// Statements on the pool ([`Db::on`]).
+    pub(crate) fn on(&self) -> db::On<'_> {
+        self.db.on()
+    }
+
+    /// A transaction ([`Db::begin`]) to do `doing` in.
+    pub(crate) async fn begin(&self, doing: &'static str) -> Result<db::Tx, StoreError> {
+        self.db.begin().await.context(doing)
+    }
 }
 
 /// The platform's storage.

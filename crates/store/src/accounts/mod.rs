@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
 use identity::webauthn::Passkey;
 use identity::{AssuranceLevel, Holder, SubjectId, Totp};
+use std::sync::LazyLock;
 
 use crate::db::{from_json, from_nanos, nanos, to_json};
 use crate::error::Source;
@@ -269,7 +270,7 @@ const ACCOUNT_SELECT: &str = "SELECT name, level, holder, password, totp, totp_s
 
 /// The account of a subject (`$1`) whose access token (`$2`, its `jti`)
 /// was not revoked: what every request with a person's token reads.
-static LIVE_TOKEN_ACCOUNT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+static LIVE_TOKEN_ACCOUNT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{ACCOUNT_SELECT} WHERE subject = $1 \
          AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2)"
@@ -314,23 +315,104 @@ fn encode_totp(totp: Option<&Totp>) -> Result<Option<String>, StoreError> {
     totp.map(|t| to_json("the TOTP factor", t)).transpose()
 }
 
+// ---- the statements, the same text on both backends ------------------
+
+/// An account by subject (`$1`).
+static ACCOUNT_BY_SUBJECT: LazyLock<String> =
+    LazyLock::new(|| format!("{ACCOUNT_SELECT} WHERE subject = $1"));
+
+/// An account by the key of its log-in identifier (`$1`).
+static ACCOUNT_BY_LOGIN: LazyLock<String> =
+    LazyLock::new(|| format!("{ACCOUNT_SELECT} WHERE login_key = $1"));
+
+const INSERT_ACCOUNT: &str = "INSERT INTO eid_accounts (subject, login_key, kind, name, level, \
+     holder, password, totp, totp_step, failures, locked_until_ns, created_ns) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING";
+
+const INSERT_ORG_PERSON: &str = "INSERT INTO eid_org_people (organisation, person, role) \
+     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+const TOKEN_REVOKED: &str = "SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $1)";
+
+const COUNT_FAILURE: &str = "UPDATE eid_accounts SET failures = failures + 1, \
+     locked_until_ns = CASE WHEN failures + 1 >= $2 THEN $3 ELSE locked_until_ns END \
+     WHERE subject = $1 RETURNING failures, locked_until_ns";
+
+const RESET_FAILURES: &str = "UPDATE eid_accounts SET failures = 0, locked_until_ns = NULL \
+     WHERE subject = $1";
+
+const ACCEPT_TOTP_STEP: &str = "UPDATE eid_accounts SET totp_step = $2 WHERE subject = $1 \
+     AND (totp_step IS NULL OR totp_step < $2)";
+
+const SET_PASSWORD: &str = "UPDATE eid_accounts SET password = $2 WHERE subject = $1";
+
+const SET_TOTP: &str = "UPDATE eid_accounts SET totp = $2, totp_step = NULL WHERE subject = $1";
+
+const INSERT_AUDIT: &str = "INSERT INTO eid_audit (subject, at_ns, event, client, detail) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+const AUDIT_TRAIL: &str = "SELECT at_ns, event, client, detail FROM eid_audit WHERE subject = $1 \
+     ORDER BY at_ns DESC, id DESC LIMIT $2";
+
+const FORGET_ENDED_SESSIONS: &str = "DELETE FROM eid_sessions WHERE expires_ns <= $1";
+
+const INSERT_SESSION: &str = "INSERT INTO eid_sessions (id_hash, subject, level, auth_ns, amr, \
+     expires_ns) VALUES ($1, $2, $3, $4, $5, $6)";
+
+const LIVE_SESSION: &str = "SELECT subject, level, auth_ns, amr FROM eid_sessions \
+     WHERE id_hash = $1 AND expires_ns > $2";
+
+const INSERT_PASSKEY: &str = "INSERT INTO eid_passkeys (credential_id, subject, public_key, \
+     sign_count, created_ns) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+
+const PASSKEYS_OF: &str = "SELECT credential_id, public_key, sign_count FROM eid_passkeys \
+     WHERE subject = $1 ORDER BY created_ns";
+
+const PASSKEY: &str = "SELECT subject, credential_id, public_key, sign_count FROM eid_passkeys \
+     WHERE credential_id = $1";
+
+const USE_PASSKEY: &str = "UPDATE eid_passkeys SET sign_count = $3, last_used_ns = $4 \
+     WHERE credential_id = $1 AND sign_count = $2";
+
+const FORGET_EXPIRED_CHALLENGES: &str = "DELETE FROM eid_challenges WHERE expires_ns <= $1";
+
+const INSERT_CHALLENGE: &str = "INSERT INTO eid_challenges (id, kind, subject, challenge, \
+     expires_ns) VALUES ($1, $2, $3, $4, $5)";
+
+const TAKE_CHALLENGE: &str = "DELETE FROM eid_challenges WHERE id = $1 \
+     RETURNING kind, subject, challenge, expires_ns";
+
+const UPSERT_APPLICATION: &str = "INSERT INTO eid_applications \
+     (id, login_key, status, due_ns, submitted_ns, body) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body";
+
+const APPLICATION: &str = "SELECT body FROM eid_applications WHERE id = $1";
+
+const APPLICATIONS_IN_STATUS: &str = "SELECT body FROM eid_applications WHERE status = $1 \
+     ORDER BY due_ns, id LIMIT $2";
+
+const OPEN_APPLICATIONS: &str = "SELECT body FROM eid_applications \
+     WHERE status NOT IN ('approved', 'refused', 'withdrawn') ORDER BY due_ns, id LIMIT $1";
+
+const CONSENTED_SCOPES: &str =
+    "SELECT scopes FROM eid_consents WHERE subject = $1 AND client_id = $2";
+
+const UPSERT_CONSENT: &str = "INSERT INTO eid_consents (subject, client_id, scopes, given_ns) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (subject, client_id) DO UPDATE \
+     SET scopes = excluded.scopes, given_ns = excluded.given_ns";
+
+const DELETE_SESSION: &str = "DELETE FROM eid_sessions WHERE id_hash = $1";
+
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn create_account(&self, account: &Account) -> Result<bool, StoreError> {
         let holder = to_json("the holder", &account.holder)?;
         let subject = account.holder.subject().to_string();
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting to create an account")?;
+        let mut tx = self.begin("starting to create an account").await?;
         let done = tx
             .on()
             .execute(
-                "INSERT INTO eid_accounts (subject, login_key, kind, name, level, holder, \
-                     password, totp, totp_step, failures, locked_until_ns, created_ns) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                     ON CONFLICT DO NOTHING",
+                INSERT_ACCOUNT,
                 (
                     &subject,
                     account.holder.login_id().key(),
@@ -360,11 +442,7 @@ impl AccountStore for SqlStore {
                 .chain(org.head().map(|h| (h, "head")));
             for (person, role) in people {
                 tx.on()
-                    .execute(
-                        "INSERT INTO eid_org_people (organisation, person, role) \
-                             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                        (&subject, person.to_string(), role),
-                    )
+                    .execute(INSERT_ORG_PERSON, (&subject, person.to_string(), role))
                     .await
                     .context("recording an organisation's people")?;
             }
@@ -375,12 +453,8 @@ impl AccountStore for SqlStore {
 
     async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountColumns> = self
-            .db
             .on()
-            .fetch_optional(
-                &format!("{ACCOUNT_SELECT} WHERE subject = $1"),
-                (subject.to_string(),),
-            )
+            .fetch_optional(&ACCOUNT_BY_SUBJECT, (subject.to_string(),))
             .await
             .context("reading an account")?;
         row.map(decode_account).transpose()
@@ -394,7 +468,6 @@ impl AccountStore for SqlStore {
         // the common case, a live token of an account, in one
         // statement; no row: revoked, or no account
         let row: Option<AccountColumns> = self
-            .db
             .on()
             .fetch_optional(&LIVE_TOKEN_ACCOUNT, (subject.to_string(), jti))
             .await
@@ -403,12 +476,8 @@ impl AccountStore for SqlStore {
             return decode_account(row).map(|a| TokenAccount::Live(Box::new(a)));
         }
         let revoked: bool = self
-            .db
             .on()
-            .scalar_one(
-                "SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $1)",
-                (jti,),
-            )
+            .scalar_one(TOKEN_REVOKED, (jti,))
             .await
             .context("reading revocations")?;
         Ok(if revoked {
@@ -420,12 +489,8 @@ impl AccountStore for SqlStore {
 
     async fn account_by_login(&self, login_key: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountColumns> = self
-            .db
             .on()
-            .fetch_optional(
-                &format!("{ACCOUNT_SELECT} WHERE login_key = $1"),
-                (login_key,),
-            )
+            .fetch_optional(&ACCOUNT_BY_LOGIN, (login_key,))
             .await
             .context("reading an account")?;
         row.map(decode_account).transpose()
@@ -439,13 +504,9 @@ impl AccountStore for SqlStore {
     ) -> Result<Failure, StoreError> {
         // one statement: concurrent failures each count
         let row: Option<(i32, Option<i64>)> = self
-            .db
             .on()
             .fetch_optional(
-                "UPDATE eid_accounts SET failures = failures + 1, \
-                     locked_until_ns = CASE WHEN failures + 1 >= $2 THEN $3 \
-                     ELSE locked_until_ns END \
-                     WHERE subject = $1 RETURNING failures, locked_until_ns",
+                COUNT_FAILURE,
                 (
                     subject.to_string(),
                     i32::try_from(max_failures).unwrap_or(i32::MAX),
@@ -463,13 +524,8 @@ impl AccountStore for SqlStore {
     }
 
     async fn login_succeeded(&self, subject: SubjectId) -> Result<(), StoreError> {
-        self.db
-            .on()
-            .execute(
-                "UPDATE eid_accounts SET failures = 0, locked_until_ns = NULL \
-                     WHERE subject = $1",
-                (subject.to_string(),),
-            )
+        self.on()
+            .execute(RESET_FAILURES, (subject.to_string(),))
             .await
             .context("recording a log-in")?;
         Ok(())
@@ -477,13 +533,8 @@ impl AccountStore for SqlStore {
 
     async fn use_totp_step(&self, subject: SubjectId, step: u64) -> Result<bool, StoreError> {
         let done = self
-            .db
             .on()
-            .execute(
-                "UPDATE eid_accounts SET totp_step = $2 \
-                     WHERE subject = $1 AND (totp_step IS NULL OR totp_step < $2)",
-                (subject.to_string(), step_value(step)?),
-            )
+            .execute(ACCEPT_TOTP_STEP, (subject.to_string(), step_value(step)?))
             .await
             .context("accepting a one-time code")?;
         Ok(done == 1)
@@ -491,12 +542,8 @@ impl AccountStore for SqlStore {
 
     async fn set_password(&self, subject: SubjectId, phc: &str) -> Result<(), StoreError> {
         let done = self
-            .db
             .on()
-            .execute(
-                "UPDATE eid_accounts SET password = $2 WHERE subject = $1",
-                (subject.to_string(), phc),
-            )
+            .execute(SET_PASSWORD, (subject.to_string(), phc))
             .await
             .context("changing a password")?;
         if done == 0 {
@@ -507,12 +554,8 @@ impl AccountStore for SqlStore {
 
     async fn set_totp(&self, subject: SubjectId, totp: Option<&Totp>) -> Result<(), StoreError> {
         let done = self
-            .db
             .on()
-            .execute(
-                "UPDATE eid_accounts SET totp = $2, totp_step = NULL WHERE subject = $1",
-                (subject.to_string(), encode_totp(totp)?),
-            )
+            .execute(SET_TOTP, (subject.to_string(), encode_totp(totp)?))
             .await
             .context("changing the second factor")?;
         if done == 0 {
@@ -522,11 +565,9 @@ impl AccountStore for SqlStore {
     }
 
     async fn audit(&self, subject: SubjectId, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO eid_audit (subject, at_ns, event, client, detail) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                INSERT_AUDIT,
                 (
                     subject.to_string(),
                     nanos(entry.at)?,
@@ -546,13 +587,8 @@ impl AccountStore for SqlStore {
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<(i64, String, Option<String>, String)> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT at_ns, event, client, detail FROM eid_audit WHERE subject = $1 \
-                     ORDER BY at_ns DESC, id DESC LIMIT $2",
-                (subject.to_string(), i64::from(limit)),
-            )
+            .fetch_all(AUDIT_TRAIL, (subject.to_string(), i64::from(limit)))
             .await
             .context("reading the audit trail")?;
         Ok(rows
@@ -573,19 +609,13 @@ impl AccountStore for SqlStore {
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         // sessions that ended before this one began are forgotten
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM eid_sessions WHERE expires_ns <= $1",
-                (nanos(session.auth_time)?,),
-            )
+        self.on()
+            .execute(FORGET_ENDED_SESSIONS, (nanos(session.auth_time)?,))
             .await
             .context("forgetting ended sessions")?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO eid_sessions (id_hash, subject, level, auth_ns, amr, expires_ns) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                INSERT_SESSION,
                 (
                     id_hash,
                     session.subject.to_string(),
@@ -606,13 +636,8 @@ impl AccountStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError> {
         let row: Option<(String, i32, i64, String)> = self
-            .db
             .on()
-            .fetch_optional(
-                "SELECT subject, level, auth_ns, amr FROM eid_sessions \
-                     WHERE id_hash = $1 AND expires_ns > $2",
-                (id_hash, nanos(now)?),
-            )
+            .fetch_optional(LIVE_SESSION, (id_hash, nanos(now)?))
             .await
             .context("reading a session")?;
         row.map(|(subject, level, auth, amr)| {
@@ -637,11 +662,9 @@ impl AccountStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let done = self
-            .db
             .on()
             .execute(
-                "INSERT INTO eid_passkeys (credential_id, subject, public_key, sign_count, \
-                     created_ns) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                INSERT_PASSKEY,
                 (
                     B64.encode(&passkey.credential_id),
                     subject.to_string(),
@@ -657,13 +680,8 @@ impl AccountStore for SqlStore {
 
     async fn passkeys_of(&self, subject: SubjectId) -> Result<Vec<Passkey>, StoreError> {
         let rows: Vec<(String, String, i64)> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT credential_id, public_key, sign_count FROM eid_passkeys \
-                     WHERE subject = $1 ORDER BY created_ns",
-                (subject.to_string(),),
-            )
+            .fetch_all(PASSKEYS_OF, (subject.to_string(),))
             .await
             .context("reading passkeys")?;
         rows.into_iter().map(decode_passkey).collect()
@@ -674,13 +692,8 @@ impl AccountStore for SqlStore {
         credential_id: &[u8],
     ) -> Result<Option<(SubjectId, Passkey)>, StoreError> {
         let row: Option<(String, String, String, i64)> = self
-            .db
             .on()
-            .fetch_optional(
-                "SELECT subject, credential_id, public_key, sign_count FROM eid_passkeys \
-                     WHERE credential_id = $1",
-                (B64.encode(credential_id),),
-            )
+            .fetch_optional(PASSKEY, (B64.encode(credential_id),))
             .await
             .context("reading a passkey")?;
         row.map(|(subject, id, key, count)| {
@@ -698,11 +711,9 @@ impl AccountStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let done = self
-            .db
             .on()
             .execute(
-                "UPDATE eid_passkeys SET sign_count = $3, last_used_ns = $4 \
-                     WHERE credential_id = $1 AND sign_count = $2",
+                USE_PASSKEY,
                 (
                     B64.encode(credential_id),
                     i64::from(seen),
@@ -723,19 +734,13 @@ impl AccountStore for SqlStore {
         challenge: &[u8],
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM eid_challenges WHERE expires_ns <= $1",
-                (nanos(Utc::now())?,),
-            )
+        self.on()
+            .execute(FORGET_EXPIRED_CHALLENGES, (nanos(Utc::now())?,))
             .await
             .context("forgetting expired challenges")?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO eid_challenges (id, kind, subject, challenge, expires_ns) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                INSERT_CHALLENGE,
                 (
                     id,
                     kind,
@@ -755,13 +760,8 @@ impl AccountStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Option<(String, Option<SubjectId>, Vec<u8>)>, StoreError> {
         let row: Option<(String, Option<String>, String, i64)> = self
-            .db
             .on()
-            .fetch_optional(
-                "DELETE FROM eid_challenges WHERE id = $1 \
-                     RETURNING kind, subject, challenge, expires_ns",
-                (id,),
-            )
+            .fetch_optional(TAKE_CHALLENGE, (id,))
             .await
             .context("taking a challenge")?;
         let Some((kind, subject, challenge, expires)) = row else {
@@ -781,12 +781,9 @@ impl AccountStore for SqlStore {
 
     async fn put_application(&self, application: &StoredApplication) -> Result<(), StoreError> {
         let body = to_json("the application", application)?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO eid_applications (id, login_key, status, due_ns, submitted_ns, \
-                     body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
-                     status = excluded.status, body = excluded.body",
+                UPSERT_APPLICATION,
                 (
                     application.id.to_string(),
                     application.holder.login_id().key(),
@@ -803,12 +800,8 @@ impl AccountStore for SqlStore {
 
     async fn application(&self, id: uuid::Uuid) -> Result<Option<StoredApplication>, StoreError> {
         let body: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "SELECT body FROM eid_applications WHERE id = $1",
-                (id.to_string(),),
-            )
+            .scalar_optional(APPLICATION, (id.to_string(),))
             .await
             .context("reading an application")?;
         body.map(|b| from_json("stored application", &b))
@@ -822,23 +815,13 @@ impl AccountStore for SqlStore {
     ) -> Result<Vec<StoredApplication>, StoreError> {
         let bodies: Vec<String> = match status {
             Some(s) => {
-                self.db
-                    .on()
-                    .scalar_all(
-                        "SELECT body FROM eid_applications WHERE status = $1 \
-                         ORDER BY due_ns, id LIMIT $2",
-                        (s, i64::from(limit)),
-                    )
+                self.on()
+                    .scalar_all(APPLICATIONS_IN_STATUS, (s, i64::from(limit)))
                     .await
             }
             None => {
-                self.db
-                    .on()
-                    .scalar_all(
-                        "SELECT body FROM eid_applications WHERE status NOT IN \
-                         ('approved', 'refused', 'withdrawn') ORDER BY due_ns, id LIMIT $1",
-                        (i64::from(limit),),
-                    )
+                self.on()
+                    .scalar_all(OPEN_APPLICATIONS, (i64::from(limit),))
                     .await
             }
         }
@@ -855,12 +838,8 @@ impl AccountStore for SqlStore {
         client_id: &str,
     ) -> Result<Option<std::collections::BTreeSet<String>>, StoreError> {
         let scopes: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "SELECT scopes FROM eid_consents WHERE subject = $1 AND client_id = $2",
-                (subject.to_string(), client_id),
-            )
+            .scalar_optional(CONSENTED_SCOPES, (subject.to_string(), client_id))
             .await
             .context("reading a consent")?;
         Ok(scopes.map(|s| {
@@ -878,12 +857,9 @@ impl AccountStore for SqlStore {
         scopes: &std::collections::BTreeSet<String>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO eid_consents (subject, client_id, scopes, given_ns) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (subject, client_id) \
-                     DO UPDATE SET scopes = excluded.scopes, given_ns = excluded.given_ns",
+                UPSERT_CONSENT,
                 (
                     subject.to_string(),
                     client_id,
@@ -898,9 +874,8 @@ impl AccountStore for SqlStore {
 
     async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError> {
         let done = self
-            .db
             .on()
-            .execute("DELETE FROM eid_sessions WHERE id_hash = $1", (id_hash,))
+            .execute(DELETE_SESSION, (id_hash,))
             .await
             .context("ending a session")?;
         Ok(done > 0)

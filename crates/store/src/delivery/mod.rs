@@ -13,6 +13,7 @@
 //! transaction, which the registry's backend code hands it.
 
 use std::sync::Arc;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -245,19 +246,56 @@ pub(crate) async fn queue(
 /// `UPDATE … seq IN ($2, $3 …)` marks this many rows at once.
 const MARK_ROWS: usize = 500;
 
+// ---- the statements, the same text on both backends ------------------
+
+/// Rows not yet published, by `seq`.
+static PENDING_OUTBOX: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {OUTBOX_COLUMNS} FROM event_outbox WHERE published_ns IS NULL \
+         ORDER BY seq LIMIT $1"
+    )
+});
+
+/// Rows written at `$1` or later, by `seq`.
+static OUTBOX_SINCE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {OUTBOX_COLUMNS} FROM event_outbox WHERE created_ns >= $1 \
+         ORDER BY seq LIMIT $2"
+    )
+});
+
+/// Every subscription, oldest first.
+static SUBSCRIPTIONS: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {SUBSCRIPTION_COLUMNS} FROM event_subscriptions ORDER BY created_ns, id")
+});
+
+const UPSERT_SUBSCRIPTION: &str = "INSERT INTO event_subscriptions \
+     (id, consumer, purpose, kinds, endpoint, legal_basis, case_ref, created_ns) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (consumer, purpose) DO UPDATE SET kinds = excluded.kinds, \
+     endpoint = excluded.endpoint, legal_basis = excluded.legal_basis, \
+     case_ref = excluded.case_ref \
+     RETURNING id";
+
+const DELETE_SUBSCRIPTION: &str = "DELETE FROM event_subscriptions WHERE id = $1 AND consumer = $2";
+
+const INSERT_SEEN: &str = "INSERT INTO delivery_seen (consumer, delivery_id, seen_ns) \
+     VALUES ($1, $2, $3) ON CONFLICT (consumer, delivery_id) DO NOTHING";
+
+const TOUCH_SEEN: &str =
+    "UPDATE delivery_seen SET seen_ns = $1 WHERE consumer = $2 AND delivery_id = $3";
+
+const SEEN_SINCE: &str = "SELECT consumer FROM delivery_seen WHERE consumer = $1 \
+     AND delivery_id = $2 AND seen_ns >= $3";
+
+const FORGET_SEEN: &str = "DELETE FROM delivery_seen WHERE consumer = $1 AND seen_ns < $2";
+
 #[async_trait]
 impl DeliveryStore for SqlStore {
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
         let rows: Vec<OutboxTuple> = self
-            .db
             .on()
-            .fetch_all(
-                &format!(
-                    "SELECT {OUTBOX_COLUMNS} FROM event_outbox WHERE published_ns IS NULL \
-                     ORDER BY seq LIMIT $1"
-                ),
-                (limit_i64(limit),),
-            )
+            .fetch_all(&PENDING_OUTBOX, (limit_i64(limit),))
             .await
             .context("reading the outbox")?;
         rows.into_iter().map(decode_outbox).collect()
@@ -269,15 +307,8 @@ impl DeliveryStore for SqlStore {
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let rows: Vec<OutboxTuple> = self
-            .db
             .on()
-            .fetch_all(
-                &format!(
-                    "SELECT {OUTBOX_COLUMNS} FROM event_outbox WHERE created_ns >= $1 \
-                     ORDER BY seq LIMIT $2"
-                ),
-                (nanos_clamped(since), limit_i64(limit)),
-            )
+            .fetch_all(&OUTBOX_SINCE, (nanos_clamped(since), limit_i64(limit)))
             .await
             .context("reading the outbox")?;
         rows.into_iter().map(decode_outbox).collect()
@@ -308,7 +339,6 @@ impl DeliveryStore for SqlStore {
             params.push(at);
             params.extend_from_slice(chunk);
             let done = self
-                .db
                 .on()
                 .execute(&sql, params)
                 .await
@@ -322,15 +352,9 @@ impl DeliveryStore for SqlStore {
         check_subscription(s)?;
         let kinds = to_json("subscription kinds", &s.kinds)?;
         let id: String = self
-            .db
             .on()
             .scalar_one(
-                "INSERT INTO event_subscriptions (id, consumer, purpose, kinds, endpoint, \
-                 legal_basis, case_ref, created_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (consumer, purpose) DO UPDATE SET kinds = excluded.kinds, \
-                 endpoint = excluded.endpoint, legal_basis = excluded.legal_basis, \
-                 case_ref = excluded.case_ref \
-                 RETURNING id",
+                UPSERT_SUBSCRIPTION,
                 (
                     s.id.as_str(),
                     s.consumer.as_str(),
@@ -350,12 +374,8 @@ impl DeliveryStore for SqlStore {
 
     async fn end_subscription(&self, consumer: &MemberId, id: &str) -> Result<bool, StoreError> {
         let done = self
-            .db
             .on()
-            .execute(
-                "DELETE FROM event_subscriptions WHERE id = $1 AND consumer = $2",
-                (id, consumer.as_str()),
-            )
+            .execute(DELETE_SUBSCRIPTION, (id, consumer.as_str()))
             .await
             .context("ending a subscription")?;
         self.changes.notify_one();
@@ -364,15 +384,8 @@ impl DeliveryStore for SqlStore {
 
     async fn subscriptions(&self) -> Result<Vec<EventSubscription>, StoreError> {
         let rows: Vec<SubscriptionTuple> = self
-            .db
             .on()
-            .fetch_all(
-                &format!(
-                    "SELECT {SUBSCRIPTION_COLUMNS} FROM event_subscriptions \
-                     ORDER BY created_ns, id"
-                ),
-                (),
-            )
+            .fetch_all(&SUBSCRIPTIONS, ())
             .await
             .context("reading subscriptions")?;
         rows.into_iter().map(decode_subscription).collect()
@@ -386,24 +399,15 @@ impl DeliveryStore for SqlStore {
     ) -> Result<bool, StoreError> {
         let at = nanos(at)?;
         let inserted = self
-            .db
             .on()
-            .execute(
-                "INSERT INTO delivery_seen (consumer, delivery_id, seen_ns) VALUES ($1, $2, $3) \
-                 ON CONFLICT (consumer, delivery_id) DO NOTHING",
-                (consumer, delivery_id, at),
-            )
+            .execute(INSERT_SEEN, (consumer, delivery_id, at))
             .await
             .context("recording a processed delivery")?;
         if inserted > 0 {
             return Ok(true);
         }
-        self.db
-            .on()
-            .execute(
-                "UPDATE delivery_seen SET seen_ns = $1 WHERE consumer = $2 AND delivery_id = $3",
-                (at, consumer, delivery_id),
-            )
+        self.on()
+            .execute(TOUCH_SEEN, (at, consumer, delivery_id))
             .await
             .context("recording a processed delivery")?;
         Ok(false)
@@ -416,25 +420,16 @@ impl DeliveryStore for SqlStore {
         since: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let found: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "SELECT consumer FROM delivery_seen \
-                 WHERE consumer = $1 AND delivery_id = $2 AND seen_ns >= $3",
-                (consumer, delivery_id, nanos_clamped(since)),
-            )
+            .scalar_optional(SEEN_SINCE, (consumer, delivery_id, nanos_clamped(since)))
             .await
             .context("reading processed deliveries")?;
         Ok(found.is_some())
     }
 
     async fn forget_seen(&self, consumer: &str, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM delivery_seen WHERE consumer = $1 AND seen_ns < $2",
-                (consumer, nanos_clamped(before)),
-            )
+        self.on()
+            .execute(FORGET_SEEN, (consumer, nanos_clamped(before)))
             .await
             .context("forgetting processed deliveries")
     }

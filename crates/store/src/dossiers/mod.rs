@@ -25,6 +25,7 @@ use dossier::{
     AgencyCode, Attachment, Dossier, DossierCode, MAX_DAILY_SEQUENCE, MediaType, Notice, Role,
     Status,
 };
+use std::sync::LazyLock;
 
 use crate::db::{Db, On, from_nanos, nanos};
 use crate::error::Source;
@@ -389,7 +390,7 @@ type NoticeTuple = (
 );
 
 const NOTICE_COLUMNS: &str = "id, recipient, dossier, status, text_vi, text_en, email, \
-                              created_ns, read_ns, emailed_ns, attempts, last_error";
+     created_ns, read_ns, emailed_ns, attempts, last_error";
 
 fn notice_row(t: NoticeTuple) -> NoticeRow {
     NoticeRow {
@@ -608,6 +609,85 @@ async fn insert_notice(
     Ok(())
 }
 
+// ---- the statements, the same text on both backends ------------------
+
+/// An applicant's notices, newest first.
+static NOTICES_OF: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {NOTICE_COLUMNS} FROM dossier_notices WHERE recipient = $1 \
+         ORDER BY id DESC LIMIT $2"
+    )
+});
+
+/// The notices to e-mail whose next try is due at `$1`.
+static EMAILS_DUE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {NOTICE_COLUMNS} FROM dossier_notices \
+         WHERE email IS NOT NULL AND emailed_ns IS NULL AND next_try_ns <= $1 \
+         ORDER BY next_try_ns, id LIMIT $2"
+    )
+});
+
+const UPDATE_DOSSIER: &str = "UPDATE dossiers SET body = $1, status = $2, due_ns = $3, \
+     on_time = $4, processed_ns = $5, rating = $6, version = version + 1, updated_ns = $7 \
+     WHERE code = $8 AND version = $9";
+
+const DOSSIER: &str = "SELECT body, version, updated_ns FROM dossiers WHERE code = $1";
+
+const CODES_OF_DAY: &str =
+    "SELECT code FROM dossiers WHERE agency = $1 AND day = $2 ORDER BY sequence";
+
+const DOSSIERS_OF_APPLICANT: &str = "SELECT body, version, updated_ns FROM dossiers \
+     WHERE applicant = $1 OR applicant = $2 ORDER BY created_ns DESC, code DESC LIMIT $3";
+
+const AGENCY_QUEUE: &str = "SELECT body, version, updated_ns FROM dossiers \
+     WHERE (competent = $1 OR agency = $1) AND ($2 = 0 OR status NOT IN (3, 7, 8, 10)) \
+     ORDER BY CASE WHEN due_ns IS NULL THEN 0 ELSE 1 END, due_ns, created_ns LIMIT $3";
+
+const MARK_NOTICES_READ: &str = "UPDATE dossier_notices SET read_ns = $1 WHERE recipient = $2 \
+     AND id <= $3 AND read_ns IS NULL";
+
+const NOTICE_EMAILED: &str = "UPDATE dossier_notices \
+     SET emailed_ns = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2";
+
+const NOTICE_EMAIL_FAILED: &str = "UPDATE dossier_notices \
+     SET next_try_ns = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3";
+
+const UPSERT_STAFF: &str = "INSERT INTO agency_staff (account, agency, role, added_ns) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (account, agency) DO UPDATE SET role = $3";
+
+const DELETE_STAFF: &str = "DELETE FROM agency_staff WHERE account = $1 AND agency = $2";
+
+const STAFF_ROLES: &str =
+    "SELECT agency, role FROM agency_staff WHERE account = $1 ORDER BY agency";
+
+const AGENCY_STAFF: &str = "SELECT s.account, a.name, s.role FROM agency_staff s \
+     LEFT JOIN eid_accounts a ON a.subject = s.account WHERE s.agency = $1 \
+     ORDER BY COALESCE(a.name, ''), s.account";
+
+const UPSERT_ATTACHMENT: &str = "INSERT INTO dossier_attachments \
+     (dossier, document, name, media_type, size, sha256, content, added_ns) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (dossier, document) DO UPDATE SET name = $3, media_type = $4, \
+     size = $5, sha256 = $6, content = $7, added_ns = $8";
+
+const ATTACHMENTS: &str = "SELECT document, name, media_type, size, sha256, added_ns \
+     FROM dossier_attachments WHERE dossier = $1 ORDER BY document";
+
+const ATTACHMENT: &str = "SELECT document, name, media_type, size, sha256, added_ns, content \
+     FROM dossier_attachments WHERE dossier = $1 AND document = $2";
+
+const PROCESSED_FIGURES: &str = "SELECT COUNT(*), CAST(SUM(on_time) AS BIGINT), COUNT(rating), \
+     CAST(SUM(rating) AS BIGINT) FROM dossiers WHERE ($1 = '' OR province = $1) \
+     AND processed_ns >= $2 AND processed_ns < $3";
+
+const OVERDUE_OPEN: &str = "SELECT COUNT(*) FROM dossiers WHERE ($1 = '' OR province = $1) \
+     AND status IN (2, 4) AND due_ns < $2";
+
+const FILED_FIGURES: &str = "SELECT COUNT(*), \
+     CAST(SUM(CASE WHEN channel = 2 THEN 1 ELSE 0 END) AS BIGINT) FROM dossiers \
+     WHERE ($1 = '' OR province = $1) AND created_ns >= $2 AND created_ns < $3";
+
 #[async_trait]
 impl DossierStore for SqlStore {
     async fn create_dossiers(
@@ -632,17 +712,11 @@ impl DossierStore for SqlStore {
     ) -> Result<StoredDossier, StoreError> {
         let c = columns(dossier)?;
         let at_ns = nanos(at)?;
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting to change a dossier")?;
+        let mut tx = self.begin("starting to change a dossier").await?;
         let changed = tx
             .on()
             .execute(
-                "UPDATE dossiers SET body = $1, status = $2, due_ns = $3, on_time = $4, \
-                     processed_ns = $5, rating = $6, version = version + 1, updated_ns = $7 \
-                     WHERE code = $8 AND version = $9",
+                UPDATE_DOSSIER,
                 (
                     c.body,
                     c.status,
@@ -674,12 +748,8 @@ impl DossierStore for SqlStore {
 
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {
         let row: Option<DossierRow> = self
-            .db
             .on()
-            .fetch_optional(
-                "SELECT body, version, updated_ns FROM dossiers WHERE code = $1",
-                (code.to_string(),),
-            )
+            .fetch_optional(DOSSIER, (code.to_string(),))
             .await
             .context("reading a dossier")?;
         row.map(decode).transpose()
@@ -691,10 +761,9 @@ impl DossierStore for SqlStore {
         day: NaiveDate,
     ) -> Result<Vec<DossierCode>, StoreError> {
         let codes: Vec<String> = self
-            .db
             .on()
             .scalar_all(
-                "SELECT code FROM dossiers WHERE agency = $1 AND day = $2 ORDER BY sequence",
+                CODES_OF_DAY,
                 (agency.as_str(), day.format("%Y-%m-%d").to_string()),
             )
             .await
@@ -721,14 +790,8 @@ impl DossierStore for SqlStore {
             }
         };
         let rows: Vec<DossierRow> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT body, version, updated_ns FROM dossiers \
-                     WHERE applicant = $1 OR applicant = $2 \
-                     ORDER BY created_ns DESC, code DESC LIMIT $3",
-                (first, second, limit_of(limit)),
-            )
+            .fetch_all(DOSSIERS_OF_APPLICANT, (first, second, limit_of(limit)))
             .await
             .context("listing an applicant's dossiers")?;
         rows.into_iter().map(decode).collect()
@@ -742,14 +805,9 @@ impl DossierStore for SqlStore {
     ) -> Result<Vec<StoredDossier>, StoreError> {
         // final statuses: 3, 7, 8, 10
         let rows: Vec<DossierRow> = self
-            .db
             .on()
             .fetch_all(
-                "SELECT body, version, updated_ns FROM dossiers \
-                     WHERE (competent = $1 OR agency = $1) \
-                       AND ($2 = 0 OR status NOT IN (3, 7, 8, 10)) \
-                     ORDER BY CASE WHEN due_ns IS NULL THEN 0 ELSE 1 END, due_ns, created_ns \
-                     LIMIT $3",
+                AGENCY_QUEUE,
                 (agency.as_str(), i32::from(open_only), limit_of(limit)),
             )
             .await
@@ -759,15 +817,8 @@ impl DossierStore for SqlStore {
 
     async fn notices(&self, recipient: &str, limit: usize) -> Result<Vec<NoticeRow>, StoreError> {
         let rows: Vec<NoticeTuple> = self
-            .db
             .on()
-            .fetch_all(
-                &format!(
-                    "SELECT {NOTICE_COLUMNS} FROM dossier_notices WHERE recipient = $1 \
-                     ORDER BY id DESC LIMIT $2"
-                ),
-                (recipient, limit_of(limit)),
-            )
+            .fetch_all(&NOTICES_OF, (recipient, limit_of(limit)))
             .await
             .context("reading notices")?;
         Ok(rows.into_iter().map(notice_row).collect())
@@ -780,13 +831,8 @@ impl DossierStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         Ok(self
-            .db
             .on()
-            .execute(
-                "UPDATE dossier_notices SET read_ns = $1 \
-                     WHERE recipient = $2 AND id <= $3 AND read_ns IS NULL",
-                (nanos(at)?, recipient, up_to),
-            )
+            .execute(MARK_NOTICES_READ, (nanos(at)?, recipient, up_to))
             .await
             .context("marking notices read")?)
     }
@@ -797,16 +843,8 @@ impl DossierStore for SqlStore {
         limit: usize,
     ) -> Result<Vec<NoticeRow>, StoreError> {
         let rows: Vec<NoticeTuple> = self
-            .db
             .on()
-            .fetch_all(
-                &format!(
-                    "SELECT {NOTICE_COLUMNS} FROM dossier_notices \
-                     WHERE email IS NOT NULL AND emailed_ns IS NULL AND next_try_ns <= $1 \
-                     ORDER BY next_try_ns, id LIMIT $2"
-                ),
-                (nanos(now)?, limit_of(limit)),
-            )
+            .fetch_all(&EMAILS_DUE, (nanos(now)?, limit_of(limit)))
             .await
             .context("reading the notices to e-mail")?;
         Ok(rows.into_iter().map(notice_row).collect())
@@ -819,24 +857,10 @@ impl DossierStore for SqlStore {
         outcome: Result<(), (String, DateTime<Utc>)>,
     ) -> Result<(), StoreError> {
         match outcome {
-            Ok(()) => {
-                self.db
-                    .on()
-                    .execute(
-                        "UPDATE dossier_notices SET emailed_ns = $1, \
-                                 attempts = attempts + 1, last_error = NULL WHERE id = $2",
-                        (nanos(at)?, id),
-                    )
-                    .await
-            }
+            Ok(()) => self.on().execute(NOTICE_EMAILED, (nanos(at)?, id)).await,
             Err((error, retry_at)) => {
-                self.db
-                    .on()
-                    .execute(
-                        "UPDATE dossier_notices SET next_try_ns = $1, \
-                                 attempts = attempts + 1, last_error = $2 WHERE id = $3",
-                        (nanos(retry_at)?, error, id),
-                    )
+                self.on()
+                    .execute(NOTICE_EMAIL_FAILED, (nanos(retry_at)?, error, id))
                     .await
             }
         }
@@ -853,23 +877,16 @@ impl DossierStore for SqlStore {
     ) -> Result<(), StoreError> {
         match role {
             Some(role) => {
-                self.db
-                    .on()
+                self.on()
                     .execute(
-                        "INSERT INTO agency_staff (account, agency, role, added_ns) \
-                                 VALUES ($1, $2, $3, $4) \
-                                 ON CONFLICT (account, agency) DO UPDATE SET role = $3",
+                        UPSERT_STAFF,
                         (account, agency.as_str(), role_code(role), nanos(at)?),
                     )
                     .await
             }
             None => {
-                self.db
-                    .on()
-                    .execute(
-                        "DELETE FROM agency_staff WHERE account = $1 AND agency = $2",
-                        (account, agency.as_str()),
-                    )
+                self.on()
+                    .execute(DELETE_STAFF, (account, agency.as_str()))
                     .await
             }
         }
@@ -879,12 +896,8 @@ impl DossierStore for SqlStore {
 
     async fn staff_roles(&self, account: &str) -> Result<Vec<(AgencyCode, Role)>, StoreError> {
         let rows: Vec<(String, String)> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT agency, role FROM agency_staff WHERE account = $1 ORDER BY agency",
-                (account,),
-            )
+            .fetch_all(STAFF_ROLES, (account,))
             .await
             .context("reading an officer's agencies")?;
         rows.into_iter()
@@ -899,14 +912,8 @@ impl DossierStore for SqlStore {
 
     async fn agency_staff(&self, agency: &AgencyCode) -> Result<Vec<StaffMember>, StoreError> {
         let rows: Vec<(String, Option<String>, String)> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT s.account, a.name, s.role FROM agency_staff s \
-                     LEFT JOIN eid_accounts a ON a.subject = s.account \
-                     WHERE s.agency = $1 ORDER BY COALESCE(a.name, ''), s.account",
-                (agency.as_str(),),
-            )
+            .fetch_all(AGENCY_STAFF, (agency.as_str(),))
             .await
             .context("reading an agency's staff")?;
         rows.into_iter()
@@ -930,14 +937,9 @@ impl DossierStore for SqlStore {
         use sha2::Digest as _;
         let sha256 = hex::encode(sha2::Sha256::digest(content));
         let size = i64::try_from(content.len()).map_err(corrupt)?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO dossier_attachments \
-                     (dossier, document, name, media_type, size, sha256, content, added_ns) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT (dossier, document) DO UPDATE SET name = $3, media_type = $4, \
-                     size = $5, sha256 = $6, content = $7, added_ns = $8",
+                UPSERT_ATTACHMENT,
                 (
                     dossier.to_string(),
                     &attachment.document,
@@ -963,13 +965,8 @@ impl DossierStore for SqlStore {
         dossier: &DossierCode,
     ) -> Result<Vec<StoredAttachment>, StoreError> {
         let rows: Vec<AttachmentRow> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT document, name, media_type, size, sha256, added_ns \
-                     FROM dossier_attachments WHERE dossier = $1 ORDER BY document",
-                (dossier.to_string(),),
-            )
+            .fetch_all(ATTACHMENTS, (dossier.to_string(),))
             .await
             .context("listing attachments")?;
         rows.into_iter().map(attachment_row).collect()
@@ -981,13 +978,8 @@ impl DossierStore for SqlStore {
         document: &str,
     ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError> {
         let row: Option<(String, String, String, i64, String, i64, Vec<u8>)> = self
-            .db
             .on()
-            .fetch_optional(
-                "SELECT document, name, media_type, size, sha256, added_ns, content \
-                         FROM dossier_attachments WHERE dossier = $1 AND document = $2",
-                (dossier.to_string(), document),
-            )
+            .fetch_optional(ATTACHMENT, (dossier.to_string(), document))
             .await
             .context("reading an attachment")?;
         row.map(|(d, n, m, s, h, a, content)| {
@@ -1002,29 +994,23 @@ impl DossierStore for SqlStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<ServiceFigures, StoreError> {
-        let (processed, on_time, rated, rating_sum): (i64, Option<i64>, i64, Option<i64>) =
-                    self.db.on().fetch_one("SELECT COUNT(*), CAST(SUM(on_time) AS BIGINT), COUNT(rating), \
-                         CAST(SUM(rating) AS BIGINT) FROM dossiers \
-                         WHERE ($1 = '' OR province = $1) AND processed_ns >= $2 AND processed_ns < $3", (province.unwrap_or(""), nanos(from)?, nanos(to)?))
-                    .await
-                    .context("counting processed dossiers")?;
-        let overdue_open: i64 = self
-            .db
+        let (processed, on_time, rated, rating_sum): (i64, Option<i64>, i64, Option<i64>) = self
             .on()
-            .scalar_one(
-                "SELECT COUNT(*) FROM dossiers WHERE ($1 = '' OR province = $1) \
-                     AND status IN (2, 4) AND due_ns < $2",
-                (province.unwrap_or(""), nanos(to)?),
+            .fetch_one(
+                PROCESSED_FIGURES,
+                (province.unwrap_or(""), nanos(from)?, nanos(to)?),
             )
+            .await
+            .context("counting processed dossiers")?;
+        let overdue_open: i64 = self
+            .on()
+            .scalar_one(OVERDUE_OPEN, (province.unwrap_or(""), nanos(to)?))
             .await
             .context("counting overdue dossiers")?;
         let (filed, filed_online): (i64, Option<i64>) = self
-            .db
             .on()
             .fetch_one(
-                "SELECT COUNT(*), CAST(SUM(CASE WHEN channel = 2 THEN 1 ELSE 0 END) AS BIGINT) \
-                     FROM dossiers WHERE ($1 = '' OR province = $1) \
-                     AND created_ns >= $2 AND created_ns < $3",
+                FILED_FIGURES,
                 (province.unwrap_or(""), nanos(from)?, nanos(to)?),
             )
             .await

@@ -16,8 +16,9 @@ pub(crate) mod sqlite;
 
 use chrono::{DateTime, Utc};
 use exchange::{Checkpoint, ConsentLookup, Digest32, KeyId, LogEntry, LogRecord, MemberId};
+use std::sync::LazyLock;
 
-use crate::db::{Db, On, from_nanos, limit_i64, nanos, nanos_clamped, to_json};
+use crate::db::{Db, On, Tx, from_nanos, limit_i64, nanos, nanos_clamped, to_json};
 use crate::error::Source;
 use crate::{Context, SqlStore, StoreError};
 
@@ -368,52 +369,87 @@ pub(crate) fn decode_consents(
 /// The stored head of the log, read on `on` (a writer's transaction).
 pub(crate) async fn head_in(mut on: On<'_>) -> Result<Option<LogEntry>, StoreError> {
     let row: Option<LogTuple> = on
-        .fetch_optional(
-            &format!("SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"),
-            (),
-        )
+        .fetch_optional(&LOG_HEAD, ())
         .await
         .context("reading the log head")?;
     row.map(decode_log).transpose()
 }
 
+// ---- the statements, the same text on both backends ------------------
+
+/// The last entry.
+static LOG_HEAD: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {LOG_COLUMNS} FROM exchange_log ORDER BY seq DESC LIMIT 1"));
+
+/// Entries from `$1` on.
+static LOG_RANGE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {LOG_COLUMNS} FROM exchange_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+});
+
+/// The entries about a person in a time window.
+static ACCESSES_TO: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {LOG_COLUMNS} FROM exchange_log \
+         WHERE person_id = $1 AND at_ns >= $2 AND at_ns < $3 ORDER BY seq"
+    )
+});
+
+const CHECKPOINTS: &str =
+    "SELECT seq, hash, key_id, signature FROM exchange_checkpoints ORDER BY seq";
+
+const GIVE_CONSENT: &str = "INSERT INTO consents (person_id, consumer, purpose, given_ns) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, consumer, purpose) \
+     WHERE withdrawn_ns IS NULL DO NOTHING";
+
+const WITHDRAW_CONSENT: &str = "UPDATE consents SET withdrawn_ns = $1 WHERE person_id = $2 \
+     AND consumer = $3 AND purpose = $4 AND withdrawn_ns IS NULL";
+
+const CONSENTS_OF: &str = "SELECT consumer, purpose, given_ns, withdrawn_ns FROM consents \
+     WHERE person_id = $1 ORDER BY given_ns, id";
+
 #[async_trait::async_trait]
 impl ExchangeStore for SqlStore {
     async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError> {
-        match &self.db {
-            Db::Sqlite(pool) => sqlite::append_log_batch(pool, batch).await,
-            Db::Postgres(pool) => postgres::append_log_batch(pool, batch).await,
+        if batch.is_empty() {
+            return Ok(());
         }
+        if let Db::Postgres(pool) = &self.db
+            && batch.len() <= postgres::LOG_ROWS
+        {
+            // one autocommit statement
+            let mut conn = pool
+                .acquire()
+                .await
+                .context("connecting to append to the log")?;
+            return postgres::append_run(&mut conn, batch).await;
+        }
+        // one transaction (on PostgreSQL, runs in order)
+        let mut tx = self.begin("starting the log transaction").await?;
+        match &mut tx {
+            Tx::Sqlite(tx) => sqlite::append_log_in(tx, batch).await?,
+            Tx::Postgres(tx) => postgres::append_log_in(tx, batch).await?,
+        }
+        tx.commit().await.context("committing the log entries")
     }
 
     async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
         let from = i64::try_from(from_seq).unwrap_or(i64::MAX);
         let rows: Vec<LogTuple> = self
-            .db
             .on()
-            .fetch_all(
-                &format!(
-                    "SELECT {LOG_COLUMNS} FROM exchange_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
-                ),
-                (from, limit_i64(limit)),
-            )
+            .fetch_all(&LOG_RANGE, (from, limit_i64(limit)))
             .await
             .context("reading the log")?;
         rows.into_iter().map(decode_log).collect()
     }
 
     async fn log_head(&self) -> Result<Option<LogEntry>, StoreError> {
-        head_in(self.db.on()).await
+        head_in(self.on()).await
     }
 
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows: Vec<CheckpointTuple> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT seq, hash, key_id, signature FROM exchange_checkpoints ORDER BY seq",
-                (),
-            )
+            .fetch_all(CHECKPOINTS, ())
             .await
             .context("reading checkpoints")?;
         rows.into_iter().map(decode_checkpoint).collect()
@@ -427,13 +463,9 @@ impl ExchangeStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let given = self
-            .db
             .on()
             .execute(
-                "INSERT INTO consents (person_id, consumer, purpose, given_ns) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (person_id, consumer, purpose) WHERE withdrawn_ns IS NULL \
-                 DO NOTHING",
+                GIVE_CONSENT,
                 (person_id, consumer.as_str(), purpose, nanos(at)?),
             )
             .await
@@ -449,11 +481,9 @@ impl ExchangeStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let withdrawn = self
-            .db
             .on()
             .execute(
-                "UPDATE consents SET withdrawn_ns = $1 WHERE person_id = $2 \
-                 AND consumer = $3 AND purpose = $4 AND withdrawn_ns IS NULL",
+                WITHDRAW_CONSENT,
                 (nanos(at)?, person_id, consumer.as_str(), purpose),
             )
             .await
@@ -463,13 +493,8 @@ impl ExchangeStore for SqlStore {
 
     async fn consents_of(&self, person_id: &str) -> Result<ConsentSnapshot, StoreError> {
         let rows: Vec<ConsentTuple> = self
-            .db
             .on()
-            .fetch_all(
-                "SELECT consumer, purpose, given_ns, withdrawn_ns FROM consents \
-                 WHERE person_id = $1 ORDER BY given_ns, id",
-                (person_id,),
-            )
+            .fetch_all(CONSENTS_OF, (person_id,))
             .await
             .context("reading consents")?;
         decode_consents(person_id, rows)
@@ -482,13 +507,9 @@ impl ExchangeStore for SqlStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<LogEntry>, StoreError> {
         let rows: Vec<LogTuple> = self
-            .db
             .on()
             .fetch_all(
-                &format!(
-                    "SELECT {LOG_COLUMNS} FROM exchange_log \
-                     WHERE person_id = $1 AND at_ns >= $2 AND at_ns < $3 ORDER BY seq"
-                ),
+                &ACCESSES_TO,
                 (person_id, nanos_clamped(from), nanos_clamped(to)),
             )
             .await

@@ -11,11 +11,11 @@ use std::sync::LazyLock;
 use exchange::Checkpoint;
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryScalar;
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::{PgConnection, Postgres};
 
 use super::{LOG_COLUMNS, LogRow, check_run};
+use crate::StoreError;
 use crate::postgres::column;
-use crate::{Context, StoreError};
 
 /// Log entries per append statement.
 pub(crate) const LOG_ROWS: usize = 1_000;
@@ -160,26 +160,4 @@ pub(crate) async fn append_log_in(
         append_run(conn, run).await?;
     }
     Ok(())
-}
-
-/// [`crate::ExchangeStore::append_log_batch`] on PostgreSQL: a run that
-/// fits in one statement is one autocommit statement; a longer one goes in
-/// pieces, in order, in one transaction.
-pub(crate) async fn append_log_batch(
-    pool: &PgPool,
-    batch: &[exchange::Appended],
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    if batch.len() <= LOG_ROWS {
-        let mut conn = pool
-            .acquire()
-            .await
-            .context("connecting to append to the log")?;
-        return append_run(&mut conn, batch).await;
-    }
-    let mut tx = pool.begin().await.context("starting the log transaction")?;
-    append_log_in(&mut tx, batch).await?;
-    tx.commit().await.context("committing the log entries")
 }

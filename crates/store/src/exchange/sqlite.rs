@@ -5,12 +5,12 @@
 //! not undo its own rows, and SQLite keeps no statement journal.
 
 use sqlx::query_builder::Separated;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Sqlite, SqliteConnection};
 
 use super::{LogRow, check_batch, head_in};
+use crate::StoreError;
 use crate::db::On;
 use crate::sqlite::{failed, insert_chunked};
-use crate::{Context, StoreError};
 
 /// Log entries per multi-row insert (14 parameters each).
 pub(crate) const LOG_ROWS: usize = 500;
@@ -86,21 +86,4 @@ pub(crate) async fn append_log_in(
     )
     .await?;
     Ok(())
-}
-
-/// [`crate::ExchangeStore::append_log_batch`] on SQLite: one write
-/// transaction.
-pub(crate) async fn append_log_batch(
-    pool: &SqlitePool,
-    batch: &[exchange::Appended],
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .context("starting the log transaction")?;
-    append_log_in(&mut tx, batch).await?;
-    tx.commit().await.context("committing the log entries")
 }

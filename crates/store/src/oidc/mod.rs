@@ -194,33 +194,93 @@ fn decode_client(body: &str) -> Result<Client, StoreError> {
     from_json("a stored client", body)
 }
 
-const KEY_COLUMNS: &str = "SELECT kid, role, seed, retire_ns FROM oidc_keys ORDER BY role, kid";
+// ---- the statements, the same text on both backends ------------------
+
+const SIGNING_KEYS: &str = "SELECT kid, role, seed, retire_ns FROM oidc_keys ORDER BY role, kid";
+
+const CLIENT_EXISTS: &str = "SELECT id FROM oidc_clients WHERE id = $1";
+
+const UPSERT_CLIENT: &str = "INSERT INTO oidc_clients (id, body, updated_ns) VALUES ($1, $2, $3) \
+     ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_ns = excluded.updated_ns";
+
+const CLIENT: &str = "SELECT body FROM oidc_clients WHERE id = $1";
+
+const CLIENTS: &str = "SELECT body FROM oidc_clients ORDER BY id";
+
+const DELETE_CLIENT: &str = "DELETE FROM oidc_clients WHERE id = $1";
+
+const INSERT_FIRST_KEY: &str = "INSERT INTO oidc_keys (kid, role, seed) \
+     VALUES ($1, 'current', $2) ON CONFLICT DO NOTHING";
+
+const CURRENT_KEY: &str = "SELECT kid FROM oidc_keys WHERE role = 'current'";
+
+const DELETE_KEYS: &str = "DELETE FROM oidc_keys";
+
+const INSERT_KEY: &str =
+    "INSERT INTO oidc_keys (kid, role, seed, retire_ns) VALUES ($1, $2, $3, $4)";
+
+const FORGET_EXPIRED_REVOCATIONS: &str = "DELETE FROM oidc_revoked WHERE exp_ns < $1";
+
+const INSERT_REVOCATION: &str =
+    "INSERT INTO oidc_revoked (jti, exp_ns) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+const FORGET_EXPIRED_CODES: &str = "DELETE FROM oidc_codes WHERE expires_ns < $1";
+
+const INSERT_CODE: &str =
+    "INSERT INTO oidc_codes (code_hash, body, expires_ns) VALUES ($1, $2, $3)";
+
+const TAKE_CODE: &str = "DELETE FROM oidc_codes WHERE code_hash = $1 RETURNING body";
+
+const FORGET_EXPIRED_IDS: &str = "DELETE FROM oidc_used_ids WHERE expires_ns < $1";
+
+const INSERT_USED_ID: &str = "INSERT INTO oidc_used_ids (id, expires_ns) VALUES ($1, $2) \
+     ON CONFLICT DO NOTHING";
+
+const INSERT_REFRESH: &str = "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
+     VALUES ($1, $2, $3, $4)";
+
+const CLAIM_REFRESH: &str = "UPDATE oidc_refresh SET used_ns = $2 WHERE token_hash = $1 \
+     AND used_ns IS NULL AND revoked = 0 RETURNING body, expires_ns";
+
+const REFRESH_FAMILY: &str = "SELECT family FROM oidc_refresh WHERE token_hash = $1";
+
+const REVOKE_FAMILY: &str = "UPDATE oidc_refresh SET revoked = 1 WHERE family = $1";
+
+const KEEP_SALT: &str =
+    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+
+const META_VALUE: &str = "SELECT value FROM meta WHERE key = $1";
+
+const INSERT_PAIRWISE: &str = "INSERT INTO oidc_pairwise (sector, sub, subject) \
+     VALUES ($1, $2, $3) ON CONFLICT (sector, sub) DO NOTHING";
+
+const PAIRWISE_ACCOUNT: &str = "SELECT subject FROM oidc_pairwise WHERE sector = $1 AND sub = $2";
+
+const FORGET_EXPIRED_REQUESTS: &str = "DELETE FROM oidc_par WHERE expires_ns <= $1";
+
+const INSERT_PUSHED_REQUEST: &str = "INSERT INTO oidc_par (uri_hash, client_id, query, \
+     expires_ns) VALUES ($1, $2, $3, $4)";
+
+const PUSHED_REQUEST: &str =
+    "SELECT client_id, query FROM oidc_par WHERE uri_hash = $1 AND expires_ns > $2";
+
+const DELETE_PUSHED_REQUEST: &str = "DELETE FROM oidc_par WHERE uri_hash = $1";
+
+const IS_REVOKED: &str = "SELECT jti FROM oidc_revoked WHERE jti = $1";
 
 #[async_trait]
 impl OidcStore for SqlStore {
     async fn put_client(&self, client: &Client, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let body = to_json("the client", client)?;
         let at = nanos(at)?;
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting to register a client")?;
+        let mut tx = self.begin("starting to register a client").await?;
         let existed: Option<String> = tx
             .on()
-            .scalar_optional(
-                "SELECT id FROM oidc_clients WHERE id = $1",
-                (client.id.as_str(),),
-            )
+            .scalar_optional(CLIENT_EXISTS, (client.id.as_str(),))
             .await
             .context("reading a client")?;
         tx.on()
-            .execute(
-                "INSERT INTO oidc_clients (id, body, updated_ns) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
-                 updated_ns = excluded.updated_ns",
-                (client.id.as_str(), body, at),
-            )
+            .execute(UPSERT_CLIENT, (client.id.as_str(), body, at))
             .await
             .context("registering a client")?;
         tx.commit().await.context("registering a client")?;
@@ -229,12 +289,8 @@ impl OidcStore for SqlStore {
 
     async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
         let body: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "SELECT body FROM oidc_clients WHERE id = $1",
-                (id.as_str(),),
-            )
+            .scalar_optional(CLIENT, (id.as_str(),))
             .await
             .context("reading a client")?;
         body.as_deref().map(decode_client).transpose()
@@ -242,9 +298,8 @@ impl OidcStore for SqlStore {
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
         let bodies: Vec<String> = self
-            .db
             .on()
-            .scalar_all("SELECT body FROM oidc_clients ORDER BY id", ())
+            .scalar_all(CLIENTS, ())
             .await
             .context("listing clients")?;
         bodies.iter().map(|b| decode_client(b)).collect()
@@ -252,9 +307,8 @@ impl OidcStore for SqlStore {
 
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
         let deleted = self
-            .db
             .on()
-            .execute("DELETE FROM oidc_clients WHERE id = $1", (id.as_str(),))
+            .execute(DELETE_CLIENT, (id.as_str(),))
             .await
             .context("removing a client")?;
         Ok(deleted > 0)
@@ -262,9 +316,8 @@ impl OidcStore for SqlStore {
 
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
         let rows: Vec<(String, String, String, Option<i64>)> = self
-            .db
             .on()
-            .fetch_all(KEY_COLUMNS, ())
+            .fetch_all(SIGNING_KEYS, ())
             .await
             .context("reading the signing keys")?;
         rows.into_iter().map(decode_key).collect()
@@ -272,13 +325,8 @@ impl OidcStore for SqlStore {
 
     async fn init_signing_key(&self, key: &SigningKey) -> Result<Vec<StoredKey>, StoreError> {
         // the partial unique index keeps a second current key out
-        self.db
-            .on()
-            .execute(
-                "INSERT INTO oidc_keys (kid, role, seed) VALUES ($1, 'current', $2) \
-                 ON CONFLICT DO NOTHING",
-                (key.kid(), hex::encode(key.seed())),
-            )
+        self.on()
+            .execute(INSERT_FIRST_KEY, (key.kid(), hex::encode(key.seed())))
             .await
             .context("storing the first signing key")?;
         self.signing_keys().await
@@ -289,28 +337,24 @@ impl OidcStore for SqlStore {
         expected_current: &str,
         keys: &[StoredKey],
     ) -> Result<bool, StoreError> {
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting to rotate the keys")?;
+        let mut tx = self.begin("starting to rotate the keys").await?;
         let current: Option<String> = tx
             .on()
-            .scalar_optional("SELECT kid FROM oidc_keys WHERE role = 'current'", ())
+            .scalar_optional(CURRENT_KEY, ())
             .await
             .context("reading the current key")?;
         if current.as_deref() != Some(expected_current) {
             return Ok(false);
         }
         tx.on()
-            .execute("DELETE FROM oidc_keys", ())
+            .execute(DELETE_KEYS, ())
             .await
             .context("rotating the keys")?;
         for k in keys {
             let retire = k.retire_at.map(nanos).transpose()?;
             tx.on()
                 .execute(
-                    "INSERT INTO oidc_keys (kid, role, seed, retire_ns) VALUES ($1, $2, $3, $4)",
+                    INSERT_KEY,
                     (
                         k.key.kid(),
                         role_str(k.role),
@@ -331,20 +375,12 @@ impl OidcStore for SqlStore {
         exp: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM oidc_revoked WHERE exp_ns < $1",
-                (nanos_clamped(now),),
-            )
+        self.on()
+            .execute(FORGET_EXPIRED_REVOCATIONS, (nanos_clamped(now),))
             .await
             .context("forgetting expired revocations")?;
-        self.db
-            .on()
-            .execute(
-                "INSERT INTO oidc_revoked (jti, exp_ns) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                (jti, nanos_clamped(exp)),
-            )
+        self.on()
+            .execute(INSERT_REVOCATION, (jti, nanos_clamped(exp)))
             .await
             .context("revoking a token")?;
         Ok(())
@@ -357,20 +393,12 @@ impl OidcStore for SqlStore {
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let body = to_json("the code's grant", grant)?;
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM oidc_codes WHERE expires_ns < $1",
-                (nanos_clamped(grant.issued_at),),
-            )
+        self.on()
+            .execute(FORGET_EXPIRED_CODES, (nanos_clamped(grant.issued_at),))
             .await
             .context("forgetting expired codes")?;
-        self.db
-            .on()
-            .execute(
-                "INSERT INTO oidc_codes (code_hash, body, expires_ns) VALUES ($1, $2, $3)",
-                (code_hash, body, nanos_clamped(expires)),
-            )
+        self.on()
+            .execute(INSERT_CODE, (code_hash, body, nanos_clamped(expires)))
             .await
             .context("storing an authorization code")?;
         Ok(())
@@ -379,12 +407,8 @@ impl OidcStore for SqlStore {
     async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError> {
         // one statement: of concurrent takers, one deletes the row
         let body: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "DELETE FROM oidc_codes WHERE code_hash = $1 RETURNING body",
-                (code_hash,),
-            )
+            .scalar_optional(TAKE_CODE, (code_hash,))
             .await
             .context("redeeming an authorization code")?;
         body.map(|b| from_json("a stored code's grant", &b))
@@ -397,22 +421,13 @@ impl OidcStore for SqlStore {
         expires: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM oidc_used_ids WHERE expires_ns < $1",
-                (nanos_clamped(now),),
-            )
+        self.on()
+            .execute(FORGET_EXPIRED_IDS, (nanos_clamped(now),))
             .await
             .context("forgetting expired one-time ids")?;
         let inserted = self
-            .db
             .on()
-            .execute(
-                "INSERT INTO oidc_used_ids (id, expires_ns) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-                (id, nanos_clamped(expires)),
-            )
+            .execute(INSERT_USED_ID, (id, nanos_clamped(expires)))
             .await
             .context("recording a one-time id")?;
         Ok(inserted == 1)
@@ -425,11 +440,9 @@ impl OidcStore for SqlStore {
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let body = to_json("the refresh grant", grant)?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
-                 VALUES ($1, $2, $3, $4)",
+                INSERT_REFRESH,
                 (
                     token_hash,
                     grant.family.as_str(),
@@ -450,20 +463,11 @@ impl OidcStore for SqlStore {
         new_expires: DateTime<Utc>,
     ) -> Result<RefreshOutcome, StoreError> {
         let now_ns = nanos_clamped(now);
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting to rotate a refresh token")?;
+        let mut tx = self.begin("starting to rotate a refresh token").await?;
         // the claim: only a live token is marked used, once
         let claimed: Option<(String, i64)> = tx
             .on()
-            .fetch_optional(
-                "UPDATE oidc_refresh SET used_ns = $2 \
-                 WHERE token_hash = $1 AND used_ns IS NULL AND revoked = 0 \
-                 RETURNING body, expires_ns",
-                (old_hash, now_ns),
-            )
+            .fetch_optional(CLAIM_REFRESH, (old_hash, now_ns))
             .await
             .context("rotating a refresh token")?;
         let outcome = match claimed {
@@ -472,8 +476,7 @@ impl OidcStore for SqlStore {
                 let grant: RefreshGrant = from_json("a stored refresh grant", &body)?;
                 tx.on()
                     .execute(
-                        "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
-                         VALUES ($1, $2, $3, $4)",
+                        INSERT_REFRESH,
                         (
                             new_hash,
                             grant.family.as_str(),
@@ -488,20 +491,14 @@ impl OidcStore for SqlStore {
             None => {
                 let family: Option<String> = tx
                     .on()
-                    .scalar_optional(
-                        "SELECT family FROM oidc_refresh WHERE token_hash = $1",
-                        (old_hash,),
-                    )
+                    .scalar_optional(REFRESH_FAMILY, (old_hash,))
                     .await
                     .context("reading a refresh token")?;
                 match family {
                     None => RefreshOutcome::Unknown,
                     Some(family) => {
                         tx.on()
-                            .execute(
-                                "UPDATE oidc_refresh SET revoked = 1 WHERE family = $1",
-                                (family.as_str(),),
-                            )
+                            .execute(REVOKE_FAMILY, (family.as_str(),))
                             .await
                             .context("revoking a refresh family")?;
                         RefreshOutcome::Reused { family }
@@ -514,20 +511,12 @@ impl OidcStore for SqlStore {
     }
 
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError> {
-        self.db
-            .on()
-            .execute(
-                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-                (PAIRWISE_SALT_KEY, candidate),
-            )
+        self.on()
+            .execute(KEEP_SALT, (PAIRWISE_SALT_KEY, candidate))
             .await
             .context("keeping the pairwise salt")?;
-        self.db
-            .on()
-            .scalar_one(
-                "SELECT value FROM meta WHERE key = $1",
-                (PAIRWISE_SALT_KEY,),
-            )
+        self.on()
+            .scalar_one(META_VALUE, (PAIRWISE_SALT_KEY,))
             .await
             .context("reading the pairwise salt")
     }
@@ -538,13 +527,8 @@ impl OidcStore for SqlStore {
         sub: &str,
         subject: &str,
     ) -> Result<(), StoreError> {
-        self.db
-            .on()
-            .execute(
-                "INSERT INTO oidc_pairwise (sector, sub, subject) VALUES ($1, $2, $3) \
-                 ON CONFLICT (sector, sub) DO NOTHING",
-                (sector, sub, subject),
-            )
+        self.on()
+            .execute(INSERT_PAIRWISE, (sector, sub, subject))
             .await
             .context("recording a pairwise identifier")?;
         Ok(())
@@ -555,12 +539,8 @@ impl OidcStore for SqlStore {
         sector: &str,
         sub: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.db
-            .on()
-            .scalar_optional(
-                "SELECT subject FROM oidc_pairwise WHERE sector = $1 AND sub = $2",
-                (sector, sub),
-            )
+        self.on()
+            .scalar_optional(PAIRWISE_ACCOUNT, (sector, sub))
             .await
             .context("reading a pairwise identifier")
     }
@@ -573,19 +553,13 @@ impl OidcStore for SqlStore {
         expires: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.db
-            .on()
-            .execute(
-                "DELETE FROM oidc_par WHERE expires_ns <= $1",
-                (nanos(now)?,),
-            )
+        self.on()
+            .execute(FORGET_EXPIRED_REQUESTS, (nanos(now)?,))
             .await
             .context("forgetting expired pushed requests")?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO oidc_par (uri_hash, client_id, query, expires_ns) \
-                 VALUES ($1, $2, $3, $4)",
+                INSERT_PUSHED_REQUEST,
                 (uri_hash, client_id, query, nanos(expires)?),
             )
             .await
@@ -598,20 +572,15 @@ impl OidcStore for SqlStore {
         uri_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, String)>, StoreError> {
-        self.db
-            .on()
-            .fetch_optional(
-                "SELECT client_id, query FROM oidc_par WHERE uri_hash = $1 AND expires_ns > $2",
-                (uri_hash, nanos(now)?),
-            )
+        self.on()
+            .fetch_optional(PUSHED_REQUEST, (uri_hash, nanos(now)?))
             .await
             .context("reading a pushed request")
     }
 
     async fn drop_pushed_request(&self, uri_hash: &str) -> Result<(), StoreError> {
-        self.db
-            .on()
-            .execute("DELETE FROM oidc_par WHERE uri_hash = $1", (uri_hash,))
+        self.on()
+            .execute(DELETE_PUSHED_REQUEST, (uri_hash,))
             .await
             .context("forgetting a pushed request")?;
         Ok(())
@@ -619,9 +588,8 @@ impl OidcStore for SqlStore {
 
     async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
         let found: Option<String> = self
-            .db
             .on()
-            .scalar_optional("SELECT jti FROM oidc_revoked WHERE jti = $1", (jti,))
+            .scalar_optional(IS_REVOKED, (jti,))
             .await
             .context("reading revocations")?;
         Ok(found.is_some())

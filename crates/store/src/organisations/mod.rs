@@ -53,17 +53,35 @@ fn subject(s: &str) -> Result<SubjectId, StoreError> {
     SubjectId::parse(s).map_err(|e| StoreError::corrupt("a stored subject", e))
 }
 
+// ---- the statements, the same text on both backends ------------------
+
+const ORGANISATIONS_OF: &str = "SELECT DISTINCT organisation FROM eid_org_people \
+     WHERE person = $1 ORDER BY organisation";
+
+const UPSERT_AUTHORISATION: &str = "INSERT INTO eid_authorisations \
+     (id, organisation, grantee, body) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (id) DO UPDATE SET body = excluded.body";
+
+const AUTHORISATION: &str = "SELECT body FROM eid_authorisations WHERE id = $1";
+
+const AUTHORISATIONS_OF: &str =
+    "SELECT body FROM eid_authorisations WHERE grantee = $1 ORDER BY id";
+
+const AUTHORISATIONS_BY: &str =
+    "SELECT body FROM eid_authorisations WHERE organisation = $1 ORDER BY id";
+
+const INSERT_LEGACY: &str = "INSERT INTO eid_legacy (login_key, organisation, password) \
+     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+const LEGACY: &str =
+    "SELECT login_key, organisation, password FROM eid_legacy WHERE login_key = $1";
+
 #[async_trait]
 impl OrganisationStore for SqlStore {
     async fn organisations_of(&self, person: SubjectId) -> Result<Vec<SubjectId>, StoreError> {
         let rows: Vec<String> = self
-            .db
             .on()
-            .scalar_all(
-                "SELECT DISTINCT organisation FROM eid_org_people WHERE person = $1 \
-                 ORDER BY organisation",
-                (person.to_string(),),
-            )
+            .scalar_all(ORGANISATIONS_OF, (person.to_string(),))
             .await
             .context("reading a person's organisations")?;
         rows.iter().map(|s| subject(s)).collect()
@@ -71,12 +89,9 @@ impl OrganisationStore for SqlStore {
 
     async fn put_authorisation(&self, authorisation: &Authorisation) -> Result<(), StoreError> {
         let body = to_json("the authorisation", authorisation)?;
-        self.db
-            .on()
+        self.on()
             .execute(
-                "INSERT INTO eid_authorisations (id, organisation, grantee, body) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                UPSERT_AUTHORISATION,
                 (
                     authorisation.id().to_string(),
                     authorisation.organisation().to_string(),
@@ -91,12 +106,8 @@ impl OrganisationStore for SqlStore {
 
     async fn authorisation(&self, id: uuid::Uuid) -> Result<Option<Authorisation>, StoreError> {
         let body: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "SELECT body FROM eid_authorisations WHERE id = $1",
-                (id.to_string(),),
-            )
+            .scalar_optional(AUTHORISATION, (id.to_string(),))
             .await
             .context("reading an authorisation")?;
         body.as_deref().map(decode_authorisation).transpose()
@@ -104,12 +115,8 @@ impl OrganisationStore for SqlStore {
 
     async fn authorisations_of(&self, person: SubjectId) -> Result<Vec<Authorisation>, StoreError> {
         let bodies: Vec<String> = self
-            .db
             .on()
-            .scalar_all(
-                "SELECT body FROM eid_authorisations WHERE grantee = $1 ORDER BY id",
-                (person.to_string(),),
-            )
+            .scalar_all(AUTHORISATIONS_OF, (person.to_string(),))
             .await
             .context("reading a person's authorisations")?;
         bodies.iter().map(|b| decode_authorisation(b)).collect()
@@ -120,12 +127,8 @@ impl OrganisationStore for SqlStore {
         organisation: SubjectId,
     ) -> Result<Vec<Authorisation>, StoreError> {
         let bodies: Vec<String> = self
-            .db
             .on()
-            .scalar_all(
-                "SELECT body FROM eid_authorisations WHERE organisation = $1 ORDER BY id",
-                (organisation.to_string(),),
-            )
+            .scalar_all(AUTHORISATIONS_BY, (organisation.to_string(),))
             .await
             .context("reading an organisation's authorisations")?;
         bodies.iter().map(|b| decode_authorisation(b)).collect()
@@ -133,11 +136,9 @@ impl OrganisationStore for SqlStore {
 
     async fn put_legacy(&self, login: &LegacyLogin) -> Result<bool, StoreError> {
         let inserted = self
-            .db
             .on()
             .execute(
-                "INSERT INTO eid_legacy (login_key, organisation, password) \
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                INSERT_LEGACY,
                 (
                     login.login_key.as_str(),
                     login.organisation.to_string(),
@@ -151,12 +152,8 @@ impl OrganisationStore for SqlStore {
 
     async fn legacy(&self, login_key: &str) -> Result<Option<LegacyLogin>, StoreError> {
         let row: Option<(String, String, String)> = self
-            .db
             .on()
-            .fetch_optional(
-                "SELECT login_key, organisation, password FROM eid_legacy WHERE login_key = $1",
-                (login_key,),
-            )
+            .fetch_optional(LEGACY, (login_key,))
             .await
             .context("reading a legacy account")?;
         row.map(|(login_key, organisation, password)| {

@@ -380,6 +380,20 @@ pub(crate) async fn events_in(
     bodies.iter().map(|b| decode_event(b)).collect()
 }
 
+// ---- the statements, the same text on both backends ------------------
+
+const EVENT_BODY: &str = "SELECT body FROM vital_events WHERE id = $1";
+
+const INSERT_EVENT: &str = "INSERT INTO vital_events (id, person, recorded_us, body) \
+     VALUES ($1, $2, $3, $4)";
+
+const PERSON: &str = "SELECT record FROM people WHERE pid = $1";
+
+const CHILDREN: &str = "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
+     WHERE l.parent = $1";
+
+const HOUSEHOLD: &str = "SELECT record FROM people WHERE household = $1";
+
 #[async_trait::async_trait]
 impl RegistryStore for SqlStore {
     async fn append_events(&self, events: &[VitalEvent]) -> Result<usize, StoreError> {
@@ -389,11 +403,7 @@ impl RegistryStore for SqlStore {
         let rows = event_rows(events)?;
         // the outbox rows' time
         let queued_ns = nanos(Utc::now())?;
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting the events transaction")?;
+        let mut tx = self.begin("starting the events transaction").await?;
         if let Tx::Postgres(tx) = &mut tx {
             postgres::lock_people(tx, &rows).await?;
         }
@@ -402,10 +412,7 @@ impl RegistryStore for SqlStore {
         for (event, row) in events.iter().zip(&rows) {
             let stored: Option<String> = tx
                 .on()
-                .scalar_optional(
-                    "SELECT body FROM vital_events WHERE id = $1",
-                    (row.id.as_str(),),
-                )
+                .scalar_optional(EVENT_BODY, (row.id.as_str(),))
                 .await
                 .context("reading vital events")?;
             match stored {
@@ -415,8 +422,7 @@ impl RegistryStore for SqlStore {
             }
             tx.on()
                 .execute(
-                    "INSERT INTO vital_events (id, person, recorded_us, body) \
-                     VALUES ($1, $2, $3, $4)",
+                    INSERT_EVENT,
                     (
                         row.id.as_str(),
                         row.person.as_str(),
@@ -455,11 +461,7 @@ impl RegistryStore for SqlStore {
             people.push(person_row(&derive(&person, &own)?)?);
         }
         let rows = event_rows(events)?;
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .context("starting the load transaction")?;
+        let mut tx = self.begin("starting the load transaction").await?;
         match &mut tx {
             Tx::Sqlite(tx) => sqlite::load(tx, &rows, &people).await?,
             Tx::Postgres(tx) => postgres::load(tx, &rows, &people).await?,
@@ -469,17 +471,13 @@ impl RegistryStore for SqlStore {
     }
 
     async fn events_of(&self, person: &PersonalId) -> Result<Vec<VitalEvent>, StoreError> {
-        events_in(self.db.on(), person).await
+        events_in(self.on(), person).await
     }
 
     async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
         let record: Option<String> = self
-            .db
             .on()
-            .scalar_optional(
-                "SELECT record FROM people WHERE pid = $1",
-                (person.as_str(),),
-            )
+            .scalar_optional(PERSON, (person.as_str(),))
             .await
             .context("reading a person")?;
         record.map(|r| decode_person(&r)).transpose()
@@ -494,7 +492,6 @@ impl RegistryStore for SqlStore {
             Db::Postgres(_) => postgres::PERSON_AND_SPOUSE,
         };
         let records: Vec<(String, String)> = self
-            .db
             .on()
             .fetch_all(sql, (person.as_str(),))
             .await
@@ -520,13 +517,8 @@ impl RegistryStore for SqlStore {
 
     async fn children(&self, person: &PersonalId) -> Result<Vec<Person>, StoreError> {
         let records: Vec<String> = self
-            .db
             .on()
-            .scalar_all(
-                "SELECT p.record FROM people_parents l JOIN people p ON p.pid = l.child \
-                 WHERE l.parent = $1",
-                (person.as_str(),),
-            )
+            .scalar_all(CHILDREN, (person.as_str(),))
             .await
             .context("reading a person's children")?;
         Ok(oldest_first(decode_people(records)?))
@@ -534,12 +526,8 @@ impl RegistryStore for SqlStore {
 
     async fn household(&self, household: &HouseholdId) -> Result<Vec<Person>, StoreError> {
         let records: Vec<String> = self
-            .db
             .on()
-            .scalar_all(
-                "SELECT record FROM people WHERE household = $1",
-                (household.0.as_str(),),
-            )
+            .scalar_all(HOUSEHOLD, (household.0.as_str(),))
             .await
             .context("reading a household")?;
         let people = decode_people(records)?;
