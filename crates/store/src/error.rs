@@ -69,10 +69,12 @@ impl ErrorKind {
 /// a log line written from it alone is complete. It never contains a
 /// password: errors about a PostgreSQL URL keep no source, only a message
 /// with the password taken out.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}", Message(self))]
 pub struct StoreError {
     kind: ErrorKind,
     context: Cow<'static, str>,
+    #[source]
     source: Option<Source>,
 }
 
@@ -147,27 +149,24 @@ impl StoreError {
     }
 }
 
-impl fmt::Display for StoreError {
+/// A [`StoreError`]'s message: its kind, what the store was doing, and
+/// the error met, described.
+struct Message<'a>(&'a StoreError);
+
+impl fmt::Display for Message<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.prefix())?;
-        if !self.context.is_empty() {
-            write!(f, ": {}", self.context)?;
+        let e = self.0;
+        f.write_str(e.kind.prefix())?;
+        if !e.context.is_empty() {
+            write!(f, ": {}", e.context)?;
         }
-        if let Some(source) = &self.source {
+        if let Some(source) = &e.source {
             match source.downcast_ref::<sqlx::Error>() {
-                Some(e) => write!(f, ": {}", describe(e))?,
+                Some(sqlx_error) => write!(f, ": {}", describe(sqlx_error))?,
                 None => write!(f, ": {source}")?,
             }
         }
         Ok(())
-    }
-}
-
-impl StdError for StoreError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 

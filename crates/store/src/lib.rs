@@ -5,10 +5,31 @@
 //! `migrations/sqlite` and `migrations/postgres`, and one conformance suite
 //! (`tests/conformance.rs`) runs against both.
 //!
-//! The registry and exchange parts of the interface are the sub-traits
-//! [`RegistryStore`] and [`ExchangeStore`], reached through
-//! [`Store::registry`] and [`Store::exchange`]: `Store` stays object-safe
-//! and small.
+//! The parts of the interface are sub-traits reached through `Store`
+//! ([`Store::registry`] → [`RegistryStore`], [`Store::exchange`] →
+//! [`ExchangeStore`], `delivery`, `oidc`, `accounts`, `organisations`,
+//! `dossiers`): `Store` stays object-safe and small.
+//!
+//! # Layout
+//!
+//! One folder per aggregate (`registry/`, `exchange/`, `delivery/`,
+//! `oidc/`, `accounts/`, `organisations/`, `dossiers/`, `units/`): its
+//! `mod.rs` holds the trait, its rows and the statements both backends
+//! run, and implements the trait for the one store type, `SqlStore`;
+//! `sqlite.rs` and `postgres.rs` beside it hold only what that backend
+//! does its own way. A statement both backends share is one SQL text with
+//! numbered placeholders, run on either pool by `db::Db` (no macro
+//! writes an implementation). The aggregates depend on the crate's shared
+//! pieces (`db`, `error`, the backends' `sqlite.rs` / `postgres.rs`:
+//! opening, migrating, their insert helpers) and not on one another,
+//! except where one writes another's rows in its own transaction: an
+//! append of vital events queues them for delivery (`registry` →
+//! `delivery`), and filing dossiers appends the log's entries of the reads
+//! made for them (`dossiers` → `exchange`).
+//!
+//! Errors are [`StoreError`]s of an [`ErrorKind`] (not found, conflict,
+//! unavailable, corrupt …), naming what the store was doing, with the error
+//! met as their source.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), store::StoreError> {

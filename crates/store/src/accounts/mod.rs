@@ -6,13 +6,14 @@
 //! representatives and head to `eid_org_people` in the same transaction
 //! (the `organisations` module reads them).
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
 use identity::webauthn::Passkey;
 use identity::{AssuranceLevel, Holder, SubjectId, Totp};
-use std::sync::LazyLock;
 
 use crate::db::{from_json, from_nanos, nanos, to_json};
 use crate::error::Source;

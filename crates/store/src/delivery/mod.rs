@@ -12,8 +12,7 @@
 //! [`crate::db::Db`]; [`queue`] runs on the connection of the append's
 //! transaction, which the registry's backend code hands it.
 
-use std::sync::Arc;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -481,13 +480,13 @@ impl StoreDeduplicator {
     }
 }
 
-fn dedup_error(e: StoreError) -> delivery::DeliveryError {
-    delivery::DeliveryError::Store(e.to_string())
+fn dedup_error(e: StoreError) -> ::delivery::DeliveryError {
+    ::delivery::DeliveryError::Store(e.to_string())
 }
 
 #[async_trait]
-impl delivery::Deduplicator for StoreDeduplicator {
-    async fn is_processed(&self, id: &str) -> Result<bool, delivery::DeliveryError> {
+impl ::delivery::Deduplicator for StoreDeduplicator {
+    async fn is_processed(&self, id: &str) -> Result<bool, ::delivery::DeliveryError> {
         self.store
             .delivery()
             .seen_since(&self.consumer, id, Utc::now() - self.window)
@@ -495,7 +494,7 @@ impl delivery::Deduplicator for StoreDeduplicator {
             .map_err(dedup_error)
     }
 
-    async fn mark_processed(&self, id: &str) -> Result<(), delivery::DeliveryError> {
+    async fn mark_processed(&self, id: &str) -> Result<(), ::delivery::DeliveryError> {
         self.store
             .delivery()
             .mark_seen(&self.consumer, id, Utc::now())

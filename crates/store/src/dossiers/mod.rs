@@ -19,13 +19,14 @@
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use dossier::{
     AgencyCode, Attachment, Dossier, DossierCode, MAX_DAILY_SEQUENCE, MediaType, Notice, Role,
     Status,
 };
-use std::sync::LazyLock;
 
 use crate::db::{Db, On, from_nanos, nanos};
 use crate::error::Source;

@@ -198,6 +198,21 @@ fn push_notices<'a>(query: &mut QueryBuilder<'a, Sqlite>, noticed: Vec<&'a NewRo
     });
 }
 
+/// Runs the statement `query` built.
+async fn run(
+    conn: &mut SqliteConnection,
+    query: &mut QueryBuilder<'_, Sqlite>,
+    doing: &'static str,
+) -> Result<(), StoreError> {
+    query
+        .build()
+        .persistent(true)
+        .execute(&mut *conn)
+        .await
+        .context(doing)?;
+    Ok(())
+}
+
 /// Stores numbered new dossiers, their notices and `entries` of the
 /// message log inside the caller's write transaction: multi-row inserts.
 async fn store_new_dossiers(
@@ -209,26 +224,15 @@ async fn store_new_dossiers(
         return store_new_dossiers_at_once(conn, rows, entries).await;
     }
     for chunk in rows.chunks(INSERT_ROWS) {
-        let mut insert = QueryBuilder::<Sqlite>::new("");
-        push_dossiers(&mut insert, chunk);
-        insert
-            .build()
-            .persistent(true)
-            .execute(&mut *conn)
-            .await
-            .context("storing dossiers")?;
+        let mut query = QueryBuilder::<Sqlite>::new("");
+        push_dossiers(&mut query, chunk);
+        run(conn, &mut query, "storing dossiers").await?;
         let noticed: Vec<&NewRow> = chunk.iter().filter(|r| r.notice.is_some()).collect();
-        if noticed.is_empty() {
-            continue;
+        if !noticed.is_empty() {
+            query.reset();
+            push_notices(&mut query, noticed);
+            run(conn, &mut query, "storing notices").await?;
         }
-        let mut notices = QueryBuilder::<Sqlite>::new("");
-        push_notices(&mut notices, noticed);
-        notices
-            .build()
-            .persistent(true)
-            .execute(&mut *conn)
-            .await
-            .context("storing notices")?;
     }
     append_log_in(conn, entries).await
 }

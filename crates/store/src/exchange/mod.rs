@@ -14,9 +14,10 @@
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
-use chrono::{DateTime, Utc};
-use exchange::{Checkpoint, ConsentLookup, Digest32, KeyId, LogEntry, LogRecord, MemberId};
 use std::sync::LazyLock;
+
+use ::exchange::{Checkpoint, ConsentLookup, Digest32, KeyId, LogEntry, LogRecord, MemberId};
+use chrono::{DateTime, Utc};
 
 use crate::db::{Db, On, Tx, from_nanos, limit_i64, nanos, nanos_clamped, to_json};
 use crate::error::Source;
@@ -36,7 +37,7 @@ pub trait ExchangeStore: Send + Sync {
         entry: &LogEntry,
         checkpoint: Option<&Checkpoint>,
     ) -> Result<(), StoreError> {
-        self.append_log_batch(&[exchange::Appended {
+        self.append_log_batch(&[::exchange::Appended {
             entry: entry.clone(),
             checkpoint: checkpoint.cloned(),
         }])
@@ -48,7 +49,7 @@ pub trait ExchangeStore: Send + Sync {
     /// stored head and each the one before it, as for
     /// [`ExchangeStore::append_log`]. A writer that gathers the entries of
     /// concurrent requests pays for one commit per run, not per entry.
-    async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError>;
+    async fn append_log_batch(&self, batch: &[::exchange::Appended]) -> Result<(), StoreError>;
 
     /// Up to `limit` entries from `from_seq` on, in sequence order, as
     /// stored (an edited row is returned edited: `exchange::log::verify`
@@ -281,7 +282,7 @@ pub(crate) type LogBatchRows<'a> = (Vec<LogRow>, Vec<(i64, &'a Checkpoint)>);
 /// the one before it, checkpoints are over their entries) and encodes the
 /// rows to insert: the entries, and `(seq, checkpoint)` pairs.
 pub(crate) fn check_batch<'a>(
-    batch: &'a [exchange::Appended],
+    batch: &'a [::exchange::Appended],
     head: Option<&LogEntry>,
 ) -> Result<LogBatchRows<'a>, StoreError> {
     if let Some(first) = batch.first() {
@@ -294,7 +295,7 @@ pub(crate) fn check_batch<'a>(
 /// contents and follows the one before it, the first entry of a log starts
 /// the chain, checkpoints are over their entries. Whether the first entry
 /// follows the stored head is left to the caller.
-pub(crate) fn check_run(batch: &[exchange::Appended]) -> Result<LogBatchRows<'_>, StoreError> {
+pub(crate) fn check_run(batch: &[::exchange::Appended]) -> Result<LogBatchRows<'_>, StoreError> {
     let mut rows = Vec::with_capacity(batch.len());
     let mut checkpoints = Vec::new();
     let mut previous: Option<&LogEntry> = None;
@@ -409,7 +410,7 @@ const CONSENTS_OF: &str = "SELECT consumer, purpose, given_ns, withdrawn_ns FROM
 
 #[async_trait::async_trait]
 impl ExchangeStore for SqlStore {
-    async fn append_log_batch(&self, batch: &[exchange::Appended]) -> Result<(), StoreError> {
+    async fn append_log_batch(&self, batch: &[::exchange::Appended]) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }

@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use exchange::Checkpoint;
+use ::exchange::Checkpoint;
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryScalar;
 use sqlx::{PgConnection, Postgres};
@@ -62,7 +62,7 @@ impl<'a> Run<'a> {
     /// Checks `batch` in itself (each entry follows the one before it,
     /// checkpoints are over their entries); whether the first follows the
     /// stored head, the statement checks.
-    pub(crate) fn check(batch: &'a [exchange::Appended]) -> Result<Run<'a>, StoreError> {
+    pub(crate) fn check(batch: &'a [::exchange::Appended]) -> Result<Run<'a>, StoreError> {
         let (rows, checkpoints) = check_run(batch)?;
         Ok(Run {
             rows,
@@ -136,7 +136,7 @@ impl<'a> Run<'a> {
 /// and one commit outside a transaction).
 pub(crate) async fn append_run(
     conn: &mut PgConnection,
-    batch: &[exchange::Appended],
+    batch: &[::exchange::Appended],
 ) -> Result<(), StoreError> {
     if batch.is_empty() {
         return Ok(());
@@ -154,7 +154,7 @@ pub(crate) async fn append_run(
 /// runs of at most [`LOG_ROWS`]: the first must follow the stored head.
 pub(crate) async fn append_log_in(
     conn: &mut PgConnection,
-    batch: &[exchange::Appended],
+    batch: &[::exchange::Appended],
 ) -> Result<(), StoreError> {
     for run in batch.chunks(LOG_ROWS) {
         append_run(conn, run).await?;

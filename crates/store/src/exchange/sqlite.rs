@@ -46,7 +46,7 @@ pub(crate) fn push_entry<'a>(b: &mut Separated<'_, 'a, Sqlite, &'static str>, ro
 /// [`INSERT_CHECKPOINTS`]).
 pub(crate) fn push_checkpoint<'a>(
     b: &mut Separated<'_, 'a, Sqlite, &'static str>,
-    (seq, cp): &'a (i64, &exchange::Checkpoint),
+    (seq, cp): &'a (i64, &::exchange::Checkpoint),
 ) {
     b.push_bind(*seq)
         .push_bind(cp.hash.to_string())
@@ -58,7 +58,7 @@ pub(crate) fn push_checkpoint<'a>(
 /// the first must follow the stored head.
 pub(crate) async fn append_log_in(
     conn: &mut SqliteConnection,
-    batch: &[exchange::Appended],
+    batch: &[::exchange::Appended],
 ) -> Result<(), StoreError> {
     if batch.is_empty() {
         return Ok(());

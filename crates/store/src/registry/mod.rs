@@ -17,9 +17,9 @@ pub(crate) mod sqlite;
 
 use std::collections::BTreeMap;
 
+use ::registry::{HouseholdId, Kinship, Person, Query, Score, VitalEvent};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::PersonalId;
-use registry::{HouseholdId, Kinship, Person, Query, Score, VitalEvent};
 
 use crate::db::{Db, On, Tx, from_json, nanos, to_json};
 use crate::{Context, SqlStore, StoreError};
@@ -207,11 +207,11 @@ pub(crate) fn short_key(name_key: &str) -> String {
 
 pub(crate) fn person_row(p: &Person) -> Result<PersonRow, StoreError> {
     let record = to_json(&format!("the record of {}", p.id), p)?;
-    let name_key = registry::name_key(&p.full_name.value);
+    let name_key = ::registry::name_key(&p.full_name.value);
     let mut former_keys: Vec<String> = p
         .former_names
         .iter()
-        .map(|n| registry::name_key(&n.value))
+        .map(|n| ::registry::name_key(&n.value))
         .filter(|k| !k.is_empty() && *k != name_key)
         .collect();
     former_keys.sort();
@@ -333,7 +333,7 @@ pub(crate) fn rank(query: &Query, candidates: Vec<Person>, limit: usize) -> Vec<
     let mut found: Vec<FoundPerson> = candidates
         .into_iter()
         .map(|person| FoundPerson {
-            score: registry::score(query, &person),
+            score: ::registry::score(query, &person),
             person,
         })
         .filter(|f| f.score.is_candidate())
@@ -504,7 +504,7 @@ impl RegistryStore for SqlStore {
         query: &Query,
         limit: usize,
     ) -> Result<Vec<FoundPerson>, StoreError> {
-        let key = registry::name_key(&query.full_name);
+        let key = ::registry::name_key(&query.full_name);
         if key.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -531,7 +531,7 @@ impl RegistryStore for SqlStore {
             .await
             .context("reading a household")?;
         let people = decode_people(records)?;
-        Ok(registry::household_members(&people, household)
+        Ok(::registry::household_members(&people, household)
             .into_iter()
             .cloned()
             .collect())

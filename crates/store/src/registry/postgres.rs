@@ -5,7 +5,7 @@
 //! and a lock per person so that concurrent appends to one person's
 //! events take turns.
 
-use registry::Query;
+use ::registry::Query;
 use sqlx::{PgConnection, PgPool};
 
 use super::{EventRow, MAX_CANDIDATES, PersonRow, write_error};

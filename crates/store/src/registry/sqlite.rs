@@ -3,7 +3,7 @@
 //! name search with the statement built for the query, and the spouse's id
 //! read from the stored record with `json_extract`.
 
-use registry::Query;
+use ::registry::Query;
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
