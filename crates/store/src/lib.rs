@@ -5,10 +5,31 @@
 //! `migrations/sqlite` and `migrations/postgres`, and one conformance suite
 //! (`tests/conformance.rs`) runs against both.
 //!
-//! The registry and exchange parts of the interface are the sub-traits
-//! [`RegistryStore`] and [`ExchangeStore`], reached through
-//! [`Store::registry`] and [`Store::exchange`]: `Store` stays object-safe
-//! and small.
+//! The parts of the interface are sub-traits reached through `Store`
+//! ([`Store::registry`] → [`RegistryStore`], [`Store::exchange`] →
+//! [`ExchangeStore`], `delivery`, `oidc`, `accounts`, `organisations`,
+//! `dossiers`): `Store` stays object-safe and small.
+//!
+//! # Layout
+//!
+//! One folder per aggregate (`registry/`, `exchange/`, `delivery/`,
+//! `oidc/`, `accounts/`, `organisations/`, `dossiers/`, `units/`): its
+//! `mod.rs` holds the trait, its rows and the statements both backends
+//! run, and implements the trait for the one store type, `SqlStore`;
+//! `sqlite.rs` and `postgres.rs` beside it hold only what that backend
+//! does its own way. A statement both backends share is one SQL text with
+//! numbered placeholders, run on either pool by `db::Db` (no macro
+//! writes an implementation). The aggregates depend on the crate's shared
+//! pieces (`db`, `error`, the backends' `sqlite.rs` / `postgres.rs`:
+//! opening, migrating, their insert helpers) and not on one another,
+//! except where one writes another's rows in its own transaction: an
+//! append of vital events queues them for delivery (`registry` →
+//! `delivery`), and filing dossiers appends the log's entries of the reads
+//! made for them (`dossiers` → `exchange`).
+//!
+//! Errors are [`StoreError`]s of an [`ErrorKind`] (not found, conflict,
+//! unavailable, corrupt …), naming what the store was doing, with the error
+//! met as their source.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), store::StoreError> {
@@ -20,20 +41,24 @@
 //! ```
 
 mod accounts;
+mod db;
+mod delivery;
 mod dossiers;
-mod exchange_store;
-mod model;
+mod error;
+mod exchange;
 mod oidc;
-mod orgs;
-mod outbox;
+mod organisations;
 mod postgres;
-mod postgres_data;
-mod postgres_outbox;
-mod registry_store;
+mod registry;
 mod sqlite;
-mod sqlite_data;
-mod sqlite_outbox;
+mod units;
 
+pub use self::delivery::{
+    DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code,
+};
+pub use self::exchange::{ConsentRecord, ConsentSnapshot, ExchangeStore};
+pub use self::registry::{FoundPerson, MAX_CANDIDATES, RegistryStore};
+pub use self::units::{UnitCounts, UnitsSync};
 pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
 };
@@ -41,16 +66,16 @@ pub use dossiers::{
     DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
     StaffMember, StoredAttachment, StoredDossier,
 };
-pub use model::{
-    ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,
-};
+pub(crate) use error::{Context, describe};
+pub use error::{ErrorKind, StoreError};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
-pub use orgs::{LegacyLogin, OrganisationStore};
-pub use outbox::{DeliveryStore, EventSubscription, OutboxRow, StoreDeduplicator, event_kind_code};
+pub use organisations::{LegacyLogin, OrganisationStore};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use db::Db;
 
 /// Which backend a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +111,7 @@ impl Location {
     ///   path is relative to the working directory; `sqlite:///abs/path`
     ///   is absolute).
     ///
-    /// Anything else is an [`StoreError::InvalidLocation`] naming the
+    /// Anything else is an [`ErrorKind::InvalidLocation`] error naming the
     /// accepted forms. Errors never repeat the URL itself (it may hold a
     /// password).
     pub fn parse(database_url: Option<&str>, data_dir: &Path) -> Result<Location, StoreError> {
@@ -94,7 +119,7 @@ impl Location {
             None | Some("") => return Ok(Location::SqliteFile(data_dir.join(DEFAULT_SQLITE_FILE))),
             Some(url) => url,
         };
-        let invalid = |reason: String| StoreError::InvalidLocation(reason);
+        let invalid = |reason: String| StoreError::new(ErrorKind::InvalidLocation, reason);
         let lower = url.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
             postgres::check_url(url)?;
@@ -169,123 +194,35 @@ impl fmt::Debug for Location {
     }
 }
 
-/// What a units synchronisation did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitsSync {
-    /// The data-set version now stored (`units::dataset_version()`).
-    pub version: String,
-    /// false when the store already held this version and nothing was written
-    pub written: bool,
+/// The store on either backend: the one implementation of the storage
+/// interface, over [`db::Db`].
+pub(crate) struct SqlStore {
+    pub(crate) db: db::Db,
+    /// Notified after appends and subscription changes.
+    pub(crate) changes: Arc<tokio::sync::Notify>,
+    /// PostgreSQL: the last dossier number of each agency's day that this
+    /// store's writes left (checked, not trusted, by the statement that
+    /// moves it).
+    pub(crate) numbers: tokio::sync::Mutex<dossiers::postgres::KnownNumbers>,
 }
 
-impl UnitsSync {
-    /// The store already held `version`, found before any lock was taken.
-    pub(crate) fn already_stored(version: String) -> Self {
-        tracing::debug!(%version, "units already stored");
-        Self::unchanged(version)
-    }
-
-    /// The store already held `version`; nothing was written.
-    pub(crate) fn unchanged(version: String) -> Self {
-        Self {
-            version,
-            written: false,
+impl SqlStore {
+    pub(crate) fn new(db: db::Db) -> SqlStore {
+        SqlStore {
+            db,
+            changes: Arc::default(),
+            numbers: tokio::sync::Mutex::default(),
         }
     }
 
-    /// `version` was written over `previous`, in the store named `backend`.
-    pub(crate) fn written(
-        version: String,
-        previous: Option<&str>,
-        started: std::time::Instant,
-        backend: &str,
-    ) -> Self {
-        tracing::debug!(
-            %version,
-            previous = previous.unwrap_or("none"),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "units written to {backend}"
-        );
-        Self {
-            version,
-            written: true,
-        }
+    /// Statements on the pool ([`Db::on`]).
+    pub(crate) fn on(&self) -> db::On<'_> {
+        self.db.on()
     }
-}
 
-/// How many rows each reference table holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UnitCounts {
-    pub provinces: usize,
-    pub communes: usize,
-    pub legacy_provinces: usize,
-    pub legacy_districts: usize,
-    pub legacy_communes: usize,
-    /// rows of the old-commune → new-commune conversion table
-    pub conversion_rows: usize,
-}
-
-impl UnitCounts {
-    /// The sizes of an in-memory data set, to compare with a store's.
-    pub fn of(units: &units::Units) -> UnitCounts {
-        UnitCounts {
-            provinces: units.provinces().len(),
-            communes: units.communes().len(),
-            legacy_provinces: units.legacy_provinces().len(),
-            legacy_districts: units.legacy_districts().len(),
-            legacy_communes: units.legacy_communes().len(),
-            conversion_rows: units.conversion_table().len(),
-        }
-    }
-}
-
-/// Why a storage operation failed. The messages are meant for operators and
-/// never contain a password.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The `DATABASE_URL` (or equivalent) cannot be understood.
-    #[error("invalid database location: {0}")]
-    InvalidLocation(String),
-    #[error("cannot open the database: {0}")]
-    Open(String),
-    #[error("database migration failed: {0}")]
-    Migrate(String),
-    #[error("database error: {0}")]
-    Database(String),
-    /// A write that disagrees with what is stored (an event id stored with
-    /// other contents, a person already loaded, a log entry that does not
-    /// follow the stored head).
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// A write the domain does not allow (an event sequence the registry
-    /// refuses, a log entry whose hash is wrong).
-    #[error("refused: {0}")]
-    Refused(String),
-}
-
-/// Turns a sqlx error met while running a query into a [`StoreError`] with a
-/// human reason.
-pub(crate) fn db_error(context: &str, e: sqlx::Error) -> StoreError {
-    StoreError::Database(format!("{context}: {}", describe(&e)))
-}
-
-/// A human reason for a sqlx error (no URL, no password: sqlx errors hold
-/// neither).
-pub(crate) fn describe(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Database(d) => match d.code() {
-            Some(code) => format!("{} (code {code})", d.message()),
-            None => d.message().to_string(),
-        },
-        sqlx::Error::Io(io) => format!("I/O error: {io}"),
-        sqlx::Error::Tls(tls) => format!("TLS error: {tls}"),
-        sqlx::Error::PoolTimedOut => "timed out waiting for a database connection".to_string(),
-        sqlx::Error::PoolClosed => "the connection pool is closed".to_string(),
-        sqlx::Error::RowNotFound => "no row where one was expected".to_string(),
-        sqlx::Error::ColumnDecode { index, source } => {
-            format!("cannot decode column {index}: {source}")
-        }
-        other => other.to_string(),
+    /// A transaction ([`Db::begin`]) to do `doing` in.
+    pub(crate) async fn begin(&self, doing: &'static str) -> Result<db::Tx, StoreError> {
+        self.db.begin().await.context(doing)
     }
 }
 
@@ -300,7 +237,7 @@ pub trait Store: Send + Sync + 'static {
     ///
     /// Everything is written in one transaction that first deletes the rows
     /// of the previous version; concurrent calls are serialised.
-    async fn sync_units(&self, units: &units::Units) -> Result<UnitsSync, StoreError>;
+    async fn sync_units(&self, units: &::units::Units) -> Result<UnitsSync, StoreError>;
     /// The data-set version of the stored reference tables.
     async fn units_version(&self) -> Result<Option<String>, StoreError>;
     /// The number of rows in each reference table.
@@ -328,50 +265,77 @@ pub trait Store: Send + Sync + 'static {
     fn dossiers(&self) -> &dyn DossierStore;
 }
 
-/// The meta key holding the stored data-set version.
-pub(crate) const UNITS_VERSION_KEY: &str = "units_version";
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
 
-/// Counts every reference table in one round trip (same SQL on both
-/// backends).
-pub(crate) const COUNT_UNITS_SQL: &str = "SELECT \
-     (SELECT COUNT(*) FROM provinces), \
-     (SELECT COUNT(*) FROM communes), \
-     (SELECT COUNT(*) FROM legacy_provinces), \
-     (SELECT COUNT(*) FROM legacy_districts), \
-     (SELECT COUNT(*) FROM legacy_communes), \
-     (SELECT COUNT(*) FROM commune_conversion)";
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.on().execute("SELECT 1", ()).await.context("ping")?;
+        Ok(())
+    }
 
-/// The reference tables, children first: the order to delete them in.
-pub(crate) const UNIT_TABLES_CHILDREN_FIRST: [&str; 6] = [
-    "commune_conversion",
-    "legacy_communes",
-    "legacy_districts",
-    "legacy_provinces",
-    "communes",
-    "provinces",
-];
+    async fn sync_units(&self, units: &::units::Units) -> Result<UnitsSync, StoreError> {
+        self::units::sync(&self.db, units).await
+    }
 
-pub(crate) type CountRow = (i64, i64, i64, i64, i64, i64);
+    async fn units_version(&self) -> Result<Option<String>, StoreError> {
+        self::units::version(&self.db).await
+    }
 
-pub(crate) fn unit_counts(row: CountRow) -> Result<UnitCounts, StoreError> {
-    let n = |v: i64| {
-        usize::try_from(v).map_err(|_| StoreError::Database(format!("impossible row count {v}")))
-    };
-    Ok(UnitCounts {
-        provinces: n(row.0)?,
-        communes: n(row.1)?,
-        legacy_provinces: n(row.2)?,
-        legacy_districts: n(row.3)?,
-        legacy_communes: n(row.4)?,
-        conversion_rows: n(row.5)?,
-    })
+    async fn count_units(&self) -> Result<UnitCounts, StoreError> {
+        self::units::count(&self.db).await
+    }
+
+    async fn stored_successors(
+        &self,
+        legacy_commune_code: &str,
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        self::units::successors(&self.db, legacy_commune_code).await
+    }
+
+    fn registry(&self) -> &dyn RegistryStore {
+        self
+    }
+
+    fn exchange(&self) -> &dyn ExchangeStore {
+        self
+    }
+
+    fn delivery(&self) -> &dyn DeliveryStore {
+        self
+    }
+
+    fn oidc(&self) -> &dyn OidcStore {
+        self
+    }
+
+    fn accounts(&self) -> &dyn AccountStore {
+        self
+    }
+
+    fn organisations(&self) -> &dyn OrganisationStore {
+        self
+    }
+
+    fn dossiers(&self) -> &dyn DossierStore {
+        self
+    }
 }
 
 /// Opens (creating and migrating when needed) the store at `location`.
 pub async fn open(location: &Location) -> Result<Arc<dyn Store>, StoreError> {
     match location {
-        Location::SqliteFile(path) => Ok(Arc::new(sqlite::SqliteStore::open(path).await?)),
-        Location::Postgres(url) => Ok(Arc::new(postgres::PgStore::open(url, None).await?)),
+        Location::SqliteFile(path) => Ok(Arc::new(SqlStore::new(Db::Sqlite(
+            sqlite::open(path).await?,
+        )))),
+        Location::Postgres(url) => Ok(Arc::new(SqlStore::new(Db::Postgres(
+            postgres::open(url, None).await?,
+        )))),
     }
 }
 
@@ -382,7 +346,9 @@ pub async fn open_postgres_in_schema(
     url: &str,
     schema: &str,
 ) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(postgres::PgStore::open(url, Some(schema)).await?))
+    Ok(Arc::new(SqlStore::new(Db::Postgres(
+        postgres::open(url, Some(schema)).await?,
+    ))))
 }
 
 #[cfg(test)]
@@ -456,7 +422,7 @@ mod tests {
             "postgres://u:hunter22@[bad/db",
         ] {
             let e = parse(Some(url)).unwrap_err();
-            assert!(matches!(e, StoreError::InvalidLocation(_)), "{url}: {e}");
+            assert_eq!(e.kind(), ErrorKind::InvalidLocation, "{url}: {e}");
             let msg = e.to_string();
             assert!(!msg.contains("hunter22"), "{msg}");
             if url.starts_with("mysql") || url.starts_with('/') {

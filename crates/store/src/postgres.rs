@@ -1,16 +1,16 @@
-//! The PostgreSQL backend (production).
+//! The PostgreSQL backend (production): connecting (a bounded pool, a
+//! connect timeout, an optional schema) and migrating, the URL shown
+//! without its password, and the array parameters of its `UNNEST`
+//! inserts.
 
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::{
-    Backend, COUNT_UNITS_SQL, CountRow, Store, StoreError, UNIT_TABLES_CHILDREN_FIRST,
-    UNITS_VERSION_KEY, UnitCounts, UnitsSync, db_error, describe,
-};
+use crate::{ErrorKind, StoreError, describe};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -25,22 +25,18 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 /// anyway.
 const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 
-pub(crate) struct PgStore {
-    /// notified after appends and subscription changes
-    pub(crate) changes: std::sync::Arc<tokio::sync::Notify>,
-    pub(crate) pool: PgPool,
-    /// The last dossier number of each agency's day that this store's
-    /// writes left (checked, not trusted, by the statement that moves it).
-    pub(crate) numbers: tokio::sync::Mutex<crate::postgres_data::KnownNumbers>,
-}
-
 /// Checks that `url` is a PostgreSQL URL sqlx can read, without repeating it.
 pub(crate) fn check_url(url: &str) -> Result<PgConnectOptions, StoreError> {
     PgConnectOptions::from_str(url).map_err(|e| {
-        StoreError::InvalidLocation(scrub(
-            &format!("the PostgreSQL URL cannot be read: {}", describe(&e)),
-            url,
-        ))
+        // no source: the message is scrubbed of the password, a source
+        // would not be
+        StoreError::new(
+            ErrorKind::InvalidLocation,
+            scrub(
+                &format!("the PostgreSQL URL cannot be read: {}", describe(&e)),
+                url,
+            ),
+        )
     })
 }
 
@@ -135,307 +131,70 @@ fn valid_schema(schema: &str) -> bool {
         && !schema.starts_with(|c: char| c.is_ascii_digit())
 }
 
-impl PgStore {
-    /// Connects (bounded pool, connect timeout) and migrates. With `schema`,
-    /// every connection uses it as its `search_path`.
-    pub(crate) async fn open(url: &str, schema: Option<&str>) -> Result<PgStore, StoreError> {
-        let mut options = check_url(url)?.application_name("motcua");
-        let target = format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or("")
-        );
-        if let Some(schema) = schema {
-            if !valid_schema(schema) {
-                return Err(StoreError::InvalidLocation(format!(
-                    "invalid schema name {schema:?} (lower-case letters, digits and _ only)"
-                )));
-            }
-            options = options.options([("search_path", schema)]);
+/// Connects (bounded pool, connect timeout) and migrates. With `schema`,
+/// every connection uses it as its `search_path`.
+pub(crate) async fn open(url: &str, schema: Option<&str>) -> Result<PgPool, StoreError> {
+    let mut options = check_url(url)?.application_name("motcua");
+    let target = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("")
+    );
+    if let Some(schema) = schema {
+        if !valid_schema(schema) {
+            return Err(StoreError::new(
+                ErrorKind::InvalidLocation,
+                format!("invalid schema name {schema:?} (lower-case letters, digits and _ only)"),
+            ));
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .min_connections(0)
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .idle_timeout(IDLE_TIMEOUT)
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for > PING_WHEN_IDLE {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
+        options = options.options([("search_path", schema)]);
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .min_connections(0)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .idle_timeout(IDLE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_WHEN_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
             })
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                let reason = match e {
-                    sqlx::Error::PoolTimedOut => format!(
-                        "no connection within {} s (is the server running and reachable?)",
-                        CONNECT_TIMEOUT.as_secs()
-                    ),
-                    e => describe(&e),
-                };
-                StoreError::Open(scrub(
+        })
+        .connect_with(options)
+        .await
+        .map_err(|e| {
+            let reason = match e {
+                sqlx::Error::PoolTimedOut => format!(
+                    "no connection within {} s (is the server running and reachable?)",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+                e => describe(&e),
+            };
+            StoreError::new(
+                ErrorKind::Open,
+                scrub(
                     &format!("cannot connect to PostgreSQL at {target}: {reason}"),
                     url,
-                ))
-            })?;
-        tracing::debug!(%target, "running PostgreSQL migrations");
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(scrub(&e.to_string(), url)))?;
-        tracing::debug!(%target, "PostgreSQL schema is up to date");
-        Ok(PgStore {
-            changes: std::sync::Arc::default(),
-            pool,
-            numbers: tokio::sync::Mutex::default(),
-        })
-    }
+                ),
+            )
+        })?;
+    tracing::debug!(%target, "running PostgreSQL migrations");
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::new(ErrorKind::Migration, scrub(&e.to_string(), url)))?;
+    tracing::debug!(%target, "PostgreSQL schema is up to date");
+    Ok(pool)
 }
 
-/// The values of one column, borrowed from the rows.
-fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
+/// The values of one column, borrowed from the rows (an array parameter
+/// of an `UNNEST` insert).
+pub(crate) fn column<'a, T, V>(rows: &'a [T], f: impl Fn(&'a T) -> V) -> Vec<V> {
     rows.iter().map(f).collect()
-}
-
-impl PgStore {
-    async fn write_units(
-        tx: &mut sqlx::PgConnection,
-        units: &units::Units,
-        version: &str,
-    ) -> Result<(), StoreError> {
-        for table in UNIT_TABLES_CHILDREN_FIRST {
-            sqlx::query(&format!("DELETE FROM {table}"))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| db_error(&format!("clearing {table}"), e))?;
-        }
-
-        let p = units.provinces();
-        sqlx::query(
-            "INSERT INTO provinces (code, name, short_name, kind, phone_code, lat, lon) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                                  $6::float8[], $7::float8[])",
-        )
-        .bind(column(p, |r| r.code.as_str()))
-        .bind(column(p, |r| r.name.as_str()))
-        .bind(column(p, |r| r.short_name.as_str()))
-        .bind(column(p, |r| r.kind.as_str()))
-        .bind(column(p, |r| r.phone_code.as_str()))
-        .bind(column(p, |r| r.lat))
-        .bind(column(p, |r| r.lon))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing provinces", e))?;
-
-        let c = units.communes();
-        sqlx::query(
-            "INSERT INTO communes \
-                 (code, name, short_name, kind, province_code, lat, lon, area_km2) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                                  $6::float8[], $7::float8[], $8::float8[])",
-        )
-        .bind(column(c, |r| r.code.as_str()))
-        .bind(column(c, |r| r.name.as_str()))
-        .bind(column(c, |r| r.short_name.as_str()))
-        .bind(column(c, |r| r.kind.as_str()))
-        .bind(column(c, |r| r.province_code.as_str()))
-        .bind(column(c, |r| r.lat))
-        .bind(column(c, |r| r.lon))
-        .bind(column(c, |r| r.area_km2))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing communes", e))?;
-
-        let lp = units.legacy_provinces();
-        sqlx::query(
-            "INSERT INTO legacy_provinces (code, name, short_name, lat, lon) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[])",
-        )
-        .bind(column(lp, |r| r.code.as_str()))
-        .bind(column(lp, |r| r.name.as_str()))
-        .bind(column(lp, |r| r.short_name.as_str()))
-        .bind(column(lp, |r| r.lat))
-        .bind(column(lp, |r| r.lon))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing legacy provinces", e))?;
-
-        let ld = units.legacy_districts();
-        sqlx::query(
-            "INSERT INTO legacy_districts (code, name, short_name, kind, province_code, lat, lon) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                                  $6::float8[], $7::float8[])",
-        )
-        .bind(column(ld, |r| r.code.as_str()))
-        .bind(column(ld, |r| r.name.as_str()))
-        .bind(column(ld, |r| r.short_name.as_str()))
-        .bind(column(ld, |r| r.kind.as_str()))
-        .bind(column(ld, |r| r.province_code.as_str()))
-        .bind(column(ld, |r| r.lat))
-        .bind(column(ld, |r| r.lon))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing legacy districts", e))?;
-
-        let lc = units.legacy_communes();
-        sqlx::query(
-            "INSERT INTO legacy_communes \
-                 (code, name, short_name, kind, district_code, province_code, lat, lon) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                                  $6::text[], $7::float8[], $8::float8[])",
-        )
-        .bind(column(lc, |r| r.code.as_str()))
-        .bind(column(lc, |r| r.name.as_str()))
-        .bind(column(lc, |r| r.short_name.as_str()))
-        .bind(column(lc, |r| r.kind.as_str()))
-        .bind(column(lc, |r| r.district_code.as_str()))
-        .bind(column(lc, |r| r.province_code.as_str()))
-        .bind(column(lc, |r| r.lat))
-        .bind(column(lc, |r| r.lon))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing legacy communes", e))?;
-
-        let cv = units.conversion_table();
-        sqlx::query(
-            "INSERT INTO commune_conversion (old_commune_code, new_commune_code, partly_merged) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bool[])",
-        )
-        .bind(column(cv, |r| r.old_commune_code.as_str()))
-        .bind(column(cv, |r| r.new_commune_code.as_str()))
-        .bind(column(cv, |r| r.partly_merged))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing the conversion table", e))?;
-
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(UNITS_VERSION_KEY)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("recording the units version", e))?;
-        Ok(())
-    }
-}
-
-#[async_trait::async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(|e| db_error("ping", e))?;
-        Ok(())
-    }
-
-    async fn sync_units(&self, units: &units::Units) -> Result<UnitsSync, StoreError> {
-        let version = units::dataset_version();
-        if self.units_version().await?.as_deref() == Some(version.as_str()) {
-            return Ok(UnitsSync::already_stored(version));
-        }
-        let started = Instant::now();
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| db_error("starting the units transaction", e))?;
-        // Serialises concurrent synchronisations; readers are not blocked.
-        sqlx::query("LOCK TABLE meta IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_error("locking the meta table", e))?;
-        let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-            .bind(UNITS_VERSION_KEY)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| db_error("reading the units version", e))?;
-        if stored.as_deref() == Some(version.as_str()) {
-            tx.rollback()
-                .await
-                .map_err(|e| db_error("ending the units transaction", e))?;
-            return Ok(UnitsSync::unchanged(version));
-        }
-        Self::write_units(&mut tx, units, &version).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("committing the units", e))?;
-        Ok(UnitsSync::written(
-            version,
-            stored.as_deref(),
-            started,
-            "PostgreSQL",
-        ))
-    }
-
-    async fn units_version(&self) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-            .bind(UNITS_VERSION_KEY)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| db_error("reading the units version", e))
-    }
-
-    async fn count_units(&self) -> Result<UnitCounts, StoreError> {
-        let row: CountRow = sqlx::query_as(COUNT_UNITS_SQL)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| db_error("counting the units", e))?;
-        crate::unit_counts(row)
-    }
-
-    async fn stored_successors(
-        &self,
-        legacy_commune_code: &str,
-    ) -> Result<Vec<(String, bool)>, StoreError> {
-        sqlx::query_as(
-            "SELECT new_commune_code, partly_merged FROM commune_conversion \
-             WHERE old_commune_code = $1 ORDER BY new_commune_code",
-        )
-        .bind(legacy_commune_code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| db_error("reading successors", e))
-    }
-
-    fn registry(&self) -> &dyn crate::RegistryStore {
-        self
-    }
-
-    fn exchange(&self) -> &dyn crate::ExchangeStore {
-        self
-    }
-
-    fn delivery(&self) -> &dyn crate::DeliveryStore {
-        self
-    }
-
-    fn oidc(&self) -> &dyn crate::OidcStore {
-        self
-    }
-
-    fn accounts(&self) -> &dyn crate::AccountStore {
-        self
-    }
-
-    fn organisations(&self) -> &dyn crate::OrganisationStore {
-        self
-    }
-
-    fn dossiers(&self) -> &dyn crate::DossierStore {
-        self
-    }
 }
 
 #[cfg(test)]

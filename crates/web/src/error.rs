@@ -176,6 +176,21 @@ impl From<domain::DomainError> for ApiError {
     }
 }
 
+/// A store's failure answered by its kind: what is not there 404, a
+/// conflict 409, a refused write 422, a database that does not answer
+/// 503, anything else 500 (logged, not sent).
+impl From<store::StoreError> for ApiError {
+    fn from(e: store::StoreError) -> Self {
+        match e.kind() {
+            store::ErrorKind::NotFound => ApiError::NotFound(e.context().to_string()),
+            store::ErrorKind::Conflict => ApiError::Conflict(e.context().to_string()),
+            store::ErrorKind::Refused => ApiError::Unprocessable(e.context().to_string()),
+            store::ErrorKind::Unavailable => ApiError::Unavailable(e.to_string()),
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(reason) = &self {
@@ -302,5 +317,25 @@ mod tests {
             .map(|_| ())
             .map_err(ApiError::from);
         assert!(matches!(unknown, Err(ApiError::NotFound(_))));
+    }
+
+    #[test]
+    fn store_errors_answer_by_their_kind() {
+        use store::{ErrorKind, StoreError};
+        for (e, status) in [
+            (StoreError::not_found("no account x"), 404),
+            (StoreError::conflict("dossier X changed meanwhile"), 409),
+            (StoreError::refused("a bad sequence"), 422),
+            (
+                StoreError::new(ErrorKind::Unavailable, "reading a person"),
+                503,
+            ),
+            (StoreError::new(ErrorKind::Corrupt, "a stored record"), 500),
+            (StoreError::database("a bug"), 500),
+        ] {
+            assert_eq!(ApiError::from(e).status().as_u16(), status);
+        }
+        let p = ApiError::from(StoreError::conflict("dossier X changed meanwhile")).problem();
+        assert_eq!(p.detail, "dossier X changed meanwhile");
     }
 }

@@ -93,7 +93,7 @@ fn make(
         procedure,
         &calendar,
     )
-    .map_err(|e| store::StoreError::Refused(e.to_string()))?;
+    .map_err(|e| store::StoreError::refused(e.to_string()))?;
     let notice = Notice {
         status: d.status(),
         text_vi: format!("Hồ sơ {} đã được nộp", d.code),
@@ -190,7 +190,8 @@ pub async fn two_stores_on_one_database_number_an_agencys_day_without_gaps(h: &H
         let who = format!("citizen-{i}");
         let filed = match submit(by.as_ref(), &hcc, day(4), Channel::Online, &who).await {
             Ok(d) => d,
-            Err(store::StoreError::Conflict(reason)) => {
+            Err(e) if e.kind() == store::ErrorKind::Conflict => {
+                let reason = e.context();
                 // the other store moved the numbers: nothing of the batch
                 // was kept, and the next try reads them again
                 conflicts += 1;
@@ -265,7 +266,7 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
     let failed = store
         .dossiers()
         .create_dossier(&hcc, day(3), utc("2026-03-03T09:00:00+07:00"), &|_| {
-            Err(store::StoreError::Refused("the form is not valid".into()))
+            Err(store::StoreError::refused("the form is not valid"))
         })
         .await;
     assert!(failed.is_err());
@@ -321,7 +322,7 @@ pub async fn dossiers_and_the_reads_made_for_them_commit_together(h: &Harness) {
     };
     let first = build("citizen-a");
     let refused = |_: DossierCode| -> Result<(Dossier, Option<Notice>), store::StoreError> {
-        Err(store::StoreError::Refused("the form is not valid".into()))
+        Err(store::StoreError::refused("the form is not valid"))
     };
     let third = build("citizen-c");
     let other = AgencyCode::parse("UBND.25747").expect("agency");
@@ -356,7 +357,11 @@ pub async fn dossiers_and_the_reads_made_for_them_commit_together(h: &Harness) {
         ],
         "each agency numbers its own; the refused one took no number"
     );
-    assert!(matches!(outcomes[1], Err(store::StoreError::Refused(_))));
+    assert!(
+        outcomes[1]
+            .as_ref()
+            .is_err_and(|e| e.kind() == store::ErrorKind::Refused)
+    );
     // the reads are in the log under the codes the transaction gave
     let log = store.exchange().log_range(1, 100).await.expect("log");
     let cases: Vec<String> = log
@@ -607,7 +612,7 @@ pub async fn dossier_changes_are_versioned_and_notify_in_the_same_transaction(h:
         .update_dossier(&stale, 1, None, utc("2026-03-02T10:01:00+07:00"))
         .await
         .expect_err("stale");
-    assert!(matches!(e, store::StoreError::Conflict(_)), "{e}");
+    assert_eq!(e.kind(), store::ErrorKind::Conflict, "{e}");
     let now = store
         .dossiers()
         .dossier(&code)

@@ -39,10 +39,10 @@ pub(crate) enum FlowError {
 
 impl From<store::StoreError> for FlowError {
     fn from(e: store::StoreError) -> Self {
-        match e {
-            store::StoreError::Conflict(m) => FlowError::Conflict(m),
-            store::StoreError::Refused(m) => FlowError::Invalid(m),
-            other => FlowError::Internal(other.to_string()),
+        match e.kind() {
+            store::ErrorKind::Conflict => FlowError::Conflict(e.context().to_string()),
+            store::ErrorKind::Refused => FlowError::Invalid(e.context().to_string()),
+            _ => FlowError::Internal(e.to_string()),
         }
     }
 }
@@ -427,7 +427,7 @@ async fn file(
             by: by.clone(),
         };
         let d = Dossier::file(code, filing, procedure, &calendar)
-            .map_err(|e| store::StoreError::Refused(e.to_string()))?;
+            .map_err(|e| store::StoreError::refused(e.to_string()))?;
         let (vi, en) = match channel {
             Channel::Online => (
                 "đã được nộp trực tuyến, chờ tiếp nhận.".to_string(),

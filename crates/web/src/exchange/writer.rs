@@ -131,7 +131,7 @@ impl LogHandle {
     /// its reads logged under its draft.
     pub async fn file(&self, filing: DossierFiling) -> Result<StoredDossier, StoreError> {
         let stopped =
-            || StoreError::Database("the message log's writer has stopped (shutting down)".into());
+            || StoreError::database("the message log's writer has stopped (shutting down)");
         let (done, wait) = oneshot::channel();
         self.jobs
             .send(LogJob::Filing(filing, done))
@@ -180,7 +180,10 @@ impl Writer {
         let fs: Vec<&DossierFiling> = filings.iter().map(|(f, _)| f).collect();
         let parts = filings.len() + usize::from(!records.is_empty());
         let mut committed = self.commit(&rs, &fs).await;
-        if let Err(StoreError::Conflict(reason)) = &committed {
+        if let Err(e) = &committed
+            && e.kind() == store::ErrorKind::Conflict
+        {
+            let reason = e.context();
             // another writer moved the log or an agency's numbers: the
             // store and the chain have read them again
             tracing::warn!(%reason, "the message log's batch met another writer; trying it again");
@@ -198,7 +201,7 @@ impl Writer {
                 reply_records(records, Err(LogError::Store(reason.clone())));
                 for (filing, done) in filings {
                     self.log_drafts(&filing).await;
-                    let _ = done.send(Err(StoreError::Database(reason.clone())));
+                    let _ = done.send(Err(StoreError::database(reason.clone())));
                 }
             }
             Err(_) => {
@@ -213,8 +216,8 @@ impl Writer {
                 for (filing, done) in filings {
                     let outcome = match self.commit(&[], &[&filing]).await {
                         Ok((_, mut outcomes)) => outcomes.pop().unwrap_or_else(|| {
-                            Err(StoreError::Database(
-                                "the store reported no outcome for the dossier".into(),
+                            Err(StoreError::database(
+                                "the store reported no outcome for the dossier",
                             ))
                         }),
                         Err(e) => {
