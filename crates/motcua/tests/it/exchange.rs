@@ -71,6 +71,22 @@ fn provider_ring(app: &TestApp) -> KeyRing {
     ring
 }
 
+/// The reply's signature, checked to be the registry's.
+fn signed_by_the_provider(app: &TestApp, reply: &Reply) -> exchange::VerifiedSignature {
+    let response = HttpResponse {
+        status: reply.status.as_u16(),
+        headers: reply
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: reply.body.clone().into_bytes(),
+    };
+    let provider = DEMO_PROVIDER.parse().expect("a member id");
+    exchange::verify_response(&response, &provider_ring(app), Utc::now(), &provider)
+        .expect("the response signature verifies")
+}
+
 async fn log_len(app: &TestApp) -> usize {
     app.store
         .exchange()
@@ -124,18 +140,7 @@ async fn a_granted_consumer_gets_exactly_the_granted_fields_signed_and_logged() 
     assert_eq!(body["full_name"], people[0].full_name.as_str());
 
     // the response is signed by the registry
-    let response = HttpResponse {
-        status: reply.status.as_u16(),
-        headers: reply
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-            .collect(),
-        body: reply.body.clone().into_bytes(),
-    };
-    let provider = DEMO_PROVIDER.parse().expect("a member id");
-    let signed = exchange::verify_response(&response, &provider_ring(&app), Utc::now(), &provider)
-        .expect("the response signature verifies");
+    let signed = signed_by_the_provider(&app, &reply);
     // it names the log entry that records the access, under the signature
     assert_eq!(
         reply
@@ -572,18 +577,7 @@ async fn a_log_cut_short_of_a_kept_head_is_reported(app: TestApp) {
 
     // the answer's head: under the response's signature, the operator's,
     // at or after the answer's entry
-    let response = HttpResponse {
-        status: 200,
-        headers: reply
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-            .collect(),
-        body: reply.body.clone().into_bytes(),
-    };
-    let provider = DEMO_PROVIDER.parse().expect("a member id");
-    let signed = exchange::verify_response(&response, &provider_ring(&app), Utc::now(), &provider)
-        .expect("the response signature verifies");
+    let signed = signed_by_the_provider(&app, &reply);
     assert!(signed.covers(&exchange::signature::Component::field("x-log-head")));
     let header = reply.header("x-log-head").expect("an x-log-head header");
     let head = exchange::SignedHead::from_header(header).expect("a signed head");
