@@ -5,9 +5,11 @@
 //! continue a log that no longer holds it.
 //!
 //! The writer signs a head after each commit and hands it to the keeper,
-//! which writes only the latest one (written whole to a file beside it,
-//! flushed, then renamed over it; readable by its owner only), so that
-//! writing the file never holds up the log.
+//! which writes the latest one at most once every [`KEEP_EVERY`] (written
+//! whole to a file beside it, flushed to disk, then renamed over it;
+//! readable by its owner only), so that writing the file never holds up
+//! the log nor competes with its commits for the disk. The entries after
+//! the file's head are covered by the heads the answers carried.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,9 @@ use tokio::sync::watch;
 /// The head file's name in the node's exchange directory
 /// (`DATA_DIR/exchange`).
 pub const HEAD_FILE: &str = "head.json";
+
+/// How often at most the keeper writes the head file.
+pub const KEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Heads that could not be written to the head file.
 pub const HEAD_WRITE_FAILURES: &str = "exchange_log_head_write_failures_total";
@@ -89,7 +94,9 @@ impl HeadFile {
     }
 
     /// Replaces the file with `head`, whole or not at all: written to a
-    /// file beside it (owner only), flushed to disk, renamed over it.
+    /// file beside it (owner only), flushed to disk, renamed over it (a
+    /// crash before the rename reaches the disk leaves the previous head,
+    /// which still holds).
     pub fn write(&self, head: &SignedHead) -> Result<(), HeadFileError> {
         let mut text = serde_json::to_vec_pretty(head).map_err(|e| HeadFileError::Invalid {
             path: self.path.display().to_string(),
@@ -111,13 +118,6 @@ impl HeadFile {
         file.sync_all().map_err(|e| self.io(e))?;
         drop(file);
         std::fs::rename(&tmp, &self.path).map_err(|e| self.io(e))?;
-        // the rename itself is durable once the directory is flushed
-        #[cfg(unix)]
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| self.io(e))?;
-        }
         Ok(())
     }
 
@@ -136,8 +136,8 @@ impl HeadFile {
     }
 }
 
-/// Starts the task that writes each new head the writer publishes to
-/// `file`, the latest only when several arrive during one write.
+/// Starts the task that writes the heads the writer publishes to `file`:
+/// the latest, at most once every [`KEEP_EVERY`].
 pub(crate) fn keep(file: HeadFile) -> watch::Sender<Option<Arc<SignedHead>>> {
     let (tx, mut rx) = watch::channel::<Option<Arc<SignedHead>>>(None);
     tokio::spawn(async move {
@@ -156,6 +156,7 @@ pub(crate) fn keep(file: HeadFile) -> watch::Sender<Option<Arc<SignedHead>>> {
                 tracing::error!(%error, "the message log's signed head could not be kept outside the database");
                 metrics::counter!(HEAD_WRITE_FAILURES).increment(1);
             }
+            tokio::time::sleep(KEEP_EVERY).await;
         }
     });
     tx

@@ -290,8 +290,17 @@ impl Writer {
             .collect();
         let entries: Vec<LogEntry> = appended.iter().map(|a| a.entry.clone()).collect();
         let result = if filings.is_empty() {
-            let stored = self.store.exchange().append_log_batch(&appended).await;
+            // the head is signed while the commit is in flight (the
+            // statement is sent first), and kept only if it succeeds
+            let (stored, head) = tokio::join!(
+                biased;
+                self.store.exchange().append_log_batch(&appended),
+                async { self.next_head() },
+            );
             metrics::histogram!(crate::metrics::LOG_BATCH_ENTRIES).record(appended.len() as f64);
+            if let (Ok(()), Some(head)) = (&stored, head) {
+                self.publish(head);
+            }
             stored.map(|()| (entries, Vec::new()))
         } else {
             let batch: Vec<NewDossier<'_>> = filings
@@ -331,7 +340,12 @@ impl Writer {
             metrics::histogram!(crate::metrics::LOG_BATCH_DOSSIERS).record(filings.len() as f64);
         }
         match &result {
-            Ok(_) => self.sign_head(),
+            Ok(_) => {
+                // a run with dossiers chains its reads during the commit
+                if let Some(head) = self.next_head() {
+                    self.publish(head);
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "the message log refused a batch");
                 // the chain ran ahead of the store: resume from the stored head
@@ -342,20 +356,28 @@ impl Writer {
         result
     }
 
-    /// Once a commit stored entries: signs the log's new head and hands it
-    /// to the keeper.
-    fn sign_head(&mut self) {
-        let Some((seq, hash)) = self.chain.head() else {
-            return;
-        };
+    /// The operator's signed head over the chain's last entry, unless the
+    /// latest head already names it.
+    fn next_head(&self) -> Option<Arc<SignedHead>> {
+        let (seq, hash) = self.chain.head()?;
         if self
             .head
             .as_ref()
             .is_some_and(|h| h.seq == seq && h.hash == hash)
         {
-            return;
+            return None;
         }
-        let head = Arc::new(SignedHead::sign(seq, hash, Utc::now(), &self.operator));
+        Some(Arc::new(SignedHead::sign(
+            seq,
+            hash,
+            Utc::now(),
+            &self.operator,
+        )))
+    }
+
+    /// Once its entries are stored: `head` is the log's, for the answers
+    /// and the keeper.
+    fn publish(&mut self, head: Arc<SignedHead>) {
         if let Some(keeper) = &self.keeper {
             keeper.send_replace(Some(head.clone()));
         }
