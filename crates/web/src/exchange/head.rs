@@ -114,6 +114,13 @@ impl HeadFile {
             options.mode(0o600);
         }
         let mut file = options.open(&tmp).map_err(|e| self.io(e))?;
+        // also when a file of that name was left with another mode
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| self.io(e))?;
+        }
         file.write_all(&text).map_err(|e| self.io(e))?;
         file.sync_all().map_err(|e| self.io(e))?;
         drop(file);
