@@ -15,7 +15,8 @@ mod sfv;
 pub mod signature;
 
 pub use log::{
-    Appended, BreakReason, Broken, Checkpoint, Digest32, LogEntry, LogRecord, LogWriter, Verified,
+    Appended, BadHead, BreakReason, Broken, Checkpoint, Digest32, ForgedHead, LogEntry, LogRecord,
+    LogVerifier, LogWriter, SignedHead, Verified,
 };
 pub use member::{
     BadPublicKey, KeyError, KeyId, KeyRing, Member, MemberId, MemberIdError, MemberKey, MemberKind,

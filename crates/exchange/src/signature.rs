@@ -24,13 +24,19 @@ pub const HDR_CASE_REF: &str = "x-case-ref";
 /// Header of a provider's response naming the message-log entry (its
 /// sequence number) that records the access.
 pub const HDR_LOG_ENTRY: &str = "x-log-entry";
+/// Header of a provider's response carrying the log operator's signed head
+/// of the message log at or after that entry
+/// ([`crate::log::SignedHead::to_header`]): the consumer keeps the latest
+/// one it received, so that a log later cut short of it is noticed.
+pub const HDR_LOG_HEAD: &str = "x-log-head";
 /// The exchange headers: when present they must be covered by the signature.
-pub const EXCHANGE_HEADERS: [&str; 5] = [
+pub const EXCHANGE_HEADERS: [&str; 6] = [
     HDR_CLIENT,
     HDR_PURPOSE,
     HDR_LEGAL_BASIS,
     HDR_CASE_REF,
     HDR_LOG_ENTRY,
+    HDR_LOG_HEAD,
 ];
 /// The signature label the exchange uses.
 pub const LABEL: &str = "motcua";

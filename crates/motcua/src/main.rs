@@ -42,7 +42,7 @@ enum Command {
         #[command(subcommand)]
         command: registry_cli::RegistryCommand,
     },
-    /// The exchange layer: verify the message log.
+    /// The exchange layer: verify the message log, export its signed head.
     Exchange {
         #[command(subcommand)]
         command: exchange_cli::ExchangeCommand,

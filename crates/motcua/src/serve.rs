@@ -206,7 +206,11 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         None => web::exchange::DemoConfig::load_or_create(&data_dir.join("exchange"))
             .context("cannot load the exchange configuration")?,
     };
-    let node = web::exchange::ExchangeNode::start(&config, store.clone())
+    // the log's latest signed head is kept outside the database
+    let head_file = web::exchange::HeadFile::in_dir(&data_dir.join("exchange"));
+    std::fs::create_dir_all(data_dir.join("exchange"))
+        .with_context(|| format!("cannot create {}", data_dir.join("exchange").display()))?;
+    let node = web::exchange::ExchangeNode::start_with_head_file(&config, store.clone(), head_file)
         .await
         .context("cannot set up the exchange node")?;
     tracing::info!(provider = %node.provider.member, "exchange node ready");

@@ -71,6 +71,22 @@ fn provider_ring(app: &TestApp) -> KeyRing {
     ring
 }
 
+/// The reply's signature, checked to be the registry's.
+fn signed_by_the_provider(app: &TestApp, reply: &Reply) -> exchange::VerifiedSignature {
+    let response = HttpResponse {
+        status: reply.status.as_u16(),
+        headers: reply
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: reply.body.clone().into_bytes(),
+    };
+    let provider = DEMO_PROVIDER.parse().expect("a member id");
+    exchange::verify_response(&response, &provider_ring(app), Utc::now(), &provider)
+        .expect("the response signature verifies")
+}
+
 async fn log_len(app: &TestApp) -> usize {
     app.store
         .exchange()
@@ -124,18 +140,7 @@ async fn a_granted_consumer_gets_exactly_the_granted_fields_signed_and_logged() 
     assert_eq!(body["full_name"], people[0].full_name.as_str());
 
     // the response is signed by the registry
-    let response = HttpResponse {
-        status: reply.status.as_u16(),
-        headers: reply
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-            .collect(),
-        body: reply.body.clone().into_bytes(),
-    };
-    let provider = DEMO_PROVIDER.parse().expect("a member id");
-    let signed = exchange::verify_response(&response, &provider_ring(&app), Utc::now(), &provider)
-        .expect("the response signature verifies");
+    let signed = signed_by_the_provider(&app, &reply);
     // it names the log entry that records the access, under the signature
     assert_eq!(
         reply
@@ -335,6 +340,12 @@ async fn the_exchange_routes_are_in_the_openapi_document() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
+    // the answer's signed head is described for members
+    let answer = &doc["paths"]["/api/v1/exchange/{provider}/{service}"]["post"]["responses"]["200"];
+    let head = answer["headers"]["x-log-head"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(head.contains("motcua/exchange/head/v1"), "{answer}");
 }
 
 #[tokio::test]
@@ -499,4 +510,218 @@ async fn a_node_configuration_is_refused_with_its_reason() {
     }
     let loaded = web::exchange::NodeConfig::load_private(&path).expect("loaded");
     assert_eq!(loaded.provider.member.id, demo.provider.member.id);
+}
+
+// ------------------------------------------- signed heads against truncation
+
+/// `motcua exchange <args>` on the application's data directory and store.
+fn motcua_exchange(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+    cmd.arg("exchange")
+        .args(args)
+        .arg("--data-dir")
+        .arg(app.data_dir())
+        .env_remove("MOTCUA_DATABASE_URL")
+        .env_remove("MOTCUA_DATA_DIR")
+        .env_remove("MOTCUA_OPERATOR_KEY_FILE")
+        .env_remove("MOTCUA_EXCHANGE_CONFIG");
+    if let Some(url) = app.database_url().filter(|_| args[0] == "verify-log") {
+        cmd.arg("--database-url").arg(url);
+    }
+    cmd.output().expect("run motcua exchange")
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The head the node keeps outside its database, once it names `seq`.
+async fn node_head(app: &TestApp, seq: u64) -> exchange::SignedHead {
+    let file = web::exchange::HeadFile::in_dir(&app.data_dir().join("exchange"));
+    for _ in 0..200 {
+        if let Some(head) = file.read().expect("a readable head file")
+            && head.seq == seq
+        {
+            return head;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the node never kept a head at entry {seq}");
+}
+
+/// Answers carry the operator's signed head; the node keeps the latest one
+/// outside its database; `verify-log` checks the log against the heads kept,
+/// so that a log cut short with its checkpoints, or missing one checkpoint,
+/// is reported; and the node refuses to continue a log cut short of its head.
+async fn a_log_cut_short_of_a_kept_head_is_reported(app: TestApp) {
+    let people = app.seed_people(4).await;
+    let hcc = key_of(&app, DEMO_HCC);
+    let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
+    let mut reply = None;
+    for i in 0..40 {
+        let pid = people[i % people.len()].personal_id.clone();
+        let r = send(
+            &app,
+            request(
+                &app,
+                PERSON_GET,
+                &hcc_call(&pid, &["full_name"]),
+                Some(&hcc),
+            ),
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+        reply = Some(r);
+    }
+    let reply = reply.expect("answers");
+
+    // the answer's head: under the response's signature, the operator's,
+    // at or after the answer's entry
+    let signed = signed_by_the_provider(&app, &reply);
+    assert!(signed.covers(&exchange::signature::Component::field("x-log-head")));
+    let header = reply.header("x-log-head").expect("an x-log-head header");
+    let head = exchange::SignedHead::from_header(header).expect("a signed head");
+    assert!(head.verify(&operator), "{header}");
+    assert_eq!(reply.header("x-log-entry"), Some("40"));
+    assert_eq!(head.seq, 40);
+    // the member keeps it, as the header's line
+    let kept = app.data_dir().join("kept-by-the-member.txt");
+    std::fs::write(&kept, format!("x-log-head: {header}\n")).expect("kept");
+    let kept = kept.to_str().expect("a path");
+
+    // the node keeps its latest head outside the database, its owner's only
+    let own = node_head(&app, 40).await;
+    let own_path = app.data_dir().join("exchange").join("head.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&own_path)
+            .expect("the head file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let out = motcua_exchange(&app, &["export-head"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported: exchange::SignedHead =
+        serde_json::from_str(&stdout(&out)).expect("the head as JSON");
+    assert_eq!(exported, own);
+
+    // intact, against both heads
+    let out = motcua_exchange(&app, &["verify-log", "--head", kept]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("log intact: 40 entries, 2 checkpoints, last checkpoint at seq 32"),
+        "{text}"
+    );
+    assert!(text.contains("signed heads: 2 checked"), "{text}");
+
+    // the last 20 entries deleted with their checkpoint
+    app.execute_sql(
+        "DELETE FROM exchange_checkpoints WHERE seq > 20; DELETE FROM exchange_log WHERE seq > 20",
+    )
+    .await;
+    // the member's head alone names the truncation
+    let aside = app.data_dir().join("head.json.aside");
+    std::fs::rename(&own_path, &aside).expect("moved aside");
+    let out = motcua_exchange(&app, &["verify-log", "--head", kept]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!(
+            "log broken at entry 21: log truncated: a signed head of {} names entry 40, the log ends at 20",
+            head.at
+        )),
+        "{text}"
+    );
+    // and so does the node's own, by default
+    std::fs::rename(&aside, &own_path).expect("moved back");
+    let out = motcua_exchange(&app, &["verify-log"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("names entry 40, the log ends at 20"),
+        "{}",
+        stdout(&out)
+    );
+    // the node does not continue a log cut short of its head
+    let refused = web::exchange::ExchangeNode::start_with_head_file(
+        &app.exchange,
+        app.store.clone(),
+        web::exchange::HeadFile::in_dir(&app.data_dir().join("exchange")),
+    )
+    .await
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        refused.contains("names entry 40") && refused.contains("the log ends at entry 20"),
+        "{refused}"
+    );
+
+    // one checkpoint row deleted where one is due
+    app.execute_sql("DELETE FROM exchange_checkpoints WHERE seq = 16")
+        .await;
+    let out = motcua_exchange(&app, &["verify-log", "--head", kept]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with(
+            "log broken at entry 16: no checkpoint is stored at this entry, though one is due every 16 entries"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_log_cut_short_of_a_kept_head_is_reported_on_sqlite() {
+    a_log_cut_short_of_a_kept_head_is_reported(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn a_log_cut_short_of_a_kept_head_is_reported_on_postgres() {
+    let Some(pg) = crate::helpers::PgSchema::create("a_log_cut_short_of_a_kept_head").await else {
+        return;
+    };
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        postgres: Some(pg),
+        ..Default::default()
+    })
+    .await;
+    a_log_cut_short_of_a_kept_head_is_reported(app).await;
+}
+
+#[tokio::test]
+async fn a_head_file_not_signed_by_the_operator_stops_the_node() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = store::open(&store::Location::SqliteFile(dir.path().join("m.db")))
+        .await
+        .expect("store");
+    let exchange_dir = dir.path().join("exchange");
+    let config = web::exchange::DemoConfig::load_or_create(&exchange_dir).expect("configuration");
+    let stranger = MemberKey::from_seed(
+        web::exchange::DEMO_OPERATOR.parse().expect("id"),
+        exchange::KeyId("not-the-operator".into()),
+        [9; 32],
+    );
+    let file = web::exchange::HeadFile::in_dir(&exchange_dir);
+    file.write(&exchange::SignedHead::sign(
+        0,
+        exchange::Digest32::ZERO,
+        Utc::now(),
+        &stranger,
+    ))
+    .expect("written");
+    let e = web::exchange::ExchangeNode::start_with_head_file(&config, store, file)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("not signed by the log operator's key"), "{e}");
 }

@@ -1,5 +1,6 @@
 //! `TestApp`: the whole HTTP application on an ephemeral port, over a fresh
-//! SQLite store in a temporary directory.
+//! SQLite store in a temporary directory (or, with [`PgSchema`], over a
+//! fresh PostgreSQL schema).
 
 use std::net::SocketAddr;
 
@@ -18,6 +19,9 @@ pub struct TestApp {
     _deliveries: web::api::delivery::DeliveryService,
     /// Reloads the identity provider's keys (aborted when dropped).
     key_reloader: tokio::task::JoinHandle<()>,
+    /// The PostgreSQL schema the store lives in, if not SQLite (dropped
+    /// after the application).
+    pg: Option<PgSchema>,
 }
 
 impl Drop for TestApp {
@@ -48,6 +52,85 @@ pub struct TestOptions {
     /// The issuer the provider announces (default: the test server's own
     /// `http://` address), e.g. an `https://` one behind a proxy.
     pub issuer: Option<String>,
+    /// The store in this PostgreSQL schema instead of SQLite.
+    pub postgres: Option<PgSchema>,
+}
+
+/// A PostgreSQL schema of its own for one test (`MOTCUA_TEST_DATABASE_URL`,
+/// default `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
+pub struct PgSchema {
+    url: String,
+    schema: String,
+}
+
+impl PgSchema {
+    /// A new schema; `None` when `MOTCUA_TEST_SKIP_POSTGRES=1`.
+    pub async fn create(test: &str) -> Option<PgSchema> {
+        use sqlx::Connection as _;
+        if std::env::var("MOTCUA_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: PostgreSQL SKIPPED (MOTCUA_TEST_SKIP_POSTGRES=1)"
+            );
+            return None;
+        }
+        let url = std::env::var("MOTCUA_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let schema = format!(
+            "motcua_it_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            uuid::Uuid::new_v4().simple()
+        );
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap_or_else(|e| {
+            panic!(
+                "{test} needs PostgreSQL: {e} (set MOTCUA_TEST_DATABASE_URL, or \
+                 MOTCUA_TEST_SKIP_POSTGRES=1 to skip)"
+            )
+        });
+        sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut conn)
+            .await
+            .expect("create the test schema");
+        let _ = conn.close().await;
+        Some(PgSchema { url, schema })
+    }
+
+    /// The URL of the database with the schema as its search path (as
+    /// `--database-url` of the command line takes it).
+    pub fn url(&self) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={}", self.url, self.schema)
+    }
+}
+
+impl Drop for PgSchema {
+    /// Drops the schema, on a thread of its own (the test's runtime is not
+    /// usable from `drop`).
+    fn drop(&mut self) {
+        let url = self.url();
+        let schema = self.schema.clone();
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection as _;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&url).await.ok()?;
+                sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 impl TestApp {
@@ -57,8 +140,11 @@ impl TestApp {
 
     pub async fn spawn_with(options: TestOptions) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let location = store::Location::SqliteFile(dir.path().join("motcua.db"));
-        let store = store::open(&location).await.expect("open the test store");
+        let store = match &options.postgres {
+            Some(pg) => store::open_postgres_in_schema(&pg.url, &pg.schema).await,
+            None => store::open(&store::Location::SqliteFile(dir.path().join("motcua.db"))).await,
+        }
+        .expect("open the test store");
         store
             .sync_units(units::Units::get())
             .await
@@ -68,9 +154,11 @@ impl TestApp {
         if let Some(configure) = options.configure {
             configure(&mut exchange);
         }
-        let node = web::exchange::ExchangeNode::start(&exchange, store.clone())
-            .await
-            .expect("the exchange node");
+        let head_file = web::exchange::HeadFile::in_dir(&dir.path().join("exchange"));
+        let node =
+            web::exchange::ExchangeNode::start_with_head_file(&exchange, store.clone(), head_file)
+                .await
+                .expect("the exchange node");
         let bus = options
             .bus
             .unwrap_or_else(|| std::sync::Arc::new(delivery::InProcessBus::default()));
@@ -135,6 +223,7 @@ impl TestApp {
             _server: server,
             _deliveries: deliveries,
             key_reloader,
+            pg: options.postgres,
         }
     }
 
@@ -146,6 +235,34 @@ impl TestApp {
     /// command line to work on the same store).
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
+    }
+
+    /// The `--database-url` of the store when it is PostgreSQL's.
+    pub fn database_url(&self) -> Option<String> {
+        self.pg.as_ref().map(PgSchema::url)
+    }
+
+    /// Runs `sql` on the application's database behind the store's back.
+    pub async fn execute_sql(&self, sql: &str) {
+        use sqlx::Connection as _;
+        let done = match &self.pg {
+            Some(pg) => {
+                let mut conn = sqlx::PgConnection::connect(&pg.url())
+                    .await
+                    .expect("a PostgreSQL connection");
+                sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
+            }
+            None => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(self.data_dir().join(store::DEFAULT_SQLITE_FILE))
+                    .busy_timeout(std::time::Duration::from_secs(5));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("a SQLite connection");
+                sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
+            }
+        };
+        done.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 

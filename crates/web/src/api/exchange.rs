@@ -80,7 +80,11 @@ fn refusal(r: &Refusal) -> Response {
     ),
     request_body = ExchangeBody,
     responses(
-        (status = 200, description = "The granted fields, signed by the provider (RFC 9421 `Signature`)", body = serde_json::Value),
+        (status = 200, description = "The granted fields, signed by the provider (RFC 9421 `Signature`, covering `x-log-entry` and `x-log-head`)", body = serde_json::Value,
+            headers(
+                ("x-log-entry" = u64, description = "The message-log entry that records this access (its sequence number)"),
+                ("x-log-head" = String, description = "The log operator's signed head of the message log at or after that entry, an RFC 8941 dictionary: `seq=<entry>, hash=\"<SHA-256 of the entry, hex>\", at=<Unix seconds>, keyid=\"<operator key id>\", sig=:<Ed25519 signature, base64>:`, the signature over `motcua/exchange/head/v1`, a NUL byte, then seq (8 bytes), hash (32) and at (8 bytes, signed), big-endian. Keep the latest one received: `motcua exchange verify-log --head FILE` (the header's value or line in FILE) shows whether the log still reaches it"),
+            )),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unsigned or bad signature", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Refused: no right, wrong purpose, field not granted, no consent …", body = Problem, content_type = "application/problem+json"),
@@ -191,14 +195,17 @@ pub async fn call(
     // (the consumer did ask about that person).
     let record = LogRecord::access(&grant, now, &body);
     let logged = |e: crate::exchange::LogError| ApiError::Internal(e.to_string());
-    let (answer, entry) = if service == crate::api::events::SUBSCRIBE {
+    let (answer, logged) = if service == crate::api::events::SUBSCRIBE {
         let answer = crate::api::events::subscribe(&state, &grant, &input).await?;
-        (answer, node.log.append(record).await.map_err(logged)?)
+        (
+            answer,
+            node.log.append_signed(record).await.map_err(logged)?,
+        )
     } else {
         let target = RegistryTarget::of(service, &input)?;
         let (answer, entry) = tokio::join!(
             registry_service(&state, &target, &input),
-            node.log.append(record)
+            node.log.append_signed(record)
         );
         let entry = entry.map_err(logged)?;
         (grant.filter(&answer?), entry)
@@ -206,15 +213,21 @@ pub async fn call(
     let out = serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     phase.end("serve");
 
+    // the entry, and the operator's signed head of the log that holds it
+    // (the node refuses at start an operator key id a header cannot carry)
+    let mut headers = vec![
+        ("content-type".into(), "application/json".into()),
+        (
+            exchange::signature::HDR_LOG_ENTRY.into(),
+            logged.entry.seq.to_string(),
+        ),
+    ];
+    if let Some(head) = logged.head.to_header() {
+        headers.push((exchange::signature::HDR_LOG_HEAD.into(), head));
+    }
     let mut response = HttpResponse {
         status: 200,
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            (
-                exchange::signature::HDR_LOG_ENTRY.into(),
-                entry.seq.to_string(),
-            ),
-        ],
+        headers,
         body: out,
     };
     exchange::sign_response(&mut response, &node.provider, now, RESPONSE_TTL)

@@ -69,7 +69,7 @@ pub async fn start(
 ) -> Result<Started, store::StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| store::StoreError::Refused(format!("no randomness for a session: {e}")))?;
+        .map_err(|e| store::StoreError::refused(format!("no randomness for a session: {e}")))?;
     let cookie = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
     state
         .store

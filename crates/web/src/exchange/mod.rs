@@ -13,6 +13,12 @@
 //! seeds of its own two keys (provider and operator), and only the public
 //! key of each consumer. The file must be readable by its owner only; the
 //! seeds are never logged.
+//!
+//! The log operator signs the log's head after every commit; each answer
+//! carries it (`x-log-head`), and a node started with a head file
+//! ([`ExchangeNode::start_with_head_file`], `DATA_DIR/exchange/head.json`
+//! for `motcua serve`) keeps the latest there, outside its database, and
+//! refuses to start on a log that no longer holds it.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,8 +30,10 @@ use exchange::{
 };
 use serde::{Deserialize, Serialize};
 
+mod head;
 mod writer;
-pub use writer::{DossierFiling, LOG_BATCH_MAX, LogError, LogHandle, under_case};
+pub use head::{HEAD_FILE, HEAD_WRITE_FAILURES, HeadFile, HeadFileError};
+pub use writer::{DossierFiling, LOG_BATCH_MAX, LogError, LogHandle, Logged, under_case};
 
 /// The provider the demo node serves as.
 pub const DEMO_PROVIDER: &str = "VN/GOV/BCA/registry";
@@ -159,6 +167,9 @@ pub enum ConfigError {
     /// The log's head could not be read.
     #[error("cannot read the head of the message log: {0}")]
     Store(String),
+    /// The head file cannot be read, or the log no longer holds its head.
+    #[error("{0}")]
+    Head(String),
 }
 
 fn member_id(s: &str) -> Result<MemberId, ConfigError> {
@@ -393,10 +404,33 @@ pub struct ExchangeNode {
 
 impl ExchangeNode {
     /// A node from `config` over `store`: reads the log's stored head and
-    /// starts its writer (on the current runtime) after it.
+    /// starts its writer (on the current runtime) after it. The heads it
+    /// signs go to the answers only; see [`Self::start_with_head_file`].
     pub async fn start(
         config: &DemoConfig,
         store: Arc<dyn store::Store>,
+    ) -> Result<Arc<Self>, ConfigError> {
+        Self::start_inner(config, store, None).await
+    }
+
+    /// [`Self::start`], keeping the latest signed head of the log in
+    /// `head_file`, outside the database. The head the file already holds
+    /// must be the operator's and still be in the log (the entry at its
+    /// sequence number, with its hash): a log restored from an older copy
+    /// or cut short is refused, so that it is not continued and the file's
+    /// evidence overwritten.
+    pub async fn start_with_head_file(
+        config: &DemoConfig,
+        store: Arc<dyn store::Store>,
+        head_file: HeadFile,
+    ) -> Result<Arc<Self>, ConfigError> {
+        Self::start_inner(config, store, Some(head_file)).await
+    }
+
+    async fn start_inner(
+        config: &DemoConfig,
+        store: Arc<dyn store::Store>,
+        head_file: Option<HeadFile>,
     ) -> Result<Arc<Self>, ConfigError> {
         let head = store
             .exchange()
@@ -418,6 +452,21 @@ impl ExchangeNode {
         };
         let provider = own(&config.provider, "provider")?;
         let operator = own(&config.operator, "log operator")?;
+        // the answers carry the operator's key id in a header
+        let probe = exchange::SignedHead::sign(0, exchange::Digest32::ZERO, Utc::now(), &operator);
+        if probe.to_header().is_none() {
+            return Err(invalid(format!(
+                "the key id of the log operator {} must be printable ASCII: answers carry it in a header",
+                config.operator.member.id
+            )));
+        }
+        let keeper = match head_file {
+            Some(file) => {
+                check_held_head(&file, &operator.public(), store.as_ref()).await?;
+                Some(head::keep(file))
+            }
+            None => None,
+        };
         let mut keyring = KeyRing::new();
         let mut policy = Policy::new();
         for m in std::iter::once(&config.provider)
@@ -446,7 +495,13 @@ impl ExchangeNode {
             .iter()
             .find(|m| m.member.id.to_string() == DEMO_HCC)
             .and_then(DemoMember::key);
-        let log = LogHandle::start(store, operator, head.as_ref(), config.checkpoint_every);
+        let log = LogHandle::start(
+            store,
+            operator,
+            head.as_ref(),
+            config.checkpoint_every,
+            keeper,
+        );
         Ok(Arc::new(ExchangeNode {
             provider,
             keyring,
@@ -455,6 +510,50 @@ impl ExchangeNode {
             portal,
         }))
     }
+}
+
+/// Refuses to continue a log that no longer holds the head kept in `file`.
+async fn check_held_head(
+    file: &HeadFile,
+    operator: &exchange::PublicKey,
+    store: &dyn store::Store,
+) -> Result<(), ConfigError> {
+    let held = file
+        .read_signed(operator)
+        .map_err(|e| ConfigError::Head(e.to_string()))?;
+    let Some(held) = held else {
+        return Ok(());
+    };
+    let entry = store
+        .exchange()
+        .log_range(held.seq, 1)
+        .await
+        .map_err(|e| ConfigError::Store(e.to_string()))?
+        .into_iter()
+        .next()
+        .filter(|e| e.seq == held.seq);
+    let found = match entry {
+        Some(e) if e.hash == held.hash => return Ok(()),
+        Some(_) => format!("its entry {} has another hash there", held.seq),
+        None => {
+            let end = store
+                .exchange()
+                .log_head()
+                .await
+                .map_err(|e| ConfigError::Store(e.to_string()))?
+                .map_or(0, |e| e.seq);
+            format!("the log ends at entry {end}")
+        }
+    };
+    Err(ConfigError::Head(format!(
+        "the message log is not the one this node signed: the head kept in {} names entry {} of {}, but {found}. \
+         The database was restored from an older copy, cut short or rewritten. \
+         Run `motcua exchange verify-log` for the report; to run on this log anyway, \
+         move that file aside (and keep it: it is the evidence)",
+        file.path().display(),
+        held.seq,
+        held.at,
+    )))
 }
 
 fn to_hex(bytes: &[u8]) -> String {

@@ -6,15 +6,18 @@
 //! stored in the same transaction as the run's log entries, their reads
 //! logged under their codes — one durable commit for all of it.
 //! [`LogHandle::append`] and [`LogHandle::file`] return once their writes
-//! are durable.
+//! are durable. After each commit the writer signs the log's new head as
+//! its operator (one signature per commit, however many entries it
+//! stored): [`LogHandle::append_signed`] hands it to the request, and the
+//! node keeps the latest outside its database (`head.rs`).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dossier::{AgencyCode, Dossier, DossierCode, Notice};
-use exchange::{Appended, Digest32, LogEntry, LogRecord, LogWriter, MemberKey};
+use exchange::{Appended, Digest32, LogEntry, LogRecord, LogWriter, MemberKey, SignedHead};
 use store::{NewDossier, StoreError, StoredDossier};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Most jobs one commit of the message log takes.
 pub const LOG_BATCH_MAX: usize = 512;
@@ -61,7 +64,17 @@ pub fn under_case(record: &LogRecord, case_ref: &str) -> LogRecord {
     r
 }
 
-type RecordReply = oneshot::Sender<Result<LogEntry, LogError>>;
+/// An entry once stored, with the operator's signed head of the log at or
+/// after it (the head of the commit that stored it).
+#[derive(Debug, Clone)]
+pub struct Logged {
+    /// The entry.
+    pub entry: LogEntry,
+    /// The log's head, signed by its operator, once the entry was stored.
+    pub head: Arc<SignedHead>,
+}
+
+type RecordReply = oneshot::Sender<Result<Logged, LogError>>;
 type FilingReply = oneshot::Sender<Result<StoredDossier, StoreError>>;
 
 enum LogJob {
@@ -76,12 +89,14 @@ pub struct LogHandle {
 }
 
 impl LogHandle {
-    /// Starts the writer on the current runtime, continuing after `head`.
+    /// Starts the writer on the current runtime, continuing after `head`;
+    /// each new signed head goes to `keeper` when there is one.
     pub(crate) fn start(
         store: Arc<dyn store::Store>,
         operator: MemberKey,
         head: Option<&LogEntry>,
         checkpoint_every: u64,
+        keeper: Option<watch::Sender<Option<Arc<SignedHead>>>>,
     ) -> Self {
         let (jobs, rx) = mpsc::channel(LOG_BATCH_MAX * 4);
         let writer = Writer {
@@ -89,6 +104,8 @@ impl LogHandle {
             operator,
             chain: LogWriter::resume(head, checkpoint_every),
             checkpoint_every,
+            head: None,
+            keeper,
         };
         tokio::spawn(writer.run(rx));
         LogHandle { jobs }
@@ -108,7 +125,10 @@ impl LogHandle {
         let mut out = Vec::with_capacity(waits.len());
         for wait in waits {
             out.push(match wait {
-                Some(w) => w.await.unwrap_or(Err(LogError::Stopped)),
+                Some(w) => w
+                    .await
+                    .unwrap_or(Err(LogError::Stopped))
+                    .map(|logged| logged.entry),
                 None => Err(LogError::Stopped),
             });
         }
@@ -117,6 +137,12 @@ impl LogHandle {
 
     /// Appends `record` and waits until it is stored; returns the entry.
     pub async fn append(&self, record: LogRecord) -> Result<LogEntry, LogError> {
+        self.append_signed(record).await.map(|logged| logged.entry)
+    }
+
+    /// Appends `record` and waits until it is stored; returns the entry and
+    /// the operator's signed head of the log that holds it.
+    pub async fn append_signed(&self, record: LogRecord) -> Result<Logged, LogError> {
         let (done, wait) = oneshot::channel();
         self.jobs
             .send(LogJob::Record(record, done))
@@ -146,6 +172,10 @@ struct Writer {
     operator: MemberKey,
     chain: LogWriter,
     checkpoint_every: u64,
+    /// The latest head signed (after the last commit that stored entries).
+    head: Option<Arc<SignedHead>>,
+    /// Where new heads go to be kept outside the database.
+    keeper: Option<watch::Sender<Option<Arc<SignedHead>>>>,
 }
 
 /// What one commit stored: the records' entries, and each filing's
@@ -191,14 +221,14 @@ impl Writer {
         }
         match committed {
             Ok((entries, outcomes)) => {
-                reply_records(records, Ok(entries));
+                reply_records(records, Ok(entries), self.head.as_ref());
                 for ((_, done), outcome) in filings.into_iter().zip(outcomes) {
                     let _ = done.send(outcome);
                 }
             }
             Err(e) if parts <= 1 => {
                 let reason = e.to_string();
-                reply_records(records, Err(LogError::Store(reason.clone())));
+                reply_records(records, Err(LogError::Store(reason.clone())), None);
                 for (filing, done) in filings {
                     self.log_drafts(&filing).await;
                     let _ = done.send(Err(StoreError::database(reason.clone())));
@@ -211,7 +241,7 @@ impl Writer {
                         .await
                         .map(|(entries, _)| entries)
                         .map_err(|e| LogError::Store(e.to_string()));
-                    reply_records(records, result);
+                    reply_records(records, result, self.head.as_ref());
                 }
                 for (filing, done) in filings {
                     let outcome = match self.commit(&[], &[&filing]).await {
@@ -263,8 +293,17 @@ impl Writer {
             .collect();
         let entries: Vec<LogEntry> = appended.iter().map(|a| a.entry.clone()).collect();
         let result = if filings.is_empty() {
-            let stored = self.store.exchange().append_log_batch(&appended).await;
+            // the head is signed while the commit is in flight (the
+            // statement is sent first), and kept only if it succeeds
+            let (stored, head) = tokio::join!(
+                biased;
+                self.store.exchange().append_log_batch(&appended),
+                async { self.next_head() },
+            );
             metrics::histogram!(crate::metrics::LOG_BATCH_ENTRIES).record(appended.len() as f64);
+            if let (Ok(()), Some(head)) = (&stored, head) {
+                self.publish(head);
+            }
             stored.map(|()| (entries, Vec::new()))
         } else {
             let batch: Vec<NewDossier<'_>> = filings
@@ -303,24 +342,75 @@ impl Writer {
         if !filings.is_empty() {
             metrics::histogram!(crate::metrics::LOG_BATCH_DOSSIERS).record(filings.len() as f64);
         }
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "the message log refused a batch");
-            // the chain ran ahead of the store: resume from the stored head
-            let head = self.store.exchange().log_head().await.ok().flatten();
-            self.chain = LogWriter::resume(head.as_ref(), self.checkpoint_every);
+        match &result {
+            Ok(_) => {
+                // a run with dossiers chains its reads during the commit
+                if let Some(head) = self.next_head() {
+                    self.publish(head);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the message log refused a batch");
+                // the chain ran ahead of the store: resume from the stored head
+                let head = self.store.exchange().log_head().await.ok().flatten();
+                self.chain = LogWriter::resume(head.as_ref(), self.checkpoint_every);
+            }
         }
         result
     }
+
+    /// The operator's signed head over the chain's last entry, unless the
+    /// latest head already names it.
+    fn next_head(&self) -> Option<Arc<SignedHead>> {
+        let (seq, hash) = self.chain.head()?;
+        if self
+            .head
+            .as_ref()
+            .is_some_and(|h| h.seq == seq && h.hash == hash)
+        {
+            return None;
+        }
+        Some(Arc::new(SignedHead::sign(
+            seq,
+            hash,
+            Utc::now(),
+            &self.operator,
+        )))
+    }
+
+    /// Once its entries are stored: `head` is the log's, for the answers
+    /// and the keeper.
+    fn publish(&mut self, head: Arc<SignedHead>) {
+        if let Some(keeper) = &self.keeper {
+            keeper.send_replace(Some(head.clone()));
+        }
+        self.head = Some(head);
+    }
 }
 
-fn reply_records(records: Vec<(LogRecord, RecordReply)>, result: Result<Vec<LogEntry>, LogError>) {
-    match result {
-        Ok(entries) => {
+fn reply_records(
+    records: Vec<(LogRecord, RecordReply)>,
+    result: Result<Vec<LogEntry>, LogError>,
+    head: Option<&Arc<SignedHead>>,
+) {
+    match (result, head) {
+        (Ok(entries), Some(head)) => {
             for ((_, done), entry) in records.into_iter().zip(entries) {
-                let _ = done.send(Ok(entry));
+                let _ = done.send(Ok(Logged {
+                    entry,
+                    head: head.clone(),
+                }));
             }
         }
-        Err(e) => {
+        (Ok(_), None) if records.is_empty() => {}
+        (Ok(_), None) => {
+            for (_, done) in records {
+                let _ = done.send(Err(LogError::Store(
+                    "the log's head was not signed after its entries were stored".into(),
+                )));
+            }
+        }
+        (Err(e), _) => {
             for (_, done) in records {
                 let _ = done.send(Err(e.clone()));
             }
