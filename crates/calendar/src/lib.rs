@@ -24,7 +24,7 @@ pub mod working;
 
 pub use holidays::{DayOff, DayOffKind, Holidays, Schedule, ScheduleError};
 pub use lunar::{FIRST_YEAR, LAST_YEAR, LunarDate};
-pub use working::{Cutoff, Pause, WorkingCalendar, WorkingDays};
+pub use working::{Cutoff, Pause, VIETNAM, WorkingCalendar, WorkingDays};
 
 use chrono::NaiveDate;
 

@@ -7,6 +7,9 @@
 mod codes;
 mod pin;
 
+/// Vietnam's civil time, UTC+7: dates and times are shown and read in it
+/// at the edges (stored times are UTC). Defined once, by the calendar.
+pub use calendar::VIETNAM;
 pub use codes::{CommuneCode, LegacyCommuneCode, ProvinceCode};
 pub use pin::{PersonalId, Sex};
 

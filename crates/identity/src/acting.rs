@@ -534,8 +534,8 @@ mod tests {
     const OTHER: u128 = 5;
 
     fn t(days: i64) -> DateTime<FixedOffset> {
-        let tz = FixedOffset::east_opt(7 * 3600).expect("+07");
-        tz.with_ymd_and_hms(2025, 8, 1, 0, 0, 0)
+        domain::VIETNAM
+            .with_ymd_and_hms(2025, 8, 1, 0, 0, 0)
             .single()
             .expect("t")
             + Duration::days(days)

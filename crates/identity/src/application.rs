@@ -538,7 +538,7 @@ mod tests {
     use uuid::Uuid;
 
     fn t(hours: i64) -> DateTime<FixedOffset> {
-        let tz = FixedOffset::east_opt(7 * 3600).expect("+07");
+        let tz = domain::VIETNAM;
         tz.with_ymd_and_hms(2025, 7, 1, 8, 0, 0)
             .single()
             .expect("time")

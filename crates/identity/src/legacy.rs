@@ -21,10 +21,7 @@ pub const DEFAULT_CUTOVER_UNIX: i64 = 1_751_302_800;
 /// The default cut-over: 1 July 2025, 00:00 in Vietnam (UTC+7).
 pub fn default_cutover() -> DateTime<FixedOffset> {
     let instant = DateTime::from_timestamp(DEFAULT_CUTOVER_UNIX, 0).unwrap_or_default();
-    // UTC+7 is always a valid offset; the fallback keeps the same instant
-    FixedOffset::east_opt(7 * 3600)
-        .map(|vietnam| instant.with_timezone(&vietnam))
-        .unwrap_or_else(|| instant.fixed_offset())
+    instant.with_timezone(&domain::VIETNAM)
 }
 
 /// Whether a legacy username/password log-in is still allowed at `at`:

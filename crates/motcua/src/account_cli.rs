@@ -601,7 +601,7 @@ async fn authorise(
                 .collect::<Result<Vec<_>, _>>()?,
         )?
     };
-    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?;
+    let vietnam = domain::VIETNAM;
     let now = chrono::Utc::now().with_timezone(&vietnam);
     let mut authorisation = identity::Authorisation::new(
         uuid::Uuid::new_v4(),
@@ -632,7 +632,7 @@ async fn authorise(
 }
 
 fn vietnam_now() -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
-    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?;
+    let vietnam = domain::VIETNAM;
     Ok(chrono::Utc::now().with_timezone(&vietnam))
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::{CommuneCode, PersonalId, Sex};
 use serde::{Deserialize, Serialize};
 
@@ -228,10 +228,7 @@ pub enum Kinship {
 
 /// The civil date in Vietnam (UTC+7) of an instant.
 pub fn vietnam_date(instant: DateTime<Utc>) -> NaiveDate {
-    match FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => instant.with_timezone(&tz).date_naive(),
-        None => instant.date_naive(),
-    }
+    instant.with_timezone(&domain::VIETNAM).date_naive()
 }
 
 fn refuse(event: &VitalEvent, reason: Refusal) -> RegistryError {

@@ -1140,7 +1140,7 @@ async fn acting(
         .await
         .map_err(failed)?;
     let service = service_of(client)?;
-    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).ok_or(())?;
+    let vietnam = domain::VIETNAM;
     let decision = identity::may_act(
         person,
         level,

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use domain::PersonalId;
 use exchange::{LogEntry, MemberId};
 use serde::{Deserialize, Serialize};
@@ -32,10 +32,7 @@ pub fn accesses_path(pid: &str) -> String {
 
 /// Vietnam's time zone, `Asia/Ho_Chi_Minh`: UTC+07:00 all year (no
 /// daylight saving since 1975).
-pub const VIETNAM: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
-    Some(o) => o,
-    None => panic!("UTC+07:00 is a valid offset"),
-};
+pub use calendar::VIETNAM;
 
 /// The tracker's routes, with their full paths.
 pub fn router() -> Router<AppState> {
