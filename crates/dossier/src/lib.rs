@@ -24,6 +24,7 @@ mod lifecycle;
 mod record;
 mod routing;
 mod scorecard;
+mod text;
 mod timeline;
 
 pub use attachment::{
@@ -43,4 +44,5 @@ pub use routing::{
     Route, RoutingError, SERVICE_CENTRE, centre_province, competent, province_of, route,
 };
 pub use scorecard::{Group, Scorecard, ServiceCounts};
+pub use text::{code_point, forbidden_char, refusal as text_refusal};
 pub use timeline::{Step, Timeline, TimelineError};

@@ -415,7 +415,17 @@ fn nonempty(s: &str, what: &str) -> Result<String, DossierError> {
             "{what}: at most 2000 characters"
         )))
     } else {
+        plain(t, what)?;
         Ok(t.to_string())
+    }
+}
+
+/// Refuses free text (over lines) that holds a control or direction
+/// character.
+fn plain(s: &str, what: &str) -> Result<(), DossierError> {
+    match crate::text::refusal(s, true) {
+        Some((_, en)) => Err(DossierError::Invalid(format!("{what}: {en}"))),
+        None => Ok(()),
     }
 }
 
@@ -563,6 +573,9 @@ impl Dossier {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(str::to_string);
+        if let Some(c) = &comment {
+            plain(c, "the comment")?;
+        }
         let from = self.status();
         let mut next = self.clone();
         let action = match &act {
@@ -609,6 +622,9 @@ impl Dossier {
                     .map(|i| i.trim().to_string())
                     .filter(|i| !i.is_empty())
                     .collect();
+                for i in &items {
+                    plain(i, "what is missing")?;
+                }
                 if items.is_empty() {
                     return Err(DossierError::Invalid(
                         "a request to supplement lists what is missing or to be corrected, all at once"
@@ -716,6 +732,9 @@ impl Dossier {
                 }
                 if !(1..=5).contains(score) {
                     return Err(DossierError::Invalid("a rating is 1 to 5".into()));
+                }
+                if let Some(c) = comment {
+                    plain(c, "the rating's comment")?;
                 }
                 next.rating = Some(Rating {
                     score: *score,

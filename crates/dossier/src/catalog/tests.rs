@@ -248,3 +248,31 @@ fn due_dates_follow_the_kind_of_days_and_the_cut_off() {
     assert_eq!(p.time_limit_vi(), "3 ngày làm việc");
     assert_eq!(p.time_limit_en(), "3 working days");
 }
+
+#[test]
+fn dates_of_what_has_happened_are_never_after_today() {
+    let catalog = Catalog::official().expect("the shipped catalog is valid");
+    let mut births = 0;
+    for p in catalog.procedures() {
+        for f in p.schema().fields() {
+            if ["birth_date", "death_date"]
+                .iter()
+                .any(|k| f.key.ends_with(k))
+            {
+                births += 1;
+                assert!(
+                    matches!(
+                        f.kind,
+                        FieldKind::Date {
+                            not_after_today: true
+                        }
+                    ),
+                    "{}.{}",
+                    p.code,
+                    f.key
+                );
+            }
+        }
+    }
+    assert!(births >= 15, "{births}");
+}

@@ -830,3 +830,47 @@ fn acts_cannot_go_back_in_time_and_a_failed_act_changes_nothing() {
     );
     assert_eq!(d.control.last().and_then(|c| c.comment.clone()), None);
 }
+
+#[test]
+fn control_and_direction_characters_are_refused_in_what_staff_write() {
+    let w = world();
+    let mut d = w.file(
+        Channel::Online,
+        person("citizen"),
+        "2026-03-02T08:00:00+07:00",
+    );
+    let before = d.clone();
+    let e = w
+        .act(
+            &mut d,
+            &officer(),
+            Act::RefuseIntake {
+                reason: "thiếu giấy tờ \u{202E}".into(),
+            },
+            "2026-03-02T09:00:00+07:00",
+        )
+        .expect_err("refused");
+    assert!(e.to_string().contains("U+202E"), "{e}");
+    let e = d
+        .act(
+            &officer(),
+            Act::Receive,
+            Some("ghi chú\u{0}"),
+            at("2026-03-02T09:00:00+07:00"),
+            w.procedure(),
+            &w.calendar,
+        )
+        .expect_err("refused");
+    assert!(e.to_string().contains("U+0000"), "{e}");
+    assert_eq!(d, before, "nothing changed");
+    // line breaks in a reason are kept
+    w.act(
+        &mut d,
+        &officer(),
+        Act::RefuseIntake {
+            reason: "thiếu tờ khai;\nthiếu ảnh".into(),
+        },
+        "2026-03-02T09:00:00+07:00",
+    )
+    .expect("refused at intake with two lines");
+}

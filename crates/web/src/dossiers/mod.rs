@@ -237,7 +237,8 @@ fn check_email(email: Option<String>) -> Result<Option<String>, FlowError> {
         })
         && !e
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';');
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
+        && dossier::forbidden_char(&e, false).is_none();
     if ok {
         Ok(Some(e))
     } else {
@@ -331,6 +332,14 @@ pub(crate) async fn file_for(
                                 "the applicant has no eID account: give their name as on their card"
                                     .into(),
                         }])
+                    })
+                    .and_then(|name| match dossier::text_refusal(name, false) {
+                        Some((vi, en)) => Err(FlowError::Form(vec![FieldError {
+                            field: "applicant_name".into(),
+                            reason_vi: format!("Họ tên người nộp: {vi}"),
+                            reason_en: format!("the applicant's name: {en}"),
+                        }])),
+                        None => Ok(name),
                     })?
                     .to_string(),
             person_id: Some(pin.to_string()),
@@ -408,7 +417,7 @@ async fn file(
     }
     // a read that served no dossier is logged under the draft it filled
     let draft = format!("draft {}", procedure.code);
-    if let Err(errors) = schema.validate(&Value::Object(form.clone())) {
+    if let Err(errors) = schema.validate(&Value::Object(form.clone()), at.date_naive()) {
         prefill::log(state, &read, &draft).await;
         return Err(FlowError::Form(errors));
     }
@@ -590,8 +599,18 @@ pub(crate) async fn attach(
         )));
     }
     let procedure = procedure(&d.procedure)?;
-    let checked = dossier::check_attachment(procedure, document, name, declared, content)
-        .map_err(|e| FlowError::Invalid(e.to_string()))?;
+    let checked = dossier::check_attachment(procedure, document, name, declared, content).map_err(
+        |e| match e {
+            dossier::AttachmentError::Name | dossier::AttachmentError::NameCharacter(_) => {
+                FlowError::Form(vec![FieldError {
+                    field: "name".into(),
+                    reason_vi: e.reason_vi(),
+                    reason_en: e.to_string(),
+                }])
+            }
+            other => FlowError::Invalid(other.to_string()),
+        },
+    )?;
     Ok(state
         .store
         .dossiers()

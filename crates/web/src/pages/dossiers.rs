@@ -283,6 +283,8 @@ pub struct FieldView {
     pub prefilled: bool,
     pub pattern: String,
     pub max_length: String,
+    /// The latest date (`YYYY-MM-DD`) a date field takes, if bounded.
+    pub max: String,
     pub error: String,
 }
 
@@ -326,7 +328,7 @@ fn field_views(
                         .unwrap_or_default(),
                     max_length.map(|m| m.to_string()).unwrap_or_default(),
                 ),
-                FieldKind::Date => ("date", Vec::new(), String::new(), String::new()),
+                FieldKind::Date { .. } => ("date", Vec::new(), String::new(), String::new()),
                 FieldKind::Choice { options } => {
                     ("select", options.clone(), String::new(), String::new())
                 }
@@ -341,7 +343,14 @@ fn field_views(
                     Some(other) => other.to_string(),
                 },
             };
+            let max = match f.kind {
+                FieldKind::Date {
+                    not_after_today: true,
+                } => flow::now().date_naive().to_string(),
+                _ => String::new(),
+            };
             FieldView {
+                max,
                 key: f.key.clone(),
                 label: pick(t, &f.title_vi, &f.title_en).to_string(),
                 required: f.required,
@@ -1220,6 +1229,14 @@ pub async fn upload(
             .await
         }
         Err(FlowError::Invalid(m) | FlowError::Forbidden(m)) => {
+            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+        }
+        Err(FlowError::Form(errors)) => {
+            let m = errors
+                .iter()
+                .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
         Err(e) => flow_failed(&ctx, e),
