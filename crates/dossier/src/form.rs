@@ -8,9 +8,11 @@
 //! `default` — plus motcua's own: `x-title-en` (the English label),
 //! `x-prefill` (the registry field that fills it), `x-not-after: "today"`
 //! (a date of something that has happened — a birth, a death, a marriage:
-//! never later than the day the form is checked, in Vietnam). A schema
-//! using any other keyword is refused when the catalog is read rather than
-//! silently half-checked.
+//! never later than the day the form is checked, in Vietnam) and
+//! `x-party: true` (a personal identification number naming a person the
+//! dossier is about, besides its applicant — see
+//! [`FormSchema::parties`]). A schema using any other keyword is refused
+//! when the catalog is read rather than silently half-checked.
 //!
 //! Every text is checked for the characters free text may not hold
 //! ([`crate::text`]): control characters and direction overrides.
@@ -107,6 +109,9 @@ pub struct Field {
     pub kind: FieldKind,
     /// Where the state's data fills it from.
     pub prefill: Option<PrefillSource>,
+    /// It names, by their personal identification number, a person the
+    /// dossier is about (`x-party`).
+    pub party: bool,
 }
 
 /// Why a schema cannot be used as a form.
@@ -298,6 +303,7 @@ impl FormSchema {
                     | "maximum"
                     | "default"
                     | "x-not-after"
+                    | "x-party"
             ) {
                 return Err(SchemaError::Unsupported {
                     field: key.to_string(),
@@ -377,6 +383,17 @@ impl FormSchema {
         if spec.contains_key("x-not-after") && !matches!(kind, FieldKind::Date { .. }) {
             return Err(invalid(key, "x-not-after is for dates (format: date)"));
         }
+        let party = match spec.get("x-party") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(invalid(key, "x-party is true or false")),
+        };
+        if party && !matches!(kind, FieldKind::Text { .. }) {
+            return Err(invalid(
+                key,
+                "x-party marks a text: a personal identification number",
+            ));
+        }
         let prefill = spec
             .get("x-prefill")
             .map(|v| parse_prefill(key, v))
@@ -389,6 +406,7 @@ impl FormSchema {
             required,
             kind,
             prefill,
+            party,
         })
     }
 
@@ -427,6 +445,20 @@ impl FormSchema {
             out.insert(f.key.clone(), value);
         }
         out
+    }
+
+    /// The personal identification numbers a filled form names of the
+    /// people it is about: the values of its fields filled from the
+    /// registry's `person_id` (the applicant's, the spouse's) and of those
+    /// marked `x-party`.
+    pub fn parties<'a>(&self, form: &'a Map<String, Value>) -> Vec<&'a str> {
+        self.fields
+            .iter()
+            .filter(|f| f.party || f.prefill.as_ref().is_some_and(|p| p.field == "person_id"))
+            .filter_map(|f| form.get(&f.key).and_then(Value::as_str))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
     }
 
     /// Checks submitted values on `today` (a Vietnam day: the dates of what
@@ -673,6 +705,8 @@ mod tests {
             json!({"type": "object", "properties": {}, "additionalProperties": true}),
             json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "format": "date", "x-not-after": "tomorrow"}}}),
             json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-not-after": "today"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-party": "yes"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "integer", "title": "A", "x-party": true}}}),
         ] {
             assert!(compile(&bad).is_err(), "{bad}");
         }
@@ -715,7 +749,7 @@ mod tests {
                                "x-prefill": "applicant.person_id"},
                     "other_parent": {"type": "string", "title": "Số định danh", "pattern": "^[0-9]{12}$",
                                      "x-prefill": "spouse.person_id"},
-                    "child_pin": {"type": "string", "title": "Số định danh của trẻ"},
+                    "child_pin": {"type": "string", "title": "Số định danh của trẻ", "x-party": true},
                     "witness_pin": {"type": "string", "title": "Người làm chứng"}
                 }
             })
@@ -791,5 +825,22 @@ mod tests {
             s.validate(&json!({"child_name": "Nguyễn Thị Mai"}), today)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn the_people_a_form_is_about_are_its_person_ids() {
+        let s = birth();
+        let form = json!({
+            "parent": "079090000001",
+            "other_parent": "079090000002",
+            "child_pin": " 079226000003 ",
+            "witness_pin": "079090000004",
+            "child_name": "079090000005"
+        });
+        let form = form.as_object().expect("an object");
+        let mut parties = s.parties(form);
+        parties.sort_unstable();
+        assert_eq!(parties, ["079090000001", "079090000002", "079226000003"]);
+        assert!(s.parties(&Map::new()).is_empty());
     }
 }

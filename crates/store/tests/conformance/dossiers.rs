@@ -36,6 +36,7 @@ fn officer(role: Role) -> Actor {
         name: "Trần Thị Bình".into(),
         role,
         agency: Some(AgencyCode::parse(COMPETENT).expect("agency")),
+        person_id: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn applicant(subject: &str) -> Actor {
         name: "Nguyễn Văn An".into(),
         role: Role::Applicant,
         agency: None,
+        person_id: None,
     }
 }
 

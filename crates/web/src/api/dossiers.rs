@@ -330,7 +330,7 @@ pub async fn get_dossier(
     }
     let path = format!("/api/v1/dossiers/{code}");
     let account = token_account(&state, &method, &path, &headers).await?;
-    flow::actor_for(&state, &account, &stored.dossier).await?;
+    flow::actors_for(&state, &account, &stored.dossier).await?;
     Ok(Json(view(stored)?).into_response())
 }
 

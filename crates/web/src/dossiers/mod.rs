@@ -99,15 +99,20 @@ pub(crate) fn subject_of(account: &store::Account) -> String {
     account.holder.subject().to_string()
 }
 
+/// The account's personal identification number (a citizen's).
+pub(crate) fn person_of(account: &store::Account) -> Option<String> {
+    match &account.holder {
+        Holder::Citizen(c) => Some(c.pin().to_string()),
+        _ => None,
+    }
+}
+
 /// The account as an applicant.
 pub(crate) fn applicant_of(account: &store::Account, email: Option<String>) -> Applicant {
     Applicant {
         subject: subject_of(account),
         name: account.name.clone(),
-        person_id: match &account.holder {
-            Holder::Citizen(c) => Some(c.pin().to_string()),
-            _ => None,
-        },
+        person_id: person_of(account),
         email,
     }
 }
@@ -150,6 +155,7 @@ pub(crate) fn as_applicant(account: &store::Account) -> Actor {
         name: account.name.clone(),
         role: Role::Applicant,
         agency: None,
+        person_id: person_of(account),
     }
 }
 
@@ -165,13 +171,16 @@ pub(crate) async fn staff_roles(
         .await?)
 }
 
-/// How the account acts on `dossier`: as its applicant, or as staff of
-/// its competent or receiving agency (a leader's role first).
-pub(crate) async fn actor_for(
+/// How the account may act on `dossier`: as staff of its competent or
+/// receiving agency (a leader's role first), and as its applicant — both
+/// for someone on the staff who applied (`Dossier::act` then refuses them
+/// every act of the staff, and allows those of an applicant). Refused when
+/// neither.
+pub(crate) async fn actors_for(
     state: &AppState,
     account: &store::Account,
     dossier: &Dossier,
-) -> Result<Actor, FlowError> {
+) -> Result<Vec<Actor>, FlowError> {
     let me = subject_of(account);
     let roles = staff_roles(state, account).await?;
     let mut best: Option<(AgencyCode, Role)> = None;
@@ -189,25 +198,76 @@ pub(crate) async fn actor_for(
             }
         }
     }
+    let mut actors = Vec::with_capacity(2);
     if let Some((agency, role)) = best {
-        return Ok(Actor {
+        actors.push(Actor {
             subject: me,
             name: account.name.clone(),
             role,
             agency: Some(agency),
+            person_id: person_of(account),
         });
     }
     if is_applicant(account, dossier) {
-        return Ok(Actor {
+        actors.push(Actor {
             // the dossier names the applicant as it was filed
             subject: dossier.applicant.subject.clone(),
             ..as_applicant(account)
         });
     }
-    Err(FlowError::Forbidden(
-        "this dossier is seen only by its applicant and the staff of the agencies handling it"
-            .into(),
-    ))
+    if actors.is_empty() {
+        return Err(FlowError::Forbidden(
+            "this dossier is seen only by its applicant and the staff of the agencies handling it"
+                .into(),
+        ));
+    }
+    Ok(actors)
+}
+
+/// `actors` (see [`actors_for`]) try `act` on a copy of `dossier`, in
+/// order: the dossier as the first allowed left it, and who did it; or the
+/// reason it was refused — a rule broken rather than a role missing, when
+/// both are said.
+fn act_as(
+    actors: &[Actor],
+    dossier: &Dossier,
+    act: &Act,
+    comment: Option<&str>,
+    at: chrono::DateTime<FixedOffset>,
+    procedure: &Procedure,
+    calendar: &calendar::WorkingCalendar<'_>,
+) -> Result<(Dossier, Option<Notice>, Actor), dossier::DossierError> {
+    let mut refusal: Option<dossier::DossierError> = None;
+    for actor in actors {
+        let mut d = dossier.clone();
+        match d.act(actor, act.clone(), comment, at, procedure, calendar) {
+            Ok(notice) => return Ok((d, notice, actor.clone())),
+            Err(e) => {
+                let forbidden = matches!(e, dossier::DossierError::Forbidden(_));
+                if refusal
+                    .as_ref()
+                    .is_none_or(|r| !forbidden && matches!(r, dossier::DossierError::Forbidden(_)))
+                {
+                    refusal = Some(e);
+                }
+            }
+        }
+    }
+    Err(refusal.unwrap_or_else(|| {
+        dossier::DossierError::Forbidden("nobody may act on this dossier".into())
+    }))
+}
+
+/// Whether `actors` may do `act` on `dossier` now (tried on a copy).
+pub(crate) fn may(
+    actors: &[Actor],
+    dossier: &Dossier,
+    act: &Act,
+    procedure: &Procedure,
+    calendar: &calendar::WorkingCalendar<'_>,
+) -> bool {
+    let at = now().max(dossier.control.last().map_or_else(now, |c| c.at));
+    act_as(actors, dossier, act, None, at, procedure, calendar).is_ok()
 }
 
 /// What an applicant files.
@@ -356,6 +416,7 @@ pub(crate) async fn file_for(
                 name: officer.name.clone(),
                 role: *role,
                 agency: Some(a.clone()),
+                person_id: person_of(officer),
             })
             .ok_or_else(|| {
                 FlowError::Forbidden(format!(
@@ -392,7 +453,8 @@ fn route_of(
     })
 }
 
-/// Files a dossier through `channel`, registered by `by`.
+/// Files a dossier through `channel`, registered by `by`: the registry's
+/// reads, the form, and the number.
 async fn file(
     state: &AppState,
     app: Application,
@@ -408,9 +470,25 @@ async fn file(
     let route = route_of(procedure, &place, channel, centre.as_ref())?;
     let at = now();
     let calendar = working_calendar()?;
+    let mut filing = Filing {
+        procedure: procedure.code.clone(),
+        channel,
+        applicant,
+        route,
+        place,
+        form: Map::new(),
+        prefilled: Vec::new(),
+        at,
+        by,
+    };
+    // an officer does not register their own application
+    if let Some(why) = filing.conflict(procedure) {
+        return Err(FlowError::Forbidden(why));
+    }
+    let receiving = filing.route.receiving.clone();
     // the registry's values, read before the number is taken (a refusal
     // or an unreachable registry takes no number)
-    let read = prefill::read(state, procedure, applicant.person_id.as_deref()).await?;
+    let read = prefill::read(state, procedure, filing.applicant.person_id.as_deref()).await?;
     // what the state holds is the state's to fill, whatever was typed
     for (k, v) in &read.values {
         form.insert(k.clone(), Value::String(v.clone()));
@@ -421,21 +499,15 @@ async fn file(
         prefill::log(state, &read, &draft).await;
         return Err(FlowError::Form(errors));
     }
-    let prefilled: Vec<String> = read.values.keys().cloned().collect();
-    let receiving = route.receiving.clone();
+    filing.form = form;
+    filing.prefilled = read.values.keys().cloned().collect();
+    // nor one that names them
+    if let Some(why) = filing.conflict(procedure) {
+        prefill::log(state, &read, &draft).await;
+        return Err(FlowError::Forbidden(why));
+    }
     let make = move |code: DossierCode| {
-        let filing = Filing {
-            procedure: procedure.code.clone(),
-            channel,
-            applicant: applicant.clone(),
-            route: route.clone(),
-            place: place.clone(),
-            form: form.clone(),
-            prefilled: prefilled.clone(),
-            at,
-            by: by.clone(),
-        };
-        let d = Dossier::file(code, filing, procedure, &calendar)
+        let d = Dossier::file(code, filing.clone(), procedure, &calendar)
             .map_err(|e| store::StoreError::Refused(e.to_string()))?;
         let (vi, en) = match channel {
             Channel::Online => (
@@ -498,7 +570,7 @@ pub(crate) async fn assignable(
 
 /// `account` does `act` on dossier `code` (with `comment`), if the
 /// dossier is still at `version` when given: the dossier now, and how
-/// `account` acted on it.
+/// `account` may act on it ([`actors_for`]).
 pub(crate) async fn act(
     state: &AppState,
     account: &store::Account,
@@ -506,7 +578,7 @@ pub(crate) async fn act(
     act: Act,
     comment: Option<&str>,
     version: Option<i64>,
-) -> Result<(store::StoredDossier, Actor), FlowError> {
+) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
     let code = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
     let stored = state
         .store
@@ -522,11 +594,11 @@ pub(crate) async fn act(
             stored.version
         )));
     }
-    let actor = actor_for(state, account, &stored.dossier).await?;
+    let actors = actors_for(state, account, &stored.dossier).await?;
     let act = match act {
         // a leader assigns to someone on the competent agency's staff,
-        // named as their account names them
-        Act::Assign { subject, .. } if actor.role == Role::Leader => {
+        // named as their account names them, known by their number
+        Act::Assign { subject, .. } if actors.iter().any(|a| a.role == Role::Leader) => {
             let competent = &stored.dossier.route.competent;
             let subject = subject.trim();
             let member = assignable(state, competent)
@@ -539,29 +611,46 @@ pub(crate) async fn act(
                          to someone on its competent agency's staff"
                     ))
                 })?;
+            let person_id = match identity::SubjectId::parse(&member.subject) {
+                Ok(id) => state
+                    .store
+                    .accounts()
+                    .account(id)
+                    .await?
+                    .as_ref()
+                    .and_then(person_of),
+                Err(_) => None,
+            };
             Act::Assign {
                 subject: member.subject,
                 name: member.name,
+                person_id,
             }
         }
         other => other,
     };
     let procedure = procedure(&stored.dossier.procedure)?;
     let calendar = working_calendar()?;
-    let mut d = stored.dossier.clone();
-    let at = now().max(d.control.last().map_or_else(now, |c| c.at));
-    let notice = d
-        .act(&actor, act, comment, at, procedure, &calendar)
-        .map_err(|e| match e {
-            dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
-            other => FlowError::Invalid(other.to_string()),
-        })?;
+    let at = now().max(stored.dossier.control.last().map_or_else(now, |c| c.at));
+    let (d, notice, _) = act_as(
+        &actors,
+        &stored.dossier,
+        &act,
+        comment,
+        at,
+        procedure,
+        &calendar,
+    )
+    .map_err(|e| match e {
+        dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
+        other => FlowError::Invalid(other.to_string()),
+    })?;
     let now = state
         .store
         .dossiers()
         .update_dossier(&d, stored.version, notice.as_ref(), at.with_timezone(&Utc))
         .await?;
-    Ok((now, actor))
+    Ok((now, actors))
 }
 
 /// `account` attaches a file for `document` of dossier `code`: its
@@ -577,28 +666,23 @@ pub(crate) async fn attach(
     declared: Option<&str>,
     content: &[u8],
 ) -> Result<store::StoredAttachment, FlowError> {
-    let (stored, actor) = load_for(state, account, code).await?;
+    let (stored, actors) = load_for(state, account, code).await?;
     let d = &stored.dossier;
-    let status = d.status();
-    let open = match actor.role {
-        Role::Applicant => matches!(
-            status,
-            dossier::Status::NewlyRegistered | dossier::Status::SupplementRequested
-        ),
-        Role::Officer | Role::Leader => matches!(
-            status,
-            dossier::Status::NewlyRegistered
-                | dossier::Status::Received
-                | dossier::Status::SupplementRequested
-        ),
-    };
-    if !open {
+    let procedure = procedure(&d.procedure)?;
+    if !actors.iter().any(|a| may_attach(a, d, procedure)) {
+        if let Some(why) = actors
+            .iter()
+            .filter(|a| a.role != Role::Applicant)
+            .find_map(|a| d.conflict(procedure, &a.subject, a.person_id.as_deref()))
+            && !actors.iter().any(|a| a.role == Role::Applicant)
+        {
+            return Err(FlowError::Forbidden(why));
+        }
         return Err(FlowError::Invalid(format!(
             "files are attached while the dossier is newly registered or a supplement is asked for; it is {}",
-            status.name_en()
+            d.status().name_en()
         )));
     }
-    let procedure = procedure(&d.procedure)?;
     let checked = dossier::check_attachment(procedure, document, name, declared, content).map_err(
         |e| match e {
             dossier::AttachmentError::Name | dossier::AttachmentError::NameCharacter(_) => {
@@ -618,12 +702,35 @@ pub(crate) async fn attach(
         .await?)
 }
 
-/// A dossier by code, and how `account` acts on it (refused if not at all).
+/// Whether `actor` attaches files to `d` now: its applicant while it is
+/// newly registered or a supplement is asked for; its agencies' staff
+/// (scanning at the counter) until it is being processed, unless it is
+/// their own.
+pub(crate) fn may_attach(actor: &Actor, d: &Dossier, procedure: &Procedure) -> bool {
+    use dossier::Status;
+    match actor.role {
+        Role::Applicant => matches!(
+            d.status(),
+            Status::NewlyRegistered | Status::SupplementRequested
+        ),
+        Role::Officer | Role::Leader => {
+            matches!(
+                d.status(),
+                Status::NewlyRegistered | Status::Received | Status::SupplementRequested
+            ) && d
+                .conflict(procedure, &actor.subject, actor.person_id.as_deref())
+                .is_none()
+        }
+    }
+}
+
+/// A dossier by code, and how `account` may act on it (refused if not at
+/// all; see [`actors_for`]).
 pub(crate) async fn load_for(
     state: &AppState,
     account: &store::Account,
     code: &str,
-) -> Result<(store::StoredDossier, Actor), FlowError> {
+) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
     let parsed = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
     let stored = state
         .store
@@ -631,8 +738,8 @@ pub(crate) async fn load_for(
         .dossier(&parsed)
         .await?
         .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
-    let actor = actor_for(state, account, &stored.dossier).await?;
-    Ok((stored, actor))
+    let actors = actors_for(state, account, &stored.dossier).await?;
+    Ok((stored, actors))
 }
 
 /// An attached file as a download: its type (as checked), never sniffed,

@@ -724,13 +724,14 @@ struct DossierPage {
     csrf: String,
 }
 
-/// The acts open to `actor` on `d` now, tried on a copy.
-fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'static str)> {
+/// The acts open to `actors` (how the viewer may act) on `d` now, tried
+/// on a copy.
+fn open_acts(actors: &[Actor], d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'static str)> {
     let Ok(calendar) = flow::working_calendar() else {
         return Vec::new();
     };
-    let at = flow::now().max(d.control.last().map_or_else(flow::now, |c| c.at));
-    let later = at + chrono::Duration::days(3650);
+    let later = flow::now().max(d.control.last().map_or_else(flow::now, |c| c.at))
+        + chrono::Duration::days(3650);
     let candidates: Vec<(Act, &'static str)> = vec![
         (Act::Receive, ""),
         (Act::RefuseIntake { reason: "x".into() }, "reason"),
@@ -739,6 +740,7 @@ fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'
             Act::Assign {
                 subject: "x".into(),
                 name: "x".into(),
+                person_id: None,
             },
             "assignee",
         ),
@@ -781,10 +783,7 @@ fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'
     ];
     candidates
         .into_iter()
-        .filter(|(act, _)| {
-            let mut copy = d.clone();
-            copy.act(actor, act.clone(), None, at, p, &calendar).is_ok()
-        })
+        .filter(|(act, _)| flow::may(actors, d, act, p, &calendar))
         .map(|(act, needs)| (act.code(), needs))
         .collect()
 }
@@ -798,17 +797,17 @@ async fn render_dossier(
     error: String,
 ) -> Response {
     match flow::load_for(state, account, code).await {
-        Ok((stored, actor)) => show_dossier(state, ctx, &stored, &actor, notice, error).await,
+        Ok((stored, actors)) => show_dossier(state, ctx, &stored, &actors, notice, error).await,
         Err(e) => flow_failed(ctx, e),
     }
 }
 
-/// The dossier's page as `actor` sees it.
+/// The dossier's page as the viewer sees it, who may act as `actors`.
 async fn show_dossier(
     state: &AppState,
     ctx: &Ctx,
     stored: &store::StoredDossier,
-    actor: &Actor,
+    actors: &[Actor],
     notice: String,
     error: String,
 ) -> Response {
@@ -834,8 +833,8 @@ async fn show_dossier(
         slips.push(("04".to_string(), t.p_slip_04()));
     }
     slips.push(("05".to_string(), t.p_slip_05()));
-    let is_staff = actor.role != Role::Applicant;
-    let acts: Vec<ActForm> = open_acts(actor, d, p)
+    let is_staff = actors.iter().any(|a| a.role != Role::Applicant);
+    let acts: Vec<ActForm> = open_acts(actors, d, p)
         .into_iter()
         .map(|(code, needs)| ActForm {
             code,
@@ -882,16 +881,7 @@ async fn show_dossier(
                 }),
         })
         .collect();
-    let can_attach = match actor.role {
-        Role::Applicant => matches!(
-            d.status(),
-            Status::NewlyRegistered | Status::SupplementRequested
-        ),
-        Role::Officer | Role::Leader => matches!(
-            d.status(),
-            Status::NewlyRegistered | Status::Received | Status::SupplementRequested
-        ),
-    };
+    let can_attach = actors.iter().any(|a| flow::may_attach(a, d, p));
     let Ok((token, new)) = ctx.csrf_token() else {
         return server_error(ctx);
     };
@@ -1027,6 +1017,7 @@ fn act_of(f: &ActParams) -> Result<Act, String> {
         "assign" => Act::Assign {
             subject: text(&f.assignee),
             name: String::new(),
+            person_id: None,
         },
         "start_processing" => Act::StartProcessing,
         "request_supplement" => Act::RequestSupplement {
@@ -1113,13 +1104,13 @@ pub async fn act(
         f.comment.as_deref()
     };
     match flow::act(&state, &account, &code, act, comment, f.version).await {
-        Ok((stored, actor)) => {
+        Ok((stored, actors)) => {
             metrics::counter!(crate::metrics::DOSSIER_ACTS, "act" => act_code).increment(1);
             show_dossier(
                 &state,
                 &ctx,
                 &stored,
-                &actor,
+                &actors,
                 t.p_done().into(),
                 String::new(),
             )
