@@ -31,7 +31,9 @@ pub use attachment::{
     Attachment, AttachmentError, MAX_ATTACHMENT_BYTES, MediaType, check as check_attachment,
 };
 pub use catalog::{Catalog, CatalogError, DaysKind, Document, Fee, HeldBy, Level, Procedure};
-pub use code::{AgencyCode, CodeError, DossierCode, MAX_DAILY_SEQUENCE};
+pub use code::{
+    AgencyCode, CodeError, DossierCode, LAST_ONLINE_SEQUENCE, MAX_DAILY_SEQUENCE, last_sequence,
+};
 pub use form::{
     Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource, SchemaError, Whom,
 };

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::Procedure;
-use crate::code::{AgencyCode, DossierCode};
+use crate::code::{AgencyCode, CodeError, DossierCode};
 use crate::lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
 use crate::routing::Route;
 use crate::timeline::{Timeline, TimelineError};
@@ -327,6 +327,10 @@ pub enum DossierError {
     /// The due date cannot be computed.
     #[error(transparent)]
     Timeline(#[from] TimelineError),
+    /// The code's number is not open to the dossier's channel (the
+    /// agency's day is full, or its online numbers are).
+    #[error(transparent)]
+    Code(#[from] CodeError),
 }
 
 /// What changed, to tell the applicant.
@@ -519,6 +523,7 @@ impl Dossier {
         procedure: &Procedure,
         calendar: &WorkingCalendar<'_>,
     ) -> Result<Dossier, DossierError> {
+        code.open_to(filing.channel)?;
         if let Some(why) = filing.conflict(procedure) {
             return Err(DossierError::Forbidden(why));
         }

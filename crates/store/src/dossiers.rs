@@ -103,6 +103,16 @@ pub struct ServiceFigures {
     pub filed_online: i64,
 }
 
+/// Where an agency's day stands before a filing ([`DossierStore::filing_day`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct FilingDay {
+    /// The last number the agency gave that day (0: none yet).
+    pub last_number: u16,
+    /// How many dossiers the applicant filed online with the agency that
+    /// day.
+    pub online_by_applicant: u32,
+}
+
 /// What [`DossierStore::create_dossier`] is given to build the dossier
 /// once its code is known: the dossier and the first notice.
 pub type MakeDossier<'a> =
@@ -181,6 +191,16 @@ pub trait DossierStore: Send + Sync {
 
     /// A dossier by code.
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError>;
+
+    /// Where `agency`'s `day` stands for a new filing by `applicant` (a
+    /// subject): read before the filing's registry reads, to refuse early
+    /// what its numbering would refuse.
+    async fn filing_day(
+        &self,
+        agency: &AgencyCode,
+        day: NaiveDate,
+        applicant: &str,
+    ) -> Result<FilingDay, StoreError>;
 
     /// The codes `agency` gave on `day`, in order.
     async fn codes_of_day(
@@ -672,6 +692,31 @@ macro_rules! dossier_store {
                 .await
                 .map_err(|e| db_error("reading a dossier", e))?;
                 row.map(decode).transpose()
+            }
+
+            async fn filing_day(
+                &self,
+                agency: &AgencyCode,
+                day: NaiveDate,
+                applicant: &str,
+            ) -> Result<FilingDay, StoreError> {
+                let (last, online): (i32, i64) = sqlx::query_as(
+                    "SELECT COALESCE((SELECT last FROM dossier_sequences \
+                     WHERE agency = $1 AND day = $2), 0), \
+                     (SELECT COUNT(*) FROM dossiers \
+                     WHERE applicant = $3 AND agency = $1 AND day = $2 AND channel = 2)",
+                )
+                .bind(agency.as_str())
+                .bind(day.format("%Y-%m-%d").to_string())
+                .bind(applicant)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| db_error("reading an agency's day", e))?;
+                Ok(FilingDay {
+                    last_number: u16::try_from(last.clamp(0, i32::from(u16::MAX)))
+                        .unwrap_or(u16::MAX),
+                    online_by_applicant: u32::try_from(online.max(0)).unwrap_or(u32::MAX),
+                })
             }
 
             async fn codes_of_day(

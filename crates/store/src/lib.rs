@@ -38,8 +38,8 @@ pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
 };
 pub use dossiers::{
-    DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
-    StaffMember, StoredAttachment, StoredDossier,
+    DossierStore, FilingDay, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes,
+    ServiceFigures, StaffMember, StoredAttachment, StoredDossier,
 };
 pub use model::{
     ConsentRecord, ConsentSnapshot, ExchangeStore, FoundPerson, MAX_CANDIDATES, RegistryStore,

@@ -80,6 +80,14 @@ pub enum ApiError {
     /// Too many attempts from one client: try again later.
     #[error("{0}")]
     TooManyRequests(String),
+    /// Too many requests from this account, or to this agency: answered
+    /// with `Retry-After` (seconds).
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after: u64 },
+    /// What the request would take is used up until a known time (an
+    /// agency's numbers of the day): answered 503 with `Retry-After`.
+    #[error("{detail}")]
+    UsedUp { detail: String, retry_after: u64 },
     /// A dependency (the database) is not available.
     #[error("{0}")]
     Unavailable(String),
@@ -100,8 +108,10 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Unavailable(_) | ApiError::UsedUp { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -117,7 +127,8 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
-            ApiError::TooManyRequests(_) => "too-many-requests",
+            ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => "too-many-requests",
+            ApiError::UsedUp { .. } => "used-up",
             ApiError::Unavailable(_) => "service-unavailable",
             ApiError::Internal(_) => "internal-error",
         }
@@ -161,12 +172,22 @@ impl IntoResponse for ApiError {
             tracing::error!(%reason, "internal error");
         }
         let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after, .. } | ApiError::UsedUp { retry_after, .. } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        };
         let mut res = problem_response(self.problem());
         if unauthorized {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"motcua\""),
             );
+        }
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         res
     }

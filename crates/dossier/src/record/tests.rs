@@ -79,6 +79,17 @@ impl World {
     }
 
     fn file(&self, channel: Channel, by: Actor, when: &str) -> Dossier {
+        self.try_file(channel, by, when, 1).expect("filed")
+    }
+
+    /// Files the `sequence`-th dossier of the receiving agency's day.
+    fn try_file(
+        &self,
+        channel: Channel,
+        by: Actor,
+        when: &str,
+        sequence: u16,
+    ) -> Result<Dossier, DossierError> {
         let p = self.procedure();
         let centre = AgencyCode::parse("TTPVHCC.79").expect("centre");
         let r = route(
@@ -88,7 +99,8 @@ impl World {
             (channel == Channel::InPerson).then_some(&centre),
         )
         .expect("route");
-        let code = DossierCode::new(r.receiving.clone(), at(when).date_naive(), 1).expect("code");
+        let code =
+            DossierCode::new(r.receiving.clone(), at(when).date_naive(), sequence).expect("code");
         Dossier::file(
             code,
             Filing {
@@ -110,7 +122,6 @@ impl World {
             p,
             &self.calendar,
         )
-        .expect("filed")
     }
 
     fn act(
@@ -1043,6 +1054,28 @@ fn staff_do_not_handle_a_dossier_they_applied_for_or_that_names_them() {
     counter.by = colleague.clone();
     assert!(counter.conflict(w.procedure()).is_none());
     Dossier::file(code, counter, w.procedure(), &w.calendar).expect("registered by a colleague");
+}
+
+#[test]
+fn online_filings_cannot_take_the_numbers_kept_for_the_counter() {
+    let w = world();
+    let when = "2026-03-02T08:00:00+07:00";
+    let filing = |channel: Channel, n: u16| {
+        let by = if channel == Channel::InPerson {
+            staff("o1", Role::Officer, "TTPVHCC.79")
+        } else {
+            person("citizen")
+        };
+        w.try_file(channel, by, when, n)
+    };
+    assert!(filing(Channel::Online, crate::LAST_ONLINE_SEQUENCE).is_ok());
+    let e = filing(Channel::Online, crate::LAST_ONLINE_SEQUENCE + 1).expect_err("kept");
+    assert!(
+        matches!(e, DossierError::Code(CodeError::OnlineExhausted { .. })),
+        "{e}"
+    );
+    assert!(filing(Channel::InPerson, crate::LAST_ONLINE_SEQUENCE + 1).is_ok());
+    assert!(filing(Channel::Postal, crate::MAX_DAILY_SEQUENCE).is_ok());
 }
 
 #[test]

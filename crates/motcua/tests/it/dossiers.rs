@@ -108,6 +108,17 @@ pub(crate) async fn set_staff(
         .expect("staff");
 }
 
+/// `POST /api/v1/dossiers` with `token`.
+pub(crate) async fn post_dossier(app: &TestApp, token: &str, body: &Value) -> Reply {
+    send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(token)
+            .json(body),
+    )
+    .await
+}
+
 /// Files a birth at `place` with `token`; the dossier's code.
 pub(crate) async fn file_birth(app: &TestApp, token: &str, place: &str) -> String {
     let filed = send(

@@ -45,6 +45,8 @@ pub struct TestOptions {
     pub localhost_issuer: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The limits on filing dossiers (default: the server's).
+    pub filing: web::ratelimit::FilingQuota,
 }
 
 impl TestApp {
@@ -111,6 +113,7 @@ impl TestApp {
             units: units::Units::get(),
             exchange: node,
             oidc,
+            filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(options.filing)),
         };
         let app = web::app(state);
         let server = tokio::spawn(async move {

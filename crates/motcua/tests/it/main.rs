@@ -6,6 +6,7 @@ mod cli;
 mod dossiers;
 mod event_delivery;
 mod exchange;
+mod filing_limits;
 mod helpers;
 mod login;
 mod oidc;

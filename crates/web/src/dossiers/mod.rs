@@ -33,6 +33,11 @@ pub(crate) enum FlowError {
     Form(Vec<FieldError>),
     /// Someone changed the dossier meanwhile.
     Conflict(String),
+    /// Too many filings: try again after so many seconds.
+    TooMany(String, u64),
+    /// The numbers the filing would take are used up until after so many
+    /// seconds (the agency's day is full).
+    UsedUp(String, u64),
     /// Something failed on our side.
     Internal(String),
 }
@@ -67,6 +72,14 @@ impl From<FlowError> for ApiError {
                     .join("; "),
             ),
             FlowError::Conflict(m) => ApiError::Conflict(m),
+            FlowError::TooMany(detail, retry_after) => ApiError::RateLimited {
+                detail,
+                retry_after,
+            },
+            FlowError::UsedUp(detail, retry_after) => ApiError::UsedUp {
+                detail,
+                retry_after,
+            },
             FlowError::Internal(m) => ApiError::Internal(m),
         }
     }
@@ -453,8 +466,111 @@ fn route_of(
     })
 }
 
-/// Files a dossier through `channel`, registered by `by`: the registry's
-/// reads, the form, and the number.
+/// Seconds from `at` until the next day begins in Vietnam (when an
+/// agency's numbers and a person's filings of the day start again).
+fn until_tomorrow(at: chrono::DateTime<FixedOffset>) -> u64 {
+    let next = at
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(VIETNAM).single());
+    next.map_or(3600, |t| {
+        u64::try_from((t - at).num_seconds()).unwrap_or(3600).max(1)
+    })
+}
+
+/// The limits a filing through `channel` by `by` (for `applicant`, at
+/// `agency` on the day of `at`) must pass, checked before anything is read
+/// for it: the account's filings this minute; online, the agency's filings
+/// this minute and the account's dossiers there today; and the numbers
+/// left to the channel today (the store's numbering decides in the end).
+async fn check_limits(
+    state: &AppState,
+    by: &Actor,
+    applicant: &Applicant,
+    channel: Channel,
+    agency: &AgencyCode,
+    at: chrono::DateTime<FixedOffset>,
+) -> Result<(), FlowError> {
+    let limits = &state.filing;
+    let quota = limits.quota;
+    let instant = std::time::Instant::now();
+    let wait = |d: std::time::Duration| d.as_secs().max(1);
+    limits
+        .per_account
+        .hit(by.subject.clone(), instant)
+        .map_err(|d| {
+            FlowError::TooMany(
+                format!(
+                    "this account has filed {} dossiers in the last minute, the most it may: \
+                     try again in {} s",
+                    quota.account_per_minute,
+                    wait(d)
+                ),
+                wait(d),
+            )
+        })?;
+    if channel == Channel::Online {
+        limits
+            .per_agency
+            .hit(agency.to_string(), instant)
+            .map_err(|d| {
+                FlowError::TooMany(
+                    format!(
+                        "{agency} has received {} dossiers online in the last minute, the most \
+                         it takes: try again in {} s",
+                        quota.agency_per_minute,
+                        wait(d)
+                    ),
+                    wait(d),
+                )
+            })?;
+    }
+    let day = state
+        .store
+        .dossiers()
+        .filing_day(agency, at.date_naive(), &applicant.subject)
+        .await?;
+    if channel == Channel::Online && day.online_by_applicant >= quota.account_per_agency_day {
+        return Err(FlowError::TooMany(
+            format!(
+                "{} dossiers filed online with {agency} today is the most one account may: \
+                 file again tomorrow, or at the counter",
+                quota.account_per_agency_day
+            ),
+            until_tomorrow(at),
+        ));
+    }
+    numbers_left(agency, at, channel, day.last_number)
+}
+
+/// Refuses a filing through `channel` when `agency`'s day (of `at`) has
+/// given `last` numbers, and none is left to that channel.
+fn numbers_left(
+    agency: &AgencyCode,
+    at: chrono::DateTime<FixedOffset>,
+    channel: Channel,
+    last: u16,
+) -> Result<(), FlowError> {
+    if last < dossier::last_sequence(channel) {
+        return Ok(());
+    }
+    let e = if channel == Channel::Online && last < dossier::MAX_DAILY_SEQUENCE {
+        dossier::CodeError::OnlineExhausted {
+            agency: agency.to_string(),
+            day: at.date_naive(),
+        }
+    } else {
+        dossier::CodeError::Exhausted {
+            agency: agency.to_string(),
+            day: at.date_naive(),
+        }
+    };
+    Err(FlowError::UsedUp(e.to_string(), until_tomorrow(at)))
+}
+
+/// Files a dossier through `channel`, registered by `by`: the limits
+/// first, then the registry's reads, the form, and the number.
 async fn file(
     state: &AppState,
     app: Application,
@@ -485,7 +601,17 @@ async fn file(
     if let Some(why) = filing.conflict(procedure) {
         return Err(FlowError::Forbidden(why));
     }
+    // nothing is read for a filing the limits refuse
     let receiving = filing.route.receiving.clone();
+    check_limits(
+        state,
+        &filing.by,
+        &filing.applicant,
+        channel,
+        &receiving,
+        at,
+    )
+    .await?;
     // the registry's values, read before the number is taken (a refusal
     // or an unreachable registry takes no number)
     let read = prefill::read(state, procedure, filing.applicant.person_id.as_deref()).await?;
@@ -546,15 +672,30 @@ async fn file(
         .exchange
         .log
         .file(DossierFiling {
-            agency: receiving,
+            agency: receiving.clone(),
             day: at.date_naive(),
             at: at.with_timezone(&Utc),
             make: Box::new(make),
             reads: read.records,
             draft,
         })
-        .await?;
-    Ok(stored)
+        .await;
+    match stored {
+        Ok(stored) => Ok(stored),
+        // the numbering refused it: the day's numbers left to the channel
+        // went meanwhile, or another reason the store gives
+        Err(store::StoreError::Refused(reason)) => {
+            let last = state
+                .store
+                .dossiers()
+                .filing_day(&receiving, at.date_naive(), "")
+                .await?
+                .last_number;
+            numbers_left(&receiving, at, channel, last)?;
+            Err(FlowError::Invalid(reason))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whom a dossier of `competent` can be assigned to: its staff who hold

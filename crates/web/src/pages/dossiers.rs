@@ -94,6 +94,16 @@ fn flow_failed(ctx: &Ctx, e: FlowError) -> Response {
             &m,
             None,
         ),
+        FlowError::TooMany(m, _) => {
+            message(ctx, StatusCode::TOO_MANY_REQUESTS, t.p_unlawful(), &m, None)
+        }
+        FlowError::UsedUp(m, _) => message(
+            ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            t.p_unlawful(),
+            &m,
+            None,
+        ),
         FlowError::Form(errors) => {
             let text = errors
                 .iter()
