@@ -8,6 +8,7 @@ mod event_delivery;
 mod exchange;
 mod filing_limits;
 mod helpers;
+mod input;
 mod login;
 mod oidc;
 mod pages;
