@@ -12,4 +12,5 @@ mod input;
 mod login;
 mod oidc;
 mod pages;
+mod schema;
 mod tracker;
