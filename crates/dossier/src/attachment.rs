@@ -80,6 +80,41 @@ pub enum AttachmentError {
     /// A name that cannot be kept.
     #[error("a file name is 1 to 200 characters, without slashes or control characters")]
     Name,
+    /// A name holding a character free text may not hold.
+    #[error(
+        "the file name contains a character that is not allowed ({}): a control or text-direction character",
+        crate::text::code_point(*.0)
+    )]
+    NameCharacter(char),
+}
+
+impl AttachmentError {
+    /// The reason in Vietnamese.
+    pub fn reason_vi(&self) -> String {
+        match self {
+            AttachmentError::UnknownDocument(doc, docs) => {
+                format!("Thủ tục không có giấy tờ «{doc}»; các giấy tờ: {docs}")
+            }
+            AttachmentError::HeldByState(doc) => {
+                format!("Nhà nước đã có «{doc}»: giấy tờ này không phải nộp, đừng đính kèm")
+            }
+            AttachmentError::Empty => "Tệp rỗng".into(),
+            AttachmentError::TooLarge(n) => format!(
+                "Tệp có {n} byte; tối đa {MAX_ATTACHMENT_BYTES} byte (10 MiB): quét với độ phân giải thấp hơn hoặc tách tệp"
+            ),
+            AttachmentError::Type => "Tệp không phải PDF, JPEG hay PNG (theo nội dung)".into(),
+            AttachmentError::Mismatch { declared, actual } => {
+                format!("Tệp khai là {declared} nhưng nội dung là {actual}")
+            }
+            AttachmentError::Name => {
+                "Tên tệp dài 1 đến 200 ký tự, không có dấu gạch chéo hay ký tự điều khiển".into()
+            }
+            AttachmentError::NameCharacter(c) => format!(
+                "Tên tệp chứa ký tự không được phép ({}): ký tự điều khiển hoặc đổi chiều văn bản",
+                crate::text::code_point(*c)
+            ),
+        }
+    }
 }
 
 /// A checked file's description.
@@ -122,6 +157,9 @@ pub fn check(
         return Err(AttachmentError::HeldByState(doc.name_en.clone()));
     }
     let name = name.trim();
+    if let Some(c) = crate::text::forbidden_char(name, false) {
+        return Err(AttachmentError::NameCharacter(c));
+    }
     if name.is_empty()
         || name.chars().count() > 200
         || name
@@ -220,7 +258,13 @@ mod tests {
             check(&p, "to-khai", "x.pdf", Some("image/png"), &pdf),
             Err(AttachmentError::Mismatch { .. })
         ));
-        for bad in ["", "  ", "../etc/passwd", "a\u{0}b", &"x".repeat(201)] {
+        for c in ['\u{0}', '\u{1f}', '\u{202E}', '\u{2067}'] {
+            let e = check(&p, "to-khai", &format!("a{c}fdp.exe"), None, &pdf).expect_err("refused");
+            assert_eq!(e, AttachmentError::NameCharacter(c));
+            assert!(e.to_string().contains("file name"), "{e}");
+            assert!(e.reason_vi().contains("Tên tệp"), "{e}");
+        }
+        for bad in ["", "  ", "../etc/passwd", &"x".repeat(201)] {
             assert_eq!(
                 check(&p, "to-khai", bad, None, &pdf),
                 Err(AttachmentError::Name),

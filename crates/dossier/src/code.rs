@@ -1,12 +1,36 @@
 //! Dossier codes: `<agency code>-<YYMMDD>-<NNNN>`.
+//!
+//! The number is the receiving agency's sequence of the day, four digits,
+//! 1 to 9,999 (Circular 01/2018 Art. 19): an agency's day holds 9,999
+//! dossiers, never a five-digit number. Online filings take numbers up to
+//! [`LAST_ONLINE_SEQUENCE`]; the last thousand are kept for the dossiers
+//! handed in at the agency's counter or arriving by post, so that filings
+//! online, however many, never close the counter. Past 9,999 the agency's
+//! day is full: a dossier is refused with that reason and is received
+//! from the next day.
 
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::lifecycle::Channel;
+
 /// The last number of an agency's day (four digits).
 pub const MAX_DAILY_SEQUENCE: u16 = 9999;
+
+/// The last number of an agency's day an online filing takes; the numbers
+/// after it are kept for the counter and the post.
+pub const LAST_ONLINE_SEQUENCE: u16 = 8999;
+
+/// The last number of an agency's day a dossier filed through `channel`
+/// may take.
+pub fn last_sequence(channel: Channel) -> u16 {
+    match channel {
+        Channel::Online => LAST_ONLINE_SEQUENCE,
+        Channel::InPerson | Channel::Postal => MAX_DAILY_SEQUENCE,
+    }
+}
 
 /// Why a code or one of its parts was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,9 +48,23 @@ pub enum CodeError {
     Date(String),
     /// The day's numbers are used up.
     #[error(
-        "agency {agency} has received {MAX_DAILY_SEQUENCE} dossiers on {day}: no number is left"
+        "agency {agency} has received {MAX_DAILY_SEQUENCE} dossiers on {day}, as many as a day's \
+         four-digit numbers allow: it receives dossiers again from the next day"
     )]
     Exhausted {
+        /// The agency.
+        agency: String,
+        /// The day.
+        day: NaiveDate,
+    },
+    /// The day's numbers for online filings are used up; the rest are
+    /// kept for the counter and the post.
+    #[error(
+        "agency {agency} has received {LAST_ONLINE_SEQUENCE} dossiers online on {day}; its \
+         last numbers of the day are kept for its counter and the post: file online again \
+         from the next day, or hand the dossier in at the counter"
+    )]
+    OnlineExhausted {
         /// The agency.
         agency: String,
         /// The day.
@@ -105,6 +143,24 @@ impl DossierCode {
             day,
             sequence,
         })
+    }
+
+    /// Whether a dossier filed through `channel` may take this code's
+    /// number ([`last_sequence`]).
+    pub fn open_to(&self, channel: Channel) -> Result<(), CodeError> {
+        if self.sequence <= last_sequence(channel) {
+            Ok(())
+        } else if channel == Channel::Online {
+            Err(CodeError::OnlineExhausted {
+                agency: self.agency.0.clone(),
+                day: self.day,
+            })
+        } else {
+            Err(CodeError::Exhausted {
+                agency: self.agency.0.clone(),
+                day: self.day,
+            })
+        }
     }
 
     /// The code after `last` for `agency` on `day` (`None`: the first of
@@ -222,6 +278,33 @@ mod tests {
         let e = DossierCode::next(agency.clone(), d, Some(9999)).unwrap_err();
         assert!(matches!(e, CodeError::Exhausted { .. }), "{e}");
         assert!(DossierCode::next(agency, d, Some(u16::MAX)).is_err());
+    }
+
+    #[test]
+    fn online_filings_leave_the_last_numbers_of_the_day_to_the_counter_and_the_post() {
+        let agency = AgencyCode::parse("UBND.25747").unwrap();
+        let d = day(2026, 7, 1);
+        let code = |n| DossierCode::new(agency.clone(), d, n).unwrap();
+        for ch in [Channel::Online, Channel::InPerson, Channel::Postal] {
+            assert_eq!(code(1).open_to(ch), Ok(()));
+            assert_eq!(code(LAST_ONLINE_SEQUENCE).open_to(ch), Ok(()));
+        }
+        let e = code(LAST_ONLINE_SEQUENCE + 1)
+            .open_to(Channel::Online)
+            .unwrap_err();
+        assert!(matches!(e, CodeError::OnlineExhausted { .. }), "{e}");
+        assert!(e.to_string().contains("counter"), "{e}");
+        assert_eq!(
+            code(LAST_ONLINE_SEQUENCE + 1).open_to(Channel::InPerson),
+            Ok(())
+        );
+        assert_eq!(code(MAX_DAILY_SEQUENCE).open_to(Channel::Postal), Ok(()));
+        assert_eq!(last_sequence(Channel::Online), 8999);
+        assert_eq!(last_sequence(Channel::InPerson), 9999);
+        // past 9,999 the day is full, and the code never has five digits
+        let full = DossierCode::next(agency.clone(), d, Some(MAX_DAILY_SEQUENCE)).unwrap_err();
+        assert!(full.to_string().contains("next day"), "{full}");
+        assert!(DossierCode::parse("UBND.25747-260701-10000").is_err());
     }
 
     #[test]

@@ -5,9 +5,17 @@
 //! Only the keywords a flat form needs are understood — `type` (`string`,
 //! `integer`, `boolean`), `enum`, `format: date`, `minLength`,
 //! `maxLength`, `pattern`, `minimum`, `maximum`, `title`, `description`,
-//! `default` — plus motcua's annotations `x-title-en` and `x-prefill`. A
-//! schema using any other keyword is refused when the catalog is read
-//! rather than silently half-checked.
+//! `default` — plus motcua's own: `x-title-en` (the English label),
+//! `x-prefill` (the registry field that fills it), `x-not-after: "today"`
+//! (a date of something that has happened — a birth, a death, a marriage:
+//! never later than the day the form is checked, in Vietnam) and
+//! `x-party: true` (a personal identification number naming a person the
+//! dossier is about, besides its applicant — see
+//! [`FormSchema::parties`]). A schema using any other keyword is refused
+//! when the catalog is read rather than silently half-checked.
+//!
+//! Every text is checked for the characters free text may not hold
+//! ([`crate::text`]): control characters and direction overrides.
 
 use chrono::NaiveDate;
 use regex::Regex;
@@ -63,7 +71,11 @@ pub enum FieldKind {
         pattern_source: Option<String>,
     },
     /// A day, `YYYY-MM-DD`.
-    Date,
+    Date {
+        /// Never later than the day the form is checked (`x-not-after:
+        /// "today"`): the date of something that has happened.
+        not_after_today: bool,
+    },
     /// One of a list.
     Choice {
         /// The choices.
@@ -97,6 +109,9 @@ pub struct Field {
     pub kind: FieldKind,
     /// Where the state's data fills it from.
     pub prefill: Option<PrefillSource>,
+    /// It names, by their personal identification number, a person the
+    /// dossier is about (`x-party`).
+    pub party: bool,
 }
 
 /// Why a schema cannot be used as a form.
@@ -287,6 +302,8 @@ impl FormSchema {
                     | "minimum"
                     | "maximum"
                     | "default"
+                    | "x-not-after"
+                    | "x-party"
             ) {
                 return Err(SchemaError::Unsupported {
                     field: key.to_string(),
@@ -323,7 +340,14 @@ impl FormSchema {
                             keyword: format!("format {format}"),
                         });
                     }
-                    FieldKind::Date
+                    let not_after_today = match spec.get("x-not-after") {
+                        None => false,
+                        Some(v) if v.as_str() == Some("today") => true,
+                        Some(v) => {
+                            return Err(invalid(key, format!("x-not-after is \"today\", got {v}")));
+                        }
+                    };
+                    FieldKind::Date { not_after_today }
                 } else {
                     let pattern_source = text("pattern");
                     let pattern = pattern_source
@@ -356,6 +380,20 @@ impl FormSchema {
                 });
             }
         };
+        if spec.contains_key("x-not-after") && !matches!(kind, FieldKind::Date { .. }) {
+            return Err(invalid(key, "x-not-after is for dates (format: date)"));
+        }
+        let party = match spec.get("x-party") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(invalid(key, "x-party is true or false")),
+        };
+        if party && !matches!(kind, FieldKind::Text { .. }) {
+            return Err(invalid(
+                key,
+                "x-party marks a text: a personal identification number",
+            ));
+        }
         let prefill = spec
             .get("x-prefill")
             .map(|v| parse_prefill(key, v))
@@ -368,6 +406,7 @@ impl FormSchema {
             required,
             kind,
             prefill,
+            party,
         })
     }
 
@@ -408,8 +447,24 @@ impl FormSchema {
         out
     }
 
-    /// Checks submitted values: every error at once, each naming its field.
-    pub fn validate(&self, data: &Value) -> Result<(), Vec<FieldError>> {
+    /// The personal identification numbers a filled form names of the
+    /// people it is about: the values of its fields filled from the
+    /// registry's `person_id` (the applicant's, the spouse's) and of those
+    /// marked `x-party`.
+    pub fn parties<'a>(&self, form: &'a Map<String, Value>) -> Vec<&'a str> {
+        self.fields
+            .iter()
+            .filter(|f| f.party || f.prefill.as_ref().is_some_and(|p| p.field == "person_id"))
+            .filter_map(|f| form.get(&f.key).and_then(Value::as_str))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// Checks submitted values on `today` (a Vietnam day: the dates of what
+    /// has happened are not later): every error at once, each naming its
+    /// field.
+    pub fn validate(&self, data: &Value, today: NaiveDate) -> Result<(), Vec<FieldError>> {
         let Some(obj) = data.as_object() else {
             return Err(vec![FieldError {
                 field: String::new(),
@@ -439,7 +494,7 @@ impl FormSchema {
                     }
                 }
                 Some(v) => {
-                    if let Some((vi, en)) = check(f, v) {
+                    if let Some((vi, en)) = check(f, v, today) {
                         errors.push(FieldError {
                             field: f.key.clone(),
                             reason_vi: format!("«{}»: {vi}", f.title_vi),
@@ -457,7 +512,7 @@ impl FormSchema {
     }
 }
 
-fn check(f: &Field, v: &Value) -> Option<(String, String)> {
+fn check(f: &Field, v: &Value, today: NaiveDate) -> Option<(String, String)> {
     match &f.kind {
         FieldKind::Text {
             min_length,
@@ -468,6 +523,9 @@ fn check(f: &Field, v: &Value) -> Option<(String, String)> {
             let Some(s) = v.as_str() else {
                 return Some(("phải là chữ".into(), "must be text".into()));
             };
+            if let Some(refused) = crate::text::refusal(s, false) {
+                return Some(refused);
+            }
             let n = s.chars().count();
             if let Some(min) = min_length
                 && n < *min
@@ -496,13 +554,19 @@ fn check(f: &Field, v: &Value) -> Option<(String, String)> {
             }
             None
         }
-        FieldKind::Date => match v.as_str().map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d")) {
-            Some(Ok(_)) => None,
-            _ => Some((
-                "phải là ngày dạng NNNN-TT-NN".into(),
-                "must be a date, YYYY-MM-DD".into(),
-            )),
-        },
+        FieldKind::Date { not_after_today } => {
+            match v.as_str().map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d")) {
+                Some(Ok(day)) if *not_after_today && day > today => Some((
+                    format!("không được sau ngày hôm nay ({})", today.format("%d/%m/%Y")),
+                    format!("cannot be later than today ({today})"),
+                )),
+                Some(Ok(_)) => None,
+                _ => Some((
+                    "phải là ngày dạng NNNN-TT-NN".into(),
+                    "must be a date, YYYY-MM-DD".into(),
+                )),
+            }
+        }
         FieldKind::Choice { options } => match v.as_str() {
             Some(s) if options.iter().any(|o| o == s) => None,
             _ => Some((
@@ -541,6 +605,10 @@ fn check(f: &Field, v: &Value) -> Option<(String, String)> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 1).expect("a day")
+    }
 
     fn compile(v: &Value) -> Result<FormSchema, SchemaError> {
         FormSchema::compile(&v.to_string())
@@ -582,7 +650,8 @@ mod tests {
         assert!(
             s.validate(
                 &json!({"place": "26734", "name": "Lê Thị Ba", "born": "2026-01-02",
-                               "sex": "Nữ", "copies": 2, "urgent": true})
+                               "sex": "Nữ", "copies": 2, "urgent": true}),
+                today()
             )
             .is_ok()
         );
@@ -591,25 +660,29 @@ mod tests {
     #[test]
     fn each_violation_is_named_at_once() {
         let errors = schema()
-            .validate(&json!({"place": "2673", "name": "L", "born": "2026-02-30",
-                              "sex": "X", "copies": 9, "urgent": "yes", "extra": 1}))
+            .validate(
+                &json!({"place": "2673", "name": "L", "born": "2026-02-30",
+                              "sex": "X", "copies": 9, "urgent": "yes", "extra": 1}),
+                today(),
+            )
             .expect_err("refused");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
             ["extra", "place", "name", "born", "sex", "copies", "urgent"]
         );
-        let missing = schema().validate(&json!({})).expect_err("refused");
+        let missing = schema().validate(&json!({}), today()).expect_err("refused");
         assert_eq!(missing.len(), 3);
         assert!(
             missing[1].reason_en.contains("Name is required"),
             "{missing:?}"
         );
-        assert!(schema().validate(&json!([1])).is_err());
+        assert!(schema().validate(&json!([1]), today()).is_err());
         assert!(
             schema()
                 .validate(
-                    &json!({"place": "12345", "name": "Ab", "born": "2020-01-01", "copies": "2"})
+                    &json!({"place": "12345", "name": "Ab", "born": "2020-01-01", "copies": "2"}),
+                    today()
                 )
                 .is_err()
         );
@@ -630,6 +703,10 @@ mod tests {
             json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-prefill": "neighbour.full_name"}}}),
             json!({"type": "object", "properties": {}, "required": ["a"]}),
             json!({"type": "object", "properties": {}, "additionalProperties": true}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "format": "date", "x-not-after": "tomorrow"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-not-after": "today"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-party": "yes"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "integer", "title": "A", "x-party": true}}}),
         ] {
             assert!(compile(&bad).is_err(), "{bad}");
         }
@@ -653,5 +730,117 @@ mod tests {
             Value::Object(m),
             json!({"name": "An", "copies": 3, "urgent": true})
         );
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a day")
+    }
+
+    fn birth() -> FormSchema {
+        FormSchema::compile(
+            &json!({
+                "type": "object",
+                "properties": {
+                    "child_name": {"type": "string", "title": "Họ tên trẻ", "x-title-en": "Child's name"},
+                    "child_born": {"type": "string", "title": "Ngày sinh", "x-title-en": "Date of birth",
+                                   "format": "date", "x-not-after": "today"},
+                    "appointment": {"type": "string", "title": "Ngày hẹn", "format": "date"},
+                    "parent": {"type": "string", "title": "Số định danh", "pattern": "^[0-9]{12}$",
+                               "x-prefill": "applicant.person_id"},
+                    "other_parent": {"type": "string", "title": "Số định danh", "pattern": "^[0-9]{12}$",
+                                     "x-prefill": "spouse.person_id"},
+                    "child_pin": {"type": "string", "title": "Số định danh của trẻ", "x-party": true},
+                    "witness_pin": {"type": "string", "title": "Người làm chứng"}
+                }
+            })
+            .to_string(),
+        )
+        .expect("a valid schema")
+    }
+
+    #[test]
+    fn a_past_event_cannot_be_dated_after_today_in_vietnam() {
+        let s = birth();
+        let today = day("2026-03-01");
+        assert!(
+            s.validate(&json!({"child_born": "2026-03-01"}), today)
+                .is_ok()
+        );
+        assert!(
+            s.validate(&json!({"child_born": "1990-01-01"}), today)
+                .is_ok()
+        );
+        let e = s
+            .validate(&json!({"child_born": "2099-01-01"}), today)
+            .expect_err("a birth in the future");
+        assert_eq!(e[0].field, "child_born");
+        assert!(
+            e[0].reason_en
+                .contains("Date of birth: cannot be later than today (2026-03-01)"),
+            "{e:?}"
+        );
+        assert!(
+            e[0].reason_vi
+                .contains("không được sau ngày hôm nay (01/03/2026)"),
+            "{e:?}"
+        );
+        assert!(
+            s.validate(&json!({"child_born": "2026-03-02"}), today)
+                .is_err()
+        );
+        // a date of something to come is not bounded
+        assert!(
+            s.validate(&json!({"appointment": "2099-01-01"}), today)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_refused_in_every_text() {
+        let s = birth();
+        let today = day("2026-03-01");
+        for bad in [
+            "Mai\u{0}",
+            "Mai\u{202E}",
+            "Mai\u{2066}x",
+            "Mai\nx",
+            "\u{1b}[31mMai",
+        ] {
+            let e = s
+                .validate(&json!({"child_name": bad}), today)
+                .expect_err("refused");
+            assert_eq!(e[0].field, "child_name", "{bad:?}");
+            assert!(
+                e[0].reason_en
+                    .starts_with("Child's name: contains a character that is not allowed (U+"),
+                "{e:?}"
+            );
+            assert!(
+                e[0].reason_vi
+                    .starts_with("«Họ tên trẻ»: chứa ký tự không được phép (U+"),
+                "{e:?}"
+            );
+        }
+        assert!(
+            s.validate(&json!({"child_name": "Nguyễn Thị Mai"}), today)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_people_a_form_is_about_are_its_person_ids() {
+        let s = birth();
+        let form = json!({
+            "parent": "079090000001",
+            "other_parent": "079090000002",
+            "child_pin": " 079226000003 ",
+            "witness_pin": "079090000004",
+            "child_name": "079090000005"
+        });
+        let form = form.as_object().expect("an object");
+        let mut parties = s.parties(form);
+        parties.sort_unstable();
+        assert_eq!(parties, ["079090000001", "079090000002", "079226000003"]);
+        assert!(s.parties(&Map::new()).is_empty());
     }
 }

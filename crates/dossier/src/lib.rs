@@ -24,13 +24,16 @@ mod lifecycle;
 mod record;
 mod routing;
 mod scorecard;
+mod text;
 mod timeline;
 
 pub use attachment::{
     Attachment, AttachmentError, MAX_ATTACHMENT_BYTES, MediaType, check as check_attachment,
 };
 pub use catalog::{Catalog, CatalogError, DaysKind, Document, Fee, HeldBy, Level, Procedure};
-pub use code::{AgencyCode, CodeError, DossierCode, MAX_DAILY_SEQUENCE};
+pub use code::{
+    AgencyCode, CodeError, DossierCode, LAST_ONLINE_SEQUENCE, MAX_DAILY_SEQUENCE, last_sequence,
+};
 pub use form::{
     Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource, SchemaError, Whom,
 };
@@ -43,4 +46,5 @@ pub use routing::{
     Route, RoutingError, SERVICE_CENTRE, centre_province, competent, province_of, route,
 };
 pub use scorecard::{Group, Scorecard, ServiceCounts};
+pub use text::{code_point, forbidden_char, refusal as text_refusal};
 pub use timeline::{Step, Timeline, TimelineError};

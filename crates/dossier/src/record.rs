@@ -7,6 +7,15 @@
 //! (form 03), the apologies with new appointments (form 04), the leader's
 //! approval of the result and the applicant's rating, recomputes the due
 //! date, and says what to tell the applicant.
+//!
+//! No officer or leader handles a dossier of their own: one where they are
+//! the applicant, or a person the dossier is about — named by their
+//! personal identification number in a form field filled from the
+//! registry's `applicant.person_id` or `spouse.person_id` (a parent of the
+//! child in a birth registration, the other party of a marriage) or marked
+//! `x-party` (the person whose record changes, the ward, the child …). A
+//! colleague handles it, and it is never assigned to them; as its
+//! applicant they still act on it as any applicant does ([`Dossier::conflict`]).
 
 use calendar::WorkingCalendar;
 use chrono::{DateTime, FixedOffset};
@@ -14,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::Procedure;
-use crate::code::{AgencyCode, DossierCode};
+use crate::code::{AgencyCode, CodeError, DossierCode};
 use crate::lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
 use crate::routing::Route;
 use crate::timeline::{Timeline, TimelineError};
@@ -42,6 +51,10 @@ pub struct Actor {
     pub role: Role,
     /// Their agency (officers and leaders).
     pub agency: Option<AgencyCode>,
+    /// Their personal identification number (a person's account): staff
+    /// do not act on a dossier that names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<String>,
 }
 
 /// The applicant.
@@ -172,6 +185,11 @@ pub enum Act {
         /// Their name (the portal takes it from their account).
         #[serde(default)]
         name: String,
+        /// Their personal identification number (the portal takes it from
+        /// their account): a dossier that names them is not theirs to
+        /// handle.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person_id: Option<String>,
     },
     /// Start processing (officer).
     StartProcessing,
@@ -318,6 +336,10 @@ pub enum DossierError {
     /// The due date cannot be computed.
     #[error(transparent)]
     Timeline(#[from] TimelineError),
+    /// The code's number is not open to the dossier's channel (the
+    /// agency's day is full, or its online numbers are).
+    #[error(transparent)]
+    Code(#[from] CodeError),
 }
 
 /// What changed, to tell the applicant.
@@ -424,7 +446,80 @@ fn nonempty(s: &str, what: &str) -> Result<String, DossierError> {
             "{what}: at most 2000 characters"
         )))
     } else {
+        plain(t, what)?;
         Ok(t.to_string())
+    }
+}
+
+/// Refuses free text (over lines) that holds a control or direction
+/// character.
+fn plain(s: &str, what: &str) -> Result<(), DossierError> {
+    match crate::text::refusal(s, true) {
+        Some((_, en)) => Err(DossierError::Invalid(format!("{what}: {en}"))),
+        None => Ok(()),
+    }
+}
+
+/// How someone is concerned by a dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interest {
+    /// They filed it, or it was filed for them.
+    Applicant,
+    /// Its form names them.
+    Party,
+}
+
+impl Interest {
+    fn reason(self) -> String {
+        match self {
+            Interest::Applicant => "this dossier is your own application: no officer or leader \
+                 handles a dossier they applied for, a colleague of the agency does (as its \
+                 applicant you can still supplement, pay, withdraw or rate it)"
+                .into(),
+            Interest::Party => "this dossier is about you (its form names you): no officer or \
+                 leader handles a dossier they are a party to, a colleague of the agency does"
+                .into(),
+        }
+    }
+}
+
+/// How the person with account `subject` and number `person_id` is
+/// concerned by the dossier of `applicant` with `form` (of `procedure`).
+fn interest(
+    procedure: &Procedure,
+    applicant: &Applicant,
+    form: &Map<String, Value>,
+    subject: &str,
+    person_id: Option<&str>,
+) -> Option<Interest> {
+    let person_id = person_id.map(str::trim).filter(|p| !p.is_empty());
+    if subject == applicant.subject
+        || person_id.is_some_and(|p| applicant.person_id.as_deref() == Some(p))
+    {
+        Some(Interest::Applicant)
+    } else if person_id.is_some_and(|p| procedure.schema().parties(form).contains(&p)) {
+        Some(Interest::Party)
+    } else {
+        None
+    }
+}
+
+impl Filing {
+    /// Why the officer registering this filing at a counter or from the
+    /// post may not (it is their own, or names them; `procedure`: the
+    /// filing's). `None` for a filing by its applicant.
+    pub fn conflict(&self, procedure: &Procedure) -> Option<String> {
+        if self.by.role == Role::Applicant {
+            return None;
+        }
+        interest(
+            procedure,
+            &self.applicant,
+            &self.form,
+            &self.by.subject,
+            self.by.person_id.as_deref(),
+        )
+        .map(Interest::reason)
     }
 }
 
@@ -437,6 +532,10 @@ impl Dossier {
         procedure: &Procedure,
         calendar: &WorkingCalendar<'_>,
     ) -> Result<Dossier, DossierError> {
+        code.open_to(filing.channel)?;
+        if let Some(why) = filing.conflict(procedure) {
+            return Err(DossierError::Forbidden(why));
+        }
         let lifecycle = Lifecycle::start(filing.channel);
         let status = lifecycle.status();
         let timeline = Timeline::begin(filing.at, status);
@@ -502,10 +601,28 @@ impl Dossier {
         }
     }
 
-    fn permit(&self, actor: &Actor, act: &Act) -> Result<(), DossierError> {
+    /// Why the person with account `subject` and personal identification
+    /// number `person_id` may not handle this dossier as an officer or a
+    /// leader (`procedure`: the dossier's): they are its applicant, or a
+    /// person its form names. `None`: nothing keeps them from it.
+    pub fn conflict(
+        &self,
+        procedure: &Procedure,
+        subject: &str,
+        person_id: Option<&str>,
+    ) -> Option<String> {
+        interest(procedure, &self.applicant, &self.form, subject, person_id).map(Interest::reason)
+    }
+
+    fn permit(&self, actor: &Actor, act: &Act, procedure: &Procedure) -> Result<(), DossierError> {
         let forbid = |why: &str| Err(DossierError::Forbidden(why.to_string()));
         let staff = matches!(actor.role, Role::Officer | Role::Leader);
         let leader = actor.role == Role::Leader;
+        if staff
+            && let Some(why) = self.conflict(procedure, &actor.subject, actor.person_id.as_deref())
+        {
+            return Err(DossierError::Forbidden(why));
+        }
         match act {
             Act::Supplement { .. } | Act::PayFees | Act::Withdraw | Act::Rate { .. } => {
                 if actor.role != Role::Applicant || actor.subject != self.applicant.subject {
@@ -559,7 +676,7 @@ impl Dossier {
         procedure: &Procedure,
         calendar: &WorkingCalendar<'_>,
     ) -> Result<Option<Notice>, DossierError> {
-        self.permit(actor, &act)?;
+        self.permit(actor, &act, procedure)?;
         if let Some(last) = self.control.last()
             && at < last.at
         {
@@ -572,6 +689,9 @@ impl Dossier {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(str::to_string);
+        if let Some(c) = &comment {
+            plain(c, "the comment")?;
+        }
         let from = self.status();
         let mut next = self.clone();
         let action = match &act {
@@ -601,9 +721,30 @@ impl Dossier {
                 });
                 None
             }
-            Act::Assign { subject, name } => {
+            Act::Assign {
+                subject,
+                name,
+                person_id,
+            } => {
                 if from.is_final() {
                     return Err(DossierError::Invalid("the dossier is closed".into()));
+                }
+                if let Some(i) = interest(
+                    procedure,
+                    &self.applicant,
+                    &self.form,
+                    subject.trim(),
+                    person_id.as_deref(),
+                ) {
+                    let who = match i {
+                        Interest::Applicant => "its applicant",
+                        Interest::Party => "a person it is about",
+                    };
+                    return Err(DossierError::Invalid(format!(
+                        "{} is {who}: dossier {} is assigned to someone else of the agency's staff",
+                        name.trim(),
+                        self.code
+                    )));
                 }
                 next.assignee = Some(Assignee {
                     subject: nonempty(subject, "the officer")?,
@@ -618,6 +759,9 @@ impl Dossier {
                     .map(|i| i.trim().to_string())
                     .filter(|i| !i.is_empty())
                     .collect();
+                for i in &items {
+                    plain(i, "what is missing")?;
+                }
                 if items.is_empty() {
                     return Err(DossierError::Invalid(
                         "a request to supplement lists what is missing or to be corrected, all at once"
@@ -725,6 +869,9 @@ impl Dossier {
                 }
                 if !(1..=5).contains(score) {
                     return Err(DossierError::Invalid("a rating is 1 to 5".into()));
+                }
+                if let Some(c) = comment {
+                    plain(c, "the rating's comment")?;
                 }
                 next.rating = Some(Rating {
                     score: *score,

@@ -81,6 +81,11 @@ pub struct ServeArgs {
     )]
     mail_from: String,
 
+    /// The limits on filing dossiers: per account and minute / per account
+    /// and agency a day (online) / per agency and minute (online).
+    #[arg(long, env = "MOTCUA_FILING_LIMITS", default_value = "10/30/120")]
+    filing_limits: web::ratelimit::FilingQuota,
+
     /// Load a demonstration population (3,000 generated people) into an
     /// empty registry, with three eID accounts to try the portal — a
     /// citizen, an officer and a leader of the citizen's commune — whose
@@ -148,6 +153,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         trusted_proxies,
         smtp_url,
         mail_from,
+        filing_limits,
         demo,
         ..
     } = args;
@@ -256,6 +262,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         units,
         exchange: node,
         oidc,
+        filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(filing_limits)),
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(web::serve(listener, app, async move {

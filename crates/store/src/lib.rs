@@ -63,8 +63,8 @@ pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
 };
 pub use dossiers::{
-    DossierStore, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes, ServiceFigures,
-    StaffMember, StoredAttachment, StoredDossier,
+    DossierStore, FilingDay, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes,
+    ServiceFigures, StaffMember, StoredAttachment, StoredDossier,
 };
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};

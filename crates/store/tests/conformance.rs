@@ -286,6 +286,7 @@ conformance!(
     dossier_codes_are_gapless_and_unique_under_concurrency,
     two_stores_on_one_database_number_an_agencys_day_without_gaps,
     a_refused_dossier_gives_its_number_back,
+    online_filings_leave_the_last_numbers_of_the_day_to_the_counter,
     dossiers_and_the_reads_made_for_them_commit_together,
     a_batch_longer_than_one_statement_is_stored_whole,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,

@@ -46,6 +46,21 @@ pub struct Problem {
     pub request_id: Option<String>,
 }
 
+impl Problem {
+    /// A problem of `kind` (`/problems/…`) answered with `status`, for this
+    /// request (its instance and id are filled in on the way out).
+    pub fn new(status: StatusCode, kind: String, detail: String) -> Problem {
+        Problem {
+            kind,
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            instance: None,
+            request_id: None,
+        }
+    }
+}
+
 /// Everything a handler or extractor can answer with instead of success.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -61,6 +76,9 @@ pub enum ApiError {
     /// The request body or batch is too large.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The request's URI is longer than the server reads.
+    #[error("{0}")]
+    UriTooLong(String),
     /// The body is not in a content type the endpoint reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -80,6 +98,14 @@ pub enum ApiError {
     /// Too many attempts from one client: try again later.
     #[error("{0}")]
     TooManyRequests(String),
+    /// Too many requests from this account, or to this agency: answered
+    /// with `Retry-After` (seconds).
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after: u64 },
+    /// What the request would take is used up until a known time (an
+    /// agency's numbers of the day): answered 503 with `Retry-After`.
+    #[error("{detail}")]
+    UsedUp { detail: String, retry_after: u64 },
     /// A dependency (the database) is not available.
     #[error("{0}")]
     Unavailable(String),
@@ -114,13 +140,16 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Unavailable(_) | ApiError::UsedUp { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,12 +161,14 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::UriTooLong(_) => "uri-too-long",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Unprocessable(_) => "unprocessable-content",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
-            ApiError::TooManyRequests(_) => "too-many-requests",
+            ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => "too-many-requests",
+            ApiError::UsedUp { .. } => "used-up",
             ApiError::Unavailable(_) => "service-unavailable",
             ApiError::Internal(_) => "internal-error",
         }
@@ -156,14 +187,7 @@ impl ApiError {
             }
             other => other.to_string(),
         };
-        Problem {
-            kind: format!("/problems/{}", self.slug()),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail,
-            instance: None,
-            request_id: None,
-        }
+        Problem::new(status, format!("/problems/{}", self.slug()), detail)
     }
 }
 
@@ -201,9 +225,19 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => Some(HeaderValue::from_static("Bearer realm=\"motcua\"")),
             _ => None,
         };
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after, .. } | ApiError::UsedUp { retry_after, .. } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        };
         let mut res = problem_response(self.problem());
         if let Some(c) = challenge {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+        }
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         res
     }
@@ -224,16 +258,65 @@ fn render(problem: &Problem) -> String {
     serde_json::to_string(problem).unwrap_or_else(|_| String::from("{}"))
 }
 
+/// The problem for an error answered below [`finish_problems`] without
+/// one (plain text from a library's rejection, or no body at all): its
+/// status, with the text as detail when there is one.
+fn problem_of_plain(status: StatusCode, text: &str) -> Problem {
+    let text = text.trim();
+    let detail = if text.is_empty() || status.is_server_error() {
+        format!(
+            "{}: the request cannot be answered as sent",
+            status.canonical_reason().unwrap_or("Error")
+        )
+    } else {
+        text.chars().take(1000).collect()
+    };
+    let slug = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace(' ', "-");
+    Problem::new(status, format!("/problems/{slug}"), detail)
+}
+
+/// Whether an error response is one [`finish_problems`] answers again as a
+/// problem: plain text or no body (HTML pages, JSON and problems stay).
+fn is_plain(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"))
+}
+
 /// Middleware: fills in `instance` (the request path) and `request_id` of
-/// every problem answered below it.
+/// every problem answered below it, and answers as a problem every error
+/// below it that came as plain text or without a body.
 pub async fn finish_problems(req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
+    let path = req.uri().path().chars().take(300).collect::<String>();
     let request_id = req
         .headers()
         .get(crate::middleware::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let mut res = next.run(req).await;
+    let status = res.status();
+    if (status.is_client_error() || status.is_server_error())
+        && res.extensions().get::<Problem>().is_none()
+        && is_plain(&res)
+    {
+        let (parts, body) = res.into_parts();
+        let text = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let mut plain = problem_response(problem_of_plain(status, &text));
+        for (name, value) in &parts.headers {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                plain.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        res = plain;
+    }
     if let Some(mut problem) = res.extensions_mut().remove::<Problem>() {
         problem.instance.get_or_insert(path);
         if problem.request_id.is_none() {
@@ -298,6 +381,21 @@ mod tests {
         assert_eq!(v["status"], 404);
         assert_eq!(v["detail"], "nothing here");
         assert!(v.get("instance").is_none());
+    }
+
+    #[test]
+    fn plain_errors_become_problems_of_their_status() {
+        let p = problem_of_plain(StatusCode::URI_TOO_LONG, "");
+        assert_eq!(p.kind, "/problems/uri-too-long");
+        assert_eq!(p.status, 414);
+        assert!(p.detail.starts_with("URI Too Long"), "{}", p.detail);
+        let p = problem_of_plain(
+            StatusCode::BAD_REQUEST,
+            "Failed to deserialize query string",
+        );
+        assert_eq!(p.detail, "Failed to deserialize query string");
+        let p = problem_of_plain(StatusCode::INTERNAL_SERVER_ERROR, "secret=1");
+        assert!(!p.detail.contains("secret"));
     }
 
     #[test]

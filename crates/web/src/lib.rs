@@ -77,6 +77,7 @@ fn with_middleware(routes: Router<AppState>) -> Router<AppState> {
         )
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(error::finish_problems))
+        .layer(axum::middleware::from_fn(middleware::guard))
         .layer(CatchPanicLayer::custom(error::PanicToProblem))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES));
 

@@ -12,4 +12,6 @@ pub struct AppState {
     pub exchange: Arc<crate::exchange::ExchangeNode>,
     /// The OpenID Connect provider: issuer and signing keys.
     pub oidc: Arc<crate::oidc::OidcProvider>,
+    /// The limits on filing dossiers.
+    pub filing: Arc<crate::ratelimit::FilingLimits>,
 }

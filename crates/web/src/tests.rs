@@ -32,6 +32,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         units: units::Units::get(),
         exchange,
         oidc,
+        filing: std::sync::Arc::default(),
     }
 }
 

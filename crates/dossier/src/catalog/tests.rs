@@ -248,3 +248,43 @@ fn due_dates_follow_the_kind_of_days_and_the_cut_off() {
     assert_eq!(p.time_limit_vi(), "3 ngày làm việc");
     assert_eq!(p.time_limit_en(), "3 working days");
 }
+
+#[test]
+fn dates_of_what_has_happened_are_never_after_today_and_parties_are_marked() {
+    let catalog = Catalog::official().expect("the shipped catalog is valid");
+    let mut births = 0;
+    for p in catalog.procedures() {
+        for f in p.schema().fields() {
+            if ["birth_date", "death_date"]
+                .iter()
+                .any(|k| f.key.ends_with(k))
+            {
+                births += 1;
+                assert!(
+                    matches!(
+                        f.kind,
+                        FieldKind::Date {
+                            not_after_today: true
+                        }
+                    ),
+                    "{}.{}",
+                    p.code,
+                    f.key
+                );
+            }
+        }
+    }
+    assert!(births >= 15, "{births}");
+    let ward = catalog
+        .get("giam-ho")
+        .and_then(|p| p.schema().field("ward_person_id"))
+        .expect("the ward");
+    assert!(ward.party);
+    // a birth is about the child's parents: the applicant and the spouse
+    let birth = catalog.get("khai-sinh").expect("birth registration");
+    let form = json!({"applicant_person_id": "079090000001", "spouse_person_id": "079090000002",
+                      "child_full_name": "079090000003"});
+    let mut parties = birth.schema().parties(form.as_object().expect("an object"));
+    parties.sort_unstable();
+    assert_eq!(parties, ["079090000001", "079090000002"]);
+}

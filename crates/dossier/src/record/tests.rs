@@ -22,12 +22,42 @@ fn world() -> World {
     }
 }
 
+/// A world whose procedure's form names a parent (the applicant), the
+/// other parent (the spouse) and the child (a party).
+fn family_world() -> World {
+    let form = json!({
+        "type": "object", "additionalProperties": false, "required": ["place"],
+        "properties": {
+            "place": {"type": "string", "title": "Nơi nộp hồ sơ", "pattern": "^[0-9]{5}$"},
+            "parent": {"type": "string", "title": "Cha hoặc mẹ", "pattern": "^[0-9]{12}$",
+                       "x-prefill": "applicant.person_id"},
+            "other_parent": {"type": "string", "title": "Cha hoặc mẹ còn lại",
+                             "pattern": "^[0-9]{12}$", "x-prefill": "spouse.person_id"},
+            "child": {"type": "string", "title": "Con", "pattern": "^[0-9]{12}$", "x-party": true},
+            "witness": {"type": "string", "title": "Người làm chứng", "pattern": "^[0-9]{12}$"}
+        }
+    });
+    World {
+        catalog: Catalog::from_json(&fixture(json!({ "form": form }))).expect("catalog"),
+        calendar: WorkingCalendar::official().expect("calendar"),
+    }
+}
+
+/// Someone on the competent agency's staff, a person with a number.
+fn staff_person(subject: &str, role: Role, pin: &str) -> Actor {
+    Actor {
+        person_id: Some(pin.into()),
+        ..staff(subject, role, &format!("UBND.{COMMUNE}"))
+    }
+}
+
 fn person(subject: &str) -> Actor {
     Actor {
         subject: subject.into(),
         name: format!("Person {subject}"),
         role: Role::Applicant,
         agency: None,
+        person_id: None,
     }
 }
 
@@ -37,6 +67,7 @@ fn staff(subject: &str, role: Role, agency: &str) -> Actor {
         name: format!("Officer {subject}"),
         role,
         agency: Some(AgencyCode::parse(agency).expect("agency")),
+        person_id: None,
     }
 }
 
@@ -48,6 +79,17 @@ impl World {
     }
 
     fn file(&self, channel: Channel, by: Actor, when: &str) -> Dossier {
+        self.try_file(channel, by, when, 1).expect("filed")
+    }
+
+    /// Files the `sequence`-th dossier of the receiving agency's day.
+    fn try_file(
+        &self,
+        channel: Channel,
+        by: Actor,
+        when: &str,
+        sequence: u16,
+    ) -> Result<Dossier, DossierError> {
         let p = self.procedure();
         let centre = AgencyCode::parse("TTPVHCC.79").expect("centre");
         let r = route(
@@ -57,7 +99,8 @@ impl World {
             (channel == Channel::InPerson).then_some(&centre),
         )
         .expect("route");
-        let code = DossierCode::new(r.receiving.clone(), at(when).date_naive(), 1).expect("code");
+        let code =
+            DossierCode::new(r.receiving.clone(), at(when).date_naive(), sequence).expect("code");
         Dossier::file(
             code,
             Filing {
@@ -79,7 +122,6 @@ impl World {
             p,
             &self.calendar,
         )
-        .expect("filed")
     }
 
     fn act(
@@ -598,6 +640,7 @@ fn refusals_withdrawals_and_stops_are_final_with_their_reasons() {
         Act::Assign {
             subject: "o1".into(),
             name: "Officer o1".into(),
+            person_id: None,
         },
         "2026-03-02T10:00:00+07:00",
     )
@@ -829,4 +872,252 @@ fn acts_cannot_go_back_in_time_and_a_failed_act_changes_nothing() {
         .is_ok()
     );
     assert_eq!(d.control.last().and_then(|c| c.comment.clone()), None);
+}
+
+#[test]
+fn staff_do_not_handle_a_dossier_they_applied_for_or_that_names_them() {
+    let w = family_world();
+    // a leader of the competent agency applies there, online
+    let me = staff_person("l1", Role::Leader, "079090000001");
+    let mut d = w.file(
+        Channel::Online,
+        Actor {
+            role: Role::Applicant,
+            agency: None,
+            ..me.clone()
+        },
+        "2026-03-02T08:00:00+07:00",
+    );
+    d.applicant.subject = "l1".into();
+    d.form = json!({
+        "place": COMMUNE,
+        "parent": "079090000001",
+        "other_parent": "079090000002",
+        "child": "079226000003",
+        "witness": "079090000004"
+    })
+    .as_object()
+    .cloned()
+    .expect("a form");
+    let staff_acts = [
+        Act::Receive,
+        Act::RefuseIntake { reason: "x".into() },
+        Act::Claim,
+        Act::Assign {
+            subject: "o1".into(),
+            name: "Officer o1".into(),
+            person_id: None,
+        },
+        Act::StartProcessing,
+        Act::RequestSupplement {
+            items: vec!["x".into()],
+        },
+        Act::RequestFees { amount_vnd: 1 },
+        Act::Propose {
+            outcome: Outcome::Issued,
+            summary: "x".into(),
+        },
+        Act::Approve,
+        Act::SendBack { reason: "x".into() },
+        Act::Stop { reason: "x".into() },
+        Act::Apologise {
+            reason: "x".into(),
+            new_due: at("2027-01-01T17:00:00+07:00"),
+        },
+        Act::ReturnResult,
+    ];
+    let refused = |d: &Dossier, who: &Actor, act: &Act| {
+        let mut copy = d.clone();
+        match w.act(&mut copy, who, act.clone(), "2026-03-02T09:00:00+07:00") {
+            Err(DossierError::Forbidden(why)) => why,
+            other => panic!(
+                "{} by {} was not refused: {other:?}",
+                act.code(),
+                who.subject
+            ),
+        }
+    };
+    // as staff, by their account or by their number alone
+    let by_number = staff_person("l1-other-account", Role::Leader, "079090000001");
+    for who in [&me, &by_number] {
+        for act in &staff_acts {
+            let why = refused(&d, who, act);
+            assert!(why.contains("your own application"), "{why}");
+        }
+    }
+    // the other parent and the child are the dossier's parties; a witness is not
+    let spouse = staff_person("o9", Role::Officer, "079090000002");
+    let child = staff_person("o8", Role::Officer, "079226000003");
+    for who in [&spouse, &child] {
+        for act in &staff_acts {
+            let why = refused(&d, who, act);
+            assert!(why.contains("is about you"), "{why}");
+        }
+    }
+    let witness = staff_person("o7", Role::Officer, "079090000004");
+    let colleague = staff_person("o1", Role::Officer, "079090000005");
+    let other_leader = staff_person("l2", Role::Leader, "079090000006");
+    for who in [&witness, &colleague] {
+        let mut copy = d.clone();
+        w.act(&mut copy, who, Act::Receive, "2026-03-02T09:00:00+07:00")
+            .expect("a colleague receives it");
+    }
+    assert!(
+        d.conflict(w.procedure(), "o1", Some("079090000005"))
+            .is_none(),
+        "a colleague has no conflict"
+    );
+    w.act(
+        &mut d,
+        &colleague,
+        Act::Receive,
+        "2026-03-02T09:00:00+07:00",
+    )
+    .expect("received");
+    // never assigned to the applicant or a party
+    for (subject, pin, why) in [
+        ("l1", None, "is its applicant"),
+        ("x", Some("079090000001"), "is its applicant"),
+        ("o9", Some("079090000002"), "is a person it is about"),
+        ("o8", Some("079226000003"), "is a person it is about"),
+    ] {
+        let e = w
+            .act(
+                &mut d,
+                &other_leader,
+                Act::Assign {
+                    subject: subject.into(),
+                    name: format!("Officer {subject}"),
+                    person_id: pin.map(str::to_string),
+                },
+                "2026-03-02T09:05:00+07:00",
+            )
+            .expect_err("not assigned");
+        assert!(e.to_string().contains(why), "{e}");
+    }
+    assert!(d.assignee.is_none());
+    w.act(
+        &mut d,
+        &other_leader,
+        Act::Assign {
+            subject: "o1".into(),
+            name: "Officer o1".into(),
+            person_id: Some("079090000005".into()),
+        },
+        "2026-03-02T09:06:00+07:00",
+    )
+    .expect("assigned to a colleague");
+    w.act(
+        &mut d,
+        &colleague,
+        Act::StartProcessing,
+        "2026-03-02T09:10:00+07:00",
+    )
+    .expect("processed by the colleague");
+    // as its applicant, the leader still acts as any applicant does
+    let as_applicant = Actor {
+        role: Role::Applicant,
+        agency: None,
+        ..me.clone()
+    };
+    w.act(
+        &mut d,
+        &as_applicant,
+        Act::Withdraw,
+        "2026-03-02T09:20:00+07:00",
+    )
+    .expect("withdrawn by its applicant");
+    assert_eq!(d.status(), Status::Withdrawn);
+    // nor does an officer register, at a counter, a dossier of their own
+    // or one that names them
+    let mut counter = Filing {
+        procedure: w.procedure().code.clone(),
+        channel: Channel::InPerson,
+        applicant: d.applicant.clone(),
+        route: d.route.clone(),
+        place: COMMUNE.into(),
+        form: d.form.clone(),
+        prefilled: Vec::new(),
+        at: at("2026-03-03T09:00:00+07:00"),
+        by: spouse.clone(),
+    };
+    let code = DossierCode::new(
+        d.route.receiving.clone(),
+        at("2026-03-03T09:00:00+07:00").date_naive(),
+        2,
+    )
+    .expect("code");
+    assert!(counter.conflict(w.procedure()).is_some());
+    let e = Dossier::file(code.clone(), counter.clone(), w.procedure(), &w.calendar)
+        .expect_err("not registered by a party");
+    assert!(matches!(e, DossierError::Forbidden(_)), "{e}");
+    counter.by = colleague.clone();
+    assert!(counter.conflict(w.procedure()).is_none());
+    Dossier::file(code, counter, w.procedure(), &w.calendar).expect("registered by a colleague");
+}
+
+#[test]
+fn online_filings_cannot_take_the_numbers_kept_for_the_counter() {
+    let w = world();
+    let when = "2026-03-02T08:00:00+07:00";
+    let filing = |channel: Channel, n: u16| {
+        let by = if channel == Channel::InPerson {
+            staff("o1", Role::Officer, "TTPVHCC.79")
+        } else {
+            person("citizen")
+        };
+        w.try_file(channel, by, when, n)
+    };
+    assert!(filing(Channel::Online, crate::LAST_ONLINE_SEQUENCE).is_ok());
+    let e = filing(Channel::Online, crate::LAST_ONLINE_SEQUENCE + 1).expect_err("kept");
+    assert!(
+        matches!(e, DossierError::Code(CodeError::OnlineExhausted { .. })),
+        "{e}"
+    );
+    assert!(filing(Channel::InPerson, crate::LAST_ONLINE_SEQUENCE + 1).is_ok());
+    assert!(filing(Channel::Postal, crate::MAX_DAILY_SEQUENCE).is_ok());
+}
+
+#[test]
+fn control_and_direction_characters_are_refused_in_what_staff_write() {
+    let w = world();
+    let mut d = w.file(
+        Channel::Online,
+        person("citizen"),
+        "2026-03-02T08:00:00+07:00",
+    );
+    let before = d.clone();
+    let e = w
+        .act(
+            &mut d,
+            &officer(),
+            Act::RefuseIntake {
+                reason: "thiếu giấy tờ \u{202E}".into(),
+            },
+            "2026-03-02T09:00:00+07:00",
+        )
+        .expect_err("refused");
+    assert!(e.to_string().contains("U+202E"), "{e}");
+    let e = d
+        .act(
+            &officer(),
+            Act::Receive,
+            Some("ghi chú\u{0}"),
+            at("2026-03-02T09:00:00+07:00"),
+            w.procedure(),
+            &w.calendar,
+        )
+        .expect_err("refused");
+    assert!(e.to_string().contains("U+0000"), "{e}");
+    assert_eq!(d, before, "nothing changed");
+    // line breaks in a reason are kept
+    w.act(
+        &mut d,
+        &officer(),
+        Act::RefuseIntake {
+            reason: "thiếu tờ khai;\nthiếu ảnh".into(),
+        },
+        "2026-03-02T09:00:00+07:00",
+    )
+    .expect("refused at intake with two lines");
 }

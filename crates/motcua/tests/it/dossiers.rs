@@ -55,7 +55,7 @@ async fn send(req: reqwest::RequestBuilder) -> Reply {
 }
 
 /// The generated people who can file: alive, adult, born on a known day.
-async fn people(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
+pub(crate) async fn people(app: &TestApp) -> Vec<registry::generate::SyntheticPerson> {
     app.seed_people(60)
         .await
         .into_iter()
@@ -81,8 +81,51 @@ pub(crate) fn birth_form(place: &str) -> Value {
     })
 }
 
+/// The first married person of `everyone` whose spouse is among them too.
+pub(crate) fn married_couple(
+    everyone: &[registry::generate::SyntheticPerson],
+) -> (
+    registry::generate::SyntheticPerson,
+    registry::generate::SyntheticPerson,
+) {
+    everyone
+        .iter()
+        .find_map(|p| {
+            let spouse = everyone
+                .iter()
+                .find(|q| Some(&q.personal_id) == p.spouse_id.as_ref())?;
+            Some((p.clone(), spouse.clone()))
+        })
+        .expect("a married couple")
+}
+
+/// Makes the account `who` an officer or a leader of `agency`.
+pub(crate) async fn set_staff(
+    app: &TestApp,
+    who: identity::SubjectId,
+    agency: &dossier::AgencyCode,
+    role: dossier::Role,
+) {
+    app.store
+        .dossiers()
+        .set_staff(&who.to_string(), agency, Some(role), chrono::Utc::now())
+        .await
+        .expect("staff");
+}
+
+/// `POST /api/v1/dossiers` with `token`.
+pub(crate) async fn post_dossier(app: &TestApp, token: &str, body: &Value) -> Reply {
+    send(
+        app.client
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(token)
+            .json(body),
+    )
+    .await
+}
+
 /// Files a birth at `place` with `token`; the dossier's code.
-async fn file_birth(app: &TestApp, token: &str, place: &str) -> String {
+pub(crate) async fn file_birth(app: &TestApp, token: &str, place: &str) -> String {
     let filed = send(
         app.client
             .post(app.url("/api/v1/dossiers"))
@@ -98,7 +141,7 @@ async fn file_birth(app: &TestApp, token: &str, place: &str) -> String {
 }
 
 /// The dossier's page for the portal session `session`.
-async fn dossier_page(app: &TestApp, session: &str, code: &str) -> Reply {
+pub(crate) async fn dossier_page(app: &TestApp, session: &str, code: &str) -> Reply {
     send(
         app.client
             .get(app.url(&format!("/ho-so/{code}")))
@@ -107,7 +150,7 @@ async fn dossier_page(app: &TestApp, session: &str, code: &str) -> Reply {
     .await
 }
 
-async fn act(app: &TestApp, token: &str, code: &str, body: Value) -> Reply {
+pub(crate) async fn act(app: &TestApp, token: &str, code: &str, body: Value) -> Reply {
     send(
         app.client
             .post(app.url(&format!("/api/v1/dossiers/{code}/acts")))
@@ -122,15 +165,7 @@ async fn a_birth_is_filed_pre_filled_and_processed_to_the_result_with_every_step
     let app = TestApp::spawn().await;
     let everyone = people(&app).await;
     // a married person whose spouse the registry holds too: both are read
-    let (parent, spouse) = everyone
-        .iter()
-        .find_map(|p| {
-            let spouse = everyone
-                .iter()
-                .find(|q| Some(&q.personal_id) == p.spouse_id.as_ref())?;
-            Some((p.clone(), spouse.clone()))
-        })
-        .expect("a married couple");
+    let (parent, spouse) = married_couple(&everyone);
     let (subject, token) = person_token(&app, &parent).await;
 
     // the catalog finds the procedure without diacritics
@@ -1646,4 +1681,131 @@ async fn a_leader_assigns_a_dossier_only_to_the_staff_of_its_agency_from_the_api
     let page = dossier_page(&app, &session, &code).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.body);
     assert!(!page.body.contains("id=\"act-assign\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_does_not_handle_their_own_application_and_a_colleague_does() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    // a married leader, whose spouse works at the same commune
+    let (me, spouse) = married_couple(&everyone);
+    let others: Vec<_> = everyone
+        .iter()
+        .filter(|p| p.personal_id != me.personal_id && p.personal_id != spouse.personal_id)
+        .collect();
+    let (colleague, other_leader) = (others[others.len() - 1], others[others.len() - 2]);
+    let (me_subject, me_token) = person_token(&app, &me).await;
+    let (spouse_subject, spouse_token) = person_token(&app, &spouse).await;
+    let (colleague_subject, colleague_token) = person_token(&app, colleague).await;
+    let (other_subject, other_token) = person_token(&app, other_leader).await;
+    let agency = dossier::AgencyCode::parse(&format!("UBND.{}", me.commune_code)).expect("agency");
+    for (who, role) in [
+        (me_subject, dossier::Role::Leader),
+        (spouse_subject, dossier::Role::Officer),
+        (colleague_subject, dossier::Role::Officer),
+        (other_subject, dossier::Role::Leader),
+    ] {
+        set_staff(&app, who, &agency, role).await;
+    }
+    // the leader applies at their own agency
+    let code = file_birth(&app, &me_token, me.commune_code).await;
+
+    // every act of the staff is refused to them, and to their spouse the
+    // form names as the other parent, with the reason
+    let staff_acts = [
+        json!({"act": "receive"}),
+        json!({"act": "refuse_intake", "reason": "x"}),
+        json!({"act": "claim"}),
+        json!({"act": "assign", "subject": colleague_subject.to_string()}),
+        json!({"act": "start_processing"}),
+        json!({"act": "request_supplement", "items": ["x"]}),
+        json!({"act": "request_fees", "amount_vnd": 1}),
+        json!({"act": "propose", "outcome": "issued", "summary": "x"}),
+        json!({"act": "approve"}),
+        json!({"act": "send_back", "reason": "x"}),
+        json!({"act": "stop", "reason": "x"}),
+        json!({"act": "apologise", "reason": "x", "new_due": "2099-01-01T17:00:00+07:00"}),
+        json!({"act": "return_result"}),
+    ];
+    let refuse_all = |token: String, why: &'static str| {
+        let app = &app;
+        let code = code.clone();
+        let acts = staff_acts.clone();
+        async move {
+            for body in acts {
+                let p = act(app, &token, &code, body.clone()).await.problem(403);
+                let detail = p["detail"].as_str().unwrap_or_default();
+                assert!(detail.contains(why), "{body}: {detail}");
+            }
+        }
+    };
+    refuse_all(me_token.clone(), "your own application").await;
+    refuse_all(spouse_token.clone(), "is about you").await;
+    // the page offers the leader none of them
+    let session = app.log_in_on_portal(&me.personal_id).await;
+    let page = dossier_page(&app, &session, &code).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    for staff_act in ["receive", "claim", "assign", "refuse_intake", "stop"] {
+        assert!(
+            !page.body.contains(&format!("id=\"act-{staff_act}\"")),
+            "{staff_act} offered on the leader's own dossier"
+        );
+    }
+    assert!(page.body.contains("id=\"act-withdraw\""), "{}", page.body);
+
+    // a colleague receives it; it is assigned to neither of them
+    let received = act(&app, &colleague_token, &code, json!({"act": "receive"})).await;
+    assert_eq!(received.status.as_u16(), 200, "{}", received.body);
+    for (subject, why) in [
+        (me_subject, "its applicant"),
+        (spouse_subject, "a person it is about"),
+    ] {
+        let p = act(
+            &app,
+            &other_token,
+            &code,
+            json!({"act": "assign", "subject": subject.to_string()}),
+        )
+        .await
+        .problem(422);
+        assert!(p["detail"].as_str().is_some_and(|d| d.contains(why)), "{p}");
+    }
+    // and processed to the result by the others
+    for (token, body) in [
+        (
+            &other_token,
+            json!({"act": "assign", "subject": colleague_subject.to_string()}),
+        ),
+        (&colleague_token, json!({"act": "start_processing"})),
+        (
+            &colleague_token,
+            json!({"act": "propose", "outcome": "issued", "summary": "Đủ điều kiện"}),
+        ),
+        (&other_token, json!({"act": "approve"})),
+        (&colleague_token, json!({"act": "return_result"})),
+    ] {
+        let r = act(&app, token, &code, body.clone()).await;
+        assert_eq!(r.status.as_u16(), 200, "{body}: {}", r.body);
+    }
+    // as its applicant, the leader rates it as anyone would
+    let rated = act(&app, &me_token, &code, json!({"act": "rate", "score": 5})).await;
+    assert_eq!(rated.status.as_u16(), 200, "{}", rated.body);
+    let d = rated.json();
+    let acts: Vec<(&str, &str)> = d["dossier"]["control"]
+        .as_array()
+        .expect("form 05")
+        .iter()
+        .map(|c| {
+            (
+                c["act"].as_str().unwrap_or(""),
+                c["subject"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let me_subject = me_subject.to_string();
+    assert!(
+        acts.iter()
+            .all(|(a, who)| *who != me_subject.as_str() || ["submit", "rate"].contains(a)),
+        "{acts:?}"
+    );
 }

@@ -54,6 +54,8 @@ pub struct TestOptions {
     pub issuer: Option<String>,
     /// The store in this PostgreSQL schema instead of SQLite.
     pub postgres: Option<PgSchema>,
+    /// The limits on filing dossiers (default: the server's).
+    pub filing: web::ratelimit::FilingQuota,
 }
 
 /// A PostgreSQL schema of its own for one test (`MOTCUA_TEST_DATABASE_URL`,
@@ -204,6 +206,7 @@ impl TestApp {
             units: units::Units::get(),
             exchange: node,
             oidc,
+            filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(options.filing)),
         };
         let app = web::app(state);
         let server = tokio::spawn(async move {

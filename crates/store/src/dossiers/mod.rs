@@ -94,6 +94,16 @@ pub struct StoredAttachment {
     pub added_at: DateTime<Utc>,
 }
 
+/// Where an agency's day stands before a filing ([`DossierStore::filing_day`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct FilingDay {
+    /// The last number the agency gave that day (0: none yet).
+    pub last_number: u16,
+    /// How many dossiers the applicant filed online with the agency that
+    /// day.
+    pub online_by_applicant: u32,
+}
+
 /// A province's service figures over a period (Decision 766/QĐ-TTg: the
 /// progress and satisfaction parts of the scorecard).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -192,6 +202,16 @@ pub trait DossierStore: Send + Sync {
 
     /// A dossier by code.
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError>;
+
+    /// Where `agency`'s `day` stands for a new filing by `applicant` (a
+    /// subject): read before the filing's registry reads, to refuse early
+    /// what its numbering would refuse.
+    async fn filing_day(
+        &self,
+        agency: &AgencyCode,
+        day: NaiveDate,
+        applicant: &str,
+    ) -> Result<FilingDay, StoreError>;
 
     /// The codes `agency` gave on `day`, in order.
     async fn codes_of_day(
@@ -635,6 +655,11 @@ const UPDATE_DOSSIER: &str = "UPDATE dossiers SET body = $1, status = $2, due_ns
 
 const DOSSIER: &str = "SELECT body, version, updated_ns FROM dossiers WHERE code = $1";
 
+const FILING_DAY: &str = "SELECT COALESCE((SELECT last FROM dossier_sequences \
+     WHERE agency = $1 AND day = $2), 0), \
+     (SELECT COUNT(*) FROM dossiers \
+     WHERE applicant = $3 AND agency = $1 AND day = $2 AND channel = 2)";
+
 const CODES_OF_DAY: &str =
     "SELECT code FROM dossiers WHERE agency = $1 AND day = $2 ORDER BY sequence";
 
@@ -754,6 +779,30 @@ impl DossierStore for SqlStore {
             .await
             .context("reading a dossier")?;
         row.map(decode).transpose()
+    }
+
+    async fn filing_day(
+        &self,
+        agency: &AgencyCode,
+        day: NaiveDate,
+        applicant: &str,
+    ) -> Result<FilingDay, StoreError> {
+        let (last, online): (i32, i64) = self
+            .on()
+            .fetch_one(
+                FILING_DAY,
+                (
+                    agency.as_str(),
+                    day.format("%Y-%m-%d").to_string(),
+                    applicant,
+                ),
+            )
+            .await
+            .context("reading an agency's day")?;
+        Ok(FilingDay {
+            last_number: u16::try_from(last.clamp(0, i32::from(u16::MAX))).unwrap_or(u16::MAX),
+            online_by_applicant: u32::try_from(online.max(0)).unwrap_or(u32::MAX),
+        })
     }
 
     async fn codes_of_day(

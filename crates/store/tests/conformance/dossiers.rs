@@ -36,6 +36,7 @@ fn officer(role: Role) -> Actor {
         name: "Trần Thị Bình".into(),
         role,
         agency: Some(AgencyCode::parse(COMPETENT).expect("agency")),
+        person_id: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn applicant(subject: &str) -> Actor {
         name: "Nguyễn Văn An".into(),
         role: Role::Applicant,
         agency: None,
+        person_id: None,
     }
 }
 
@@ -274,6 +276,131 @@ pub async fn a_refused_dossier_gives_its_number_back(h: &Harness) {
         .await
         .expect("stored");
     assert_eq!(next.dossier.code.sequence(), 2);
+}
+
+/// [`submit`] to the competent agency on the 4th once its numbers of the
+/// day were moved to `last` behind the store's back: a store that keeps
+/// the last numbers it left (PostgreSQL) is refused once, as when another
+/// writer moved them, and reads them again.
+async fn submit_after(
+    h: &Harness,
+    store: &dyn store::Store,
+    last: u16,
+    channel: Channel,
+    subject: &str,
+) -> Result<store::StoredDossier, store::StoreError> {
+    h.execute(&format!(
+        "UPDATE dossier_sequences SET last = {last} \
+         WHERE agency = '{COMPETENT}' AND day = '2026-03-04'"
+    ))
+    .await;
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    match submit(store, &agency, day(4), channel, subject).await {
+        Err(e) if e.kind() == store::ErrorKind::Conflict => {
+            submit(store, &agency, day(4), channel, subject).await
+        }
+        other => other,
+    }
+}
+
+pub async fn online_filings_leave_the_last_numbers_of_the_day_to_the_counter(h: &Harness) {
+    let store = h.open().await;
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    let figures = |applicant: &'static str| {
+        let store = store.clone();
+        let agency = agency.clone();
+        async move {
+            store
+                .dossiers()
+                .filing_day(&agency, day(4), applicant)
+                .await
+                .expect("read")
+        }
+    };
+    assert_eq!(figures("a").await, store::FilingDay::default());
+    for (channel, subject) in [
+        (Channel::Online, "a"),
+        (Channel::Online, "a"),
+        (Channel::InPerson, "a"),
+        (Channel::Online, "b"),
+    ] {
+        submit(store.as_ref(), &agency, day(4), channel, subject)
+            .await
+            .expect("stored");
+    }
+    assert_eq!(
+        figures("a").await,
+        store::FilingDay {
+            last_number: 4,
+            online_by_applicant: 2
+        }
+    );
+    assert_eq!(figures("c").await.online_by_applicant, 0);
+    // the day reaches the last number open online
+    let last_online = submit_after(h, store.as_ref(), 8998, Channel::Online, "c")
+        .await
+        .expect("stored");
+    assert_eq!(last_online.dossier.code.sequence(), 8999);
+    // online is refused with the reason, the counter and the post go on
+    // with the numbers kept for them, none skipped
+    let at = vn("2026-03-04T10:00:00+07:00");
+    let online = {
+        let agency = agency.clone();
+        move |code: DossierCode| make("d", &agency, Channel::Online, at, code)
+    };
+    let counter = {
+        let agency = agency.clone();
+        move |code: DossierCode| make("e", &agency, Channel::InPerson, at, code)
+    };
+    let outcomes = store
+        .dossiers()
+        .create_dossiers(
+            &[
+                new_dossier(&agency, at, &online),
+                new_dossier(&agency, at, &counter),
+                new_dossier(&agency, at, &online),
+            ],
+            &mut |_| Vec::new(),
+        )
+        .await
+        .expect("the batch is stored");
+    let refused = outcomes[0].as_ref().expect_err("online is refused");
+    assert!(refused.to_string().contains("counter"), "{refused}");
+    assert!(outcomes[2].is_err());
+    assert_eq!(
+        outcomes[1]
+            .as_ref()
+            .expect("received")
+            .dossier
+            .code
+            .sequence(),
+        9000
+    );
+    assert_eq!(figures("d").await.last_number, 9000);
+    // past 9,999 the day is full for every channel, cleanly
+    let last = submit_after(h, store.as_ref(), 9998, Channel::Postal, "f")
+        .await
+        .expect("stored");
+    assert_eq!(last.dossier.code.to_string(), "UBND.25747-260304-9999");
+    for channel in [Channel::Postal, Channel::InPerson, Channel::Online] {
+        let e = submit(store.as_ref(), &agency, day(4), channel, "g")
+            .await
+            .expect_err("the day is full");
+        assert!(e.to_string().contains("9999"), "{e}");
+    }
+    assert_eq!(figures("g").await.last_number, 9999);
+    let codes = store
+        .dossiers()
+        .codes_of_day(&agency, day(4))
+        .await
+        .expect("list");
+    let numbers: Vec<u16> = codes.iter().map(DossierCode::sequence).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 8999, 9000, 9999]);
+    // the next day starts again at 1
+    let next = submit(store.as_ref(), &agency, day(5), Channel::Online, "g")
+        .await
+        .expect("stored");
+    assert_eq!(next.dossier.code.sequence(), 1);
 }
 
 /// The log entries `writer` chains for a batch's outcomes: one read per

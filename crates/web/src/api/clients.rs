@@ -4,7 +4,6 @@
 //! (`client_credentials`; a person's token never administers).
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
@@ -109,10 +108,11 @@ pub struct Created {
 /// The relying parties.
 #[utoipa::path(
     get, path = "/api/v1/oidc/clients", tag = "identity",
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every relying party, by id", body = [ClientView]),
-        (status = 401, description = "No valid access token", body = crate::error::Problem),
-        (status = 403, description = "Not an administration token", body = crate::error::Problem),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administration token", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
@@ -132,20 +132,24 @@ pub async fn list(
 #[utoipa::path(
     post, path = "/api/v1/oidc/clients", tag = "identity",
     request_body = NewClient,
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = Created),
-        (status = 400, description = "Not a usable registration", body = crate::error::Problem),
-        (status = 401, description = "No valid access token", body = crate::error::Problem),
-        (status = 403, description = "Not an administration token", body = crate::error::Problem),
-        (status = 409, description = "Registered already (give replace)", body = crate::error::Problem),
+        (status = 400, description = "Not JSON, or not a usable registration", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administration token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Registered already (give replace)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 2 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "JSON that is not a registration's shape", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create(
     State(state): State<AppState>,
     Operator { client_id: admin }: Operator,
-    body: Result<Json<NewClient>, JsonRejection>,
+    body: Result<crate::extract::Json<NewClient>, ApiError>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let crate::extract::Json(body) = body?;
     let replace = body.replace;
     let registration = Registration {
         client_id: body.client_id,
@@ -197,11 +201,14 @@ pub async fn create(
 #[utoipa::path(
     delete, path = "/api/v1/oidc/clients/{client_id}", tag = "identity",
     params(("client_id" = String, Path, description = "The client id")),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token", body = crate::error::Problem),
-        (status = 403, description = "Not an administration token", body = crate::error::Problem),
-        (status = 404, description = "No such client", body = crate::error::Problem),
+        (status = 400, description = "Not a client id", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administration token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such client", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The administration system's own registration", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn remove(

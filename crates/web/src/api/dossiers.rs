@@ -4,8 +4,7 @@
 //! any dossier up by its code with minimal, public data.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
@@ -17,6 +16,9 @@ use crate::AppState;
 use crate::auth::{ApiPerson, Scope};
 use crate::dossiers::{self as flow, Application, FlowError};
 use crate::error::ApiError;
+use crate::extract::{Path, Query};
+
+type Body<T> = Result<crate::extract::Json<T>, ApiError>;
 
 /// The scope a token needs to act on a dossier in `role`: its applicant's
 /// (`dossiers`), or its agencies' staff's (`workbench`).
@@ -24,6 +26,21 @@ fn scope_of(role: dossier::Role) -> Scope {
     match role {
         dossier::Role::Applicant => Scope::Dossiers,
         _ => Scope::Workbench,
+    }
+}
+
+/// Refused unless the token's scopes let the caller act on the dossier in
+/// one of the ways `actors` may (its applicant, its agencies' staff).
+fn require_any(caller: &ApiPerson, actors: &[dossier::Actor]) -> Result<(), ApiError> {
+    if actors.iter().any(|a| caller.may(scope_of(a.role))) {
+        return Ok(());
+    }
+    match actors.first() {
+        Some(a) => Ok(caller.require(scope_of(a.role))?),
+        None => Err(ApiError::Forbidden(
+            "this dossier is seen only by its applicant and the staff of the agencies handling it"
+                .into(),
+        )),
     }
 }
 
@@ -69,6 +86,7 @@ impl From<&Procedure> for ProcedureSummary {
 
 /// The search.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProcedureQuery {
     /// Words of the name, field or result, with or without diacritics.
     q: Option<String>,
@@ -100,7 +118,7 @@ pub async fn procedures(
     get,
     path = "/api/v1/procedures/{code}",
     tag = "dossiers",
-    params(("code" = String, Path, description = "The procedure's code, e.g. `khai-sinh`")),
+    params(("code" = String, Path, description = "The procedure's code, e.g. `khai-sinh`", min_length = 1, max_length = 100)),
     responses(
         (status = 200, description = "The procedure: time limit, cut-off, fees, documents (those the state holds marked), the form as JSON Schema, the result, the legal basis and sources", body = serde_json::Value),
         (status = 404, description = "No such procedure", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -127,7 +145,7 @@ pub struct NewDossier {
     /// `online` (default: the token's holder files), or registered by an
     /// officer (the token's holder) of the receiving agency: `in_person`
     /// at a counter (received at once, with its appointment) or `postal`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ChannelName>)]
     pub channel: Option<dossier::Channel>,
     /// In person or by post: the applicant's personal identification number.
     pub applicant_pin: Option<String>,
@@ -138,6 +156,18 @@ pub struct NewDossier {
     /// (`TTPVHCC.<commune or province code>`, of the dossier's province);
     /// absent: the competent agency's own counter.
     pub centre: Option<String>,
+}
+
+/// How a dossier is filed.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ChannelName {
+    /// Handed in at a counter.
+    InPerson,
+    /// On the portal.
+    Online,
+    /// Through the post.
+    Postal,
 }
 
 /// A dossier as its applicant and its agencies see it.
@@ -182,18 +212,27 @@ fn view(stored: store::StoredDossier) -> Result<DossierView, FlowError> {
     request_body = NewDossier,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Filed: its code, and (once received) its appointment", body = DossierView),
+        (status = 201, description = "Filed: its code, and (once received) its appointment", body = DossierView,
+         headers(("location" = String, description = "The dossier's address"))),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An officer registering for an agency they do not work for, or a dossier of their own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such procedure", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The form has errors, each field named", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 2 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The form has errors, each field named (its procedure's form: see `/api/v1/procedures/{code}`), or the place or channel is not one the procedure takes", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many filings: by this account this minute (10) or with this agency today (30 online), or online with this agency this minute (120); `Retry-After` says when to try again",
+         body = crate::error::Problem, content_type = "application/problem+json", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The agency's numbers of the day are used up: online up to 8,999 (the rest are kept for its counter and the post), every channel at 9,999; `Retry-After` says when the next day begins",
+         body = crate::error::Problem, content_type = "application/problem+json", headers(("retry-after" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn file(
     State(state): State<AppState>,
     caller: ApiPerson,
-    body: Result<Json<NewDossier>, JsonRejection>,
+    body: Body<NewDossier>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let crate::extract::Json(body) = body?;
     let account = &caller.account;
     let app = Application {
         procedure: body.procedure,
@@ -296,9 +335,12 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
     get,
     path = "/api/v1/dossiers/{code}",
     tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier's code, e.g. `UBND.25747-260302-0001`")),
+    params(("code" = String, Path, description = "The dossier's code, e.g. `UBND.25747-260302-0001`", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
+    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "Without a token: code, procedure, status, dates, agency (`PublicDossier`); with the applicant's or its staff's token: the whole dossier (`DossierView`)", body = PublicDossier),
+        (status = 200, description = "Without a token: code, procedure, status, dates, agency (`PublicDossier`); with the applicant's or its staff's token: the whole dossier (`DossierView`)", body = DossierAnswer),
+        (status = 401, description = "A token that is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A token of someone who is neither the applicant nor its agencies' staff", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -316,11 +358,22 @@ pub async fn get_dossier(
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("no dossier {code}")))?;
     let Some(caller) = caller else {
-        return Ok(Json(public_view(&stored.dossier)).into_response());
+        return Ok(Json(DossierAnswer::Public(public_view(&stored.dossier))).into_response());
     };
-    let actor = flow::actor_for(&state, &caller.account, &stored.dossier).await?;
-    caller.require(scope_of(actor.role))?;
-    Ok(Json(view(stored)?).into_response())
+    let actors = flow::actors_for(&state, &caller.account, &stored.dossier).await?;
+    require_any(&caller, &actors)?;
+    Ok(Json(DossierAnswer::Whole(Box::new(view(stored)?))).into_response())
+}
+
+/// A dossier as `GET /api/v1/dossiers/{code}` answers it: public, or
+/// whole.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum DossierAnswer {
+    /// Whole, for its applicant and its agencies' staff.
+    Whole(Box<DossierView>),
+    /// What anyone sees.
+    Public(PublicDossier),
 }
 
 /// An act on a dossier.
@@ -344,24 +397,28 @@ pub struct ActBody {
     post,
     path = "/api/v1/dossiers/{code}/acts",
     tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier's code")),
+    params(("code" = String, Path, description = "The dossier's code", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
     request_body = ActBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done: the dossier now", body = DossierView),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not this person's to do", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this person's to do: the act is the applicant's or the staff's, or the dossier is the officer's own", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The dossier changed since the version named", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not lawful now (the reason given)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 2 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an act, or not lawful now (the reason given)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn act(
     State(state): State<AppState>,
     Path(code): Path<String>,
     caller: ApiPerson,
-    body: Result<Json<ActBody>, JsonRejection>,
+    body: Body<ActBody>,
 ) -> Result<Json<DossierView>, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let crate::extract::Json(body) = body?;
     let account = &caller.account;
     caller.require(if body.act.by_applicant() {
         Scope::Dossiers
@@ -388,7 +445,10 @@ pub async fn act(
     path = "/api/v1/dossiers",
     tag = "dossiers",
     security(("bearer" = [])),
-    responses((status = 200, description = "The applicant's dossiers", body = [DossierView]))
+    responses(
+        (status = 200, description = "The applicant's dossiers", body = [DossierView]),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn mine(
     State(state): State<AppState>,
@@ -401,6 +461,7 @@ pub async fn mine(
 
 /// The queue's filter.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Only open dossiers (default) or all.
     open: Option<bool>,
@@ -412,11 +473,14 @@ pub struct QueueQuery {
     get,
     path = "/api/v1/agencies/{agency}/dossiers",
     tag = "dossiers",
-    params(("agency" = String, Path, description = "The agency's code, e.g. `UBND.25747`"), QueueQuery),
+    params(("agency" = String, Path, description = "The agency's code, e.g. `UBND.25747`", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}$"), QueueQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Its dossiers, the soonest due first", body = [DossierView]),
+        (status = 400, description = "`open` is not `true` or `false`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not one of the agency's staff", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not an agency's code", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn queue(
@@ -445,7 +509,12 @@ pub async fn queue(
 /// The file's name.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AttachParams {
-    /// The file's name as the applicant knows it.
+    /// The file's name as the applicant knows it: 1 to 200 characters,
+    /// without slashes, control characters or text-direction characters.
+    #[param(
+        max_length = 200,
+        pattern = "^[^/\\\\\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^/\\\\\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^/\\\\\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     name: String,
 }
 
@@ -456,17 +525,21 @@ pub struct AttachParams {
     path = "/api/v1/dossiers/{code}/attachments/{document}",
     tag = "dossiers",
     params(
-        ("code" = String, Path, description = "The dossier's code"),
-        ("document" = String, Path, description = "The procedure's document key (one the applicant provides)"),
+        ("code" = String, Path, description = "The dossier's code", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$"),
+        ("document" = String, Path, description = "The procedure's document key (one the applicant provides)", pattern = "^[a-z0-9][a-z0-9-]{0,63}$"),
         AttachParams,
     ),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file: PDF, JPEG or PNG by content, at most 10 MiB"),
+    request_body(description = "The file: PDF, JPEG or PNG by content, at most 10 MiB",
+        content(("application/pdf"), ("image/jpeg"), ("image/png"), ("application/octet-stream"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Kept (replacing an earlier file for that document)", body = serde_json::Value),
+        (status = 400, description = "No `name`, or a body that cannot be read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a document to provide, not an accepted type, or not open to files now", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a document to provide, not an accepted type, a name with characters not allowed, or not open to files now", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn attach(
@@ -501,17 +574,22 @@ pub async fn attach(
     get,
     path = "/api/v1/dossiers/{code}/attachments",
     tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier's code")),
+    params(("code" = String, Path, description = "The dossier's code", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The files, by document: name, type, size, SHA-256", body = serde_json::Value))
+    responses(
+        (status = 200, description = "The files, by document: name, type, size, SHA-256", body = serde_json::Value),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn attachments(
     State(state): State<AppState>,
     Path(code): Path<String>,
     caller: ApiPerson,
 ) -> Result<Json<Vec<store::StoredAttachment>>, ApiError> {
-    let (stored, actor) = flow::load_for(&state, &caller.account, &code).await?;
-    caller.require(scope_of(actor.role))?;
+    let (stored, actors) = flow::load_for(&state, &caller.account, &code).await?;
+    require_any(&caller, &actors)?;
     Ok(Json(
         state
             .store
@@ -527,17 +605,23 @@ pub async fn attachments(
     get,
     path = "/api/v1/dossiers/{code}/attachments/{document}",
     tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier's code"), ("document" = String, Path, description = "The document key")),
+    params(("code" = String, Path, description = "The dossier's code", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$"), ("document" = String, Path, description = "The document key", pattern = "^[a-z0-9][a-z0-9-]{0,63}$")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The file, as attached", content_type = "application/octet-stream"))
+    responses(
+        (status = 200, description = "The file, as attached (its type as checked, to be saved)",
+         content(("application/pdf"), ("image/jpeg"), ("image/png"))),
+        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dossier, or no file for that document", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn attachment(
     State(state): State<AppState>,
     Path((code, document)): Path<(String, String)>,
     caller: ApiPerson,
 ) -> Result<Response, ApiError> {
-    let (stored, actor) = flow::load_for(&state, &caller.account, &code).await?;
-    caller.require(scope_of(actor.role))?;
+    let (stored, actors) = flow::load_for(&state, &caller.account, &code).await?;
+    require_any(&caller, &actors)?;
     let (meta, content) = state
         .store
         .dossiers()
@@ -550,14 +634,17 @@ pub async fn attachment(
 
 /// The period and province of a scorecard.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
     /// The province's code (absent: the whole country).
+    #[param(pattern = "^[0-9]{2}$", example = "79")]
     province: Option<String>,
     /// The first day (YYYY-MM-DD, Vietnam time).
-    #[param(value_type = String, format = Date)]
+    #[param(value_type = String, format = Date, required = true, example = "2026-03-01")]
     from: chrono::NaiveDate,
-    /// The day after the last (YYYY-MM-DD).
-    #[param(value_type = String, format = Date)]
+    /// The day after the last (YYYY-MM-DD), after `from`, at most ten
+    /// years later.
+    #[param(value_type = String, format = Date, required = true, example = "2026-04-01")]
     to: chrono::NaiveDate,
 }
 
@@ -587,14 +674,15 @@ pub struct ScorecardView {
     params(ScorecardQuery),
     responses(
         (status = 200, description = "The province's (or country's) figures and the Decision 766/QĐ-TTg groups measured from them", body = ScorecardView),
-        (status = 400, description = "Bad dates or province", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad dates, a period that does not run forwards or is longer than ten years, or a province code that is not two digits", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No province in force has that code", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn scorecard(
     State(state): State<AppState>,
-    q: Result<Query<ScorecardQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<axum::extract::Query<ScorecardQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ScorecardView>, ApiError> {
-    let Query(q) = q.map_err(|e| {
+    let axum::extract::Query(q) = q.map_err(|e| {
         ApiError::BadRequest(format!(
             "{}; expected from=YYYY-MM-DD&to=YYYY-MM-DD",
             e.body_text()
@@ -605,12 +693,8 @@ pub async fn scorecard(
             "the period runs from `from` to the day before `to`, at most ten years".into(),
         ));
     }
-    if let Some(p) = &q.province
-        && state.units.province(p).is_none()
-    {
-        return Err(ApiError::BadRequest(format!(
-            "{p:?} is not a province code in force"
-        )));
+    if let Some(p) = &q.province {
+        domain::ProvinceCode::parse(p)?;
     }
     let start = |d: chrono::NaiveDate| {
         d.and_hms_opt(0, 0, 0)

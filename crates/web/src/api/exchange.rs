@@ -43,14 +43,11 @@ pub struct ExchangeBody {
 /// 403 otherwise; `code` names the refusal.
 fn refused(status: StatusCode, code: &str, detail: String) -> Response {
     tracing::warn!(code, %detail, "exchange request refused");
-    problem_response(Problem {
-        kind: format!("/problems/exchange/{code}"),
-        title: status.canonical_reason().unwrap_or("Refused").to_string(),
-        status: status.as_u16(),
+    problem_response(Problem::new(
+        status,
+        format!("/problems/exchange/{code}"),
         detail,
-        instance: None,
-        request_id: None,
-    })
+    ))
 }
 
 fn refusal(r: &Refusal) -> Response {
@@ -478,10 +475,16 @@ async fn consent_change(
     tag = "exchange",
     params(("pid" = String, Path, description = "12-digit personal id")),
     request_body = ConsentBody,
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The consent is in force", body = serde_json::Value),
-        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed: not JSON, a personal id, a member or a purpose", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Neither the person's session nor an operator's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another person's consent, or a token that is not an operator's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 2 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "JSON that is not a consent's shape", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn give_consent(
@@ -501,10 +504,16 @@ pub async fn give_consent(
     tag = "exchange",
     params(("pid" = String, Path, description = "12-digit personal id")),
     request_body = ConsentBody,
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The consent is withdrawn", body = serde_json::Value),
-        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed: not JSON, a personal id, a member or a purpose", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Neither the person's session nor an operator's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another person's consent, or a token that is not an operator's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 2 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "JSON that is not a consent's shape", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn withdraw_consent(

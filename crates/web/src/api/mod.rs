@@ -23,9 +23,33 @@ use crate::AppState;
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
+/// The security schemes the operations name: `bearer`, an access token
+/// of this server's identity provider.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token of this server's identity provider (`/oidc/token`)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
 /// The OpenAPI description of the API (and of the operations endpoints).
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&Security),
     info(
         title = "motcua API",
         description = "Vietnam's administrative units before and after the 1 July 2025 merger: \
@@ -77,6 +101,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         dossiers::DossierView,
         dossiers::PublicDossier,
         dossiers::ActBody,
+        dossiers::DossierAnswer,
+        dossiers::ChannelName,
         dossiers::ScorecardView
     )),
     tags(

@@ -386,6 +386,7 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError
         ("pid" = String, Path, description = "The person's 12-digit personal identification number", example = "001190000001"),
         AccessParams,
     ),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The accesses, newest first; `text/csv` with `?format=csv` or `Accept: text/csv`",
             content(

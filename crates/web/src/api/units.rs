@@ -157,8 +157,14 @@ pub struct LegacySuccessors {
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// A unit name, with or without diacritics, optionally with its parents
-    /// (`phuong ba dinh`, `Tân Định Hồ Chí Minh`); at most 200 characters.
-    #[param(example = "Phúc Xá")]
+    /// (`phuong ba dinh`, `Tân Định Hồ Chí Minh`); at most 200 characters,
+    /// not only spaces.
+    #[param(
+        required = true,
+        example = "Phúc Xá",
+        max_length = 200,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub q: Option<String>,
     /// How many hits, 1 to 100 (clamped); 10 when left out.
     #[param(example = 10)]
@@ -311,7 +317,7 @@ pub async fn provinces(State(state): State<AppState>) -> Json<ProvinceList> {
     get,
     path = "/api/v1/units/provinces/{code}/communes",
     tag = "units",
-    params(("code" = String, Path, description = "2-digit province code", example = "01")),
+    params(("code" = String, Path, description = "2-digit province code", example = "01", pattern = "^[0-9]{2}$")),
     responses(
         (status = 200, description = "The province's communes, in code order", body = ProvinceCommunes),
         (status = 400, description = "The code is not 2 digits", body = Problem, content_type = "application/problem+json"),
@@ -345,7 +351,7 @@ pub async fn province_communes(
     get,
     path = "/api/v1/units/communes/{code}",
     tag = "units",
-    params(("code" = String, Path, description = "5-digit 2025 commune code", example = "00097")),
+    params(("code" = String, Path, description = "5-digit 2025 commune code", example = "00097", pattern = "^[0-9]{5}$")),
     responses(
         (status = 200, description = "The commune", body = CommuneDetail),
         (status = 400, description = "The code is not 5 digits", body = Problem, content_type = "application/problem+json"),
@@ -410,7 +416,7 @@ pub async fn commune(
     get,
     path = "/api/v1/units/legacy/communes/{code}/successors",
     tag = "units",
-    params(("code" = String, Path, description = "5-digit legacy (pre-2025) commune code", example = "00007")),
+    params(("code" = String, Path, description = "5-digit legacy (pre-2025) commune code", example = "00007", pattern = "^[0-9]{5}$")),
     responses(
         (status = 200, description = "The legacy commune and its successors", body = LegacySuccessors),
         (status = 400, description = "The code is not 5 digits", body = Problem, content_type = "application/problem+json"),
@@ -476,13 +482,14 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let query = params.q.unwrap_or_default().trim().to_string();
+    let raw = params.q.unwrap_or_default();
+    let query = raw.trim().to_string();
     if query.is_empty() {
         return Err(ApiError::BadRequest(
             "the query parameter q is required: a unit name, such as ?q=Phúc Xá".to_string(),
         ));
     }
-    let chars = query.chars().count();
+    let chars = raw.chars().count();
     if chars > MAX_QUERY_CHARS {
         return Err(ApiError::BadRequest(format!(
             "the query q is {chars} characters long; at most {MAX_QUERY_CHARS} are taken"

@@ -33,6 +33,11 @@ pub(crate) enum FlowError {
     Form(Vec<FieldError>),
     /// Someone changed the dossier meanwhile.
     Conflict(String),
+    /// Too many filings: try again after so many seconds.
+    TooMany(String, u64),
+    /// The numbers the filing would take are used up until after so many
+    /// seconds (the agency's day is full).
+    UsedUp(String, u64),
     /// Something failed on our side.
     Internal(String),
 }
@@ -67,6 +72,14 @@ impl From<FlowError> for ApiError {
                     .join("; "),
             ),
             FlowError::Conflict(m) => ApiError::Conflict(m),
+            FlowError::TooMany(detail, retry_after) => ApiError::RateLimited {
+                detail,
+                retry_after,
+            },
+            FlowError::UsedUp(detail, retry_after) => ApiError::UsedUp {
+                detail,
+                retry_after,
+            },
             FlowError::Internal(m) => ApiError::Internal(m),
         }
     }
@@ -99,15 +112,20 @@ pub(crate) fn subject_of(account: &store::Account) -> String {
     account.holder.subject().to_string()
 }
 
+/// The account's personal identification number (a citizen's).
+pub(crate) fn person_of(account: &store::Account) -> Option<String> {
+    match &account.holder {
+        Holder::Citizen(c) => Some(c.pin().to_string()),
+        _ => None,
+    }
+}
+
 /// The account as an applicant.
 pub(crate) fn applicant_of(account: &store::Account, email: Option<String>) -> Applicant {
     Applicant {
         subject: subject_of(account),
         name: account.name.clone(),
-        person_id: match &account.holder {
-            Holder::Citizen(c) => Some(c.pin().to_string()),
-            _ => None,
-        },
+        person_id: person_of(account),
         email,
     }
 }
@@ -150,6 +168,7 @@ pub(crate) fn as_applicant(account: &store::Account) -> Actor {
         name: account.name.clone(),
         role: Role::Applicant,
         agency: None,
+        person_id: person_of(account),
     }
 }
 
@@ -165,13 +184,16 @@ pub(crate) async fn staff_roles(
         .await?)
 }
 
-/// How the account acts on `dossier`: as its applicant, or as staff of
-/// its competent or receiving agency (a leader's role first).
-pub(crate) async fn actor_for(
+/// How the account may act on `dossier`: as staff of its competent or
+/// receiving agency (a leader's role first), and as its applicant — both
+/// for someone on the staff who applied (`Dossier::act` then refuses them
+/// every act of the staff, and allows those of an applicant). Refused when
+/// neither.
+pub(crate) async fn actors_for(
     state: &AppState,
     account: &store::Account,
     dossier: &Dossier,
-) -> Result<Actor, FlowError> {
+) -> Result<Vec<Actor>, FlowError> {
     let me = subject_of(account);
     let roles = staff_roles(state, account).await?;
     let mut best: Option<(AgencyCode, Role)> = None;
@@ -189,25 +211,76 @@ pub(crate) async fn actor_for(
             }
         }
     }
+    let mut actors = Vec::with_capacity(2);
     if let Some((agency, role)) = best {
-        return Ok(Actor {
+        actors.push(Actor {
             subject: me,
             name: account.name.clone(),
             role,
             agency: Some(agency),
+            person_id: person_of(account),
         });
     }
     if is_applicant(account, dossier) {
-        return Ok(Actor {
+        actors.push(Actor {
             // the dossier names the applicant as it was filed
             subject: dossier.applicant.subject.clone(),
             ..as_applicant(account)
         });
     }
-    Err(FlowError::Forbidden(
-        "this dossier is seen only by its applicant and the staff of the agencies handling it"
-            .into(),
-    ))
+    if actors.is_empty() {
+        return Err(FlowError::Forbidden(
+            "this dossier is seen only by its applicant and the staff of the agencies handling it"
+                .into(),
+        ));
+    }
+    Ok(actors)
+}
+
+/// `actors` (see [`actors_for`]) try `act` on a copy of `dossier`, in
+/// order: the dossier as the first allowed left it, and who did it; or the
+/// reason it was refused — a rule broken rather than a role missing, when
+/// both are said.
+fn act_as(
+    actors: &[Actor],
+    dossier: &Dossier,
+    act: &Act,
+    comment: Option<&str>,
+    at: chrono::DateTime<FixedOffset>,
+    procedure: &Procedure,
+    calendar: &calendar::WorkingCalendar<'_>,
+) -> Result<(Dossier, Option<Notice>, Actor), dossier::DossierError> {
+    let mut refusal: Option<dossier::DossierError> = None;
+    for actor in actors {
+        let mut d = dossier.clone();
+        match d.act(actor, act.clone(), comment, at, procedure, calendar) {
+            Ok(notice) => return Ok((d, notice, actor.clone())),
+            Err(e) => {
+                let forbidden = matches!(e, dossier::DossierError::Forbidden(_));
+                if refusal
+                    .as_ref()
+                    .is_none_or(|r| !forbidden && matches!(r, dossier::DossierError::Forbidden(_)))
+                {
+                    refusal = Some(e);
+                }
+            }
+        }
+    }
+    Err(refusal.unwrap_or_else(|| {
+        dossier::DossierError::Forbidden("nobody may act on this dossier".into())
+    }))
+}
+
+/// Whether `actors` may do `act` on `dossier` now (tried on a copy).
+pub(crate) fn may(
+    actors: &[Actor],
+    dossier: &Dossier,
+    act: &Act,
+    procedure: &Procedure,
+    calendar: &calendar::WorkingCalendar<'_>,
+) -> bool {
+    let at = now().max(dossier.control.last().map_or_else(now, |c| c.at));
+    act_as(actors, dossier, act, None, at, procedure, calendar).is_ok()
 }
 
 /// What an applicant files.
@@ -237,7 +310,8 @@ fn check_email(email: Option<String>) -> Result<Option<String>, FlowError> {
         })
         && !e
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';');
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
+        && dossier::forbidden_char(&e, false).is_none();
     if ok {
         Ok(Some(e))
     } else {
@@ -331,6 +405,14 @@ pub(crate) async fn file_for(
                                 "the applicant has no eID account: give their name as on their card"
                                     .into(),
                         }])
+                    })
+                    .and_then(|name| match dossier::text_refusal(name, false) {
+                        Some((vi, en)) => Err(FlowError::Form(vec![FieldError {
+                            field: "applicant_name".into(),
+                            reason_vi: format!("Họ tên người nộp: {vi}"),
+                            reason_en: format!("the applicant's name: {en}"),
+                        }])),
+                        None => Ok(name),
                     })?
                     .to_string(),
             person_id: Some(pin.to_string()),
@@ -347,6 +429,7 @@ pub(crate) async fn file_for(
                 name: officer.name.clone(),
                 role: *role,
                 agency: Some(a.clone()),
+                person_id: person_of(officer),
             })
             .ok_or_else(|| {
                 FlowError::Forbidden(format!(
@@ -383,7 +466,111 @@ fn route_of(
     })
 }
 
-/// Files a dossier through `channel`, registered by `by`.
+/// Seconds from `at` until the next day begins in Vietnam (when an
+/// agency's numbers and a person's filings of the day start again).
+fn until_tomorrow(at: chrono::DateTime<FixedOffset>) -> u64 {
+    let next = at
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(VIETNAM).single());
+    next.map_or(3600, |t| {
+        u64::try_from((t - at).num_seconds()).unwrap_or(3600).max(1)
+    })
+}
+
+/// The limits a filing through `channel` by `by` (for `applicant`, at
+/// `agency` on the day of `at`) must pass, checked before anything is read
+/// for it: the account's filings this minute; online, the agency's filings
+/// this minute and the account's dossiers there today; and the numbers
+/// left to the channel today (the store's numbering decides in the end).
+async fn check_limits(
+    state: &AppState,
+    by: &Actor,
+    applicant: &Applicant,
+    channel: Channel,
+    agency: &AgencyCode,
+    at: chrono::DateTime<FixedOffset>,
+) -> Result<(), FlowError> {
+    let limits = &state.filing;
+    let quota = limits.quota;
+    let instant = std::time::Instant::now();
+    let wait = |d: std::time::Duration| d.as_secs().max(1);
+    limits
+        .per_account
+        .hit(by.subject.clone(), instant)
+        .map_err(|d| {
+            FlowError::TooMany(
+                format!(
+                    "this account has filed {} dossiers in the last minute, the most it may: \
+                     try again in {} s",
+                    quota.account_per_minute,
+                    wait(d)
+                ),
+                wait(d),
+            )
+        })?;
+    if channel == Channel::Online {
+        limits
+            .per_agency
+            .hit(agency.to_string(), instant)
+            .map_err(|d| {
+                FlowError::TooMany(
+                    format!(
+                        "{agency} has received {} dossiers online in the last minute, the most \
+                         it takes: try again in {} s",
+                        quota.agency_per_minute,
+                        wait(d)
+                    ),
+                    wait(d),
+                )
+            })?;
+    }
+    let day = state
+        .store
+        .dossiers()
+        .filing_day(agency, at.date_naive(), &applicant.subject)
+        .await?;
+    if channel == Channel::Online && day.online_by_applicant >= quota.account_per_agency_day {
+        return Err(FlowError::TooMany(
+            format!(
+                "{} dossiers filed online with {agency} today is the most one account may: \
+                 file again tomorrow, or at the counter",
+                quota.account_per_agency_day
+            ),
+            until_tomorrow(at),
+        ));
+    }
+    numbers_left(agency, at, channel, day.last_number)
+}
+
+/// Refuses a filing through `channel` when `agency`'s day (of `at`) has
+/// given `last` numbers, and none is left to that channel.
+fn numbers_left(
+    agency: &AgencyCode,
+    at: chrono::DateTime<FixedOffset>,
+    channel: Channel,
+    last: u16,
+) -> Result<(), FlowError> {
+    if last < dossier::last_sequence(channel) {
+        return Ok(());
+    }
+    let e = if channel == Channel::Online && last < dossier::MAX_DAILY_SEQUENCE {
+        dossier::CodeError::OnlineExhausted {
+            agency: agency.to_string(),
+            day: at.date_naive(),
+        }
+    } else {
+        dossier::CodeError::Exhausted {
+            agency: agency.to_string(),
+            day: at.date_naive(),
+        }
+    };
+    Err(FlowError::UsedUp(e.to_string(), until_tomorrow(at)))
+}
+
+/// Files a dossier through `channel`, registered by `by`: the limits
+/// first, then the registry's reads, the form, and the number.
 async fn file(
     state: &AppState,
     app: Application,
@@ -399,34 +586,54 @@ async fn file(
     let route = route_of(procedure, &place, channel, centre.as_ref())?;
     let at = now();
     let calendar = working_calendar()?;
+    let mut filing = Filing {
+        procedure: procedure.code.clone(),
+        channel,
+        applicant,
+        route,
+        place,
+        form: Map::new(),
+        prefilled: Vec::new(),
+        at,
+        by,
+    };
+    // an officer does not register their own application
+    if let Some(why) = filing.conflict(procedure) {
+        return Err(FlowError::Forbidden(why));
+    }
+    // nothing is read for a filing the limits refuse
+    let receiving = filing.route.receiving.clone();
+    check_limits(
+        state,
+        &filing.by,
+        &filing.applicant,
+        channel,
+        &receiving,
+        at,
+    )
+    .await?;
     // the registry's values, read before the number is taken (a refusal
     // or an unreachable registry takes no number)
-    let read = prefill::read(state, procedure, applicant.person_id.as_deref()).await?;
+    let read = prefill::read(state, procedure, filing.applicant.person_id.as_deref()).await?;
     // what the state holds is the state's to fill, whatever was typed
     for (k, v) in &read.values {
         form.insert(k.clone(), Value::String(v.clone()));
     }
     // a read that served no dossier is logged under the draft it filled
     let draft = format!("draft {}", procedure.code);
-    if let Err(errors) = schema.validate(&Value::Object(form.clone())) {
+    if let Err(errors) = schema.validate(&Value::Object(form.clone()), at.date_naive()) {
         prefill::log(state, &read, &draft).await;
         return Err(FlowError::Form(errors));
     }
-    let prefilled: Vec<String> = read.values.keys().cloned().collect();
-    let receiving = route.receiving.clone();
+    filing.form = form;
+    filing.prefilled = read.values.keys().cloned().collect();
+    // nor one that names them
+    if let Some(why) = filing.conflict(procedure) {
+        prefill::log(state, &read, &draft).await;
+        return Err(FlowError::Forbidden(why));
+    }
     let make = move |code: DossierCode| {
-        let filing = Filing {
-            procedure: procedure.code.clone(),
-            channel,
-            applicant: applicant.clone(),
-            route: route.clone(),
-            place: place.clone(),
-            form: form.clone(),
-            prefilled: prefilled.clone(),
-            at,
-            by: by.clone(),
-        };
-        let d = Dossier::file(code, filing, procedure, &calendar)
+        let d = Dossier::file(code, filing.clone(), procedure, &calendar)
             .map_err(|e| store::StoreError::refused(e.to_string()))?;
         let (vi, en) = match channel {
             Channel::Online => (
@@ -465,15 +672,31 @@ async fn file(
         .exchange
         .log
         .file(DossierFiling {
-            agency: receiving,
+            agency: receiving.clone(),
             day: at.date_naive(),
             at: at.with_timezone(&Utc),
             make: Box::new(make),
             reads: read.records,
             draft,
         })
-        .await?;
-    Ok(stored)
+        .await;
+    match stored {
+        Ok(stored) => Ok(stored),
+        // the numbering refused it: the day's numbers left to the channel
+        // went meanwhile, or another reason the store gives
+        Err(e) if e.kind() == store::ErrorKind::Refused => {
+            let reason = e.context().to_string();
+            let last = state
+                .store
+                .dossiers()
+                .filing_day(&receiving, at.date_naive(), "")
+                .await?
+                .last_number;
+            numbers_left(&receiving, at, channel, last)?;
+            Err(FlowError::Invalid(reason))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whom a dossier of `competent` can be assigned to: its staff who hold
@@ -489,7 +712,7 @@ pub(crate) async fn assignable(
 
 /// `account` does `act` on dossier `code` (with `comment`), if the
 /// dossier is still at `version` when given: the dossier now, and how
-/// `account` acted on it.
+/// `account` may act on it ([`actors_for`]).
 pub(crate) async fn act(
     state: &AppState,
     account: &store::Account,
@@ -497,7 +720,7 @@ pub(crate) async fn act(
     act: Act,
     comment: Option<&str>,
     version: Option<i64>,
-) -> Result<(store::StoredDossier, Actor), FlowError> {
+) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
     let code = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
     let stored = state
         .store
@@ -513,11 +736,11 @@ pub(crate) async fn act(
             stored.version
         )));
     }
-    let actor = actor_for(state, account, &stored.dossier).await?;
+    let actors = actors_for(state, account, &stored.dossier).await?;
     let act = match act {
         // a leader assigns to someone on the competent agency's staff,
-        // named as their account names them
-        Act::Assign { subject, .. } if actor.role == Role::Leader => {
+        // named as their account names them, known by their number
+        Act::Assign { subject, .. } if actors.iter().any(|a| a.role == Role::Leader) => {
             let competent = &stored.dossier.route.competent;
             let subject = subject.trim();
             let member = assignable(state, competent)
@@ -530,29 +753,46 @@ pub(crate) async fn act(
                          to someone on its competent agency's staff"
                     ))
                 })?;
+            let person_id = match identity::SubjectId::parse(&member.subject) {
+                Ok(id) => state
+                    .store
+                    .accounts()
+                    .account(id)
+                    .await?
+                    .as_ref()
+                    .and_then(person_of),
+                Err(_) => None,
+            };
             Act::Assign {
                 subject: member.subject,
                 name: member.name,
+                person_id,
             }
         }
         other => other,
     };
     let procedure = procedure(&stored.dossier.procedure)?;
     let calendar = working_calendar()?;
-    let mut d = stored.dossier.clone();
-    let at = now().max(d.control.last().map_or_else(now, |c| c.at));
-    let notice = d
-        .act(&actor, act, comment, at, procedure, &calendar)
-        .map_err(|e| match e {
-            dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
-            other => FlowError::Invalid(other.to_string()),
-        })?;
+    let at = now().max(stored.dossier.control.last().map_or_else(now, |c| c.at));
+    let (d, notice, _) = act_as(
+        &actors,
+        &stored.dossier,
+        &act,
+        comment,
+        at,
+        procedure,
+        &calendar,
+    )
+    .map_err(|e| match e {
+        dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
+        other => FlowError::Invalid(other.to_string()),
+    })?;
     let now = state
         .store
         .dossiers()
         .update_dossier(&d, stored.version, notice.as_ref(), at.with_timezone(&Utc))
         .await?;
-    Ok((now, actor))
+    Ok((now, actors))
 }
 
 /// `account` attaches a file for `document` of dossier `code`: its
@@ -568,30 +808,35 @@ pub(crate) async fn attach(
     declared: Option<&str>,
     content: &[u8],
 ) -> Result<store::StoredAttachment, FlowError> {
-    let (stored, actor) = load_for(state, account, code).await?;
+    let (stored, actors) = load_for(state, account, code).await?;
     let d = &stored.dossier;
-    let status = d.status();
-    let open = match actor.role {
-        Role::Applicant => matches!(
-            status,
-            dossier::Status::NewlyRegistered | dossier::Status::SupplementRequested
-        ),
-        Role::Officer | Role::Leader => matches!(
-            status,
-            dossier::Status::NewlyRegistered
-                | dossier::Status::Received
-                | dossier::Status::SupplementRequested
-        ),
-    };
-    if !open {
+    let procedure = procedure(&d.procedure)?;
+    if !actors.iter().any(|a| may_attach(a, d, procedure)) {
+        if let Some(why) = actors
+            .iter()
+            .filter(|a| a.role != Role::Applicant)
+            .find_map(|a| d.conflict(procedure, &a.subject, a.person_id.as_deref()))
+            && !actors.iter().any(|a| a.role == Role::Applicant)
+        {
+            return Err(FlowError::Forbidden(why));
+        }
         return Err(FlowError::Invalid(format!(
             "files are attached while the dossier is newly registered or a supplement is asked for; it is {}",
-            status.name_en()
+            d.status().name_en()
         )));
     }
-    let procedure = procedure(&d.procedure)?;
-    let checked = dossier::check_attachment(procedure, document, name, declared, content)
-        .map_err(|e| FlowError::Invalid(e.to_string()))?;
+    let checked = dossier::check_attachment(procedure, document, name, declared, content).map_err(
+        |e| match e {
+            dossier::AttachmentError::Name | dossier::AttachmentError::NameCharacter(_) => {
+                FlowError::Form(vec![FieldError {
+                    field: "name".into(),
+                    reason_vi: e.reason_vi(),
+                    reason_en: e.to_string(),
+                }])
+            }
+            other => FlowError::Invalid(other.to_string()),
+        },
+    )?;
     Ok(state
         .store
         .dossiers()
@@ -599,12 +844,35 @@ pub(crate) async fn attach(
         .await?)
 }
 
-/// A dossier by code, and how `account` acts on it (refused if not at all).
+/// Whether `actor` attaches files to `d` now: its applicant while it is
+/// newly registered or a supplement is asked for; its agencies' staff
+/// (scanning at the counter) until it is being processed, unless it is
+/// their own.
+pub(crate) fn may_attach(actor: &Actor, d: &Dossier, procedure: &Procedure) -> bool {
+    use dossier::Status;
+    match actor.role {
+        Role::Applicant => matches!(
+            d.status(),
+            Status::NewlyRegistered | Status::SupplementRequested
+        ),
+        Role::Officer | Role::Leader => {
+            matches!(
+                d.status(),
+                Status::NewlyRegistered | Status::Received | Status::SupplementRequested
+            ) && d
+                .conflict(procedure, &actor.subject, actor.person_id.as_deref())
+                .is_none()
+        }
+    }
+}
+
+/// A dossier by code, and how `account` may act on it (refused if not at
+/// all; see [`actors_for`]).
 pub(crate) async fn load_for(
     state: &AppState,
     account: &store::Account,
     code: &str,
-) -> Result<(store::StoredDossier, Actor), FlowError> {
+) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
     let parsed = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
     let stored = state
         .store
@@ -612,8 +880,8 @@ pub(crate) async fn load_for(
         .dossier(&parsed)
         .await?
         .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
-    let actor = actor_for(state, account, &stored.dossier).await?;
-    Ok((stored, actor))
+    let actors = actors_for(state, account, &stored.dossier).await?;
+    Ok((stored, actors))
 }
 
 /// An attached file as a download: its type (as checked), never sniffed,

@@ -63,12 +63,10 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> Response {
     let Some(asset) = find(&name) else {
-        return (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "not found",
-        )
-            .into_response();
+        return crate::error::ApiError::NotFound(format!(
+            "no static file {name:?}; the pages link the ones there are"
+        ))
+        .into_response();
     };
     let version = format!("{:016x}", asset.hash);
     let etag = format!("\"{version}\"");

@@ -94,6 +94,16 @@ fn flow_failed(ctx: &Ctx, e: FlowError) -> Response {
             &m,
             None,
         ),
+        FlowError::TooMany(m, _) => {
+            message(ctx, StatusCode::TOO_MANY_REQUESTS, t.p_unlawful(), &m, None)
+        }
+        FlowError::UsedUp(m, _) => message(
+            ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            t.p_unlawful(),
+            &m,
+            None,
+        ),
         FlowError::Form(errors) => {
             let text = errors
                 .iter()
@@ -283,6 +293,8 @@ pub struct FieldView {
     pub prefilled: bool,
     pub pattern: String,
     pub max_length: String,
+    /// The latest date (`YYYY-MM-DD`) a date field takes, if bounded.
+    pub max: String,
     pub error: String,
 }
 
@@ -326,7 +338,7 @@ fn field_views(
                         .unwrap_or_default(),
                     max_length.map(|m| m.to_string()).unwrap_or_default(),
                 ),
-                FieldKind::Date => ("date", Vec::new(), String::new(), String::new()),
+                FieldKind::Date { .. } => ("date", Vec::new(), String::new(), String::new()),
                 FieldKind::Choice { options } => {
                     ("select", options.clone(), String::new(), String::new())
                 }
@@ -341,7 +353,14 @@ fn field_views(
                     Some(other) => other.to_string(),
                 },
             };
+            let max = match f.kind {
+                FieldKind::Date {
+                    not_after_today: true,
+                } => flow::now().date_naive().to_string(),
+                _ => String::new(),
+            };
             FieldView {
+                max,
                 key: f.key.clone(),
                 label: pick(t, &f.title_vi, &f.title_en).to_string(),
                 required: f.required,
@@ -718,13 +737,14 @@ struct DossierPage {
     csrf: String,
 }
 
-/// The acts open to `actor` on `d` now, tried on a copy.
-fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'static str)> {
+/// The acts open to `actors` (how the viewer may act) on `d` now, tried
+/// on a copy.
+fn open_acts(actors: &[Actor], d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'static str)> {
     let Ok(calendar) = flow::working_calendar() else {
         return Vec::new();
     };
-    let at = flow::now().max(d.control.last().map_or_else(flow::now, |c| c.at));
-    let later = at + chrono::Duration::days(3650);
+    let later = flow::now().max(d.control.last().map_or_else(flow::now, |c| c.at))
+        + chrono::Duration::days(3650);
     let candidates: Vec<(Act, &'static str)> = vec![
         (Act::Receive, ""),
         (Act::RefuseIntake { reason: "x".into() }, "reason"),
@@ -733,6 +753,7 @@ fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'
             Act::Assign {
                 subject: "x".into(),
                 name: "x".into(),
+                person_id: None,
             },
             "assignee",
         ),
@@ -775,10 +796,7 @@ fn open_acts(actor: &Actor, d: &Dossier, p: &Procedure) -> Vec<(&'static str, &'
     ];
     candidates
         .into_iter()
-        .filter(|(act, _)| {
-            let mut copy = d.clone();
-            copy.act(actor, act.clone(), None, at, p, &calendar).is_ok()
-        })
+        .filter(|(act, _)| flow::may(actors, d, act, p, &calendar))
         .map(|(act, needs)| (act.code(), needs))
         .collect()
 }
@@ -792,17 +810,17 @@ async fn render_dossier(
     error: String,
 ) -> Response {
     match flow::load_for(state, account, code).await {
-        Ok((stored, actor)) => show_dossier(state, ctx, &stored, &actor, notice, error).await,
+        Ok((stored, actors)) => show_dossier(state, ctx, &stored, &actors, notice, error).await,
         Err(e) => flow_failed(ctx, e),
     }
 }
 
-/// The dossier's page as `actor` sees it.
+/// The dossier's page as the viewer sees it, who may act as `actors`.
 async fn show_dossier(
     state: &AppState,
     ctx: &Ctx,
     stored: &store::StoredDossier,
-    actor: &Actor,
+    actors: &[Actor],
     notice: String,
     error: String,
 ) -> Response {
@@ -828,8 +846,8 @@ async fn show_dossier(
         slips.push(("04".to_string(), t.p_slip_04()));
     }
     slips.push(("05".to_string(), t.p_slip_05()));
-    let is_staff = actor.role != Role::Applicant;
-    let acts: Vec<ActForm> = open_acts(actor, d, p)
+    let is_staff = actors.iter().any(|a| a.role != Role::Applicant);
+    let acts: Vec<ActForm> = open_acts(actors, d, p)
         .into_iter()
         .map(|(code, needs)| ActForm {
             code,
@@ -876,16 +894,7 @@ async fn show_dossier(
                 }),
         })
         .collect();
-    let can_attach = match actor.role {
-        Role::Applicant => matches!(
-            d.status(),
-            Status::NewlyRegistered | Status::SupplementRequested
-        ),
-        Role::Officer | Role::Leader => matches!(
-            d.status(),
-            Status::NewlyRegistered | Status::Received | Status::SupplementRequested
-        ),
-    };
+    let can_attach = actors.iter().any(|a| flow::may_attach(a, d, p));
     let Ok((token, new)) = ctx.csrf_token() else {
         return server_error(ctx);
     };
@@ -1021,6 +1030,7 @@ fn act_of(f: &ActParams) -> Result<Act, String> {
         "assign" => Act::Assign {
             subject: text(&f.assignee),
             name: String::new(),
+            person_id: None,
         },
         "start_processing" => Act::StartProcessing,
         "request_supplement" => Act::RequestSupplement {
@@ -1107,13 +1117,13 @@ pub async fn act(
         f.comment.as_deref()
     };
     match flow::act(&state, &account, &code, act, comment, f.version).await {
-        Ok((stored, actor)) => {
+        Ok((stored, actors)) => {
             metrics::counter!(crate::metrics::DOSSIER_ACTS, "act" => act_code).increment(1);
             show_dossier(
                 &state,
                 &ctx,
                 &stored,
-                &actor,
+                &actors,
                 t.p_done().into(),
                 String::new(),
             )
@@ -1223,6 +1233,14 @@ pub async fn upload(
             .await
         }
         Err(FlowError::Invalid(m) | FlowError::Forbidden(m)) => {
+            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+        }
+        Err(FlowError::Form(errors)) => {
+            let m = errors
+                .iter()
+                .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
         Err(e) => flow_failed(&ctx, e),
