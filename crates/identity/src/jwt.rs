@@ -18,7 +18,12 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signer as _, Verifier as _};
 use serde::{Deserialize, Serialize};
 
-/// The only signature algorithm the provider uses (RFC 8037).
+/// The only signature algorithm the provider signs with: Ed25519 under its
+/// RFC 8037 name `EdDSA`. Clients may name their own Ed25519 signatures
+/// `Ed25519` (RFC 9864, see [`crate::jwk`]), but the provider's tokens keep
+/// `EdDSA`: it is the name every JOSE library and OpenID Connect client in
+/// use today verifies, while many do not know the fully-specified name yet,
+/// and both name the same signature over the same key.
 pub const ALG_EDDSA: &str = "EdDSA";
 
 /// Why a token could not be made or read.

@@ -31,9 +31,10 @@
 //! - [`authz`]: the authorization code flow's rules: requests checked
 //!   against the client, PKCE (S256 only, required), levels from
 //!   `acr_values`, codes redeemed once with their verifier.
-//! - [`dpop`]: DPoP proofs (RFC 9449), ES256 and EdDSA, their key's
+//! - [`dpop`]: DPoP proofs (RFC 9449), ES256 and Ed25519, their key's
 //!   thumbprint for binding tokens.
-//! - [`jwk`]: clients' public keys (ES256, EdDSA) and their thumbprints.
+//! - [`jwk`]: clients' public keys (ES256; Ed25519 as `EdDSA` or
+//!   `Ed25519`) and their thumbprints.
 //! - [`client`]: relying parties: ids, grants, authentication, secrets
 //!   kept as hashes, redirect URIs.
 //! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that

@@ -294,7 +294,7 @@ impl OidcProvider {
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "EdDSA"],
+            "token_endpoint_auth_signing_alg_values_supported": identity::jwk::VerifyKey::ALGORITHMS,
             "scopes_supported": identity::client::SCOPES,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -306,7 +306,7 @@ impl OidcProvider {
             "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
-            "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
+            "dpop_signing_alg_values_supported": identity::jwk::VerifyKey::ALGORITHMS,
         })
     }
 
@@ -1231,9 +1231,12 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 /// A refusal at the UserInfo endpoint (RFC 6750 §3, RFC 9449 §7.1).
 fn resource_error(status: StatusCode, code: &str, description: &str, dpop: bool) -> Response {
     let scheme = if dpop {
-        "DPoP algs=\"ES256 EdDSA\", "
+        format!(
+            "DPoP algs=\"{}\", ",
+            identity::jwk::VerifyKey::ALGORITHMS.join(" ")
+        )
     } else {
-        "Bearer "
+        "Bearer ".to_string()
     };
     let challenge = format!(
         "{scheme}error=\"{code}\", error_description=\"{}\"",
