@@ -24,8 +24,8 @@
 //!   log-in and its canonical key, the lock-out against guessing.
 //! - [`password`]: people's passwords hashed with argon2id, stored as PHC
 //!   strings, re-hashed when the parameters rise.
-//! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
-//!   protection.
+//! - [`totp`]: one-time passwords (RFC 6238, computed by `totp-rs`) with a
+//!   window and replay protection.
 //! - [`webauthn`]: passkeys: registrations and assertions checked
 //!   (`none` attestation, ES256/EdDSA, user verification required).
 //! - [`authz`]: the authorization code flow's rules: requests checked
