@@ -26,8 +26,9 @@
 //!   strings, re-hashed when the parameters rise.
 //! - [`totp`]: one-time passwords (RFC 6238, computed by `totp-rs`) with a
 //!   window and replay protection.
-//! - [`webauthn`]: passkeys: registrations and assertions checked
-//!   (`none` attestation, ES256/EdDSA, user verification required).
+//! - [`webauthn`]: passkeys: ceremonies set up and their answers checked
+//!   by `webauthn-rs` (ES256/EdDSA, user verification required, counters
+//!   and backup flags).
 //! - [`authz`]: the authorization code flow's rules: requests checked
 //!   against the client, PKCE (S256 only, required), levels from
 //!   `acr_values`, codes redeemed once with their verifier.

@@ -173,13 +173,13 @@ pub trait AccountStore: Send + Sync {
         &self,
         credential_id: &[u8],
     ) -> Result<Option<(SubjectId, Passkey)>, StoreError>;
-    /// Records a use: the counter moves from `seen` to `now_count` only if
-    /// it still is `seen` (two uses of a copied key cannot both pass).
+    /// Records a use: `passkey` as its log-in left it (counter, backup
+    /// state) replaces the one kept, only if that one's counter still is
+    /// `seen` (two uses of a copied key cannot both pass).
     async fn use_passkey(
         &self,
-        credential_id: &[u8],
+        passkey: &Passkey,
         seen: u32,
-        now_count: u32,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// Keeps a WebAuthn challenge until `expires` (forgetting the expired).
@@ -287,16 +287,31 @@ fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
     })
 }
 
-fn decode_passkey((id, key, count): (String, String, i64)) -> Result<Passkey, StoreError> {
-    Ok(Passkey {
-        credential_id: B64
-            .decode(id.as_bytes())
-            .map_err(|e| corrupt("credential id", e))?,
-        public_key: B64
-            .decode(key.as_bytes())
-            .map_err(|e| corrupt("passkey key", e))?,
-        sign_count: u32::try_from(count).map_err(|e| corrupt("passkey counter", e))?,
-    })
+/// A passkey row: its credential id, the library's form (or, kept before,
+/// the COSE key) and the counter.
+type PasskeyRow = (String, Option<String>, Option<String>, i64);
+
+fn decode_passkey((id, credential, key, count): PasskeyRow) -> Result<Passkey, StoreError> {
+    match (credential, key) {
+        (Some(credential), _) => {
+            Passkey::from_stored(&credential).map_err(|e| corrupt("passkey", e))
+        }
+        (None, Some(key)) => Passkey::from_cose_key(
+            &B64.decode(id.as_bytes())
+                .map_err(|e| corrupt("credential id", e))?,
+            &B64.decode(key.as_bytes())
+                .map_err(|e| corrupt("passkey key", e))?,
+            u32::try_from(count).map_err(|e| corrupt("passkey counter", e))?,
+        )
+        .map_err(|e| corrupt("passkey key", e)),
+        (None, None) => Err(corrupt("passkey", "neither its credential nor its key")),
+    }
+}
+
+fn encode_passkey(passkey: &Passkey) -> Result<String, StoreError> {
+    passkey
+        .to_stored()
+        .map_err(|e| StoreError::Database(format!("cannot encode the passkey: {e}")))
 }
 
 fn step_value(step: u64) -> Result<i64, StoreError> {
@@ -624,13 +639,13 @@ macro_rules! account_store {
                 at: DateTime<Utc>,
             ) -> Result<bool, StoreError> {
                 let done = sqlx::query(
-                    "INSERT INTO eid_passkeys (credential_id, subject, public_key, sign_count, \
+                    "INSERT INTO eid_passkeys (credential_id, subject, credential, sign_count, \
                      created_ns) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 )
-                .bind(B64.encode(&passkey.credential_id))
+                .bind(B64.encode(passkey.credential_id()))
                 .bind(subject.to_string())
-                .bind(B64.encode(&passkey.public_key))
-                .bind(i64::from(passkey.sign_count))
+                .bind(encode_passkey(passkey)?)
+                .bind(i64::from(passkey.sign_count()))
                 .bind(nanos(at)?)
                 .execute(&self.pool)
                 .await
@@ -639,8 +654,8 @@ macro_rules! account_store {
             }
 
             async fn passkeys_of(&self, subject: SubjectId) -> Result<Vec<Passkey>, StoreError> {
-                let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                    "SELECT credential_id, public_key, sign_count FROM eid_passkeys \
+                let rows: Vec<PasskeyRow> = sqlx::query_as(
+                    "SELECT credential_id, credential, public_key, sign_count FROM eid_passkeys \
                      WHERE subject = $1 ORDER BY created_ns",
                 )
                 .bind(subject.to_string())
@@ -654,36 +669,37 @@ macro_rules! account_store {
                 &self,
                 credential_id: &[u8],
             ) -> Result<Option<(SubjectId, Passkey)>, StoreError> {
-                let row: Option<(String, String, String, i64)> = sqlx::query_as(
-                    "SELECT subject, credential_id, public_key, sign_count FROM eid_passkeys \
-                     WHERE credential_id = $1",
-                )
-                .bind(B64.encode(credential_id))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|e| db_error("reading a passkey", e))?;
-                row.map(|(subject, id, key, count)| {
+                let row: Option<(String, String, Option<String>, Option<String>, i64)> =
+                    sqlx::query_as(
+                        "SELECT subject, credential_id, credential, public_key, sign_count \
+                         FROM eid_passkeys WHERE credential_id = $1",
+                    )
+                    .bind(B64.encode(credential_id))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| db_error("reading a passkey", e))?;
+                row.map(|(subject, id, credential, key, count)| {
                     let subject =
                         SubjectId::parse(&subject).map_err(|e| corrupt("passkey holder", e))?;
-                    Ok((subject, decode_passkey((id, key, count))?))
+                    Ok((subject, decode_passkey((id, credential, key, count))?))
                 })
                 .transpose()
             }
 
             async fn use_passkey(
                 &self,
-                credential_id: &[u8],
+                passkey: &Passkey,
                 seen: u32,
-                now_count: u32,
                 at: DateTime<Utc>,
             ) -> Result<bool, StoreError> {
                 let done = sqlx::query(
-                    "UPDATE eid_passkeys SET sign_count = $3, last_used_ns = $4 \
-                     WHERE credential_id = $1 AND sign_count = $2",
+                    "UPDATE eid_passkeys SET credential = $3, public_key = NULL, sign_count = $4, \
+                     last_used_ns = $5 WHERE credential_id = $1 AND sign_count = $2",
                 )
-                .bind(B64.encode(credential_id))
+                .bind(B64.encode(passkey.credential_id()))
                 .bind(i64::from(seen))
-                .bind(i64::from(now_count))
+                .bind(encode_passkey(passkey)?)
+                .bind(i64::from(passkey.sign_count()))
                 .bind(nanos(at)?)
                 .execute(&self.pool)
                 .await

@@ -42,16 +42,25 @@
       post('/oidc/passkey/options', { csrf_token: csrf }).then(function (o) {
         var pk = o.publicKey;
         pk.challenge = unb64url(pk.challenge);
+        (pk.allowCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
         return navigator.credentials.get({ publicKey: pk }).then(function (c) {
           return post('/oidc/passkey/login', {
             csrf_token: csrf,
             challenge_id: o.challenge_id,
             request: login.dataset.request || null,
             next: login.dataset.next || null,
-            credential_id: b64url(c.rawId),
-            client_data_json: b64url(c.response.clientDataJSON),
-            authenticator_data: b64url(c.response.authenticatorData),
-            signature: b64url(c.response.signature)
+            credential: {
+              id: c.id,
+              rawId: b64url(c.rawId),
+              type: c.type,
+              response: {
+                clientDataJSON: b64url(c.response.clientDataJSON),
+                authenticatorData: b64url(c.response.authenticatorData),
+                signature: b64url(c.response.signature),
+                userHandle: c.response.userHandle ? b64url(c.response.userHandle) : null
+              },
+              extensions: {}
+            }
           });
         });
       }).then(function (done) {
@@ -75,9 +84,16 @@
           return post('/tai-khoan/passkey', {
             csrf_token: csrf,
             challenge_id: o.challenge_id,
-            credential_id: b64url(c.rawId),
-            client_data_json: b64url(c.response.clientDataJSON),
-            attestation_object: b64url(c.response.attestationObject)
+            credential: {
+              id: c.id,
+              rawId: b64url(c.rawId),
+              type: c.type,
+              response: {
+                clientDataJSON: b64url(c.response.clientDataJSON),
+                attestationObject: b64url(c.response.attestationObject)
+              },
+              extensions: {}
+            }
           });
         });
       }).then(function () {
