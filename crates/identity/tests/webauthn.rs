@@ -238,6 +238,18 @@ fn sign_in(
     v.finish_login(&state, &signed, person(), passkey)
 }
 
+/// A log-in answered here, for this relying party, with `flags` and
+/// `count`.
+fn log_in(
+    v: &Verifier,
+    key: &Key,
+    passkey: &Passkey,
+    flags: u8,
+    count: u32,
+) -> Result<Passkey, WebauthnError> {
+    sign_in(v, key, passkey, here("webauthn.get"), RP_ID, flags, count)
+}
+
 fn here(kind: &'static str) -> impl Fn(&[u8]) -> Vec<u8> {
     move |challenge| client_data(kind, challenge, ORIGIN)
 }
@@ -275,8 +287,7 @@ fn p256_and_ed25519_passkeys_register_and_sign_in() {
         // kept and read back as the same passkey
         let stored = passkey.to_stored().expect("stored");
         assert_eq!(Passkey::from_stored(&stored), Ok(passkey.clone()));
-        let used =
-            sign_in(&v, &key, &passkey, here("webauthn.get"), RP_ID, UP_UV, 5).expect("signed in");
+        let used = log_in(&v, &key, &passkey, UP_UV, 5).expect("signed in");
         assert_eq!(used.sign_count(), 5);
         // a tampered signature
         let (challenge, state) = begin_login(&v);
@@ -298,11 +309,11 @@ fn p256_and_ed25519_passkeys_register_and_sign_in() {
         );
         // the counter must go up once kept
         assert_eq!(
-            sign_in(&v, &key, &used, here("webauthn.get"), RP_ID, UP_UV, 5),
+            log_in(&v, &key, &used, UP_UV, 5),
             Err(WebauthnError::Counter)
         );
         assert_eq!(
-            sign_in(&v, &key, &used, here("webauthn.get"), RP_ID, UP_UV, 6).map(|p| p.sign_count()),
+            log_in(&v, &key, &used, UP_UV, 6).map(|p| p.sign_count()),
             Ok(6)
         );
     }
@@ -455,42 +466,20 @@ fn backup_flags_are_kept_and_checked() {
     let key = Key::P256(p256::ecdsa::SigningKey::from_slice(&[4; 32]).expect("key"));
     let bound = register(&v, &key, UP_UV_AT);
     assert_eq!(
-        sign_in(&v, &key, &bound, here("webauthn.get"), RP_ID, UP_UV | BE, 1),
+        log_in(&v, &key, &bound, UP_UV | BE, 1),
         Err(WebauthnError::Backup)
     );
     assert_eq!(
-        sign_in(&v, &key, &bound, here("webauthn.get"), RP_ID, UP_UV | BS, 1),
+        log_in(&v, &key, &bound, UP_UV | BS, 1),
         Err(WebauthnError::Backup)
     );
     let synced = register(&v, &key, UP_UV_AT | BE | BS);
-    assert!(
-        sign_in(
-            &v,
-            &key,
-            &synced,
-            here("webauthn.get"),
-            RP_ID,
-            UP_UV | BE | BS,
-            0
-        )
-        .is_ok()
-    );
+    assert!(log_in(&v, &key, &synced, UP_UV | BE | BS, 0).is_ok());
     // not backed up for now: still the same passkey
-    assert!(
-        sign_in(
-            &v,
-            &key,
-            &synced,
-            here("webauthn.get"),
-            RP_ID,
-            UP_UV | BE,
-            0
-        )
-        .is_ok()
-    );
+    assert!(log_in(&v, &key, &synced, UP_UV | BE, 0).is_ok());
     // it cannot become device-bound
     assert_eq!(
-        sign_in(&v, &key, &synced, here("webauthn.get"), RP_ID, UP_UV, 0),
+        log_in(&v, &key, &synced, UP_UV, 0),
         Err(WebauthnError::Backup)
     );
 }
@@ -517,18 +506,17 @@ fn passkeys_kept_before_log_in_and_learn_their_backup_flags() {
             (&b"cred-1"[..], 3)
         );
         assert_eq!(
-            sign_in(&v, &key, &kept, here("webauthn.get"), RP_ID, flags, 3),
+            log_in(&v, &key, &kept, flags, 3),
             Err(WebauthnError::Counter)
         );
-        let used =
-            sign_in(&v, &key, &kept, here("webauthn.get"), RP_ID, flags, 4).expect("signed in");
+        let used = log_in(&v, &key, &kept, flags, 4).expect("signed in");
         assert_eq!(used.sign_count(), 4);
         // stored in the library's form from now on, flags known
         let back = Passkey::from_stored(&used.to_stored().expect("stored")).expect("read");
         assert_eq!(back, used);
-        assert!(sign_in(&v, &key, &back, here("webauthn.get"), RP_ID, flags, 5).is_ok());
+        assert!(log_in(&v, &key, &back, flags, 5).is_ok());
         assert_eq!(
-            sign_in(&v, &key, &back, here("webauthn.get"), RP_ID, flags ^ BE, 6),
+            log_in(&v, &key, &back, flags ^ BE, 6),
             Err(WebauthnError::Backup)
         );
     }

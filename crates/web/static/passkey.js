@@ -28,6 +28,10 @@
       });
     });
   }
+  // a credential as the server's WebAuthn library reads it
+  function credential(c, response) {
+    return { id: c.id, rawId: b64url(c.rawId), type: c.type, response: response, extensions: {} };
+  }
   function say(el, text) {
     var out = document.getElementById(el.getAttribute('aria-controls'));
     if (out) { out.textContent = text; out.hidden = !text; }
@@ -49,18 +53,12 @@
             challenge_id: o.challenge_id,
             request: login.dataset.request || null,
             next: login.dataset.next || null,
-            credential: {
-              id: c.id,
-              rawId: b64url(c.rawId),
-              type: c.type,
-              response: {
-                clientDataJSON: b64url(c.response.clientDataJSON),
-                authenticatorData: b64url(c.response.authenticatorData),
-                signature: b64url(c.response.signature),
-                userHandle: c.response.userHandle ? b64url(c.response.userHandle) : null
-              },
-              extensions: {}
-            }
+            credential: credential(c, {
+              clientDataJSON: b64url(c.response.clientDataJSON),
+              authenticatorData: b64url(c.response.authenticatorData),
+              signature: b64url(c.response.signature),
+              userHandle: c.response.userHandle ? b64url(c.response.userHandle) : null
+            })
           });
         });
       }).then(function (done) {
@@ -84,16 +82,10 @@
           return post('/tai-khoan/passkey', {
             csrf_token: csrf,
             challenge_id: o.challenge_id,
-            credential: {
-              id: c.id,
-              rawId: b64url(c.rawId),
-              type: c.type,
-              response: {
-                clientDataJSON: b64url(c.response.clientDataJSON),
-                attestationObject: b64url(c.response.attestationObject)
-              },
-              extensions: {}
-            }
+            credential: credential(c, {
+              clientDataJSON: b64url(c.response.clientDataJSON),
+              attestationObject: b64url(c.response.attestationObject)
+            })
           });
         });
       }).then(function () {

@@ -764,6 +764,20 @@ fn es256_jwk(key: &p256::ecdsa::SigningKey) -> serde_json::Value {
     })
 }
 
+/// A compact JWS of `header` and `claims`, signed by `sign`.
+fn jws(
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+    sign: impl Fn(&[u8]) -> Vec<u8>,
+) -> String {
+    let input = format!(
+        "{}.{}",
+        B64.encode(serde_json::to_vec(header).expect("JSON")),
+        B64.encode(serde_json::to_vec(claims).expect("JSON"))
+    );
+    format!("{input}.{}", B64.encode(sign(input.as_bytes())))
+}
+
 /// A compact JWS signed with ES256.
 fn es256_jws(
     key: &p256::ecdsa::SigningKey,
@@ -771,13 +785,10 @@ fn es256_jws(
     claims: &serde_json::Value,
 ) -> String {
     use p256::ecdsa::signature::Signer as _;
-    let input = format!(
-        "{}.{}",
-        B64.encode(serde_json::to_vec(header).expect("JSON")),
-        B64.encode(serde_json::to_vec(claims).expect("JSON"))
-    );
-    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
-    format!("{input}.{}", B64.encode(signature.to_bytes()))
+    jws(header, claims, |input| {
+        let signature: p256::ecdsa::Signature = key.sign(input);
+        signature.to_bytes().to_vec()
+    })
 }
 
 /// A DPoP proof (RFC 9449) for `POST uri`, made now with `key`.
@@ -1219,15 +1230,7 @@ fn ed25519_jws(
     claims: &serde_json::Value,
 ) -> String {
     use ed25519_dalek::Signer as _;
-    let input = format!(
-        "{}.{}",
-        B64.encode(serde_json::to_vec(header).expect("JSON")),
-        B64.encode(serde_json::to_vec(claims).expect("JSON"))
-    );
-    format!(
-        "{input}.{}",
-        B64.encode(key.sign(input.as_bytes()).to_bytes())
-    )
+    jws(header, claims, |input| key.sign(input).to_bytes().to_vec())
 }
 
 /// A client whose key is Ed25519 and that names its signatures `Ed25519`
