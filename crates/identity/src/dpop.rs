@@ -4,7 +4,7 @@
 //! needs storage), everything else is checked here.
 //!
 //! Accepted keys and algorithms: ES256 (P-256, what most clients use) and
-//! EdDSA (Ed25519).
+//! Ed25519, named `EdDSA` (RFC 8037) or `Ed25519` (RFC 9864).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -25,8 +25,8 @@ pub enum DpopError {
     /// `typ` is not `dpop+jwt`.
     #[error("the DPoP proof's typ must be dpop+jwt")]
     Type,
-    /// An algorithm other than ES256 or EdDSA.
-    #[error("the DPoP proof's alg {0:?} is not accepted (ES256, EdDSA)")]
+    /// An algorithm other than ES256, EdDSA or Ed25519.
+    #[error("the DPoP proof's alg {0:?} is not accepted (ES256, EdDSA, Ed25519)")]
     Algorithm(String),
     /// The header's `jwk` is missing, private, or not a key of its `alg`.
     #[error("the DPoP proof's jwk: {0}")]
@@ -121,7 +121,7 @@ pub fn verify_proof(
     if header.typ.as_deref() != Some("dpop+jwt") {
         return Err(DpopError::Type);
     }
-    if !matches!(header.alg.as_str(), "ES256" | "EdDSA") {
+    if !VerifyKey::ALGORITHMS.contains(&header.alg.as_str()) {
         return Err(DpopError::Algorithm(header.alg));
     }
     let key = VerifyKey::of(

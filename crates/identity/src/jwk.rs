@@ -1,6 +1,7 @@
 //! Public keys of clients as JSON Web Keys (RFC 7517), for the signatures
 //! the provider checks: DPoP proofs and `private_key_jwt` client
-//! assertions. ES256 (P-256) and EdDSA (Ed25519).
+//! assertions. ES256 (P-256) and Ed25519, named either `EdDSA` (RFC 8037)
+//! or, fully specified, `Ed25519` (RFC 9864).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -59,7 +60,12 @@ pub enum VerifyKey {
 }
 
 impl VerifyKey {
-    /// The key of `jwk` for `alg` (`ES256` or `EdDSA`).
+    /// The JWS algorithms a client may sign with: ES256, and Ed25519 under
+    /// both of its names (`EdDSA` of RFC 8037, and `Ed25519` of RFC 9864,
+    /// which strict clients send by default).
+    pub const ALGORITHMS: [&'static str; 3] = ["ES256", "EdDSA", "Ed25519"];
+
+    /// The key of `jwk` for `alg` (`ES256`, `EdDSA` or `Ed25519`).
     pub fn of(alg: &str, jwk: &PublicJwk) -> Result<VerifyKey, KeyError> {
         if jwk.d.is_some() {
             return Err(KeyError::Key("it holds a private key"));
@@ -69,7 +75,7 @@ impl VerifyKey {
                 x: jwk.x.clone().ok_or(KeyError::Key("no x"))?,
                 y: jwk.y.clone().ok_or(KeyError::Key("no y"))?,
             }),
-            ("EdDSA", "OKP", Some("Ed25519")) => Ok(VerifyKey::Ed25519 {
+            ("EdDSA" | "Ed25519", "OKP", Some("Ed25519")) => Ok(VerifyKey::Ed25519 {
                 x: jwk.x.clone().ok_or(KeyError::Key("no x"))?,
             }),
             _ => Err(KeyError::Key("not a key of the algorithm")),

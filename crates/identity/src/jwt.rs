@@ -18,7 +18,12 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signer as _, Verifier as _};
 use serde::{Deserialize, Serialize};
 
-/// The only signature algorithm the provider uses (RFC 8037).
+/// The only signature algorithm the provider signs with: Ed25519 under its
+/// RFC 8037 name `EdDSA`. Clients may name their own Ed25519 signatures
+/// `Ed25519` (RFC 9864, see [`crate::jwk`]), but the provider's tokens keep
+/// `EdDSA`: it is the name every JOSE library and OpenID Connect client in
+/// use today verifies, while many do not know the fully-specified name yet,
+/// and both name the same signature over the same key.
 pub const ALG_EDDSA: &str = "EdDSA";
 
 /// Why a token could not be made or read.
@@ -102,10 +107,16 @@ impl SigningKey {
         B64.encode_string(&header, &mut token);
         token.push('.');
         B64.encode_string(&claims, &mut token);
-        let signature = self.key.sign(token.as_bytes());
+        let signature = self.signature(token.as_bytes());
         token.push('.');
-        B64.encode_string(signature.to_bytes(), &mut token);
+        B64.encode_string(signature, &mut token);
         Ok(token)
+    }
+
+    /// The JWS signature of a signing input (`header.claims`, RFC 7515
+    /// §5.1): Ed25519, deterministic (RFC 8032).
+    fn signature(&self, input: &[u8]) -> [u8; 64] {
+        self.key.sign(input).to_bytes()
     }
 }
 
@@ -361,4 +372,36 @@ pub enum KeyRole {
     Next,
     /// Rotated out, accepted until its retirement.
     Previous,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 8037 Appendix A.4: the key of A.1 signs the signing input of
+    /// `{"alg":"EdDSA"}` over "Example of Ed25519 signing" into the
+    /// published signature (Ed25519 is deterministic), which A.5 verifies.
+    #[test]
+    fn the_rfc_8037_example_is_signed_to_its_published_signature() {
+        let seed: [u8; 32] = B64
+            .decode("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A")
+            .ok()
+            .and_then(|d| d.try_into().ok())
+            .expect("32 bytes of base64url");
+        let input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+        let published = "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+        let key = SigningKey::from_seed(&seed);
+        assert_eq!(B64.encode(key.signature(input.as_bytes())), published);
+        // and the set holding it verifies it, once the header names it
+        assert_eq!(
+            B64.decode(input.split('.').next().expect("a header")).ok(),
+            Some(br#"{"alg":"EdDSA"}"#.to_vec())
+        );
+        let header = B64.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, key.kid()));
+        let claims = B64.encode(br#"{"sub":"rfc8037"}"#);
+        let signed = format!("{header}.{claims}");
+        let token = format!("{signed}.{}", B64.encode(key.signature(signed.as_bytes())));
+        let set = KeySet::new(key);
+        assert!(set.verify(&token, chrono::DateTime::UNIX_EPOCH).is_ok());
+    }
 }

@@ -24,16 +24,18 @@
 //!   log-in and its canonical key, the lock-out against guessing.
 //! - [`password`]: people's passwords hashed with argon2id, stored as PHC
 //!   strings, re-hashed when the parameters rise.
-//! - [`totp`]: one-time passwords (RFC 6238) with a window and replay
-//!   protection.
-//! - [`webauthn`]: passkeys: registrations and assertions checked
-//!   (`none` attestation, ES256/EdDSA, user verification required).
+//! - [`totp`]: one-time passwords (RFC 6238, computed by `totp-rs`) with a
+//!   window and replay protection.
+//! - [`webauthn`]: passkeys: ceremonies set up and their answers checked
+//!   by `webauthn-rs` (ES256/EdDSA, user verification required, counters
+//!   and backup flags).
 //! - [`authz`]: the authorization code flow's rules: requests checked
 //!   against the client, PKCE (S256 only, required), levels from
 //!   `acr_values`, codes redeemed once with their verifier.
-//! - [`dpop`]: DPoP proofs (RFC 9449), ES256 and EdDSA, their key's
+//! - [`dpop`]: DPoP proofs (RFC 9449), ES256 and Ed25519, their key's
 //!   thumbprint for binding tokens.
-//! - [`jwk`]: clients' public keys (ES256, EdDSA) and their thumbprints.
+//! - [`jwk`]: clients' public keys (ES256; Ed25519 as `EdDSA` or
+//!   `Ed25519`) and their thumbprints.
 //! - [`client`]: relying parties: ids, grants, authentication, secrets
 //!   kept as hashes, redirect URIs.
 //! - [`jwt`]: signed tokens (EdDSA), the JWK Set and key rotation that

@@ -1,17 +1,18 @@
-//! Time-based one-time passwords (RFC 6238, on HOTP, RFC 4226).
+//! Time-based one-time passwords (RFC 6238, on HOTP, RFC 4226), computed
+//! and checked by the `totp-rs` crate.
 //!
 //! Defaults: HMAC-SHA-1, 6 digits, a 30-second step counted from the Unix
 //! epoch. A code is accepted for the current step and one step either side
 //! (clock drift and typing time), and never twice: the caller keeps the
 //! last accepted step for the account and hands it back, and only later
-//! steps are accepted (RFC 6238 §5.2). The clock is the caller's: every
-//! function takes the instant as Unix seconds.
+//! steps are accepted (RFC 6238 §5.2; `totp-rs` says which step a code
+//! matched and leaves this rule to its caller). The clock is the caller's:
+//! every function takes the instant as Unix seconds.
 
 use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 
 /// The HMAC hash function.
@@ -25,6 +26,25 @@ pub enum TotpAlgorithm {
     Sha256,
     /// HMAC-SHA-512.
     Sha512,
+}
+
+impl TotpAlgorithm {
+    fn engine(self) -> totp_rs::Algorithm {
+        match self {
+            TotpAlgorithm::Sha1 => totp_rs::Algorithm::SHA1,
+            TotpAlgorithm::Sha256 => totp_rs::Algorithm::SHA256,
+            TotpAlgorithm::Sha512 => totp_rs::Algorithm::SHA512,
+        }
+    }
+
+    /// The name in an `otpauth://` URI.
+    fn uri_name(self) -> &'static str {
+        match self {
+            TotpAlgorithm::Sha1 => "SHA1",
+            TotpAlgorithm::Sha256 => "SHA256",
+            TotpAlgorithm::Sha512 => "SHA512",
+        }
+    }
 }
 
 /// Why a code or parameter was refused.
@@ -67,27 +87,11 @@ impl TotpSecret {
         }
         Ok(Self(bytes))
     }
-}
 
-impl TotpSecret {
     /// The secret in base32 without padding (RFC 4648 §6), as
     /// authenticator apps take it.
     pub fn base32(&self) -> String {
-        const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        let mut out = String::with_capacity(self.0.len().div_ceil(5) * 8);
-        let (mut buffer, mut bits) = (0u32, 0u32);
-        for &byte in &self.0 {
-            buffer = (buffer << 8) | u32::from(byte);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-            }
-        }
-        if bits > 0 {
-            out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-        }
-        out
+        totp_rs::Secret::from(self.0.as_slice()).to_base32()
     }
 }
 
@@ -115,14 +119,24 @@ impl<'de> Deserialize<'de> for TotpSecret {
 
 /// A TOTP generator and verifier. Stored with its parameters, which are
 /// checked again when read back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "TotpRecord", into = "TotpRecord")]
 pub struct Totp {
     secret: TotpSecret,
     algorithm: TotpAlgorithm,
-    digits: u32,
-    step: u64,
-    t0: u64,
+    /// The codes, from the same parameters (one step of skew either side).
+    engine: totp_rs::Totp,
+}
+
+impl fmt::Debug for Totp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Totp")
+            .field("secret", &self.secret)
+            .field("algorithm", &self.algorithm)
+            .field("digits", &self.engine.digits())
+            .field("step", &self.engine.step())
+            .finish()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -143,40 +157,30 @@ impl TryFrom<TotpRecord> for Totp {
 impl From<Totp> for TotpRecord {
     fn from(t: Totp) -> Self {
         Self {
+            digits: t.digits(),
+            step: t.engine.step(),
             secret: t.secret,
             algorithm: t.algorithm,
-            digits: t.digits,
-            step: t.step,
         }
-    }
-}
-
-use crate::same_bytes as same;
-
-/// The HMAC of `message`; `None` only if the key were refused, which HMAC
-/// never does (any key length is valid).
-fn mac(algorithm: TotpAlgorithm, key: &[u8], message: &[u8]) -> Option<Vec<u8>> {
-    fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], message: &[u8]) -> Option<Vec<u8>> {
-        let mut m = <M as hmac::digest::KeyInit>::new_from_slice(key).ok()?;
-        m.update(message);
-        Some(m.finalize().into_bytes().to_vec())
-    }
-    match algorithm {
-        TotpAlgorithm::Sha1 => run::<Hmac<sha1::Sha1>>(key, message),
-        TotpAlgorithm::Sha256 => run::<Hmac<sha2::Sha256>>(key, message),
-        TotpAlgorithm::Sha512 => run::<Hmac<sha2::Sha512>>(key, message),
     }
 }
 
 impl Totp {
     /// The usual parameters: SHA-1, 6 digits, 30 seconds.
     pub fn new(secret: TotpSecret) -> Self {
+        let engine = totp_rs::Builder::new()
+            .with_algorithm(totp_rs::Algorithm::SHA1)
+            .with_digits(6)
+            .with_skew(1)
+            .with_step_duration(30)
+            .with_secret(secret.0.as_slice())
+            // the parameters above are the RFC's own, the secret's length is
+            // checked by TotpSecret: nothing here is out of range
+            .build_noncompliant();
         Self {
             secret,
             algorithm: TotpAlgorithm::Sha1,
-            digits: 6,
-            step: 30,
-            t0: 0,
+            engine,
         }
     }
 
@@ -187,20 +191,32 @@ impl Totp {
         digits: u32,
         step_seconds: u64,
     ) -> Result<Self, TotpError> {
-        if !(6..=8).contains(&digits) || step_seconds == 0 {
-            return Err(TotpError::Parameters);
-        }
+        let digits = u8::try_from(digits).map_err(|_| TotpError::Parameters)?;
+        let engine = totp_rs::Builder::new()
+            .with_algorithm(algorithm.engine())
+            .with_digits(digits)
+            .with_skew(1)
+            .with_step_duration(step_seconds)
+            .with_secret(secret.0.as_slice())
+            .build()
+            .map_err(|e| match e {
+                totp_rs::TotpError::SecretTooShort { bits } => TotpError::ShortSecret(bits / 8),
+                _ => TotpError::Parameters,
+            })?;
         Ok(Self {
             secret,
             algorithm,
-            digits,
-            step: step_seconds,
-            t0: 0,
+            engine,
         })
     }
 
+    fn digits(&self) -> u32 {
+        u32::from(self.engine.digits())
+    }
+
     /// The `otpauth://` URI an authenticator app reads (as a QR code or
-    /// typed): the secret in base32, the issuer and the account's label.
+    /// typed): the secret in base32, the issuer and the account's label,
+    /// and every parameter written out.
     pub fn provisioning_uri(&self, issuer: &str, account: &str) -> String {
         let enc = |s: &str| {
             s.bytes()
@@ -212,46 +228,33 @@ impl Totp {
                 })
                 .collect::<String>()
         };
-        let algorithm = match self.algorithm {
-            TotpAlgorithm::Sha1 => "SHA1",
-            TotpAlgorithm::Sha256 => "SHA256",
-            TotpAlgorithm::Sha512 => "SHA512",
-        };
         format!(
-            "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm={algorithm}&digits={}&period={}",
+            "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm={}&digits={}&period={}",
             enc(issuer),
             enc(account),
             self.secret.base32(),
             enc(issuer),
-            self.digits,
-            self.step
+            self.algorithm.uri_name(),
+            self.engine.digits(),
+            self.engine.step()
         )
     }
 
-    /// The step number at `unix_seconds` (RFC 6238 §4.2: T = (now − T0) / X).
+    /// The step number at `unix_seconds` (RFC 6238 §4.2: T = (now − T0) / X,
+    /// T0 = 0).
     pub fn step_at(&self, unix_seconds: i64) -> Result<u64, TotpError> {
         u64::try_from(unix_seconds)
-            .ok()
-            .and_then(|now| now.checked_sub(self.t0))
-            .map(|elapsed| elapsed / self.step.max(1))
-            .ok_or(TotpError::BeforeEpoch)
+            .map(|now| now / self.engine.step())
+            .map_err(|_| TotpError::BeforeEpoch)
     }
 
-    /// The code for a step (HOTP with the step as the counter, RFC 4226
-    /// §5.3, dynamic truncation), zero-padded to the number of digits.
+    /// The code for a step, zero-padded to the number of digits.
     pub fn code_for_step(&self, step: u64) -> String {
-        // should the impossible happen, the empty code matches no input
-        // (verify accepts only codes of `digits` digits): it fails closed
-        let Some(hash) = mac(self.algorithm, &self.secret.0, &step.to_be_bytes()) else {
-            return String::new();
-        };
-        let offset = hash.last().map_or(0, |b| usize::from(b & 0x0f));
-        let Some(&[a, b, c, d]) = hash.get(offset..offset + 4) else {
-            return String::new();
-        };
-        let value = u32::from_be_bytes([a & 0x7f, b, c, d]);
-        let modulus = 10u32.pow(self.digits);
-        format!("{:0width$}", value % modulus, width = self.digits as usize)
+        // a step past the end of time has no code: the empty code matches
+        // no input (verify accepts only codes of `digits` digits)
+        step.checked_mul(self.engine.step())
+            .map(|at| self.engine.generate(at).to_string())
+            .unwrap_or_default()
     }
 
     /// The code at `unix_seconds`.
@@ -270,29 +273,20 @@ impl Totp {
         last_accepted_step: Option<u64>,
     ) -> Result<u64, TotpError> {
         let code = code.trim();
-        if code.len() != self.digits as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(TotpError::Malformed {
-                digits: self.digits,
-            });
+        let digits = self.digits();
+        if code.len() != digits as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TotpError::Malformed { digits });
         }
-        let now = self.step_at(unix_seconds)?;
-        let candidates = [now.checked_sub(1), Some(now), now.checked_add(1)];
-        let mut fresh = None;
-        let mut replayed = false;
-        // every candidate is computed and compared, whichever matches
-        for step in candidates.into_iter().flatten() {
-            if same(self.code_for_step(step).as_bytes(), code.as_bytes()) {
-                if last_accepted_step.is_some_and(|last| step <= last) {
-                    replayed = true;
-                } else if fresh.is_none() {
-                    fresh = Some(step);
-                }
+        let now = u64::try_from(unix_seconds).map_err(|_| TotpError::BeforeEpoch)?;
+        // the earliest step of the window whose code matches; should the
+        // same code also belong to a later step of the window (a one in a
+        // million chance), refusing it as a replay is the safe side
+        match self.engine.check(code, now) {
+            Some(step) if last_accepted_step.is_some_and(|last| step <= last) => {
+                Err(TotpError::Replayed)
             }
-        }
-        match (fresh, replayed) {
-            (Some(step), _) => Ok(step),
-            (None, true) => Err(TotpError::Replayed),
-            (None, false) => Err(TotpError::Mismatch),
+            Some(step) => Ok(step),
+            None => Err(TotpError::Mismatch),
         }
     }
 }

@@ -1,37 +1,49 @@
-//! Passkeys (WebAuthn Level 2, W3C): registering a person's authenticator
-//! and checking its assertions, pure. A passkey whose authenticator
-//! verified the person (`UV`: a PIN or biometrics on the device) is a
-//! phishing-resistant log-in on its own: the browser binds every signature
-//! to this provider's origin, so a look-alike site gets nothing it can use.
+//! Passkeys (WebAuthn, W3C): registering a person's authenticator and
+//! checking its assertions, by the `webauthn-rs` library (its core crate,
+//! `webauthn-rs-core`, the one Kanidm builds on). A passkey whose
+//! authenticator verified the person (`UV`: a PIN or biometrics on the
+//! device) is a phishing-resistant log-in on its own: the browser binds
+//! every signature to this provider's origin, so a look-alike site gets
+//! nothing it can use.
 //!
-//! Only what this provider needs is read: `none` attestation (the browser
-//! is asked not to reveal the authenticator's make), ES256 (P-256) and
-//! EdDSA (Ed25519) credential keys, user verification required.
+//! What this provider asks for, and the library checks: user verification
+//! required at registration and at every log-in; ES256 (P-256) or EdDSA
+//! (Ed25519) credential keys; a discoverable credential (the person is
+//! found from the passkey, no name typed); the attestation the browser
+//! gives (`none` is asked for: the authenticator's make is not needed),
+//! parsed and verified by the library. At each log-in the library checks
+//! the client data, the relying party, the signature, the signature counter
+//! (it must go up once the authenticator keeps one) and the backup flags (a
+//! device-bound passkey may not turn into a synchronised one).
+//!
+//! Pure: the challenges are drawn by the caller, through
+//! [`Verifier::library`] (the library draws them from the operating
+//! system); here the ceremony is set up and its answer checked.
 
-use std::io::Cursor;
+use serde::{Deserialize, Serialize};
+use webauthn_rs_core::WebauthnCore;
+use webauthn_rs_core::error::WebauthnError as LibraryError;
+use webauthn_rs_core::proto::{
+    AttestationConveyancePreference, AttestationFormat, AuthenticationState, COSEAlgorithm,
+    COSEKey, CredProtect, Credential, CredentialProtectionPolicy, ParsedAttestation,
+    PublicKeyCredential, RegisterPublicKeyCredential, RegisteredExtensions, RegistrationState,
+    RequestAuthenticationExtensions, RequestRegistrationExtensions, UserVerificationPolicy,
+};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use ciborium::value::Value;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
+pub use webauthn_rs_core::{ChallengeAuthenticateBuilder, ChallengeRegisterBuilder};
 
-/// COSE algorithm ES256.
-pub const ALG_ES256: i64 = -7;
-/// COSE algorithm EdDSA.
-pub const ALG_EDDSA: i64 = -8;
+/// The credential algorithms asked for: ES256 and EdDSA.
+pub const ALGORITHMS: [COSEAlgorithm; 2] = [COSEAlgorithm::ES256, COSEAlgorithm::EDDSA];
 
-/// Authenticator-data flags (WebAuthn §6.1).
-const FLAG_UP: u8 = 0x01;
-const FLAG_UV: u8 = 0x04;
-const FLAG_AT: u8 = 0x40;
+/// How long a browser waits for the authenticator.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Why a registration or an assertion was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebauthnError {
     /// A part does not have the shape WebAuthn gives it.
     #[error("the authenticator's answer is malformed: {0}")]
-    Malformed(&'static str),
+    Malformed(String),
     /// Not the ceremony expected (`webauthn.create` / `webauthn.get`).
     #[error("the answer is for another ceremony")]
     Type,
@@ -39,33 +51,85 @@ pub enum WebauthnError {
     #[error("the answer is for another challenge")]
     Challenge,
     /// Made for another site.
-    #[error("the answer was made for another site ({0})")]
-    Origin(String),
+    #[error("the answer was made for another site")]
+    Origin,
     /// The authenticator's relying-party id is not this provider's.
     #[error("the authenticator answered for another relying party")]
     RpId,
     /// The person was not present, or not verified on the device.
     #[error("the authenticator did not verify the person (a PIN or biometrics is needed)")]
     NotVerified,
-    /// An attestation format this provider does not read.
-    #[error("attestation format {0:?} is not accepted (ask for none)")]
+    /// The attestation statement does not verify.
+    #[error("the authenticator's attestation does not verify: {0}")]
     Attestation(String),
-    /// A key type or algorithm this provider does not read.
-    #[error("the credential's key is not ES256 or EdDSA")]
+    /// A key type or algorithm this provider does not accept, or a
+    /// credential it asked not to be made again (the library tells them
+    /// apart no further).
+    #[error(
+        "the authenticator made another credential than asked for: an ES256 or EdDSA key, not one registered already"
+    )]
     KeyType,
     /// The signature does not verify.
     #[error("the signature does not verify")]
     Signature,
-    /// The signature counter went back: the credential may be cloned.
+    /// The signature counter did not go up: the credential may be cloned.
+    #[error("the authenticator's counter did not go up: the passkey may have been copied")]
+    Counter,
+    /// The backup flags changed in a way a genuine authenticator does not.
     #[error(
-        "the authenticator's counter went back ({stored} then {got}): the passkey may have been copied"
+        "the passkey's backup state is not the one it was registered with: remove it and add it again"
     )]
-    Counter {
-        /// The count stored.
-        stored: u32,
-        /// The count presented.
-        got: u32,
-    },
+    Backup,
+    /// The passkey belongs to another account than its answer names.
+    #[error("the passkey does not belong to the account it names")]
+    User,
+    /// The relying party cannot be set up (an issuer that is not a domain).
+    #[error("passkeys need the issuer to be a domain name: {0}")]
+    Configuration(String),
+    /// The library refused for another reason.
+    #[error("the passkey was refused: {0}")]
+    Refused(String),
+}
+
+impl From<LibraryError> for WebauthnError {
+    fn from(e: LibraryError) -> Self {
+        use LibraryError as L;
+        match e {
+            L::InvalidClientDataType => WebauthnError::Type,
+            L::MismatchedChallenge | L::ChallengeNotFound => WebauthnError::Challenge,
+            L::InvalidRPOrigin | L::CredentialCrossOrigin => WebauthnError::Origin,
+            L::InvalidRPIDHash => WebauthnError::RpId,
+            L::UserNotPresent | L::UserNotVerified => WebauthnError::NotVerified,
+            L::COSEKeyInvalidType
+            | L::COSEKeyInvalidAlgorithm
+            | L::COSEKeyEDUnsupported
+            | L::COSEKeyECDSAXYInvalid
+            | L::COSEKeyRSANEInvalid
+            | L::COSEKeyECDSAInvalidCurve
+            | L::COSEKeyEDDSAXInvalid
+            | L::COSEKeyEDDSAInvalidCurve
+            | L::CredentialAlteredAlgFromRequest
+            | L::CredentialInsecureCryptography => WebauthnError::KeyType,
+            L::AuthenticationFailure => WebauthnError::Signature,
+            L::CredentialPossibleCompromise => WebauthnError::Counter,
+            L::CredentialBackupEligibilityInconsistent | L::CredentialMayNotBeHardwareBound => {
+                WebauthnError::Backup
+            }
+            L::ParseBase64Failure(_)
+            | L::ParseCBORFailure(_)
+            | L::ParseJSONFailure(_)
+            | L::ParseNOMFailure
+            | L::ParseInsufficientBytesAvailable
+            | L::COSEKeyInvalidCBORValue
+            | L::MissingAttestationCredentialData => WebauthnError::Malformed(e.to_string()),
+            L::Configuration => WebauthnError::Configuration(e.to_string()),
+            // the library's attestation errors are the variants named so
+            e if format!("{e:?}").starts_with("Attestation") => {
+                WebauthnError::Attestation(e.to_string())
+            }
+            e => WebauthnError::Refused(e.to_string()),
+        }
+    }
 }
 
 /// This provider as a WebAuthn relying party.
@@ -91,240 +155,273 @@ impl RelyingParty {
             origin: format!("{scheme}://{authority}"),
         })
     }
+
+    /// The library set up for this relying party: its one origin, exactly
+    /// (no subdomain, no other port). An issuer whose host is an IP address
+    /// has none (WebAuthn needs a domain name).
+    pub fn verifier(&self) -> Result<Verifier, WebauthnError> {
+        let origin = url::Url::parse(&self.origin)
+            .map_err(|e| WebauthnError::Configuration(e.to_string()))?;
+        if origin.domain() != Some(self.id.as_str()) {
+            return Err(WebauthnError::Configuration(format!(
+                "{} is not a domain name",
+                self.id
+            )));
+        }
+        Ok(Verifier {
+            core: WebauthnCore::new_unsafe_experts_only(
+                "motcua eID",
+                &self.id,
+                vec![origin],
+                TIMEOUT,
+                Some(false),
+                Some(false),
+            ),
+        })
+    }
 }
 
-/// A registered passkey, as kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The library, for one relying party.
+#[derive(Debug)]
+pub struct Verifier {
+    core: WebauthnCore,
+}
+
+/// A registered passkey, as kept: the library's credential (key, counter,
+/// backup flags, the policy it was registered under).
+#[derive(Debug, Clone)]
 pub struct Passkey {
+    credential: Credential,
+    /// Kept before the library checked passkeys: the backup flags were not
+    /// recorded, and are learnt at its first log-in.
+    flags_unknown: bool,
+}
+
+/// The stored form: the same JSON as `webauthn_rs::prelude::Passkey`.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    cred: Credential,
+}
+
+impl Passkey {
     /// The credential id.
-    pub credential_id: Vec<u8>,
-    /// The credential's public key, a COSE key (CBOR).
-    pub public_key: Vec<u8>,
-    /// The signature counter last seen.
-    pub sign_count: u32,
-}
-
-#[derive(Deserialize)]
-struct ClientData {
-    #[serde(rename = "type")]
-    kind: String,
-    challenge: String,
-    origin: String,
-}
-
-fn check_client_data(
-    rp: &RelyingParty,
-    kind: &str,
-    challenge: &[u8],
-    client_data_json: &[u8],
-) -> Result<(), WebauthnError> {
-    let data: ClientData = serde_json::from_slice(client_data_json)
-        .map_err(|_| WebauthnError::Malformed("clientDataJSON"))?;
-    if data.kind != kind {
-        return Err(WebauthnError::Type);
+    pub fn credential_id(&self) -> &[u8] {
+        self.credential.cred_id.as_ref()
     }
-    let got = B64
-        .decode(data.challenge.trim_end_matches('='))
-        .map_err(|_| WebauthnError::Malformed("challenge"))?;
-    if !crate::same_bytes(&got, challenge) {
-        return Err(WebauthnError::Challenge);
-    }
-    if data.origin != rp.origin {
-        return Err(WebauthnError::Origin(data.origin));
-    }
-    Ok(())
-}
 
-/// The fixed part of authenticator data.
-struct AuthData<'a> {
-    rp_id_hash: &'a [u8],
-    flags: u8,
-    sign_count: u32,
-    rest: &'a [u8],
-}
-
-fn auth_data(bytes: &[u8]) -> Result<AuthData<'_>, WebauthnError> {
-    let short = WebauthnError::Malformed("authenticator data");
-    if bytes.len() < 37 {
-        return Err(short);
+    /// The signature counter last seen (0: the authenticator keeps none).
+    pub fn sign_count(&self) -> u32 {
+        self.credential.counter
     }
-    let count = [bytes[33], bytes[34], bytes[35], bytes[36]];
-    Ok(AuthData {
-        rp_id_hash: &bytes[..32],
-        flags: bytes[32],
-        sign_count: u32::from_be_bytes(count),
-        rest: &bytes[37..],
-    })
-}
 
-fn check_flags(rp: &RelyingParty, data: &AuthData<'_>) -> Result<(), WebauthnError> {
-    let expected = Sha256::digest(rp.id.as_bytes());
-    if !crate::same_bytes(data.rp_id_hash, &expected) {
-        return Err(WebauthnError::RpId);
+    /// The form to store (JSON).
+    pub fn to_stored(&self) -> Result<String, WebauthnError> {
+        serde_json::to_string(&Stored {
+            cred: self.credential.clone(),
+        })
+        .map_err(|e| WebauthnError::Malformed(e.to_string()))
     }
-    if data.flags & FLAG_UP == 0 || data.flags & FLAG_UV == 0 {
-        return Err(WebauthnError::NotVerified);
+
+    /// A passkey from [`Passkey::to_stored`]'s form.
+    pub fn from_stored(text: &str) -> Result<Self, WebauthnError> {
+        let stored: Stored =
+            serde_json::from_str(text).map_err(|e| WebauthnError::Malformed(e.to_string()))?;
+        Ok(Passkey {
+            credential: stored.cred,
+            flags_unknown: false,
+        })
     }
-    Ok(())
-}
 
-fn map_get<'a>(map: &'a [(Value, Value)], key: &Value) -> Option<&'a Value> {
-    map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-fn int(v: Option<&Value>) -> Option<i128> {
-    match v {
-        Some(Value::Integer(i)) => Some(i128::from(*i)),
-        _ => None,
+    /// A passkey kept before the library checked them: its credential id,
+    /// its COSE public key (CBOR) and its counter. It was registered with
+    /// user verification required; its backup flags are taken from its
+    /// first log-in.
+    pub fn from_cose_key(
+        credential_id: &[u8],
+        cose_key: &[u8],
+        sign_count: u32,
+    ) -> Result<Self, WebauthnError> {
+        let value: serde_cbor_2::Value = serde_cbor_2::from_slice(cose_key)
+            .map_err(|e| WebauthnError::Malformed(format!("COSE key: {e}")))?;
+        let key = COSEKey::try_from(&value)?;
+        if !ALGORITHMS.contains(&key.type_) {
+            return Err(WebauthnError::KeyType);
+        }
+        Ok(Passkey {
+            credential: Credential {
+                cred_id: credential_id.to_vec().into(),
+                cred: key,
+                counter: sign_count,
+                transports: None,
+                user_verified: true,
+                backup_eligible: false,
+                backup_state: false,
+                registration_policy: UserVerificationPolicy::Required,
+                extensions: RegisteredExtensions::none(),
+                attestation: ParsedAttestation::default(),
+                attestation_format: AttestationFormat::None,
+            },
+            flags_unknown: true,
+        })
     }
 }
 
-fn bytes(v: Option<&Value>) -> Option<&[u8]> {
-    match v {
-        Some(Value::Bytes(b)) => Some(b),
-        _ => None,
+impl PartialEq for Passkey {
+    fn eq(&self, other: &Self) -> bool {
+        self.flags_unknown == other.flags_unknown
+            && self
+                .to_stored()
+                .ok()
+                .is_some_and(|a| other.to_stored().ok() == Some(a))
     }
 }
 
-/// A credential key read from its COSE form.
-enum CoseKey {
-    Es256(p256::ecdsa::VerifyingKey),
-    Ed25519(ed25519_dalek::VerifyingKey),
+/// An assertion (`navigator.credentials.get`) as the browser gave it.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    credential: PublicKeyCredential,
 }
 
-fn cose_key(cbor: &[u8]) -> Result<CoseKey, WebauthnError> {
-    let value: Value =
-        ciborium::de::from_reader(cbor).map_err(|_| WebauthnError::Malformed("COSE key"))?;
-    let Value::Map(map) = value else {
-        return Err(WebauthnError::Malformed("COSE key"));
-    };
-    let get = |k: i64| map_get(&map, &Value::Integer(k.into()));
-    match (int(get(1)), int(get(3)), int(get(-1))) {
-        // EC2, ES256, P-256
-        (Some(2), Some(-7), Some(1)) => {
-            let (Some(x), Some(y)) = (bytes(get(-2)), bytes(get(-3))) else {
-                return Err(WebauthnError::KeyType);
-            };
-            if x.len() != 32 || y.len() != 32 {
-                return Err(WebauthnError::KeyType);
+impl Assertion {
+    /// Reads a `PublicKeyCredential` in its JSON form (binary members in
+    /// base64url).
+    pub fn from_json(json: serde_json::Value) -> Result<Self, WebauthnError> {
+        serde_json::from_value(json)
+            .map(|credential| Assertion { credential })
+            .map_err(|e| WebauthnError::Malformed(e.to_string()))
+    }
+
+    /// The credential id it was made with (to find the passkey).
+    pub fn credential_id(&self) -> &[u8] {
+        self.credential.raw_id.as_ref()
+    }
+}
+
+impl Verifier {
+    /// The library itself: its `generate_challenge_*` draw the challenge of
+    /// a ceremony set up by [`Verifier::registration`] or
+    /// [`Verifier::login`].
+    pub fn library(&self) -> &WebauthnCore {
+        &self.core
+    }
+
+    /// A registration for the person `user` (their stable id), shown as
+    /// `name` (the log-in identifier) and `display_name`, excluding the
+    /// passkeys they hold already: user verification required, a
+    /// discoverable credential, ES256 or EdDSA, no attestation asked.
+    pub fn registration(
+        &self,
+        user: uuid::Uuid,
+        name: &str,
+        display_name: &str,
+        registered: &[Passkey],
+    ) -> Result<ChallengeRegisterBuilder, WebauthnError> {
+        let extensions = RequestRegistrationExtensions {
+            cred_protect: Some(CredProtect {
+                credential_protection_policy: CredentialProtectionPolicy::UserVerificationRequired,
+                enforce_credential_protection_policy: Some(false),
+            }),
+            uvm: Some(true),
+            cred_props: Some(true),
+            min_pin_length: None,
+            hmac_create_secret: None,
+        };
+        let exclude = registered
+            .iter()
+            .map(|p| p.credential.cred_id.clone())
+            .collect::<Vec<_>>();
+        Ok(self
+            .core
+            .new_challenge_register_builder(user.as_bytes(), name, display_name)?
+            .attestation(AttestationConveyancePreference::None)
+            .credential_algorithms(ALGORITHMS.to_vec())
+            .require_resident_key(true)
+            .authenticator_attachment(None)
+            .user_verification_policy(UserVerificationPolicy::Required)
+            .reject_synchronised_authenticators(false)
+            .exclude_credentials((!exclude.is_empty()).then_some(exclude))
+            .extensions(Some(extensions)))
+    }
+
+    /// Checks a registration's answer (a `RegisterPublicKeyCredential` in
+    /// its JSON form) against its `state` (as the library serialised it
+    /// when the challenge was drawn): the new passkey.
+    pub fn finish_registration(
+        &self,
+        state: &[u8],
+        answer: serde_json::Value,
+    ) -> Result<Passkey, WebauthnError> {
+        let state: RegistrationState = serde_json::from_slice(state)
+            .map_err(|e| WebauthnError::Malformed(format!("registration state: {e}")))?;
+        let answer: RegisterPublicKeyCredential =
+            serde_json::from_value(answer).map_err(|e| WebauthnError::Malformed(e.to_string()))?;
+        let credential = self.core.register_credential(&answer, &state, None)?;
+        Ok(Passkey {
+            credential,
+            flags_unknown: false,
+        })
+    }
+
+    /// A log-in with any passkey of this relying party (the authenticator
+    /// offers the person's; no name typed), user verification required.
+    pub fn login(&self) -> Result<ChallengeAuthenticateBuilder, WebauthnError> {
+        Ok(self
+            .core
+            .new_challenge_authenticate_builder(Vec::new(), Some(UserVerificationPolicy::Required))?
+            .extensions(Some(RequestAuthenticationExtensions {
+                appid: None,
+                uvm: Some(true),
+                hmac_get_secret: None,
+            }))
+            .allow_backup_eligible_upgrade(false))
+    }
+
+    /// Checks a log-in's `assertion` against its `state` (as the library
+    /// serialised it) and the `passkey` its credential id names, held by
+    /// `holder` (whom the assertion's user handle must name): the passkey
+    /// with its new counter and backup state, to keep.
+    pub fn finish_login(
+        &self,
+        state: &[u8],
+        assertion: &Assertion,
+        holder: uuid::Uuid,
+        passkey: &Passkey,
+    ) -> Result<Passkey, WebauthnError> {
+        let mut state: AuthenticationState = serde_json::from_slice(state)
+            .map_err(|e| WebauthnError::Malformed(format!("authentication state: {e}")))?;
+        if assertion.credential.get_user_unique_id() != Some(holder.as_bytes().as_slice()) {
+            return Err(WebauthnError::User);
+        }
+        let checked = self.authenticate(&mut state, assertion, passkey.credential.clone());
+        match checked {
+            Err(WebauthnError::Backup) if passkey.flags_unknown => {
+                // kept before the flags were recorded: a synchronised passkey
+                // shows itself at its first log-in
+                let mut synchronised = passkey.credential.clone();
+                synchronised.backup_eligible = true;
+                synchronised.backup_state = true;
+                self.authenticate(&mut state, assertion, synchronised)
             }
-            let mut sec1 = Vec::with_capacity(65);
-            sec1.push(4);
-            sec1.extend_from_slice(x);
-            sec1.extend_from_slice(y);
-            p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-                .map(CoseKey::Es256)
-                .map_err(|_| WebauthnError::KeyType)
+            checked => checked,
         }
-        // OKP, EdDSA, Ed25519
-        (Some(1), Some(-8), Some(6)) => {
-            let x: [u8; 32] = bytes(get(-2))
-                .and_then(|x| x.try_into().ok())
-                .ok_or(WebauthnError::KeyType)?;
-            ed25519_dalek::VerifyingKey::from_bytes(&x)
-                .map(CoseKey::Ed25519)
-                .map_err(|_| WebauthnError::KeyType)
-        }
-        _ => Err(WebauthnError::KeyType),
     }
-}
 
-/// A new credential from a registration ceremony.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registered {
-    /// The passkey to keep.
-    pub passkey: Passkey,
-}
-
-/// Checks a registration (`navigator.credentials.create`) answering
-/// `challenge`: the client data, the attestation object (`none`), the
-/// authenticator data (this RP, person present and verified) and the
-/// credential's key (ES256 or EdDSA).
-pub fn verify_registration(
-    rp: &RelyingParty,
-    challenge: &[u8],
-    client_data_json: &[u8],
-    attestation_object: &[u8],
-) -> Result<Registered, WebauthnError> {
-    check_client_data(rp, "webauthn.create", challenge, client_data_json)?;
-    let value: Value = ciborium::de::from_reader(attestation_object)
-        .map_err(|_| WebauthnError::Malformed("attestationObject"))?;
-    let Value::Map(map) = value else {
-        return Err(WebauthnError::Malformed("attestationObject"));
-    };
-    let fmt = match map_get(&map, &Value::Text("fmt".into())) {
-        Some(Value::Text(f)) => f.clone(),
-        _ => return Err(WebauthnError::Malformed("attestation format")),
-    };
-    if fmt != "none" {
-        return Err(WebauthnError::Attestation(fmt));
+    fn authenticate(
+        &self,
+        state: &mut AuthenticationState,
+        assertion: &Assertion,
+        mut credential: Credential,
+    ) -> Result<Passkey, WebauthnError> {
+        state.set_allowed_credentials(vec![credential.clone()]);
+        let result = self
+            .core
+            .authenticate_credential(&assertion.credential, state)?;
+        credential.counter = credential.counter.max(result.counter());
+        credential.backup_eligible = result.backup_eligible();
+        credential.backup_state = result.backup_state();
+        Ok(Passkey {
+            credential,
+            flags_unknown: false,
+        })
     }
-    let raw = bytes(map_get(&map, &Value::Text("authData".into())))
-        .ok_or(WebauthnError::Malformed("authData"))?;
-    let data = auth_data(raw)?;
-    check_flags(rp, &data)?;
-    if data.flags & FLAG_AT == 0 {
-        return Err(WebauthnError::Malformed("no attested credential"));
-    }
-    // aaguid (16), credential id length (2), credential id, COSE key
-    let rest = data.rest;
-    let short = WebauthnError::Malformed("attested credential data");
-    if rest.len() < 18 {
-        return Err(short);
-    }
-    let len = usize::from(u16::from_be_bytes([rest[16], rest[17]]));
-    let id = rest.get(18..18 + len).ok_or(short.clone())?;
-    let key_and_more = rest.get(18 + len..).ok_or(short)?;
-    let mut cursor = Cursor::new(key_and_more);
-    let _: Value =
-        ciborium::de::from_reader(&mut cursor).map_err(|_| WebauthnError::Malformed("COSE key"))?;
-    let end = usize::try_from(cursor.position()).map_err(|_| WebauthnError::KeyType)?;
-    let key = &key_and_more[..end];
-    cose_key(key)?;
-    Ok(Registered {
-        passkey: Passkey {
-            credential_id: id.to_vec(),
-            public_key: key.to_vec(),
-            sign_count: data.sign_count,
-        },
-    })
-}
-
-/// Checks an assertion (`navigator.credentials.get`) by `passkey`
-/// answering `challenge`; the new signature count to keep.
-pub fn verify_assertion(
-    rp: &RelyingParty,
-    challenge: &[u8],
-    passkey: &Passkey,
-    client_data_json: &[u8],
-    authenticator_data: &[u8],
-    signature: &[u8],
-) -> Result<u32, WebauthnError> {
-    check_client_data(rp, "webauthn.get", challenge, client_data_json)?;
-    let data = auth_data(authenticator_data)?;
-    check_flags(rp, &data)?;
-    let mut message = authenticator_data.to_vec();
-    message.extend_from_slice(&Sha256::digest(client_data_json));
-    let verified = match cose_key(&passkey.public_key)? {
-        CoseKey::Es256(key) => {
-            use p256::ecdsa::signature::Verifier as _;
-            p256::ecdsa::Signature::from_der(signature)
-                .map(|sig| key.verify(&message, &sig).is_ok())
-                .unwrap_or(false)
-        }
-        CoseKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(signature)
-            .map(|sig| key.verify_strict(&message, &sig).is_ok())
-            .unwrap_or(false),
-    };
-    if !verified {
-        return Err(WebauthnError::Signature);
-    }
-    // counters are optional (0 = not kept); when kept they only go up
-    if (data.sign_count != 0 || passkey.sign_count != 0) && data.sign_count <= passkey.sign_count {
-        return Err(WebauthnError::Counter {
-            stored: passkey.sign_count,
-            got: data.sign_count,
-        });
-    }
-    Ok(data.sign_count)
 }

@@ -159,6 +159,49 @@ fn a_fresh_proof_for_this_request_verifies_with_either_key_type() {
     assert_eq!(again.jkt, p.jkt);
 }
 
+/// RFC 9864's fully-specified name for Ed25519 signatures, the default of
+/// strict clients, is accepted beside `EdDSA`, with an Ed25519 key only.
+#[test]
+fn a_proof_signed_as_ed25519_verifies_with_an_ed25519_key_only() {
+    let ed = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let ed_jwk = json!({
+        "kty": "OKP", "crv": "Ed25519", "x": B64.encode(ed.verifying_key().as_bytes())
+    });
+    let sign = |m: &[u8]| {
+        use ed25519_dalek::Signer as _;
+        ed.sign(m).to_bytes().to_vec()
+    };
+    let check =
+        |proof: &str| verify_proof(proof, "POST", TOKEN_URI, now(), Duration::seconds(60), None);
+    let as_ed25519 = jws(
+        &json!({"typ": "dpop+jwt", "alg": "Ed25519", "jwk": ed_jwk}),
+        &claims(now()),
+        sign,
+    );
+    let as_eddsa = jws(
+        &json!({"typ": "dpop+jwt", "alg": "EdDSA", "jwk": ed_jwk}),
+        &claims(now()),
+        sign,
+    );
+    let p = check(&as_ed25519).expect("Ed25519 verifies");
+    // the same key under either name: the same thumbprint
+    assert_eq!(p.jkt, check(&as_eddsa).expect("EdDSA verifies").jkt);
+    // a P-256 key under the name Ed25519
+    let key = es256_key();
+    let es_sign = |m: &[u8]| {
+        let s: p256::ecdsa::Signature = key.sign(m);
+        s.to_bytes().to_vec()
+    };
+    assert_eq!(
+        check(&jws(
+            &json!({"typ": "dpop+jwt", "alg": "Ed25519", "jwk": es256_jwk(&key)}),
+            &claims(now()),
+            es_sign,
+        )),
+        Err(DpopError::Key("not a key of the proof's algorithm"))
+    );
+}
+
 #[test]
 fn bad_proofs_are_refused_with_the_reason() {
     let good = es256_proof(&claims(now()));

@@ -294,7 +294,7 @@ impl OidcProvider {
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "EdDSA"],
+            "token_endpoint_auth_signing_alg_values_supported": identity::jwk::VerifyKey::ALGORITHMS,
             "scopes_supported": identity::client::SCOPES,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -306,7 +306,7 @@ impl OidcProvider {
             "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
             "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
-            "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
+            "dpop_signing_alg_values_supported": identity::jwk::VerifyKey::ALGORITHMS,
         })
     }
 

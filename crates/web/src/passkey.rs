@@ -1,7 +1,9 @@
 //! Passkeys over HTTP: a person adds one on the account page and logs in
 //! with it on the log-in page (`static/passkey.js` calls these with
 //! `navigator.credentials`). Each ceremony answers a one-time challenge
-//! kept 5 minutes; [`identity::webauthn`] checks the answers.
+//! drawn by the WebAuthn library (`webauthn-rs`), whose state is kept 5
+//! minutes; [`identity::webauthn`] sets the ceremonies up and has the
+//! library check the answers.
 //!
 //! | route | what |
 //! | --- | --- |
@@ -20,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::Utc;
-use identity::webauthn::{self, RelyingParty};
+use identity::webauthn::{self, RelyingParty, Verifier};
 use identity::{AssuranceLevel, Holder};
 use serde::Deserialize;
 use store::{AuditEntry, Session};
@@ -53,23 +55,18 @@ fn failed(e: impl std::fmt::Display) -> Refusal {
     ApiError::Internal(format!("a passkey step failed: {e}"))
 }
 
-fn relying_party(state: &AppState) -> Result<RelyingParty, Refusal> {
-    RelyingParty::of_issuer(state.oidc.issuer()).ok_or_else(|| failed("issuer without a host"))
+/// The WebAuthn library set up for this provider's issuer.
+fn verifier(state: &AppState) -> Result<Verifier, Refusal> {
+    RelyingParty::of_issuer(state.oidc.issuer())
+        .ok_or_else(|| failed("issuer without a host"))?
+        .verifier()
+        .map_err(failed)
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Refusal> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(failed)?;
     Ok(bytes)
-}
-
-fn decode(field: &str, value: &str) -> Result<Vec<u8>, Refusal> {
-    B64.decode(value.trim_end_matches('=')).map_err(|_| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            &format!("{field} is not base64url"),
-        )
-    })
 }
 
 /// The page's CSRF token.
@@ -98,13 +95,15 @@ async fn logged_in(state: &AppState, headers: &HeaderMap) -> Result<store::Accou
         .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))
 }
 
-/// A new challenge of `kind`, kept for `subject`; its id and bytes.
-async fn challenge(
+/// Keeps the library's state of a ceremony of `kind` begun for `subject`
+/// until its answer; the id the page sends back.
+async fn keep(
     state: &AppState,
     kind: &str,
     subject: Option<identity::SubjectId>,
-) -> Result<(String, [u8; 32]), Refusal> {
-    let bytes = random::<32>()?;
+    ceremony: &impl serde::Serialize,
+) -> Result<String, Refusal> {
+    let bytes = serde_json::to_vec(ceremony).map_err(failed)?;
     let id = B64.encode(random::<16>()?);
     state
         .store
@@ -112,7 +111,7 @@ async fn challenge(
         .put_challenge(&id, kind, subject, &bytes, Utc::now() + CHALLENGE_LIFETIME)
         .await
         .map_err(failed)?;
-    Ok((id, bytes))
+    Ok(id)
 }
 
 /// `POST /tai-khoan/passkey/options`
@@ -143,8 +142,6 @@ async fn creation(
         ));
     }
     let subject = account.holder.subject();
-    let rp = relying_party(state)?;
-    let (id, bytes) = challenge(state, "register", Some(subject)).await?;
     let existing = state
         .store
         .accounts()
@@ -152,31 +149,18 @@ async fn creation(
         .await
         .map_err(failed)?;
     let login = account.holder.login_id().to_string();
+    let verifier = verifier(state)?;
+    let request = verifier
+        .registration(subject.uuid(), &login, &account.name, &existing)
+        .map_err(failed)?;
+    let (options, ceremony) = verifier
+        .library()
+        .generate_challenge_register(request)
+        .map_err(failed)?;
+    let id = keep(state, "register", Some(subject), &ceremony).await?;
     Ok(Json(serde_json::json!({
         "challenge_id": id,
-        "publicKey": {
-            "rp": { "id": rp.id, "name": "motcua eID" },
-            "user": {
-                "id": B64.encode(subject.uuid().as_bytes()),
-                "name": login,
-                "displayName": account.name,
-            },
-            "challenge": B64.encode(bytes),
-            "pubKeyCredParams": [
-                { "type": "public-key", "alg": webauthn::ALG_ES256 },
-                { "type": "public-key", "alg": webauthn::ALG_EDDSA },
-            ],
-            "authenticatorSelection": {
-                "residentKey": "required",
-                "requireResidentKey": true,
-                "userVerification": "required",
-            },
-            "attestation": "none",
-            "excludeCredentials": existing.iter().map(|p| serde_json::json!({
-                "type": "public-key", "id": B64.encode(&p.credential_id),
-            })).collect::<Vec<_>>(),
-            "timeout": 120_000,
-        },
+        "publicKey": options.public_key,
     }))
     .into_response())
 }
@@ -186,8 +170,9 @@ async fn creation(
 pub struct NewCredential {
     csrf_token: Option<String>,
     challenge_id: String,
-    client_data_json: String,
-    attestation_object: String,
+    /// What `navigator.credentials.create` gave, its binary members in
+    /// base64url (a `RegisterPublicKeyCredential`).
+    credential: serde_json::Value,
 }
 
 /// `POST /tai-khoan/passkey`
@@ -214,7 +199,7 @@ async fn registration(
     let subject = account.holder.subject();
     let now = Utc::now();
     let expired = || problem(StatusCode::BAD_REQUEST, "the challenge expired: try again");
-    let (kind, owner, bytes) = state
+    let (kind, owner, ceremony) = state
         .store
         .accounts()
         .take_challenge(&body.challenge_id, now)
@@ -224,18 +209,13 @@ async fn registration(
     if kind != "register" || owner != Some(subject) {
         return Err(expired());
     }
-    let rp = relying_party(state)?;
-    let registered = webauthn::verify_registration(
-        &rp,
-        &bytes,
-        &decode("client_data_json", &body.client_data_json)?,
-        &decode("attestation_object", &body.attestation_object)?,
-    )
-    .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))?;
+    let passkey = verifier(state)?
+        .finish_registration(&ceremony, body.credential)
+        .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))?;
     let added = state
         .store
         .accounts()
-        .add_passkey(subject, &registered.passkey, now)
+        .add_passkey(subject, &passkey, now)
         .await
         .map_err(failed)?;
     if !added {
@@ -273,18 +253,16 @@ pub(crate) async fn request_options(
 ) -> Response {
     let answer = async {
         csrf_ok(&ctx, csrf::Check::BeforeLogIn, body.csrf_token.as_deref())?;
-        let rp = relying_party(&state)?;
-        let (id, bytes) = challenge(&state, "login", None).await?;
+        let verifier = verifier(&state)?;
+        let (options, ceremony) = verifier
+            .library()
+            .generate_challenge_authenticate(verifier.login().map_err(failed)?)
+            .map_err(failed)?;
+        let id = keep(&state, "login", None, &ceremony).await?;
         Ok::<_, Refusal>(
             Json(serde_json::json!({
                 "challenge_id": id,
-                "publicKey": {
-                    "challenge": B64.encode(bytes),
-                    "rpId": rp.id,
-                    "userVerification": "required",
-                    "allowCredentials": [],
-                    "timeout": 120_000,
-                },
+                "publicKey": options.public_key,
             }))
             .into_response(),
         )
@@ -303,10 +281,9 @@ pub struct Assertion {
     challenge_id: String,
     request: Option<String>,
     next: Option<String>,
-    credential_id: String,
-    client_data_json: String,
-    authenticator_data: String,
-    signature: String,
+    /// What `navigator.credentials.get` gave, its binary members in
+    /// base64url (a `PublicKeyCredential`).
+    credential: serde_json::Value,
 }
 
 /// `POST /oidc/passkey/login`
@@ -342,7 +319,7 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
         )
     };
     let accounts = state.store.accounts();
-    let (kind, _, bytes) = accounts
+    let (kind, _, ceremony) = accounts
         .take_challenge(&body.challenge_id, now)
         .await
         .map_err(failed)?
@@ -350,9 +327,10 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
     if kind != "login" {
         return Err(refused());
     }
-    let credential_id = decode("credential_id", &body.credential_id)?;
+    let answer = webauthn::Assertion::from_json(body.credential)
+        .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))?;
     let (subject, passkey) = accounts
-        .passkey(&credential_id)
+        .passkey(answer.credential_id())
         .await
         .map_err(failed)?
         .ok_or_else(refused)?;
@@ -367,18 +345,11 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
             "the account is locked after too many failed attempts: try again later",
         ));
     }
-    let rp = relying_party(state)?;
-    let count = webauthn::verify_assertion(
-        &rp,
-        &bytes,
-        &passkey,
-        &decode("client_data_json", &body.client_data_json)?,
-        &decode("authenticator_data", &body.authenticator_data)?,
-        &decode("signature", &body.signature)?,
-    )
-    .map_err(|e| problem(StatusCode::UNAUTHORIZED, &e.to_string()))?;
+    let used = verifier(state)?
+        .finish_login(&ceremony, &answer, subject.uuid(), &passkey)
+        .map_err(|e| problem(StatusCode::UNAUTHORIZED, &e.to_string()))?;
     if !accounts
-        .use_passkey(&credential_id, passkey.sign_count, count, now)
+        .use_passkey(&used, passkey.sign_count(), now)
         .await
         .map_err(failed)?
     {

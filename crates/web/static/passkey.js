@@ -28,6 +28,10 @@
       });
     });
   }
+  // a credential as the server's WebAuthn library reads it
+  function credential(c, response) {
+    return { id: c.id, rawId: b64url(c.rawId), type: c.type, response: response, extensions: {} };
+  }
   function say(el, text) {
     var out = document.getElementById(el.getAttribute('aria-controls'));
     if (out) { out.textContent = text; out.hidden = !text; }
@@ -42,16 +46,19 @@
       post('/oidc/passkey/options', { csrf_token: csrf }).then(function (o) {
         var pk = o.publicKey;
         pk.challenge = unb64url(pk.challenge);
+        (pk.allowCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
         return navigator.credentials.get({ publicKey: pk }).then(function (c) {
           return post('/oidc/passkey/login', {
             csrf_token: csrf,
             challenge_id: o.challenge_id,
             request: login.dataset.request || null,
             next: login.dataset.next || null,
-            credential_id: b64url(c.rawId),
-            client_data_json: b64url(c.response.clientDataJSON),
-            authenticator_data: b64url(c.response.authenticatorData),
-            signature: b64url(c.response.signature)
+            credential: credential(c, {
+              clientDataJSON: b64url(c.response.clientDataJSON),
+              authenticatorData: b64url(c.response.authenticatorData),
+              signature: b64url(c.response.signature),
+              userHandle: c.response.userHandle ? b64url(c.response.userHandle) : null
+            })
           });
         });
       }).then(function (done) {
@@ -75,9 +82,10 @@
           return post('/tai-khoan/passkey', {
             csrf_token: csrf,
             challenge_id: o.challenge_id,
-            credential_id: b64url(c.rawId),
-            client_data_json: b64url(c.response.clientDataJSON),
-            attestation_object: b64url(c.response.attestationObject)
+            credential: credential(c, {
+              clientDataJSON: b64url(c.response.clientDataJSON),
+              attestationObject: b64url(c.response.attestationObject)
+            })
           });
         });
       }).then(function () {

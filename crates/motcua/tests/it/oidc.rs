@@ -764,6 +764,20 @@ fn es256_jwk(key: &p256::ecdsa::SigningKey) -> serde_json::Value {
     })
 }
 
+/// A compact JWS of `header` and `claims`, signed by `sign`.
+fn jws(
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+    sign: impl Fn(&[u8]) -> Vec<u8>,
+) -> String {
+    let input = format!(
+        "{}.{}",
+        B64.encode(serde_json::to_vec(header).expect("JSON")),
+        B64.encode(serde_json::to_vec(claims).expect("JSON"))
+    );
+    format!("{input}.{}", B64.encode(sign(input.as_bytes())))
+}
+
 /// A compact JWS signed with ES256.
 fn es256_jws(
     key: &p256::ecdsa::SigningKey,
@@ -771,13 +785,10 @@ fn es256_jws(
     claims: &serde_json::Value,
 ) -> String {
     use p256::ecdsa::signature::Signer as _;
-    let input = format!(
-        "{}.{}",
-        B64.encode(serde_json::to_vec(header).expect("JSON")),
-        B64.encode(serde_json::to_vec(claims).expect("JSON"))
-    );
-    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
-    format!("{input}.{}", B64.encode(signature.to_bytes()))
+    jws(header, claims, |input| {
+        let signature: p256::ecdsa::Signature = key.sign(input);
+        signature.to_bytes().to_vec()
+    })
 }
 
 /// A DPoP proof (RFC 9449) for `POST uri`, made now with `key`.
@@ -1213,4 +1224,155 @@ async fn relying_parties_are_administered_through_the_api_with_an_admin_token() 
         .await
         .json();
     assert!(doc["paths"]["/api/v1/oidc/clients"]["post"].is_object());
+}
+
+/// A compact JWS signed with Ed25519, its header's `alg` as given.
+fn ed25519_jws(
+    key: &ed25519_dalek::SigningKey,
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+) -> String {
+    use ed25519_dalek::Signer as _;
+    jws(header, claims, |input| key.sign(input).to_bytes().to_vec())
+}
+
+/// A client whose key is Ed25519 and that names its signatures `Ed25519`
+/// (RFC 9864, the default of strict clients) authenticates, binds its
+/// token with DPoP and uses it; the metadata says both names are accepted.
+#[tokio::test]
+async fn a_client_signing_as_ed25519_gets_a_bound_token() {
+    let app = TestApp::spawn().await;
+    let meta = app
+        .send(app.client.get(app.url("/.well-known/openid-configuration")))
+        .await
+        .json();
+    for list in [
+        "token_endpoint_auth_signing_alg_values_supported",
+        "dpop_signing_alg_values_supported",
+    ] {
+        assert_eq!(
+            meta[list],
+            serde_json::json!(["ES256", "EdDSA", "Ed25519"]),
+            "{list}"
+        );
+    }
+    // the provider's own tokens stay EdDSA
+    assert_eq!(
+        meta["access_token_signing_alg_values_supported"],
+        serde_json::json!(["EdDSA"])
+    );
+
+    let key = ed25519_dalek::SigningKey::from_bytes(&[21; 32]);
+    let public = serde_json::json!({
+        "kty": "OKP", "crv": "Ed25519", "x": B64.encode(key.verifying_key().as_bytes()),
+    });
+    let mut jwk = public.clone();
+    jwk["kid"] = serde_json::json!("kbnn-2026");
+    let mut client = agency("kbnn-payments", AuthMethod::PrivateKeyJwt);
+    client.secret_hash = None;
+    client.jwks = Some(serde_json::json!({ "keys": [jwk] }));
+    register(&app, &client).await;
+    let endpoint = app.url("/oidc/token");
+    let assertion = |jti: &str| {
+        let now = Utc::now().timestamp();
+        ed25519_jws(
+            &key,
+            &serde_json::json!({"alg": "Ed25519", "kid": "kbnn-2026"}),
+            &serde_json::json!({
+                "iss": "kbnn-payments", "sub": "kbnn-payments", "aud": endpoint,
+                "jti": jti, "iat": now, "exp": now + 60,
+            }),
+        )
+    };
+    let proof = |method: &str, uri: &str, jti: &str, token: Option<&str>| {
+        use sha2::Digest as _;
+        let mut claims = serde_json::json!({
+            "jti": jti, "htm": method, "htu": uri, "iat": Utc::now().timestamp(),
+        });
+        if let Some(t) = token {
+            claims["ath"] = B64.encode(sha2::Sha256::digest(t.as_bytes())).into();
+        }
+        ed25519_jws(
+            &key,
+            &serde_json::json!({"typ": "dpop+jwt", "alg": "Ed25519", "jwk": public}),
+            &claims,
+        )
+    };
+    let form = |a: String| {
+        [
+            ("grant_type", "client_credentials".to_string()),
+            ("client_assertion_type", web::oidc::JWT_BEARER.to_string()),
+            ("client_assertion", a),
+        ]
+    };
+
+    // the assertion alone: a bearer token
+    let r = app
+        .send(app.client.post(&endpoint).form(&form(assertion("ed-1"))))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(
+        claims_of(r.json()["access_token"].as_str().expect("token"))["client_id"],
+        "kbnn-payments"
+    );
+
+    // with a DPoP proof: a token bound to the key's thumbprint
+    let r = app
+        .send(
+            app.client
+                .post(&endpoint)
+                .form(&form(assertion("ed-2")))
+                .header("DPoP", proof("POST", &endpoint, "ed-p1", None)),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["token_type"], "DPoP");
+    let at = body["access_token"].as_str().expect("token").to_string();
+    let thumbprint = identity::jwk::VerifyKey::of(
+        "Ed25519",
+        &serde_json::from_value(public.clone()).expect("a JWK"),
+    )
+    .expect("an Ed25519 key")
+    .thumbprint();
+    assert_eq!(claims_of(&at)["cnf"]["jkt"], thumbprint.as_str());
+
+    // at a resource, the bound token goes with a proof named Ed25519 too:
+    // past the proof, UserInfo refuses a token that is not a person's
+    let userinfo = app.url("/oidc/userinfo");
+    let call = |proof: Option<String>| {
+        let mut req = app
+            .client
+            .get(&userinfo)
+            .header("authorization", format!("DPoP {at}"));
+        if let Some(p) = proof {
+            req = req.header("DPoP", p);
+        }
+        app.send(req)
+    };
+    let r = call(None).await;
+    assert_eq!(r.status.as_u16(), 401);
+    assert_eq!(r.json()["error"], "invalid_dpop_proof");
+    assert!(
+        r.header("www-authenticate")
+            .is_some_and(|h| h.starts_with("DPoP algs=\"ES256 EdDSA Ed25519\"")),
+        "{:?}",
+        r.header("www-authenticate")
+    );
+    let r = call(Some(proof("GET", &userinfo, "ed-p2", Some(&at)))).await;
+    assert_eq!(r.status.as_u16(), 403, "{}", r.body);
+    assert_eq!(r.json()["error"], "insufficient_scope");
+
+    // an assertion named Ed25519 but made by another key is refused
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[22; 32]);
+    let now = Utc::now().timestamp();
+    let forged = ed25519_jws(
+        &stranger,
+        &serde_json::json!({"alg": "Ed25519", "kid": "kbnn-2026"}),
+        &serde_json::json!({"iss": "kbnn-payments", "sub": "kbnn-payments", "aud": endpoint, "jti": "ed-3", "exp": now + 60}),
+    );
+    let r = app
+        .send(app.client.post(&endpoint).form(&form(forged)))
+        .await;
+    oauth_error(&r, 401, "invalid_client");
 }

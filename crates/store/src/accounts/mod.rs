@@ -180,13 +180,13 @@ pub trait AccountStore: Send + Sync {
         &self,
         credential_id: &[u8],
     ) -> Result<Option<(SubjectId, Passkey)>, StoreError>;
-    /// Records a use: the counter moves from `seen` to `now_count` only if
-    /// it still is `seen` (two uses of a copied key cannot both pass).
+    /// Records a use: `passkey` as its log-in left it (counter, backup
+    /// state) replaces the one kept, only if that one's counter still is
+    /// `seen` (two uses of a copied key cannot both pass).
     async fn use_passkey(
         &self,
-        credential_id: &[u8],
+        passkey: &Passkey,
         seen: u32,
-        now_count: u32,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// Keeps a WebAuthn challenge until `expires` (forgetting the expired).
@@ -295,16 +295,31 @@ fn decode_account(row: AccountColumns) -> Result<Account, StoreError> {
     })
 }
 
-fn decode_passkey((id, key, count): (String, String, i64)) -> Result<Passkey, StoreError> {
-    Ok(Passkey {
-        credential_id: B64
-            .decode(id.as_bytes())
-            .map_err(|e| corrupt("credential id", e))?,
-        public_key: B64
-            .decode(key.as_bytes())
-            .map_err(|e| corrupt("passkey key", e))?,
-        sign_count: u32::try_from(count).map_err(|e| corrupt("passkey counter", e))?,
-    })
+/// A passkey row: its credential id, the library's form (or, kept before,
+/// the COSE key) and the counter.
+type PasskeyRow = (String, Option<String>, Option<String>, i64);
+
+fn decode_passkey((id, credential, key, count): PasskeyRow) -> Result<Passkey, StoreError> {
+    match (credential, key) {
+        (Some(credential), _) => {
+            Passkey::from_stored(&credential).map_err(|e| corrupt("passkey", e))
+        }
+        (None, Some(key)) => Passkey::from_cose_key(
+            &B64.decode(id.as_bytes())
+                .map_err(|e| corrupt("credential id", e))?,
+            &B64.decode(key.as_bytes())
+                .map_err(|e| corrupt("passkey key", e))?,
+            u32::try_from(count).map_err(|e| corrupt("passkey counter", e))?,
+        )
+        .map_err(|e| corrupt("passkey key", e)),
+        (None, None) => Err(corrupt("passkey", "neither its credential nor its key")),
+    }
+}
+
+fn encode_passkey(passkey: &Passkey) -> Result<String, StoreError> {
+    passkey
+        .to_stored()
+        .map_err(|e| StoreError::database(format!("cannot encode the passkey: {e}")))
 }
 
 fn step_value(step: u64) -> Result<i64, StoreError> {
@@ -363,17 +378,17 @@ const INSERT_SESSION: &str = "INSERT INTO eid_sessions (id_hash, subject, level,
 const LIVE_SESSION: &str = "SELECT subject, level, auth_ns, amr FROM eid_sessions \
      WHERE id_hash = $1 AND expires_ns > $2";
 
-const INSERT_PASSKEY: &str = "INSERT INTO eid_passkeys (credential_id, subject, public_key, \
+const INSERT_PASSKEY: &str = "INSERT INTO eid_passkeys (credential_id, subject, credential, \
      sign_count, created_ns) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 
-const PASSKEYS_OF: &str = "SELECT credential_id, public_key, sign_count FROM eid_passkeys \
-     WHERE subject = $1 ORDER BY created_ns";
+const PASSKEYS_OF: &str = "SELECT credential_id, credential, public_key, sign_count \
+     FROM eid_passkeys WHERE subject = $1 ORDER BY created_ns";
 
-const PASSKEY: &str = "SELECT subject, credential_id, public_key, sign_count FROM eid_passkeys \
-     WHERE credential_id = $1";
+const PASSKEY: &str = "SELECT subject, credential_id, credential, public_key, sign_count \
+     FROM eid_passkeys WHERE credential_id = $1";
 
-const USE_PASSKEY: &str = "UPDATE eid_passkeys SET sign_count = $3, last_used_ns = $4 \
-     WHERE credential_id = $1 AND sign_count = $2";
+const USE_PASSKEY: &str = "UPDATE eid_passkeys SET credential = $3, public_key = NULL, \
+     sign_count = $4, last_used_ns = $5 WHERE credential_id = $1 AND sign_count = $2";
 
 const FORGET_EXPIRED_CHALLENGES: &str = "DELETE FROM eid_challenges WHERE expires_ns <= $1";
 
@@ -667,10 +682,10 @@ impl AccountStore for SqlStore {
             .execute(
                 INSERT_PASSKEY,
                 (
-                    B64.encode(&passkey.credential_id),
+                    B64.encode(passkey.credential_id()),
                     subject.to_string(),
-                    B64.encode(&passkey.public_key),
-                    i64::from(passkey.sign_count),
+                    encode_passkey(passkey)?,
+                    i64::from(passkey.sign_count()),
                     nanos(at)?,
                 ),
             )
@@ -680,7 +695,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn passkeys_of(&self, subject: SubjectId) -> Result<Vec<Passkey>, StoreError> {
-        let rows: Vec<(String, String, i64)> = self
+        let rows: Vec<PasskeyRow> = self
             .on()
             .fetch_all(PASSKEYS_OF, (subject.to_string(),))
             .await
@@ -692,23 +707,22 @@ impl AccountStore for SqlStore {
         &self,
         credential_id: &[u8],
     ) -> Result<Option<(SubjectId, Passkey)>, StoreError> {
-        let row: Option<(String, String, String, i64)> = self
+        let row: Option<(String, String, Option<String>, Option<String>, i64)> = self
             .on()
             .fetch_optional(PASSKEY, (B64.encode(credential_id),))
             .await
             .context("reading a passkey")?;
-        row.map(|(subject, id, key, count)| {
+        row.map(|(subject, id, credential, key, count)| {
             let subject = SubjectId::parse(&subject).map_err(|e| corrupt("passkey holder", e))?;
-            Ok((subject, decode_passkey((id, key, count))?))
+            Ok((subject, decode_passkey((id, credential, key, count))?))
         })
         .transpose()
     }
 
     async fn use_passkey(
         &self,
-        credential_id: &[u8],
+        passkey: &Passkey,
         seen: u32,
-        now_count: u32,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let done = self
@@ -716,9 +730,10 @@ impl AccountStore for SqlStore {
             .execute(
                 USE_PASSKEY,
                 (
-                    B64.encode(credential_id),
+                    B64.encode(passkey.credential_id()),
                     i64::from(seen),
-                    i64::from(now_count),
+                    encode_passkey(passkey)?,
+                    i64::from(passkey.sign_count()),
                     nanos(at)?,
                 ),
             )

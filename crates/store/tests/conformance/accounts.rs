@@ -505,11 +505,16 @@ pub async fn passkeys_and_their_challenges(h: &Harness) {
     use identity::webauthn::Passkey;
     let store = h.open().await;
     let accounts = store.accounts();
-    let key = Passkey {
-        credential_id: vec![1, 2, 3],
-        public_key: vec![0xa5, 1, 2],
-        sign_count: 0,
-    };
+    // a P-256 COSE key (RFC 9053 §7.1.1): kty EC2, alg ES256, crv P-256, x, y
+    let point = p256::ecdsa::SigningKey::from_slice(&[7; 32])
+        .expect("a P-256 scalar")
+        .verifying_key()
+        .to_encoded_point(false);
+    let mut cose = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20];
+    cose.extend_from_slice(point.x().expect("x"));
+    cose.extend_from_slice(&[0x22, 0x58, 0x20]);
+    cose.extend_from_slice(point.y().expect("y"));
+    let key = Passkey::from_cose_key(&[1, 2, 3], &cose, 0).expect("a passkey");
     assert!(
         accounts
             .add_passkey(subject(1), &key, at(9, 0))
@@ -522,25 +527,24 @@ pub async fn passkeys_and_their_challenges(h: &Harness) {
             .await
             .expect("taken")
     );
+    // kept in the library's form: read back as it was registered
+    let registered = Passkey::from_stored(&key.to_stored().expect("stored")).expect("read");
     assert_eq!(
         accounts.passkeys_of(subject(1)).await.expect("list"),
-        vec![key.clone()]
+        vec![registered.clone()]
     );
     assert_eq!(
         accounts.passkey(&[1, 2, 3]).await.expect("read"),
-        Some((subject(1), key.clone()))
+        Some((subject(1), registered.clone()))
     );
     assert_eq!(accounts.passkey(&[9]).await.expect("read"), None);
     // the counter moves only from what was seen
-    assert!(
-        accounts
-            .use_passkey(&[1, 2, 3], 0, 4, at(9, 1))
-            .await
-            .expect("use")
-    );
+    let used = Passkey::from_cose_key(&[1, 2, 3], &cose, 4).expect("a passkey");
+    assert!(accounts.use_passkey(&used, 0, at(9, 1)).await.expect("use"));
+    let again = Passkey::from_cose_key(&[1, 2, 3], &cose, 5).expect("a passkey");
     assert!(
         !accounts
-            .use_passkey(&[1, 2, 3], 0, 5, at(9, 2))
+            .use_passkey(&again, 0, at(9, 2))
             .await
             .expect("stale")
     );
@@ -549,8 +553,43 @@ pub async fn passkeys_and_their_challenges(h: &Harness) {
             .passkey(&[1, 2, 3])
             .await
             .expect("read")
-            .map(|(_, k)| k.sign_count),
+            .map(|(_, k)| k.sign_count()),
         Some(4)
+    );
+    // a passkey kept before the library checked them: its COSE key only
+    {
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        h.execute(&format!(
+            "INSERT INTO eid_passkeys (credential_id, subject, public_key, sign_count, created_ns) \
+             VALUES ('{}', '{}', '{}', 2, 0)",
+            b64(&[4, 5, 6]),
+            subject(3),
+            b64(&cose)
+        ))
+        .await;
+    }
+    let kept = Passkey::from_cose_key(&[4, 5, 6], &cose, 2).expect("a passkey");
+    assert_eq!(
+        accounts.passkey(&[4, 5, 6]).await.expect("read"),
+        Some((subject(3), kept.clone()))
+    );
+    assert_eq!(
+        accounts.passkeys_of(subject(3)).await.expect("list"),
+        vec![kept]
+    );
+    // its first use keeps it in the library's form
+    let first_use = Passkey::from_cose_key(&[4, 5, 6], &cose, 3).expect("a passkey");
+    assert!(
+        accounts
+            .use_passkey(&first_use, 2, at(9, 3))
+            .await
+            .expect("use")
+    );
+    let now_stored = Passkey::from_stored(&first_use.to_stored().expect("stored")).expect("read");
+    assert_eq!(
+        accounts.passkey(&[4, 5, 6]).await.expect("read"),
+        Some((subject(3), now_stored))
     );
     // challenges: taken once, not after they expire
     let later = Utc::now() + chrono::Duration::minutes(5);

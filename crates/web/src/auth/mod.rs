@@ -135,7 +135,10 @@ impl AuthError {
             _ => return None,
         };
         let scheme = if dpop {
-            format!("DPoP algs=\"{}\", ", token::DPOP_ALGS)
+            format!(
+                "DPoP algs=\"{}\", ",
+                identity::jwk::VerifyKey::ALGORITHMS.join(" ")
+            )
         } else {
             "Bearer realm=\"motcua\", ".to_string()
         };

@@ -10,9 +10,6 @@ use serde_json::{Map, Value};
 use super::{AuthError, Scope};
 use crate::AppState;
 
-/// The DPoP algorithms a resource accepts (the `algs` of its challenge).
-pub const DPOP_ALGS: &str = "ES256 EdDSA";
-
 /// A live access token of this provider, as a resource sees it.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
