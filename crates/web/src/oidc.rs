@@ -19,6 +19,13 @@
 //!   server that only checks the signature accepts it until it expires,
 //!   which is why access tokens live minutes).
 //!
+//! A grant is one redemption of a person's authorization code: the refresh
+//! family it starts, and every access token issued in it, which carries
+//! the grant's id in the private claim `grant_id` ([`GRANT_CLAIM`]).
+//! Revoking a grant (a refresh token presented a second time, or its code
+//! redeemed a second time) stops its refresh tokens and has every
+//! check of its access tokens here refuse them.
+//!
 //! Errors of the token endpoint are the RFC 6749 §5.2 JSON
 //! (`{"error", "error_description"}`), which every OAuth client library
 //! reads, not problem+json. Repeated failed client authentications are
@@ -540,10 +547,24 @@ struct AccessClaims<'a> {
     /// For an organisation's token: the person acting for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     act: Option<Actor<'a>>,
+    /// For a person's token: the grant it was issued in ([`GRANT_CLAIM`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant_id: Option<&'a str>,
 }
 
 /// How long a refresh token lives (each use gives a new one for as long).
 pub const REFRESH_TTL: chrono::Duration = chrono::Duration::hours(12);
+
+/// The private claim of a person's access token that names its grant.
+pub const GRANT_CLAIM: &str = "grant_id";
+
+/// How long a grant's revocation, and a redeemed code with the grant it
+/// gave, are kept: longer than any token of the grant lives (a refresh
+/// token issued at the last moment, then an access token it gives at the
+/// end of its life).
+pub const GRANT_MEMORY: chrono::Duration = chrono::Duration::seconds(
+    REFRESH_TTL.num_seconds() + identity::client::MAX_ACCESS_TOKEN_TTL as i64,
+);
 
 /// The key a refresh token is stored under: its SHA-256, base64url.
 pub fn refresh_token_hash(token: &str) -> String {
@@ -744,6 +765,7 @@ async fn issue(
         sub: client.id.as_str(),
         login: None,
         actor: None,
+        grant: None,
     };
     mint(state, &client, subject, aud, &scope, jkt, now)
 }
@@ -755,6 +777,8 @@ struct TokenSubject<'a> {
     login: Option<(AssuranceLevel, DateTime<Utc>)>,
     /// The person acting when `sub` is an organisation.
     actor: Option<&'a str>,
+    /// The grant of a person's log-in the token is issued in.
+    grant: Option<&'a str>,
 }
 
 /// RFC 8693 §4.1: the party acting for the subject.
@@ -803,7 +827,12 @@ fn mint(
     jkt: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, OAuthError> {
-    let TokenSubject { sub, login, actor } = subject;
+    let TokenSubject {
+        sub,
+        login,
+        actor,
+        grant,
+    } = subject;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let scopes = token_scopes(client, scope);
     let scope = scopes.join(" ");
@@ -820,6 +849,7 @@ fn mint(
         acr: login.map(|(level, _)| level.acr()),
         auth_time: login.map(|(_, at)| at.timestamp()),
         act: actor.map(|sub| Actor { sub }),
+        grant_id: grant,
     };
     let access_token = state
         .oidc
@@ -849,8 +879,8 @@ fn require_grant(client: &Client, grant: GrantType) -> Result<(), OAuthError> {
 }
 
 /// The `refresh_token` grant: the token is rotated (a new one replaces it)
-/// and a new access token issued for the same log-in; a token presented a
-/// second time revokes every token of that log-in.
+/// and a new access token issued in the same grant; a token presented a
+/// second time (or revoked) revokes every token of that grant.
 async fn refresh(
     state: &AppState,
     headers: &HeaderMap,
@@ -875,6 +905,7 @@ async fn refresh(
             &refresh_token_hash(&new_token),
             now,
             now + REFRESH_TTL,
+            now + GRANT_MEMORY,
         )
         .await
         .map_err(OAuthError::server)?;
@@ -882,9 +913,9 @@ async fn refresh(
     let grant = match outcome {
         store::RefreshOutcome::Rotated(g) => g,
         store::RefreshOutcome::Reused { family } => {
-            tracing::warn!(client = %client.id, family, "a refresh token was used twice: its log-in is revoked");
+            tracing::warn!(client = %client.id, family, "a used or revoked refresh token was presented: its grant is revoked");
             return Err(invalid(
-                "the refresh token was used before: every token of this log-in is revoked; log in again",
+                "the refresh token was used or revoked before: every token of this log-in is revoked; log in again",
             ));
         }
         store::RefreshOutcome::Expired => return Err(invalid("the refresh token has expired")),
@@ -902,6 +933,7 @@ async fn refresh(
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
         actor: actor.as_deref(),
+        grant: Some(&grant.family),
     };
     let mut answer = mint(state, client, subject, None, &scope, jkt, now)?;
     answer.refresh_token = Some(new_token);
@@ -972,11 +1004,11 @@ async fn subjects_for(
     Ok((sub, actor))
 }
 
-/// The `authorization_code` grant: the code is taken out of the store
-/// (so a second redemption finds nothing), checked against the client,
-/// the redirect URI and the PKCE verifier, and answered with an access
-/// token, an ID token and, for clients registered for it, a refresh token
-/// starting a new family.
+/// The `authorization_code` grant: the code is marked redeemed in the store
+/// as a new grant (a second redemption finds that grant, revokes it and is
+/// refused), checked against the client, the redirect URI and the PKCE
+/// verifier, and answered with an access token, an ID token and, for
+/// clients registered for it, a refresh token starting the grant's family.
 async fn redeem_code(
     state: &AppState,
     headers: &HeaderMap,
@@ -989,13 +1021,36 @@ async fn redeem_code(
         .ok_or_else(|| OAuthError::request("code is required"))?;
     let now = Utc::now();
     let invalid = |m: String| OAuthError::bad("invalid_grant", m);
-    let grant = state
+    let grant_id = uuid::Uuid::now_v7().to_string();
+    let taken = state
         .store
         .oidc()
-        .take_code(&identity::jwk::sha256_b64url(code))
+        .take_code(
+            &identity::jwk::sha256_b64url(code),
+            &grant_id,
+            now + GRANT_MEMORY,
+        )
         .await
-        .map_err(OAuthError::server)?
-        .ok_or_else(|| invalid(identity::authz::RedeemError::Code.to_string()))?;
+        .map_err(OAuthError::server)?;
+    let grant = match taken {
+        store::TakenCode::First(grant) => *grant,
+        // RFC 6749 §4.1.2: the tokens of the first redemption go too
+        store::TakenCode::Replayed { grant: first } => {
+            state
+                .store
+                .oidc()
+                .revoke_grant(&first, now + GRANT_MEMORY, now)
+                .await
+                .map_err(OAuthError::server)?;
+            tracing::warn!(client = %client.id, grant = first, "an authorization code was redeemed again: the tokens of its first redemption are revoked");
+            return Err(invalid(
+                "the code was used before: the tokens it gave are revoked".into(),
+            ));
+        }
+        store::TakenCode::Unknown => {
+            return Err(invalid(identity::authz::RedeemError::Code.to_string()));
+        }
+    };
     identity::authz::redeem(
         &grant,
         client.id.as_str(),
@@ -1016,6 +1071,7 @@ async fn redeem_code(
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
         actor: actor.as_deref(),
+        grant: Some(&grant_id),
     };
     let bound_key = jkt.clone();
     let jkt_of_answer = bound_key.as_deref();
@@ -1054,7 +1110,7 @@ async fn redeem_code(
             scopes: request.scopes.clone(),
             level: grant.level,
             auth_time: grant.auth_time,
-            family: uuid::Uuid::now_v7().to_string(),
+            family: grant_id,
             actor: grant.actor.clone(),
             // a public client's renewals prove the key its tokens are bound to
             jkt: jkt_of_answer
@@ -1152,7 +1208,10 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         let revoked = state
             .store
             .oidc()
-            .is_revoked(str_of("jti"))
+            .is_revoked(
+                str_of("jti"),
+                claims.get(GRANT_CLAIM).and_then(|g| g.as_str()),
+            )
             .await
             .map_err(OAuthError::server)?;
         if revoked {
