@@ -17,13 +17,14 @@
 //! - `POST /oidc/revoke` (RFC 7009): the client that holds a token ends
 //!   it; introspection answers `active: false` from then on (a resource
 //!   server that only checks the signature accepts it until it expires,
-//!   which is why access tokens live minutes).
+//!   which is why access tokens live minutes). A refresh token ends its
+//!   whole grant.
 //!
 //! A grant is one redemption of a person's authorization code: the refresh
 //! family it starts, and every access token issued in it, which carries
 //! the grant's id in the private claim `grant_id` ([`GRANT_CLAIM`]).
-//! Revoking a grant (a refresh token presented a second time, or its code
-//! redeemed a second time) stops its refresh tokens and has every
+//! Revoking a grant (a refresh token revoked, presented a second time, or
+//! its code redeemed a second time) stops its refresh tokens and has every
 //! check of its access tokens here refuse them.
 //!
 //! Errors of the token endpoint are the RFC 6749 §5.2 JSON
@@ -1172,24 +1173,24 @@ fn no_store(mut res: Response) -> Response {
     res
 }
 
-/// The authenticated client of an introspection or revocation request and
-/// the token it names.
+/// The authenticated client of an introspection or revocation request,
+/// the token it names and its `token_type_hint`.
 async fn client_and_token(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Arc<Client>, String), OAuthError> {
-    let form = parse_form(body)?;
+) -> Result<(Arc<Client>, String, Option<String>), OAuthError> {
+    let mut form = parse_form(body)?;
     let client = authenticated_client(state, headers, &form).await?;
     let token = form
-        .get("token")
+        .remove("token")
         .ok_or_else(|| OAuthError::request("token is required"))?;
-    Ok((client, token.clone()))
+    Ok((client, token, form.remove("token_type_hint")))
 }
 
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let (client, token) = client_and_token(&state, &headers, &body).await?;
+        let (client, token, _) = client_and_token(&state, &headers, &body).await?;
         let token = token.as_str();
         let inactive = serde_json::json!({ "active": false });
         let Some(claims) = crate::auth::token::live_claims(&state, token, Utc::now()) else {
@@ -1251,35 +1252,18 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
 
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let (client, token) = client_and_token(&state, &headers, &body).await?;
-        let token = token.as_str();
+        let (client, token, hint) = client_and_token(&state, &headers, &body).await?;
         let now = Utc::now();
-        // RFC 7009 §2.2: an invalid or expired token needs no revoking
-        let Some(claims) = crate::auth::token::live_claims(&state, token, now) else {
-            return Ok(());
-        };
-        if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
-            return Err(OAuthError::bad(
-                "unauthorized_client",
-                "the token was not issued to this client",
-            ));
+        // RFC 7009 §2.1: the hint says which kind to look for first; the
+        // other is tried when the token is not of that kind
+        if hint.as_deref() == Some("refresh_token") {
+            if !revoke_refresh(&state, &client, &token, now).await? {
+                revoke_access(&state, &client, &token, now).await?;
+            }
+        } else if !revoke_access(&state, &client, &token, now).await? {
+            revoke_refresh(&state, &client, &token, now).await?;
         }
-        let jti = claims
-            .get("jti")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let exp = claims
-            .get("exp")
-            .and_then(|v| v.as_i64())
-            .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
-            .unwrap_or(now);
-        state
-            .store
-            .oidc()
-            .revoke_token(jti, exp, now)
-            .await
-            .map_err(OAuthError::server)?;
-        tracing::info!(client = %client.id, jti, "access token revoked");
+        // RFC 7009 §2.2: an invalid or expired token needs no revoking
         Ok::<_, OAuthError>(())
     }
     .await;
@@ -1287,6 +1271,74 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
+}
+
+/// The client did not get the token it asks to revoke.
+fn not_its_token() -> OAuthError {
+    OAuthError::bad(
+        "unauthorized_client",
+        "the token was not issued to this client",
+    )
+}
+
+/// Revokes `token` if it is a live access token of this provider, issued
+/// to `client`; whether it was one.
+async fn revoke_access(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, OAuthError> {
+    let Some(claims) = crate::auth::token::live_claims(state, token, now) else {
+        return Ok(false);
+    };
+    if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
+        return Err(not_its_token());
+    }
+    let jti = claims
+        .get("jti")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let exp = claims
+        .get("exp")
+        .and_then(|v| v.as_i64())
+        .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
+        .unwrap_or(now);
+    state
+        .store
+        .oidc()
+        .revoke_token(jti, exp, now)
+        .await
+        .map_err(OAuthError::server)?;
+    tracing::info!(client = %client.id, jti, "access token revoked");
+    Ok(true)
+}
+
+/// Revokes the grant of `token` if it is a refresh token (live or not)
+/// issued to `client`: its refresh tokens and its access tokens (RFC 7009
+/// §2.1); whether it was one.
+async fn revoke_refresh(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, OAuthError> {
+    let oidc = state.store.oidc();
+    let Some(grant) = oidc
+        .refresh_grant(&refresh_token_hash(token))
+        .await
+        .map_err(OAuthError::server)?
+    else {
+        return Ok(false);
+    };
+    if grant.client_id != client.id.as_str() {
+        return Err(not_its_token());
+    }
+    oidc.revoke_grant(&grant.family, now + GRANT_MEMORY, now)
+        .await
+        .map_err(OAuthError::server)?;
+    tracing::info!(client = %client.id, grant = grant.family, "refresh token revoked with its grant");
+    Ok(true)
 }
 
 /// The UserInfo endpoint (Core §5.3): the claims of the person whose

@@ -639,6 +639,17 @@ fn rotated(reply: &Reply) -> (String, String) {
     (text("access_token"), text("refresh_token"))
 }
 
+/// Asks `client` to revoke a token with `form`.
+async fn revoke_as(app: &TestApp, client: &str, form: &[(&str, &str)]) -> Reply {
+    send(
+        app.client
+            .post(app.url("/oidc/revoke"))
+            .basic_auth(client, Some(SECRET))
+            .form(form),
+    )
+    .await
+}
+
 /// What an access token opens: UserInfo's status, the API's status (the
 /// person's dossiers), and whether introspection says it is active.
 async fn opens(app: &TestApp, access: &str) -> (u16, u16, bool) {
@@ -673,6 +684,59 @@ async fn opens(app: &TestApp, access: &str) -> (u16, u16, bool) {
 const LIVE: (u16, u16, bool) = (200, 200, true);
 /// Nothing: its grant was revoked.
 const CUT_OFF: (u16, u16, bool) = (401, 401, false);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_refresh_token_ends_its_grant_with_or_without_the_hint() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    register(&app, &third_party()).await;
+    let people = adults(&app).await;
+    let pin = people[0].personal_id.clone();
+    assert!(add_citizen(&app, &pin, &[]).0);
+
+    let hinted: &[(&str, &str)] = &[("token_type_hint", "refresh_token")];
+    // a wrong hint is only a hint: the token is still found
+    let misled: &[(&str, &str)] = &[("token_type_hint", "access_token")];
+    for hint in [hinted, &[], misled] {
+        let (access, refresh) = redeemed(&app, &portal_code(&app, &pin).await).await;
+        // another log-in of the same person, which must outlive this one
+        let (other_access, other_refresh) = redeemed(&app, &portal_code(&app, &pin).await).await;
+        assert_eq!(opens(&app, &access).await, LIVE);
+
+        // another client may not revoke it, and it keeps working
+        let mut form = vec![("token", refresh.as_str())];
+        form.extend_from_slice(hint);
+        let r = revoke_as(&app, "ung-dung-ngoai", &form).await;
+        assert_eq!(r.status.as_u16(), 400, "{hint:?}: {}", r.body);
+        assert_eq!(r.json()["error"], "unauthorized_client", "{hint:?}");
+        let (access, refresh) = rotated(&refreshed(&app, &refresh).await);
+
+        // its own client revokes it: the grant ends
+        let mut form = vec![("token", refresh.as_str())];
+        form.extend_from_slice(hint);
+        let r = revoke_as(&app, "portal", &form).await;
+        assert_eq!(r.status.as_u16(), 200, "{hint:?}: {}", r.body);
+        let r = refreshed(&app, &refresh).await;
+        assert_eq!(r.status.as_u16(), 400, "{hint:?}: {}", r.body);
+        assert_eq!(r.json()["error"], "invalid_grant", "{hint:?}");
+        assert_eq!(opens(&app, &access).await, CUT_OFF, "{hint:?}");
+
+        // the other log-in is untouched
+        assert_eq!(opens(&app, &other_access).await, LIVE, "{hint:?}");
+        rotated(&refreshed(&app, &other_refresh).await);
+    }
+    // an unknown token, hinted or not, needs no revoking (RFC 7009 §2.2)
+    for form in [
+        &[("token", "never-issued")][..],
+        &[
+            ("token", "never-issued"),
+            ("token_type_hint", "refresh_token"),
+        ],
+    ] {
+        let r = revoke_as(&app, "portal", form).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_refresh_token_cuts_off_the_access_tokens_of_its_grant() {

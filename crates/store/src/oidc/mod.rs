@@ -175,6 +175,8 @@ pub trait OidcStore: Send + Sync {
         new_expires: DateTime<Utc>,
         revoke_until: DateTime<Utc>,
     ) -> Result<RefreshOutcome, StoreError>;
+    /// The grant of a refresh token (live, used or revoked), by its hash.
+    async fn refresh_grant(&self, token_hash: &str) -> Result<Option<RefreshGrant>, StoreError>;
     /// The provider's pairwise salt (hex): `candidate` when none was kept
     /// yet, else the one kept (the first of concurrent starts wins).
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError>;
@@ -303,6 +305,8 @@ const CLAIM_REFRESH: &str = "UPDATE oidc_refresh SET used_ns = $2 WHERE token_ha
      AND used_ns IS NULL AND revoked = 0 \
      AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = 'grant ' || family) \
      RETURNING body, expires_ns";
+
+const REFRESH_GRANT: &str = "SELECT body FROM oidc_refresh WHERE token_hash = $1";
 
 const REFRESH_FAMILY: &str = "SELECT family FROM oidc_refresh WHERE token_hash = $1";
 
@@ -594,6 +598,16 @@ impl OidcStore for SqlStore {
         };
         tx.commit().await.context("rotating a refresh token")?;
         Ok(outcome)
+    }
+
+    async fn refresh_grant(&self, token_hash: &str) -> Result<Option<RefreshGrant>, StoreError> {
+        let body: Option<String> = self
+            .on()
+            .scalar_optional(REFRESH_GRANT, (token_hash,))
+            .await
+            .context("reading a refresh token")?;
+        body.map(|b| from_json("a stored refresh grant", &b))
+            .transpose()
     }
 
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError> {

@@ -509,6 +509,11 @@ pub async fn a_revoked_grant_ends_its_tokens_until_they_expire(h: &Harness) {
     oidc.put_refresh("b1", &grant("grant-b"), t(3600))
         .await
         .expect("stored");
+    assert_eq!(
+        oidc.refresh_grant("a1").await.expect("read"),
+        Some(grant("grant-a"))
+    );
+    assert_eq!(oidc.refresh_grant("nope").await.expect("read"), None);
     assert!(!revoked("jti-a", Some("grant-a")).await);
 
     oidc.revoke_grant("grant-a", t(7200), t(10))
@@ -528,7 +533,7 @@ pub async fn a_revoked_grant_ends_its_tokens_until_they_expire(h: &Harness) {
         .expect("revoked");
     assert!(revoked("jti-b", Some("grant-b")).await);
     // its refresh tokens stop, even one stored after the revocation (a
-    // concurrent redemption)
+    // concurrent redemption); a refresh token is still known, to revoke
     let reused = RefreshOutcome::Reused {
         family: "grant-a".into(),
     };
@@ -546,6 +551,10 @@ pub async fn a_revoked_grant_ends_its_tokens_until_they_expire(h: &Harness) {
             .await
             .expect("answered"),
         reused
+    );
+    assert_eq!(
+        oidc.refresh_grant("a1").await.expect("read"),
+        Some(grant("grant-a"))
     );
     assert_eq!(
         oidc.rotate_refresh("b1", "b2", t(40), t(3640), t(7240))
