@@ -68,7 +68,7 @@ pub use dossiers::{
 };
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
-pub use oidc::{OidcStore, RefreshOutcome, StoredKey};
+pub use oidc::{OidcStore, RefreshOutcome, StoredKey, TakenCode};
 pub use organisations::{LegacyLogin, OrganisationStore};
 
 use std::fmt;

@@ -10,7 +10,8 @@
 //! `conformance/population.rs`, those of the exchange layer's in
 //! `conformance/exchange_log.rs`, those of asynchronous delivery (outbox,
 //! subscriptions, de-duplication) in `conformance/delivery.rs`, those of the
-//! OpenID Connect provider (clients, signing keys) in `conformance/oidc.rs`.
+//! OpenID Connect provider (clients, signing keys, codes, refresh tokens,
+//! revocations of tokens and grants) in `conformance/oidc.rs`.
 //!
 //! An unreachable PostgreSQL fails the PostgreSQL checks, unless
 //! `MOTCUA_TEST_SKIP_POSTGRES=1`, which skips them (and says so).
@@ -269,6 +270,7 @@ conformance!(
     revoked_tokens_are_remembered_until_they_expire,
     authorization_codes_are_redeemed_once,
     refresh_tokens_rotate_and_a_reuse_revokes_the_family,
+    a_revoked_grant_ends_its_tokens_until_they_expire,
     one_time_ids_are_used_once,
     the_pairwise_salt_is_kept_once_and_identifiers_map_back,
     pushed_requests_live_until_they_expire_or_are_used,

@@ -17,7 +17,15 @@
 //! - `POST /oidc/revoke` (RFC 7009): the client that holds a token ends
 //!   it; introspection answers `active: false` from then on (a resource
 //!   server that only checks the signature accepts it until it expires,
-//!   which is why access tokens live minutes).
+//!   which is why access tokens live minutes). A refresh token ends its
+//!   whole grant.
+//!
+//! A grant is one redemption of a person's authorization code: the refresh
+//! family it starts, and every access token issued in it, which carries
+//! the grant's id in the private claim `grant_id` ([`GRANT_CLAIM`]).
+//! Revoking a grant (a refresh token revoked, presented a second time, or
+//! its code redeemed a second time) stops its refresh tokens and has every
+//! check of its access tokens here refuse them.
 //!
 //! Errors of the token endpoint are the RFC 6749 §5.2 JSON
 //! (`{"error", "error_description"}`), which every OAuth client library
@@ -540,10 +548,24 @@ struct AccessClaims<'a> {
     /// For an organisation's token: the person acting for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     act: Option<Actor<'a>>,
+    /// For a person's token: the grant it was issued in ([`GRANT_CLAIM`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant_id: Option<&'a str>,
 }
 
 /// How long a refresh token lives (each use gives a new one for as long).
 pub const REFRESH_TTL: chrono::Duration = chrono::Duration::hours(12);
+
+/// The private claim of a person's access token that names its grant.
+pub const GRANT_CLAIM: &str = "grant_id";
+
+/// How long a grant's revocation, and a redeemed code with the grant it
+/// gave, are kept: longer than any token of the grant lives (a refresh
+/// token issued at the last moment, then an access token it gives at the
+/// end of its life).
+pub const GRANT_MEMORY: chrono::Duration = chrono::Duration::seconds(
+    REFRESH_TTL.num_seconds() + identity::client::MAX_ACCESS_TOKEN_TTL as i64,
+);
 
 /// The key a refresh token is stored under: its SHA-256, base64url.
 pub fn refresh_token_hash(token: &str) -> String {
@@ -744,6 +766,7 @@ async fn issue(
         sub: client.id.as_str(),
         login: None,
         actor: None,
+        grant: None,
     };
     mint(state, &client, subject, aud, &scope, jkt, now)
 }
@@ -755,6 +778,8 @@ struct TokenSubject<'a> {
     login: Option<(AssuranceLevel, DateTime<Utc>)>,
     /// The person acting when `sub` is an organisation.
     actor: Option<&'a str>,
+    /// The grant of a person's log-in the token is issued in.
+    grant: Option<&'a str>,
 }
 
 /// RFC 8693 §4.1: the party acting for the subject.
@@ -803,7 +828,12 @@ fn mint(
     jkt: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, OAuthError> {
-    let TokenSubject { sub, login, actor } = subject;
+    let TokenSubject {
+        sub,
+        login,
+        actor,
+        grant,
+    } = subject;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let scopes = token_scopes(client, scope);
     let scope = scopes.join(" ");
@@ -820,6 +850,7 @@ fn mint(
         acr: login.map(|(level, _)| level.acr()),
         auth_time: login.map(|(_, at)| at.timestamp()),
         act: actor.map(|sub| Actor { sub }),
+        grant_id: grant,
     };
     let access_token = state
         .oidc
@@ -849,8 +880,8 @@ fn require_grant(client: &Client, grant: GrantType) -> Result<(), OAuthError> {
 }
 
 /// The `refresh_token` grant: the token is rotated (a new one replaces it)
-/// and a new access token issued for the same log-in; a token presented a
-/// second time revokes every token of that log-in.
+/// and a new access token issued in the same grant; a token presented a
+/// second time (or revoked) revokes every token of that grant.
 async fn refresh(
     state: &AppState,
     headers: &HeaderMap,
@@ -875,6 +906,7 @@ async fn refresh(
             &refresh_token_hash(&new_token),
             now,
             now + REFRESH_TTL,
+            now + GRANT_MEMORY,
         )
         .await
         .map_err(OAuthError::server)?;
@@ -882,9 +914,9 @@ async fn refresh(
     let grant = match outcome {
         store::RefreshOutcome::Rotated(g) => g,
         store::RefreshOutcome::Reused { family } => {
-            tracing::warn!(client = %client.id, family, "a refresh token was used twice: its log-in is revoked");
+            tracing::warn!(client = %client.id, family, "a used or revoked refresh token was presented: its grant is revoked");
             return Err(invalid(
-                "the refresh token was used before: every token of this log-in is revoked; log in again",
+                "the refresh token was used or revoked before: every token of this log-in is revoked; log in again",
             ));
         }
         store::RefreshOutcome::Expired => return Err(invalid("the refresh token has expired")),
@@ -902,6 +934,7 @@ async fn refresh(
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
         actor: actor.as_deref(),
+        grant: Some(&grant.family),
     };
     let mut answer = mint(state, client, subject, None, &scope, jkt, now)?;
     answer.refresh_token = Some(new_token);
@@ -972,11 +1005,11 @@ async fn subjects_for(
     Ok((sub, actor))
 }
 
-/// The `authorization_code` grant: the code is taken out of the store
-/// (so a second redemption finds nothing), checked against the client,
-/// the redirect URI and the PKCE verifier, and answered with an access
-/// token, an ID token and, for clients registered for it, a refresh token
-/// starting a new family.
+/// The `authorization_code` grant: the code is marked redeemed in the store
+/// as a new grant (a second redemption finds that grant, revokes it and is
+/// refused), checked against the client, the redirect URI and the PKCE
+/// verifier, and answered with an access token, an ID token and, for
+/// clients registered for it, a refresh token starting the grant's family.
 async fn redeem_code(
     state: &AppState,
     headers: &HeaderMap,
@@ -989,13 +1022,36 @@ async fn redeem_code(
         .ok_or_else(|| OAuthError::request("code is required"))?;
     let now = Utc::now();
     let invalid = |m: String| OAuthError::bad("invalid_grant", m);
-    let grant = state
+    let grant_id = uuid::Uuid::now_v7().to_string();
+    let taken = state
         .store
         .oidc()
-        .take_code(&identity::jwk::sha256_b64url(code))
+        .take_code(
+            &identity::jwk::sha256_b64url(code),
+            &grant_id,
+            now + GRANT_MEMORY,
+        )
         .await
-        .map_err(OAuthError::server)?
-        .ok_or_else(|| invalid(identity::authz::RedeemError::Code.to_string()))?;
+        .map_err(OAuthError::server)?;
+    let grant = match taken {
+        store::TakenCode::First(grant) => *grant,
+        // RFC 6749 §4.1.2: the tokens of the first redemption go too
+        store::TakenCode::Replayed { grant: first } => {
+            state
+                .store
+                .oidc()
+                .revoke_grant(&first, now + GRANT_MEMORY, now)
+                .await
+                .map_err(OAuthError::server)?;
+            tracing::warn!(client = %client.id, grant = first, "an authorization code was redeemed again: the tokens of its first redemption are revoked");
+            return Err(invalid(
+                "the code was used before: the tokens it gave are revoked".into(),
+            ));
+        }
+        store::TakenCode::Unknown => {
+            return Err(invalid(identity::authz::RedeemError::Code.to_string()));
+        }
+    };
     identity::authz::redeem(
         &grant,
         client.id.as_str(),
@@ -1016,6 +1072,7 @@ async fn redeem_code(
         sub: &sub,
         login: Some((grant.level, grant.auth_time)),
         actor: actor.as_deref(),
+        grant: Some(&grant_id),
     };
     let bound_key = jkt.clone();
     let jkt_of_answer = bound_key.as_deref();
@@ -1054,7 +1111,7 @@ async fn redeem_code(
             scopes: request.scopes.clone(),
             level: grant.level,
             auth_time: grant.auth_time,
-            family: uuid::Uuid::now_v7().to_string(),
+            family: grant_id,
             actor: grant.actor.clone(),
             // a public client's renewals prove the key its tokens are bound to
             jkt: jkt_of_answer
@@ -1116,24 +1173,24 @@ fn no_store(mut res: Response) -> Response {
     res
 }
 
-/// The authenticated client of an introspection or revocation request and
-/// the token it names.
+/// The authenticated client of an introspection or revocation request,
+/// the token it names and its `token_type_hint`.
 async fn client_and_token(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Arc<Client>, String), OAuthError> {
-    let form = parse_form(body)?;
+) -> Result<(Arc<Client>, String, Option<String>), OAuthError> {
+    let mut form = parse_form(body)?;
     let client = authenticated_client(state, headers, &form).await?;
     let token = form
-        .get("token")
+        .remove("token")
         .ok_or_else(|| OAuthError::request("token is required"))?;
-    Ok((client, token.clone()))
+    Ok((client, token, form.remove("token_type_hint")))
 }
 
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let (client, token) = client_and_token(&state, &headers, &body).await?;
+        let (client, token, _) = client_and_token(&state, &headers, &body).await?;
         let token = token.as_str();
         let inactive = serde_json::json!({ "active": false });
         let Some(claims) = crate::auth::token::live_claims(&state, token, Utc::now()) else {
@@ -1152,7 +1209,10 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         let revoked = state
             .store
             .oidc()
-            .is_revoked(str_of("jti"))
+            .is_revoked(
+                str_of("jti"),
+                claims.get(GRANT_CLAIM).and_then(|g| g.as_str()),
+            )
             .await
             .map_err(OAuthError::server)?;
         if revoked {
@@ -1192,35 +1252,18 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
 
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let (client, token) = client_and_token(&state, &headers, &body).await?;
-        let token = token.as_str();
+        let (client, token, hint) = client_and_token(&state, &headers, &body).await?;
         let now = Utc::now();
-        // RFC 7009 §2.2: an invalid or expired token needs no revoking
-        let Some(claims) = crate::auth::token::live_claims(&state, token, now) else {
-            return Ok(());
-        };
-        if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
-            return Err(OAuthError::bad(
-                "unauthorized_client",
-                "the token was not issued to this client",
-            ));
+        // RFC 7009 §2.1: the hint says which kind to look for first; the
+        // other is tried when the token is not of that kind
+        if hint.as_deref() == Some("refresh_token") {
+            if !revoke_refresh(&state, &client, &token, now).await? {
+                revoke_access(&state, &client, &token, now).await?;
+            }
+        } else if !revoke_access(&state, &client, &token, now).await? {
+            revoke_refresh(&state, &client, &token, now).await?;
         }
-        let jti = claims
-            .get("jti")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let exp = claims
-            .get("exp")
-            .and_then(|v| v.as_i64())
-            .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
-            .unwrap_or(now);
-        state
-            .store
-            .oidc()
-            .revoke_token(jti, exp, now)
-            .await
-            .map_err(OAuthError::server)?;
-        tracing::info!(client = %client.id, jti, "access token revoked");
+        // RFC 7009 §2.2: an invalid or expired token needs no revoking
         Ok::<_, OAuthError>(())
     }
     .await;
@@ -1228,6 +1271,74 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
+}
+
+/// The client did not get the token it asks to revoke.
+fn not_its_token() -> OAuthError {
+    OAuthError::bad(
+        "unauthorized_client",
+        "the token was not issued to this client",
+    )
+}
+
+/// Revokes `token` if it is a live access token of this provider, issued
+/// to `client`; whether it was one.
+async fn revoke_access(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, OAuthError> {
+    let Some(claims) = crate::auth::token::live_claims(state, token, now) else {
+        return Ok(false);
+    };
+    if claims.get("client_id").and_then(|v| v.as_str()) != Some(client.id.as_str()) {
+        return Err(not_its_token());
+    }
+    let jti = claims
+        .get("jti")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let exp = claims
+        .get("exp")
+        .and_then(|v| v.as_i64())
+        .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
+        .unwrap_or(now);
+    state
+        .store
+        .oidc()
+        .revoke_token(jti, exp, now)
+        .await
+        .map_err(OAuthError::server)?;
+    tracing::info!(client = %client.id, jti, "access token revoked");
+    Ok(true)
+}
+
+/// Revokes the grant of `token` if it is a refresh token (live or not)
+/// issued to `client`: its refresh tokens and its access tokens (RFC 7009
+/// §2.1); whether it was one.
+async fn revoke_refresh(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, OAuthError> {
+    let oidc = state.store.oidc();
+    let Some(grant) = oidc
+        .refresh_grant(&refresh_token_hash(token))
+        .await
+        .map_err(OAuthError::server)?
+    else {
+        return Ok(false);
+    };
+    if grant.client_id != client.id.as_str() {
+        return Err(not_its_token());
+    }
+    oidc.revoke_grant(&grant.family, now + GRANT_MEMORY, now)
+        .await
+        .map_err(OAuthError::server)?;
+    tracing::info!(client = %client.id, grant = grant.family, "refresh token revoked with its grant");
+    Ok(true)
 }
 
 /// The UserInfo endpoint (Core §5.3): the claims of the person whose

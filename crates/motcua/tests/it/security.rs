@@ -591,3 +591,197 @@ async fn over_https_cookies_are_secure_and_browsers_keep_to_https() {
         Some("max-age=31536000")
     );
 }
+
+/// A person's log-in on the portal's client, asking for their dossiers
+/// too: the code it gives.
+async fn portal_code(app: &TestApp, pin: &str) -> String {
+    let query =
+        authorize_query(None, &[]).replace("openid+profile+pid", "openid+profile+pid+dossiers");
+    let reply = log_in(app, &query, pin, PASSWORD, None).await;
+    param(&redirected(&reply), "code")
+        .expect("a code")
+        .to_string()
+}
+
+/// Redeems `code` as the portal: its access and refresh tokens.
+async fn redeemed(app: &TestApp, code: &str) -> (String, String) {
+    let tokens = redeem(app, code, VERIFIER).await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    let tokens = tokens.json();
+    let text = |k: &str| {
+        tokens[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {k} in {tokens}"))
+            .to_string()
+    };
+    (text("access_token"), text("refresh_token"))
+}
+
+/// Presents a refresh token at the token endpoint as the portal.
+async fn refreshed(app: &TestApp, refresh_token: &str) -> Reply {
+    send(
+        app.client
+            .post(app.url("/oidc/token"))
+            .basic_auth("portal", Some(SECRET))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ]),
+    )
+    .await
+}
+
+/// The new access and refresh tokens of a refresh that succeeded.
+fn rotated(reply: &Reply) -> (String, String) {
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+    let v = reply.json();
+    let text = |k: &str| v[k].as_str().expect("a token").to_string();
+    (text("access_token"), text("refresh_token"))
+}
+
+/// Asks `client` to revoke a token with `form`.
+async fn revoke_as(app: &TestApp, client: &str, form: &[(&str, &str)]) -> Reply {
+    send(
+        app.client
+            .post(app.url("/oidc/revoke"))
+            .basic_auth(client, Some(SECRET))
+            .form(form),
+    )
+    .await
+}
+
+/// What an access token opens: UserInfo's status, the API's status (the
+/// person's dossiers), and whether introspection says it is active.
+async fn opens(app: &TestApp, access: &str) -> (u16, u16, bool) {
+    let info = send(
+        app.client
+            .get(app.url("/oidc/userinfo"))
+            .bearer_auth(access),
+    )
+    .await;
+    let api = send(
+        app.client
+            .get(app.url("/api/v1/dossiers"))
+            .bearer_auth(access),
+    )
+    .await;
+    let introspected = send(
+        app.client
+            .post(app.url("/oidc/introspect"))
+            .basic_auth("portal", Some(SECRET))
+            .form(&[("token", access)]),
+    )
+    .await;
+    assert_eq!(introspected.status.as_u16(), 200, "{}", introspected.body);
+    (
+        info.status.as_u16(),
+        api.status.as_u16(),
+        introspected.json()["active"] == true,
+    )
+}
+
+/// Everything an access token opened while its grant lived.
+const LIVE: (u16, u16, bool) = (200, 200, true);
+/// Nothing: its grant was revoked.
+const CUT_OFF: (u16, u16, bool) = (401, 401, false);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_refresh_token_ends_its_grant_with_or_without_the_hint() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    register(&app, &third_party()).await;
+    let people = adults(&app).await;
+    let pin = people[0].personal_id.clone();
+    assert!(add_citizen(&app, &pin, &[]).0);
+
+    let hinted: &[(&str, &str)] = &[("token_type_hint", "refresh_token")];
+    // a wrong hint is only a hint: the token is still found
+    let misled: &[(&str, &str)] = &[("token_type_hint", "access_token")];
+    for hint in [hinted, &[], misled] {
+        let (access, refresh) = redeemed(&app, &portal_code(&app, &pin).await).await;
+        // another log-in of the same person, which must outlive this one
+        let (other_access, other_refresh) = redeemed(&app, &portal_code(&app, &pin).await).await;
+        assert_eq!(opens(&app, &access).await, LIVE);
+
+        // another client may not revoke it, and it keeps working
+        let mut form = vec![("token", refresh.as_str())];
+        form.extend_from_slice(hint);
+        let r = revoke_as(&app, "ung-dung-ngoai", &form).await;
+        assert_eq!(r.status.as_u16(), 400, "{hint:?}: {}", r.body);
+        assert_eq!(r.json()["error"], "unauthorized_client", "{hint:?}");
+        let (access, refresh) = rotated(&refreshed(&app, &refresh).await);
+
+        // its own client revokes it: the grant ends
+        let mut form = vec![("token", refresh.as_str())];
+        form.extend_from_slice(hint);
+        let r = revoke_as(&app, "portal", &form).await;
+        assert_eq!(r.status.as_u16(), 200, "{hint:?}: {}", r.body);
+        let r = refreshed(&app, &refresh).await;
+        assert_eq!(r.status.as_u16(), 400, "{hint:?}: {}", r.body);
+        assert_eq!(r.json()["error"], "invalid_grant", "{hint:?}");
+        assert_eq!(opens(&app, &access).await, CUT_OFF, "{hint:?}");
+
+        // the other log-in is untouched
+        assert_eq!(opens(&app, &other_access).await, LIVE, "{hint:?}");
+        rotated(&refreshed(&app, &other_refresh).await);
+    }
+    // an unknown token, hinted or not, needs no revoking (RFC 7009 §2.2)
+    for form in [
+        &[("token", "never-issued")][..],
+        &[
+            ("token", "never-issued"),
+            ("token_type_hint", "refresh_token"),
+        ],
+    ] {
+        let r = revoke_as(&app, "portal", form).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_refresh_token_cuts_off_the_access_tokens_of_its_grant() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    let pin = people[0].personal_id.clone();
+    assert!(add_citizen(&app, &pin, &[]).0);
+    let (first_access, first_refresh) = redeemed(&app, &portal_code(&app, &pin).await).await;
+    let (other_access, other_refresh) = redeemed(&app, &portal_code(&app, &pin).await).await;
+    let (second_access, second_refresh) = rotated(&refreshed(&app, &first_refresh).await);
+    assert_eq!(opens(&app, &first_access).await, LIVE);
+    assert_eq!(opens(&app, &second_access).await, LIVE);
+
+    // the first refresh token comes back (stolen and replayed)
+    let r = refreshed(&app, &first_refresh).await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.body);
+    assert_eq!(r.json()["error"], "invalid_grant");
+    // every token of that grant is refused
+    assert_eq!(opens(&app, &first_access).await, CUT_OFF);
+    assert_eq!(opens(&app, &second_access).await, CUT_OFF);
+    let r = refreshed(&app, &second_refresh).await;
+    assert_eq!(r.json()["error"], "invalid_grant", "{}", r.body);
+    // another log-in of the same person is not
+    assert_eq!(opens(&app, &other_access).await, LIVE);
+    rotated(&refreshed(&app, &other_refresh).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_code_cuts_off_the_tokens_of_its_first_redemption() {
+    let app = TestApp::spawn().await;
+    register(&app, &portal(REDIRECT)).await;
+    let people = adults(&app).await;
+    let pin = people[0].personal_id.clone();
+    assert!(add_citizen(&app, &pin, &[]).0);
+    let code = portal_code(&app, &pin).await;
+    let (access, refresh) = redeemed(&app, &code).await;
+    let (other_access, _) = redeemed(&app, &portal_code(&app, &pin).await).await;
+    assert_eq!(opens(&app, &access).await, LIVE);
+
+    let replay = redeem(&app, &code, VERIFIER).await;
+    assert_eq!(replay.status.as_u16(), 400, "{}", replay.body);
+    assert_eq!(replay.json()["error"], "invalid_grant");
+    assert_eq!(opens(&app, &access).await, CUT_OFF);
+    let r = refreshed(&app, &refresh).await;
+    assert_eq!(r.json()["error"], "invalid_grant", "{}", r.body);
+    assert_eq!(opens(&app, &other_access).await, LIVE);
+}

@@ -114,13 +114,15 @@ pub trait AccountStore: Send + Sync {
     async fn create_account(&self, account: &Account) -> Result<bool, StoreError>;
     /// An account by subject.
     async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError>;
-    /// The account `subject` unless the access token `jti` was revoked
-    /// (one statement for a live token of an account; a second only to tell
-    /// a revoked token from a missing account).
+    /// The account `subject` unless the access token `jti` or the grant
+    /// `grant` it belongs to was revoked (one statement for a live token of
+    /// an account; a second only to tell a revoked token from a missing
+    /// account).
     async fn token_account(
         &self,
         subject: SubjectId,
         jti: &str,
+        grant: Option<&str>,
     ) -> Result<TokenAccount, StoreError>;
     /// An account by the canonical key of its log-in identifier
     /// ([`identity::LoginId::key`]).
@@ -270,11 +272,12 @@ const ACCOUNT_SELECT: &str = "SELECT name, level, holder, password, totp, totp_s
      locked_until_ns, created_ns FROM eid_accounts";
 
 /// The account of a subject (`$1`) whose access token (`$2`, its `jti`)
-/// was not revoked: what every request with a person's token reads.
+/// was not revoked, nor its grant (`$3`, the grant's revocation key or the
+/// `jti` again): what every request with a person's token reads.
 static LIVE_TOKEN_ACCOUNT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{ACCOUNT_SELECT} WHERE subject = $1 \
-         AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $2)"
+         AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti IN ($2, $3))"
     )
 });
 
@@ -347,8 +350,6 @@ const INSERT_ACCOUNT: &str = "INSERT INTO eid_accounts (subject, login_key, kind
 
 const INSERT_ORG_PERSON: &str = "INSERT INTO eid_org_people (organisation, person, role) \
      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-
-const TOKEN_REVOKED: &str = "SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = $1)";
 
 const COUNT_FAILURE: &str = "UPDATE eid_accounts SET failures = failures + 1, \
      locked_until_ns = CASE WHEN failures + 1 >= $2 THEN $3 ELSE locked_until_ns END \
@@ -480,12 +481,17 @@ impl AccountStore for SqlStore {
         &self,
         subject: SubjectId,
         jti: &str,
+        grant: Option<&str>,
     ) -> Result<TokenAccount, StoreError> {
+        let grant_key = crate::oidc::second_revocation_key(jti, grant);
         // the common case, a live token of an account, in one
         // statement; no row: revoked, or no account
         let row: Option<AccountColumns> = self
             .on()
-            .fetch_optional(&LIVE_TOKEN_ACCOUNT, (subject.to_string(), jti))
+            .fetch_optional(
+                &LIVE_TOKEN_ACCOUNT,
+                (subject.to_string(), jti, grant_key.as_str()),
+            )
             .await
             .context("reading a token's account")?;
         if let Some(row) = row {
@@ -493,7 +499,7 @@ impl AccountStore for SqlStore {
         }
         let revoked: bool = self
             .on()
-            .scalar_one(TOKEN_REVOKED, (jti,))
+            .scalar_one(crate::oidc::IS_REVOKED, (jti, grant_key))
             .await
             .context("reading revocations")?;
         Ok(if revoked {

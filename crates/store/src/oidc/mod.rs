@@ -3,6 +3,12 @@
 //! tokens, pairwise identifiers and pushed requests. Every statement is
 //! the same text on both backends (numbered placeholders, `ON CONFLICT`,
 //! `RETURNING`), run through [`crate::db::Db`].
+//!
+//! A grant is what one redemption of a code started: its id is the
+//! refresh family's, and the provider's access tokens of a log-in carry
+//! it. Revoking a grant revokes its refresh family and keeps a row in
+//! `oidc_revoked` under [`grant_revocation_key`], which the checks of an
+//! access token read in the same statement as its own `jti`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -40,15 +46,43 @@ pub enum RefreshOutcome {
     /// It was live: it is used up now, and the new token (stored by its
     /// hash) carries the same grant.
     Rotated(RefreshGrant),
-    /// It had been used or revoked already: its whole family is revoked.
+    /// It had been used or revoked already: its whole grant is revoked
+    /// (the refresh family and the access tokens).
     Reused {
-        /// The family revoked.
+        /// The family (the grant's id) revoked.
         family: String,
     },
     /// Past its expiry (now used up).
     Expired,
     /// No such token.
     Unknown,
+}
+
+/// What presenting an authorization code came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakenCode {
+    /// The first redemption: the code's grant, now marked redeemed as the
+    /// grant id the taker named.
+    First(Box<CodeGrant>),
+    /// It was redeemed before: the grant its first redemption created.
+    Replayed {
+        /// The first redemption's grant id.
+        grant: String,
+    },
+    /// No such code (never issued, or forgotten after it expired).
+    Unknown,
+}
+
+/// The key in `oidc_revoked` of a revoked grant (a `jti` never has this
+/// form: the provider's are UUIDs).
+pub(crate) fn grant_revocation_key(grant: &str) -> String {
+    format!("grant {grant}")
+}
+
+/// The second key a token's revocation is looked up by: its grant's, or
+/// its own `jti` again when it belongs to none.
+pub(crate) fn second_revocation_key(jti: &str, grant: Option<&str>) -> String {
+    grant.map_or_else(|| jti.to_string(), grant_revocation_key)
 }
 
 /// Storage of the OpenID Connect provider.
@@ -82,19 +116,37 @@ pub trait OidcStore: Send + Sync {
         exp: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Whether the token `jti` was revoked.
-    async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Revokes the grant `grant`: its refresh tokens stop, and its access
+    /// tokens count as revoked until `until` (when every token of it has
+    /// expired); forgets revocations of tokens expired before `now`.
+    async fn revoke_grant(
+        &self,
+        grant: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Whether the token `jti`, or the grant `grant` it belongs to, was
+    /// revoked (one statement).
+    async fn is_revoked(&self, jti: &str, grant: Option<&str>) -> Result<bool, StoreError>;
     /// Keeps an authorization code's grant until `expires` (by the code's
-    /// hash); forgets codes expired before the grant's issue time.
+    /// hash); forgets codes (redeemed or not) kept past the grant's issue
+    /// time.
     async fn put_code(
         &self,
         code_hash: &str,
         grant: &CodeGrant,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Takes a code's grant out: the first caller gets it, every later one
-    /// (a replay, or a concurrent redemption) gets `None`.
-    async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError>;
+    /// Redeems a code as the grant `grant_id`: the first caller gets the
+    /// code's grant, every later one (a replay, or a concurrent
+    /// redemption) the first one's grant id, which the code is kept with
+    /// until `keep_until`.
+    async fn take_code(
+        &self,
+        code_hash: &str,
+        grant_id: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<TakenCode, StoreError>;
     /// Records a one-time id (a DPoP proof's or a client assertion's
     /// `jti`, under a prefix of its kind) until `expires`; `false` when it
     /// was seen already (a replay). Forgets ids expired before `now`.
@@ -112,15 +164,19 @@ pub trait OidcStore: Send + Sync {
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Presents the refresh token `old_hash` at `now`: rotates it to
-    /// `new_hash` (valid until `new_expires`) in one transaction, or
-    /// revokes its family when it was used before.
+    /// `new_hash` (valid until `new_expires`) in one transaction, or, when
+    /// it was used or revoked before (itself or its grant), revokes its
+    /// grant as [`OidcStore::revoke_grant`] does until `revoke_until`.
     async fn rotate_refresh(
         &self,
         old_hash: &str,
         new_hash: &str,
         now: DateTime<Utc>,
         new_expires: DateTime<Utc>,
+        revoke_until: DateTime<Utc>,
     ) -> Result<RefreshOutcome, StoreError>;
+    /// The grant of a refresh token (live, used or revoked), by its hash.
+    async fn refresh_grant(&self, token_hash: &str) -> Result<Option<RefreshGrant>, StoreError>;
     /// The provider's pairwise salt (hex): `candidate` when none was kept
     /// yet, else the one kept (the first of concurrent starts wins).
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError>;
@@ -229,7 +285,10 @@ const FORGET_EXPIRED_CODES: &str = "DELETE FROM oidc_codes WHERE expires_ns < $1
 const INSERT_CODE: &str =
     "INSERT INTO oidc_codes (code_hash, body, expires_ns) VALUES ($1, $2, $3)";
 
-const TAKE_CODE: &str = "DELETE FROM oidc_codes WHERE code_hash = $1 RETURNING body";
+const TAKE_CODE: &str = "UPDATE oidc_codes SET grant_id = $2, expires_ns = $3 \
+     WHERE code_hash = $1 AND grant_id IS NULL RETURNING body";
+
+const REDEEMED_CODE: &str = "SELECT grant_id FROM oidc_codes WHERE code_hash = $1";
 
 const FORGET_EXPIRED_IDS: &str = "DELETE FROM oidc_used_ids WHERE expires_ns < $1";
 
@@ -239,8 +298,15 @@ const INSERT_USED_ID: &str = "INSERT INTO oidc_used_ids (id, expires_ns) VALUES 
 const INSERT_REFRESH: &str = "INSERT INTO oidc_refresh (token_hash, family, body, expires_ns) \
      VALUES ($1, $2, $3, $4)";
 
+// a token of a revoked grant is not claimed, even one stored after the
+// family was revoked (by a concurrent redemption or rotation); the key is
+// grant_revocation_key's
 const CLAIM_REFRESH: &str = "UPDATE oidc_refresh SET used_ns = $2 WHERE token_hash = $1 \
-     AND used_ns IS NULL AND revoked = 0 RETURNING body, expires_ns";
+     AND used_ns IS NULL AND revoked = 0 \
+     AND NOT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti = 'grant ' || family) \
+     RETURNING body, expires_ns";
+
+const REFRESH_GRANT: &str = "SELECT body FROM oidc_refresh WHERE token_hash = $1";
 
 const REFRESH_FAMILY: &str = "SELECT family FROM oidc_refresh WHERE token_hash = $1";
 
@@ -266,7 +332,10 @@ const PUSHED_REQUEST: &str =
 
 const DELETE_PUSHED_REQUEST: &str = "DELETE FROM oidc_par WHERE uri_hash = $1";
 
-const IS_REVOKED: &str = "SELECT jti FROM oidc_revoked WHERE jti = $1";
+/// Whether the token `$1` (its `jti`) or its grant (`$2`:
+/// [`second_revocation_key`]) was revoked.
+pub(crate) const IS_REVOKED: &str =
+    "SELECT EXISTS (SELECT 1 FROM oidc_revoked WHERE jti IN ($1, $2))";
 
 #[async_trait]
 impl OidcStore for SqlStore {
@@ -375,14 +444,21 @@ impl OidcStore for SqlStore {
         exp: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.on()
-            .execute(FORGET_EXPIRED_REVOCATIONS, (nanos_clamped(now),))
-            .await
-            .context("forgetting expired revocations")?;
-        self.on()
-            .execute(INSERT_REVOCATION, (jti, nanos_clamped(exp)))
-            .await
-            .context("revoking a token")?;
+        let mut tx = self.begin("starting to revoke a token").await?;
+        revoke_in(&mut tx, jti, exp, now).await?;
+        tx.commit().await.context("revoking a token")?;
+        Ok(())
+    }
+
+    async fn revoke_grant(
+        &self,
+        grant: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin("starting to revoke a grant").await?;
+        revoke_grant_in(&mut tx, grant, until, now).await?;
+        tx.commit().await.context("revoking a grant")?;
         Ok(())
     }
 
@@ -404,15 +480,31 @@ impl OidcStore for SqlStore {
         Ok(())
     }
 
-    async fn take_code(&self, code_hash: &str) -> Result<Option<CodeGrant>, StoreError> {
-        // one statement: of concurrent takers, one deletes the row
+    async fn take_code(
+        &self,
+        code_hash: &str,
+        grant_id: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<TakenCode, StoreError> {
+        // one statement: of concurrent takers, one marks the row
         let body: Option<String> = self
             .on()
-            .scalar_optional(TAKE_CODE, (code_hash,))
+            .scalar_optional(TAKE_CODE, (code_hash, grant_id, nanos_clamped(keep_until)))
             .await
             .context("redeeming an authorization code")?;
-        body.map(|b| from_json("a stored code's grant", &b))
-            .transpose()
+        if let Some(body) = body {
+            return from_json("a stored code's grant", &body)
+                .map(|g| TakenCode::First(Box::new(g)));
+        }
+        let first: Option<Option<String>> = self
+            .on()
+            .scalar_optional(REDEEMED_CODE, (code_hash,))
+            .await
+            .context("reading a redeemed authorization code")?;
+        Ok(match first.flatten() {
+            Some(grant) => TakenCode::Replayed { grant },
+            None => TakenCode::Unknown,
+        })
     }
 
     async fn first_use(
@@ -461,6 +553,7 @@ impl OidcStore for SqlStore {
         new_hash: &str,
         now: DateTime<Utc>,
         new_expires: DateTime<Utc>,
+        revoke_until: DateTime<Utc>,
     ) -> Result<RefreshOutcome, StoreError> {
         let now_ns = nanos_clamped(now);
         let mut tx = self.begin("starting to rotate a refresh token").await?;
@@ -497,10 +590,7 @@ impl OidcStore for SqlStore {
                 match family {
                     None => RefreshOutcome::Unknown,
                     Some(family) => {
-                        tx.on()
-                            .execute(REVOKE_FAMILY, (family.as_str(),))
-                            .await
-                            .context("revoking a refresh family")?;
+                        revoke_grant_in(&mut tx, &family, revoke_until, now).await?;
                         RefreshOutcome::Reused { family }
                     }
                 }
@@ -508,6 +598,16 @@ impl OidcStore for SqlStore {
         };
         tx.commit().await.context("rotating a refresh token")?;
         Ok(outcome)
+    }
+
+    async fn refresh_grant(&self, token_hash: &str) -> Result<Option<RefreshGrant>, StoreError> {
+        let body: Option<String> = self
+            .on()
+            .scalar_optional(REFRESH_GRANT, (token_hash,))
+            .await
+            .context("reading a refresh token")?;
+        body.map(|b| from_json("a stored refresh grant", &b))
+            .transpose()
     }
 
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError> {
@@ -586,12 +686,46 @@ impl OidcStore for SqlStore {
         Ok(())
     }
 
-    async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
-        let found: Option<String> = self
-            .on()
-            .scalar_optional(IS_REVOKED, (jti,))
+    async fn is_revoked(&self, jti: &str, grant: Option<&str>) -> Result<bool, StoreError> {
+        self.on()
+            .scalar_one(IS_REVOKED, (jti, second_revocation_key(jti, grant)))
             .await
-            .context("reading revocations")?;
-        Ok(found.is_some())
+            .context("reading revocations")
     }
+}
+
+/// Records in `tx` that what `key` names (a token's `jti`, or
+/// [`grant_revocation_key`]) is revoked until `until`; forgets
+/// revocations kept past `now`.
+async fn revoke_in(
+    tx: &mut crate::db::Tx,
+    key: &str,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.on()
+        .execute(FORGET_EXPIRED_REVOCATIONS, (nanos_clamped(now),))
+        .await
+        .context("forgetting expired revocations")?;
+    tx.on()
+        .execute(INSERT_REVOCATION, (key, nanos_clamped(until)))
+        .await
+        .context("recording a revocation")?;
+    Ok(())
+}
+
+/// Revokes a grant inside `tx`: its access tokens (a revocation row kept
+/// until `until`) and its refresh family.
+async fn revoke_grant_in(
+    tx: &mut crate::db::Tx,
+    grant: &str,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    revoke_in(tx, &grant_revocation_key(grant), until, now).await?;
+    tx.on()
+        .execute(REVOKE_FAMILY, (grant,))
+        .await
+        .context("revoking a refresh family")?;
+    Ok(())
 }

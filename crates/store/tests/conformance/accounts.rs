@@ -103,14 +103,14 @@ pub async fn a_tokens_account_is_read_with_its_revocation(h: &Harness) {
     assert!(accounts.create_account(&an).await.expect("create"));
     assert_eq!(
         accounts
-            .token_account(subject(1), "t1")
+            .token_account(subject(1), "t1", None)
             .await
             .expect("read"),
         TokenAccount::Live(Box::new(an.clone()))
     );
     assert_eq!(
         accounts
-            .token_account(subject(2), "t1")
+            .token_account(subject(2), "t1", None)
             .await
             .expect("read"),
         TokenAccount::NoAccount
@@ -122,7 +122,7 @@ pub async fn a_tokens_account_is_read_with_its_revocation(h: &Harness) {
         .expect("revoked");
     assert_eq!(
         accounts
-            .token_account(subject(1), "t1")
+            .token_account(subject(1), "t1", None)
             .await
             .expect("read"),
         TokenAccount::Revoked
@@ -130,10 +130,38 @@ pub async fn a_tokens_account_is_read_with_its_revocation(h: &Harness) {
     // another token of the same account is still good
     assert_eq!(
         accounts
-            .token_account(subject(1), "t2")
+            .token_account(subject(1), "t2", Some("g1"))
+            .await
+            .expect("read"),
+        TokenAccount::Live(Box::new(an.clone()))
+    );
+    // a token of a revoked grant is refused, in the same read
+    store
+        .oidc()
+        .revoke_grant("g1", at(9, 0), at(8, 0))
+        .await
+        .expect("revoked");
+    assert_eq!(
+        accounts
+            .token_account(subject(1), "t2", Some("g1"))
+            .await
+            .expect("read"),
+        TokenAccount::Revoked
+    );
+    assert_eq!(
+        accounts
+            .token_account(subject(1), "t3", Some("g2"))
             .await
             .expect("read"),
         TokenAccount::Live(Box::new(an))
+    );
+    assert_eq!(
+        accounts
+            .token_account(subject(2), "t3", Some("g1"))
+            .await
+            .expect("read"),
+        TokenAccount::Revoked,
+        "revoked, not a missing account"
     );
 }
 

@@ -1,11 +1,38 @@
-//! The OpenID Connect provider's storage: clients and signing keys.
+//! The OpenID Connect provider's storage: clients, signing keys, codes,
+//! refresh tokens, and the revocations of tokens and grants.
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
+use identity::authz::RefreshGrant;
 use identity::client::{AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType};
 use identity::jwt::{KeyRole, SigningKey};
-use store::StoredKey;
+use identity::level::AssuranceLevel;
+use store::{StoredKey, TakenCode};
 
 use crate::Harness;
+
+/// `s` seconds after 08:00 on 1 March 2026.
+fn second(s: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+        .single()
+        .expect("time")
+        + chrono::Duration::seconds(s)
+}
+
+/// A refresh token's grant of the family `family`.
+fn refresh_grant(family: &str) -> RefreshGrant {
+    RefreshGrant {
+        client_id: "portal".into(),
+        subject: "0192f3a0-0000-7000-8000-000000000001".into(),
+        scopes: ["openid".to_string(), "pid".to_string()]
+            .into_iter()
+            .collect(),
+        level: AssuranceLevel::Level2,
+        auth_time: second(0),
+        family: family.into(),
+        actor: None,
+        jkt: None,
+    }
+}
 
 fn client(id: &str, name: &str) -> Client {
     Client {
@@ -164,19 +191,19 @@ pub async fn revoked_tokens_are_remembered_until_they_expire(h: &Harness) {
             .single()
             .expect("time")
     };
-    assert!(!oidc.is_revoked("a").await.expect("read"));
+    assert!(!oidc.is_revoked("a", None).await.expect("read"));
     oidc.revoke_token("a", t(10), t(0)).await.expect("revoked");
     oidc.revoke_token("a", t(10), t(0))
         .await
         .expect("twice is fine");
     oidc.revoke_token("b", t(30), t(1)).await.expect("revoked");
-    assert!(oidc.is_revoked("a").await.expect("read"));
-    assert!(oidc.is_revoked("b").await.expect("read"));
+    assert!(oidc.is_revoked("a", None).await.expect("read"));
+    assert!(oidc.is_revoked("b", None).await.expect("read"));
     // a later revocation forgets those whose tokens have expired
     oidc.revoke_token("c", t(40), t(20)).await.expect("revoked");
-    assert!(!oidc.is_revoked("a").await.expect("read"));
-    assert!(oidc.is_revoked("b").await.expect("read"));
-    assert!(oidc.is_revoked("c").await.expect("read"));
+    assert!(!oidc.is_revoked("a", None).await.expect("read"));
+    assert!(oidc.is_revoked("b", None).await.expect("read"));
+    assert!(oidc.is_revoked("c", None).await.expect("read"));
 }
 
 pub async fn authorization_codes_are_redeemed_once(h: &Harness) {
@@ -209,64 +236,71 @@ pub async fn authorization_codes_are_redeemed_once(h: &Harness) {
         issued_at: t(issued),
         actor: None,
     };
+    // redeemed codes are kept until 08:10
+    let take = async |hash: &str, grant_id: &str| {
+        oidc.take_code(hash, grant_id, t(600))
+            .await
+            .expect("answered")
+    };
     oidc.put_code("h1", &grant(0), t(60)).await.expect("stored");
     oidc.put_code("h2", &grant(1), t(61)).await.expect("stored");
-    // concurrent redemptions: exactly one gets the grant
+    // concurrent redemptions: exactly one gets the grant, the others learn
+    // the grant its redemption created
     let (a, b, c) = tokio::join!(
-        oidc.take_code("h1"),
-        oidc.take_code("h1"),
-        oidc.take_code("h1")
+        take("h1", "grant-a"),
+        take("h1", "grant-b"),
+        take("h1", "grant-c")
     );
-    let got: Vec<CodeGrant> = [a, b, c]
-        .into_iter()
-        .filter_map(|r| r.expect("answered"))
+    let taken = [a, b, c];
+    let first: Vec<usize> = (0..3)
+        .filter(|&i| taken[i] == TakenCode::First(Box::new(grant(0))))
         .collect();
-    assert_eq!(got, [grant(0)]);
+    assert_eq!(first.len(), 1, "{taken:?}");
+    let winner = ["grant-a", "grant-b", "grant-c"][first[0]];
+    let replayed = TakenCode::Replayed {
+        grant: winner.into(),
+    };
+    for (i, other) in taken.iter().enumerate() {
+        if i != first[0] {
+            assert_eq!(*other, replayed);
+        }
+    }
     assert_eq!(
-        oidc.take_code("h1").await.expect("answered"),
-        None,
-        "a replay finds nothing"
+        take("h1", "grant-d").await,
+        replayed,
+        "a replay finds the first redemption's grant"
     );
-    assert_eq!(oidc.take_code("unknown").await.expect("answered"), None);
-    // a later code forgets the expired ones
+    assert_eq!(take("unknown", "grant-e").await, TakenCode::Unknown);
+    // a later code forgets the expired ones, but a redeemed one only when
+    // it was kept long enough
     oidc.put_code("h3", &grant(120), t(180))
         .await
         .expect("stored");
     assert_eq!(
-        oidc.take_code("h2").await.expect("answered"),
-        None,
+        take("h2", "grant-f").await,
+        TakenCode::Unknown,
         "expired and forgotten"
     );
+    assert_eq!(take("h1", "grant-g").await, replayed, "still kept");
     assert_eq!(
-        oidc.take_code("h3").await.expect("answered"),
-        Some(grant(120))
+        take("h3", "grant-h").await,
+        TakenCode::First(Box::new(grant(120)))
+    );
+    oidc.put_code("h4", &grant(601), t(661))
+        .await
+        .expect("stored");
+    assert_eq!(
+        take("h1", "grant-i").await,
+        TakenCode::Unknown,
+        "forgotten once kept long enough"
     );
 }
 
 pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
-    use identity::authz::RefreshGrant;
-    use identity::level::AssuranceLevel;
     use store::RefreshOutcome;
     let store = h.open().await;
     let oidc = store.oidc();
-    let t = |s: i64| {
-        Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-            .single()
-            .expect("time")
-            + chrono::Duration::seconds(s)
-    };
-    let grant = |family: &str| RefreshGrant {
-        client_id: "portal".into(),
-        subject: "0192f3a0-0000-7000-8000-000000000001".into(),
-        scopes: ["openid".to_string(), "pid".to_string()]
-            .into_iter()
-            .collect(),
-        level: AssuranceLevel::Level2,
-        auth_time: t(0),
-        family: family.into(),
-        actor: None,
-        jkt: None,
-    };
+    let (t, grant) = (second, refresh_grant);
     oidc.put_refresh("r1", &grant("fam-a"), t(3600))
         .await
         .expect("stored");
@@ -276,21 +310,21 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
 
     // used once: rotated to r2
     assert_eq!(
-        oidc.rotate_refresh("r1", "r2", t(10), t(3610))
+        oidc.rotate_refresh("r1", "r2", t(10), t(3610), t(7210))
             .await
             .expect("answered"),
         RefreshOutcome::Rotated(grant("fam-a"))
     );
     // r2 is live; rotated to r3
     assert_eq!(
-        oidc.rotate_refresh("r2", "r3", t(20), t(3620))
+        oidc.rotate_refresh("r2", "r3", t(20), t(3620), t(7220))
             .await
             .expect("answered"),
         RefreshOutcome::Rotated(grant("fam-a"))
     );
     // the stolen r1 comes back: the whole family goes, r3 included
     assert_eq!(
-        oidc.rotate_refresh("r1", "x1", t(30), t(3630))
+        oidc.rotate_refresh("r1", "x1", t(30), t(3630), t(7230))
             .await
             .expect("answered"),
         RefreshOutcome::Reused {
@@ -298,23 +332,27 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
         }
     );
     assert_eq!(
-        oidc.rotate_refresh("r3", "r4", t(40), t(3640))
+        oidc.rotate_refresh("r3", "r4", t(40), t(3640), t(7240))
             .await
             .expect("answered"),
         RefreshOutcome::Reused {
             family: "fam-a".into()
         }
     );
+    // its access tokens with it, until the given time
+    assert!(oidc.is_revoked("jti-1", Some("fam-a")).await.expect("read"));
+    assert!(!oidc.is_revoked("jti-1", None).await.expect("read"));
+    assert!(!oidc.is_revoked("jti-2", Some("fam-b")).await.expect("read"));
     // another family is untouched
     assert_eq!(
-        oidc.rotate_refresh("other", "other2", t(50), t(3650))
+        oidc.rotate_refresh("other", "other2", t(50), t(3650), t(7250))
             .await
             .expect("answered"),
         RefreshOutcome::Rotated(grant("fam-b"))
     );
     // unknown and expired
     assert_eq!(
-        oidc.rotate_refresh("nope", "n2", t(60), t(3660))
+        oidc.rotate_refresh("nope", "n2", t(60), t(3660), t(7260))
             .await
             .expect("answered"),
         RefreshOutcome::Unknown
@@ -323,7 +361,7 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
         .await
         .expect("stored");
     assert_eq!(
-        oidc.rotate_refresh("old", "old2", t(100), t(3700))
+        oidc.rotate_refresh("old", "old2", t(100), t(3700), t(7300))
             .await
             .expect("answered"),
         RefreshOutcome::Expired
@@ -333,8 +371,8 @@ pub async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(h: &Harness) {
         .await
         .expect("stored");
     let (a, b) = tokio::join!(
-        oidc.rotate_refresh("c1", "c2", t(10), t(3610)),
-        oidc.rotate_refresh("c1", "c3", t(10), t(3610))
+        oidc.rotate_refresh("c1", "c2", t(10), t(3610), t(7210)),
+        oidc.rotate_refresh("c1", "c3", t(10), t(3610), t(7210))
     );
     let mut outcomes = [a.expect("answered"), b.expect("answered")];
     outcomes.sort_by_key(|o| matches!(o, RefreshOutcome::Reused { .. }));
@@ -456,4 +494,77 @@ pub async fn pushed_requests_live_until_they_expire_or_are_used(h: &Harness) {
             .await
             .is_err()
     );
+}
+
+pub async fn a_revoked_grant_ends_its_tokens_until_they_expire(h: &Harness) {
+    use store::RefreshOutcome;
+    let store = h.open().await;
+    let oidc = store.oidc();
+    let (t, grant) = (second, refresh_grant);
+    let revoked =
+        async |jti: &str, grant: Option<&str>| oidc.is_revoked(jti, grant).await.expect("read");
+    oidc.put_refresh("a1", &grant("grant-a"), t(3600))
+        .await
+        .expect("stored");
+    oidc.put_refresh("b1", &grant("grant-b"), t(3600))
+        .await
+        .expect("stored");
+    assert_eq!(
+        oidc.refresh_grant("a1").await.expect("read"),
+        Some(grant("grant-a"))
+    );
+    assert_eq!(oidc.refresh_grant("nope").await.expect("read"), None);
+    assert!(!revoked("jti-a", Some("grant-a")).await);
+
+    oidc.revoke_grant("grant-a", t(7200), t(10))
+        .await
+        .expect("revoked");
+    oidc.revoke_grant("grant-a", t(7200), t(10))
+        .await
+        .expect("twice is fine");
+    // its access tokens, whatever their jti, and no other grant's
+    assert!(revoked("jti-a", Some("grant-a")).await);
+    assert!(revoked("jti-z", Some("grant-a")).await);
+    assert!(!revoked("jti-a", None).await);
+    assert!(!revoked("jti-b", Some("grant-b")).await);
+    // a revoked token of another grant still counts
+    oidc.revoke_token("jti-b", t(600), t(10))
+        .await
+        .expect("revoked");
+    assert!(revoked("jti-b", Some("grant-b")).await);
+    // its refresh tokens stop, even one stored after the revocation (a
+    // concurrent redemption); a refresh token is still known, to revoke
+    let reused = RefreshOutcome::Reused {
+        family: "grant-a".into(),
+    };
+    assert_eq!(
+        oidc.rotate_refresh("a1", "a2", t(20), t(3620), t(7220))
+            .await
+            .expect("answered"),
+        reused
+    );
+    oidc.put_refresh("a-late", &grant("grant-a"), t(3600))
+        .await
+        .expect("stored");
+    assert_eq!(
+        oidc.rotate_refresh("a-late", "a3", t(30), t(3630), t(7230))
+            .await
+            .expect("answered"),
+        reused
+    );
+    assert_eq!(
+        oidc.refresh_grant("a1").await.expect("read"),
+        Some(grant("grant-a"))
+    );
+    assert_eq!(
+        oidc.rotate_refresh("b1", "b2", t(40), t(3640), t(7240))
+            .await
+            .expect("answered"),
+        RefreshOutcome::Rotated(grant("grant-b"))
+    );
+    // forgotten once every token of it has expired
+    oidc.revoke_token("jti-c", t(9000), t(8000))
+        .await
+        .expect("revoked");
+    assert!(!revoked("jti-a", Some("grant-a")).await);
 }

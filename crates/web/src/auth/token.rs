@@ -21,6 +21,9 @@ pub struct AccessToken {
     pub sub: String,
     /// Its id.
     pub jti: String,
+    /// The grant (one redemption of a person's code) it was issued in:
+    /// revoking that grant revokes it too.
+    pub grant: Option<String>,
     /// Its scopes.
     pub scopes: Vec<String>,
     /// The resources it is meant for.
@@ -51,6 +54,10 @@ impl AccessToken {
             client_id: text("client_id"),
             sub: text("sub"),
             jti: text("jti"),
+            grant: claims
+                .get(crate::oidc::GRANT_CLAIM)
+                .and_then(Value::as_str)
+                .map(str::to_string),
             scopes: text("scope")
                 .split(' ')
                 .filter(|s| !s.is_empty())
@@ -142,20 +149,23 @@ impl AccessToken {
 }
 
 /// The token a request carries, checked: signed by this provider, an
-/// access token (`at+jwt`), of this issuer, not expired, not revoked, and
-/// for a token bound to a DPoP key, with a fresh proof of that key naming
-/// this request and the token.
+/// access token (`at+jwt`), of this issuer, not expired, not revoked
+/// (itself or its grant, in one statement), and for a token bound to a
+/// DPoP key, with a fresh proof of that key naming this request and the
+/// token.
 pub async fn check(state: &AppState, parts: &Parts) -> Result<AccessToken, AuthError> {
     let token = unrevoked_unchecked(state, parts).await?;
-    if state.store.oidc().is_revoked(&token.jti).await? {
+    let grant = token.grant.as_deref();
+    if state.store.oidc().is_revoked(&token.jti, grant).await? {
         return Err(revoked(token.dpop));
     }
     Ok(token)
 }
 
 /// [`check`], and the account the token was issued for, read with its
-/// revocation in one statement. `None`: the token is good but its subject
-/// has no account here (a system's token, or an account since removed).
+/// revocation and its grant's in one statement. `None`: the token is good
+/// but its subject has no account here (a system's token, or an account
+/// since removed).
 pub async fn check_with_account(
     state: &AppState,
     parts: &Parts,
@@ -166,12 +176,13 @@ pub async fn check_with_account(
             state
                 .store
                 .accounts()
-                .token_account(subject, &token.jti)
+                .token_account(subject, &token.jti, token.grant.as_deref())
                 .await?
         }
         // no account to read with it: the revocation alone
         None => {
-            if state.store.oidc().is_revoked(&token.jti).await? {
+            let grant = token.grant.as_deref();
+            if state.store.oidc().is_revoked(&token.jti, grant).await? {
                 store::TokenAccount::Revoked
             } else {
                 store::TokenAccount::NoAccount

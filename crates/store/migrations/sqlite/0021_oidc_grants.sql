@@ -1,0 +1,15 @@
+-- Grants: every log-in's code redemption starts a grant (its id is the
+-- refresh family's, and its access tokens carry it), which can be revoked
+-- whole.
+--
+-- A redeemed authorization code is no longer deleted: it is marked with
+-- the grant its first redemption created (`grant_id`, NULL while the code
+-- waits) and kept a while longer, so that a replay revokes that grant
+-- (RFC 6749 §4.1.2). Redeeming is one conditional UPDATE, so of
+-- concurrent redemptions one wins.
+--
+-- A grant's revocation is a row of `oidc_revoked` whose key is
+-- 'grant ' followed by the grant's id, kept until every token of the
+-- grant has expired; it is read in the same statement as the token's
+-- `jti`.
+ALTER TABLE oidc_codes ADD COLUMN grant_id TEXT;
