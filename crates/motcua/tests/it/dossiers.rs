@@ -6,8 +6,21 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TEST_PASSWORD, TestApp};
+use crate::helpers::{Citizen, Reply, TEST_PASSWORD, TestApp};
 use crate::login::{REDIRECT, authorize_query, log_in, portal, register, tokens_of};
+
+/// A generated person as an account is opened for them.
+pub(crate) fn citizen(p: &registry::generate::SyntheticPerson) -> Citizen<'_> {
+    Citizen {
+        pin: &p.personal_id,
+        birth: p.birth_date.parse().expect("a birth date"),
+        sex: match p.sex {
+            registry::generate::Sex::Male => domain::Sex::Male,
+            registry::generate::Sex::Female => domain::Sex::Female,
+        },
+        name: &p.full_name,
+    }
+}
 
 /// A person's access token from the portal's code flow, opening their
 /// account on the way.
@@ -15,13 +28,8 @@ pub(crate) async fn person_token(
     app: &TestApp,
     p: &registry::generate::SyntheticPerson,
 ) -> (identity::SubjectId, String) {
-    let birth: registry::PartialDate = p.birth_date.parse().expect("a birth date");
-    let sex = match p.sex {
-        registry::generate::Sex::Male => domain::Sex::Male,
-        registry::generate::Sex::Female => domain::Sex::Female,
-    };
     let subject = app
-        .open_account(&p.personal_id, birth, sex, &p.full_name)
+        .open_account_at(citizen(p), identity::AssuranceLevel::Level1, None)
         .await;
     if app
         .store
@@ -1427,7 +1435,11 @@ async fn the_demo_loads_people_and_accounts_once_and_they_log_in() {
 }
 
 /// A multipart/form-data body of text fields and one file.
-fn multipart(boundary: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
+pub(crate) fn multipart(
+    boundary: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &str, &[u8]),
+) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(

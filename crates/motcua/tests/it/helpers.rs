@@ -357,8 +357,32 @@ impl TestApp {
     }
 }
 
+/// A citizen an account is opened for: their number, birth date, sex
+/// and name as the registry has them.
+pub struct Citizen<'a> {
+    pub pin: &'a str,
+    pub birth: registry::PartialDate,
+    pub sex: domain::Sex,
+    pub name: &'a str,
+}
+
 /// The password of the accounts [`TestApp::open_account`] opens.
 pub const TEST_PASSWORD: &str = "Mật khẩu thử nghiệm 2026";
+
+/// A new account of `holder` named `name`: no level, no factor.
+pub fn new_account(holder: identity::Holder, name: &str) -> store::Account {
+    store::Account {
+        holder,
+        name: name.into(),
+        level: None,
+        password: None,
+        totp: None,
+        totp_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: chrono::Utc::now(),
+    }
+}
 
 impl TestApp {
     /// Opens a level-1 eID account for a citizen straight in the store
@@ -370,12 +394,30 @@ impl TestApp {
         sex: domain::Sex,
         name: &str,
     ) -> identity::SubjectId {
-        let subject = identity::SubjectId::new(uuid::Uuid::new_v4()).expect("a subject");
-        let citizen = identity::Citizen::new(
-            subject,
-            domain::PersonalId::parse(pin).expect("a personal id"),
+        let citizen = Citizen {
+            pin,
             birth,
             sex,
+            name,
+        };
+        self.open_account_at(citizen, identity::AssuranceLevel::Level1, None)
+            .await
+    }
+
+    /// Opens an eID account for `citizen` at `level`, with `totp` as its
+    /// second factor when given (password [`TEST_PASSWORD`]); its subject.
+    pub async fn open_account_at(
+        &self,
+        citizen: Citizen<'_>,
+        level: identity::AssuranceLevel,
+        totp: Option<identity::Totp>,
+    ) -> identity::SubjectId {
+        let subject = identity::SubjectId::new(uuid::Uuid::new_v4()).expect("a subject");
+        let holder = identity::Citizen::new(
+            subject,
+            domain::PersonalId::parse(citizen.pin).expect("a personal id"),
+            citizen.birth,
+            citizen.sex,
         )
         .expect("a citizen");
         let hash = identity::password::PasswordHash::new(
@@ -384,26 +426,26 @@ impl TestApp {
             identity::password::Params::DEFAULT,
         )
         .expect("a hash");
-        let account = store::Account {
-            holder: identity::Holder::Citizen(citizen),
-            name: name.into(),
-            level: Some(identity::AssuranceLevel::Level1),
+        self.create_account(&store::Account {
+            level: Some(level),
             password: Some(hash.to_phc()),
-            totp: None,
-            totp_step: None,
-            failures: 0,
-            locked_until: None,
-            created_at: chrono::Utc::now(),
-        };
+            totp,
+            ..new_account(identity::Holder::Citizen(holder), citizen.name)
+        })
+        .await;
+        subject
+    }
+
+    /// Stores `account`, a new one.
+    pub async fn create_account(&self, account: &store::Account) {
         assert!(
             self.store
                 .accounts()
-                .create_account(&account)
+                .create_account(account)
                 .await
                 .expect("stored"),
             "a new account"
         );
-        subject
     }
 
     /// Logs `pin` in on the portal's own log-in page; the session cookie's

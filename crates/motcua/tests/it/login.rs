@@ -1819,7 +1819,7 @@ async fn representatives_authorise_consent_and_revoke_on_the_portal() {
         ],
     )
     .await;
-    assert_eq!(r.status.as_u16(), 422);
+    assert_eq!(r.status.as_u16(), 403);
     assert!(r.body.contains("không đại diện"), "{}", r.body);
 }
 

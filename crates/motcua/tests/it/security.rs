@@ -15,7 +15,7 @@ use crate::login::{
 
 /// A relying party that is not the platform's own: people are asked what
 /// it may read.
-fn third_party() -> identity::client::Client {
+pub(crate) fn third_party() -> identity::client::Client {
     let mut c = portal(REDIRECT);
     c.id = ClientId::parse("ung-dung-ngoai").expect("id");
     c.name = "Ứng dụng bên ngoài".into();
@@ -25,6 +25,31 @@ fn third_party() -> identity::client::Client {
         .map(String::from)
         .collect();
     c
+}
+
+/// On the consent `page` of the third party's request `query`, the person
+/// of `session` agrees; the third party's access token.
+pub(crate) async fn agree(app: &TestApp, session: &str, page: &Reply, query: &str) -> String {
+    let agreed = send(
+        no_redirects()
+            .post(app.url("/oidc/consent"))
+            .header("cookie", format!("motcua_sid={session}"))
+            .form(&[
+                ("csrf_token", hidden(&page.body, "csrf_token")),
+                ("request", query.to_string()),
+                ("decision", "allow".into()),
+            ]),
+    )
+    .await;
+    let code = param(&redirected(&agreed), "code")
+        .expect("a code")
+        .to_string();
+    let tokens = crate::login::redeem_as(app, "ung-dung-ngoai", &code, VERIFIER).await;
+    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
+    tokens.json()["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string()
 }
 
 fn birth_filing(place: &str) -> serde_json::Value {
@@ -47,26 +72,7 @@ async fn a_third_party_token_opens_nothing_under_the_api() {
     let (page, _) = log_in_keeping_csrf(&app, &query, &person.personal_id, PASSWORD, None).await;
     assert_eq!(page.status.as_u16(), 200, "the consent page: {}", page.body);
     let session = cookie_value(&page, "motcua_sid").expect("a session");
-    let agreed = send(
-        no_redirects()
-            .post(app.url("/oidc/consent"))
-            .header("cookie", format!("motcua_sid={session}"))
-            .form(&[
-                ("csrf_token", hidden(&page.body, "csrf_token")),
-                ("request", query.clone()),
-                ("decision", "allow".into()),
-            ]),
-    )
-    .await;
-    let code = param(&redirected(&agreed), "code")
-        .expect("a code")
-        .to_string();
-    let tokens = crate::login::redeem_as(&app, "ung-dung-ngoai", &code, VERIFIER).await;
-    assert_eq!(tokens.status.as_u16(), 200, "{}", tokens.body);
-    let token = tokens.json()["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_string();
+    let token = agree(&app, &session, &page, &query).await;
     // meant for the provider alone
     assert_eq!(claims_of(&token)["aud"], app.base.as_str());
 

@@ -536,7 +536,7 @@ pub struct AttachParams {
         (status = 200, description = "Kept (replacing an earlier file for that document)", body = serde_json::Value),
         (status = 400, description = "No `name`, or a body that cannot be read", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this person's dossier, or a token without the scope of their role on it (`dossiers` as its applicant, `workbench` as its agencies' staff)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a document to provide, not an accepted type, a name with characters not allowed, or not open to files now", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -551,6 +551,10 @@ pub async fn attach(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<store::StoredAttachment>, ApiError> {
     let account = &caller.account;
+    // attached as its applicant or as its agencies' staff: the token needs
+    // the scope of that role (`dossiers`, `workbench`)
+    let (_, actors) = flow::load_for(&state, account, &code).await?;
+    require_any(&caller, &actors)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge(format!(

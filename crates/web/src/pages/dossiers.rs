@@ -1140,11 +1140,24 @@ pub async fn act(
             )
             .await
         }
-        Err(FlowError::Invalid(m) | FlowError::Forbidden(m)) => {
+        Err(FlowError::Forbidden(m)) => {
+            refused(render_dossier(&state, &ctx, &account, &code, String::new(), m).await)
+        }
+        Err(FlowError::Invalid(m)) => {
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
         Err(e) => flow_failed(&ctx, e),
     }
+}
+
+/// The dossier's page shown again with why the viewer may not do what they
+/// asked (it is not theirs to do, or the dossier is their own): 403, like
+/// every refusal of who someone is (a rule of the dossier's state is 422).
+fn refused(mut page: Response) -> Response {
+    if page.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        *page.status_mut() = StatusCode::FORBIDDEN;
+    }
+    page
 }
 
 /// `POST /ho-so/{code}/tep` (multipart): a file for one of the
@@ -1232,7 +1245,10 @@ pub async fn upload(
             )
             .await
         }
-        Err(FlowError::Invalid(m) | FlowError::Forbidden(m)) => {
+        Err(FlowError::Forbidden(m)) => {
+            refused(render_dossier(&state, &ctx, &account, &code, String::new(), m).await)
+        }
+        Err(FlowError::Invalid(m)) => {
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
         Err(FlowError::Form(errors)) => {

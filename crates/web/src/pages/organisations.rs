@@ -236,7 +236,16 @@ pub async fn submit(
     let me = signed_in.session.subject;
     match act(&state, t, me, &form).await {
         Ok(notice) => render(&state, &ctx, me, Some(notice), None).await,
-        Err(Some(error)) => render(&state, &ctx, me, None, Some(error)).await,
+        Err(Some(error)) => {
+            // an organisation this person does not represent is refused for
+            // who they are (403); a change the rules refuse is 422
+            let not_yours = error == t.org_not_yours();
+            let mut page = render(&state, &ctx, me, None, Some(error)).await;
+            if not_yours && page.status() == StatusCode::UNPROCESSABLE_ENTITY {
+                *page.status_mut() = StatusCode::FORBIDDEN;
+            }
+            page
+        }
         Err(None) => server_error(&ctx),
     }
 }
