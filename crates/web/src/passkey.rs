@@ -57,10 +57,17 @@ fn failed(e: impl std::fmt::Display) -> Refusal {
 
 /// The WebAuthn library set up for this provider's issuer.
 fn verifier(state: &AppState) -> Result<Verifier, Refusal> {
+    // WebAuthn binds a passkey to a domain name: a server announced under
+    // an IP address offers no passkeys, and says why
+    let unavailable = |why: String| {
+        ApiError::Unavailable(format!(
+            "passkeys are not available on this server: {why};              it must be served under a domain name (--issuer https://…)"
+        ))
+    };
     RelyingParty::of_issuer(state.oidc.issuer())
-        .ok_or_else(|| failed("issuer without a host"))?
+        .ok_or_else(|| unavailable("its issuer names no host".into()))?
         .verifier()
-        .map_err(failed)
+        .map_err(|e| unavailable(e.to_string()))
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Refusal> {

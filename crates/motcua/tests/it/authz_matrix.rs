@@ -406,6 +406,8 @@ impl Cast {
                 account_per_agency_day: 10_000,
                 agency_per_minute: 10_000,
             },
+            // passkeys (the account page's) need a host name
+            localhost_issuer: true,
             ..TestOptions::default()
         })
         .await;

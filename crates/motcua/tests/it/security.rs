@@ -791,3 +791,26 @@ async fn a_replayed_code_cuts_off_the_tokens_of_its_first_redemption() {
     assert_eq!(r.json()["error"], "invalid_grant", "{}", r.body);
     assert_eq!(opens(&app, &other_access).await, LIVE);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_under_an_ip_address_says_why_it_offers_no_passkeys() {
+    let app = TestApp::spawn().await;
+    let people = adults(&app).await;
+    assert!(add_citizen(&app, &people[0].personal_id, &[]).0);
+    let session = app_session(&app, &people[0].personal_id).await;
+    let token = crate::login::session_csrf(&app, &session).await;
+    let r = send(
+        app.client
+            .post(app.url("/tai-khoan/passkey/options"))
+            .header("cookie", format!("motcua_sid={session}"))
+            .json(&json!({ "csrf_token": token })),
+    )
+    .await;
+    let p = r.problem(503);
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("domain name")),
+        "{p}"
+    );
+}
