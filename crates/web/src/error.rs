@@ -1,5 +1,33 @@
-//! One error type for the whole HTTP surface, answered as RFC 9457
-//! `application/problem+json`.
+//! How the HTTP surface fails, and the rules every handler keeps.
+//!
+//! # The policy
+//!
+//! - **One error type per face.** The JSON API answers [`ApiError`], as an
+//!   RFC 9457 `application/problem+json` body; the pages answer
+//!   `pages::failure::PageError`, an HTML page in the reader's language; the
+//!   identity provider's protocol endpoints answer the OAuth error object
+//!   their RFCs prescribe (`oidc::error::OAuthError`). Nothing else reaches
+//!   a client: a router's fallbacks, the body limit, a panic and a rejected
+//!   extractor all end in one of these three.
+//! - **Errors travel by `?`.** Libraries return their own `thiserror` types
+//!   (`store::StoreError` with its kind and source, `domain::DomainError`,
+//!   a service's error); each has a `From` conversion into the face's
+//!   error, written once here or beside the service, which decides the
+//!   status. A handler does not map an error by hand unless it adds what
+//!   only it knows (which field, which page to go back to).
+//! - **The detail is for the person who can act on it.** A 4xx says what
+//!   was wrong with the request and what to do about it. A 5xx says only
+//!   that the server failed and to quote the request id: the cause (a
+//!   database message, a path, a key) is logged with the request's span
+//!   and never sent.
+//! - **Status by kind, not by accident.** Not found 404, a conflict 409, a
+//!   refused but well-formed request 422, no or bad credentials 401 with a
+//!   `WWW-Authenticate` challenge, credentials that do not allow it 403, a
+//!   limit reached 429 with `Retry-After`, a dependency down or a day's
+//!   numbers used up 503, everything unexpected 500.
+//! - **Every answer is finished in one place.** [`finish_problems`] adds the
+//!   request's path and id to every problem, whichever layer produced it,
+//!   and turns the framework's plain-text rejections into problems.
 //!
 //! [`ApiError`] renders its body at once and also leaves the [`Problem`] in
 //! the response's extensions, so that the [`finish_problems`] middleware can
@@ -295,7 +323,7 @@ pub async fn finish_problems(req: Request, next: Next) -> Response {
     let path = req.uri().path().chars().take(300).collect::<String>();
     let request_id = req
         .headers()
-        .get(crate::middleware::REQUEST_ID)
+        .get(crate::trace::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let mut res = next.run(req).await;

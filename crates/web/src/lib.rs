@@ -18,6 +18,7 @@ mod passkey;
 pub mod ratelimit;
 mod reply;
 mod state;
+mod trace;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,7 +30,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Problem};
-pub use middleware::REQUEST_ID;
+pub use trace::REQUEST_ID;
 pub use state::AppState;
 
 /// The whole HTTP application: API, pages, health, metrics and the
@@ -70,10 +71,10 @@ fn with_middleware(routes: Router<AppState>) -> Router<AppState> {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(middleware::RequestSpan)
-                .on_request(middleware::Quiet)
-                .on_response(middleware::LogResponse)
-                .on_failure(middleware::Quiet),
+                .make_span_with(trace::RequestSpan)
+                .on_request(trace::Quiet)
+                .on_response(trace::LogResponse)
+                .on_failure(trace::Quiet),
         )
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(error::finish_problems))
