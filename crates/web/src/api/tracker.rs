@@ -192,7 +192,7 @@ pub fn person_id(raw: &str) -> Result<PersonalId, ApiError> {
 }
 
 /// The exchange node (it knows the members).
-pub type Node = crate::exchange::ExchangeNode;
+pub type Node = crate::services::exchange::node::ExchangeNode;
 
 /// The name of a member, when this node knows it.
 pub fn member_name(node: &Node, id: &MemberId) -> Option<String> {

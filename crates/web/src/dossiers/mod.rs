@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
 use crate::error::ApiError;
-use crate::exchange::DossierFiling;
+use crate::services::exchange::writer::DossierFiling;
 
 /// Why a flow stopped.
 #[derive(Debug)]
