@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod auth;
-mod dossiers;
 pub mod error;
 pub mod extract;
 mod health;

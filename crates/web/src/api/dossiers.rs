@@ -14,9 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::{ApiPerson, Scope};
-use crate::dossiers::{self as flow, Application, FlowError};
 use crate::error::ApiError;
 use crate::extract::{Path, Query};
+use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow::{self, Application};
 
 type Body<T> = Result<crate::extract::Json<T>, ApiError>;
 
@@ -633,7 +634,7 @@ pub async fn attachment(
         .await
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("dossier {code} has no file for {document}")))?;
-    Ok(flow::file_response(&meta, content))
+    Ok(crate::reply::file_response(&meta, content))
 }
 
 /// The period and province of a scorecard.
@@ -702,7 +703,7 @@ pub async fn scorecard(
     }
     let start = |d: chrono::NaiveDate| {
         d.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(crate::api::tracker::VIETNAM).single())
+            .and_then(|t| t.and_local_timezone(calendar::VIETNAM).single())
             .map(|t| t.with_timezone(&chrono::Utc))
             .ok_or_else(|| ApiError::BadRequest(format!("{d} cannot be placed in time")))
     };

@@ -19,7 +19,9 @@ use super::i18n::{Lang, Tr};
 use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use super::{login_href, see_other};
 use crate::AppState;
-use crate::dossiers::{self as flow, Application, FlowError};
+use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow::{self, Application};
+use crate::services::dossiers::prefill;
 
 fn when(t: &DateTime<FixedOffset>) -> String {
     t.format("%H:%M %d/%m/%Y").to_string()
@@ -400,7 +402,7 @@ async fn render_apply(
     ctx: &Ctx,
     p: &Procedure,
     values: &serde_json::Map<String, serde_json::Value>,
-    read: &flow::prefill::Read,
+    read: &prefill::Read,
     email: &str,
     errors: &[dossier::FieldError],
     status: StatusCode,
@@ -456,11 +458,11 @@ pub async fn apply_form(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let read = match flow::prefill::read(&state, p, person_id(&account).as_deref()).await {
+    let read = match prefill::read(&state, p, person_id(&account).as_deref()).await {
         Ok(r) => r,
         Err(e) => return flow_failed(&ctx, e),
     };
-    flow::prefill::log(&state, &read, &format!("draft {}", p.code)).await;
+    prefill::log(&state, &read, &format!("draft {}", p.code)).await;
     render_apply(
         &ctx,
         p,
@@ -517,11 +519,11 @@ pub async fn apply_submit(
         }
         Err(FlowError::Form(errors)) => {
             // show the form again with what the state fills, and each error
-            let read = match flow::prefill::read(&state, p, person_id(&account).as_deref()).await {
+            let read = match prefill::read(&state, p, person_id(&account).as_deref()).await {
                 Ok(r) => r,
                 Err(e) => return flow_failed(&ctx, e),
             };
-            flow::prefill::log(&state, &read, &format!("draft {}", p.code)).await;
+            prefill::log(&state, &read, &format!("draft {}", p.code)).await;
             render_apply(
                 &ctx,
                 p,
@@ -635,7 +637,7 @@ pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
         notices: notices
             .iter()
             .map(|n| NoticeRow {
-                when: when(&n.created_at.with_timezone(&crate::api::tracker::VIETNAM)),
+                when: when(&n.created_at.with_timezone(&calendar::VIETNAM)),
                 text: pick(t, &n.text_vi, &n.text_en).to_string(),
                 dossier: n.dossier.clone(),
                 new: n.read_at.is_none(),
@@ -1061,7 +1063,7 @@ fn act_of(f: &ActParams) -> Result<Act, String> {
             let close = NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN);
             let new_due = day
                 .and_time(close)
-                .and_local_timezone(crate::api::tracker::VIETNAM)
+                .and_local_timezone(calendar::VIETNAM)
                 .single()
                 .ok_or_else(|| "the new appointment is a date".to_string())?;
             Act::Apologise {
@@ -1285,7 +1287,7 @@ pub async fn download(
         .attachment(&stored.dossier.code, &document)
         .await
     {
-        Ok(Some((meta, content))) => flow::file_response(&meta, content),
+        Ok(Some((meta, content))) => crate::reply::file_response(&meta, content),
         Ok(None) => flow_failed(
             &ctx,
             FlowError::NotFound(format!("dossier {code} has no file for {document}")),

@@ -17,8 +17,8 @@ use super::i18n::Tr;
 use super::login_href;
 use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
-use crate::api::tracker::VIETNAM;
 use crate::auth::SignedIn;
+use calendar::VIETNAM;
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan/to-chuc";

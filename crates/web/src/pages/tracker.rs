@@ -17,7 +17,9 @@ use super::i18n::Tr;
 use super::{Ctx, Layout, html, message, query_encode};
 use super::{login_href, see_other};
 use crate::AppState;
-use crate::api::tracker::{self as api, Period, VIETNAM};
+use calendar::VIETNAM;
+
+use crate::api::tracker::{self as api, Period};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 

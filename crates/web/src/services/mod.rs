@@ -4,6 +4,7 @@
 //! store and the domain crates, never the HTTP handlers.
 
 pub mod delivery;
+pub mod dossiers;
 pub mod events;
 pub mod exchange;
 pub mod mail;

@@ -13,7 +13,7 @@ use dossier::{Procedure, Whom};
 use exchange::{LogRecord, RequestMeta};
 use serde_json::Value;
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::AppState;
 use crate::services::exchange::node::{PREFILL_BASIS, PREFILL_PURPOSE};
 use crate::services::exchange::writer::under_case;
