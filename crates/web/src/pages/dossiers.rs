@@ -15,10 +15,12 @@ use dossier::{
 };
 use serde::Deserialize;
 
-use super::i18n::{Lang, Tr};
-use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
-use super::{login_href, see_other};
 use crate::AppState;
+use crate::auth::login_href;
+use crate::pages::csrf;
+use crate::pages::i18n::{Lang, Tr};
+use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
 use crate::services::dossiers::prefill;

@@ -13,11 +13,12 @@ use chrono::Utc;
 use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Organisation, Scope, SubjectId};
 use serde::Deserialize;
 
-use super::i18n::Tr;
-use super::login_href;
-use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::auth::login_href;
+use crate::pages::csrf;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
 use calendar::VIETNAM;
 
 /// The page's path (Vietnamese) and its English alias.
