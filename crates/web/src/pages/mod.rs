@@ -59,28 +59,6 @@ pub fn router() -> Router<AppState> {
         .route("/du-lieu-cua-toi/{pid}", get(tracker::page))
         .route("/my-data/{pid}", get(tracker::page))
         .route("/static/{name}", get(assets::serve))
-        .route("/thu-tuc", get(dossiers::catalog))
-        .route("/procedures", get(dossiers::catalog))
-        .route("/thu-tuc/{code}", get(dossiers::procedure))
-        .route(
-            "/thu-tuc/{code}/nop",
-            get(dossiers::apply_form).post(dossiers::apply_submit),
-        )
-        .route("/ho-so", get(dossiers::mine))
-        .route("/dossiers", get(dossiers::mine))
-        .route("/ho-so/{code}", get(dossiers::dossier).post(dossiers::act))
-        .route("/ho-so/{code}/phieu/{form}", get(dossiers::slip))
-        .route(
-            "/ho-so/{code}/tep",
-            post(dossiers::upload).layer(axum::extract::DefaultBodyLimit::max(
-                dossier::MAX_ATTACHMENT_BYTES + 64 * 1024,
-            )),
-        )
-        .route("/ho-so/{code}/tep/{document}", get(dossiers::download))
-        .route("/tra-cuu-ho-so", get(dossiers::lookup))
-        .route("/dossier-lookup", get(dossiers::lookup))
-        .route("/can-bo", get(dossiers::workbench))
-        .route("/workbench", get(dossiers::workbench))
         .route(account::PATH, get(account::page))
         .route(account::PATH_EN, get(account::page))
         .route(
@@ -98,4 +76,5 @@ pub fn router() -> Router<AppState> {
         )
         .route("/dang-nhap", get(crate::login::portal_login))
         .route("/login", get(crate::login::portal_login))
+        .merge(dossiers::router())
 }
