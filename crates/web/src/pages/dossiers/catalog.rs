@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::shared::{flow_failed, money, pick};
 use crate::pages::i18n::{Lang, Tr};
 use crate::pages::layout::{Ctx, Layout, html, server_error};
-use crate::services::dossiers::flow::{self};
+use crate::services::dossiers::flow;
 
 pub struct ProcedureRow {
     pub code: String,

@@ -10,7 +10,8 @@ use crate::AppState;
 use crate::pages::csrf;
 use crate::pages::layout::Ctx;
 use crate::services::dossiers::error::FlowError;
-use crate::services::dossiers::flow::{self};
+use crate::services::dossiers::flow;
+use crate::services::dossiers::records;
 
 /// `POST /ho-so/{code}/tep` (multipart): a file for one of the
 /// procedure's documents, from the dossier's page.
@@ -131,12 +132,7 @@ pub async fn download(
         Ok(x) => x,
         Err(e) => return flow_failed(&ctx, e),
     };
-    match state
-        .store
-        .dossiers()
-        .attachment(&stored.dossier.code, &document)
-        .await
-    {
+    match records::attachment(&state, &stored.dossier.code, &document).await {
         Ok(Some((meta, content))) => crate::reply::file_response(&meta, content),
         Ok(None) => flow_failed(
             &ctx,

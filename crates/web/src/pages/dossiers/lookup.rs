@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::services::dossiers::records;
 
 #[derive(askama::Template)]
 #[template(path = "dossier_lookup.html")]
@@ -38,7 +39,7 @@ pub async fn lookup(
     let mut missing = false;
     if !code.is_empty() {
         match DossierCode::parse(&code) {
-            Ok(parsed) => match state.store.dossiers().dossier(&parsed).await {
+            Ok(parsed) => match records::dossier(&state, &parsed).await {
                 Ok(Some(s)) => found = Some(crate::api::dossiers::public_view(&s.dossier)),
                 Ok(None) => missing = true,
                 Err(e) => {

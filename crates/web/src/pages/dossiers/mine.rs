@@ -10,7 +10,8 @@ use super::shared::{flow_failed, pick, signed_in, status_name, urgency_class, ur
 use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error};
-use crate::services::dossiers::flow::{self};
+use crate::services::dossiers::flow;
+use crate::services::dossiers::records;
 
 pub struct DossierRow {
     pub code: String,
@@ -71,14 +72,13 @@ pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
         Ok(a) => a,
         Err(r) => return r,
     };
-    let store = state.store.dossiers();
     let rows = match flow::dossiers_of(&state, &account).await {
         Ok(r) => r,
         Err(e) => return flow_failed(&ctx, e),
     };
     let mut notices = Vec::new();
     for subject in flow::applicant_subjects(&account) {
-        match store.notices(&subject, 30).await {
+        match records::notices(&state, &subject, 30).await {
             Ok(n) => notices.extend(n),
             Err(e) => {
                 tracing::error!(error = %e, "reading an applicant's notices");
@@ -90,9 +90,8 @@ pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
     notices.truncate(30);
     for n in &notices {
         if n.read_at.is_none()
-            && let Err(e) = store
-                .mark_notices_read(&n.recipient, n.id, chrono::Utc::now())
-                .await
+            && let Err(e) =
+                records::mark_notices_read(&state, &n.recipient, n.id, chrono::Utc::now()).await
         {
             tracing::warn!(error = %e, "marking notices read");
         }

@@ -17,7 +17,8 @@ use crate::pages::csrf;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
 use crate::services::dossiers::error::FlowError;
-use crate::services::dossiers::flow::{self};
+use crate::services::dossiers::flow;
+use crate::services::dossiers::records;
 
 pub struct StepRow {
     pub when: String,
@@ -195,7 +196,7 @@ pub(super) async fn render_dossier(
 pub(super) async fn show_dossier(
     state: &AppState,
     ctx: &Ctx,
-    stored: &store::StoredDossier,
+    stored: &records::StoredDossier,
     actors: &[Actor],
     notice: String,
     error: String,
@@ -249,7 +250,7 @@ pub(super) async fn show_dossier(
     } else {
         Vec::new()
     };
-    let attached = match state.store.dossiers().attachments(&d.code).await {
+    let attached = match records::attachments(state, &d.code).await {
         Ok(a) => a,
         Err(e) => return flow_failed(ctx, e.into()),
     };

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error};
 use crate::services::dossiers::error::FlowError;
-use crate::services::dossiers::flow::{self};
+use crate::services::dossiers::flow;
 
 #[derive(askama::Template)]
 #[template(path = "slip.html")]

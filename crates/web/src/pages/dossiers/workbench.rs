@@ -11,7 +11,8 @@ use super::shared::{flow_failed, signed_in};
 use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
-use crate::services::dossiers::flow::{self};
+use crate::services::dossiers::flow;
+use crate::services::dossiers::records;
 
 pub struct QueueView {
     pub agency: String,
@@ -55,12 +56,7 @@ pub async fn workbench(
     let now = flow::now();
     let mut queues = Vec::new();
     for (agency, role) in roles {
-        let rows = match state
-            .store
-            .dossiers()
-            .agency_queue(&agency, !all, 500)
-            .await
-        {
+        let rows = match records::agency_queue(&state, &agency, !all, 500).await {
             Ok(r) => r,
             Err(e) => return flow_failed(&ctx, e.into()),
         };

@@ -6,3 +6,4 @@
 pub mod error;
 pub mod flow;
 pub mod prefill;
+pub mod records;
