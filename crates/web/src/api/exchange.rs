@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use exchange::{HttpRequest, HttpResponse, LogRecord, MemberId, Refusal, RequestMeta};
 use serde::Deserialize;
-use store::ConsentSnapshot;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -170,12 +169,9 @@ pub async fn call(
     let grant = match node.policy.authorize(&meta, now, &exchange::NoConsents) {
         Ok(g) => g,
         Err(Refusal::NoConsent { .. }) => {
-            let consents = match &input.person_id {
-                Some(pid) => population::consents_of(&state, pid)
-                    .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
-                None => ConsentSnapshot::default(),
-            };
+            let consents = population::consents_of(&state, input.person_id.as_deref())
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             match node.policy.authorize(&meta, now, &consents) {
                 Ok(g) => g,
                 Err(r) => return Ok(refusal(&r)),

@@ -7,5 +7,8 @@ pub mod delivery;
 pub mod dossiers;
 pub mod events;
 pub mod exchange;
+pub mod health;
 pub mod mail;
+pub mod organisations;
 pub mod population;
+pub mod tracker;

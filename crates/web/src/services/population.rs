@@ -160,9 +160,15 @@ mod erased {
     }
 }
 
-/// The consents a person has given.
-pub async fn consents_of(state: &AppState, person: &str) -> Result<ConsentSnapshot, StoreError> {
-    state.store.exchange().consents_of(person).await
+/// The consents a person has given (none when no person is named).
+pub async fn consents_of(
+    state: &AppState,
+    person: Option<&str>,
+) -> Result<ConsentSnapshot, StoreError> {
+    match person {
+        Some(pid) => state.store.exchange().consents_of(pid).await,
+        None => Ok(ConsentSnapshot::default()),
+    }
 }
 
 /// A consent to give or withdraw.

@@ -12,6 +12,7 @@ use crate::pages::i18n::{Lang, Tr};
 use crate::pages::layout::{Ctx, message, server_error};
 use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow::Account;
 
 pub(super) fn when(t: &DateTime<FixedOffset>) -> String {
     t.format("%H:%M %d/%m/%Y").to_string()
@@ -118,7 +119,7 @@ pub(super) async fn signed_in(
     ctx: &Ctx,
     headers: &HeaderMap,
     back: &str,
-) -> Result<store::Account, Response> {
+) -> Result<Account, Response> {
     match crate::auth::session::current(state, headers).await {
         Ok(Some((_, account))) => Ok(account),
         Ok(None) => Err(see_other(&login_href(back))),
@@ -129,7 +130,7 @@ pub(super) async fn signed_in(
     }
 }
 
-pub(super) fn person_id(account: &store::Account) -> Option<String> {
+pub(super) fn person_id(account: &Account) -> Option<String> {
     match &account.holder {
         identity::Holder::Citizen(c) => Some(c.pin().to_string()),
         _ => None,

@@ -17,7 +17,7 @@ use crate::pages::csrf;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
 use crate::services::dossiers::error::FlowError;
-use crate::services::dossiers::flow;
+use crate::services::dossiers::flow::{self, Account};
 use crate::services::dossiers::records;
 
 pub struct StepRow {
@@ -181,7 +181,7 @@ pub(super) fn open_acts(
 pub(super) async fn render_dossier(
     state: &AppState,
     ctx: &Ctx,
-    account: &store::Account,
+    account: &Account,
     code: &str,
     notice: String,
     error: String,

@@ -14,6 +14,9 @@ use identity::Holder;
 use serde_json::{Map, Value};
 
 use super::error::FlowError;
+
+/// An account as stored: its holder, name and log-in.
+pub type Account = store::Account;
 use super::prefill;
 use crate::AppState;
 use crate::services::exchange::writer::DossierFiling;
