@@ -330,7 +330,7 @@ pub async fn finish_problems(req: Request, next: Next) -> Response {
     let path = req.uri().path().chars().take(300).collect::<String>();
     let request_id = req
         .headers()
-        .get(crate::middleware::REQUEST_ID)
+        .get(crate::request_id::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let mut res = next.run(req).await;

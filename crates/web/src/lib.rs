@@ -14,6 +14,7 @@ pub mod pages;
 mod passkey;
 pub mod ratelimit;
 mod reply;
+mod request_id;
 pub mod services;
 mod state;
 
@@ -27,7 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Problem};
-pub use middleware::REQUEST_ID;
+pub use request_id::REQUEST_ID;
 pub use state::AppState;
 
 /// The whole HTTP application: API, pages, health, metrics and the

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::request_id::REQUEST_ID;
 
 /// The longest request URI (path and query) the application reads: longer
 /// ones are answered 414. (Past 64 KiB the HTTP server itself answers 414,
@@ -59,9 +60,6 @@ pub async fn guard(req: Request, next: Next) -> Response {
 use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::trace::{MakeSpan, OnFailure, OnRequest, OnResponse};
 use tracing::Span;
-
-/// The header that carries a request's id, both ways.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// One span per request: method, path, matched route, request id; status
 /// and latency are recorded when the response is ready.
