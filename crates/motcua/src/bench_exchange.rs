@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use exchange::HttpRequest;
-use web::exchange::{DEMO_HCC, DEMO_PROVIDER, DemoConfig};
+use web::services::exchange::node::{DEMO_HCC, DEMO_PROVIDER, DemoConfig};
 
 #[derive(clap::Args)]
 pub struct RequestsArgs {

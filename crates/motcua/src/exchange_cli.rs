@@ -116,8 +116,10 @@ impl NodeArgs {
     }
 
     /// The node's configuration, when it can be read.
-    fn config(&self) -> anyhow::Result<web::exchange::DemoConfig> {
-        Ok(web::exchange::DemoConfig::load(&self.config_path())?)
+    fn config(&self) -> anyhow::Result<web::services::exchange::node::DemoConfig> {
+        Ok(web::services::exchange::node::DemoConfig::load(
+            &self.config_path(),
+        )?)
     }
 
     /// The operator's public key: from --operator-key-file, else from the
@@ -135,8 +137,8 @@ impl NodeArgs {
             .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))
     }
 
-    fn head_file(&self) -> web::exchange::HeadFile {
-        web::exchange::HeadFile::new(self.data_dir.join(NODE_HEAD))
+    fn head_file(&self) -> web::services::exchange::head::HeadFile {
+        web::services::exchange::head::HeadFile::new(self.data_dir.join(NODE_HEAD))
     }
 }
 

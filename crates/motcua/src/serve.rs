@@ -207,18 +207,24 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     // the exchange: the node's own configuration, or demo members, keys
     // and rights under DATA_DIR/exchange; the log resumes from its head
     let config = match &exchange_config {
-        Some(path) => web::exchange::NodeConfig::load_private(path)
+        Some(path) => web::services::exchange::node::NodeConfig::load_private(path)
             .context("cannot load the exchange configuration (--exchange-config)")?,
-        None => web::exchange::DemoConfig::load_or_create(&data_dir.join("exchange"))
-            .context("cannot load the exchange configuration")?,
+        None => {
+            web::services::exchange::node::DemoConfig::load_or_create(&data_dir.join("exchange"))
+                .context("cannot load the exchange configuration")?
+        }
     };
     // the log's latest signed head is kept outside the database
-    let head_file = web::exchange::HeadFile::in_dir(&data_dir.join("exchange"));
+    let head_file = web::services::exchange::head::HeadFile::in_dir(&data_dir.join("exchange"));
     std::fs::create_dir_all(data_dir.join("exchange"))
         .with_context(|| format!("cannot create {}", data_dir.join("exchange").display()))?;
-    let node = web::exchange::ExchangeNode::start_with_head_file(&config, store.clone(), head_file)
-        .await
-        .context("cannot set up the exchange node")?;
+    let node = web::services::exchange::node::ExchangeNode::start_with_head_file(
+        &config,
+        store.clone(),
+        head_file,
+    )
+    .await
+    .context("cannot set up the exchange node")?;
     tracing::info!(provider = %node.provider.member, "exchange node ready");
 
     // vital events to subscribers: JetStream when configured, else in-process
@@ -226,10 +232,10 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         .await
         .context("cannot open the vital-event bus (MOTCUA_NATS_URL / --nats-url)")?;
     let delivery_config = match nats_url {
-        Some(_) => web::api::delivery::DeliveryConfig::default(),
-        None => web::api::delivery::DeliveryConfig::in_process(),
+        Some(_) => web::services::delivery::DeliveryConfig::default(),
+        None => web::services::delivery::DeliveryConfig::in_process(),
     };
-    let deliveries = web::api::delivery::DeliveryService::start(
+    let deliveries = web::services::delivery::DeliveryService::start(
         store.clone(),
         node.clone(),
         bus,
@@ -249,7 +255,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     // notices to applicants by e-mail, from the outbox, when a server is set
     let mailer = match smtp_url {
         Some(url) => {
-            let mailer = web::mail::Mailer::new(&url, &mail_from, oidc.issuer())
+            let mailer = web::services::mail::Mailer::new(&url, &mail_from, oidc.issuer())
                 .context("cannot set up e-mail (MOTCUA_SMTP_URL / --smtp-url, --mail-from)")?;
             tracing::info!("notices are e-mailed");
             Some(mailer.spawn(store.clone()))

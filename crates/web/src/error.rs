@@ -43,6 +43,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::services::dossiers::error::FlowError;
+
 /// The content type of every error response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -231,6 +233,39 @@ impl From<domain::DomainError> for ApiError {
 /// A store's failure answered by its kind: what is not there 404, a
 /// conflict 409, a refused write 422, a database that does not answer
 /// 503, anything else 500 (logged, not sent).
+impl From<FlowError> for ApiError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::NotFound(m) => ApiError::NotFound(m),
+            FlowError::Forbidden(m) => ApiError::Forbidden(m),
+            FlowError::Invalid(m) => ApiError::Unprocessable(m),
+            FlowError::Form(errors) => ApiError::Unprocessable(
+                errors
+                    .iter()
+                    .map(|e| {
+                        if e.field.is_empty() {
+                            e.reason_en.clone()
+                        } else {
+                            format!("{}: {}", e.field, e.reason_en)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            FlowError::Conflict(m) => ApiError::Conflict(m),
+            FlowError::TooMany(detail, retry_after) => ApiError::RateLimited {
+                detail,
+                retry_after,
+            },
+            FlowError::UsedUp(detail, retry_after) => ApiError::UsedUp {
+                detail,
+                retry_after,
+            },
+            FlowError::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> Self {
         match e.kind() {

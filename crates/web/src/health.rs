@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::services::health;
 
 /// How long `/readyz` waits for the database.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -53,11 +54,8 @@ pub async fn healthz() -> Json<Health> {
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
-    let database = match state.store.backend() {
-        store::Backend::Sqlite => "sqlite",
-        store::Backend::Postgres => "postgres",
-    };
-    match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
+    let database = health::database(&state);
+    match tokio::time::timeout(PING_TIMEOUT, health::ping(&state)).await {
         Ok(Ok(())) => Ok(Json(Readiness {
             status: "ready",
             database,

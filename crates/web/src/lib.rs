@@ -3,13 +3,10 @@
 
 pub mod api;
 pub mod auth;
-mod dossiers;
 pub mod error;
-pub mod exchange;
 pub mod extract;
 mod health;
 pub mod login;
-pub mod mail;
 pub mod metrics;
 mod middleware;
 pub mod oidc;
@@ -17,6 +14,7 @@ pub mod pages;
 mod passkey;
 pub mod ratelimit;
 mod reply;
+pub mod services;
 mod state;
 mod trace;
 

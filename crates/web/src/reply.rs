@@ -30,3 +30,39 @@ pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
     }
     response
 }
+
+/// An attached file as a download: its type (as checked), never sniffed,
+/// saved rather than shown, under an ASCII version of its name.
+pub(crate) fn file_response(
+    meta: &store::StoredAttachment,
+    content: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse as _;
+    let mut res = content.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(meta.attachment.media_type.as_str()),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    let ascii: String = meta
+        .attachment
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    h.insert(header::CONTENT_DISPOSITION, disposition);
+    res
+}

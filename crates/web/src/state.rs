@@ -9,7 +9,7 @@ pub struct AppState {
     pub units: &'static units::Units,
     /// The exchange node this server runs: the provider's key, the members'
     /// keys, the policy and the message log's writer.
-    pub exchange: Arc<crate::exchange::ExchangeNode>,
+    pub exchange: Arc<crate::services::exchange::node::ExchangeNode>,
     /// The OpenID Connect provider: issuer and signing keys.
     pub oidc: Arc<crate::oidc::OidcProvider>,
     /// The limits on filing dossiers.

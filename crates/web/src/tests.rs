@@ -15,14 +15,17 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         Ok(s) => s,
         Err(e) => panic!("open the test store: {e}"),
     };
-    let config = match crate::exchange::DemoConfig::load_or_create(&dir.path().join("exchange")) {
+    let config = match crate::services::exchange::node::DemoConfig::load_or_create(
+        &dir.path().join("exchange"),
+    ) {
         Ok(c) => c,
         Err(e) => panic!("the demo exchange configuration: {e}"),
     };
-    let exchange = match crate::exchange::ExchangeNode::start(&config, store.clone()).await {
-        Ok(n) => n,
-        Err(e) => panic!("the exchange node: {e}"),
-    };
+    let exchange =
+        match crate::services::exchange::node::ExchangeNode::start(&config, store.clone()).await {
+            Ok(n) => n,
+            Err(e) => panic!("the exchange node: {e}"),
+        };
     let oidc = match crate::oidc::OidcProvider::start("http://127.0.0.1", store.as_ref()).await {
         Ok(p) => p,
         Err(e) => panic!("the identity provider: {e}"),

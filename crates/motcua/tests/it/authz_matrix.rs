@@ -874,7 +874,9 @@ impl Cast {
     fn records(&self, line: &str) -> (Method, String, Body) {
         let records = format!("/api/v1/registry/people/{}", self.a.person.personal_id);
         let consent = || {
-            Body::Json(json!({"consumer": web::exchange::DEMO_BANK, "purpose": "account-opening"}))
+            Body::Json(
+                json!({"consumer": web::services::exchange::node::DEMO_BANK, "purpose": "account-opening"}),
+            )
         };
         match line {
             "GET /api/v1/registry/people/{pid}/accesses" => {
@@ -1089,7 +1091,7 @@ async fn every_api_operation_answers_each_caller_as_the_matrix_says() {
 
     // the exchange answers a member's signature
     let call = crate::exchange::hcc_call(&cast.a.person.personal_id, &[]);
-    let key = crate::exchange::key_of(&cast.app, web::exchange::DEMO_HCC);
+    let key = crate::exchange::key_of(&cast.app, web::services::exchange::node::DEMO_HCC);
     let signed =
         crate::exchange::request(&cast.app, crate::exchange::PERSON_GET, &call, Some(&key));
     let r = crate::exchange::send(&cast.app, signed).await;

@@ -239,8 +239,14 @@ async fn a_birth_is_filed_pre_filled_and_processed_to_the_result_with_every_step
         .filter(|a| a["case_ref"] == code.as_str())
         .collect();
     assert_eq!(reads.len(), 1, "{tracker}");
-    assert_eq!(reads[0]["purpose"], web::exchange::PREFILL_PURPOSE);
-    assert_eq!(reads[0]["consumer"]["id"], web::exchange::DEMO_HCC);
+    assert_eq!(
+        reads[0]["purpose"],
+        web::services::exchange::node::PREFILL_PURPOSE
+    );
+    assert_eq!(
+        reads[0]["consumer"]["id"],
+        web::services::exchange::node::DEMO_HCC
+    );
     let theirs = send(
         app.client
             .get(app.url(&web::api::tracker::accesses_path(&spouse.personal_id)))
@@ -1005,7 +1011,7 @@ async fn notices_are_e_mailed_through_a_real_smtp_server_and_retried_when_it_is_
 
     // the server is down: the notice waits, with the reason, for a retry
     let port = free_port();
-    let mailer = web::mail::Mailer::new(
+    let mailer = web::services::mail::Mailer::new(
         &format!("smtp://127.0.0.1:{port}"),
         "Cổng Dịch vụ công <no-reply@dichvucong.example>",
         &app.base,

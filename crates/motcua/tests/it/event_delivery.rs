@@ -18,7 +18,7 @@ use chrono::{TimeZone, Utc};
 use delivery::Deduplicator;
 use exchange::{HttpRequest, KeyRing, MemberKey, RegisteredKey};
 use registry::{EventKind, PartialDate, Residence, ResidenceKind, Source, VitalEvent};
-use web::exchange::{DEMO_PENSIONS, DEMO_PROVIDER};
+use web::services::exchange::node::{DEMO_PENSIONS, DEMO_PROVIDER};
 
 use crate::helpers::{Reply, TestApp, TestOptions};
 
@@ -194,7 +194,7 @@ async fn receiver(app: &TestApp, dir: &std::path::Path) -> (Arc<Receiver>, Strin
     (rx, format!("http://{addr}"))
 }
 
-fn add_payments_right(config: &mut web::exchange::DemoConfig) {
+fn add_payments_right(config: &mut web::services::exchange::node::DemoConfig) {
     config.rights.push(exchange::AccessRight {
         consumer: DEMO_PENSIONS.parse().expect("a member id"),
         provider: DEMO_PROVIDER.parse().expect("a member id"),

@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use exchange::{HttpRequest, HttpResponse, KeyRing, MemberKey, RegisteredKey};
-use web::exchange::{DEMO_BANK, DEMO_HCC, DEMO_PROVIDER};
+use web::services::exchange::node::{DEMO_BANK, DEMO_HCC, DEMO_PROVIDER};
 
 use crate::helpers::{Reply, TestApp};
 
@@ -178,7 +178,7 @@ async fn a_granted_consumer_gets_exactly_the_granted_fields_signed_and_logged() 
         .checkpoints()
         .await
         .expect("checkpoints");
-    let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
+    let operator = key_of(&app, web::services::exchange::node::DEMO_OPERATOR).public();
     exchange::log::verify(&entries, &checkpoints, &operator).expect("the log is intact");
 }
 
@@ -417,7 +417,7 @@ async fn concurrent_requests_are_each_logged_once_in_one_intact_chain() {
         .checkpoints()
         .await
         .expect("checkpoints");
-    let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
+    let operator = key_of(&app, web::services::exchange::node::DEMO_OPERATOR).public();
     exchange::log::verify(&entries, &checkpoints, &operator).expect("the log is intact");
 }
 
@@ -462,13 +462,14 @@ async fn a_node_configuration_is_refused_with_its_reason() {
     let store = store::open(&store::Location::SqliteFile(dir.path().join("m.db")))
         .await
         .expect("store");
-    let demo = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
-        .expect("demo configuration");
-    let reason = |config: &web::exchange::NodeConfig| {
+    let demo =
+        web::services::exchange::node::DemoConfig::load_or_create(&dir.path().join("exchange"))
+            .expect("demo configuration");
+    let reason = |config: &web::services::exchange::node::NodeConfig| {
         let store = store.clone();
         let config = config.clone();
         async move {
-            web::exchange::ExchangeNode::start(&config, store)
+            web::services::exchange::node::ExchangeNode::start(&config, store)
                 .await
                 .expect_err("refused")
                 .to_string()
@@ -502,13 +503,13 @@ async fn a_node_configuration_is_refused_with_its_reason() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let e = web::exchange::NodeConfig::load_private(&path)
+        let e = web::services::exchange::node::NodeConfig::load_private(&path)
             .expect_err("readable by others")
             .to_string();
         assert!(e.contains("chmod 600"), "{e}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
-    let loaded = web::exchange::NodeConfig::load_private(&path).expect("loaded");
+    let loaded = web::services::exchange::node::NodeConfig::load_private(&path).expect("loaded");
     assert_eq!(loaded.provider.member.id, demo.provider.member.id);
 }
 
@@ -537,7 +538,7 @@ fn stdout(out: &std::process::Output) -> String {
 
 /// The head the node keeps outside its database, once it names `seq`.
 async fn node_head(app: &TestApp, seq: u64) -> exchange::SignedHead {
-    let file = web::exchange::HeadFile::in_dir(&app.data_dir().join("exchange"));
+    let file = web::services::exchange::head::HeadFile::in_dir(&app.data_dir().join("exchange"));
     for _ in 0..200 {
         if let Some(head) = file.read().expect("a readable head file")
             && head.seq == seq
@@ -556,7 +557,7 @@ async fn node_head(app: &TestApp, seq: u64) -> exchange::SignedHead {
 async fn a_log_cut_short_of_a_kept_head_is_reported(app: TestApp) {
     let people = app.seed_people(4).await;
     let hcc = key_of(&app, DEMO_HCC);
-    let operator = key_of(&app, web::exchange::DEMO_OPERATOR).public();
+    let operator = key_of(&app, web::services::exchange::node::DEMO_OPERATOR).public();
     let mut reply = None;
     for i in 0..40 {
         let pid = people[i % people.len()].personal_id.clone();
@@ -653,10 +654,10 @@ async fn a_log_cut_short_of_a_kept_head_is_reported(app: TestApp) {
         stdout(&out)
     );
     // the node does not continue a log cut short of its head
-    let refused = web::exchange::ExchangeNode::start_with_head_file(
+    let refused = web::services::exchange::node::ExchangeNode::start_with_head_file(
         &app.exchange,
         app.store.clone(),
-        web::exchange::HeadFile::in_dir(&app.data_dir().join("exchange")),
+        web::services::exchange::head::HeadFile::in_dir(&app.data_dir().join("exchange")),
     )
     .await
     .expect_err("refused")
@@ -705,13 +706,16 @@ async fn a_head_file_not_signed_by_the_operator_stops_the_node() {
         .await
         .expect("store");
     let exchange_dir = dir.path().join("exchange");
-    let config = web::exchange::DemoConfig::load_or_create(&exchange_dir).expect("configuration");
+    let config = web::services::exchange::node::DemoConfig::load_or_create(&exchange_dir)
+        .expect("configuration");
     let stranger = MemberKey::from_seed(
-        web::exchange::DEMO_OPERATOR.parse().expect("id"),
+        web::services::exchange::node::DEMO_OPERATOR
+            .parse()
+            .expect("id"),
         exchange::KeyId("not-the-operator".into()),
         [9; 32],
     );
-    let file = web::exchange::HeadFile::in_dir(&exchange_dir);
+    let file = web::services::exchange::head::HeadFile::in_dir(&exchange_dir);
     file.write(&exchange::SignedHead::sign(
         0,
         exchange::Digest32::ZERO,
@@ -719,7 +723,7 @@ async fn a_head_file_not_signed_by_the_operator_stops_the_node() {
         &stranger,
     ))
     .expect("written");
-    let e = web::exchange::ExchangeNode::start_with_head_file(&config, store, file)
+    let e = web::services::exchange::node::ExchangeNode::start_with_head_file(&config, store, file)
         .await
         .expect_err("refused")
         .to_string();

@@ -114,7 +114,7 @@ async fn take_numbers(
     let calendar = calendar::WorkingCalendar::official().expect("calendar");
     let at = day
         .and_hms_opt(8, 0, 0)
-        .and_then(|t| t.and_local_timezone(web::api::tracker::VIETNAM).single())
+        .and_then(|t| t.and_local_timezone(calendar::VIETNAM).single())
         .expect("an instant");
     let route = dossier::Route {
         competent: agency.clone(),
@@ -190,7 +190,7 @@ async fn online_filings_leave_the_counter_its_numbers_and_a_full_day_is_refused_
     let agency = dossier::AgencyCode::parse(&format!("UBND.{place}")).expect("agency");
     set_staff(&app, clerk_subject, &agency, dossier::Role::Officer).await;
     let today = chrono::Utc::now()
-        .with_timezone(&web::api::tracker::VIETNAM)
+        .with_timezone(&calendar::VIETNAM)
         .date_naive();
     // the online numbers of the day are all taken
     take_numbers(&app, &agency, today, dossier::LAST_ONLINE_SEQUENCE).await;

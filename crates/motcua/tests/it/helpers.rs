@@ -12,11 +12,11 @@ pub struct TestApp {
     /// The store the application runs on.
     pub store: std::sync::Arc<dyn store::Store>,
     /// The demo exchange configuration (with the demo members' key seeds).
-    pub exchange: web::exchange::DemoConfig,
+    pub exchange: web::services::exchange::node::DemoConfig,
     _dir: tempfile::TempDir,
     _server: tokio::task::JoinHandle<()>,
     /// The delivery of vital events to subscribers (stopped when dropped).
-    _deliveries: web::api::delivery::DeliveryService,
+    _deliveries: web::services::delivery::DeliveryService,
     /// Reloads the identity provider's keys (aborted when dropped).
     key_reloader: tokio::task::JoinHandle<()>,
     /// The PostgreSQL schema the store lives in, if not SQLite (dropped
@@ -31,7 +31,7 @@ impl Drop for TestApp {
 }
 
 /// A change to the demo exchange configuration.
-pub type Configure = Box<dyn FnOnce(&mut web::exchange::DemoConfig) + Send>;
+pub type Configure = Box<dyn FnOnce(&mut web::services::exchange::node::DemoConfig) + Send>;
 
 /// How [`TestApp::spawn_with`] differs from [`TestApp::spawn`].
 #[derive(Default)]
@@ -151,29 +151,34 @@ impl TestApp {
             .sync_units(units::Units::get())
             .await
             .expect("load the units");
-        let mut exchange = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
-            .expect("the demo exchange configuration");
+        let mut exchange =
+            web::services::exchange::node::DemoConfig::load_or_create(&dir.path().join("exchange"))
+                .expect("the demo exchange configuration");
         if let Some(configure) = options.configure {
             configure(&mut exchange);
         }
-        let head_file = web::exchange::HeadFile::in_dir(&dir.path().join("exchange"));
-        let node =
-            web::exchange::ExchangeNode::start_with_head_file(&exchange, store.clone(), head_file)
-                .await
-                .expect("the exchange node");
+        let head_file =
+            web::services::exchange::head::HeadFile::in_dir(&dir.path().join("exchange"));
+        let node = web::services::exchange::node::ExchangeNode::start_with_head_file(
+            &exchange,
+            store.clone(),
+            head_file,
+        )
+        .await
+        .expect("the exchange node");
         let bus = options
             .bus
             .unwrap_or_else(|| std::sync::Arc::new(delivery::InProcessBus::default()));
-        let deliveries = web::api::delivery::DeliveryService::start(
+        let deliveries = web::services::delivery::DeliveryService::start(
             store.clone(),
             node.clone(),
             bus,
-            web::api::delivery::DeliveryConfig {
+            web::services::delivery::DeliveryConfig {
                 poll: std::time::Duration::from_millis(200),
                 retry_min: std::time::Duration::from_millis(50),
                 retry_max: std::time::Duration::from_millis(500),
                 recv_wait: std::time::Duration::from_millis(200),
-                ..web::api::delivery::DeliveryConfig::default()
+                ..web::services::delivery::DeliveryConfig::default()
             },
         )
         .expect("the delivery service");

@@ -58,7 +58,7 @@ async fn a_birth_in_the_future_and_hidden_characters_are_refused_naming_the_fiel
     }
     // today's birth is taken
     let today = chrono::Utc::now()
-        .with_timezone(&web::api::tracker::VIETNAM)
+        .with_timezone(&calendar::VIETNAM)
         .date_naive()
         .to_string();
     let ok = post(with_form(

@@ -605,7 +605,7 @@ async fn browser_converts_looks_up_and_switches_language() {
         &people[0].full_name,
     )
     .await;
-    let hcc = crate::exchange::key_of(&app, web::exchange::DEMO_HCC);
+    let hcc = crate::exchange::key_of(&app, web::services::exchange::node::DEMO_HCC);
     let cases = ["H29.22-260301-0007", "H29.22-260302-0011"];
     for case in cases {
         let mut call = crate::exchange::hcc_call(&tracked, &["full_name", "birth_date"]);

@@ -449,8 +449,9 @@ fn verify_log_refuses_a_missing_database_and_key() {
 #[tokio::test]
 async fn verify_log_reads_the_operator_key_where_the_node_keeps_it() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let config = web::exchange::DemoConfig::load_or_create(&dir.path().join("exchange"))
-        .expect("the node's configuration");
+    let config =
+        web::services::exchange::node::DemoConfig::load_or_create(&dir.path().join("exchange"))
+            .expect("the node's configuration");
     let op = config.operator.key().expect("the operator's key");
     let store = open(dir.path()).await;
     append(&store, records(), &op).await;

@@ -14,9 +14,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::{ApiPerson, Scope};
-use crate::dossiers::{self as flow, Application, FlowError};
 use crate::error::ApiError;
 use crate::extract::{Path, Query};
+use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow::{self, Application};
+use crate::services::dossiers::records;
 
 type Body<T> = Result<crate::extract::Json<T>, ApiError>;
 
@@ -191,7 +193,7 @@ pub struct DossierView {
     receipt: String,
 }
 
-fn view(stored: store::StoredDossier) -> Result<DossierView, FlowError> {
+fn view(stored: records::StoredDossier) -> Result<DossierView, FlowError> {
     let calendar = flow::working_calendar()?;
     let status = stored.dossier.status();
     Ok(DossierView {
@@ -350,10 +352,7 @@ pub async fn get_dossier(
     caller: Option<ApiPerson>,
 ) -> Result<Response, ApiError> {
     let parsed = DossierCode::parse(&code).map_err(|e| ApiError::NotFound(e.to_string()))?;
-    let stored = state
-        .store
-        .dossiers()
-        .dossier(&parsed)
+    let stored = records::dossier(&state, &parsed)
         .await
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("no dossier {code}")))?;
@@ -497,10 +496,7 @@ pub async fn queue(
             "only the staff of {agency} see its queue"
         )));
     }
-    let rows = state
-        .store
-        .dossiers()
-        .agency_queue(&agency, q.open.unwrap_or(true), 500)
+    let rows = records::agency_queue(&state, &agency, q.open.unwrap_or(true), 500)
         .await
         .map_err(FlowError::from)?;
     Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
@@ -549,7 +545,7 @@ pub async fn attach(
     caller: ApiPerson,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Json<store::StoredAttachment>, ApiError> {
+) -> Result<Json<records::StoredAttachment>, ApiError> {
     let account = &caller.account;
     // attached as its applicant or as its agencies' staff: the token needs
     // the scope of that role (`dossiers`, `workbench`)
@@ -591,14 +587,11 @@ pub async fn attachments(
     State(state): State<AppState>,
     Path(code): Path<String>,
     caller: ApiPerson,
-) -> Result<Json<Vec<store::StoredAttachment>>, ApiError> {
+) -> Result<Json<Vec<records::StoredAttachment>>, ApiError> {
     let (stored, actors) = flow::load_for(&state, &caller.account, &code).await?;
     require_any(&caller, &actors)?;
     Ok(Json(
-        state
-            .store
-            .dossiers()
-            .attachments(&stored.dossier.code)
+        records::attachments(&state, &stored.dossier.code)
             .await
             .map_err(FlowError::from)?,
     ))
@@ -626,14 +619,11 @@ pub async fn attachment(
 ) -> Result<Response, ApiError> {
     let (stored, actors) = flow::load_for(&state, &caller.account, &code).await?;
     require_any(&caller, &actors)?;
-    let (meta, content) = state
-        .store
-        .dossiers()
-        .attachment(&stored.dossier.code, &document)
+    let (meta, content) = records::attachment(&state, &stored.dossier.code, &document)
         .await
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("dossier {code} has no file for {document}")))?;
-    Ok(flow::file_response(&meta, content))
+    Ok(crate::reply::file_response(&meta, content))
 }
 
 /// The period and province of a scorecard.
@@ -663,7 +653,7 @@ pub struct ScorecardView {
     to: String,
     /// The counts.
     #[schema(value_type = Object)]
-    figures: store::ServiceFigures,
+    figures: records::ServiceFigures,
     /// The index's groups, those measured here scored.
     #[schema(value_type = Object)]
     scorecard: dossier::Scorecard,
@@ -702,16 +692,14 @@ pub async fn scorecard(
     }
     let start = |d: chrono::NaiveDate| {
         d.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(crate::api::tracker::VIETNAM).single())
+            .and_then(|t| t.and_local_timezone(calendar::VIETNAM).single())
             .map(|t| t.with_timezone(&chrono::Utc))
             .ok_or_else(|| ApiError::BadRequest(format!("{d} cannot be placed in time")))
     };
-    let figures = state
-        .store
-        .dossiers()
-        .service_figures(q.province.as_deref(), start(q.from)?, start(q.to)?)
-        .await
-        .map_err(FlowError::from)?;
+    let figures =
+        records::service_figures(&state, q.province.as_deref(), start(q.from)?, start(q.to)?)
+            .await
+            .map_err(FlowError::from)?;
     let scorecard = dossier::Scorecard::of(dossier::ServiceCounts {
         processed: figures.processed,
         on_time: figures.on_time,

@@ -14,6 +14,9 @@ use crate::AppState;
 use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem, problem_response};
 use crate::extract::{Json, Path};
+use crate::services::events;
+use crate::services::exchange::writer::LogError;
+use crate::services::population::{self, HouseholdOf, RegistryError, RegistryTarget};
 
 /// How long a signed response stays valid.
 const RESPONSE_TTL: Duration = Duration::minutes(5);
@@ -166,15 +169,9 @@ pub async fn call(
     let grant = match node.policy.authorize(&meta, now, &exchange::NoConsents) {
         Ok(g) => g,
         Err(Refusal::NoConsent { .. }) => {
-            let consents = match &input.person_id {
-                Some(pid) => state
-                    .store
-                    .exchange()
-                    .consents_of(pid)
-                    .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
-                None => store::ConsentSnapshot::default(),
-            };
+            let consents = population::consents_of(&state, input.person_id.as_deref())
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             match node.policy.authorize(&meta, now, &consents) {
                 Ok(g) => g,
                 Err(r) => return Ok(refusal(&r)),
@@ -191,21 +188,34 @@ pub async fn call(
     // refused before it is logged; one that finds nothing stays logged
     // (the consumer did ask about that person).
     let record = LogRecord::access(&grant, now, &body);
-    let logged = |e: crate::exchange::LogError| ApiError::Internal(e.to_string());
-    let (answer, logged) = if service == crate::api::events::SUBSCRIBE {
-        let answer = crate::api::events::subscribe(&state, &grant, &input).await?;
+    let logged = |e: LogError| ApiError::Internal(e.to_string());
+    let (answer, logged) = if service == events::SUBSCRIBE {
+        let request = events::SubscribeRequest {
+            endpoint: input.endpoint.as_deref(),
+            unsubscribe: input.unsubscribe.as_deref(),
+        };
+        let answer = events::subscribe(&state, &grant, &request)
+            .await
+            .map_err(|e| match e {
+                events::SubscribeError::Invalid(m) => ApiError::BadRequest(m),
+                events::SubscribeError::Store(e) => ApiError::Internal(e.to_string()),
+            })?;
         (
             answer,
             node.log.append_signed(record).await.map_err(logged)?,
         )
     } else {
-        let target = RegistryTarget::of(service, &input)?;
+        let target = target_of(service, &input)?;
+        let check = population::Check {
+            full_name: input.full_name.as_deref(),
+            birth_date: input.birth_date.as_deref(),
+        };
         let (answer, entry) = tokio::join!(
-            registry_service(&state, &target, &input),
+            population::serve(&state, &target, &check),
             node.log.append_signed(record)
         );
         let entry = entry.map_err(logged)?;
-        (grant.filter(&answer?), entry)
+        (grant.filter(&answer.map_err(registry_error)?), entry)
     };
     let out = serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     phase.end("serve");
@@ -257,157 +267,25 @@ impl Phases {
     }
 }
 
-/// A registry service and whom it is about, checked before anything is
-/// logged or read.
-enum RegistryTarget {
-    PersonGet(domain::PersonalId),
-    PersonVerify(domain::PersonalId),
-    Household(HouseholdOf),
-}
-
-enum HouseholdOf {
-    Id(registry::HouseholdId),
-    Person(domain::PersonalId),
-}
-
-impl RegistryTarget {
-    fn of(service: &str, input: &ExchangeBody) -> Result<Self, ApiError> {
-        let pid = || -> Result<domain::PersonalId, ApiError> {
-            let pid = input
-                .person_id
-                .as_deref()
-                .ok_or_else(|| ApiError::BadRequest("person_id is required".into()))?;
-            domain::PersonalId::parse(pid).map_err(ApiError::from)
-        };
-        match service {
-            "person.get" => Ok(RegistryTarget::PersonGet(pid()?)),
-            "person.verify" => Ok(RegistryTarget::PersonVerify(pid()?)),
-            "household.get" => Ok(RegistryTarget::Household(match &input.household_id {
-                Some(h) => HouseholdOf::Id(registry::HouseholdId(h.clone())),
-                None => HouseholdOf::Person(pid()?),
-            })),
-            other => Err(ApiError::NotFound(format!(
-                "this node does not run the service {other}"
-            ))),
-        }
-    }
-}
-
-/// Runs a registry service; the caller filters the answer by its grant.
-async fn registry_service(
-    state: &AppState,
-    target: &RegistryTarget,
-    input: &ExchangeBody,
-) -> Result<serde_json::Value, ApiError> {
-    let registry = state.store.registry();
-    let person = |id: &domain::PersonalId| {
-        let id = *id;
-        async move {
-            registry
-                .person(&id)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .ok_or_else(|| ApiError::NotFound(format!("no person {id} in the registry")))
-        }
+/// The registry service `service` names and whom it is about.
+fn target_of(service: &str, input: &ExchangeBody) -> Result<RegistryTarget, ApiError> {
+    let pid = || -> Result<domain::PersonalId, ApiError> {
+        let pid = input
+            .person_id
+            .as_deref()
+            .ok_or_else(|| ApiError::BadRequest("person_id is required".into()))?;
+        domain::PersonalId::parse(pid).map_err(ApiError::from)
     };
-    match target {
-        RegistryTarget::PersonGet(id) => Ok(person_fields(&person(id).await?)),
-        RegistryTarget::PersonVerify(id) => {
-            let p = person(id).await?;
-            let fields = person_fields(&p);
-            let mut mismatched = Vec::new();
-            if let Some(name) = &input.full_name
-                && Some(name.as_str()) != fields["full_name"].as_str()
-            {
-                mismatched.push("full_name");
-            }
-            if let Some(date) = &input.birth_date
-                && Some(date.as_str()) != fields["birth_date"].as_str()
-            {
-                mismatched.push("birth_date");
-            }
-            Ok(serde_json::json!({
-                "person_id": fields["person_id"],
-                "matches": mismatched.is_empty(),
-                "mismatched_fields": mismatched,
-                "vital_status": fields["vital_status"],
-            }))
-        }
-        RegistryTarget::Household(of) => {
-            let hid = match of {
-                HouseholdOf::Id(h) => h.clone(),
-                HouseholdOf::Person(id) => person(id)
-                    .await?
-                    .household
-                    .value
-                    .map(|m| m.household)
-                    .ok_or_else(|| {
-                    ApiError::NotFound("the person belongs to no household".into())
-                })?,
-            };
-            let members = registry
-                .household(&hid)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let fields: Vec<serde_json::Value> = members.iter().map(person_fields).collect();
-            let listed: Vec<serde_json::Value> = fields
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "person_id": f["person_id"],
-                        "full_name": f["full_name"],
-                        "relationship_to_head": f["relationship_to_head"],
-                    })
-                })
-                .collect();
-            // members come head first; the household lives at its head's
-            // permanent residence
-            Ok(serde_json::json!({
-                "household_id": hid.0,
-                "head": fields.first().map(|f| f["person_id"].clone()),
-                "address": fields.first().map(|f| f["permanent_residence"].clone()),
-                "members": listed,
-            }))
-        }
-    }
-}
-
-/// A person's record as the service fields name them (values only).
-pub(crate) fn person_fields(p: &registry::Person) -> serde_json::Value {
-    let v = |x: &dyn erased::Ser| x.value();
-    serde_json::json!({
-        "person_id": p.id.to_string(),
-        "full_name": v(&p.full_name.value),
-        "former_names": p.former_names.iter().map(|n| n.value.clone()).collect::<Vec<_>>(),
-        "birth_date": v(&p.birth_date.value),
-        "sex": v(&p.sex.value),
-        "nationality": v(&p.nationality.value),
-        "ethnicity": v(&p.ethnicity.value),
-        "religion": v(&p.religion.value),
-        "birth_registration_place": v(&p.birth_registration_place.value),
-        "hometown": v(&p.hometown.value),
-        "permanent_residence": v(&p.permanent_residence.value),
-        "temporary_residence": v(&p.temporary_residence.value),
-        "household_id": p.household.value.as_ref().map(|m| m.household.0.clone()),
-        "relationship_to_head": p.household.value.as_ref().map(|m| v(&m.relationship)),
-        "parents": {
-            "father": p.father.value.map(|x| x.to_string()),
-            "mother": p.mother.value.map(|x| x.to_string()),
-        },
-        "spouse": p.spouse.value.map(|x| x.to_string()),
-        "vital_status": v(&p.vital_status.value),
-    })
-}
-
-mod erased {
-    /// Anything serialisable, as a JSON value (null if it cannot be).
-    pub trait Ser {
-        fn value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
+    match service {
+        "person.get" => Ok(RegistryTarget::PersonGet(pid()?)),
+        "person.verify" => Ok(RegistryTarget::PersonVerify(pid()?)),
+        "household.get" => Ok(RegistryTarget::Household(match &input.household_id {
+            Some(h) => HouseholdOf::Id(registry::HouseholdId(h.clone())),
+            None => HouseholdOf::Person(pid()?),
+        })),
+        other => Err(ApiError::NotFound(format!(
+            "this node does not run the service {other}"
+        ))),
     }
 }
 
@@ -436,26 +314,15 @@ async fn consent_change(
     if body.purpose.trim().is_empty() {
         return Err(ApiError::BadRequest("purpose is required".into()));
     }
-    let found = state
-        .store
-        .registry()
-        .person(&id)
+    let change = population::ConsentChange {
+        person: &id,
+        consumer: &consumer,
+        purpose: &body.purpose,
+        give,
+    };
+    let changed = population::change_consent(state, &change)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if found.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "no person {pid} in the registry"
-        )));
-    }
-    let ex = state.store.exchange();
-    let now = Utc::now();
-    let changed = if give {
-        ex.give_consent(pid, &consumer, &body.purpose, now).await
-    } else {
-        ex.withdraw_consent(pid, &consumer, &body.purpose, now)
-            .await
-    }
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(registry_error)?;
     Ok(axum::Json(serde_json::json!({
         "person_id": pid,
         "consumer": consumer.to_string(),
@@ -464,6 +331,14 @@ async fn consent_change(
         "changed": changed,
     }))
     .into_response())
+}
+
+/// A registry service's failure as the API answers it.
+fn registry_error(e: RegistryError) -> ApiError {
+    match e {
+        RegistryError::NotFound(m) => ApiError::NotFound(m),
+        RegistryError::Store(e) => ApiError::Internal(e.to_string()),
+    }
 }
 
 /// `POST /api/v1/registry/people/{pid}/consents`: the person consents to

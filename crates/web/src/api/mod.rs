@@ -3,9 +3,7 @@
 
 pub mod clients;
 pub mod convert;
-pub mod delivery;
 pub mod dossiers;
-pub mod events;
 pub mod exchange;
 pub mod tracker;
 pub mod units;

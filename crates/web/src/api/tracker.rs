@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path, Query};
+use crate::services::tracker;
 
 /// The route of the tracker API (axum syntax).
 pub const ROUTE: &str = "/api/v1/registry/people/{pid}/accesses";
@@ -192,7 +193,7 @@ pub fn person_id(raw: &str) -> Result<PersonalId, ApiError> {
 }
 
 /// The exchange node (it knows the members).
-pub type Node = crate::exchange::ExchangeNode;
+pub type Node = crate::services::exchange::node::ExchangeNode;
 
 /// The name of a member, when this node knows it.
 pub fn member_name(node: &Node, id: &MemberId) -> Option<String> {
@@ -231,16 +232,14 @@ pub async fn entries(
     person: &PersonalId,
     period: Period,
 ) -> Result<Vec<LogEntry>, ApiError> {
-    let mut entries = state
-        .store
-        .exchange()
-        .accesses_to(
-            person.as_str(),
-            period.from.unwrap_or(DateTime::<Utc>::MIN_UTC),
-            period.to.unwrap_or(DateTime::<Utc>::MAX_UTC),
-        )
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("the message log cannot be read: {e}")))?;
+    let mut entries = tracker::accesses_to(
+        state,
+        person.as_str(),
+        period.from.unwrap_or(DateTime::<Utc>::MIN_UTC),
+        period.to.unwrap_or(DateTime::<Utc>::MAX_UTC),
+    )
+    .await
+    .map_err(|e| ApiError::Unavailable(format!("the message log cannot be read: {e}")))?;
     entries.sort_by_key(|e| std::cmp::Reverse((e.record.at, e.seq)));
     Ok(entries)
 }

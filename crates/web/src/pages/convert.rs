@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use units::{Conversion, Status, Units};
 
-use super::i18n::Tr;
-use super::lookup::{Link, commune_href};
-use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
+use crate::pages::csrf;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::pages::lookup::{Link, commune_href};
 
 pub const PATH: &str = "/chuyen-doi-dia-chi";
 /// At most this many (non-blank) lines per paste.
@@ -70,7 +71,7 @@ fn row_view(t: Tr, units: &Units, n: usize, c: Conversion) -> RowView {
                 .map(|p| format!(" {} {}.", t.province_recognised(), p.name))
                 .unwrap_or_default();
             let detail = match (t.lang(), c.reason.as_deref()) {
-                (super::i18n::Lang::En, Some(r)) if !c.input.is_empty() => format!(" ({r})"),
+                (crate::pages::i18n::Lang::En, Some(r)) if !c.input.is_empty() => format!(" ({r})"),
                 _ => String::new(),
             };
             Some(format!("{}{detail}{province}", t.not_found_note()))

@@ -3,8 +3,8 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::i18n::Tr;
-use super::{Ctx, Layout, html};
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html};
 
 #[derive(askama::Template)]
 #[template(path = "home.html")]

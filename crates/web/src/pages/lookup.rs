@@ -8,9 +8,10 @@ use axum::response::Response;
 use serde::Deserialize;
 use units::{Commune, Hit, HitKind, Province, Units};
 
-use super::i18n::Tr;
-use super::{Ctx, Layout, html, message, query_encode, server_error};
 use crate::AppState;
+use crate::auth::query_encode;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, message, server_error};
 
 /// How many search hits are shown.
 const LIMIT: usize = 20;

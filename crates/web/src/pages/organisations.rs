@@ -10,15 +10,17 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
-use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Organisation, Scope, SubjectId};
+use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Scope, SubjectId};
 use serde::Deserialize;
 
-use super::i18n::Tr;
-use super::login_href;
-use super::{Ctx, Layout, csrf, html, message, server_error, with_csrf};
 use crate::AppState;
-use crate::api::tracker::VIETNAM;
 use crate::auth::SignedIn;
+use crate::auth::login_href;
+use crate::pages::csrf;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::services::organisations::{self, OrgError};
+use calendar::VIETNAM;
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan/to-chuc";
@@ -71,23 +73,6 @@ fn needs_level2(ctx: &Ctx, signed_in: &SignedIn) -> Option<Response> {
     ))
 }
 
-/// The organisations `me` represents or heads.
-async fn my_organisations(
-    state: &AppState,
-    me: SubjectId,
-) -> Result<Vec<(store::Account, Organisation)>, store::StoreError> {
-    let mut out = Vec::new();
-    for org in state.store.organisations().organisations_of(me).await? {
-        if let Some(account) = state.store.accounts().account(org).await?
-            && let Holder::Organisation(o) = &account.holder
-        {
-            let o = o.clone();
-            out.push((account, o));
-        }
-    }
-    Ok(out)
-}
-
 async fn render(
     state: &AppState,
     ctx: &Ctx,
@@ -97,7 +82,7 @@ async fn render(
 ) -> Response {
     let t = ctx.t();
     let now = Utc::now().with_timezone(&VIETNAM);
-    let orgs = match my_organisations(state, me).await {
+    let orgs = match organisations::organisations_of(state, me).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "reading organisations");
@@ -107,12 +92,7 @@ async fn render(
     let mut names: BTreeMap<SubjectId, String> = BTreeMap::new();
     let mut views = Vec::new();
     for (account, org) in orgs {
-        let grants = match state
-            .store
-            .organisations()
-            .authorisations_by(org.subject())
-            .await
-        {
+        let grants = match organisations::authorisations_by(state, org.subject()).await {
             Ok(g) => g,
             Err(e) => {
                 tracing::error!(error = %e, "reading authorisations");
@@ -124,7 +104,7 @@ async fn render(
             let grantee = match names.get(&a.grantee()) {
                 Some(n) => n.clone(),
                 None => {
-                    let n = match state.store.accounts().account(a.grantee()).await {
+                    let n = match organisations::account(state, a.grantee()).await {
                         Ok(Some(g)) => format!("{} ({})", g.name, g.holder.login_id()),
                         _ => a.grantee().to_string(),
                     };
@@ -258,7 +238,7 @@ async fn act(
     me: SubjectId,
     form: &OrgForm,
 ) -> Result<String, Option<String>> {
-    let failed = |e: store::StoreError| {
+    let failed = |e: OrgError| {
         tracing::error!(error = %e, "changing an authorisation");
         None
     };
@@ -269,29 +249,19 @@ async fn act(
         .and_then(|o| SubjectId::parse(o).ok())
         .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
     // only an organisation this person represents or heads
-    let (_, org) = my_organisations(state, me)
+    let (_, org) = organisations::organisations_of(state, me)
         .await
         .map_err(failed)?
         .into_iter()
         .find(|(_, o)| o.subject() == org_id)
         .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
-    let orgs = state.store.organisations();
-    let audit = |event: &str, detail: String| store::AuditEntry {
-        at: Utc::now(),
-        event: event.into(),
-        client: None,
-        detail,
-    };
     match form.action.as_deref() {
         Some("grant") => {
             let grantee_id = form.grantee.as_deref().unwrap_or_default();
             let key = LoginId::parse(grantee_id)
                 .map_err(|e| Some(e.to_string()))?
                 .key();
-            let grantee = state
-                .store
-                .accounts()
-                .account_by_login(&key)
+            let grantee = organisations::account_by_login(state, &key)
                 .await
                 .map_err(failed)?
                 .filter(|a| !matches!(a.holder, Holder::Organisation(_)))
@@ -325,19 +295,15 @@ async fn act(
             if org.is_representative(me) {
                 a.consent(&org, me, now).map_err(|e| Some(e.to_string()))?;
             }
-            orgs.put_authorisation(&a).await.map_err(failed)?;
-            state
-                .store
-                .accounts()
-                .audit(
-                    me,
-                    &audit(
-                        "authorisation_given",
-                        format!("{} → {}", org.tax_code(), grantee.name),
-                    ),
-                )
-                .await
-                .map_err(failed)?;
+            organisations::put_authorisation(
+                state,
+                me,
+                &a,
+                "authorisation_given",
+                format!("{} → {}", org.tax_code(), grantee.name),
+            )
+            .await
+            .map_err(failed)?;
             Ok(t.org_granted().to_string())
         }
         Some(action @ ("consent" | "revoke")) => {
@@ -346,8 +312,7 @@ async fn act(
                 .as_deref()
                 .and_then(|a| uuid::Uuid::parse_str(a).ok())
                 .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
-            let mut a = orgs
-                .authorisation(id)
+            let mut a = organisations::authorisation(state, id)
                 .await
                 .map_err(failed)?
                 .filter(|a| a.organisation() == org.subject())
@@ -357,16 +322,13 @@ async fn act(
             } else {
                 a.revoke(&org, me, now).map_err(|e| Some(e.to_string()))?;
             }
-            orgs.put_authorisation(&a).await.map_err(failed)?;
             let event = if action == "consent" {
                 "authorisation_consented"
             } else {
                 "authorisation_revoked"
             };
-            state
-                .store
-                .accounts()
-                .audit(me, &audit(event, format!("{} {}", org.tax_code(), a.id())))
+            let detail = format!("{} {}", org.tax_code(), a.id());
+            organisations::put_authorisation(state, me, &a, event, detail)
                 .await
                 .map_err(failed)?;
             Ok(if action == "consent" {

@@ -13,11 +13,14 @@ use chrono::NaiveDate;
 use exchange::LogEntry;
 use serde::Deserialize;
 
-use super::i18n::Tr;
-use super::{Ctx, Layout, html, message, query_encode};
-use super::{login_href, see_other};
 use crate::AppState;
-use crate::api::tracker::{self as api, Period, VIETNAM};
+use crate::auth::{login_href, query_encode};
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, message};
+use crate::reply::see_other;
+use calendar::VIETNAM;
+
+use crate::api::tracker::{self as api, Period};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 

@@ -1,5 +1,5 @@
 //! Asynchronous delivery of vital events to the members subscribed through
-//! `events.subscribe` ([`crate::api::events`]): the outbox publisher and
+//! `events.subscribe` ([`crate::services::events`]): the outbox publisher and
 //! one deliverer per subscription, started by [`DeliveryService::start`].
 //!
 //! * **Publisher.** One task moves the store's pending outbox rows onto the
@@ -43,10 +43,10 @@ use store::{EventSubscription, OutboxRow, Store, StoreDeduplicator, StoreError};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::exchange::ExchangeNode;
+use crate::services::exchange::node::ExchangeNode;
 
 /// The service code deliveries are logged under.
-pub const SERVICE: &str = crate::api::events::SUBSCRIBE;
+pub const SERVICE: &str = crate::services::events::SUBSCRIBE;
 /// The header naming the event (the delivery id) in a delivery request.
 pub const HDR_EVENT_ID: &str = "x-event-id";
 /// The header naming the subscription in a delivery request.

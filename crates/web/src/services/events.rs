@@ -1,6 +1,6 @@
 //! The registry's `events.subscribe` exchange service: a member subscribes
 //! to vital events through a signed exchange request, and
-//! [`crate::api::delivery`] then POSTs each event of the kinds it asked for
+//! [`crate::services::delivery`] then POSTs each event of the kinds it asked for
 //! to its endpoint.
 //!
 //! The request is `POST /api/v1/exchange/{provider}/events.subscribe`,
@@ -33,20 +33,33 @@ use exchange::Grant;
 use store::EventSubscription;
 
 use crate::AppState;
-use crate::api::exchange::ExchangeBody;
-use crate::error::ApiError;
 
 /// The exchange service this module runs.
 pub const SUBSCRIBE: &str = "events.subscribe";
 
-fn internal(e: store::StoreError) -> ApiError {
-    ApiError::Internal(e.to_string())
+/// Why a subscription was not made or ended.
+#[derive(Debug, thiserror::Error)]
+pub enum SubscribeError {
+    /// The request cannot be served as asked (the reason given).
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// What a member asks of `events.subscribe`.
+pub struct SubscribeRequest<'a> {
+    /// Where to POST the events.
+    pub endpoint: Option<&'a str>,
+    /// Ends this subscription instead.
+    pub unsubscribe: Option<&'a str>,
 }
 
 /// Checks a subscriber's endpoint: an absolute `http` or `https` URL
 /// without credentials.
-pub fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
-    let bad = |why: &str| ApiError::BadRequest(format!("endpoint {endpoint:?}: {why}"));
+pub fn check_endpoint(endpoint: &str) -> Result<(), SubscribeError> {
+    let bad = |why: &str| SubscribeError::Invalid(format!("endpoint {endpoint:?}: {why}"));
     let rest = endpoint
         .strip_prefix("https://")
         .or_else(|| endpoint.strip_prefix("http://"))
@@ -75,14 +88,11 @@ pub fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
 pub async fn subscribe(
     state: &AppState,
     grant: &Grant,
-    input: &ExchangeBody,
-) -> Result<serde_json::Value, ApiError> {
+    input: &SubscribeRequest<'_>,
+) -> Result<serde_json::Value, SubscribeError> {
     let delivery = state.store.delivery();
-    if let Some(id) = &input.unsubscribe {
-        let ended = delivery
-            .end_subscription(&grant.consumer, id)
-            .await
-            .map_err(internal)?;
+    if let Some(id) = input.unsubscribe {
+        let ended = delivery.end_subscription(&grant.consumer, id).await?;
         return Ok(serde_json::json!({
             "subscription_id": id,
             "active": false,
@@ -91,12 +101,11 @@ pub async fn subscribe(
     }
     let endpoint = input
         .endpoint
-        .as_deref()
-        .ok_or_else(|| ApiError::BadRequest("endpoint is required".into()))?;
+        .ok_or_else(|| SubscribeError::Invalid("endpoint is required".into()))?;
     check_endpoint(endpoint)?;
     let kinds: Vec<String> = grant.fields.iter().cloned().collect();
     if kinds.is_empty() {
-        return Err(ApiError::BadRequest(
+        return Err(SubscribeError::Invalid(
             "the access right grants no event kind".into(),
         ));
     }
@@ -110,10 +119,7 @@ pub async fn subscribe(
         case_ref: grant.case_ref.clone(),
         created_at: Utc::now(),
     };
-    let id = delivery
-        .put_subscription(&subscription)
-        .await
-        .map_err(internal)?;
+    let id = delivery.put_subscription(&subscription).await?;
     tracing::info!(subscription = %id, consumer = %grant.consumer, ?kinds, "subscribed to vital events");
     Ok(serde_json::json!({
         "subscription_id": id,

@@ -13,9 +13,10 @@ use dossier::{Procedure, Whom};
 use exchange::{LogRecord, RequestMeta};
 use serde_json::Value;
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::AppState;
-use crate::exchange::{PREFILL_BASIS, PREFILL_PURPOSE, under_case};
+use crate::services::exchange::node::{PREFILL_BASIS, PREFILL_PURPOSE};
+use crate::services::exchange::writer::under_case;
 
 /// What was read for a form.
 #[derive(Debug, Default)]
@@ -111,7 +112,7 @@ fn answer(
     person: Option<&registry::Person>,
 ) -> (serde_json::Map<String, Value>, LogRecord) {
     let record = LogRecord::access(grant, Utc::now(), person_id.as_bytes());
-    let map = match person.map(|p| grant.filter(&crate::api::exchange::person_fields(p))) {
+    let map = match person.map(|p| grant.filter(&crate::services::population::person_fields(p))) {
         Some(Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     };

@@ -1,12 +1,10 @@
-//! The one-stop shop's flows, shared by the JSON API and the pages:
-//! who is acting (an applicant's account, or an officer with the agencies
-//! they work for), pre-filling a form from the registry through the
-//! exchange, filing a dossier (validated, routed, numbered, stored with
-//! its first notice) and acting on one (checked by `dossier::Dossier::act`,
-//! stored under its version with the notice for the applicant).
+//! The flows of filing and acting on dossiers: who is acting (an
+//! applicant's account, or an officer with the agencies they work for),
+//! filing a dossier (validated, routed, numbered, stored with its first
+//! notice) and acting on one (checked by `dossier::Dossier::act`, stored
+//! under its version with the notice for the applicant).
 
-pub(crate) mod prefill;
-
+use calendar::VIETNAM;
 use chrono::{FixedOffset, Utc};
 use dossier::{
     Act, Actor, AgencyCode, Applicant, Catalog, Channel, Dossier, DossierCode, FieldError, Filing,
@@ -15,75 +13,13 @@ use dossier::{
 use identity::Holder;
 use serde_json::{Map, Value};
 
+use super::error::FlowError;
+
+/// An account as stored: its holder, name and log-in.
+pub type Account = store::Account;
+use super::prefill;
 use crate::AppState;
-use crate::api::tracker::VIETNAM;
-use crate::error::ApiError;
-use crate::exchange::DossierFiling;
-
-/// Why a flow stopped.
-#[derive(Debug)]
-pub(crate) enum FlowError {
-    /// No such procedure or dossier.
-    NotFound(String),
-    /// Not allowed for this person.
-    Forbidden(String),
-    /// Not possible now, or the request is wrong.
-    Invalid(String),
-    /// The form has errors (each field named).
-    Form(Vec<FieldError>),
-    /// Someone changed the dossier meanwhile.
-    Conflict(String),
-    /// Too many filings: try again after so many seconds.
-    TooMany(String, u64),
-    /// The numbers the filing would take are used up until after so many
-    /// seconds (the agency's day is full).
-    UsedUp(String, u64),
-    /// Something failed on our side.
-    Internal(String),
-}
-
-impl From<store::StoreError> for FlowError {
-    fn from(e: store::StoreError) -> Self {
-        match e.kind() {
-            store::ErrorKind::Conflict => FlowError::Conflict(e.context().to_string()),
-            store::ErrorKind::Refused => FlowError::Invalid(e.context().to_string()),
-            _ => FlowError::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<FlowError> for ApiError {
-    fn from(e: FlowError) -> Self {
-        match e {
-            FlowError::NotFound(m) => ApiError::NotFound(m),
-            FlowError::Forbidden(m) => ApiError::Forbidden(m),
-            FlowError::Invalid(m) => ApiError::Unprocessable(m),
-            FlowError::Form(errors) => ApiError::Unprocessable(
-                errors
-                    .iter()
-                    .map(|e| {
-                        if e.field.is_empty() {
-                            e.reason_en.clone()
-                        } else {
-                            format!("{}: {}", e.field, e.reason_en)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            FlowError::Conflict(m) => ApiError::Conflict(m),
-            FlowError::TooMany(detail, retry_after) => ApiError::RateLimited {
-                detail,
-                retry_after,
-            },
-            FlowError::UsedUp(detail, retry_after) => ApiError::UsedUp {
-                detail,
-                retry_after,
-            },
-            FlowError::Internal(m) => ApiError::Internal(m),
-        }
-    }
-}
+use crate::services::exchange::writer::DossierFiling;
 
 /// The catalog in force.
 pub(crate) fn catalog() -> Result<&'static Catalog, FlowError> {
@@ -882,40 +818,4 @@ pub(crate) async fn load_for(
         .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
     let actors = actors_for(state, account, &stored.dossier).await?;
     Ok((stored, actors))
-}
-
-/// An attached file as a download: its type (as checked), never sniffed,
-/// saved rather than shown, under an ASCII version of its name.
-pub(crate) fn file_response(
-    meta: &store::StoredAttachment,
-    content: Vec<u8>,
-) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse as _;
-    let mut res = content.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(meta.attachment.media_type.as_str()),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    let ascii: String = meta
-        .attachment
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\""))
-        .unwrap_or(HeaderValue::from_static("attachment"));
-    h.insert(header::CONTENT_DISPOSITION, disposition);
-    res
 }

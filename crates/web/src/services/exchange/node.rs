@@ -30,10 +30,8 @@ use exchange::{
 };
 use serde::{Deserialize, Serialize};
 
-mod head;
-mod writer;
-pub use head::{HEAD_FILE, HEAD_WRITE_FAILURES, HeadFile, HeadFileError};
-pub use writer::{DossierFiling, LOG_BATCH_MAX, LogError, LogHandle, Logged, under_case};
+use super::head::{self, HeadFile};
+use super::writer::LogHandle;
 
 /// The provider the demo node serves as.
 pub const DEMO_PROVIDER: &str = "VN/GOV/BCA/registry";

@@ -1,0 +1,143 @@
+//! A dossier's files: uploading one and downloading it.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::shared::{flow_failed, pick, signed_in};
+use super::show::{refused, render_dossier};
+use crate::AppState;
+use crate::pages::csrf;
+use crate::pages::layout::Ctx;
+use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow;
+use crate::services::dossiers::records;
+
+/// `POST /ho-so/{code}/tep` (multipart): a file for one of the
+/// procedure's documents, from the dossier's page.
+pub async fn upload(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let t = ctx.t();
+    let (mut csrf_token, mut document, mut file) = (None, None, None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf_token") => csrf_token = field.text().await.ok(),
+                Some("document") => document = field.text().await.ok(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    let declared = field.content_type().map(str::to_string);
+                    match field.bytes().await {
+                        Ok(bytes) => file = Some((name, declared, bytes)),
+                        Err(_) => {
+                            let m = format!(
+                                "{}: {} MiB",
+                                t.p_file_too_large(),
+                                dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                            );
+                            return render_dossier(&state, &ctx, &account, &code, String::new(), m)
+                                .await;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                let m = format!(
+                    "{}: {} MiB",
+                    t.p_file_too_large(),
+                    dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                );
+                return render_dossier(&state, &ctx, &account, &code, String::new(), m).await;
+            }
+        }
+    }
+    if !ctx.csrf_ok(csrf::Check::Session, csrf_token.as_deref()) {
+        return crate::login::expired_form(&ctx);
+    }
+    let (Some(document), Some((name, declared, bytes))) = (document, file) else {
+        return render_dossier(
+            &state,
+            &ctx,
+            &account,
+            &code,
+            String::new(),
+            t.p_choose_file().into(),
+        )
+        .await;
+    };
+    match flow::attach(
+        &state,
+        &account,
+        &code,
+        &document,
+        &name,
+        declared.as_deref(),
+        &bytes,
+    )
+    .await
+    {
+        Ok(_) => {
+            render_dossier(
+                &state,
+                &ctx,
+                &account,
+                &code,
+                t.p_done().into(),
+                String::new(),
+            )
+            .await
+        }
+        Err(FlowError::Forbidden(m)) => {
+            refused(render_dossier(&state, &ctx, &account, &code, String::new(), m).await)
+        }
+        Err(FlowError::Invalid(m)) => {
+            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+        }
+        Err(FlowError::Form(errors)) => {
+            let m = errors
+                .iter()
+                .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+        }
+        Err(e) => flow_failed(&ctx, e),
+    }
+}
+
+/// `GET /ho-so/{code}/tep/{document}`: an attached file, for the applicant
+/// and the dossier's agencies.
+pub async fn download(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((code, document)): Path<(String, String)>,
+) -> Response {
+    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (stored, _) = match flow::load_for(&state, &account, &code).await {
+        Ok(x) => x,
+        Err(e) => return flow_failed(&ctx, e),
+    };
+    match records::attachment(&state, &stored.dossier.code, &document).await {
+        Ok(Some((meta, content))) => crate::reply::file_response(&meta, content),
+        Ok(None) => flow_failed(
+            &ctx,
+            FlowError::NotFound(format!("dossier {code} has no file for {document}")),
+        ),
+        Err(e) => flow_failed(&ctx, e.into()),
+    }
+}

@@ -1,0 +1,118 @@
+//! "My dossiers": the applicant's dossiers and their notices.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, FixedOffset};
+use dossier::{Dossier, Urgency};
+
+use super::shared::{flow_failed, pick, signed_in, status_name, urgency_class, urgency_name, when};
+use crate::AppState;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::services::dossiers::flow;
+use crate::services::dossiers::records;
+
+pub struct DossierRow {
+    pub code: String,
+    pub procedure: String,
+    pub status: &'static str,
+    pub status_code: u8,
+    pub submitted: String,
+    pub due: String,
+    pub urgency: &'static str,
+    pub urgency_class: &'static str,
+    pub assignee: String,
+}
+
+pub struct NoticeRow {
+    pub when: String,
+    pub text: String,
+    pub dossier: String,
+    pub new: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "my_dossiers.html")]
+pub(super) struct MyPage {
+    l: Layout,
+    t: Tr,
+    rows: Vec<DossierRow>,
+    notices: Vec<NoticeRow>,
+}
+
+pub(super) fn dossier_row(t: Tr, d: &Dossier, now: DateTime<FixedOffset>) -> DossierRow {
+    let procedure = flow::procedure(&d.procedure)
+        .map(|p| pick(t, &p.name_vi, &p.name_en).to_string())
+        .unwrap_or_else(|_| d.procedure.clone());
+    let urgency = flow::working_calendar()
+        .map(|c| d.urgency(&c, now))
+        .unwrap_or(Urgency::None);
+    DossierRow {
+        code: d.code.to_string(),
+        procedure,
+        status: status_name(t, d.status()),
+        status_code: d.status().code(),
+        submitted: when(&d.submitted_at),
+        due: d.due.as_ref().map(when).unwrap_or_default(),
+        urgency: urgency_name(t, urgency),
+        urgency_class: urgency_class(urgency),
+        assignee: d
+            .assignee
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// `GET /ho-so` (`/dossiers`)
+pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let t = ctx.t();
+    let account = match signed_in(&state, &ctx, &headers, "/ho-so").await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let rows = match flow::dossiers_of(&state, &account).await {
+        Ok(r) => r,
+        Err(e) => return flow_failed(&ctx, e),
+    };
+    let mut notices = Vec::new();
+    for subject in flow::applicant_subjects(&account) {
+        match records::notices(&state, &subject, 30).await {
+            Ok(n) => notices.extend(n),
+            Err(e) => {
+                tracing::error!(error = %e, "reading an applicant's notices");
+                return server_error(&ctx);
+            }
+        }
+    }
+    notices.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    notices.truncate(30);
+    for n in &notices {
+        if n.read_at.is_none()
+            && let Err(e) =
+                records::mark_notices_read(&state, &n.recipient, n.id, chrono::Utc::now()).await
+        {
+            tracing::warn!(error = %e, "marking notices read");
+        }
+    }
+    let now = flow::now();
+    let page = MyPage {
+        l: ctx.layout(t.p_my_title(), "dossiers"),
+        t,
+        rows: rows
+            .iter()
+            .map(|s| dossier_row(t, &s.dossier, now))
+            .collect(),
+        notices: notices
+            .iter()
+            .map(|n| NoticeRow {
+                when: when(&n.created_at.with_timezone(&calendar::VIETNAM)),
+                text: pick(t, &n.text_vi, &n.text_en).to_string(),
+                dossier: n.dossier.clone(),
+                new: n.read_at.is_none(),
+            })
+            .collect(),
+    };
+    html(&ctx, StatusCode::OK, &page)
+}

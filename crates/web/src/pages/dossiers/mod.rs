@@ -1,0 +1,60 @@
+//! The portal's procedures and dossiers: the catalog and its search, a
+//! procedure's page, applying (the form pre-filled from the registry),
+//! "my dossiers" with the notices, a dossier's page — its steps, its form,
+//! its slips and the acts open to whoever looks (the applicant, or the
+//! staff of its agencies) —, the printable slips (forms 01–05 with a QR
+//! code of the dossier's code) and the public look-up by code.
+//!
+//! | route | page |
+//! | --- | --- |
+//! | `GET /thu-tuc`, `/procedures` | the catalog ([`catalog`]) |
+//! | `GET /thu-tuc/{code}` | a procedure ([`catalog`]) |
+//! | `GET, POST /thu-tuc/{code}/nop` | applying ([`apply`]) |
+//! | `GET /ho-so`, `/dossiers` | my dossiers ([`mine`]) |
+//! | `GET, POST /ho-so/{code}` | a dossier and its acts ([`show`]) |
+//! | `GET /ho-so/{code}/phieu/{form}` | a slip ([`slips`]) |
+//! | `POST /ho-so/{code}/tep`, `GET /ho-so/{code}/tep/{document}` | its files ([`files`]) |
+//! | `GET /tra-cuu-ho-so`, `/dossier-lookup` | the public look-up ([`lookup`]) |
+//! | `GET /can-bo`, `/workbench` | the officers' workbench ([`workbench`]) |
+
+mod apply;
+mod catalog;
+mod files;
+mod lookup;
+mod mine;
+mod shared;
+mod show;
+mod slips;
+mod workbench;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// The dossier pages' routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/thu-tuc", get(catalog::catalog))
+        .route("/procedures", get(catalog::catalog))
+        .route("/thu-tuc/{code}", get(catalog::procedure))
+        .route(
+            "/thu-tuc/{code}/nop",
+            get(apply::apply_form).post(apply::apply_submit),
+        )
+        .route("/ho-so", get(mine::mine))
+        .route("/dossiers", get(mine::mine))
+        .route("/ho-so/{code}", get(show::dossier).post(show::act))
+        .route("/ho-so/{code}/phieu/{form}", get(slips::slip))
+        .route(
+            "/ho-so/{code}/tep",
+            post(files::upload).layer(axum::extract::DefaultBodyLimit::max(
+                dossier::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/ho-so/{code}/tep/{document}", get(files::download))
+        .route("/tra-cuu-ho-so", get(lookup::lookup))
+        .route("/dossier-lookup", get(lookup::lookup))
+        .route("/can-bo", get(workbench::workbench))
+        .route("/workbench", get(workbench::workbench))
+}

@@ -1,0 +1,538 @@
+//! A dossier's page — its steps, its form, its slips and the acts open to
+//! whoever looks (the applicant, or the staff of its agencies) — and the
+//! acts sent from it.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{NaiveDate, NaiveTime};
+use dossier::{Act, Actor, Dossier, Outcome, Procedure, Role, Status};
+use serde::Deserialize;
+
+use super::mine::dossier_row;
+use super::shared::{act_name, channel_name, flow_failed, pick, signed_in, status_name, when};
+use crate::AppState;
+use crate::pages::csrf;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow::{self, Account};
+use crate::services::dossiers::records;
+
+pub struct StepRow {
+    pub when: String,
+    pub when_iso: String,
+    pub who: String,
+    pub what: &'static str,
+    pub status: &'static str,
+    pub comment: String,
+}
+
+/// The processing-control slip's lines (form 05), naming each actor's
+/// agency when `agencies`.
+pub(super) fn step_rows(t: Tr, d: &Dossier, agencies: bool) -> Vec<StepRow> {
+    d.control
+        .iter()
+        .map(|c| StepRow {
+            when: when(&c.at),
+            when_iso: c.at.to_rfc3339(),
+            who: match &c.agency {
+                Some(a) if agencies => format!("{} ({a})", c.name),
+                _ => c.name.clone(),
+            },
+            what: act_name(t, &c.act),
+            status: status_name(t, c.to),
+            comment: c.comment.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+pub struct FormRow {
+    pub label: String,
+    pub value: String,
+    pub prefilled: bool,
+}
+
+pub struct FileRow {
+    /// the document's key
+    pub key: String,
+    pub document: String,
+    pub required: bool,
+    /// the file attached, if any: name, size in kB
+    pub attached: Option<(String, String)>,
+}
+
+pub struct ActForm {
+    /// the act's code
+    pub code: &'static str,
+    pub label: &'static str,
+    /// the inputs it needs: `reason`, `items`, `amount`, `outcome`,
+    /// `new_due`, `note`, `score`, `assignee`
+    pub needs: &'static str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "dossier.html")]
+pub(super) struct DossierPage {
+    l: Layout,
+    t: Tr,
+    code: String,
+    version: i64,
+    procedure: String,
+    status: &'static str,
+    status_code: u8,
+    channel: &'static str,
+    applicant: String,
+    submitted: String,
+    due: String,
+    urgency: &'static str,
+    urgency_class: &'static str,
+    competent: String,
+    receiving: String,
+    assignee: String,
+    steps: Vec<StepRow>,
+    form: Vec<FormRow>,
+    slips: Vec<(String, &'static str)>,
+    supplement: Vec<String>,
+    refusal: String,
+    apology: String,
+    acts: Vec<ActForm>,
+    files: Vec<FileRow>,
+    can_attach: bool,
+    is_staff: bool,
+    late: bool,
+    rating: String,
+    /// whom a leader can assign it to: (subject, name, current)
+    staff: Vec<(String, String, bool)>,
+    notice: String,
+    error: String,
+    csrf: String,
+}
+
+/// The acts open to `actors` (how the viewer may act) on `d` now, tried
+/// on a copy.
+pub(super) fn open_acts(
+    actors: &[Actor],
+    d: &Dossier,
+    p: &Procedure,
+) -> Vec<(&'static str, &'static str)> {
+    let Ok(calendar) = flow::working_calendar() else {
+        return Vec::new();
+    };
+    let later = flow::now().max(d.control.last().map_or_else(flow::now, |c| c.at))
+        + chrono::Duration::days(3650);
+    let candidates: Vec<(Act, &'static str)> = vec![
+        (Act::Receive, ""),
+        (Act::RefuseIntake { reason: "x".into() }, "reason"),
+        (Act::Claim, ""),
+        (
+            Act::Assign {
+                subject: "x".into(),
+                name: "x".into(),
+                person_id: None,
+            },
+            "assignee",
+        ),
+        (Act::StartProcessing, ""),
+        (
+            Act::RequestSupplement {
+                items: vec!["x".into()],
+            },
+            "items",
+        ),
+        (Act::RequestFees { amount_vnd: 1 }, "amount"),
+        (
+            Act::Propose {
+                outcome: Outcome::Issued,
+                summary: "x".into(),
+            },
+            "outcome",
+        ),
+        (Act::Approve, ""),
+        (Act::SendBack { reason: "x".into() }, "reason"),
+        (
+            Act::Apologise {
+                reason: "x".into(),
+                new_due: later,
+            },
+            "new_due",
+        ),
+        (Act::ReturnResult, ""),
+        (Act::Stop { reason: "x".into() }, "reason"),
+        (Act::Supplement { note: "x".into() }, "note"),
+        (Act::PayFees, ""),
+        (
+            Act::Rate {
+                score: 5,
+                comment: None,
+            },
+            "score",
+        ),
+        (Act::Withdraw, ""),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(act, _)| flow::may(actors, d, act, p, &calendar))
+        .map(|(act, needs)| (act.code(), needs))
+        .collect()
+}
+
+pub(super) async fn render_dossier(
+    state: &AppState,
+    ctx: &Ctx,
+    account: &Account,
+    code: &str,
+    notice: String,
+    error: String,
+) -> Response {
+    match flow::load_for(state, account, code).await {
+        Ok((stored, actors)) => show_dossier(state, ctx, &stored, &actors, notice, error).await,
+        Err(e) => flow_failed(ctx, e),
+    }
+}
+
+/// The dossier's page as the viewer sees it, who may act as `actors`.
+pub(super) async fn show_dossier(
+    state: &AppState,
+    ctx: &Ctx,
+    stored: &records::StoredDossier,
+    actors: &[Actor],
+    notice: String,
+    error: String,
+) -> Response {
+    let t = ctx.t();
+    let d = &stored.dossier;
+    let p = match flow::procedure(&d.procedure) {
+        Ok(p) => p,
+        Err(e) => return flow_failed(ctx, e),
+    };
+    let now = flow::now();
+    let row = dossier_row(t, d, now);
+    let mut slips = Vec::new();
+    if d.timeline.received_at().is_some() {
+        slips.push(("01".to_string(), t.p_slip_01()));
+    }
+    if d.supplement.is_some() {
+        slips.push(("02".to_string(), t.p_slip_02()));
+    }
+    if d.refusal.is_some() {
+        slips.push(("03".to_string(), t.p_slip_03()));
+    }
+    if !d.apologies.is_empty() {
+        slips.push(("04".to_string(), t.p_slip_04()));
+    }
+    slips.push(("05".to_string(), t.p_slip_05()));
+    let is_staff = actors.iter().any(|a| a.role != Role::Applicant);
+    let acts: Vec<ActForm> = open_acts(actors, d, p)
+        .into_iter()
+        .map(|(code, needs)| ActForm {
+            code,
+            label: act_name(t, code),
+            needs,
+        })
+        .collect();
+    let staff = if acts.iter().any(|a| a.needs == "assignee") {
+        match flow::assignable(state, &d.route.competent).await {
+            Ok(staff) => staff
+                .into_iter()
+                .map(|m| {
+                    let current = d.assignee.as_ref().is_some_and(|a| a.subject == m.subject);
+                    let name = match m.role {
+                        Role::Leader => format!("{} ({})", m.name, t.p_role_leader()),
+                        _ => m.name,
+                    };
+                    (m.subject, name, current)
+                })
+                .collect(),
+            Err(e) => return flow_failed(ctx, e),
+        }
+    } else {
+        Vec::new()
+    };
+    let attached = match records::attachments(state, &d.code).await {
+        Ok(a) => a,
+        Err(e) => return flow_failed(ctx, e.into()),
+    };
+    let files = p
+        .documents_to_provide()
+        .map(|doc| FileRow {
+            key: doc.key.clone(),
+            document: pick(t, &doc.name_vi, &doc.name_en).to_string(),
+            required: doc.required,
+            attached: attached
+                .iter()
+                .find(|a| a.attachment.document == doc.key)
+                .map(|a| {
+                    (
+                        a.attachment.name.clone(),
+                        format!("{:.0}", (a.attachment.size as f64 / 1024.0).ceil()),
+                    )
+                }),
+        })
+        .collect();
+    let can_attach = actors.iter().any(|a| flow::may_attach(a, d, p));
+    let Ok((token, new)) = ctx.csrf_token() else {
+        return server_error(ctx);
+    };
+    let schema = p.schema();
+    let page = DossierPage {
+        l: ctx.layout(format!("{} {}", t.p_code(), d.code), "dossiers"),
+        t,
+        code: d.code.to_string(),
+        version: stored.version,
+        procedure: row.procedure,
+        status: row.status,
+        status_code: row.status_code,
+        channel: channel_name(t, d.channel),
+        applicant: d.applicant.name.clone(),
+        submitted: row.submitted,
+        due: row.due,
+        urgency: if is_staff { row.urgency } else { "" },
+        urgency_class: row.urgency_class,
+        competent: d.route.competent.to_string(),
+        receiving: d.route.receiving.to_string(),
+        assignee: row.assignee,
+        steps: step_rows(t, d, true),
+        form: d
+            .form
+            .iter()
+            .map(|(k, v)| FormRow {
+                label: schema
+                    .field(k)
+                    .map(|f| pick(t, &f.title_vi, &f.title_en).to_string())
+                    .unwrap_or_else(|| k.clone()),
+                value: match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+                prefilled: d.prefilled.contains(k),
+            })
+            .collect(),
+        slips,
+        supplement: d
+            .supplement
+            .as_ref()
+            .map(|s| s.items.clone())
+            .unwrap_or_default(),
+        refusal: d
+            .refusal
+            .as_ref()
+            .map(|r| r.reason.clone())
+            .unwrap_or_default(),
+        apology: d
+            .apologies
+            .last()
+            .map(|a| format!("{} — {}: {}", a.reason, t.p_due(), when(&a.new_due)))
+            .unwrap_or_default(),
+        acts,
+        files,
+        can_attach,
+        is_staff,
+        late: is_staff
+            && d.due.is_some_and(|due| now > due)
+            && !d.status().is_final()
+            && d.status() != Status::Processed,
+        rating: d
+            .rating
+            .as_ref()
+            .map(|r| format!("{}/5 {}", r.score, r.comment.clone().unwrap_or_default()))
+            .unwrap_or_default(),
+        staff,
+        notice,
+        error,
+        csrf: token.clone(),
+    };
+    let status = if page.error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    with_csrf(ctx, html(ctx, status, &page), &token, new)
+}
+
+/// `?moi=1` after filing.
+#[derive(Debug, Deserialize, Default)]
+pub struct DossierParams {
+    moi: Option<String>,
+}
+
+/// `GET /ho-so/{code}`
+pub async fn dossier(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(params): Query<DossierParams>,
+) -> Response {
+    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let notice = if params.moi.is_some() {
+        format!("{} {code}", ctx.t().p_filed())
+    } else {
+        String::new()
+    };
+    render_dossier(&state, &ctx, &account, &code, notice, String::new()).await
+}
+
+/// An act from the dossier's page.
+#[derive(Debug, Deserialize)]
+pub struct ActParams {
+    csrf_token: Option<String>,
+    act: String,
+    version: Option<i64>,
+    comment: Option<String>,
+    reason: Option<String>,
+    items: Option<String>,
+    amount: Option<String>,
+    outcome: Option<String>,
+    summary: Option<String>,
+    new_due: Option<String>,
+    note: Option<String>,
+    score: Option<String>,
+    assignee: Option<String>,
+}
+
+pub(super) fn act_of(f: &ActParams) -> Result<Act, String> {
+    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    Ok(match f.act.as_str() {
+        "receive" => Act::Receive,
+        "refuse_intake" => Act::RefuseIntake {
+            reason: text(&f.reason),
+        },
+        "claim" => Act::Claim,
+        // the name is the account's, looked up when it is done
+        "assign" => Act::Assign {
+            subject: text(&f.assignee),
+            name: String::new(),
+            person_id: None,
+        },
+        "start_processing" => Act::StartProcessing,
+        "request_supplement" => Act::RequestSupplement {
+            items: text(&f.items).lines().map(str::to_string).collect(),
+        },
+        "request_fees" => Act::RequestFees {
+            amount_vnd: text(&f.amount)
+                .trim()
+                .replace(['.', ',', ' '], "")
+                .parse()
+                .map_err(|_| "the amount is a whole number of đồng".to_string())?,
+        },
+        "propose" => Act::Propose {
+            outcome: if f.outcome.as_deref() == Some("refused") {
+                Outcome::Refused
+            } else {
+                Outcome::Issued
+            },
+            summary: text(&f.summary),
+        },
+        "approve" => Act::Approve,
+        "send_back" => Act::SendBack {
+            reason: text(&f.reason),
+        },
+        "apologise" => {
+            let day = NaiveDate::parse_from_str(text(&f.new_due).trim(), "%Y-%m-%d")
+                .map_err(|_| "the new appointment is a date".to_string())?;
+            let close = NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN);
+            let new_due = day
+                .and_time(close)
+                .and_local_timezone(calendar::VIETNAM)
+                .single()
+                .ok_or_else(|| "the new appointment is a date".to_string())?;
+            Act::Apologise {
+                reason: text(&f.reason),
+                new_due,
+            }
+        }
+        "return_result" => Act::ReturnResult,
+        "stop" => Act::Stop {
+            reason: text(&f.reason),
+        },
+        "supplement" => Act::Supplement {
+            note: text(&f.note),
+        },
+        "pay_fees" => Act::PayFees,
+        "withdraw" => Act::Withdraw,
+        "rate" => Act::Rate {
+            score: text(&f.score)
+                .trim()
+                .parse()
+                .map_err(|_| "choose a rating from 1 to 5".to_string())?,
+            comment: f.comment.clone(),
+        },
+        other => return Err(format!("unknown act {other:?}")),
+    })
+}
+
+/// `POST /ho-so/{code}`: an act.
+pub async fn act(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(f): Form<ActParams>,
+) -> Response {
+    if !ctx.csrf_ok(csrf::Check::Session, f.csrf_token.as_deref()) {
+        return crate::login::expired_form(&ctx);
+    }
+    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let t = ctx.t();
+    let act = match act_of(&f) {
+        Ok(a) => a,
+        Err(m) => return render_dossier(&state, &ctx, &account, &code, String::new(), m).await,
+    };
+    let act_code = act.code();
+    // the rating's words go with the rating, not on the control slip
+    let comment = if act_code == "rate" {
+        None
+    } else {
+        f.comment.as_deref()
+    };
+    match flow::act(&state, &account, &code, act, comment, f.version).await {
+        Ok((stored, actors)) => {
+            metrics::counter!(crate::metrics::DOSSIER_ACTS, "act" => act_code).increment(1);
+            show_dossier(
+                &state,
+                &ctx,
+                &stored,
+                &actors,
+                t.p_done().into(),
+                String::new(),
+            )
+            .await
+        }
+        Err(FlowError::Conflict(_)) => {
+            render_dossier(
+                &state,
+                &ctx,
+                &account,
+                &code,
+                String::new(),
+                t.p_conflict().into(),
+            )
+            .await
+        }
+        Err(FlowError::Forbidden(m)) => {
+            refused(render_dossier(&state, &ctx, &account, &code, String::new(), m).await)
+        }
+        Err(FlowError::Invalid(m)) => {
+            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+        }
+        Err(e) => flow_failed(&ctx, e),
+    }
+}
+
+/// The dossier's page shown again with why the viewer may not do what they
+/// asked (it is not theirs to do, or the dossier is their own): 403, like
+/// every refusal of who someone is (a rule of the dossier's state is 422).
+pub(super) fn refused(mut page: Response) -> Response {
+    if page.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        *page.status_mut() = StatusCode::FORBIDDEN;
+    }
+    page
+}

@@ -1,0 +1,156 @@
+//! The printable slips (forms 01–05) with a QR code of the dossier's code.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use dossier::Status;
+
+use super::shared::{channel_name, flow_failed, pick, signed_in, when};
+use super::show::{StepRow, step_rows};
+use crate::AppState;
+use crate::pages::i18n::Tr;
+use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::services::dossiers::error::FlowError;
+use crate::services::dossiers::flow;
+
+#[derive(askama::Template)]
+#[template(path = "slip.html")]
+pub(super) struct SlipPage {
+    l: Layout,
+    t: Tr,
+    form_no: String,
+    title: &'static str,
+    code: String,
+    qr: String,
+    agency: String,
+    receiving: String,
+    applicant: String,
+    procedure: String,
+    channel: &'static str,
+    submitted: String,
+    received: String,
+    due: String,
+    documents: Vec<String>,
+    items: Vec<String>,
+    reason: String,
+    previous_due: String,
+    steps: Vec<StepRow>,
+    signer: String,
+}
+
+/// The dossier's code as an SVG QR code.
+pub(super) fn qr_svg(code: &str) -> Result<String, qrcode::types::QrError> {
+    let qr = qrcode::QrCode::new(code.as_bytes())?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(128, 128)
+        .quiet_zone(true)
+        .build())
+}
+
+/// `GET /ho-so/{code}/phieu/{form}`: a printable slip (01–05).
+pub async fn slip(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((code, form)): Path<(String, String)>,
+) -> Response {
+    let t = ctx.t();
+    let account = match signed_in(
+        &state,
+        &ctx,
+        &headers,
+        &format!("/ho-so/{code}/phieu/{form}"),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (stored, _) = match flow::load_for(&state, &account, &code).await {
+        Ok(x) => x,
+        Err(e) => return flow_failed(&ctx, e),
+    };
+    let d = &stored.dossier;
+    let p = match flow::procedure(&d.procedure) {
+        Ok(p) => p,
+        Err(e) => return flow_failed(&ctx, e),
+    };
+    let title = match form.as_str() {
+        "01" if d.timeline.received_at().is_some() => t.p_slip_01(),
+        "02" if d.supplement.is_some() => t.p_slip_02(),
+        "03" if d.refusal.is_some() => t.p_slip_03(),
+        "04" if !d.apologies.is_empty() => t.p_slip_04(),
+        "05" => t.p_slip_05(),
+        _ => {
+            return flow_failed(
+                &ctx,
+                FlowError::NotFound(format!("dossier {code} has no slip {form}")),
+            );
+        }
+    };
+    let Ok(qr) = qr_svg(&d.code.to_string()) else {
+        return server_error(&ctx);
+    };
+    let received = d.timeline.received_at();
+    // who received it: the first step into "received"
+    let signer = d
+        .control
+        .iter()
+        .find(|c| c.to == Status::Received)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let last_apology = d.apologies.last();
+    let page = SlipPage {
+        l: ctx.layout(format!("{} — {}", title, d.code), ""),
+        t,
+        form_no: form.clone(),
+        title,
+        code: d.code.to_string(),
+        qr,
+        agency: d.route.competent.to_string(),
+        receiving: d.route.receiving.to_string(),
+        applicant: d.applicant.name.clone(),
+        procedure: pick(t, &p.name_vi, &p.name_en).to_string(),
+        channel: channel_name(t, d.channel),
+        submitted: when(&d.submitted_at),
+        received: received.as_ref().map(when).unwrap_or_default(),
+        due: match (form.as_str(), last_apology) {
+            ("04", Some(a)) => when(&a.new_due),
+            _ => d
+                .apologies
+                .first()
+                .and_then(|a| a.previous_due)
+                .or(d.due)
+                .as_ref()
+                .map(when)
+                .unwrap_or_default(),
+        },
+        documents: p
+            .documents_to_provide()
+            .map(|doc| pick(t, &doc.name_vi, &doc.name_en).to_string())
+            .collect(),
+        items: d
+            .supplement
+            .as_ref()
+            .map(|s| s.items.clone())
+            .unwrap_or_default(),
+        reason: match form.as_str() {
+            "03" => d
+                .refusal
+                .as_ref()
+                .map(|r| r.reason.clone())
+                .unwrap_or_default(),
+            "04" => last_apology.map(|a| a.reason.clone()).unwrap_or_default(),
+            _ => String::new(),
+        },
+        previous_due: last_apology
+            .and_then(|a| a.previous_due)
+            .as_ref()
+            .map(when)
+            .unwrap_or_default(),
+        steps: step_rows(t, d, false),
+        signer,
+    };
+    html(&ctx, StatusCode::OK, &page)
+}

@@ -1,0 +1,307 @@
+//! What every page shares: the request's context ([`Ctx`]: language,
+//! cookies, htmx, CSRF), the chrome around a page ([`Layout`]), the HTML
+//! answer with the pages' security headers, and the message and error
+//! pages.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::auth::session::cookie;
+use crate::pages::assets;
+use crate::pages::csrf;
+use crate::pages::i18n::{Lang, Tr};
+use crate::reply::with_cookie;
+
+/// The cookie remembering the chosen language.
+const LANG_COOKIE: &str = "lang";
+
+/// What every page needs to know about the request: language, cookies,
+/// whether htmx asked, where it was asked (for the language switch), and
+/// whether a form may come from it (CSRF, see [`csrf`]).
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub lang: Lang,
+    /// `?lang=` was given: remember it.
+    lang_from_query: bool,
+    csrf_cookie: Option<String>,
+    /// The session cookie's value (forms of a session carry a token
+    /// derived from it).
+    session_cookie: Option<String>,
+    /// The request is not a form sent from another site.
+    same_origin: bool,
+    /// The site is served over https: cookies are `Secure`.
+    secure: bool,
+    /// `HX-Request: true`
+    pub htmx: bool,
+    pub path: String,
+    /// the query's `name=value` pairs as sent, without `lang`
+    other_params: Vec<String>,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Ctx::from_parts(parts, state.oidc.issuer()))
+    }
+}
+
+impl Ctx {
+    fn from_parts(parts: &Parts, issuer: &str) -> Ctx {
+        let mut query_lang = None;
+        let mut other_params = Vec::new();
+        for kv in parts.uri.query().unwrap_or("").split('&') {
+            if kv.is_empty() {
+                continue;
+            }
+            match kv.split_once('=') {
+                Some(("lang", v)) => query_lang = query_lang.or(Lang::parse(v)),
+                _ if kv == "lang" => {}
+                _ => other_params.push(kv.to_string()),
+            }
+        }
+        let cookie_lang = cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse);
+        Ctx {
+            lang: query_lang.or(cookie_lang).unwrap_or_default(),
+            lang_from_query: query_lang.is_some(),
+            csrf_cookie: cookie(&parts.headers, csrf::COOKIE)
+                .filter(|t| csrf::well_formed(t))
+                .map(str::to_string),
+            session_cookie: crate::auth::session::session_cookie(&parts.headers)
+                .map(str::to_string),
+            same_origin: csrf::same_origin(&parts.headers, issuer),
+            secure: issuer.starts_with("https://"),
+            htmx: parts
+                .headers
+                .get("hx-request")
+                .is_some_and(|v| v.as_bytes() == b"true"),
+            path: parts.uri.path().to_string(),
+            other_params,
+        }
+    }
+
+    pub fn t(&self) -> Tr {
+        Tr(self.lang)
+    }
+
+    /// The same page in the other language.
+    fn switch_href(&self) -> String {
+        let mut params = self.other_params.clone();
+        params.push(format!("lang={}", self.lang.other().code()));
+        format!("{}?{}", self.path, params.join("&"))
+    }
+
+    /// The chrome around a page's content.
+    pub fn layout(&self, title: impl Into<String>, nav: &'static str) -> Layout {
+        Layout {
+            lang: self.lang.code(),
+            title: title.into(),
+            nav,
+            switch_href: self.switch_href(),
+            switch_lang: self.lang.other().code(),
+            css: assets::href("app.css"),
+            js: assets::href("htmx.min.js"),
+            passkey_js: assets::href("passkey.js"),
+            licence: assets::href("htmx.LICENSE"),
+            data_version: units::dataset_version().to_string(),
+        }
+    }
+
+    /// The same request, answered together with a session just started
+    /// (its pages' forms carry that session's token).
+    pub fn with_session(&self, cookie: &str) -> Ctx {
+        Ctx {
+            session_cookie: Some(cookie.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The CSRF token for this page's forms, and whether it is new (a
+    /// pre-session token to be set as a cookie, see [`with_csrf`]).
+    pub fn csrf_token(&self) -> Result<(String, bool), getrandom::Error> {
+        if let Some(session) = &self.session_cookie {
+            return Ok((csrf::bound_token(session), false));
+        }
+        match &self.csrf_cookie {
+            Some(t) => Ok((t.clone(), false)),
+            None => csrf::new_token().map(|t| (t, true)),
+        }
+    }
+
+    /// Whether a form may be accepted: sent from this site, with the token
+    /// `check` asks for.
+    pub fn csrf_ok(&self, check: csrf::Check, submitted: Option<&str>) -> bool {
+        if !self.same_origin {
+            return false;
+        }
+        let bound = self.session_cookie.as_deref().map(csrf::bound_token);
+        let session_ok = csrf::same_token(bound.as_deref(), submitted);
+        let cookie_ok = csrf::same_token(self.csrf_cookie.as_deref(), submitted);
+        match check {
+            csrf::Check::Session if bound.is_some() => session_ok,
+            csrf::Check::Session => cookie_ok,
+            csrf::Check::BeforeLogIn => session_ok || cookie_ok,
+        }
+    }
+}
+
+/// The chrome of every page: `<html lang>`, title, navigation, switch.
+pub(crate) struct Layout {
+    pub lang: &'static str,
+    pub title: String,
+    /// `home`, `units`, `convert` or empty: the current navigation entry
+    pub nav: &'static str,
+    pub switch_href: String,
+    pub switch_lang: &'static str,
+    pub css: String,
+    pub js: String,
+    /// passkeys on the log-in and account pages
+    pub passkey_js: String,
+    pub licence: String,
+    pub data_version: String,
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// An HTML response from a template, with the language cookie (when
+/// `?lang=` chose it) and the pages' security headers.
+pub(crate) fn html(ctx: &Ctx, status: StatusCode, page: &impl askama::Template) -> Response {
+    let body = match page.render() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "Đã có lỗi, vui lòng thử lại. / Something went wrong, please try again.",
+            )
+                .into_response();
+        }
+    };
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Cookie, HX-Request"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if ctx.lang_from_query {
+        let secure = if ctx.secure { "; Secure" } else { "" };
+        let c = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+            ctx.lang.code()
+        );
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Hands a page's new pre-session CSRF token to the browser as a cookie
+/// (`new`: the request had none).
+pub(crate) fn with_csrf(ctx: &Ctx, response: Response, token: &str, new: bool) -> Response {
+    if new {
+        with_cookie(response, &csrf::set_cookie(token, ctx.secure))
+    } else {
+        response
+    }
+}
+
+/// A page with a heading, a paragraph and maybe a link: errors and
+/// not-found.
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub l: Layout,
+    pub t: Tr,
+    pub heading: String,
+    pub text: String,
+    pub link: Option<(String, String)>,
+}
+
+/// A whole message page.
+pub(crate) fn message(
+    ctx: &Ctx,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    link: Option<(String, String)>,
+) -> Response {
+    let page = MessagePage {
+        l: ctx.layout(heading, ""),
+        t: ctx.t(),
+        heading: heading.to_string(),
+        text: text.to_string(),
+        link,
+    };
+    html(ctx, status, &page)
+}
+
+/// The error page for an unexpected failure.
+pub(crate) fn server_error(ctx: &Ctx) -> Response {
+    let t = ctx.t();
+    message(
+        ctx,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        t.server_error_title(),
+        t.server_error_text(),
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::query_encode;
+    use axum::http::Request;
+
+    fn ctx(uri: &str, cookie: Option<&str>) -> Ctx {
+        let mut req = Request::builder().uri(uri);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let (parts, ()) = req.body(()).expect("request").into_parts();
+        Ctx::from_parts(&parts, "http://127.0.0.1:8080")
+    }
+
+    #[test]
+    fn language_comes_from_the_query_then_the_cookie() {
+        assert_eq!(ctx("/", None).lang, Lang::Vi);
+        assert_eq!(ctx("/?lang=en", None).lang, Lang::En);
+        assert_eq!(ctx("/", Some("a=b; lang=en")).lang, Lang::En);
+        assert_eq!(ctx("/?lang=vi", Some("lang=en")).lang, Lang::Vi);
+        assert_eq!(ctx("/?lang=xx", Some("lang=en")).lang, Lang::En);
+    }
+
+    #[test]
+    fn the_switch_keeps_other_parameters() {
+        let c = ctx("/don-vi-hanh-chinh?q=phuc+xa&lang=vi", None);
+        assert_eq!(c.switch_href(), "/don-vi-hanh-chinh?q=phuc+xa&lang=en");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(query_encode("phúc xá&x"), "ph%C3%BAc+x%C3%A1%26x");
+    }
+}

@@ -1,0 +1,9 @@
+//! The one-stop shop's flows, shared by the JSON API and the pages:
+//! who is acting, filing a dossier and acting on one ([`flow`]), pre-filling
+//! a form from the registry through the exchange ([`prefill`]), and why a
+//! flow stopped ([`error`]).
+
+pub mod error;
+pub mod flow;
+pub mod prefill;
+pub mod records;

@@ -1,0 +1,14 @@
+//! The application services under the API and the pages: what a request
+//! may do with the stores and the registers, as typed operations with typed
+//! errors, and the background workers that go with them. Services call the
+//! store and the domain crates, never the HTTP handlers.
+
+pub mod delivery;
+pub mod dossiers;
+pub mod events;
+pub mod exchange;
+pub mod health;
+pub mod mail;
+pub mod organisations;
+pub mod population;
+pub mod tracker;
