@@ -17,6 +17,7 @@ pub mod pages;
 mod passkey;
 pub mod ratelimit;
 mod reply;
+pub mod services;
 mod state;
 
 use axum::Router;

@@ -25,9 +25,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, Prompt, RawRequest};
 use identity::client::{Client, ClientId};
-use identity::password::PasswordHash;
-use identity::{AssuranceLevel, Holder, LoginId};
-use store::{AuditEntry, Session};
+use identity::{AssuranceLevel, Holder};
 
 use crate::AppState;
 use crate::auth::{SignedIn, session};
@@ -35,10 +33,9 @@ use crate::pages::i18n::Tr;
 use crate::pages::{
     Ctx, Layout, csrf, html, message, see_other, server_error, with_cookie, with_csrf,
 };
-
-/// A PHC hash verified when the identifier names no account, so that an
-/// unknown identifier takes as long to refuse as a wrong password.
-const DECOY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$bW90Y3VhLWRlY295LXNhbHQ$5mOr0Gu2fi4mVbhhMIxvkCELMsLbHaJ/2dnTunK+NcE";
+use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
+use crate::services::identity::records::{Account, AuditEntry, Session, StoreError};
+use crate::services::identity::{accounts, clients, grants};
 
 #[derive(askama::Template)]
 #[template(path = "login.html")]
@@ -125,10 +122,7 @@ async fn read_request(
             .find(|(k, _)| k == "client_id")
             .map(|(_, v)| v.clone())
             .ok_or_else(|| bad("client_id is required with request_uri".into()))?;
-        let found = state
-            .store
-            .oidc()
-            .pushed_request(&identity::jwk::sha256_b64url(&uri), Utc::now())
+        let found = grants::pushed_request(state, &identity::jwk::sha256_b64url(&uri), Utc::now())
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "reading a pushed request");
@@ -158,9 +152,7 @@ async fn read_request(
     let client_id = get("client_id").ok_or_else(|| bad("client_id is required".into()))?;
     let id =
         ClientId::parse(client_id).map_err(|_| bad(format!("unknown client {client_id:?}")))?;
-    let client = state
-        .oidc
-        .registered_client(state.store.as_ref(), &id)
+    let client = clients::registered(state, &id)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "reading a client");
@@ -387,16 +379,14 @@ async fn code_redirect(
         issued_at: now,
         actor,
     };
-    state
-        .store
-        .oidc()
-        .put_code(
-            &identity::jwk::sha256_b64url(&code),
-            &grant,
-            now + identity::authz::CODE_LIFETIME,
-        )
-        .await
-        .map_err(|e| tracing::error!(error = %e, "storing a code"))?;
+    grants::put_code(
+        state,
+        &identity::jwk::sha256_b64url(&code),
+        &grant,
+        now + identity::authz::CODE_LIFETIME,
+    )
+    .await
+    .map_err(|e| tracing::error!(error = %e, "storing a code"))?;
     tracing::info!(client = %client.id, level = %session.level, "authorization code issued");
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = client_state.as_deref() {
@@ -472,7 +462,7 @@ pub(crate) async fn login(
         Ok(r) => r,
         Err(r) => return r,
     };
-    match attempt(&state, t, &Purpose::of(&client, &request), &form, now).await {
+    match attempt(&state, t, &purpose_of(&client, &request), &form, now).await {
         Ok(session) => {
             let started = match session::start(&state, &session, now).await {
                 Ok(s) => s,
@@ -482,7 +472,7 @@ pub(crate) async fn login(
                 }
             };
             // only an old portal's account logs an organisation in
-            let is_person = !session.amr.iter().any(|m| m == session::LEGACY_AMR);
+            let is_person = !session.amr.iter().any(|m| m == LEGACY_AMR);
             // the pages answered now belong to the new session
             let ctx = ctx.with_session(&started.cookie);
             let res = continue_with(
@@ -504,22 +494,12 @@ pub(crate) async fn login(
     }
 }
 
-/// What a log-in is for: the relying party (none for the portal's own
-/// pages) and the levels it needs of a person and of an old portal's
-/// organisation account.
-struct Purpose<'a> {
-    client: Option<&'a str>,
-    person_level: AssuranceLevel,
-    legacy_level: AssuranceLevel,
-}
-
-impl<'a> Purpose<'a> {
-    fn of(client: &'a Client, request: &AuthorizationRequest) -> Self {
-        Purpose {
-            client: Some(client.id.as_str()),
-            person_level: person_level(request),
-            legacy_level: request.level,
-        }
+/// What a log-in through `client` for `request` needs.
+fn purpose_of<'a>(client: &'a Client, request: &AuthorizationRequest) -> Purpose<'a> {
+    Purpose {
+        client: Some(client.id.as_str()),
+        person_level: person_level(request),
+        legacy_level: request.level,
     }
 }
 
@@ -593,7 +573,7 @@ fn portal_login_page(
 }
 
 /// Checks the person's factors against their account; the session they
-/// earn.
+/// earn, or what to tell them.
 async fn attempt(
     state: &AppState,
     t: Tr,
@@ -601,262 +581,34 @@ async fn attempt(
     form: &LoginForm,
     now: DateTime<Utc>,
 ) -> Result<Session, Outcome> {
-    let accounts = state.store.accounts();
-    let failed = |e: store::StoreError| {
-        tracing::error!(error = %e, "reading or writing an account");
-        Outcome::Failed
+    let factors = Factors {
+        identifier: form.identifier.as_deref().unwrap_or_default(),
+        password: form.password.clone().unwrap_or_default(),
+        otp: form.otp.as_deref(),
     };
-    let wrong = || Outcome::Retry(t.login_wrong().to_string());
-    let password = form.password.clone().unwrap_or_default();
-    let identifier = form.identifier.as_deref().unwrap_or_default();
-    let parsed = LoginId::parse(identifier);
-    let account = match &parsed {
-        Ok(id) => accounts.account_by_login(&id.key()).await.map_err(failed)?,
-        Err(_) => None,
-    };
-    let is_person = account
-        .as_ref()
-        .is_some_and(|a| !matches!(a.holder, Holder::Organisation(_)));
-    if !is_person
-        && let Some(legacy) = state
-            .store
-            .organisations()
-            .legacy(&identity::login::legacy_key(identifier))
-            .await
-            .map_err(failed)?
-    {
-        return legacy_attempt(state, t, purpose, legacy, password, now).await;
-    }
-    let account = match (parsed, account) {
-        (Err(e), _) => return Err(Outcome::Retry(e.to_string())),
-        (Ok(_), None) => {
-            // as slow as a wrong password: no telling which identifiers exist
-            let _ = check_password(DECOY_PHC.to_string(), password).await;
-            return Err(wrong());
-        }
-        (Ok(_), Some(a)) => a,
-    };
-    let subject = account.holder.subject();
-    let audit = |event: &str, detail: String| AuditEntry {
-        at: now,
-        event: event.to_string(),
-        client: purpose.client.map(str::to_string),
-        detail,
-    };
-    if let Some(left) = identity::login::locked_for(account.locked_until, now) {
-        accounts
-            .audit(
-                subject,
-                &audit("login_refused_locked", "the account is locked".into()),
-            )
-            .await
-            .map_err(failed)?;
-        let minutes = (left.num_seconds() + 59) / 60;
-        return Err(Outcome::Retry(format!(
-            "{} {minutes} {}",
-            t.login_locked(),
-            t.login_minutes()
-        )));
-    }
-    if matches!(account.holder, Holder::Organisation(_)) {
-        return Err(Outcome::Retry(t.login_org().to_string()));
-    }
-    let phc = account
-        .password
-        .clone()
-        .unwrap_or_else(|| DECOY_PHC.to_string());
-    // the hash is checked even for an account without a password: as slow
-    let checked = check_password(phc, password).await;
-    let password_ok = account.password.is_some() && checked;
-    let otp = form.otp.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let mut level = AssuranceLevel::Level1;
-    let mut amr = vec!["pwd".to_string()];
-    let mut why = "wrong password";
-    let mut ok = password_ok;
-    if ok && let Some(code) = otp {
-        match (&account.totp, account.level) {
-            (Some(totp), Some(AssuranceLevel::Level2)) => {
-                match totp.verify(code, now.timestamp(), account.totp_step) {
-                    Ok(step)
-                        if accounts
-                            .use_totp_step(subject, step)
-                            .await
-                            .map_err(failed)? =>
-                    {
-                        level = AssuranceLevel::Level2;
-                        amr.push("otp".into());
-                    }
-                    Ok(_) => {
-                        ok = false;
-                        why = "a one-time code used before";
-                    }
-                    Err(_) => {
-                        ok = false;
-                        why = "wrong one-time code";
-                    }
-                }
-            }
-            _ => {
-                ok = false;
-                why = "a one-time code for an account without the factor";
-            }
-        }
-    }
-    if !ok {
-        let failure = accounts
-            .login_failed(
-                subject,
-                identity::login::MAX_FAILURES,
-                now + identity::login::LOCK_FOR,
-            )
-            .await
-            .map_err(failed)?;
-        accounts
-            .audit(subject, &audit("login_failed", why.to_string()))
-            .await
-            .map_err(failed)?;
-        if failure.failures == identity::login::MAX_FAILURES {
-            accounts
-                .audit(
-                    subject,
-                    &audit(
-                        "locked",
-                        format!(
-                            "{} failed log-ins in a row: locked for {} minutes",
-                            failure.failures,
-                            identity::login::LOCK_FOR.num_minutes()
-                        ),
-                    ),
-                )
-                .await
-                .map_err(failed)?;
-        }
-        tracing::info!(
-            client = purpose.client.unwrap_or("portal"),
-            reason = why,
-            "log-in failed"
-        );
-        return Err(wrong());
-    }
-    if level < purpose.person_level {
-        accounts
-            .audit(
-                subject,
-                &audit("login_refused_level", "the service requires level 2".into()),
-            )
-            .await
-            .map_err(failed)?;
-        return Err(Outcome::Retry(t.login_needs_level2().to_string()));
-    }
-    accounts.login_succeeded(subject).await.map_err(failed)?;
-    accounts
-        .audit(
-            subject,
-            &audit("login", format!("level {}, {}", level, amr.join("+"))),
-        )
+    crate::services::identity::login::log_in(state, purpose, factors, now)
         .await
-        .map_err(failed)?;
-    tracing::info!(client = purpose.client.unwrap_or("portal"), %level, "logged in");
-    Ok(Session {
-        subject,
-        level,
-        auth_time: now,
-        amr,
-    })
-}
-
-/// A log-in with an old portal's organisation account: accepted until the
-/// cut-over (the session's subject is the organisation's, as it stays
-/// afterwards), refused from then on with the way forward.
-async fn legacy_attempt(
-    state: &AppState,
-    t: Tr,
-    purpose: &Purpose<'_>,
-    legacy: store::LegacyLogin,
-    password: String,
-    now: DateTime<Utc>,
-) -> Result<Session, Outcome> {
-    let accounts = state.store.accounts();
-    let failed = |e: store::StoreError| {
-        tracing::error!(error = %e, "reading or writing an account");
-        Outcome::Failed
-    };
-    let org = legacy.organisation;
-    let audit = |event: &str, detail: String| AuditEntry {
-        at: now,
-        event: event.to_string(),
-        client: purpose.client.map(str::to_string),
-        detail,
-    };
-    let account = accounts.account(org).await.map_err(failed)?;
-    if let Some(left) =
-        identity::login::locked_for(account.as_ref().and_then(|a| a.locked_until), now)
-    {
-        let minutes = (left.num_seconds() + 59) / 60;
-        return Err(Outcome::Retry(format!(
-            "{} {minutes} {}",
-            t.login_locked(),
-            t.login_minutes()
-        )));
-    }
-    if !check_password(legacy.password.clone(), password).await {
-        if account.is_some() {
-            accounts
-                .login_failed(
-                    org,
-                    identity::login::MAX_FAILURES,
-                    now + identity::login::LOCK_FOR,
-                )
-                .await
-                .map_err(failed)?;
-            accounts
-                .audit(
-                    org,
-                    &audit("login_failed", "old portal account: wrong password".into()),
-                )
-                .await
-                .map_err(failed)?;
-        }
-        return Err(Outcome::Retry(t.login_wrong().to_string()));
-    }
-    let cutover = state.oidc.legacy_cutover();
-    let old = identity::LegacyAccount {
-        username: legacy.login_key.clone(),
-        organisation: org,
-    };
-    if let Err(refused) = old.log_in(now.with_timezone(&cutover.timezone()), cutover) {
-        accounts
-            .audit(org, &audit("legacy_login_refused", refused.to_string()))
-            .await
-            .map_err(failed)?;
-        return Err(Outcome::Retry(format!(
-            "{} {}. {}",
-            t.legacy_refused(),
-            cutover.format("%H:%M %d/%m/%Y (UTC%:z)"),
-            t.legacy_refused_how()
-        )));
-    }
-    if purpose.legacy_level > AssuranceLevel::Level1 {
-        return Err(Outcome::Retry(t.login_needs_level2().to_string()));
-    }
-    accounts.login_succeeded(org).await.map_err(failed)?;
-    accounts
-        .audit(
-            org,
-            &audit("login", "old portal account, before the cut-over".into()),
-        )
-        .await
-        .map_err(failed)?;
-    tracing::info!(
-        client = purpose.client.unwrap_or("portal"),
-        "logged in with an old portal account"
-    );
-    Ok(Session {
-        subject: org,
-        level: AssuranceLevel::Level1,
-        auth_time: now,
-        amr: vec!["pwd".into(), session::LEGACY_AMR.into()],
-    })
+        .map_err(|refused| match refused {
+            Refused::Wrong => Outcome::Retry(t.login_wrong().to_string()),
+            Refused::Identifier(e) => Outcome::Retry(e),
+            Refused::Locked(minutes) => Outcome::Retry(format!(
+                "{} {minutes} {}",
+                t.login_locked(),
+                t.login_minutes()
+            )),
+            Refused::Organisation => Outcome::Retry(t.login_org().to_string()),
+            Refused::NeedsLevel2 => Outcome::Retry(t.login_needs_level2().to_string()),
+            Refused::LegacyEnded(cutover) => Outcome::Retry(format!(
+                "{} {}. {}",
+                t.legacy_refused(),
+                cutover.format("%H:%M %d/%m/%Y (UTC%:z)"),
+                t.legacy_refused_how()
+            )),
+            Refused::Store(e) => {
+                tracing::error!(error = %e, "reading or writing an account");
+                Outcome::Failed
+            }
+        })
 }
 
 /// The level a person's session needs for `request`: acting for an
@@ -887,18 +639,14 @@ async fn continue_with(
     // agreed to
     if !client.trusted {
         let asked = asked_scopes(&request);
-        let given = match state
-            .store
-            .accounts()
-            .consented_scopes(session.subject, client.id.as_str())
-            .await
-        {
-            Ok(g) => g,
-            Err(e) => {
-                tracing::error!(error = %e, "reading a consent");
-                return server_error(ctx);
-            }
-        };
+        let given =
+            match accounts::consented_scopes(state, session.subject, client.id.as_str()).await {
+                Ok(g) => g,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a consent");
+                    return server_error(ctx);
+                }
+            };
         let covered = given.is_some_and(|g| asked.is_subset(&g));
         if !covered || request.prompt == Some(Prompt::Consent) {
             if request.prompt == Some(Prompt::None) {
@@ -1012,7 +760,6 @@ pub(crate) async fn consent(
         return see_other(&format!("/oidc/authorize?{query}"));
     };
     let asked = asked_scopes(&request);
-    let accounts = state.store.accounts();
     let listed = asked.iter().cloned().collect::<Vec<_>>().join(" ");
     if form.decision.as_deref() != Some("allow") {
         let entry = AuditEntry {
@@ -1021,7 +768,7 @@ pub(crate) async fn consent(
             client: Some(client.id.to_string()),
             detail: listed,
         };
-        if let Err(e) = accounts.audit(session.subject, &entry).await {
+        if let Err(e) = accounts::audit(&state, session.subject, &entry).await {
             tracing::error!(error = %e, "writing the audit trail");
         }
         let back = RequestBack {
@@ -1030,16 +777,14 @@ pub(crate) async fn consent(
         };
         return see_other(&error_redirect(&state, &back, &AuthzError::AccessDenied));
     }
-    let mut agreed = match accounts
-        .consented_scopes(session.subject, client.id.as_str())
-        .await
-    {
-        Ok(g) => g.unwrap_or_default(),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a consent");
-            return server_error(&ctx);
-        }
-    };
+    let mut agreed =
+        match accounts::consented_scopes(&state, session.subject, client.id.as_str()).await {
+            Ok(g) => g.unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(error = %e, "reading a consent");
+                return server_error(&ctx);
+            }
+        };
     agreed.extend(asked.iter().cloned());
     let entry = AuditEntry {
         at: now,
@@ -1047,10 +792,9 @@ pub(crate) async fn consent(
         client: Some(client.id.to_string()),
         detail: listed,
     };
-    let stored = accounts
-        .give_consent(session.subject, client.id.as_str(), &agreed, now)
-        .await;
-    let audited = accounts.audit(session.subject, &entry).await;
+    let stored =
+        accounts::give_consent(&state, session.subject, client.id.as_str(), &agreed, now).await;
+    let audited = accounts::audit(&state, session.subject, &entry).await;
     if let Err(e) = stored.and(audited) {
         tracing::error!(error = %e, "recording a consent");
         return server_error(&ctx);
@@ -1115,16 +859,13 @@ async fn acting(
     now: DateTime<Utc>,
 ) -> Result<
     Option<(
-        store::Account,
+        Account,
         Result<identity::ActingCapacity, identity::ActRefusal>,
     )>,
     (),
 > {
-    let failed = |e: store::StoreError| tracing::error!(error = %e, "reading an organisation");
-    let Some(account) = state
-        .store
-        .accounts()
-        .account(organisation)
+    let failed = |e: StoreError| tracing::error!(error = %e, "reading an organisation");
+    let Some(account) = accounts::account(state, organisation)
         .await
         .map_err(failed)?
     else {
@@ -1133,10 +874,7 @@ async fn acting(
     let Holder::Organisation(org) = &account.holder else {
         return Ok(None);
     };
-    let authorisations = state
-        .store
-        .organisations()
-        .authorisations_of(person)
+    let authorisations = accounts::authorisations_of(state, person)
         .await
         .map_err(failed)?;
     let service = service_of(client)?;
@@ -1165,15 +903,14 @@ async fn act_page(
 ) -> Response {
     let t = ctx.t();
     let person = session.subject;
-    let orgs = state.store.organisations();
-    let mut candidates = match orgs.organisations_of(person).await {
+    let mut candidates = match accounts::organisations_of(state, person).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "reading a person's organisations");
             return server_error(ctx);
         }
     };
-    match orgs.authorisations_of(person).await {
+    match accounts::authorisations_of(state, person).await {
         Ok(list) => candidates.extend(list.iter().map(|a| a.organisation())),
         Err(e) => {
             tracing::error!(error = %e, "reading a person's authorisations");
@@ -1285,7 +1022,7 @@ pub(crate) async fn act(
                 client: Some(client.id.to_string()),
                 detail: format!("{} ({capacity:?})", account.name),
             };
-            if let Err(e) = state.store.accounts().audit(session.subject, &audit).await {
+            if let Err(e) = accounts::audit(&state, session.subject, &audit).await {
                 tracing::error!(error = %e, "writing the audit trail");
                 return server_error(&ctx);
             }
@@ -1376,7 +1113,7 @@ struct Hint {
 /// Reads an `id_token_hint`: an ID token this provider signed (expired or
 /// not: only its signature, type and issuer matter), never an access
 /// token.
-async fn read_hint(state: &AppState, token: &str) -> Result<Option<Hint>, store::StoreError> {
+async fn read_hint(state: &AppState, token: &str) -> Result<Option<Hint>, StoreError> {
     let Ok(v) = state.oidc.verify(token, Utc::now()) else {
         return Ok(None);
     };
@@ -1395,7 +1132,7 @@ async fn read_hint(state: &AppState, token: &str) -> Result<Option<Hint>, store:
         .and_then(|s| s.as_str())
         .or(text("sub"))
         .unwrap_or_default();
-    let person = crate::auth::token::internal_subject(state, client_id, sub).await?;
+    let person = grants::internal_subject(state, client_id, sub).await?;
     Ok(Some(Hint {
         client_id: client_id.to_string(),
         person,
@@ -1435,11 +1172,7 @@ async fn logout(
         (None, b) => b.map(str::to_string),
     };
     let client = match client_id.as_deref().map(ClientId::parse) {
-        Some(Ok(id)) => match state
-            .oidc
-            .registered_client(state.store.as_ref(), &id)
-            .await
-        {
+        Some(Ok(id)) => match clients::registered(state, &id).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "reading a client");
@@ -1504,7 +1237,6 @@ async fn logout(
         return with_csrf(ctx, res, &token, new);
     }
     if let Some(cookie) = cookie {
-        let accounts = state.store.accounts();
         if let Some(s) = &live {
             let entry = AuditEntry {
                 at: now,
@@ -1512,11 +1244,11 @@ async fn logout(
                 client: client.as_ref().map(|c| c.id.to_string()),
                 detail: "logged out".into(),
             };
-            if let Err(e) = accounts.audit(s.subject, &entry).await {
+            if let Err(e) = accounts::audit(state, s.subject, &entry).await {
                 tracing::error!(error = %e, "writing the audit trail");
             }
         }
-        if let Err(e) = accounts.end_session(&session::session_key(cookie)).await {
+        if let Err(e) = accounts::end_session(state, &session::session_key(cookie)).await {
             tracing::error!(error = %e, "ending a session");
             return server_error(ctx);
         }
@@ -1538,24 +1270,9 @@ async fn logout(
     with_cookie(res, &session::clear_cookie(state))
 }
 
-/// Verifies a password off the async threads (argon2id takes tens of
-/// milliseconds by design).
-async fn check_password(phc: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::from_phc(&phc).is_ok_and(|h| h.verify(&password))
-    })
-    .await
-    .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_decoy_hash_reads() {
-        assert!(PasswordHash::from_phc(DECOY_PHC).is_ok());
-    }
 
     #[test]
     fn repeated_parameters_are_refused() {

@@ -34,7 +34,7 @@
 //! at the endpoint's speed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -45,340 +45,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use identity::client::{AuthMethod, Client, ClientId, GrantType, SubjectType};
-use identity::jwt::{JwkSet, KeySet, SigningKey};
+use identity::client::{AuthMethod, Client, ClientId, GrantType};
 use identity::level::AssuranceLevel;
 use serde::Serialize;
 
 use crate::AppState;
-
-/// Failed client authentications allowed per client id in
-/// [`FAILURE_WINDOW`] before the endpoint answers 429.
-pub const MAX_FAILURES: u32 = 10;
-/// The window of [`MAX_FAILURES`].
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-/// How long a node keeps a client's registration (or its absence) before
-/// reading it again: a change (a new secret, a removal) takes effect on
-/// every node within this time.
-pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
-/// How often a running server reads the signing keys again, so that a
-/// rotation reaches every node.
-pub const KEY_RELOAD_EVERY: Duration = Duration::from_secs(30);
-/// The most registrations a node keeps in memory.
-const CLIENT_CACHE_MAX: usize = 10_000;
-
-/// Why the provider could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The store failed.
-    #[error("the provider's keys: {0}")]
-    Store(#[from] store::StoreError),
-    /// The stored keys do not form a key set.
-    #[error("the stored signing keys: {0}")]
-    Keys(&'static str),
-    /// The stored pairwise salt is not usable.
-    #[error("the stored pairwise salt: {0}")]
-    Salt(String),
-    /// No randomness for a first key.
-    #[error("no randomness for the first signing key: {0}")]
-    Random(String),
-    /// The issuer is not an absolute http(s) URL without query or fragment.
-    #[error(
-        "the issuer {0:?} must be an absolute https URL (http for a local machine) without query or fragment"
-    )]
-    Issuer(String),
-}
-
-/// How a provider differs from the defaults.
-#[derive(Debug, Clone)]
-pub struct ProviderOptions {
-    /// From this instant the old portals' organisation accounts are
-    /// refused (default 2025-07-01T00:00+07:00).
-    pub legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
-    /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-}
-
-impl Default for ProviderOptions {
-    fn default() -> Self {
-        ProviderOptions {
-            legacy_cutover: identity::default_cutover(),
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
-
-/// The provider: its issuer, its keys and the guard against guessing.
-pub struct OidcProvider {
-    issuer: String,
-    /// Reverse proxies whose `X-Forwarded-For` is believed.
-    trusted_proxies: Vec<std::net::IpAddr>,
-    /// Log-in attempts per client address.
-    login_limiter: crate::ratelimit::Limiter,
-    /// From this instant the old portals' organisation accounts are refused.
-    legacy_cutover: chrono::DateTime<chrono::FixedOffset>,
-    /// The secret behind pairwise subject identifiers (kept in the store).
-    pairwise: identity::PairwiseSalt,
-    keys: RwLock<KeySet>,
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
-    clients: RwLock<HashMap<ClientId, CachedClient>>,
-}
-
-/// A registration read at an instant (`None`: there was none).
-type CachedClient = (Instant, Option<Arc<Client>>);
-
-impl std::fmt::Debug for OidcProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcProvider")
-            .field("issuer", &self.issuer)
-            .finish_non_exhaustive()
-    }
-}
-
-impl OidcProvider {
-    /// Loads the stored signing keys, storing a first one when there are
-    /// none (once, however many nodes start together).
-    pub async fn start(issuer: &str, store: &dyn store::Store) -> Result<Arc<Self>, StartError> {
-        Self::start_with(issuer, store, ProviderOptions::default()).await
-    }
-
-    /// [`OidcProvider::start`], with the instant the old portals'
-    /// organisation accounts stop (`--legacy-cutover`).
-    pub async fn start_with(
-        issuer: &str,
-        store: &dyn store::Store,
-        options: ProviderOptions,
-    ) -> Result<Arc<Self>, StartError> {
-        let ProviderOptions {
-            legacy_cutover,
-            trusted_proxies,
-        } = options;
-        let issuer = issuer.trim_end_matches('/').to_string();
-        let valid = (issuer.starts_with("https://") || issuer.starts_with("http://"))
-            && !issuer.contains(['?', '#'])
-            && issuer.split("://").nth(1).is_some_and(|h| !h.is_empty());
-        if !valid {
-            return Err(StartError::Issuer(issuer));
-        }
-        let mut stored = store.oidc().signing_keys().await?;
-        if stored.is_empty() {
-            let mut seed = [0u8; 32];
-            getrandom::fill(&mut seed).map_err(|e| StartError::Random(e.to_string()))?;
-            stored = store
-                .oidc()
-                .init_signing_key(&SigningKey::from_seed(&seed))
-                .await?;
-        }
-        let keys = KeySet::from_held(stored.into_iter().map(|k| (k.key, k.role, k.retire_at)))
-            .map_err(StartError::Keys)?;
-        let mut candidate = [0u8; 32];
-        getrandom::fill(&mut candidate).map_err(|e| StartError::Random(e.to_string()))?;
-        let candidate = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(candidate);
-        let salt = store.oidc().pairwise_salt(&candidate).await?;
-        let pairwise = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(salt.as_bytes())
-            .map_err(|e| StartError::Salt(e.to_string()))
-            .and_then(|b| {
-                identity::PairwiseSalt::new(b).map_err(|e| StartError::Salt(e.to_string()))
-            })?;
-        Ok(Arc::new(OidcProvider {
-            issuer,
-            trusted_proxies,
-            login_limiter: crate::ratelimit::Limiter::new(
-                crate::ratelimit::LOGIN_ATTEMPTS_PER_MINUTE,
-                Duration::from_secs(60),
-            ),
-            legacy_cutover,
-            pairwise,
-            keys: RwLock::new(keys),
-            failures: Mutex::new(HashMap::new()),
-            clients: RwLock::new(HashMap::new()),
-        }))
-    }
-
-    /// Reads the stored signing keys again (after a rotation by
-    /// `motcua oidc keys rotate`, possibly on another node).
-    pub async fn reload_keys(&self, store: &dyn store::Store) -> Result<(), StartError> {
-        let stored = store.oidc().signing_keys().await?;
-        if stored.is_empty() {
-            return Err(StartError::Keys("no signing key is stored any more"));
-        }
-        let keys = KeySet::from_held(stored.into_iter().map(|k| (k.key, k.role, k.retire_at)))
-            .map_err(StartError::Keys)?;
-        match self.keys.write() {
-            Ok(mut k) => *k = keys,
-            Err(poisoned) => *poisoned.into_inner() = keys,
-        }
-        Ok(())
-    }
-
-    /// Reloads the keys every `every` until the returned handle is dropped
-    /// or aborted.
-    pub fn spawn_key_reloader(
-        self: &Arc<Self>,
-        store: Arc<dyn store::Store>,
-        every: Duration,
-    ) -> tokio::task::JoinHandle<()> {
-        let provider = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                if let Err(e) = provider.reload_keys(store.as_ref()).await {
-                    tracing::warn!(error = %e, "cannot reload the signing keys; keeping the ones in use");
-                }
-            }
-        })
-    }
-
-    /// The reverse proxies whose `X-Forwarded-For` is believed.
-    pub fn trusted_proxies(&self) -> &[std::net::IpAddr] {
-        &self.trusted_proxies
-    }
-
-    /// Counts a log-in attempt from `ip`; `Err` says how long to wait.
-    pub(crate) fn login_attempt(&self, ip: Option<std::net::IpAddr>) -> Result<(), Duration> {
-        match ip {
-            Some(ip) => self.login_limiter.hit(ip, Instant::now()),
-            None => Ok(()),
-        }
-    }
-
-    /// When the old portals' organisation accounts stop.
-    pub fn legacy_cutover(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        self.legacy_cutover
-    }
-
-    /// The issuer identifier.
-    pub fn issuer(&self) -> &str {
-        &self.issuer
-    }
-
-    /// The keys to publish at `now`.
-    pub fn jwks(&self, now: DateTime<Utc>) -> JwkSet {
-        match self.keys.read() {
-            Ok(k) => k.jwks(now),
-            Err(poisoned) => poisoned.into_inner().jwks(now),
-        }
-    }
-
-    /// The key that signs now.
-    fn signing_key(&self) -> SigningKey {
-        match self.keys.read() {
-            Ok(k) => k.signing_key().clone(),
-            Err(poisoned) => poisoned.into_inner().signing_key().clone(),
-        }
-    }
-
-    /// Verifies a token this provider signed (signature and key only).
-    pub fn verify(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<identity::jwt::Verified, identity::jwt::JwtError> {
-        match self.keys.read() {
-            Ok(k) => k.verify(token, now),
-            Err(poisoned) => poisoned.into_inner().verify(token, now),
-        }
-    }
-
-    /// The discovery document.
-    pub fn metadata(&self) -> serde_json::Value {
-        let iss = &self.issuer;
-        serde_json::json!({
-            "issuer": iss,
-            "jwks_uri": format!("{iss}/oidc/jwks"),
-            "authorization_endpoint": format!("{iss}/oidc/authorize"),
-            "token_endpoint": format!("{iss}/oidc/token"),
-            "pushed_authorization_request_endpoint": format!("{iss}/oidc/par"),
-            "require_pushed_authorization_requests": false,
-            "userinfo_endpoint": format!("{iss}/oidc/userinfo"),
-            "end_session_endpoint": format!("{iss}/oidc/logout"),
-            "introspection_endpoint": format!("{iss}/oidc/introspect"),
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "revocation_endpoint": format!("{iss}/oidc/revoke"),
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-            "token_endpoint_auth_signing_alg_values_supported": identity::jwk::VerifyKey::ALGORITHMS,
-            "scopes_supported": identity::client::SCOPES,
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "code_challenge_methods_supported": ["S256"],
-            "prompt_values_supported": ["none", "login", "consent"],
-            "acr_values_supported": [AssuranceLevel::Level1.acr(), AssuranceLevel::Level2.acr()],
-            "claims_supported": ["sub", "act", "address", "foreign_owned", "name", "birthdate", "gender", "pid", "passport_number", "nationality", "tax_code", "eid_level", "acr", "amr", "auth_time", "nonce"],
-            "authorization_response_iss_parameter_supported": true,
-            "subject_types_supported": ["public", "pairwise"],
-            "id_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
-            "access_token_signing_alg_values_supported": [identity::jwt::ALG_EDDSA],
-            "dpop_signing_alg_values_supported": identity::jwk::VerifyKey::ALGORITHMS,
-        })
-    }
-
-    /// The registration of `id`, from memory when read less than
-    /// [`CLIENT_CACHE_TTL`] ago (unless `fresh`).
-    async fn client(
-        &self,
-        store: &dyn store::Store,
-        id: &ClientId,
-        fresh: bool,
-    ) -> Result<Option<Arc<Client>>, store::StoreError> {
-        let now = Instant::now();
-        if !fresh
-            && let Ok(cache) = self.clients.read()
-            && let Some((at, client)) = cache.get(id)
-            && now.saturating_duration_since(*at) < CLIENT_CACHE_TTL
-        {
-            return Ok(client.clone());
-        }
-        let client = store.oidc().client(id).await?.map(Arc::new);
-        if let Ok(mut cache) = self.clients.write() {
-            if cache.len() >= CLIENT_CACHE_MAX {
-                cache.retain(|_, (at, _)| now.saturating_duration_since(*at) < CLIENT_CACHE_TTL);
-                if cache.len() >= CLIENT_CACHE_MAX {
-                    cache.clear();
-                }
-            }
-            cache.insert(id.clone(), (now, client.clone()));
-        }
-        Ok(client)
-    }
-
-    /// The registration of `id` (cached for [`CLIENT_CACHE_TTL`]).
-    pub(crate) async fn registered_client(
-        &self,
-        store: &dyn store::Store,
-        id: &ClientId,
-    ) -> Result<Option<Arc<Client>>, store::StoreError> {
-        self.client(store, id, false).await
-    }
-
-    /// Whether `client` is locked out at `now` (too many recent failures).
-    fn locked_out(&self, client: &str, now: Instant) -> Option<Duration> {
-        let failures = self.failures.lock().ok()?;
-        let (since, count) = failures.get(client)?;
-        let elapsed = now.saturating_duration_since(*since);
-        (*count >= MAX_FAILURES && elapsed < FAILURE_WINDOW).then(|| FAILURE_WINDOW - elapsed)
-    }
-
-    fn record_failure(&self, client: &str, now: Instant) {
-        if let Ok(mut failures) = self.failures.lock() {
-            // bounded: forget windows that are over when the map grows
-            if failures.len() > 10_000 {
-                failures
-                    .retain(|_, (since, _)| now.saturating_duration_since(*since) < FAILURE_WINDOW);
-            }
-            let entry = failures.entry(client.to_string()).or_insert((now, 0));
-            if now.saturating_duration_since(entry.0) >= FAILURE_WINDOW {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
-        }
-    }
-}
+use crate::services::identity::grants::{
+    self, GRANT_CLAIM, Redemption, Rotation, refresh_token_hash,
+};
+use crate::services::identity::records::Account;
+use crate::services::identity::{claims, clients};
 
 /// The routes of the provider.
 pub fn router() -> Router<AppState> {
@@ -553,32 +229,10 @@ struct AccessClaims<'a> {
     grant_id: Option<&'a str>,
 }
 
-/// How long a refresh token lives (each use gives a new one for as long).
-pub const REFRESH_TTL: chrono::Duration = chrono::Duration::hours(12);
-
-/// The private claim of a person's access token that names its grant.
-pub const GRANT_CLAIM: &str = "grant_id";
-
-/// How long a grant's revocation, and a redeemed code with the grant it
-/// gave, are kept: longer than any token of the grant lives (a refresh
-/// token issued at the last moment, then an access token it gives at the
-/// end of its life).
-pub const GRANT_MEMORY: chrono::Duration = chrono::Duration::seconds(
-    REFRESH_TTL.num_seconds() + identity::client::MAX_ACCESS_TOKEN_TTL as i64,
-);
-
-/// The key a refresh token is stored under: its SHA-256, base64url.
-pub fn refresh_token_hash(token: &str) -> String {
-    identity::jwk::sha256_b64url(token)
-}
-
 #[derive(Debug, Serialize)]
 struct Confirmation {
     jkt: String,
 }
-
-/// How old a DPoP proof may be at the token endpoint.
-pub const DPOP_MAX_AGE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The token endpoint's path.
 const TOKEN_PATH: &str = "/oidc/token";
@@ -606,13 +260,10 @@ async fn dpop_key(
         .to_str()
         .map_err(|_| invalid("the DPoP header is not text".into()))?;
     let uri = format!("{}{path}", state.oidc.issuer());
-    let p = identity::dpop::verify_proof(proof, "POST", &uri, now, DPOP_MAX_AGE, None)
+    let p = identity::dpop::verify_proof(proof, "POST", &uri, now, grants::DPOP_MAX_AGE, None)
         .map_err(|e| invalid(e.to_string()))?;
-    let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
-    if !state
-        .store
-        .oidc()
-        .first_use(&format!("dpop {}", p.jti), keep_until, now)
+    let keep_until = p.iat + grants::DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
+    if !grants::first_use(state, &format!("dpop {}", p.jti), keep_until, now)
         .await
         .map_err(OAuthError::server)?
     {
@@ -898,29 +549,20 @@ async fn refresh(
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
     let new_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let outcome = state
-        .store
-        .oidc()
-        .rotate_refresh(
-            &refresh_token_hash(presented),
-            &refresh_token_hash(&new_token),
-            now,
-            now + REFRESH_TTL,
-            now + GRANT_MEMORY,
-        )
+    let outcome = grants::rotate_refresh(state, presented, &new_token, now)
         .await
         .map_err(OAuthError::server)?;
     let invalid = |m: &str| OAuthError::bad("invalid_grant", m.to_string());
     let grant = match outcome {
-        store::RefreshOutcome::Rotated(g) => g,
-        store::RefreshOutcome::Reused { family } => {
+        Rotation::Rotated(g) => g,
+        Rotation::Reused { family } => {
             tracing::warn!(client = %client.id, family, "a used or revoked refresh token was presented: its grant is revoked");
             return Err(invalid(
                 "the refresh token was used or revoked before: every token of this log-in is revoked; log in again",
             ));
         }
-        store::RefreshOutcome::Expired => return Err(invalid("the refresh token has expired")),
-        store::RefreshOutcome::Unknown => return Err(invalid("unknown refresh token")),
+        Rotation::Expired => return Err(invalid("the refresh token has expired")),
+        Rotation::Unknown => return Err(invalid("unknown refresh token")),
     };
     if grant.client_id != client.id.as_str() {
         return Err(invalid("the refresh token was issued to another client"));
@@ -962,32 +604,6 @@ struct IdClaims<'a> {
     act: Option<Actor<'a>>,
 }
 
-/// The subject identifier `client` knows the account `internal` by: the
-/// account's own, or for a pairwise client one of its sector's (recorded,
-/// when `record`, so that UserInfo finds the account again).
-async fn subject_for(
-    state: &AppState,
-    client: &Client,
-    internal: &str,
-    record: bool,
-) -> Result<String, OAuthError> {
-    let SubjectType::Pairwise { sector } = &client.subject_type else {
-        return Ok(internal.to_string());
-    };
-    let sector_id = identity::SectorIdentifier::parse(sector).map_err(OAuthError::server)?;
-    let local = identity::SubjectId::parse(internal).map_err(OAuthError::server)?;
-    let sub = identity::pairwise_subject(&sector_id, &local, &state.oidc.pairwise);
-    if record {
-        state
-            .store
-            .oidc()
-            .record_pairwise(sector, &sub, internal)
-            .await
-            .map_err(OAuthError::server)?;
-    }
-    Ok(sub)
-}
-
 /// The subject and the actor (when a person acts for an organisation) as
 /// `client` knows them.
 async fn subjects_for(
@@ -997,9 +613,15 @@ async fn subjects_for(
     actor: Option<&str>,
     record: bool,
 ) -> Result<(String, Option<String>), OAuthError> {
-    let sub = subject_for(state, client, subject, record).await?;
+    let sub = grants::subject_for(state, client, subject, record)
+        .await
+        .map_err(OAuthError::server)?;
     let actor = match actor {
-        Some(person) => Some(subject_for(state, client, person, record).await?),
+        Some(person) => Some(
+            grants::subject_for(state, client, person, record)
+                .await
+                .map_err(OAuthError::server)?,
+        ),
         None => None,
     };
     Ok((sub, actor))
@@ -1023,32 +645,19 @@ async fn redeem_code(
     let now = Utc::now();
     let invalid = |m: String| OAuthError::bad("invalid_grant", m);
     let grant_id = uuid::Uuid::now_v7().to_string();
-    let taken = state
-        .store
-        .oidc()
-        .take_code(
-            &identity::jwk::sha256_b64url(code),
-            &grant_id,
-            now + GRANT_MEMORY,
-        )
+    // RFC 6749 §4.1.2: a second redemption revokes the tokens of the first
+    let taken = grants::redeem_code(state, &identity::jwk::sha256_b64url(code), &grant_id, now)
         .await
         .map_err(OAuthError::server)?;
     let grant = match taken {
-        store::TakenCode::First(grant) => *grant,
-        // RFC 6749 §4.1.2: the tokens of the first redemption go too
-        store::TakenCode::Replayed { grant: first } => {
-            state
-                .store
-                .oidc()
-                .revoke_grant(&first, now + GRANT_MEMORY, now)
-                .await
-                .map_err(OAuthError::server)?;
+        Redemption::First(grant) => *grant,
+        Redemption::Replayed { grant: first } => {
             tracing::warn!(client = %client.id, grant = first, "an authorization code was redeemed again: the tokens of its first redemption are revoked");
             return Err(invalid(
                 "the code was used before: the tokens it gave are revoked".into(),
             ));
         }
-        store::TakenCode::Unknown => {
+        Redemption::Unknown => {
             return Err(invalid(identity::authz::RedeemError::Code.to_string()));
         }
     };
@@ -1118,12 +727,14 @@ async fn redeem_code(
                 .filter(|_| client.auth_method == AuthMethod::None)
                 .map(str::to_string),
         };
-        state
-            .store
-            .oidc()
-            .put_refresh(&refresh_token_hash(&token), &refresh, now + REFRESH_TTL)
-            .await
-            .map_err(OAuthError::server)?;
+        grants::put_refresh(
+            state,
+            &refresh_token_hash(&token),
+            &refresh,
+            now + grants::REFRESH_TTL,
+        )
+        .await
+        .map_err(OAuthError::server)?;
         answer.refresh_token = Some(token);
     }
     tracing::info!(client = %client.id, level = %grant.level, "authorization code redeemed");
@@ -1206,15 +817,13 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         if str_of("client_id") != client.id.as_str() && !meant_for_client {
             return Ok(inactive);
         }
-        let revoked = state
-            .store
-            .oidc()
-            .is_revoked(
-                str_of("jti"),
-                claims.get(GRANT_CLAIM).and_then(|g| g.as_str()),
-            )
-            .await
-            .map_err(OAuthError::server)?;
+        let revoked = grants::is_revoked(
+            &state,
+            str_of("jti"),
+            claims.get(GRANT_CLAIM).and_then(|g| g.as_str()),
+        )
+        .await
+        .map_err(OAuthError::server)?;
         if revoked {
             return Ok(inactive);
         }
@@ -1304,10 +913,7 @@ async fn revoke_access(
         .and_then(|v| v.as_i64())
         .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
         .unwrap_or(now);
-    state
-        .store
-        .oidc()
-        .revoke_token(jti, exp, now)
+    grants::revoke_token(state, jti, exp, now)
         .await
         .map_err(OAuthError::server)?;
     tracing::info!(client = %client.id, jti, "access token revoked");
@@ -1323,9 +929,7 @@ async fn revoke_refresh(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, OAuthError> {
-    let oidc = state.store.oidc();
-    let Some(grant) = oidc
-        .refresh_grant(&refresh_token_hash(token))
+    let Some(grant) = grants::refresh_grant(state, token)
         .await
         .map_err(OAuthError::server)?
     else {
@@ -1334,7 +938,7 @@ async fn revoke_refresh(
     if grant.client_id != client.id.as_str() {
         return Err(not_its_token());
     }
-    oidc.revoke_grant(&grant.family, now + GRANT_MEMORY, now)
+    grants::revoke_grant(state, &grant.family, now)
         .await
         .map_err(OAuthError::server)?;
     tracing::info!(client = %client.id, grant = grant.family, "refresh token revoked with its grant");
@@ -1368,7 +972,7 @@ async fn userinfo(State(state): State<AppState>, parts: axum::http::request::Par
     let scopes: Vec<&str> = token.scopes.iter().map(String::as_str).collect();
     let mut answer = person_claims(&token.sub, &account, &scopes);
     if token.has("address") {
-        match address_claim(&state, &account, &token.client_id, &token.jti).await {
+        match claims::address_claim(&state, &account, &token.client_id, &token.jti).await {
             Ok(Some(address)) => {
                 if let Some(map) = answer.as_object_mut() {
                     map.insert("address".into(), address);
@@ -1387,74 +991,8 @@ async fn userinfo(State(state): State<AppState>, parts: axum::http::request::Par
     no_store(axum::Json(answer).into_response())
 }
 
-/// The member the identity provider reads the registry as, in the message
-/// log (so the person sees in their data tracker that a log-in shared
-/// their address, with which service).
-pub const EID_MEMBER: &str = "VN/GOV/BCA/eid";
-
-/// The OpenID Connect `address` claim of a citizen: their permanent
-/// residence as the population registry holds it now. The read is written
-/// to the exchange's message log before it is answered.
-async fn address_claim(
-    state: &AppState,
-    account: &store::Account,
-    client_id: &str,
-    jti: &str,
-) -> Result<Option<serde_json::Value>, String> {
-    let identity::Holder::Citizen(c) = &account.holder else {
-        return Ok(None);
-    };
-    let pin = c.pin();
-    let person = state
-        .store
-        .registry()
-        .person(&pin)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(residence) = person.and_then(|p| p.permanent_residence.value) else {
-        return Ok(None);
-    };
-    let commune = state.units.commune(residence.commune.as_str());
-    let province = commune.and_then(|c| state.units.province(&c.province_code));
-    let locality = commune.map(|c| c.name.clone()).unwrap_or_default();
-    let region = province.map(|p| p.name.clone()).unwrap_or_default();
-    let formatted = [residence.street.as_str(), &locality, &region]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let consumer: exchange::MemberId = EID_MEMBER.parse().map_err(|e| format!("{e}"))?;
-    let record = exchange::LogRecord {
-        at: Utc::now(),
-        consumer,
-        provider: state.exchange.provider.member.clone(),
-        service: "oidc.userinfo".into(),
-        purpose: "eid-login".into(),
-        legal_basis: None,
-        case_ref: Some(format!("client {client_id}")),
-        person_id: Some(pin.to_string()),
-        fields: vec!["permanent_residence".into()],
-        request_digest: exchange::Digest32::of(jti.as_bytes()),
-        response_digest: None,
-    };
-    state
-        .exchange
-        .log
-        .append(record)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(Some(serde_json::json!({
-        "formatted": formatted,
-        "street_address": residence.street,
-        "locality": locality,
-        "region": region,
-        "country": "VN",
-        "commune_code": residence.commune.as_str(),
-    })))
-}
-
 /// The claims the scopes allow about an account's holder.
-fn person_claims(sub: &str, account: &store::Account, scopes: &[&str]) -> serde_json::Value {
+fn person_claims(sub: &str, account: &Account, scopes: &[&str]) -> serde_json::Value {
     use identity::Holder;
     let mut out = serde_json::Map::new();
     out.insert("sub".into(), sub.into());
@@ -1571,18 +1109,16 @@ async fn par(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> 
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
         );
         let now = Utc::now();
-        state
-            .store
-            .oidc()
-            .put_pushed_request(
-                &identity::jwk::sha256_b64url(&request_uri),
-                client.id.as_str(),
-                &query,
-                now + PAR_LIFETIME,
-                now,
-            )
-            .await
-            .map_err(OAuthError::server)?;
+        grants::push_request(
+            &state,
+            &identity::jwk::sha256_b64url(&request_uri),
+            client.id.as_str(),
+            &query,
+            now + PAR_LIFETIME,
+            now,
+        )
+        .await
+        .map_err(OAuthError::server)?;
         tracing::info!(client = %client.id, "authorization request pushed");
         Ok::<_, OAuthError>(serde_json::json!({
             "request_uri": request_uri,
@@ -1663,9 +1199,7 @@ async fn assertion_client(
         OAuthError::client(false)
     };
     let id = ClientId::parse(&claims.iss).map_err(|_| fail())?;
-    let client = state
-        .oidc
-        .client(state.store.as_ref(), &id, false)
+    let client = clients::read(state, &id, false)
         .await
         .map_err(OAuthError::server)?
         .filter(|c| c.auth_method == AuthMethod::PrivateKeyJwt)
@@ -1704,10 +1238,7 @@ async fn assertion_client(
         return Err(fail());
     }
     let once = format!("client-assertion {} {}", claims.iss, claims.jti);
-    if !state
-        .store
-        .oidc()
-        .first_use(&once, exp, now)
+    if !grants::first_use(state, &once, exp, now)
         .await
         .map_err(OAuthError::server)?
     {
@@ -1733,9 +1264,7 @@ async fn authenticate(
     // from memory first; a miss or a refusal reads the store again, so that
     // a new client or a new secret works at once (a removed client or an
     // old secret stops within CLIENT_CACHE_TTL)
-    let cached = state
-        .oidc
-        .client(state.store.as_ref(), &id, false)
+    let cached = clients::read(state, &id, false)
         .await
         .map_err(OAuthError::server)?;
     if let Some(c) = cached
@@ -1743,9 +1272,7 @@ async fn authenticate(
     {
         return Ok(c);
     }
-    match state
-        .oidc
-        .client(state.store.as_ref(), &id, true)
+    match clients::read(state, &id, true)
         .await
         .map_err(OAuthError::server)?
     {
