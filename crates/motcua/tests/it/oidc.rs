@@ -1009,7 +1009,7 @@ async fn an_agency_system_authenticates_with_its_own_key() {
                 app,
                 &[
                     ("grant_type", "client_credentials"),
-                    ("client_assertion_type", web::oidc::JWT_BEARER),
+                    ("client_assertion_type", web::oidc::client_auth::JWT_BEARER),
                     ("client_assertion", &a),
                 ],
                 None,
@@ -1302,7 +1302,10 @@ async fn a_client_signing_as_ed25519_gets_a_bound_token() {
     let form = |a: String| {
         [
             ("grant_type", "client_credentials".to_string()),
-            ("client_assertion_type", web::oidc::JWT_BEARER.to_string()),
+            (
+                "client_assertion_type",
+                web::oidc::client_auth::JWT_BEARER.to_string(),
+            ),
             ("client_assertion", a),
         ]
     };

@@ -488,7 +488,7 @@ pub async fn apply_submit(
             .map(|(_, v)| v.as_str())
     };
     if !ctx.csrf_ok(csrf::Check::Session, value("csrf_token")) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     let p = match flow::procedure(&code) {
         Ok(p) => p,
@@ -1098,7 +1098,7 @@ pub async fn act(
     Form(f): Form<ActParams>,
 ) -> Response {
     if !ctx.csrf_ok(csrf::Check::Session, f.csrf_token.as_deref()) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
         Ok(a) => a,
@@ -1210,7 +1210,7 @@ pub async fn upload(
         }
     }
     if !ctx.csrf_ok(csrf::Check::Session, csrf_token.as_deref()) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     let (Some(document), Some((name, declared, bytes))) = (document, file) else {
         return render_dossier(

@@ -386,7 +386,7 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
     // the new session, or to the portal page it came from
     let redirect = match body.request.as_deref().filter(|r| !r.is_empty()) {
         Some(query) => format!("/oidc/authorize?{query}"),
-        None => crate::login::safe_next(body.next.as_deref()),
+        None => crate::oidc::flow::safe_next(body.next.as_deref()),
     };
     tracing::info!(%level, "logged in with a passkey");
     Ok(with_cookie(
