@@ -6,6 +6,15 @@
 //! | --- | --- |
 //! | `POST /oidc/act` | the organisation chosen (CSRF-protected) |
 
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use identity::authz::{AuthorizationRequest, AuthzError};
+use identity::client::Client;
+use identity::{AssuranceLevel, Holder};
+
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::oidc::flow::{
@@ -16,14 +25,6 @@ use crate::pages::i18n::Tr;
 use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_csrf};
 use crate::services::identity::accounts;
 use crate::services::identity::records::{Account, AuditEntry, Session, StoreError};
-use axum::Form;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
-use chrono::{DateTime, Utc};
-use identity::authz::{AuthorizationRequest, AuthzError};
-use identity::client::Client;
-use identity::{AssuranceLevel, Holder};
 
 pub(crate) struct Choice {
     pub(crate) subject: String,

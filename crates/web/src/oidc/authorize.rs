@@ -8,18 +8,19 @@
 //! | --- | --- |
 //! | `GET /oidc/authorize` | checks the request; answers from a session or shows the log-in page |
 
-use crate::AppState;
-use crate::auth::SignedIn;
-use crate::oidc::consent::continue_with;
-use crate::oidc::flow::{RequestBack, error_redirect, flow_request, person_level};
-use crate::oidc::login::login_page;
-use crate::pages::{Ctx, see_other};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use identity::Holder;
 use identity::authz::{AuthzError, Prompt};
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::oidc::consent::continue_with;
+use crate::oidc::flow::{RequestBack, error_redirect, flow_request, person_level};
+use crate::oidc::login::login_page;
+use crate::pages::{Ctx, see_other};
 
 /// `GET /oidc/authorize`
 pub(crate) async fn authorize(

@@ -5,6 +5,15 @@
 //! | --- | --- |
 //! | `POST /oidc/consent` | the person's decision (CSRF-protected) |
 
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use identity::Holder;
+use identity::authz::{AuthorizationRequest, AuthzError, Prompt};
+use identity::client::Client;
+
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::oidc::act_for::act_page;
@@ -16,14 +25,6 @@ use crate::pages::i18n::Tr;
 use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_csrf};
 use crate::services::identity::accounts;
 use crate::services::identity::records::{AuditEntry, Session};
-use axum::Form;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
-use chrono::{DateTime, Utc};
-use identity::Holder;
-use identity::authz::{AuthorizationRequest, AuthzError, Prompt};
-use identity::client::Client;
 
 /// After a log-in (or with a live session): a person asked for an
 /// organisation chooses which one to act for; otherwise the browser goes

@@ -9,10 +9,12 @@ use chrono::Utc;
 
 use crate::AppState;
 
+/// The discovery document.
 pub(crate) async fn metadata(State(state): State<AppState>) -> Response {
     axum::Json(state.oidc.metadata()).into_response()
 }
 
+/// The published signing keys, cacheable for a while.
 pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
     let mut res = axum::Json(state.oidc.jwks(Utc::now())).into_response();
     // relying parties may cache it briefly; a rotation publishes ahead

@@ -8,18 +8,20 @@
 //! checked again when a form comes back, so nothing about it is kept
 //! before the person logs in.
 
-use crate::AppState;
-use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, message, see_other, server_error};
-use crate::services::identity::records::Session;
-use crate::services::identity::{clients, grants};
+use std::sync::Arc;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use identity::AssuranceLevel;
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, RawRequest};
 use identity::client::{Client, ClientId};
-use std::sync::Arc;
+
+use crate::AppState;
+use crate::pages::i18n::Tr;
+use crate::pages::{Ctx, message, see_other, server_error};
+use crate::services::identity::records::Session;
+use crate::services::identity::{clients, grants};
 
 /// A request that cannot go on: a page for the person, or an error sent
 /// back to the relying party.

@@ -13,6 +13,7 @@ use crate::oidc::error::OAuthError;
 use crate::oidc::http::no_store;
 use crate::services::identity::grants::{self, GRANT_CLAIM};
 
+/// `POST /oidc/introspect`
 pub(crate) async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,

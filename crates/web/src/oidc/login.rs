@@ -7,6 +7,15 @@
 //! | `POST /oidc/login` | the log-in form (CSRF-protected); on success a session and a code |
 //! | `GET /dang-nhap`, `GET /login` | the portal's own log-in page |
 
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use identity::AssuranceLevel;
+use identity::authz::AuthorizationRequest;
+use identity::client::Client;
+
 use crate::AppState;
 use crate::auth::{SignedIn, session};
 use crate::oidc::consent::continue_with;
@@ -17,14 +26,6 @@ use crate::pages::i18n::Tr;
 use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_cookie, with_csrf};
 use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
 use crate::services::identity::records::Session;
-use axum::Form;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
-use chrono::{DateTime, Utc};
-use identity::AssuranceLevel;
-use identity::authz::AuthorizationRequest;
-use identity::client::Client;
 
 #[derive(askama::Template)]
 #[template(path = "login.html")]

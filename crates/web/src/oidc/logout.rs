@@ -4,6 +4,13 @@
 //! | --- | --- |
 //! | `GET`/`POST /oidc/logout` | ends the session, at once or once the person confirms |
 
+use axum::Form;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use identity::client::ClientId;
+
 use crate::AppState;
 use crate::auth::session;
 use crate::oidc::flow::{csrf_token, query_pairs, with_form_action, with_params};
@@ -13,12 +20,6 @@ use crate::pages::{
 };
 use crate::services::identity::records::{AuditEntry, StoreError};
 use crate::services::identity::{accounts, clients, grants};
-use axum::Form;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use chrono::Utc;
-use identity::client::ClientId;
 
 #[derive(askama::Template)]
 #[template(path = "logout.html")]

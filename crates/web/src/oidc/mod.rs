@@ -27,6 +27,13 @@
 //! its code redeemed a second time) stops its refresh tokens and has every
 //! check of its access tokens here refuse them.
 //!
+//! Beside them, the pages of the browser's flow: the authorization
+//! endpoint (`GET /oidc/authorize`), the log-in (`POST /oidc/login`, and
+//! with a passkey `POST /oidc/passkey/options` and `/oidc/passkey/login`),
+//! consent (`POST /oidc/consent`), acting for an organisation
+//! (`POST /oidc/act`) and logout (`/oidc/logout`). Every file here is HTTP
+//! only: what is stored goes through [`crate::services::identity`].
+//!
 //! Errors of the token endpoint are the RFC 6749 §5.2 JSON
 //! (`{"error", "error_description"}`), which every OAuth client library
 //! reads, not problem+json. Repeated failed client authentications are

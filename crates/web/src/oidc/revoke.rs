@@ -14,6 +14,7 @@ use crate::oidc::error::OAuthError;
 use crate::oidc::http::no_store;
 use crate::services::identity::grants;
 
+/// `POST /oidc/revoke`
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,

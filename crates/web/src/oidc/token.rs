@@ -14,6 +14,7 @@ use crate::oidc::grants::{authorization_code, client_credentials, refresh_token}
 use crate::oidc::http::parse_form;
 use crate::oidc::mint::TokenResponse;
 
+/// `POST /oidc/token`: the token response, or the RFC 6749 §5.2 error.
 pub(crate) async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -34,6 +35,7 @@ pub(crate) async fn token(
     }
 }
 
+/// Authenticates the client and serves the grant the form names.
 pub(crate) async fn issue(
     state: &AppState,
     headers: &HeaderMap,
