@@ -157,7 +157,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         demo,
         ..
     } = args;
-    let provider = web::oidc::ProviderOptions {
+    let provider = web::services::identity::provider::ProviderOptions {
         legacy_cutover,
         trusted_proxies,
     };
@@ -245,12 +245,19 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
 
     // the identity provider: its keys from the store (a first one made once)
     let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
-    let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), provider)
-        .await
-        .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
+    let oidc = web::services::identity::provider::OidcProvider::start_with(
+        &issuer,
+        store.as_ref(),
+        provider,
+    )
+    .await
+    .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
     tracing::info!(issuer = %oidc.issuer(), "identity provider ready");
     // a rotation made on any node (motcua oidc keys rotate) reaches this one
-    let _key_reloader = oidc.spawn_key_reloader(store.clone(), web::oidc::KEY_RELOAD_EVERY);
+    let _key_reloader = oidc.spawn_key_reloader(
+        store.clone(),
+        web::services::identity::provider::KEY_RELOAD_EVERY,
+    );
 
     // notices to applicants by e-mail, from the outbox, when a server is set
     let mailer = match smtp_url {

@@ -6,12 +6,10 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod health;
-pub mod login;
 pub mod metrics;
 mod middleware;
 pub mod oidc;
 pub mod pages;
-mod passkey;
 pub mod ratelimit;
 mod reply;
 pub mod services;
@@ -28,8 +26,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Problem};
-pub use trace::REQUEST_ID;
 pub use state::AppState;
+pub use trace::REQUEST_ID;
 
 /// The whole HTTP application: API, pages, health, metrics and the
 /// middleware stack (request ids, tracing, metrics, problem+json errors,

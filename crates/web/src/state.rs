@@ -11,7 +11,7 @@ pub struct AppState {
     /// keys, the policy and the message log's writer.
     pub exchange: Arc<crate::services::exchange::node::ExchangeNode>,
     /// The OpenID Connect provider: issuer and signing keys.
-    pub oidc: Arc<crate::oidc::OidcProvider>,
+    pub oidc: Arc<crate::services::identity::provider::OidcProvider>,
     /// The limits on filing dossiers.
     pub filing: Arc<crate::ratelimit::FilingLimits>,
 }

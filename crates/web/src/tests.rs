@@ -26,7 +26,12 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
             Ok(n) => n,
             Err(e) => panic!("the exchange node: {e}"),
         };
-    let oidc = match crate::oidc::OidcProvider::start("http://127.0.0.1", store.as_ref()).await {
+    let oidc = match crate::services::identity::provider::OidcProvider::start(
+        "http://127.0.0.1",
+        store.as_ref(),
+    )
+    .await
+    {
         Ok(p) => p,
         Err(e) => panic!("the identity provider: {e}"),
     };

@@ -196,13 +196,17 @@ impl TestApp {
         } else {
             format!("http://{addr}")
         };
-        let provider = web::oidc::ProviderOptions {
+        let provider = web::services::identity::provider::ProviderOptions {
             legacy_cutover: cutover,
             trusted_proxies: options.trusted_proxies.clone(),
         };
-        let oidc = web::oidc::OidcProvider::start_with(&issuer, store.as_ref(), provider)
-            .await
-            .expect("the identity provider");
+        let oidc = web::services::identity::provider::OidcProvider::start_with(
+            &issuer,
+            store.as_ref(),
+            provider,
+        )
+        .await
+        .expect("the identity provider");
         // rotations made by the command line are seen within 200 ms
         let key_reloader =
             oidc.spawn_key_reloader(store.clone(), std::time::Duration::from_millis(200));

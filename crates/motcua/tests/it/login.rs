@@ -1875,7 +1875,10 @@ async fn the_address_claim_is_read_from_the_registry_and_shows_in_the_tracker() 
         .filter(|a| a["service"] == "oidc.userinfo")
         .collect();
     assert_eq!(reads.len(), 1, "{tracker}");
-    assert_eq!(reads[0]["consumer"]["id"], web::oidc::EID_MEMBER);
+    assert_eq!(
+        reads[0]["consumer"]["id"],
+        web::services::identity::claims::EID_MEMBER
+    );
     assert_eq!(reads[0]["case_ref"], "client portal");
     assert_eq!(
         reads[0]["fields"],

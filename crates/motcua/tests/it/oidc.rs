@@ -294,7 +294,7 @@ async fn guessing_a_client_secret_is_stopped() {
     let app = TestApp::spawn().await;
     register(&app, &agency("tu-phap-lltp", AuthMethod::ClientSecretBasic)).await;
     let cc = [("grant_type", "client_credentials")];
-    for i in 0..web::oidc::MAX_FAILURES {
+    for i in 0..web::services::identity::provider::MAX_FAILURES {
         let r = token(&app, &cc, Some(("tu-phap-lltp", &format!("guess-{i}")))).await;
         oauth_error(&r, 401, "invalid_client");
     }
@@ -490,7 +490,8 @@ async fn clients_are_administered_from_the_command_line() {
     )
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.body);
-    let deadline = std::time::Instant::now() + web::oidc::CLIENT_CACHE_TTL * 2;
+    let deadline =
+        std::time::Instant::now() + web::services::identity::provider::CLIENT_CACHE_TTL * 2;
     loop {
         let r = token(
             &app,
@@ -504,7 +505,7 @@ async fn clients_are_administered_from_the_command_line() {
         assert!(
             std::time::Instant::now() < deadline,
             "the old secret still works after {:?}",
-            web::oidc::CLIENT_CACHE_TTL * 2
+            web::services::identity::provider::CLIENT_CACHE_TTL * 2
         );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
@@ -911,7 +912,7 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_log_in() {
     app.store
         .oidc()
         .put_refresh(
-            &web::oidc::refresh_token_hash("rt-first"),
+            &web::services::identity::grants::refresh_token_hash("rt-first"),
             &grant,
             Utc::now() + chrono::Duration::hours(1),
         )
@@ -1008,7 +1009,7 @@ async fn an_agency_system_authenticates_with_its_own_key() {
                 app,
                 &[
                     ("grant_type", "client_credentials"),
-                    ("client_assertion_type", web::oidc::JWT_BEARER),
+                    ("client_assertion_type", web::oidc::client_auth::JWT_BEARER),
                     ("client_assertion", &a),
                 ],
                 None,
@@ -1301,7 +1302,10 @@ async fn a_client_signing_as_ed25519_gets_a_bound_token() {
     let form = |a: String| {
         [
             ("grant_type", "client_credentials".to_string()),
-            ("client_assertion_type", web::oidc::JWT_BEARER.to_string()),
+            (
+                "client_assertion_type",
+                web::oidc::client_auth::JWT_BEARER.to_string(),
+            ),
             ("client_assertion", a),
         ]
     };

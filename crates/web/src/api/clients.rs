@@ -6,7 +6,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use identity::client::{Client, ClientId, Registration, SubjectType};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,6 +13,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::Operator;
 use crate::error::ApiError;
+use crate::services::identity::clients::{self, RegisterError};
 
 /// The path of the collection.
 pub const PATH: &str = "/api/v1/oidc/clients";
@@ -119,10 +119,7 @@ pub async fn list(
     State(state): State<AppState>,
     _admin: Operator,
 ) -> Result<Json<Vec<ClientView>>, ApiError> {
-    let clients = state
-        .store
-        .oidc()
-        .clients()
+    let clients = clients::all(&state)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(clients.iter().map(ClientView::from).collect()))
@@ -172,21 +169,14 @@ pub async fn create(
     let (client, secret) = registration
         .build(&random)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let oidc = state.store.oidc();
-    let exists = oidc
-        .client(&client.id)
+    clients::register(&state, &client, replace)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .is_some();
-    if exists && !replace {
-        return Err(ApiError::Conflict(format!(
-            "the client {} is registered already (give \"replace\": true to replace it and its secret)",
-            client.id
-        )));
-    }
-    oidc.put_client(&client, Utc::now())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| match e {
+            RegisterError::Exists(id) => ApiError::Conflict(format!(
+                "the client {id} is registered already (give \"replace\": true to replace it and its secret)"
+            )),
+            RegisterError::Store(e) => ApiError::Internal(e.to_string()),
+        })?;
     tracing::info!(client = %client.id, by = %admin, "relying party registered");
     Ok((
         StatusCode::CREATED,
@@ -222,10 +212,7 @@ pub async fn remove(
             "an administration system cannot remove itself".into(),
         ));
     }
-    let removed = state
-        .store
-        .oidc()
-        .delete_client(&id)
+    let removed = clients::remove(&state, &id)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     if removed {

@@ -35,6 +35,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::services::identity::records::{Account, Session, StoreError};
 pub use token::AccessToken;
 
 /// The path of the resource the platform's own API is (its audience is
@@ -96,7 +97,7 @@ pub enum AuthError {
     Forbidden(String),
     /// The store could not be read: not the caller's fault.
     #[error("the credentials could not be checked: {0}")]
-    Unavailable(#[from] store::StoreError),
+    Unavailable(#[from] StoreError),
 }
 
 impl AuthError {
@@ -209,7 +210,7 @@ impl IntoResponse for AuthError {
 pub struct ApiPerson {
     /// The account the token speaks for (the organisation's when a person
     /// acts for one).
-    pub account: store::Account,
+    pub account: Account,
     /// The token.
     pub token: AccessToken,
 }
@@ -323,7 +324,7 @@ async fn operator_of(state: &AppState, token: AccessToken) -> Result<Operator, A
 #[derive(Debug, Clone)]
 pub enum PersonOrOperator {
     /// A person logged in on the portal, and their account.
-    Person(Box<store::Account>),
+    Person(Box<Account>),
     /// An operator's system (its client id).
     Operator(String),
 }
@@ -378,9 +379,9 @@ impl FromRequestParts<AppState> for PersonOrOperator {
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     /// The session.
-    pub session: store::Session,
+    pub session: Session,
     /// Its account.
-    pub account: store::Account,
+    pub account: Account,
 }
 
 /// A page's refusal for want of a session: to the log-in page and back.
@@ -389,7 +390,7 @@ pub enum LogInFirst {
     /// No session: log in, then come back to `back` (this site's path).
     Redirect { back: String },
     /// The session could not be read.
-    Unavailable(store::StoreError),
+    Unavailable(StoreError),
 }
 
 impl IntoResponse for LogInFirst {

@@ -2,19 +2,17 @@
 //! session it names in the store (kept by the SHA-256 of the cookie, so a
 //! copy of the database opens no session), and the person it is.
 
+use crate::AppState;
+use crate::services::identity::accounts;
+use crate::services::identity::login::LEGACY_AMR;
+use crate::services::identity::records::{Account, Session, StoreError};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
-use store::Session;
-
-use crate::AppState;
 
 /// The cookie holding the provider's session.
 pub const SESSION_COOKIE: &str = "motcua_sid";
 /// How long a log-in lasts at the provider.
 pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(8);
-/// The `amr` mark of a session opened with an old portal's organisation
-/// account (it ends at the cut-over).
-pub const LEGACY_AMR: &str = "legacy";
 
 /// The values of the cookie `name` in the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -66,16 +64,12 @@ pub async fn start(
     state: &AppState,
     session: &Session,
     now: DateTime<Utc>,
-) -> Result<Started, store::StoreError> {
+) -> Result<Started, StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| store::StoreError::refused(format!("no randomness for a session: {e}")))?;
+        .map_err(|e| StoreError::refused(format!("no randomness for a session: {e}")))?;
     let cookie = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
-    state
-        .store
-        .accounts()
-        .put_session(&session_key(&cookie), session, now + SESSION_TTL)
-        .await?;
+    accounts::put_session(state, &session_key(&cookie), session, now + SESSION_TTL).await?;
     let secure = if secure_site(state) { "; Secure" } else { "" };
     let set_cookie = format!(
         "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
@@ -96,13 +90,8 @@ pub async fn live(
     state: &AppState,
     cookie: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Session>, store::StoreError> {
-    let Some(session) = state
-        .store
-        .accounts()
-        .session(&session_key(cookie), now)
-        .await?
-    else {
+) -> Result<Option<Session>, StoreError> {
+    let Some(session) = accounts::session(state, &session_key(cookie), now).await? else {
         return Ok(None);
     };
     if session.amr.iter().any(|m| m == LEGACY_AMR) && now >= state.oidc.legacy_cutover() {
@@ -115,14 +104,14 @@ pub async fn live(
 pub async fn current(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<(Session, store::Account)>, store::StoreError> {
+) -> Result<Option<(Session, Account)>, StoreError> {
     let Some(cookie) = session_cookie(headers) else {
         return Ok(None);
     };
     let Some(session) = live(state, cookie, Utc::now()).await? else {
         return Ok(None);
     };
-    let account = state.store.accounts().account(session.subject).await?;
+    let account = accounts::account(state, session.subject).await?;
     Ok(account.map(|a| (session, a)))
 }
 

@@ -4,11 +4,14 @@
 use axum::http::header;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
-use identity::client::{ClientId, SubjectType};
+use identity::client::ClientId;
 use serde_json::{Map, Value};
 
 use super::{AuthError, Scope};
 use crate::AppState;
+use crate::services::identity::clients;
+use crate::services::identity::grants::{self, DPOP_MAX_AGE, GRANT_CLAIM};
+use crate::services::identity::records::{Account, TokenAccount};
 
 /// A live access token of this provider, as a resource sees it.
 #[derive(Debug, Clone)]
@@ -55,7 +58,7 @@ impl AccessToken {
             sub: text("sub"),
             jti: text("jti"),
             grant: claims
-                .get(crate::oidc::GRANT_CLAIM)
+                .get(GRANT_CLAIM)
                 .and_then(Value::as_str)
                 .map(str::to_string),
             scopes: text("scope")
@@ -124,12 +127,7 @@ impl AccessToken {
             });
         }
         let client = match ClientId::parse(&self.client_id) {
-            Ok(id) => {
-                state
-                    .oidc
-                    .registered_client(state.store.as_ref(), &id)
-                    .await?
-            }
+            Ok(id) => clients::registered(state, &id).await?,
             Err(_) => None,
         };
         match client {
@@ -156,7 +154,7 @@ impl AccessToken {
 pub async fn check(state: &AppState, parts: &Parts) -> Result<AccessToken, AuthError> {
     let token = unrevoked_unchecked(state, parts).await?;
     let grant = token.grant.as_deref();
-    if state.store.oidc().is_revoked(&token.jti, grant).await? {
+    if grants::is_revoked(state, &token.jti, grant).await? {
         return Err(revoked(token.dpop));
     }
     Ok(token)
@@ -169,63 +167,20 @@ pub async fn check(state: &AppState, parts: &Parts) -> Result<AccessToken, AuthE
 pub async fn check_with_account(
     state: &AppState,
     parts: &Parts,
-) -> Result<(AccessToken, Option<store::Account>), AuthError> {
+) -> Result<(AccessToken, Option<Account>), AuthError> {
     let token = unrevoked_unchecked(state, parts).await?;
-    let read = match internal_subject(state, &token.client_id, &token.sub).await? {
-        Some(subject) => {
-            state
-                .store
-                .accounts()
-                .token_account(subject, &token.jti, token.grant.as_deref())
-                .await?
-        }
-        // no account to read with it: the revocation alone
-        None => {
-            let grant = token.grant.as_deref();
-            if state.store.oidc().is_revoked(&token.jti, grant).await? {
-                store::TokenAccount::Revoked
-            } else {
-                store::TokenAccount::NoAccount
-            }
-        }
-    };
+    let subject = grants::internal_subject(state, &token.client_id, &token.sub).await?;
+    // without an account to read with it: the revocation alone
+    let read = grants::token_account(state, subject, &token.jti, token.grant.as_deref()).await?;
     match read {
-        store::TokenAccount::Live(account) => Ok((token, Some(*account))),
-        store::TokenAccount::NoAccount => Ok((token, None)),
-        store::TokenAccount::Revoked => Err(revoked(token.dpop)),
+        TokenAccount::Live(account) => Ok((token, Some(*account))),
+        TokenAccount::NoAccount => Ok((token, None)),
+        TokenAccount::Revoked => Err(revoked(token.dpop)),
     }
 }
 
 fn revoked(dpop: bool) -> AuthError {
     AuthError::invalid("the access token was revoked", dpop)
-}
-
-/// The account subject behind `sub` as client `client_id` knows it (its
-/// pairwise identifier mapped back), if it names one.
-pub(crate) async fn internal_subject(
-    state: &AppState,
-    client_id: &str,
-    sub: &str,
-) -> Result<Option<identity::SubjectId>, store::StoreError> {
-    let internal = match ClientId::parse(client_id) {
-        Ok(id) => match state
-            .oidc
-            .registered_client(state.store.as_ref(), &id)
-            .await?
-        {
-            Some(c) => match &c.subject_type {
-                SubjectType::Pairwise { sector } => {
-                    state.store.oidc().pairwise_account(sector, sub).await?
-                }
-                SubjectType::Public => Some(sub.to_string()),
-            },
-            None => None,
-        },
-        Err(_) => None,
-    };
-    Ok(internal
-        .as_deref()
-        .and_then(|s| identity::SubjectId::parse(s).ok()))
 }
 
 /// The claims of a live access token of this provider: signature, type,
@@ -301,7 +256,7 @@ async fn unrevoked_unchecked(state: &AppState, parts: &Parts) -> Result<AccessTo
                 parts.method.as_str(),
                 &uri,
                 now,
-                crate::oidc::DPOP_MAX_AGE,
+                DPOP_MAX_AGE,
                 Some(token),
             )
             .map_err(|e| AuthError::bad_proof(e.to_string()))?;
@@ -310,13 +265,8 @@ async fn unrevoked_unchecked(state: &AppState, parts: &Parts) -> Result<AccessTo
                     "the DPoP proof is made with another key than the token is bound to",
                 ));
             }
-            let keep_until = p.iat + crate::oidc::DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
-            if !state
-                .store
-                .oidc()
-                .first_use(&format!("dpop {}", p.jti), keep_until, now)
-                .await?
-            {
+            let keep_until = p.iat + DPOP_MAX_AGE + identity::dpop::CLOCK_SKEW;
+            if !grants::first_use(state, &format!("dpop {}", p.jti), keep_until, now).await? {
                 return Err(AuthError::bad_proof(
                     "this DPoP proof was used before: make a new one for each request",
                 ));

@@ -11,6 +11,7 @@ use super::{Ctx, Layout, html, server_error, with_csrf};
 use crate::AppState;
 use crate::api::tracker::VIETNAM;
 use crate::auth::SignedIn;
+use crate::services::identity::accounts;
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan";
@@ -51,7 +52,7 @@ pub async fn page(
 ) -> Response {
     let t = ctx.t();
     let subject = account.holder.subject();
-    let trail = match state.store.accounts().audit_trail(subject, TRAIL).await {
+    let trail = match accounts::audit_trail(&state, subject, TRAIL).await {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "reading the audit trail");
@@ -78,7 +79,7 @@ pub async fn page(
         identity::Holder::Organisation(_) => (t.account_organisation(), false),
     };
     let identifier = account.holder.login_id().to_string();
-    let passkeys = match state.store.accounts().passkeys_of(subject).await {
+    let passkeys = match accounts::passkeys_of(&state, subject).await {
         Ok(p) => p.len(),
         Err(e) => {
             tracing::error!(error = %e, "reading passkeys");

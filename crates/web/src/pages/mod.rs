@@ -63,9 +63,9 @@ pub fn router() -> Router<AppState> {
         .route(account::PATH_EN, get(account::page))
         .route(
             "/tai-khoan/passkey/options",
-            post(crate::passkey::creation_options),
+            post(crate::oidc::passkey::creation_options),
         )
-        .route("/tai-khoan/passkey", post(crate::passkey::register))
+        .route("/tai-khoan/passkey", post(crate::oidc::passkey::register))
         .route(
             organisations::PATH,
             get(organisations::page).post(organisations::submit),
@@ -74,7 +74,7 @@ pub fn router() -> Router<AppState> {
             organisations::PATH_EN,
             get(organisations::page).post(organisations::submit),
         )
-        .route("/dang-nhap", get(crate::login::portal_login))
-        .route("/login", get(crate::login::portal_login))
+        .route("/dang-nhap", get(crate::oidc::login::portal_login))
+        .route("/login", get(crate::oidc::login::portal_login))
         .merge(dossiers::router())
 }

@@ -208,7 +208,7 @@ pub async fn submit(
 ) -> Response {
     let t = ctx.t();
     if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     if let Some(refusal) = needs_level2(&ctx, &signed_in) {
         return refusal;

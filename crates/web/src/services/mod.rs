@@ -8,6 +8,7 @@ pub mod dossiers;
 pub mod events;
 pub mod exchange;
 pub mod health;
+pub mod identity;
 pub mod mail;
 pub mod organisations;
 pub mod population;

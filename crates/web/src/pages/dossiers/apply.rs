@@ -201,7 +201,7 @@ pub async fn apply_submit(
             .map(|(_, v)| v.as_str())
     };
     if !ctx.csrf_ok(csrf::Check::Session, value("csrf_token")) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     let p = match flow::procedure(&code) {
         Ok(p) => p,

@@ -63,7 +63,7 @@ pub async fn upload(
         }
     }
     if !ctx.csrf_ok(csrf::Check::Session, csrf_token.as_deref()) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     let (Some(document), Some((name, declared, bytes))) = (document, file) else {
         return render_dossier(

@@ -475,7 +475,7 @@ pub async fn act(
     Form(f): Form<ActParams>,
 ) -> Response {
     if !ctx.csrf_ok(csrf::Check::Session, f.csrf_token.as_deref()) {
-        return crate::login::expired_form(&ctx);
+        return crate::oidc::flow::expired_form(&ctx);
     }
     let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
         Ok(a) => a,

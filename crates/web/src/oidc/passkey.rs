@@ -25,11 +25,12 @@ use chrono::Utc;
 use identity::webauthn::{self, RelyingParty, Verifier};
 use identity::{AssuranceLevel, Holder};
 use serde::Deserialize;
-use store::{AuditEntry, Session};
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::pages::{Ctx, csrf, with_cookie};
+use crate::services::identity::accounts;
+use crate::services::identity::records::{Account, AuditEntry, Session};
 
 /// How long a challenge waits for its answer.
 const CHALLENGE_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
@@ -94,7 +95,7 @@ fn csrf_ok(ctx: &Ctx, check: csrf::Check, token: Option<&str>) -> Result<(), Ref
 }
 
 /// The account of the person logged in on this browser.
-async fn logged_in(state: &AppState, headers: &HeaderMap) -> Result<store::Account, Refusal> {
+async fn logged_in(state: &AppState, headers: &HeaderMap) -> Result<Account, Refusal> {
     crate::auth::session::current(state, headers)
         .await
         .map_err(failed)?
@@ -112,12 +113,16 @@ async fn keep(
 ) -> Result<String, Refusal> {
     let bytes = serde_json::to_vec(ceremony).map_err(failed)?;
     let id = B64.encode(random::<16>()?);
-    state
-        .store
-        .accounts()
-        .put_challenge(&id, kind, subject, &bytes, Utc::now() + CHALLENGE_LIFETIME)
-        .await
-        .map_err(failed)?;
+    accounts::put_challenge(
+        state,
+        &id,
+        kind,
+        subject,
+        &bytes,
+        Utc::now() + CHALLENGE_LIFETIME,
+    )
+    .await
+    .map_err(failed)?;
     Ok(id)
 }
 
@@ -149,10 +154,7 @@ async fn creation(
         ));
     }
     let subject = account.holder.subject();
-    let existing = state
-        .store
-        .accounts()
-        .passkeys_of(subject)
+    let existing = accounts::passkeys_of(state, subject)
         .await
         .map_err(failed)?;
     let login = account.holder.login_id().to_string();
@@ -206,10 +208,7 @@ async fn registration(
     let subject = account.holder.subject();
     let now = Utc::now();
     let expired = || problem(StatusCode::BAD_REQUEST, "the challenge expired: try again");
-    let (kind, owner, ceremony) = state
-        .store
-        .accounts()
-        .take_challenge(&body.challenge_id, now)
+    let (kind, owner, ceremony) = accounts::take_challenge(state, &body.challenge_id, now)
         .await
         .map_err(failed)?
         .ok_or_else(expired)?;
@@ -219,10 +218,7 @@ async fn registration(
     let passkey = verifier(state)?
         .finish_registration(&ceremony, body.credential)
         .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))?;
-    let added = state
-        .store
-        .accounts()
-        .add_passkey(subject, &passkey, now)
+    let added = accounts::add_passkey(state, subject, &passkey, now)
         .await
         .map_err(failed)?;
     if !added {
@@ -231,20 +227,18 @@ async fn registration(
             "this passkey is registered already",
         ));
     }
-    state
-        .store
-        .accounts()
-        .audit(
-            subject,
-            &AuditEntry {
-                at: now,
-                event: "passkey_added".into(),
-                client: None,
-                detail: "a passkey was added".into(),
-            },
-        )
-        .await
-        .map_err(failed)?;
+    accounts::audit(
+        state,
+        subject,
+        &AuditEntry {
+            at: now,
+            event: "passkey_added".into(),
+            client: None,
+            detail: "a passkey was added".into(),
+        },
+    )
+    .await
+    .map_err(failed)?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "added": true })),
@@ -325,9 +319,7 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
             "this passkey is not registered here, or the log-in took too long: try again",
         )
     };
-    let accounts = state.store.accounts();
-    let (kind, _, ceremony) = accounts
-        .take_challenge(&body.challenge_id, now)
+    let (kind, _, ceremony) = accounts::take_challenge(state, &body.challenge_id, now)
         .await
         .map_err(failed)?
         .ok_or_else(refused)?;
@@ -336,13 +328,11 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
     }
     let answer = webauthn::Assertion::from_json(body.credential)
         .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))?;
-    let (subject, passkey) = accounts
-        .passkey(answer.credential_id())
+    let (subject, passkey) = accounts::passkey(state, answer.credential_id())
         .await
         .map_err(failed)?
         .ok_or_else(refused)?;
-    let account = accounts
-        .account(subject)
+    let account = accounts::account(state, subject)
         .await
         .map_err(failed)?
         .ok_or_else(refused)?;
@@ -355,8 +345,7 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
     let used = verifier(state)?
         .finish_login(&ceremony, &answer, subject.uuid(), &passkey)
         .map_err(|e| problem(StatusCode::UNAUTHORIZED, &e.to_string()))?;
-    if !accounts
-        .use_passkey(&used, passkey.sign_count(), now)
+    if !accounts::use_passkey(state, &used, passkey.sign_count(), now)
         .await
         .map_err(failed)?
     {
@@ -375,19 +364,21 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
         auth_time: now,
         amr: vec!["hwk".into(), "user".into()],
     };
-    accounts.login_succeeded(subject).await.map_err(failed)?;
-    accounts
-        .audit(
-            subject,
-            &AuditEntry {
-                at: now,
-                event: "login".into(),
-                client: None,
-                detail: format!("level {level}, passkey"),
-            },
-        )
+    accounts::login_succeeded(state, subject)
         .await
         .map_err(failed)?;
+    accounts::audit(
+        state,
+        subject,
+        &AuditEntry {
+            at: now,
+            event: "login".into(),
+            client: None,
+            detail: format!("level {level}, passkey"),
+        },
+    )
+    .await
+    .map_err(failed)?;
     let started = crate::auth::session::start(state, &session, now)
         .await
         .map_err(failed)?;
@@ -395,7 +386,7 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
     // the new session, or to the portal page it came from
     let redirect = match body.request.as_deref().filter(|r| !r.is_empty()) {
         Some(query) => format!("/oidc/authorize?{query}"),
-        None => crate::login::safe_next(body.next.as_deref()),
+        None => crate::oidc::flow::safe_next(body.next.as_deref()),
     };
     tracing::info!(%level, "logged in with a passkey");
     Ok(with_cookie(

@@ -1,0 +1,268 @@
+//! Acting for an organisation: a person asked for the `org` scope chooses
+//! the organisation they act for, as its representative or under an
+//! authorisation it gave.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /oidc/act` | the organisation chosen (CSRF-protected) |
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use identity::authz::{AuthorizationRequest, AuthzError};
+use identity::client::Client;
+use identity::{AssuranceLevel, Holder};
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::oidc::flow::{
+    RequestBack, code_redirect, csrf_token, error_redirect, expired_form, flow_request,
+    with_form_action,
+};
+use crate::pages::i18n::Tr;
+use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_csrf};
+use crate::services::identity::accounts;
+use crate::services::identity::records::{Account, AuditEntry, Session, StoreError};
+
+pub(crate) struct Choice {
+    pub(crate) subject: String,
+    pub(crate) name: String,
+    pub(crate) tax_code: String,
+    pub(crate) capacity: Option<&'static str>,
+    pub(crate) refusal: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "act.html")]
+pub(crate) struct ActPage {
+    pub(crate) l: Layout,
+    pub(crate) t: Tr,
+    pub(crate) client_name: String,
+    pub(crate) request: String,
+    pub(crate) csrf: String,
+    pub(crate) choices: Vec<Choice>,
+    pub(crate) cancel: String,
+    pub(crate) error: Option<String>,
+}
+
+/// The service an authorisation must cover for `client`: its id, as a
+/// service code.
+pub(crate) fn service_of(client: &Client) -> Result<identity::ServiceCode, ()> {
+    identity::ServiceCode::parse(&client.id.as_str().to_ascii_lowercase()).map_err(|e| {
+        tracing::error!(error = %e, client = %client.id, "a client id that is not a service code")
+    })
+}
+
+pub(crate) fn refusal_text(t: Tr, refusal: &identity::ActRefusal) -> &'static str {
+    use identity::ActRefusal as R;
+    match refusal {
+        R::NeedsLevel2 { .. } => t.act_refused_level2(),
+        R::NotAuthorised => t.act_refused_not_authorised(),
+        R::OutOfScope { .. } => t.act_refused_scope(),
+        R::NotYetValid { .. } => t.act_refused_not_yet(),
+        R::Expired { .. } => t.act_refused_expired(),
+        R::Revoked { .. } => t.act_refused_revoked(),
+        R::MissingConsent { .. } => t.act_refused_consent(),
+    }
+}
+
+/// Whether `person` (logged in at `level`) may act for `organisation` on
+/// `client`'s service now: the organisation's account and the decision.
+pub(crate) async fn acting(
+    state: &AppState,
+    client: &Client,
+    person: identity::SubjectId,
+    level: AssuranceLevel,
+    organisation: identity::SubjectId,
+    now: DateTime<Utc>,
+) -> Result<
+    Option<(
+        Account,
+        Result<identity::ActingCapacity, identity::ActRefusal>,
+    )>,
+    (),
+> {
+    let failed = |e: StoreError| tracing::error!(error = %e, "reading an organisation");
+    let Some(account) = accounts::account(state, organisation)
+        .await
+        .map_err(failed)?
+    else {
+        return Ok(None);
+    };
+    let Holder::Organisation(org) = &account.holder else {
+        return Ok(None);
+    };
+    let authorisations = accounts::authorisations_of(state, person)
+        .await
+        .map_err(failed)?;
+    let service = service_of(client)?;
+    let vietnam = domain::VIETNAM;
+    let decision = identity::may_act(
+        person,
+        level,
+        org,
+        &service,
+        now.with_timezone(&vietnam),
+        &authorisations,
+    );
+    Ok(Some((account, decision)))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn act_page(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &Client,
+    request: &AuthorizationRequest,
+    query: &str,
+    session: &Session,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Response {
+    let t = ctx.t();
+    let person = session.subject;
+    let mut candidates = match accounts::organisations_of(state, person).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a person's organisations");
+            return server_error(ctx);
+        }
+    };
+    match accounts::authorisations_of(state, person).await {
+        Ok(list) => candidates.extend(list.iter().map(|a| a.organisation())),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a person's authorisations");
+            return server_error(ctx);
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    let mut choices = Vec::new();
+    for org in candidates {
+        let Ok(Some((account, decision))) =
+            acting(state, client, person, session.level, org, now).await
+        else {
+            continue;
+        };
+        let Holder::Organisation(o) = &account.holder else {
+            continue;
+        };
+        let (capacity, refusal) = match &decision {
+            Ok(identity::ActingCapacity::LegalRepresentative) => {
+                (Some(t.act_as_representative()), String::new())
+            }
+            Ok(identity::ActingCapacity::Head) => (Some(t.act_as_head()), String::new()),
+            Ok(identity::ActingCapacity::Authorised { .. }) => {
+                (Some(t.act_as_authorised()), String::new())
+            }
+            Err(r) => (None, refusal_text(t, r).to_string()),
+        };
+        choices.push(Choice {
+            subject: org.to_string(),
+            name: account.name.clone(),
+            tax_code: o.tax_code().to_string(),
+            capacity,
+            refusal,
+        });
+    }
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
+    };
+    let back = RequestBack {
+        redirect_uri: &request.redirect_uri,
+        state: request.state.as_deref(),
+    };
+    let page = ActPage {
+        l: ctx.layout(t.act_title(), ""),
+        t,
+        client_name: client.name.clone(),
+        request: query.to_string(),
+        csrf: token.clone(),
+        choices,
+        cancel: error_redirect(state, &back, &AuthzError::AccessDenied),
+        error: error.clone(),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let res = with_form_action(html(ctx, status, &page), &request.redirect_uri);
+    with_csrf(ctx, res, &token, new)
+}
+
+/// The "act for" form.
+#[derive(serde::Deserialize)]
+pub struct ActForm {
+    pub(crate) csrf_token: Option<String>,
+    pub(crate) request: Option<String>,
+    pub(crate) organisation: Option<String>,
+}
+
+/// `POST /oidc/act`: the person acts for the organisation chosen, when
+/// [`identity::may_act`] lets them; the code's subject is the
+/// organisation and its actor the person (RFC 8693 `act`).
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    signed_in: Option<SignedIn>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    let t = ctx.t();
+    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
+        return expired_form(&ctx);
+    }
+    let query = form.request.clone().unwrap_or_default();
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    let Some(SignedIn { session, .. }) = signed_in else {
+        return see_other(&format!("/oidc/authorize?{query}"));
+    };
+    let organisation = form
+        .organisation
+        .as_deref()
+        .and_then(|o| identity::SubjectId::parse(o).ok());
+    let decision = match organisation {
+        Some(org) => acting(&state, &client, session.subject, session.level, org, now).await,
+        None => Ok(None),
+    };
+    let refusal = match decision {
+        Err(()) => return server_error(&ctx),
+        Ok(None) => t.act_refused_not_authorised().to_string(),
+        Ok(Some((account, Ok(capacity)))) => {
+            let org = account.holder.subject();
+            let audit = AuditEntry {
+                at: now,
+                event: "acted_for_organisation".into(),
+                client: Some(client.id.to_string()),
+                detail: format!("{} ({capacity:?})", account.name),
+            };
+            if let Err(e) = accounts::audit(&state, session.subject, &audit).await {
+                tracing::error!(error = %e, "writing the audit trail");
+                return server_error(&ctx);
+            }
+            tracing::info!(client = %client.id, ?capacity, "acting for an organisation");
+            return match code_redirect(&state, &client, request, &session, Some(org), now).await {
+                Ok(to) => see_other(&to),
+                Err(()) => server_error(&ctx),
+            };
+        }
+        Ok(Some((_, Err(refusal)))) => refusal_text(t, &refusal).to_string(),
+    };
+    act_page(
+        &state,
+        &ctx,
+        &client,
+        &request,
+        &query,
+        &session,
+        Some(refusal),
+        now,
+    )
+    .await
+}

@@ -1,0 +1,61 @@
+//! The authorization endpoint (OpenID Connect Core §3.1.2): a relying
+//! party sends the person's browser here; a live session at the right
+//! level answers at once, otherwise the person logs in, and the browser
+//! goes back with a code that the relying party redeems at the token
+//! endpoint.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /oidc/authorize` | checks the request; answers from a session or shows the log-in page |
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use identity::Holder;
+use identity::authz::{AuthzError, Prompt};
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::oidc::consent::continue_with;
+use crate::oidc::flow::{RequestBack, error_redirect, flow_request, person_level};
+use crate::oidc::login::login_page;
+use crate::pages::{Ctx, see_other};
+
+/// `GET /oidc/authorize`
+pub(crate) async fn authorize(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    signed_in: Option<SignedIn>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    // a live session (a legacy organisation's ends at the cut-over)
+    if let Some(SignedIn {
+        session: s,
+        account,
+    }) = &signed_in
+    {
+        let is_person = !matches!(account.holder, Holder::Organisation(_));
+        let mut asked = request.clone();
+        if is_person {
+            asked.level = person_level(&request);
+        }
+        if identity::authz::session_serves(&asked, s.level, s.auth_time, now) {
+            return continue_with(&state, &ctx, &client, request, &query, s, is_person, now).await;
+        }
+    }
+    if request.prompt == Some(Prompt::None) {
+        let back = RequestBack {
+            redirect_uri: &request.redirect_uri,
+            state: request.state.as_deref(),
+        };
+        return see_other(&error_redirect(&state, &back, &AuthzError::LoginRequired));
+    }
+    login_page(&ctx, &client, &request, &query, "", None, StatusCode::OK)
+}

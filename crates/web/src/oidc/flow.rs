@@ -1,0 +1,370 @@
+//! What the pages of the authorization flow share: reading and checking
+//! the authorization request (pushed or not), sending errors back to the
+//! relying party once its redirect URI is known to be registered (before
+//! that the person sees a page saying what is wrong), and issuing the
+//! code the browser goes back with.
+//!
+//! The request travels in the forms as it came (its query string) and is
+//! checked again when a form comes back, so nothing about it is kept
+//! before the person logs in.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use identity::AssuranceLevel;
+use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, RawRequest};
+use identity::client::{Client, ClientId};
+
+use crate::AppState;
+use crate::pages::i18n::Tr;
+use crate::pages::{Ctx, message, see_other, server_error};
+use crate::services::identity::records::Session;
+use crate::services::identity::{clients, grants};
+
+/// A request that cannot go on: a page for the person, or an error sent
+/// back to the relying party.
+pub(crate) enum Refusal {
+    Page(StatusCode, String),
+    Redirect(String),
+    Failed,
+}
+
+/// The parameters of the query, each at most once.
+pub(crate) fn query_pairs(query: &str) -> Result<Vec<(String, String)>, String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|_| "the request's parameters cannot be read".to_string())?;
+    for (i, (k, _)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(seen, _)| seen == k) {
+            return Err(format!("the parameter {k} is given more than once"));
+        }
+    }
+    Ok(pairs)
+}
+
+/// `uri` with the parameters added to its query.
+pub(crate) fn with_params(uri: &str, params: &[(&str, &str)]) -> String {
+    let extra = serde_urlencoded::to_string(params).unwrap_or_default();
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{extra}")
+}
+
+/// The error sent back to the client (RFC 6749 §4.1.2.1, with `iss`,
+/// RFC 9207).
+pub(crate) fn error_redirect(
+    state: &AppState,
+    request: &RequestBack<'_>,
+    e: &AuthzError,
+) -> String {
+    let description = e.to_string();
+    let mut params = vec![
+        ("error", e.code()),
+        ("error_description", description.as_str()),
+    ];
+    if let Some(s) = request.state {
+        params.push(("state", s));
+    }
+    params.push(("iss", state.oidc.issuer()));
+    with_params(request.redirect_uri, &params)
+}
+
+/// Where errors go once the redirect URI is known good.
+pub(crate) struct RequestBack<'a> {
+    pub(crate) redirect_uri: &'a str,
+    pub(crate) state: Option<&'a str>,
+}
+
+/// Reads and checks the authorization request in `query`.
+pub(crate) async fn read_request(
+    state: &AppState,
+    query: &str,
+    t: Tr,
+) -> Result<(Arc<Client>, AuthorizationRequest), Refusal> {
+    let bad = |m: String| Refusal::Page(StatusCode::BAD_REQUEST, m);
+    let mut pairs = query_pairs(query).map_err(bad)?;
+    let mut pushed = false;
+    // a pushed request (RFC 9126): the client sent it on its back channel
+    if let Some(uri) = pairs
+        .iter()
+        .find(|(k, _)| k == "request_uri")
+        .map(|(_, v)| v.clone())
+    {
+        let client_id = pairs
+            .iter()
+            .find(|(k, _)| k == "client_id")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| bad("client_id is required with request_uri".into()))?;
+        let found = grants::pushed_request(state, &identity::jwk::sha256_b64url(&uri), Utc::now())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading a pushed request");
+                Refusal::Failed
+            })?;
+        let Some((owner, stored)) = found.filter(|(owner, _)| *owner == client_id) else {
+            return Err(bad(t.login_expired().to_string()));
+        };
+        pairs = query_pairs(&stored).map_err(bad)?;
+        if !pairs.iter().any(|(k, _)| k == "client_id") {
+            pairs.push(("client_id".into(), owner));
+        }
+        pushed = true;
+    }
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if get("request").is_some() || get("request_uri").is_some() {
+        return Err(bad(
+            "request objects (request) are not accepted; push the request (PAR) instead"
+                .to_string(),
+        ));
+    }
+    let client_id = get("client_id").ok_or_else(|| bad("client_id is required".into()))?;
+    let id =
+        ClientId::parse(client_id).map_err(|_| bad(format!("unknown client {client_id:?}")))?;
+    let client = clients::registered(state, &id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a client");
+            Refusal::Failed
+        })?
+        .ok_or_else(|| bad(format!("unknown client {client_id:?}")))?;
+    if client.require_par && !pushed {
+        return Err(bad(
+            "this client must push its authorization requests first (PAR, RFC 9126)".into(),
+        ));
+    }
+    let raw = raw_request(get);
+    match identity::authz::check_request(&client, &raw) {
+        Ok(request) => Ok((client, request)),
+        Err(AuthzError::RedirectUri) => Err(bad(format!(
+            "{}: {}",
+            t.login_bad_request(),
+            AuthzError::RedirectUri
+        ))),
+        Err(e) => {
+            let back = RequestBack {
+                redirect_uri: raw.redirect_uri.unwrap_or_default(),
+                state: raw.state,
+            };
+            Err(Refusal::Redirect(error_redirect(state, &back, &e)))
+        }
+    }
+}
+
+/// The parameters of an authorization request, read with `get`.
+pub(crate) fn raw_request<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RawRequest<'a> {
+    RawRequest {
+        client_id: get("client_id"),
+        redirect_uri: get("redirect_uri"),
+        response_type: get("response_type"),
+        scope: get("scope"),
+        state: get("state"),
+        nonce: get("nonce"),
+        code_challenge: get("code_challenge"),
+        code_challenge_method: get("code_challenge_method"),
+        acr_values: get("acr_values"),
+        prompt: get("prompt"),
+        max_age: get("max_age"),
+        dpop_jkt: get("dpop_jkt"),
+    }
+}
+
+/// Too many log-in attempts from one address: when to try again.
+pub(crate) fn too_many(ctx: &Ctx, wait: std::time::Duration) -> Response {
+    let t = ctx.t();
+    let seconds = wait.as_secs().max(1);
+    let text = format!("{} {seconds} {}", t.login_too_many(), t.login_seconds());
+    let mut res = message(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        t.login_bad_request(),
+        &text,
+        None,
+    );
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// A form of the log-in flow whose CSRF token does not match: the page
+/// has expired (or the post did not come from it).
+pub(crate) fn expired_form(ctx: &Ctx) -> Response {
+    let t = ctx.t();
+    message(
+        ctx,
+        StatusCode::FORBIDDEN,
+        t.login_bad_request(),
+        t.login_expired(),
+        None,
+    )
+}
+
+/// The authorization request a step of the flow carries, read and checked
+/// again; otherwise the answer to give.
+pub(crate) async fn flow_request(
+    state: &AppState,
+    ctx: &Ctx,
+    query: &str,
+) -> Result<(Arc<Client>, AuthorizationRequest), Response> {
+    read_request(state, query, ctx.t())
+        .await
+        .map_err(|r| refusal_response(ctx, r))
+}
+
+pub(crate) fn refusal_response(ctx: &Ctx, r: Refusal) -> Response {
+    let t = ctx.t();
+    match r {
+        Refusal::Page(status, text) => message(ctx, status, t.login_bad_request(), &text, None),
+        Refusal::Redirect(to) => see_other(&to),
+        Refusal::Failed => server_error(ctx),
+    }
+}
+
+/// The session's CSRF token and whether it is new.
+pub(crate) fn csrf_token(ctx: &Ctx) -> Option<(String, bool)> {
+    ctx.csrf_token()
+        .map_err(|e| tracing::error!(error = %e, "no randomness for a CSRF token"))
+        .ok()
+}
+
+/// A page whose form's answer redirects to the relying party: its origin
+/// is allowed as a form action; nothing of it is cached.
+pub(crate) fn with_form_action(mut res: Response, redirect_uri: &str) -> Response {
+    if let Some(origin) = origin_of(redirect_uri) {
+        let csp = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self' {origin}; frame-ancestors 'none'"
+        );
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// `scheme://host[:port]` of an absolute URI.
+pub(crate) fn origin_of(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty() && !authority.contains(['\'', ';', ' ', '"']))
+        .then(|| format!("{scheme}://{authority}"))
+}
+
+/// Issues a code for `request` answered by `session`; the URI the browser
+/// goes back to.
+pub(crate) async fn code_redirect(
+    state: &AppState,
+    client: &Client,
+    request: AuthorizationRequest,
+    session: &Session,
+    acting_for: Option<identity::SubjectId>,
+    now: DateTime<Utc>,
+) -> Result<String, ()> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| tracing::error!(error = %e, "no randomness"))?;
+    let code = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+    let back_to = request.redirect_uri.clone();
+    let client_state = request.state.clone();
+    let (subject, actor) = match acting_for {
+        Some(org) => (org.to_string(), Some(session.subject.to_string())),
+        None => (session.subject.to_string(), None),
+    };
+    let grant = CodeGrant {
+        request,
+        subject,
+        level: session.level,
+        auth_time: session.auth_time,
+        issued_at: now,
+        actor,
+    };
+    grants::put_code(
+        state,
+        &identity::jwk::sha256_b64url(&code),
+        &grant,
+        now + identity::authz::CODE_LIFETIME,
+    )
+    .await
+    .map_err(|e| tracing::error!(error = %e, "storing a code"))?;
+    tracing::info!(client = %client.id, level = %session.level, "authorization code issued");
+    let mut params = vec![("code", code.as_str())];
+    if let Some(s) = client_state.as_deref() {
+        params.push(("state", s));
+    }
+    params.push(("iss", state.oidc.issuer()));
+    Ok(with_params(&back_to, &params))
+}
+
+/// A local path to go to after the portal's log-in (never another site):
+/// an absolute path of printable ASCII without backslashes, not starting
+/// with two slashes. Browsers drop tabs and line breaks from a URL and
+/// read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// leave the site: anything but plain printable characters is refused
+/// rather than cleaned.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 512
+                && n.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'\\') =>
+        {
+            n.to_string()
+        }
+        _ => "/tai-khoan".to_string(),
+    }
+}
+
+/// The level a person's session needs for `request`: acting for an
+/// organisation (the `org` scope) always needs level 2.
+pub(crate) fn person_level(request: &AuthorizationRequest) -> AssuranceLevel {
+    if request.scopes.contains("org") {
+        AssuranceLevel::Level2
+    } else {
+        request.level
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        assert!(query_pairs("a=1&b=2").is_ok());
+        let e = query_pairs("a=1&a=2").expect_err("repeated");
+        assert!(e.contains("more than once"), "{e}");
+    }
+
+    #[test]
+    fn errors_and_codes_are_added_to_the_redirect_uri() {
+        assert_eq!(
+            with_params("https://rp.example/cb", &[("code", "x y"), ("state", "s")]),
+            "https://rp.example/cb?code=x+y&state=s"
+        );
+        assert_eq!(
+            with_params("https://rp.example/cb?a=1", &[("code", "c")]),
+            "https://rp.example/cb?a=1&code=c"
+        );
+    }
+
+    #[test]
+    fn origins_are_read_from_redirect_uris() {
+        assert_eq!(
+            origin_of("https://rp.example/cb?x=1").as_deref(),
+            Some("https://rp.example")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/cb").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("no-scheme"), None);
+        assert_eq!(origin_of("https://a';b/"), None);
+    }
+}

@@ -1,0 +1,31 @@
+//! What the provider's back-channel endpoints share: the form they read
+//! (each parameter at most once) and the answer no cache keeps.
+
+use std::collections::HashMap;
+
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+
+use crate::oidc::error::OAuthError;
+
+/// The form, each parameter at most once (RFC 6749 §3.2).
+pub(crate) fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| OAuthError::request(format!("the body is not a form: {e}")))?;
+    let mut form = HashMap::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        if form.contains_key(&k) {
+            return Err(OAuthError::request(format!(
+                "the parameter {k} is repeated"
+            )));
+        }
+        form.insert(k, v);
+    }
+    Ok(form)
+}
+
+pub(crate) fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}

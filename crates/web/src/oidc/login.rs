@@ -1,0 +1,270 @@
+//! The log-in page: the person logs in with their eID account (password,
+//! and a one-time code for level 2), for a relying party's authorization
+//! request or for the portal's own pages.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /oidc/login` | the log-in form (CSRF-protected); on success a session and a code |
+//! | `GET /dang-nhap`, `GET /login` | the portal's own log-in page |
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use identity::AssuranceLevel;
+use identity::authz::AuthorizationRequest;
+use identity::client::Client;
+
+use crate::AppState;
+use crate::auth::{SignedIn, session};
+use crate::oidc::consent::continue_with;
+use crate::oidc::flow::{
+    csrf_token, expired_form, flow_request, person_level, safe_next, too_many, with_form_action,
+};
+use crate::pages::i18n::Tr;
+use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_cookie, with_csrf};
+use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
+use crate::services::identity::records::Session;
+
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage {
+    pub(crate) l: Layout,
+    pub(crate) t: Tr,
+    pub(crate) client_name: String,
+    pub(crate) request: String,
+    pub(crate) next: String,
+    pub(crate) csrf: String,
+    pub(crate) identifier: String,
+    pub(crate) level2: bool,
+    /// An old portal's organisation account logs in without a code, so the
+    /// field is required only when the service itself asks for level 2.
+    pub(crate) otp_required: bool,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) fn login_page(
+    ctx: &Ctx,
+    client: &Client,
+    request: &AuthorizationRequest,
+    query: &str,
+    identifier: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let t = ctx.t();
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
+    };
+    let page = LoginPage {
+        l: ctx.layout(t.login_title(), ""),
+        t,
+        client_name: client.name.clone(),
+        request: query.to_string(),
+        next: String::new(),
+        csrf: token.clone(),
+        identifier: identifier.to_string(),
+        level2: person_level(request) == AssuranceLevel::Level2,
+        otp_required: request.level == AssuranceLevel::Level2,
+        error,
+    };
+    let res = html(ctx, status, &page);
+    let res = with_form_action(res, &request.redirect_uri);
+    with_csrf(ctx, res, &token, new)
+}
+
+/// The log-in form.
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    pub(crate) csrf_token: Option<String>,
+    pub(crate) request: Option<String>,
+    pub(crate) next: Option<String>,
+    pub(crate) identifier: Option<String>,
+    pub(crate) password: Option<String>,
+    pub(crate) otp: Option<String>,
+}
+
+/// How a log-in attempt ended, short of success.
+pub(crate) enum Outcome {
+    /// Shown on the page again.
+    Retry(String),
+    /// Unexpected failure.
+    Failed,
+}
+
+/// `POST /oidc/login`
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::ratelimit::ClientIp(ip): crate::ratelimit::ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let t = ctx.t();
+    if !ctx.csrf_ok(csrf::Check::BeforeLogIn, form.csrf_token.as_deref()) {
+        return expired_form(&ctx);
+    }
+    if let Err(wait) = state.oidc.login_attempt(ip) {
+        return too_many(&ctx, wait);
+    }
+    let query = form.request.clone().unwrap_or_default();
+    let identifier = form.identifier.clone().unwrap_or_default();
+    let now = Utc::now();
+    if query.is_empty() {
+        // the portal's own pages: no relying party, level 1
+        let next = safe_next(form.next.as_deref());
+        let purpose = Purpose {
+            client: None,
+            person_level: AssuranceLevel::Level1,
+            legacy_level: AssuranceLevel::Level1,
+        };
+        return match attempt(&state, t, &purpose, &form, now).await {
+            Ok(session) => match session::start(&state, &session, now).await {
+                Ok(started) => with_cookie(see_other(&next), &started.set_cookie),
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a session");
+                    server_error(&ctx)
+                }
+            },
+            Err(Outcome::Retry(text)) => portal_login_page(
+                &ctx,
+                &next,
+                &identifier,
+                Some(text),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(Outcome::Failed) => server_error(&ctx),
+        };
+    }
+    let (client, request) = match flow_request(&state, &ctx, &query).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    match attempt(&state, t, &purpose_of(&client, &request), &form, now).await {
+        Ok(session) => {
+            let started = match session::start(&state, &session, now).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a session");
+                    return server_error(&ctx);
+                }
+            };
+            // only an old portal's account logs an organisation in
+            let is_person = !session.amr.iter().any(|m| m == LEGACY_AMR);
+            // the pages answered now belong to the new session
+            let ctx = ctx.with_session(&started.cookie);
+            let res = continue_with(
+                &state, &ctx, &client, request, &query, &session, is_person, now,
+            )
+            .await;
+            with_cookie(res, &started.set_cookie)
+        }
+        Err(Outcome::Retry(text)) => login_page(
+            &ctx,
+            &client,
+            &request,
+            &query,
+            &identifier,
+            Some(text),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(Outcome::Failed) => server_error(&ctx),
+    }
+}
+
+/// What a log-in through `client` for `request` needs.
+pub(crate) fn purpose_of<'a>(client: &'a Client, request: &AuthorizationRequest) -> Purpose<'a> {
+    Purpose {
+        client: Some(client.id.as_str()),
+        person_level: person_level(request),
+        legacy_level: request.level,
+    }
+}
+
+/// The next query parameter.
+#[derive(serde::Deserialize, Default)]
+pub struct NextParam {
+    pub(crate) next: Option<String>,
+}
+
+/// `GET /dang-nhap` (`/login`): the portal's own log-in, back to `next`.
+pub(crate) async fn portal_login(
+    ctx: Ctx,
+    signed_in: Option<SignedIn>,
+    axum::extract::Query(params): axum::extract::Query<NextParam>,
+) -> Response {
+    let next = safe_next(params.next.as_deref());
+    match signed_in {
+        Some(_) => see_other(&next),
+        None => portal_login_page(&ctx, &next, "", None, StatusCode::OK),
+    }
+}
+
+pub(crate) fn portal_login_page(
+    ctx: &Ctx,
+    next: &str,
+    identifier: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let t = ctx.t();
+    let Some((token, new)) = csrf_token(ctx) else {
+        return server_error(ctx);
+    };
+    let page = LoginPage {
+        l: ctx.layout(t.login_title(), ""),
+        t,
+        client_name: t.portal_name().to_string(),
+        request: String::new(),
+        next: next.to_string(),
+        csrf: token.clone(),
+        identifier: identifier.to_string(),
+        // a code (optional) makes the portal's session level 2
+        level2: true,
+        otp_required: false,
+        error,
+    };
+    let mut res = html(ctx, status, &page);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    with_csrf(ctx, res, &token, new)
+}
+
+/// Checks the person's factors against their account; the session they
+/// earn, or what to tell them.
+pub(crate) async fn attempt(
+    state: &AppState,
+    t: Tr,
+    purpose: &Purpose<'_>,
+    form: &LoginForm,
+    now: DateTime<Utc>,
+) -> Result<Session, Outcome> {
+    let factors = Factors {
+        identifier: form.identifier.as_deref().unwrap_or_default(),
+        password: form.password.clone().unwrap_or_default(),
+        otp: form.otp.as_deref(),
+    };
+    crate::services::identity::login::log_in(state, purpose, factors, now)
+        .await
+        .map_err(|refused| match refused {
+            Refused::Wrong => Outcome::Retry(t.login_wrong().to_string()),
+            Refused::Identifier(e) => Outcome::Retry(e),
+            Refused::Locked(minutes) => Outcome::Retry(format!(
+                "{} {minutes} {}",
+                t.login_locked(),
+                t.login_minutes()
+            )),
+            Refused::Organisation => Outcome::Retry(t.login_org().to_string()),
+            Refused::NeedsLevel2 => Outcome::Retry(t.login_needs_level2().to_string()),
+            Refused::LegacyEnded(cutover) => Outcome::Retry(format!(
+                "{} {}. {}",
+                t.legacy_refused(),
+                cutover.format("%H:%M %d/%m/%Y (UTC%:z)"),
+                t.legacy_refused_how()
+            )),
+            Refused::Store(e) => {
+                tracing::error!(error = %e, "reading or writing an account");
+                Outcome::Failed
+            }
+        })
+}
