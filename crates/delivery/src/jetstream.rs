@@ -307,6 +307,16 @@ struct JetStreamSubscription {
     kinds: Kinds,
 }
 
+impl JetStreamSubscription {
+    /// The messages of event `id` handed out and not yet acked, no longer
+    /// kept as such.
+    fn take_pending(&mut self, id: &str) -> Result<Vec<jetstream::Message>, DeliveryError> {
+        self.pending
+            .remove(id)
+            .ok_or_else(|| DeliveryError::NotInFlight(id.to_owned()))
+    }
+}
+
 #[async_trait]
 impl Subscription for JetStreamSubscription {
     async fn recv(&mut self, wait: Duration) -> Result<Option<Received>, DeliveryError> {
@@ -360,10 +370,7 @@ impl Subscription for JetStreamSubscription {
     }
 
     async fn ack(&mut self, id: &str) -> Result<(), DeliveryError> {
-        let messages = self
-            .pending
-            .remove(id)
-            .ok_or_else(|| DeliveryError::NotInFlight(id.to_owned()))?;
+        let messages = self.take_pending(id)?;
         for message in messages {
             if let Some((lane, sequence, _)) = position(&message) {
                 let acked = self.acked.entry(lane).or_default();
@@ -375,10 +382,7 @@ impl Subscription for JetStreamSubscription {
     }
 
     async fn nak(&mut self, id: &str) -> Result<(), DeliveryError> {
-        let messages = self
-            .pending
-            .remove(id)
-            .ok_or_else(|| DeliveryError::NotInFlight(id.to_owned()))?;
+        let messages = self.take_pending(id)?;
         for message in messages {
             message
                 .ack_with(AckKind::Nak(None))

@@ -1,8 +1,6 @@
 //! Administrative-unit codes (Decision 19/2025/QĐ-TTg for the 2025 list; the
 //! legacy codes for the units before 1 July 2025).
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use units::Units;
 
@@ -43,22 +41,8 @@ macro_rules! unit_code {
                 &self.0
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl TryFrom<String> for $name {
-            type Error = DomainError;
-            fn try_from(s: String) -> Result<Self, DomainError> {
-                Self::parse(&s)
-            }
-        }
-        impl From<$name> for String {
-            fn from(c: $name) -> String {
-                c.0
-            }
-        }
+        $crate::display_as_str!($name);
+        $crate::text_conversions!($name, DomainError);
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0

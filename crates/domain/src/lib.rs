@@ -6,6 +6,7 @@
 
 mod codes;
 mod pin;
+mod text;
 
 /// Vietnam's civil time, UTC+7: dates and times are shown and read in it
 /// at the edges (stored times are UTC). Defined once, by the calendar.

@@ -190,31 +190,8 @@ impl PersonalId {
     }
 }
 
-impl fmt::Display for PersonalId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for PersonalId {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, DomainError> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for PersonalId {
-    type Error = DomainError;
-    fn try_from(s: String) -> Result<Self, DomainError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<PersonalId> for String {
-    fn from(id: PersonalId) -> String {
-        id.as_str().to_string()
-    }
-}
+crate::display_as_str!(PersonalId);
+crate::text_conversions!(PersonalId, DomainError);
 
 #[cfg(test)]
 mod tests {

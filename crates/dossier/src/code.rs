@@ -97,24 +97,8 @@ impl AgencyCode {
     }
 }
 
-impl TryFrom<String> for AgencyCode {
-    type Error = CodeError;
-    fn try_from(s: String) -> Result<Self, CodeError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<AgencyCode> for String {
-    fn from(a: AgencyCode) -> String {
-        a.0
-    }
-}
-
-impl fmt::Display for AgencyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+domain::display_as_str!(AgencyCode);
+domain::text_conversions!(AgencyCode, CodeError);
 
 /// A dossier's code: the receiving agency, the day of receipt (Vietnam)
 /// and the day's sequence number, 1 to 9999.
@@ -224,18 +208,7 @@ impl fmt::Display for DossierCode {
     }
 }
 
-impl TryFrom<String> for DossierCode {
-    type Error = CodeError;
-    fn try_from(s: String) -> Result<Self, CodeError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<DossierCode> for String {
-    fn from(c: DossierCode) -> String {
-        c.to_string()
-    }
-}
+domain::text_conversions!(DossierCode, CodeError);
 
 #[cfg(test)]
 mod tests {

@@ -663,23 +663,13 @@ pub fn sign_request(
         }
         Some(_) => {}
     }
-    req.set_header("content-digest", content_digest(&req.body));
-    let components = exchange_components(
+    sign_exchange(
         req,
-        vec![
-            Component::Method,
-            Component::TargetUri,
-            Component::field("content-digest"),
-        ],
-    );
-    let params = SignatureParams::new(
-        components,
+        vec![Component::Method, Component::TargetUri],
+        key,
         now,
-        Some(now + ttl),
-        &key.key_id,
-        Some(ALG_ED25519),
-    );
-    sign_message(req, LABEL, &params, key)
+        ttl,
+    )
 }
 
 /// A request whose signature verified, with the exchange headers it covers.
@@ -747,11 +737,23 @@ pub fn sign_response(
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<SignatureHeaders, SignatureError> {
-    resp.set_header("content-digest", content_digest(&resp.body));
-    let components = exchange_components(
-        resp,
-        vec![Component::Status, Component::field("content-digest")],
-    );
+    sign_exchange(resp, vec![Component::Status], key, now, ttl)
+}
+
+/// Signs an exchange message: sets `Content-Digest`; covers `derived`,
+/// `content-digest` and every exchange header present; `created` is
+/// `now`, `expires` `now + ttl`.
+fn sign_exchange<M: HttpMessage>(
+    msg: &mut M,
+    mut derived: Vec<Component>,
+    key: &MemberKey,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<SignatureHeaders, SignatureError> {
+    let digest = content_digest(msg.body());
+    msg.set_header("content-digest", digest);
+    derived.push(Component::field("content-digest"));
+    let components = exchange_components(msg, derived);
     let params = SignatureParams::new(
         components,
         now,
@@ -759,7 +761,7 @@ pub fn sign_response(
         &key.key_id,
         Some(ALG_ED25519),
     );
-    sign_message(resp, LABEL, &params, key)
+    sign_message(msg, LABEL, &params, key)
 }
 
 /// Verifies a provider's response: the signature must cover `@status`,

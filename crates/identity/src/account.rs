@@ -148,18 +148,7 @@ impl fmt::Display for Country {
     }
 }
 
-impl TryFrom<String> for Country {
-    type Error = IdentityError;
-    fn try_from(s: String) -> Result<Self, IdentityError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Country> for String {
-    fn from(c: Country) -> String {
-        c.alpha2().to_string()
-    }
-}
+domain::text_conversions!(Country, IdentityError);
 
 /// Reads a document number: letters and digits only after removing spaces
 /// and hyphens, uppercased, `min..=max` characters long.
@@ -205,24 +194,8 @@ macro_rules! document_newtype {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = IdentityError;
-            fn try_from(s: String) -> Result<Self, IdentityError> {
-                Self::parse(&s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.0
-            }
-        }
+        domain::display_as_str!($name);
+        domain::text_conversions!($name, IdentityError);
     };
 }
 

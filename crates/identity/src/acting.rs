@@ -12,7 +12,6 @@
 //! at its instant. [`may_act`] decides, and says why not.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -52,24 +51,8 @@ impl ServiceCode {
     }
 }
 
-impl fmt::Display for ServiceCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ServiceCode {
-    type Error = IdentityError;
-    fn try_from(s: String) -> Result<Self, IdentityError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ServiceCode> for String {
-    fn from(s: ServiceCode) -> String {
-        s.0
-    }
-}
+domain::display_as_str!(ServiceCode);
+domain::text_conversions!(ServiceCode, IdentityError);
 
 /// Which services an authorisation covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -83,24 +83,8 @@ impl ClientId {
     }
 }
 
-impl std::fmt::Display for ClientId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ClientId {
-    type Error = ClientError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        ClientId::parse(&s)
-    }
-}
-
-impl From<ClientId> for String {
-    fn from(c: ClientId) -> Self {
-        c.0
-    }
-}
+domain::display_as_str!(ClientId);
+domain::text_conversions!(ClientId, ClientError);
 
 /// The grants of the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

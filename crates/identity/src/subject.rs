@@ -115,24 +115,8 @@ impl SectorIdentifier {
     }
 }
 
-impl fmt::Display for SectorIdentifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for SectorIdentifier {
-    type Error = IdentityError;
-    fn try_from(s: String) -> Result<Self, IdentityError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<SectorIdentifier> for String {
-    fn from(s: SectorIdentifier) -> String {
-        s.0
-    }
-}
+domain::display_as_str!(SectorIdentifier);
+domain::text_conversions!(SectorIdentifier, IdentityError);
 
 /// The provider's secret salt for pairwise identifiers: at least 32 bytes
 /// (the HMAC-SHA256 key length). Never printed: its `Debug` shows only the

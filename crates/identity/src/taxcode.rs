@@ -154,25 +154,7 @@ impl fmt::Display for TaxCode {
     }
 }
 
-impl std::str::FromStr for TaxCode {
-    type Err = IdentityError;
-    fn from_str(s: &str) -> Result<Self, IdentityError> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for TaxCode {
-    type Error = IdentityError;
-    fn try_from(s: String) -> Result<Self, IdentityError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<TaxCode> for String {
-    fn from(t: TaxCode) -> String {
-        t.to_string()
-    }
-}
+domain::text_conversions!(TaxCode, IdentityError);
 
 #[cfg(test)]
 mod tests {

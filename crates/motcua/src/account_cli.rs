@@ -16,7 +16,7 @@ use identity::eligibility::Requester;
 use identity::password::{Params, PasswordHash};
 use identity::{AssuranceLevel, Citizen, Holder, LoginId, SubjectId, Totp, TotpSecret};
 
-use crate::oidc_cli::{StoreArgs, open};
+use crate::store_args::{StoreArgs, open};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AccountCommand {
@@ -219,10 +219,7 @@ pub enum ReviewAction {
 }
 
 pub fn run(command: AccountCommand) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async {
         match command {
             AccountCommand::AddCitizen {

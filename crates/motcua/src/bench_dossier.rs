@@ -21,7 +21,7 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use identity::client::{AuthMethod, Client, ClientId, GrantType, SecretHash, SubjectType};
 
-use crate::oidc_cli::StoreArgs;
+use crate::store_args::StoreArgs;
 
 /// The bench's relying party.
 const CLIENT: &str = "bench-portal";
@@ -207,12 +207,9 @@ pub fn requests(args: DossierRequestsArgs) -> anyhow::Result<()> {
     if args.count == 0 || args.applicants == 0 {
         bail!("--count and --applicants must be at least 1");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async move {
-        let store = crate::oidc_cli::open(&args.store).await?;
+        let store = crate::store_args::open(&args.store).await?;
         let now = Utc::now();
         let client = Client {
             id: ClientId::parse(CLIENT)?,

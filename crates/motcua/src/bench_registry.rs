@@ -17,21 +17,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::NaiveDate;
 use domain::PersonalId;
-use registry::generate::Generator;
+
+use crate::registry_cli::PopulationArgs;
+use crate::store_args::StoreArgs;
 
 #[derive(clap::Args)]
 pub struct LookupArgs {
-    /// The population loaded (as given to `registry load`).
-    #[arg(long, value_name = "N")]
-    people: u64,
-    /// Its seed.
-    #[arg(long, value_name = "S")]
-    seed: u64,
-    /// Its reference date.
-    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-01-01")]
-    as_of: NaiveDate,
+    // the population loaded (as given to `registry load`)
+    #[command(flatten)]
+    population: PopulationArgs,
     /// How many personal ids to draw the lookups from.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     sample: u64,
@@ -47,12 +42,8 @@ pub struct LookupArgs {
     /// Write the sampled ids here, one per line.
     #[arg(long, value_name = "FILE")]
     pids_out: Option<PathBuf>,
-    /// Where the embedded SQLite database lives.
-    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
-    data_dir: PathBuf,
-    /// A PostgreSQL URL or `sqlite:PATH`, instead of DATA_DIR/motcua.db.
-    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn lookup(args: LookupArgs) -> anyhow::Result<()> {
@@ -69,8 +60,7 @@ pub fn lookup(args: LookupArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
     }
-    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
-        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    let location = args.store.location()?;
     if let store::Location::SqliteFile(path) = &location
         && !path.is_file()
     {
@@ -84,9 +74,7 @@ pub fn lookup(args: LookupArgs) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let pids = Arc::new(pids);
     let (mut latencies, wall) = runtime.block_on(async {
-        let store = store::open(&location)
-            .await
-            .with_context(|| format!("cannot open the store ({location})"))?;
+        let store = crate::store_args::open_at(&location).await?;
         // one untimed lookup per task opens the pool's connections
         for pid in pids.iter().take(threads) {
             store.registry().person(pid).await?;
@@ -146,9 +134,8 @@ pub fn lookup(args: LookupArgs) -> anyhow::Result<()> {
 
 /// Every k-th id of the regenerated population, shuffled.
 fn sample_pids(args: &LookupArgs) -> anyhow::Result<Vec<PersonalId>> {
-    let generator = Generator::new(args.seed, args.people, args.as_of)
-        .context("cannot generate this population")?;
-    let stride = (args.people / args.sample.max(1)).max(1);
+    let generator = args.population.generator()?;
+    let stride = (args.population.people / args.sample.max(1)).max(1);
     let mut pids = Vec::new();
     for (i, person) in generator.enumerate() {
         let person = person.context("generation stopped")?;

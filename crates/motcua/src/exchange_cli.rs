@@ -158,8 +158,7 @@ fn export_head(args: &NodeArgs) -> anyhow::Result<()> {
 
 fn verify_log(args: VerifyLogArgs) -> anyhow::Result<()> {
     let data_dir = &args.node.data_dir;
-    let location = store::Location::parse(args.database_url.as_deref(), data_dir)
-        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    let location = crate::store_args::location(args.database_url.as_deref(), data_dir)?;
     if let store::Location::SqliteFile(path) = &location
         && !path.is_file()
     {
@@ -184,14 +183,9 @@ fn verify_log(args: VerifyLogArgs) -> anyhow::Result<()> {
         let head = SignedHead::parse(&text).with_context(|| file.display().to_string())?;
         heads.push((file.display().to_string(), head));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     let outcome = runtime.block_on(async {
-        let store = store::open(&location)
-            .await
-            .with_context(|| format!("cannot open the store ({location})"))?;
+        let store = crate::store_args::open_at(&location).await?;
         let checkpoints = store
             .exchange()
             .checkpoints()

@@ -12,7 +12,9 @@ mod demo;
 mod exchange_cli;
 mod oidc_cli;
 mod registry_cli;
+mod runtime;
 mod serve;
+mod store_args;
 
 use clap::{Parser, Subcommand};
 

@@ -13,6 +13,8 @@ use identity::client::{AuthMethod, Client, ClientId, GrantType, Registration};
 use identity::jwt::{KeyRole, KeySet, SigningKey};
 use store::StoredKey;
 
+use crate::store_args::{StoreArgs, open};
+
 #[derive(clap::Subcommand, Debug)]
 pub enum OidcCommand {
     /// Relying parties: the portal, back offices, agency systems.
@@ -42,18 +44,6 @@ pub enum KeysCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-}
-
-#[derive(clap::Args, Debug)]
-pub struct StoreArgs {
-    /// Where the embedded SQLite database lives.
-    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
-    data_dir: PathBuf,
-
-    /// A PostgreSQL URL (`postgres://USER@HOST:PORT/DB`) or `sqlite:PATH`,
-    /// instead of DATA_DIR/motcua.db.
-    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,10 +128,7 @@ pub enum ClientCommand {
 }
 
 pub fn run(command: OidcCommand) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     match command {
         OidcCommand::Client { command } => runtime.block_on(client(command)),
         OidcCommand::Keys { command } => runtime.block_on(keys(command)),
@@ -222,14 +209,6 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
         }))?
     );
     Ok(())
-}
-
-pub(crate) async fn open(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
-    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
-        .context("MOTCUA_DATABASE_URL / --database-url")?;
-    store::open(&location)
-        .await
-        .with_context(|| format!("cannot open the store ({location})"))
 }
 
 /// A client as listed: everything but the secret's hash.

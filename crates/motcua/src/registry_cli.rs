@@ -25,6 +25,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use registry::VitalEvent;
 use registry::generate::{Generator, SyntheticPerson, person_events};
 
+use crate::store_args::StoreArgs;
+
 #[derive(clap::Subcommand, Debug)]
 pub enum RegistryCommand {
     /// Stream a deterministic synthetic population that looks like
@@ -33,6 +35,30 @@ pub enum RegistryCommand {
     /// Generate a synthetic population straight into the store, in
     /// batches (memory stays flat), and print the rate.
     Load(LoadArgs),
+}
+
+/// The synthetic population a command generates (again).
+#[derive(clap::Args, Debug)]
+pub struct PopulationArgs {
+    /// How many people.
+    #[arg(long, value_name = "N")]
+    pub people: u64,
+    /// The seed: the same seed gives the same people, byte for byte.
+    #[arg(long, value_name = "S")]
+    pub seed: u64,
+    /// The reference date: ages are counted to it, nobody is born after it
+    /// and loaded events are recorded at it. Fixed by default so that a
+    /// seed alone decides the population.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-01-01")]
+    pub as_of: NaiveDate,
+}
+
+impl PopulationArgs {
+    /// The generator of this population.
+    pub fn generator(&self) -> anyhow::Result<Generator> {
+        Generator::new(self.seed, self.people, self.as_of)
+            .context("cannot generate this population")
+    }
 }
 
 /// The output formats.
@@ -46,16 +72,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
-    /// How many people to generate.
-    #[arg(long, value_name = "N")]
-    people: u64,
-    /// The seed: the same seed gives the same people, byte for byte.
-    #[arg(long, value_name = "S")]
-    seed: u64,
-    /// The reference date: ages are counted to it and nobody is born after
-    /// it. Fixed by default so that a seed alone decides the output.
-    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-01-01")]
-    as_of: NaiveDate,
+    #[command(flatten)]
+    population: PopulationArgs,
     /// Write here instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -66,25 +84,13 @@ pub struct GenerateArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct LoadArgs {
-    /// How many people to generate and load.
-    #[arg(long, value_name = "N")]
-    people: u64,
-    /// The seed (as for `generate`).
-    #[arg(long, value_name = "S")]
-    seed: u64,
-    /// The reference date (as for `generate`); events are recorded at it.
-    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-01-01")]
-    as_of: NaiveDate,
+    #[command(flatten)]
+    population: PopulationArgs,
     /// People written per transaction.
     #[arg(long, value_name = "N", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     batch: u64,
-    /// Where the embedded SQLite database lives.
-    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
-    data_dir: PathBuf,
-    /// A PostgreSQL URL (`postgres://USER@HOST:PORT/DB`) or `sqlite:PATH`,
-    /// instead of DATA_DIR/motcua.db.
-    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn run(command: RegistryCommand) -> anyhow::Result<()> {
@@ -100,8 +106,7 @@ const BATCHES_IN_FLIGHT: usize = 2;
 /// Generates on one thread and writes on the caller's through
 /// `load_people`, one transaction per batch; returns the people written.
 pub fn load(args: LoadArgs) -> anyhow::Result<u64> {
-    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
-        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    let location = args.store.location()?;
     if let store::Location::SqliteFile(path) = &location
         && let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
@@ -109,11 +114,10 @@ pub fn load(args: LoadArgs) -> anyhow::Result<u64> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     }
-    let generator = Generator::new(args.seed, args.people, args.as_of)
-        .context("cannot generate this population")?;
-    let at = registry::generate::recorded_at(args.as_of);
+    let generator = args.population.generator()?;
+    let at = registry::generate::recorded_at(args.population.as_of);
     let batch = usize::try_from(args.batch).context("the batch is too large")?;
-    let bar = progress_bar(args.people);
+    let bar = progress_bar(args.population.people);
     let started = std::time::Instant::now();
 
     let (tx, rx) =
@@ -148,14 +152,9 @@ pub fn load(args: LoadArgs) -> anyhow::Result<u64> {
         }
     });
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     let written = runtime.block_on(async {
-        let store = store::open(&location)
-            .await
-            .with_context(|| format!("cannot open the store ({location})"))?;
+        let store = crate::store_args::open_at(&location).await?;
         let mut written = 0u64;
         for received in rx.iter() {
             let (people, events) = received?;
@@ -209,8 +208,7 @@ fn progress_bar(len: u64) -> ProgressBar {
 const PROGRESS_EVERY: u64 = 16 * 1024;
 
 fn generate(args: GenerateArgs) -> anyhow::Result<()> {
-    let generator = Generator::new(args.seed, args.people, args.as_of)
-        .context("cannot generate this population")?;
+    let generator = args.population.generator()?;
     let sink: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(
             File::create(path)
@@ -219,7 +217,7 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
         None => Box::new(io::stdout().lock()),
     };
     let out = BufWriter::with_capacity(256 * 1024, sink);
-    let bar = progress_bar(args.people);
+    let bar = progress_bar(args.population.people);
 
     let outcome = match args.format {
         Format::Jsonl => write_jsonl(generator, out, &bar),

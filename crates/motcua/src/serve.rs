@@ -9,6 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
 
+use crate::store_args::StoreArgs;
+
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -21,14 +23,8 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
 
-    /// Where the embedded SQLite database lives (created on first start).
-    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./data")]
-    data_dir: PathBuf,
-
-    /// A PostgreSQL URL (`postgres://USER@HOST:PORT/DB`) or `sqlite:PATH`,
-    /// instead of DATA_DIR/motcua.db.
-    #[arg(long, env = "MOTCUA_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 
     /// A NATS server (`nats://HOST:PORT`) whose JetStream carries vital
     /// events to subscribers; without it, the embedded in-process bus.
@@ -132,8 +128,7 @@ pub fn init_logging(format: LogFormat) -> anyhow::Result<()> {
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format)?;
-    let location = store::Location::parse(args.database_url.as_deref(), &args.data_dir)
-        .context("MOTCUA_DATABASE_URL / --database-url")?;
+    let location = args.store.location()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("motcua")
@@ -145,7 +140,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()> {
     let ServeArgs {
         listen,
-        data_dir,
+        store: StoreArgs { data_dir, .. },
         nats_url,
         exchange_config,
         issuer,
@@ -167,9 +162,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     let listener = bind(&listen).await?;
 
     tracing::info!(%location, "opening the store");
-    let store = store::open(&location)
-        .await
-        .with_context(|| format!("cannot open the store ({location})"))?;
+    let store = crate::store_args::open_at(&location).await?;
 
     let units = units::Units::get();
     let sync = store

@@ -298,25 +298,7 @@ impl fmt::Display for PartialDate {
     }
 }
 
-impl std::str::FromStr for PartialDate {
-    type Err = RegistryError;
-    fn from_str(s: &str) -> Result<Self, RegistryError> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for PartialDate {
-    type Error = RegistryError;
-    fn try_from(s: String) -> Result<Self, RegistryError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<PartialDate> for String {
-    fn from(d: PartialDate) -> String {
-        d.to_string()
-    }
-}
+domain::text_conversions!(PartialDate, RegistryError);
 
 impl From<NaiveDate> for PartialDate {
     /// Any calendar date; prefer [`PartialDate::from_date`], which checks the

@@ -40,24 +40,8 @@ impl Nationality {
     }
 }
 
-impl fmt::Display for Nationality {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for Nationality {
-    type Error = RegistryError;
-    fn try_from(s: String) -> Result<Self, RegistryError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Nationality> for String {
-    fn from(n: Nationality) -> String {
-        n.as_str().to_string()
-    }
-}
+domain::display_as_str!(Nationality);
+domain::text_conversions!(Nationality, RegistryError);
 
 /// A residence: a 2025 commune and the street, house number or hamlet part.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

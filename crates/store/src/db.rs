@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Encode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type};
 use sqlx::{PgPool, SqlitePool, Transaction};
 
-use crate::StoreError;
+use crate::{Context, StoreError};
 
 /// The pool of the store's backend.
 #[derive(Clone)]
@@ -253,6 +253,32 @@ impl On<'_> {
     ) -> Result<Vec<O>, sqlx::Error> {
         let rows = self.fetch_all(sql, params).await?;
         Ok(rows.into_iter().map(O::from_row).collect())
+    }
+
+    /// Every row a statement returns, each read by `decode`; the
+    /// statement's failure is an error met while `doing`.
+    pub(crate) async fn fetch_decoded<'q, R: Row, T>(
+        &mut self,
+        sql: &'q str,
+        params: impl Params<'q>,
+        doing: &'static str,
+        decode: impl FnMut(R) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows: Vec<R> = self.fetch_all(sql, params).await.context(doing)?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    /// The value of every row a statement returns, each read by `decode`;
+    /// the statement's failure is an error met while `doing`.
+    pub(crate) async fn scalar_decoded<'q, O: Scalar, T>(
+        &mut self,
+        sql: &'q str,
+        params: impl Params<'q>,
+        doing: &'static str,
+        decode: impl FnMut(O) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let values: Vec<O> = self.scalar_all(sql, params).await.context(doing)?;
+        values.into_iter().map(decode).collect()
     }
 }
 

@@ -391,65 +391,62 @@ impl Units {
     }
 
     fn find_districts(&self, comp: &str, provinces: Option<&[usize]>, pass: Pass) -> Vec<usize> {
-        for r in fold::readings(comp) {
-            if !allows(&r, Level::District) {
-                continue;
-            }
-            let found = self.lookup(
-                &r,
-                provinces,
-                &self.index.legacy_district,
-                &self.index.legacy_district_any,
-            );
-            let found = narrow(
-                found,
-                comp,
-                &r,
-                pass,
+        self.first_found(
+            comp,
+            Level::District,
+            pass,
+            (
                 &self.index.legacy_district_type,
                 &self.index.legacy_district_marks,
-            );
-            if !found.is_empty() {
-                return found;
-            }
-        }
-        Vec::new()
+            ),
+            |r| {
+                self.lookup(
+                    r,
+                    provinces,
+                    &self.index.legacy_district,
+                    &self.index.legacy_district_any,
+                )
+            },
+        )
     }
 
     fn find_communes(&self, comp: &str, scope: Scope<'_>, pass: Pass) -> Vec<usize> {
-        for r in fold::readings(comp) {
-            if !allows(&r, Level::Commune) {
-                continue;
-            }
-            let found = match scope {
-                Scope::Districts(ds) => {
-                    let mut v = Vec::new();
-                    for &d in ds {
-                        if let Some(f) = self
-                            .index
-                            .legacy_commune_in_district
-                            .get(&Scoped(d, &r.key))
-                        {
-                            v.extend(f);
-                        }
-                    }
-                    v
-                }
+        self.first_found(
+            comp,
+            Level::Commune,
+            pass,
+            (
+                &self.index.legacy_commune_type,
+                &self.index.legacy_commune_marks,
+            ),
+            |r| match scope {
+                Scope::Districts(ds) => within(ds, r, &self.index.legacy_commune_in_district),
                 Scope::Provinces(ps) => self.lookup(
-                    &r,
+                    r,
                     ps,
                     &self.index.legacy_commune_in_province,
                     &self.index.legacy_commune_any,
                 ),
-            };
-            let found = narrow(
-                found,
-                comp,
-                &r,
-                pass,
-                &self.index.legacy_commune_type,
-                &self.index.legacy_commune_marks,
-            );
+            },
+        )
+    }
+
+    /// What the first reading of `comp` as a unit of `level` finds: `find`
+    /// looks a reading up, and what it finds is narrowed by the units'
+    /// type words and marks.
+    fn first_found(
+        &self,
+        comp: &str,
+        level: Level,
+        pass: Pass,
+        (types, marks): (&[&'static str], &[String]),
+        find: impl Fn(&Reading) -> Vec<usize>,
+    ) -> Vec<usize> {
+        for r in fold::readings(comp) {
+            if !allows(&r, level) {
+                continue;
+            }
+            let found = narrow(find(&r), comp, &r, pass, types, marks);
             if !found.is_empty() {
                 return found;
             }
@@ -461,19 +458,11 @@ impl Units {
         &self,
         r: &Reading,
         provinces: Option<&[usize]>,
-        within: &hashbrown::HashMap<(usize, String), Vec<usize>>,
+        within_provinces: &hashbrown::HashMap<(usize, String), Vec<usize>>,
         anywhere: &hashbrown::HashMap<String, Vec<usize>>,
     ) -> Vec<usize> {
         match provinces {
-            Some(ps) => {
-                let mut v = Vec::new();
-                for &p in ps {
-                    if let Some(f) = within.get(&Scoped(p, &r.key)) {
-                        v.extend(f);
-                    }
-                }
-                v
-            }
+            Some(ps) => within(ps, r, within_provinces),
             None => anywhere.get(&r.key).cloned().unwrap_or_default(),
         }
     }
@@ -771,6 +760,21 @@ impl Conversion {
         self.input = input.to_string();
         self
     }
+}
+
+/// The units filed under `r`'s key in any of the scopes `ids`.
+fn within(
+    ids: &[usize],
+    r: &Reading,
+    map: &hashbrown::HashMap<(usize, String), Vec<usize>>,
+) -> Vec<usize> {
+    let mut v = Vec::new();
+    for &id in ids {
+        if let Some(f) = map.get(&Scoped(id, &r.key)) {
+            v.extend(f);
+        }
+    }
+    v
 }
 
 #[cfg(test)]

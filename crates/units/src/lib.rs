@@ -149,6 +149,18 @@ static UNITS: LazyLock<Units> = LazyLock::new(|| match Units::load() {
     Err(e) => panic!("embedded administrative-unit data: {e}"),
 });
 
+/// A district's or commune's name as the index reads it: the key of the
+/// name without its type word, the canonical type word and the name's marks.
+fn indexed_name(name: &str) -> (String, &'static str, String) {
+    let (t, bare) = fold::split_official(name);
+    (fold::key(bare), canonical_type(t), fold::marks(bare))
+}
+
+/// Files unit `i` under `key`.
+fn file<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<usize>>, key: K, i: usize) {
+    map.entry(key).or_default().push(i);
+}
+
 fn canonical_type(official_type_word: &str) -> &'static str {
     match fold::key(official_type_word).as_str() {
         "phuong" => "phuong",
@@ -310,45 +322,30 @@ impl Units {
             }
         }
         for (i, d) in self.legacy_districts.iter().enumerate() {
-            let (t, bare) = fold::split_official(&d.name);
-            let k = fold::key(bare);
+            let (k, t, marks) = indexed_name(&d.name);
             let lp = self.legacy_province_by_code[&d.province_code];
-            ix.legacy_district
-                .entry((lp, k.clone()))
-                .or_default()
-                .push(i);
-            ix.legacy_district_any.entry(k).or_default().push(i);
-            ix.legacy_district_type.push(canonical_type(t));
-            ix.legacy_district_marks.push(fold::marks(bare));
+            file(&mut ix.legacy_district, (lp, k.clone()), i);
+            file(&mut ix.legacy_district_any, k, i);
+            ix.legacy_district_type.push(t);
+            ix.legacy_district_marks.push(marks);
         }
         for (i, c) in self.legacy_communes.iter().enumerate() {
-            let (t, bare) = fold::split_official(&c.name);
-            let k = fold::key(bare);
+            let (k, t, marks) = indexed_name(&c.name);
             let ld = self.legacy_district_by_code[&c.district_code];
             let lp = self.legacy_province_by_code[&c.province_code];
-            ix.legacy_commune_in_district
-                .entry((ld, k.clone()))
-                .or_default()
-                .push(i);
-            ix.legacy_commune_in_province
-                .entry((lp, k.clone()))
-                .or_default()
-                .push(i);
-            ix.legacy_commune_any.entry(k).or_default().push(i);
-            ix.legacy_commune_type.push(canonical_type(t));
-            ix.legacy_commune_marks.push(fold::marks(bare));
+            file(&mut ix.legacy_commune_in_district, (ld, k.clone()), i);
+            file(&mut ix.legacy_commune_in_province, (lp, k.clone()), i);
+            file(&mut ix.legacy_commune_any, k, i);
+            ix.legacy_commune_type.push(t);
+            ix.legacy_commune_marks.push(marks);
         }
         for (i, c) in self.communes.iter().enumerate() {
-            let (t, bare) = fold::split_official(&c.name);
-            let k = fold::key(bare);
+            let (k, t, marks) = indexed_name(&c.name);
             let p = self.province_by_code[&c.province_code];
-            ix.commune_in_province
-                .entry((p, k.clone()))
-                .or_default()
-                .push(i);
-            ix.commune_any.entry(k).or_default().push(i);
-            ix.commune_type.push(canonical_type(t));
-            ix.commune_marks.push(fold::marks(bare));
+            file(&mut ix.commune_in_province, (p, k.clone()), i);
+            file(&mut ix.commune_any, k, i);
+            ix.commune_type.push(t);
+            ix.commune_marks.push(marks);
         }
         ix
     }

@@ -701,12 +701,14 @@ impl AccountStore for SqlStore {
     }
 
     async fn passkeys_of(&self, subject: SubjectId) -> Result<Vec<Passkey>, StoreError> {
-        let rows: Vec<PasskeyRow> = self
-            .on()
-            .fetch_all(PASSKEYS_OF, (subject.to_string(),))
+        self.on()
+            .fetch_decoded(
+                PASSKEYS_OF,
+                (subject.to_string(),),
+                "reading passkeys",
+                decode_passkey,
+            )
             .await
-            .context("reading passkeys")?;
-        rows.into_iter().map(decode_passkey).collect()
     }
 
     async fn passkey(

@@ -292,12 +292,14 @@ const FORGET_SEEN: &str = "DELETE FROM delivery_seen WHERE consumer = $1 AND see
 #[async_trait]
 impl DeliveryStore for SqlStore {
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows: Vec<OutboxTuple> = self
-            .on()
-            .fetch_all(&PENDING_OUTBOX, (limit_i64(limit),))
+        self.on()
+            .fetch_decoded(
+                &PENDING_OUTBOX,
+                (limit_i64(limit),),
+                "reading the outbox",
+                decode_outbox,
+            )
             .await
-            .context("reading the outbox")?;
-        rows.into_iter().map(decode_outbox).collect()
     }
 
     async fn outbox_since(
@@ -305,12 +307,14 @@ impl DeliveryStore for SqlStore {
         since: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows: Vec<OutboxTuple> = self
-            .on()
-            .fetch_all(&OUTBOX_SINCE, (nanos_clamped(since), limit_i64(limit)))
+        self.on()
+            .fetch_decoded(
+                &OUTBOX_SINCE,
+                (nanos_clamped(since), limit_i64(limit)),
+                "reading the outbox",
+                decode_outbox,
+            )
             .await
-            .context("reading the outbox")?;
-        rows.into_iter().map(decode_outbox).collect()
     }
 
     async fn mark_published(&self, seqs: &[u64], at: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -382,12 +386,14 @@ impl DeliveryStore for SqlStore {
     }
 
     async fn subscriptions(&self) -> Result<Vec<EventSubscription>, StoreError> {
-        let rows: Vec<SubscriptionTuple> = self
-            .on()
-            .fetch_all(&SUBSCRIPTIONS, ())
+        self.on()
+            .fetch_decoded(
+                &SUBSCRIPTIONS,
+                (),
+                "reading subscriptions",
+                decode_subscription,
+            )
             .await
-            .context("reading subscriptions")?;
-        rows.into_iter().map(decode_subscription).collect()
     }
 
     async fn mark_seen(

@@ -839,12 +839,14 @@ impl DossierStore for SqlStore {
                 ));
             }
         };
-        let rows: Vec<DossierRow> = self
-            .on()
-            .fetch_all(DOSSIERS_OF_APPLICANT, (first, second, limit_of(limit)))
+        self.on()
+            .fetch_decoded(
+                DOSSIERS_OF_APPLICANT,
+                (first, second, limit_of(limit)),
+                "listing an applicant's dossiers",
+                decode,
+            )
             .await
-            .context("listing an applicant's dossiers")?;
-        rows.into_iter().map(decode).collect()
     }
 
     async fn agency_queue(
@@ -854,24 +856,25 @@ impl DossierStore for SqlStore {
         limit: usize,
     ) -> Result<Vec<StoredDossier>, StoreError> {
         // final statuses: 3, 7, 8, 10
-        let rows: Vec<DossierRow> = self
-            .on()
-            .fetch_all(
+        self.on()
+            .fetch_decoded(
                 AGENCY_QUEUE,
                 (agency.as_str(), i32::from(open_only), limit_of(limit)),
+                "reading an agency's queue",
+                decode,
             )
             .await
-            .context("reading an agency's queue")?;
-        rows.into_iter().map(decode).collect()
     }
 
     async fn notices(&self, recipient: &str, limit: usize) -> Result<Vec<NoticeRow>, StoreError> {
-        let rows: Vec<NoticeTuple> = self
-            .on()
-            .fetch_all(&NOTICES_OF, (recipient, limit_of(limit)))
+        self.on()
+            .fetch_decoded(
+                &NOTICES_OF,
+                (recipient, limit_of(limit)),
+                "reading notices",
+                |r| Ok(notice_row(r)),
+            )
             .await
-            .context("reading notices")?;
-        Ok(rows.into_iter().map(notice_row).collect())
     }
 
     async fn mark_notices_read(
@@ -892,12 +895,14 @@ impl DossierStore for SqlStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<NoticeRow>, StoreError> {
-        let rows: Vec<NoticeTuple> = self
-            .on()
-            .fetch_all(&EMAILS_DUE, (nanos(now)?, limit_of(limit)))
+        self.on()
+            .fetch_decoded(
+                &EMAILS_DUE,
+                (nanos(now)?, limit_of(limit)),
+                "reading the notices to e-mail",
+                |r| Ok(notice_row(r)),
+            )
             .await
-            .context("reading the notices to e-mail")?;
-        Ok(rows.into_iter().map(notice_row).collect())
     }
 
     async fn record_email(
@@ -1014,12 +1019,14 @@ impl DossierStore for SqlStore {
         &self,
         dossier: &DossierCode,
     ) -> Result<Vec<StoredAttachment>, StoreError> {
-        let rows: Vec<AttachmentRow> = self
-            .on()
-            .fetch_all(ATTACHMENTS, (dossier.to_string(),))
+        self.on()
+            .fetch_decoded(
+                ATTACHMENTS,
+                (dossier.to_string(),),
+                "listing attachments",
+                attachment_row,
+            )
             .await
-            .context("listing attachments")?;
-        rows.into_iter().map(attachment_row).collect()
     }
 
     async fn attachment(

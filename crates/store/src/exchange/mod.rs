@@ -435,12 +435,14 @@ impl ExchangeStore for SqlStore {
 
     async fn log_range(&self, from_seq: u64, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
         let from = i64::try_from(from_seq).unwrap_or(i64::MAX);
-        let rows: Vec<LogTuple> = self
-            .on()
-            .fetch_all(&LOG_RANGE, (from, limit_i64(limit)))
+        self.on()
+            .fetch_decoded(
+                &LOG_RANGE,
+                (from, limit_i64(limit)),
+                "reading the log",
+                decode_log,
+            )
             .await
-            .context("reading the log")?;
-        rows.into_iter().map(decode_log).collect()
     }
 
     async fn log_head(&self) -> Result<Option<LogEntry>, StoreError> {
@@ -448,12 +450,9 @@ impl ExchangeStore for SqlStore {
     }
 
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
-        let rows: Vec<CheckpointTuple> = self
-            .on()
-            .fetch_all(CHECKPOINTS, ())
+        self.on()
+            .fetch_decoded(CHECKPOINTS, (), "reading checkpoints", decode_checkpoint)
             .await
-            .context("reading checkpoints")?;
-        rows.into_iter().map(decode_checkpoint).collect()
     }
 
     async fn give_consent(
@@ -507,14 +506,13 @@ impl ExchangeStore for SqlStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<LogEntry>, StoreError> {
-        let rows: Vec<LogTuple> = self
-            .on()
-            .fetch_all(
+        self.on()
+            .fetch_decoded(
                 &ACCESSES_TO,
                 (person_id, nanos_clamped(from), nanos_clamped(to)),
+                "reading accesses",
+                decode_log,
             )
             .await
-            .context("reading accesses")?;
-        rows.into_iter().map(decode_log).collect()
     }
 }

@@ -366,12 +366,11 @@ impl OidcStore for SqlStore {
     }
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
-        let bodies: Vec<String> = self
-            .on()
-            .scalar_all(CLIENTS, ())
+        self.on()
+            .scalar_decoded(CLIENTS, (), "listing clients", |v: String| {
+                decode_client(&v)
+            })
             .await
-            .context("listing clients")?;
-        bodies.iter().map(|b| decode_client(b)).collect()
     }
 
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
@@ -384,12 +383,9 @@ impl OidcStore for SqlStore {
     }
 
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
-        let rows: Vec<(String, String, String, Option<i64>)> = self
-            .on()
-            .fetch_all(SIGNING_KEYS, ())
+        self.on()
+            .fetch_decoded(SIGNING_KEYS, (), "reading the signing keys", decode_key)
             .await
-            .context("reading the signing keys")?;
-        rows.into_iter().map(decode_key).collect()
     }
 
     async fn init_signing_key(&self, key: &SigningKey) -> Result<Vec<StoredKey>, StoreError> {

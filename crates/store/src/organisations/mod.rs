@@ -79,12 +79,14 @@ const LEGACY: &str =
 #[async_trait]
 impl OrganisationStore for SqlStore {
     async fn organisations_of(&self, person: SubjectId) -> Result<Vec<SubjectId>, StoreError> {
-        let rows: Vec<String> = self
-            .on()
-            .scalar_all(ORGANISATIONS_OF, (person.to_string(),))
+        self.on()
+            .scalar_decoded(
+                ORGANISATIONS_OF,
+                (person.to_string(),),
+                "reading a person's organisations",
+                |v: String| subject(&v),
+            )
             .await
-            .context("reading a person's organisations")?;
-        rows.iter().map(|s| subject(s)).collect()
     }
 
     async fn put_authorisation(&self, authorisation: &Authorisation) -> Result<(), StoreError> {
@@ -114,24 +116,28 @@ impl OrganisationStore for SqlStore {
     }
 
     async fn authorisations_of(&self, person: SubjectId) -> Result<Vec<Authorisation>, StoreError> {
-        let bodies: Vec<String> = self
-            .on()
-            .scalar_all(AUTHORISATIONS_OF, (person.to_string(),))
+        self.on()
+            .scalar_decoded(
+                AUTHORISATIONS_OF,
+                (person.to_string(),),
+                "reading a person's authorisations",
+                |v: String| decode_authorisation(&v),
+            )
             .await
-            .context("reading a person's authorisations")?;
-        bodies.iter().map(|b| decode_authorisation(b)).collect()
     }
 
     async fn authorisations_by(
         &self,
         organisation: SubjectId,
     ) -> Result<Vec<Authorisation>, StoreError> {
-        let bodies: Vec<String> = self
-            .on()
-            .scalar_all(AUTHORISATIONS_BY, (organisation.to_string(),))
+        self.on()
+            .scalar_decoded(
+                AUTHORISATIONS_BY,
+                (organisation.to_string(),),
+                "reading an organisation's authorisations",
+                |v: String| decode_authorisation(&v),
+            )
             .await
-            .context("reading an organisation's authorisations")?;
-        bodies.iter().map(|b| decode_authorisation(b)).collect()
     }
 
     async fn put_legacy(&self, login: &LegacyLogin) -> Result<bool, StoreError> {
