@@ -6,10 +6,10 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::services::health;
+use crate::state::AppState;
 
 /// How long `/readyz` waits for the database.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);

@@ -7,7 +7,8 @@ use axum::routing::get;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::{AppState, REQUEST_ID, with_middleware};
+use crate::state::AppState;
+use crate::{REQUEST_ID, with_middleware};
 
 async fn state(dir: &tempfile::TempDir) -> AppState {
     let location = store::Location::SqliteFile(dir.path().join("t.db"));

@@ -10,10 +10,10 @@ use identity::client::{Client, ClientId, Registration, SubjectType};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::auth::Operator;
 use crate::error::ApiError;
 use crate::services::identity::clients::{self, RegisterError};
+use crate::state::AppState;
 
 /// The path of the collection.
 pub const PATH: &str = "/api/v1/oidc/clients";

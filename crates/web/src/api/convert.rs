@@ -6,9 +6,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::state::AppState;
 
 /// The most addresses one request can carry.
 pub const MAX_BATCH: usize = 10_000;

@@ -12,13 +12,13 @@ use dossier::{Act, AgencyCode, Dossier, DossierCode, Procedure, Urgency};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::auth::{ApiPerson, Scope};
 use crate::error::ApiError;
 use crate::extract::{Path, Query};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
 use crate::services::dossiers::records;
+use crate::state::AppState;
 
 type Body<T> = Result<crate::extract::Json<T>, ApiError>;
 

@@ -10,13 +10,13 @@ use exchange::{HttpRequest, HttpResponse, LogRecord, MemberId, Refusal, RequestM
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem, problem_response};
 use crate::extract::{Json, Path};
 use crate::services::events;
 use crate::services::exchange::writer::LogError;
 use crate::services::population::{self, HouseholdOf, RegistryError, RegistryTarget};
+use crate::state::AppState;
 
 /// How long a signed response stays valid.
 const RESPONSE_TTL: Duration = Duration::minutes(5);

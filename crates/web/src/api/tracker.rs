@@ -17,11 +17,11 @@ use exchange::{LogEntry, MemberId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path, Query};
 use crate::services::tracker;
+use crate::state::AppState;
 
 /// The route of the tracker API (axum syntax).
 pub const ROUTE: &str = "/api/v1/registry/people/{pid}/accesses";
@@ -30,10 +30,6 @@ pub const ROUTE: &str = "/api/v1/registry/people/{pid}/accesses";
 pub fn accesses_path(pid: &str) -> String {
     format!("/api/v1/registry/people/{pid}/accesses")
 }
-
-/// Vietnam's time zone, `Asia/Ho_Chi_Minh`: UTC+07:00 all year (no
-/// daylight saving since 1975).
-pub use calendar::VIETNAM;
 
 /// The tracker's routes, with their full paths.
 pub fn router() -> Router<AppState> {
@@ -146,7 +142,7 @@ fn parse_bound(name: &str, raw: &str, bound: Bound) -> Result<Option<DateTime<Ut
         };
         let start = day
             .map(|d| d.and_time(NaiveTime::MIN))
-            .and_then(|t| VIETNAM.from_local_datetime(&t).single());
+            .and_then(|t| calendar::VIETNAM.from_local_datetime(&t).single());
         return match start {
             Some(t) => Ok(Some(t.with_timezone(&Utc))),
             None => Err(ApiError::BadRequest(format!(
@@ -214,7 +210,7 @@ fn access(node: &Node, e: LogEntry) -> Access {
         at_utc: r.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         at_local: r
             .at
-            .with_timezone(&VIETNAM)
+            .with_timezone(&calendar::VIETNAM)
             .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
         consumer: member_ref(node, &r.consumer),
         provider: member_ref(node, &r.provider),
@@ -334,7 +330,7 @@ pub fn download(body: String, content_type: &'static str, filename: &str) -> Res
 /// The download's file name: `truy-cap-du-lieu-PID[-FROM_TO].EXT`.
 pub fn filename(person: &PersonalId, period: Period, ext: &str) -> String {
     // the days of the period in Vietnam time (`to` is exclusive)
-    let day = |t: DateTime<Utc>| t.with_timezone(&VIETNAM).date_naive().to_string();
+    let day = |t: DateTime<Utc>| t.with_timezone(&calendar::VIETNAM).date_naive().to_string();
     let from = period.from.map(day);
     let to = period.to.map(|t| day(t - chrono::Duration::nanoseconds(1)));
     match (from, to) {

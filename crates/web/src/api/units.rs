@@ -5,9 +5,9 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
 
 /// Where the list of province codes is.
 const PROVINCES_PATH: &str = "/api/v1/units/provinces";

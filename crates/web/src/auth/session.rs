@@ -2,10 +2,10 @@
 //! session it names in the store (kept by the SHA-256 of the cookie, so a
 //! copy of the database opens no session), and the person it is.
 
-use crate::AppState;
 use crate::services::identity::accounts;
 use crate::services::identity::login::LEGACY_AMR;
 use crate::services::identity::records::{Account, Session, StoreError};
+use crate::state::AppState;
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use identity::client::ClientId;
 use serde_json::{Map, Value};
 
-use super::{AuthError, Scope};
-use crate::AppState;
+use super::error::AuthError;
+use super::scope::{Scope, api_audience};
 use crate::services::identity::clients;
 use crate::services::identity::grants::{self, DPOP_MAX_AGE, GRANT_CLAIM};
 use crate::services::identity::records::{Account, TokenAccount};
+use crate::state::AppState;
 
 /// A live access token of this provider, as a resource sees it.
 #[derive(Debug, Clone)]
@@ -116,7 +117,7 @@ impl AccessToken {
     /// Refused unless it is meant for the API and its client is registered
     /// now and trusted by the platform.
     pub async fn for_api(&self, state: &AppState) -> Result<(), AuthError> {
-        let api = super::api_audience(state.oidc.issuer());
+        let api = api_audience(state.oidc.issuer());
         if !self.is_for(&api) {
             return Err(AuthError::Insufficient {
                 reason: format!(

@@ -15,16 +15,18 @@ use identity::authz::{AuthorizationRequest, AuthzError};
 use identity::client::Client;
 use identity::{AssuranceLevel, Holder};
 
-use crate::AppState;
 use crate::auth::SignedIn;
 use crate::oidc::flow::{
     RequestBack, code_redirect, csrf_token, error_redirect, expired_form, flow_request,
     with_form_action,
 };
+use crate::pages::csrf;
 use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::reply::see_other;
 use crate::services::identity::accounts;
 use crate::services::identity::records::{Account, AuditEntry, Session, StoreError};
+use crate::state::AppState;
 
 pub(crate) struct Choice {
     pub(crate) subject: String,

@@ -15,12 +15,13 @@ use chrono::Utc;
 use identity::Holder;
 use identity::authz::{AuthzError, Prompt};
 
-use crate::AppState;
 use crate::auth::SignedIn;
 use crate::oidc::consent::continue_with;
 use crate::oidc::flow::{RequestBack, error_redirect, flow_request, person_level};
 use crate::oidc::login::login_page;
-use crate::pages::{Ctx, see_other};
+use crate::pages::layout::Ctx;
+use crate::reply::see_other;
+use crate::state::AppState;
 
 /// `GET /oidc/authorize`
 pub(crate) async fn authorize(

@@ -12,11 +12,11 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use identity::client::{AuthMethod, Client, ClientId};
 
-use crate::AppState;
 use crate::oidc::error::OAuthError;
 use crate::oidc::http::parse_form;
 use crate::services::identity::clients;
 use crate::services::identity::grants;
+use crate::state::AppState;
 
 /// The client's credentials and the method they came by.
 pub(crate) fn credentials(

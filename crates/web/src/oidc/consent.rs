@@ -14,17 +14,19 @@ use identity::Holder;
 use identity::authz::{AuthorizationRequest, AuthzError, Prompt};
 use identity::client::Client;
 
-use crate::AppState;
 use crate::auth::SignedIn;
 use crate::oidc::act_for::act_page;
 use crate::oidc::flow::{
     RequestBack, code_redirect, csrf_token, error_redirect, expired_form, flow_request,
     with_form_action,
 };
+use crate::pages::csrf;
 use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::reply::see_other;
 use crate::services::identity::accounts;
 use crate::services::identity::records::{AuditEntry, Session};
+use crate::state::AppState;
 
 /// After a log-in (or with a live session): a person asked for an
 /// organisation chooses which one to act for; otherwise the browser goes

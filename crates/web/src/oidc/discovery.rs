@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The discovery document.
 pub(crate) async fn metadata(State(state): State<AppState>) -> Response {

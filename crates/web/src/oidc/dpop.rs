@@ -4,9 +4,9 @@
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 
-use crate::AppState;
 use crate::oidc::error::OAuthError;
 use crate::services::identity::grants;
+use crate::state::AppState;
 
 /// The token endpoint's path.
 pub(crate) const TOKEN_PATH: &str = "/oidc/token";

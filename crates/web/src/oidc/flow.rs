@@ -17,11 +17,12 @@ use identity::AssuranceLevel;
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, RawRequest};
 use identity::client::{Client, ClientId};
 
-use crate::AppState;
 use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, message, see_other, server_error};
+use crate::pages::layout::{Ctx, message, server_error};
+use crate::reply::see_other;
 use crate::services::identity::records::Session;
 use crate::services::identity::{clients, grants};
+use crate::state::AppState;
 
 /// A request that cannot go on: a page for the person, or an error sent
 /// back to the relying party.

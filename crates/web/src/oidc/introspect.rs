@@ -7,11 +7,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use crate::AppState;
 use crate::oidc::client_auth::client_and_token;
 use crate::oidc::error::OAuthError;
 use crate::oidc::http::no_store;
 use crate::services::identity::grants::{self, GRANT_CLAIM};
+use crate::state::AppState;
 
 /// `POST /oidc/introspect`
 pub(crate) async fn introspect(

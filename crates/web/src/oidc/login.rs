@@ -16,16 +16,18 @@ use identity::AssuranceLevel;
 use identity::authz::AuthorizationRequest;
 use identity::client::Client;
 
-use crate::AppState;
 use crate::auth::{SignedIn, session};
 use crate::oidc::consent::continue_with;
 use crate::oidc::flow::{
     csrf_token, expired_form, flow_request, person_level, safe_next, too_many, with_form_action,
 };
+use crate::pages::csrf;
 use crate::pages::i18n::Tr;
-use crate::pages::{Ctx, Layout, csrf, html, see_other, server_error, with_cookie, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::reply::{see_other, with_cookie};
 use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
 use crate::services::identity::records::Session;
+use crate::state::AppState;
 
 #[derive(askama::Template)]
 #[template(path = "login.html")]
@@ -97,7 +99,7 @@ pub(crate) enum Outcome {
 pub(crate) async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::ratelimit::ClientIp(ip): crate::ratelimit::ClientIp,
+    crate::auth::address::ClientIp(ip): crate::auth::address::ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let t = ctx.t();

@@ -11,15 +11,15 @@ use axum::response::Response;
 use chrono::Utc;
 use identity::client::ClientId;
 
-use crate::AppState;
 use crate::auth::session;
 use crate::oidc::flow::{csrf_token, query_pairs, with_form_action, with_params};
+use crate::pages::csrf;
 use crate::pages::i18n::Tr;
-use crate::pages::{
-    Ctx, Layout, csrf, html, message, see_other, server_error, with_cookie, with_csrf,
-};
+use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::reply::{see_other, with_cookie};
 use crate::services::identity::records::{AuditEntry, StoreError};
 use crate::services::identity::{accounts, clients, grants};
+use crate::state::AppState;
 
 #[derive(askama::Template)]
 #[template(path = "logout.html")]

@@ -6,9 +6,9 @@ use identity::client::{Client, GrantType};
 use identity::level::AssuranceLevel;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::oidc::error::OAuthError;
 use crate::services::identity::grants::{self};
+use crate::state::AppState;
 
 /// The token response (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]

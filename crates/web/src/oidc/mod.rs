@@ -63,7 +63,7 @@ pub mod userinfo;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The routes of the provider.
 pub fn router() -> Router<AppState> {

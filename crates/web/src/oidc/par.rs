@@ -7,12 +7,12 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use chrono::Utc;
 
-use crate::AppState;
 use crate::oidc::client_auth::authenticated_client;
 use crate::oidc::dpop::{PAR_PATH, dpop_key};
 use crate::oidc::error::OAuthError;
 use crate::oidc::http::{no_store, parse_form};
 use crate::services::identity::grants;
+use crate::state::AppState;
 
 /// How long a pushed authorization request waits for the browser.
 pub const PAR_LIFETIME: chrono::Duration = chrono::Duration::seconds(300);

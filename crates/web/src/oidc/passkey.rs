@@ -26,11 +26,13 @@ use identity::webauthn::{self, RelyingParty, Verifier};
 use identity::{AssuranceLevel, Holder};
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::{Ctx, csrf, with_cookie};
+use crate::pages::csrf;
+use crate::pages::layout::Ctx;
+use crate::reply::with_cookie;
 use crate::services::identity::accounts;
 use crate::services::identity::records::{Account, AuditEntry, Session};
+use crate::state::AppState;
 
 /// How long a challenge waits for its answer.
 const CHALLENGE_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
@@ -291,7 +293,7 @@ pub struct Assertion {
 pub(crate) async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::ratelimit::ClientIp(ip): crate::ratelimit::ClientIp,
+    crate::auth::address::ClientIp(ip): crate::auth::address::ClientIp,
     Json(body): Json<Assertion>,
 ) -> Response {
     if let Err(wait) = state.oidc.login_attempt(ip) {

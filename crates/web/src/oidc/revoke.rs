@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use identity::client::Client;
 
-use crate::AppState;
 use crate::oidc::client_auth::client_and_token;
 use crate::oidc::error::OAuthError;
 use crate::oidc::http::no_store;
 use crate::services::identity::grants;
+use crate::state::AppState;
 
 /// `POST /oidc/revoke`
 pub(crate) async fn revoke(

@@ -7,12 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use identity::client::GrantType;
 
-use crate::AppState;
 use crate::oidc::client_auth::authenticated_client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::grants::{authorization_code, client_credentials, refresh_token};
 use crate::oidc::http::parse_form;
 use crate::oidc::mint::TokenResponse;
+use crate::state::AppState;
 
 /// `POST /oidc/token`: the token response, or the RFC 6749 §5.2 error.
 pub(crate) async fn token(

@@ -5,10 +5,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
 use crate::oidc::http::no_store;
 use crate::services::identity::claims;
 use crate::services::identity::records::Account;
+use crate::state::AppState;
 
 /// The UserInfo endpoint (Core §5.3): the claims of the person whose
 /// access token is presented, as far as its scopes allow. A token bound

@@ -7,11 +7,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::i18n::Tr;
-use super::{Ctx, Layout, html, server_error, with_csrf};
-use crate::AppState;
-use crate::api::tracker::VIETNAM;
 use crate::auth::SignedIn;
+use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
 use crate::services::identity::accounts;
+use crate::state::AppState;
+use calendar::VIETNAM;
 
 /// The page's path (Vietnamese) and its English alias.
 pub const PATH: &str = "/tai-khoan";

@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use units::{Conversion, Status, Units};
 
-use crate::AppState;
 use crate::pages::csrf;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
 use crate::pages::lookup::{Link, commune_href};
+use crate::state::AppState;
 
 pub const PATH: &str = "/chuyen-doi-dia-chi";
 /// At most this many (non-blank) lines per paste.

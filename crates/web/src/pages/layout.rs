@@ -8,12 +8,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
 use crate::auth::session::cookie;
 use crate::pages::assets;
 use crate::pages::csrf;
 use crate::pages::i18n::{Lang, Tr};
 use crate::reply::with_cookie;
+use crate::state::AppState;
 
 /// The cookie remembering the chosen language.
 const LANG_COOKIE: &str = "lang";

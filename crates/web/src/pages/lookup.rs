@@ -8,10 +8,10 @@ use axum::response::Response;
 use serde::Deserialize;
 use units::{Commune, Hit, HitKind, Province, Units};
 
-use crate::AppState;
 use crate::auth::query_encode;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, message, server_error};
+use crate::state::AppState;
 
 /// How many search hits are shown.
 const LIMIT: usize = 20;

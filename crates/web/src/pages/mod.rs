@@ -34,10 +34,8 @@ mod tracker;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::AppState;
+use crate::state::AppState;
 // the names the log-in, passkey and account pages take from here
-pub(crate) use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
-pub(crate) use crate::reply::{see_other, with_cookie};
 
 /// The pages' routes, mounted at `/`.
 pub fn router() -> Router<AppState> {

@@ -13,13 +13,13 @@ use chrono::Utc;
 use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Scope, SubjectId};
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::SignedIn;
 use crate::auth::login_href;
 use crate::pages::csrf;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
 use crate::services::organisations::{self, OrgError};
+use crate::state::AppState;
 use calendar::VIETNAM;
 
 /// The page's path (Vietnamese) and its English alias.

@@ -13,11 +13,11 @@ use chrono::NaiveDate;
 use exchange::LogEntry;
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::{login_href, query_encode};
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, message};
 use crate::reply::see_other;
+use crate::state::AppState;
 use calendar::VIETNAM;
 
 use crate::api::tracker::{self as api, Period};

@@ -32,7 +32,7 @@ use chrono::Utc;
 use exchange::Grant;
 use store::EventSubscription;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The exchange service this module runs.
 pub const SUBSCRIBE: &str = "events.subscribe";

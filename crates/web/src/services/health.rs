@@ -3,7 +3,7 @@
 
 use store::{Backend, StoreError};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The database's kind, as readiness names it.
 pub fn database(state: &AppState) -> &'static str {

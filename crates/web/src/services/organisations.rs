@@ -6,7 +6,7 @@ use chrono::Utc;
 use identity::{Authorisation, Holder, Organisation, SubjectId};
 use store::{AuditEntry, StoreError};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// An account as stored: its holder, name and log-in.
 pub type Account = store::Account;

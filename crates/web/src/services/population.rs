@@ -6,7 +6,7 @@ use chrono::Utc;
 use exchange::MemberId;
 use store::{ConsentSnapshot, StoreError};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Why a registry service found no answer.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use exchange::LogEntry;
 use store::StoreError;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The message log's entries of accesses to `person` between `from` and
 /// `to`, in the log's order.

@@ -11,11 +11,11 @@ use identity::client::{AuthMethod, Client, GrantType};
 use identity::level::AssuranceLevel;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::oidc::dpop::{TOKEN_PATH, dpop_key};
 use crate::oidc::error::OAuthError;
 use crate::oidc::mint::{Actor, TokenResponse, TokenSubject, mint, require_grant, subjects_for};
 use crate::services::identity::grants::{self, Redemption, refresh_token_hash};
+use crate::state::AppState;
 
 /// How long an ID token is valid (it is read once, at log-in).
 pub const ID_TOKEN_TTL: i64 = 300;

@@ -6,10 +6,10 @@ use axum::http::HeaderMap;
 use chrono::Utc;
 use identity::client::{Client, GrantType};
 
-use crate::AppState;
 use crate::oidc::dpop::{TOKEN_PATH, dpop_key};
 use crate::oidc::error::OAuthError;
 use crate::oidc::mint::{TokenResponse, TokenSubject, mint, require_grant};
+use crate::state::AppState;
 
 /// The `client_credentials` grant: an agency system acting as itself,
 /// for the scopes it asks among those registered, for the resource it

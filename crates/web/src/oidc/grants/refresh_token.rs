@@ -7,11 +7,11 @@ use base64::Engine as _;
 use chrono::Utc;
 use identity::client::{Client, GrantType};
 
-use crate::AppState;
 use crate::oidc::dpop::{TOKEN_PATH, dpop_key};
 use crate::oidc::error::OAuthError;
 use crate::oidc::mint::{TokenResponse, TokenSubject, mint, require_grant, subjects_for};
 use crate::services::identity::grants::{self, Rotation};
+use crate::state::AppState;
 
 /// The `refresh_token` grant: the token is rotated (a new one replaces it)
 /// and a new access token issued in the same grant; a token presented a

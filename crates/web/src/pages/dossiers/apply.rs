@@ -9,7 +9,6 @@ use dossier::{FieldKind, Procedure};
 
 use super::catalog::DocRow;
 use super::shared::{flow_failed, person_id, pick, signed_in};
-use crate::AppState;
 use crate::pages::csrf;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
@@ -17,6 +16,7 @@ use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
 use crate::services::dossiers::prefill;
+use crate::state::AppState;
 
 pub struct FieldView {
     pub key: String,

@@ -6,12 +6,12 @@ use axum::response::Response;
 
 use super::shared::{flow_failed, pick, signed_in};
 use super::show::{refused, render_dossier};
-use crate::AppState;
 use crate::pages::csrf;
 use crate::pages::layout::Ctx;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
+use crate::state::AppState;
 
 /// `POST /ho-so/{code}/tep` (multipart): a file for one of the
 /// procedure's documents, from the dossier's page.

@@ -6,10 +6,10 @@ use axum::response::Response;
 use dossier::DossierCode;
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error};
 use crate::services::dossiers::records;
+use crate::state::AppState;
 
 #[derive(askama::Template)]
 #[template(path = "dossier_lookup.html")]

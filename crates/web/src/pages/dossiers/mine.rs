@@ -7,11 +7,11 @@ use chrono::{DateTime, FixedOffset};
 use dossier::{Dossier, Urgency};
 
 use super::shared::{flow_failed, pick, signed_in, status_name, urgency_class, urgency_name, when};
-use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error};
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
+use crate::state::AppState;
 
 pub struct DossierRow {
     pub code: String,

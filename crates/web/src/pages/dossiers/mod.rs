@@ -30,7 +30,7 @@ mod workbench;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The dossier pages' routes.
 pub fn router() -> Router<AppState> {

@@ -6,13 +6,13 @@ use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
 use dossier::{Act, Channel, Status, Urgency};
 
-use crate::AppState;
 use crate::auth::login_href;
 use crate::pages::i18n::{Lang, Tr};
 use crate::pages::layout::{Ctx, message, server_error};
 use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::Account;
+use crate::state::AppState;
 
 pub(super) fn when(t: &DateTime<FixedOffset>) -> String {
     t.format("%H:%M %d/%m/%Y").to_string()

@@ -12,13 +12,13 @@ use serde::Deserialize;
 
 use super::mine::dossier_row;
 use super::shared::{act_name, channel_name, flow_failed, pick, signed_in, status_name, when};
-use crate::AppState;
 use crate::pages::csrf;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Account};
 use crate::services::dossiers::records;
+use crate::state::AppState;
 
 pub struct StepRow {
     pub when: String,

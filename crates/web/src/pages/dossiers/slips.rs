@@ -7,11 +7,11 @@ use dossier::Status;
 
 use super::shared::{channel_name, flow_failed, pick, signed_in, when};
 use super::show::{StepRow, step_rows};
-use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, server_error};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
+use crate::state::AppState;
 
 #[derive(askama::Template)]
 #[template(path = "slip.html")]

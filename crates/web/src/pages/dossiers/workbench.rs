@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use super::mine::{DossierRow, dossier_row};
 use super::shared::{flow_failed, signed_in};
-use crate::AppState;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
+use crate::state::AppState;
 
 pub struct QueueView {
     pub agency: String,

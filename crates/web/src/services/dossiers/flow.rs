@@ -18,8 +18,8 @@ use super::error::FlowError;
 /// An account as stored: its holder, name and log-in.
 pub type Account = store::Account;
 use super::prefill;
-use crate::AppState;
 use crate::services::exchange::writer::DossierFiling;
+use crate::state::AppState;
 
 /// The catalog in force.
 pub(crate) fn catalog() -> Result<&'static Catalog, FlowError> {

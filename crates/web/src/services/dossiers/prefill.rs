@@ -14,9 +14,9 @@ use exchange::{LogRecord, RequestMeta};
 use serde_json::Value;
 
 use super::error::FlowError;
-use crate::AppState;
 use crate::services::exchange::node::{PREFILL_BASIS, PREFILL_PURPOSE};
 use crate::services::exchange::writer::under_case;
+use crate::state::AppState;
 
 /// What was read for a form.
 #[derive(Debug, Default)]

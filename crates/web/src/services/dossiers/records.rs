@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use dossier::{AgencyCode, DossierCode};
 use store::StoreError;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// A dossier as stored, with its version.
 pub type StoredDossier = store::StoredDossier;

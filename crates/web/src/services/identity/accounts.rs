@@ -9,7 +9,7 @@ use identity::SubjectId;
 use identity::webauthn::Passkey;
 
 use super::records::{Account, AuditEntry, Session, StoreError};
-use crate::AppState;
+use crate::state::AppState;
 
 /// The account of `subject`.
 pub async fn account(state: &AppState, subject: SubjectId) -> Result<Option<Account>, StoreError> {

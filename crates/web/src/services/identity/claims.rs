@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::records::Account;
-use crate::AppState;
+use crate::state::AppState;
 
 /// Why a claim could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use chrono::Utc;
 use identity::client::{Client, ClientId};
 
 use super::records::StoreError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// Why a client could not be registered.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use identity::authz::{CodeGrant, RefreshGrant};
 use identity::client::{Client, SubjectType};
 
 use super::records::{StoreError, TokenAccount};
-use crate::AppState;
+use crate::state::AppState;
 
 /// How long a refresh token lives (each use gives a new one for as long).
 pub const REFRESH_TTL: chrono::Duration = chrono::Duration::hours(12);

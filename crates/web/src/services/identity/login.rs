@@ -8,7 +8,7 @@ use identity::password::PasswordHash;
 use identity::{AssuranceLevel, Holder, LoginId};
 
 use super::records::{AuditEntry, Session, StoreError};
-use crate::AppState;
+use crate::state::AppState;
 
 /// A PHC hash verified when the identifier names no account, so that an
 /// unknown identifier takes as long to refuse as a wrong password.
