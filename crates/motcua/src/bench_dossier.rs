@@ -133,7 +133,7 @@ async fn log_in(
         ("client_id", CLIENT),
         ("redirect_uri", REDIRECT),
         ("response_type", "code"),
-        ("scope", "openid profile pid"),
+        ("scope", "openid profile pid dossiers"),
         ("state", "bench"),
         ("code_challenge", &pkce_challenge()),
         ("code_challenge_method", "S256"),
@@ -219,7 +219,10 @@ pub fn requests(args: DossierRequestsArgs) -> anyhow::Result<()> {
             jwks: None,
             redirect_uris: vec![REDIRECT.into()],
             grant_types: [GrantType::AuthorizationCode].into_iter().collect(),
-            scopes: ["openid", "profile", "pid"].into_iter().map(String::from).collect(),
+            scopes: ["openid", "profile", "pid", identity::client::SCOPE_DOSSIERS]
+                .into_iter()
+                .map(String::from)
+                .collect(),
             subject_type: SubjectType::Public,
             access_token_ttl: 3600,
             post_logout_redirect_uris: vec![],

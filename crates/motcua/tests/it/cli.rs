@@ -439,3 +439,100 @@ fn cli_bench_units_cases_writes_scored_cases() {
         assert_eq!(got.status.as_str(), c["expected_status"], "{c:?}");
     }
 }
+
+/// Reads a Lua string literal as `bench dossier-requests` writes it.
+fn lua_bytes(literal: &str) -> Vec<u8> {
+    let inner = literal.trim().trim_end_matches(',');
+    let inner = inner
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .expect("a quoted Lua string");
+    let mut out = Vec::new();
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        match bytes[i + 1] {
+            b'r' => out.push(b'\r'),
+            b'n' => out.push(b'\n'),
+            b'"' => out.push(b'"'),
+            b'\\' => out.push(b'\\'),
+            _ => {
+                let code: u8 = inner[i + 1..i + 4].parse().expect("a decimal escape");
+                out.push(code);
+                i += 4;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    out
+}
+
+/// The filing benchmark's requests are ones the server accepts: its
+/// applicants log in through the real code flow and get tokens meant for
+/// the API with the `dossiers` scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_bench_dossier_requests_are_accepted_filings() {
+    let app = crate::helpers::TestApp::spawn().await;
+    app.seed_people(400).await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = dir.path().join("requests.lua");
+    let mut command = motcua();
+    command.args([
+        "bench",
+        "dossier-requests",
+        "--url",
+        app.url("").trim_end_matches('/'),
+        "--people",
+        "400",
+        "--seed",
+        "7",
+        "--applicants",
+        "2",
+        "--count",
+        "3",
+        "--output",
+    ]);
+    command.arg(&output).arg("--data-dir").arg(app.data_dir());
+    if let Some(url) = app.database_url() {
+        command.args(["--database-url", &url]);
+    }
+    let out = tokio::task::spawn_blocking(move || command.output().expect("motcua runs"))
+        .await
+        .expect("the command's thread");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&output).expect("the requests");
+    let requests: Vec<Vec<u8>> = text
+        .lines()
+        .filter(|l| l.starts_with('"'))
+        .map(lua_bytes)
+        .collect();
+    assert_eq!(requests.len(), 3);
+    for raw in &requests {
+        let raw = String::from_utf8(raw.clone()).expect("UTF-8");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("head and body");
+        let token = head
+            .lines()
+            .find_map(|l| l.strip_prefix("authorization: Bearer "))
+            .expect("a bearer token");
+        let reply = app
+            .send(
+                app.client
+                    .post(app.url("/api/v1/dossiers"))
+                    .bearer_auth(token.trim())
+                    .header("content-type", "application/json")
+                    .body(body.to_string()),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+}
