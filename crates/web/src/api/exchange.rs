@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use exchange::{HttpRequest, HttpResponse, LogRecord, MemberId, Refusal, RequestMeta};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem, problem_response};
@@ -341,6 +341,54 @@ fn registry_error(e: RegistryError) -> ApiError {
     }
 }
 
+/// How the consent endpoints refuse a change (the OpenAPI description of
+/// their problem answers).
+#[derive(IntoResponses)]
+pub enum ConsentRefusal {
+    #[response(
+        status = 400,
+        description = "Malformed: not JSON, a personal id, a member or a purpose",
+        content_type = "application/problem+json"
+    )]
+    Malformed(Problem),
+    #[response(
+        status = 401,
+        description = "Neither the person's session nor an operator's token",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "Another person's consent, or a token that is not an operator's",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such person",
+        content_type = "application/problem+json"
+    )]
+    NoPerson(Problem),
+    #[response(
+        status = 413,
+        description = "A body over 2 MiB",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "The body is not `application/json`",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+    #[response(
+        status = 422,
+        description = "JSON that is not a consent's shape",
+        content_type = "application/problem+json"
+    )]
+    NotAConsent(Problem),
+}
+
 /// `POST /api/v1/registry/people/{pid}/consents`: the person consents to
 /// `consumer` using their data for `purpose`: the person logged in on the
 /// portal, or an operator's system with an `admin` token.
@@ -353,13 +401,7 @@ fn registry_error(e: RegistryError) -> ApiError {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The consent is in force", body = serde_json::Value),
-        (status = 400, description = "Malformed: not JSON, a personal id, a member or a purpose", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Neither the person's session nor an operator's token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another person's consent, or a token that is not an operator's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "A body over 2 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "JSON that is not a consent's shape", body = Problem, content_type = "application/problem+json"),
+        ConsentRefusal,
     )
 )]
 pub async fn give_consent(
@@ -382,13 +424,7 @@ pub async fn give_consent(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The consent is withdrawn", body = serde_json::Value),
-        (status = 400, description = "Malformed: not JSON, a personal id, a member or a purpose", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Neither the person's session nor an operator's token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another person's consent, or a token that is not an operator's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "A body over 2 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "JSON that is not a consent's shape", body = Problem, content_type = "application/problem+json"),
+        ConsentRefusal,
     )
 )]
 pub async fn withdraw_consent(

@@ -36,6 +36,13 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    pub(crate) fn insufficient(reason: impl Into<String>, dpop: bool) -> Self {
+        AuthError::Insufficient {
+            reason: reason.into(),
+            dpop,
+        }
+    }
+
     pub(crate) fn invalid(reason: impl Into<String>, dpop: bool) -> Self {
         AuthError::InvalidToken {
             code: "invalid_token",

@@ -76,26 +76,26 @@ impl FromRequestParts<AppState> for ApiPerson {
         let (token, account) = token::check_with_account(state, parts).await?;
         token.for_api(state).await?;
         if token.is_operator() {
-            return Err(AuthError::Insufficient {
-                reason: "this is done by people: use a person's token, not a system's".into(),
-                dpop: token.dpop,
-            });
+            return Err(AuthError::insufficient(
+                "this is done by people: use a person's token, not a system's",
+                token.dpop,
+            ));
         }
         if !token.is_person() {
-            return Err(AuthError::Insufficient {
-                reason: "this needs the token of a person's log-in".into(),
-                dpop: token.dpop,
-            });
+            return Err(AuthError::insufficient(
+                "this needs the token of a person's log-in",
+                token.dpop,
+            ));
         }
         if !token.has_scope(Scope::Dossiers) && !token.has_scope(Scope::Workbench) {
-            return Err(AuthError::Insufficient {
-                reason: format!(
+            return Err(AuthError::insufficient(
+                format!(
                     "the token needs the scope {} or {}",
                     Scope::Dossiers.as_str(),
                     Scope::Workbench.as_str()
                 ),
-                dpop: token.dpop,
-            });
+                token.dpop,
+            ));
         }
         let account = account.ok_or_else(|| {
             AuthError::invalid("the account of this token no longer exists", token.dpop)
@@ -144,12 +144,11 @@ impl FromRequestParts<AppState> for Operator {
 
 async fn operator_of(state: &AppState, token: AccessToken) -> Result<Operator, AuthError> {
     if !token.is_operator() {
-        return Err(AuthError::Insufficient {
-            reason: "this is done by an operator's system with its own token \
-                     (client_credentials) with the admin scope, not with a person's"
-                .into(),
-            dpop: token.dpop,
-        });
+        return Err(AuthError::insufficient(
+            "this is done by an operator's system with its own token \
+             (client_credentials) with the admin scope, not with a person's",
+            token.dpop,
+        ));
     }
     token.for_api(state).await?;
     Ok(Operator {

@@ -88,10 +88,10 @@ impl AccessToken {
         if self.has_scope(scope) {
             Ok(())
         } else {
-            Err(AuthError::Insufficient {
-                reason: format!("the token needs the scope {}", scope.as_str()),
-                dpop: self.dpop,
-            })
+            Err(AuthError::insufficient(
+                format!("the token needs the scope {}", scope.as_str()),
+                self.dpop,
+            ))
         }
     }
 
@@ -119,13 +119,13 @@ impl AccessToken {
     pub async fn for_api(&self, state: &AppState) -> Result<(), AuthError> {
         let api = api_audience(state.oidc.issuer());
         if !self.is_for(&api) {
-            return Err(AuthError::Insufficient {
-                reason: format!(
+            return Err(AuthError::insufficient(
+                format!(
                     "this token is not meant for this API (its audience must be {api}): \
                      only the platform's own services obtain tokens for it"
                 ),
-                dpop: self.dpop,
-            });
+                self.dpop,
+            ));
         }
         let client = match ClientId::parse(&self.client_id) {
             Ok(id) => clients::registered(state, &id).await?,
@@ -133,12 +133,11 @@ impl AccessToken {
         };
         match client {
             Some(c) if c.trusted => Ok(()),
-            Some(_) => Err(AuthError::Insufficient {
-                reason: "the client this token was issued to is not one of the platform's own \
-                         services, which alone may call this API"
-                    .into(),
-                dpop: self.dpop,
-            }),
+            Some(_) => Err(AuthError::insufficient(
+                "the client this token was issued to is not one of the platform's own \
+                 services, which alone may call this API",
+                self.dpop,
+            )),
             None => Err(AuthError::invalid(
                 "the client this token was issued to is no longer registered",
                 self.dpop,

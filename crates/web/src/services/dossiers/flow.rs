@@ -657,13 +657,7 @@ pub(crate) async fn act(
     comment: Option<&str>,
     version: Option<i64>,
 ) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
-    let code = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
-    let stored = state
-        .store
-        .dossiers()
-        .dossier(&code)
-        .await?
-        .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
+    let (code, stored) = stored_dossier(state, code).await?;
     if let Some(v) = version
         && v != stored.version
     {
@@ -809,6 +803,17 @@ pub(crate) async fn load_for(
     account: &store::Account,
     code: &str,
 ) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
+    let (_, stored) = stored_dossier(state, code).await?;
+    let actors = actors_for(state, account, &stored.dossier).await?;
+    Ok((stored, actors))
+}
+
+/// The dossier of `code` (as given) and the code parsed; not found when
+/// the code is malformed or names no dossier.
+async fn stored_dossier(
+    state: &AppState,
+    code: &str,
+) -> Result<(DossierCode, store::StoredDossier), FlowError> {
     let parsed = DossierCode::parse(code).map_err(|e| FlowError::NotFound(e.to_string()))?;
     let stored = state
         .store
@@ -816,6 +821,5 @@ pub(crate) async fn load_for(
         .dossier(&parsed)
         .await?
         .ok_or_else(|| FlowError::NotFound(format!("no dossier {code}")))?;
-    let actors = actors_for(state, account, &stored.dossier).await?;
-    Ok((stored, actors))
+    Ok((parsed, stored))
 }

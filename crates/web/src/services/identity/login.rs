@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use identity::password::PasswordHash;
-use identity::{AssuranceLevel, Holder, LoginId};
+use identity::{AssuranceLevel, Holder, LoginId, SubjectId};
+use store::{AccountStore, Failure};
 
 use super::records::{AuditEntry, Session, StoreError};
 use crate::state::AppState;
@@ -107,12 +108,7 @@ pub async fn log_in(
         (Ok(_), Some(a)) => a,
     };
     let subject = account.holder.subject();
-    let audit = |event: &str, detail: String| AuditEntry {
-        at: now,
-        event: event.to_string(),
-        client: purpose.client.map(str::to_string),
-        detail,
-    };
+    let audit = |event: &str, detail: String| audit_entry(purpose, now, event, detail);
     if let Some(left) = identity::login::locked_for(account.locked_until, now) {
         accounts
             .audit(
@@ -162,16 +158,13 @@ pub async fn log_in(
         }
     }
     if !ok {
-        let failure = accounts
-            .login_failed(
-                subject,
-                identity::login::MAX_FAILURES,
-                now + identity::login::LOCK_FOR,
-            )
-            .await?;
-        accounts
-            .audit(subject, &audit("login_failed", why.to_string()))
-            .await?;
+        let failure = count_failure(
+            accounts,
+            subject,
+            now,
+            &audit("login_failed", why.to_string()),
+        )
+        .await?;
         if failure.failures == identity::login::MAX_FAILURES {
             accounts
                 .audit(
@@ -231,12 +224,7 @@ async fn legacy_log_in(
 ) -> Result<Session, Refused> {
     let accounts = state.store.accounts();
     let org = legacy.organisation;
-    let audit = |event: &str, detail: String| AuditEntry {
-        at: now,
-        event: event.to_string(),
-        client: purpose.client.map(str::to_string),
-        detail,
-    };
+    let audit = |event: &str, detail: String| audit_entry(purpose, now, event, detail);
     let account = accounts.account(org).await?;
     if let Some(left) =
         identity::login::locked_for(account.as_ref().and_then(|a| a.locked_until), now)
@@ -245,19 +233,13 @@ async fn legacy_log_in(
     }
     if !check_password(legacy.password.clone(), password).await {
         if account.is_some() {
-            accounts
-                .login_failed(
-                    org,
-                    identity::login::MAX_FAILURES,
-                    now + identity::login::LOCK_FOR,
-                )
-                .await?;
-            accounts
-                .audit(
-                    org,
-                    &audit("login_failed", "old portal account: wrong password".into()),
-                )
-                .await?;
+            count_failure(
+                accounts,
+                org,
+                now,
+                &audit("login_failed", "old portal account: wrong password".into()),
+            )
+            .await?;
         }
         return Err(Refused::Wrong);
     }
@@ -302,6 +284,40 @@ async fn check_password(phc: String, password: String) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+/// An entry of the audit trail written by a log-in for `purpose` at `now`.
+fn audit_entry(
+    purpose: &Purpose<'_>,
+    now: DateTime<Utc>,
+    event: &str,
+    detail: String,
+) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        event: event.to_string(),
+        client: purpose.client.map(str::to_string),
+        detail,
+    }
+}
+
+/// Counts a failed log-in of `subject` towards its lock-out and writes
+/// `entry` to its audit trail; the failures in a row now.
+async fn count_failure(
+    accounts: &dyn AccountStore,
+    subject: SubjectId,
+    now: DateTime<Utc>,
+    entry: &AuditEntry,
+) -> Result<Failure, StoreError> {
+    let failure = accounts
+        .login_failed(
+            subject,
+            identity::login::MAX_FAILURES,
+            now + identity::login::LOCK_FOR,
+        )
+        .await?;
+    accounts.audit(subject, entry).await?;
+    Ok(failure)
 }
 
 #[cfg(test)]
