@@ -19,6 +19,7 @@ use crate::auth::SignedIn;
 use crate::oidc::consent::continue_with;
 use crate::oidc::flow::{RequestBack, error_redirect, flow_request, person_level};
 use crate::oidc::login::login_page;
+use crate::pages::failure::PageError;
 use crate::pages::layout::Ctx;
 use crate::reply::see_other;
 use crate::state::AppState;
@@ -29,11 +30,11 @@ pub(crate) async fn authorize(
     ctx: Ctx,
     signed_in: Option<SignedIn>,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let query = query.unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await? {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(redirect) => return Ok(redirect),
     };
     let now = Utc::now();
     // a live session (a legacy organisation's ends at the cut-over)
@@ -56,7 +57,11 @@ pub(crate) async fn authorize(
             redirect_uri: &request.redirect_uri,
             state: request.state.as_deref(),
         };
-        return see_other(&error_redirect(&state, &back, &AuthzError::LoginRequired));
+        return Ok(see_other(&error_redirect(
+            &state,
+            &back,
+            &AuthzError::LoginRequired,
+        )));
     }
     login_page(&ctx, &client, &request, &query, "", None, StatusCode::OK)
 }
