@@ -17,9 +17,8 @@ use identity::{AssuranceLevel, Holder};
 
 use crate::auth::SignedIn;
 use crate::oidc::flow::{
-    RequestBack, code_redirect, error_redirect, expired_form, flow_request, with_form_action,
+    RequestBack, code_redirect, error_redirect, posted_step, with_form_action,
 };
-use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, with_csrf};
@@ -160,10 +159,6 @@ pub(crate) async fn act_page(
         });
     }
     let (token, new) = ctx.csrf_token()?;
-    let back = RequestBack {
-        redirect_uri: &request.redirect_uri,
-        state: request.state.as_deref(),
-    };
     let page = ActPage {
         l: ctx.layout(t.act_title(), ""),
         t,
@@ -171,7 +166,7 @@ pub(crate) async fn act_page(
         request: query.to_string(),
         csrf: token.clone(),
         choices,
-        cancel: error_redirect(state, &back, &AuthzError::AccessDenied),
+        cancel: error_redirect(state, &RequestBack::of(request), &AuthzError::AccessDenied),
         error: error.clone(),
     };
     let status = if error.is_some() {
@@ -201,18 +196,14 @@ pub(crate) async fn act(
     Form(form): Form<ActForm>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
-        return Err(expired_form(&ctx));
-    }
     let query = form.request.clone().unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await? {
-        Ok(r) => r,
-        Err(redirect) => return Ok(redirect),
-    };
+    let csrf_token = form.csrf_token.as_deref();
+    let (client, request, SignedIn { session, .. }) =
+        match posted_step(&state, &ctx, csrf_token, &query, signed_in).await? {
+            Ok(step) => step,
+            Err(answer) => return Ok(answer),
+        };
     let now = Utc::now();
-    let Some(SignedIn { session, .. }) = signed_in else {
-        return Ok(see_other(&format!("/oidc/authorize?{query}")));
-    };
     let organisation = form
         .organisation
         .as_deref()

@@ -16,10 +16,7 @@ use identity::client::Client;
 
 use crate::auth::SignedIn;
 use crate::oidc::act_for::act_page;
-use crate::oidc::flow::{
-    RequestBack, code_redirect, error_redirect, expired_form, flow_request, with_form_action,
-};
-use crate::pages::csrf;
+use crate::oidc::flow::{code_redirect, posted_step, refuse, with_form_action};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html, with_csrf};
@@ -50,15 +47,7 @@ pub(crate) async fn continue_with(
         let covered = given.is_some_and(|g| asked.is_subset(&g));
         if !covered || request.prompt == Some(Prompt::Consent) {
             if request.prompt == Some(Prompt::None) {
-                let back = RequestBack {
-                    redirect_uri: &request.redirect_uri,
-                    state: request.state.as_deref(),
-                };
-                return Ok(see_other(&error_redirect(
-                    state,
-                    &back,
-                    &AuthzError::ConsentRequired,
-                )));
+                return Ok(refuse(state, &request, &AuthzError::ConsentRequired));
             }
             return consent_page(ctx, client, &request, query, &asked);
         }
@@ -147,18 +136,14 @@ pub(crate) async fn consent(
     signed_in: Option<SignedIn>,
     Form(form): Form<ConsentForm>,
 ) -> Result<Response, PageError> {
-    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
-        return Err(expired_form(&ctx));
-    }
     let query = form.request.clone().unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await? {
-        Ok(r) => r,
-        Err(redirect) => return Ok(redirect),
-    };
+    let csrf_token = form.csrf_token.as_deref();
+    let (client, request, SignedIn { session, account }) =
+        match posted_step(&state, &ctx, csrf_token, &query, signed_in).await? {
+            Ok(step) => step,
+            Err(answer) => return Ok(answer),
+        };
     let now = Utc::now();
-    let Some(SignedIn { session, account }) = signed_in else {
-        return Ok(see_other(&format!("/oidc/authorize?{query}")));
-    };
     let asked = asked_scopes(&request);
     let listed = asked.iter().cloned().collect::<Vec<_>>().join(" ");
     if form.decision.as_deref() != Some("allow") {
@@ -171,15 +156,7 @@ pub(crate) async fn consent(
         if let Err(e) = accounts::audit(&state, session.subject, &entry).await {
             tracing::error!(error = %e, "writing the audit trail");
         }
-        let back = RequestBack {
-            redirect_uri: &request.redirect_uri,
-            state: request.state.as_deref(),
-        };
-        return Ok(see_other(&error_redirect(
-            &state,
-            &back,
-            &AuthzError::AccessDenied,
-        )));
+        return Ok(refuse(&state, &request, &AuthzError::AccessDenied));
     }
     let mut agreed = accounts::consented_scopes(&state, session.subject, client.id.as_str())
         .await?

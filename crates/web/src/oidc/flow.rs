@@ -17,6 +17,8 @@ use identity::AssuranceLevel;
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, RawRequest};
 use identity::client::{Client, ClientId};
 
+use crate::auth::SignedIn;
+use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::Ctx;
@@ -74,6 +76,22 @@ pub(crate) fn error_redirect(
 pub(crate) struct RequestBack<'a> {
     pub(crate) redirect_uri: &'a str,
     pub(crate) state: Option<&'a str>,
+}
+
+impl<'a> RequestBack<'a> {
+    /// Where a checked request goes back to.
+    pub(crate) fn of(request: &'a AuthorizationRequest) -> RequestBack<'a> {
+        RequestBack {
+            redirect_uri: &request.redirect_uri,
+            state: request.state.as_deref(),
+        }
+    }
+}
+
+/// Sends the browser back to the relying party with `e` as the answer to
+/// `request`.
+pub(crate) fn refuse(state: &AppState, request: &AuthorizationRequest, e: &AuthzError) -> Response {
+    see_other(&error_redirect(state, &RequestBack::of(request), e))
 }
 
 /// Reads and checks the authorization request in `query`.
@@ -206,6 +224,30 @@ pub(crate) async fn flow_request(
         Err(Refusal::Redirect(to)) => Ok(Err(see_other(&to))),
         Err(Refusal::Page(e)) => Err(e),
     }
+}
+
+/// A form of the flow posted by a person signed in: its CSRF token
+/// checked, its authorization request read again. The inner error is the
+/// answer to give instead: the OAuth error back to the relying party, or
+/// the request again (through the log-in) when the session has ended.
+pub(crate) async fn posted_step(
+    state: &AppState,
+    ctx: &Ctx,
+    csrf_token: Option<&str>,
+    query: &str,
+    signed_in: Option<SignedIn>,
+) -> Result<Result<(Arc<Client>, AuthorizationRequest, SignedIn), Response>, PageError> {
+    if !ctx.csrf_ok(csrf::Check::Session, csrf_token) {
+        return Err(expired_form(ctx));
+    }
+    let (client, request) = match flow_request(state, ctx, query).await? {
+        Ok(r) => r,
+        Err(redirect) => return Ok(Err(redirect)),
+    };
+    Ok(match signed_in {
+        Some(s) => Ok((client, request, s)),
+        None => Err(see_other(&format!("/oidc/authorize?{query}"))),
+    })
 }
 
 /// A page whose form's answer redirects to the relying party: its origin

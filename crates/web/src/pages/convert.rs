@@ -78,6 +78,7 @@ fn row_view(t: Tr, units: &Units, n: usize, c: Conversion) -> RowView {
             Some(format!("{}{detail}{province}", t.not_found_note()))
         }
     };
+    let legacy = legacy_names(&c);
     RowView {
         n,
         status: c.status.as_str(),
@@ -98,16 +99,7 @@ fn row_view(t: Tr, units: &Units, n: usize, c: Conversion) -> RowView {
                 text: k.name.clone(),
             })
             .collect(),
-        legacy: c
-            .legacy
-            .iter()
-            .map(|l| {
-                format!(
-                    "{}, {}, {}",
-                    l.commune_name, l.district_name, l.province_name
-                )
-            })
-            .collect(),
+        legacy,
         note,
         input: c.input,
     }
@@ -338,6 +330,20 @@ fn forged(t: Tr) -> PageError {
     .with_link(PATH, t.reload())
 }
 
+/// The former communes an address was recognised as, each with its
+/// district and province.
+fn legacy_names(c: &Conversion) -> Vec<String> {
+    c.legacy
+        .iter()
+        .map(|l| {
+            format!(
+                "{}, {}, {}",
+                l.commune_name, l.district_name, l.province_name
+            )
+        })
+        .collect()
+}
+
 /// A CSV cell, quoted, and defused against spreadsheet formulas.
 fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -385,16 +391,7 @@ pub async fn csv(
             .iter()
             .map(|k| format!("{} [{}]", k.name, k.commune_code))
             .collect();
-        let legacy: Vec<String> = c
-            .legacy
-            .iter()
-            .map(|l| {
-                format!(
-                    "{}, {}, {}",
-                    l.commune_name, l.district_name, l.province_name
-                )
-            })
-            .collect();
+        let legacy = legacy_names(c);
         let row = [
             cell(&c.input),
             cell(badge(t, c.status)),
