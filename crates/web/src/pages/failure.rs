@@ -289,3 +289,50 @@ impl From<getrandom::Error> for PageError {
         PageError::internal("no randomness", e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_follows_the_kind() {
+        let cases = [
+            (PageError::from(ApiError::NotFound("x".into())), 404),
+            (PageError::from(ApiError::Unavailable("x".into())), 503),
+            (PageError::from(ApiError::Conflict("x".into())), 422),
+            (PageError::from(ApiError::Internal("x".into())), 500),
+            (PageError::from(FlowError::TooMany("x".into(), 3)), 429),
+            (PageError::from(FlowError::UsedUp("x".into(), 3)), 503),
+            (PageError::from(FlowError::Forbidden("x".into())), 403),
+            (PageError::SignIn("/ho-so".into()), 303),
+        ];
+        for (e, status) in cases {
+            assert_eq!(e.status().as_u16(), status, "{e}");
+        }
+    }
+
+    #[test]
+    fn a_server_failure_never_shows_its_cause() {
+        for e in [
+            PageError::Internal("secret path /var/db".into()),
+            PageError::Unavailable("secret path /var/db".into()),
+            PageError::Flow(FlowError::Internal("secret path /var/db".into())),
+        ] {
+            let (heading, text, _) = e.words(Tr(Lang::En));
+            assert!(!heading.contains("secret") && !text.contains("secret"));
+        }
+    }
+
+    #[test]
+    fn a_message_keeps_its_words_link_and_wait() {
+        let e = PageError::message(StatusCode::TOO_MANY_REQUESTS, "Slow down", "Wait")
+            .with_link("/x", "Back")
+            .retry_after(7);
+        assert_eq!(e.status(), StatusCode::TOO_MANY_REQUESTS);
+        let (heading, text, link) = e.words(Tr(Lang::Vi));
+        assert_eq!((heading.as_str(), text.as_str()), ("Slow down", "Wait"));
+        assert_eq!(link, Some(("/x".to_string(), "Back".to_string())));
+        let res = e.into_response();
+        assert!(res.extensions().get::<Failed>().is_some());
+    }
+}
