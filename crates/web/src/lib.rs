@@ -34,7 +34,8 @@ pub use trace::REQUEST_ID;
 /// panic catching, body limit).
 pub fn app(state: AppState) -> Router {
     let https = state.oidc.issuer().starts_with("https://");
-    let app = with_middleware(routes()).with_state(state);
+    let pages_fail = axum::middleware::from_fn_with_state(state.clone(), pages::failure::render);
+    let app = with_middleware(routes().layer(pages_fail)).with_state(state);
     if https {
         // served over https: browsers keep to https for a year (RFC 6797)
         app.layer(SetResponseHeaderLayer::if_not_present(

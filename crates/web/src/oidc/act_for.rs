@@ -17,15 +17,14 @@ use identity::{AssuranceLevel, Holder};
 
 use crate::auth::SignedIn;
 use crate::oidc::flow::{
-    RequestBack, code_redirect, csrf_token, error_redirect, expired_form, flow_request,
-    with_form_action,
+    RequestBack, code_redirect, error_redirect, posted_step, with_form_action,
 };
-use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::reply::see_other;
 use crate::services::identity::accounts;
-use crate::services::identity::records::{Account, AuditEntry, Session, StoreError};
+use crate::services::identity::records::{Account, AuditEntry, Session};
 use crate::state::AppState;
 
 pub(crate) struct Choice {
@@ -51,9 +50,12 @@ pub(crate) struct ActPage {
 
 /// The service an authorisation must cover for `client`: its id, as a
 /// service code.
-pub(crate) fn service_of(client: &Client) -> Result<identity::ServiceCode, ()> {
+pub(crate) fn service_of(client: &Client) -> Result<identity::ServiceCode, PageError> {
     identity::ServiceCode::parse(&client.id.as_str().to_ascii_lowercase()).map_err(|e| {
-        tracing::error!(error = %e, client = %client.id, "a client id that is not a service code")
+        PageError::internal(
+            &format!("the client id {} is not a service code", client.id),
+            e,
+        )
     })
 }
 
@@ -84,21 +86,15 @@ pub(crate) async fn acting(
         Account,
         Result<identity::ActingCapacity, identity::ActRefusal>,
     )>,
-    (),
+    PageError,
 > {
-    let failed = |e: StoreError| tracing::error!(error = %e, "reading an organisation");
-    let Some(account) = accounts::account(state, organisation)
-        .await
-        .map_err(failed)?
-    else {
+    let Some(account) = accounts::account(state, organisation).await? else {
         return Ok(None);
     };
     let Holder::Organisation(org) = &account.holder else {
         return Ok(None);
     };
-    let authorisations = accounts::authorisations_of(state, person)
-        .await
-        .map_err(failed)?;
+    let authorisations = accounts::authorisations_of(state, person).await?;
     let service = service_of(client)?;
     let vietnam = domain::VIETNAM;
     let decision = identity::may_act(
@@ -122,31 +118,24 @@ pub(crate) async fn act_page(
     session: &Session,
     error: Option<String>,
     now: DateTime<Utc>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let person = session.subject;
-    let mut candidates = match accounts::organisations_of(state, person).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "reading a person's organisations");
-            return server_error(ctx);
-        }
-    };
-    match accounts::authorisations_of(state, person).await {
-        Ok(list) => candidates.extend(list.iter().map(|a| a.organisation())),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a person's authorisations");
-            return server_error(ctx);
-        }
-    }
+    let mut candidates = accounts::organisations_of(state, person).await?;
+    let authorisations = accounts::authorisations_of(state, person).await?;
+    candidates.extend(authorisations.iter().map(|a| a.organisation()));
     candidates.sort();
     candidates.dedup();
     let mut choices = Vec::new();
     for org in candidates {
-        let Ok(Some((account, decision))) =
-            acting(state, client, person, session.level, org, now).await
-        else {
-            continue;
+        let (account, decision) = match acting(state, client, person, session.level, org, now).await
+        {
+            Ok(Some(found)) => found,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "reading an organisation");
+                continue;
+            }
         };
         let Holder::Organisation(o) = &account.holder else {
             continue;
@@ -169,13 +158,7 @@ pub(crate) async fn act_page(
             refusal,
         });
     }
-    let Some((token, new)) = csrf_token(ctx) else {
-        return server_error(ctx);
-    };
-    let back = RequestBack {
-        redirect_uri: &request.redirect_uri,
-        state: request.state.as_deref(),
-    };
+    let (token, new) = ctx.csrf_token()?;
     let page = ActPage {
         l: ctx.layout(t.act_title(), ""),
         t,
@@ -183,7 +166,7 @@ pub(crate) async fn act_page(
         request: query.to_string(),
         csrf: token.clone(),
         choices,
-        cancel: error_redirect(state, &back, &AuthzError::AccessDenied),
+        cancel: error_redirect(state, &RequestBack::of(request), &AuthzError::AccessDenied),
         error: error.clone(),
     };
     let status = if error.is_some() {
@@ -192,7 +175,7 @@ pub(crate) async fn act_page(
         StatusCode::OK
     };
     let res = with_form_action(html(ctx, status, &page), &request.redirect_uri);
-    with_csrf(ctx, res, &token, new)
+    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// The "act for" form.
@@ -211,20 +194,16 @@ pub(crate) async fn act(
     ctx: Ctx,
     signed_in: Option<SignedIn>,
     Form(form): Form<ActForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
-        return expired_form(&ctx);
-    }
     let query = form.request.clone().unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let csrf_token = form.csrf_token.as_deref();
+    let (client, request, SignedIn { session, .. }) =
+        match posted_step(&state, &ctx, csrf_token, &query, signed_in).await? {
+            Ok(step) => step,
+            Err(answer) => return Ok(answer),
+        };
     let now = Utc::now();
-    let Some(SignedIn { session, .. }) = signed_in else {
-        return see_other(&format!("/oidc/authorize?{query}"));
-    };
     let organisation = form
         .organisation
         .as_deref()
@@ -233,10 +212,9 @@ pub(crate) async fn act(
         Some(org) => acting(&state, &client, session.subject, session.level, org, now).await,
         None => Ok(None),
     };
-    let refusal = match decision {
-        Err(()) => return server_error(&ctx),
-        Ok(None) => t.act_refused_not_authorised().to_string(),
-        Ok(Some((account, Ok(capacity)))) => {
+    let refusal = match decision? {
+        None => t.act_refused_not_authorised().to_string(),
+        Some((account, Ok(capacity))) => {
             let org = account.holder.subject();
             let audit = AuditEntry {
                 at: now,
@@ -244,17 +222,12 @@ pub(crate) async fn act(
                 client: Some(client.id.to_string()),
                 detail: format!("{} ({capacity:?})", account.name),
             };
-            if let Err(e) = accounts::audit(&state, session.subject, &audit).await {
-                tracing::error!(error = %e, "writing the audit trail");
-                return server_error(&ctx);
-            }
+            accounts::audit(&state, session.subject, &audit).await?;
             tracing::info!(client = %client.id, ?capacity, "acting for an organisation");
-            return match code_redirect(&state, &client, request, &session, Some(org), now).await {
-                Ok(to) => see_other(&to),
-                Err(()) => server_error(&ctx),
-            };
+            let to = code_redirect(&state, &client, request, &session, Some(org), now).await?;
+            return Ok(see_other(&to));
         }
-        Ok(Some((_, Err(refusal)))) => refusal_text(t, &refusal).to_string(),
+        Some((_, Err(refusal))) => refusal_text(t, &refusal).to_string(),
     };
     act_page(
         &state,

@@ -17,10 +17,10 @@ use identity::authz::{AuthzError, Prompt};
 
 use crate::auth::SignedIn;
 use crate::oidc::consent::continue_with;
-use crate::oidc::flow::{RequestBack, error_redirect, flow_request, person_level};
+use crate::oidc::flow::{flow_request, person_level, refuse};
 use crate::oidc::login::login_page;
+use crate::pages::failure::PageError;
 use crate::pages::layout::Ctx;
-use crate::reply::see_other;
 use crate::state::AppState;
 
 /// `GET /oidc/authorize`
@@ -29,11 +29,11 @@ pub(crate) async fn authorize(
     ctx: Ctx,
     signed_in: Option<SignedIn>,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let query = query.unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await? {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(redirect) => return Ok(redirect),
     };
     let now = Utc::now();
     // a live session (a legacy organisation's ends at the cut-over)
@@ -52,11 +52,7 @@ pub(crate) async fn authorize(
         }
     }
     if request.prompt == Some(Prompt::None) {
-        let back = RequestBack {
-            redirect_uri: &request.redirect_uri,
-            state: request.state.as_deref(),
-        };
-        return see_other(&error_redirect(&state, &back, &AuthzError::LoginRequired));
+        return Ok(refuse(&state, &request, &AuthzError::LoginRequired));
     }
     login_page(&ctx, &client, &request, &query, "", None, StatusCode::OK)
 }

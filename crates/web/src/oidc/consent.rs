@@ -16,13 +16,10 @@ use identity::client::Client;
 
 use crate::auth::SignedIn;
 use crate::oidc::act_for::act_page;
-use crate::oidc::flow::{
-    RequestBack, code_redirect, csrf_token, error_redirect, expired_form, flow_request,
-    with_form_action,
-};
-use crate::pages::csrf;
+use crate::oidc::flow::{code_redirect, posted_step, refuse, with_form_action};
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::reply::see_other;
 use crate::services::identity::accounts;
 use crate::services::identity::records::{AuditEntry, Session};
@@ -41,27 +38,16 @@ pub(crate) async fn continue_with(
     session: &Session,
     is_person: bool,
     now: DateTime<Utc>,
-) -> Response {
+) -> Result<Response, PageError> {
     // a service that is not the platform's own reads only what the person
     // agreed to
     if !client.trusted {
         let asked = asked_scopes(&request);
-        let given =
-            match accounts::consented_scopes(state, session.subject, client.id.as_str()).await {
-                Ok(g) => g,
-                Err(e) => {
-                    tracing::error!(error = %e, "reading a consent");
-                    return server_error(ctx);
-                }
-            };
+        let given = accounts::consented_scopes(state, session.subject, client.id.as_str()).await?;
         let covered = given.is_some_and(|g| asked.is_subset(&g));
         if !covered || request.prompt == Some(Prompt::Consent) {
             if request.prompt == Some(Prompt::None) {
-                let back = RequestBack {
-                    redirect_uri: &request.redirect_uri,
-                    state: request.state.as_deref(),
-                };
-                return see_other(&error_redirect(state, &back, &AuthzError::ConsentRequired));
+                return Ok(refuse(state, &request, &AuthzError::ConsentRequired));
             }
             return consent_page(ctx, client, &request, query, &asked);
         }
@@ -90,14 +76,12 @@ pub(crate) async fn after_consent(
     session: &Session,
     is_person: bool,
     now: DateTime<Utc>,
-) -> Response {
+) -> Result<Response, PageError> {
     if is_person && request.scopes.contains("org") {
         return act_page(state, ctx, client, &request, query, session, None, now).await;
     }
-    match code_redirect(state, client, request, session, None, now).await {
-        Ok(to) => see_other(&to),
-        Err(()) => server_error(ctx),
-    }
+    let to = code_redirect(state, client, request, session, None, now).await?;
+    Ok(see_other(&to))
 }
 
 #[derive(askama::Template)]
@@ -117,11 +101,9 @@ pub(crate) fn consent_page(
     request: &AuthorizationRequest,
     query: &str,
     asked: &std::collections::BTreeSet<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let Some((token, new)) = csrf_token(ctx) else {
-        return server_error(ctx);
-    };
+    let (token, new) = ctx.csrf_token()?;
     let mut scopes: Vec<&'static str> = asked.iter().map(|s| t.scope_words(s)).collect();
     if scopes.is_empty() {
         scopes.push(t.scope_words("openid"));
@@ -135,7 +117,7 @@ pub(crate) fn consent_page(
         scopes,
     };
     let res = with_form_action(html(ctx, StatusCode::OK, &page), &request.redirect_uri);
-    with_csrf(ctx, res, &token, new)
+    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// The consent form.
@@ -153,19 +135,15 @@ pub(crate) async fn consent(
     ctx: Ctx,
     signed_in: Option<SignedIn>,
     Form(form): Form<ConsentForm>,
-) -> Response {
-    if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
-        return expired_form(&ctx);
-    }
+) -> Result<Response, PageError> {
     let query = form.request.clone().unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let csrf_token = form.csrf_token.as_deref();
+    let (client, request, SignedIn { session, account }) =
+        match posted_step(&state, &ctx, csrf_token, &query, signed_in).await? {
+            Ok(step) => step,
+            Err(answer) => return Ok(answer),
+        };
     let now = Utc::now();
-    let Some(SignedIn { session, account }) = signed_in else {
-        return see_other(&format!("/oidc/authorize?{query}"));
-    };
     let asked = asked_scopes(&request);
     let listed = asked.iter().cloned().collect::<Vec<_>>().join(" ");
     if form.decision.as_deref() != Some("allow") {
@@ -178,20 +156,11 @@ pub(crate) async fn consent(
         if let Err(e) = accounts::audit(&state, session.subject, &entry).await {
             tracing::error!(error = %e, "writing the audit trail");
         }
-        let back = RequestBack {
-            redirect_uri: &request.redirect_uri,
-            state: request.state.as_deref(),
-        };
-        return see_other(&error_redirect(&state, &back, &AuthzError::AccessDenied));
+        return Ok(refuse(&state, &request, &AuthzError::AccessDenied));
     }
-    let mut agreed =
-        match accounts::consented_scopes(&state, session.subject, client.id.as_str()).await {
-            Ok(g) => g.unwrap_or_default(),
-            Err(e) => {
-                tracing::error!(error = %e, "reading a consent");
-                return server_error(&ctx);
-            }
-        };
+    let mut agreed = accounts::consented_scopes(&state, session.subject, client.id.as_str())
+        .await?
+        .unwrap_or_default();
     agreed.extend(asked.iter().cloned());
     let entry = AuditEntry {
         at: now,
@@ -202,10 +171,7 @@ pub(crate) async fn consent(
     let stored =
         accounts::give_consent(&state, session.subject, client.id.as_str(), &agreed, now).await;
     let audited = accounts::audit(&state, session.subject, &entry).await;
-    if let Err(e) = stored.and(audited) {
-        tracing::error!(error = %e, "recording a consent");
-        return server_error(&ctx);
-    }
+    stored.and(audited)?;
     let is_person = !matches!(account.holder, Holder::Organisation(_));
     after_consent(
         &state, &ctx, &client, request, &query, &session, is_person, now,

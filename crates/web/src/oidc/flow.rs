@@ -17,8 +17,11 @@ use identity::AssuranceLevel;
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, RawRequest};
 use identity::client::{Client, ClientId};
 
+use crate::auth::SignedIn;
+use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, message, server_error};
+use crate::pages::layout::Ctx;
 use crate::reply::see_other;
 use crate::services::identity::records::Session;
 use crate::services::identity::{clients, grants};
@@ -27,9 +30,8 @@ use crate::state::AppState;
 /// A request that cannot go on: a page for the person, or an error sent
 /// back to the relying party.
 pub(crate) enum Refusal {
-    Page(StatusCode, String),
+    Page(PageError),
     Redirect(String),
-    Failed,
 }
 
 /// The parameters of the query, each at most once.
@@ -76,13 +78,35 @@ pub(crate) struct RequestBack<'a> {
     pub(crate) state: Option<&'a str>,
 }
 
+impl<'a> RequestBack<'a> {
+    /// Where a checked request goes back to.
+    pub(crate) fn of(request: &'a AuthorizationRequest) -> RequestBack<'a> {
+        RequestBack {
+            redirect_uri: &request.redirect_uri,
+            state: request.state.as_deref(),
+        }
+    }
+}
+
+/// Sends the browser back to the relying party with `e` as the answer to
+/// `request`.
+pub(crate) fn refuse(state: &AppState, request: &AuthorizationRequest, e: &AuthzError) -> Response {
+    see_other(&error_redirect(state, &RequestBack::of(request), e))
+}
+
 /// Reads and checks the authorization request in `query`.
 pub(crate) async fn read_request(
     state: &AppState,
     query: &str,
     t: Tr,
 ) -> Result<(Arc<Client>, AuthorizationRequest), Refusal> {
-    let bad = |m: String| Refusal::Page(StatusCode::BAD_REQUEST, m);
+    let bad = |m: String| {
+        Refusal::Page(PageError::message(
+            StatusCode::BAD_REQUEST,
+            t.login_bad_request(),
+            &m,
+        ))
+    };
     let mut pairs = query_pairs(query).map_err(bad)?;
     let mut pushed = false;
     // a pushed request (RFC 9126): the client sent it on its back channel
@@ -98,10 +122,7 @@ pub(crate) async fn read_request(
             .ok_or_else(|| bad("client_id is required with request_uri".into()))?;
         let found = grants::pushed_request(state, &identity::jwk::sha256_b64url(&uri), Utc::now())
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "reading a pushed request");
-                Refusal::Failed
-            })?;
+            .map_err(|e| Refusal::Page(e.into()))?;
         let Some((owner, stored)) = found.filter(|(owner, _)| *owner == client_id) else {
             return Err(bad(t.login_expired().to_string()));
         };
@@ -128,10 +149,7 @@ pub(crate) async fn read_request(
         ClientId::parse(client_id).map_err(|_| bad(format!("unknown client {client_id:?}")))?;
     let client = clients::registered(state, &id)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "reading a client");
-            Refusal::Failed
-        })?
+        .map_err(|e| Refusal::Page(e.into()))?
         .ok_or_else(|| bad(format!("unknown client {client_id:?}")))?;
     if client.require_par && !pushed {
         return Err(bad(
@@ -175,62 +193,61 @@ pub(crate) fn raw_request<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RawReque
 }
 
 /// Too many log-in attempts from one address: when to try again.
-pub(crate) fn too_many(ctx: &Ctx, wait: std::time::Duration) -> Response {
-    let t = ctx.t();
+pub(crate) fn too_many(t: Tr, wait: std::time::Duration) -> PageError {
     let seconds = wait.as_secs().max(1);
     let text = format!("{} {seconds} {}", t.login_too_many(), t.login_seconds());
-    let mut res = message(
-        ctx,
-        StatusCode::TOO_MANY_REQUESTS,
-        t.login_bad_request(),
-        &text,
-        None,
-    );
-    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
+    PageError::message(StatusCode::TOO_MANY_REQUESTS, t.login_bad_request(), &text)
+        .retry_after(seconds)
 }
 
 /// A form of the log-in flow whose CSRF token does not match: the page
 /// has expired (or the post did not come from it).
-pub(crate) fn expired_form(ctx: &Ctx) -> Response {
+pub(crate) fn expired_form(ctx: &Ctx) -> PageError {
     let t = ctx.t();
-    message(
-        ctx,
+    PageError::message(
         StatusCode::FORBIDDEN,
         t.login_bad_request(),
         t.login_expired(),
-        None,
     )
 }
 
 /// The authorization request a step of the flow carries, read and checked
-/// again; otherwise the answer to give.
+/// again, or the OAuth error to redirect to the relying party with (the
+/// outer error: the page to show instead).
 pub(crate) async fn flow_request(
     state: &AppState,
     ctx: &Ctx,
     query: &str,
-) -> Result<(Arc<Client>, AuthorizationRequest), Response> {
-    read_request(state, query, ctx.t())
-        .await
-        .map_err(|r| refusal_response(ctx, r))
-}
-
-pub(crate) fn refusal_response(ctx: &Ctx, r: Refusal) -> Response {
-    let t = ctx.t();
-    match r {
-        Refusal::Page(status, text) => message(ctx, status, t.login_bad_request(), &text, None),
-        Refusal::Redirect(to) => see_other(&to),
-        Refusal::Failed => server_error(ctx),
+) -> Result<Result<(Arc<Client>, AuthorizationRequest), Response>, PageError> {
+    match read_request(state, query, ctx.t()).await {
+        Ok(r) => Ok(Ok(r)),
+        Err(Refusal::Redirect(to)) => Ok(Err(see_other(&to))),
+        Err(Refusal::Page(e)) => Err(e),
     }
 }
 
-/// The session's CSRF token and whether it is new.
-pub(crate) fn csrf_token(ctx: &Ctx) -> Option<(String, bool)> {
-    ctx.csrf_token()
-        .map_err(|e| tracing::error!(error = %e, "no randomness for a CSRF token"))
-        .ok()
+/// A form of the flow posted by a person signed in: its CSRF token
+/// checked, its authorization request read again. The inner error is the
+/// answer to give instead: the OAuth error back to the relying party, or
+/// the request again (through the log-in) when the session has ended.
+pub(crate) async fn posted_step(
+    state: &AppState,
+    ctx: &Ctx,
+    csrf_token: Option<&str>,
+    query: &str,
+    signed_in: Option<SignedIn>,
+) -> Result<Result<(Arc<Client>, AuthorizationRequest, SignedIn), Response>, PageError> {
+    if !ctx.csrf_ok(csrf::Check::Session, csrf_token) {
+        return Err(expired_form(ctx));
+    }
+    let (client, request) = match flow_request(state, ctx, query).await? {
+        Ok(r) => r,
+        Err(redirect) => return Ok(Err(redirect)),
+    };
+    Ok(match signed_in {
+        Some(s) => Ok((client, request, s)),
+        None => Err(see_other(&format!("/oidc/authorize?{query}"))),
+    })
 }
 
 /// A page whose form's answer redirects to the relying party: its origin
@@ -267,9 +284,9 @@ pub(crate) async fn code_redirect(
     session: &Session,
     acting_for: Option<identity::SubjectId>,
     now: DateTime<Utc>,
-) -> Result<String, ()> {
+) -> Result<String, PageError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| tracing::error!(error = %e, "no randomness"))?;
+    getrandom::fill(&mut bytes)?;
     let code = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
     let back_to = request.redirect_uri.clone();
     let client_state = request.state.clone();
@@ -291,8 +308,7 @@ pub(crate) async fn code_redirect(
         &grant,
         now + identity::authz::CODE_LIFETIME,
     )
-    .await
-    .map_err(|e| tracing::error!(error = %e, "storing a code"))?;
+    .await?;
     tracing::info!(client = %client.id, level = %session.level, "authorization code issued");
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = client_state.as_deref() {

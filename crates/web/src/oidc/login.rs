@@ -19,11 +19,12 @@ use identity::client::Client;
 use crate::auth::{SignedIn, session};
 use crate::oidc::consent::continue_with;
 use crate::oidc::flow::{
-    csrf_token, expired_form, flow_request, person_level, safe_next, too_many, with_form_action,
+    expired_form, flow_request, person_level, safe_next, too_many, with_form_action,
 };
 use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::reply::{see_other, with_cookie};
 use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
 use crate::services::identity::records::Session;
@@ -54,11 +55,9 @@ pub(crate) fn login_page(
     identifier: &str,
     error: Option<String>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let Some((token, new)) = csrf_token(ctx) else {
-        return server_error(ctx);
-    };
+    let (token, new) = ctx.csrf_token()?;
     let page = LoginPage {
         l: ctx.layout(t.login_title(), ""),
         t,
@@ -73,7 +72,7 @@ pub(crate) fn login_page(
     };
     let res = html(ctx, status, &page);
     let res = with_form_action(res, &request.redirect_uri);
-    with_csrf(ctx, res, &token, new)
+    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// The log-in form.
@@ -92,7 +91,7 @@ pub(crate) enum Outcome {
     /// Shown on the page again.
     Retry(String),
     /// Unexpected failure.
-    Failed,
+    Failed(PageError),
 }
 
 /// `POST /oidc/login`
@@ -101,13 +100,13 @@ pub(crate) async fn login(
     ctx: Ctx,
     crate::auth::address::ClientIp(ip): crate::auth::address::ClientIp,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     if !ctx.csrf_ok(csrf::Check::BeforeLogIn, form.csrf_token.as_deref()) {
-        return expired_form(&ctx);
+        return Err(expired_form(&ctx));
     }
     if let Err(wait) = state.oidc.login_attempt(ip) {
-        return too_many(&ctx, wait);
+        return Err(too_many(t, wait));
     }
     let query = form.request.clone().unwrap_or_default();
     let identifier = form.identifier.clone().unwrap_or_default();
@@ -121,13 +120,10 @@ pub(crate) async fn login(
             legacy_level: AssuranceLevel::Level1,
         };
         return match attempt(&state, t, &purpose, &form, now).await {
-            Ok(session) => match session::start(&state, &session, now).await {
-                Ok(started) => with_cookie(see_other(&next), &started.set_cookie),
-                Err(e) => {
-                    tracing::error!(error = %e, "storing a session");
-                    server_error(&ctx)
-                }
-            },
+            Ok(session) => {
+                let started = session::start(&state, &session, now).await?;
+                Ok(with_cookie(see_other(&next), &started.set_cookie))
+            }
             Err(Outcome::Retry(text)) => portal_login_page(
                 &ctx,
                 &next,
@@ -135,22 +131,16 @@ pub(crate) async fn login(
                 Some(text),
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
-            Err(Outcome::Failed) => server_error(&ctx),
+            Err(Outcome::Failed(e)) => Err(e),
         };
     }
-    let (client, request) = match flow_request(&state, &ctx, &query).await {
+    let (client, request) = match flow_request(&state, &ctx, &query).await? {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(redirect) => return Ok(redirect),
     };
     match attempt(&state, t, &purpose_of(&client, &request), &form, now).await {
         Ok(session) => {
-            let started = match session::start(&state, &session, now).await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "storing a session");
-                    return server_error(&ctx);
-                }
-            };
+            let started = session::start(&state, &session, now).await?;
             // only an old portal's account logs an organisation in
             let is_person = !session.amr.iter().any(|m| m == LEGACY_AMR);
             // the pages answered now belong to the new session
@@ -158,8 +148,8 @@ pub(crate) async fn login(
             let res = continue_with(
                 &state, &ctx, &client, request, &query, &session, is_person, now,
             )
-            .await;
-            with_cookie(res, &started.set_cookie)
+            .await?;
+            Ok(with_cookie(res, &started.set_cookie))
         }
         Err(Outcome::Retry(text)) => login_page(
             &ctx,
@@ -170,7 +160,7 @@ pub(crate) async fn login(
             Some(text),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(Outcome::Failed) => server_error(&ctx),
+        Err(Outcome::Failed(e)) => Err(e),
     }
 }
 
@@ -194,10 +184,10 @@ pub(crate) async fn portal_login(
     ctx: Ctx,
     signed_in: Option<SignedIn>,
     axum::extract::Query(params): axum::extract::Query<NextParam>,
-) -> Response {
+) -> Result<Response, PageError> {
     let next = safe_next(params.next.as_deref());
     match signed_in {
-        Some(_) => see_other(&next),
+        Some(_) => Ok(see_other(&next)),
         None => portal_login_page(&ctx, &next, "", None, StatusCode::OK),
     }
 }
@@ -208,11 +198,9 @@ pub(crate) fn portal_login_page(
     identifier: &str,
     error: Option<String>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let Some((token, new)) = csrf_token(ctx) else {
-        return server_error(ctx);
-    };
+    let (token, new) = ctx.csrf_token()?;
     let page = LoginPage {
         l: ctx.layout(t.login_title(), ""),
         t,
@@ -229,7 +217,7 @@ pub(crate) fn portal_login_page(
     let mut res = html(ctx, status, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    with_csrf(ctx, res, &token, new)
+    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// Checks the person's factors against their account; the session they
@@ -264,9 +252,6 @@ pub(crate) async fn attempt(
                 cutover.format("%H:%M %d/%m/%Y (UTC%:z)"),
                 t.legacy_refused_how()
             )),
-            Refused::Store(e) => {
-                tracing::error!(error = %e, "reading or writing an account");
-                Outcome::Failed
-            }
+            Refused::Store(e) => Outcome::Failed(e.into()),
         })
 }

@@ -12,10 +12,11 @@ use chrono::Utc;
 use identity::client::ClientId;
 
 use crate::auth::session;
-use crate::oidc::flow::{csrf_token, query_pairs, with_form_action, with_params};
+use crate::oidc::flow::{query_pairs, with_form_action, with_params};
 use crate::pages::csrf;
+use crate::pages::failure::{PageError, notice};
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::reply::{see_other, with_cookie};
 use crate::services::identity::records::{AuditEntry, StoreError};
 use crate::services::identity::{accounts, clients, grants};
@@ -47,19 +48,11 @@ pub(crate) async fn logout_get(
     ctx: Ctx,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, PageError> {
     let query = query.unwrap_or_default();
     let params = match query_pairs(&query) {
         Ok(_) => serde_urlencoded::from_str::<LogoutParams>(&query).unwrap_or_default(),
-        Err(e) => {
-            return message(
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                ctx.t().logout_bad(),
-                &e,
-                None,
-            );
-        }
+        Err(e) => return Err(bad_logout(ctx.t(), &e)),
     };
     logout(&state, &ctx, &headers, params, false).await
 }
@@ -70,7 +63,7 @@ pub(crate) async fn logout_post(
     ctx: Ctx,
     headers: HeaderMap,
     Form(params): Form<LogoutParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let confirmed = params.confirm.as_deref() == Some("1")
         && ctx.csrf_ok(csrf::Check::Session, params.csrf_token.as_deref());
     logout(&state, &ctx, &headers, params, confirmed).await
@@ -123,18 +116,14 @@ pub(crate) async fn logout(
     headers: &HeaderMap,
     params: LogoutParams,
     confirmed: bool,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let bad = |text: &str| message(ctx, StatusCode::BAD_REQUEST, t.logout_bad(), text, None);
+    let bad = |text: &str| Err(bad_logout(t, text));
     let now = Utc::now();
     let hint = match params.id_token_hint.as_deref() {
-        Some(token) => match read_hint(state, token).await {
-            Ok(Some(h)) => Some(h),
-            Ok(None) => return bad("id_token_hint is not an ID token of this provider"),
-            Err(e) => {
-                tracing::error!(error = %e, "reading an id_token_hint");
-                return server_error(ctx);
-            }
+        Some(token) => match read_hint(state, token).await? {
+            Some(h) => Some(h),
+            None => return bad("id_token_hint is not an ID token of this provider"),
         },
         None => None,
     };
@@ -146,13 +135,7 @@ pub(crate) async fn logout(
         (None, b) => b.map(str::to_string),
     };
     let client = match client_id.as_deref().map(ClientId::parse) {
-        Some(Ok(id)) => match clients::registered(state, &id).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "reading a client");
-                return server_error(ctx);
-            }
-        },
+        Some(Ok(id)) => clients::registered(state, &id).await?,
         Some(Err(_)) => None,
         None => None,
     };
@@ -168,13 +151,7 @@ pub(crate) async fn logout(
     };
     let cookie = session::session_cookie(headers);
     let live = match cookie {
-        Some(c) => match session::live(state, c, now).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "reading a session");
-                return server_error(ctx);
-            }
-        },
+        Some(c) => session::live(state, c, now).await?,
         None => None,
     };
     // the hint ends this session at once only when it names its person;
@@ -185,9 +162,7 @@ pub(crate) async fn logout(
         (None, _) => false,
     };
     if !hint_is_this_person && !confirmed {
-        let Some((token, new)) = csrf_token(ctx) else {
-            return server_error(ctx);
-        };
+        let (token, new) = ctx.csrf_token()?;
         let mut kept = Vec::new();
         for (name, value) in [
             ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
@@ -208,7 +183,7 @@ pub(crate) async fn logout(
         if let Some(uri) = &back_to {
             res = with_form_action(res, uri);
         }
-        return with_csrf(ctx, res, &token, new);
+        return Ok(with_csrf(ctx, res, &token, new));
     }
     if let Some(cookie) = cookie {
         if let Some(s) = &live {
@@ -222,10 +197,7 @@ pub(crate) async fn logout(
                 tracing::error!(error = %e, "writing the audit trail");
             }
         }
-        if let Err(e) = accounts::end_session(state, &session::session_key(cookie)).await {
-            tracing::error!(error = %e, "ending a session");
-            return server_error(ctx);
-        }
+        accounts::end_session(state, &session::session_key(cookie)).await?;
     }
     let res = match back_to {
         Some(uri) => {
@@ -239,7 +211,12 @@ pub(crate) async fn logout(
                 see_other(&with_params(&uri, &params_back))
             }
         }
-        None => message(ctx, StatusCode::OK, t.logout_title(), t.logout_done(), None),
+        None => notice(ctx, t.logout_title(), t.logout_done()),
     };
-    with_cookie(res, &session::clear_cookie(state))
+    Ok(with_cookie(res, &session::clear_cookie(state)))
+}
+
+/// A log-out request that cannot be understood.
+fn bad_logout(t: Tr, text: &str) -> PageError {
+    PageError::message(StatusCode::BAD_REQUEST, t.logout_bad(), text)
 }

@@ -8,7 +8,8 @@ use axum::response::Response;
 
 use super::i18n::Tr;
 use crate::auth::SignedIn;
-use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::pages::failure::PageError;
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::services::identity::accounts;
 use crate::state::AppState;
 use calendar::VIETNAM;
@@ -49,16 +50,10 @@ pub async fn page(
     ctx: Ctx,
     State(state): State<AppState>,
     SignedIn { account, .. }: SignedIn,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let subject = account.holder.subject();
-    let trail = match accounts::audit_trail(&state, subject, TRAIL).await {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "reading the audit trail");
-            return server_error(&ctx);
-        }
-    };
+    let trail = accounts::audit_trail(&state, subject, TRAIL).await?;
     let rows = trail
         .into_iter()
         .map(|e| TrailRow {
@@ -79,16 +74,8 @@ pub async fn page(
         identity::Holder::Organisation(_) => (t.account_organisation(), false),
     };
     let identifier = account.holder.login_id().to_string();
-    let passkeys = match accounts::passkeys_of(&state, subject).await {
-        Ok(p) => p.len(),
-        Err(e) => {
-            tracing::error!(error = %e, "reading passkeys");
-            return server_error(&ctx);
-        }
-    };
-    let Ok((token, new)) = ctx.csrf_token() else {
-        return server_error(&ctx);
-    };
+    let passkeys = accounts::passkeys_of(&state, subject).await?.len();
+    let (token, new) = ctx.csrf_token()?;
     let page = AccountPage {
         l: ctx.layout(t.account_title(), ""),
         t,
@@ -108,6 +95,5 @@ pub async fn page(
     let mut res = html(&ctx, StatusCode::OK, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res = with_csrf(&ctx, res, &token, new);
-    res
+    Ok(with_csrf(&ctx, res, &token, new))
 }

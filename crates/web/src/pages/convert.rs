@@ -11,8 +11,9 @@ use serde::Deserialize;
 use units::{Conversion, Status, Units};
 
 use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::pages::lookup::{Link, commune_href};
 use crate::state::AppState;
 
@@ -77,6 +78,7 @@ fn row_view(t: Tr, units: &Units, n: usize, c: Conversion) -> RowView {
             Some(format!("{}{detail}{province}", t.not_found_note()))
         }
     };
+    let legacy = legacy_names(&c);
     RowView {
         n,
         status: c.status.as_str(),
@@ -97,16 +99,7 @@ fn row_view(t: Tr, units: &Units, n: usize, c: Conversion) -> RowView {
                 text: k.name.clone(),
             })
             .collect(),
-        legacy: c
-            .legacy
-            .iter()
-            .map(|l| {
-                format!(
-                    "{}, {}, {}",
-                    l.commune_name, l.district_name, l.province_name
-                )
-            })
-            .collect(),
+        legacy,
         note,
         input: c.input,
     }
@@ -122,7 +115,10 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 /// Converts every line off the async threads; `None` if that task failed.
-async fn convert_all(units: &'static Units, lines: Vec<String>) -> Option<Vec<Conversion>> {
+async fn convert_all(
+    units: &'static Units,
+    lines: Vec<String>,
+) -> Result<Vec<Conversion>, PageError> {
     tokio::task::spawn_blocking(move || {
         lines
             .into_iter()
@@ -147,7 +143,7 @@ async fn convert_all(units: &'static Units, lines: Vec<String>) -> Option<Vec<Co
             .collect()
     })
     .await
-    .ok()
+    .map_err(|e| PageError::internal("converting addresses", e))
 }
 
 #[derive(askama::Template)]
@@ -184,15 +180,9 @@ struct Outcome {
 
 /// The form page (empty, or with what was submitted and its outcome); sets
 /// the CSRF cookie when the session has none yet.
-fn render_page(ctx: &Ctx, text: String, outcome: Outcome) -> Response {
+fn render_page(ctx: &Ctx, text: String, outcome: Outcome) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (token, new) = match ctx.csrf_token() {
-        Ok(x) => x,
-        Err(e) => {
-            tracing::error!(error = %e, "no randomness for a CSRF token");
-            return server_error(ctx);
-        }
-    };
+    let (token, new) = ctx.csrf_token()?;
     let page = ConvertPage {
         l: ctx.layout(t.convert_title(), "convert"),
         t,
@@ -204,11 +194,11 @@ fn render_page(ctx: &Ctx, text: String, outcome: Outcome) -> Response {
         results: outcome.results,
     };
     let response = html(ctx, outcome.status, &page);
-    with_csrf(ctx, response, &token, new)
+    Ok(with_csrf(ctx, response, &token, new))
 }
 
 /// `GET /chuyen-doi-dia-chi`
-pub async fn page(ctx: Ctx) -> Response {
+pub async fn page(ctx: Ctx) -> Result<Response, PageError> {
     render_page(
         &ctx,
         String::new(),
@@ -280,26 +270,18 @@ pub async fn submit(
     ctx: Ctx,
     State(state): State<AppState>,
     form: Result<Form<ConvertForm>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let (text, outcome) = match check(&ctx, form) {
         Err((text, outcome)) => {
             // a forged or stale form gets no page with a fresh token
             if outcome.status == StatusCode::FORBIDDEN && !ctx.htmx {
-                return message(
-                    &ctx,
-                    StatusCode::FORBIDDEN,
-                    t.forbidden_title(),
-                    t.forbidden_text(),
-                    Some((PATH.to_string(), t.reload().to_string())),
-                );
+                return Err(forged(t));
             }
             (text, outcome)
         }
         Ok((text, lines)) => {
-            let Some(conversions) = convert_all(state.units, lines).await else {
-                return server_error(&ctx);
-            };
+            let conversions = convert_all(state.units, lines).await?;
             let count = |s: Status| conversions.iter().filter(|c| c.status == s).count();
             let summary = t.summary(
                 conversions.len(),
@@ -332,10 +314,34 @@ pub async fn submit(
             reload: outcome.reload,
             results: outcome.results,
         };
-        html(&ctx, outcome.status, &fragment)
+        Ok(html(&ctx, outcome.status, &fragment))
     } else {
         render_page(&ctx, text, outcome)
     }
+}
+
+/// A forged or stale form: the page is to be loaded again.
+fn forged(t: Tr) -> PageError {
+    PageError::message(
+        StatusCode::FORBIDDEN,
+        t.forbidden_title(),
+        t.forbidden_text(),
+    )
+    .with_link(PATH, t.reload())
+}
+
+/// The former communes an address was recognised as, each with its
+/// district and province.
+fn legacy_names(c: &Conversion) -> Vec<String> {
+    c.legacy
+        .iter()
+        .map(|l| {
+            format!(
+                "{}, {}, {}",
+                l.commune_name, l.district_name, l.province_name
+            )
+        })
+        .collect()
 }
 
 /// A CSV cell, quoted, and defused against spreadsheet formulas.
@@ -353,32 +359,20 @@ pub async fn csv(
     ctx: Ctx,
     State(state): State<AppState>,
     form: Result<Form<ConvertForm>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let lines = match check(&ctx, form) {
         Ok((_, lines)) => lines,
-        Err((_, outcome)) if outcome.status == StatusCode::FORBIDDEN => {
-            return message(
-                &ctx,
-                StatusCode::FORBIDDEN,
-                t.forbidden_title(),
-                t.forbidden_text(),
-                Some((PATH.to_string(), t.reload().to_string())),
-            );
-        }
+        Err((_, outcome)) if outcome.status == StatusCode::FORBIDDEN => return Err(forged(t)),
         Err((_, outcome)) => {
-            return message(
-                &ctx,
-                outcome.status,
-                t.bad_request_title(),
-                outcome.error.as_deref().unwrap_or_default(),
-                Some((PATH.to_string(), t.convert_title().to_string())),
+            let text = outcome.error.as_deref().unwrap_or_default();
+            return Err(
+                PageError::message(outcome.status, t.bad_request_title(), text)
+                    .with_link(PATH, t.convert_title()),
             );
         }
     };
-    let Some(conversions) = convert_all(state.units, lines).await else {
-        return server_error(&ctx);
-    };
+    let conversions = convert_all(state.units, lines).await?;
     // a byte-order mark, so spreadsheets read UTF-8
     let mut out = String::from("\u{feff}");
     let header = [
@@ -397,16 +391,7 @@ pub async fn csv(
             .iter()
             .map(|k| format!("{} [{}]", k.name, k.commune_code))
             .collect();
-        let legacy: Vec<String> = c
-            .legacy
-            .iter()
-            .map(|l| {
-                format!(
-                    "{}, {}, {}",
-                    l.commune_name, l.district_name, l.province_name
-                )
-            })
-            .collect();
+        let legacy = legacy_names(c);
         let row = [
             cell(&c.input),
             cell(badge(t, c.status)),
@@ -429,7 +414,7 @@ pub async fn csv(
         HeaderValue::from_static("attachment; filename=\"chuyen-doi-dia-chi.csv\""),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -159,6 +159,12 @@ texts! {
     bad_request_text => "Không đọc được dữ liệu gửi lên. Vui lòng thử lại từ biểu mẫu.", "The submitted data could not be read. Please try again from the form.";
     server_error_title => "Đã có lỗi", "Something went wrong";
     server_error_text => "Đã có lỗi trong hệ thống. Vui lòng thử lại sau ít phút.", "Something went wrong on our side. Please try again in a few minutes.";
+    page_not_found_title => "Không tìm thấy", "Not found";
+    page_not_found_text => "Không có trang hoặc hồ sơ nào như bạn yêu cầu.", "There is no page or record like the one you asked for.";
+    page_forbidden_title => "Không được phép", "Not allowed";
+    page_forbidden_text => "Bạn không có quyền xem hoặc làm việc này.", "You are not allowed to see or do this.";
+    unavailable_title => "Tạm thời không phục vụ được", "Temporarily unavailable";
+    unavailable_text => "Hệ thống tạm thời không phục vụ được. Vui lòng thử lại sau ít phút.", "The service is temporarily unavailable. Please try again in a few minutes.";
 }
 
 impl Tr {

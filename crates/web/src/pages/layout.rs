@@ -1,7 +1,6 @@
 //! What every page shares: the request's context ([`Ctx`]: language,
 //! cookies, htmx, CSRF), the chrome around a page ([`Layout`]), the HTML
-//! answer with the pages' security headers, and the message and error
-//! pages.
+//! answer with the pages' security headers.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -226,48 +225,6 @@ pub(crate) fn with_csrf(ctx: &Ctx, response: Response, token: &str, new: bool) -
     } else {
         response
     }
-}
-
-/// A page with a heading, a paragraph and maybe a link: errors and
-/// not-found.
-#[derive(askama::Template)]
-#[template(path = "message.html")]
-pub(crate) struct MessagePage {
-    pub l: Layout,
-    pub t: Tr,
-    pub heading: String,
-    pub text: String,
-    pub link: Option<(String, String)>,
-}
-
-/// A whole message page.
-pub(crate) fn message(
-    ctx: &Ctx,
-    status: StatusCode,
-    heading: &str,
-    text: &str,
-    link: Option<(String, String)>,
-) -> Response {
-    let page = MessagePage {
-        l: ctx.layout(heading, ""),
-        t: ctx.t(),
-        heading: heading.to_string(),
-        text: text.to_string(),
-        link,
-    };
-    html(ctx, status, &page)
-}
-
-/// The error page for an unexpected failure.
-pub(crate) fn server_error(ctx: &Ctx) -> Response {
-    let t = ctx.t();
-    message(
-        ctx,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        t.server_error_title(),
-        t.server_error_text(),
-        None,
-    )
 }
 
 #[cfg(test)]

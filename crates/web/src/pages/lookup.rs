@@ -9,8 +9,9 @@ use serde::Deserialize;
 use units::{Commune, Hit, HitKind, Province, Units};
 
 use crate::auth::query_encode;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, message, server_error};
+use crate::pages::layout::{Ctx, Layout, html};
 use crate::state::AppState;
 
 /// How many search hits are shown.
@@ -164,16 +165,21 @@ fn hit_view(t: Tr, units: &Units, h: Hit) -> HitView {
     }
 }
 
-/// Searches off the async threads; `None` only when that task failed.
-async fn search(t: Tr, units: &'static Units, q: String) -> Option<Results> {
+/// The results for `q` (none for an empty query), searched off the async
+/// threads.
+async fn search(t: Tr, units: &'static Units, q: &str) -> Result<Option<Results>, PageError> {
+    if q.is_empty() {
+        return Ok(None);
+    }
+    let q = q.to_string();
     let hits = tokio::task::spawn_blocking(move || units.search(&q, LIMIT))
         .await
-        .ok()?;
+        .map_err(|e| PageError::internal("searching the units", e))?;
     let hits: Vec<HitView> = hits.into_iter().map(|h| hit_view(t, units, h)).collect();
-    Some(Results {
+    Ok(Some(Results {
         count: t.results_count(hits.len()),
         hits,
-    })
+    }))
 }
 
 #[derive(askama::Template)]
@@ -199,17 +205,10 @@ pub async fn page(
     ctx: Ctx,
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let q = query_of(params);
-    let results = if q.is_empty() {
-        None
-    } else {
-        match search(t, state.units, q.clone()).await {
-            Some(r) => Some(r),
-            None => return server_error(&ctx),
-        }
-    };
+    let results = search(t, state.units, &q).await?;
     let provinces = state
         .units
         .provinces()
@@ -226,7 +225,7 @@ pub async fn page(
         results,
         provinces,
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }
 
 /// `GET /don-vi-hanh-chinh/tim?q=`: the live results (an HTML fragment);
@@ -235,17 +234,10 @@ pub async fn fragment(
     ctx: Ctx,
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let q = query_of(params);
-    let results = if q.is_empty() {
-        None
-    } else {
-        match search(t, state.units, q.clone()).await {
-            Some(r) => Some(r),
-            None => return server_error(&ctx),
-        }
-    };
+    let results = search(t, state.units, &q).await?;
     let url = if q.is_empty() {
         PATH.to_string()
     } else {
@@ -255,18 +247,16 @@ pub async fn fragment(
     if let Ok(v) = HeaderValue::from_str(&url) {
         response.headers_mut().insert("hx-replace-url", v);
     }
-    response
+    Ok(response)
 }
 
-fn unit_not_found(ctx: &Ctx) -> Response {
-    let t = ctx.t();
-    message(
-        ctx,
+fn unit_not_found(t: Tr) -> PageError {
+    PageError::message(
         StatusCode::NOT_FOUND,
         t.unit_not_found_title(),
         t.unit_not_found(),
-        Some((PATH.to_string(), t.back_to_search().to_string())),
     )
+    .with_link(PATH, t.back_to_search())
 }
 
 /// A legacy commune that (partly) makes up a new one.
@@ -294,11 +284,11 @@ pub async fn commune(
     ctx: Ctx,
     State(state): State<AppState>,
     code: Result<Path<String>, PathRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let units = state.units;
     let Some(c) = code.ok().and_then(|Path(code)| units.commune(&code)) else {
-        return unit_not_found(&ctx);
+        return Err(unit_not_found(t));
     };
     let predecessors = units
         .predecessors(&c.code)
@@ -337,7 +327,7 @@ pub async fn commune(
         predecessors,
         c,
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }
 
 #[derive(askama::Template)]
@@ -358,11 +348,11 @@ pub async fn province(
     ctx: Ctx,
     State(state): State<AppState>,
     code: Result<Path<String>, PathRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let units = state.units;
     let Some(p) = code.ok().and_then(|Path(code)| units.province(&code)) else {
-        return unit_not_found(&ctx);
+        return Err(unit_not_found(t));
     };
     let communes: Vec<&Commune> = units
         .communes_of(&p.code)
@@ -391,5 +381,5 @@ pub async fn province(
             .collect(),
         p,
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }

@@ -24,6 +24,7 @@ pub(crate) mod assets;
 mod convert;
 pub(crate) mod csrf;
 mod dossiers;
+pub(crate) mod failure;
 mod home;
 pub mod i18n;
 pub(crate) mod layout;

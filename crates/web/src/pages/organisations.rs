@@ -16,8 +16,9 @@ use serde::Deserialize;
 use crate::auth::SignedIn;
 use crate::auth::login_href;
 use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, message, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::services::organisations::{self, OrgError};
 use crate::state::AppState;
 use calendar::VIETNAM;
@@ -57,20 +58,16 @@ struct OrganisationsPage {
     error: Option<String>,
 }
 
-/// The answer to a person not logged in at level 2, who may not manage
-/// authorisations (`None`: they may).
-fn needs_level2(ctx: &Ctx, signed_in: &SignedIn) -> Option<Response> {
+/// Refuses a person not logged in at level 2, who may not manage
+/// authorisations.
+fn needs_level2(t: Tr, signed_in: &SignedIn) -> Result<(), PageError> {
     if signed_in.session.level >= AssuranceLevel::Level2 {
-        return None;
+        return Ok(());
     }
-    let t = ctx.t();
-    Some(message(
-        ctx,
-        StatusCode::FORBIDDEN,
-        t.org_title(),
-        t.org_needs_level2(),
-        Some((login_href(PATH), t.login_button().to_string())),
-    ))
+    Err(
+        PageError::message(StatusCode::FORBIDDEN, t.org_title(), t.org_needs_level2())
+            .with_link(login_href(PATH), t.login_button()),
+    )
 }
 
 async fn render(
@@ -79,26 +76,14 @@ async fn render(
     me: SubjectId,
     notice: Option<String>,
     error: Option<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let now = Utc::now().with_timezone(&VIETNAM);
-    let orgs = match organisations::organisations_of(state, me).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "reading organisations");
-            return server_error(ctx);
-        }
-    };
+    let orgs = organisations::organisations_of(state, me).await?;
     let mut names: BTreeMap<SubjectId, String> = BTreeMap::new();
     let mut views = Vec::new();
     for (account, org) in orgs {
-        let grants = match organisations::authorisations_by(state, org.subject()).await {
-            Ok(g) => g,
-            Err(e) => {
-                tracing::error!(error = %e, "reading authorisations");
-                return server_error(ctx);
-            }
-        };
+        let grants = organisations::authorisations_by(state, org.subject()).await?;
         let mut rows = Vec::new();
         for a in grants {
             let grantee = match names.get(&a.grantee()) {
@@ -156,9 +141,7 @@ async fn render(
             grants: rows,
         });
     }
-    let Ok((token, new)) = ctx.csrf_token() else {
-        return server_error(ctx);
-    };
+    let (token, new) = ctx.csrf_token()?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -175,16 +158,17 @@ async fn render(
     let mut res = html(ctx, status, &page);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res = with_csrf(ctx, res, &token, new);
-    res
+    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// `GET /tai-khoan/to-chuc`
-pub async fn page(ctx: Ctx, State(state): State<AppState>, signed_in: SignedIn) -> Response {
-    match needs_level2(&ctx, &signed_in) {
-        None => render(&state, &ctx, signed_in.session.subject, None, None).await,
-        Some(refusal) => refusal,
-    }
+pub async fn page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, PageError> {
+    needs_level2(ctx.t(), &signed_in)?;
+    render(&state, &ctx, signed_in.session.subject, None, None).await
 }
 
 /// The forms of the page.
@@ -205,67 +189,67 @@ pub async fn submit(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Form(form): Form<OrgForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     if !ctx.csrf_ok(csrf::Check::Session, form.csrf_token.as_deref()) {
-        return crate::oidc::flow::expired_form(&ctx);
+        return Err(crate::oidc::flow::expired_form(&ctx));
     }
-    if let Some(refusal) = needs_level2(&ctx, &signed_in) {
-        return refusal;
-    }
+    needs_level2(t, &signed_in)?;
     let me = signed_in.session.subject;
     match act(&state, t, me, &form).await {
         Ok(notice) => render(&state, &ctx, me, Some(notice), None).await,
-        Err(Some(error)) => {
+        Err(Refused::Told(error)) => {
             // an organisation this person does not represent is refused for
             // who they are (403); a change the rules refuse is 422
             let not_yours = error == t.org_not_yours();
-            let mut page = render(&state, &ctx, me, None, Some(error)).await;
+            let mut page = render(&state, &ctx, me, None, Some(error)).await?;
             if not_yours && page.status() == StatusCode::UNPROCESSABLE_ENTITY {
                 *page.status_mut() = StatusCode::FORBIDDEN;
             }
-            page
+            Ok(page)
         }
-        Err(None) => server_error(&ctx),
+        Err(Refused::Failed(e)) => Err(e.into()),
     }
 }
 
-/// Does what the form asks; the notice to show, or the refusal (`None`:
-/// an unexpected failure, logged).
-async fn act(
-    state: &AppState,
-    t: Tr,
-    me: SubjectId,
-    form: &OrgForm,
-) -> Result<String, Option<String>> {
-    let failed = |e: OrgError| {
-        tracing::error!(error = %e, "changing an authorisation");
-        None
-    };
+/// Why the form's change was not made.
+enum Refused {
+    /// Shown on the page: the rules refuse it.
+    Told(String),
+    /// The store failed.
+    Failed(OrgError),
+}
+
+impl From<OrgError> for Refused {
+    fn from(e: OrgError) -> Self {
+        Refused::Failed(e)
+    }
+}
+
+/// Does what the form asks; the notice to show, or the refusal.
+async fn act(state: &AppState, t: Tr, me: SubjectId, form: &OrgForm) -> Result<String, Refused> {
     let now = Utc::now().with_timezone(&VIETNAM);
     let org_id = form
         .organisation
         .as_deref()
         .and_then(|o| SubjectId::parse(o).ok())
-        .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+        .ok_or_else(|| Refused::Told(t.org_not_yours().to_string()))?;
     // only an organisation this person represents or heads
     let (_, org) = organisations::organisations_of(state, me)
-        .await
-        .map_err(failed)?
+        .await?
         .into_iter()
         .find(|(_, o)| o.subject() == org_id)
-        .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+        .ok_or_else(|| Refused::Told(t.org_not_yours().to_string()))?;
     match form.action.as_deref() {
         Some("grant") => {
             let grantee_id = form.grantee.as_deref().unwrap_or_default();
             let key = LoginId::parse(grantee_id)
-                .map_err(|e| Some(e.to_string()))?
+                .map_err(|e| Refused::Told(e.to_string()))?
                 .key();
             let grantee = organisations::account_by_login(state, &key)
-                .await
-                .map_err(failed)?
+                .await?
                 .filter(|a| !matches!(a.holder, Holder::Organisation(_)))
-                .ok_or_else(|| Some(t.org_no_such_person().to_string()))?;
+                .ok_or_else(|| Refused::Told(t.org_no_such_person().to_string()))?;
             let scope = match form
                 .services
                 .as_deref()
@@ -278,9 +262,9 @@ async fn act(
                         .filter(|s| !s.is_empty())
                         .map(identity::ServiceCode::parse)
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| Some(e.to_string()))?,
+                        .map_err(|e| Refused::Told(e.to_string()))?,
                 )
-                .map_err(|e| Some(e.to_string()))?,
+                .map_err(|e| Refused::Told(e.to_string()))?,
             };
             let days = form.days.unwrap_or(365).clamp(1, 3650);
             let mut a = Authorisation::new(
@@ -291,9 +275,10 @@ async fn act(
                 now,
                 now + chrono::Duration::days(i64::from(days)),
             )
-            .map_err(|e| Some(e.to_string()))?;
+            .map_err(|e| Refused::Told(e.to_string()))?;
             if org.is_representative(me) {
-                a.consent(&org, me, now).map_err(|e| Some(e.to_string()))?;
+                a.consent(&org, me, now)
+                    .map_err(|e| Refused::Told(e.to_string()))?;
             }
             organisations::put_authorisation(
                 state,
@@ -302,8 +287,7 @@ async fn act(
                 "authorisation_given",
                 format!("{} → {}", org.tax_code(), grantee.name),
             )
-            .await
-            .map_err(failed)?;
+            .await?;
             Ok(t.org_granted().to_string())
         }
         Some(action @ ("consent" | "revoke")) => {
@@ -311,16 +295,17 @@ async fn act(
                 .authorisation
                 .as_deref()
                 .and_then(|a| uuid::Uuid::parse_str(a).ok())
-                .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+                .ok_or_else(|| Refused::Told(t.org_not_yours().to_string()))?;
             let mut a = organisations::authorisation(state, id)
-                .await
-                .map_err(failed)?
+                .await?
                 .filter(|a| a.organisation() == org.subject())
-                .ok_or_else(|| Some(t.org_not_yours().to_string()))?;
+                .ok_or_else(|| Refused::Told(t.org_not_yours().to_string()))?;
             if action == "consent" {
-                a.consent(&org, me, now).map_err(|e| Some(e.to_string()))?;
+                a.consent(&org, me, now)
+                    .map_err(|e| Refused::Told(e.to_string()))?;
             } else {
-                a.revoke(&org, me, now).map_err(|e| Some(e.to_string()))?;
+                a.revoke(&org, me, now)
+                    .map_err(|e| Refused::Told(e.to_string()))?;
             }
             let event = if action == "consent" {
                 "authorisation_consented"
@@ -328,15 +313,13 @@ async fn act(
                 "authorisation_revoked"
             };
             let detail = format!("{} {}", org.tax_code(), a.id());
-            organisations::put_authorisation(state, me, &a, event, detail)
-                .await
-                .map_err(failed)?;
+            organisations::put_authorisation(state, me, &a, event, detail).await?;
             Ok(if action == "consent" {
                 t.org_consented().to_string()
             } else {
                 t.org_revoked_done().to_string()
             })
         }
-        _ => Err(Some(t.login_bad_request().to_string())),
+        _ => Err(Refused::Told(t.login_bad_request().to_string())),
     }
 }

@@ -13,9 +13,10 @@ use chrono::NaiveDate;
 use exchange::LogEntry;
 use serde::Deserialize;
 
-use crate::auth::{login_href, query_encode};
+use crate::auth::query_encode;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, message};
+use crate::pages::layout::{Ctx, Layout, html};
 use crate::reply::see_other;
 use crate::state::AppState;
 use calendar::VIETNAM;
@@ -108,22 +109,20 @@ fn day(value: Option<&str>) -> String {
 }
 
 /// `GET /du-lieu-cua-toi` (`/my-data`): the logged-in citizen's own page.
-pub async fn own(ctx: Ctx, SignedIn { account, .. }: SignedIn) -> Response {
+pub async fn own(ctx: Ctx, SignedIn { account, .. }: SignedIn) -> Result<Response, PageError> {
     match account.holder {
-        identity::Holder::Citizen(c) => see_other(&format!("{PATH}/{}", c.pin())),
-        _ => not_yours(&ctx),
+        identity::Holder::Citizen(c) => Ok(see_other(&format!("{PATH}/{}", c.pin()))),
+        _ => Err(not_yours(ctx.t())),
     }
 }
 
-fn not_yours(ctx: &Ctx) -> Response {
-    let t = ctx.t();
-    message(
-        ctx,
+fn not_yours(t: Tr) -> PageError {
+    PageError::message(
         StatusCode::FORBIDDEN,
         t.tracker_not_yours_title(),
         t.tracker_not_yours(),
-        Some(("/tai-khoan".to_string(), t.account_title().to_string())),
     )
+    .with_link("/tai-khoan", t.account_title())
 }
 
 /// `GET /du-lieu-cua-toi/{pid}[?from=&to=]` (and `/my-data/{pid}`), for
@@ -134,46 +133,38 @@ pub async fn page(
     signed_in: Option<SignedIn>,
     path: Result<Path<String>, PathRejection>,
     params: Result<Query<PeriodForm>, QueryRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let bad_pid = |ctx: &Ctx| {
-        message(
-            ctx,
+    let bad_pid = || {
+        PageError::message(
             StatusCode::BAD_REQUEST,
             t.tracker_bad_pid_title(),
             t.tracker_bad_pid(),
-            None,
         )
     };
     let Ok(Path(raw)) = path else {
-        return bad_pid(&ctx);
+        return Err(bad_pid());
     };
     let Ok(person) = api::person_id(&raw) else {
-        return bad_pid(&ctx);
+        return Err(bad_pid());
     };
     match signed_in {
         Some(SignedIn { account, .. }) => match &account.holder {
             identity::Holder::Citizen(c) if c.pin().to_string() == person.as_str() => {}
-            _ => return not_yours(&ctx),
+            _ => return Err(not_yours(t)),
         },
-        None => {
-            return see_other(&login_href(&page_href(&ctx, person.as_str())));
-        }
+        None => return Err(PageError::SignIn(page_href(&ctx, person.as_str()))),
     }
     let form = params.map(|Query(f)| f).unwrap_or_default();
     let period = match Period::parse(form.from.as_deref(), form.to.as_deref()) {
         Ok(p) => p,
         Err(_) => {
-            return message(
-                &ctx,
+            return Err(PageError::message(
                 StatusCode::BAD_REQUEST,
                 t.tracker_bad_period_title(),
                 t.tracker_bad_period(),
-                Some((
-                    page_href(&ctx, person.as_str()),
-                    t.tracker_clear().to_string(),
-                )),
-            );
+            )
+            .with_link(page_href(&ctx, person.as_str()), t.tracker_clear()));
         }
     };
     let entries = match api::entries(&state, &person, period).await {
@@ -184,13 +175,11 @@ pub async fn page(
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             tracing::error!(error = %e, "reading the tracker");
-            return message(
-                &ctx,
+            return Err(PageError::message(
                 status,
                 t.tracker_unavailable_title(),
                 t.server_error_text(),
-                None,
-            );
+            ));
         }
     };
     let from = day(form.from.as_deref());
@@ -229,7 +218,7 @@ pub async fn page(
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    res
+    Ok(res)
 }
 
 /// This page for `pid`, under the path it was asked by.

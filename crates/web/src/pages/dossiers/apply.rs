@@ -8,10 +8,11 @@ use axum::response::Response;
 use dossier::{FieldKind, Procedure};
 
 use super::catalog::DocRow;
-use super::shared::{flow_failed, person_id, pick, signed_in};
+use super::shared::{person_id, pick, signed_in};
 use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
@@ -124,11 +125,9 @@ pub(super) async fn render_apply(
     email: &str,
     errors: &[dossier::FieldError],
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let Ok((token, new)) = ctx.csrf_token() else {
-        return server_error(ctx);
-    };
+    let (token, new) = ctx.csrf_token()?;
     let page = ApplyPage {
         l: ctx.layout(t.p_apply_title(), "procedures"),
         t,
@@ -151,7 +150,7 @@ pub(super) async fn render_apply(
             })
             .collect(),
     };
-    with_csrf(ctx, html(ctx, status, &page), &token, new)
+    Ok(with_csrf(ctx, html(ctx, status, &page), &token, new))
 }
 
 /// `GET /thu-tuc/{code}/nop`: the form, pre-filled.
@@ -160,19 +159,10 @@ pub async fn apply_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
-) -> Response {
-    let p = match flow::procedure(&code) {
-        Ok(p) => p,
-        Err(e) => return flow_failed(&ctx, e),
-    };
-    let account = match signed_in(&state, &ctx, &headers, &format!("/thu-tuc/{code}/nop")).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let read = match prefill::read(&state, p, person_id(&account).as_deref()).await {
-        Ok(r) => r,
-        Err(e) => return flow_failed(&ctx, e),
-    };
+) -> Result<Response, PageError> {
+    let p = flow::procedure(&code)?;
+    let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
+    let read = prefill::read(&state, p, person_id(&account).as_deref()).await?;
     prefill::log(&state, &read, &format!("draft {}", p.code)).await;
     render_apply(
         &ctx,
@@ -193,7 +183,7 @@ pub async fn apply_submit(
     headers: HeaderMap,
     Path(code): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let value = |k: &str| {
         pairs
             .iter()
@@ -201,16 +191,10 @@ pub async fn apply_submit(
             .map(|(_, v)| v.as_str())
     };
     if !ctx.csrf_ok(csrf::Check::Session, value("csrf_token")) {
-        return crate::oidc::flow::expired_form(&ctx);
+        return Err(crate::oidc::flow::expired_form(&ctx));
     }
-    let p = match flow::procedure(&code) {
-        Ok(p) => p,
-        Err(e) => return flow_failed(&ctx, e),
-    };
-    let account = match signed_in(&state, &ctx, &headers, &format!("/thu-tuc/{code}/nop")).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let p = flow::procedure(&code)?;
+    let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
     let form = p.schema().from_text(&pairs);
     let email = value("email").unwrap_or_default().to_string();
     let filed = flow::file_online(
@@ -226,14 +210,11 @@ pub async fn apply_submit(
     match filed {
         Ok(stored) => {
             metrics::counter!(crate::metrics::DOSSIERS_FILED, "channel" => "online").increment(1);
-            see_other(&format!("/ho-so/{}?moi=1", stored.dossier.code))
+            Ok(see_other(&format!("/ho-so/{}?moi=1", stored.dossier.code)))
         }
         Err(FlowError::Form(errors)) => {
             // show the form again with what the state fills, and each error
-            let read = match prefill::read(&state, p, person_id(&account).as_deref()).await {
-                Ok(r) => r,
-                Err(e) => return flow_failed(&ctx, e),
-            };
+            let read = prefill::read(&state, p, person_id(&account).as_deref()).await?;
             prefill::log(&state, &read, &format!("draft {}", p.code)).await;
             render_apply(
                 &ctx,
@@ -246,6 +227,6 @@ pub async fn apply_submit(
             )
             .await
         }
-        Err(e) => flow_failed(&ctx, e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -6,9 +6,10 @@ use axum::response::Response;
 use dossier::Procedure;
 use serde::Deserialize;
 
-use super::shared::{flow_failed, money, pick};
+use super::shared::{money, pick};
+use crate::pages::failure::PageError;
 use crate::pages::i18n::{Lang, Tr};
-use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::pages::layout::{Ctx, Layout, html};
 use crate::services::dossiers::flow;
 
 pub struct ProcedureRow {
@@ -35,11 +36,9 @@ pub struct SearchParams {
 }
 
 /// `GET /thu-tuc` (`/procedures`)
-pub async fn catalog(ctx: Ctx, Query(p): Query<SearchParams>) -> Response {
+pub async fn catalog(ctx: Ctx, Query(p): Query<SearchParams>) -> Result<Response, PageError> {
     let t = ctx.t();
-    let Ok(catalog) = flow::catalog() else {
-        return server_error(&ctx);
-    };
+    let catalog = flow::catalog()?;
     let q = p.q.unwrap_or_default();
     let rows = catalog
         .search(&q)
@@ -58,7 +57,7 @@ pub async fn catalog(ctx: Ctx, Query(p): Query<SearchParams>) -> Response {
         q,
         rows,
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }
 
 pub struct FeeRow {
@@ -120,12 +119,9 @@ pub(super) fn fee_rows(t: Tr, p: &Procedure) -> Vec<FeeRow> {
 }
 
 /// `GET /thu-tuc/{code}`
-pub async fn procedure(ctx: Ctx, Path(code): Path<String>) -> Response {
+pub async fn procedure(ctx: Ctx, Path(code): Path<String>) -> Result<Response, PageError> {
     let t = ctx.t();
-    let p = match flow::procedure(&code) {
-        Ok(p) => p,
-        Err(e) => return flow_failed(&ctx, e),
-    };
+    let p = flow::procedure(&code)?;
     let page = ProcedurePage {
         l: ctx.layout(pick(t, &p.name_vi, &p.name_en), "procedures"),
         t,
@@ -165,5 +161,5 @@ pub async fn procedure(ctx: Ctx, Path(code): Path<String>) -> Response {
         )
         .to_string(),
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }

@@ -4,9 +4,10 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::shared::{flow_failed, pick, signed_in};
+use super::shared::{pick, signed_in};
 use super::show::{refused, render_dossier};
 use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::layout::Ctx;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
@@ -21,11 +22,8 @@ pub async fn upload(
     headers: HeaderMap,
     Path(code): Path<String>,
     mut form: axum::extract::Multipart,
-) -> Response {
-    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> Result<Response, PageError> {
+    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
     let t = ctx.t();
     let (mut csrf_token, mut document, mut file) = (None, None, None);
     loop {
@@ -63,7 +61,7 @@ pub async fn upload(
         }
     }
     if !ctx.csrf_ok(csrf::Check::Session, csrf_token.as_deref()) {
-        return crate::oidc::flow::expired_form(&ctx);
+        return Err(crate::oidc::flow::expired_form(&ctx));
     }
     let (Some(document), Some((name, declared, bytes))) = (document, file) else {
         return render_dossier(
@@ -112,32 +110,26 @@ pub async fn upload(
                 .join("; ");
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
-        Err(e) => flow_failed(&ctx, e),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// `GET /ho-so/{code}/tep/{document}`: an attached file, for the applicant
 /// and the dossier's agencies.
 pub async fn download(
-    ctx: Ctx,
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((code, document)): Path<(String, String)>,
-) -> Response {
-    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let (stored, _) = match flow::load_for(&state, &account, &code).await {
-        Ok(x) => x,
-        Err(e) => return flow_failed(&ctx, e),
-    };
-    match records::attachment(&state, &stored.dossier.code, &document).await {
-        Ok(Some((meta, content))) => crate::reply::file_response(&meta, content),
-        Ok(None) => flow_failed(
-            &ctx,
-            FlowError::NotFound(format!("dossier {code} has no file for {document}")),
-        ),
-        Err(e) => flow_failed(&ctx, e.into()),
+) -> Result<Response, PageError> {
+    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
+    let (stored, _) = flow::load_for(&state, &account, &code).await?;
+    match records::attachment(&state, &stored.dossier.code, &document)
+        .await
+        .map_err(FlowError::from)?
+    {
+        Some((meta, content)) => Ok(crate::reply::file_response(&meta, content)),
+        None => {
+            Err(FlowError::NotFound(format!("dossier {code} has no file for {document}")).into())
+        }
     }
 }

@@ -6,8 +6,9 @@ use axum::response::Response;
 use dossier::DossierCode;
 use serde::Deserialize;
 
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::pages::layout::{Ctx, Layout, html};
 use crate::services::dossiers::records;
 use crate::state::AppState;
 
@@ -32,20 +33,16 @@ pub async fn lookup(
     ctx: Ctx,
     State(state): State<AppState>,
     Query(q): Query<LookupParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let code = q.ma.unwrap_or_default().trim().to_uppercase();
     let mut found = None;
     let mut missing = false;
     if !code.is_empty() {
         match DossierCode::parse(&code) {
-            Ok(parsed) => match records::dossier(&state, &parsed).await {
-                Ok(Some(s)) => found = Some(crate::api::dossiers::public_view(&s.dossier)),
-                Ok(None) => missing = true,
-                Err(e) => {
-                    tracing::error!(error = %e, "looking a dossier up");
-                    return server_error(&ctx);
-                }
+            Ok(parsed) => match records::dossier(&state, &parsed).await? {
+                Some(s) => found = Some(crate::api::dossiers::public_view(&s.dossier)),
+                None => missing = true,
             },
             Err(_) => missing = true,
         }
@@ -62,5 +59,5 @@ pub async fn lookup(
         found,
         missing,
     };
-    html(&ctx, status, &page)
+    Ok(html(&ctx, status, &page))
 }

@@ -6,9 +6,10 @@ use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
 use dossier::{Dossier, Urgency};
 
-use super::shared::{flow_failed, pick, signed_in, status_name, urgency_class, urgency_name, when};
+use super::shared::{pick, signed_in, status_name, urgency_class, urgency_name, when};
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::pages::layout::{Ctx, Layout, html};
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
 use crate::state::AppState;
@@ -66,25 +67,17 @@ pub(super) fn dossier_row(t: Tr, d: &Dossier, now: DateTime<FixedOffset>) -> Dos
 }
 
 /// `GET /ho-so` (`/dossiers`)
-pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn mine(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = match signed_in(&state, &ctx, &headers, "/ho-so").await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let rows = match flow::dossiers_of(&state, &account).await {
-        Ok(r) => r,
-        Err(e) => return flow_failed(&ctx, e),
-    };
+    let account = signed_in(&state, &headers, "/ho-so").await?;
+    let rows = flow::dossiers_of(&state, &account).await?;
     let mut notices = Vec::new();
     for subject in flow::applicant_subjects(&account) {
-        match records::notices(&state, &subject, 30).await {
-            Ok(n) => notices.extend(n),
-            Err(e) => {
-                tracing::error!(error = %e, "reading an applicant's notices");
-                return server_error(&ctx);
-            }
-        }
+        notices.extend(records::notices(&state, &subject, 30).await?);
     }
     notices.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     notices.truncate(30);
@@ -114,5 +107,5 @@ pub async fn mine(ctx: Ctx, State(state): State<AppState>, headers: HeaderMap) -
             })
             .collect(),
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }

@@ -1,16 +1,12 @@
 //! What the dossier pages share: names and formats in the page's language,
-//! the page for a flow that stopped, and the signed-in account.
+//! and the signed-in account.
 
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::HeaderMap;
 use chrono::{DateTime, FixedOffset};
 use dossier::{Act, Channel, Status, Urgency};
 
-use crate::auth::login_href;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::{Lang, Tr};
-use crate::pages::layout::{Ctx, message, server_error};
-use crate::reply::see_other;
-use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::Account;
 use crate::state::AppState;
 
@@ -71,62 +67,15 @@ pub(super) fn urgency_class(u: Urgency) -> &'static str {
     }
 }
 
-pub(super) fn flow_failed(ctx: &Ctx, e: FlowError) -> Response {
-    let t = ctx.t();
-    match e {
-        FlowError::NotFound(m) => message(ctx, StatusCode::NOT_FOUND, t.p_lookup_none(), &m, None),
-        FlowError::Forbidden(m) => message(ctx, StatusCode::FORBIDDEN, t.p_unlawful(), &m, None),
-        FlowError::Internal(m) => {
-            tracing::error!(error = %m, "a dossier page failed");
-            server_error(ctx)
-        }
-        FlowError::Invalid(m) | FlowError::Conflict(m) => message(
-            ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t.p_unlawful(),
-            &m,
-            None,
-        ),
-        FlowError::TooMany(m, _) => {
-            message(ctx, StatusCode::TOO_MANY_REQUESTS, t.p_unlawful(), &m, None)
-        }
-        FlowError::UsedUp(m, _) => message(
-            ctx,
-            StatusCode::SERVICE_UNAVAILABLE,
-            t.p_unlawful(),
-            &m,
-            None,
-        ),
-        FlowError::Form(errors) => {
-            let text = errors
-                .iter()
-                .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            message(
-                ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                t.p_unlawful(),
-                &text,
-                None,
-            )
-        }
-    }
-}
-
+/// The account signed in, or the log-in page coming back to `back`.
 pub(super) async fn signed_in(
     state: &AppState,
-    ctx: &Ctx,
     headers: &HeaderMap,
     back: &str,
-) -> Result<Account, Response> {
-    match crate::auth::session::current(state, headers).await {
-        Ok(Some((_, account))) => Ok(account),
-        Ok(None) => Err(see_other(&login_href(back))),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a session");
-            Err(server_error(ctx))
-        }
+) -> Result<Account, PageError> {
+    match crate::auth::session::current(state, headers).await? {
+        Some((_, account)) => Ok(account),
+        None => Err(PageError::SignIn(back.to_string())),
     }
 }
 

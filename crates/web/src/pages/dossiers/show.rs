@@ -11,10 +11,11 @@ use dossier::{Act, Actor, Dossier, Outcome, Procedure, Role, Status};
 use serde::Deserialize;
 
 use super::mine::dossier_row;
-use super::shared::{act_name, channel_name, flow_failed, pick, signed_in, status_name, when};
+use super::shared::{act_name, channel_name, pick, signed_in, status_name, when};
 use crate::pages::csrf;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error, with_csrf};
+use crate::pages::layout::{Ctx, Layout, html, with_csrf};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Account};
 use crate::services::dossiers::records;
@@ -185,11 +186,9 @@ pub(super) async fn render_dossier(
     code: &str,
     notice: String,
     error: String,
-) -> Response {
-    match flow::load_for(state, account, code).await {
-        Ok((stored, actors)) => show_dossier(state, ctx, &stored, &actors, notice, error).await,
-        Err(e) => flow_failed(ctx, e),
-    }
+) -> Result<Response, PageError> {
+    let (stored, actors) = flow::load_for(state, account, code).await?;
+    show_dossier(state, ctx, &stored, &actors, notice, error).await
 }
 
 /// The dossier's page as the viewer sees it, who may act as `actors`.
@@ -200,13 +199,10 @@ pub(super) async fn show_dossier(
     actors: &[Actor],
     notice: String,
     error: String,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let d = &stored.dossier;
-    let p = match flow::procedure(&d.procedure) {
-        Ok(p) => p,
-        Err(e) => return flow_failed(ctx, e),
-    };
+    let p = flow::procedure(&d.procedure)?;
     let now = flow::now();
     let row = dossier_row(t, d, now);
     let mut slips = Vec::new();
@@ -233,27 +229,24 @@ pub(super) async fn show_dossier(
         })
         .collect();
     let staff = if acts.iter().any(|a| a.needs == "assignee") {
-        match flow::assignable(state, &d.route.competent).await {
-            Ok(staff) => staff
-                .into_iter()
-                .map(|m| {
-                    let current = d.assignee.as_ref().is_some_and(|a| a.subject == m.subject);
-                    let name = match m.role {
-                        Role::Leader => format!("{} ({})", m.name, t.p_role_leader()),
-                        _ => m.name,
-                    };
-                    (m.subject, name, current)
-                })
-                .collect(),
-            Err(e) => return flow_failed(ctx, e),
-        }
+        flow::assignable(state, &d.route.competent)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let current = d.assignee.as_ref().is_some_and(|a| a.subject == m.subject);
+                let name = match m.role {
+                    Role::Leader => format!("{} ({})", m.name, t.p_role_leader()),
+                    _ => m.name,
+                };
+                (m.subject, name, current)
+            })
+            .collect()
     } else {
         Vec::new()
     };
-    let attached = match records::attachments(state, &d.code).await {
-        Ok(a) => a,
-        Err(e) => return flow_failed(ctx, e.into()),
-    };
+    let attached = records::attachments(state, &d.code)
+        .await
+        .map_err(FlowError::from)?;
     let files = p
         .documents_to_provide()
         .map(|doc| FileRow {
@@ -272,9 +265,7 @@ pub(super) async fn show_dossier(
         })
         .collect();
     let can_attach = actors.iter().any(|a| flow::may_attach(a, d, p));
-    let Ok((token, new)) = ctx.csrf_token() else {
-        return server_error(ctx);
-    };
+    let (token, new) = ctx.csrf_token()?;
     let schema = p.schema();
     let page = DossierPage {
         l: ctx.layout(format!("{} {}", t.p_code(), d.code), "dossiers"),
@@ -348,7 +339,7 @@ pub(super) async fn show_dossier(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    with_csrf(ctx, html(ctx, status, &page), &token, new)
+    Ok(with_csrf(ctx, html(ctx, status, &page), &token, new))
 }
 
 /// `?moi=1` after filing.
@@ -364,11 +355,8 @@ pub async fn dossier(
     headers: HeaderMap,
     Path(code): Path<String>,
     Query(params): Query<DossierParams>,
-) -> Response {
-    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> Result<Response, PageError> {
+    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
     let notice = if params.moi.is_some() {
         format!("{} {code}", ctx.t().p_filed())
     } else {
@@ -473,14 +461,11 @@ pub async fn act(
     headers: HeaderMap,
     Path(code): Path<String>,
     Form(f): Form<ActParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !ctx.csrf_ok(csrf::Check::Session, f.csrf_token.as_deref()) {
-        return crate::oidc::flow::expired_form(&ctx);
+        return Err(crate::oidc::flow::expired_form(&ctx));
     }
-    let account = match signed_in(&state, &ctx, &headers, &format!("/ho-so/{code}")).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
     let t = ctx.t();
     let act = match act_of(&f) {
         Ok(a) => a,
@@ -523,16 +508,17 @@ pub async fn act(
         Err(FlowError::Invalid(m)) => {
             render_dossier(&state, &ctx, &account, &code, String::new(), m).await
         }
-        Err(e) => flow_failed(&ctx, e),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The dossier's page shown again with why the viewer may not do what they
 /// asked (it is not theirs to do, or the dossier is their own): 403, like
 /// every refusal of who someone is (a rule of the dossier's state is 422).
-pub(super) fn refused(mut page: Response) -> Response {
+pub(super) fn refused(page: Result<Response, PageError>) -> Result<Response, PageError> {
+    let mut page = page?;
     if page.status() == StatusCode::UNPROCESSABLE_ENTITY {
         *page.status_mut() = StatusCode::FORBIDDEN;
     }
-    page
+    Ok(page)
 }

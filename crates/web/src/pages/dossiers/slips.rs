@@ -5,10 +5,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use dossier::Status;
 
-use super::shared::{channel_name, flow_failed, pick, signed_in, when};
+use super::shared::{channel_name, pick, signed_in, when};
 use super::show::{StepRow, step_rows};
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, server_error};
+use crate::pages::layout::{Ctx, Layout, html};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::state::AppState;
@@ -54,28 +55,12 @@ pub async fn slip(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((code, form)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = match signed_in(
-        &state,
-        &ctx,
-        &headers,
-        &format!("/ho-so/{code}/phieu/{form}"),
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let (stored, _) = match flow::load_for(&state, &account, &code).await {
-        Ok(x) => x,
-        Err(e) => return flow_failed(&ctx, e),
-    };
+    let account = signed_in(&state, &headers, &format!("/ho-so/{code}/phieu/{form}")).await?;
+    let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
-    let p = match flow::procedure(&d.procedure) {
-        Ok(p) => p,
-        Err(e) => return flow_failed(&ctx, e),
-    };
+    let p = flow::procedure(&d.procedure)?;
     let title = match form.as_str() {
         "01" if d.timeline.received_at().is_some() => t.p_slip_01(),
         "02" if d.supplement.is_some() => t.p_slip_02(),
@@ -83,15 +68,11 @@ pub async fn slip(
         "04" if !d.apologies.is_empty() => t.p_slip_04(),
         "05" => t.p_slip_05(),
         _ => {
-            return flow_failed(
-                &ctx,
-                FlowError::NotFound(format!("dossier {code} has no slip {form}")),
-            );
+            return Err(FlowError::NotFound(format!("dossier {code} has no slip {form}")).into());
         }
     };
-    let Ok(qr) = qr_svg(&d.code.to_string()) else {
-        return server_error(&ctx);
-    };
+    let qr =
+        qr_svg(&d.code.to_string()).map_err(|e| PageError::internal("drawing a QR code", e))?;
     let received = d.timeline.received_at();
     // who received it: the first step into "received"
     let signer = d
@@ -152,5 +133,5 @@ pub async fn slip(
         steps: step_rows(t, d, false),
         signer,
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }

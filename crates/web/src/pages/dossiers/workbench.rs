@@ -7,9 +7,11 @@ use dossier::Role;
 use serde::Deserialize;
 
 use super::mine::{DossierRow, dossier_row};
-use super::shared::{flow_failed, signed_in};
+use super::shared::signed_in;
+use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
+use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
 use crate::state::AppState;
@@ -42,24 +44,17 @@ pub async fn workbench(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<WorkbenchParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = match signed_in(&state, &ctx, &headers, "/can-bo").await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let roles = match flow::staff_roles(&state, &account).await {
-        Ok(r) => r,
-        Err(e) => return flow_failed(&ctx, e),
-    };
+    let account = signed_in(&state, &headers, "/can-bo").await?;
+    let roles = flow::staff_roles(&state, &account).await?;
     let all = q.all.is_some();
     let now = flow::now();
     let mut queues = Vec::new();
     for (agency, role) in roles {
-        let rows = match records::agency_queue(&state, &agency, !all, 500).await {
-            Ok(r) => r,
-            Err(e) => return flow_failed(&ctx, e.into()),
-        };
+        let rows = records::agency_queue(&state, &agency, !all, 500)
+            .await
+            .map_err(FlowError::from)?;
         queues.push(QueueView {
             agency: agency.to_string(),
             role: if role == Role::Leader {
@@ -79,5 +74,5 @@ pub async fn workbench(
         queues,
         all,
     };
-    html(&ctx, StatusCode::OK, &page)
+    Ok(html(&ctx, StatusCode::OK, &page))
 }
