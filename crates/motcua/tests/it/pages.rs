@@ -870,3 +870,38 @@ async fn browser_steps(c: fantoccini::Client, base: String, tracked: String, cas
         .await
         .expect("the accesses again");
 }
+
+/// The account page offers to add a passkey only where passkeys work: on a
+/// server announced under a domain name, not under an IP address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_page_offers_passkeys_only_under_a_domain_name() {
+    for localhost_issuer in [false, true] {
+        let app = crate::helpers::TestApp::spawn_with(crate::helpers::TestOptions {
+            localhost_issuer,
+            ..Default::default()
+        })
+        .await;
+        let p = crate::dossiers::people(&app).await.remove(0);
+        app.open_account_at(
+            crate::dossiers::citizen(&p),
+            identity::AssuranceLevel::Level1,
+            None,
+        )
+        .await;
+        let session = app.log_in_on_portal(&p.personal_id).await;
+        let page = app
+            .send(
+                app.client
+                    .get(app.url("/tai-khoan"))
+                    .header("cookie", format!("motcua_sid={session}")),
+            )
+            .await;
+        assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+        assert_eq!(
+            page.body.contains("id=\"passkey-add\""),
+            localhost_issuer,
+            "localhost issuer {localhost_issuer}: {}",
+            page.body
+        );
+    }
+}

@@ -64,7 +64,8 @@ fn verifier(state: &AppState) -> Result<Verifier, Refusal> {
     // an IP address offers no passkeys, and says why
     let unavailable = |why: String| {
         ApiError::Unavailable(format!(
-            "passkeys are not available on this server: {why};              it must be served under a domain name (--issuer https://…)"
+            "passkeys are not available on this server: {why}; \
+             it must be served under a domain name (--issuer https://…)"
         ))
     };
     RelyingParty::of_issuer(state.oidc.issuer())

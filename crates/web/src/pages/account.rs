@@ -43,6 +43,9 @@ struct AccountPage {
     csrf: String,
     is_person: bool,
     passkeys: usize,
+    /// passkeys can be added here: the server is served under a domain
+    /// name, which WebAuthn binds them to
+    passkeys_offered: bool,
 }
 
 /// `GET /tai-khoan` (`/account`)
@@ -90,6 +93,8 @@ pub async fn page(
         rows,
         csrf: token.clone(),
         is_person,
+        passkeys_offered: identity::webauthn::RelyingParty::of_issuer(state.oidc.issuer())
+            .is_some_and(|rp| rp.verifier().is_ok()),
         passkeys,
     };
     let mut res = html(&ctx, StatusCode::OK, &page);
