@@ -657,8 +657,8 @@ const DOSSIER: &str = "SELECT body, version, updated_ns FROM dossiers WHERE code
 
 const FILING_DAY: &str = "SELECT COALESCE((SELECT last FROM dossier_sequences \
      WHERE agency = $1 AND day = $2), 0), \
-     (SELECT COUNT(*) FROM dossiers \
-     WHERE applicant = $3 AND agency = $1 AND day = $2 AND channel = 2)";
+     COALESCE((SELECT online FROM dossier_applicant_days \
+     WHERE applicant = $3 AND agency = $1 AND day = $2), 0)";
 
 const CODES_OF_DAY: &str =
     "SELECT code FROM dossiers WHERE agency = $1 AND day = $2 ORDER BY sequence";
