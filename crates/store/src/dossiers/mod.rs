@@ -8,7 +8,10 @@
 //! it, and the mailer sends it from there (the transactional outbox).
 //! New dossiers can be stored in batches, with the exchange-log entries of
 //! the registry reads made for them, in one transaction (one commit for
-//! many dossiers: the message log's writer files them so).
+//! many dossiers: the message log's writer files them so). Each
+//! applicant's online dossiers per agency and day are counted as they are
+//! stored (a trigger moves `dossier_applicant_days`, migration `0024`), so
+//! that [`DossierStore::filing_day`] reads one row before a filing.
 //!
 //! Reading, changing, notices, staff, attachments and the scorecard's
 //! figures are the same statements on both backends, here; filing new
