@@ -56,22 +56,52 @@ pub(crate) fn login_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let form = PageKind {
+        client_name: client.name.clone(),
+        request: query,
+        next: "",
+        level2: person_level(request) == AssuranceLevel::Level2,
+        otp_required: request.level == AssuranceLevel::Level2,
+    };
+    render(ctx, status, form, identifier, error, |res| {
+        with_form_action(res, &request.redirect_uri)
+    })
+}
+
+/// What differs between the provider's log-in page and the portal's.
+struct PageKind<'a> {
+    client_name: String,
+    request: &'a str,
+    next: &'a str,
+    level2: bool,
+    otp_required: bool,
+}
+
+/// The log-in page with `form`, finished by `finish` before the CSRF
+/// cookie is added.
+fn render(
+    ctx: &Ctx,
+    status: StatusCode,
+    form: PageKind<'_>,
+    identifier: &str,
+    error: Option<String>,
+    finish: impl FnOnce(Response) -> Response,
+) -> Result<Response, PageError> {
     let t = ctx.t();
     let (token, new) = ctx.csrf_token()?;
     let page = LoginPage {
         l: ctx.layout(t.login_title(), ""),
         t,
-        client_name: client.name.clone(),
-        request: query.to_string(),
-        next: String::new(),
+        client_name: form.client_name,
+        request: form.request.to_string(),
+        next: form.next.to_string(),
         csrf: token.clone(),
         identifier: identifier.to_string(),
-        level2: person_level(request) == AssuranceLevel::Level2,
-        otp_required: request.level == AssuranceLevel::Level2,
+        level2: form.level2,
+        otp_required: form.otp_required,
         error,
     };
-    let res = html(ctx, status, &page);
-    let res = with_form_action(res, &request.redirect_uri);
+    let res = finish(html(ctx, status, &page));
     Ok(with_csrf(ctx, res, &token, new))
 }
 
@@ -199,25 +229,19 @@ pub(crate) fn portal_login_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let t = ctx.t();
-    let (token, new) = ctx.csrf_token()?;
-    let page = LoginPage {
-        l: ctx.layout(t.login_title(), ""),
-        t,
-        client_name: t.portal_name().to_string(),
-        request: String::new(),
-        next: next.to_string(),
-        csrf: token.clone(),
-        identifier: identifier.to_string(),
+    let form = PageKind {
+        client_name: ctx.t().portal_name().to_string(),
+        request: "",
+        next,
         // a code (optional) makes the portal's session level 2
         level2: true,
         otp_required: false,
-        error,
     };
-    let mut res = html(ctx, status, &page);
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(with_csrf(ctx, res, &token, new))
+    render(ctx, status, form, identifier, error, |mut res| {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    })
 }
 
 /// Checks the person's factors against their account; the session they
