@@ -905,3 +905,25 @@ async fn the_account_page_offers_passkeys_only_under_a_domain_name() {
         );
     }
 }
+
+/// The main navigation names each destination once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_navigation_names_each_destination_once() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status.as_u16(), 200);
+    let nav = page
+        .body
+        .split("site-nav")
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .expect("the main navigation");
+    let hrefs: Vec<&str> = nav
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = hrefs.iter().copied().collect();
+    assert!(hrefs.len() >= 5, "{hrefs:?}");
+    assert_eq!(hrefs.len(), unique.len(), "a link repeated: {hrefs:?}");
+}
