@@ -6,22 +6,18 @@
 //! | --- | --- |
 //! | `POST /oidc/act` | the organisation chosen (CSRF-protected) |
 
-use axum::Form;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use identity::authz::{AuthorizationRequest, AuthzError};
+use identity::authz::AuthzError;
 use identity::client::Client;
 use identity::{AssuranceLevel, Holder};
 
 use crate::auth::SignedIn;
-use crate::oidc::flow::{
-    RequestBack, code_redirect, error_redirect, posted_step, with_form_action,
-};
+use crate::oidc::flow::{FlowStep, Posted, RequestBack, code_redirect, error_redirect};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::Layout;
 use crate::reply::see_other;
 use crate::services::identity::accounts;
 use crate::services::identity::records::{Account, AuditEntry, Session};
@@ -108,17 +104,21 @@ pub(crate) async fn acting(
     Ok(Some((account, decision)))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The page where the person chooses the organisation to act for, with
+/// why one cannot be chosen (and `error`, when a choice was refused).
 pub(crate) async fn act_page(
-    state: &AppState,
-    ctx: &Ctx,
-    client: &Client,
-    request: &AuthorizationRequest,
-    query: &str,
+    step: &FlowStep,
     session: &Session,
     error: Option<String>,
-    now: DateTime<Utc>,
 ) -> Result<Response, PageError> {
+    let FlowStep {
+        state,
+        ctx,
+        client,
+        request,
+        now,
+        ..
+    } = step;
     let t = ctx.t();
     let person = session.subject;
     let mut candidates = accounts::organisations_of(state, person).await?;
@@ -128,15 +128,15 @@ pub(crate) async fn act_page(
     candidates.dedup();
     let mut choices = Vec::new();
     for org in candidates {
-        let (account, decision) = match acting(state, client, person, session.level, org, now).await
-        {
-            Ok(Some(found)) => found,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::error!(error = %e, "reading an organisation");
-                continue;
-            }
-        };
+        let (account, decision) =
+            match acting(state, client, person, session.level, org, *now).await {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading an organisation");
+                    continue;
+                }
+            };
         let Holder::Organisation(o) = &account.holder else {
             continue;
         };
@@ -158,58 +158,48 @@ pub(crate) async fn act_page(
             refusal,
         });
     }
-    let (token, new) = ctx.csrf_token()?;
-    let page = ActPage {
-        l: ctx.layout(t.act_title(), ""),
-        t,
-        client_name: client.name.clone(),
-        request: query.to_string(),
-        csrf: token.clone(),
-        choices,
-        cancel: error_redirect(state, &RequestBack::of(request), &AuthzError::AccessDenied),
-        error: error.clone(),
-    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let res = with_form_action(html(ctx, status, &page), &request.redirect_uri);
-    Ok(with_csrf(ctx, res, &token, new))
+    step.page(status, |csrf| ActPage {
+        l: ctx.layout(t.act_title(), ""),
+        t,
+        client_name: client.name.clone(),
+        request: step.query.clone(),
+        csrf,
+        choices,
+        cancel: error_redirect(state, &RequestBack::of(request), &AuthzError::AccessDenied),
+        error,
+    })
 }
 
-/// The "act for" form.
+/// The "act for" form's own field: the organisation chosen.
 #[derive(serde::Deserialize)]
 pub struct ActForm {
-    pub(crate) csrf_token: Option<String>,
-    pub(crate) request: Option<String>,
     pub(crate) organisation: Option<String>,
 }
 
 /// `POST /oidc/act`: the person acts for the organisation chosen, when
 /// [`identity::may_act`] lets them; the code's subject is the
 /// organisation and its actor the person (RFC 8693 `act`).
-pub(crate) async fn act(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    signed_in: Option<SignedIn>,
-    Form(form): Form<ActForm>,
-) -> Result<Response, PageError> {
-    let t = ctx.t();
-    let query = form.request.clone().unwrap_or_default();
-    let csrf_token = form.csrf_token.as_deref();
-    let (client, request, SignedIn { session, .. }) =
-        match posted_step(&state, &ctx, csrf_token, &query, signed_in).await? {
-            Ok(step) => step,
-            Err(answer) => return Ok(answer),
-        };
-    let now = Utc::now();
+pub(crate) async fn act(posted: Posted<ActForm>) -> Result<Response, PageError> {
+    let t = posted.step.ctx.t();
+    let Posted {
+        step,
+        signed_in: SignedIn { session, .. },
+        form,
+    } = posted;
+    let FlowStep {
+        state, client, now, ..
+    } = &step;
     let organisation = form
         .organisation
         .as_deref()
         .and_then(|o| identity::SubjectId::parse(o).ok());
     let decision = match organisation {
-        Some(org) => acting(&state, &client, session.subject, session.level, org, now).await,
+        Some(org) => acting(state, client, session.subject, session.level, org, *now).await,
         None => Ok(None),
     };
     let refusal = match decision? {
@@ -217,27 +207,17 @@ pub(crate) async fn act(
         Some((account, Ok(capacity))) => {
             let org = account.holder.subject();
             let audit = AuditEntry {
-                at: now,
+                at: *now,
                 event: "acted_for_organisation".into(),
                 client: Some(client.id.to_string()),
                 detail: format!("{} ({capacity:?})", account.name),
             };
-            accounts::audit(&state, session.subject, &audit).await?;
+            accounts::audit(state, session.subject, &audit).await?;
             tracing::info!(client = %client.id, ?capacity, "acting for an organisation");
-            let to = code_redirect(&state, &client, request, &session, Some(org), now).await?;
+            let to = code_redirect(step, &session, Some(org)).await?;
             return Ok(see_other(&to));
         }
         Some((_, Err(refusal))) => refusal_text(t, &refusal).to_string(),
     };
-    act_page(
-        &state,
-        &ctx,
-        &client,
-        &request,
-        &query,
-        &session,
-        Some(refusal),
-        now,
-    )
-    .await
+    act_page(&step, &session, Some(refusal)).await
 }

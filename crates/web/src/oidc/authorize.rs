@@ -11,13 +11,12 @@
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use identity::Holder;
 use identity::authz::{AuthzError, Prompt};
 
 use crate::auth::SignedIn;
 use crate::oidc::consent::continue_with;
-use crate::oidc::flow::{flow_request, person_level, refuse};
+use crate::oidc::flow::{flow_request, person_level};
 use crate::oidc::login::login_page;
 use crate::pages::failure::PageError;
 use crate::pages::layout::Ctx;
@@ -31,11 +30,11 @@ pub(crate) async fn authorize(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let query = query.unwrap_or_default();
-    let (client, request) = match flow_request(&state, &ctx, &query).await? {
-        Ok(r) => r,
+    let step = match flow_request(&state, &ctx, &query).await? {
+        Ok(step) => step,
         Err(redirect) => return Ok(redirect),
     };
-    let now = Utc::now();
+    let request = &step.request;
     // a live session (a legacy organisation's ends at the cut-over)
     if let Some(SignedIn {
         session: s,
@@ -45,14 +44,14 @@ pub(crate) async fn authorize(
         let is_person = !matches!(account.holder, Holder::Organisation(_));
         let mut asked = request.clone();
         if is_person {
-            asked.level = person_level(&request);
+            asked.level = person_level(request);
         }
-        if identity::authz::session_serves(&asked, s.level, s.auth_time, now) {
-            return continue_with(&state, &ctx, &client, request, &query, s, is_person, now).await;
+        if identity::authz::session_serves(&asked, s.level, s.auth_time, step.now) {
+            return continue_with(step, s, is_person).await;
         }
     }
     if request.prompt == Some(Prompt::None) {
-        return Ok(refuse(&state, &request, &AuthzError::LoginRequired));
+        return Ok(step.refuse(&AuthzError::LoginRequired));
     }
-    login_page(&ctx, &client, &request, &query, "", None, StatusCode::OK)
+    login_page(&step, "", None, StatusCode::OK)
 }

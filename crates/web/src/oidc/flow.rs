@@ -10,18 +10,21 @@
 
 use std::sync::Arc;
 
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use identity::AssuranceLevel;
 use identity::authz::{AuthorizationRequest, AuthzError, CodeGrant, RawRequest};
 use identity::client::{Client, ClientId};
+use serde::de::DeserializeOwned;
 
 use crate::auth::SignedIn;
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::Ctx;
+use crate::pages::layout::{Ctx, html, with_csrf};
 use crate::reply::see_other;
 use crate::services::identity::records::Session;
 use crate::services::identity::{clients, grants};
@@ -211,43 +214,132 @@ pub(crate) fn expired_form(ctx: &Ctx) -> PageError {
     )
 }
 
-/// The authorization request a step of the flow carries, read and checked
-/// again, or the OAuth error to redirect to the relying party with (the
-/// outer error: the page to show instead).
+/// A step of the flow: the authorization request it answers (read and
+/// checked again from the query it travels as) with its client, the
+/// page's context and the time it is answered at.
+pub(crate) struct FlowStep {
+    pub(crate) state: AppState,
+    pub(crate) ctx: Ctx,
+    pub(crate) client: Arc<Client>,
+    pub(crate) request: AuthorizationRequest,
+    pub(crate) query: String,
+    pub(crate) now: DateTime<Utc>,
+}
+
+impl FlowStep {
+    /// Sends the browser back to the relying party with `e` as the answer.
+    pub(crate) fn refuse(&self, e: &AuthzError) -> Response {
+        refuse(&self.state, &self.request, e)
+    }
+
+    /// A page of this step (see [`csrf_page`]) whose form may answer to
+    /// the relying party.
+    pub(crate) fn page<P: askama::Template>(
+        &self,
+        status: StatusCode,
+        page: impl FnOnce(String) -> P,
+    ) -> Result<Response, PageError> {
+        csrf_page(&self.ctx, status, page, |res| {
+            with_form_action(res, &self.request.redirect_uri)
+        })
+    }
+}
+
+/// The step of the flow whose authorization request is `query`, or the
+/// OAuth error to redirect to the relying party with (the outer error:
+/// the page to show instead).
 pub(crate) async fn flow_request(
     state: &AppState,
     ctx: &Ctx,
     query: &str,
-) -> Result<Result<(Arc<Client>, AuthorizationRequest), Response>, PageError> {
+) -> Result<Result<FlowStep, Response>, PageError> {
     match read_request(state, query, ctx.t()).await {
-        Ok(r) => Ok(Ok(r)),
+        Ok((client, request)) => Ok(Ok(FlowStep {
+            state: state.clone(),
+            ctx: ctx.clone(),
+            client,
+            request,
+            query: query.to_string(),
+            now: Utc::now(),
+        })),
         Err(Refusal::Redirect(to)) => Ok(Err(see_other(&to))),
         Err(Refusal::Page(e)) => Err(e),
     }
 }
 
+/// What every form of the flow carries: the page's CSRF token and the
+/// authorization request it answers (its query string).
+#[derive(serde::Deserialize)]
+pub struct FlowForm {
+    pub(crate) csrf_token: Option<String>,
+    pub(crate) request: Option<String>,
+}
+
+/// A posted form of the flow: what every one carries, and its own fields.
+#[derive(serde::Deserialize)]
+struct PostedForm<F> {
+    #[serde(flatten)]
+    flow: FlowForm,
+    #[serde(flatten)]
+    own: F,
+}
+
 /// A form of the flow posted by a person signed in: its CSRF token
-/// checked, its authorization request read again. The inner error is the
-/// answer to give instead: the OAuth error back to the relying party, or
-/// the request again (through the log-in) when the session has ended.
-pub(crate) async fn posted_step(
-    state: &AppState,
-    ctx: &Ctx,
-    csrf_token: Option<&str>,
-    query: &str,
-    signed_in: Option<SignedIn>,
-) -> Result<Result<(Arc<Client>, AuthorizationRequest, SignedIn), Response>, PageError> {
-    if !ctx.csrf_ok(csrf::Check::Session, csrf_token) {
-        return Err(expired_form(ctx));
+/// checked, its authorization request read again. When the step cannot go
+/// on, the rejection is the answer to give instead: the OAuth error back
+/// to the relying party, or the request again (through the log-in) when
+/// the session has ended.
+pub(crate) struct Posted<F> {
+    pub(crate) step: FlowStep,
+    pub(crate) signed_in: SignedIn,
+    /// The form's own fields.
+    pub(crate) form: F,
+}
+
+impl<F: DeserializeOwned + Send> FromRequest<AppState> for Posted<F> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await;
+        let signed_in = Option::<SignedIn>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Form(PostedForm { flow, own }) =
+            Form::<PostedForm<F>>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        if !ctx.csrf_ok(csrf::Check::Session, flow.csrf_token.as_deref()) {
+            return Err(expired_form(&ctx).into_response());
+        }
+        let query = flow.request.unwrap_or_default();
+        let step = match flow_request(state, &ctx, &query).await {
+            Ok(Ok(step)) => step,
+            Ok(Err(redirect)) => return Err(redirect),
+            Err(e) => return Err(e.into_response()),
+        };
+        match signed_in {
+            Some(signed_in) => Ok(Posted {
+                step,
+                signed_in,
+                form: own,
+            }),
+            None => Err(see_other(&format!("/oidc/authorize?{query}"))),
+        }
     }
-    let (client, request) = match flow_request(state, ctx, query).await? {
-        Ok(r) => r,
-        Err(redirect) => return Ok(Err(redirect)),
-    };
-    Ok(match signed_in {
-        Some(s) => Ok((client, request, s)),
-        None => Err(see_other(&format!("/oidc/authorize?{query}"))),
-    })
+}
+
+/// A page with a form: `page` made with the form's CSRF token, finished
+/// by `finish` before the CSRF cookie is added.
+pub(crate) fn csrf_page<P: askama::Template>(
+    ctx: &Ctx,
+    status: StatusCode,
+    page: impl FnOnce(String) -> P,
+    finish: impl FnOnce(Response) -> Response,
+) -> Result<Response, PageError> {
+    let (token, new) = ctx.csrf_token()?;
+    let res = finish(html(ctx, status, &page(token.clone())));
+    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// A page whose form's answer redirects to the relying party: its origin
@@ -275,16 +367,21 @@ pub(crate) fn origin_of(uri: &str) -> Option<String> {
         .then(|| format!("{scheme}://{authority}"))
 }
 
-/// Issues a code for `request` answered by `session`; the URI the browser
-/// goes back to.
+/// Issues a code for the request of `step` answered by `session` (for
+/// the organisation it acts for, if any); the URI the browser goes back
+/// to.
 pub(crate) async fn code_redirect(
-    state: &AppState,
-    client: &Client,
-    request: AuthorizationRequest,
+    step: FlowStep,
     session: &Session,
     acting_for: Option<identity::SubjectId>,
-    now: DateTime<Utc>,
 ) -> Result<String, PageError> {
+    let FlowStep {
+        state,
+        client,
+        request,
+        now,
+        ..
+    } = step;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
     let code = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
@@ -303,7 +400,7 @@ pub(crate) async fn code_redirect(
         actor,
     };
     grants::put_code(
-        state,
+        &state,
         &identity::jwk::sha256_b64url(&code),
         &grant,
         now + identity::authz::CODE_LIFETIME,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::oidc::error::OAuthError;
 
@@ -24,6 +24,16 @@ pub(crate) fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthEr
     Ok(form)
 }
 
+/// The answer of a back-channel endpoint: what it served, kept by no
+/// cache, or the OAuth error.
+pub(crate) fn no_store_answer(answer: Result<impl IntoResponse, OAuthError>) -> Response {
+    match answer {
+        Ok(served) => no_store(served.into_response()),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `res`, kept by no cache.
 pub(crate) fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -19,12 +19,13 @@ use identity::client::Client;
 use crate::auth::{SignedIn, session};
 use crate::oidc::consent::continue_with;
 use crate::oidc::flow::{
-    expired_form, flow_request, person_level, safe_next, too_many, with_form_action,
+    FlowForm, FlowStep, csrf_page, expired_form, flow_request, person_level, safe_next, too_many,
+    with_form_action,
 };
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout};
 use crate::reply::{see_other, with_cookie};
 use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
 use crate::services::identity::records::Session;
@@ -47,23 +48,23 @@ pub(crate) struct LoginPage {
     pub(crate) error: Option<String>,
 }
 
+/// The log-in page of `step`, with what the person typed and what went
+/// wrong.
 pub(crate) fn login_page(
-    ctx: &Ctx,
-    client: &Client,
-    request: &AuthorizationRequest,
-    query: &str,
+    step: &FlowStep,
     identifier: &str,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let request = &step.request;
     let form = PageKind {
-        client_name: client.name.clone(),
-        request: query,
+        client_name: step.client.name.clone(),
+        request: &step.query,
         next: "",
         level2: person_level(request) == AssuranceLevel::Level2,
         otp_required: request.level == AssuranceLevel::Level2,
     };
-    render(ctx, status, form, identifier, error, |res| {
+    render(&step.ctx, status, form, identifier, error, |res| {
         with_form_action(res, &request.redirect_uri)
     })
 }
@@ -88,28 +89,26 @@ fn render(
     finish: impl FnOnce(Response) -> Response,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (token, new) = ctx.csrf_token()?;
-    let page = LoginPage {
+    let page = |csrf| LoginPage {
         l: ctx.layout(t.login_title(), ""),
         t,
         client_name: form.client_name,
         request: form.request.to_string(),
         next: form.next.to_string(),
-        csrf: token.clone(),
+        csrf,
         identifier: identifier.to_string(),
         level2: form.level2,
         otp_required: form.otp_required,
         error,
     };
-    let res = finish(html(ctx, status, &page));
-    Ok(with_csrf(ctx, res, &token, new))
+    csrf_page(ctx, status, page, finish)
 }
 
 /// The log-in form.
 #[derive(serde::Deserialize)]
 pub struct LoginForm {
-    pub(crate) csrf_token: Option<String>,
-    pub(crate) request: Option<String>,
+    #[serde(flatten)]
+    pub(crate) flow: FlowForm,
     pub(crate) next: Option<String>,
     pub(crate) identifier: Option<String>,
     pub(crate) password: Option<String>,
@@ -132,13 +131,13 @@ pub(crate) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    if !ctx.csrf_ok(csrf::Check::BeforeLogIn, form.csrf_token.as_deref()) {
+    if !ctx.csrf_ok(csrf::Check::BeforeLogIn, form.flow.csrf_token.as_deref()) {
         return Err(expired_form(&ctx));
     }
     if let Err(wait) = state.oidc.login_attempt(ip) {
         return Err(too_many(t, wait));
     }
-    let query = form.request.clone().unwrap_or_default();
+    let query = form.flow.request.clone().unwrap_or_default();
     let identifier = form.identifier.clone().unwrap_or_default();
     let now = Utc::now();
     if query.is_empty() {
@@ -164,28 +163,33 @@ pub(crate) async fn login(
             Err(Outcome::Failed(e)) => Err(e),
         };
     }
-    let (client, request) = match flow_request(&state, &ctx, &query).await? {
-        Ok(r) => r,
+    let step = match flow_request(&state, &ctx, &query).await? {
+        Ok(step) => FlowStep { now, ..step },
         Err(redirect) => return Ok(redirect),
     };
-    match attempt(&state, t, &purpose_of(&client, &request), &form, now).await {
+    match attempt(
+        &state,
+        t,
+        &purpose_of(&step.client, &step.request),
+        &form,
+        now,
+    )
+    .await
+    {
         Ok(session) => {
             let started = session::start(&state, &session, now).await?;
             // only an old portal's account logs an organisation in
             let is_person = !session.amr.iter().any(|m| m == LEGACY_AMR);
             // the pages answered now belong to the new session
-            let ctx = ctx.with_session(&started.cookie);
-            let res = continue_with(
-                &state, &ctx, &client, request, &query, &session, is_person, now,
-            )
-            .await?;
+            let step = FlowStep {
+                ctx: ctx.with_session(&started.cookie),
+                ..step
+            };
+            let res = continue_with(step, &session, is_person).await?;
             Ok(with_cookie(res, &started.set_cookie))
         }
         Err(Outcome::Retry(text)) => login_page(
-            &ctx,
-            &client,
-            &request,
-            &query,
+            &step,
             &identifier,
             Some(text),
             StatusCode::UNPROCESSABLE_ENTITY,

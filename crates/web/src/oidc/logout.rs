@@ -12,11 +12,11 @@ use chrono::Utc;
 use identity::client::ClientId;
 
 use crate::auth::session;
-use crate::oidc::flow::{query_pairs, with_form_action, with_params};
+use crate::oidc::flow::{csrf_page, query_pairs, with_form_action, with_params};
 use crate::pages::csrf;
 use crate::pages::failure::{PageError, notice};
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout};
 use crate::reply::{see_other, with_cookie};
 use crate::services::identity::records::{AuditEntry, StoreError};
 use crate::services::identity::{accounts, clients, grants};
@@ -162,7 +162,6 @@ pub(crate) async fn logout(
         (None, _) => false,
     };
     if !hint_is_this_person && !confirmed {
-        let (token, new) = ctx.csrf_token()?;
         let mut kept = Vec::new();
         for (name, value) in [
             ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
@@ -173,17 +172,16 @@ pub(crate) async fn logout(
                 kept.push((name, v.clone()));
             }
         }
-        let page = LogoutPage {
+        let page = |csrf| LogoutPage {
             l: ctx.layout(t.logout_title(), ""),
             t,
-            csrf: token.clone(),
+            csrf,
             params: kept,
         };
-        let mut res = html(ctx, StatusCode::OK, &page);
-        if let Some(uri) = &back_to {
-            res = with_form_action(res, uri);
-        }
-        return Ok(with_csrf(ctx, res, &token, new));
+        return csrf_page(ctx, StatusCode::OK, page, |res| match &back_to {
+            Some(uri) => with_form_action(res, uri),
+            None => res,
+        });
     }
     if let Some(cookie) = cookie {
         if let Some(s) = &live {

@@ -1,14 +1,14 @@
-//! Access tokens (RFC 9068 JWTs signed with EdDSA) and the token response
-//! every grant answers with.
+//! Access tokens (RFC 9068 JWTs signed with EdDSA, by
+//! [`TokenRequest::mint`](crate::oidc::grants::request::TokenRequest::mint))
+//! and the token response every grant answers with.
 
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use identity::client::{Client, GrantType};
 use identity::level::AssuranceLevel;
 use serde::Serialize;
 
 use crate::oidc::error::OAuthError;
-use crate::services::identity::grants::{self};
-use crate::state::AppState;
 
 /// The token response (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
@@ -47,7 +47,8 @@ pub(crate) struct AccessClaims<'a> {
     /// For an organisation's token: the person acting for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) act: Option<Actor<'a>>,
-    /// For a person's token: the grant it was issued in ([`GRANT_CLAIM`]).
+    /// For a person's token: the grant it was issued in
+    /// ([`GRANT_CLAIM`](crate::services::identity::grants::GRANT_CLAIM)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) grant_id: Option<&'a str>,
 }
@@ -105,56 +106,12 @@ pub(crate) fn audiences(
     }
 }
 
-/// Signs an access token for `client`, for `resource` (or the provider
-/// and, with an API scope, the API), bound to a DPoP key when one was
-/// proven.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn mint(
-    state: &AppState,
-    client: &Client,
-    subject: TokenSubject<'_>,
-    resource: Option<&str>,
-    scope: &str,
-    jkt: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<TokenResponse, OAuthError> {
-    let TokenSubject {
-        sub,
-        login,
-        actor,
-        grant,
-    } = subject;
-    let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
-    let scopes = token_scopes(client, scope);
-    let scope = scopes.join(" ");
-    let claims = AccessClaims {
-        iss: state.oidc.issuer(),
-        sub,
-        aud: audiences(state.oidc.issuer(), resource, &scopes),
-        client_id: client.id.as_str(),
-        iat: now.timestamp(),
-        exp: now.timestamp() + i64::from(client.access_token_ttl),
-        jti: uuid::Uuid::now_v7().to_string(),
-        scope: &scope,
-        cnf: jkt.map(|jkt| Confirmation { jkt }),
-        acr: login.map(|(level, _)| level.acr()),
-        auth_time: login.map(|(_, at)| at.timestamp()),
-        act: actor.map(|sub| Actor { sub }),
-        grant_id: grant,
-    };
-    let access_token = state
-        .oidc
-        .signing_key()
-        .sign("at+jwt", &claims)
-        .map_err(OAuthError::server)?;
-    Ok(TokenResponse {
-        access_token,
-        token_type,
-        expires_in: client.access_token_ttl,
-        scope,
-        refresh_token: None,
-        id_token: None,
-    })
+/// A new secret value (a refresh token, a request URI's tail): 32 random
+/// bytes, base64url.
+pub(crate) fn random_secret() -> Result<String, OAuthError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Refuses a grant the client is not registered for.
@@ -167,27 +124,4 @@ pub(crate) fn require_grant(client: &Client, grant: GrantType) -> Result<(), OAu
             format!("this client is not registered for {}", grant.as_str()),
         ))
     }
-}
-
-/// The subject and the actor (when a person acts for an organisation) as
-/// `client` knows them.
-pub(crate) async fn subjects_for(
-    state: &AppState,
-    client: &Client,
-    subject: &str,
-    actor: Option<&str>,
-    record: bool,
-) -> Result<(String, Option<String>), OAuthError> {
-    let sub = grants::subject_for(state, client, subject, record)
-        .await
-        .map_err(OAuthError::server)?;
-    let actor = match actor {
-        Some(person) => Some(
-            grants::subject_for(state, client, person, record)
-                .await
-                .map_err(OAuthError::server)?,
-        ),
-        None => None,
-    };
-    Ok((sub, actor))
 }

@@ -97,13 +97,25 @@ fn csrf_ok(ctx: &Ctx, check: csrf::Check, token: Option<&str>) -> Result<(), Ref
     }
 }
 
-/// The account of the person logged in on this browser.
-async fn logged_in(state: &AppState, headers: &HeaderMap) -> Result<Account, Refusal> {
+/// The account of the person logged in on this browser, for a call of
+/// the account page (its CSRF token checked).
+async fn logged_in(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> Result<Account, Refusal> {
+    csrf_ok(ctx, csrf::Check::Session, token)?;
     crate::auth::session::current(state, headers)
         .await
         .map_err(failed)?
         .map(|(_, account)| account)
         .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "log in first"))
+}
+
+/// The answer to a call: what it served, or its problem.
+fn answered(served: Result<Response, Refusal>) -> Response {
+    served.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Keeps the library's state of a ceremony of `kind` begun for `subject`
@@ -134,22 +146,17 @@ pub(crate) async fn creation_options(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Json(body): Json<Token>,
+    Json(Token { csrf_token }): Json<Token>,
 ) -> Response {
-    match creation(&state, &ctx, &headers, body).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+    let account = logged_in(&state, &ctx, &headers, csrf_token.as_deref()).await;
+    answered(match account {
+        Ok(account) => creation(&state, &account).await,
+        Err(e) => Err(e),
+    })
 }
 
-async fn creation(
-    state: &AppState,
-    ctx: &Ctx,
-    headers: &HeaderMap,
-    body: Token,
-) -> Result<Response, Refusal> {
-    csrf_ok(ctx, csrf::Check::Session, body.csrf_token.as_deref())?;
-    let account = logged_in(state, headers).await?;
+/// Creation options for `account`'s new passkey.
+async fn creation(state: &AppState, account: &Account) -> Result<Response, Refusal> {
     if matches!(account.holder, Holder::Organisation(_)) {
         return Err(problem(
             StatusCode::FORBIDDEN,
@@ -194,20 +201,17 @@ pub(crate) async fn register(
     headers: HeaderMap,
     Json(body): Json<NewCredential>,
 ) -> Response {
-    match registration(&state, &ctx, &headers, body).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+    answered(registration(&state, &ctx, &headers, body).await)
 }
 
+/// Checks and keeps the new credential of the person logged in.
 async fn registration(
     state: &AppState,
     ctx: &Ctx,
     headers: &HeaderMap,
     body: NewCredential,
 ) -> Result<Response, Refusal> {
-    csrf_ok(ctx, csrf::Check::Session, body.csrf_token.as_deref())?;
-    let account = logged_in(state, headers).await?;
+    let account = logged_in(state, ctx, headers, body.csrf_token.as_deref()).await?;
     let subject = account.holder.subject();
     let now = Utc::now();
     let expired = || problem(StatusCode::BAD_REQUEST, "the challenge expired: try again");
@@ -272,10 +276,7 @@ pub(crate) async fn request_options(
         )
     }
     .await;
-    match answer {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+    answered(answer)
 }
 
 /// An assertion.
@@ -307,10 +308,7 @@ pub(crate) async fn login(
         )
         .into_response();
     }
-    match assertion(&state, &ctx, body).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+    answered(assertion(&state, &ctx, body).await)
 }
 
 async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Response, Refusal> {

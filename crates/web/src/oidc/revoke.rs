@@ -4,13 +4,13 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use identity::client::Client;
 
 use crate::oidc::client_auth::client_and_token;
 use crate::oidc::error::OAuthError;
-use crate::oidc::http::no_store;
+use crate::oidc::http::no_store_answer;
 use crate::services::identity::grants;
 use crate::state::AppState;
 
@@ -20,26 +20,28 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let answer = async {
-        let (client, token, hint) = client_and_token(&state, &headers, &body).await?;
-        let now = Utc::now();
-        // RFC 7009 §2.1: the hint says which kind to look for first; the
-        // other is tried when the token is not of that kind
-        if hint.as_deref() == Some("refresh_token") {
-            if !revoke_refresh(&state, &client, &token, now).await? {
-                revoke_access(&state, &client, &token, now).await?;
-            }
-        } else if !revoke_access(&state, &client, &token, now).await? {
-            revoke_refresh(&state, &client, &token, now).await?;
+    no_store_answer(
+        revocation(&state, &headers, &body)
+            .await
+            .map(|()| StatusCode::OK),
+    )
+}
+
+/// Revokes the token the client names, if it is one of this provider's.
+async fn revocation(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+    let (client, token, hint) = client_and_token(state, headers, body).await?;
+    let now = Utc::now();
+    // RFC 7009 §2.1: the hint says which kind to look for first; the
+    // other is tried when the token is not of that kind
+    if hint.as_deref() == Some("refresh_token") {
+        if !revoke_refresh(state, &client, &token, now).await? {
+            revoke_access(state, &client, &token, now).await?;
         }
-        // RFC 7009 §2.2: an invalid or expired token needs no revoking
-        Ok::<_, OAuthError>(())
+    } else if !revoke_access(state, &client, &token, now).await? {
+        revoke_refresh(state, &client, &token, now).await?;
     }
-    .await;
-    match answer {
-        Ok(()) => no_store(StatusCode::OK.into_response()),
-        Err(e) => e.into_response(),
-    }
+    // RFC 7009 §2.2: an invalid or expired token needs no revoking
+    Ok(())
 }
 
 /// The client did not get the token it asks to revoke.

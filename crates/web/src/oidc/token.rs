@@ -9,9 +9,10 @@ use identity::client::GrantType;
 
 use crate::oidc::client_auth::authenticated_client;
 use crate::oidc::error::OAuthError;
+use crate::oidc::grants::request::TokenRequest;
 use crate::oidc::grants::{authorization_code, client_credentials, refresh_token};
 use crate::oidc::http::parse_form;
-use crate::oidc::mint::TokenResponse;
+use crate::oidc::mint::{TokenResponse, require_grant};
 use crate::state::AppState;
 
 /// `POST /oidc/token`: the token response, or the RFC 6749 §5.2 error.
@@ -52,13 +53,16 @@ pub(crate) async fn issue(
         )
     })?;
     let client = authenticated_client(state, headers, &form).await?;
+    require_grant(&client, grant)?;
+    let request = TokenRequest {
+        state,
+        headers,
+        form: &form,
+        client: &client,
+    };
     match grant {
-        GrantType::RefreshToken => refresh_token::refresh(state, headers, &form, &client).await,
-        GrantType::AuthorizationCode => {
-            authorization_code::redeem_code(state, headers, &form, &client).await
-        }
-        GrantType::ClientCredentials => {
-            client_credentials::grant(state, headers, &form, &client).await
-        }
+        GrantType::RefreshToken => refresh_token::refresh(&request).await,
+        GrantType::AuthorizationCode => authorization_code::redeem_code(&request).await,
+        GrantType::ClientCredentials => client_credentials::grant(&request).await,
     }
 }

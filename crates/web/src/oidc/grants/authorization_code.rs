@@ -2,20 +2,16 @@
 //! access token, an ID token and, for clients registered for it, a refresh
 //! token.
 
-use std::collections::HashMap;
-
-use axum::http::HeaderMap;
-use base64::Engine as _;
 use chrono::Utc;
-use identity::client::{AuthMethod, Client, GrantType};
+use identity::authz::RefreshGrant;
+use identity::client::{AuthMethod, GrantType};
 use identity::level::AssuranceLevel;
 use serde::Serialize;
 
-use crate::oidc::dpop::{TOKEN_PATH, dpop_key};
 use crate::oidc::error::OAuthError;
-use crate::oidc::mint::{Actor, TokenResponse, TokenSubject, mint, require_grant, subjects_for};
+use crate::oidc::grants::request::TokenRequest;
+use crate::oidc::mint::{Actor, TokenResponse, random_secret};
 use crate::services::identity::grants::{self, Redemption, refresh_token_hash};
-use crate::state::AppState;
 
 /// How long an ID token is valid (it is read once, at log-in).
 pub const ID_TOKEN_TTL: i64 = 300;
@@ -44,15 +40,15 @@ pub(crate) struct IdClaims<'a> {
 /// verifier, and answered with an access token, an ID token and, for
 /// clients registered for it, a refresh token starting the grant's family.
 pub(crate) async fn redeem_code(
-    state: &AppState,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-    client: &Client,
+    token_request: &TokenRequest<'_>,
 ) -> Result<TokenResponse, OAuthError> {
-    require_grant(client, GrantType::AuthorizationCode)?;
-    let code = form
-        .get("code")
-        .ok_or_else(|| OAuthError::request("code is required"))?;
+    let TokenRequest {
+        state,
+        form,
+        client,
+        ..
+    } = *token_request;
+    let code = token_request.required("code")?;
     let now = Utc::now();
     let invalid = |m: String| OAuthError::bad("invalid_grant", m);
     let grant_id = uuid::Uuid::now_v7().to_string();
@@ -80,23 +76,25 @@ pub(crate) async fn redeem_code(
         now,
     )
     .map_err(|e| invalid(e.to_string()))?;
-    let jkt = dpop_key(state, headers, now, TOKEN_PATH).await?;
+    let jkt = token_request.dpop_key(now).await?;
     let request = &grant.request;
-    // a code asked with dpop_jkt (or pushed with a proof) needs that key
-    identity::authz::dpop_binding(request.dpop_jkt.as_deref(), jkt.as_deref())
-        .map_err(|e| OAuthError::bad("invalid_dpop_proof", e.to_string()))?;
-    let scope = request.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
-    let (sub, actor) =
-        subjects_for(state, client, &grant.subject, grant.actor.as_deref(), true).await?;
-    let subject = TokenSubject {
-        sub: &sub,
-        login: Some((grant.level, grant.auth_time)),
-        actor: actor.as_deref(),
-        grant: Some(&grant_id),
+    let family = RefreshGrant {
+        client_id: client.id.to_string(),
+        subject: grant.subject.clone(),
+        scopes: request.scopes.clone(),
+        level: grant.level,
+        auth_time: grant.auth_time,
+        family: grant_id,
+        actor: grant.actor.clone(),
+        // a public client's renewals prove the key its tokens are bound to
+        jkt: jkt
+            .clone()
+            .filter(|_| client.auth_method == AuthMethod::None),
     };
-    let bound_key = jkt.clone();
-    let jkt_of_answer = bound_key.as_deref();
-    let mut answer = mint(state, client, subject, None, &scope, jkt, now)?;
+    // a code asked with dpop_jkt (or pushed with a proof) needs that key
+    let (mut answer, sub, actor) = token_request
+        .in_grant(&family, request.dpop_jkt.as_deref(), jkt, true, now)
+        .await?;
     let amr: &[&str] = match grant.level {
         AssuranceLevel::Level2 => &["pwd", "otp"],
         AssuranceLevel::Level1 => &["pwd"],
@@ -122,26 +120,11 @@ pub(crate) async fn redeem_code(
             .map_err(OAuthError::server)?,
     );
     if client.grant_types.contains(&GrantType::RefreshToken) {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(OAuthError::server)?;
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        let refresh = identity::authz::RefreshGrant {
-            client_id: client.id.to_string(),
-            subject: grant.subject.clone(),
-            scopes: request.scopes.clone(),
-            level: grant.level,
-            auth_time: grant.auth_time,
-            family: grant_id,
-            actor: grant.actor.clone(),
-            // a public client's renewals prove the key its tokens are bound to
-            jkt: jkt_of_answer
-                .filter(|_| client.auth_method == AuthMethod::None)
-                .map(str::to_string),
-        };
+        let token = random_secret()?;
         grants::put_refresh(
             state,
             &refresh_token_hash(&token),
-            &refresh,
+            &family,
             now + grants::REFRESH_TTL,
         )
         .await

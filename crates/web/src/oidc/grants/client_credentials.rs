@@ -1,26 +1,16 @@
 //! The `client_credentials` grant (RFC 6749 §4.4).
 
-use std::collections::HashMap;
-
-use axum::http::HeaderMap;
 use chrono::Utc;
-use identity::client::{Client, GrantType};
 
-use crate::oidc::dpop::{TOKEN_PATH, dpop_key};
 use crate::oidc::error::OAuthError;
-use crate::oidc::mint::{TokenResponse, TokenSubject, mint, require_grant};
-use crate::state::AppState;
+use crate::oidc::grants::request::TokenRequest;
+use crate::oidc::mint::{TokenResponse, TokenSubject};
 
 /// The `client_credentials` grant: an agency system acting as itself,
 /// for the scopes it asks among those registered, for the resource it
 /// names (RFC 8707) or the provider.
-pub(crate) async fn grant(
-    state: &AppState,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-    client: &Client,
-) -> Result<TokenResponse, OAuthError> {
-    require_grant(client, GrantType::ClientCredentials)?;
+pub(crate) async fn grant(request: &TokenRequest<'_>) -> Result<TokenResponse, OAuthError> {
+    let TokenRequest { form, client, .. } = *request;
     let asked = form
         .get("scope")
         .map(|s| s.split(' ').filter(|s| !s.is_empty()));
@@ -44,12 +34,12 @@ pub(crate) async fn grant(
         None => None,
     };
     let now = Utc::now();
-    let jkt = dpop_key(state, headers, now, TOKEN_PATH).await?;
+    let jkt = request.dpop_key(now).await?;
     let subject = TokenSubject {
         sub: client.id.as_str(),
         login: None,
         actor: None,
         grant: None,
     };
-    mint(state, client, subject, aud, &scope, jkt, now)
+    request.mint(subject, aud, &scope, jkt, now)
 }
