@@ -20,15 +20,16 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    no_store_answer(
-        revocation(&state, &headers, &body)
-            .await
-            .map(|()| StatusCode::OK),
-    )
+    no_store_answer(revocation(&state, &headers, &body).await)
 }
 
-/// Revokes the token the client names, if it is one of this provider's.
-async fn revocation(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+/// Revokes the token the client names, if it is one of this provider's;
+/// the answer (200, with no body) once it is revoked.
+async fn revocation(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<StatusCode, OAuthError> {
     let (client, token, hint) = client_and_token(state, headers, body).await?;
     let now = Utc::now();
     // RFC 7009 §2.1: the hint says which kind to look for first; the
@@ -41,7 +42,7 @@ async fn revocation(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Resul
         revoke_refresh(state, &client, &token, now).await?;
     }
     // RFC 7009 §2.2: an invalid or expired token needs no revoking
-    Ok(())
+    Ok(StatusCode::OK)
 }
 
 /// The client did not get the token it asks to revoke.
