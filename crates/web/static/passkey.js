@@ -37,60 +37,62 @@
     if (out) { out.textContent = text; out.hidden = !text; }
   }
 
-  var login = document.getElementById('passkey-login');
-  if (login) {
-    login.hidden = false;
-    login.addEventListener('click', function () {
-      var csrf = login.dataset.csrf;
-      say(login, '');
-      post('/oidc/passkey/options', { csrf_token: csrf }).then(function (o) {
+  // The button `id`, once clicked: the options of a ceremony asked at
+  // `optionsUrl` and read by `prepare`, the browser's answer from `ceremony`,
+  // sent to `answerUrl` as `fields` makes it; `done` with the server's reply.
+  function ceremonyButton(id, optionsUrl, prepare, ceremony, answerUrl, fields, done) {
+    var button = document.getElementById(id);
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var csrf = button.dataset.csrf;
+      say(button, '');
+      post(optionsUrl, { csrf_token: csrf }).then(function (o) {
         var pk = o.publicKey;
         pk.challenge = unb64url(pk.challenge);
-        (pk.allowCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
-        return navigator.credentials.get({ publicKey: pk }).then(function (c) {
-          return post('/oidc/passkey/login', {
-            csrf_token: csrf,
-            challenge_id: o.challenge_id,
-            request: login.dataset.request || null,
-            next: login.dataset.next || null,
-            credential: credential(c, {
-              clientDataJSON: b64url(c.response.clientDataJSON),
-              authenticatorData: b64url(c.response.authenticatorData),
-              signature: b64url(c.response.signature),
-              userHandle: c.response.userHandle ? b64url(c.response.userHandle) : null
-            })
-          });
+        prepare(pk);
+        return ceremony({ publicKey: pk }).then(function (c) {
+          var body = fields(button, c);
+          body.csrf_token = csrf;
+          body.challenge_id = o.challenge_id;
+          return post(answerUrl, body);
         });
-      }).then(function (done) {
-        window.location.assign(done.redirect);
-      }).catch(function (e) { say(login, e.message || String(e)); });
+      }).then(done).catch(function (e) { say(button, e.message || String(e)); });
     });
   }
 
-  var add = document.getElementById('passkey-add');
-  if (add) {
-    add.hidden = false;
-    add.addEventListener('click', function () {
-      var csrf = add.dataset.csrf;
-      say(add, '');
-      post('/tai-khoan/passkey/options', { csrf_token: csrf }).then(function (o) {
-        var pk = o.publicKey;
-        pk.challenge = unb64url(pk.challenge);
-        pk.user.id = unb64url(pk.user.id);
-        (pk.excludeCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
-        return navigator.credentials.create({ publicKey: pk }).then(function (c) {
-          return post('/tai-khoan/passkey', {
-            csrf_token: csrf,
-            challenge_id: o.challenge_id,
-            credential: credential(c, {
-              clientDataJSON: b64url(c.response.clientDataJSON),
-              attestationObject: b64url(c.response.attestationObject)
-            })
-          });
-        });
-      }).then(function () {
-        window.location.reload();
-      }).catch(function (e) { say(add, e.message || String(e)); });
-    });
-  }
+  ceremonyButton('passkey-login', '/oidc/passkey/options', function (pk) {
+    (pk.allowCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
+  }, function (options) {
+    return navigator.credentials.get(options);
+  }, '/oidc/passkey/login', function (button, c) {
+    return {
+      request: button.dataset.request || null,
+      next: button.dataset.next || null,
+      credential: credential(c, {
+        clientDataJSON: b64url(c.response.clientDataJSON),
+        authenticatorData: b64url(c.response.authenticatorData),
+        signature: b64url(c.response.signature),
+        userHandle: c.response.userHandle ? b64url(c.response.userHandle) : null
+      })
+    };
+  }, function (done) {
+    window.location.assign(done.redirect);
+  });
+
+  ceremonyButton('passkey-add', '/tai-khoan/passkey/options', function (pk) {
+    pk.user.id = unb64url(pk.user.id);
+    (pk.excludeCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
+  }, function (options) {
+    return navigator.credentials.create(options);
+  }, '/tai-khoan/passkey', function (button, c) {
+    return {
+      credential: credential(c, {
+        clientDataJSON: b64url(c.response.clientDataJSON),
+        attestationObject: b64url(c.response.attestationObject)
+      })
+    };
+  }, function () {
+    window.location.reload();
+  });
 })();
