@@ -15,12 +15,17 @@ pub type StoredAttachment = store::StoredAttachment;
 /// The counts a scorecard is made of.
 pub type ServiceFigures = store::ServiceFigures;
 
+/// The stored dossiers.
+fn stored(state: &AppState) -> &dyn store::DossierStore {
+    state.store.dossiers()
+}
+
 /// The dossier of that code, if there is one.
 pub async fn dossier(
     state: &AppState,
     code: &DossierCode,
 ) -> Result<Option<StoredDossier>, StoreError> {
-    state.store.dossiers().dossier(code).await
+    stored(state).dossier(code).await
 }
 
 /// Up to `limit` dossiers of the agency's queue (only the open ones when
@@ -31,11 +36,7 @@ pub async fn agency_queue(
     open_only: bool,
     limit: usize,
 ) -> Result<Vec<StoredDossier>, StoreError> {
-    state
-        .store
-        .dossiers()
-        .agency_queue(agency, open_only, limit)
-        .await
+    stored(state).agency_queue(agency, open_only, limit).await
 }
 
 /// Up to `limit` notices to `recipient`, newest first.
@@ -44,7 +45,7 @@ pub async fn notices(
     recipient: &str,
     limit: usize,
 ) -> Result<Vec<store::NoticeRow>, StoreError> {
-    state.store.dossiers().notices(recipient, limit).await
+    stored(state).notices(recipient, limit).await
 }
 
 /// Marks `recipient`'s notices up to `up_to` read.
@@ -54,11 +55,7 @@ pub async fn mark_notices_read(
     up_to: i64,
     at: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    state
-        .store
-        .dossiers()
-        .mark_notices_read(recipient, up_to, at)
-        .await
+    stored(state).mark_notices_read(recipient, up_to, at).await
 }
 
 /// The files attached to a dossier.
@@ -66,7 +63,7 @@ pub async fn attachments(
     state: &AppState,
     code: &DossierCode,
 ) -> Result<Vec<StoredAttachment>, StoreError> {
-    state.store.dossiers().attachments(code).await
+    stored(state).attachments(code).await
 }
 
 /// The file attached to a dossier for `document`, with its content.
@@ -75,7 +72,7 @@ pub async fn attachment(
     code: &DossierCode,
     document: &str,
 ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError> {
-    state.store.dossiers().attachment(code, document).await
+    stored(state).attachment(code, document).await
 }
 
 /// The service figures of a province (or the whole country) between `from`
@@ -86,9 +83,5 @@ pub async fn service_figures(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<ServiceFigures, StoreError> {
-    state
-        .store
-        .dossiers()
-        .service_figures(province, from, to)
-        .await
+    stored(state).service_figures(province, from, to).await
 }

@@ -11,9 +11,14 @@ use identity::webauthn::Passkey;
 use super::records::{Account, AuditEntry, Session, StoreError};
 use crate::state::AppState;
 
+/// The stored accounts.
+fn stored(state: &AppState) -> &dyn store::AccountStore {
+    state.store.accounts()
+}
+
 /// The account of `subject`.
 pub async fn account(state: &AppState, subject: SubjectId) -> Result<Option<Account>, StoreError> {
-    state.store.accounts().account(subject).await
+    stored(state).account(subject).await
 }
 
 /// Adds `entry` to the audit trail of `subject`.
@@ -22,7 +27,7 @@ pub async fn audit(
     subject: SubjectId,
     entry: &AuditEntry,
 ) -> Result<(), StoreError> {
-    state.store.accounts().audit(subject, entry).await
+    stored(state).audit(subject, entry).await
 }
 
 /// The latest `limit` entries of the audit trail of `subject`.
@@ -31,7 +36,7 @@ pub async fn audit_trail(
     subject: SubjectId,
     limit: u32,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    state.store.accounts().audit_trail(subject, limit).await
+    stored(state).audit_trail(subject, limit).await
 }
 
 /// Stores a session under `key` until `expires`.
@@ -41,11 +46,7 @@ pub async fn put_session(
     session: &Session,
     expires: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state
-        .store
-        .accounts()
-        .put_session(key, session, expires)
-        .await
+    stored(state).put_session(key, session, expires).await
 }
 
 /// The unexpired session stored under `key`.
@@ -54,12 +55,12 @@ pub async fn session(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Session>, StoreError> {
-    state.store.accounts().session(key, now).await
+    stored(state).session(key, now).await
 }
 
 /// Ends the session stored under `key`; whether there was one.
 pub async fn end_session(state: &AppState, key: &str) -> Result<bool, StoreError> {
-    state.store.accounts().end_session(key).await
+    stored(state).end_session(key).await
 }
 
 /// The scopes `subject` agreed to give `client_id`, if they agreed to any.
@@ -68,11 +69,7 @@ pub async fn consented_scopes(
     subject: SubjectId,
     client_id: &str,
 ) -> Result<Option<BTreeSet<String>>, StoreError> {
-    state
-        .store
-        .accounts()
-        .consented_scopes(subject, client_id)
-        .await
+    stored(state).consented_scopes(subject, client_id).await
 }
 
 /// Records that `subject` agrees to give `client_id` the `scopes`.
@@ -83,9 +80,7 @@ pub async fn give_consent(
     scopes: &BTreeSet<String>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state
-        .store
-        .accounts()
+    stored(state)
         .give_consent(subject, client_id, scopes, at)
         .await
 }
@@ -108,7 +103,7 @@ pub async fn authorisations_of(
 
 /// The passkeys of `subject`.
 pub async fn passkeys_of(state: &AppState, subject: SubjectId) -> Result<Vec<Passkey>, StoreError> {
-    state.store.accounts().passkeys_of(subject).await
+    stored(state).passkeys_of(subject).await
 }
 
 /// The passkey of `credential_id`, with its account's subject.
@@ -116,7 +111,7 @@ pub async fn passkey(
     state: &AppState,
     credential_id: &[u8],
 ) -> Result<Option<(SubjectId, Passkey)>, StoreError> {
-    state.store.accounts().passkey(credential_id).await
+    stored(state).passkey(credential_id).await
 }
 
 /// Adds a passkey to `subject`; whether it was new.
@@ -126,11 +121,7 @@ pub async fn add_passkey(
     passkey: &Passkey,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    state
-        .store
-        .accounts()
-        .add_passkey(subject, passkey, at)
-        .await
+    stored(state).add_passkey(subject, passkey, at).await
 }
 
 /// Records a use of `passkey` whose counter was `seen`; false when another
@@ -141,7 +132,7 @@ pub async fn use_passkey(
     seen: u32,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    state.store.accounts().use_passkey(passkey, seen, at).await
+    stored(state).use_passkey(passkey, seen, at).await
 }
 
 /// Keeps the state of a passkey ceremony of `kind` until `expires`.
@@ -153,9 +144,7 @@ pub async fn put_challenge(
     challenge: &[u8],
     expires: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state
-        .store
-        .accounts()
+    stored(state)
         .put_challenge(id, kind, subject, challenge, expires)
         .await
 }
@@ -167,10 +156,10 @@ pub async fn take_challenge(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(String, Option<SubjectId>, Vec<u8>)>, StoreError> {
-    state.store.accounts().take_challenge(id, now).await
+    stored(state).take_challenge(id, now).await
 }
 
 /// Records a successful log-in of `subject` (its failures are forgotten).
 pub async fn login_succeeded(state: &AppState, subject: SubjectId) -> Result<(), StoreError> {
-    state.store.accounts().login_succeeded(subject).await
+    stored(state).login_succeeded(subject).await
 }

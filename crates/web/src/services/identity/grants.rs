@@ -79,6 +79,11 @@ pub enum SubjectError {
     Store(#[from] StoreError),
 }
 
+/// What the store keeps for the provider.
+fn stored(state: &AppState) -> &dyn store::OidcStore {
+    state.store.oidc()
+}
+
 /// Whether `id` is used for the first time (it is remembered until
 /// `keep_until`): for DPoP proofs and client assertions.
 pub async fn first_use(
@@ -87,7 +92,7 @@ pub async fn first_use(
     keep_until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    state.store.oidc().first_use(id, keep_until, now).await
+    stored(state).first_use(id, keep_until, now).await
 }
 
 /// Keeps a pushed authorization request (`query`) of `client_id` under
@@ -100,9 +105,7 @@ pub async fn push_request(
     expires: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state
-        .store
-        .oidc()
+    stored(state)
         .put_pushed_request(uri_hash, client_id, query, expires, now)
         .await
 }
@@ -113,7 +116,7 @@ pub async fn pushed_request(
     uri_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(String, String)>, StoreError> {
-    state.store.oidc().pushed_request(uri_hash, now).await
+    stored(state).pushed_request(uri_hash, now).await
 }
 
 /// Keeps an authorization code (by its hash) until `expires`.
@@ -123,7 +126,7 @@ pub async fn put_code(
     grant: &CodeGrant,
     expires: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state.store.oidc().put_code(code_hash, grant, expires).await
+    stored(state).put_code(code_hash, grant, expires).await
 }
 
 /// Redeems the code of `code_hash` as the grant `grant_id`; a second
@@ -134,7 +137,7 @@ pub async fn redeem_code(
     grant_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Redemption, StoreError> {
-    let oidc = state.store.oidc();
+    let oidc = stored(state);
     match oidc
         .take_code(code_hash, grant_id, now + GRANT_MEMORY)
         .await?
@@ -155,11 +158,7 @@ pub async fn put_refresh(
     grant: &RefreshGrant,
     expires: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state
-        .store
-        .oidc()
-        .put_refresh(token_hash, grant, expires)
-        .await
+    stored(state).put_refresh(token_hash, grant, expires).await
 }
 
 /// Uses up the refresh token `presented` for `new_token` in the same
@@ -170,9 +169,7 @@ pub async fn rotate_refresh(
     new_token: &str,
     now: DateTime<Utc>,
 ) -> Result<Rotation, StoreError> {
-    let outcome = state
-        .store
-        .oidc()
+    let outcome = stored(state)
         .rotate_refresh(
             &refresh_token_hash(presented),
             &refresh_token_hash(new_token),
@@ -194,9 +191,7 @@ pub async fn refresh_grant(
     state: &AppState,
     token: &str,
 ) -> Result<Option<RefreshGrant>, StoreError> {
-    state
-        .store
-        .oidc()
+    stored(state)
         .refresh_grant(&refresh_token_hash(token))
         .await
 }
@@ -207,9 +202,7 @@ pub async fn revoke_grant(
     family: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state
-        .store
-        .oidc()
+    stored(state)
         .revoke_grant(family, now + GRANT_MEMORY, now)
         .await
 }
@@ -221,7 +214,7 @@ pub async fn revoke_token(
     exp: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    state.store.oidc().revoke_token(jti, exp, now).await
+    stored(state).revoke_token(jti, exp, now).await
 }
 
 /// Whether the access token `jti`, or its grant, is revoked.
@@ -230,7 +223,7 @@ pub async fn is_revoked(
     jti: &str,
     grant: Option<&str>,
 ) -> Result<bool, StoreError> {
-    state.store.oidc().is_revoked(jti, grant).await
+    stored(state).is_revoked(jti, grant).await
 }
 
 /// The subject identifier `client` knows the account `internal` by: the
@@ -251,9 +244,7 @@ pub async fn subject_for(
         identity::SubjectId::parse(internal).map_err(|e| SubjectError::Invalid(e.to_string()))?;
     let sub = identity::pairwise_subject(&sector_id, &local, state.oidc.pairwise());
     if record {
-        state
-            .store
-            .oidc()
+        stored(state)
             .record_pairwise(sector, &sub, internal)
             .await?;
     }
@@ -271,7 +262,7 @@ pub async fn internal_subject(
         Ok(id) => match super::clients::registered(state, &id).await? {
             Some(c) => match &c.subject_type {
                 SubjectType::Pairwise { sector } => {
-                    state.store.oidc().pairwise_account(sector, sub).await?
+                    stored(state).pairwise_account(sector, sub).await?
                 }
                 SubjectType::Public => Some(sub.to_string()),
             },
@@ -302,7 +293,7 @@ pub async fn token_account(
                 .await
         }
         None => {
-            if state.store.oidc().is_revoked(jti, grant).await? {
+            if stored(state).is_revoked(jti, grant).await? {
                 Ok(store::TokenAccount::Revoked)
             } else {
                 Ok(store::TokenAccount::NoAccount)
