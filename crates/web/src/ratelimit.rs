@@ -12,6 +12,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::services::dossiers::days::FilingDays;
+
 /// Log-in attempts allowed per address and minute (a commune's service
 /// centre behind one address stays well under it).
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 60;
@@ -120,7 +122,8 @@ impl std::str::FromStr for FilingQuota {
 
 /// The limits on filing dossiers, checked before anything is read for a
 /// filing: per account (a minute), per agency (online, a minute) here;
-/// per account and agency a day from the store (its online dossiers).
+/// per account and agency a day from the store (its online dossiers),
+/// read through [`FilingDays`].
 #[derive(Debug)]
 pub struct FilingLimits {
     /// The numbers.
@@ -129,6 +132,8 @@ pub struct FilingLimits {
     pub per_account: Limiter<String>,
     /// Online filings per agency code.
     pub per_agency: Limiter<String>,
+    /// The days recently read from the store.
+    pub days: FilingDays,
 }
 
 impl FilingLimits {
@@ -139,6 +144,7 @@ impl FilingLimits {
             quota,
             per_account: Limiter::new(quota.account_per_minute, minute),
             per_agency: Limiter::new(quota.agency_per_minute, minute),
+            days: FilingDays::default(),
         }
     }
 }

@@ -462,11 +462,7 @@ async fn check_limits(
                 )
             })?;
     }
-    let day = state
-        .store
-        .dossiers()
-        .filing_day(agency, at.date_naive(), &applicant.subject)
-        .await?;
+    let day = filing_day(state, agency, at, &applicant.subject).await?;
     if channel == Channel::Online && day.online_by_applicant >= quota.account_per_agency_day {
         return Err(FlowError::TooMany(
             format!(
@@ -478,6 +474,29 @@ async fn check_limits(
         ));
     }
     numbers_left(agency, at, channel, day.last_number)
+}
+
+/// `applicant`'s day at `agency` (the day of `at`): as recently read, or
+/// read now ([`FilingDays`](super::days::FilingDays)).
+async fn filing_day(
+    state: &AppState,
+    agency: &AgencyCode,
+    at: chrono::DateTime<FixedOffset>,
+    applicant: &str,
+) -> Result<store::FilingDay, FlowError> {
+    let days = &state.filing.days;
+    let now = std::time::Instant::now();
+    let date = at.date_naive();
+    if let Some(known) = days.known(agency, date, applicant, now) {
+        return Ok(known);
+    }
+    let read = state
+        .store
+        .dossiers()
+        .filing_day(agency, date, applicant)
+        .await?;
+    days.read(agency, date, applicant, read, now);
+    Ok(read)
 }
 
 /// Refuses a filing through `channel` when `agency`'s day (of `at`) has
@@ -539,6 +558,7 @@ async fn file(
     }
     // nothing is read for a filing the limits refuse
     let receiving = filing.route.receiving.clone();
+    let subject = filing.applicant.subject.clone();
     check_limits(
         state,
         &filing.by,
@@ -617,7 +637,14 @@ async fn file(
         })
         .await;
     match stored {
-        Ok(stored) => Ok(stored),
+        Ok(stored) => {
+            state.filing.days.filed(
+                &stored.dossier.code,
+                &subject,
+                channel == Channel::Online,
+            );
+            Ok(stored)
+        }
         // the numbering refused it: the day's numbers left to the channel
         // went meanwhile, or another reason the store gives
         Err(e) if e.kind() == store::ErrorKind::Refused => {

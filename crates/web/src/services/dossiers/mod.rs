@@ -1,8 +1,10 @@
 //! The one-stop shop's flows, shared by the JSON API and the pages:
 //! who is acting, filing a dossier and acting on one ([`flow`]), pre-filling
-//! a form from the registry through the exchange ([`prefill`]), and why a
-//! flow stopped ([`error`]).
+//! a form from the registry through the exchange ([`prefill`]), what is
+//! known of the days filed on ([`days`]), and why a flow stopped
+//! ([`error`]).
 
+pub mod days;
 pub mod error;
 pub mod flow;
 pub mod prefill;
