@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
@@ -318,11 +318,7 @@ pub async fn provinces(State(state): State<AppState>) -> Json<ProvinceList> {
     path = "/api/v1/units/provinces/{code}/communes",
     tag = "units",
     params(("code" = String, Path, description = "2-digit province code", example = "01", pattern = "^[0-9]{2}$")),
-    responses(
-        (status = 200, description = "The province's communes, in code order", body = ProvinceCommunes),
-        (status = 400, description = "The code is not 2 digits", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such province", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The province's communes, in code order", body = ProvinceCommunes))
 )]
 pub async fn province_communes(
     State(state): State<AppState>,
@@ -352,11 +348,7 @@ pub async fn province_communes(
     path = "/api/v1/units/communes/{code}",
     tag = "units",
     params(("code" = String, Path, description = "5-digit 2025 commune code", example = "00097", pattern = "^[0-9]{5}$")),
-    responses(
-        (status = 200, description = "The commune", body = CommuneDetail),
-        (status = 400, description = "The code is not 5 digits", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such 2025 commune", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The commune", body = CommuneDetail))
 )]
 pub async fn commune(
     State(state): State<AppState>,
@@ -417,11 +409,7 @@ pub async fn commune(
     path = "/api/v1/units/legacy/communes/{code}/successors",
     tag = "units",
     params(("code" = String, Path, description = "5-digit legacy (pre-2025) commune code", example = "00007", pattern = "^[0-9]{5}$")),
-    responses(
-        (status = 200, description = "The legacy commune and its successors", body = LegacySuccessors),
-        (status = 400, description = "The code is not 5 digits", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such legacy commune", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The legacy commune and its successors", body = LegacySuccessors))
 )]
 pub async fn legacy_successors(
     State(state): State<AppState>,
@@ -472,11 +460,7 @@ pub async fn legacy_successors(
     path = "/api/v1/units/search",
     tag = "units",
     params(SearchParams),
-    responses(
-        (status = 200, description = "Hits, best first", body = SearchResults),
-        (status = 400, description = "`q` is missing, empty or too long, or `limit` is not a number",
-         body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Hits, best first", body = SearchResults))
 )]
 pub async fn search(
     State(state): State<AppState>,
