@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 
@@ -166,13 +166,7 @@ pub fn check_batch(addresses: &[String]) -> Result<(), ApiError> {
     path = "/api/v1/units/convert",
     tag = "units",
     request_body(content = ConvertRequest, content_type = "application/json"),
-    responses(
-        (status = 200, description = "One result per address, in order", body = ConvertResponse),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "More than 10,000 addresses, or a body over 2 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The JSON does not have the expected shape, or an address is too long", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "One result per address, in order", body = ConvertResponse))
 )]
 pub async fn convert(
     State(state): State<AppState>,

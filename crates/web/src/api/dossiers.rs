@@ -121,10 +121,7 @@ pub async fn procedures(
     path = "/api/v1/procedures/{code}",
     tag = "dossiers",
     params(("code" = String, Path, description = "The procedure's code, e.g. `khai-sinh`", min_length = 1, max_length = 100)),
-    responses(
-        (status = 200, description = "The procedure: time limit, cut-off, fees, documents (those the state holds marked), the form as JSON Schema, the result, the legal basis and sources", body = serde_json::Value),
-        (status = 404, description = "No such procedure", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The procedure: time limit, cut-off, fees, documents (those the state holds marked), the form as JSON Schema, the result, the legal basis and sources", body = serde_json::Value))
 )]
 pub async fn procedure(Path(code): Path<String>) -> Result<Response, ApiError> {
     let p = flow::procedure(&code)?;
@@ -216,13 +213,6 @@ fn view(stored: records::StoredDossier) -> Result<DossierView, FlowError> {
     responses(
         (status = 201, description = "Filed: its code, and (once received) its appointment", body = DossierView,
          headers(("location" = String, description = "The dossier's address"))),
-        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An officer registering for an agency they do not work for, or a dossier of their own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such procedure", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "A body over 2 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The form has errors, each field named (its procedure's form: see `/api/v1/procedures/{code}`), or the place or channel is not one the procedure takes", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many filings: by this account this minute (10) or with this agency today (30 online), or online with this agency this minute (120); `Retry-After` says when to try again",
          body = crate::error::Problem, content_type = "application/problem+json", headers(("retry-after" = u64, description = "Seconds to wait"))),
         (status = 503, description = "The agency's numbers of the day are used up: online up to 8,999 (the rest are kept for its counter and the post), every channel at 9,999; `Retry-After` says when the next day begins",
@@ -339,12 +329,7 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
     tag = "dossiers",
     params(("code" = String, Path, description = "The dossier's code, e.g. `UBND.25747-260302-0001`", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
     security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "Without a token: code, procedure, status, dates, agency (`PublicDossier`); with the applicant's or its staff's token: the whole dossier (`DossierView`)", body = DossierAnswer),
-        (status = 401, description = "A token that is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A token of someone who is neither the applicant nor its agencies' staff", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Without a token: code, procedure, status, dates, agency (`PublicDossier`); with the applicant's or its staff's token: the whole dossier (`DossierView`)", body = DossierAnswer))
 )]
 pub async fn get_dossier(
     State(state): State<AppState>,
@@ -399,17 +384,7 @@ pub struct ActBody {
     params(("code" = String, Path, description = "The dossier's code", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
     request_body = ActBody,
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Done: the dossier now", body = DossierView),
-        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not this person's to do: the act is the applicant's or the staff's, or the dossier is the officer's own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The dossier changed since the version named", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "A body over 2 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not an act, or not lawful now (the reason given)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Done: the dossier now", body = DossierView))
 )]
 pub async fn act(
     State(state): State<AppState>,
@@ -444,10 +419,7 @@ pub async fn act(
     path = "/api/v1/dossiers",
     tag = "dossiers",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The applicant's dossiers", body = [DossierView]),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The applicant's dossiers", body = [DossierView]))
 )]
 pub async fn mine(
     State(state): State<AppState>,
@@ -474,13 +446,7 @@ pub struct QueueQuery {
     tag = "dossiers",
     params(("agency" = String, Path, description = "The agency's code, e.g. `UBND.25747`", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}$"), QueueQuery),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Its dossiers, the soonest due first", body = [DossierView]),
-        (status = 400, description = "`open` is not `true` or `false`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of the agency's staff", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not an agency's code", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Its dossiers, the soonest due first", body = [DossierView]))
 )]
 pub async fn queue(
     State(state): State<AppState>,
@@ -528,15 +494,7 @@ pub struct AttachParams {
     request_body(description = "The file: PDF, JPEG or PNG by content, at most 10 MiB",
         content(("application/pdf"), ("image/jpeg"), ("image/png"), ("application/octet-stream"))),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Kept (replacing an earlier file for that document)", body = serde_json::Value),
-        (status = 400, description = "No `name`, or a body that cannot be read", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not this person's dossier, or a token without the scope of their role on it (`dossiers` as its applicant, `workbench` as its agencies' staff)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than 10 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a document to provide, not an accepted type, a name with characters not allowed, or not open to files now", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Kept (replacing an earlier file for that document)", body = serde_json::Value))
 )]
 pub async fn attach(
     State(state): State<AppState>,
@@ -576,12 +534,7 @@ pub async fn attach(
     tag = "dossiers",
     params(("code" = String, Path, description = "The dossier's code", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The files, by document: name, type, size, SHA-256", body = serde_json::Value),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such dossier", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The files, by document: name, type, size, SHA-256", body = serde_json::Value))
 )]
 pub async fn attachments(
     State(state): State<AppState>,
@@ -607,9 +560,6 @@ pub async fn attachments(
     responses(
         (status = 200, description = "The file, as attached (its type as checked, to be saved)",
          content(("application/pdf"), ("image/jpeg"), ("image/png"))),
-        (status = 401, description = "No valid access token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not this person's dossier", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such dossier, or no file for that document", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn attachment(
@@ -666,11 +616,7 @@ pub struct ScorecardView {
     path = "/api/v1/scorecard",
     tag = "dossiers",
     params(ScorecardQuery),
-    responses(
-        (status = 200, description = "The province's (or country's) figures and the Decision 766/QĐ-TTg groups measured from them", body = ScorecardView),
-        (status = 400, description = "Bad dates, a period that does not run forwards or is longer than ten years, or a province code that is not two digits", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No province in force has that code", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The province's (or country's) figures and the Decision 766/QĐ-TTg groups measured from them", body = ScorecardView))
 )]
 pub async fn scorecard(
     State(state): State<AppState>,

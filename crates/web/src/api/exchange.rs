@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use exchange::{HttpRequest, HttpResponse, LogRecord, MemberId, Refusal, RequestMeta};
 use serde::Deserialize;
-use utoipa::{IntoResponses, ToSchema};
+use utoipa::ToSchema;
 
 use crate::auth::PersonOrOperator;
 use crate::error::{ApiError, Problem, problem_response};
@@ -85,10 +85,6 @@ fn refusal(r: &Refusal) -> Response {
                 ("x-log-entry" = u64, description = "The message-log entry that records this access (its sequence number)"),
                 ("x-log-head" = String, description = "The log operator's signed head of the message log at or after that entry, an RFC 8941 dictionary: `seq=<entry>, hash=\"<SHA-256 of the entry, hex>\", at=<Unix seconds>, keyid=\"<operator key id>\", sig=:<Ed25519 signature, base64>:`, the signature over `motcua/exchange/head/v1`, a NUL byte, then seq (8 bytes), hash (32) and at (8 bytes, signed), big-endian. Keep the latest one received: `motcua exchange verify-log --head FILE` (the header's value or line in FILE) shows whether the log still reaches it"),
             )),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unsigned or bad signature", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Refused: no right, wrong purpose, field not granted, no consent …", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person or household", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn call(
@@ -341,54 +337,6 @@ fn registry_error(e: RegistryError) -> ApiError {
     }
 }
 
-/// How the consent endpoints refuse a change (the OpenAPI description of
-/// their problem answers).
-#[derive(IntoResponses)]
-pub enum ConsentRefusal {
-    #[response(
-        status = 400,
-        description = "Malformed: not JSON, a personal id, a member or a purpose",
-        content_type = "application/problem+json"
-    )]
-    Malformed(Problem),
-    #[response(
-        status = 401,
-        description = "Neither the person's session nor an operator's token",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "Another person's consent, or a token that is not an operator's",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such person",
-        content_type = "application/problem+json"
-    )]
-    NoPerson(Problem),
-    #[response(
-        status = 413,
-        description = "A body over 2 MiB",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "The body is not `application/json`",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    #[response(
-        status = 422,
-        description = "JSON that is not a consent's shape",
-        content_type = "application/problem+json"
-    )]
-    NotAConsent(Problem),
-}
-
 /// `POST /api/v1/registry/people/{pid}/consents`: the person consents to
 /// `consumer` using their data for `purpose`: the person logged in on the
 /// portal, or an operator's system with an `admin` token.
@@ -399,10 +347,7 @@ pub enum ConsentRefusal {
     params(("pid" = String, Path, description = "12-digit personal id")),
     request_body = ConsentBody,
     security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "The consent is in force", body = serde_json::Value),
-        ConsentRefusal,
-    )
+    responses((status = 200, description = "The consent is in force", body = serde_json::Value))
 )]
 pub async fn give_consent(
     State(state): State<AppState>,
@@ -422,10 +367,7 @@ pub async fn give_consent(
     params(("pid" = String, Path, description = "12-digit personal id")),
     request_body = ConsentBody,
     security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "The consent is withdrawn", body = serde_json::Value),
-        ConsentRefusal,
-    )
+    responses((status = 200, description = "The consent is withdrawn", body = serde_json::Value))
 )]
 pub async fn withdraw_consent(
     State(state): State<AppState>,

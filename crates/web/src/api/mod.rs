@@ -5,6 +5,7 @@ pub mod clients;
 pub mod convert;
 pub mod dossiers;
 pub mod exchange;
+pub mod problems;
 pub mod tracker;
 pub mod units;
 
@@ -13,10 +14,12 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use utoipa::OpenApi;
 
+use crate::pages::routes::mount;
 use crate::state::AppState;
+use problems::Problems;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
@@ -47,7 +50,7 @@ impl utoipa::Modify for Security {
 /// The OpenAPI description of the API (and of the operations endpoints).
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&Security),
+    modifiers(&Security, &Problems),
     info(
         title = "motcua API",
         description = "Vietnam's administrative units before and after the 1 July 2025 merger: \
@@ -132,49 +135,56 @@ async fn openapi() -> Response {
 
 /// The API's routes, with their full paths.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(OPENAPI_PATH, get(openapi))
-        .route("/api/v1/units/provinces", get(units::provinces))
-        .route(
-            "/api/v1/units/provinces/{code}/communes",
+    mount(vec![
+        (&[OPENAPI_PATH], get(openapi)),
+        (&["/api/v1/units/provinces"], get(units::provinces)),
+        (
+            &["/api/v1/units/provinces/{code}/communes"],
             get(units::province_communes),
-        )
-        .route("/api/v1/units/communes/{code}", get(units::commune))
-        .route("/api/v1/units/search", get(units::search))
-        .route(
-            "/api/v1/units/legacy/communes/{code}/successors",
+        ),
+        (&["/api/v1/units/communes/{code}"], get(units::commune)),
+        (&["/api/v1/units/search"], get(units::search)),
+        (
+            &["/api/v1/units/legacy/communes/{code}/successors"],
             get(units::legacy_successors),
-        )
-        .route("/api/v1/units/convert", post(convert::convert))
-        .route("/api/v1/exchange/{*target}", post(exchange::call))
-        .route(
-            "/api/v1/registry/people/{pid}/consents",
+        ),
+        (&["/api/v1/units/convert"], post(convert::convert)),
+        (&["/api/v1/exchange/{*target}"], post(exchange::call)),
+        (
+            &["/api/v1/registry/people/{pid}/consents"],
             post(exchange::give_consent).delete(exchange::withdraw_consent),
-        )
-        .route(clients::PATH, get(clients::list).post(clients::create))
-        .route(
-            "/api/v1/oidc/clients/{client_id}",
-            axum::routing::delete(clients::remove),
-        )
-        .route("/api/v1/procedures", get(dossiers::procedures))
-        .route("/api/v1/procedures/{code}", get(dossiers::procedure))
-        .route("/api/v1/dossiers", get(dossiers::mine).post(dossiers::file))
-        .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
-        .route("/api/v1/dossiers/{code}/acts", post(dossiers::act))
-        .route("/api/v1/agencies/{agency}/dossiers", get(dossiers::queue))
-        .route("/api/v1/scorecard", get(dossiers::scorecard))
-        .route(
-            "/api/v1/dossiers/{code}/attachments",
+        ),
+        (&[clients::PATH], get(clients::list).post(clients::create)),
+        (
+            &["/api/v1/oidc/clients/{client_id}"],
+            delete(clients::remove),
+        ),
+        (&["/api/v1/procedures"], get(dossiers::procedures)),
+        (&["/api/v1/procedures/{code}"], get(dossiers::procedure)),
+        (
+            &["/api/v1/dossiers"],
+            get(dossiers::mine).post(dossiers::file),
+        ),
+        (&["/api/v1/dossiers/{code}"], get(dossiers::get_dossier)),
+        (&["/api/v1/dossiers/{code}/acts"], post(dossiers::act)),
+        (
+            &["/api/v1/agencies/{agency}/dossiers"],
+            get(dossiers::queue),
+        ),
+        (&["/api/v1/scorecard"], get(dossiers::scorecard)),
+        (
+            &["/api/v1/dossiers/{code}/attachments"],
             get(dossiers::attachments),
-        )
-        .route(
-            "/api/v1/dossiers/{code}/attachments/{document}",
+        ),
+        (
+            &["/api/v1/dossiers/{code}/attachments/{document}"],
             get(dossiers::attachment)
                 .put(dossiers::attach)
                 // a file and a little more: the rejection names the limit
                 .layer(axum::extract::DefaultBodyLimit::max(
                     dossier::MAX_ATTACHMENT_BYTES + 1024,
                 )),
-        )
-        .merge(tracker::router())
+        ),
+    ])
+    .merge(tracker::router())
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
@@ -261,26 +261,41 @@ fn legacy_commune_dto(u: &units::Units, c: &units::LegacyCommune) -> LegacyCommu
     }
 }
 
+/// A code from the request's path, checked by `parse`: a malformed one is
+/// a bad request whose detail says `'<raw>' is not <shape>`, an unknown one
+/// the answer `unknown` gives for it.
+fn checked_code<C>(
+    raw: &str,
+    parse: fn(&str) -> Result<C, domain::DomainError>,
+    shape: &str,
+    unknown: impl FnOnce(String) -> ApiError,
+) -> Result<C, ApiError> {
+    parse(raw).map_err(|e| match e {
+        domain::DomainError::Malformed { .. } => {
+            ApiError::BadRequest(format!("'{raw}' is not {shape}"))
+        }
+        domain::DomainError::Unknown { code, .. } => unknown(code),
+    })
+}
+
 /// Validates a 2025 province code, with a detail that says where the codes
 /// are.
 fn province_code(raw: &str) -> Result<domain::ProvinceCode, ApiError> {
-    domain::ProvinceCode::parse(raw).map_err(|e| match e {
-        domain::DomainError::Malformed { .. } => ApiError::BadRequest(format!(
-            "'{raw}' is not a province code: a province code is 2 digits, such as 01 for Hà Nội; \
-             the 34 codes are listed at {PROVINCES_PATH}"
-        )),
-        domain::DomainError::Unknown { code, .. } => {
-            let hint = match units::Units::get().legacy_province(&code) {
-                Some(lp) => format!(
-                    " ({} was a province before 1 July 2025; it is now part of another province)",
-                    lp.name
-                ),
-                None => String::new(),
-            };
-            ApiError::NotFound(format!(
-                "province code '{code}' does not exist{hint}; the 34 codes are listed at {PROVINCES_PATH}"
-            ))
-        }
+    let shape = format!(
+        "a province code: a province code is 2 digits, such as 01 for Hà Nội; \
+         the 34 codes are listed at {PROVINCES_PATH}"
+    );
+    checked_code(raw, domain::ProvinceCode::parse, &shape, |code| {
+        let hint = match units::Units::get().legacy_province(&code) {
+            Some(lp) => format!(
+                " ({} was a province before 1 July 2025; it is now part of another province)",
+                lp.name
+            ),
+            None => String::new(),
+        };
+        ApiError::NotFound(format!(
+            "province code '{code}' does not exist{hint}; the 34 codes are listed at {PROVINCES_PATH}"
+        ))
     })
 }
 
@@ -318,11 +333,7 @@ pub async fn provinces(State(state): State<AppState>) -> Json<ProvinceList> {
     path = "/api/v1/units/provinces/{code}/communes",
     tag = "units",
     params(("code" = String, Path, description = "2-digit province code", example = "01", pattern = "^[0-9]{2}$")),
-    responses(
-        (status = 200, description = "The province's communes, in code order", body = ProvinceCommunes),
-        (status = 400, description = "The code is not 2 digits", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such province", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The province's communes, in code order", body = ProvinceCommunes))
 )]
 pub async fn province_communes(
     State(state): State<AppState>,
@@ -352,34 +363,26 @@ pub async fn province_communes(
     path = "/api/v1/units/communes/{code}",
     tag = "units",
     params(("code" = String, Path, description = "5-digit 2025 commune code", example = "00097", pattern = "^[0-9]{5}$")),
-    responses(
-        (status = 200, description = "The commune", body = CommuneDetail),
-        (status = 400, description = "The code is not 5 digits", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such 2025 commune", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The commune", body = CommuneDetail))
 )]
 pub async fn commune(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Json<CommuneDetail>, ApiError> {
     let u = state.units;
-    let code = domain::CommuneCode::parse(&raw).map_err(|e| match e {
-        domain::DomainError::Malformed { .. } => ApiError::BadRequest(format!(
-            "'{raw}' is not a commune code: a commune code is 5 digits, such as 00097; \
-             find codes by name at /api/v1/units/search?q=<name>"
-        )),
-        domain::DomainError::Unknown { code, .. } => {
-            if u.legacy_commune(&code).is_some() {
-                ApiError::NotFound(format!(
-                    "commune code '{code}' is not in the 2025 list but is a legacy commune: \
-                     its 2025 successors are at /api/v1/units/legacy/communes/{code}/successors"
-                ))
-            } else {
-                ApiError::NotFound(format!(
-                    "commune code '{code}' does not exist; find codes by name at \
-                     /api/v1/units/search?q=<name>"
-                ))
-            }
+    let shape = "a commune code: a commune code is 5 digits, such as 00097; \
+                 find codes by name at /api/v1/units/search?q=<name>";
+    let code = checked_code(&raw, domain::CommuneCode::parse, shape, |code| {
+        if u.legacy_commune(&code).is_some() {
+            ApiError::NotFound(format!(
+                "commune code '{code}' is not in the 2025 list but is a legacy commune: \
+                 its 2025 successors are at /api/v1/units/legacy/communes/{code}/successors"
+            ))
+        } else {
+            ApiError::NotFound(format!(
+                "commune code '{code}' does not exist; find codes by name at \
+                 /api/v1/units/search?q=<name>"
+            ))
         }
     })?;
     let c = u
@@ -417,26 +420,20 @@ pub async fn commune(
     path = "/api/v1/units/legacy/communes/{code}/successors",
     tag = "units",
     params(("code" = String, Path, description = "5-digit legacy (pre-2025) commune code", example = "00007", pattern = "^[0-9]{5}$")),
-    responses(
-        (status = 200, description = "The legacy commune and its successors", body = LegacySuccessors),
-        (status = 400, description = "The code is not 5 digits", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such legacy commune", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The legacy commune and its successors", body = LegacySuccessors))
 )]
 pub async fn legacy_successors(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Json<LegacySuccessors>, ApiError> {
     let u = state.units;
-    let code = domain::LegacyCommuneCode::parse(&raw).map_err(|e| match e {
-        domain::DomainError::Malformed { .. } => ApiError::BadRequest(format!(
-            "'{raw}' is not a legacy commune code: it is 5 digits, such as 00001; \
-             find codes by name at /api/v1/units/search?q=<name>"
-        )),
-        domain::DomainError::Unknown { code, .. } => ApiError::NotFound(format!(
+    let shape = "a legacy commune code: it is 5 digits, such as 00001; \
+                 find codes by name at /api/v1/units/search?q=<name>";
+    let code = checked_code(&raw, domain::LegacyCommuneCode::parse, shape, |code| {
+        ApiError::NotFound(format!(
             "legacy commune code '{code}' does not exist; find codes by name at \
              /api/v1/units/search?q=<name>"
-        )),
+        ))
     })?;
     let old = u
         .legacy_commune(code.as_str())
@@ -472,11 +469,7 @@ pub async fn legacy_successors(
     path = "/api/v1/units/search",
     tag = "units",
     params(SearchParams),
-    responses(
-        (status = 200, description = "Hits, best first", body = SearchResults),
-        (status = 400, description = "`q` is missing, empty or too long, or `limit` is not a number",
-         body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Hits, best first", body = SearchResults))
 )]
 pub async fn search(
     State(state): State<AppState>,

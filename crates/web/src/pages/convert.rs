@@ -5,11 +5,12 @@
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use units::{Conversion, Status, Units};
 
+use crate::api::tracker::{cell, download};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
@@ -94,10 +95,7 @@ fn row_view(t: Tr, units: &Units, n: usize, c: Conversion) -> RowView {
         candidates: c
             .candidates
             .iter()
-            .map(|k| Link {
-                href: commune_href(&k.commune_code),
-                text: k.name.clone(),
-            })
+            .map(|k| Link::commune(&k.commune_code, &k.name))
             .collect(),
         legacy,
         note,
@@ -344,16 +342,6 @@ fn legacy_names(c: &Conversion) -> Vec<String> {
         .collect()
 }
 
-/// A CSV cell, quoted, and defused against spreadsheet formulas.
-fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// `POST /chuyen-doi-dia-chi/csv`: the conversion as a CSV file.
 pub async fn csv(
     ctx: Ctx,
@@ -403,18 +391,11 @@ pub async fn csv(
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
-    let mut response = out.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"chuyen-doi-dia-chi.csv\""),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(download(
+        out,
+        "text/csv; charset=utf-8",
+        "chuyen-doi-dia-chi.csv",
+    ))
 }
 
 #[cfg(test)]

@@ -35,6 +35,24 @@ pub struct Link {
     pub text: String,
 }
 
+impl Link {
+    /// A link to a 2025 province's page, saying its name.
+    pub fn province(code: &str, name: &str) -> Link {
+        Link {
+            href: province_href(code),
+            text: name.to_string(),
+        }
+    }
+
+    /// A link to a 2025 commune's page, saying its name.
+    pub fn commune(code: &str, name: &str) -> Link {
+        Link {
+            href: commune_href(code),
+            text: name.to_string(),
+        }
+    }
+}
+
 /// One search result, ready to show.
 pub struct HitView {
     pub kind: &'static str,
@@ -111,10 +129,7 @@ fn hit_view(t: Tr, units: &Units, h: Hit) -> HitView {
             successors: h
                 .successors
                 .iter()
-                .map(|s| Link {
-                    href: province_href(&s.province_code),
-                    text: s.name.clone(),
-                })
+                .map(|s| Link::province(&s.province_code, &s.name))
                 .collect(),
             note: h.successors.is_empty().then(|| t.no_successor()),
             name: h.name,
@@ -129,10 +144,7 @@ fn hit_view(t: Tr, units: &Units, h: Hit) -> HitView {
                 .province_code
                 .as_deref()
                 .and_then(|code| units.province(code))
-                .map(|p| Link {
-                    href: province_href(&p.code),
-                    text: p.name.clone(),
-                })
+                .map(|p| Link::province(&p.code, &p.name))
                 .into_iter()
                 .collect(),
             note: Some(t.district_abolished()),
@@ -152,10 +164,7 @@ fn hit_view(t: Tr, units: &Units, h: Hit) -> HitView {
                 successors: h
                     .successors
                     .iter()
-                    .map(|s| Link {
-                        href: commune_href(&s.commune_code),
-                        text: s.name.clone(),
-                    })
+                    .map(|s| Link::commune(&s.commune_code, &s.name))
                     .collect(),
                 split: (partly && n > 1).then(|| t.split_among(n)),
                 note: (n == 0).then(|| t.no_successor()),
@@ -213,10 +222,7 @@ pub async fn page(
         .units
         .provinces()
         .iter()
-        .map(|p| Link {
-            href: province_href(&p.code),
-            text: p.name.clone(),
-        })
+        .map(|p| Link::province(&p.code, &p.name))
         .collect();
     let page = UnitsPage {
         l: ctx.layout(t.units_title(), "units"),
@@ -318,10 +324,9 @@ pub async fn commune(
         l: ctx.layout(c.name.clone(), "units"),
         t,
         kind: t.commune_kind(&c.kind),
-        province: units.province(&c.province_code).map(|p| Link {
-            href: province_href(&p.code),
-            text: p.name.clone(),
-        }),
+        province: units
+            .province(&c.province_code)
+            .map(|p| Link::province(&p.code, &p.name)),
         centroid: format!("{:.4}, {:.4}", c.lat, c.lon),
         area: c.area_km2.map(|a| format!("{} km²", t.decimal(a, 2))),
         predecessors,
@@ -374,10 +379,7 @@ pub async fn province(
         merged_from,
         communes: communes
             .iter()
-            .map(|c| Link {
-                href: commune_href(&c.code),
-                text: c.name.clone(),
-            })
+            .map(|c| Link::commune(&c.code, &c.name))
             .collect(),
         p,
     };

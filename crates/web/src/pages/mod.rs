@@ -30,50 +30,47 @@ pub mod i18n;
 pub(crate) mod layout;
 mod lookup;
 mod organisations;
+pub(crate) mod routes;
 mod tracker;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::state::AppState;
 // the names the log-in, passkey and account pages take from here
+use crate::oidc::{login, passkey};
+use crate::state::AppState;
+use routes::mount;
 
 /// The pages' routes, mounted at `/`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::page))
-        .route("/don-vi-hanh-chinh", get(lookup::page))
-        .route("/units", get(lookup::page))
-        .route("/don-vi-hanh-chinh/tim", get(lookup::fragment))
-        .route("/don-vi-hanh-chinh/xa/{code}", get(lookup::commune))
-        .route("/don-vi-hanh-chinh/tinh/{code}", get(lookup::province))
-        .route(
-            "/chuyen-doi-dia-chi",
+    mount(vec![
+        (&["/"], get(home::page)),
+        (&["/don-vi-hanh-chinh", "/units"], get(lookup::page)),
+        (&["/don-vi-hanh-chinh/tim"], get(lookup::fragment)),
+        (&["/don-vi-hanh-chinh/xa/{code}"], get(lookup::commune)),
+        (&["/don-vi-hanh-chinh/tinh/{code}"], get(lookup::province)),
+        (
+            &["/chuyen-doi-dia-chi", "/convert"],
             get(convert::page).post(convert::submit),
-        )
-        .route("/convert", get(convert::page).post(convert::submit))
-        .route("/chuyen-doi-dia-chi/csv", post(convert::csv))
-        .route("/du-lieu-cua-toi", get(tracker::own))
-        .route("/my-data", get(tracker::own))
-        .route("/du-lieu-cua-toi/{pid}", get(tracker::page))
-        .route("/my-data/{pid}", get(tracker::page))
-        .route("/static/{name}", get(assets::serve))
-        .route(account::PATH, get(account::page))
-        .route(account::PATH_EN, get(account::page))
-        .route(
-            "/tai-khoan/passkey/options",
-            post(crate::oidc::passkey::creation_options),
-        )
-        .route("/tai-khoan/passkey", post(crate::oidc::passkey::register))
-        .route(
-            organisations::PATH,
+        ),
+        (&["/chuyen-doi-dia-chi/csv"], post(convert::csv)),
+        (&["/du-lieu-cua-toi", "/my-data"], get(tracker::own)),
+        (
+            &["/du-lieu-cua-toi/{pid}", "/my-data/{pid}"],
+            get(tracker::page),
+        ),
+        (&["/static/{name}"], get(assets::serve)),
+        (&[account::PATH, account::PATH_EN], get(account::page)),
+        (
+            &["/tai-khoan/passkey/options"],
+            post(passkey::creation_options),
+        ),
+        (&["/tai-khoan/passkey"], post(passkey::register)),
+        (
+            &[organisations::PATH, organisations::PATH_EN],
             get(organisations::page).post(organisations::submit),
-        )
-        .route(
-            organisations::PATH_EN,
-            get(organisations::page).post(organisations::submit),
-        )
-        .route("/dang-nhap", get(crate::oidc::login::portal_login))
-        .route("/login", get(crate::oidc::login::portal_login))
-        .merge(dossiers::router())
+        ),
+        (&["/dang-nhap", "/login"], get(login::portal_login)),
+    ])
+    .merge(dossiers::router())
 }

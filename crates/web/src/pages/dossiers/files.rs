@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::shared::{pick, signed_in};
-use super::show::{refused, render_dossier};
+use super::show::Redisplay;
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::layout::Ctx;
@@ -23,8 +23,16 @@ pub async fn upload(
     Path(code): Path<String>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
+    let again = Redisplay::for_viewer(&state, &ctx, &headers, &code).await?;
+    let account = &again.account;
     let t = ctx.t();
+    let too_large = || {
+        format!(
+            "{}: {} MiB",
+            t.p_file_too_large(),
+            dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        )
+    };
     let (mut csrf_token, mut document, mut file) = (None, None, None);
     loop {
         match form.next_field().await {
@@ -36,47 +44,24 @@ pub async fn upload(
                     let declared = field.content_type().map(str::to_string);
                     match field.bytes().await {
                         Ok(bytes) => file = Some((name, declared, bytes)),
-                        Err(_) => {
-                            let m = format!(
-                                "{}: {} MiB",
-                                t.p_file_too_large(),
-                                dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
-                            );
-                            return render_dossier(&state, &ctx, &account, &code, String::new(), m)
-                                .await;
-                        }
+                        Err(_) => return again.error(too_large()).await,
                     }
                 }
                 _ => {}
             },
             Ok(None) => break,
-            Err(_) => {
-                let m = format!(
-                    "{}: {} MiB",
-                    t.p_file_too_large(),
-                    dossier::MAX_ATTACHMENT_BYTES / (1024 * 1024)
-                );
-                return render_dossier(&state, &ctx, &account, &code, String::new(), m).await;
-            }
+            Err(_) => return again.error(too_large()).await,
         }
     }
     if !ctx.csrf_ok(csrf::Check::Session, csrf_token.as_deref()) {
         return Err(crate::oidc::flow::expired_form(&ctx));
     }
     let (Some(document), Some((name, declared, bytes))) = (document, file) else {
-        return render_dossier(
-            &state,
-            &ctx,
-            &account,
-            &code,
-            String::new(),
-            t.p_choose_file().into(),
-        )
-        .await;
+        return again.error(t.p_choose_file().into()).await;
     };
     match flow::attach(
         &state,
-        &account,
+        account,
         &code,
         &document,
         &name,
@@ -85,32 +70,16 @@ pub async fn upload(
     )
     .await
     {
-        Ok(_) => {
-            render_dossier(
-                &state,
-                &ctx,
-                &account,
-                &code,
-                t.p_done().into(),
-                String::new(),
-            )
-            .await
-        }
-        Err(FlowError::Forbidden(m)) => {
-            refused(render_dossier(&state, &ctx, &account, &code, String::new(), m).await)
-        }
-        Err(FlowError::Invalid(m)) => {
-            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
-        }
+        Ok(_) => again.notice(t.p_done().into()).await,
         Err(FlowError::Form(errors)) => {
             let m = errors
                 .iter()
                 .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
+            again.error(m).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => again.refusal(e).await,
     }
 }
 

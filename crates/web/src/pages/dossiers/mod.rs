@@ -30,31 +30,29 @@ mod workbench;
 use axum::Router;
 use axum::routing::{get, post};
 
+use crate::pages::routes::mount;
 use crate::state::AppState;
 
 /// The dossier pages' routes.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/thu-tuc", get(catalog::catalog))
-        .route("/procedures", get(catalog::catalog))
-        .route("/thu-tuc/{code}", get(catalog::procedure))
-        .route(
-            "/thu-tuc/{code}/nop",
+    mount(vec![
+        (&["/thu-tuc", "/procedures"], get(catalog::catalog)),
+        (&["/thu-tuc/{code}"], get(catalog::procedure)),
+        (
+            &["/thu-tuc/{code}/nop"],
             get(apply::apply_form).post(apply::apply_submit),
-        )
-        .route("/ho-so", get(mine::mine))
-        .route("/dossiers", get(mine::mine))
-        .route("/ho-so/{code}", get(show::dossier).post(show::act))
-        .route("/ho-so/{code}/phieu/{form}", get(slips::slip))
-        .route(
-            "/ho-so/{code}/tep",
+        ),
+        (&["/ho-so", "/dossiers"], get(mine::mine)),
+        (&["/ho-so/{code}"], get(show::dossier).post(show::act)),
+        (&["/ho-so/{code}/phieu/{form}"], get(slips::slip)),
+        (
+            &["/ho-so/{code}/tep"],
             post(files::upload).layer(axum::extract::DefaultBodyLimit::max(
                 dossier::MAX_ATTACHMENT_BYTES + 64 * 1024,
             )),
-        )
-        .route("/ho-so/{code}/tep/{document}", get(files::download))
-        .route("/tra-cuu-ho-so", get(lookup::lookup))
-        .route("/dossier-lookup", get(lookup::lookup))
-        .route("/can-bo", get(workbench::workbench))
-        .route("/workbench", get(workbench::workbench))
+        ),
+        (&["/ho-so/{code}/tep/{document}"], get(files::download)),
+        (&["/tra-cuu-ho-so", "/dossier-lookup"], get(lookup::lookup)),
+        (&["/can-bo", "/workbench"], get(workbench::workbench)),
+    ])
 }

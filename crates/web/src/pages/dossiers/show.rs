@@ -179,7 +179,7 @@ pub(super) fn open_acts(
         .collect()
 }
 
-pub(super) async fn render_dossier(
+async fn render_dossier(
     state: &AppState,
     ctx: &Ctx,
     account: &Account,
@@ -189,6 +189,58 @@ pub(super) async fn render_dossier(
 ) -> Result<Response, PageError> {
     let (stored, actors) = flow::load_for(state, account, code).await?;
     show_dossier(state, ctx, &stored, &actors, notice, error).await
+}
+
+/// A dossier's page shown again to its viewer after what they asked, with
+/// what was done or why it was not.
+pub(super) struct Redisplay<'a> {
+    pub state: &'a AppState,
+    pub ctx: &'a Ctx,
+    /// The viewer's account.
+    pub account: Account,
+    pub code: &'a str,
+}
+
+impl<'a> Redisplay<'a> {
+    /// The page of dossier `code` for the viewer signed in, or the log-in
+    /// page coming back to it.
+    pub async fn for_viewer(
+        state: &'a AppState,
+        ctx: &'a Ctx,
+        headers: &HeaderMap,
+        code: &'a str,
+    ) -> Result<Redisplay<'a>, PageError> {
+        let account = signed_in(state, headers, &format!("/ho-so/{code}")).await?;
+        Ok(Redisplay {
+            state,
+            ctx,
+            account,
+            code,
+        })
+    }
+
+    /// The page with `notice`: what was done.
+    pub async fn notice(&self, notice: String) -> Result<Response, PageError> {
+        let (state, ctx, code) = (self.state, self.ctx, self.code);
+        render_dossier(state, ctx, &self.account, code, notice, String::new()).await
+    }
+
+    /// The page with `error`: why it was not done.
+    pub async fn error(&self, error: String) -> Result<Response, PageError> {
+        let (state, ctx, code) = (self.state, self.ctx, self.code);
+        render_dossier(state, ctx, &self.account, code, String::new(), error).await
+    }
+
+    /// The page after the flow refused: its reason shown (as a refusal
+    /// when it is not the viewer's to do); any other failure is an error
+    /// page.
+    pub async fn refusal(&self, e: FlowError) -> Result<Response, PageError> {
+        match e {
+            FlowError::Forbidden(m) => refused(self.error(m).await),
+            FlowError::Invalid(m) => self.error(m).await,
+            e => Err(e.into()),
+        }
+    }
 }
 
 /// The dossier's page as the viewer sees it, who may act as `actors`.
@@ -356,13 +408,13 @@ pub async fn dossier(
     Path(code): Path<String>,
     Query(params): Query<DossierParams>,
 ) -> Result<Response, PageError> {
-    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
+    let page = Redisplay::for_viewer(&state, &ctx, &headers, &code).await?;
     let notice = if params.moi.is_some() {
         format!("{} {code}", ctx.t().p_filed())
     } else {
         String::new()
     };
-    render_dossier(&state, &ctx, &account, &code, notice, String::new()).await
+    page.notice(notice).await
 }
 
 /// An act from the dossier's page.
@@ -465,11 +517,12 @@ pub async fn act(
     if !ctx.csrf_ok(csrf::Check::Session, f.csrf_token.as_deref()) {
         return Err(crate::oidc::flow::expired_form(&ctx));
     }
-    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
+    let again = Redisplay::for_viewer(&state, &ctx, &headers, &code).await?;
+    let account = &again.account;
     let t = ctx.t();
     let act = match act_of(&f) {
         Ok(a) => a,
-        Err(m) => return render_dossier(&state, &ctx, &account, &code, String::new(), m).await,
+        Err(m) => return again.error(m).await,
     };
     let act_code = act.code();
     // the rating's words go with the rating, not on the control slip
@@ -478,7 +531,7 @@ pub async fn act(
     } else {
         f.comment.as_deref()
     };
-    match flow::act(&state, &account, &code, act, comment, f.version).await {
+    match flow::act(&state, account, &code, act, comment, f.version).await {
         Ok((stored, actors)) => {
             metrics::counter!(crate::metrics::DOSSIER_ACTS, "act" => act_code).increment(1);
             show_dossier(
@@ -491,31 +544,15 @@ pub async fn act(
             )
             .await
         }
-        Err(FlowError::Conflict(_)) => {
-            render_dossier(
-                &state,
-                &ctx,
-                &account,
-                &code,
-                String::new(),
-                t.p_conflict().into(),
-            )
-            .await
-        }
-        Err(FlowError::Forbidden(m)) => {
-            refused(render_dossier(&state, &ctx, &account, &code, String::new(), m).await)
-        }
-        Err(FlowError::Invalid(m)) => {
-            render_dossier(&state, &ctx, &account, &code, String::new(), m).await
-        }
-        Err(e) => Err(e.into()),
+        Err(FlowError::Conflict(_)) => again.error(t.p_conflict().into()).await,
+        Err(e) => again.refusal(e).await,
     }
 }
 
 /// The dossier's page shown again with why the viewer may not do what they
 /// asked (it is not theirs to do, or the dossier is their own): 403, like
 /// every refusal of who someone is (a rule of the dossier's state is 422).
-pub(super) fn refused(page: Result<Response, PageError>) -> Result<Response, PageError> {
+fn refused(page: Result<Response, PageError>) -> Result<Response, PageError> {
     let mut page = page?;
     if page.status() == StatusCode::UNPROCESSABLE_ENTITY {
         *page.status_mut() = StatusCode::FORBIDDEN;
