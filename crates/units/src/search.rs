@@ -185,11 +185,12 @@ impl Units {
     }
 
     fn hit(&self, e: &Entry, score: u32) -> Hit {
-        let legacy_province_name = |code: &str| {
-            self.legacy_province(code)
-                .map(|p| p.name.clone())
-                .unwrap_or_default()
-        };
+        // a parent's name (an unknown one: empty)
+        let province_name = |code: &str| self.province(code).map_or("", |p| p.name.as_str());
+        let legacy_province_name =
+            |code: &str| self.legacy_province(code).map_or("", |p| p.name.as_str());
+        let legacy_district_name =
+            |code: &str| self.legacy_district(code).map_or("", |d| d.name.as_str());
         let named = |code: &str, name: &str| Hit {
             kind: e.kind,
             code: code.to_string(),
@@ -209,9 +210,7 @@ impl Units {
             }
             HitKind::Commune => {
                 let c = &self.communes[e.idx];
-                let pname = self
-                    .province(&c.province_code)
-                    .map_or("", |p| p.name.as_str());
+                let pname = province_name(&c.province_code);
                 Hit {
                     full_name: format!("{}, {}", c.name, pname),
                     province_code: Some(c.province_code.clone()),
@@ -244,9 +243,7 @@ impl Units {
             }
             HitKind::LegacyCommune => {
                 let c = &self.legacy_communes[e.idx];
-                let d = self
-                    .legacy_district(&c.district_code)
-                    .map_or("", |d| d.name.as_str());
+                let d = legacy_district_name(&c.district_code);
                 let successors: Vec<Candidate> = self
                     .successors(&c.code)
                     .unwrap_or_default()
