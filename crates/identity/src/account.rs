@@ -55,6 +55,7 @@ impl Citizen {
         })
     }
 
+    /// The citizen `r` describes, if it holds together.
     fn checked(r: CitizenRecord) -> Result<Self, IdentityError> {
         let CitizenRecord {
             pin, birth, sex, ..
@@ -282,6 +283,7 @@ impl Foreigner {
         })
     }
 
+    /// The foreigner `r` describes, if it holds together.
     fn checked(r: ForeignerRecord) -> Result<Self, IdentityError> {
         if r.nationality == Country::VIET_NAM {
             return Err(IdentityError::Invalid(
@@ -371,6 +373,7 @@ impl Organisation {
         })
     }
 
+    /// The organisation `r` describes, if it holds together.
     fn checked(r: OrganisationRecord) -> Result<Self, IdentityError> {
         if r.representatives.is_empty() {
             return Err(IdentityError::Invalid(format!(

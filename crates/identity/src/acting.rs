@@ -14,7 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::{AssuranceLevel, IdentityError, Organisation, SubjectId};
@@ -214,8 +215,8 @@ impl ActRefusal {
 
 /// An organisation's authorisation of a person: its stored shape, checked
 /// when made and when read back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "AuthorisationRecord", into = "AuthorisationRecord")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub struct Authorisation(AuthorisationRecord);
 
 /// The stored shape of an [`Authorisation`].
@@ -255,6 +256,7 @@ impl Authorisation {
         })
     }
 
+    /// The authorisation `r` describes, if it holds together.
     fn checked(r: AuthorisationRecord) -> Result<Self, IdentityError> {
         if r.valid_until <= r.valid_from {
             return Err(IdentityError::Invalid(format!(
@@ -405,16 +407,9 @@ impl Authorisation {
     }
 }
 
-impl TryFrom<AuthorisationRecord> for Authorisation {
-    type Error = IdentityError;
-    fn try_from(r: AuthorisationRecord) -> Result<Self, IdentityError> {
-        Self::checked(r)
-    }
-}
-
-impl From<Authorisation> for AuthorisationRecord {
-    fn from(a: Authorisation) -> Self {
-        a.0
+impl<'de> Deserialize<'de> for Authorisation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::checked(AuthorisationRecord::deserialize(d)?).map_err(D::Error::custom)
     }
 }
 
