@@ -153,13 +153,11 @@ impl Bus for InProcessBus {
         Ok(Published { duplicate: false })
     }
 
-    async fn subscribe(
+    async fn open_subscription(
         &self,
         consumer: &str,
         kinds: &Kinds,
     ) -> Result<Box<dyn Subscription>, DeliveryError> {
-        validate_token("consumer name", consumer)?;
-        kinds.validate()?;
         let lanes = usize::from(self.shared.config.lanes);
         let mut state = self.shared.lock();
         let session = state.next_session;

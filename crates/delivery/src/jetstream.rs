@@ -200,13 +200,11 @@ impl Bus for JetStreamBus {
         })
     }
 
-    async fn subscribe(
+    async fn open_subscription(
         &self,
         consumer: &str,
         kinds: &Kinds,
     ) -> Result<Box<dyn Subscription>, DeliveryError> {
-        validate_token("consumer name", consumer)?;
-        kinds.validate()?;
         let lanes = self.config.lanes;
         let (tx, rx) = mpsc::channel(usize::from(lanes));
         let mut subscription = JetStreamSubscription {

@@ -225,6 +225,18 @@ pub trait Bus: Send + Sync {
         &self,
         consumer: &str,
         kinds: &Kinds,
+    ) -> Result<Box<dyn Subscription>, DeliveryError> {
+        validate_token("consumer name", consumer)?;
+        kinds.validate()?;
+        self.open_subscription(consumer, kinds).await
+    }
+
+    /// [`Bus::subscribe`], once the consumer name and the kinds filter are
+    /// checked.
+    async fn open_subscription(
+        &self,
+        consumer: &str,
+        kinds: &Kinds,
     ) -> Result<Box<dyn Subscription>, DeliveryError>;
 
     /// Forgets the durable consumer `consumer`: its position and whatever

@@ -84,6 +84,19 @@ fn agency(authority: &str, place: Option<&str>) -> Result<AgencyCode, RoutingErr
     AgencyCode::parse(&code).map_err(|_| RoutingError::Authority(authority.to_string()))
 }
 
+/// The agency of `procedure` at the commune or province `code`, with the
+/// province it lies in.
+fn local(
+    procedure: &Procedure,
+    code: &str,
+    province: &str,
+) -> Result<(AgencyCode, String), RoutingError> {
+    Ok((
+        agency(&procedure.authority, Some(code))?,
+        province.to_string(),
+    ))
+}
+
 /// The competent agency and province of `procedure` filed at `place`.
 pub fn competent(procedure: &Procedure, place: &str) -> Result<(AgencyCode, String), RoutingError> {
     let units = Units::get();
@@ -92,19 +105,13 @@ pub fn competent(procedure: &Procedure, place: &str) -> Result<(AgencyCode, Stri
             let commune = units
                 .commune(place)
                 .ok_or_else(|| RoutingError::NotCommune(place.to_string()))?;
-            Ok((
-                agency(&procedure.authority, Some(&commune.code))?,
-                commune.province_code.clone(),
-            ))
+            local(procedure, &commune.code, &commune.province_code)
         }
         Level::Province => {
             let province = units
                 .province(place)
                 .ok_or_else(|| RoutingError::NotProvince(place.to_string()))?;
-            Ok((
-                agency(&procedure.authority, Some(&province.code))?,
-                province.code.clone(),
-            ))
+            local(procedure, &province.code, &province.code)
         }
         Level::Ministry => {
             let province =

@@ -30,12 +30,18 @@ pub struct HttpResponse {
 
 /// What the signature code needs from a message.
 pub trait HttpMessage {
-    /// The header fields.
-    fn headers(&self) -> &[(String, String)];
+    /// The header fields and the body.
+    fn content(&self) -> (&[(String, String)], &[u8]);
     /// The header fields, for adding signature headers.
     fn headers_mut(&mut self) -> &mut Vec<(String, String)>;
+    /// The header fields.
+    fn headers(&self) -> &[(String, String)] {
+        self.content().0
+    }
     /// The body.
-    fn body(&self) -> &[u8];
+    fn body(&self) -> &[u8] {
+        self.content().1
+    }
     /// The request method, for requests.
     fn method(&self) -> Option<&str> {
         None
@@ -74,14 +80,11 @@ pub trait HttpMessage {
 }
 
 impl HttpMessage for HttpRequest {
-    fn headers(&self) -> &[(String, String)] {
-        &self.headers
+    fn content(&self) -> (&[(String, String)], &[u8]) {
+        (&self.headers, &self.body)
     }
     fn headers_mut(&mut self) -> &mut Vec<(String, String)> {
         &mut self.headers
-    }
-    fn body(&self) -> &[u8] {
-        &self.body
     }
     fn method(&self) -> Option<&str> {
         Some(&self.method)
@@ -92,14 +95,11 @@ impl HttpMessage for HttpRequest {
 }
 
 impl HttpMessage for HttpResponse {
-    fn headers(&self) -> &[(String, String)] {
-        &self.headers
+    fn content(&self) -> (&[(String, String)], &[u8]) {
+        (&self.headers, &self.body)
     }
     fn headers_mut(&mut self) -> &mut Vec<(String, String)> {
         &mut self.headers
-    }
-    fn body(&self) -> &[u8] {
-        &self.body
     }
     fn status(&self) -> Option<u16> {
         Some(self.status)

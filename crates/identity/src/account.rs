@@ -16,24 +16,20 @@ use std::fmt;
 use chrono::NaiveDate;
 use domain::{PersonalId, Sex};
 use registry::PartialDate;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::iso3166::COUNTRIES;
 use crate::{IdentityError, SubjectId, TaxCode};
 
 /// A Vietnamese citizen whose personal identification number agrees with
 /// the birth date and sex on record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "CitizenRecord", into = "CitizenRecord")]
-pub struct Citizen {
-    subject: SubjectId,
-    pin: PersonalId,
-    birth: PartialDate,
-    sex: Sex,
-}
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Citizen(CitizenRecord);
 
 /// The stored shape of a [`Citizen`], checked when read back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct CitizenRecord {
     subject: SubjectId,
     pin: PersonalId,
@@ -51,6 +47,19 @@ impl Citizen {
         birth: PartialDate,
         sex: Sex,
     ) -> Result<Self, IdentityError> {
+        Self::checked(CitizenRecord {
+            subject,
+            pin,
+            birth,
+            sex,
+        })
+    }
+
+    /// The citizen `r` describes, if it holds together.
+    fn checked(r: CitizenRecord) -> Result<Self, IdentityError> {
+        let CitizenRecord {
+            pin, birth, sex, ..
+        } = r;
         if !pin.agrees_with(birth.year_number(), sex) {
             return Err(IdentityError::PinDisagrees {
                 pin,
@@ -60,47 +69,30 @@ impl Citizen {
                 sex,
             });
         }
-        Ok(Self {
-            subject,
-            pin,
-            birth,
-            sex,
-        })
+        Ok(Self(r))
     }
 
     /// The stable internal identifier.
     pub fn subject(&self) -> SubjectId {
-        self.subject
+        self.0.subject
     }
     /// The personal identification number, the account's key.
     pub fn pin(&self) -> PersonalId {
-        self.pin
+        self.0.pin
     }
     /// The birth date on record.
     pub fn birth(&self) -> PartialDate {
-        self.birth
+        self.0.birth
     }
     /// The sex on record.
     pub fn sex(&self) -> Sex {
-        self.sex
+        self.0.sex
     }
 }
 
-impl TryFrom<CitizenRecord> for Citizen {
-    type Error = IdentityError;
-    fn try_from(r: CitizenRecord) -> Result<Self, IdentityError> {
-        Self::new(r.subject, r.pin, r.birth, r.sex)
-    }
-}
-
-impl From<Citizen> for CitizenRecord {
-    fn from(c: Citizen) -> Self {
-        Self {
-            subject: c.subject,
-            pin: c.pin,
-            birth: c.birth,
-            sex: c.sex,
-        }
+impl<'de> Deserialize<'de> for Citizen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::checked(CitizenRecord::deserialize(d)?).map_err(D::Error::custom)
     }
 }
 
@@ -249,19 +241,12 @@ impl ResidenceCard {
 }
 
 /// A foreigner, keyed by passport number and nationality.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "ForeignerRecord", into = "ForeignerRecord")]
-pub struct Foreigner {
-    subject: SubjectId,
-    passport: PassportNumber,
-    nationality: Country,
-    birth: PartialDate,
-    sex: Sex,
-    residence_card: Option<ResidenceCard>,
-    biometrics_on_record: bool,
-}
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Foreigner(ForeignerRecord);
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The stored shape of a [`Foreigner`], checked when read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct ForeignerRecord {
     subject: SubjectId,
     passport: PassportNumber,
@@ -287,12 +272,7 @@ impl Foreigner {
         residence_card: Option<ResidenceCard>,
         biometrics_on_record: bool,
     ) -> Result<Self, IdentityError> {
-        if nationality == Country::VIET_NAM {
-            return Err(IdentityError::Invalid(
-                "a person of Vietnamese nationality registers as a citizen with the personal identification number, not as a foreigner".to_string(),
-            ));
-        }
-        Ok(Self {
+        Self::checked(ForeignerRecord {
             subject,
             passport,
             nationality,
@@ -303,83 +283,64 @@ impl Foreigner {
         })
     }
 
+    /// The foreigner `r` describes, if it holds together.
+    fn checked(r: ForeignerRecord) -> Result<Self, IdentityError> {
+        if r.nationality == Country::VIET_NAM {
+            return Err(IdentityError::Invalid(
+                "a person of Vietnamese nationality registers as a citizen with the personal identification number, not as a foreigner".to_string(),
+            ));
+        }
+        Ok(Self(r))
+    }
+
     /// The stable internal identifier, kept across passport renewals.
     pub fn subject(&self) -> SubjectId {
-        self.subject
+        self.0.subject
     }
     /// The account's key: passport number and nationality.
     pub fn key(&self) -> (&PassportNumber, Country) {
-        (&self.passport, self.nationality)
+        (&self.0.passport, self.0.nationality)
     }
     /// The birth date on record.
     pub fn birth(&self) -> PartialDate {
-        self.birth
+        self.0.birth
     }
     /// The sex on record.
     pub fn sex(&self) -> Sex {
-        self.sex
+        self.0.sex
     }
     /// The residence card, if any.
     pub fn residence_card(&self) -> Option<&ResidenceCard> {
-        self.residence_card.as_ref()
+        self.0.residence_card.as_ref()
     }
     /// Whether face and fingerprints are on record.
     pub fn biometrics_on_record(&self) -> bool {
-        self.biometrics_on_record
+        self.0.biometrics_on_record
     }
 
     /// The same person with a renewed passport: the subject stays.
     pub fn with_passport(&self, passport: PassportNumber) -> Self {
-        Self {
+        Self(ForeignerRecord {
             passport,
-            ..self.clone()
-        }
+            ..self.0.clone()
+        })
     }
 }
 
-impl TryFrom<ForeignerRecord> for Foreigner {
-    type Error = IdentityError;
-    fn try_from(r: ForeignerRecord) -> Result<Self, IdentityError> {
-        Self::new(
-            r.subject,
-            r.passport,
-            r.nationality,
-            r.birth,
-            r.sex,
-            r.residence_card,
-            r.biometrics_on_record,
-        )
-    }
-}
-
-impl From<Foreigner> for ForeignerRecord {
-    fn from(f: Foreigner) -> Self {
-        Self {
-            subject: f.subject,
-            passport: f.passport,
-            nationality: f.nationality,
-            birth: f.birth,
-            sex: f.sex,
-            residence_card: f.residence_card,
-            biometrics_on_record: f.biometrics_on_record,
-        }
+impl<'de> Deserialize<'de> for Foreigner {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::checked(ForeignerRecord::deserialize(d)?).map_err(D::Error::custom)
     }
 }
 
 /// An organisation: one account, no assurance level. Its people are named
 /// by their accounts' subject identifiers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "OrganisationRecord", into = "OrganisationRecord")]
-pub struct Organisation {
-    subject: SubjectId,
-    tax_code: TaxCode,
-    foreign_owned: bool,
-    representatives: BTreeSet<SubjectId>,
-    head: Option<SubjectId>,
-    in_national_database: bool,
-}
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Organisation(OrganisationRecord);
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The stored shape of an [`Organisation`], checked when read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct OrganisationRecord {
     subject: SubjectId,
     tax_code: TaxCode,
@@ -402,12 +363,7 @@ impl Organisation {
         head: Option<SubjectId>,
         in_national_database: bool,
     ) -> Result<Self, IdentityError> {
-        if representatives.is_empty() {
-            return Err(IdentityError::Invalid(format!(
-                "organisation {tax_code} needs at least one legal representative"
-            )));
-        }
-        Ok(Self {
+        Self::checked(OrganisationRecord {
             subject,
             tax_code,
             foreign_owned,
@@ -417,61 +373,51 @@ impl Organisation {
         })
     }
 
+    /// The organisation `r` describes, if it holds together.
+    fn checked(r: OrganisationRecord) -> Result<Self, IdentityError> {
+        if r.representatives.is_empty() {
+            return Err(IdentityError::Invalid(format!(
+                "organisation {} needs at least one legal representative",
+                r.tax_code
+            )));
+        }
+        Ok(Self(r))
+    }
+
     /// The stable internal identifier: the same before and after the
     /// legacy-account cut-over.
     pub fn subject(&self) -> SubjectId {
-        self.subject
+        self.0.subject
     }
     /// The account's key.
     pub fn tax_code(&self) -> TaxCode {
-        self.tax_code
+        self.0.tax_code
     }
     /// Whether the enterprise has foreign investment.
     pub fn foreign_owned(&self) -> bool {
-        self.foreign_owned
+        self.0.foreign_owned
     }
     /// The legal representatives (one or more).
     pub fn representatives(&self) -> &BTreeSet<SubjectId> {
-        &self.representatives
+        &self.0.representatives
     }
     /// The head of the organisation, when one is recorded.
     pub fn head(&self) -> Option<SubjectId> {
-        self.head
+        self.0.head
     }
     /// Whether the organisation's data is in a national database.
     pub fn in_national_database(&self) -> bool {
-        self.in_national_database
+        self.0.in_national_database
     }
     /// Whether `person` is one of the legal representatives.
     pub fn is_representative(&self, person: SubjectId) -> bool {
-        self.representatives.contains(&person)
+        self.0.representatives.contains(&person)
     }
 }
 
-impl TryFrom<OrganisationRecord> for Organisation {
-    type Error = IdentityError;
-    fn try_from(r: OrganisationRecord) -> Result<Self, IdentityError> {
-        Self::new(
-            r.subject,
-            r.tax_code,
-            r.foreign_owned,
-            r.representatives,
-            r.head,
-            r.in_national_database,
-        )
-    }
-}
-
-impl From<Organisation> for OrganisationRecord {
-    fn from(o: Organisation) -> Self {
-        Self {
-            subject: o.subject,
-            tax_code: o.tax_code,
-            foreign_owned: o.foreign_owned,
-            representatives: o.representatives,
-            head: o.head,
-            in_national_database: o.in_national_database,
-        }
+impl<'de> Deserialize<'de> for Organisation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::checked(OrganisationRecord::deserialize(d)?).map_err(D::Error::custom)
     }
 }
 

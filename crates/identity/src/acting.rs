@@ -14,7 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::{AssuranceLevel, IdentityError, Organisation, SubjectId};
@@ -212,21 +213,14 @@ impl ActRefusal {
     }
 }
 
-/// An organisation's authorisation of a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "AuthorisationRecord", into = "AuthorisationRecord")]
-pub struct Authorisation {
-    id: Uuid,
-    organisation: SubjectId,
-    grantee: SubjectId,
-    scope: Scope,
-    valid_from: DateTime<FixedOffset>,
-    valid_until: DateTime<FixedOffset>,
-    consents: BTreeMap<SubjectId, DateTime<FixedOffset>>,
-    revoked: Option<Revocation>,
-}
+/// An organisation's authorisation of a person: its stored shape, checked
+/// when made and when read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Authorisation(AuthorisationRecord);
 
-#[derive(Clone, Serialize, Deserialize)]
+/// The stored shape of an [`Authorisation`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct AuthorisationRecord {
     id: Uuid,
     organisation: SubjectId,
@@ -262,6 +256,7 @@ impl Authorisation {
         })
     }
 
+    /// The authorisation `r` describes, if it holds together.
     fn checked(r: AuthorisationRecord) -> Result<Self, IdentityError> {
         if r.valid_until <= r.valid_from {
             return Err(IdentityError::Invalid(format!(
@@ -274,49 +269,40 @@ impl Authorisation {
                 "an organisation cannot authorise itself: name the person".to_string(),
             ));
         }
-        Ok(Self {
-            id: r.id,
-            organisation: r.organisation,
-            grantee: r.grantee,
-            scope: r.scope,
-            valid_from: r.valid_from,
-            valid_until: r.valid_until,
-            consents: r.consents,
-            revoked: r.revoked,
-        })
+        Ok(Self(r))
     }
 
     /// The authorisation's identifier.
     pub fn id(&self) -> Uuid {
-        self.id
+        self.0.id
     }
     /// The organisation.
     pub fn organisation(&self) -> SubjectId {
-        self.organisation
+        self.0.organisation
     }
     /// The person authorised.
     pub fn grantee(&self) -> SubjectId {
-        self.grantee
+        self.0.grantee
     }
     /// The services covered.
     pub fn scope(&self) -> &Scope {
-        &self.scope
+        &self.0.scope
     }
     /// When it starts.
     pub fn valid_from(&self) -> DateTime<FixedOffset> {
-        self.valid_from
+        self.0.valid_from
     }
     /// When it ends (exclusive).
     pub fn valid_until(&self) -> DateTime<FixedOffset> {
-        self.valid_until
+        self.0.valid_until
     }
     /// The representatives who consented, with when.
     pub fn consents(&self) -> &BTreeMap<SubjectId, DateTime<FixedOffset>> {
-        &self.consents
+        &self.0.consents
     }
     /// The revocation, if any.
     pub fn revoked(&self) -> Option<Revocation> {
-        self.revoked
+        self.0.revoked
     }
 
     /// Records `representative`'s consent at `at`. A second consent by the
@@ -327,16 +313,11 @@ impl Authorisation {
         representative: SubjectId,
         at: DateTime<FixedOffset>,
     ) -> Result<(), AuthorisationError> {
-        if organisation.subject() != self.organisation {
-            return Err(AuthorisationError::WrongOrganisation);
-        }
-        if !organisation.is_representative(representative) {
-            return Err(AuthorisationError::NotARepresentative(representative));
-        }
-        if let Some(r) = self.revoked {
-            return Err(AuthorisationError::AlreadyRevoked(r.at));
-        }
-        self.consents.entry(representative).or_insert(at);
+        let allowed = organisation.is_representative(representative);
+        self.check_change(organisation, allowed, || {
+            AuthorisationError::NotARepresentative(representative)
+        })?;
+        self.0.consents.entry(representative).or_insert(at);
         Ok(())
     }
 
@@ -347,16 +328,32 @@ impl Authorisation {
         by: SubjectId,
         at: DateTime<FixedOffset>,
     ) -> Result<(), AuthorisationError> {
-        if organisation.subject() != self.organisation {
+        let allowed = organisation.is_representative(by) || organisation.head() == Some(by);
+        self.check_change(organisation, allowed, || {
+            AuthorisationError::MayNotRevoke(by)
+        })?;
+        self.0.revoked = Some(Revocation { by, at });
+        Ok(())
+    }
+
+    /// Whether a person of `organisation` may change the authorisation: it
+    /// is the organisation's, the person is `allowed` to make the change
+    /// (else the error `refused` makes), and it is not revoked.
+    fn check_change(
+        &self,
+        organisation: &Organisation,
+        allowed: bool,
+        refused: impl FnOnce() -> AuthorisationError,
+    ) -> Result<(), AuthorisationError> {
+        if organisation.subject() != self.0.organisation {
             return Err(AuthorisationError::WrongOrganisation);
         }
-        if !organisation.is_representative(by) && organisation.head() != Some(by) {
-            return Err(AuthorisationError::MayNotRevoke(by));
+        if !allowed {
+            return Err(refused());
         }
-        if let Some(r) = self.revoked {
+        if let Some(r) = self.0.revoked {
             return Err(AuthorisationError::AlreadyRevoked(r.at));
         }
-        self.revoked = Some(Revocation { by, at });
         Ok(())
     }
 
@@ -369,7 +366,7 @@ impl Authorisation {
         organisation
             .representatives()
             .iter()
-            .filter(|r| self.consents.get(r).is_none_or(|given| *given > at))
+            .filter(|r| self.0.consents.get(r).is_none_or(|given| *given > at))
             .copied()
             .collect()
     }
@@ -381,23 +378,23 @@ impl Authorisation {
         service: &ServiceCode,
         at: DateTime<FixedOffset>,
     ) -> Result<(), ActRefusal> {
-        if organisation.subject() != self.organisation {
+        if organisation.subject() != self.0.organisation {
             return Err(ActRefusal::NotAuthorised);
         }
-        if let Some(r) = self.revoked.filter(|r| at >= r.at) {
+        if let Some(r) = self.0.revoked.filter(|r| at >= r.at) {
             return Err(ActRefusal::Revoked { at: r.at });
         }
-        if at < self.valid_from {
+        if at < self.0.valid_from {
             return Err(ActRefusal::NotYetValid {
-                from: self.valid_from,
+                from: self.0.valid_from,
             });
         }
-        if at >= self.valid_until {
+        if at >= self.0.valid_until {
             return Err(ActRefusal::Expired {
-                until: self.valid_until,
+                until: self.0.valid_until,
             });
         }
-        if !self.scope.covers(service) {
+        if !self.0.scope.covers(service) {
             return Err(ActRefusal::OutOfScope {
                 service: service.clone(),
             });
@@ -410,25 +407,9 @@ impl Authorisation {
     }
 }
 
-impl TryFrom<AuthorisationRecord> for Authorisation {
-    type Error = IdentityError;
-    fn try_from(r: AuthorisationRecord) -> Result<Self, IdentityError> {
-        Self::checked(r)
-    }
-}
-
-impl From<Authorisation> for AuthorisationRecord {
-    fn from(a: Authorisation) -> Self {
-        Self {
-            id: a.id,
-            organisation: a.organisation,
-            grantee: a.grantee,
-            scope: a.scope,
-            valid_from: a.valid_from,
-            valid_until: a.valid_until,
-            consents: a.consents,
-            revoked: a.revoked,
-        }
+impl<'de> Deserialize<'de> for Authorisation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::checked(AuthorisationRecord::deserialize(d)?).map_err(D::Error::custom)
     }
 }
 
@@ -476,12 +457,12 @@ pub fn may_act(
     let mut best: Option<ActRefusal> = None;
     for a in authorisations
         .iter()
-        .filter(|a| a.grantee == person && a.organisation == organisation.subject())
+        .filter(|a| a.grantee() == person && a.organisation() == organisation.subject())
     {
         match a.check(organisation, service, at) {
             Ok(()) => {
                 return Ok(ActingCapacity::Authorised {
-                    authorisation: a.id,
+                    authorisation: a.id(),
                 });
             }
             Err(refusal) => {

@@ -9,6 +9,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
 
+use web::services::delivery::{DeliveryConfig, DeliveryService};
+use web::services::exchange::node::ExchangeNode;
+use web::services::identity::provider::OidcProvider;
+
 use crate::store_args::StoreArgs;
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -211,13 +215,9 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     let head_file = web::services::exchange::head::HeadFile::in_dir(&data_dir.join("exchange"));
     std::fs::create_dir_all(data_dir.join("exchange"))
         .with_context(|| format!("cannot create {}", data_dir.join("exchange").display()))?;
-    let node = web::services::exchange::node::ExchangeNode::start_with_head_file(
-        &config,
-        store.clone(),
-        head_file,
-    )
-    .await
-    .context("cannot set up the exchange node")?;
+    let node = ExchangeNode::start_with_head_file(&config, store.clone(), head_file)
+        .await
+        .context("cannot set up the exchange node")?;
     tracing::info!(provider = %node.provider.member, "exchange node ready");
 
     // vital events to subscribers: JetStream when configured, else in-process
@@ -225,26 +225,17 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         .await
         .context("cannot open the vital-event bus (MOTCUA_NATS_URL / --nats-url)")?;
     let delivery_config = match nats_url {
-        Some(_) => web::services::delivery::DeliveryConfig::default(),
-        None => web::services::delivery::DeliveryConfig::in_process(),
+        Some(_) => DeliveryConfig::default(),
+        None => DeliveryConfig::in_process(),
     };
-    let deliveries = web::services::delivery::DeliveryService::start(
-        store.clone(),
-        node.clone(),
-        bus,
-        delivery_config,
-    )
-    .context("cannot start the delivery of vital events")?;
+    let deliveries = DeliveryService::start(store.clone(), node.clone(), bus, delivery_config)
+        .context("cannot start the delivery of vital events")?;
 
     // the identity provider: its keys from the store (a first one made once)
     let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
-    let oidc = web::services::identity::provider::OidcProvider::start_with(
-        &issuer,
-        store.as_ref(),
-        provider,
-    )
-    .await
-    .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
+    let oidc = OidcProvider::start_with(&issuer, store.as_ref(), provider)
+        .await
+        .context("cannot start the identity provider (MOTCUA_ISSUER / --issuer)")?;
     tracing::info!(issuer = %oidc.issuer(), "identity provider ready");
     // a rotation made on any node (motcua oidc keys rotate) reaches this one
     let _key_reloader = oidc.spawn_key_reloader(

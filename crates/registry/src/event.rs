@@ -159,19 +159,31 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind's code (as the outbox, the bus and the `events.subscribe`
+    /// service name it: the `type` tag of its JSON) and its short name for
+    /// messages.
+    fn labels(&self) -> (&'static str, &'static str) {
+        match self {
+            EventKind::Birth(_) => ("birth", "birth"),
+            EventKind::Death => ("death", "death"),
+            EventKind::Marriage { .. } => ("marriage", "marriage"),
+            EventKind::Divorce { .. } => ("divorce", "divorce"),
+            EventKind::Widowed { .. } => ("widowed", "widowhood"),
+            EventKind::ResidenceChange { .. } => ("residence_change", "residence change"),
+            EventKind::NameChange { .. } => ("name_change", "name change"),
+            EventKind::HouseholdChange { .. } => ("household_change", "household change"),
+            EventKind::Correction(_) => ("correction", "correction"),
+        }
+    }
+
+    /// The kind's code: the `type` tag of its JSON.
+    pub fn code(&self) -> &'static str {
+        self.labels().0
+    }
+
     /// A short name for messages.
     pub fn name(&self) -> &'static str {
-        match self {
-            EventKind::Birth(_) => "birth",
-            EventKind::Death => "death",
-            EventKind::Marriage { .. } => "marriage",
-            EventKind::Divorce { .. } => "divorce",
-            EventKind::Widowed { .. } => "widowhood",
-            EventKind::ResidenceChange { .. } => "residence change",
-            EventKind::NameChange { .. } => "name change",
-            EventKind::HouseholdChange { .. } => "household change",
-            EventKind::Correction(_) => "correction",
-        }
+        self.labels().1
     }
 }
 

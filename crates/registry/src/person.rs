@@ -394,28 +394,17 @@ impl Person {
             ));
         }
         let born = self.birth_date.value;
+        let effective = event.effective;
         let is_correction = matches!(event.kind, EventKind::Correction(_));
-        if !is_correction && event.effective.certainly_before(&born) {
-            return Err(refuse(
-                event,
-                Refusal::BeforeBirth {
-                    effective: event.effective,
-                    born,
-                },
-            ));
+        if !is_correction && effective.certainly_before(&born) {
+            return Err(refuse(event, Refusal::BeforeBirth { effective, born }));
         }
         if let VitalStatus::Dead(died) = self.vital_status.value {
             if matches!(event.kind, EventKind::Death) {
                 return Err(refuse(event, Refusal::DeathTwice { died }));
             }
-            if !is_correction && event.effective.certainly_after(&died) {
-                return Err(refuse(
-                    event,
-                    Refusal::AfterDeath {
-                        effective: event.effective,
-                        died,
-                    },
-                ));
+            if !is_correction && effective.certainly_after(&died) {
+                return Err(refuse(event, Refusal::AfterDeath { effective, died }));
             }
         }
         let s = Stamp(event);

@@ -268,6 +268,32 @@ impl On<'_> {
         rows.into_iter().map(decode).collect()
     }
 
+    /// The row a statement returns, if any, read by `decode`; the
+    /// statement's failure is an error met while `doing`.
+    pub(crate) async fn fetch_optional_decoded<'q, R: Row, T>(
+        &mut self,
+        sql: &'q str,
+        params: impl Params<'q>,
+        doing: &'static str,
+        decode: impl FnOnce(R) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let row: Option<R> = self.fetch_optional(sql, params).await.context(doing)?;
+        row.map(decode).transpose()
+    }
+
+    /// The value of the row a statement returns, if any, read by `decode`;
+    /// the statement's failure is an error met while `doing`.
+    pub(crate) async fn scalar_optional_decoded<'q, O: Scalar, T>(
+        &mut self,
+        sql: &'q str,
+        params: impl Params<'q>,
+        doing: &'static str,
+        decode: impl FnOnce(O) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let value: Option<O> = self.scalar_optional(sql, params).await.context(doing)?;
+        value.map(decode).transpose()
+    }
+
     /// The value of every row a statement returns, each read by `decode`;
     /// the statement's failure is an error met while `doing`.
     pub(crate) async fn scalar_decoded<'q, O: Scalar, T>(

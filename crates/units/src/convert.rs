@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 use crate::fold::{self, Level, Reading};
-use crate::{Pass, Scoped, Units, allows, narrow};
+use crate::{NameForms, Pass, Scoped, Units, narrow, readings_at};
 
 /// The outcome of converting one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -349,10 +349,7 @@ impl Units {
     }
 
     fn find_province(&self, comp: &str) -> Option<ProvinceHit> {
-        for r in fold::readings(comp) {
-            if !allows(&r, Level::Province) {
-                continue;
-            }
+        for r in readings_at(comp, Level::Province) {
             let legacy = self
                 .index
                 .legacy_province
@@ -395,10 +392,7 @@ impl Units {
             comp,
             Level::District,
             pass,
-            (
-                &self.index.legacy_district_type,
-                &self.index.legacy_district_marks,
-            ),
+            &self.index.legacy_district_forms,
             |r| {
                 self.lookup(
                     r,
@@ -415,10 +409,7 @@ impl Units {
             comp,
             Level::Commune,
             pass,
-            (
-                &self.index.legacy_commune_type,
-                &self.index.legacy_commune_marks,
-            ),
+            &self.index.legacy_commune_forms,
             |r| match scope {
                 Scope::Districts(ds) => within(ds, r, &self.index.legacy_commune_in_district),
                 Scope::Provinces(ps) => self.lookup(
@@ -439,14 +430,11 @@ impl Units {
         comp: &str,
         level: Level,
         pass: Pass,
-        (types, marks): (&[&'static str], &[String]),
+        forms: &NameForms,
         find: impl Fn(&Reading) -> Vec<usize>,
     ) -> Vec<usize> {
-        for r in fold::readings(comp) {
-            if !allows(&r, level) {
-                continue;
-            }
-            let found = narrow(find(&r), comp, &r, pass, types, marks);
+        for r in readings_at(comp, level) {
+            let found = narrow(find(&r), comp, &r, pass, forms);
             if !found.is_empty() {
                 return found;
             }
@@ -557,24 +545,14 @@ impl Units {
     ) -> Option<Conversion> {
         let last = comps.last()?;
         let np = province?;
-        for r in fold::readings(last) {
-            if !allows(&r, Level::Commune) {
-                continue;
-            }
+        for r in readings_at(last, Level::Commune) {
             let found = self
                 .index
                 .commune_in_province
                 .get(&Scoped(np, &r.key))
                 .cloned()
                 .unwrap_or_default();
-            let found = narrow(
-                found,
-                last,
-                &r,
-                pass,
-                &self.index.commune_type,
-                &self.index.commune_marks,
-            );
+            let found = narrow(found, last, &r, pass, &self.index.commune_forms);
             if let [one] = found[..] {
                 let c = &self.communes[one];
                 let street = join_street(&comps[..comps.len() - 1], "");

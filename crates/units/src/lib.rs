@@ -95,13 +95,29 @@ pub(crate) struct MatchIndex {
     pub legacy_commune_any: HashMap<String, Vec<usize>>,
     pub commune_in_province: HashMap<(usize, String), Vec<usize>>,
     pub commune_any: HashMap<String, Vec<usize>>,
-    /// canonical type key of each legacy district / commune and new commune
-    pub legacy_district_type: Vec<&'static str>,
-    pub legacy_commune_type: Vec<&'static str>,
-    pub commune_type: Vec<&'static str>,
-    pub legacy_district_marks: Vec<String>,
-    pub legacy_commune_marks: Vec<String>,
-    pub commune_marks: Vec<String>,
+    /// the type and marks of each legacy district / commune and new commune
+    pub legacy_district_forms: NameForms,
+    pub legacy_commune_forms: NameForms,
+    pub commune_forms: NameForms,
+}
+
+/// The canonical type key and the tone marks of the name of each unit of
+/// one list, in list order: what [`narrow`] tells same-keyed units apart by.
+#[derive(Default)]
+pub(crate) struct NameForms {
+    pub types: Vec<&'static str>,
+    pub marks: Vec<String>,
+}
+
+impl NameForms {
+    /// Records the type and marks of the next unit's `name`; returns the
+    /// key of its bare name.
+    fn add(&mut self, name: &str) -> String {
+        let (key, t, marks) = indexed_name(name);
+        self.types.push(t);
+        self.marks.push(marks);
+        key
+    }
 }
 
 /// A `(scope, key)` lookup into the maps keyed by `(usize, String)`, without
@@ -154,6 +170,11 @@ static UNITS: LazyLock<Units> = LazyLock::new(|| match Units::load() {
 fn indexed_name(name: &str) -> (String, &'static str, String) {
     let (t, bare) = fold::split_official(name);
     (fold::key(bare), canonical_type(t), fold::marks(bare))
+}
+
+/// The units of `units` at `indices`, in that order.
+fn picked<'a, T>(indices: &'a [usize], units: &'a [T]) -> impl Iterator<Item = &'a T> {
+    indices.iter().map(move |&i| &units[i])
 }
 
 /// Files unit `i` under `key`.
@@ -322,30 +343,24 @@ impl Units {
             }
         }
         for (i, d) in self.legacy_districts.iter().enumerate() {
-            let (k, t, marks) = indexed_name(&d.name);
+            let k = ix.legacy_district_forms.add(&d.name);
             let lp = self.legacy_province_by_code[&d.province_code];
             file(&mut ix.legacy_district, (lp, k.clone()), i);
             file(&mut ix.legacy_district_any, k, i);
-            ix.legacy_district_type.push(t);
-            ix.legacy_district_marks.push(marks);
         }
         for (i, c) in self.legacy_communes.iter().enumerate() {
-            let (k, t, marks) = indexed_name(&c.name);
+            let k = ix.legacy_commune_forms.add(&c.name);
             let ld = self.legacy_district_by_code[&c.district_code];
             let lp = self.legacy_province_by_code[&c.province_code];
             file(&mut ix.legacy_commune_in_district, (ld, k.clone()), i);
             file(&mut ix.legacy_commune_in_province, (lp, k.clone()), i);
             file(&mut ix.legacy_commune_any, k, i);
-            ix.legacy_commune_type.push(t);
-            ix.legacy_commune_marks.push(marks);
         }
         for (i, c) in self.communes.iter().enumerate() {
-            let (k, t, marks) = indexed_name(&c.name);
+            let k = ix.commune_forms.add(&c.name);
             let p = self.province_by_code[&c.province_code];
             file(&mut ix.commune_in_province, (p, k.clone()), i);
             file(&mut ix.commune_any, k, i);
-            ix.commune_type.push(t);
-            ix.commune_marks.push(marks);
         }
         ix
     }
@@ -398,11 +413,7 @@ impl Units {
     /// unknown province.
     pub fn communes_of(&self, province_code: &str) -> Option<impl Iterator<Item = &Commune>> {
         let p = *self.province_by_code.get(province_code)?;
-        Some(
-            self.communes_of_province[p]
-                .iter()
-                .map(|&i| &self.communes[i]),
-        )
+        Some(picked(&self.communes_of_province[p], &self.communes))
     }
 
     /// The new communes a legacy commune went to (sorted by code, empty for
@@ -416,11 +427,7 @@ impl Units {
     /// The legacy communes whose area (or part of it) makes up a new commune.
     pub fn predecessors(&self, commune_code: &str) -> Option<impl Iterator<Item = &LegacyCommune>> {
         let i = *self.commune_by_code.get(commune_code)?;
-        Some(
-            self.predecessors[i]
-                .iter()
-                .map(|&j| &self.legacy_communes[j]),
-        )
+        Some(picked(&self.predecessors[i], &self.legacy_communes))
     }
 
     /// The 2025 province a legacy province went to.
@@ -468,11 +475,14 @@ pub(crate) fn narrow(
     component: &str,
     reading: &Reading,
     pass: Pass,
-    types: &[&'static str],
-    marks: &[String],
+    forms: &NameForms,
 ) -> Vec<usize> {
     if let Some(t) = reading.type_word {
-        let typed: Vec<usize> = found.iter().copied().filter(|&i| types[i] == t).collect();
+        let typed: Vec<usize> = found
+            .iter()
+            .copied()
+            .filter(|&i| forms.types[i] == t)
+            .collect();
         if !typed.is_empty() || pass.strict {
             found = typed;
         }
@@ -482,7 +492,7 @@ pub(crate) fn narrow(
         let exact: Vec<usize> = found
             .iter()
             .copied()
-            .filter(|&i| marks[i] == typed)
+            .filter(|&i| forms.marks[i] == typed)
             .collect();
         if !exact.is_empty() {
             found = exact;
@@ -492,8 +502,15 @@ pub(crate) fn narrow(
 }
 
 /// Does a reading allow `level`? A reading without a type word allows all.
-pub(crate) fn allows(reading: &Reading, level: Level) -> bool {
+fn allows(reading: &Reading, level: Level) -> bool {
     reading.levels.is_empty() || reading.levels.contains(&level)
+}
+
+/// The readings of `component` ([`fold::readings`]) that allow `level`.
+pub(crate) fn readings_at(component: &str, level: Level) -> impl Iterator<Item = Reading> {
+    fold::readings(component)
+        .into_iter()
+        .filter(move |r| allows(r, level))
 }
 
 #[cfg(test)]

@@ -102,15 +102,14 @@ impl Units {
                 bonus,
             }
         };
+        // a parent's name, folded (none: empty)
+        let folded = |name: Option<&String>| name.map(|n| fold::words(n)).unwrap_or_default();
         let mut out = Vec::new();
         for (i, p) in self.provinces.iter().enumerate() {
             out.push(entry(HitKind::Province, i, &p.name, String::new(), 30));
         }
         for (i, c) in self.communes.iter().enumerate() {
-            let parents = self
-                .province(&c.province_code)
-                .map(|p| fold::words(&p.name))
-                .unwrap_or_default();
+            let parents = folded(self.province(&c.province_code).map(|p| &p.name));
             out.push(entry(HitKind::Commune, i, &c.name, parents, 20));
         }
         for (i, p) in self.legacy_provinces.iter().enumerate() {
@@ -123,21 +122,12 @@ impl Units {
             ));
         }
         for (i, d) in self.legacy_districts.iter().enumerate() {
-            let parents = self
-                .legacy_province(&d.province_code)
-                .map(|p| fold::words(&p.name))
-                .unwrap_or_default();
+            let parents = folded(self.legacy_province(&d.province_code).map(|p| &p.name));
             out.push(entry(HitKind::LegacyDistrict, i, &d.name, parents, 0));
         }
         for (i, c) in self.legacy_communes.iter().enumerate() {
-            let d = self
-                .legacy_district(&c.district_code)
-                .map(|d| fold::words(&d.name))
-                .unwrap_or_default();
-            let p = self
-                .legacy_province(&c.province_code)
-                .map(|p| fold::words(&p.name))
-                .unwrap_or_default();
+            let d = folded(self.legacy_district(&c.district_code).map(|d| &d.name));
+            let p = folded(self.legacy_province(&c.province_code).map(|p| &p.name));
             out.push(entry(
                 HitKind::LegacyCommune,
                 i,
@@ -195,81 +185,65 @@ impl Units {
     }
 
     fn hit(&self, e: &Entry, score: u32) -> Hit {
-        let legacy_province_name = |code: &str| {
-            self.legacy_province(code)
-                .map(|p| p.name.clone())
-                .unwrap_or_default()
+        // a parent's name (an unknown one: empty)
+        let province_name = |code: &str| self.province(code).map_or("", |p| p.name.as_str());
+        let legacy_province_name =
+            |code: &str| self.legacy_province(code).map_or("", |p| p.name.as_str());
+        let legacy_district_name =
+            |code: &str| self.legacy_district(code).map_or("", |d| d.name.as_str());
+        let named = |code: &str, name: &str| Hit {
+            kind: e.kind,
+            code: code.to_string(),
+            name: name.to_string(),
+            full_name: name.to_string(),
+            province_code: None,
+            successors: Vec::new(),
+            score,
         };
         match e.kind {
             HitKind::Province => {
                 let p = &self.provinces[e.idx];
                 Hit {
-                    kind: e.kind,
-                    code: p.code.clone(),
-                    name: p.name.clone(),
-                    full_name: p.name.clone(),
                     province_code: Some(p.code.clone()),
-                    successors: Vec::new(),
-                    score,
+                    ..named(&p.code, &p.name)
                 }
             }
             HitKind::Commune => {
                 let c = &self.communes[e.idx];
-                let pname = self
-                    .province(&c.province_code)
-                    .map(|p| p.name.as_str())
-                    .unwrap_or_default();
+                let pname = province_name(&c.province_code);
                 Hit {
-                    kind: e.kind,
-                    code: c.code.clone(),
-                    name: c.name.clone(),
                     full_name: format!("{}, {}", c.name, pname),
                     province_code: Some(c.province_code.clone()),
-                    successors: Vec::new(),
-                    score,
+                    ..named(&c.code, &c.name)
                 }
             }
             HitKind::LegacyProvince => {
                 let p = &self.legacy_provinces[e.idx];
                 let np = self.successor_province(&p.code);
+                let successors = np.map(|np| Candidate {
+                    commune_code: String::new(),
+                    province_code: np.code.clone(),
+                    name: np.name.clone(),
+                });
                 Hit {
-                    kind: e.kind,
-                    code: p.code.clone(),
-                    name: p.name.clone(),
-                    full_name: p.name.clone(),
                     province_code: np.map(|p| p.code.clone()),
-                    successors: np
-                        .map(|np| {
-                            vec![Candidate {
-                                commune_code: String::new(),
-                                province_code: np.code.clone(),
-                                name: np.name.clone(),
-                            }]
-                        })
-                        .unwrap_or_default(),
-                    score,
+                    successors: successors.into_iter().collect(),
+                    ..named(&p.code, &p.name)
                 }
             }
             HitKind::LegacyDistrict => {
                 let d = &self.legacy_districts[e.idx];
                 Hit {
-                    kind: e.kind,
-                    code: d.code.clone(),
-                    name: d.name.clone(),
                     full_name: format!("{}, {}", d.name, legacy_province_name(&d.province_code)),
                     province_code: self
                         .successor_province(&d.province_code)
                         .map(|p| p.code.clone()),
-                    successors: Vec::new(),
-                    score,
+                    ..named(&d.code, &d.name)
                 }
             }
             HitKind::LegacyCommune => {
                 let c = &self.legacy_communes[e.idx];
-                let d = self
-                    .legacy_district(&c.district_code)
-                    .map(|d| d.name.as_str())
-                    .unwrap_or_default();
+                let d = legacy_district_name(&c.district_code);
                 let successors: Vec<Candidate> = self
                     .successors(&c.code)
                     .unwrap_or_default()
@@ -277,9 +251,6 @@ impl Units {
                     .filter_map(|s| self.candidate(&s.commune_code))
                     .collect();
                 Hit {
-                    kind: e.kind,
-                    code: c.code.clone(),
-                    name: c.name.clone(),
                     full_name: format!(
                         "{}, {}, {}",
                         c.name,
@@ -288,7 +259,7 @@ impl Units {
                     ),
                     province_code: successors.first().map(|s| s.province_code.clone()),
                     successors,
-                    score,
+                    ..named(&c.code, &c.name)
                 }
             }
         }

@@ -823,13 +823,14 @@ impl AccountStore for SqlStore {
     }
 
     async fn application(&self, id: uuid::Uuid) -> Result<Option<StoredApplication>, StoreError> {
-        let body: Option<String> = self
-            .on()
-            .scalar_optional(APPLICATION, (id.to_string(),))
+        self.on()
+            .scalar_optional_decoded(
+                APPLICATION,
+                (id.to_string(),),
+                "reading an application",
+                |b: String| from_json("stored application", &b),
+            )
             .await
-            .context("reading an application")?;
-        body.map(|b| from_json("stored application", &b))
-            .transpose()
     }
 
     async fn applications(

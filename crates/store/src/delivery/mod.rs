@@ -128,17 +128,7 @@ pub trait DeliveryStore: Send + Sync {
 /// The code of an event kind, as the outbox, the bus and the
 /// `events.subscribe` service name it (the `type` tag of its JSON).
 pub fn event_kind_code(kind: &EventKind) -> &'static str {
-    match kind {
-        EventKind::Birth(_) => "birth",
-        EventKind::Death => "death",
-        EventKind::Marriage { .. } => "marriage",
-        EventKind::Divorce { .. } => "divorce",
-        EventKind::Widowed { .. } => "widowed",
-        EventKind::ResidenceChange { .. } => "residence_change",
-        EventKind::NameChange { .. } => "name_change",
-        EventKind::HouseholdChange { .. } => "household_change",
-        EventKind::Correction(_) => "correction",
-    }
+    kind.code()
 }
 
 /// An outbox row as read: (seq, event id, person, kind, body, created,

@@ -353,6 +353,9 @@ type DossierRow = (String, i64, i64);
 
 type AttachmentRow = (String, String, String, i64, String, i64);
 
+/// An [`AttachmentRow`] with the file's content.
+type AttachmentWithContent = (String, String, String, i64, String, i64, Vec<u8>);
+
 fn attachment_row(r: AttachmentRow) -> Result<StoredAttachment, StoreError> {
     let (document, name, media_type, size, sha256, added_ns) = r;
     let media_type = match media_type.as_str() {
@@ -776,12 +779,9 @@ impl DossierStore for SqlStore {
     }
 
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {
-        let row: Option<DossierRow> = self
-            .on()
-            .fetch_optional(DOSSIER, (code.to_string(),))
+        self.on()
+            .fetch_optional_decoded(DOSSIER, (code.to_string(),), "reading a dossier", decode)
             .await
-            .context("reading a dossier")?;
-        row.map(decode).transpose()
     }
 
     async fn filing_day(
@@ -1037,15 +1037,16 @@ impl DossierStore for SqlStore {
         dossier: &DossierCode,
         document: &str,
     ) -> Result<Option<(StoredAttachment, Vec<u8>)>, StoreError> {
-        let row: Option<(String, String, String, i64, String, i64, Vec<u8>)> = self
-            .on()
-            .fetch_optional(ATTACHMENT, (dossier.to_string(), document))
+        self.on()
+            .fetch_optional_decoded(
+                ATTACHMENT,
+                (dossier.to_string(), document),
+                "reading an attachment",
+                |(d, n, m, s, h, a, content): AttachmentWithContent| {
+                    attachment_row((d, n, m, s, h, a)).map(|meta| (meta, content))
+                },
+            )
             .await
-            .context("reading an attachment")?;
-        row.map(|(d, n, m, s, h, a, content)| {
-            attachment_row((d, n, m, s, h, a)).map(|meta| (meta, content))
-        })
-        .transpose()
     }
 
     async fn service_figures(
@@ -1054,25 +1055,21 @@ impl DossierStore for SqlStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<ServiceFigures, StoreError> {
+        let province = province.unwrap_or("");
+        let span = (province, nanos(from)?, nanos(to)?);
         let (processed, on_time, rated, rating_sum): (i64, Option<i64>, i64, Option<i64>) = self
             .on()
-            .fetch_one(
-                PROCESSED_FIGURES,
-                (province.unwrap_or(""), nanos(from)?, nanos(to)?),
-            )
+            .fetch_one(PROCESSED_FIGURES, span)
             .await
             .context("counting processed dossiers")?;
         let overdue_open: i64 = self
             .on()
-            .scalar_one(OVERDUE_OPEN, (province.unwrap_or(""), nanos(to)?))
+            .scalar_one(OVERDUE_OPEN, (province, span.2))
             .await
             .context("counting overdue dossiers")?;
         let (filed, filed_online): (i64, Option<i64>) = self
             .on()
-            .fetch_one(
-                FILED_FIGURES,
-                (province.unwrap_or(""), nanos(from)?, nanos(to)?),
-            )
+            .fetch_one(FILED_FIGURES, span)
             .await
             .context("counting filed dossiers")?;
         Ok(ServiceFigures {

@@ -144,22 +144,32 @@ impl ConsentLookup for ConsentSnapshot {
     }
 }
 
-/// A log entry as stored.
-pub(crate) struct LogRow {
+/// A log entry ready to be stored: the entry, with the values whose
+/// encoding can fail already encoded. The other columns are read from the
+/// entry as they are bound.
+pub(crate) struct LogRow<'a> {
+    pub entry: &'a LogEntry,
     pub seq: i64,
     pub at_ns: i64,
-    pub consumer: String,
-    pub provider: String,
-    pub service: String,
-    pub purpose: String,
-    pub legal_basis: Option<String>,
-    pub case_ref: Option<String>,
-    pub person_id: Option<String>,
+    /// The released fields, as JSON.
     pub fields: String,
-    pub request_digest: String,
-    pub response_digest: String,
-    pub prev_hash: String,
-    pub hash: String,
+}
+
+impl LogRow<'_> {
+    /// The logged record.
+    pub fn record(&self) -> &LogRecord {
+        &self.entry.record
+    }
+
+    /// The response digest; none is stored as the empty string (the column
+    /// predates the option).
+    pub fn response_digest(&self) -> String {
+        self.entry
+            .record
+            .response_digest
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// The columns of `exchange_log`, in [`LogRow`] order.
@@ -188,24 +198,12 @@ pub(crate) fn seq_to_i64(seq: u64) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::refused(format!("log sequence number {seq} is too large")))
 }
 
-pub(crate) fn log_row(e: &LogEntry) -> Result<LogRow, StoreError> {
-    let r = &e.record;
+pub(crate) fn log_row(e: &LogEntry) -> Result<LogRow<'_>, StoreError> {
     Ok(LogRow {
+        entry: e,
         seq: seq_to_i64(e.seq)?,
-        at_ns: nanos(r.at)?,
-        consumer: r.consumer.to_string(),
-        provider: r.provider.to_string(),
-        service: r.service.clone(),
-        purpose: r.purpose.clone(),
-        legal_basis: r.legal_basis.clone(),
-        case_ref: r.case_ref.clone(),
-        person_id: r.person_id.clone(),
-        fields: to_json("log fields", &r.fields)?,
-        request_digest: r.request_digest.to_string(),
-        // none is stored as the empty string (the column predates the option)
-        response_digest: r.response_digest.map(|d| d.to_string()).unwrap_or_default(),
-        prev_hash: e.prev_hash.to_string(),
-        hash: e.hash.to_string(),
+        at_ns: nanos(e.record.at)?,
+        fields: to_json("log fields", &e.record.fields)?,
     })
 }
 
@@ -276,7 +274,7 @@ pub(crate) fn check_follows(entry: &LogEntry, head: Option<&LogEntry>) -> Result
 
 /// The rows of a checked batch of log appends: the entries, and each
 /// checkpoint with its entry's sequence number.
-pub(crate) type LogBatchRows<'a> = (Vec<LogRow>, Vec<(i64, &'a Checkpoint)>);
+pub(crate) type LogBatchRows<'a> = (Vec<LogRow<'a>>, Vec<(i64, &'a Checkpoint)>);
 
 /// Checks a batch of appends against the stored `head` (each entry follows
 /// the one before it, checkpoints are over their entries) and encodes the
@@ -369,11 +367,8 @@ pub(crate) fn decode_consents(
 
 /// The stored head of the log, read on `on` (a writer's transaction).
 pub(crate) async fn head_in(mut on: On<'_>) -> Result<Option<LogEntry>, StoreError> {
-    let row: Option<LogTuple> = on
-        .fetch_optional(&LOG_HEAD, ())
+    on.fetch_optional_decoded(&LOG_HEAD, (), "reading the log head", decode_log)
         .await
-        .context("reading the log head")?;
-    row.map(decode_log).transpose()
 }
 
 // ---- the statements, the same text on both backends ------------------

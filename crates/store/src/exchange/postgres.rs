@@ -52,7 +52,7 @@ pub(crate) fn log_run_sql() -> String {
 /// A checked run of log entries, ready to be bound as `$1`–`$20` of a
 /// run's statement.
 pub(crate) struct Run<'a> {
-    rows: Vec<LogRow>,
+    rows: Vec<LogRow<'a>>,
     checkpoints: Vec<(i64, &'a Checkpoint)>,
     /// The hash the first entry names as the one before it.
     first_prev: Option<String>,
@@ -82,18 +82,18 @@ impl<'a> Run<'a> {
         sqlx::query_scalar::<_, i64>(sql)
             .bind(column(rows, |r| r.seq))
             .bind(column(rows, |r| r.at_ns))
-            .bind(column(rows, |r| r.consumer.as_str()))
-            .bind(column(rows, |r| r.provider.as_str()))
-            .bind(column(rows, |r| r.service.as_str()))
-            .bind(column(rows, |r| r.purpose.as_str()))
-            .bind(column(rows, |r| r.legal_basis.as_deref()))
-            .bind(column(rows, |r| r.case_ref.as_deref()))
-            .bind(column(rows, |r| r.person_id.as_deref()))
+            .bind(column(rows, |r| r.record().consumer.as_str()))
+            .bind(column(rows, |r| r.record().provider.as_str()))
+            .bind(column(rows, |r| r.record().service.as_str()))
+            .bind(column(rows, |r| r.record().purpose.as_str()))
+            .bind(column(rows, |r| r.record().legal_basis.as_deref()))
+            .bind(column(rows, |r| r.record().case_ref.as_deref()))
+            .bind(column(rows, |r| r.record().person_id.as_deref()))
             .bind(column(rows, |r| r.fields.as_str()))
-            .bind(column(rows, |r| r.request_digest.as_str()))
-            .bind(column(rows, |r| r.response_digest.as_str()))
-            .bind(column(rows, |r| r.prev_hash.as_str()))
-            .bind(column(rows, |r| r.hash.as_str()))
+            .bind(column(rows, |r| r.record().request_digest.to_string()))
+            .bind(column(rows, |r| r.response_digest()))
+            .bind(column(rows, |r| r.entry.prev_hash.to_string()))
+            .bind(column(rows, |r| r.entry.hash.to_string()))
             .bind(self.first_seq())
             .bind(self.first_prev.as_deref())
             .bind(column(checkpoints, |(seq, _)| *seq))

@@ -25,21 +25,22 @@ pub(crate) const INSERT_CHECKPOINTS: &str =
     "INSERT OR FAIL INTO exchange_checkpoints (seq, hash, key_id, signature) ";
 
 /// Binds one log entry's values (after [`INSERT_ENTRIES`]).
-pub(crate) fn push_entry<'a>(b: &mut Separated<'_, 'a, Sqlite, &'static str>, row: &'a LogRow) {
+pub(crate) fn push_entry<'a>(b: &mut Separated<'_, 'a, Sqlite, &'static str>, row: &'a LogRow<'a>) {
+    let r = row.record();
     b.push_bind(row.seq)
         .push_bind(row.at_ns)
-        .push_bind(&row.consumer)
-        .push_bind(&row.provider)
-        .push_bind(&row.service)
-        .push_bind(&row.purpose)
-        .push_bind(&row.legal_basis)
-        .push_bind(&row.case_ref)
-        .push_bind(&row.person_id)
-        .push_bind(&row.fields)
-        .push_bind(&row.request_digest)
-        .push_bind(&row.response_digest)
-        .push_bind(&row.prev_hash)
-        .push_bind(&row.hash);
+        .push_bind(r.consumer.as_str())
+        .push_bind(r.provider.as_str())
+        .push_bind(r.service.as_str())
+        .push_bind(r.purpose.as_str())
+        .push_bind(r.legal_basis.as_deref())
+        .push_bind(r.case_ref.as_deref())
+        .push_bind(r.person_id.as_deref())
+        .push_bind(row.fields.as_str())
+        .push_bind(r.request_digest.to_string())
+        .push_bind(row.response_digest())
+        .push_bind(row.entry.prev_hash.to_string())
+        .push_bind(row.entry.hash.to_string());
 }
 
 /// Binds one checkpoint's values, `(seq, checkpoint)` (after

@@ -107,12 +107,14 @@ impl OrganisationStore for SqlStore {
     }
 
     async fn authorisation(&self, id: uuid::Uuid) -> Result<Option<Authorisation>, StoreError> {
-        let body: Option<String> = self
-            .on()
-            .scalar_optional(AUTHORISATION, (id.to_string(),))
+        self.on()
+            .scalar_optional_decoded(
+                AUTHORISATION,
+                (id.to_string(),),
+                "reading an authorisation",
+                |v: String| decode_authorisation(&v),
+            )
             .await
-            .context("reading an authorisation")?;
-        body.as_deref().map(decode_authorisation).transpose()
     }
 
     async fn authorisations_of(&self, person: SubjectId) -> Result<Vec<Authorisation>, StoreError> {
@@ -157,18 +159,19 @@ impl OrganisationStore for SqlStore {
     }
 
     async fn legacy(&self, login_key: &str) -> Result<Option<LegacyLogin>, StoreError> {
-        let row: Option<(String, String, String)> = self
-            .on()
-            .fetch_optional(LEGACY, (login_key,))
+        self.on()
+            .fetch_optional_decoded(
+                LEGACY,
+                (login_key,),
+                "reading a legacy account",
+                |(login_key, organisation, password): (String, String, String)| {
+                    Ok(LegacyLogin {
+                        login_key,
+                        organisation: subject(&organisation)?,
+                        password,
+                    })
+                },
+            )
             .await
-            .context("reading a legacy account")?;
-        row.map(|(login_key, organisation, password)| {
-            Ok(LegacyLogin {
-                login_key,
-                organisation: subject(&organisation)?,
-                password,
-            })
-        })
-        .transpose()
     }
 }

@@ -260,9 +260,9 @@ pub(crate) fn person_and_spouse(
     let mut spouse = None;
     for (pid, record) in rows {
         if pid == person.as_str() {
-            me = Some(decode_person(&record)?);
+            me = Some(decode_person(record)?);
         } else {
-            spouse = Some(decode_person(&record)?);
+            spouse = Some(decode_person(record)?);
         }
     }
     Ok(me.map(|me| {
@@ -272,12 +272,12 @@ pub(crate) fn person_and_spouse(
     }))
 }
 
-pub(crate) fn decode_person(record: &str) -> Result<Person, StoreError> {
-    from_json("a stored person record", record)
+pub(crate) fn decode_person(record: String) -> Result<Person, StoreError> {
+    from_json("a stored person record", &record)
 }
 
 fn decode_people(records: Vec<String>) -> Result<Vec<Person>, StoreError> {
-    records.iter().map(|r| decode_person(r)).collect()
+    records.into_iter().map(decode_person).collect()
 }
 
 /// Groups events by person, each person's in the given order, people in
@@ -475,12 +475,14 @@ impl RegistryStore for SqlStore {
     }
 
     async fn person(&self, person: &PersonalId) -> Result<Option<Person>, StoreError> {
-        let record: Option<String> = self
-            .on()
-            .scalar_optional(PERSON, (person.as_str(),))
+        self.on()
+            .scalar_optional_decoded(
+                PERSON,
+                (person.as_str(),),
+                "reading a person",
+                decode_person,
+            )
             .await
-            .context("reading a person")?;
-        record.map(|r| decode_person(&r)).transpose()
     }
 
     async fn person_and_spouse(
