@@ -638,11 +638,10 @@ async fn file(
         .await;
     match stored {
         Ok(stored) => {
-            state.filing.days.filed(
-                &stored.dossier.code,
-                &subject,
-                channel == Channel::Online,
-            );
+            state
+                .filing
+                .days
+                .filed(&stored.dossier.code, &subject, channel == Channel::Online);
             Ok(stored)
         }
         // the numbering refused it: the day's numbers left to the channel
