@@ -301,39 +301,3 @@ fn problem(description: &str) -> Response {
         )
         .build()
 }
-
-#[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use utoipa::OpenApi as _;
-
-    use super::REFUSALS;
-    use crate::api::ApiDoc;
-
-    /// Each row of the table names one operation of the description, once,
-    /// and no two operations share an id (a row would document both).
-    #[test]
-    fn every_row_names_exactly_one_operation() {
-        let doc = ApiDoc::openapi();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        for item in doc.paths.paths.values() {
-            let operations = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
-            for op in operations.into_iter().flatten() {
-                if let Some(id) = &op.operation_id {
-                    *ids.entry(id.clone()).or_default() += 1;
-                }
-            }
-        }
-        let shared: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(shared.is_empty(), "operation ids used twice: {shared:?}");
-        for (i, (id, problems)) in REFUSALS.iter().enumerate() {
-            assert!(ids.contains_key(*id), "{id} names no operation");
-            assert!(
-                REFUSALS[..i].iter().all(|(seen, _)| seen != id),
-                "{id} has two rows"
-            );
-            assert!(!problems.is_empty(), "{id} lists no problem");
-        }
-    }
-}
