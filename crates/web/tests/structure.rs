@@ -211,38 +211,17 @@ fn read_crate(root: &Path, files: &[PathBuf]) -> (BTreeMap<Vec<String>, Module>,
         let base = module_of(&name);
         modules.insert(base.clone(), Module { file: name.clone() });
         // inline modules belong to this file
-        let mut stack: Vec<(Vec<String>, usize)> = vec![(base.clone(), 0)];
-        let mut depth = 0usize;
-        let mut i = 0;
-        while i < toks.len() {
-            match toks[i].as_str() {
-                "{" => depth += 1,
-                "}" => {
-                    depth = depth.saturating_sub(1);
-                    if stack.len() > 1 && stack.last().is_some_and(|(_, d)| *d == depth) {
-                        stack.pop();
-                    }
-                }
-                "mod" if i + 2 < toks.len() && toks[i + 2] == "{" => {
-                    let mut m = stack.last().map(|(m, _)| m.clone()).unwrap_or_default();
-                    m.push(toks[i + 1].clone());
-                    modules.insert(m.clone(), Module { file: name.clone() });
-                    stack.push((m, depth + 1));
-                    depth += 1;
-                    i += 3;
-                    continue;
-                }
-                _ => {}
-            }
-            i += 1;
+        let (inline, paths) = walk(&base, &toks);
+        for m in inline {
+            modules.insert(m, Module { file: name.clone() });
         }
-        parsed.push((name, base, toks));
+        parsed.push((name, paths));
     }
 
     let mut references = Vec::new();
-    for (name, base, toks) in &parsed {
-        for (module, path) in paths(base, toks) {
-            if let Some(target) = absolutise(&module, &path, &modules)
+    for (name, paths) in &parsed {
+        for (module, path) in paths {
+            if let Some(target) = absolutise(module, path, &modules)
                 .and_then(|absolute| longest_module(&absolute, &modules))
             {
                 references.push(Reference {
@@ -256,9 +235,14 @@ fn read_crate(root: &Path, files: &[PathBuf]) -> (BTreeMap<Vec<String>, Module>,
     (modules, references)
 }
 
-/// Every path in a file's tokens, with the module it is written in: the
-/// expanded `use` trees and the other paths of two or more segments.
-fn paths(base: &[String], toks: &[String]) -> Vec<(Vec<String>, Vec<String>)> {
+/// A module's (or a path's) segments.
+type ModulePath = Vec<String>;
+
+/// The inline modules (`mod x { … }`) of a file's tokens, and every path in
+/// them with the module it is written in: the expanded `use` trees and the
+/// other paths of two or more segments.
+fn walk(base: &[String], toks: &[String]) -> (Vec<ModulePath>, Vec<(ModulePath, ModulePath)>) {
+    let mut inline = Vec::new();
     let mut out = Vec::new();
     let mut stack: Vec<(Vec<String>, usize)> = vec![(base.to_vec(), 0)];
     let mut depth = 0usize;
@@ -276,6 +260,7 @@ fn paths(base: &[String], toks: &[String]) -> Vec<(Vec<String>, Vec<String>)> {
             "mod" if i + 2 < toks.len() && toks[i + 2] == "{" => {
                 let mut m = here.clone();
                 m.push(toks[i + 1].clone());
+                inline.push(m.clone());
                 stack.push((m, depth + 1));
                 depth += 1;
                 i += 3;
@@ -315,7 +300,7 @@ fn paths(base: &[String], toks: &[String]) -> Vec<(Vec<String>, Vec<String>)> {
         }
         i += 1;
     }
-    out
+    (inline, out)
 }
 
 /// `a::{b, c::{d as e, *}}` → `a::b`, `a::c::d`, `a::c`.
