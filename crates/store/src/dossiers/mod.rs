@@ -10,8 +10,9 @@
 //! the registry reads made for them, in one transaction (one commit for
 //! many dossiers: the message log's writer files them so). Each
 //! applicant's online dossiers per agency and day are counted as they are
-//! stored (a trigger moves `dossier_applicant_days`, migration `0024`), so
-//! that [`DossierStore::filing_day`] reads one row before a filing.
+//! stored (one upsert of `dossier_applicant_days` per batch, beside the
+//! dossiers' insert: [`online_days`]), so that [`DossierStore::filing_day`]
+//! reads one row before a filing.
 //!
 //! Reading, changing, notices, staff, attachments and the scorecard's
 //! figures are the same statements on both backends, here; filing new
@@ -22,13 +23,14 @@
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use dossier::{
-    AgencyCode, Attachment, Dossier, DossierCode, MAX_DAILY_SEQUENCE, MediaType, Notice, Role,
-    Status,
+    AgencyCode, Attachment, Channel, Dossier, DossierCode, MAX_DAILY_SEQUENCE, MediaType, Notice,
+    Role, Status,
 };
 
 use crate::db::{Db, On, from_nanos, nanos};
@@ -477,6 +479,41 @@ pub(crate) struct NewRow {
     pub(crate) code: String,
     pub(crate) day_text: String,
     pub(crate) at_ns: i64,
+}
+
+/// How many online dossiers a batch adds to an applicant's day at an
+/// agency (`dossier_applicant_days`, which the limit per account reads).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OnlineDay<'a> {
+    pub(crate) applicant: &'a str,
+    pub(crate) agency: &'a str,
+    pub(crate) day_text: &'a str,
+    pub(crate) filed: i64,
+}
+
+/// The applicants' days that `rows` move, one entry each, in key order
+/// (so that two writers take the rows' locks in the same order).
+pub(crate) fn online_days(rows: &[NewRow]) -> Vec<OnlineDay<'_>> {
+    let mut days: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
+    for r in rows {
+        let d = &r.stored.dossier;
+        if d.channel == Channel::Online {
+            let key = (
+                d.applicant.subject.as_str(),
+                d.code.agency().as_str(),
+                r.day_text.as_str(),
+            );
+            *days.entry(key).or_default() += 1;
+        }
+    }
+    days.into_iter()
+        .map(|((applicant, agency, day_text), filed)| OnlineDay {
+            applicant,
+            agency,
+            day_text,
+            filed,
+        })
+        .collect()
 }
 
 impl<'a> Numbering<'a> {

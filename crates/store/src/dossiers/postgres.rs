@@ -1,7 +1,8 @@
 //! Filing new dossiers on PostgreSQL: the run's dossiers are numbered after
 //! the last numbers this store knows (read once per agency and day), built,
 //! and stored with their notices, the log's entries of the reads made for
-//! them and the move of each agency's sequence in one statement: the log's
+//! them, the move of each agency's sequence and the count of each
+//! applicant's online dossiers of the day in one statement: the log's
 //! run statement (`exchange::postgres`) extended, which checks that the
 //! log's head and every sequence still stand where the writer knew them.
 //! One round trip and one commit for a run.
@@ -13,7 +14,9 @@ use chrono::NaiveDate;
 use dossier::{AgencyCode, Notice};
 use sqlx::{PgConnection, PgPool};
 
-use super::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes};
+use super::{
+    INSERT_ROWS, LogOfBatch, NewDossier, NewRow, NumberMove, Numbering, Outcomes, online_days,
+};
 use crate::exchange::postgres::{LOG_ROWS, Run, append_run, log_run_sql};
 use crate::postgres::column;
 use crate::{Context, StoreError};
@@ -24,8 +27,8 @@ static DOSSIER_RUN: LazyLock<String> =
 
 /// The rest of a run's statement when it files dossiers: the dossiers
 /// (`$21`–`$36`), their notices (`$37`–`$43`) and the moves of the
-/// agencies' sequences (`$44`–`$47`, compare-and-set), all under the
-/// guard; the statement fails with `motcua_dossier_numbers_moved()` if a
+/// agencies' sequences (`$44`–`$47`, compare-and-set) and of the
+/// applicants' days (`$48`–`$51`: [`online_days`]), all under the guard; the statement fails with `motcua_dossier_numbers_moved()` if a
 /// sequence was not where it was known to be.
 const DOSSIERS_OF_RUN: &str = ", dossiers AS ( \
              INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
@@ -55,6 +58,12 @@ const DOSSIERS_OF_RUN: &str = ", dossiers AS ( \
              FROM UNNEST($44::text[], $45::text[], $46::int[], $47::int[]) AS x(agency, day, old, new) \
              WHERE old = 0 AND EXISTS (SELECT 1 FROM guard) \
              ON CONFLICT (agency, day) DO NOTHING RETURNING 1 \
+         ), counted AS ( \
+             INSERT INTO dossier_applicant_days (applicant, agency, day, online) \
+             SELECT * FROM UNNEST($48::text[], $49::text[], $50::text[], $51::bigint[]) \
+             WHERE EXISTS (SELECT 1 FROM guard) \
+             ON CONFLICT (applicant, agency, day) \
+             DO UPDATE SET online = dossier_applicant_days.online + excluded.online \
          ) SELECT CASE \
              WHEN NOT EXISTS (SELECT 1 FROM guard) THEN 0 \
              WHEN (SELECT count(*) FROM bumped) + (SELECT count(*) FROM started) \
@@ -82,6 +91,7 @@ async fn file_run(
         .iter()
         .filter_map(|r| r.notice.as_ref().map(|n| (r, n)))
         .collect();
+    let online = online_days(filed);
     let inserted: i64 = run
         .bind(&DOSSIER_RUN)
         .bind(column(filed, |r| r.code.as_str()))
@@ -121,6 +131,10 @@ async fn file_run(
         .bind(column(moves, |m| m.day_text))
         .bind(column(moves, |m| m.old))
         .bind(column(moves, |m| m.new))
+        .bind(column(&online, |d| d.applicant))
+        .bind(column(&online, |d| d.agency))
+        .bind(column(&online, |d| d.day_text))
+        .bind(column(&online, |d| d.filed))
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| match &e {

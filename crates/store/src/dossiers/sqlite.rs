@@ -1,7 +1,8 @@
 //! Filing new dossiers on SQLite: in one write transaction the run's
 //! numbers are taken (one upsert of the agencies' sequences), its dossiers
-//! built, and they, their notices and the log's entries of the reads made
-//! for them stored: in one multi-statement query when the run fits in one
+//! built, and they, their notices, the count of each applicant's online
+//! dossiers of the day and the log's entries of the reads made for them
+//! stored: in one multi-statement query when the run fits in one
 //! statement of each kind, else in multi-row inserts (the log's through
 //! `exchange::sqlite`).
 //!
@@ -12,7 +13,9 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::{INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, Outcomes};
+use super::{
+    INSERT_ROWS, LogOfBatch, NewDossier, NewRow, Numbering, OnlineDay, Outcomes, online_days,
+};
 use crate::db::On;
 use crate::exchange::sqlite::{
     INSERT_CHECKPOINTS, INSERT_ENTRIES, LOG_ROWS, append_log_in, push_checkpoint, push_entry,
@@ -110,6 +113,12 @@ async fn store_new_dossiers_at_once(
         push_notices(&mut query, noticed);
         statements += 1;
     }
+    let online = online_days(rows);
+    if !online.is_empty() {
+        query.push("; ");
+        push_online_days(&mut query, &online);
+        statements += 1;
+    }
     if !log_rows.is_empty() {
         if statements > 0 {
             query.push("; ");
@@ -198,6 +207,21 @@ fn push_notices<'a>(query: &mut QueryBuilder<'a, Sqlite>, noticed: Vec<&'a NewRo
     });
 }
 
+/// Moves the applicants' days by what a run files online (one upsert).
+fn push_online_days<'a>(query: &mut QueryBuilder<'a, Sqlite>, days: &'a [OnlineDay<'a>]) {
+    query.push("INSERT OR FAIL INTO dossier_applicant_days (applicant, agency, day, online) ");
+    query.push_values(days, |mut row, d| {
+        row.push_bind(d.applicant)
+            .push_bind(d.agency)
+            .push_bind(d.day_text)
+            .push_bind(d.filed);
+    });
+    query.push(
+        " ON CONFLICT (applicant, agency, day) \
+         DO UPDATE SET online = dossier_applicant_days.online + excluded.online",
+    );
+}
+
 /// Runs the statement `query` built.
 async fn run(
     conn: &mut SqliteConnection,
@@ -233,6 +257,12 @@ async fn store_new_dossiers(
             push_notices(&mut query, noticed);
             run(conn, &mut query, "storing notices").await?;
         }
+    }
+    let online = online_days(rows);
+    for days in online.chunks(INSERT_ROWS) {
+        let mut query = QueryBuilder::<Sqlite>::new("");
+        push_online_days(&mut query, days);
+        run(conn, &mut query, "counting online dossiers").await?;
     }
     append_log_in(conn, entries).await
 }

@@ -401,6 +401,48 @@ pub async fn online_filings_leave_the_last_numbers_of_the_day_to_the_counter(h: 
         .await
         .expect("stored");
     assert_eq!(next.dossier.code.sequence(), 1);
+    // a batch moves each applicant's day by all it files for them online,
+    // and by nothing it files at the counter
+    let at = vn("2026-03-06T09:00:00+07:00");
+    let by = |subject: &'static str, channel: Channel| {
+        let agency = agency.clone();
+        move |code: DossierCode| make(subject, &agency, channel, at, code)
+    };
+    let (h1, h2, h3, i1) = (
+        by("h", Channel::Online),
+        by("h", Channel::Online),
+        by("h", Channel::InPerson),
+        by("i", Channel::Online),
+    );
+    let outcomes = store
+        .dossiers()
+        .create_dossiers(
+            &[
+                new_dossier(&agency, at, &h1),
+                new_dossier(&agency, at, &i1),
+                new_dossier(&agency, at, &h2),
+                new_dossier(&agency, at, &h3),
+            ],
+            &mut |_| Vec::new(),
+        )
+        .await
+        .expect("the batch is stored");
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    for (applicant, online) in [("h", 2), ("i", 1), ("a", 0)] {
+        let figures = store
+            .dossiers()
+            .filing_day(&agency, day(6), applicant)
+            .await
+            .expect("read");
+        assert_eq!(
+            figures,
+            store::FilingDay {
+                last_number: 4,
+                online_by_applicant: online
+            },
+            "{applicant}"
+        );
+    }
 }
 
 /// The log entries `writer` chains for a batch's outcomes: one read per
