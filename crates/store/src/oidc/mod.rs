@@ -357,12 +357,11 @@ impl OidcStore for SqlStore {
     }
 
     async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        let body: Option<String> = self
-            .on()
-            .scalar_optional(CLIENT, (id.as_str(),))
+        self.on()
+            .scalar_optional_decoded(CLIENT, (id.as_str(),), "reading a client", |v: String| {
+                decode_client(&v)
+            })
             .await
-            .context("reading a client")?;
-        body.as_deref().map(decode_client).transpose()
     }
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
@@ -597,13 +596,14 @@ impl OidcStore for SqlStore {
     }
 
     async fn refresh_grant(&self, token_hash: &str) -> Result<Option<RefreshGrant>, StoreError> {
-        let body: Option<String> = self
-            .on()
-            .scalar_optional(REFRESH_GRANT, (token_hash,))
+        self.on()
+            .scalar_optional_decoded(
+                REFRESH_GRANT,
+                (token_hash,),
+                "reading a refresh token",
+                |b: String| from_json("a stored refresh grant", &b),
+            )
             .await
-            .context("reading a refresh token")?;
-        body.map(|b| from_json("a stored refresh grant", &b))
-            .transpose()
     }
 
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError> {
