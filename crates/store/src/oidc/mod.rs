@@ -246,8 +246,8 @@ fn decode_key(
     })
 }
 
-fn decode_client(body: &str) -> Result<Client, StoreError> {
-    from_json("a stored client", body)
+fn decode_client(body: String) -> Result<Client, StoreError> {
+    from_json("a stored client", &body)
 }
 
 // ---- the statements, the same text on both backends ------------------
@@ -358,17 +358,13 @@ impl OidcStore for SqlStore {
 
     async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
         self.on()
-            .scalar_optional_decoded(CLIENT, (id.as_str(),), "reading a client", |v: String| {
-                decode_client(&v)
-            })
+            .scalar_optional_decoded(CLIENT, (id.as_str(),), "reading a client", decode_client)
             .await
     }
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
         self.on()
-            .scalar_decoded(CLIENTS, (), "listing clients", |v: String| {
-                decode_client(&v)
-            })
+            .scalar_decoded(CLIENTS, (), "listing clients", decode_client)
             .await
     }
 
