@@ -290,8 +290,8 @@ impl On<'_> {
         doing: &'static str,
         decode: impl FnOnce(O) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
-        let value: Option<O> = self.scalar_optional(sql, params).await.context(doing)?;
-        value.map(decode).transpose()
+        self.fetch_optional_decoded(sql, params, doing, |row| decode(O::from_row(row)))
+            .await
     }
 
     /// The value of every row a statement returns, each read by `decode`;
@@ -301,10 +301,10 @@ impl On<'_> {
         sql: &'q str,
         params: impl Params<'q>,
         doing: &'static str,
-        decode: impl FnMut(O) -> Result<T, StoreError>,
+        mut decode: impl FnMut(O) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
-        let values: Vec<O> = self.scalar_all(sql, params).await.context(doing)?;
-        values.into_iter().map(decode).collect()
+        self.fetch_decoded(sql, params, doing, |row| decode(O::from_row(row)))
+            .await
     }
 }
 

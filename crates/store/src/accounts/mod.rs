@@ -469,12 +469,14 @@ impl AccountStore for SqlStore {
     }
 
     async fn account(&self, subject: SubjectId) -> Result<Option<Account>, StoreError> {
-        let row: Option<AccountColumns> = self
-            .on()
-            .fetch_optional(&ACCOUNT_BY_SUBJECT, (subject.to_string(),))
+        self.on()
+            .fetch_optional_decoded(
+                &ACCOUNT_BY_SUBJECT,
+                (subject.to_string(),),
+                "reading an account",
+                decode_account,
+            )
             .await
-            .context("reading an account")?;
-        row.map(decode_account).transpose()
     }
 
     async fn token_account(
@@ -510,12 +512,14 @@ impl AccountStore for SqlStore {
     }
 
     async fn account_by_login(&self, login_key: &str) -> Result<Option<Account>, StoreError> {
-        let row: Option<AccountColumns> = self
-            .on()
-            .fetch_optional(&ACCOUNT_BY_LOGIN, (login_key,))
+        self.on()
+            .fetch_optional_decoded(
+                &ACCOUNT_BY_LOGIN,
+                (login_key,),
+                "reading an account",
+                decode_account,
+            )
             .await
-            .context("reading an account")?;
-        row.map(decode_account).transpose()
     }
 
     async fn login_failed(

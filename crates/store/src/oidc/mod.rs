@@ -246,8 +246,8 @@ fn decode_key(
     })
 }
 
-fn decode_client(body: &str) -> Result<Client, StoreError> {
-    from_json("a stored client", body)
+fn decode_client(body: String) -> Result<Client, StoreError> {
+    from_json("a stored client", &body)
 }
 
 // ---- the statements, the same text on both backends ------------------
@@ -357,19 +357,14 @@ impl OidcStore for SqlStore {
     }
 
     async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        let body: Option<String> = self
-            .on()
-            .scalar_optional(CLIENT, (id.as_str(),))
+        self.on()
+            .scalar_optional_decoded(CLIENT, (id.as_str(),), "reading a client", decode_client)
             .await
-            .context("reading a client")?;
-        body.as_deref().map(decode_client).transpose()
     }
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
         self.on()
-            .scalar_decoded(CLIENTS, (), "listing clients", |v: String| {
-                decode_client(&v)
-            })
+            .scalar_decoded(CLIENTS, (), "listing clients", decode_client)
             .await
     }
 
@@ -597,13 +592,14 @@ impl OidcStore for SqlStore {
     }
 
     async fn refresh_grant(&self, token_hash: &str) -> Result<Option<RefreshGrant>, StoreError> {
-        let body: Option<String> = self
-            .on()
-            .scalar_optional(REFRESH_GRANT, (token_hash,))
+        self.on()
+            .scalar_optional_decoded(
+                REFRESH_GRANT,
+                (token_hash,),
+                "reading a refresh token",
+                |b: String| from_json("a stored refresh grant", &b),
+            )
             .await
-            .context("reading a refresh token")?;
-        body.map(|b| from_json("a stored refresh grant", &b))
-            .transpose()
     }
 
     async fn pairwise_salt(&self, candidate: &str) -> Result<String, StoreError> {

@@ -45,8 +45,8 @@ pub trait OrganisationStore: Send + Sync {
     async fn legacy(&self, login_key: &str) -> Result<Option<LegacyLogin>, StoreError>;
 }
 
-fn decode_authorisation(body: &str) -> Result<Authorisation, StoreError> {
-    from_json("a stored authorisation", body)
+fn decode_authorisation(body: String) -> Result<Authorisation, StoreError> {
+    from_json("a stored authorisation", &body)
 }
 
 fn subject(s: &str) -> Result<SubjectId, StoreError> {
@@ -112,7 +112,7 @@ impl OrganisationStore for SqlStore {
                 AUTHORISATION,
                 (id.to_string(),),
                 "reading an authorisation",
-                |v: String| decode_authorisation(&v),
+                decode_authorisation,
             )
             .await
     }
@@ -123,7 +123,7 @@ impl OrganisationStore for SqlStore {
                 AUTHORISATIONS_OF,
                 (person.to_string(),),
                 "reading a person's authorisations",
-                |v: String| decode_authorisation(&v),
+                decode_authorisation,
             )
             .await
     }
@@ -137,7 +137,7 @@ impl OrganisationStore for SqlStore {
                 AUTHORISATIONS_BY,
                 (organisation.to_string(),),
                 "reading an organisation's authorisations",
-                |v: String| decode_authorisation(&v),
+                decode_authorisation,
             )
             .await
     }

@@ -183,83 +183,66 @@ fn real<'a, R>(name: &'static str, rows: &'a [R], value: impl Fn(&R) -> f64) -> 
     }
 }
 
+/// The columns of a place's table from its rows `$rows`: `code, name,
+/// short_name`, the text columns `$text` (each named as its field), `lat,
+/// lon`, then the columns `$more`.
+macro_rules! place_columns {
+    ($rows:expr, [$($text:ident),*] $(, $more:expr)*) => {
+        {
+            let rows = $rows;
+            vec![
+                text("code", rows, |r| &r.code),
+                text("name", rows, |r| &r.name),
+                text("short_name", rows, |r| &r.short_name),
+                $(text(stringify!($text), rows, |r| &r.$text),)*
+                real("lat", rows, |r| r.lat),
+                real("lon", rows, |r| r.lon),
+                $($more,)*
+            ]
+        }
+    };
+}
+
 /// The reference tables of `units`, parents first (the order to write
 /// them in).
 fn tables(units: &Units) -> [Table<'_>; 6] {
-    let p = units.provinces();
     let c = units.communes();
-    let lp = units.legacy_provinces();
-    let ld = units.legacy_districts();
-    let lc = units.legacy_communes();
     let cv = units.conversion_table();
     [
         Table {
             name: "provinces",
             what: "provinces",
-            columns: vec![
-                text("code", p, |r| &r.code),
-                text("name", p, |r| &r.name),
-                text("short_name", p, |r| &r.short_name),
-                text("kind", p, |r| &r.kind),
-                text("phone_code", p, |r| &r.phone_code),
-                real("lat", p, |r| r.lat),
-                real("lon", p, |r| r.lon),
-            ],
+            columns: place_columns!(units.provinces(), [kind, phone_code]),
         },
         Table {
             name: "communes",
             what: "communes",
-            columns: vec![
-                text("code", c, |r| &r.code),
-                text("name", c, |r| &r.name),
-                text("short_name", c, |r| &r.short_name),
-                text("kind", c, |r| &r.kind),
-                text("province_code", c, |r| &r.province_code),
-                real("lat", c, |r| r.lat),
-                real("lon", c, |r| r.lon),
+            columns: place_columns!(
+                c,
+                [kind, province_code],
                 Column {
                     name: "area_km2",
                     values: Values::MaybeReal(c.iter().map(|r| r.area_km2).collect()),
-                },
-            ],
+                }
+            ),
         },
         Table {
             name: "legacy_provinces",
             what: "legacy provinces",
-            columns: vec![
-                text("code", lp, |r| &r.code),
-                text("name", lp, |r| &r.name),
-                text("short_name", lp, |r| &r.short_name),
-                real("lat", lp, |r| r.lat),
-                real("lon", lp, |r| r.lon),
-            ],
+            columns: place_columns!(units.legacy_provinces(), []),
         },
         Table {
             name: "legacy_districts",
             what: "legacy districts",
-            columns: vec![
-                text("code", ld, |r| &r.code),
-                text("name", ld, |r| &r.name),
-                text("short_name", ld, |r| &r.short_name),
-                text("kind", ld, |r| &r.kind),
-                text("province_code", ld, |r| &r.province_code),
-                real("lat", ld, |r| r.lat),
-                real("lon", ld, |r| r.lon),
-            ],
+            columns: place_columns!(units.legacy_districts(), [kind, province_code]),
         },
         Table {
             name: "legacy_communes",
             what: "legacy communes",
-            columns: vec![
-                text("code", lc, |r| &r.code),
-                text("name", lc, |r| &r.name),
-                text("short_name", lc, |r| &r.short_name),
-                text("kind", lc, |r| &r.kind),
-                text("district_code", lc, |r| &r.district_code),
-                text("province_code", lc, |r| &r.province_code),
-                real("lat", lc, |r| r.lat),
-                real("lon", lc, |r| r.lon),
-            ],
+            columns: place_columns!(
+                units.legacy_communes(),
+                [kind, district_code, province_code]
+            ),
         },
         Table {
             name: "commune_conversion",
