@@ -11,6 +11,8 @@ use crate::state::AppState;
 
 /// Where the list of province codes is.
 const PROVINCES_PATH: &str = "/api/v1/units/provinces";
+/// Where a commune's code is found from its name.
+const SEARCH_HINT: &str = "find codes by name at /api/v1/units/search?q=<name>";
 /// The longest search query taken, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Search results when `limit` is not given.
@@ -278,6 +280,17 @@ fn checked_code<C>(
     })
 }
 
+/// The unit `find` gives for a code [`checked_code`] let through: the
+/// units' data holds every such code, so its absence is the server's fault.
+fn validated<T>(
+    code: &impl AsRef<str>,
+    what: &str,
+    find: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ApiError> {
+    let code = code.as_ref();
+    find(code).ok_or_else(|| ApiError::Internal(format!("validated {what} {code} is missing")))
+}
+
 /// Validates a 2025 province code, with a detail that says where the codes
 /// are.
 fn province_code(raw: &str) -> Result<domain::ProvinceCode, ApiError> {
@@ -341,9 +354,7 @@ pub async fn province_communes(
 ) -> Result<Json<ProvinceCommunes>, ApiError> {
     let code = province_code(&code)?;
     let u = state.units;
-    let province = u
-        .province(code.as_str())
-        .ok_or_else(|| ApiError::Internal(format!("validated province {code} is missing")))?;
+    let province = validated(&code, "province", |code| u.province(code))?;
     let communes: Vec<CommuneDto> = u
         .communes_of(code.as_str())
         .into_iter()
@@ -370,9 +381,8 @@ pub async fn commune(
     Path(raw): Path<String>,
 ) -> Result<Json<CommuneDetail>, ApiError> {
     let u = state.units;
-    let shape = "a commune code: a commune code is 5 digits, such as 00097; \
-                 find codes by name at /api/v1/units/search?q=<name>";
-    let code = checked_code(&raw, domain::CommuneCode::parse, shape, |code| {
+    let shape = format!("a commune code: a commune code is 5 digits, such as 00097; {SEARCH_HINT}");
+    let code = checked_code(&raw, domain::CommuneCode::parse, &shape, |code| {
         if u.legacy_commune(&code).is_some() {
             ApiError::NotFound(format!(
                 "commune code '{code}' is not in the 2025 list but is a legacy commune: \
@@ -380,14 +390,11 @@ pub async fn commune(
             ))
         } else {
             ApiError::NotFound(format!(
-                "commune code '{code}' does not exist; find codes by name at \
-                 /api/v1/units/search?q=<name>"
+                "commune code '{code}' does not exist; {SEARCH_HINT}"
             ))
         }
     })?;
-    let c = u
-        .commune(code.as_str())
-        .ok_or_else(|| ApiError::Internal(format!("validated commune {code} is missing")))?;
+    let c = validated(&code, "commune", |code| u.commune(code))?;
     let province = u.province(&c.province_code).ok_or_else(|| {
         ApiError::Internal(format!(
             "commune {code} has no province {}",
@@ -427,17 +434,13 @@ pub async fn legacy_successors(
     Path(raw): Path<String>,
 ) -> Result<Json<LegacySuccessors>, ApiError> {
     let u = state.units;
-    let shape = "a legacy commune code: it is 5 digits, such as 00001; \
-                 find codes by name at /api/v1/units/search?q=<name>";
-    let code = checked_code(&raw, domain::LegacyCommuneCode::parse, shape, |code| {
+    let shape = format!("a legacy commune code: it is 5 digits, such as 00001; {SEARCH_HINT}");
+    let code = checked_code(&raw, domain::LegacyCommuneCode::parse, &shape, |code| {
         ApiError::NotFound(format!(
-            "legacy commune code '{code}' does not exist; find codes by name at \
-             /api/v1/units/search?q=<name>"
+            "legacy commune code '{code}' does not exist; {SEARCH_HINT}"
         ))
     })?;
-    let old = u
-        .legacy_commune(code.as_str())
-        .ok_or_else(|| ApiError::Internal(format!("validated legacy commune {code} is missing")))?;
+    let old = validated(&code, "legacy commune", |code| u.legacy_commune(code))?;
     let successors = u
         .successors(code.as_str())
         .unwrap_or_default()

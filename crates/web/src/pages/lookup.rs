@@ -265,6 +265,23 @@ fn unit_not_found(t: Tr) -> PageError {
     .with_link(PATH, t.back_to_search())
 }
 
+/// The unit `find` gives for the code in the path; a malformed or unknown
+/// code is the page saying there is no such unit.
+fn found<U>(
+    t: Tr,
+    code: Result<Path<String>, PathRejection>,
+    find: impl FnOnce(&str) -> Option<U>,
+) -> Result<U, PageError> {
+    code.ok()
+        .and_then(|Path(code)| find(&code))
+        .ok_or_else(|| unit_not_found(t))
+}
+
+/// A unit's centre as its page shows it: latitude, longitude.
+fn centroid_text(lat: f64, lon: f64) -> String {
+    format!("{lat:.4}, {lon:.4}")
+}
+
 /// A legacy commune that (partly) makes up a new one.
 struct PredecessorView {
     name: String,
@@ -293,9 +310,7 @@ pub async fn commune(
 ) -> Result<Response, PageError> {
     let t = ctx.t();
     let units = state.units;
-    let Some(c) = code.ok().and_then(|Path(code)| units.commune(&code)) else {
-        return Err(unit_not_found(t));
-    };
+    let c = found(t, code, |code| units.commune(code))?;
     let predecessors = units
         .predecessors(&c.code)
         .map(|it| {
@@ -327,7 +342,7 @@ pub async fn commune(
         province: units
             .province(&c.province_code)
             .map(|p| Link::province(&p.code, &p.name)),
-        centroid: format!("{:.4}, {:.4}", c.lat, c.lon),
+        centroid: centroid_text(c.lat, c.lon),
         area: c.area_km2.map(|a| format!("{} km²", t.decimal(a, 2))),
         predecessors,
         c,
@@ -356,9 +371,7 @@ pub async fn province(
 ) -> Result<Response, PageError> {
     let t = ctx.t();
     let units = state.units;
-    let Some(p) = code.ok().and_then(|Path(code)| units.province(&code)) else {
-        return Err(unit_not_found(t));
-    };
+    let p = found(t, code, |code| units.province(code))?;
     let communes: Vec<&Commune> = units
         .communes_of(&p.code)
         .map(|it| it.collect())
@@ -375,7 +388,7 @@ pub async fn province(
         t,
         kind: t.province_kind(&p.kind),
         counts: t.communes_count(count("Phường"), count("Xã"), count("Đặc khu")),
-        centroid: format!("{:.4}, {:.4}", p.lat, p.lon),
+        centroid: centroid_text(p.lat, p.lon),
         merged_from,
         communes: communes
             .iter()
