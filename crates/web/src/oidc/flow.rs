@@ -24,7 +24,7 @@ use crate::auth::SignedIn;
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, html, with_csrf};
+use crate::pages::layout::{Ctx, csrf_page};
 use crate::reply::see_other;
 use crate::services::identity::records::Session;
 use crate::services::identity::{clients, grants};
@@ -232,16 +232,16 @@ impl FlowStep {
         refuse(&self.state, &self.request, e)
     }
 
-    /// A page of this step (see [`csrf_page`]) whose form may answer to
+    /// A page of this step (a [`csrf_page`]) whose form may answer to
     /// the relying party.
     pub(crate) fn page<P: askama::Template>(
         &self,
         status: StatusCode,
         page: impl FnOnce(String) -> P,
     ) -> Result<Response, PageError> {
-        csrf_page(&self.ctx, status, page, |res| {
+        Ok(csrf_page(&self.ctx, status, page, |res| {
             with_form_action(res, &self.request.redirect_uri)
-        })
+        })?)
     }
 }
 
@@ -327,19 +327,6 @@ impl<F: DeserializeOwned + Send> FromRequest<AppState> for Posted<F> {
             None => Err(see_other(&format!("/oidc/authorize?{query}"))),
         }
     }
-}
-
-/// A page with a form: `page` made with the form's CSRF token, finished
-/// by `finish` before the CSRF cookie is added.
-pub(crate) fn csrf_page<P: askama::Template>(
-    ctx: &Ctx,
-    status: StatusCode,
-    page: impl FnOnce(String) -> P,
-    finish: impl FnOnce(Response) -> Response,
-) -> Result<Response, PageError> {
-    let (token, new) = ctx.csrf_token()?;
-    let res = finish(html(ctx, status, &page(token.clone())));
-    Ok(with_csrf(ctx, res, &token, new))
 }
 
 /// A page whose form's answer redirects to the relying party: its origin

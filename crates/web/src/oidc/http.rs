@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::oidc::error::OAuthError;
+use crate::reply::no_store;
 
 /// The form, each parameter at most once (RFC 6749 §3.2).
 pub(crate) fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
@@ -31,11 +31,4 @@ pub(crate) fn no_store_answer(answer: Result<impl IntoResponse, OAuthError>) -> 
         Ok(served) => no_store(served.into_response()),
         Err(e) => e.into_response(),
     }
-}
-
-/// `res`, kept by no cache.
-pub(crate) fn no_store(mut res: Response) -> Response {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
 }

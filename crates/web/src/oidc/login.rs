@@ -19,13 +19,13 @@ use identity::client::Client;
 use crate::auth::{SignedIn, session};
 use crate::oidc::consent::continue_with;
 use crate::oidc::flow::{
-    FlowForm, FlowStep, csrf_page, expired_form, flow_request, person_level, safe_next, too_many,
+    FlowForm, FlowStep, expired_form, flow_request, person_level, safe_next, too_many,
     with_form_action,
 };
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout};
+use crate::pages::layout::{Ctx, Layout, csrf_page};
 use crate::reply::{see_other, with_cookie};
 use crate::services::identity::login::{Factors, LEGACY_AMR, Purpose, Refused};
 use crate::services::identity::records::Session;
@@ -101,7 +101,7 @@ fn render(
         otp_required: form.otp_required,
         error,
     };
-    csrf_page(ctx, status, page, finish)
+    Ok(csrf_page(ctx, status, page, finish)?)
 }
 
 /// The log-in form.

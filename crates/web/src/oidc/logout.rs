@@ -12,11 +12,11 @@ use chrono::Utc;
 use identity::client::ClientId;
 
 use crate::auth::session;
-use crate::oidc::flow::{csrf_page, query_pairs, with_form_action, with_params};
+use crate::oidc::flow::{query_pairs, with_form_action, with_params};
 use crate::pages::csrf;
 use crate::pages::failure::{PageError, notice};
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout};
+use crate::pages::layout::{Ctx, Layout, csrf_page};
 use crate::reply::{see_other, with_cookie};
 use crate::services::identity::records::{AuditEntry, StoreError};
 use crate::services::identity::{accounts, clients, grants};
@@ -178,10 +178,11 @@ pub(crate) async fn logout(
             csrf,
             params: kept,
         };
-        return csrf_page(ctx, StatusCode::OK, page, |res| match &back_to {
+        let finish = |res| match &back_to {
             Some(uri) => with_form_action(res, uri),
             None => res,
-        });
+        };
+        return Ok(csrf_page(ctx, StatusCode::OK, page, finish)?);
     }
     if let Some(cookie) = cookie {
         if let Some(s) = &live {

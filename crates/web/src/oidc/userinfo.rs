@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::oidc::http::no_store;
+use crate::reply::no_store;
 use crate::services::identity::claims;
 use crate::services::identity::records::Account;
 use crate::state::AppState;

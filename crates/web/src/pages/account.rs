@@ -3,13 +3,14 @@
 //! own log-in.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::i18n::Tr;
 use crate::auth::SignedIn;
 use crate::pages::failure::PageError;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout, csrf_page};
+use crate::reply::no_store;
 use crate::services::identity::accounts;
 use crate::state::AppState;
 use calendar::VIETNAM;
@@ -78,8 +79,7 @@ pub async fn page(
     };
     let identifier = account.holder.login_id().to_string();
     let passkeys = accounts::passkeys_of(&state, subject).await?.len();
-    let (token, new) = ctx.csrf_token()?;
-    let page = AccountPage {
+    let page = |csrf| AccountPage {
         l: ctx.layout(t.account_title(), ""),
         t,
         name: account.name.clone(),
@@ -91,14 +91,11 @@ pub async fn page(
             .unwrap_or_else(|| "—".into()),
         second_factor: account.totp.is_some(),
         rows,
-        csrf: token.clone(),
+        csrf,
         is_person,
         passkeys_offered: identity::webauthn::RelyingParty::of_issuer(state.oidc.issuer())
             .is_some_and(|rp| rp.verifier().is_ok()),
         passkeys,
     };
-    let mut res = html(&ctx, StatusCode::OK, &page);
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(with_csrf(&ctx, res, &token, new))
+    Ok(csrf_page(&ctx, StatusCode::OK, page, no_store)?)
 }

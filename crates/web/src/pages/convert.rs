@@ -14,7 +14,7 @@ use crate::api::tracker::{cell, download};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout, csrf_page, html};
 use crate::pages::lookup::{Link, commune_href};
 use crate::state::AppState;
 
@@ -180,19 +180,17 @@ struct Outcome {
 /// the CSRF cookie when the session has none yet.
 fn render_page(ctx: &Ctx, text: String, outcome: Outcome) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (token, new) = ctx.csrf_token()?;
-    let page = ConvertPage {
+    let page = |csrf| ConvertPage {
         l: ctx.layout(t.convert_title(), "convert"),
         t,
         text,
-        csrf: token.clone(),
+        csrf,
         max_hint: t.max_lines_hint(MAX_LINES),
         error: outcome.error,
         reload: outcome.reload,
         results: outcome.results,
     };
-    let response = html(ctx, outcome.status, &page);
-    Ok(with_csrf(ctx, response, &token, new))
+    Ok(csrf_page(ctx, outcome.status, page, |res| res)?)
 }
 
 /// `GET /chuyen-doi-dia-chi`

@@ -217,6 +217,20 @@ pub(crate) fn html(ctx: &Ctx, status: StatusCode, page: &impl askama::Template) 
     response
 }
 
+/// A page with a form: `page` made with the form's CSRF token, finished
+/// by `finish` (headers of its own) before the CSRF cookie is added when
+/// the token is new.
+pub(crate) fn csrf_page<P: askama::Template>(
+    ctx: &Ctx,
+    status: StatusCode,
+    page: impl FnOnce(String) -> P,
+    finish: impl FnOnce(Response) -> Response,
+) -> Result<Response, getrandom::Error> {
+    let (token, new) = ctx.csrf_token()?;
+    let res = finish(html(ctx, status, &page(token.clone())));
+    Ok(with_csrf(ctx, res, &token, new))
+}
+
 /// Hands a page's new pre-session CSRF token to the browser as a cookie
 /// (`new`: the request had none).
 pub(crate) fn with_csrf(ctx: &Ctx, response: Response, token: &str, new: bool) -> Response {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use identity::{AssuranceLevel, Authorisation, Holder, LoginId, Scope, SubjectId};
@@ -18,7 +18,8 @@ use crate::auth::login_href;
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout, csrf_page};
+use crate::reply::no_store;
 use crate::services::organisations::{self, OrgError};
 use crate::state::AppState;
 use calendar::VIETNAM;
@@ -141,24 +142,20 @@ async fn render(
             grants: rows,
         });
     }
-    let (token, new) = ctx.csrf_token()?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let page = OrganisationsPage {
+    let page = |csrf| OrganisationsPage {
         l: ctx.layout(t.org_title(), ""),
         t,
         orgs: views,
-        csrf: token.clone(),
+        csrf,
         notice,
         error,
     };
-    let mut res = html(ctx, status, &page);
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(with_csrf(ctx, res, &token, new))
+    Ok(csrf_page(ctx, status, page, no_store)?)
 }
 
 /// `GET /tai-khoan/to-chuc`

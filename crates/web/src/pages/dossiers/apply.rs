@@ -12,7 +12,7 @@ use super::shared::{person_id, pick, signed_in};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout, csrf_page};
 use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
@@ -127,8 +127,7 @@ pub(super) async fn render_apply(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (token, new) = ctx.csrf_token()?;
-    let page = ApplyPage {
+    let page = |csrf| ApplyPage {
         l: ctx.layout(t.p_apply_title(), "procedures"),
         t,
         code: p.code.clone(),
@@ -140,7 +139,7 @@ pub(super) async fn render_apply(
             .iter()
             .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
             .collect(),
-        csrf: token.clone(),
+        csrf,
         documents: p
             .documents_to_provide()
             .map(|d| DocRow {
@@ -150,7 +149,7 @@ pub(super) async fn render_apply(
             })
             .collect(),
     };
-    Ok(with_csrf(ctx, html(ctx, status, &page), &token, new))
+    Ok(csrf_page(ctx, status, page, |res| res)?)
 }
 
 /// `GET /thu-tuc/{code}/nop`: the form, pre-filled.

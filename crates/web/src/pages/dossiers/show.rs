@@ -15,7 +15,7 @@ use super::shared::{act_name, channel_name, pick, signed_in, status_name, when};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, html, with_csrf};
+use crate::pages::layout::{Ctx, Layout, csrf_page};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Account};
 use crate::services::dossiers::records;
@@ -317,9 +317,13 @@ pub(super) async fn show_dossier(
         })
         .collect();
     let can_attach = actors.iter().any(|a| flow::may_attach(a, d, p));
-    let (token, new) = ctx.csrf_token()?;
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let schema = p.schema();
-    let page = DossierPage {
+    let page = |csrf| DossierPage {
         l: ctx.layout(format!("{} {}", t.p_code(), d.code), "dossiers"),
         t,
         code: d.code.to_string(),
@@ -384,14 +388,9 @@ pub(super) async fn show_dossier(
         staff,
         notice,
         error,
-        csrf: token.clone(),
+        csrf,
     };
-    let status = if page.error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(with_csrf(ctx, html(ctx, status, &page), &token, new))
+    Ok(csrf_page(ctx, status, page, |res| res)?)
 }
 
 /// `?moi=1` after filing.
