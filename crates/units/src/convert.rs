@@ -17,15 +17,16 @@ use std::borrow::Cow;
 use crate::fold::{self, Level, Reading};
 use crate::{NameForms, Pass, Scoped, Units, narrow, readings_at};
 
-/// The outcome of converting one address.
+/// The outcome of one conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ConversionStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// One new commune, and the formatted new address.
+    /// One 2025 commune, and the formatted address.
     Converted,
-    /// The old unit went to several new communes: see the candidates.
+    /// The old unit went to several 2025 communes: see the candidates.
     Ambiguous,
-    /// No legacy commune could be recognised.
+    /// No legacy commune could be recognised: see the reason.
     NotFound,
 }
 
@@ -39,17 +40,24 @@ impl Status {
     }
 }
 
-/// A new commune an address may now belong to.
+/// A 2025 commune an address may now belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CandidateDto))]
 pub struct Candidate {
+    #[cfg_attr(feature = "openapi", schema(example = "00008"))]
     pub commune_code: String,
+    #[cfg_attr(feature = "openapi", schema(example = "01"))]
     pub province_code: String,
-    /// `Phường Ngọc Hà, Thành phố Hà Nội`
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Phường Ngọc Hà, Thành phố Hà Nội")
+    )]
     pub name: String,
 }
 
 /// The legacy commune an address was recognised as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LegacyRefDto))]
 pub struct LegacyRef {
     pub commune_code: String,
     pub commune_name: String,
@@ -59,26 +67,34 @@ pub struct LegacyRef {
     pub province_name: String,
 }
 
-/// The result of [`Units::convert`].
+/// One address, converted (the same fields as `motcua units convert`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ConversionResult))]
 pub struct Conversion {
+    /// The address as sent.
     pub input: String,
     pub status: Status,
-    /// The 2025 province, when it is known (also for `ambiguous` within one
+    /// The 2025 province, when known (also for `ambiguous` within one
     /// province, and `not_found` whose province was recognised).
+    #[cfg_attr(feature = "openapi", schema(example = "01"))]
     pub province_code: Option<String>,
     /// The 2025 commune; only when `converted`.
+    #[cfg_attr(feature = "openapi", schema(example = "00097"))]
     pub commune_code: Option<String>,
-    /// Every possible new commune; only when `ambiguous`.
+    /// Every possible 2025 commune; only when `ambiguous`.
     pub candidates: Vec<Candidate>,
-    /// `<street>, <new commune>, <new province>`; only when `converted`.
+    /// `<street>, <commune>, <province>`; only when `converted`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Số 5 Hàng Bài, Phường Hồng Hà, Thành phố Hà Nội")
+    )]
     pub address: Option<String>,
-    /// The street / hamlet part, as written.
+    /// The street or hamlet part, as written.
     pub street: Option<String>,
-    /// The legacy commune(s) recognised.
-    pub legacy: Vec<LegacyRef>,
     /// The old commune was split: the new commune holds only part of it.
     pub partly_merged: bool,
+    /// The legacy commune(s) recognised.
+    pub legacy: Vec<LegacyRef>,
     /// Why the result is not a plain conversion, in words.
     pub reason: Option<String>,
 }

@@ -5,8 +5,9 @@ use serde::Serialize;
 use crate::convert::Candidate;
 use crate::{Units, fold};
 
-/// What kind of unit a search hit is.
+/// What kind of unit a hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {
     Province,

@@ -28,112 +28,10 @@ pub struct ConvertRequest {
     pub addresses: Vec<String>,
 }
 
-/// The outcome of one conversion.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConversionStatus {
-    /// One 2025 commune, and the formatted address.
-    Converted,
-    /// The old unit went to several 2025 communes: see the candidates.
-    Ambiguous,
-    /// No legacy commune could be recognised: see the reason.
-    NotFound,
-}
-
-/// A 2025 commune an address may now belong to.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CandidateDto {
-    #[schema(example = "00008")]
-    pub commune_code: String,
-    #[schema(example = "01")]
-    pub province_code: String,
-    #[schema(example = "Phường Ngọc Hà, Thành phố Hà Nội")]
-    pub name: String,
-}
-
-/// The legacy commune an address was recognised as.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LegacyRefDto {
-    pub commune_code: String,
-    pub commune_name: String,
-    pub district_code: String,
-    pub district_name: String,
-    pub province_code: String,
-    pub province_name: String,
-}
-
-/// One address, converted (the same fields as `motcua units convert`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConversionResult {
-    /// The address as sent.
-    pub input: String,
-    pub status: ConversionStatus,
-    /// The 2025 province, when known (also for `ambiguous` within one
-    /// province, and `not_found` whose province was recognised).
-    #[schema(example = "01")]
-    pub province_code: Option<String>,
-    /// The 2025 commune; only when `converted`.
-    #[schema(example = "00097")]
-    pub commune_code: Option<String>,
-    /// Every possible 2025 commune; only when `ambiguous`.
-    pub candidates: Vec<CandidateDto>,
-    /// `<street>, <commune>, <province>`; only when `converted`.
-    #[schema(example = "Số 5 Hàng Bài, Phường Hồng Hà, Thành phố Hà Nội")]
-    pub address: Option<String>,
-    /// The street or hamlet part, as written.
-    pub street: Option<String>,
-    /// The old commune was split: the new commune holds only part of it.
-    pub partly_merged: bool,
-    /// The legacy commune(s) recognised.
-    pub legacy: Vec<LegacyRefDto>,
-    /// Why the result is not a plain conversion, in words.
-    pub reason: Option<String>,
-}
-
 /// The results, in the order of the addresses sent.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConvertResponse {
-    pub results: Vec<ConversionResult>,
-}
-
-impl From<units::Conversion> for ConversionResult {
-    fn from(c: units::Conversion) -> Self {
-        ConversionResult {
-            input: c.input,
-            status: match c.status {
-                units::Status::Converted => ConversionStatus::Converted,
-                units::Status::Ambiguous => ConversionStatus::Ambiguous,
-                units::Status::NotFound => ConversionStatus::NotFound,
-            },
-            province_code: c.province_code,
-            commune_code: c.commune_code,
-            candidates: c
-                .candidates
-                .into_iter()
-                .map(|c| CandidateDto {
-                    commune_code: c.commune_code,
-                    province_code: c.province_code,
-                    name: c.name,
-                })
-                .collect(),
-            address: c.address,
-            street: c.street,
-            partly_merged: c.partly_merged,
-            legacy: c
-                .legacy
-                .into_iter()
-                .map(|l| LegacyRefDto {
-                    commune_code: l.commune_code,
-                    commune_name: l.commune_name,
-                    district_code: l.district_code,
-                    district_name: l.district_name,
-                    province_code: l.province_code,
-                    province_name: l.province_name,
-                })
-                .collect(),
-            reason: c.reason,
-        }
-    }
+    pub results: Vec<units::Conversion>,
 }
 
 /// Checks a batch against the limits, with a detail that says which limit.
@@ -194,9 +92,6 @@ pub async fn convert(
         }
     }
     Ok(Json(ConvertResponse {
-        results: conversions
-            .into_iter()
-            .map(ConversionResult::from)
-            .collect(),
+        results: conversions,
     }))
 }

@@ -173,17 +173,6 @@ pub struct SearchParams {
     pub limit: Option<i64>,
 }
 
-/// What kind of unit a hit is.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HitKind {
-    Province,
-    Commune,
-    LegacyProvince,
-    LegacyDistrict,
-    LegacyCommune,
-}
-
 /// A unit that a legacy unit went to: a 2025 commune, or for a legacy
 /// province, a 2025 province (without `commune_code`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -197,7 +186,7 @@ pub struct SearchSuccessor {
 /// One search hit.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchHit {
-    pub kind: HitKind,
+    pub kind: units::HitKind,
     #[schema(example = "00001")]
     pub code: String,
     #[schema(example = "Phường Phúc Xá")]
@@ -511,13 +500,7 @@ pub async fn search(
 
 fn search_hit(h: units::Hit) -> SearchHit {
     SearchHit {
-        kind: match h.kind {
-            units::HitKind::Province => HitKind::Province,
-            units::HitKind::Commune => HitKind::Commune,
-            units::HitKind::LegacyProvince => HitKind::LegacyProvince,
-            units::HitKind::LegacyDistrict => HitKind::LegacyDistrict,
-            units::HitKind::LegacyCommune => HitKind::LegacyCommune,
-        },
+        kind: h.kind,
         code: h.code,
         name: h.name,
         full_name: h.full_name,
