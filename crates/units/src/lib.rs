@@ -52,6 +52,14 @@ pub struct Successor {
     pub partly_merged: bool,
 }
 
+/// A legacy commune that makes up (part of) a new commune.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Predecessor<'a> {
+    pub commune: &'a LegacyCommune,
+    /// The old commune was split and only part of it went to the new one.
+    pub partly_merged: bool,
+}
+
 /// The whole data set with its indexes.
 pub struct Units {
     provinces: Vec<Province>,
@@ -424,10 +432,22 @@ impl Units {
         Some(&self.successors[i])
     }
 
-    /// The legacy communes whose area (or part of it) makes up a new commune.
-    pub fn predecessors(&self, commune_code: &str) -> Option<impl Iterator<Item = &LegacyCommune>> {
+    /// The legacy communes whose area (or part of it) makes up a new
+    /// commune, each with whether only part of it went there.
+    pub fn predecessors(
+        &self,
+        commune_code: &str,
+    ) -> Option<impl Iterator<Item = Predecessor<'_>>> {
         let i = *self.commune_by_code.get(commune_code)?;
-        Some(picked(&self.predecessors[i], &self.legacy_communes))
+        let code = &self.communes[i].code;
+        Some(self.predecessors[i].iter().map(move |&old| {
+            Predecessor {
+                commune: &self.legacy_communes[old],
+                partly_merged: self.successors[old]
+                    .iter()
+                    .any(|s| &s.commune_code == code && s.partly_merged),
+            }
+        }))
     }
 
     /// The 2025 province a legacy province went to.
@@ -554,6 +574,31 @@ mod tests {
         assert_eq!(u.successors("01651").map(|s| s.len()), Some(0));
         assert_eq!(u.successors("02482").map(|s| s.len()), Some(0));
         assert!(u.successors("99999").is_none());
+    }
+
+    #[test]
+    fn a_predecessor_is_partly_merged_where_its_successor_says_so() {
+        let u = Units::get();
+        let mut partly = 0;
+        for c in u.communes() {
+            for old in u.predecessors(&c.code).into_iter().flatten() {
+                let went = u
+                    .successors(&old.commune.code)
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|s| s.commune_code == c.code)
+                    .map(|s| s.partly_merged);
+                assert_eq!(
+                    went,
+                    Some(old.partly_merged),
+                    "{} in {}",
+                    old.commune.code,
+                    c.code
+                );
+                partly += usize::from(old.partly_merged);
+            }
+        }
+        assert!(partly > 0, "some legacy communes were split");
     }
 
     #[test]

@@ -125,7 +125,7 @@ async fn commune_has_its_province_and_predecessors() {
     let expected: Vec<String> = u
         .predecessors("00097")
         .expect("Hồng Hà")
-        .map(|c| c.code.clone())
+        .map(|old| old.commune.code.clone())
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(codes(&v["predecessors"], "code"), expected);

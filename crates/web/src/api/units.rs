@@ -395,12 +395,8 @@ pub async fn commune(
         .into_iter()
         .flatten()
         .map(|old| PredecessorDto {
-            commune: legacy_commune_dto(u, old),
-            partly_merged: u
-                .successors(&old.code)
-                .unwrap_or_default()
-                .iter()
-                .any(|s| s.commune_code == c.code && s.partly_merged),
+            commune: legacy_commune_dto(u, old.commune),
+            partly_merged: old.partly_merged,
         })
         .collect();
     Ok(Json(CommuneDetail {

@@ -314,7 +314,8 @@ pub async fn commune(
     let predecessors = units
         .predecessors(&c.code)
         .map(|it| {
-            it.map(|lc| {
+            it.map(|old| {
+                let lc = old.commune;
                 let district = units
                     .legacy_district(&lc.district_code)
                     .map(|d| d.name.as_str())
@@ -326,10 +327,7 @@ pub async fn commune(
                 PredecessorView {
                     name: lc.name.clone(),
                     context: format!("{district}, {province}"),
-                    partly: units.successors(&lc.code).is_some_and(|s| {
-                        s.iter()
-                            .any(|s| s.commune_code == c.code && s.partly_merged)
-                    }),
+                    partly: old.partly_merged,
                 }
             })
             .collect()
