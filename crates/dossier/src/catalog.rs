@@ -166,6 +166,10 @@ pub struct Document {
 pub struct Procedure {
     /// Our stable code (lowercase letters, digits, hyphens).
     pub code: String,
+    /// Its place (1 first) among the services people use most, which the
+    /// portal's home page offers first; `None` for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub featured: Option<u8>,
     /// Its code in the National Database of Administrative Procedures,
     /// where known.
     #[serde(default)]
@@ -369,6 +373,9 @@ pub enum CatalogError {
         "the form of procedure {0} has no \"place\" (the commune or province code where it is filed)"
     )]
     NoPlace(String),
+    /// Two procedures in one place among the commonly used ones.
+    #[error("procedures {0} and {1} are both featured at place {2}")]
+    FeaturedTwice(String, String, u8),
     /// Two documents with one key.
     #[error("procedure {code} lists document {key:?} twice")]
     DuplicateDocument {
@@ -413,7 +420,13 @@ impl Catalog {
         let mut procedures: Vec<Procedure> =
             serde_json::from_str(json).map_err(|e| CatalogError::Json(e.to_string()))?;
         let mut by_code = HashMap::new();
+        let mut featured: HashMap<u8, String> = HashMap::new();
         for (i, p) in procedures.iter_mut().enumerate() {
+            if let Some(place) = p.featured
+                && let Some(other) = featured.insert(place, p.code.clone())
+            {
+                return Err(CatalogError::FeaturedTwice(other, p.code.clone(), place));
+            }
             if !valid_code(&p.code) {
                 return Err(CatalogError::Code(p.code.clone()));
             }
@@ -458,6 +471,17 @@ impl Catalog {
     /// Every procedure, in catalog order.
     pub fn procedures(&self) -> &[Procedure] {
         &self.procedures
+    }
+
+    /// The services people use most, in their featured order.
+    pub fn featured(&self) -> Vec<&Procedure> {
+        let mut featured: Vec<&Procedure> = self
+            .procedures
+            .iter()
+            .filter(|p| p.featured.is_some())
+            .collect();
+        featured.sort_by_key(|p| p.featured);
+        featured
     }
 
     /// A procedure by code.

@@ -43,7 +43,8 @@ pub use record::{
     Proposal, Rating, Refusal, Role, SupplementRequest, Urgency,
 };
 pub use routing::{
-    Route, RoutingError, SERVICE_CENTRE, centre_province, competent, province_of, route,
+    AgencyName, Route, RoutingError, SERVICE_CENTRE, agency_name, centre_province, competent,
+    province_of, route,
 };
 pub use scorecard::{Group, Scorecard, ServiceCounts};
 pub use text::{code_point, forbidden_char, refusal as text_refusal};

@@ -163,10 +163,113 @@ pub fn route(
     })
 }
 
+/// An agency's name in both languages, as people read it on a dossier, a
+/// slip or the workbench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyName {
+    /// In Vietnamese.
+    pub vi: String,
+    /// In English.
+    pub en: String,
+}
+
+/// The bodies agency codes are made of (the code's prefix): the body's
+/// name in Vietnamese, and in English with `{}` where the unit's name goes.
+const BODIES: &[(&str, &str, &str)] = &[
+    ("UBND", "Ủy ban nhân dân", "People's Committee of {}"),
+    (
+        SERVICE_CENTRE,
+        "Trung tâm Phục vụ hành chính công",
+        "Public Administrative Service Centre of {}",
+    ),
+    ("CONGAN", "Công an", "Police of {}"),
+    (
+        "XUATNHAPCANH",
+        "Phòng Quản lý xuất nhập cảnh, Công an",
+        "Immigration Office, Police of {}",
+    ),
+    ("NOIVU", "Sở Nội vụ", "Department of Home Affairs of {}"),
+    ("TAICHINH", "Sở Tài chính", "Department of Finance of {}"),
+    ("TUPHAP", "Sở Tư pháp", "Department of Justice of {}"),
+    ("BHXH", "Bảo hiểm xã hội", "Social Security of {}"),
+];
+
+/// The name of the agency `code`: its body and the commune or province it
+/// serves (`Ủy ban nhân dân phường Hồng Hà`); `None` for a code of no
+/// known body or unit.
+pub fn agency_name(code: &AgencyCode) -> Option<AgencyName> {
+    let (prefix, place) = code.as_str().split_once('.')?;
+    let (_, vi, en) = BODIES.iter().find(|(p, _, _)| *p == prefix)?;
+    let units = Units::get();
+    let unit = match place.len() {
+        5 => units.commune(place).map(|c| c.name.as_str()),
+        2 => units.province(place).map(|p| p.name.as_str()),
+        _ => None,
+    }?;
+    // after the body, the unit's kind is written in lower case
+    let mut chars = unit.chars();
+    let lowered: String = chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    Some(AgencyName {
+        vi: format!("{vi} {lowered}"),
+        en: en.replace("{}", unit),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Catalog;
+
+    #[test]
+    fn agencies_are_named_by_body_and_unit() {
+        let name = |code: &str| agency_name(&AgencyCode::parse(code).expect("code"));
+        let hong_ha = name("UBND.00097").expect("a commune's committee");
+        assert_eq!(hong_ha.vi, "Ủy ban nhân dân phường Hồng Hà");
+        assert_eq!(hong_ha.en, "People's Committee of Phường Hồng Hà");
+        let centre = name("TTPVHCC.01").expect("a province's centre");
+        assert_eq!(
+            centre.vi,
+            "Trung tâm Phục vụ hành chính công thành phố Hà Nội"
+        );
+        assert_eq!(
+            centre.en,
+            "Public Administrative Service Centre of Thành phố Hà Nội"
+        );
+        assert_eq!(
+            name("CONGAN.00097").map(|n| n.vi).as_deref(),
+            Some("Công an phường Hồng Hà")
+        );
+        for unknown in [
+            "UBND.99999",
+            "UBND.1",
+            "KHONGCO.00097",
+            "UBND",
+            "UBND.00001",
+        ] {
+            assert_eq!(name(unknown), None, "{unknown}");
+        }
+        // every agency a procedure of the catalog is routed to has a name
+        let catalog = Catalog::official().expect("the official catalog");
+        let commune = a_commune_of("79");
+        for p in catalog.procedures() {
+            let place = match p.level {
+                Level::Commune => commune.clone(),
+                _ => "79".to_string(),
+            };
+            let r = route(p, &place, Channel::Online, None).expect("routed");
+            if p.level != Level::Ministry {
+                assert!(
+                    agency_name(&r.competent).is_some(),
+                    "{}: {}",
+                    p.code,
+                    r.competent
+                );
+            }
+        }
+    }
 
     fn procedure(level: Level, authority: &str) -> Procedure {
         let catalog = Catalog::official().expect("the official catalog");

@@ -8,7 +8,10 @@
 //!   identity provider's protocol endpoints answer the OAuth error object
 //!   their RFCs prescribe (`oidc::error::OAuthError`). Nothing else reaches
 //!   a client: a router's fallbacks, the body limit, a panic and a rejected
-//!   extractor all end in one of these three.
+//!   extractor all end in one of these three. A problem answered to a
+//!   browser asking for a page (it accepts HTML, it is not htmx, the path
+//!   is not under `/api/`) is shown as the portal's page for its status
+//!   (`pages::failure::for_browsers`); API clients always get the problem.
 //! - **Errors travel by `?`.** Libraries return their own `thiserror` types
 //!   (`store::StoreError` with its kind and source, `domain::DomainError`,
 //!   a service's error); each has a `From` conversion into the face's

@@ -35,7 +35,11 @@ pub use trace::REQUEST_ID;
 pub fn app(state: AppState) -> Router {
     let https = state.oidc.issuer().starts_with("https://");
     let pages_fail = axum::middleware::from_fn_with_state(state.clone(), pages::failure::render);
-    let app = with_middleware(routes().layer(pages_fail)).with_state(state);
+    let browsers =
+        axum::middleware::from_fn_with_state(state.clone(), pages::failure::for_browsers);
+    let app = with_middleware(routes().layer(pages_fail))
+        .layer(browsers)
+        .with_state(state);
     if https {
         // served over https: browsers keep to https for a year (RFC 6797)
         app.layer(SetResponseHeaderLayer::if_not_present(

@@ -152,6 +152,38 @@ fn a_catalog_with_a_flaw_is_refused_with_the_procedure_named() {
         Catalog::from_json(&twice),
         Err(CatalogError::Duplicate(_))
     ));
+    let one = |code: &str, place: u8| {
+        fixture(json!({"code": code, "featured": place}))
+            .trim_matches(['[', ']'])
+            .to_string()
+    };
+    let same_place = format!("[{},{}]", one("mot", 1), one("hai", 1));
+    assert!(matches!(
+        Catalog::from_json(&same_place),
+        Err(CatalogError::FeaturedTwice(a, b, 1)) if a == "mot" && b == "hai"
+    ));
+}
+
+#[test]
+fn the_commonly_used_services_come_in_their_order() {
+    let one = |code: &str, place: Option<u8>| {
+        fixture(json!({"code": code, "featured": place}))
+            .trim_matches(['[', ']'])
+            .to_string()
+    };
+    let json = format!(
+        "[{},{},{}]",
+        one("ba", Some(3)),
+        one("khong", None),
+        one("mot", Some(1))
+    );
+    let c = Catalog::from_json(&json).expect("catalog");
+    let codes: Vec<&str> = c.featured().iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["mot", "ba"]);
+    let official = Catalog::official().expect("catalog");
+    let featured = official.featured();
+    assert!(featured.len() >= 6, "the home page offers at least six");
+    assert_eq!(featured[0].code, "khai-sinh");
 }
 
 #[test]

@@ -723,7 +723,15 @@ impl Cast {
     ) {
         let status = r.status.as_u16();
         let location = r.header("location").unwrap_or_default();
-        let text = format!("{location}\n{}", r.body);
+        // the page's header names whoever is logged in to themselves: what
+        // a page shows of someone is what is under it
+        let content = match r.body.split_once("<header class=\"site-header\">") {
+            Some((_, rest)) => rest
+                .split_once("</header>")
+                .map_or(rest, |(_, after)| after),
+            None => r.body.as_str(),
+        };
+        let text = format!("{location}\n{content}");
         let shown: Vec<String> = self
             .markers(path)
             .await

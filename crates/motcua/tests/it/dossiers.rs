@@ -1424,8 +1424,8 @@ async fn the_demo_loads_people_and_accounts_once_and_they_log_in() {
         .await
         .expect("text");
     assert!(
-        bench.contains("<code>UBND."),
-        "the officer's agency: {bench}"
+        bench.contains("<h2 id=\"queue-1\">Ủy ban nhân dân "),
+        "the officer's agency, by name: {bench}"
     );
     let _ = child.kill();
     let _ = child.wait();

@@ -914,7 +914,7 @@ async fn the_navigation_names_each_destination_once() {
     assert_eq!(page.status.as_u16(), 200);
     let nav = page
         .body
-        .split("site-nav")
+        .split("<nav class=\"wrap site-nav\"")
         .nth(1)
         .and_then(|rest| rest.split("</nav>").next())
         .expect("the main navigation");
@@ -926,4 +926,194 @@ async fn the_navigation_names_each_destination_once() {
     let unique: std::collections::BTreeSet<&str> = hrefs.iter().copied().collect();
     assert!(hrefs.len() >= 5, "{hrefs:?}");
     assert_eq!(hrefs.len(), unique.len(), "a link repeated: {hrefs:?}");
+}
+
+/// The home page is the portal's front door: find a procedure, the
+/// services people use most, one's dossiers, a dossier by its code, and
+/// log in — with nothing promised for later.
+#[tokio::test]
+async fn the_home_page_is_the_front_door() {
+    let app = TestApp::spawn().await;
+    let (status, vi) = get_html(&app, "/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(vi.contains("action=\"/thu-tuc\""), "a procedure search");
+    assert!(vi.contains("Dịch vụ công thường dùng"));
+    let birth = vi
+        .find("href=\"/thu-tuc/khai-sinh\"")
+        .expect("birth registration offered");
+    let residence = vi
+        .find("href=\"/thu-tuc/dang-ky-thuong-tru\"")
+        .expect("permanent residence offered");
+    assert!(birth < residence, "in the featured order");
+    assert!(
+        vi.contains("action=\"/tra-cuu-ho-so\""),
+        "a dossier look-up"
+    );
+    assert!(vi.contains("href=\"/ho-so\""), "my dossiers");
+    assert!(
+        vi.contains("href=\"/dang-nhap?next=%2F\""),
+        "log in, back here"
+    );
+    assert!(!vi.contains("sắp tới"), "nothing promised for later");
+    let (_, en) = get_html(&app, "/?lang=en", None).await;
+    assert!(en.contains("Commonly used services"));
+    assert!(en.contains(">Birth registration<"), "names in English");
+    assert!(!en.contains("(soon)"));
+}
+
+/// The header says who is logged in, links their account, offers the
+/// workbench to staff only, and logs out; logged out, it offers to log
+/// in, coming back to the page.
+#[tokio::test]
+async fn the_header_shows_who_is_logged_in_and_logs_out() {
+    let app = TestApp::spawn().await;
+    let (_, anonymous) = get_html(&app, "/thu-tuc", None).await;
+    assert!(anonymous.contains("href=\"/dang-nhap?next=%2Fthu-tuc\""));
+    assert!(!anonymous.contains("action=\"/oidc/logout\""));
+
+    let birth = registry::PartialDate::parse("1991-05-06").expect("a date");
+    let citizen = app
+        .open_account("001191000123", birth, domain::Sex::Female, "Trần Thị Bích")
+        .await;
+    let session = format!("motcua_sid={}", app.log_in_on_portal("001191000123").await);
+    let (status, page) = get_html(&app, "/thu-tuc", Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    let header = page
+        .split("</header>")
+        .next()
+        .expect("a header")
+        .to_string();
+    assert!(header.contains("Trần Thị Bích"), "the name in the header");
+    assert!(header.contains("href=\"/tai-khoan\""));
+    assert!(header.contains("action=\"/oidc/logout\""));
+    assert!(
+        !header.contains("href=\"/can-bo\""),
+        "no workbench for a citizen"
+    );
+    assert!(
+        !header.contains("/dang-nhap"),
+        "no log-in link once logged in"
+    );
+
+    let agency = dossier::AgencyCode::parse("UBND.00004").expect("agency");
+    crate::dossiers::set_staff(&app, citizen, &agency, dossier::Role::Officer).await;
+    let (_, staff) = get_html(&app, "/", Some(&session)).await;
+    let header = staff.split("</header>").next().expect("a header");
+    assert!(
+        header.contains("href=\"/can-bo\""),
+        "the workbench for staff"
+    );
+
+    // the header's log-out form ends the session
+    let token = header
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the log-out form's token")
+        .to_string();
+    let out = app
+        .client
+        .post(app.url("/oidc/logout"))
+        .header(COOKIE, &session)
+        .header("origin", app.url(""))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form(&[("csrf_token", &token), ("confirm", "1")]))
+        .send()
+        .await
+        .expect("log out");
+    assert_eq!(out.status(), StatusCode::OK);
+    let done = out.text().await.expect("body");
+    let header = done.split("</header>").next().expect("a header");
+    assert!(
+        !header.contains("Trần Thị Bích"),
+        "logged out in the header at once"
+    );
+    assert!(header.contains("/dang-nhap"));
+    let (_, after) = get_html(&app, "/", Some(&session)).await;
+    assert!(!after.contains("Trần Thị Bích"), "the session is over");
+}
+
+/// A request as a browser sends it when it follows a link or a form.
+fn browser(app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    app.client.request(method, app.url(path)).header(
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    )
+}
+
+/// A browser asking for a page gets the portal's page for a failure, in
+/// its language; API clients keep problem+json.
+#[tokio::test]
+async fn browsers_get_error_pages_and_api_clients_problems() {
+    let app = TestApp::spawn().await;
+    let page = |r: reqwest::Response| async move {
+        let status = r.status();
+        let allow = r.headers().get("allow").cloned();
+        let ct = r
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with("text/html"), "{status}: {ct}");
+        (status, allow, r.text().await.expect("body"))
+    };
+    let r = browser(&app, reqwest::Method::GET, "/khong-co-trang-nay")
+        .send()
+        .await
+        .expect("GET");
+    let (status, _, body) = page(r).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("<html lang=\"vi\">") && body.contains("<main id=\"main\""));
+    assert!(body.contains("Không tìm thấy") && body.contains("href=\"/\""));
+    assert!(!body.contains("problem"), "no JSON shown");
+
+    let r = browser(&app, reqwest::Method::GET, "/khong-co-trang-nay?lang=en")
+        .send()
+        .await
+        .expect("GET");
+    let (_, _, body) = page(r).await;
+    assert!(body.contains("<html lang=\"en\">") && body.contains("Not found"));
+
+    let r = browser(&app, reqwest::Method::DELETE, "/thu-tuc")
+        .send()
+        .await
+        .expect("DELETE");
+    let (status, allow, body) = page(r).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(allow.is_some(), "Allow kept");
+    assert!(body.contains("Không thực hiện được"));
+
+    let big = "a".repeat(3 * 1024 * 1024);
+    let r = browser(&app, reqwest::Method::POST, "/ho-so/UBND.00097-260101-0001")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("comment={big}"))
+        .send()
+        .await
+        .expect("POST");
+    let (status, _, body) = page(r).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body.contains("Nội dung quá lớn"));
+
+    let r = browser(&app, reqwest::Method::GET, "/static/..%2f..%2fCargo.toml")
+        .send()
+        .await
+        .expect("GET");
+    let (status, _, _) = page(r).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // the API answers problems, whatever the client accepts
+    let r = browser(&app, reqwest::Method::GET, "/api/v1/khong-co")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    // and a client that does not ask for HTML gets the problem too
+    let plain = app.get("/khong-co-trang-nay").await;
+    assert_eq!(plain.status.as_u16(), 404);
+    assert_eq!(plain.content_type(), "application/problem+json");
 }

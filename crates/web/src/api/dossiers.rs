@@ -300,14 +300,19 @@ pub struct PublicDossier {
     /// The appointment for the result.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub(crate) due: Option<DateTime<FixedOffset>>,
-    /// The agency handling it.
+    /// The code of the agency handling it.
     pub(crate) agency: String,
+    /// Its name (its code when it has none).
+    pub(crate) agency_vi: String,
+    /// Its name in English.
+    pub(crate) agency_en: String,
 }
 
 pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
     let (vi, en) = flow::procedure(&d.procedure)
         .map(|p| (p.name_vi.clone(), p.name_en.clone()))
         .unwrap_or_else(|_| (d.procedure.clone(), d.procedure.clone()));
+    let agency = dossier::agency_name(&d.route.competent);
     PublicDossier {
         code: d.code.to_string(),
         procedure_vi: vi,
@@ -318,6 +323,10 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
         submitted_at: d.submitted_at,
         due: d.due,
         agency: d.route.competent.to_string(),
+        agency_vi: agency
+            .as_ref()
+            .map_or_else(|| d.route.competent.to_string(), |n| n.vi.clone()),
+        agency_en: agency.map_or_else(|| d.route.competent.to_string(), |n| n.en),
     }
 }
 
@@ -342,7 +351,10 @@ pub async fn get_dossier(
         .map_err(FlowError::from)?
         .ok_or_else(|| ApiError::NotFound(format!("no dossier {code}")))?;
     let Some(caller) = caller else {
-        return Ok(Json(DossierAnswer::Public(public_view(&stored.dossier))).into_response());
+        return Ok(Json(DossierAnswer::Public(Box::new(public_view(
+            &stored.dossier,
+        ))))
+        .into_response());
     };
     let actors = flow::actors_for(&state, &caller.account, &stored.dossier).await?;
     require_any(&caller, &actors)?;
@@ -357,7 +369,7 @@ pub enum DossierAnswer {
     /// Whole, for its applicant and its agencies' staff.
     Whole(Box<DossierView>),
     /// What anyone sees.
-    Public(PublicDossier),
+    Public(Box<PublicDossier>),
 }
 
 /// An act on a dossier.

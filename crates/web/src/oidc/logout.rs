@@ -210,7 +210,7 @@ pub(crate) async fn logout(
                 see_other(&with_params(&uri, &params_back))
             }
         }
-        None => notice(ctx, t.logout_title(), t.logout_done()),
+        None => notice(&ctx.logged_out(), t.logout_title(), t.logout_done()),
     };
     Ok(with_cookie(res, &session::clear_cookie(state)))
 }

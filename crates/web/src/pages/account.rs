@@ -80,7 +80,7 @@ pub async fn page(
     let identifier = account.holder.login_id().to_string();
     let passkeys = accounts::passkeys_of(&state, subject).await?.len();
     let page = |csrf| AccountPage {
-        l: ctx.layout(t.account_title(), ""),
+        l: ctx.layout(t.account_title(), "account"),
         t,
         name: account.name.clone(),
         identifier,

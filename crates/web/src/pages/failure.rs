@@ -242,6 +242,107 @@ pub(crate) async fn render(State(state): State<AppState>, req: Request, next: Ne
     }
 }
 
+/// Whether a request is a browser asking for a page: it takes HTML, it is
+/// not htmx asking for a fragment, and it is not addressed to the JSON API.
+fn wants_page(req: &Request) -> bool {
+    let accepts_html = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|t| t.trim().starts_with("text/html")));
+    accepts_html
+        && !req.headers().contains_key("hx-request")
+        && !req.uri().path().starts_with("/api/")
+}
+
+/// Headers of a problem that its page keeps: what it allows, when to come
+/// back, the request's id.
+const KEPT_HEADERS: [header::HeaderName; 3] = [
+    header::ALLOW,
+    header::RETRY_AFTER,
+    header::HeaderName::from_static("x-request-id"),
+];
+
+/// The portal's page for a status a problem was answered with.
+fn status_page(t: Tr, status: StatusCode, request_id: Option<&str>) -> PageError {
+    let (heading, text) = match status.as_u16() {
+        401 | 403 => (
+            t.page_forbidden_title(),
+            t.page_forbidden_text().to_string(),
+        ),
+        404 => (
+            t.page_not_found_title(),
+            t.page_not_found_text().to_string(),
+        ),
+        405 => (t.page_method_title(), t.page_method_text().to_string()),
+        413 => (
+            t.page_too_large_title(),
+            t.page_too_large_text().to_string(),
+        ),
+        429 => (t.page_too_many_title(), t.page_too_many_text().to_string()),
+        503 => (t.unavailable_title(), t.unavailable_text().to_string()),
+        s if s >= 500 => {
+            let id = request_id
+                .map(|id| format!(" {} {id}", t.page_request_id()))
+                .unwrap_or_default();
+            (
+                t.server_error_title(),
+                format!("{}{id}", t.server_error_text()),
+            )
+        }
+        _ => (
+            t.page_bad_request_title(),
+            t.page_bad_request_text().to_string(),
+        ),
+    };
+    PageError::message(status, heading, &text).with_link("/", t.page_go_home())
+}
+
+/// Middleware around everything: a problem (`application/problem+json`)
+/// answered to a browser asking for a page becomes the portal's page for
+/// its status, in the reader's language (an unknown address, a method the
+/// address does not take, a body over the limit, a server failure); API
+/// clients keep the problem.
+pub(crate) async fn for_browsers(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !wants_page(&req) {
+        return next.run(req).await;
+    }
+    let (uri, headers) = (req.uri().clone(), req.headers().clone());
+    let res = next.run(req).await;
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(crate::error::PROBLEM_JSON.as_bytes())
+    });
+    if !is_problem {
+        return res;
+    }
+    let mut parts = match Request::get(uri).body(()) {
+        Ok(r) => r.into_parts().0,
+        Err(_) => return res,
+    };
+    parts.headers = headers;
+    let ctx = match Ctx::from_request_parts(&mut parts, &state).await {
+        Ok(ctx) => ctx,
+        Err(never) => match never {},
+    };
+    let request_id = res
+        .headers()
+        .get(&KEPT_HEADERS[2])
+        .and_then(|v| v.to_str().ok());
+    let mut page = status_page(ctx.t(), res.status(), request_id).page(&ctx);
+    for name in &KEPT_HEADERS {
+        if let Some(v) = res.headers().get(name) {
+            page.headers_mut().insert(name.clone(), v.clone());
+        }
+    }
+    page
+}
+
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         match e {
@@ -321,6 +422,29 @@ mod tests {
             let (heading, text, _) = e.words(Tr(Lang::En));
             assert!(!heading.contains("secret") && !text.contains("secret"));
         }
+    }
+
+    #[test]
+    fn a_status_page_speaks_the_readers_language_and_quotes_the_request() {
+        for lang in [Lang::Vi, Lang::En] {
+            let t = Tr(lang);
+            for status in [400, 403, 404, 405, 413, 414, 429, 500, 503] {
+                let status = StatusCode::from_u16(status).unwrap_or_default();
+                let e = status_page(t, status, Some("req-1"));
+                assert_eq!(e.status(), status);
+                let (heading, text, link) = e.words(t);
+                assert!(!heading.is_empty() && !text.is_empty(), "{status}");
+                assert_eq!(link.map(|(href, _)| href).as_deref(), Some("/"));
+                assert_eq!(
+                    text.contains("req-1"),
+                    status == StatusCode::INTERNAL_SERVER_ERROR,
+                    "{status}"
+                );
+            }
+        }
+        let (vi, _, _) = status_page(Tr(Lang::Vi), StatusCode::NOT_FOUND, None).words(Tr(Lang::Vi));
+        let (en, _, _) = status_page(Tr(Lang::En), StatusCode::NOT_FOUND, None).words(Tr(Lang::En));
+        assert_ne!(vi, en);
     }
 
     #[test]

@@ -34,6 +34,14 @@ impl Lang {
     }
 }
 
+/// Of a text written in both languages, the one `t` reads.
+pub(crate) fn pick<'a>(t: Tr, vi: &'a str, en: &'a str) -> &'a str {
+    match t.0 {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
 /// The texts of one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tr(pub Lang);
@@ -68,6 +76,8 @@ texts! {
     nav_home => "Trang chủ", "Home";
     nav_units => "Tra cứu đơn vị hành chính", "Administrative units";
     nav_convert => "Chuyển đổi địa chỉ", "Convert addresses";
+    nav_menu => "Danh mục", "Menu";
+    header_account => "Tài khoản", "Account";
     switch_lang => "English", "Tiếng Việt";
     switch_lang_title => "Switch to English", "Chuyển sang tiếng Việt";
     footer_about => "motcua là phần mềm nguồn mở (Apache-2.0) giúp vận hành dịch vụ công qua một cổng duy nhất.",
@@ -76,11 +86,19 @@ texts! {
     footer_htmx => "Giấy phép htmx", "htmx licence";
 
     // home
-    home_lead => "Một cửa cho mọi dịch vụ công: tra cứu, chuyển đổi và (sắp tới) nộp hồ sơ trực tuyến.",
-        "One door to every public service: look-ups, conversions and (soon) online applications.";
+    home_lead => "Một cửa cho mọi dịch vụ công: tìm thủ tục, nộp hồ sơ trực tuyến với thông tin được điền sẵn, theo dõi hồ sơ và nhận kết quả.",
+        "One door to every public service: find a procedure, apply online with your details filled in, follow your dossier and receive the result.";
+    home_popular => "Dịch vụ công thường dùng", "Commonly used services";
+    home_all_procedures => "Xem tất cả thủ tục", "See every procedure";
+    home_yours => "Hồ sơ của bạn", "Your dossiers";
+    home_mine_text => "Xem các hồ sơ bạn đã nộp, tình trạng và kết quả.", "See the dossiers you filed, their status and their results.";
+    home_mine_login => "Đăng nhập để xem các hồ sơ bạn đã nộp.", "Log in to see the dossiers you filed.";
+    home_lookup_text => "Có mã hồ sơ trên giấy hẹn? Xem tình trạng mà không cần đăng nhập.", "Have the code from your appointment slip? See where your dossier stands without logging in.";
+    home_login_text => "Dùng tài khoản định danh điện tử để nộp hồ sơ trực tuyến; thông tin của bạn được điền sẵn từ Cơ sở dữ liệu quốc gia về dân cư.",
+        "Use your electronic identification account to apply online; your details are filled in from the National Population Database.";
+    home_more => "Tra cứu khác", "Other look-ups";
     home_reform => "Từ ngày 1/7/2025, cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn.",
         "Since 1 July 2025 the country has 34 provinces and cities and 3,321 communes, wards and special zones; districts no longer exist.";
-    home_services => "Dịch vụ", "Services";
     home_units_text => "Tìm xã, phường, tỉnh mới, hoặc xem một tên cũ nay thuộc đơn vị nào.",
         "Find a new commune, ward or province, or see where an old name belongs now.";
     home_convert_text => "Dán danh sách địa chỉ cũ để nhận địa chỉ mới theo đơn vị hành chính sau sắp xếp.",
@@ -164,6 +182,16 @@ texts! {
     page_forbidden_title => "Không được phép", "Not allowed";
     page_forbidden_text => "Bạn không có quyền xem hoặc làm việc này.", "You are not allowed to see or do this.";
     unavailable_title => "Tạm thời không phục vụ được", "Temporarily unavailable";
+    page_method_title => "Không thực hiện được", "This cannot be done here";
+    page_method_text => "Địa chỉ này không nhận thao tác đó. Hãy quay lại trang trước và dùng các nút trên trang.", "This address does not take that action. Go back and use the buttons on the page.";
+    page_too_large_title => "Nội dung quá lớn", "Too large";
+    page_too_large_text => "Tệp hoặc biểu mẫu gửi lên vượt quá giới hạn cho phép. Hãy quay lại và gửi tệp nhỏ hơn (mỗi tệp tối đa 10 MB).", "The file or form sent is over the limit. Go back and send a smaller file (at most 10 MB each).";
+    page_too_many_title => "Quá nhiều yêu cầu", "Too many requests";
+    page_too_many_text => "Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.", "You sent too many requests in a short time. Please wait a moment and try again.";
+    page_bad_request_title => "Yêu cầu không hợp lệ", "The request cannot be answered";
+    page_bad_request_text => "Địa chỉ hoặc nội dung gửi lên không đúng. Hãy quay lại trang trước hoặc về trang chủ.", "The address or what was sent is not right. Go back, or start again from the home page.";
+    page_request_id => "Nếu cần hỗ trợ, hãy cung cấp mã yêu cầu:", "If you ask for help, quote the request id:";
+    page_go_home => "Về trang chủ", "Go to the home page";
     unavailable_text => "Hệ thống tạm thời không phục vụ được. Vui lòng thử lại sau ít phút.", "The service is temporarily unavailable. Please try again in a few minutes.";
 }
 

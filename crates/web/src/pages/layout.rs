@@ -14,6 +14,9 @@ use crate::pages::i18n::{Lang, Tr};
 use crate::reply::with_cookie;
 use crate::state::AppState;
 
+/// The portal's log-in page, at its two addresses.
+const LOGIN_PATHS: [&str; 2] = ["/dang-nhap", "/login"];
+
 /// The cookie remembering the chosen language.
 const LANG_COOKIE: &str = "lang";
 
@@ -38,6 +41,19 @@ pub(crate) struct Ctx {
     pub path: String,
     /// the query's `name=value` pairs as sent, without `lang`
     other_params: Vec<String>,
+    /// Who is logged in on this browser, for the header of a whole page.
+    viewer: Option<Viewer>,
+}
+
+/// The person logged in, as the header shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Viewer {
+    /// Their name, linking to their account.
+    pub name: String,
+    /// They work at an agency: the header links to the workbench.
+    pub staff: bool,
+    /// The token of the header's log-out form (bound to the session).
+    pub csrf: String,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -47,8 +63,42 @@ impl FromRequestParts<AppState> for Ctx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Ctx::from_parts(parts, state.oidc.issuer()))
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let mut ctx = Ctx::from_parts(parts, state.oidc.issuer());
+        if ctx.session_cookie.is_some() && !ctx.htmx && !ctx.path.starts_with("/api/") {
+            ctx.viewer = viewer(state, &parts.headers).await;
+        }
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
     }
+}
+
+/// The person logged in on this browser as the header shows them; none
+/// when the session cannot be read (the page itself says so if it needs
+/// one).
+async fn viewer(state: &AppState, headers: &axum::http::HeaderMap) -> Option<Viewer> {
+    let (_, account) = match crate::auth::session::current(state, headers).await {
+        Ok(found) => found?,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the session for the header");
+            return None;
+        }
+    };
+    let staff = match crate::services::dossiers::flow::staff_roles(state, &account).await {
+        Ok(roles) => !roles.is_empty(),
+        Err(e) => {
+            tracing::warn!(error = ?e, "reading the staff roles for the header");
+            false
+        }
+    };
+    let cookie = crate::auth::session::session_cookie(headers)?;
+    Some(Viewer {
+        name: account.name,
+        staff,
+        csrf: csrf::bound_token(cookie),
+    })
 }
 
 impl Ctx {
@@ -82,6 +132,7 @@ impl Ctx {
                 .is_some_and(|v| v.as_bytes() == b"true"),
             path: parts.uri.path().to_string(),
             other_params,
+            viewer: None,
         }
     }
 
@@ -107,8 +158,32 @@ impl Ctx {
             css: assets::href("app.css"),
             js: assets::href("htmx.min.js"),
             passkey_js: assets::href("passkey.js"),
+            menu_js: assets::href("menu.js"),
             licence: assets::href("htmx.LICENSE"),
             data_version: units::dataset_version().to_string(),
+            nav_items: nav_items(self.t(), nav),
+            viewer: self.viewer.clone(),
+            login_href: if self.path.starts_with("/oidc/")
+                || LOGIN_PATHS.contains(&self.path.as_str())
+            {
+                LOGIN_PATHS[0].to_string()
+            } else {
+                crate::auth::login_href(&self.path)
+            },
+        }
+    }
+
+    /// Who is logged in on this browser, if anyone.
+    pub fn viewer(&self) -> Option<&Viewer> {
+        self.viewer.as_ref()
+    }
+
+    /// The same request, its session ended: the header offers to log in.
+    pub fn logged_out(&self) -> Ctx {
+        Ctx {
+            viewer: None,
+            session_cookie: None,
+            ..self.clone()
         }
     }
 
@@ -162,8 +237,42 @@ pub(crate) struct Layout {
     pub js: String,
     /// passkeys on the log-in and account pages
     pub passkey_js: String,
+    /// the navigation's menu button on a phone
+    pub menu_js: String,
     pub licence: String,
     pub data_version: String,
+    pub nav_items: Vec<NavItem>,
+    /// Who is logged in (their name, account, workbench, log-out), or
+    /// nobody (a link to log in, coming back here).
+    pub viewer: Option<Viewer>,
+    pub login_href: String,
+}
+
+/// An entry of the main navigation.
+pub(crate) struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The page shown is this entry's.
+    pub current: bool,
+}
+
+/// The main navigation, `current` marked.
+fn nav_items(t: Tr, current: &str) -> Vec<NavItem> {
+    [
+        ("home", "/", t.nav_home()),
+        ("procedures", "/thu-tuc", t.nav_procedures()),
+        ("dossiers", "/ho-so", t.nav_dossiers()),
+        ("lookup", "/tra-cuu-ho-so", t.nav_lookup()),
+        ("units", "/don-vi-hanh-chinh", t.nav_units()),
+        ("convert", "/chuyen-doi-dia-chi", t.nav_convert()),
+    ]
+    .into_iter()
+    .map(|(key, href, label)| NavItem {
+        href,
+        label,
+        current: key == current,
+    })
+    .collect()
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

@@ -148,7 +148,7 @@ async fn render(
         StatusCode::OK
     };
     let page = |csrf| OrganisationsPage {
-        l: ctx.layout(t.org_title(), ""),
+        l: ctx.layout(t.org_title(), "account"),
         t,
         orgs: views,
         csrf,

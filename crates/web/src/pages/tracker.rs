@@ -201,7 +201,7 @@ pub async fn page(
         .map(|e| row(t, &state.exchange, e))
         .collect();
     let page = TrackerPage {
-        l: ctx.layout(t.tracker_title(), ""),
+        l: ctx.layout(t.tracker_title(), "account"),
         t,
         pid: person.to_string(),
         action: page_href(&ctx, person.as_str()),

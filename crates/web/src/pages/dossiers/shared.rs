@@ -10,6 +10,14 @@ use crate::pages::i18n::{Lang, Tr};
 use crate::services::dossiers::flow::Account;
 use crate::state::AppState;
 
+/// An agency's name in the page's language (its code when it has none).
+pub(super) fn agency(t: Tr, code: &dossier::AgencyCode) -> String {
+    match dossier::agency_name(code) {
+        Some(name) => pick(t, &name.vi, &name.en).to_string(),
+        None => code.to_string(),
+    }
+}
+
 pub(super) fn when(t: &DateTime<FixedOffset>) -> String {
     t.format("%H:%M %d/%m/%Y").to_string()
 }
@@ -26,12 +34,7 @@ pub(super) fn money(t: Tr, n: u64) -> String {
     format!("{out} đ")
 }
 
-pub(super) fn pick<'a>(t: Tr, vi: &'a str, en: &'a str) -> &'a str {
-    match t.0 {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
+pub(super) use crate::pages::i18n::pick;
 
 pub(super) fn status_name(t: Tr, s: Status) -> &'static str {
     pick(t, s.name_vi(), s.name_en())

@@ -11,7 +11,7 @@ use dossier::{Act, Actor, Dossier, Outcome, Procedure, Role, Status};
 use serde::Deserialize;
 
 use super::mine::dossier_row;
-use super::shared::{act_name, channel_name, pick, signed_in, status_name, when};
+use super::shared::{act_name, agency, channel_name, pick, signed_in, status_name, when};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
@@ -337,8 +337,8 @@ pub(super) async fn show_dossier(
         due: row.due,
         urgency: if is_staff { row.urgency } else { "" },
         urgency_class: row.urgency_class,
-        competent: d.route.competent.to_string(),
-        receiving: d.route.receiving.to_string(),
+        competent: agency(t, &d.route.competent),
+        receiving: agency(t, &d.route.receiving),
         assignee: row.assignee,
         steps: step_rows(t, d, true),
         form: d

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use dossier::Status;
 
-use super::shared::{channel_name, pick, signed_in, when};
+use super::shared::{agency, channel_name, pick, signed_in, when};
 use super::show::{StepRow, step_rows};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
@@ -89,8 +89,8 @@ pub async fn slip(
         title,
         code: d.code.to_string(),
         qr,
-        agency: d.route.competent.to_string(),
-        receiving: d.route.receiving.to_string(),
+        agency: agency(t, &d.route.competent),
+        receiving: agency(t, &d.route.receiving),
         applicant: d.applicant.name.clone(),
         procedure: pick(t, &p.name_vi, &p.name_en).to_string(),
         channel: channel_name(t, d.channel),

@@ -7,7 +7,7 @@ use dossier::Role;
 use serde::Deserialize;
 
 use super::mine::{DossierRow, dossier_row};
-use super::shared::signed_in;
+use super::shared::{self, signed_in};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
@@ -56,7 +56,7 @@ pub async fn workbench(
             .await
             .map_err(FlowError::from)?;
         queues.push(QueueView {
-            agency: agency.to_string(),
+            agency: shared::agency(t, &agency),
             role: if role == Role::Leader {
                 t.p_role_leader()
             } else {

@@ -1,0 +1,22 @@
+// The main navigation on a phone: one "Menu" button that opens and closes
+// the list (aria-expanded says which). Without JavaScript, or on a wider
+// screen, the list is simply shown.
+(function () {
+  'use strict';
+  var nav = document.querySelector('.site-nav');
+  if (!nav) return;
+  var button = nav.querySelector('.menu-toggle');
+  var list = nav.querySelector('ul');
+  if (!button || !list) return;
+  var narrow = window.matchMedia('(max-width: 39.99rem)');
+  function set(open) {
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    list.hidden = !open && narrow.matches;
+  }
+  button.hidden = false;
+  set(false);
+  button.addEventListener('click', function () {
+    set(button.getAttribute('aria-expanded') !== 'true');
+  });
+  narrow.addEventListener('change', function () { set(false); });
+})();
