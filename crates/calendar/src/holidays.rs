@@ -510,6 +510,14 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    /// The dates of one year, from the days of each month.
+    fn days_of(year: i32, months: &[(u32, &[u32])]) -> Vec<NaiveDate> {
+        months
+            .iter()
+            .flat_map(|&(m, days)| days.iter().map(move |&day| d(year, m, day)))
+            .collect()
+    }
+
     fn dates(days: &[DayOff]) -> Vec<NaiveDate> {
         days.iter().map(|d| d.date).collect()
     }
@@ -530,20 +538,15 @@ mod tests {
         assert!(days.published);
         assert_eq!(
             dates(&days.days_off),
-            [
-                d(2025, 1, 1),
-                d(2025, 1, 27),
-                d(2025, 1, 28),
-                d(2025, 1, 29),
-                d(2025, 1, 30),
-                d(2025, 1, 31),
-                d(2025, 4, 7),
-                d(2025, 4, 30),
-                d(2025, 5, 1),
-                d(2025, 5, 2),
-                d(2025, 9, 1),
-                d(2025, 9, 2),
-            ]
+            days_of(
+                2025,
+                &[
+                    (1, &[1, 27, 28, 29, 30, 31]),
+                    (4, &[7, 30]),
+                    (5, &[1, 2]),
+                    (9, &[1, 2]),
+                ]
+            )
         );
         assert_eq!(days.working_weekend_days, [d(2025, 4, 26)]);
         assert!(days.is_working_day(d(2025, 4, 26)));
@@ -556,21 +559,17 @@ mod tests {
         let days = Holidays::official().unwrap().year(2026).unwrap();
         assert_eq!(
             dates(&days.days_off),
-            [
-                d(2026, 1, 1),
-                d(2026, 1, 2),
-                d(2026, 2, 16),
-                d(2026, 2, 17),
-                d(2026, 2, 18),
-                d(2026, 2, 19),
-                d(2026, 2, 20),
-                d(2026, 4, 27),
-                d(2026, 4, 30),
-                d(2026, 5, 1),
-                d(2026, 8, 31),
-                d(2026, 9, 1),
-                d(2026, 9, 2),
-            ]
+            days_of(
+                2026,
+                &[
+                    (1, &[1, 2]),
+                    (2, &[16, 17, 18, 19, 20]),
+                    (4, &[27, 30]),
+                    (5, &[1]),
+                    (8, &[31]),
+                    (9, &[1, 2]),
+                ]
+            )
         );
         assert_eq!(days.working_weekend_days, [d(2026, 1, 10), d(2026, 8, 22)]);
         // Culture Day is not a day off: unconfirmed
@@ -583,19 +582,16 @@ mod tests {
         let days = default_days_off(2026).unwrap();
         assert_eq!(
             dates(&days),
-            [
-                d(2026, 1, 1),
-                d(2026, 2, 16),
-                d(2026, 2, 17),
-                d(2026, 2, 18),
-                d(2026, 2, 19),
-                d(2026, 2, 20),
-                d(2026, 4, 27),
-                d(2026, 4, 30),
-                d(2026, 5, 1),
-                d(2026, 9, 1),
-                d(2026, 9, 2),
-            ]
+            days_of(
+                2026,
+                &[
+                    (1, &[1]),
+                    (2, &[16, 17, 18, 19, 20]),
+                    (4, &[27, 30]),
+                    (5, &[1]),
+                    (9, &[1, 2]),
+                ]
+            )
         );
         assert_eq!(days[6].kind, DayOffKind::Compensation);
         // 2027: Tết 6 February (Saturday): 5, 6(Sat), 7(Sun), 8, 9 → the
