@@ -539,6 +539,20 @@ mod tests {
         a
     }
 
+    /// STAFF authorised for all services from day 0 to day 30, with no
+    /// consent yet.
+    fn all_services(n: u128, o: &Organisation) -> Authorisation {
+        Authorisation::new(
+            Uuid::from_u128(n),
+            o,
+            id(STAFF),
+            Scope::AllServices,
+            t(0),
+            t(30),
+        )
+        .expect("all services")
+    }
+
     #[test]
     fn representatives_and_the_head_act_by_right_with_level_2() {
         let o = org(&[REP_A, REP_B]);
@@ -565,27 +579,19 @@ mod tests {
         let o = org(&[REP_A, REP_B]);
         let a = authorised(&o);
         let tax = svc("tax.declare");
+        let act = |who, level, at| may_act(id(who), level, &o, &tax, at, std::slice::from_ref(&a));
         let ok = Ok(ActingCapacity::Authorised {
             authorisation: a.id(),
         });
-        assert_eq!(
-            may_act(id(STAFF), Level2, &o, &tax, t(0), std::slice::from_ref(&a)),
-            ok
-        );
-        assert_eq!(
-            may_act(id(STAFF), Level2, &o, &tax, t(15), std::slice::from_ref(&a)),
-            ok
-        );
+        assert_eq!(act(STAFF, Level2, t(0)), ok);
+        assert_eq!(act(STAFF, Level2, t(15)), ok);
         // level 1 is refused before anything else
         assert_eq!(
-            may_act(id(STAFF), Level1, &o, &tax, t(15), std::slice::from_ref(&a)),
+            act(STAFF, Level1, t(15)),
             Err(ActRefusal::NeedsLevel2 { level: Level1 })
         );
         // someone else cannot use STAFF's authorisation
-        assert_eq!(
-            may_act(id(OTHER), Level2, &o, &tax, t(15), std::slice::from_ref(&a)),
-            Err(ActRefusal::NotAuthorised)
-        );
+        assert_eq!(act(OTHER, Level2, t(15)), Err(ActRefusal::NotAuthorised));
     }
 
     #[test]
@@ -605,15 +611,7 @@ mod tests {
                 service: svc("land.register")
             })
         );
-        let mut all = Authorisation::new(
-            Uuid::from_u128(901),
-            &o,
-            id(STAFF),
-            Scope::AllServices,
-            t(0),
-            t(30),
-        )
-        .expect("all");
+        let mut all = all_services(901, &o);
         all.consent(&o, id(REP_A), t(0)).expect("consent");
         assert!(may_act(id(STAFF), Level2, &o, &svc("land.register"), t(1), &[all]).is_ok());
         assert!(Scope::services([]).is_err());
@@ -637,54 +635,28 @@ mod tests {
         assert_eq!(check(t(0)), Ok(()));
         assert_eq!(check(t(30) - ns), Ok(()));
         assert_eq!(check(t(30)), Err(ActRefusal::Expired { until: t(30) }));
-        assert!(
-            Authorisation::new(
+        for (case, grantee, from, until) in [
+            ("an empty period", STAFF, 1, 1),
+            ("a period ending before it starts", STAFF, 2, 1),
+            ("the organisation as its own grantee", ORG, 0, 1),
+        ] {
+            let new = Authorisation::new(
                 Uuid::from_u128(1),
                 &o,
-                id(STAFF),
+                id(grantee),
                 Scope::AllServices,
-                t(1),
-                t(1)
-            )
-            .is_err()
-        );
-        assert!(
-            Authorisation::new(
-                Uuid::from_u128(1),
-                &o,
-                id(STAFF),
-                Scope::AllServices,
-                t(2),
-                t(1)
-            )
-            .is_err()
-        );
-        assert!(
-            Authorisation::new(
-                Uuid::from_u128(1),
-                &o,
-                id(ORG),
-                Scope::AllServices,
-                t(0),
-                t(1)
-            )
-            .is_err()
-        );
+                t(from),
+                t(until),
+            );
+            assert!(new.is_err(), "{case}");
+        }
     }
 
     #[test]
     fn every_co_representative_must_consent_before_the_instant() {
         let o = org(&[REP_A, REP_B]);
         let tax = svc("tax.declare");
-        let mut a = Authorisation::new(
-            Uuid::from_u128(902),
-            &o,
-            id(STAFF),
-            Scope::AllServices,
-            t(0),
-            t(30),
-        )
-        .expect("a");
+        let mut a = all_services(902, &o);
         assert_eq!(
             a.check(&o, &tax, t(1)),
             Err(ActRefusal::MissingConsent {
@@ -840,48 +812,26 @@ mod tests {
         );
         let unconsented = make(3, Scope::AllServices, 0, 30, false);
         let good = make(4, Scope::AllServices, 0, 30, true);
-        let at = t(10);
+        let act = |authorisations: &[Authorisation]| {
+            may_act(id(STAFF), Level2, &o, &tax, t(10), authorisations)
+        };
         assert_eq!(
-            may_act(
-                id(STAFF),
-                Level2,
-                &o,
-                &tax,
-                at,
-                &[expired.clone(), other_scope.clone(), good]
-            ),
+            act(&[expired.clone(), other_scope.clone(), good]),
             Ok(ActingCapacity::Authorised {
                 authorisation: Uuid::from_u128(4)
             })
         );
         assert_eq!(
-            may_act(
-                id(STAFF),
-                Level2,
-                &o,
-                &tax,
-                at,
-                &[expired.clone(), other_scope.clone()]
-            ),
+            act(&[expired.clone(), other_scope.clone()]),
             Err(ActRefusal::OutOfScope {
                 service: tax.clone()
             })
         );
         assert!(matches!(
-            may_act(
-                id(STAFF),
-                Level2,
-                &o,
-                &tax,
-                at,
-                &[unconsented, expired.clone(), other_scope]
-            ),
+            act(&[unconsented, expired.clone(), other_scope]),
             Err(ActRefusal::MissingConsent { .. })
         ));
-        assert_eq!(
-            may_act(id(STAFF), Level2, &o, &tax, at, &[expired]),
-            Err(ActRefusal::Expired { until: t(5) })
-        );
+        assert_eq!(act(&[expired]), Err(ActRefusal::Expired { until: t(5) }));
     }
 
     #[test]

@@ -586,6 +586,16 @@ mod tests {
         ]
     }
 
+    /// Every status an application can reach.
+    const STATUSES: [&str; 6] = [
+        "submitted",
+        "verifying",
+        "supplement requested",
+        "approved",
+        "refused",
+        "withdrawn",
+    ];
+
     /// An application of level 1 brought to each status.
     fn in_status(name: &str) -> Application {
         let mut a = Application::submit(CITIZEN_L1, t(0));
@@ -629,16 +639,8 @@ mod tests {
                 _ => None,
             }
         };
-        let statuses = [
-            "submitted",
-            "verifying",
-            "supplement requested",
-            "approved",
-            "refused",
-            "withdrawn",
-        ];
         let mut lawful_count = 0;
-        for from in statuses {
+        for from in STATUSES {
             for event in events() {
                 let mut a = in_status(from);
                 let before = a.clone();
@@ -912,14 +914,7 @@ mod tests {
             serde_json::to_value(evidence(RecordSource::PopulationRegistry, 1)).expect("evidence");
         assert!(serde_json::from_value::<Application>(value).is_err());
         // every reachable status round-trips
-        for name in [
-            "submitted",
-            "verifying",
-            "supplement requested",
-            "approved",
-            "refused",
-            "withdrawn",
-        ] {
+        for name in STATUSES {
             let a = in_status(name);
             let back: Application =
                 serde_json::from_str(&serde_json::to_string(&a).expect("ser")).expect(name);
