@@ -472,65 +472,42 @@ mod tests {
         }
     }
 
+    /// The age of one born on `born`, on `on`, where it is certain.
+    fn certain_age(born: PartialDate, on: NaiveDate) -> Option<u32> {
+        born.age_on(on).and_then(|a| a.certain())
+    }
+
+    /// An age known to lie from `min` to `max` years.
+    fn ages(min: u32, max: u32) -> Option<AgeRange> {
+        Some(AgeRange { min, max })
+    }
+
     #[test]
     fn age_from_a_full_date() {
         let born = PartialDate::Date(day(2000, 6, 15));
         assert_eq!(born.age_on(day(2000, 6, 14)), None);
-        assert_eq!(
-            born.age_on(day(2000, 6, 15)).and_then(|a| a.certain()),
-            Some(0)
-        );
-        assert_eq!(
-            born.age_on(day(2014, 6, 14)).and_then(|a| a.certain()),
-            Some(13)
-        );
-        assert_eq!(
-            born.age_on(day(2014, 6, 15)).and_then(|a| a.certain()),
-            Some(14)
-        );
+        assert_eq!(certain_age(born, day(2000, 6, 15)), Some(0));
+        assert_eq!(certain_age(born, day(2014, 6, 14)), Some(13));
+        assert_eq!(certain_age(born, day(2014, 6, 15)), Some(14));
         let leap = PartialDate::Date(day(2004, 2, 29));
-        assert_eq!(
-            leap.age_on(day(2022, 2, 28)).and_then(|a| a.certain()),
-            Some(17)
-        );
-        assert_eq!(
-            leap.age_on(day(2022, 3, 1)).and_then(|a| a.certain()),
-            Some(18)
-        );
-        assert_eq!(
-            leap.age_on(day(2024, 2, 29)).and_then(|a| a.certain()),
-            Some(20)
-        );
+        assert_eq!(certain_age(leap, day(2022, 2, 28)), Some(17));
+        assert_eq!(certain_age(leap, day(2022, 3, 1)), Some(18));
+        assert_eq!(certain_age(leap, day(2024, 2, 29)), Some(20));
     }
 
     #[test]
     fn age_from_a_year_or_a_month() {
         let y = PartialDate::Year(1950);
         assert_eq!(y.age_on(day(1949, 12, 31)), None);
-        assert_eq!(y.age_on(day(1950, 6, 1)), Some(AgeRange { min: 0, max: 0 }));
-        assert_eq!(
-            y.age_on(day(1975, 1, 1)),
-            Some(AgeRange { min: 24, max: 25 })
-        );
-        assert_eq!(
-            y.age_on(day(1975, 12, 31)),
-            Some(AgeRange { min: 25, max: 25 })
-        );
+        assert_eq!(y.age_on(day(1950, 6, 1)), ages(0, 0));
+        assert_eq!(y.age_on(day(1975, 1, 1)), ages(24, 25));
+        assert_eq!(y.age_on(day(1975, 12, 31)), ages(25, 25));
         let r = y.age_on(day(1975, 6, 1)).expect("born");
         assert!(r.at_least(24) && !r.at_least(25));
         let m = PartialDate::YearMonth(2011, 7);
-        assert_eq!(
-            m.age_on(day(2025, 7, 1)),
-            Some(AgeRange { min: 13, max: 14 })
-        );
-        assert_eq!(
-            m.age_on(day(2025, 7, 31)).and_then(|a| a.certain()),
-            Some(14)
-        );
-        assert_eq!(
-            m.age_on(day(2025, 6, 30)).and_then(|a| a.certain()),
-            Some(13)
-        );
+        assert_eq!(m.age_on(day(2025, 7, 1)), ages(13, 14));
+        assert_eq!(certain_age(m, day(2025, 7, 31)), Some(14));
+        assert_eq!(certain_age(m, day(2025, 6, 30)), Some(13));
     }
 
     #[test]

@@ -228,32 +228,22 @@ mod tests {
 
     #[test]
     fn name_match_levels() {
-        let q = query("Nguyen Van An", None, None);
-        let s = |name: &str, former: &[&str]| score_of(&q, name, former, "1990", &[]).name;
-        assert_eq!(s("Nguyễn Văn An", &[]), NameMatch::Exact);
-        assert_eq!(s("Nguyễn Văn Bình", &["Nguyễn Văn An"]), NameMatch::Former);
-        assert_eq!(s("Nguyễn Văn Bình", &[]), NameMatch::None);
-        let partial = query("Nguyễn An", None, None);
+        // the name asked for, against a name and former names on record
+        let s = |asked: &str, name: &str, former: &[&str]| {
+            score_of(&query(asked, None, None), name, former, "1990", &[]).name
+        };
+        let full = "Nguyen Van An";
+        assert_eq!(s(full, "Nguyễn Văn An", &[]), NameMatch::Exact);
         assert_eq!(
-            score_of(&partial, "Nguyễn Văn An", &[], "1990", &[]).name,
-            NameMatch::Partial
+            s(full, "Nguyễn Văn Bình", &["Nguyễn Văn An"]),
+            NameMatch::Former
         );
+        assert_eq!(s(full, "Nguyễn Văn Bình", &[]), NameMatch::None);
+        assert_eq!(s("Nguyễn An", "Nguyễn Văn An", &[]), NameMatch::Partial);
         // out of order or a single word is no match
-        let reversed = query("An Nguyễn", None, None);
-        assert_eq!(
-            score_of(&reversed, "Nguyễn Văn An", &[], "1990", &[]).name,
-            NameMatch::None
-        );
-        let single = query("An", None, None);
-        assert_eq!(
-            score_of(&single, "Nguyễn Văn An", &[], "1990", &[]).name,
-            NameMatch::None
-        );
-        let empty = query("", None, None);
-        assert_eq!(
-            score_of(&empty, "", &[""], "1990", &[]).name,
-            NameMatch::None
-        );
+        assert_eq!(s("An Nguyễn", "Nguyễn Văn An", &[]), NameMatch::None);
+        assert_eq!(s("An", "Nguyễn Văn An", &[]), NameMatch::None);
+        assert_eq!(s("", "", &[""]), NameMatch::None);
     }
 
     #[test]
