@@ -289,120 +289,66 @@ mod tests {
 
     #[test]
     fn commune_level_goes_to_the_commune() {
+        let people_committee = procedure(Level::Commune, "ubnd");
+        let commune_police = procedure(Level::Commune, "cong-an");
         let commune = a_commune_of("79");
-        let r = route(
-            &procedure(Level::Commune, "ubnd"),
-            &commune,
-            Channel::Online,
-            None,
-        )
-        .expect("routed");
+        let r = route(&people_committee, &commune, Channel::Online, None).expect("routed");
         assert_eq!(r.competent.as_str(), format!("UBND.{commune}"));
         assert_eq!(r.receiving, r.competent);
         assert_eq!(r.province, "79");
-        let police = route(
-            &procedure(Level::Commune, "cong-an"),
-            &commune,
-            Channel::Postal,
-            None,
-        )
-        .expect("routed");
+        let police = route(&commune_police, &commune, Channel::Postal, None).expect("routed");
         assert_eq!(police.competent.as_str(), format!("CONGAN.{commune}"));
         assert!(matches!(
-            route(
-                &procedure(Level::Commune, "ubnd"),
-                "79",
-                Channel::Online,
-                None
-            ),
+            route(&people_committee, "79", Channel::Online, None),
             Err(RoutingError::NotCommune(_))
         ));
         assert!(matches!(
-            route(
-                &procedure(Level::Commune, "ubnd"),
-                "99999",
-                Channel::Online,
-                None
-            ),
+            route(&people_committee, "99999", Channel::Online, None),
             Err(RoutingError::NotCommune(_))
         ));
     }
 
     #[test]
     fn province_level_goes_to_the_department() {
-        let r = route(
-            &procedure(Level::Province, "tu-phap"),
-            "01",
-            Channel::Online,
-            None,
-        )
-        .expect("routed");
+        let justice = procedure(Level::Province, "tu-phap");
+        let foreign_affairs = procedure(Level::Ministry, "bo-ngoai-giao");
+        let r = route(&justice, "01", Channel::Online, None).expect("routed");
         assert_eq!(r.competent.as_str(), "TUPHAP.01");
         assert!(matches!(
-            route(
-                &procedure(Level::Province, "tu-phap"),
-                &a_commune_of("01"),
-                Channel::Online,
-                None
-            ),
+            route(&justice, &a_commune_of("01"), Channel::Online, None),
             Err(RoutingError::NotProvince(_))
         ));
-        let central = route(
-            &procedure(Level::Ministry, "bo-ngoai-giao"),
-            "01",
-            Channel::Online,
-            None,
-        )
-        .expect("routed");
+        let central = route(&foreign_affairs, "01", Channel::Online, None).expect("routed");
         assert_eq!(central.competent.as_str(), "BONGOAIGIAO");
         assert_eq!(central.province, "01");
     }
 
     #[test]
     fn any_centre_of_the_province_receives_at_its_counter() {
+        let people_committee = procedure(Level::Commune, "ubnd");
+        let justice = procedure(Level::Province, "tu-phap");
         let commune = a_commune_of("79");
         let other_commune_centre =
             AgencyCode::parse(&format!("{SERVICE_CENTRE}.{}", a_commune_of("79"))).expect("code");
         let province_centre = AgencyCode::parse("TTPVHCC.79").expect("code");
         for centre in [&other_commune_centre, &province_centre] {
-            let r = route(
-                &procedure(Level::Commune, "ubnd"),
-                &commune,
-                Channel::InPerson,
-                Some(centre),
-            )
-            .expect("routed");
+            let r = route(&people_committee, &commune, Channel::InPerson, Some(centre))
+                .expect("routed");
             assert_eq!(&r.receiving, centre);
             assert_eq!(r.competent.as_str(), format!("UBND.{commune}"));
         }
         let hanoi = AgencyCode::parse("TTPVHCC.01").expect("code");
         assert!(matches!(
-            route(
-                &procedure(Level::Commune, "ubnd"),
-                &commune,
-                Channel::InPerson,
-                Some(&hanoi)
-            ),
+            route(&people_committee, &commune, Channel::InPerson, Some(&hanoi)),
             Err(RoutingError::OtherProvince { .. })
         ));
         let not_centre = AgencyCode::parse("UBND.01").expect("code");
         assert!(matches!(
-            route(
-                &procedure(Level::Province, "tu-phap"),
-                "79",
-                Channel::InPerson,
-                Some(&not_centre)
-            ),
+            route(&justice, "79", Channel::InPerson, Some(&not_centre)),
             Err(RoutingError::NotCentre(_))
         ));
         // online, a centre named is ignored: the competent agency receives
-        let r = route(
-            &procedure(Level::Province, "tu-phap"),
-            "79",
-            Channel::Online,
-            Some(&hanoi),
-        )
-        .expect("routed");
+        let r = route(&justice, "79", Channel::Online, Some(&hanoi)).expect("routed");
         assert_eq!(r.receiving.as_str(), "TUPHAP.79");
     }
 }

@@ -162,33 +162,30 @@ mod tests {
         WorkingDays::new(3).unwrap()
     }
 
+    /// The due date of `tl` at `now`, for three working days and the
+    /// office's close as the cut-off.
+    fn due_at(tl: &Timeline, now: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+        tl.due(&calendar(), three(), Cutoff::office_close(), now)
+            .unwrap()
+    }
+
+    /// Whether `tl` is late at `now`, for three working days and the
+    /// office's close as the cut-off.
+    fn late_at(tl: &Timeline, now: DateTime<FixedOffset>) -> bool {
+        tl.is_late(&calendar(), three(), Cutoff::office_close(), now)
+            .unwrap()
+    }
+
     #[test]
     fn the_due_date_counts_working_days_from_receipt() {
         // received Monday 2 March 2026 at 09:00, before the cut-off: the
         // day counts, and the third working day is Wednesday 4 March
         let tl = Timeline::begin(t("2026-03-02T09:00:00+07:00"), Status::Received);
-        let due = tl
-            .due(
-                &calendar(),
-                three(),
-                Cutoff::office_close(),
-                t("2026-03-02T10:00:00+07:00"),
-            )
-            .unwrap();
+        let due = due_at(&tl, t("2026-03-02T10:00:00+07:00"));
         assert_eq!(due, Some(t("2026-03-04T17:00:00+07:00")));
         // an online dossier not yet received has no due date
         let waiting = Timeline::begin(t("2026-03-02T09:00:00+07:00"), Status::NewlyRegistered);
-        assert_eq!(
-            waiting
-                .due(
-                    &calendar(),
-                    three(),
-                    Cutoff::office_close(),
-                    t("2026-03-09T09:00:00+07:00")
-                )
-                .unwrap(),
-            None
-        );
+        assert_eq!(due_at(&waiting, t("2026-03-09T09:00:00+07:00")), None);
     }
 
     #[test]
@@ -212,10 +209,7 @@ mod tests {
                 &pauses,
             )
             .unwrap();
-        let due = tl
-            .due(&calendar(), three(), Cutoff::office_close(), now)
-            .unwrap();
-        assert_eq!(due, Some(paused));
+        assert_eq!(due_at(&tl, now), Some(paused));
         assert!(paused > t("2026-03-04T17:00:00+07:00"), "{paused}");
         // a pause still going on counts up to now
         let mut open = Timeline::begin(t("2026-03-02T09:00:00+07:00"), Status::Received);
@@ -225,11 +219,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(open.pauses(now).unwrap().len(), 1);
-        assert!(
-            !open
-                .is_late(&calendar(), three(), Cutoff::office_close(), now)
-                .unwrap()
-        );
+        assert!(!late_at(&open, now));
     }
 
     #[test]
@@ -237,42 +227,23 @@ mod tests {
         let mut tl = Timeline::begin(t("2026-03-02T09:00:00+07:00"), Status::Received);
         tl.record(t("2026-03-02T10:00:00+07:00"), Status::Processing)
             .unwrap();
-        let c = calendar();
-        let cut = Cutoff::office_close();
-        assert!(
-            !tl.is_late(&c, three(), cut, t("2026-03-04T16:59:00+07:00"))
-                .unwrap()
-        );
-        assert!(
-            tl.is_late(&c, three(), cut, t("2026-03-04T17:01:00+07:00"))
-                .unwrap()
-        );
+        assert!(!late_at(&tl, t("2026-03-04T16:59:00+07:00")));
+        assert!(late_at(&tl, t("2026-03-04T17:01:00+07:00")));
         let mut done = tl.clone();
         done.record(t("2026-03-04T15:00:00+07:00"), Status::Processed)
             .unwrap();
         done.record(t("2026-03-09T08:00:00+07:00"), Status::ResultReturned)
             .unwrap();
-        assert!(
-            !done
-                .is_late(&c, three(), cut, t("2026-03-20T08:00:00+07:00"))
-                .unwrap()
-        );
+        assert!(!late_at(&done, t("2026-03-20T08:00:00+07:00")));
         let mut withdrawn = tl.clone();
         withdrawn
             .record(t("2026-03-03T08:00:00+07:00"), Status::Withdrawn)
             .unwrap();
-        assert!(
-            !withdrawn
-                .is_late(&c, three(), cut, t("2026-03-20T08:00:00+07:00"))
-                .unwrap()
-        );
+        assert!(!late_at(&withdrawn, t("2026-03-20T08:00:00+07:00")));
         let mut late = tl.clone();
         late.record(t("2026-03-05T09:00:00+07:00"), Status::Processed)
             .unwrap();
-        assert!(
-            late.is_late(&c, three(), cut, t("2026-03-20T08:00:00+07:00"))
-                .unwrap()
-        );
+        assert!(late_at(&late, t("2026-03-20T08:00:00+07:00")));
         // steps never go back in time
         assert!(
             tl.record(t("2026-03-01T08:00:00+07:00"), Status::Processed)
