@@ -311,31 +311,28 @@ mod tests {
     fn writes_jsonl_and_csv_files() {
         let dir = tempfile::tempdir().unwrap();
         for (format, lines) in [("jsonl", 1000), ("csv", 1001)] {
+            let generate = |output: &std::path::Path| {
+                let command = parse(&[
+                    "generate",
+                    "--people",
+                    "1000",
+                    "--seed",
+                    "4",
+                    "--format",
+                    format,
+                    "--output",
+                    output.to_str().unwrap(),
+                ])
+                .unwrap();
+                run(command).unwrap();
+            };
             let path = dir.path().join(format!("people.{format}"));
-            let path_text = path.to_str().unwrap();
-            let command = parse(&[
-                "generate", "--people", "1000", "--seed", "4", "--format", format, "--output",
-                path_text,
-            ])
-            .unwrap();
-            run(command).unwrap();
+            generate(&path);
             let text = std::fs::read_to_string(&path).unwrap();
             assert_eq!(text.lines().count(), lines, "{format}");
             // the same arguments write the same bytes
             let again = dir.path().join("again");
-            let command = parse(&[
-                "generate",
-                "--people",
-                "1000",
-                "--seed",
-                "4",
-                "--format",
-                format,
-                "--output",
-                again.to_str().unwrap(),
-            ])
-            .unwrap();
-            run(command).unwrap();
+            generate(&again);
             assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
         }
     }
