@@ -172,45 +172,48 @@ mod tests {
     #[test]
     fn forms_from_other_sites_are_refused() {
         let iss = "https://dichvucong.example";
-        assert!(same_origin(&headers(&[]), iss));
-        assert!(same_origin(
-            &headers(&[("origin", "https://dichvucong.example")]),
-            iss
-        ));
-        assert!(same_origin(
-            &headers(&[
-                ("origin", "https://dichvucong.example"),
-                ("sec-fetch-site", "same-origin")
-            ]),
-            iss
-        ));
-        assert!(!same_origin(
-            &headers(&[("origin", "https://evil.example")]),
-            iss
-        ));
-        assert!(!same_origin(&headers(&[("origin", "null")]), iss));
-        assert!(!same_origin(
-            &headers(&[("sec-fetch-site", "cross-site")]),
-            iss
-        ));
-        assert!(!same_origin(
-            &headers(&[("sec-fetch-site", "same-site")]),
-            iss
-        ));
-        // the host the browser used, under the issuer's scheme
-        assert!(same_origin(
-            &headers(&[
-                ("origin", "http://localhost:8080"),
-                ("host", "localhost:8080")
-            ]),
-            "http://127.0.0.1:8080"
-        ));
-        assert!(!same_origin(
-            &headers(&[
-                ("origin", "http://evil.example"),
-                ("host", "localhost:8080")
-            ]),
-            "http://127.0.0.1:8080"
-        ));
+        let local = "http://127.0.0.1:8080";
+        type Pairs = &'static [(&'static str, &'static str)];
+        // the request's headers, the issuer, whether it is of the same origin
+        let cases: &[(Pairs, &str, bool)] = &[
+            (&[], iss, true),
+            (&[("origin", "https://dichvucong.example")], iss, true),
+            (
+                &[
+                    ("origin", "https://dichvucong.example"),
+                    ("sec-fetch-site", "same-origin"),
+                ],
+                iss,
+                true,
+            ),
+            (&[("origin", "https://evil.example")], iss, false),
+            (&[("origin", "null")], iss, false),
+            (&[("sec-fetch-site", "cross-site")], iss, false),
+            (&[("sec-fetch-site", "same-site")], iss, false),
+            // the host the browser used, under the issuer's scheme
+            (
+                &[
+                    ("origin", "http://localhost:8080"),
+                    ("host", "localhost:8080"),
+                ],
+                local,
+                true,
+            ),
+            (
+                &[
+                    ("origin", "http://evil.example"),
+                    ("host", "localhost:8080"),
+                ],
+                local,
+                false,
+            ),
+        ];
+        for &(pairs, issuer, same) in cases {
+            assert_eq!(
+                same_origin(&headers(pairs), issuer),
+                same,
+                "{pairs:?} for {issuer}"
+            );
+        }
     }
 }
