@@ -764,8 +764,33 @@ async fn browser_birth(
             .await
             .unwrap_or_else(|_| panic!("a label for {id}"));
     }
+    // the place of filing is the parent's commune, chosen by name
+    let commune = units::Units::get()
+        .commune(parent.commune_code)
+        .expect("the parent's commune");
+    let chosen = c
+        .find(Locator::Css("#f-place option:checked"))
+        .await
+        .expect("a place chosen");
+    assert_eq!(chosen.text().await.expect("text"), commune.name);
+    assert_eq!(
+        chosen.prop("value").await.expect("value").as_deref(),
+        Some(parent.commune_code)
+    );
+    let province = c
+        .find(Locator::Css("#f-place-province option:checked"))
+        .await
+        .expect("its province chosen")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        Some(province.as_str()),
+        units::Units::get()
+            .province(&commune.province_code)
+            .map(|p| p.name.as_str())
+    );
     for (id, value) in [
-        ("f-place", parent.commune_code),
         ("f-child_full_name", "Nguyễn Thị Mai"),
         ("f-child_birth_place", "Bệnh viện Phụ sản Từ Dũ"),
         ("f-child_ethnicity", "Kinh"),
@@ -1826,4 +1851,114 @@ async fn a_leader_does_not_handle_their_own_application_and_a_colleague_does() {
             .all(|(a, who)| *who != me_subject.as_str() || ["submit", "rate"].contains(a)),
         "{acts:?}"
     );
+}
+
+/// The place of filing is chosen by name, the applicant's own commune
+/// first; the search narrows a province's communes without diacritics; a
+/// commune outside the province chosen for it is refused next to the field,
+/// with that province's communes offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_place_of_filing_is_chosen_by_name_from_the_residence() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (subject, _) = person_token(&app, p).await;
+    let session = app.log_in_on_portal(&p.personal_id).await;
+    let cookie = format!("motcua_sid={session}");
+    let form = send(
+        app.client
+            .get(app.url("/thu-tuc/khai-sinh/nop"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert_eq!(form.status.as_u16(), 200, "{}", form.body);
+    let units = units::Units::get();
+    let commune = units.commune(p.commune_code).expect("the commune");
+    let province = units
+        .province(&commune.province_code)
+        .expect("its province");
+    assert!(
+        form.body.contains(&format!(
+            "<option value=\"{}\" selected>{}</option>",
+            commune.code, commune.name
+        )),
+        "the residence chosen by name"
+    );
+    assert!(form.body.contains(&format!(
+        "<option value=\"{}\" selected>{}</option>",
+        province.code, province.name
+    )));
+    assert!(
+        !form.body.contains("pattern=\"[0-9]{5}\""),
+        "no code to type"
+    );
+
+    // the search, as htmx asks for it
+    let found = send(
+        app.client
+            .get(app.url("/thu-tuc/khai-sinh/noi-nop?tinh=01&tim=hong+ha&place=")),
+    )
+    .await;
+    assert_eq!(found.status.as_u16(), 200);
+    assert!(
+        found
+            .body
+            .contains("<option value=\"00097\">Phường Hồng Hà</option>")
+    );
+    assert!(found.body.matches("<option").count() < 10, "{}", found.body);
+
+    // a commune of Hà Nội with Hồ Chí Minh City chosen as its province
+    let csrf = crate::login::hidden(&form.body, "csrf_token");
+    let posted = send(
+        app.client
+            .post(app.url("/thu-tuc/khai-sinh/nop"))
+            .header("cookie", &cookie)
+            .header("origin", app.url(""))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("tinh", "79"),
+                ("place", "00097"),
+                ("child_full_name", "Nguyễn Thị Mai"),
+            ]),
+    )
+    .await;
+    assert_eq!(posted.status.as_u16(), 422, "{}", posted.body);
+    assert!(
+        posted
+            .body
+            .contains("Chọn xã, phường thuộc Thành phố Hồ Chí Minh")
+    );
+    assert!(
+        posted
+            .body
+            .contains("aria-invalid=\"true\" aria-describedby=\"e-place\"")
+    );
+    let saigon = units
+        .communes_of("79")
+        .expect("communes")
+        .next()
+        .expect("one");
+    assert!(
+        posted
+            .body
+            .contains(&format!("<option value=\"{}\">", saigon.code)),
+        "Hồ Chí Minh City's communes offered"
+    );
+    assert!(
+        posted.body.contains("value=\"Nguyễn Thị Mai\""),
+        "nothing typed is lost"
+    );
+    let mine = app
+        .store
+        .dossiers()
+        .dossiers_of_applicant(
+            &[
+                subject.to_string().as_str(),
+                &format!("pin:{}", p.personal_id),
+            ],
+            10,
+        )
+        .await
+        .expect("read");
+    assert!(mine.is_empty(), "nothing filed");
 }

@@ -43,7 +43,7 @@ const ASSETS: &[Asset] = &[
     asset!("htmx.min.js", "text/javascript; charset=utf-8"),
     asset!("htmx.LICENSE", "text/plain; charset=utf-8"),
     asset!("passkey.js", "text/javascript; charset=utf-8"),
-    asset!("menu.js", "text/javascript; charset=utf-8"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
 ];
 
 fn find(name: &str) -> Option<&'static Asset> {

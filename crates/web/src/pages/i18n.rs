@@ -749,6 +749,10 @@ texts! {
         "Find a procedure, see its time limit, fees and documents, and apply online. You are never asked for what the state already holds.";
     p_search_label => "Tìm thủ tục (có dấu hoặc không dấu)", "Find a procedure (with or without diacritics)";
     p_search_button => "Tìm", "Search";
+    p_place => "Nơi nộp hồ sơ", "Where to file";
+    p_place_province => "Tỉnh, thành phố", "Province or city";
+    p_place_commune => "Xã, phường, đặc khu", "Commune, ward or special zone";
+    p_place_filter => "Tìm xã, phường theo tên (có dấu hoặc không dấu)", "Find the commune by name (with or without diacritics)";
     p_no_procedure => "Không có thủ tục nào khớp. Thử từ khác, ví dụ “khai sinh”, “tạm trú”.", "No procedure matches. Try other words, e.g. “birth”, “residence”.";
     p_level => "Cấp thực hiện", "Level";
     p_authority => "Cơ quan giải quyết", "Competent authority";

@@ -155,12 +155,7 @@ impl Ctx {
             nav,
             switch_href: self.switch_href(),
             switch_lang: self.lang.other().code(),
-            css: assets::href("app.css"),
-            js: assets::href("htmx.min.js"),
-            passkey_js: assets::href("passkey.js"),
-            menu_js: assets::href("menu.js"),
-            licence: assets::href("htmx.LICENSE"),
-            data_version: units::dataset_version().to_string(),
+            files: &FILES,
             nav_items: nav_items(self.t(), nav),
             viewer: self.viewer.clone(),
             login_href: if self.path.starts_with("/oidc/")
@@ -233,20 +228,36 @@ pub(crate) struct Layout {
     pub nav: &'static str,
     pub switch_href: String,
     pub switch_lang: &'static str,
-    pub css: String,
-    pub js: String,
-    /// passkeys on the log-in and account pages
-    pub passkey_js: String,
-    /// the navigation's menu button on a phone
-    pub menu_js: String,
-    pub licence: String,
-    pub data_version: String,
+    /// The static files and data version every page links.
+    pub files: &'static Files,
     pub nav_items: Vec<NavItem>,
     /// Who is logged in (their name, account, workbench, log-out), or
     /// nobody (a link to log in, coming back here).
     pub viewer: Option<Viewer>,
     pub login_href: String,
 }
+
+/// What pages link that does not change while the server runs: the static
+/// files' versioned addresses and the units data's version.
+pub(crate) struct Files {
+    pub css: String,
+    pub js: String,
+    /// passkeys on the log-in and account pages
+    pub passkey_js: String,
+    /// the navigation's menu button, controls that need htmx
+    pub app_js: String,
+    pub licence: String,
+    pub data_version: String,
+}
+
+static FILES: std::sync::LazyLock<Files> = std::sync::LazyLock::new(|| Files {
+    css: assets::href("app.css"),
+    js: assets::href("htmx.min.js"),
+    passkey_js: assets::href("passkey.js"),
+    app_js: assets::href("app.js"),
+    licence: assets::href("htmx.LICENSE"),
+    data_version: units::dataset_version().to_string(),
+});
 
 /// An entry of the main navigation.
 pub(crate) struct NavItem {

@@ -2,7 +2,7 @@
 //! its submission.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use dossier::{FieldKind, Procedure};
@@ -12,7 +12,7 @@ use super::shared::{person_id, pick, signed_in};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
-use crate::pages::layout::{Ctx, Layout, csrf_page};
+use crate::pages::layout::{Ctx, Layout, csrf_page, html};
 use crate::reply::see_other;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
@@ -33,6 +33,90 @@ pub struct FieldView {
     /// The latest date (`YYYY-MM-DD`) a date field takes, if bounded.
     pub max: String,
     pub error: String,
+    /// For the place of filing: the units to choose from, by name.
+    pub place: Option<PlacePicker>,
+}
+
+/// A unit offered as a place of filing.
+pub struct Choice {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// The place of filing chosen by name: for a commune-level procedure a
+/// province, then one of its communes (the search narrows them); for a
+/// province-level one a province.
+pub struct PlacePicker {
+    /// The provinces, the one whose communes are listed selected (empty
+    /// for a province-level procedure: `choices` are the provinces).
+    pub provinces: Vec<Choice>,
+    /// What `place` takes.
+    pub choices: Vec<Choice>,
+}
+
+/// The places of filing of `p`: `chosen` selected (else the commune of the
+/// applicant's residence, or its province), the communes of `province`
+/// (else of the chosen unit's province) narrowed to those matching
+/// `query`.
+pub(super) fn place_picker(
+    p: &Procedure,
+    chosen: Option<&str>,
+    province: Option<&str>,
+    residence_commune: Option<&str>,
+    query: &str,
+) -> PlacePicker {
+    let units = units::Units::get();
+    let choice = |code: &str, name: &str, chosen: Option<&str>| Choice {
+        code: code.to_string(),
+        name: name.to_string(),
+        selected: chosen == Some(code),
+    };
+    let residence = residence_commune.and_then(|c| units.commune(c));
+    if p.level != dossier::Level::Commune {
+        let chosen = chosen.or(residence.map(|c| c.province_code.as_str()));
+        return PlacePicker {
+            provinces: Vec::new(),
+            choices: units
+                .provinces()
+                .iter()
+                .map(|pr| choice(&pr.code, &pr.name, chosen))
+                .collect(),
+        };
+    }
+    let chosen = chosen
+        .filter(|c| units.commune(c).is_some())
+        .or(residence.map(|c| c.code.as_str()));
+    let province = province
+        .filter(|pr| units.province(pr).is_some())
+        .or_else(|| {
+            chosen
+                .and_then(|c| units.commune(c))
+                .map(|c| c.province_code.as_str())
+        });
+    let words = units::fold::words(query);
+    let wanted: Vec<&str> = words.split(' ').filter(|w| !w.is_empty()).collect();
+    let matches = |name: &str| {
+        let folded = units::fold::words(name);
+        let have: Vec<&str> = folded.split(' ').collect();
+        wanted.iter().all(|w| have.iter().any(|h| h.starts_with(w)))
+    };
+    let mut choices: Vec<Choice> = province
+        .and_then(|pr| units.communes_of(pr))
+        .into_iter()
+        .flatten()
+        .filter(|c| matches(&c.name))
+        .map(|c| choice(&c.code, &c.name, chosen))
+        .collect();
+    choices.sort_by_cached_key(|c| units::fold::words(&c.name));
+    PlacePicker {
+        provinces: units
+            .provinces()
+            .iter()
+            .map(|pr| choice(&pr.code, &pr.name, province))
+            .collect(),
+        choices,
+    }
 }
 
 #[derive(askama::Template)]
@@ -56,6 +140,7 @@ pub(super) fn field_views(
     values: &serde_json::Map<String, serde_json::Value>,
     prefilled: &std::collections::BTreeMap<String, String>,
     errors: &[dossier::FieldError],
+    mut place: Option<PlacePicker>,
 ) -> Vec<FieldView> {
     p.schema()
         .fields()
@@ -96,12 +181,18 @@ pub(super) fn field_views(
                 } => flow::now().date_naive().to_string(),
                 _ => String::new(),
             };
+            let place = if f.key == PLACE { place.take() } else { None };
             FieldView {
                 max,
+                input: if place.is_some() { "place" } else { input },
+                label: if place.is_some() {
+                    t.p_place().to_string()
+                } else {
+                    pick(t, &f.title_vi, &f.title_en).to_string()
+                },
+                place,
                 key: f.key.clone(),
-                label: pick(t, &f.title_vi, &f.title_en).to_string(),
                 required: f.required,
-                input,
                 options,
                 value,
                 prefilled: prefilled.contains_key(&f.key),
@@ -117,22 +208,49 @@ pub(super) fn field_views(
         .collect()
 }
 
+/// The form field that takes the place of filing.
+const PLACE: &str = "place";
+/// The form's choice of province whose communes the place is chosen from.
+const PROVINCE: &str = "tinh";
+
+/// What the applicant sent, and what was wrong with it.
+#[derive(Default)]
+pub(super) struct Entered<'a> {
+    values: serde_json::Map<String, serde_json::Value>,
+    /// The province whose communes the place was chosen from.
+    province: Option<&'a str>,
+    email: &'a str,
+    errors: Vec<dossier::FieldError>,
+}
+
 pub(super) async fn render_apply(
     ctx: &Ctx,
     p: &Procedure,
-    values: &serde_json::Map<String, serde_json::Value>,
+    entered: &Entered<'_>,
     read: &prefill::Read,
-    email: &str,
-    errors: &[dossier::FieldError],
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
+    let Entered {
+        values,
+        province,
+        email,
+        errors,
+    } = entered;
+    let province = *province;
+    let place = place_picker(
+        p,
+        values.get(PLACE).and_then(|v| v.as_str()),
+        province,
+        read.residence_commune.as_deref(),
+        "",
+    );
     let page = |csrf| ApplyPage {
         l: ctx.layout(t.p_apply_title(), "procedures"),
         t,
         code: p.code.clone(),
         name: pick(t, &p.name_vi, &p.name_en).to_string(),
-        fields: field_views(t, p, values, &read.values, errors),
+        fields: field_views(t, p, values, &read.values, errors, Some(place)),
         email: email.to_string(),
         refused: read.refused.clone().unwrap_or_default(),
         errors: errors
@@ -163,16 +281,67 @@ pub async fn apply_form(
     let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
     let read = prefill::read(&state, p, person_id(&account).as_deref()).await?;
     prefill::log(&state, &read, &format!("draft {}", p.code)).await;
-    render_apply(
-        &ctx,
+    render_apply(&ctx, p, &Entered::default(), &read, StatusCode::OK).await
+}
+
+/// `?tinh=&tim=`: which communes to offer.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct PlaceParams {
+    tinh: Option<String>,
+    tim: Option<String>,
+    place: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(
+    source = "<option value=\"\">{{ t.p_choose() }}</option>{% for c in choices %}<option value=\"{{ c.code }}\"{% if c.selected %} selected{% endif %}>{{ c.name }}</option>{% endfor %}",
+    ext = "html"
+)]
+struct PlaceOptions {
+    t: Tr,
+    choices: Vec<Choice>,
+}
+
+/// `GET /thu-tuc/{code}/noi-nop?tinh=79&tim=…`: the communes of a province
+/// whose names match what was typed (diacritics, case and tone-mark
+/// placement aside), as the options of the place of filing (htmx).
+pub async fn place_options(
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<PlaceParams>,
+) -> Result<Response, PageError> {
+    let p = flow::procedure(&code)?;
+    let picker = place_picker(
         p,
-        &serde_json::Map::new(),
-        &read,
-        "",
-        &[],
-        StatusCode::OK,
-    )
-    .await
+        q.place.as_deref(),
+        q.tinh.as_deref(),
+        None,
+        q.tim.as_deref().unwrap_or_default(),
+    );
+    let options = PlaceOptions {
+        t: ctx.t(),
+        choices: picker.choices,
+    };
+    Ok(html(&ctx, StatusCode::OK, &options))
+}
+
+/// The error of a commune chosen outside the province chosen for it (the
+/// province was changed without the page's script narrowing the
+/// communes): choose again among the province's.
+fn place_elsewhere(
+    form: &serde_json::Map<String, serde_json::Value>,
+    province: Option<&str>,
+) -> Option<dossier::FieldError> {
+    let province = units::Units::get().province(province?)?;
+    let commune = form.get(PLACE).and_then(|v| v.as_str())?;
+    let inside = units::Units::get()
+        .commune(commune)
+        .is_none_or(|c| c.province_code == province.code);
+    (!inside).then(|| dossier::FieldError {
+        field: PLACE.to_string(),
+        reason_vi: format!("Chọn xã, phường thuộc {}.", province.name),
+        reason_en: format!("Choose a commune of {}.", province.name),
+    })
 }
 
 /// `POST /thu-tuc/{code}/nop`: files the dossier.
@@ -196,16 +365,22 @@ pub async fn apply_submit(
     let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
     let form = p.schema().from_text(&pairs);
     let email = value("email").unwrap_or_default().to_string();
-    let filed = flow::file_online(
-        &state,
-        &account,
-        Application {
-            procedure: p.code.clone(),
-            form: form.clone(),
-            email: Some(email.clone()),
-        },
-    )
-    .await;
+    let province = value(PROVINCE).filter(|v| !v.is_empty());
+    let filed = match place_elsewhere(&form, province) {
+        Some(error) => Err(FlowError::Form(vec![error])),
+        None => {
+            flow::file_online(
+                &state,
+                &account,
+                Application {
+                    procedure: p.code.clone(),
+                    form: form.clone(),
+                    email: Some(email.clone()),
+                },
+            )
+            .await
+        }
+    };
     match filed {
         Ok(stored) => {
             metrics::counter!(crate::metrics::DOSSIERS_FILED, "channel" => "online").increment(1);
@@ -215,17 +390,104 @@ pub async fn apply_submit(
             // show the form again with what the state fills, and each error
             let read = prefill::read(&state, p, person_id(&account).as_deref()).await?;
             prefill::log(&state, &read, &format!("draft {}", p.code)).await;
-            render_apply(
-                &ctx,
-                p,
-                &form,
-                &read,
-                &email,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let entered = Entered {
+                values: form,
+                province,
+                email: &email,
+                errors,
+            };
+            render_apply(&ctx, p, &entered, &read, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn procedure(code: &str) -> &'static Procedure {
+        flow::procedure(code).unwrap_or_else(|e| panic!("{code}: {e:?}"))
+    }
+
+    fn chosen(choices: &[Choice]) -> Vec<&str> {
+        choices
+            .iter()
+            .filter(|c| c.selected)
+            .map(|c| c.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn the_residence_is_offered_first_among_its_provinces_communes_by_name() {
+        let birth = procedure("khai-sinh");
+        let p = place_picker(birth, None, None, Some("00097"), "");
+        assert_eq!(chosen(&p.provinces), ["01"]);
+        assert_eq!(chosen(&p.choices), ["00097"]);
+        let hanoi = units::Units::get().communes_of("01").map(|c| c.count());
+        assert_eq!(Some(p.choices.len()), hanoi, "every commune of Hà Nội");
+        assert!(p.choices.iter().any(|c| c.name == "Phường Hồng Hà"));
+        // in the order of their names
+        let names: Vec<String> = p
+            .choices
+            .iter()
+            .map(|c| units::fold::words(&c.name))
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]));
+        // nothing known: nothing chosen, no communes until a province is
+        let none = place_picker(birth, None, None, None, "");
+        assert!(chosen(&none.provinces).is_empty() && none.choices.is_empty());
+        assert_eq!(none.provinces.len(), 34);
+    }
+
+    #[test]
+    fn the_search_narrows_the_communes_without_diacritics() {
+        let birth = procedure("khai-sinh");
+        for query in ["hong ha", "Hồng Hà", "HONG", "phuong hong h"] {
+            let p = place_picker(birth, None, Some("01"), None, query);
+            assert!(
+                p.choices.iter().any(|c| c.code == "00097"),
+                "{query}: {:?}",
+                p.choices.iter().map(|c| &c.name).collect::<Vec<_>>()
+            );
+            assert!(p.choices.len() < 10, "{query}: narrowed");
+        }
+        assert!(
+            place_picker(birth, None, Some("01"), None, "zzz")
+                .choices
+                .is_empty()
+        );
+        // a choice outside the province asked for is not kept
+        let p = place_picker(birth, Some("00097"), Some("79"), None, "");
+        assert_eq!(chosen(&p.provinces), ["79"]);
+        assert!(chosen(&p.choices).is_empty());
+    }
+
+    #[test]
+    fn a_province_level_procedure_offers_the_provinces() {
+        let record = procedure("phieu-ly-lich-tu-phap");
+        let p = place_picker(record, None, None, Some("00097"), "");
+        assert!(p.provinces.is_empty());
+        assert_eq!(p.choices.len(), 34);
+        assert_eq!(chosen(&p.choices), ["01"]);
+    }
+
+    #[test]
+    fn a_commune_outside_the_chosen_province_is_refused_in_both_languages() {
+        let form = |place: &str| {
+            let mut m = serde_json::Map::new();
+            m.insert(PLACE.into(), serde_json::Value::String(place.into()));
+            m
+        };
+        let e = place_elsewhere(&form("00097"), Some("79")).expect("refused");
+        assert_eq!(e.field, PLACE);
+        assert!(
+            e.reason_vi.contains("Thành phố Hồ Chí Minh"),
+            "{}",
+            e.reason_vi
+        );
+        assert!(e.reason_en.starts_with("Choose a commune of"));
+        assert_eq!(place_elsewhere(&form("00097"), Some("01")), None);
+        assert_eq!(place_elsewhere(&form("00097"), None), None);
     }
 }

@@ -10,6 +10,7 @@
 //! | `GET /thu-tuc`, `/procedures` | the catalog ([`catalog`]) |
 //! | `GET /thu-tuc/{code}` | a procedure ([`catalog`]) |
 //! | `GET, POST /thu-tuc/{code}/nop` | applying ([`apply`]) |
+//! | `GET /thu-tuc/{code}/noi-nop` | the places of filing matching a search (htmx) |
 //! | `GET /ho-so`, `/dossiers` | my dossiers ([`mine`]) |
 //! | `GET, POST /ho-so/{code}` | a dossier and its acts ([`show`]) |
 //! | `GET /ho-so/{code}/phieu/{form}` | a slip ([`slips`]) |
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
             &["/thu-tuc/{code}/nop"],
             get(apply::apply_form).post(apply::apply_submit),
         ),
+        (&["/thu-tuc/{code}/noi-nop"], get(apply::place_options)),
         (&["/ho-so", "/dossiers"], get(mine::mine)),
         (&["/ho-so/{code}"], get(show::dossier).post(show::act)),
         (&["/ho-so/{code}/phieu/{form}"], get(slips::slip)),

@@ -27,6 +27,9 @@ pub(crate) struct Read {
     pub refused: Option<String>,
     /// The reads to log.
     pub records: Vec<LogRecord>,
+    /// The commune of the applicant's permanent residence, when the form
+    /// read it: where the form offers to file by default.
+    pub residence_commune: Option<String>,
 }
 
 /// The registry field's value as a form shows it.
@@ -185,6 +188,11 @@ pub(crate) async fn read(
     };
     let (me, record) = answer(&grant, pid, person.as_ref());
     out.records.push(record);
+    out.residence_commune = me
+        .get("permanent_residence")
+        .and_then(|r| r.get("commune"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     for (key, field) in &mine {
         if let Some(t) = me.get(field).and_then(|v| text_of(state, field, v)) {
             out.values.insert(key.clone(), t);

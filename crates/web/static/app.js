@@ -1,3 +1,6 @@
+// What the pages do with JavaScript, each part optional: without it the
+// pages work as plain HTML.
+
 // The main navigation on a phone: one "Menu" button that opens and closes
 // the list (aria-expanded says which). Without JavaScript, or on a wider
 // screen, the list is simply shown.
@@ -19,4 +22,13 @@
     set(button.getAttribute('aria-expanded') !== 'true');
   });
   narrow.addEventListener('change', function () { set(false); });
+})();
+
+// Controls that work only through htmx (a search that narrows a list as one
+// types) are shown once htmx is there.
+(function () {
+  'use strict';
+  if (!window.htmx) return;
+  var only = document.querySelectorAll('[data-js-only]');
+  for (var i = 0; i < only.length; i++) only[i].hidden = false;
 })();
