@@ -163,6 +163,33 @@ pub fn route(
     })
 }
 
+impl RoutingError {
+    /// The reason in Vietnamese, for the person filing.
+    pub fn reason_vi(&self) -> String {
+        match self {
+            RoutingError::NotCommune(p) => {
+                format!("«{p}» không phải là xã, phường, đặc khu đang có hiệu lực")
+            }
+            RoutingError::NotProvince(p) => {
+                format!("«{p}» không phải là tỉnh, thành phố đang có hiệu lực")
+            }
+            RoutingError::NotCentre(c) => {
+                format!("«{c}» không phải là Trung tâm Phục vụ hành chính công")
+            }
+            RoutingError::OtherProvince {
+                centre,
+                centre_province,
+                province,
+            } => format!(
+                "Trung tâm {centre} thuộc tỉnh {centre_province}; hồ sơ của tỉnh {province} do trung tâm của tỉnh đó tiếp nhận"
+            ),
+            RoutingError::Authority(a) => {
+                format!("Thủ tục không xác định được cơ quan giải quyết («{a}»)")
+            }
+        }
+    }
+}
+
 /// An agency's name in both languages, as people read it on a dossier, a
 /// slip or the workbench.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +249,26 @@ pub fn agency_name(code: &AgencyCode) -> Option<AgencyName> {
 mod tests {
     use super::*;
     use crate::Catalog;
+
+    #[test]
+    fn every_routing_error_has_a_vietnamese_reason() {
+        let errors = [
+            RoutingError::NotCommune("00001".into()),
+            RoutingError::NotProvince("99".into()),
+            RoutingError::NotCentre("UBND.01".into()),
+            RoutingError::OtherProvince {
+                centre: "TTPVHCC.01".into(),
+                centre_province: "01".into(),
+                province: "79".into(),
+            },
+            RoutingError::Authority("?".into()),
+        ];
+        for e in errors {
+            let vi = e.reason_vi();
+            assert_ne!(vi, e.to_string());
+            assert!(!vi.contains(" is ") && !vi.contains(" the "), "{vi}");
+        }
+    }
 
     #[test]
     fn agencies_are_named_by_body_and_unit() {

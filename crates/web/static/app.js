@@ -32,3 +32,11 @@
   var only = document.querySelectorAll('[data-js-only]');
   for (var i = 0; i < only.length; i++) only[i].hidden = false;
 })();
+
+// A summary of what to correct takes the focus when the page opens, so
+// that it is read out first and each of its links leads to its field.
+(function () {
+  'use strict';
+  var summary = document.querySelector('[data-focus-on-load]');
+  if (summary) summary.focus();
+})();

@@ -508,8 +508,8 @@ async fn bad_filings_are_refused_with_reasons_and_take_no_number() {
     ] {
         assert!(detail.contains(field), "{field}: {detail}");
     }
-    // the registry was read for that refused form: the read is logged,
-    // under the draft
+    // nothing of the person was read for a form refused on what the
+    // applicant sent: their data tracker shows no read
     let operator = app.operator_token().await;
     let tracker = send(
         app.client
@@ -518,12 +518,9 @@ async fn bad_filings_are_refused_with_reasons_and_take_no_number() {
     )
     .await
     .json();
-    assert!(
-        tracker["accesses"]
-            .as_array()
-            .expect("accesses")
-            .iter()
-            .any(|a| a["case_ref"] == "draft khai-sinh"),
+    assert_eq!(
+        tracker["accesses"].as_array().map(Vec::len),
+        Some(0),
         "{tracker}"
     );
     // a place that is not a commune in force
@@ -803,12 +800,13 @@ async fn browser_birth(
             .await
             .expect("typed");
     }
-    c.execute(
-        "document.getElementById('f-child_birth_date').value = '2026-02-20';",
-        vec![],
-    )
-    .await
-    .expect("a date");
+    // a date as people write it, day first
+    c.find(Locator::Id("f-child_birth_date"))
+        .await
+        .expect("the birth date")
+        .send_keys("20/02/2026")
+        .await
+        .expect("typed");
     c.find(Locator::Id("f-child_sex"))
         .await
         .expect("sex")
@@ -1947,6 +1945,113 @@ async fn the_place_of_filing_is_chosen_by_name_from_the_residence() {
     assert!(
         posted.body.contains("value=\"Nguyễn Thị Mai\""),
         "nothing typed is lost"
+    );
+    let mine = app
+        .store
+        .dossiers()
+        .dossiers_of_applicant(
+            &[
+                subject.to_string().as_str(),
+                &format!("pin:{}", p.personal_id),
+            ],
+            10,
+        )
+        .await
+        .expect("read");
+    assert!(mine.is_empty(), "nothing filed");
+}
+
+/// An empty or wrong form is answered with every error at once, in a
+/// summary that links each to its field and takes the focus; a date is
+/// typed day first; nothing is filed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_of_a_form_is_shown_at_once_next_to_its_field() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (subject, _) = person_token(&app, p).await;
+    let session = app.log_in_on_portal(&p.personal_id).await;
+    let cookie = format!("motcua_sid={session}");
+    let form = send(
+        app.client
+            .get(app.url("/thu-tuc/khai-sinh/nop"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert_eq!(form.status.as_u16(), 200);
+    assert!(
+        form.body.contains("novalidate"),
+        "the browser does not stop at the first"
+    );
+    assert!(form.body.contains("Ngày/tháng/năm, ví dụ 20/02/2026"));
+    let csrf = crate::login::hidden(&form.body, "csrf_token");
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut body = vec![("csrf_token", csrf.clone())];
+        body.extend(fields);
+        send(
+            app.client
+                .post(app.url("/thu-tuc/khai-sinh/nop"))
+                .header("cookie", &cookie)
+                .header("origin", app.url(""))
+                .form(&body),
+        )
+    };
+    // empty: each required field the applicant fills is named, linked
+    let empty = post(vec![]).await;
+    assert_eq!(empty.status.as_u16(), 422, "{}", empty.body);
+    let summary = empty
+        .body
+        .split("id=\"form-errors\"")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .expect("an error summary");
+    for field in [
+        "place",
+        "child_full_name",
+        "child_birth_date",
+        "child_sex",
+        "child_birth_place",
+        "child_ethnicity",
+        "child_nationality",
+    ] {
+        assert!(
+            summary.contains(&format!("href=\"#f-{field}\"")),
+            "{field}: {summary}"
+        );
+        assert!(
+            empty.body.contains(&format!("id=\"e-{field}\"")),
+            "{field}: its error next to it"
+        );
+    }
+    assert!(empty.body.contains("data-focus-on-load"));
+    assert!(empty.body.contains("<title>Lỗi: "), "the title says so");
+    // a date that is no date, with the rest wrong too: all at once
+    let wrong = post(vec![
+        ("child_birth_date", "31/02/2026".into()),
+        ("child_full_name", "Nguyễn Thị Mai".into()),
+    ])
+    .await;
+    assert_eq!(wrong.status.as_u16(), 422);
+    assert!(
+        wrong
+            .body
+            .contains("nhập ngày, tháng, năm, ví dụ 20/02/2026")
+    );
+    assert!(
+        wrong.body.contains("href=\"#f-child_sex\""),
+        "the other errors too"
+    );
+    assert!(
+        wrong.body.contains("value=\"31/02/2026\""),
+        "what was typed is kept"
+    );
+    assert!(wrong.body.contains("value=\"Nguyễn Thị Mai\""));
+    // a date in the future, typed day first, is refused as such
+    let future = post(vec![("child_birth_date", "01/01/2099".into())]).await;
+    assert_eq!(future.status.as_u16(), 422);
+    assert!(
+        future.body.contains("value=\"01/01/2099\""),
+        "shown day first"
     );
     let mine = app
         .store

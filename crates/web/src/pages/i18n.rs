@@ -780,6 +780,8 @@ texts! {
     p_form_errors => "Hồ sơ chưa nộp được. Vui lòng sửa:", "The dossier was not filed. Please correct:";
     p_required => "bắt buộc", "required";
     p_choose => "— Chọn —", "— Choose —";
+    p_date_hint => "Ngày/tháng/năm, ví dụ 20/02/2026", "Day/month/year, for example 20/02/2026";
+    p_error_prefix => "Lỗi:", "Error:";
     p_filed => "Đã nộp hồ sơ. Mã hồ sơ của bạn:", "Your dossier is filed. Its code:";
     p_my_title => "Hồ sơ của tôi", "My dossiers";
     p_my_none => "Bạn chưa nộp hồ sơ nào.", "You have not filed any dossier yet.";

@@ -30,11 +30,91 @@ pub struct FieldView {
     pub prefilled: bool,
     pub pattern: String,
     pub max_length: String,
-    /// The latest date (`YYYY-MM-DD`) a date field takes, if bounded.
-    pub max: String,
     pub error: String,
     /// For the place of filing: the units to choose from, by name.
     pub place: Option<PlacePicker>,
+}
+
+/// The errors in the order of the form's fields (the form's own first).
+fn in_form_order<'e>(
+    p: &Procedure,
+    errors: &'e [dossier::FieldError],
+) -> Vec<&'e dossier::FieldError> {
+    let fields = p.schema().fields();
+    let mut sorted: Vec<&dossier::FieldError> = errors.iter().collect();
+    sorted.sort_by_key(|e| {
+        fields
+            .iter()
+            .position(|f| f.key == e.field)
+            .map_or(0, |i| i + 1)
+    });
+    sorted
+}
+
+/// A date as people in Vietnam write it: `2026-02-20` as `20/02/2026`
+/// (anything else as it is).
+fn day_first(iso: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        Ok(d) => d.format("%d/%m/%Y").to_string(),
+        Err(_) => iso.to_string(),
+    }
+}
+
+/// A date typed as day, month and year (`20/02/2026`, `20-2-2026`,
+/// `20.02.2026`, `20 2 2026`) or as `2026-02-20`, in the form's
+/// `YYYY-MM-DD`; `None` when it is no date.
+fn read_date(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
+        return Some(d.to_string());
+    }
+    let parts: Vec<&str> = typed
+        .split(['/', '-', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    let (day, month, year) = (day.parse().ok()?, month.parse().ok()?, year.parse().ok()?);
+    if !(1000..=9999).contains(&year) {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(year, month, day).map(|d| d.to_string())
+}
+
+/// The form's fields from what the browser sent, dates read as day, month
+/// and year; each date that is no date, with its error.
+fn read_form(
+    p: &Procedure,
+    pairs: &[(String, String)],
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    Vec<dossier::FieldError>,
+) {
+    let mut errors = Vec::new();
+    let mut pairs = pairs.to_vec();
+    for f in p.schema().fields() {
+        if !matches!(f.kind, FieldKind::Date { .. }) {
+            continue;
+        }
+        for (key, value) in pairs.iter_mut().filter(|(k, _)| *k == f.key) {
+            if value.trim().is_empty() {
+                continue;
+            }
+            match read_date(value) {
+                Some(iso) => *value = iso,
+                None => errors.push(dossier::FieldError {
+                    field: key.clone(),
+                    reason_vi: format!("«{}»: nhập ngày, tháng, năm, ví dụ 20/02/2026", f.title_vi),
+                    reason_en: format!(
+                        "{}: enter the day, month and year, for example 20/02/2026",
+                        f.title_en
+                    ),
+                }),
+            }
+        }
+    }
+    (p.schema().from_text(&pairs), errors)
 }
 
 /// A unit offered as a place of filing.
@@ -129,7 +209,8 @@ pub(super) struct ApplyPage {
     fields: Vec<FieldView>,
     email: String,
     refused: String,
-    errors: Vec<String>,
+    /// Each error with the key of its field (empty: the form as a whole).
+    errors: Vec<(String, String)>,
     csrf: String,
     documents: Vec<DocRow>,
 }
@@ -170,20 +251,14 @@ pub(super) fn field_views(
             let value = match prefilled.get(&f.key) {
                 Some(v) => v.clone(),
                 None => match values.get(&f.key) {
+                    Some(serde_json::Value::String(s)) if input == "date" => day_first(s),
                     Some(serde_json::Value::String(s)) => s.clone(),
                     Some(serde_json::Value::Null) | None => String::new(),
                     Some(other) => other.to_string(),
                 },
             };
-            let max = match f.kind {
-                FieldKind::Date {
-                    not_after_today: true,
-                } => flow::now().date_naive().to_string(),
-                _ => String::new(),
-            };
             let place = if f.key == PLACE { place.take() } else { None };
             FieldView {
-                max,
                 input: if place.is_some() { "place" } else { input },
                 label: if place.is_some() {
                     t.p_place().to_string()
@@ -245,17 +320,27 @@ pub(super) async fn render_apply(
         read.residence_commune.as_deref(),
         "",
     );
+    let title = if errors.is_empty() {
+        t.p_apply_title().to_string()
+    } else {
+        format!("{} {}", t.p_error_prefix(), t.p_apply_title())
+    };
     let page = |csrf| ApplyPage {
-        l: ctx.layout(t.p_apply_title(), "procedures"),
+        l: ctx.layout(title, "procedures"),
         t,
         code: p.code.clone(),
         name: pick(t, &p.name_vi, &p.name_en).to_string(),
         fields: field_views(t, p, values, &read.values, errors, Some(place)),
         email: email.to_string(),
         refused: read.refused.clone().unwrap_or_default(),
-        errors: errors
-            .iter()
-            .map(|e| pick(t, &e.reason_vi, &e.reason_en).to_string())
+        errors: in_form_order(p, errors)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.field.clone(),
+                    pick(t, &e.reason_vi, &e.reason_en).to_string(),
+                )
+            })
             .collect(),
         csrf,
         documents: p
@@ -363,23 +448,36 @@ pub async fn apply_submit(
     }
     let p = flow::procedure(&code)?;
     let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
-    let form = p.schema().from_text(&pairs);
+    let (form, mut refused) = read_form(p, &pairs);
     let email = value("email").unwrap_or_default().to_string();
     let province = value(PROVINCE).filter(|v| !v.is_empty());
-    let filed = match place_elsewhere(&form, province) {
-        Some(error) => Err(FlowError::Form(vec![error])),
-        None => {
-            flow::file_online(
-                &state,
-                &account,
-                Application {
-                    procedure: p.code.clone(),
-                    form: form.clone(),
-                    email: Some(email.clone()),
-                },
-            )
-            .await
+    refused.extend(place_elsewhere(&form, province));
+    let filed = if refused.is_empty() {
+        flow::file_online(
+            &state,
+            &account,
+            Application {
+                procedure: p.code.clone(),
+                form: form.clone(),
+                email: Some(email.clone()),
+            },
+        )
+        .await
+    } else {
+        // nothing is filed; every other error is shown with these at once
+        let mut rest = form.clone();
+        for e in &refused {
+            rest.remove(&e.field);
         }
+        let today = flow::now().date_naive();
+        if let Err(others) = p.schema().validate(&serde_json::Value::Object(rest), today) {
+            let theirs: Vec<dossier::FieldError> = others
+                .into_iter()
+                .filter(|o| !refused.iter().any(|r| r.field == o.field))
+                .collect();
+            refused.extend(theirs);
+        }
+        Err(FlowError::Form(refused))
     };
     match filed {
         Ok(stored) => {
@@ -461,6 +559,72 @@ mod tests {
         let p = place_picker(birth, Some("00097"), Some("79"), None, "");
         assert_eq!(chosen(&p.provinces), ["79"]);
         assert!(chosen(&p.choices).is_empty());
+    }
+
+    #[test]
+    fn dates_are_read_day_first_and_shown_so() {
+        for (typed, read) in [
+            ("20/02/2026", Some("2026-02-20")),
+            ("20-2-2026", Some("2026-02-20")),
+            ("20.02.2026", Some("2026-02-20")),
+            (" 20 2 2026 ", Some("2026-02-20")),
+            ("2026-02-20", Some("2026-02-20")),
+            ("29/02/2024", Some("2024-02-29")),
+            ("29/02/2026", None),
+            ("31/04/2026", None),
+            ("20/02/26", None),
+            ("02/20/2026", None),
+            ("20/02", None),
+            ("hai mươi", None),
+            ("", None),
+        ] {
+            assert_eq!(read_date(typed).as_deref(), read, "{typed:?}");
+        }
+        assert_eq!(day_first("2026-02-20"), "20/02/2026");
+        assert_eq!(day_first("20/02/2026"), "20/02/2026");
+    }
+
+    #[test]
+    fn a_date_that_is_no_date_is_refused_with_how_to_write_it() {
+        let birth = procedure("khai-sinh");
+        let pairs = |date: &str| {
+            vec![
+                ("child_birth_date".to_string(), date.to_string()),
+                ("child_full_name".to_string(), "Mai".to_string()),
+            ]
+        };
+        let (form, errors) = read_form(birth, &pairs("20/02/2026"));
+        assert!(errors.is_empty());
+        assert_eq!(form["child_birth_date"], "2026-02-20");
+        let (_, errors) = read_form(birth, &pairs("31/02/2026"));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "child_birth_date");
+        assert!(errors[0].reason_vi.contains("20/02/2026"));
+        assert!(errors[0].reason_en.contains("day, month and year"));
+        // an empty date is left to the form's own rules (required or not)
+        let (form, errors) = read_form(birth, &pairs(""));
+        assert!(errors.is_empty() && !form.contains_key("child_birth_date"));
+    }
+
+    #[test]
+    fn errors_follow_the_order_of_the_form() {
+        let birth = procedure("khai-sinh");
+        let error = |field: &str| dossier::FieldError {
+            field: field.into(),
+            reason_vi: String::new(),
+            reason_en: String::new(),
+        };
+        let errors = [
+            error("child_sex"),
+            error(""),
+            error("place"),
+            error("child_full_name"),
+        ];
+        let order: Vec<&str> = in_form_order(birth, &errors)
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(order, ["", "place", "child_full_name", "child_sex"]);
     }
 
     #[test]

@@ -396,7 +396,7 @@ fn route_of(
     dossier::route(procedure, place, channel, centre).map_err(|e| {
         FlowError::Form(vec![FieldError {
             field: "place".into(),
-            reason_vi: format!("Nơi nộp hồ sơ không hợp lệ: {e}"),
+            reason_vi: format!("Nơi nộp hồ sơ: {}", e.reason_vi()),
             reason_en: format!("the place of filing: {e}"),
         }])
     })
@@ -537,9 +537,20 @@ async fn file(
     let procedure = procedure(&app.procedure)?;
     let schema = procedure.schema();
     let mut form = app.form;
+    let at = now();
+    // what the applicant sent, before anything is routed, counted or read:
+    // every error at once (the fields the registry fills aside)
+    if let Err(errors) = schema.validate(&Value::Object(form.clone()), at.date_naive()) {
+        let theirs: Vec<FieldError> = errors
+            .into_iter()
+            .filter(|e| schema.field(&e.field).is_none_or(|f| f.prefill.is_none()))
+            .collect();
+        if !theirs.is_empty() {
+            return Err(FlowError::Form(theirs));
+        }
+    }
     let place = place_of(&form);
     let route = route_of(procedure, &place, channel, centre.as_ref())?;
-    let at = now();
     let calendar = working_calendar()?;
     let mut filing = Filing {
         procedure: procedure.code.clone(),
