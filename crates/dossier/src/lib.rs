@@ -40,7 +40,7 @@ pub use form::{
 pub use lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
 pub use record::{
     Act, Actor, Apology, Applicant, Assignee, ControlEntry, Dossier, DossierError, Filing, Notice,
-    Proposal, Rating, Refusal, Role, SupplementRequest, Urgency,
+    Proposal, Rating, Refusal, Role, Said, SupplementRequest, Urgency,
 };
 pub use routing::{
     AgencyName, Route, RoutingError, SERVICE_CENTRE, agency_name, centre_province, competent,

@@ -212,6 +212,41 @@ pub enum TransitionError {
     SecondSupplement,
 }
 
+impl Action {
+    /// What the action is, in Vietnamese (`tiếp nhận`).
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Action::Receive => "tiếp nhận",
+            Action::RefuseIntake => "từ chối tiếp nhận",
+            Action::StartProcessing => "bắt đầu xử lý",
+            Action::RequestSupplement => "yêu cầu bổ sung",
+            Action::Supplement => "bổ sung",
+            Action::RequestFees => "yêu cầu nộp phí",
+            Action::PayFees => "nộp phí",
+            Action::Withdraw => "rút hồ sơ",
+            Action::Stop => "dừng xử lý",
+            Action::Complete(_) => "hoàn thành xử lý",
+            Action::ReturnResult => "trả kết quả",
+        }
+    }
+}
+
+impl TransitionError {
+    /// The reason in Vietnamese.
+    pub fn reason_vi(&self) -> String {
+        match self {
+            TransitionError::Unlawful { from, action } => format!(
+                "Hồ sơ đang ở trạng thái «{}» nên không thể {}",
+                from.name_vi(),
+                action.name_vi()
+            ),
+            TransitionError::SecondSupplement => {
+                "Hồ sơ đã được yêu cầu bổ sung một lần: quy định chỉ cho phép một lần".into()
+            }
+        }
+    }
+}
+
 /// A dossier's place in the lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {

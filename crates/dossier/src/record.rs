@@ -329,10 +329,10 @@ pub enum DossierError {
     Transition(#[from] TransitionError),
     /// This actor may not do it.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Said),
     /// Something the act needs is missing or wrong.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Said),
     /// The due date cannot be computed.
     #[error(transparent)]
     Timeline(#[from] TimelineError),
@@ -340,6 +340,50 @@ pub enum DossierError {
     /// agency's day is full, or its online numbers are).
     #[error(transparent)]
     Code(#[from] CodeError),
+}
+
+/// A reason given to a person, in Vietnamese and in English (shown in
+/// English where one text is taken, as in an API's detail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    /// In Vietnamese.
+    pub vi: String,
+    /// In English.
+    pub en: String,
+}
+
+impl Said {
+    /// A reason in both languages.
+    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Said {
+        Said {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl DossierError {
+    /// The reason in both languages.
+    pub fn said(&self) -> Said {
+        match self {
+            DossierError::Forbidden(s) | DossierError::Invalid(s) => s.clone(),
+            DossierError::Transition(e) => Said::new(e.reason_vi(), e.to_string()),
+            DossierError::Timeline(e) => Said::new(
+                "Không tính được ngày hẹn trả kết quả của hồ sơ",
+                e.to_string(),
+            ),
+            DossierError::Code(e) => Said::new(
+                "Số hồ sơ của cơ quan trong ngày không còn dành cho cách nộp này",
+                e.to_string(),
+            ),
+        }
+    }
 }
 
 /// What changed, to tell the applicant.
@@ -437,13 +481,21 @@ pub struct Filing {
     pub by: Actor,
 }
 
-fn nonempty(s: &str, what: &str) -> Result<String, DossierError> {
+/// `what` a text is, in Vietnamese and in English.
+type What = (&'static str, &'static str);
+
+fn nonempty(s: &str, what: What) -> Result<String, DossierError> {
     let t = s.trim();
+    let (vi, en) = what;
     if t.is_empty() {
-        Err(DossierError::Invalid(format!("{what} cannot be empty")))
+        Err(DossierError::Invalid(Said::new(
+            format!("Cần ghi {vi}"),
+            format!("{en} cannot be empty"),
+        )))
     } else if t.chars().count() > 2000 {
-        Err(DossierError::Invalid(format!(
-            "{what}: at most 2000 characters"
+        Err(DossierError::Invalid(Said::new(
+            format!("{vi}: tối đa 2000 ký tự"),
+            format!("{en}: at most 2000 characters"),
         )))
     } else {
         plain(t, what)?;
@@ -453,9 +505,12 @@ fn nonempty(s: &str, what: &str) -> Result<String, DossierError> {
 
 /// Refuses free text (over lines) that holds a control or direction
 /// character.
-fn plain(s: &str, what: &str) -> Result<(), DossierError> {
+fn plain(s: &str, what: What) -> Result<(), DossierError> {
     match crate::text::refusal(s, true) {
-        Some((_, en)) => Err(DossierError::Invalid(format!("{what}: {en}"))),
+        Some((vi, en)) => Err(DossierError::Invalid(Said::new(
+            format!("{}: {vi}", what.0),
+            format!("{}: {en}", what.1),
+        ))),
         None => Ok(()),
     }
 }
@@ -470,15 +525,22 @@ enum Interest {
 }
 
 impl Interest {
-    fn reason(self) -> String {
+    fn reason(self) -> Said {
         match self {
-            Interest::Applicant => "this dossier is your own application: no officer or leader \
+            Interest::Applicant => Said::new(
+                "Đây là hồ sơ của chính bạn: cán bộ, lãnh đạo không giải quyết hồ sơ mình nộp, \
+                 một đồng nghiệp của cơ quan sẽ giải quyết (là người nộp, bạn vẫn bổ sung, nộp \
+                 phí, rút hoặc đánh giá được)",
+                "this dossier is your own application: no officer or leader \
                  handles a dossier they applied for, a colleague of the agency does (as its \
-                 applicant you can still supplement, pay, withdraw or rate it)"
-                .into(),
-            Interest::Party => "this dossier is about you (its form names you): no officer or \
-                 leader handles a dossier they are a party to, a colleague of the agency does"
-                .into(),
+                 applicant you can still supplement, pay, withdraw or rate it)",
+            ),
+            Interest::Party => Said::new(
+                "Hồ sơ này có liên quan đến bạn (tờ khai có tên bạn): cán bộ, lãnh đạo không \
+                 giải quyết hồ sơ mình là một bên, một đồng nghiệp của cơ quan sẽ giải quyết",
+                "this dossier is about you (its form names you): no officer or \
+                 leader handles a dossier they are a party to, a colleague of the agency does",
+            ),
         }
     }
 }
@@ -508,7 +570,7 @@ impl Filing {
     /// Why the officer registering this filing at a counter or from the
     /// post may not (it is their own, or names them; `procedure`: the
     /// filing's). `None` for a filing by its applicant.
-    pub fn conflict(&self, procedure: &Procedure) -> Option<String> {
+    pub fn conflict(&self, procedure: &Procedure) -> Option<Said> {
         if self.by.role == Role::Applicant {
             return None;
         }
@@ -610,12 +672,12 @@ impl Dossier {
         procedure: &Procedure,
         subject: &str,
         person_id: Option<&str>,
-    ) -> Option<String> {
+    ) -> Option<Said> {
         interest(procedure, &self.applicant, &self.form, subject, person_id).map(Interest::reason)
     }
 
     fn permit(&self, actor: &Actor, act: &Act, procedure: &Procedure) -> Result<(), DossierError> {
-        let forbid = |why: &str| Err(DossierError::Forbidden(why.to_string()));
+        let forbid = |vi: &str, en: &str| Err(DossierError::Forbidden(Said::new(vi, en)));
         let staff = matches!(actor.role, Role::Officer | Role::Leader);
         let leader = actor.role == Role::Leader;
         if staff
@@ -626,19 +688,26 @@ impl Dossier {
         match act {
             Act::Supplement { .. } | Act::PayFees | Act::Withdraw | Act::Rate { .. } => {
                 if actor.role != Role::Applicant || actor.subject != self.applicant.subject {
-                    return forbid("only the applicant can do this");
+                    return forbid(
+                        "Chỉ người nộp hồ sơ làm được việc này",
+                        "only the applicant can do this",
+                    );
                 }
             }
             Act::Receive | Act::RefuseIntake { .. } | Act::ReturnResult => {
                 if !staff || !(self.of_receiving(actor) || self.of_competent(actor)) {
                     return forbid(
+                        "Chỉ cán bộ của cơ quan tiếp nhận hoặc cơ quan có thẩm quyền làm được việc này",
                         "only an officer of the receiving or the competent agency can do this",
                     );
                 }
             }
             Act::Assign { .. } | Act::Approve | Act::SendBack { .. } | Act::Stop { .. } => {
                 if !leader || !self.of_competent(actor) {
-                    return forbid("only a leader of the competent agency can do this");
+                    return forbid(
+                        "Chỉ lãnh đạo của cơ quan có thẩm quyền làm được việc này",
+                        "only a leader of the competent agency can do this",
+                    );
                 }
             }
             Act::Claim
@@ -647,7 +716,10 @@ impl Dossier {
             | Act::RequestFees { .. }
             | Act::Apologise { .. } => {
                 if !staff || !self.of_competent(actor) {
-                    return forbid("only an officer of the competent agency can do this");
+                    return forbid(
+                        "Chỉ cán bộ của cơ quan có thẩm quyền làm được việc này",
+                        "only an officer of the competent agency can do this",
+                    );
                 }
             }
             Act::Propose { .. } => {
@@ -657,6 +729,7 @@ impl Dossier {
                     .is_some_and(|a| a.subject == actor.subject);
                 if !staff || !self.of_competent(actor) || !(assigned || leader) {
                     return forbid(
+                        "Chỉ cán bộ được giao hồ sơ, hoặc lãnh đạo, đề xuất kết quả",
                         "only the officer the dossier is assigned to, or a leader, proposes its result",
                     );
                 }
@@ -680,9 +753,9 @@ impl Dossier {
         if let Some(last) = self.control.last()
             && at < last.at
         {
-            return Err(DossierError::Invalid(format!(
-                "an act at {at} comes before the last step at {}",
-                last.at
+            return Err(DossierError::Invalid(Said::new(
+                format!("Thao tác lúc {at} lại trước bước gần nhất lúc {}", last.at),
+                format!("an act at {at} comes before the last step at {}", last.at),
             )));
         }
         let comment = comment
@@ -690,7 +763,7 @@ impl Dossier {
             .filter(|c| !c.is_empty())
             .map(str::to_string);
         if let Some(c) = &comment {
-            plain(c, "the comment")?;
+            plain(c, ("ý kiến", "the comment"))?;
         }
         let from = self.status();
         let mut next = self.clone();
@@ -700,19 +773,22 @@ impl Dossier {
                 next.refusal = Some(Refusal {
                     at,
                     by: actor.name.clone(),
-                    reason: nonempty(reason, "the reason for refusing")?,
+                    reason: nonempty(reason, ("lý do từ chối", "the reason for refusing"))?,
                     at_intake: true,
                 });
                 Some(Action::RefuseIntake)
             }
             Act::Claim => {
                 if from.is_final() {
-                    return Err(DossierError::Invalid("the dossier is closed".into()));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Hồ sơ đã kết thúc",
+                        "the dossier is closed",
+                    )));
                 }
                 if let Some(a) = &self.assignee {
-                    return Err(DossierError::Invalid(format!(
-                        "the dossier is assigned to {} already",
-                        a.name
+                    return Err(DossierError::Invalid(Said::new(
+                        format!("Hồ sơ đã được giao cho {}", a.name),
+                        format!("the dossier is assigned to {} already", a.name),
                     )));
                 }
                 next.assignee = Some(Assignee {
@@ -727,7 +803,10 @@ impl Dossier {
                 person_id,
             } => {
                 if from.is_final() {
-                    return Err(DossierError::Invalid("the dossier is closed".into()));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Hồ sơ đã kết thúc",
+                        "the dossier is closed",
+                    )));
                 }
                 if let Some(i) = interest(
                     procedure,
@@ -736,19 +815,25 @@ impl Dossier {
                     subject.trim(),
                     person_id.as_deref(),
                 ) {
-                    let who = match i {
-                        Interest::Applicant => "its applicant",
-                        Interest::Party => "a person it is about",
+                    let (who_vi, who) = match i {
+                        Interest::Applicant => ("người nộp", "its applicant"),
+                        Interest::Party => ("người có tên trong tờ khai", "a person it is about"),
                     };
-                    return Err(DossierError::Invalid(format!(
-                        "{} is {who}: dossier {} is assigned to someone else of the agency's staff",
-                        name.trim(),
-                        self.code
+                    let name = name.trim();
+                    return Err(DossierError::Invalid(Said::new(
+                        format!(
+                            "{name} là {who_vi} của hồ sơ {}: hãy giao cho một cán bộ khác của cơ quan",
+                            self.code
+                        ),
+                        format!(
+                            "{name} is {who}: dossier {} is assigned to someone else of the agency's staff",
+                            self.code
+                        ),
                     )));
                 }
                 next.assignee = Some(Assignee {
-                    subject: nonempty(subject, "the officer")?,
-                    name: nonempty(name, "the officer's name")?,
+                    subject: nonempty(subject, ("cán bộ được giao", "the officer"))?,
+                    name: nonempty(name, ("họ tên cán bộ", "the officer's name"))?,
                 });
                 None
             }
@@ -760,13 +845,13 @@ impl Dossier {
                     .filter(|i| !i.is_empty())
                     .collect();
                 for i in &items {
-                    plain(i, "what is missing")?;
+                    plain(i, ("nội dung cần bổ sung", "what is missing"))?;
                 }
                 if items.is_empty() {
-                    return Err(DossierError::Invalid(
-                        "a request to supplement lists what is missing or to be corrected, all at once"
-                            .into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Yêu cầu bổ sung phải nêu một lần đủ mọi nội dung cần bổ sung, hoàn thiện",
+                        "a request to supplement lists what is missing or to be corrected, all at once",
+                    )));
                 }
                 next.supplement = Some(SupplementRequest {
                     at,
@@ -776,14 +861,15 @@ impl Dossier {
                 Some(Action::RequestSupplement)
             }
             Act::Supplement { note } => {
-                nonempty(note, "what was supplemented")?;
+                nonempty(note, ("nội dung đã bổ sung", "what was supplemented"))?;
                 Some(Action::Supplement)
             }
             Act::RequestFees { amount_vnd } => {
                 if *amount_vnd == 0 {
-                    return Err(DossierError::Invalid(
-                        "the amount must be more than 0 đồng".into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Số tiền phải lớn hơn 0 đồng",
+                        "the amount must be more than 0 đồng",
+                    )));
                 }
                 next.fees_vnd = Some(*amount_vnd);
                 Some(Action::RequestFees)
@@ -791,7 +877,7 @@ impl Dossier {
             Act::PayFees => Some(Action::PayFees),
             Act::Withdraw => Some(Action::Withdraw),
             Act::Stop { reason } => {
-                nonempty(reason, "the reason for stopping")?;
+                nonempty(reason, ("lý do dừng xử lý", "the reason for stopping"))?;
                 Some(Action::Stop)
             }
             Act::Propose { outcome, summary } => {
@@ -806,13 +892,16 @@ impl Dossier {
                     outcome: *outcome,
                     by: actor.name.clone(),
                     at,
-                    summary: nonempty(summary, "the summary")?,
+                    summary: nonempty(summary, ("tóm tắt kết quả", "the summary"))?,
                 });
                 None
             }
             Act::Approve => {
                 let proposal = self.proposal.clone().ok_or_else(|| {
-                    DossierError::Invalid("there is no proposed result to approve".into())
+                    DossierError::Invalid(Said::new(
+                        "Chưa có kết quả đề xuất để phê duyệt",
+                        "there is no proposed result to approve",
+                    ))
                 })?;
                 if proposal.outcome == Outcome::Refused {
                     next.refusal = Some(Refusal {
@@ -827,29 +916,32 @@ impl Dossier {
             }
             Act::SendBack { reason } => {
                 if self.proposal.is_none() {
-                    return Err(DossierError::Invalid(
-                        "there is no proposed result to send back".into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Chưa có kết quả đề xuất để trả lại",
+                        "there is no proposed result to send back",
+                    )));
                 }
-                nonempty(reason, "the reason for sending back")?;
+                nonempty(reason, ("lý do trả lại", "the reason for sending back"))?;
                 next.proposal = None;
                 None
             }
             Act::Apologise { reason, new_due } => {
                 if from.is_final() || from == Status::NewlyRegistered {
-                    return Err(DossierError::Invalid(
-                        "an apology is for a received dossier not yet closed".into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Thư xin lỗi dành cho hồ sơ đã tiếp nhận và chưa kết thúc",
+                        "an apology is for a received dossier not yet closed",
+                    )));
                 }
                 if self.due.is_some_and(|d| *new_due <= d) || *new_due <= at {
-                    return Err(DossierError::Invalid(
-                        "the new appointment must be later than the one missed and than now".into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Ngày hẹn mới phải sau ngày hẹn đã lỡ và sau thời điểm hiện tại",
+                        "the new appointment must be later than the one missed and than now",
+                    )));
                 }
                 next.apologies.push(Apology {
                     at,
                     by: actor.name.clone(),
-                    reason: nonempty(reason, "the reason for the delay")?,
+                    reason: nonempty(reason, ("lý do chậm trễ", "the reason for the delay"))?,
                     previous_due: self.due,
                     new_due: *new_due,
                 });
@@ -858,20 +950,25 @@ impl Dossier {
             Act::ReturnResult => Some(Action::ReturnResult),
             Act::Rate { score, comment } => {
                 if from != Status::ResultReturned {
-                    return Err(DossierError::Invalid(
-                        "a service is rated once its result is returned".into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Chỉ đánh giá được sau khi đã trả kết quả",
+                        "a service is rated once its result is returned",
+                    )));
                 }
                 if self.rating.is_some() {
-                    return Err(DossierError::Invalid(
-                        "the service was rated already".into(),
-                    ));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Dịch vụ này đã được đánh giá",
+                        "the service was rated already",
+                    )));
                 }
                 if !(1..=5).contains(score) {
-                    return Err(DossierError::Invalid("a rating is 1 to 5".into()));
+                    return Err(DossierError::Invalid(Said::new(
+                        "Đánh giá từ 1 đến 5",
+                        "a rating is 1 to 5",
+                    )));
                 }
                 if let Some(c) = comment {
-                    plain(c, "the rating's comment")?;
+                    plain(c, ("nhận xét kèm đánh giá", "the rating's comment"))?;
                 }
                 next.rating = Some(Rating {
                     score: *score,

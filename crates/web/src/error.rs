@@ -240,8 +240,8 @@ impl From<FlowError> for ApiError {
     fn from(e: FlowError) -> Self {
         match e {
             FlowError::NotFound(m) => ApiError::NotFound(m),
-            FlowError::Forbidden(m) => ApiError::Forbidden(m),
-            FlowError::Invalid(m) => ApiError::Unprocessable(m),
+            FlowError::Forbidden(why) => ApiError::Forbidden(why.en),
+            FlowError::Invalid(why) => ApiError::Unprocessable(why.en),
             FlowError::Form(errors) => ApiError::Unprocessable(
                 errors
                     .iter()

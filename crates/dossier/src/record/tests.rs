@@ -942,7 +942,10 @@ fn staff_do_not_handle_a_dossier_they_applied_for_or_that_names_them() {
     for who in [&me, &by_number] {
         for act in &staff_acts {
             let why = refused(&d, who, act);
-            assert!(why.contains("your own application"), "{why}");
+            assert!(
+                why.en.contains("your own application") && why.vi.contains("hồ sơ của chính bạn"),
+                "{why}"
+            );
         }
     }
     // the other parent and the child are the dossier's parties; a witness is not
@@ -951,7 +954,10 @@ fn staff_do_not_handle_a_dossier_they_applied_for_or_that_names_them() {
     for who in [&spouse, &child] {
         for act in &staff_acts {
             let why = refused(&d, who, act);
-            assert!(why.contains("is about you"), "{why}");
+            assert!(
+                why.en.contains("is about you") && why.vi.contains("liên quan đến bạn"),
+                "{why}"
+            );
         }
     }
     let witness = staff_person("o7", Role::Officer, "079090000004");

@@ -10,6 +10,7 @@ mod exchange;
 mod filing_limits;
 mod helpers;
 mod input;
+mod language;
 mod login;
 mod oidc;
 mod pages;

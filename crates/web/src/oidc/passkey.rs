@@ -375,7 +375,7 @@ async fn assertion(state: &AppState, ctx: &Ctx, body: Assertion) -> Result<Respo
             at: now,
             event: "login".into(),
             client: None,
-            detail: format!("level {level}, passkey"),
+            detail: format!("{level}, passkey"),
         },
     )
     .await

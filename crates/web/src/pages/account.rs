@@ -69,7 +69,7 @@ pub async fn page(
             when_utc: e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             event: t.audit_event(&e.event).to_string(),
             client: e.client.unwrap_or_default(),
-            detail: e.detail,
+            detail: t.audit_detail(&e.event, &e.detail),
         })
         .collect();
     let (kind, is_person) = match &account.holder {
@@ -85,10 +85,7 @@ pub async fn page(
         name: account.name.clone(),
         identifier,
         kind,
-        level: account
-            .level
-            .map(|l| l.to_string())
-            .unwrap_or_else(|| "—".into()),
+        level: account.level.map_or("—", |l| t.level_name(l)).to_string(),
         second_factor: account.totp.is_some(),
         rows,
         csrf,

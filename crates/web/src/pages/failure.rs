@@ -146,12 +146,12 @@ impl PageError {
                     .join("; ");
                 generic(t.p_unlawful(), &text)
             }
+            PageError::Flow(FlowError::Forbidden(why) | FlowError::Invalid(why)) => generic(
+                t.p_unlawful(),
+                crate::pages::i18n::pick(t, &why.vi, &why.en),
+            ),
             PageError::Flow(
-                FlowError::Forbidden(m)
-                | FlowError::Invalid(m)
-                | FlowError::Conflict(m)
-                | FlowError::TooMany(m, _)
-                | FlowError::UsedUp(m, _),
+                FlowError::Conflict(m) | FlowError::TooMany(m, _) | FlowError::UsedUp(m, _),
             ) => generic(t.p_unlawful(), m),
             PageError::Message(m) => (m.heading.clone(), m.text.clone(), m.link.clone()),
             PageError::SignIn(_) => (String::new(), String::new(), None),
@@ -350,7 +350,10 @@ impl From<ApiError> for PageError {
             ApiError::NotFound(m) => PageError::NotFound(m),
             ApiError::Forbidden(m) | ApiError::Unauthorized(m) => PageError::Forbidden(m),
             ApiError::Conflict(m) => PageError::Flow(FlowError::Conflict(m)),
-            ApiError::Unprocessable(m) => PageError::Flow(FlowError::Invalid(m)),
+            ApiError::Unprocessable(m) => PageError::Flow(FlowError::Invalid(dossier::Said::new(
+                "Không thực hiện được yêu cầu này",
+                m,
+            ))),
             ApiError::Unavailable(m) | ApiError::UsedUp { detail: m, .. } => {
                 PageError::Unavailable(m)
             }
@@ -404,7 +407,10 @@ mod tests {
             (PageError::from(ApiError::Internal("x".into())), 500),
             (PageError::from(FlowError::TooMany("x".into(), 3)), 429),
             (PageError::from(FlowError::UsedUp("x".into(), 3)), 503),
-            (PageError::from(FlowError::Forbidden("x".into())), 403),
+            (
+                PageError::from(FlowError::Forbidden(dossier::Said::new("x", "x"))),
+                403,
+            ),
             (PageError::SignIn("/ho-so".into()), 303),
         ];
         for (e, status) in cases {

@@ -581,6 +581,71 @@ texts! {
 
 impl Tr {
     /// An audit-trail event code in words.
+    /// An assurance level in words (`Mức 2`).
+    pub fn level_name(&self, level: identity::AssuranceLevel) -> &'static str {
+        match (level, self.0) {
+            (identity::AssuranceLevel::Level1, Lang::Vi) => "Mức 1",
+            (identity::AssuranceLevel::Level1, Lang::En) => "Level 1",
+            (identity::AssuranceLevel::Level2, Lang::Vi) => "Mức 2",
+            (identity::AssuranceLevel::Level2, Lang::En) => "Level 2",
+        }
+    }
+
+    /// The detail of an audit entry as the reader reads it: the platform
+    /// writes its details in English (`level 1, pwd+otp`, `wrong
+    /// password`); a Vietnamese reader gets them in Vietnamese, words the
+    /// platform did not write as they are.
+    pub fn audit_detail(&self, event: &str, detail: &str) -> String {
+        if self.0 == Lang::En {
+            return detail.to_string();
+        }
+        fn method(m: &str) -> &str {
+            match m {
+                "pwd" => "mật khẩu",
+                "otp" => "mã xác thực một lần",
+                "hwk" | "passkey" => "khóa truy cập",
+                "user" => "xác minh người dùng",
+                other => other,
+            }
+        }
+        if event == "login"
+            && let Some(rest) = detail.strip_prefix("level ")
+        {
+            // `level {level}, {methods}` where the level reads `level N`
+            let rest = rest.strip_prefix("level ").unwrap_or(rest);
+            if let Some((level, methods)) = rest.split_once(", ") {
+                let methods: Vec<&str> = methods
+                    .split(['+', ','])
+                    .map(str::trim)
+                    .map(method)
+                    .collect();
+                return format!("mức {level}, {}", methods.join(" + "));
+            }
+        }
+        if let Some((n, rest)) = detail.split_once(" failed log-ins in a row: locked for ")
+            && let Some(minutes) = rest.strip_suffix(" minutes")
+        {
+            return format!("{n} lần đăng nhập sai liên tiếp: tạm khóa {minutes} phút");
+        }
+        match detail {
+            "wrong password" => "sai mật khẩu".into(),
+            "a one-time code used before" => "mã xác thực đã được dùng".into(),
+            "wrong one-time code" => "sai mã xác thực một lần".into(),
+            "a one-time code for an account without the factor" => {
+                "mã xác thực cho tài khoản chưa đăng ký yếu tố này".into()
+            }
+            "the account is locked" => "tài khoản đang bị tạm khóa".into(),
+            "the service requires level 2" => "dịch vụ yêu cầu định danh mức 2".into(),
+            "logged out" => "đã đăng xuất".into(),
+            "a passkey was added" => "đã thêm một khóa truy cập".into(),
+            "old portal account: wrong password" => "tài khoản cổng cũ: sai mật khẩu".into(),
+            "old portal account, before the cut-over" => {
+                "tài khoản cổng cũ, trước thời điểm chuyển đổi".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
     pub fn audit_event(&self, code: &str) -> &'static str {
         let (vi, en) = match code {
             "login" => ("Đăng nhập", "Logged in"),
@@ -617,6 +682,38 @@ impl Tr {
 
 #[cfg(test)]
 mod account_tests {
+    use super::{Lang, Tr};
+
+    #[test]
+    fn audit_details_read_in_vietnamese() {
+        let vi = Tr(Lang::Vi);
+        for (event, detail, read) in [
+            ("login", "level 1, pwd", "mức 1, mật khẩu"),
+            (
+                "login",
+                "level level 2, pwd+otp",
+                "mức 2, mật khẩu + mã xác thực một lần",
+            ),
+            ("login", "level 2, passkey", "mức 2, khóa truy cập"),
+            ("login_failed", "wrong password", "sai mật khẩu"),
+            (
+                "locked",
+                "5 failed log-ins in a row: locked for 15 minutes",
+                "5 lần đăng nhập sai liên tiếp: tạm khóa 15 phút",
+            ),
+            ("logout", "logged out", "đã đăng xuất"),
+            ("consent_given", "openid profile", "openid profile"),
+        ] {
+            assert_eq!(vi.audit_detail(event, detail), read, "{detail}");
+            assert_eq!(Tr(Lang::En).audit_detail(event, detail), detail);
+        }
+        assert_eq!(vi.level_name(identity::AssuranceLevel::Level2), "Mức 2");
+        assert_eq!(
+            Tr(Lang::En).level_name(identity::AssuranceLevel::Level1),
+            "Level 1"
+        );
+    }
+
     use super::*;
 
     #[test]

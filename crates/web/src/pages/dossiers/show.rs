@@ -236,8 +236,14 @@ impl<'a> Redisplay<'a> {
     /// page.
     pub async fn refusal(&self, e: FlowError) -> Result<Response, PageError> {
         match e {
-            FlowError::Forbidden(m) => refused(self.error(m).await),
-            FlowError::Invalid(m) => self.error(m).await,
+            FlowError::Forbidden(why) => {
+                let t = self.ctx.t();
+                refused(self.error(pick(t, &why.vi, &why.en).to_string()).await)
+            }
+            FlowError::Invalid(why) => {
+                let t = self.ctx.t();
+                self.error(pick(t, &why.vi, &why.en).to_string()).await
+            }
             e => Err(e.into()),
         }
     }

@@ -8,7 +8,7 @@ use calendar::VIETNAM;
 use chrono::{FixedOffset, Utc};
 use dossier::{
     Act, Actor, AgencyCode, Applicant, Catalog, Channel, Dossier, DossierCode, FieldError, Filing,
-    Notice, Procedure, Role,
+    Notice, Procedure, Role, Said,
 };
 use identity::Holder;
 use serde_json::{Map, Value};
@@ -165,10 +165,10 @@ pub(crate) async fn actors_for(
         });
     }
     if actors.is_empty() {
-        return Err(FlowError::Forbidden(
-            "this dossier is seen only by its applicant and the staff of the agencies handling it"
-                .into(),
-        ));
+        return Err(FlowError::Forbidden(Said::new(
+            "Hồ sơ này chỉ người nộp và cán bộ của các cơ quan giải quyết được xem",
+            "this dossier is seen only by its applicant and the staff of the agencies handling it",
+        )));
     }
     Ok(actors)
 }
@@ -203,7 +203,10 @@ fn act_as(
         }
     }
     Err(refusal.unwrap_or_else(|| {
-        dossier::DossierError::Forbidden("nobody may act on this dossier".into())
+        dossier::DossierError::Forbidden(Said::new(
+            "Không ai được thao tác trên hồ sơ này",
+            "nobody may act on this dossier",
+        ))
     }))
 }
 
@@ -281,6 +284,11 @@ pub(crate) async fn file_online(
     .await
 }
 
+/// An agency's name in Vietnamese (its code when it has none).
+fn agency_vi(code: &AgencyCode) -> String {
+    dossier::agency_name(code).map_or_else(|| code.to_string(), |n| n.vi)
+}
+
 /// Who an officer files for at a counter or from the post.
 pub(crate) struct Intake {
     /// At a counter, or from the post.
@@ -304,10 +312,10 @@ pub(crate) async fn file_for(
     intake: Intake,
 ) -> Result<store::StoredDossier, FlowError> {
     if intake.channel == Channel::Online {
-        return Err(FlowError::Invalid(
-            "an officer registers dossiers handed in at a counter (in_person) or by post (postal)"
-                .into(),
-        ));
+        return Err(FlowError::Invalid(Said::new(
+            "Cán bộ đăng ký hồ sơ nộp tại quầy hoặc qua bưu chính",
+            "an officer registers dossiers handed in at a counter (in_person) or by post (postal)",
+        )));
     }
     let pin: domain::PersonalId = intake.applicant_pin.trim().parse().map_err(|e| {
         FlowError::Form(vec![FieldError {
@@ -368,8 +376,12 @@ pub(crate) async fn file_for(
                 person_id: person_of(officer),
             })
             .ok_or_else(|| {
-                FlowError::Forbidden(format!(
-                    "only the staff of {agency} register dossiers it receives"
+                FlowError::Forbidden(Said::new(
+                    format!(
+                        "Chỉ cán bộ của {} đăng ký hồ sơ cơ quan đó tiếp nhận",
+                        agency_vi(agency)
+                    ),
+                    format!("only the staff of {agency} register dossiers it receives"),
                 ))
             })
     };
@@ -658,7 +670,10 @@ async fn file(
         // the numbering refused it: the day's numbers left to the channel
         // went meanwhile, or another reason the store gives
         Err(e) if e.kind() == store::ErrorKind::Refused => {
-            let reason = e.context().to_string();
+            let reason = Said::new(
+                format!("Hồ sơ không được chấp nhận: {}", e.context()),
+                e.context().to_string(),
+            );
             let last = state
                 .store
                 .dossiers()
@@ -715,9 +730,16 @@ pub(crate) async fn act(
                 .into_iter()
                 .find(|m| m.subject == subject)
                 .ok_or_else(|| {
-                    FlowError::Invalid(format!(
-                        "{subject:?} is not an officer of {competent}: a dossier is assigned \
-                         to someone on its competent agency's staff"
+                    FlowError::Invalid(Said::new(
+                        format!(
+                            "«{subject}» không phải cán bộ của {}: hồ sơ được giao cho cán bộ \
+                             của cơ quan có thẩm quyền",
+                            agency_vi(competent)
+                        ),
+                        format!(
+                            "{subject:?} is not an officer of {competent}: a dossier is assigned \
+                             to someone on its competent agency's staff"
+                        ),
                     ))
                 })?;
             let person_id = match identity::SubjectId::parse(&member.subject) {
@@ -751,8 +773,8 @@ pub(crate) async fn act(
         &calendar,
     )
     .map_err(|e| match e {
-        dossier::DossierError::Forbidden(m) => FlowError::Forbidden(m),
-        other => FlowError::Invalid(other.to_string()),
+        dossier::DossierError::Forbidden(why) => FlowError::Forbidden(why),
+        other => FlowError::Invalid(other.said()),
     })?;
     let now = state
         .store
@@ -787,9 +809,15 @@ pub(crate) async fn attach(
         {
             return Err(FlowError::Forbidden(why));
         }
-        return Err(FlowError::Invalid(format!(
-            "files are attached while the dossier is newly registered or a supplement is asked for; it is {}",
-            d.status().name_en()
+        return Err(FlowError::Invalid(Said::new(
+            format!(
+                "Chỉ đính kèm tệp khi hồ sơ mới đăng ký hoặc đang được yêu cầu bổ sung; hồ sơ đang «{}»",
+                d.status().name_vi()
+            ),
+            format!(
+                "files are attached while the dossier is newly registered or a supplement is asked for; it is {}",
+                d.status().name_en()
+            ),
         )));
     }
     let checked = dossier::check_attachment(procedure, document, name, declared, content).map_err(
@@ -801,7 +829,7 @@ pub(crate) async fn attach(
                     reason_en: e.to_string(),
                 }])
             }
-            other => FlowError::Invalid(other.to_string()),
+            other => FlowError::Invalid(Said::new(other.reason_vi(), other.to_string())),
         },
     )?;
     Ok(state

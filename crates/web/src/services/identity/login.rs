@@ -200,7 +200,7 @@ pub async fn log_in(
     accounts
         .audit(
             subject,
-            &audit("login", format!("level {}, {}", level, amr.join("+"))),
+            &audit("login", format!("{level}, {}", amr.join("+"))),
         )
         .await?;
     tracing::info!(client = purpose.client.unwrap_or("portal"), %level, "logged in");
