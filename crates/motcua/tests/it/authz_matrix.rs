@@ -1023,26 +1023,7 @@ impl Cast {
 
 /// The words of an answer (a page's main text, without its tags), short.
 fn excerpt(body: &str) -> String {
-    let main = body.find("<main").map_or(body, |at| &body[at..]);
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in main.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(240)
-        .collect()
+    crate::helpers::main_text(body).chars().take(240).collect()
 }
 
 /// Fails with every wrong cell at once.

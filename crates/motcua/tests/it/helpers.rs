@@ -545,3 +545,32 @@ impl TestApp {
         body["access_token"].as_str().expect("token").to_string()
     }
 }
+
+/// The text a person reads in a page's main content: its tags dropped,
+/// entities of quotes read, white space folded.
+pub fn main_text(html: &str) -> String {
+    let main = html
+        .split_once("<main")
+        .map_or(html, |(_, rest)| rest)
+        .split("</main>")
+        .next()
+        .unwrap_or_default();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in main.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

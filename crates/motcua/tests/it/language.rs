@@ -4,7 +4,7 @@
 //! and refusals, for a citizen, an officer and someone not logged in.
 
 use crate::dossiers::{file_birth, people, person_token, set_staff};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, main_text};
 
 /// Words that mark a sentence as English (never Vietnamese words).
 const ENGLISH: [&str; 16] = [
@@ -12,34 +12,10 @@ const ENGLISH: [&str; 16] = [
     "was", "are", "be",
 ];
 
-/// The text a person reads in the page's main content.
-fn visible_main(html: &str) -> String {
-    let main = html
-        .split_once("<main")
-        .map_or(html, |(_, rest)| rest)
-        .split("</main>")
-        .next()
-        .unwrap_or_default();
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in main.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.replace("&#34;", "\"").replace("&#39;", "'")
-}
-
 /// The English sentences in `html`'s main content, if any.
 fn english_in(html: &str) -> Vec<String> {
-    let text = visible_main(html);
-    text.split(['.', ';', '\n', ':'])
+    let text = main_text(html);
+    text.split(['.', ';', ':'])
         .filter(|sentence| {
             let words: Vec<String> = sentence
                 .split(|c: char| !c.is_alphanumeric() && c != '\'')
@@ -123,67 +99,68 @@ async fn vietnamese_pages_carry_no_english_message() {
     for path in ["/can-bo".to_string(), format!("/ho-so/{code}")] {
         pages.push(get(path, Some(theirs.clone())).await);
     }
-    // refusals: a wrong password, an empty form, an act not the officer's
+    // refusals: a wrong password, an empty form, an act not the officer's;
+    // each form sent with the token of the page it is on
+    let send_form =
+        |page: String, to: String, cookie: String, fields: Vec<(&'static str, String)>| {
+            let (get, app) = (&get, &app);
+            async move {
+                let (_, html) = get(page, Some(cookie.clone())).await;
+                let mut body = vec![("csrf_token", crate::login::hidden(&html, "csrf_token"))];
+                body.extend(fields);
+                let reply = app
+                    .client
+                    .post(app.url(&to))
+                    .header("cookie", cookie)
+                    .header("origin", app.url(""))
+                    .form(&body)
+                    .send()
+                    .await
+                    .expect("POST");
+                (format!("POST {to}"), reply.text().await.expect("body"))
+            }
+        };
     let login_page = get("/dang-nhap".to_string(), None).await.1;
     let csrf = crate::login::hidden(&login_page, "csrf_token");
-    let wrong = app
-        .client
-        .post(app.url("/oidc/login"))
-        .header("cookie", format!("motcua_csrf={csrf}"))
-        .header("origin", app.url(""))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("next", "/"),
-            ("identifier", citizen.personal_id.as_str()),
-            ("password", "not-the-password"),
-        ])
-        .send()
-        .await
-        .expect("log in")
-        .text()
-        .await
-        .expect("body");
-    pages.push(("POST /oidc/login (wrong password)".into(), wrong));
-    let form = get("/thu-tuc/khai-sinh/nop".to_string(), Some(mine.clone()))
-        .await
-        .1;
-    let csrf = crate::login::hidden(&form, "csrf_token");
-    let empty = app
-        .client
-        .post(app.url("/thu-tuc/khai-sinh/nop"))
-        .header("cookie", &mine)
-        .header("origin", app.url(""))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .expect("apply")
-        .text()
-        .await
-        .expect("body");
-    pages.push(("POST /thu-tuc/khai-sinh/nop (empty)".into(), empty));
-    let page = get(format!("/ho-so/{code}"), Some(theirs.clone())).await.1;
-    let csrf = crate::login::hidden(&page, "csrf_token");
-    let refused = app
-        .client
-        .post(app.url(&format!("/ho-so/{code}")))
-        .header("cookie", &theirs)
-        .header("origin", app.url(""))
-        .form(&[("csrf_token", csrf.as_str()), ("act", "approve")])
-        .send()
-        .await
-        .expect("act")
-        .text()
-        .await
-        .expect("body");
-    pages.push(("POST /ho-so/{code} approve (an officer)".into(), refused));
-
+    pages.push(
+        send_form(
+            "/dang-nhap".into(),
+            "/oidc/login".into(),
+            format!("motcua_csrf={csrf}"),
+            vec![
+                ("next", "/".into()),
+                ("identifier", citizen.personal_id.clone()),
+                ("password", "not-the-password".into()),
+            ],
+        )
+        .await,
+    );
+    pages.push(
+        send_form(
+            "/thu-tuc/khai-sinh/nop".into(),
+            "/thu-tuc/khai-sinh/nop".into(),
+            mine.clone(),
+            vec![],
+        )
+        .await,
+    );
+    let dossier = format!("/ho-so/{code}");
+    pages.push(
+        send_form(
+            dossier.clone(),
+            dossier,
+            theirs.clone(),
+            vec![("act", "approve".into())],
+        )
+        .await,
+    );
     // the account page names the level and the log-ins in Vietnamese
     let account = &pages
         .iter()
         .find(|(path, _)| path == "/tai-khoan")
         .expect("the account page")
         .1;
-    let account_text = visible_main(account).to_lowercase();
+    let account_text = main_text(account).to_lowercase();
     assert!(account_text.contains("mức 1"), "{account_text}");
     assert!(!account_text.contains("level"), "{account_text}");
     assert!(!account_text.contains("pwd"), "{account_text}");
