@@ -682,7 +682,7 @@ impl Tr {
 
 #[cfg(test)]
 mod account_tests {
-    use super::{Lang, Tr};
+    use super::*;
 
     #[test]
     fn audit_details_read_in_vietnamese() {
@@ -713,8 +713,6 @@ mod account_tests {
             "Level 1"
         );
     }
-
-    use super::*;
 
     #[test]
     fn every_account_text_exists_in_both_languages() {
