@@ -14,4 +14,6 @@ pub struct AppState {
     pub oidc: Arc<crate::services::identity::provider::OidcProvider>,
     /// The limits on filing dossiers.
     pub filing: Arc<crate::ratelimit::FilingLimits>,
+    /// The forms being filled, with what was read for them.
+    pub drafts: Arc<crate::services::dossiers::drafts::Drafts>,
 }

@@ -2061,3 +2061,73 @@ async fn filed_by(
         .expect("read")
         .len()
 }
+
+/// The registry is read for a form once, when it is first opened: opening
+/// it again, or seeing it again with its errors, shows no more reads in the
+/// person's data tracker, which names the purpose and the form in words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_is_filled_from_the_registry_once_per_draft() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (_, cookie, form) = at_the_birth_form(&app, p).await;
+    assert_eq!(form.status.as_u16(), 200);
+    let again = send(
+        app.client
+            .get(app.url("/thu-tuc/khai-sinh/nop"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert_eq!(again.status.as_u16(), 200);
+    assert!(
+        again.body.contains(&format!("value=\"{}\"", p.full_name)),
+        "still filled"
+    );
+    let csrf = crate::login::hidden(&form.body, "csrf_token");
+    let refused = send(
+        app.client
+            .post(app.url("/thu-tuc/khai-sinh/nop"))
+            .header("cookie", &cookie)
+            .header("origin", app.url(""))
+            .form(&[("csrf_token", csrf.as_str())]),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 422);
+    assert!(refused.body.contains(&format!("value=\"{}\"", p.full_name)));
+    let operator = app.operator_token().await;
+    let tracker = send(
+        app.client
+            .get(app.url(&web::api::tracker::accesses_path(&p.personal_id)))
+            .bearer_auth(&operator),
+    )
+    .await
+    .json();
+    let drafts = tracker["accesses"]
+        .as_array()
+        .expect("accesses")
+        .iter()
+        .filter(|a| a["case_ref"] == "draft khai-sinh")
+        .count();
+    assert_eq!(drafts, 1, "one read for the draft: {tracker}");
+    // the person's own tracker page says it in words
+    let page = send(
+        app.client
+            .get(app.url("/du-lieu-cua-toi"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert!(
+        page.body.contains("Tờ khai đang điền: Đăng ký khai sinh"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Điền sẵn tờ khai dịch vụ công bạn đang làm")
+    );
+    assert!(page.body.contains("Nghị định 45/2020/NĐ-CP"));
+    assert!(
+        !page.body.contains("dossier-prefill"),
+        "no code where words are"
+    );
+}

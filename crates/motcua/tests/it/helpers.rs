@@ -216,6 +216,7 @@ impl TestApp {
             exchange: node,
             oidc,
             filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(options.filing)),
+            drafts: std::sync::Arc::default(),
         };
         let app = web::app(state);
         let server = tokio::spawn(async move {

@@ -395,6 +395,8 @@ texts! {
     tracker_legal_basis => "Căn cứ pháp lý", "Legal basis";
     tracker_consent => "Theo sự đồng ý của bạn", "On your consent";
     tracker_no_case => "Không ghi", "Not given";
+    tracker_draft => "Tờ khai đang điền:", "Form being filled:";
+    tracker_dossier => "Hồ sơ", "Dossier";
     tracker_none => "Không có lượt truy cập nào trong khoảng thời gian này.", "No access was recorded in this period.";
     tracker_table_caption => "Các lượt truy cập dữ liệu, mới nhất trước", "Accesses to the data, newest first";
     tracker_bad_pid_title => "Số định danh không hợp lệ", "Invalid identification number";
@@ -581,6 +583,59 @@ texts! {
 
 impl Tr {
     /// An audit-trail event code in words.
+    /// What an exchange service does, in words (its code when unknown).
+    pub fn tracker_service_name(&self, code: &str) -> String {
+        let (vi, en) = match code {
+            "person.get" => ("Đọc thông tin công dân", "Reading a person's record"),
+            "person.verify" => ("Đối chiếu thông tin công dân", "Checking a person's data"),
+            "household.get" => ("Đọc thông tin hộ gia đình", "Reading a household"),
+            "events.subscribe" => ("Nhận thông báo sự kiện hộ tịch", "Receiving vital events"),
+            other => return other.to_string(),
+        };
+        pick(*self, vi, en).to_string()
+    }
+
+    /// A purpose of reading someone's data, in words (its code when
+    /// unknown).
+    pub fn tracker_purpose(&self, code: &str) -> String {
+        let (vi, en) = match code {
+            "dossier-prefill" => (
+                "Điền sẵn tờ khai dịch vụ công bạn đang làm",
+                "Filling in a public-service form you were filling",
+            ),
+            "birth-registration" => ("Đăng ký khai sinh", "Birth registration"),
+            "residence-registration" => ("Đăng ký cư trú", "Residence registration"),
+            "account-opening" => ("Mở tài khoản", "Opening an account"),
+            "pension-termination" => ("Dừng chi trả lương hưu", "Ending a pension"),
+            other => return other.to_string(),
+        };
+        pick(*self, vi, en).to_string()
+    }
+
+    /// A legal basis by its name (its code when unknown).
+    pub fn tracker_basis(&self, code: &str) -> String {
+        let (vi, en) = match code {
+            "ND-45/2020" => (
+                "Nghị định 45/2020/NĐ-CP về thực hiện thủ tục hành chính trên môi trường điện tử",
+                "Decree 45/2020/NĐ-CP on administrative procedures by electronic means",
+            ),
+            "ND-63/2024" => (
+                "Nghị định 63/2024/NĐ-CP về liên thông thủ tục hành chính",
+                "Decree 63/2024/NĐ-CP on interlinked administrative procedures",
+            ),
+            "LCT-68/2020" => (
+                "Luật Cư trú số 68/2020/QH14",
+                "Law on Residence 68/2020/QH14",
+            ),
+            "LBHXH-41/2024" => (
+                "Luật Bảo hiểm xã hội số 41/2024/QH15",
+                "Law on Social Insurance 41/2024/QH15",
+            ),
+            other => return other.to_string(),
+        };
+        pick(*self, vi, en).to_string()
+    }
+
     /// An assurance level in words (`Mức 2`).
     pub fn level_name(&self, level: identity::AssuranceLevel) -> &'static str {
         match (level, self.0) {

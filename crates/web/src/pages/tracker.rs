@@ -45,14 +45,15 @@ pub struct Row {
     pub when: String,
     /// RFC 3339 in UTC, for `<time datetime>`
     pub when_utc: String,
+    /// the member who read, by name (its id when the node has no name)
     pub who: String,
-    pub who_id: String,
     pub service: String,
-    /// (the field in words, its code)
-    pub fields: Vec<(String, String)>,
+    /// the fields read, in words
+    pub fields: Vec<String>,
     pub purpose: String,
     /// the legal basis, or `On your consent`
     pub basis: String,
+    /// The case in words: a dossier, or the form being filled.
     pub case_ref: String,
 }
 
@@ -82,21 +83,31 @@ fn row(t: Tr, node: &api::Node, e: LogEntry) -> Row {
             .to_string(),
         when_utc: r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         who: api::member_name(node, &r.consumer).unwrap_or_else(|| r.consumer.to_string()),
-        who_id: r.consumer.to_string(),
-        service: r.service,
-        fields: r
-            .fields
-            .into_iter()
-            .map(|f| (t.tracker_field(&f), f))
-            .collect(),
-        purpose: r.purpose,
+        service: t.tracker_service_name(&r.service),
+        fields: r.fields.into_iter().map(|f| t.tracker_field(&f)).collect(),
+        purpose: t.tracker_purpose(&r.purpose),
         basis: r
             .legal_basis
-            .unwrap_or_else(|| t.tracker_consent().to_string()),
+            .map_or_else(|| t.tracker_consent().to_string(), |b| t.tracker_basis(&b)),
         case_ref: r
             .case_ref
-            .unwrap_or_else(|| t.tracker_no_case().to_string()),
+            .map_or_else(|| t.tracker_no_case().to_string(), |c| case_words(t, &c)),
     }
+}
+
+/// A case as its reader reads it: the form being filled by the
+/// procedure's name, a dossier by its code.
+fn case_words(t: Tr, case: &str) -> String {
+    if let Some(code) = case.strip_prefix("draft ") {
+        let name = crate::services::dossiers::flow::procedure(code)
+            .map(|p| crate::pages::i18n::pick(t, &p.name_vi, &p.name_en).to_string())
+            .unwrap_or_else(|_| code.to_string());
+        return format!("{} {name}", t.tracker_draft());
+    }
+    if dossier::DossierCode::parse(case).is_ok() {
+        return format!("{} {case}", t.tracker_dossier());
+    }
+    case.to_string()
 }
 
 /// A form value kept only when it is a day (what `<input type=date>` sends).

@@ -14,6 +14,7 @@ use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, csrf_page, html};
 use crate::reply::see_other;
+use crate::services::dossiers::drafts::Filled;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
 use crate::services::dossiers::prefill;
@@ -283,6 +284,33 @@ pub(super) fn field_views(
         .collect()
 }
 
+/// What the registry gave for `account`'s form of `p`: read (and logged
+/// under the draft) when the form is first opened, then kept while it is
+/// being filled.
+async fn draft(
+    state: &AppState,
+    p: &Procedure,
+    account: &flow::Account,
+) -> Result<std::sync::Arc<Filled>, FlowError> {
+    let subject = flow::subject_of(account);
+    let now = std::time::Instant::now();
+    if let Some(read) = state.drafts.get(&subject, &p.code, now) {
+        return Ok(read);
+    }
+    let read = prefill::read(state, p, person_id(account).as_deref()).await?;
+    let logged = prefill::log(state, &read, &format!("draft {}", p.code)).await;
+    let read = std::sync::Arc::new(Filled {
+        values: read.values,
+        refused: read.refused,
+        residence_commune: read.residence_commune,
+    });
+    // a read that could not be logged is not kept: the next one logs again
+    if logged {
+        state.drafts.keep(&subject, &p.code, read.clone(), now);
+    }
+    Ok(read)
+}
+
 /// The form field that takes the place of filing.
 const PLACE: &str = "place";
 /// The form's choice of province whose communes the place is chosen from.
@@ -302,7 +330,7 @@ pub(super) async fn render_apply(
     ctx: &Ctx,
     p: &Procedure,
     entered: &Entered<'_>,
-    read: &prefill::Read,
+    read: &Filled,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
@@ -364,8 +392,7 @@ pub async fn apply_form(
 ) -> Result<Response, PageError> {
     let p = flow::procedure(&code)?;
     let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
-    let read = prefill::read(&state, p, person_id(&account).as_deref()).await?;
-    prefill::log(&state, &read, &format!("draft {}", p.code)).await;
+    let read = draft(&state, p, &account).await?;
     render_apply(&ctx, p, &Entered::default(), &read, StatusCode::OK).await
 }
 
@@ -481,13 +508,13 @@ pub async fn apply_submit(
     };
     match filed {
         Ok(stored) => {
+            state.drafts.forget(&flow::subject_of(&account), &p.code);
             metrics::counter!(crate::metrics::DOSSIERS_FILED, "channel" => "online").increment(1);
             Ok(see_other(&format!("/ho-so/{}?moi=1", stored.dossier.code)))
         }
         Err(FlowError::Form(errors)) => {
             // show the form again with what the state fills, and each error
-            let read = prefill::read(&state, p, person_id(&account).as_deref()).await?;
-            prefill::log(&state, &read, &format!("draft {}", p.code)).await;
+            let read = draft(&state, p, &account).await?;
             let entered = Entered {
                 values: form,
                 province,
