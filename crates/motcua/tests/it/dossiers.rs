@@ -633,7 +633,7 @@ async fn browser_act(c: &fantoccini::Client, code: &str, fields: &[(&str, &str)]
         .unwrap_or_else(|_| panic!("the act {code} is offered"))
         .click()
         .await
-        .expect("submitted");
+        .unwrap_or_else(|e| panic!("{code} submitted: {e}"));
     wait_for_new_page(c).await;
     let done = c
         .wait()
@@ -858,6 +858,24 @@ async fn browser_birth(
         "approval is the leader's"
     );
     browser_log_in(&c, &base, &leader.personal_id, &format!("/ho-so/{code}")).await;
+    // the leader sees what was proposed, and approval is the first choice
+    let proposal = text("dossier-proposal").await;
+    assert!(
+        proposal.contains("Đủ điều kiện đăng ký khai sinh"),
+        "{proposal}"
+    );
+    assert!(
+        proposal.contains("Được giải quyết, cấp kết quả"),
+        "{proposal}"
+    );
+    let first = c
+        .find(Locator::Css("section.acts > form.act"))
+        .await
+        .expect("an act")
+        .attr("id")
+        .await
+        .expect("its id");
+    assert_eq!(first.as_deref(), Some("act-approve"));
     assert_eq!(browser_act(&c, "approve", &[]).await, "Đã xử lý xong");
     assert_eq!(
         browser_act(&c, "return_result", &[]).await,
@@ -872,6 +890,16 @@ async fn browser_birth(
         .await
         .expect("the page");
     assert_eq!(text("dossier-status").await, "Đã trả kết quả");
+    assert!(
+        text("dossier-outcome")
+            .await
+            .contains("Được giải quyết, cấp kết quả"),
+        "the citizen is told the outcome"
+    );
+    assert!(
+        c.find(Locator::Id("dossier-proposal")).await.is_err(),
+        "the proposal is the agency's"
+    );
     let steps = c
         .find_all(Locator::Css("table.steps tbody tr"))
         .await

@@ -836,7 +836,10 @@ async fn browser_steps(c: fantoccini::Client, base: String, tracked: String, cas
         table.contains("Trung tâm Phục vụ hành chính công tỉnh"),
         "{table}"
     );
-    assert!(table.contains("ND-63/2024"), "{table}");
+    assert!(
+        table.contains("63/2024/NĐ-CP"),
+        "the legal basis by name: {table}"
+    );
     for link in ["a[href*='format=csv']", "a[href*='format=json']"] {
         c.find(Locator::Css(link)).await.expect("a download link");
     }

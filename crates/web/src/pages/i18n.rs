@@ -951,6 +951,13 @@ texts! {
     p_who => "Người thực hiện", "Who";
     p_what => "Nội dung", "What";
     p_comment => "Ý kiến", "Comment";
+    p_comment_with => "Ý kiến kèm theo", "Comment with";
+    p_other_acts => "Các thao tác khác", "Other actions";
+    p_proposal => "Kết quả đề xuất", "Proposed result";
+    p_result_outcome => "Kết quả giải quyết", "Outcome";
+    p_proposed_by => "Người đề xuất", "Proposed by";
+    p_yes => "Có", "Yes";
+    p_no => "Không", "No";
     p_form_data => "Thông tin tờ khai", "The form";
     p_slips => "Phiếu in", "Printable slips";
     p_slip_01 => "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "Receipt and appointment slip";
@@ -965,6 +972,8 @@ texts! {
     p_outcome => "Kết quả đề xuất", "Proposed result";
     p_outcome_issued => "Cấp kết quả", "Issue the result";
     p_outcome_refused => "Từ chối", "Refuse";
+    p_outcome_was_issued => "Được giải quyết, cấp kết quả", "Granted: the result is issued";
+    p_outcome_was_refused => "Từ chối giải quyết (lý do ở phiếu 03)", "Refused (the reasons are on form 03)";
     p_summary => "Tóm tắt, lý do", "Summary, reasons";
     p_new_due => "Ngày hẹn mới", "New appointment";
     p_note => "Nội dung đã bổ sung", "What you supplied";

@@ -49,6 +49,14 @@ pub(super) fn step_rows(t: Tr, d: &Dossier, agencies: bool) -> Vec<StepRow> {
         .collect()
 }
 
+/// The result an officer proposed, as the leader who approves it reads it.
+pub struct ProposalView {
+    pub outcome: &'static str,
+    pub summary: String,
+    pub by: String,
+    pub at: String,
+}
+
 pub struct FormRow {
     pub label: String,
     pub value: String,
@@ -106,13 +114,88 @@ pub(super) struct DossierPage {
     rating: String,
     /// whom a leader can assign it to: (subject, name, current)
     staff: Vec<(String, String, bool)>,
+    /// The result proposed (for the agencies' staff).
+    proposal: Option<ProposalView>,
+    /// The outcome, once the result is processed (for everyone who sees
+    /// the dossier): issued or refused.
+    outcome: &'static str,
     notice: String,
     error: String,
     csrf: String,
 }
 
+/// The dossier's form as its reader reads it: in the form's order, each
+/// value in words (a date day first, the place by name, yes or no).
+fn form_rows(t: Tr, d: &Dossier, p: &Procedure) -> Vec<FormRow> {
+    let schema = p.schema();
+    let in_order = schema
+        .fields()
+        .iter()
+        .filter_map(|f| d.form.get(&f.key).map(|v| (f.key.as_str(), v)));
+    let others = d
+        .form
+        .iter()
+        .filter(|(k, _)| schema.field(k).is_none())
+        .map(|(k, v)| (k.as_str(), v));
+    in_order
+        .chain(others)
+        .map(|(key, v)| {
+            let field = schema.field(key);
+            let value = match (field.map(|f| &f.kind), v) {
+                (_, serde_json::Value::String(s)) if key == "place" => place_name(s),
+                (Some(dossier::FieldKind::Date { .. }), serde_json::Value::String(s)) => {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map_or_else(|_| s.clone(), |day| day.format("%d/%m/%Y").to_string())
+                }
+                (_, serde_json::Value::Bool(b)) => {
+                    if *b { t.p_yes() } else { t.p_no() }.to_string()
+                }
+                (_, serde_json::Value::String(s)) => s.clone(),
+                (_, other) => other.to_string(),
+            };
+            FormRow {
+                label: field
+                    .map(|f| {
+                        if key == "place" {
+                            t.p_place().to_string()
+                        } else {
+                            pick(t, &f.title_vi, &f.title_en).to_string()
+                        }
+                    })
+                    .unwrap_or_else(|| key.to_string()),
+                value,
+                prefilled: d.prefilled.iter().any(|k| k == key),
+            }
+        })
+        .collect()
+}
+
+/// An outcome in words.
+fn outcome_name(t: Tr, outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Issued => t.p_outcome_was_issued(),
+        Outcome::Refused => t.p_outcome_was_refused(),
+    }
+}
+
+/// A commune or province by its name (the code itself when unknown).
+fn place_name(code: &str) -> String {
+    let units = units::Units::get();
+    units
+        .commune(code)
+        .map(|c| {
+            let province = units
+                .province(&c.province_code)
+                .map(|p| format!(", {}", p.name))
+                .unwrap_or_default();
+            format!("{}{province}", c.name)
+        })
+        .or_else(|| units.province(code).map(|p| p.name.clone()))
+        .unwrap_or_else(|| code.to_string())
+}
+
 /// The acts open to `actors` (how the viewer may act) on `d` now, tried
-/// on a copy.
+/// on a copy, the likely next one first.
 pub(super) fn open_acts(
     actors: &[Actor],
     d: &Dossier,
@@ -123,26 +206,13 @@ pub(super) fn open_acts(
     };
     let later = flow::now().max(d.control.last().map_or_else(flow::now, |c| c.at))
         + chrono::Duration::days(3650);
+    // the way a dossier usually goes first, then the other turns it can take
     let candidates: Vec<(Act, &'static str)> = vec![
         (Act::Receive, ""),
-        (Act::RefuseIntake { reason: "x".into() }, "reason"),
         (Act::Claim, ""),
-        (
-            Act::Assign {
-                subject: "x".into(),
-                name: "x".into(),
-                person_id: None,
-            },
-            "assignee",
-        ),
         (Act::StartProcessing, ""),
-        (
-            Act::RequestSupplement {
-                items: vec!["x".into()],
-            },
-            "items",
-        ),
-        (Act::RequestFees { amount_vnd: 1 }, "amount"),
+        // a leader approves a proposal before proposing another
+        (Act::Approve, ""),
         (
             Act::Propose {
                 outcome: Outcome::Issued,
@@ -150,17 +220,7 @@ pub(super) fn open_acts(
             },
             "outcome",
         ),
-        (Act::Approve, ""),
-        (Act::SendBack { reason: "x".into() }, "reason"),
-        (
-            Act::Apologise {
-                reason: "x".into(),
-                new_due: later,
-            },
-            "new_due",
-        ),
         (Act::ReturnResult, ""),
-        (Act::Stop { reason: "x".into() }, "reason"),
         (Act::Supplement { note: "x".into() }, "note"),
         (Act::PayFees, ""),
         (
@@ -170,6 +230,31 @@ pub(super) fn open_acts(
             },
             "score",
         ),
+        (
+            Act::Assign {
+                subject: "x".into(),
+                name: "x".into(),
+                person_id: None,
+            },
+            "assignee",
+        ),
+        (
+            Act::RequestSupplement {
+                items: vec!["x".into()],
+            },
+            "items",
+        ),
+        (Act::RequestFees { amount_vnd: 1 }, "amount"),
+        (Act::SendBack { reason: "x".into() }, "reason"),
+        (
+            Act::Apologise {
+                reason: "x".into(),
+                new_due: later,
+            },
+            "new_due",
+        ),
+        (Act::RefuseIntake { reason: "x".into() }, "reason"),
+        (Act::Stop { reason: "x".into() }, "reason"),
         (Act::Withdraw, ""),
     ];
     candidates
@@ -328,7 +413,6 @@ pub(super) async fn show_dossier(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let schema = p.schema();
     let page = |csrf| DossierPage {
         l: ctx.layout(format!("{} {}", t.p_code(), d.code), "dossiers"),
         t,
@@ -347,21 +431,7 @@ pub(super) async fn show_dossier(
         receiving: agency(t, &d.route.receiving),
         assignee: row.assignee,
         steps: step_rows(t, d, true),
-        form: d
-            .form
-            .iter()
-            .map(|(k, v)| FormRow {
-                label: schema
-                    .field(k)
-                    .map(|f| pick(t, &f.title_vi, &f.title_en).to_string())
-                    .unwrap_or_else(|| k.clone()),
-                value: match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                },
-                prefilled: d.prefilled.contains(k),
-            })
-            .collect(),
+        form: form_rows(t, d, p),
         slips,
         supplement: d
             .supplement
@@ -391,6 +461,17 @@ pub(super) async fn show_dossier(
             .as_ref()
             .map(|r| format!("{}/5 {}", r.score, r.comment.clone().unwrap_or_default()))
             .unwrap_or_default(),
+        proposal: d
+            .proposal
+            .as_ref()
+            .filter(|_| is_staff)
+            .map(|pr| ProposalView {
+                outcome: outcome_name(t, pr.outcome),
+                summary: pr.summary.clone(),
+                by: pr.by.clone(),
+                at: when(&pr.at),
+            }),
+        outcome: d.lifecycle.outcome().map_or("", |o| outcome_name(t, o)),
         staff,
         notice,
         error,
