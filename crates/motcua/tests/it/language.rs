@@ -154,6 +154,15 @@ async fn vietnamese_pages_carry_no_english_message() {
         )
         .await,
     );
+    // slip 01 of a dossier not yet received: the dossier is there, the
+    // slip not yet
+    let slip = &pages
+        .iter()
+        .find(|(path, _)| path.ends_with("/phieu/01"))
+        .expect("slip 01")
+        .1;
+    assert!(slip.contains("Chưa có phiếu này"), "{slip}");
+    assert!(slip.contains(&format!("href=\"/ho-so/{code}\"")));
     // the account page names the level and the log-ins in Vietnamese
     let account = &pages
         .iter()

@@ -134,7 +134,10 @@ impl PageError {
             PageError::Internal(_) | PageError::Flow(FlowError::Internal(_)) => {
                 generic(t.server_error_title(), t.server_error_text())
             }
-            PageError::Flow(FlowError::NotFound(m)) => generic(t.p_lookup_none(), m),
+            // the detail names what was missing in English: it is logged
+            PageError::Flow(FlowError::NotFound(_)) => {
+                generic(t.page_not_found_title(), t.page_not_found_text())
+            }
             PageError::Flow(FlowError::Form(errors)) => {
                 let text = errors
                     .iter()

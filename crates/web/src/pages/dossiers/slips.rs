@@ -10,7 +10,6 @@ use super::show::{StepRow, step_rows};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
-use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::state::AppState;
 
@@ -68,7 +67,13 @@ pub async fn slip(
         "04" if !d.apologies.is_empty() => t.p_slip_04(),
         "05" => t.p_slip_05(),
         _ => {
-            return Err(FlowError::NotFound(format!("dossier {code} has no slip {form}")).into());
+            // the dossier is there; this slip is not (yet)
+            return Err(PageError::message(
+                StatusCode::NOT_FOUND,
+                t.p_slip_none_title(),
+                t.p_slip_none(),
+            )
+            .with_link(format!("/ho-so/{code}"), t.p_back_to_dossier()));
         }
     };
     let qr =
