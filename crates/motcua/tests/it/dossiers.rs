@@ -931,6 +931,28 @@ async fn browser_birth(
         .await
         .expect("text");
     assert_eq!(slip_code, code);
+    // laid out as official papers are: the national heading, the agency
+    // by name, the place and day of issue
+    let slip = c
+        .find(Locator::Css("main"))
+        .await
+        .expect("the slip")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        slip.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        "{slip}"
+    );
+    assert!(slip.contains("Độc lập - Tự do - Hạnh phúc"));
+    assert!(slip.contains("Nơi tiếp nhận\nỦy ban nhân dân "), "{slip}");
+    assert!(slip.contains("Thời điểm tiếp nhận"), "{slip}");
+    assert_eq!(
+        slip.matches("UBND.").count(),
+        slip.matches(code.as_str()).count(),
+        "no agency code but in the dossier's own: {slip}"
+    );
+    assert!(text("slip-place-date").await.contains(", ngày "));
     assert!(!text("slip-due").await.is_empty(), "the appointment");
     c.find(Locator::Css(".qr svg")).await.expect("the QR code");
     // and rates the service

@@ -944,6 +944,7 @@ texts! {
     p_due => "Hẹn trả kết quả", "Result due";
     p_agency => "Cơ quan xử lý", "Handled by";
     p_received_by => "Nơi tiếp nhận", "Received by";
+    p_received_at => "Thời điểm tiếp nhận", "Received at";
     p_channel => "Hình thức nộp", "Channel";
     p_applicant => "Người nộp", "Applicant";
     p_timeline => "Quá trình giải quyết (phiếu kiểm soát)", "Processing steps (control slip)";

@@ -36,6 +36,29 @@ pub(super) struct SlipPage {
     previous_due: String,
     steps: Vec<StepRow>,
     signer: String,
+    /// `Bình Đức, ngày 07 tháng 12 năm 2026`: where and when the slip is
+    /// issued, as official papers date themselves.
+    place_date: String,
+}
+
+/// Where and when a slip of `receiving` is issued on `day`, as official
+/// papers write it (`Bình Đức, ngày 07 tháng 12 năm 2026`).
+fn place_date(t: Tr, receiving: &dossier::AgencyCode, day: chrono::NaiveDate) -> String {
+    let units = units::Units::get();
+    let place = receiving.as_str().split_once('.').and_then(|(_, code)| {
+        units
+            .commune(code)
+            .map(|c| c.short_name.clone())
+            .or_else(|| units.province(code).map(|p| p.short_name.clone()))
+    });
+    let date = match t.0 {
+        crate::pages::i18n::Lang::Vi => day.format("ngày %d tháng %m năm %Y").to_string(),
+        crate::pages::i18n::Lang::En => day.format("%d/%m/%Y").to_string(),
+    };
+    match place {
+        Some(place) => format!("{place}, {date}"),
+        None => date,
+    }
 }
 
 /// The dossier's code as an SVG QR code.
@@ -137,6 +160,15 @@ pub async fn slip(
             .unwrap_or_default(),
         steps: step_rows(t, d, false),
         signer,
+        place_date: place_date(
+            t,
+            &d.route.receiving,
+            match form.as_str() {
+                "01" => received.map(|r| r.date_naive()),
+                _ => None,
+            }
+            .unwrap_or_else(|| flow::now().date_naive()),
+        ),
     };
     Ok(html(&ctx, StatusCode::OK, &page))
 }
