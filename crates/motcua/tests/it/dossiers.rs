@@ -567,7 +567,7 @@ async fn bad_filings_are_refused_with_reasons_and_take_no_number() {
 
 /// Logs `pin` in on the portal's log-in page (the browser's cookies
 /// cleared first), landing on `next`.
-async fn browser_log_in(c: &fantoccini::Client, base: &str, pin: &str, next: &str) {
+pub(crate) async fn browser_log_in(c: &fantoccini::Client, base: &str, pin: &str, next: &str) {
     use fantoccini::Locator;
     c.delete_all_cookies().await.expect("cookies cleared");
     c.goto(&format!("{base}/dang-nhap?next={next}"))

@@ -1,5 +1,6 @@
 //! The binary's integration tests: one test binary, one module per area.
 
+mod accessibility;
 mod api;
 mod authz_matrix;
 mod calendar_cli;

@@ -1,0 +1,172 @@
+// tests: accessibility
+//! Every page, in both languages, on a phone and on a desktop, checked by
+//! axe-core (npm) against the WCAG 2.2 A and AA rules in headless
+//! Chromium — target sizes included — with no violation.
+
+use std::path::PathBuf;
+
+use crate::dossiers::{browser_log_in, file_birth, people, person_token, set_staff};
+use crate::helpers::TestApp;
+
+/// axe-core's browser script, installed with the test clients.
+fn axe_script() -> Option<String> {
+    if std::env::var("MOTCUA_TEST_SKIP_NODE").is_ok_and(|v| v == "1") {
+        return None;
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(script) => Some(script),
+        Err(e) => panic!(
+            "{}: {e}; install it with `npm ci --prefix crates/motcua/tests/clients`, or set \\
+             MOTCUA_TEST_SKIP_NODE=1",
+            path.display()
+        ),
+    }
+}
+
+/// The WCAG 2.2 A and AA violations axe-core finds on the page open in `c`.
+async fn violations(c: &fantoccini::Client, axe: &str) -> Vec<String> {
+    c.execute(&format!("{axe}; return true;"), vec![])
+        .await
+        .expect("axe-core loaded");
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values:
+                 ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
+               .then(r => done(r.violations.map(v =>
+                   v.id + ' (' + v.impact + '): ' +
+                   v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core ran");
+    serde_json::from_value(found).unwrap_or_else(|e| vec![format!("axe answered oddly: {e}")])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
+    let Some(axe) = axe_script() else {
+        eprintln!("accessibility test skipped (MOTCUA_TEST_SKIP_NODE=1)");
+        return;
+    };
+    let Some((driver, c)) = crate::pages::open_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let citizen = everyone[0].clone();
+    let officer = everyone[everyone.len() - 1].clone();
+    let (_, token) = person_token(&app, &citizen).await;
+    let (officer_subject, _) = person_token(&app, &officer).await;
+    let agency =
+        dossier::AgencyCode::parse(&format!("UBND.{}", citizen.commune_code)).expect("agency");
+    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
+    let code = file_birth(&app, &token, citizen.commune_code).await;
+    let base = app.base.clone();
+    let browser = c.clone();
+    let checks = tokio::spawn(async move {
+        let c = browser;
+        let mut found = Vec::new();
+        let public = [
+            "/",
+            "/thu-tuc",
+            "/thu-tuc/khai-sinh",
+            "/dang-nhap",
+            "/don-vi-hanh-chinh?q=ba+dinh",
+            "/don-vi-hanh-chinh/xa/00097",
+            "/don-vi-hanh-chinh/tinh/01",
+            "/chuyen-doi-dia-chi",
+            "/tra-cuu-ho-so",
+            "/khong-co-trang-nay",
+        ];
+        let citizens = [
+            "/ho-so".to_string(),
+            format!("/ho-so/{code}"),
+            "/thu-tuc/khai-sinh/nop".to_string(),
+            "/tai-khoan".to_string(),
+            "/du-lieu-cua-toi".to_string(),
+            format!("/ho-so/{code}/phieu/05"),
+        ];
+        let officers = ["/can-bo".to_string(), format!("/ho-so/{code}")];
+        for (width, height) in [(390, 844), (1280, 800)] {
+            c.set_window_size(width, height).await.expect("resized");
+            for lang in ["vi", "en"] {
+                let visit = |path: &str| {
+                    let sep = if path.contains('?') { '&' } else { '?' };
+                    format!("{base}{path}{sep}lang={lang}")
+                };
+                c.delete_all_cookies().await.expect("cookies cleared");
+                for path in public {
+                    c.goto(&visit(path)).await.expect("the page");
+                    for v in violations(&c, &axe).await {
+                        found.push(format!("{width}px {lang} {path}: {v}"));
+                    }
+                }
+                for (who, paths) in [(&citizen, &citizens[..]), (&officer, &officers[..])] {
+                    browser_log_in(&c, &base, &who.personal_id, &paths[0]).await;
+                    for path in paths {
+                        c.goto(&visit(path)).await.expect("the page");
+                        for v in violations(&c, &axe).await {
+                            found.push(format!("{width}px {lang} {path}: {v}"));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    });
+    let outcome = checks.await;
+    let _ = c.close().await;
+    drop(driver);
+    let found = outcome.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    assert!(
+        found.is_empty(),
+        "WCAG 2.2 AA violations:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The check itself sees what it must: a button without a name and an
+/// image without a text alternative are reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accessibility_check_reports_a_nameless_button() {
+    let Some(axe) = axe_script() else {
+        return;
+    };
+    let Some((driver, c)) = crate::pages::open_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let base = app.base.clone();
+    let outcome = tokio::spawn(async move {
+        c.goto(&format!("{base}/")).await.expect("the home page");
+        let clean = violations(&c, &axe).await;
+        c.execute(
+            "const m = document.querySelector('main');
+             m.appendChild(document.createElement('button'));
+             const i = document.createElement('img'); i.src = '/x.png'; m.appendChild(i);
+             return true;",
+            vec![],
+        )
+        .await
+        .expect("broken on purpose");
+        let broken = violations(&c, &axe).await;
+        let _ = c.close().await;
+        (clean, broken)
+    })
+    .await;
+    drop(driver);
+    let (clean, broken) = outcome.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    assert!(clean.is_empty(), "{clean:?}");
+    assert!(
+        broken.iter().any(|v| v.starts_with("button-name")),
+        "{broken:?}"
+    );
+    assert!(
+        broken.iter().any(|v| v.starts_with("image-alt")),
+        "{broken:?}"
+    );
+}
