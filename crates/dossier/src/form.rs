@@ -112,6 +112,9 @@ pub struct Field {
     /// It names, by their personal identification number, a person the
     /// dossier is about (`x-party`).
     pub party: bool,
+    /// The fields holding days (or years) this date comes after
+    /// (`x-after`: a child is born after its parents).
+    pub after: Vec<String>,
 }
 
 /// Why a schema cannot be used as a form.
@@ -279,6 +282,18 @@ impl FormSchema {
                 required.contains(&key.as_str()),
             )?);
         }
+        for f in &fields {
+            if let Some(unknown) = f
+                .after
+                .iter()
+                .find(|a| !fields.iter().any(|o| &o.key == *a))
+            {
+                return Err(invalid(
+                    &f.key,
+                    format!("x-after names {unknown:?}, not a field"),
+                ));
+            }
+        }
         Ok(FormSchema { fields })
     }
 
@@ -303,6 +318,7 @@ impl FormSchema {
                     | "maximum"
                     | "default"
                     | "x-not-after"
+                    | "x-after"
                     | "x-party"
             ) {
                 return Err(SchemaError::Unsupported {
@@ -398,6 +414,24 @@ impl FormSchema {
             .get("x-prefill")
             .map(|v| parse_prefill(key, v))
             .transpose()?;
+        let after = match spec.get("x-after") {
+            None => Vec::new(),
+            Some(Value::Array(keys)) if matches!(kind, FieldKind::Date { .. }) => keys
+                .iter()
+                .map(|k| {
+                    k.as_str()
+                        .filter(|k| *k != key)
+                        .map(str::to_string)
+                        .ok_or_else(|| invalid(key, "x-after lists other fields"))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(invalid(
+                    key,
+                    "x-after is for dates (format: date), a list of other fields",
+                ));
+            }
+        };
         Ok(Field {
             key: key.to_string(),
             title_vi,
@@ -407,6 +441,7 @@ impl FormSchema {
             kind,
             prefill,
             party,
+            after,
         })
     }
 
@@ -504,11 +539,70 @@ impl FormSchema {
                 }
             }
         }
+        for f in self.fields.iter().filter(|f| !f.after.is_empty()) {
+            if errors.iter().any(|e| e.field == f.key) {
+                continue;
+            }
+            let Some(day) = obj
+                .get(&f.key)
+                .and_then(Value::as_str)
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            else {
+                continue;
+            };
+            for other in f.after.iter().filter_map(|k| self.field(k)) {
+                let Some((earliest, shown)) = obj
+                    .get(&other.key)
+                    .and_then(Value::as_str)
+                    .and_then(earliest_day)
+                else {
+                    continue;
+                };
+                if day <= earliest {
+                    errors.push(FieldError {
+                        field: f.key.clone(),
+                        reason_vi: format!(
+                            "«{}» phải sau «{}» ({shown})",
+                            f.title_vi, other.title_vi
+                        ),
+                        reason_en: format!(
+                            "{} must come after {} ({shown})",
+                            f.title_en, other.title_en
+                        ),
+                    });
+                }
+            }
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
         }
+    }
+}
+
+/// The first day a date written in full or in part can be
+/// (`1990-04-02`, `1990-04`, `1990`, or day first), with the date as a
+/// person reads it.
+fn earliest_day(text: &str) -> Option<(NaiveDate, String)> {
+    let text = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some((d, d.format("%d/%m/%Y").to_string()));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%d/%m/%Y") {
+        return Some((d, d.format("%d/%m/%Y").to_string()));
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [y, m] if y.len() == 4 => {
+            let d = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+            Some((d, d.format("%m/%Y").to_string()))
+        }
+        [y] if y.len() == 4 => {
+            let d = NaiveDate::from_ymd_opt(y.parse().ok()?, 1, 1)?;
+            Some((d, y.to_string()))
+        }
+        _ => None,
     }
 }
 
@@ -655,6 +749,57 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_date_comes_after_the_dates_it_is_said_to_follow() {
+        let form = FormSchema::compile(
+            &json!({"type": "object", "properties": {
+                "parent": {"type": "string", "title": "Cha", "x-title-en": "Parent"},
+                "other": {"type": "string", "title": "Mẹ", "x-title-en": "Other"},
+                "child": {"type": "string", "title": "Con", "x-title-en": "Child",
+                          "format": "date", "x-after": ["parent", "other"]}}})
+            .to_string(),
+        )
+        .expect("compiles");
+        let check = |v: Value| form.validate(&v, today()).err().unwrap_or_default();
+        for (parent, child, refused) in [
+            ("1990-04-02", "2026-02-20", false),
+            ("1990-04-02", "1990-04-02", true),
+            ("1990-04-02", "1989-12-31", true),
+            ("1990", "1990-01-01", true),
+            ("1990", "1990-06-01", false),
+            ("1990-05", "1990-04-30", true),
+            ("02/04/1990", "1980-01-01", true),
+            ("unknown", "1980-01-01", false),
+        ] {
+            let errors = check(json!({"parent": parent, "child": child}));
+            assert_eq!(
+                !errors.is_empty(),
+                refused,
+                "{parent} / {child}: {errors:?}"
+            );
+            if refused {
+                assert_eq!(errors[0].field, "child");
+                assert!(errors[0].reason_vi.contains("phải sau «Cha»"), "{errors:?}");
+                assert!(errors[0].reason_en.contains("must come after Parent"));
+            }
+        }
+        // each date it follows is checked
+        let both = check(json!({"parent": "1990", "other": "2030", "child": "2026-01-01"}));
+        assert_eq!(both.len(), 1);
+        assert!(both[0].reason_en.contains("Other"), "{both:?}");
+        // a name that is no field, or x-after on a text, is refused
+        for bad in [
+            json!({"type": "object", "properties": {"c": {"type": "string", "title": "C",
+                "format": "date", "x-after": ["nobody"]}}}),
+            json!({"type": "object", "properties": {"c": {"type": "string", "title": "C",
+                "x-after": ["c"]}}}),
+            json!({"type": "object", "properties": {"c": {"type": "string", "title": "C",
+                "format": "date", "x-after": ["c"]}}}),
+        ] {
+            assert!(FormSchema::compile(&bad.to_string()).is_err(), "{bad}");
+        }
     }
 
     #[test]

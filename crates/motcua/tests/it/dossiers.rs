@@ -2181,3 +2181,39 @@ async fn a_form_is_filled_from_the_registry_once_per_draft() {
         "no code where words are"
     );
 }
+
+/// A child is not born before its parent: the registry's birth date of the
+/// parent filing fills the form, and a child's birth date on or before it
+/// is refused, naming the field; nothing is filed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_born_before_its_parent_is_refused() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (subject, token) = person_token(&app, p).await;
+    let mut form = birth_form(p.commune_code);
+    form["child_birth_date"] = json!(p.birth_date);
+    let e = post_dossier(
+        &app,
+        &token,
+        &json!({"procedure": "khai-sinh", "form": form}),
+    )
+    .await
+    .problem(422);
+    let detail = e["detail"].as_str().expect("a detail");
+    assert!(detail.contains("child_birth_date"), "{detail}");
+    assert!(detail.contains("must come after"), "{detail}");
+    assert_eq!(filed_by(&app, subject, p).await, 0, "nothing filed");
+    // a day after the parent's birth is a birth the rules allow
+    let born = chrono::NaiveDate::parse_from_str(&p.birth_date, "%Y-%m-%d").expect("a day");
+    let mut form = birth_form(p.commune_code);
+    // the filers are adults: fifteen years after their birth is in the past
+    form["child_birth_date"] = json!((born + chrono::Duration::days(365 * 15)).to_string());
+    let filed = post_dossier(
+        &app,
+        &token,
+        &json!({"procedure": "khai-sinh", "form": form}),
+    )
+    .await;
+    assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+}

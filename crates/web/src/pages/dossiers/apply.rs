@@ -250,7 +250,8 @@ pub(super) fn field_views(
                 FieldKind::Boolean => ("checkbox", Vec::new(), String::new(), String::new()),
             };
             let value = match prefilled.get(&f.key) {
-                Some(v) => v.clone(),
+                // what the registry holds, a date as people write it
+                Some(v) => day_first(v),
                 None => match values.get(&f.key) {
                     Some(serde_json::Value::String(s)) if input == "date" => day_first(s),
                     Some(serde_json::Value::String(s)) => s.clone(),

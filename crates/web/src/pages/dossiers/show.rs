@@ -143,7 +143,10 @@ fn form_rows(t: Tr, d: &Dossier, p: &Procedure) -> Vec<FormRow> {
             let field = schema.field(key);
             let value = match (field.map(|f| &f.kind), v) {
                 (_, serde_json::Value::String(s)) if key == "place" => place_name(s),
-                (Some(dossier::FieldKind::Date { .. }), serde_json::Value::String(s)) => {
+                // a date (a field of dates, or one the registry filled) day first
+                (_, serde_json::Value::String(s))
+                    if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() =>
+                {
                     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                         .map_or_else(|_| s.clone(), |day| day.format("%d/%m/%Y").to_string())
                 }
