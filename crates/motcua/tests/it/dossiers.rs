@@ -2217,3 +2217,52 @@ async fn a_child_born_before_its_parent_is_refused() {
     .await;
     assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
 }
+
+/// The workbench names each dossier's applicant, counts the queue's
+/// dossiers by status and by appointment, and filters by them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workbench_counts_and_filters_its_queue() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let officer = &everyone[everyone.len() - 1];
+    let (_, token) = person_token(&app, p).await;
+    let (officer_subject, officer_token) = person_token(&app, officer).await;
+    let agency = dossier::AgencyCode::parse(&format!("UBND.{}", p.commune_code)).expect("agency");
+    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
+    let first = file_birth(&app, &token, p.commune_code).await;
+    let second = file_birth(&app, &token, p.commune_code).await;
+    let received = act(&app, &officer_token, &second, json!({"act": "receive"})).await;
+    assert_eq!(received.status.as_u16(), 200, "{}", received.body);
+    let session = format!(
+        "motcua_sid={}",
+        app.log_in_on_portal(&officer.personal_id).await
+    );
+    let bench = |path: &'static str| {
+        let session = session.clone();
+        let app = &app;
+        async move {
+            send(app.client.get(app.url(path)).header("cookie", session))
+                .await
+                .body
+        }
+    };
+    let all = bench("/can-bo").await;
+    assert!(all.contains(&p.full_name), "the applicant named");
+    assert!(all.contains(&first) && all.contains(&second));
+    assert!(
+        all.contains("href=\"/can-bo?trang-thai=1\">Mới đăng ký <span class=\"count\">1</span>"),
+        "{all}"
+    );
+    assert!(
+        all.contains("href=\"/can-bo?trang-thai=2\">Đã tiếp nhận <span class=\"count\">1</span>")
+    );
+    assert!(
+        all.contains(
+            "href=\"/can-bo\" aria-current=\"true\">Tất cả <span class=\"count\">2</span>"
+        )
+    );
+    let new_only = bench("/can-bo?trang-thai=1").await;
+    assert!(new_only.contains(&first) && !new_only.contains(&second));
+    assert!(new_only.contains("href=\"/can-bo?trang-thai=1\" aria-current=\"true\""));
+}

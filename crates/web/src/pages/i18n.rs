@@ -956,6 +956,8 @@ texts! {
     p_slip_none_title => "Chưa có phiếu này", "This slip does not exist yet";
     p_slip_none => "Phiếu 01 có khi hồ sơ được tiếp nhận, phiếu 02 khi có yêu cầu bổ sung, phiếu 03 khi hồ sơ bị từ chối, phiếu 04 khi cơ quan xin lỗi và hẹn lại; phiếu 05 luôn có.", "Slip 01 exists once the dossier is received, 02 once a supplement is asked for, 03 once it is refused, 04 once the agency apologises with a new appointment; 05 always exists.";
     p_back_to_dossier => "Về trang hồ sơ", "Back to the dossier";
+    p_filter_all => "Tất cả", "All";
+    p_filters => "Lọc hồ sơ", "Filter the dossiers";
     p_other_acts => "Các thao tác khác", "Other actions";
     p_proposal => "Kết quả đề xuất", "Proposed result";
     p_result_outcome => "Kết quả giải quyết", "Outcome";

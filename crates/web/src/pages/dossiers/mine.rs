@@ -16,6 +16,8 @@ use crate::state::AppState;
 
 pub struct DossierRow {
     pub code: String,
+    /// Who filed it.
+    pub applicant: String,
     pub procedure: String,
     pub status: &'static str,
     pub status_code: u8,
@@ -51,6 +53,7 @@ pub(super) fn dossier_row(t: Tr, d: &Dossier, now: DateTime<FixedOffset>) -> Dos
         .unwrap_or(Urgency::None);
     DossierRow {
         code: d.code.to_string(),
+        applicant: d.applicant.name.clone(),
         procedure,
         status: status_name(t, d.status()),
         status_code: d.status().code(),
