@@ -942,6 +942,7 @@ texts! {
     p_status => "Trạng thái", "Status";
     p_submitted => "Ngày nộp", "Filed on";
     p_due => "Hẹn trả kết quả", "Result due";
+    p_due_after_receipt => "Có khi hồ sơ được tiếp nhận", "Set when the dossier is received";
     p_agency => "Cơ quan xử lý", "Handled by";
     p_received_by => "Nơi tiếp nhận", "Received by";
     p_received_at => "Thời điểm tiếp nhận", "Received at";
