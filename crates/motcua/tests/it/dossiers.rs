@@ -2266,3 +2266,94 @@ async fn the_workbench_counts_and_filters_its_queue() {
     assert!(new_only.contains(&first) && !new_only.contains(&second));
     assert!(new_only.contains("href=\"/can-bo?trang-thai=1\" aria-current=\"true\""));
 }
+
+/// The result issued is a printable document with the data it states and a
+/// QR code; its verification page, public, says it is genuine with the
+/// seal printed on it and cannot verify it with any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let officer = &everyone[everyone.len() - 1];
+    let leader = &everyone[everyone.len() - 2];
+    let (_, token) = person_token(&app, p).await;
+    let (officer_subject, officer_token) = person_token(&app, officer).await;
+    let (leader_subject, leader_token) = person_token(&app, leader).await;
+    let agency = dossier::AgencyCode::parse(&format!("UBND.{}", p.commune_code)).expect("agency");
+    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
+    set_staff(&app, leader_subject, &agency, dossier::Role::Leader).await;
+    let code = file_birth(&app, &token, p.commune_code).await;
+    let session = format!("motcua_sid={}", app.log_in_on_portal(&p.personal_id).await);
+    let page = |path: String| {
+        let session = session.clone();
+        let app = &app;
+        async move { send(app.client.get(app.url(&path)).header("cookie", session)).await }
+    };
+    let early = page(format!("/ho-so/{code}/ket-qua")).await;
+    assert_eq!(early.status.as_u16(), 404);
+    assert!(early.body.contains("Chưa có kết quả"), "{}", early.body);
+    for step in [
+        json!({"act": "receive"}),
+        json!({"act": "claim"}),
+        json!({"act": "start_processing"}),
+        json!({"act": "propose", "outcome": "issued", "summary": "Đủ điều kiện"}),
+    ] {
+        let r = act(&app, &officer_token, &code, step.clone()).await;
+        assert_eq!(r.status.as_u16(), 200, "{step}: {}", r.body);
+    }
+    let approved = act(&app, &leader_token, &code, json!({"act": "approve"})).await;
+    assert_eq!(approved.status.as_u16(), 200, "{}", approved.body);
+    let returned = act(&app, &officer_token, &code, json!({"act": "return_result"})).await;
+    assert_eq!(returned.status.as_u16(), 200, "{}", returned.body);
+
+    let dossier = page(format!("/ho-so/{code}")).await;
+    assert!(
+        dossier
+            .body
+            .contains(&format!("href=\"/ho-so/{code}/ket-qua\""))
+    );
+    let doc = page(format!("/ho-so/{code}/ket-qua")).await;
+    assert_eq!(doc.status.as_u16(), 200, "{}", doc.body);
+    assert!(doc.body.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert!(doc.body.contains("Giấy khai sinh"), "what was issued");
+    assert!(doc.body.contains("Nguyễn Thị Mai"), "the child's name");
+    assert!(doc.body.contains("20/02/2026"), "the birth date, day first");
+    assert!(doc.body.contains("<svg"), "a QR code");
+    let url = doc
+        .body
+        .split("id=\"result-verify\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .expect("the verification link")
+        .replace("&amp;", "&");
+    let path = url
+        .strip_prefix(&app.base)
+        .expect("on this site")
+        .to_string();
+    assert!(
+        path.starts_with(&format!("/xac-minh/{code}?dau=")),
+        "{path}"
+    );
+    // anyone, logged in or not
+    let genuine = app.get(&path).await;
+    assert_eq!(genuine.status.as_u16(), 200, "{}", genuine.body);
+    assert!(genuine.body.contains("Hợp lệ"), "{}", genuine.body);
+    assert!(genuine.body.contains("Nguyễn Thị Mai"));
+    // another seal, or none, or another code: not verified, nothing said
+    let seal = path.split("dau=").nth(1).expect("a seal");
+    let mut forged: Vec<char> = seal.chars().collect();
+    forged[3] = if forged[3] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    for bad in [
+        format!("/xac-minh/{code}?dau={forged}"),
+        format!("/xac-minh/{code}"),
+        format!("/xac-minh/UBND.00097-260101-0001?dau={seal}"),
+        format!("/xac-minh/khong-phai-ma?dau={seal}"),
+    ] {
+        let r = app.get(&bad).await;
+        assert_eq!(r.status.as_u16(), 404, "{bad}");
+        assert!(!r.body.contains("Nguyễn Thị Mai"), "{bad}");
+    }
+}

@@ -11,6 +11,8 @@
 //! | `GET /thu-tuc/{code}` | a procedure ([`catalog`]) |
 //! | `GET, POST /thu-tuc/{code}/nop` | applying ([`apply`]) |
 //! | `GET /thu-tuc/{code}/noi-nop` | the places of filing matching a search (htmx) |
+//! | `GET /ho-so/{code}/ket-qua` | the result issued, printable, sealed ([`result`]) |
+//! | `GET /xac-minh/{code}?dau=` | anyone verifies a result by the QR code printed on it |
 //! | `GET /ho-so`, `/dossiers` | my dossiers ([`mine`]) |
 //! | `GET, POST /ho-so/{code}` | a dossier and its acts ([`show`]) |
 //! | `GET /ho-so/{code}/phieu/{form}` | a slip ([`slips`]) |
@@ -23,6 +25,7 @@ mod catalog;
 mod files;
 mod lookup;
 mod mine;
+mod result;
 mod shared;
 mod show;
 mod slips;
@@ -47,6 +50,8 @@ pub fn router() -> Router<AppState> {
         (&["/ho-so", "/dossiers"], get(mine::mine)),
         (&["/ho-so/{code}"], get(show::dossier).post(show::act)),
         (&["/ho-so/{code}/phieu/{form}"], get(slips::slip)),
+        (&["/ho-so/{code}/ket-qua"], get(result::result)),
+        (&["/xac-minh/{code}"], get(result::verify)),
         (
             &["/ho-so/{code}/tep"],
             post(files::upload).layer(axum::extract::DefaultBodyLimit::max(

@@ -119,6 +119,8 @@ pub(super) struct DossierPage {
     /// The outcome, once the result is processed (for everyone who sees
     /// the dossier): issued or refused.
     outcome: &'static str,
+    /// The result issued can be viewed and printed.
+    result_ready: bool,
     notice: String,
     error: String,
     csrf: String,
@@ -126,7 +128,7 @@ pub(super) struct DossierPage {
 
 /// The dossier's form as its reader reads it: in the form's order, each
 /// value in words (a date day first, the place by name, yes or no).
-fn form_rows(t: Tr, d: &Dossier, p: &Procedure) -> Vec<FormRow> {
+pub(super) fn form_rows(t: Tr, d: &Dossier, p: &Procedure) -> Vec<FormRow> {
     let schema = p.schema();
     let in_order = schema
         .fields()
@@ -475,6 +477,7 @@ pub(super) async fn show_dossier(
                 at: when(&pr.at),
             }),
         outcome: d.lifecycle.outcome().map_or("", |o| outcome_name(t, o)),
+        result_ready: crate::services::dossiers::result::issued(d).is_some(),
         staff,
         notice,
         error,

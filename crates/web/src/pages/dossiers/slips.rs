@@ -43,7 +43,7 @@ pub(super) struct SlipPage {
 
 /// Where and when a slip of `receiving` is issued on `day`, as official
 /// papers write it (`Bình Đức, ngày 07 tháng 12 năm 2026`).
-fn place_date(t: Tr, receiving: &dossier::AgencyCode, day: chrono::NaiveDate) -> String {
+pub(super) fn place_date(t: Tr, receiving: &dossier::AgencyCode, day: chrono::NaiveDate) -> String {
     let units = units::Units::get();
     let place = receiving.as_str().split_once('.').and_then(|(_, code)| {
         units
