@@ -583,7 +583,7 @@ pub(crate) async fn browser_log_in(c: &fantoccini::Client, base: &str, pin: &str
 }
 
 /// Waits until the page marked `motcuaOldPage` is replaced.
-async fn wait_for_new_page(c: &fantoccini::Client) {
+pub(crate) async fn wait_for_new_page(c: &fantoccini::Client) {
     for _ in 0..200 {
         let old = c
             .execute("return window.motcuaOldPage === true;", vec![])
@@ -598,7 +598,7 @@ async fn wait_for_new_page(c: &fantoccini::Client) {
 }
 
 /// Clicks what `css` finds and waits for the page it leads to.
-async fn follow(c: &fantoccini::Client, css: &str) {
+pub(crate) async fn follow(c: &fantoccini::Client, css: &str) {
     c.execute("window.motcuaOldPage = true;", vec![])
         .await
         .expect("marked");
@@ -615,7 +615,11 @@ async fn follow(c: &fantoccini::Client, css: &str) {
 
 /// Submits the act `code` from the dossier's page, filling `fields`
 /// (element id, text) first; the page after.
-async fn browser_act(c: &fantoccini::Client, code: &str, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn browser_act(
+    c: &fantoccini::Client,
+    code: &str,
+    fields: &[(&str, &str)],
+) -> String {
     use fantoccini::Locator;
     for (id, text) in fields {
         c.find(Locator::Id(id))

@@ -18,3 +18,4 @@ mod pages;
 mod schema;
 mod security;
 mod tracker;
+mod walk;
