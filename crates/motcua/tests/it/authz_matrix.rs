@@ -224,6 +224,7 @@ const PAGES: &[(&str, [Expect; 6])] = &[
     ("GET /ho-so/{code}/phieu/03",                      [AUTH,  SEE,  NO,   SEE,  NO,   SEE]),
     ("GET /ho-so/{code}/phieu/04",                      [AUTH,  SEE,  NO,   SEE,  NO,   SEE]),
     ("GET /ho-so/{code}/phieu/05",                      [AUTH,  SEE,  NO,   SEE,  NO,   SEE]),
+    ("GET /ho-so/{code}/ket-qua",                       [AUTH,  NONE, NO,   NONE, NO,   NONE]),
     ("POST /ho-so/{code}/tep",                          [AUTH,  OK,   NO,   OK,   NO,   OK]),
     ("GET /ho-so/{code}/tep/{document}",                [AUTH,  OK,   NO,   OK,   NO,   OK]),
     ("GET /ho-so",                                      [AUTH,  SEE,  NONE, NONE, NONE, NONE]),
@@ -923,6 +924,8 @@ impl Cast {
         };
         match line {
             "GET /ho-so/{code}" => get(format!("/ho-so/{slips}")),
+            // it was refused: its result is form 03
+            "GET /ho-so/{code}/ket-qua" => get(format!("/ho-so/{slips}/ket-qua")),
             slip if slip.starts_with("GET /ho-so/{code}/phieu/") => {
                 let form = slip.rsplit('/').next().unwrap_or_default();
                 get(format!("/ho-so/{slips}/phieu/{form}"))

@@ -35,7 +35,7 @@ struct ResultPage {
 }
 
 /// `GET /ho-so/{code}/ket-qua`: the result issued (its applicant and its
-/// agencies' staff); a refusal is form 03.
+/// agencies' staff); a refusal (at intake or as the result) is form 03.
 pub async fn result(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -46,7 +46,8 @@ pub async fn result(
     let account = signed_in(&state, &headers, &format!("/ho-so/{code}/ket-qua")).await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
-    if d.refusal.is_some() && d.lifecycle.outcome() == Some(dossier::Outcome::Refused) {
+    // a refusal, at intake or as the result, is form 03
+    if d.refusal.is_some() {
         return Ok(see_other(&format!("/ho-so/{code}/phieu/03")));
     }
     let Some(issued) = result::issued(d) else {
