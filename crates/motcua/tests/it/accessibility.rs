@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::dossiers::{browser_log_in, file_birth, people, person_token, set_staff};
+use crate::dossiers::{browser_log_in, file_birth};
 use crate::helpers::TestApp;
 
 /// axe-core's browser script, installed with the test clients.
@@ -56,14 +56,12 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         return;
     };
     let app = TestApp::spawn().await;
-    let everyone = people(&app).await;
-    let citizen = everyone[0].clone();
-    let officer = everyone[everyone.len() - 1].clone();
-    let (_, token) = person_token(&app, &citizen).await;
-    let (officer_subject, _) = person_token(&app, &officer).await;
-    let agency =
-        dossier::AgencyCode::parse(&format!("UBND.{}", citizen.commune_code)).expect("agency");
-    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
+    let crate::dossiers::Staffed {
+        citizen,
+        token,
+        officer,
+        ..
+    } = crate::dossiers::staffed(&app).await;
     let code = file_birth(&app, &token, citizen.commune_code).await;
     let base = app.base.clone();
     let browser = c.clone();

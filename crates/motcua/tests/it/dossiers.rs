@@ -597,6 +597,33 @@ pub(crate) async fn wait_for_new_page(c: &fantoccini::Client) {
     panic!("the page did not change");
 }
 
+/// Types into the birth registration form open in the browser what only
+/// the parent knows: the child (the birth date day first, as people write
+/// it).
+pub(crate) async fn type_the_child(c: &fantoccini::Client) {
+    use fantoccini::Locator;
+    for (id, value) in [
+        ("f-child_full_name", "Nguyễn Thị Mai"),
+        ("f-child_birth_date", "20/02/2026"),
+        ("f-child_birth_place", "Bệnh viện Phụ sản Từ Dũ"),
+        ("f-child_ethnicity", "Kinh"),
+        ("f-child_nationality", "Việt Nam"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|_| panic!("#{id}"))
+            .send_keys(value)
+            .await
+            .expect("typed");
+    }
+    c.find(Locator::Id("f-child_sex"))
+        .await
+        .expect("sex")
+        .select_by_value("Nữ")
+        .await
+        .expect("chosen");
+}
+
 /// Clicks what `css` finds and waits for the page it leads to.
 pub(crate) async fn follow(c: &fantoccini::Client, css: &str) {
     c.execute("window.motcuaOldPage = true;", vec![])
@@ -791,32 +818,7 @@ async fn browser_birth(
             .province(&commune.province_code)
             .map(|p| p.name.as_str())
     );
-    for (id, value) in [
-        ("f-child_full_name", "Nguyễn Thị Mai"),
-        ("f-child_birth_place", "Bệnh viện Phụ sản Từ Dũ"),
-        ("f-child_ethnicity", "Kinh"),
-        ("f-child_nationality", "Việt Nam"),
-    ] {
-        c.find(Locator::Id(id))
-            .await
-            .expect("a field")
-            .send_keys(value)
-            .await
-            .expect("typed");
-    }
-    // a date as people write it, day first
-    c.find(Locator::Id("f-child_birth_date"))
-        .await
-        .expect("the birth date")
-        .send_keys("20/02/2026")
-        .await
-        .expect("typed");
-    c.find(Locator::Id("f-child_sex"))
-        .await
-        .expect("sex")
-        .select_by_value("Nữ")
-        .await
-        .expect("chosen");
+    type_the_child(&c).await;
     follow(&c, "#submit-dossier").await;
     let notice = c
         .wait()
@@ -2227,13 +2229,13 @@ async fn a_child_born_before_its_parent_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workbench_counts_and_filters_its_queue() {
     let app = TestApp::spawn().await;
-    let everyone = people(&app).await;
-    let p = &everyone[0];
-    let officer = &everyone[everyone.len() - 1];
-    let (_, token) = person_token(&app, p).await;
-    let (officer_subject, officer_token) = person_token(&app, officer).await;
-    let agency = dossier::AgencyCode::parse(&format!("UBND.{}", p.commune_code)).expect("agency");
-    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
+    let Staffed {
+        citizen: p,
+        token,
+        officer,
+        officer_token,
+        ..
+    } = staffed(&app).await;
     let first = file_birth(&app, &token, p.commune_code).await;
     let second = file_birth(&app, &token, p.commune_code).await;
     let received = act(&app, &officer_token, &second, json!({"act": "receive"})).await;
@@ -2277,16 +2279,13 @@ async fn the_workbench_counts_and_filters_its_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
     let app = TestApp::spawn().await;
-    let everyone = people(&app).await;
-    let p = &everyone[0];
-    let officer = &everyone[everyone.len() - 1];
-    let leader = &everyone[everyone.len() - 2];
-    let (_, token) = person_token(&app, p).await;
-    let (officer_subject, officer_token) = person_token(&app, officer).await;
-    let (leader_subject, leader_token) = person_token(&app, leader).await;
-    let agency = dossier::AgencyCode::parse(&format!("UBND.{}", p.commune_code)).expect("agency");
-    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
-    set_staff(&app, leader_subject, &agency, dossier::Role::Leader).await;
+    let Staffed {
+        citizen: p,
+        token,
+        officer_token,
+        leader_token,
+        ..
+    } = staffed(&app).await;
     let code = file_birth(&app, &token, p.commune_code).await;
     let session = format!("motcua_sid={}", app.log_in_on_portal(&p.personal_id).await);
     let page = |path: String| {
@@ -2359,5 +2358,38 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
         let r = app.get(&bad).await;
         assert_eq!(r.status.as_u16(), 404, "{bad}");
         assert!(!r.body.contains("Nguyễn Thị Mai"), "{bad}");
+    }
+}
+
+/// A citizen with their token, and an officer and a leader of their
+/// commune's People's Committee with theirs.
+pub(crate) struct Staffed {
+    pub citizen: registry::generate::SyntheticPerson,
+    pub token: String,
+    pub officer: registry::generate::SyntheticPerson,
+    pub officer_token: String,
+    pub leader_token: String,
+}
+
+/// [`Staffed`] from the generated people: the first of them and the last
+/// two.
+pub(crate) async fn staffed(app: &TestApp) -> Staffed {
+    let everyone = people(app).await;
+    let citizen = everyone[0].clone();
+    let officer = everyone[everyone.len() - 1].clone();
+    let leader = everyone[everyone.len() - 2].clone();
+    let (_, token) = person_token(app, &citizen).await;
+    let (officer_subject, officer_token) = person_token(app, &officer).await;
+    let (leader_subject, leader_token) = person_token(app, &leader).await;
+    let agency =
+        dossier::AgencyCode::parse(&format!("UBND.{}", citizen.commune_code)).expect("agency");
+    set_staff(app, officer_subject, &agency, dossier::Role::Officer).await;
+    set_staff(app, leader_subject, &agency, dossier::Role::Leader).await;
+    Staffed {
+        citizen,
+        token,
+        officer,
+        officer_token,
+        leader_token,
     }
 }

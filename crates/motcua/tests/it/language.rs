@@ -3,7 +3,7 @@
 //! there is written only in English — in the page's content, its errors
 //! and refusals, for a citizen, an officer and someone not logged in.
 
-use crate::dossiers::{file_birth, people, person_token, set_staff};
+use crate::dossiers::file_birth;
 use crate::helpers::{TestApp, main_text};
 
 /// Words that mark a sentence as English (never Vietnamese words).
@@ -41,14 +41,12 @@ fn the_check_finds_english_and_passes_vietnamese() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vietnamese_pages_carry_no_english_message() {
     let app = TestApp::spawn().await;
-    let everyone = people(&app).await;
-    let citizen = &everyone[0];
-    let officer = &everyone[everyone.len() - 1];
-    let (_, token) = person_token(&app, citizen).await;
-    let (officer_subject, _) = person_token(&app, officer).await;
-    let agency =
-        dossier::AgencyCode::parse(&format!("UBND.{}", citizen.commune_code)).expect("agency");
-    set_staff(&app, officer_subject, &agency, dossier::Role::Officer).await;
+    let crate::dossiers::Staffed {
+        citizen,
+        token,
+        officer,
+        ..
+    } = crate::dossiers::staffed(&app).await;
     let code = file_birth(&app, &token, citizen.commune_code).await;
     let mine = format!(
         "motcua_sid={}",

@@ -80,26 +80,7 @@ async fn walk(
         .await
         .expect("value");
     assert_eq!(place.as_deref(), Some(parent.commune_code));
-    for (id, value) in [
-        ("f-child_full_name", "Nguyễn Thị Mai"),
-        ("f-child_birth_date", "20/02/2026"),
-        ("f-child_birth_place", "Bệnh viện Phụ sản Từ Dũ"),
-        ("f-child_ethnicity", "Kinh"),
-        ("f-child_nationality", "Việt Nam"),
-    ] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap_or_else(|_| panic!("#{id}"))
-            .send_keys(value)
-            .await
-            .expect("typed");
-    }
-    c.find(Locator::Id("f-child_sex"))
-        .await
-        .expect("sex")
-        .select_by_value("Nữ")
-        .await
-        .expect("chosen");
+    crate::dossiers::type_the_child(&c).await;
     follow(&c, "#submit-dossier").await;
     let code = text(&c, "dossier-code").await;
     assert_eq!(
