@@ -701,13 +701,12 @@ async fn in_chromium_a_citizen_applies_for_a_birth_and_sees_each_step_to_the_res
     let officer = everyone[everyone.len() - 1].clone();
     let leader = everyone[everyone.len() - 2].clone();
     for p in [&parent, &officer, &leader] {
-        let birth: registry::PartialDate = p.birth_date.parse().expect("a birth date");
-        let sex = match p.sex {
-            registry::generate::Sex::Male => domain::Sex::Male,
-            registry::generate::Sex::Female => domain::Sex::Female,
-        };
-        app.open_account(&p.personal_id, birth, sex, &p.full_name)
-            .await;
+        app.open_account_at(
+            crate::dossiers::citizen(p),
+            identity::AssuranceLevel::Level1,
+            None,
+        )
+        .await;
     }
     // the officer and the leader of the parent's commune, by the CLI
     for (p, role) in [(&officer, "officer"), (&leader, "leader")] {

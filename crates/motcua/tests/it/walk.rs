@@ -181,13 +181,12 @@ async fn a_new_user_walks_from_the_home_page_to_a_verified_result() {
         let officer = everyone[everyone.len() - 1 - 2 * i].clone();
         let leader = everyone[everyone.len() - 2 - 2 * i].clone();
         for p in [&parent, &officer, &leader] {
-            let birth: registry::PartialDate = p.birth_date.parse().expect("a birth date");
-            let sex = match p.sex {
-                registry::generate::Sex::Male => domain::Sex::Male,
-                registry::generate::Sex::Female => domain::Sex::Female,
-            };
-            app.open_account(&p.personal_id, birth, sex, &p.full_name)
-                .await;
+            app.open_account_at(
+                crate::dossiers::citizen(p),
+                identity::AssuranceLevel::Level1,
+                None,
+            )
+            .await;
         }
         let agency =
             dossier::AgencyCode::parse(&format!("UBND.{}", parent.commune_code)).expect("agency");
