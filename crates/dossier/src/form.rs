@@ -17,7 +17,7 @@
 //! Every text is checked for the characters free text may not hold
 //! ([`crate::text`]): control characters and direction overrides.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -115,6 +115,27 @@ pub struct Field {
     /// The fields holding days (or years) this date comes after
     /// (`x-after`: a child is born after its parents).
     pub after: Vec<String>,
+    /// For a birth date, the ages in full years the procedure takes, on
+    /// the day the form is checked (`x-age: {"min": 18}`, `{"max": 5}`).
+    pub age: Option<AgeRange>,
+}
+
+/// The ages a procedure takes, in full years, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AgeRange {
+    /// Youngest.
+    pub min: Option<u32>,
+    /// Oldest.
+    pub max: Option<u32>,
+}
+
+/// Full years from `birth` to `on`.
+fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
 }
 
 /// Why a schema cannot be used as a form.
@@ -319,6 +340,7 @@ impl FormSchema {
                     | "default"
                     | "x-not-after"
                     | "x-after"
+                    | "x-age"
                     | "x-party"
             ) {
                 return Err(SchemaError::Unsupported {
@@ -432,6 +454,36 @@ impl FormSchema {
                 ));
             }
         };
+        let age = match spec.get("x-age") {
+            None => None,
+            Some(Value::Object(range)) if matches!(kind, FieldKind::Date { .. }) => {
+                let bound = |k: &str| match range.get(k) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| *n <= 150)
+                        .map(Some)
+                        .ok_or_else(|| {
+                            invalid(key, format!("x-age {k} is a whole number of years"))
+                        }),
+                };
+                if range.keys().any(|k| k != "min" && k != "max") {
+                    return Err(invalid(key, "x-age takes min and max"));
+                }
+                let (min, max) = (bound("min")?, bound("max")?);
+                if min.is_none() && max.is_none() || min.zip(max).is_some_and(|(a, b)| a > b) {
+                    return Err(invalid(key, "x-age needs min, max, or min not above max"));
+                }
+                Some(AgeRange { min, max })
+            }
+            Some(_) => {
+                return Err(invalid(
+                    key,
+                    "x-age is for dates (format: date): {\"min\": years, \"max\": years}",
+                ));
+            }
+        };
         Ok(Field {
             key: key.to_string(),
             title_vi,
@@ -442,6 +494,7 @@ impl FormSchema {
             prefill,
             party,
             after,
+            age,
         })
     }
 
@@ -654,7 +707,20 @@ fn check(f: &Field, v: &Value, today: NaiveDate) -> Option<(String, String)> {
                     format!("không được sau ngày hôm nay ({})", today.format("%d/%m/%Y")),
                     format!("cannot be later than today ({today})"),
                 )),
-                Some(Ok(_)) => None,
+                Some(Ok(day)) => f.age.and_then(|range| {
+                    let age = age_on(day, today);
+                    match (range.min, range.max) {
+                        (Some(min), _) if age < min as i32 => Some((
+                            format!("thủ tục dành cho người từ {min} tuổi (nay {age} tuổi)"),
+                            format!("the procedure is for people aged {min} or more (now {age})"),
+                        )),
+                        (_, Some(max)) if age > max as i32 => Some((
+                            format!("thủ tục dành cho người chưa quá {max} tuổi (nay {age} tuổi)"),
+                            format!("the procedure is for people aged at most {max} (now {age})"),
+                        )),
+                        _ => None,
+                    }
+                }),
                 _ => Some((
                     "phải là ngày dạng NNNN-TT-NN".into(),
                     "must be a date, YYYY-MM-DD".into(),
@@ -749,6 +815,47 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_birth_date_gives_an_age_the_procedure_takes() {
+        let form = |range: Value| {
+            FormSchema::compile(
+                &json!({"type": "object", "properties": {
+                    "born": {"type": "string", "title": "Ngày sinh", "x-title-en": "Born",
+                             "format": "date", "x-age": range}}})
+                .to_string(),
+            )
+        };
+        let under_six = form(json!({"max": 5})).expect("compiles");
+        let adults = form(json!({"min": 18})).expect("compiles");
+        let on = day("2026-03-10");
+        for (born, schema, ok) in [
+            ("2020-03-11", &under_six, true),
+            ("2020-03-10", &under_six, false),
+            ("2021-01-01", &under_six, true),
+            ("2008-03-10", &adults, true),
+            ("2008-03-11", &adults, false),
+            ("1950-01-01", &adults, true),
+        ] {
+            let result = schema.validate(&json!({"born": born}), on);
+            assert_eq!(result.is_ok(), ok, "{born}: {result:?}");
+            if let Err(e) = result {
+                assert!(e[0].reason_vi.contains("tuổi"), "{e:?}");
+                assert!(e[0].reason_en.contains("aged"), "{e:?}");
+            }
+        }
+        for bad in [
+            json!({}),
+            json!({"min": 20, "max": 18}),
+            json!({"min": -1}),
+            json!({"from": 1}),
+            json!(18),
+        ] {
+            assert!(form(bad.clone()).is_err(), "{bad}");
+        }
+        assert_eq!(age_on(day("2000-02-29"), day("2001-02-28")), 0);
+        assert_eq!(age_on(day("2000-02-29"), day("2001-03-01")), 1);
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub use code::{
     AgencyCode, CodeError, DossierCode, LAST_ONLINE_SEQUENCE, MAX_DAILY_SEQUENCE, last_sequence,
 };
 pub use form::{
-    Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource, SchemaError, Whom,
+    AgeRange, Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource, SchemaError,
+    Whom,
 };
 pub use lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
 pub use record::{

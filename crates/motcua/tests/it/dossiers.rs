@@ -2392,3 +2392,38 @@ pub(crate) async fn staffed(app: &TestApp) -> Staffed {
         leader_token,
     }
 }
+
+/// A procedure for young children takes only young children: a birth date
+/// that makes the child older than the procedure's ages is refused, named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_age_the_procedure_does_not_take_is_refused() {
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let p = &everyone[0];
+    let (_, token) = person_token(&app, p).await;
+    let province = units::Units::get()
+        .commune(p.commune_code)
+        .map(|c| c.province_code.clone())
+        .expect("a province");
+    let today = chrono::Utc::now().date_naive();
+    let refused = |born: chrono::NaiveDate| {
+        let form = json!({"place": province, "child_birth_date": born.to_string()});
+        let body = json!({"procedure": "the-bhyt-tre-em-duoi-6-tuoi", "form": form});
+        let (app, token) = (&app, &token);
+        async move {
+            let detail = post_dossier(app, token, &body).await.problem(422)["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            detail.contains("aged at most 5")
+        }
+    };
+    assert!(
+        refused(today - chrono::Duration::days(365 * 7)).await,
+        "seven"
+    );
+    assert!(
+        !refused(today - chrono::Duration::days(365 * 2)).await,
+        "two"
+    );
+}
