@@ -119,6 +119,16 @@ async fn walk(
         proposal.contains("Đủ điều kiện đăng ký khai sinh"),
         "{proposal}"
     );
+    // and in the steps, on the one that proposed it, with the agency by name
+    let steps = c
+        .find(Locator::Css("table.steps"))
+        .await
+        .expect("the steps")
+        .text()
+        .await
+        .expect("text");
+    assert!(steps.contains("Đủ điều kiện đăng ký khai sinh"), "{steps}");
+    assert!(!steps.contains("(UBND."), "agencies by name: {steps}");
     assert_eq!(
         browser_act(&c, "approve", &[]).await,
         status(lang, Status::Processed)

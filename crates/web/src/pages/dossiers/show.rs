@@ -32,19 +32,33 @@ pub struct StepRow {
 
 /// The processing-control slip's lines (form 05), naming each actor's
 /// agency when `agencies`.
-pub(super) fn step_rows(t: Tr, d: &Dossier, agencies: bool) -> Vec<StepRow> {
+/// The steps of `d` (form 05): who, by name and agency; for its agencies'
+/// staff (`staff`), the result proposed on the step that proposed it.
+pub(super) fn step_rows(t: Tr, d: &Dossier, staff: bool) -> Vec<StepRow> {
     d.control
         .iter()
-        .map(|c| StepRow {
-            when: when(&c.at),
-            when_iso: c.at.to_rfc3339(),
-            who: match &c.agency {
-                Some(a) if agencies => format!("{} ({a})", c.name),
-                _ => c.name.clone(),
-            },
-            what: act_name(t, &c.act),
-            status: status_name(t, c.to),
-            comment: c.comment.clone().unwrap_or_default(),
+        .map(|c| {
+            let comment = c.comment.clone().unwrap_or_default();
+            let proposed = d
+                .proposal
+                .as_ref()
+                .filter(|p| staff && c.act == "propose" && p.at == c.at)
+                .map(|p| format!("{}: {}", outcome_name(t, p.outcome), p.summary));
+            StepRow {
+                when: when(&c.at),
+                when_iso: c.at.to_rfc3339(),
+                who: match &c.agency {
+                    Some(a) if staff => format!("{} ({})", c.name, agency(t, a)),
+                    _ => c.name.clone(),
+                },
+                what: act_name(t, &c.act),
+                status: status_name(t, c.to),
+                comment: match (proposed, comment.is_empty()) {
+                    (Some(p), true) => p,
+                    (Some(p), false) => format!("{p} · {comment}"),
+                    (None, _) => comment,
+                },
+            }
         })
         .collect()
 }
@@ -435,7 +449,7 @@ pub(super) async fn show_dossier(
         competent: agency(t, &d.route.competent),
         receiving: agency(t, &d.route.receiving),
         assignee: row.assignee,
-        steps: step_rows(t, d, true),
+        steps: step_rows(t, d, is_staff),
         form: form_rows(t, d, p),
         slips,
         supplement: d
