@@ -12,6 +12,7 @@ use crate::pages::assets;
 use crate::pages::csrf;
 use crate::pages::i18n::{Lang, Tr};
 use crate::reply::with_cookie;
+use crate::services::identity::records;
 use crate::state::AppState;
 
 /// The portal's log-in page, at its two addresses.
@@ -43,7 +44,14 @@ pub(crate) struct Ctx {
     other_params: Vec<String>,
     /// Who is logged in on this browser, for the header of a whole page.
     viewer: Option<Viewer>,
+    /// The session read for the header, kept for the page that needs the
+    /// signed-in person: `None` when it was not read (htmx, the API), else
+    /// what the read found.
+    session: Option<Option<Signed>>,
 }
+
+/// A live session and its account.
+pub(crate) type Signed = std::sync::Arc<(records::Session, records::Account)>;
 
 /// The person logged in, as the header shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,25 +76,31 @@ impl FromRequestParts<AppState> for Ctx {
         }
         let mut ctx = Ctx::from_parts(parts, state.oidc.issuer());
         if ctx.session_cookie.is_some() && !ctx.htmx && !ctx.path.starts_with("/api/") {
-            ctx.viewer = viewer(state, &parts.headers).await;
+            match crate::auth::session::current(state, &parts.headers).await {
+                Ok(found) => {
+                    let signed = found.map(std::sync::Arc::new);
+                    ctx.viewer = match &signed {
+                        Some(s) => viewer(state, &parts.headers, &s.1).await,
+                        None => None,
+                    };
+                    ctx.session = Some(signed);
+                }
+                // the page that needs the person reads again, and says so
+                Err(e) => tracing::warn!(error = %e, "reading the session for the header"),
+            }
         }
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
     }
 }
 
-/// The person logged in on this browser as the header shows them; none
-/// when the session cannot be read (the page itself says so if it needs
-/// one).
-async fn viewer(state: &AppState, headers: &axum::http::HeaderMap) -> Option<Viewer> {
-    let (_, account) = match crate::auth::session::current(state, headers).await {
-        Ok(found) => found?,
-        Err(e) => {
-            tracing::warn!(error = %e, "reading the session for the header");
-            return None;
-        }
-    };
-    let staff = match crate::services::dossiers::flow::staff_roles(state, &account).await {
+/// `account`, logged in on this browser, as the header shows them.
+async fn viewer(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    account: &records::Account,
+) -> Option<Viewer> {
+    let staff = match crate::services::dossiers::flow::staff_roles(state, account).await {
         Ok(roles) => !roles.is_empty(),
         Err(e) => {
             tracing::warn!(error = ?e, "reading the staff roles for the header");
@@ -95,7 +109,7 @@ async fn viewer(state: &AppState, headers: &axum::http::HeaderMap) -> Option<Vie
     };
     let cookie = crate::auth::session::session_cookie(headers)?;
     Some(Viewer {
-        name: account.name,
+        name: account.name.clone(),
         staff,
         csrf: csrf::bound_token(cookie),
     })
@@ -133,6 +147,7 @@ impl Ctx {
             path: parts.uri.path().to_string(),
             other_params,
             viewer: None,
+            session: None,
         }
     }
 
@@ -173,10 +188,18 @@ impl Ctx {
         self.viewer.as_ref()
     }
 
+    /// The session and account of the person logged in, as read for this
+    /// request's header: `None` when it was not read, `Some(None)` when
+    /// nobody is logged in.
+    pub fn signed(&self) -> Option<Option<&Signed>> {
+        self.session.as_ref().map(Option::as_ref)
+    }
+
     /// The same request, its session ended: the header offers to log in.
     pub fn logged_out(&self) -> Ctx {
         Ctx {
             viewer: None,
+            session: Some(None),
             session_cookie: None,
             ..self.clone()
         }
@@ -187,6 +210,8 @@ impl Ctx {
     pub fn with_session(&self, cookie: &str) -> Ctx {
         Ctx {
             session_cookie: Some(cookie.to_string()),
+            // not read: the session just started is not the one read
+            session: None,
             ..self.clone()
         }
     }

@@ -392,7 +392,7 @@ pub async fn apply_form(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let p = flow::procedure(&code)?;
-    let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
+    let account = signed_in(&ctx, &state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
     let read = draft(&state, p, &account).await?;
     render_apply(&ctx, p, &Entered::default(), &read, StatusCode::OK).await
 }
@@ -475,7 +475,7 @@ pub async fn apply_submit(
         return Err(crate::oidc::flow::expired_form(&ctx));
     }
     let p = flow::procedure(&code)?;
-    let account = signed_in(&state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
+    let account = signed_in(&ctx, &state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
     let (form, mut refused) = read_form(p, &pairs);
     let email = value("email").unwrap_or_default().to_string();
     let province = value(PROVINCE).filter(|v| !v.is_empty());

@@ -86,11 +86,12 @@ pub async fn upload(
 /// `GET /ho-so/{code}/tep/{document}`: an attached file, for the applicant
 /// and the dossier's agencies.
 pub async fn download(
+    ctx: Ctx,
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((code, document)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let account = signed_in(&state, &headers, &format!("/ho-so/{code}")).await?;
+    let account = signed_in(&ctx, &state, &headers, &format!("/ho-so/{code}")).await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     match records::attachment(&state, &stored.dossier.code, &document)
         .await

@@ -76,7 +76,7 @@ pub async fn mine(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&state, &headers, "/ho-so").await?;
+    let account = signed_in(&ctx, &state, &headers, "/ho-so").await?;
     let rows = flow::dossiers_of(&state, &account).await?;
     let mut notices = Vec::new();
     for subject in flow::applicant_subjects(&account) {

@@ -43,7 +43,7 @@ pub async fn result(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&state, &headers, &format!("/ho-so/{code}/ket-qua")).await?;
+    let account = signed_in(&ctx, &state, &headers, &format!("/ho-so/{code}/ket-qua")).await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
     // a refusal, at intake or as the result, is form 03

@@ -7,6 +7,7 @@ use dossier::{Act, Channel, Status, Urgency};
 
 use crate::pages::failure::PageError;
 use crate::pages::i18n::{Lang, Tr};
+use crate::pages::layout::Ctx;
 use crate::services::dossiers::flow::Account;
 use crate::state::AppState;
 
@@ -71,15 +72,21 @@ pub(super) fn urgency_class(u: Urgency) -> &'static str {
 }
 
 /// The account signed in, or the log-in page coming back to `back`.
+/// The account logged in, as the request's header read it (read here when
+/// it was not); without one, to the log-in page and back to `back`.
 pub(super) async fn signed_in(
+    ctx: &Ctx,
     state: &AppState,
     headers: &HeaderMap,
     back: &str,
 ) -> Result<Account, PageError> {
-    match crate::auth::session::current(state, headers).await? {
-        Some((_, account)) => Ok(account),
-        None => Err(PageError::SignIn(back.to_string())),
-    }
+    let account = match ctx.signed() {
+        Some(signed) => signed.map(|s| s.1.clone()),
+        None => crate::auth::session::current(state, headers)
+            .await?
+            .map(|(_, account)| account),
+    };
+    account.ok_or_else(|| PageError::SignIn(back.to_string()))
 }
 
 pub(super) fn person_id(account: &Account) -> Option<String> {

@@ -314,7 +314,7 @@ impl<'a> Redisplay<'a> {
         headers: &HeaderMap,
         code: &'a str,
     ) -> Result<Redisplay<'a>, PageError> {
-        let account = signed_in(state, headers, &format!("/ho-so/{code}")).await?;
+        let account = signed_in(ctx, state, headers, &format!("/ho-so/{code}")).await?;
         Ok(Redisplay {
             state,
             ctx,

@@ -79,7 +79,13 @@ pub async fn slip(
     Path((code, form)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&state, &headers, &format!("/ho-so/{code}/phieu/{form}")).await?;
+    let account = signed_in(
+        &ctx,
+        &state,
+        &headers,
+        &format!("/ho-so/{code}/phieu/{form}"),
+    )
+    .await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
     let p = flow::procedure(&d.procedure)?;

@@ -131,7 +131,7 @@ pub async fn workbench(
     Query(q): Query<WorkbenchParams>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&state, &headers, "/can-bo").await?;
+    let account = signed_in(&ctx, &state, &headers, "/can-bo").await?;
     let roles = flow::staff_roles(&state, &account).await?;
     let all = q.all.is_some();
     let filter = match (q.status, q.due.as_deref()) {
