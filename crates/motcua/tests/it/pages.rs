@@ -21,16 +21,28 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Respon
 }
 
 async fn get_html(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
-    let r = get(app, path, cookie).await;
+    let (status, _, body) = html_of(get(app, path, cookie).await, path).await;
+    (status, body)
+}
+
+/// An HTML answer (to `what`): its status, its `Allow` header, its body.
+async fn html_of(
+    r: reqwest::Response,
+    what: &str,
+) -> (StatusCode, Option<reqwest::header::HeaderValue>, String) {
     let status = r.status();
+    let allow = r.headers().get("allow").cloned();
     let ct = r
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    assert!(ct.starts_with("text/html"), "{path}: content-type {ct}");
-    (status, r.text().await.expect("body"))
+    assert!(
+        ct.starts_with("text/html"),
+        "{what} ({status}): content-type {ct}"
+    );
+    (status, allow, r.text().await.expect("body"))
 }
 
 /// A URL-encoded form body.
@@ -1049,18 +1061,7 @@ fn browser(app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::Reque
 #[tokio::test]
 async fn browsers_get_error_pages_and_api_clients_problems() {
     let app = TestApp::spawn().await;
-    let page = |r: reqwest::Response| async move {
-        let status = r.status();
-        let allow = r.headers().get("allow").cloned();
-        let ct = r
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        assert!(ct.starts_with("text/html"), "{status}: {ct}");
-        (status, allow, r.text().await.expect("body"))
-    };
+    let page = |r: reqwest::Response| html_of(r, "a browser's page");
     let r = browser(&app, reqwest::Method::GET, "/khong-co-trang-nay")
         .send()
         .await
