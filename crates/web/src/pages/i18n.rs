@@ -46,6 +46,54 @@ pub(crate) fn pick<'a>(t: Tr, vi: &'a str, en: &'a str) -> &'a str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tr(pub Lang);
 
+/// One table of `texts/words.json`: codes the platform stores (a registry
+/// field, an audit event, a scope…) in words.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WordTable {
+    /// Where the words are shown (for translators).
+    #[allow(dead_code)]
+    about: String,
+    /// The words of a code the table does not name; without it, such a
+    /// code shows as itself.
+    #[serde(default)]
+    otherwise: Option<Both>,
+    words: std::collections::HashMap<String, Both>,
+}
+
+/// A text in both languages.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Both {
+    vi: String,
+    en: String,
+}
+
+/// The tables of `texts/words.json`, by name (read once; the file is part of
+/// the binary and its tests check it is whole).
+static WORDS: std::sync::LazyLock<std::collections::HashMap<String, WordTable>> =
+    std::sync::LazyLock::new(|| {
+        serde_json::from_str(include_str!("../../texts/words.json")).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "texts/words.json: codes show as themselves");
+            std::collections::HashMap::new()
+        })
+    });
+
+impl Tr {
+    /// `code` in words, from the table `table` of `texts/words.json` (its
+    /// `otherwise` when the table does not name the code).
+    fn word(&self, table: &str, code: &str) -> Option<&'static str> {
+        let table = WORDS.get(table)?;
+        let both = table.words.get(code).or(table.otherwise.as_ref())?;
+        Some(pick(*self, &both.vi, &both.en))
+    }
+
+    /// `code` in words, or the code itself where `table` has none.
+    fn word_or_code(&self, table: &str, code: &str) -> String {
+        self.word(table, code).unwrap_or(code).to_string()
+    }
+}
+
 macro_rules! texts {
     ($list:ident; $($name:ident => $vi:expr, $en:expr;)*) => {
         impl Tr {
@@ -185,7 +233,7 @@ texts! {
     page_method_title => "Không thực hiện được", "This cannot be done here";
     page_method_text => "Địa chỉ này không nhận thao tác đó. Hãy quay lại trang trước và dùng các nút trên trang.", "This address does not take that action. Go back and use the buttons on the page.";
     page_too_large_title => "Nội dung quá lớn", "Too large";
-    page_too_large_text => "Tệp hoặc biểu mẫu gửi lên vượt quá giới hạn cho phép. Hãy quay lại và gửi tệp nhỏ hơn (mỗi tệp tối đa 10 MB).", "The file or form sent is over the limit. Go back and send a smaller file (at most 10 MB each).";
+    page_too_large_text => "Tệp hoặc biểu mẫu gửi lên vượt quá giới hạn cho phép: mỗi tệp tối đa 10 MB, một biểu mẫu không kèm tệp tối đa 2 MB. Hãy quay lại và gửi tệp nhỏ hơn.", "The file or form sent is over the limit: at most 10 MB for each file, 2 MB for a form without a file. Go back and send a smaller file.";
     page_too_many_title => "Quá nhiều yêu cầu", "Too many requests";
     page_too_many_text => "Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.", "You sent too many requests in a short time. Please wait a moment and try again.";
     page_bad_request_title => "Yêu cầu không hợp lệ", "The request cannot be answered";
@@ -348,11 +396,103 @@ impl Tr {
 mod tests {
     use super::*;
 
+    /// Every list of fixed texts, and whether each of its texts must read
+    /// differently in the two languages (no word left untranslated).
+    fn lists() -> Vec<(
+        &'static str,
+        Vec<(&'static str, &'static str, &'static str)>,
+        bool,
+    )> {
+        vec![
+            ("pages", all_texts(), false),
+            ("tracker", tracker_texts(), false),
+            ("login", login_texts(), true),
+            ("act for", act_texts(), true),
+            ("account", account_texts(), false),
+            ("consent", consent_texts(), false),
+            ("organisations", org_texts(), false),
+            ("portal", portal_texts(), true),
+        ]
+    }
+
     #[test]
     fn every_text_exists_in_both_languages() {
-        for (name, vi, en) in all_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
+        for (list, texts, translated) in lists() {
+            assert!(!texts.is_empty(), "{list}");
+            for (name, vi, en) in texts {
+                assert!(!vi.trim().is_empty(), "{list}: {name} (vi)");
+                assert!(!en.trim().is_empty(), "{list}: {name} (en)");
+                if translated {
+                    assert_ne!(vi, en, "{list}: {name} is translated");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_word_table_is_read_whole_in_both_languages() {
+        let tables: Result<std::collections::HashMap<String, WordTable>, _> =
+            serde_json::from_str(include_str!("../../texts/words.json"));
+        let tables = tables.unwrap();
+        let mut names: Vec<&str> = tables.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        // each one a method of `Tr` reads
+        assert_eq!(
+            names,
+            [
+                "audit_event",
+                "scope_words",
+                "tracker_basis",
+                "tracker_field",
+                "tracker_purpose",
+                "tracker_service_name"
+            ]
+        );
+        for (name, table) in &tables {
+            assert!(!table.about.trim().is_empty(), "{name}");
+            assert!(!table.words.is_empty(), "{name}");
+            let otherwise = table.otherwise.iter().map(|b| ("(otherwise)", b));
+            for (code, both) in table
+                .words
+                .iter()
+                .map(|(c, b)| (c.as_str(), b))
+                .chain(otherwise)
+            {
+                assert!(!both.vi.trim().is_empty(), "{name}.{code} (vi)");
+                assert!(!both.en.trim().is_empty(), "{name}.{code} (en)");
+                assert_ne!(both.vi, both.en, "{name}.{code} is translated");
+            }
+        }
+        assert_eq!(WORDS.len(), tables.len());
+        let (vi, en) = (Tr(Lang::Vi), Tr(Lang::En));
+        assert_eq!(
+            vi.tracker_service_name("person.get"),
+            "Đọc thông tin công dân"
+        );
+        assert_eq!(
+            en.tracker_purpose("birth-registration"),
+            "Birth registration"
+        );
+        assert_eq!(en.tracker_purpose("x-new"), "x-new");
+        assert!(
+            vi.tracker_basis("ND-63/2024")
+                .starts_with("Nghị định 63/2024/NĐ-CP")
+        );
+        assert_eq!(vi.scope_words("address"), "Nơi thường trú");
+        assert_eq!(en.scope_words("x"), "Another access, not described");
+    }
+
+    #[test]
+    fn the_too_large_page_states_the_limits_in_force() {
+        let mib = |bytes: usize| bytes / (1024 * 1024);
+        let (file, form) = (
+            mib(dossier::MAX_ATTACHMENT_BYTES),
+            mib(crate::extract::BODY_LIMIT_BYTES),
+        );
+        for lang in [Lang::Vi, Lang::En] {
+            let text = Tr(lang).page_too_large_text();
+            assert!(text.contains(&format!("{file} MB")), "{text}");
+            assert!(text.contains(&format!("{form} MB")), "{text}");
         }
     }
 
@@ -409,38 +549,7 @@ texts! {
 impl Tr {
     /// A registry field's name in words (the code itself when unknown).
     pub fn tracker_field(&self, code: &str) -> String {
-        let (vi, en) = match code {
-            "person_id" => ("Số định danh cá nhân", "Personal identification number"),
-            "full_name" => ("Họ, chữ đệm và tên", "Full name"),
-            "former_names" => ("Tên gọi khác", "Former names"),
-            "birth_date" => ("Ngày, tháng, năm sinh", "Date of birth"),
-            "sex" => ("Giới tính", "Sex"),
-            "nationality" => ("Quốc tịch", "Nationality"),
-            "ethnicity" => ("Dân tộc", "Ethnicity"),
-            "religion" => ("Tôn giáo", "Religion"),
-            "birth_registration_place" => ("Nơi đăng ký khai sinh", "Place of birth registration"),
-            "hometown" => ("Quê quán", "Hometown"),
-            "permanent_residence" => ("Nơi thường trú", "Permanent residence"),
-            "temporary_residence" => ("Nơi tạm trú", "Temporary residence"),
-            "household_id" => ("Số hộ", "Household number"),
-            "relationship_to_head" => (
-                "Quan hệ với chủ hộ",
-                "Relationship to the head of household",
-            ),
-            "parents" => ("Cha, mẹ", "Parents"),
-            "spouse" => ("Vợ, chồng", "Spouse"),
-            "vital_status" => ("Tình trạng (còn sống, đã mất)", "Vital status"),
-            "head" => ("Chủ hộ", "Head of household"),
-            "members" => ("Thành viên hộ", "Household members"),
-            "address" => ("Địa chỉ", "Address"),
-            "matches" => ("Kết quả đối chiếu", "Whether the data matched"),
-            "mismatched_fields" => ("Các trường không khớp", "Fields that did not match"),
-            other => return other.to_string(),
-        };
-        match self.0 {
-            Lang::Vi => vi.to_string(),
-            Lang::En => en.to_string(),
-        }
+        self.word_or_code("tracker_field", code)
     }
 
     /// `3 lượt truy cập` / `3 accesses`
@@ -458,11 +567,7 @@ mod tracker_tests {
     use super::*;
 
     #[test]
-    fn every_tracker_text_exists_in_both_languages() {
-        for (name, vi, en) in tracker_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-        }
+    fn tracker_counts_and_field_names_read_in_words() {
         assert_eq!(Tr(Lang::En).tracker_count(1), "1 access");
         assert_eq!(Tr(Lang::Vi).tracker_count(1200), "1.200 lượt truy cập");
         assert_eq!(Tr(Lang::En).tracker_field("full_name"), "Full name");
@@ -497,20 +602,6 @@ texts! {
     login_bad_request => "Yêu cầu đăng nhập không hợp lệ", "The log-in request is not valid";
 }
 
-#[cfg(test)]
-mod login_tests {
-    use super::*;
-
-    #[test]
-    fn every_login_text_exists_in_both_languages() {
-        for (name, vi, en) in login_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-            assert_ne!(vi, en, "{name}");
-        }
-    }
-}
-
 texts! {
     act_texts;
     act_title => "Thay mặt tổ chức", "Act for an organisation";
@@ -541,20 +632,6 @@ texts! {
         "Log in with the level-2 account of the legal representative, the head or a person the organisation authorised, then choose to act for it. The organisation keeps the same identifier with every service.";
 }
 
-#[cfg(test)]
-mod act_tests {
-    use super::*;
-
-    #[test]
-    fn every_act_text_exists_in_both_languages() {
-        for (name, vi, en) in act_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-            assert_ne!(vi, en, "{name}");
-        }
-    }
-}
-
 texts! {
     account_texts;
     account_title => "Tài khoản định danh điện tử", "Electronic identification account";
@@ -582,58 +659,20 @@ texts! {
 }
 
 impl Tr {
-    /// An audit-trail event code in words.
     /// What an exchange service does, in words (its code when unknown).
     pub fn tracker_service_name(&self, code: &str) -> String {
-        let (vi, en) = match code {
-            "person.get" => ("Đọc thông tin công dân", "Reading a person's record"),
-            "person.verify" => ("Đối chiếu thông tin công dân", "Checking a person's data"),
-            "household.get" => ("Đọc thông tin hộ gia đình", "Reading a household"),
-            "events.subscribe" => ("Nhận thông báo sự kiện hộ tịch", "Receiving vital events"),
-            other => return other.to_string(),
-        };
-        pick(*self, vi, en).to_string()
+        self.word_or_code("tracker_service_name", code)
     }
 
     /// A purpose of reading someone's data, in words (its code when
     /// unknown).
     pub fn tracker_purpose(&self, code: &str) -> String {
-        let (vi, en) = match code {
-            "dossier-prefill" => (
-                "Điền sẵn tờ khai dịch vụ công bạn đang làm",
-                "Filling in a public-service form you were filling",
-            ),
-            "birth-registration" => ("Đăng ký khai sinh", "Birth registration"),
-            "residence-registration" => ("Đăng ký cư trú", "Residence registration"),
-            "account-opening" => ("Mở tài khoản", "Opening an account"),
-            "pension-termination" => ("Dừng chi trả lương hưu", "Ending a pension"),
-            other => return other.to_string(),
-        };
-        pick(*self, vi, en).to_string()
+        self.word_or_code("tracker_purpose", code)
     }
 
     /// A legal basis by its name (its code when unknown).
     pub fn tracker_basis(&self, code: &str) -> String {
-        let (vi, en) = match code {
-            "ND-45/2020" => (
-                "Nghị định 45/2020/NĐ-CP về thực hiện thủ tục hành chính trên môi trường điện tử",
-                "Decree 45/2020/NĐ-CP on administrative procedures by electronic means",
-            ),
-            "ND-63/2024" => (
-                "Nghị định 63/2024/NĐ-CP về liên thông thủ tục hành chính",
-                "Decree 63/2024/NĐ-CP on interlinked administrative procedures",
-            ),
-            "LCT-68/2020" => (
-                "Luật Cư trú số 68/2020/QH14",
-                "Law on Residence 68/2020/QH14",
-            ),
-            "LBHXH-41/2024" => (
-                "Luật Bảo hiểm xã hội số 41/2024/QH15",
-                "Law on Social Insurance 41/2024/QH15",
-            ),
-            other => return other.to_string(),
-        };
-        pick(*self, vi, en).to_string()
+        self.word_or_code("tracker_basis", code)
     }
 
     /// An assurance level in words (`Mức 2`).
@@ -702,36 +741,7 @@ impl Tr {
     }
 
     pub fn audit_event(&self, code: &str) -> &'static str {
-        let (vi, en) = match code {
-            "login" => ("Đăng nhập", "Logged in"),
-            "login_failed" => ("Đăng nhập sai", "Failed log-in"),
-            "locked" => ("Tài khoản bị tạm khóa", "Account locked"),
-            "login_refused_locked" => ("Từ chối: tài khoản đang khóa", "Refused: account locked"),
-            "login_refused_level" => (
-                "Từ chối: dịch vụ cần mức 2",
-                "Refused: the service needs level 2",
-            ),
-            "legacy_login_refused" => ("Từ chối tài khoản cổng cũ", "Old portal account refused"),
-            "logout" => ("Đăng xuất", "Logged out"),
-            "account_opened" => ("Mở tài khoản", "Account opened"),
-            "acted_for_organisation" => ("Thay mặt tổ chức", "Acted for an organisation"),
-            "passkey_added" => ("Thêm khóa truy cập", "Passkey added"),
-            "authorisation_given" => (
-                "Ủy quyền thay mặt tổ chức",
-                "Authorised a person for an organisation",
-            ),
-            "authorisation_consented" => ("Đồng ý một ủy quyền", "Consented to an authorisation"),
-            "authorisation_revoked" => ("Thu hồi một ủy quyền", "Revoked an authorisation"),
-            "consent_given" => ("Đồng ý chia sẻ thông tin", "Agreed to share information"),
-            "consent_refused" => ("Từ chối chia sẻ thông tin", "Refused to share information"),
-            "password_changed" => ("Đổi mật khẩu", "Password changed"),
-            "totp_enrolled" => ("Đăng ký mã xác thực", "One-time code enrolled"),
-            _ => ("Sự kiện khác", "Other event"),
-        };
-        match self.0 {
-            Lang::Vi => vi,
-            Lang::En => en,
-        }
+        self.word("audit_event", code).unwrap_or_default()
     }
 }
 
@@ -770,11 +780,7 @@ mod account_tests {
     }
 
     #[test]
-    fn every_account_text_exists_in_both_languages() {
-        for (name, vi, en) in account_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-        }
+    fn audit_events_read_in_words() {
         assert_eq!(Tr(Lang::En).audit_event("login"), "Logged in");
         assert_eq!(Tr(Lang::Vi).audit_event("x"), "Sự kiện khác");
     }
@@ -792,36 +798,7 @@ texts! {
 impl Tr {
     /// What a scope lets a service read, in words.
     pub fn scope_words(&self, scope: &str) -> &'static str {
-        let (vi, en) = match scope {
-            "profile" => (
-                "Họ tên, ngày sinh, giới tính",
-                "Your name, date of birth and sex",
-            ),
-            "pid" => (
-                "Số định danh cá nhân (hoặc số hộ chiếu)",
-                "Your personal identification number (or passport number)",
-            ),
-            "address" => ("Nơi thường trú", "Your permanent residence"),
-            "org" => ("Tổ chức bạn thay mặt", "The organisation you act for"),
-            "dossiers" => (
-                "Nộp và theo dõi hồ sơ thủ tục hành chính nhân danh bạn",
-                "Filing and following administrative dossiers in your name",
-            ),
-            "workbench" => (
-                "Xử lý hồ sơ tại cơ quan bạn công tác",
-                "Processing dossiers at the agencies you work for",
-            ),
-            "admin" => ("Quản trị hệ thống", "Administration of the platform"),
-            "openid" => ("Xác nhận danh tính của bạn", "Confirmation of who you are"),
-            _ => (
-                "Một quyền truy cập khác (không rõ)",
-                "Another access, not described",
-            ),
-        };
-        match self.0 {
-            Lang::Vi => vi,
-            Lang::En => en,
-        }
+        self.word("scope_words", scope).unwrap_or_default()
     }
 }
 
@@ -830,11 +807,7 @@ mod consent_tests {
     use super::*;
 
     #[test]
-    fn every_consent_text_exists_in_both_languages() {
-        for (name, vi, en) in consent_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-        }
+    fn every_scope_is_described_in_both_languages() {
         let unknown = Tr(Lang::En).scope_words("no-such-scope");
         for s in identity::client::SCOPES {
             assert_ne!(Tr(Lang::Vi).scope_words(s), Tr(Lang::En).scope_words(s));
@@ -871,19 +844,6 @@ texts! {
     org_revoked_done => "Đã thu hồi ủy quyền.", "The authorisation is revoked.";
     org_not_yours => "Bạn không đại diện cho tổ chức này.", "You do not represent this organisation.";
     org_no_such_person => "Không tìm thấy tài khoản định danh của người này.", "No identification account of this person was found.";
-}
-
-#[cfg(test)]
-mod org_tests {
-    use super::*;
-
-    #[test]
-    fn every_org_text_exists_in_both_languages() {
-        for (name, vi, en) in org_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-        }
-    }
 }
 
 // ---- the portal's procedures and dossiers, the officers' workbench ---------
@@ -1035,18 +995,4 @@ texts! {
     p_choose_file => "Chọn giấy tờ và tệp cần đính kèm.", "Choose the document and the file to attach.";
     p_file_too_large => "Tệp quá lớn, tối đa", "The file is too large; at most";
     p_late_warning => "Hồ sơ đã quá hạn hẹn: cần gửi phiếu xin lỗi và hẹn lại (mẫu 04).", "The appointment has passed: send an apology with a new appointment (form 04).";
-}
-
-#[cfg(test)]
-mod portal_tests {
-    use super::*;
-
-    #[test]
-    fn every_portal_text_exists_in_both_languages() {
-        for (name, vi, en) in portal_texts() {
-            assert!(!vi.trim().is_empty(), "{name} (vi)");
-            assert!(!en.trim().is_empty(), "{name} (en)");
-            assert_ne!(vi, en, "{name} is translated");
-        }
-    }
 }
