@@ -33,7 +33,7 @@ pub mod token;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::services::identity::records::{Account, Session, StoreError};
@@ -237,16 +237,13 @@ impl IntoResponse for LogInFirst {
             LogInFirst::Redirect { back } => crate::reply::see_other(&login_href(&back)),
             LogInFirst::Unavailable(e) => {
                 tracing::error!(error = %e, "reading a session");
-                let mut res = (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Hệ thống tạm thời không kiểm tra được đăng nhập, vui lòng thử lại sau ít phút. \
-                     / Log-ins cannot be checked just now, please try again in a few minutes.",
+                // a problem: a browser gets the portal's page for it, in
+                // its reader's language (`pages::failure::for_browsers`)
+                let mut res = crate::error::ApiError::Unavailable(
+                    "Log-ins cannot be checked just now; please try again in a few minutes."
+                        .to_string(),
                 )
-                    .into_response();
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                );
+                .into_response();
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
                 res
@@ -282,15 +279,18 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match session::current(state, &parts.headers).await {
-            Ok(Some((session, account))) => Ok(SignedIn { session, account }),
-            Ok(None) => Err(LogInFirst::Redirect {
+        match <SignedIn as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
+            parts, state,
+        )
+        .await?
+        {
+            Some(signed_in) => Ok(signed_in),
+            None => Err(LogInFirst::Redirect {
                 back: parts
                     .uri
                     .path_and_query()
                     .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string()),
             }),
-            Err(e) => Err(LogInFirst::Unavailable(e)),
         }
     }
 }
@@ -304,9 +304,15 @@ impl axum::extract::OptionalFromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        session::current(state, &parts.headers)
+        let found = session::current_once(parts, state)
             .await
-            .map(|s| s.map(|(session, account)| SignedIn { session, account }))
-            .map_err(LogInFirst::Unavailable)
+            .map_err(LogInFirst::Unavailable)?;
+        Ok(found.map(|signed| {
+            let (session, account) = &*signed;
+            SignedIn {
+                session: session.clone(),
+                account: account.clone(),
+            }
+        }))
     }
 }

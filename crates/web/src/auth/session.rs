@@ -115,6 +115,30 @@ pub async fn current(
     Ok(account.map(|a| (session, a)))
 }
 
+/// A live session and its account, as one request read them.
+pub type Signed = std::sync::Arc<(Session, Account)>;
+
+/// What [`current_once`] found, kept in the request's extensions.
+#[derive(Clone)]
+struct ReadOnce(Option<Signed>);
+
+/// [`current`], read once per request: whoever asks first (the page's
+/// header, an extractor of the signed-in person) reads the store, and
+/// everyone after gets what it found.
+pub async fn current_once(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+) -> Result<Option<Signed>, StoreError> {
+    if let Some(ReadOnce(found)) = parts.extensions.get::<ReadOnce>() {
+        return Ok(found.clone());
+    }
+    let found = current(state, &parts.headers)
+        .await?
+        .map(std::sync::Arc::new);
+    parts.extensions.insert(ReadOnce(found.clone()));
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

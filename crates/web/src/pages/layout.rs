@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+pub(crate) use crate::auth::session::Signed;
 use crate::auth::session::cookie;
 use crate::pages::assets;
 use crate::pages::csrf;
@@ -50,9 +51,6 @@ pub(crate) struct Ctx {
     session: Option<Option<Signed>>,
 }
 
-/// A live session and its account.
-pub(crate) type Signed = std::sync::Arc<(records::Session, records::Account)>;
-
 /// The person logged in, as the header shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Viewer {
@@ -76,9 +74,8 @@ impl FromRequestParts<AppState> for Ctx {
         }
         let mut ctx = Ctx::from_parts(parts, state.oidc.issuer());
         if ctx.session_cookie.is_some() && !ctx.htmx && !ctx.path.starts_with("/api/") {
-            match crate::auth::session::current(state, &parts.headers).await {
-                Ok(found) => {
-                    let signed = found.map(std::sync::Arc::new);
+            match crate::auth::session::current_once(parts, state).await {
+                Ok(signed) => {
                     ctx.viewer = match &signed {
                         Some(s) => viewer(state, &parts.headers, &s.1).await,
                         None => None,

@@ -1,6 +1,7 @@
 //! Applying for a procedure: the form, pre-filled from the registry, and
 //! its submission.
 
+use crate::auth::SignedIn;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -388,11 +389,10 @@ pub(super) async fn render_apply(
 pub async fn apply_form(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let p = flow::procedure(&code)?;
-    let account = signed_in(&ctx, &state, &headers, &format!("/thu-tuc/{code}/nop")).await?;
     let read = draft(&state, p, &account).await?;
     render_apply(&ctx, p, &Entered::default(), &read, StatusCode::OK).await
 }

@@ -1,10 +1,11 @@
 //! A dossier's files: uploading one and downloading it.
 
+use crate::auth::SignedIn;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::shared::{pick, signed_in};
+use super::shared::pick;
 use super::show::Redisplay;
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
@@ -86,12 +87,10 @@ pub async fn upload(
 /// `GET /ho-so/{code}/tep/{document}`: an attached file, for the applicant
 /// and the dossier's agencies.
 pub async fn download(
-    ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
     Path((code, document)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let account = signed_in(&ctx, &state, &headers, &format!("/ho-so/{code}")).await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     match records::attachment(&state, &stored.dossier.code, &document)
         .await

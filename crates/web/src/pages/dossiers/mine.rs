@@ -1,12 +1,13 @@
 //! "My dossiers": the applicant's dossiers and their notices.
 
+use crate::auth::SignedIn;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
 use dossier::{Dossier, Urgency};
 
-use super::shared::{pick, signed_in, status_name, urgency_class, urgency_name, when};
+use super::shared::{pick, status_name, urgency_class, urgency_name, when};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
@@ -73,10 +74,9 @@ pub(super) fn dossier_row(t: Tr, d: &Dossier, now: DateTime<FixedOffset>) -> Dos
 pub async fn mine(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&ctx, &state, &headers, "/ho-so").await?;
     let rows = flow::dossiers_of(&state, &account).await?;
     let mut notices = Vec::new();
     for subject in flow::applicant_subjects(&account) {

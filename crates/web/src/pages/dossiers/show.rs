@@ -2,6 +2,7 @@
 //! whoever looks (the applicant, or the staff of its agencies) — and the
 //! acts sent from it.
 
+use crate::auth::SignedIn;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -510,11 +511,16 @@ pub struct DossierParams {
 pub async fn dossier(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
     Path(code): Path<String>,
     Query(params): Query<DossierParams>,
 ) -> Result<Response, PageError> {
-    let page = Redisplay::for_viewer(&state, &ctx, &headers, &code).await?;
+    let page = Redisplay {
+        state: &state,
+        ctx: &ctx,
+        account,
+        code: &code,
+    };
     let notice = if params.moi.is_some() {
         format!("{} {code}", ctx.t().p_filed())
     } else {

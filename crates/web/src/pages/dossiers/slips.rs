@@ -1,11 +1,12 @@
 //! The printable slips (forms 01–05) with a QR code of the dossier's code.
 
+use crate::auth::SignedIn;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use dossier::Status;
 
-use super::shared::{agency, channel_name, pick, signed_in, when};
+use super::shared::{agency, channel_name, pick, when};
 use super::show::{StepRow, step_rows};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
@@ -75,17 +76,10 @@ pub(super) fn qr_svg(code: &str) -> Result<String, qrcode::types::QrError> {
 pub async fn slip(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
     Path((code, form)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(
-        &ctx,
-        &state,
-        &headers,
-        &format!("/ho-so/{code}/phieu/{form}"),
-    )
-    .await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
     let p = flow::procedure(&d.procedure)?;

@@ -1,13 +1,14 @@
 //! The officers' workbench: the queues of their agencies' dossiers.
 
+use crate::auth::SignedIn;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use dossier::Role;
 use serde::Deserialize;
 
 use super::mine::{DossierRow, dossier_row};
-use super::shared::{self, signed_in};
+use super::shared;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
@@ -127,11 +128,10 @@ pub struct WorkbenchParams {
 pub async fn workbench(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
     Query(q): Query<WorkbenchParams>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&ctx, &state, &headers, "/can-bo").await?;
     let roles = flow::staff_roles(&state, &account).await?;
     let all = q.all.is_some();
     let filter = match (q.status, q.due.as_deref()) {
