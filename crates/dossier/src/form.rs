@@ -118,6 +118,19 @@ pub struct Field {
     /// For a birth date, the ages in full years the procedure takes, on
     /// the day the form is checked (`x-age: {"min": 18}`, `{"max": 5}`).
     pub age: Option<AgeRange>,
+    /// For a birth date, the ages taken by the value of a choice field
+    /// (`x-age: {"by": "applicant_sex", "ranges": {"Nam": {"min": 20},
+    /// "Nữ": {"min": 18}}}`: the ages of marriage).
+    pub age_by: Option<AgeBy>,
+}
+
+/// Ages that depend on another field's choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgeBy {
+    /// The choice field.
+    pub field: String,
+    /// The ages each of its options takes (every option has its own).
+    pub ranges: Vec<(String, AgeRange)>,
 }
 
 /// The ages a procedure takes, in full years, both ends included.
@@ -127,6 +140,47 @@ pub struct AgeRange {
     pub min: Option<u32>,
     /// Oldest.
     pub max: Option<u32>,
+}
+
+/// `{"min": years, "max": years}` of `x-age` (either may be left out, not
+/// both).
+fn age_range(key: &str, range: &Map<String, Value>) -> Result<AgeRange, SchemaError> {
+    let bound = |k: &str| match range.get(k) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n <= 150)
+            .map(Some)
+            .ok_or_else(|| invalid(key, format!("x-age {k} is a whole number of years"))),
+    };
+    if range.keys().any(|k| k != "min" && k != "max") {
+        return Err(invalid(key, "x-age takes min and max"));
+    }
+    let (min, max) = (bound("min")?, bound("max")?);
+    if min.is_none() && max.is_none() || min.zip(max).is_some_and(|(a, b)| a > b) {
+        return Err(invalid(key, "x-age needs min, max, or min not above max"));
+    }
+    Ok(AgeRange { min, max })
+}
+
+impl AgeRange {
+    /// Why someone born on `birth` is not of these ages on `today`, in
+    /// both languages.
+    fn refusal(self, birth: NaiveDate, today: NaiveDate) -> Option<(String, String)> {
+        let age = age_on(birth, today);
+        match (self.min, self.max) {
+            (Some(min), _) if age < min as i32 => Some((
+                format!("thủ tục dành cho người từ đủ {min} tuổi (nay {age} tuổi)"),
+                format!("the procedure is for people aged {min} or more (now {age})"),
+            )),
+            (_, Some(max)) if age > max as i32 => Some((
+                format!("thủ tục dành cho người chưa quá {max} tuổi (nay {age} tuổi)"),
+                format!("the procedure is for people aged at most {max} (now {age})"),
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Full years from `birth` to `on`.
@@ -314,6 +368,27 @@ impl FormSchema {
                     format!("x-after names {unknown:?}, not a field"),
                 ));
             }
+            if let Some(by) = &f.age_by {
+                let options = match fields.iter().find(|o| o.key == by.field).map(|o| &o.kind) {
+                    Some(FieldKind::Choice { options }) => options,
+                    _ => {
+                        return Err(invalid(
+                            &f.key,
+                            format!("x-age is by {:?}, which is no choice field", by.field),
+                        ));
+                    }
+                };
+                let mut given: Vec<&str> = by.ranges.iter().map(|(o, _)| o.as_str()).collect();
+                let mut wanted: Vec<&str> = options.iter().map(String::as_str).collect();
+                given.sort_unstable();
+                wanted.sort_unstable();
+                if given != wanted {
+                    return Err(invalid(
+                        &f.key,
+                        format!("x-age gives ages for {given:?}, not for each of {wanted:?}"),
+                    ));
+                }
+            }
         }
         Ok(FormSchema { fields })
     }
@@ -454,28 +529,38 @@ impl FormSchema {
                 ));
             }
         };
-        let age = match spec.get("x-age") {
-            None => None,
-            Some(Value::Object(range)) if matches!(kind, FieldKind::Date { .. }) => {
-                let bound = |k: &str| match range.get(k) {
-                    None => Ok(None),
-                    Some(v) => v
-                        .as_u64()
-                        .and_then(|n| u32::try_from(n).ok())
-                        .filter(|n| *n <= 150)
-                        .map(Some)
-                        .ok_or_else(|| {
-                            invalid(key, format!("x-age {k} is a whole number of years"))
-                        }),
-                };
-                if range.keys().any(|k| k != "min" && k != "max") {
-                    return Err(invalid(key, "x-age takes min and max"));
+        let (age, age_by) = match spec.get("x-age") {
+            None => (None, None),
+            Some(Value::Object(rule)) if matches!(kind, FieldKind::Date { .. }) => {
+                match (rule.get("by"), rule.get("ranges")) {
+                    (None, None) => (Some(age_range(key, rule)?), None),
+                    (Some(Value::String(by)), Some(Value::Object(ranges))) if rule.len() == 2 => {
+                        let ranges = ranges
+                            .iter()
+                            .map(|(option, range)| match range {
+                                Value::Object(range) => {
+                                    Ok((option.clone(), age_range(key, range)?))
+                                }
+                                _ => {
+                                    Err(invalid(key, format!("x-age for {option:?} is an object")))
+                                }
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        (
+                            None,
+                            Some(AgeBy {
+                                field: by.clone(),
+                                ranges,
+                            }),
+                        )
+                    }
+                    _ => {
+                        return Err(invalid(
+                            key,
+                            "x-age takes min and max, or by (a choice field) and ranges (by option)",
+                        ));
+                    }
                 }
-                let (min, max) = (bound("min")?, bound("max")?);
-                if min.is_none() && max.is_none() || min.zip(max).is_some_and(|(a, b)| a > b) {
-                    return Err(invalid(key, "x-age needs min, max, or min not above max"));
-                }
-                Some(AgeRange { min, max })
             }
             Some(_) => {
                 return Err(invalid(
@@ -495,6 +580,7 @@ impl FormSchema {
             party,
             after,
             age,
+            age_by,
         })
     }
 
@@ -590,6 +676,35 @@ impl FormSchema {
                         });
                     }
                 }
+            }
+        }
+        for f in &self.fields {
+            let Some(by) = &f.age_by else { continue };
+            if errors
+                .iter()
+                .any(|e| e.field == f.key || e.field == by.field)
+            {
+                continue;
+            }
+            let day = obj
+                .get(&f.key)
+                .and_then(Value::as_str)
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+            let chosen = obj.get(&by.field).and_then(Value::as_str);
+            let (Some(day), Some(chosen), Some(choice)) = (day, chosen, self.field(&by.field))
+            else {
+                continue;
+            };
+            let range = by.ranges.iter().find(|(o, _)| o == chosen).map(|(_, r)| *r);
+            if let Some((vi, en)) = range.and_then(|r| r.refusal(day, today)) {
+                errors.push(FieldError {
+                    field: f.key.clone(),
+                    reason_vi: format!(
+                        "«{}»: với «{}» là {chosen}, {vi}",
+                        f.title_vi, choice.title_vi
+                    ),
+                    reason_en: format!("{}: with {} {chosen}, {en}", f.title_en, choice.title_en),
+                });
             }
         }
         for f in self.fields.iter().filter(|f| !f.after.is_empty()) {
@@ -707,20 +822,7 @@ fn check(f: &Field, v: &Value, today: NaiveDate) -> Option<(String, String)> {
                     format!("không được sau ngày hôm nay ({})", today.format("%d/%m/%Y")),
                     format!("cannot be later than today ({today})"),
                 )),
-                Some(Ok(day)) => f.age.and_then(|range| {
-                    let age = age_on(day, today);
-                    match (range.min, range.max) {
-                        (Some(min), _) if age < min as i32 => Some((
-                            format!("thủ tục dành cho người từ {min} tuổi (nay {age} tuổi)"),
-                            format!("the procedure is for people aged {min} or more (now {age})"),
-                        )),
-                        (_, Some(max)) if age > max as i32 => Some((
-                            format!("thủ tục dành cho người chưa quá {max} tuổi (nay {age} tuổi)"),
-                            format!("the procedure is for people aged at most {max} (now {age})"),
-                        )),
-                        _ => None,
-                    }
-                }),
+                Some(Ok(day)) => f.age.and_then(|range| range.refusal(day, today)),
                 _ => Some((
                     "phải là ngày dạng NNNN-TT-NN".into(),
                     "must be a date, YYYY-MM-DD".into(),
@@ -854,6 +956,85 @@ mod tests {
         ] {
             assert!(form(bad.clone()).is_err(), "{bad}");
         }
+        assert_eq!(age_on(day("2000-02-29"), day("2001-02-28")), 0);
+        assert_eq!(age_on(day("2000-02-29"), day("2001-03-01")), 1);
+    }
+
+    #[test]
+    fn ages_can_depend_on_a_choice_as_the_ages_of_marriage_do() {
+        let form = |rule: Value, options: Value| {
+            FormSchema::compile(
+                &json!({"type": "object", "properties": {
+                    "born": {"type": "string", "title": "Ngày sinh", "x-title-en": "Born",
+                             "format": "date", "x-age": rule},
+                    "sex": {"type": "string", "title": "Giới tính", "x-title-en": "Sex",
+                            "enum": options}}})
+                .to_string(),
+            )
+        };
+        let marriage = json!({"by": "sex", "ranges": {"Nam": {"min": 20}, "Nữ": {"min": 18}}});
+        let s = form(marriage.clone(), json!(["Nam", "Nữ"])).expect("compiles");
+        let on = day("2026-03-10");
+        for (born, sex, ok) in [
+            ("2006-03-10", "Nam", true),
+            ("2006-03-11", "Nam", false),
+            ("2007-01-01", "Nam", false),
+            ("2008-03-10", "Nữ", true),
+            ("2008-03-11", "Nữ", false),
+            ("2007-01-01", "Nữ", true),
+        ] {
+            let result = s.validate(&json!({"born": born, "sex": sex}), on);
+            assert_eq!(result.is_ok(), ok, "{born} {sex}: {result:?}");
+            if let Err(e) = result {
+                assert_eq!(e.len(), 1, "{e:?}");
+                assert_eq!(e[0].field, "born");
+                assert!(e[0].reason_vi.contains(&format!("là {sex}")), "{e:?}");
+                assert!(e[0].reason_vi.contains("tuổi"), "{e:?}");
+                assert!(e[0].reason_en.contains("with Sex"), "{e:?}");
+            }
+        }
+        // a choice not made, or not one of the options: that field's error
+        // alone, not a guess at the ages
+        let e = s
+            .validate(&json!({"born": "2010-01-01", "sex": "X"}), on)
+            .unwrap_err();
+        assert_eq!(
+            e.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["sex"]
+        );
+        assert!(s.validate(&json!({"born": "2010-01-01"}), on).is_ok());
+        // ages for every option and none other, by a choice field that exists
+        for (rule, options) in [
+            (
+                json!({"by": "sex", "ranges": {"Nam": {"min": 20}}}),
+                json!(["Nam", "Nữ"]),
+            ),
+            (marriage.clone(), json!(["Nam", "Nữ", "Khác"])),
+            (
+                json!({"by": "sex", "ranges": {"Nam": {"min": 20}, "Nữ": {"min": 18}, "X": {}}}),
+                json!(["Nam", "Nữ"]),
+            ),
+            (
+                json!({"by": "nobody", "ranges": {"Nam": {"min": 20}, "Nữ": {"min": 18}}}),
+                json!(["Nam", "Nữ"]),
+            ),
+            (json!({"by": "born", "ranges": {}}), json!(["Nam", "Nữ"])),
+            (
+                json!({"by": "sex", "ranges": {"Nam": 20, "Nữ": 18}}),
+                json!(["Nam", "Nữ"]),
+            ),
+            (
+                json!({"by": "sex", "min": 18, "ranges": {"Nam": {"min": 20}, "Nữ": {"min": 18}}}),
+                json!(["Nam", "Nữ"]),
+            ),
+            (json!({"by": "sex"}), json!(["Nam", "Nữ"])),
+        ] {
+            assert!(form(rule.clone(), options).is_err(), "{rule}");
+        }
+    }
+
+    #[test]
+    fn age_on_counts_full_years() {
         assert_eq!(age_on(day("2000-02-29"), day("2001-02-28")), 0);
         assert_eq!(age_on(day("2000-02-29"), day("2001-03-01")), 1);
     }
