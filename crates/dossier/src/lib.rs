@@ -35,13 +35,13 @@ pub use code::{
     AgencyCode, CodeError, DossierCode, LAST_ONLINE_SEQUENCE, MAX_DAILY_SEQUENCE, last_sequence,
 };
 pub use form::{
-    AgeRange, Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource, SchemaError,
-    Whom,
+    AgeBy, AgeRange, Field, FieldError, FieldKind, FormSchema, PREFILL_FIELDS, PrefillSource,
+    SchemaError, Whom,
 };
 pub use lifecycle::{Action, Channel, Lifecycle, Outcome, Status, TransitionError};
 pub use record::{
     Act, Actor, Apology, Applicant, Assignee, ControlEntry, Dossier, DossierError, Filing, Notice,
-    Proposal, Rating, Refusal, Role, Said, SupplementRequest, Urgency,
+    Proposal, Rating, Refusal, ResultSeal, Role, Said, SupplementRequest, Urgency,
 };
 pub use routing::{
     AgencyName, Route, RoutingError, SERVICE_CENTRE, agency_name, centre_province, competent,

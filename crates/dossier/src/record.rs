@@ -455,6 +455,21 @@ pub struct Dossier {
     pub fees_vnd: Option<u64>,
     /// The applicant's rating.
     pub rating: Option<Rating>,
+    /// The issuing agency's seal over its result, made when the result was
+    /// issued (so that the paper's QR code verifies after the key that
+    /// made it is rotated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<ResultSeal>,
+}
+
+/// A seal over a dossier's result: a signature by the node's provider key
+/// (which signs for the agencies of this node), and that key's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultSeal {
+    /// The key's id in the exchange's key ring.
+    pub key_id: String,
+    /// The signature, base64url.
+    pub signature: String,
 }
 
 /// What a new dossier is made of.
@@ -639,6 +654,7 @@ impl Dossier {
             apologies: Vec::new(),
             fees_vnd: None,
             rating: None,
+            seal: None,
         })
     }
 

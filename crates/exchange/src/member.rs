@@ -344,6 +344,11 @@ impl KeyRing {
         self.retire(old, at)
     }
 
+    /// The keys of `member`, current and retired, in no order.
+    pub fn keys_of<'a>(&'a self, member: &'a MemberId) -> impl Iterator<Item = &'a RegisteredKey> {
+        self.keys.values().filter(move |k| &k.member == member)
+    }
+
     /// The key with that id, if registered.
     pub fn get(&self, key_id: &KeyId) -> Option<&RegisteredKey> {
         self.keys.get(key_id)
@@ -453,6 +458,20 @@ mod tests {
             ring.resolve(&KeyId("nope".into()), t1),
             Err(KeyError::Unknown(_))
         ));
+        // both stay the member's; another member's keys are not among them
+        let other: MemberId = "VN/GOV/BHXH".parse().unwrap();
+        ring.insert(RegisteredKey {
+            key_id: KeyId("k3".into()),
+            member: other.clone(),
+            key: MemberKey::from_seed(other.clone(), KeyId("k3".into()), [3; 32]).public(),
+            valid_from: t0,
+            valid_until: None,
+        })
+        .unwrap();
+        let mut ids: Vec<&str> = ring.keys_of(&member).map(|k| k.key_id.0.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["k1", "k2"]);
+        assert_eq!(ring.keys_of(&other).count(), 1);
         let sig = old.sign(b"hello");
         assert!(old.public().verify(b"hello", &sig));
         assert!(!new.public().verify(b"hello", &sig));

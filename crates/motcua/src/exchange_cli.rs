@@ -1,6 +1,8 @@
 //! `motcua exchange verify-log`: proves the exchange's message log intact,
 //! or names the first broken entry; `motcua exchange export-head`: prints
-//! the log's latest signed head as the node keeps it, for an auditor to keep.
+//! the log's latest signed head as the node keeps it, for an auditor to keep;
+//! `motcua exchange rotate-key`: gives the node's provider a new signing key,
+//! keeping the old one retired.
 //!
 //! The log is read in pages of [`PAGE`] entries and verified as it is read
 //! by `exchange::LogVerifier`, carrying the previous entry's hash, so memory
@@ -41,6 +43,13 @@ pub enum ExchangeCommand {
     /// DATA_DIR/exchange/head.json (JSON), for an auditor to keep and give
     /// back to `verify-log --head`.
     ExportHead(NodeArgs),
+    /// Replace the key the node signs with as the population registry's
+    /// provider (its answers, and the seals of the results its agencies
+    /// issue) by a new one. The old key stays in the configuration by its
+    /// public key, retired now: what it signed before still verifies, and
+    /// nothing signed with it from now on does. Restart `motcua serve` to
+    /// sign with the new key.
+    RotateKey(NodeArgs),
 }
 
 /// Where the node keeps its data, and how to know its log operator.
@@ -90,6 +99,7 @@ pub fn run(command: ExchangeCommand) -> anyhow::Result<()> {
     match command {
         ExchangeCommand::VerifyLog(args) => verify_log(args),
         ExchangeCommand::ExportHead(args) => export_head(&args),
+        ExchangeCommand::RotateKey(args) => rotate_key(&args),
     }
 }
 
@@ -153,6 +163,20 @@ fn export_head(args: &NodeArgs) -> anyhow::Result<()> {
         );
     };
     println!("{}", serde_json::to_string_pretty(&head)?);
+    Ok(())
+}
+
+fn rotate_key(args: &NodeArgs) -> anyhow::Result<()> {
+    let path = args.config_path();
+    let mut config = web::services::exchange::node::DemoConfig::load_private(&path)?;
+    let old = config.provider.key_id.clone();
+    config.provider.rotate(chrono::Utc::now())?;
+    config.save(&path)?;
+    println!(
+        "the provider {} now signs with key {}; key {old} is kept, retired (what it signed \
+         still verifies). Restart motcua serve to sign with the new key.",
+        config.provider.member.id, config.provider.key_id
+    );
     Ok(())
 }
 

@@ -2329,7 +2329,8 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
         .and_then(|before| before.rsplit("href=\"").next())
         .and_then(|rest| rest.split('"').next())
         .expect("the verification link")
-        .replace("&amp;", "&");
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
     let path = url
         .strip_prefix(&app.base)
         .expect("on this site")
@@ -2348,11 +2349,34 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
     let mut forged: Vec<char> = seal.chars().collect();
     forged[3] = if forged[3] == 'A' { 'B' } else { 'A' };
     let forged: String = forged.into_iter().collect();
+    // the seal was made when the result was issued, kept with the dossier,
+    // by the provider key it names
+    let stored = app
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(&code).expect("code"))
+        .await
+        .expect("read")
+        .expect("stored");
+    let kept = stored.dossier.seal.expect("sealed when issued");
+    let key_id = &app.exchange.provider.key_id;
+    assert_eq!(&kept.key_id, key_id);
+    let (signature, named) = seal.split_once("&khoa=").expect("the key named");
+    assert_eq!(signature, kept.signature);
+    assert_eq!(named, key_id.replace('/', "%2F"));
+    // a paper printed before seals named their key still verifies
+    let unnamed = app.get(&format!("/xac-minh/{code}?dau={signature}")).await;
+    assert_eq!(unnamed.status.as_u16(), 200, "{}", unnamed.body);
+    let operator_key = &app.exchange.operator.key_id;
     for bad in [
         format!("/xac-minh/{code}?dau={forged}"),
         format!("/xac-minh/{code}"),
         format!("/xac-minh/UBND.00097-260101-0001?dau={seal}"),
         format!("/xac-minh/khong-phai-ma?dau={seal}"),
+        // the right signature under another key's name, even a key of
+        // this node that does not seal results
+        format!("/xac-minh/{code}?dau={signature}&khoa=nope"),
+        format!("/xac-minh/{code}?dau={signature}&khoa={operator_key}"),
     ] {
         let r = app.get(&bad).await;
         assert_eq!(r.status.as_u16(), 404, "{bad}");

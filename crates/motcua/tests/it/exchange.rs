@@ -729,3 +729,70 @@ async fn a_head_file_not_signed_by_the_operator_stops_the_node() {
         .to_string();
     assert!(e.contains("not signed by the log operator's key"), "{e}");
 }
+
+/// `motcua exchange rotate-key` gives the provider a new key in the node's
+/// configuration file and keeps the old one retired by its public key: a
+/// node started from the file signs with the new key and still verifies
+/// what the old one signed before; a file others can read is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_providers_key_is_rotated_keeping_the_old_one_retired() {
+    let app = TestApp::spawn().await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let old = app.exchange.provider.clone();
+    let signed = old.key().expect("the provider's key").sign(b"a result");
+    let out = motcua_exchange(&app, &["rotate-key"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = app.data_dir().join("exchange").join("demo.json");
+    let rotated =
+        web::services::exchange::node::DemoConfig::load_private(&path).expect("still private");
+    let new_id = rotated.provider.key_id.clone();
+    assert!(new_id.starts_with(&format!("{}@", old.key_id)), "{new_id}");
+    assert_ne!(rotated.provider.seed, old.seed);
+    assert!(
+        stdout(&out).contains(&format!(
+            "now signs with key {new_id}; key {} is kept",
+            old.key_id
+        )),
+        "{}",
+        stdout(&out)
+    );
+    let retired = &rotated.provider.retired;
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0].key_id, old.key_id);
+    // the others' keys are as they were
+    assert_eq!(rotated.operator.seed, app.exchange.operator.seed);
+    let node = web::services::exchange::node::ExchangeNode::start(&rotated, app.store.clone())
+        .await
+        .expect("a node from the rotated file");
+    assert_eq!(node.provider.key_id.0, new_id);
+    let old_key = node
+        .keyring
+        .resolve(&exchange::KeyId(old.key_id.clone()), before)
+        .expect("the old key, for what it signed before");
+    assert!(old_key.key.verify(b"a result", &signed));
+    assert!(
+        node.keyring
+            .resolve(&exchange::KeyId(old.key_id.clone()), retired[0].retired_at)
+            .is_err(),
+        "nothing it signs from its retirement on"
+    );
+    // a configuration others can read is not rewritten
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let out = motcua_exchange(&app, &["rotate-key"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("chmod 600"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let unchanged = web::services::exchange::node::DemoConfig::load(&path).expect("read");
+        assert_eq!(unchanged.provider.key_id, new_id);
+    }
+}

@@ -1,12 +1,13 @@
 //! The result of a procedure: the document its applicant prints, with a QR
 //! code that leads to its public verification page.
 
+use crate::auth::SignedIn;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::shared::{agency, pick, signed_in, when};
+use super::shared::{agency, pick, when};
 use super::show::{FormRow, form_rows};
 use super::slips::{place_date, qr_svg};
 use crate::pages::failure::PageError;
@@ -39,11 +40,10 @@ struct ResultPage {
 pub async fn result(
     ctx: Ctx,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn { account, .. }: SignedIn,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let account = signed_in(&ctx, &state, &headers, &format!("/ho-so/{code}/ket-qua")).await?;
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
     // a refusal, at intake or as the result, is form 03
@@ -59,7 +59,7 @@ pub async fn result(
         .with_link(format!("/ho-so/{code}"), t.p_back_to_dossier()));
     };
     let p = flow::procedure(&d.procedure)?;
-    let seal = result::seal(&state, d, &issued);
+    let seal = result::seal_of(&state, d, &issued);
     let verify_url = result::verify_url(state.oidc.issuer(), d, &seal);
     let qr = qr_svg(&verify_url).map_err(|e| PageError::internal("drawing a QR code", e))?;
     let page = ResultPage {
@@ -82,10 +82,12 @@ pub async fn result(
     Ok(html(&ctx, StatusCode::OK, &page))
 }
 
-/// `?dau=`: the seal printed in the QR code.
+/// `?dau=…&khoa=…`: the seal printed in the QR code, and its key's id
+/// (left out by papers printed before seals named their key).
 #[derive(Debug, Deserialize, Default)]
 pub struct SealParams {
     dau: Option<String>,
+    khoa: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -130,7 +132,7 @@ pub async fn verify(
     };
     let d = &stored.dossier;
     let seal = q.dau.unwrap_or_default();
-    if !result::verify(&state, d, &issued, &seal) {
+    if !result::verify(&state, d, &issued, &seal, q.khoa.as_deref()) {
         return Err(refused());
     }
     let p = flow::procedure(&d.procedure)?;

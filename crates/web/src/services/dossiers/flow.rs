@@ -763,7 +763,7 @@ pub(crate) async fn act(
     let procedure = procedure(&stored.dossier.procedure)?;
     let calendar = working_calendar()?;
     let at = now().max(stored.dossier.control.last().map_or_else(now, |c| c.at));
-    let (d, notice, _) = act_as(
+    let (mut d, notice, _) = act_as(
         &actors,
         &stored.dossier,
         &act,
@@ -776,6 +776,12 @@ pub(crate) async fn act(
         dossier::DossierError::Forbidden(why) => FlowError::Forbidden(why),
         other => FlowError::Invalid(other.said()),
     })?;
+    // the result is sealed when it is issued, by the key in force then
+    match super::result::issued(&d) {
+        Some(issued) if d.seal.is_none() => d.seal = Some(super::result::seal(state, &d, &issued)),
+        Some(_) => {}
+        None => d.seal = None,
+    }
     let now = state
         .store
         .dossiers()

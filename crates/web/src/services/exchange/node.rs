@@ -67,6 +67,22 @@ pub struct DemoMember {
     /// not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
+    /// The keys it signed with before, each with when it stopped: what
+    /// they signed while in force (a result's seal) still verifies, and
+    /// nothing they sign after.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredKey>,
+}
+
+/// A member's key no longer in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredKey {
+    /// Its key id.
+    pub key_id: String,
+    /// The hex Ed25519 public key (the seed is not kept).
+    pub public_key: String,
+    /// Signatures made from this instant on are refused.
+    pub retired_at: DateTime<Utc>,
 }
 
 /// The node's configuration file (the demonstration one is a special case).
@@ -122,6 +138,78 @@ impl DemoMember {
             (None, Some(g)) => Ok(g),
             (None, None) => Err(format!("{id} has neither a key seed nor a public key")),
         }
+    }
+
+    /// Replaces the key this node signs with as the member by a new random
+    /// one from `at` on: the old key is kept by its public key alone,
+    /// retired at `at`. The new key's id is the old one's with the
+    /// rotation's time (`…@20261207T1100Z`).
+    pub fn rotate(&mut self, at: DateTime<Utc>) -> Result<(), ConfigError> {
+        let id = self.member.id.to_string();
+        if self.seed.is_none() {
+            return Err(ConfigError::Invalid {
+                path: "(rotation)".into(),
+                reason: format!("this node does not hold the key of {id}: its owner rotates it"),
+            });
+        }
+        let old = self.public().map_err(|reason| ConfigError::Invalid {
+            path: "(rotation)".into(),
+            reason,
+        })?;
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| ConfigError::Random(e.to_string()))?;
+        let base = self
+            .key_id
+            .split('@')
+            .next()
+            .unwrap_or(&self.key_id)
+            .to_string();
+        let key_id = format!("{base}@{}", at.format("%Y%m%dT%H%M%SZ"));
+        if key_id == self.key_id || self.retired.iter().any(|r| r.key_id == key_id) {
+            return Err(ConfigError::Invalid {
+                path: "(rotation)".into(),
+                reason: format!("the key of {id} was rotated this very second: wait one"),
+            });
+        }
+        self.retired.push(RetiredKey {
+            key_id: std::mem::replace(&mut self.key_id, key_id),
+            public_key: to_hex(&old.to_bytes()),
+            retired_at: at,
+        });
+        self.seed = Some(to_hex(&seed));
+        self.public_key = None;
+        Ok(())
+    }
+
+    /// Its keys as the key ring holds them: the current one, and the
+    /// retired ones until their retirement.
+    fn registered(&self) -> Result<Vec<RegisteredKey>, String> {
+        let id = self.member.id.as_str();
+        let mut keys = vec![RegisteredKey {
+            key_id: KeyId(self.key_id.clone()),
+            member: self.member.id.clone(),
+            key: self.public()?,
+            valid_from: DateTime::<Utc>::MIN_UTC,
+            valid_until: None,
+        }];
+        for r in &self.retired {
+            let key = from_hex(&r.public_key)
+                .and_then(|b| exchange::PublicKey::from_bytes(&b).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "the retired key {} of {id} is not an Ed25519 public key in 64 hex digits",
+                        r.key_id
+                    )
+                })?;
+            keys.push(RegisteredKey {
+                key_id: KeyId(r.key_id.clone()),
+                member: self.member.id.clone(),
+                key,
+                valid_from: DateTime::<Utc>::MIN_UTC,
+                valid_until: Some(r.retired_at),
+            });
+        }
+        Ok(keys)
     }
 }
 
@@ -189,6 +277,7 @@ fn demo_member(id: &str, name: &str, kind: MemberKind) -> Result<DemoMember, Con
         key_id: format!("{}-demo-1", id.replace('/', "-").to_lowercase()),
         seed: Some(to_hex(&seed)),
         public_key: None,
+        retired: Vec::new(),
     })
 }
 
@@ -340,6 +429,41 @@ impl DemoConfig {
         Self::load(path)
     }
 
+    /// Writes the configuration to `path`, readable by its owner only (it
+    /// holds key seeds), whole or not at all: a new file beside it, renamed
+    /// over it.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let shown = path.display().to_string();
+        let io = |source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        };
+        let text = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::Invalid {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".new");
+        let new = path.with_file_name(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&new).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(io)?;
+        }
+        std::io::Write::write_all(&mut file, &text).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&new, path).map_err(io)
+    }
+
     /// Loads `dir/demo.json`, creating it with new keys on first start.
     pub fn load_or_create(dir: &Path) -> Result<Self, ConfigError> {
         let path = dir.join("demo.json");
@@ -354,19 +478,7 @@ impl DemoConfig {
             {
                 let config = Self::generate()?;
                 std::fs::create_dir_all(dir).map_err(io)?;
-                let text =
-                    serde_json::to_vec_pretty(&config).map_err(|e| ConfigError::Invalid {
-                        path: shown.clone(),
-                        reason: e.to_string(),
-                    })?;
-                std::fs::write(&path, text).map_err(io)?;
-                // the file holds key seeds: owner only
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                        .map_err(io)?;
-                }
+                config.save(&path)?;
                 Ok(config)
             }
             loaded => loaded,
@@ -471,15 +583,9 @@ impl ExchangeNode {
             .chain(std::iter::once(&config.operator))
             .chain(config.consumers.iter())
         {
-            keyring
-                .insert(RegisteredKey {
-                    key_id: KeyId(m.key_id.clone()),
-                    member: m.member.id.clone(),
-                    key: m.public().map_err(invalid)?,
-                    valid_from: DateTime::<Utc>::MIN_UTC,
-                    valid_until: None,
-                })
-                .map_err(|e| invalid(e.to_string()))?;
+            for key in m.registered().map_err(invalid)? {
+                keyring.insert(key).map_err(|e| invalid(e.to_string()))?;
+            }
             policy.add_member(m.member.clone());
         }
         for s in population_registry_services(&provider.member) {
@@ -570,4 +676,85 @@ fn from_hex(s: &str) -> Option<[u8; 32]> {
         out[i] = u8::try_from(hi * 16 + lo).ok()?;
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_key_is_kept_retired_and_verifies_only_what_it_signed_before() {
+        let mut config = DemoConfig::generate().unwrap();
+        let before = config.provider.clone();
+        let old_key = before.key().unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 11, 0, 0).unwrap();
+        config.provider.rotate(at).unwrap();
+        let now = &config.provider;
+        assert_eq!(now.key_id, format!("{}@20261207T110000Z", before.key_id));
+        assert_ne!(now.seed, before.seed);
+        assert_eq!(
+            now.retired,
+            [RetiredKey {
+                key_id: before.key_id.clone(),
+                public_key: to_hex(&old_key.public().to_bytes()),
+                retired_at: at,
+            }]
+        );
+        // kept through the file's JSON
+        let again: DemoConfig =
+            serde_json::from_str(&serde_json::to_string(&config).unwrap()).unwrap();
+        assert_eq!(again.provider.retired, now.retired);
+        let mut ring = KeyRing::new();
+        for key in again.provider.registered().unwrap() {
+            ring.insert(key).unwrap();
+        }
+        let second = chrono::Duration::seconds(1);
+        let old_id = KeyId(before.key_id.clone());
+        assert!(ring.resolve(&old_id, at - second).is_ok());
+        assert!(ring.resolve(&old_id, at).is_err());
+        assert!(ring.resolve(&KeyId(now.key_id.clone()), at).is_ok());
+        assert_eq!(ring.keys_of(&now.member.id).count(), 2);
+        // rotated again: the second key's id from the same base, both kept
+        config.provider.rotate(at + second).unwrap();
+        assert_eq!(
+            config.provider.key_id,
+            format!("{}@20261207T110001Z", before.key_id)
+        );
+        assert_eq!(config.provider.retired.len(), 2);
+        // twice in one second, or a key this node does not hold: refused
+        assert!(config.provider.rotate(at + second).is_err());
+        let mut theirs = config.consumers[0].clone();
+        theirs.public_key = Some(to_hex(&theirs.public().unwrap().to_bytes()));
+        theirs.seed = None;
+        assert!(theirs.rotate(at).is_err());
+        // a retired key that is no key is refused when the ring is made
+        let mut broken = config.provider.clone();
+        broken.retired[0].public_key = "00".into();
+        assert!(broken.registered().is_err());
+    }
+
+    #[test]
+    fn the_configuration_is_saved_whole_for_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.json");
+        let mut config = DemoConfig::generate().unwrap();
+        config.save(&path).unwrap();
+        config.provider.rotate(Utc::now()).unwrap();
+        config.save(&path).unwrap();
+        let read = DemoConfig::load_private(&path).unwrap();
+        assert_eq!(read.provider.key_id, config.provider.key_id);
+        assert_eq!(read.provider.retired.len(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // nothing left beside it
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["node.json"]);
+    }
 }
