@@ -40,3 +40,15 @@
   var summary = document.querySelector('[data-focus-on-load]');
   if (summary) summary.focus();
 })();
+
+// A paper's print button: the browser's print dialog, which also saves the
+// paper as a PDF file. Without JavaScript the button stays hidden and the
+// browser's own menu prints.
+(function () {
+  'use strict';
+  var buttons = document.querySelectorAll('[data-print]');
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].addEventListener('click', function () { window.print(); });
+  }
+})();

@@ -153,6 +153,20 @@ async fn walk(
     follow(&c, "#dossier-result").await;
     assert_eq!(text(&c, "result-code").await, code);
     c.find(Locator::Css(".qr svg")).await.expect("the QR code");
+    // it can be printed, or saved as a PDF, from a button; and left
+    let print = c
+        .find(Locator::Css("#paper-print"))
+        .await
+        .expect("the print button");
+    assert!(print.is_displayed().await.expect("shown or not"));
+    let back = c
+        .find(Locator::Css("#paper-back"))
+        .await
+        .expect("the way back");
+    assert_eq!(
+        back.attr("href").await.expect("href").as_deref(),
+        Some(format!("/ho-so/{code}").as_str())
+    );
     follow(&c, "#result-verify").await;
     let verified = text(&c, "verify-ok").await;
     assert!(!verified.is_empty());

@@ -398,11 +398,10 @@ mod tests {
 
     /// Every list of fixed texts, and whether each of its texts must read
     /// differently in the two languages (no word left untranslated).
-    fn lists() -> Vec<(
-        &'static str,
-        Vec<(&'static str, &'static str, &'static str)>,
-        bool,
-    )> {
+    /// A list's texts: `(name, vi, en)`.
+    type Texts = Vec<(&'static str, &'static str, &'static str)>;
+
+    fn lists() -> Vec<(&'static str, Texts, bool)> {
         vec![
             ("pages", all_texts(), false),
             ("tracker", tracker_texts(), false),
@@ -917,6 +916,8 @@ texts! {
     p_slip_none_title => "Chưa có phiếu này", "This slip does not exist yet";
     p_slip_none => "Phiếu 01 có khi hồ sơ được tiếp nhận, phiếu 02 khi có yêu cầu bổ sung, phiếu 03 khi hồ sơ bị từ chối, phiếu 04 khi cơ quan xin lỗi và hẹn lại; phiếu 05 luôn có.", "Slip 01 exists once the dossier is received, 02 once a supplement is asked for, 03 once it is refused, 04 once the agency apologises with a new appointment; 05 always exists.";
     p_back_to_dossier => "Về trang hồ sơ", "Back to the dossier";
+    p_paper_tools => "Giấy tờ này", "This paper";
+    p_print_or_save => "In hoặc lưu thành tệp PDF", "Print or save as a PDF file";
     p_filter_all => "Tất cả", "All";
     p_filters => "Lọc hồ sơ", "Filter the dossiers";
     p_result_none_title => "Chưa có kết quả", "No result yet";
