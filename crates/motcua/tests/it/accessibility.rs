@@ -3,6 +3,7 @@
 //! axe-core (npm) against the WCAG 2.2 A and AA rules in headless
 //! Chromium — target sizes included — with no violation.
 
+use serde_json::json;
 use std::path::PathBuf;
 
 use crate::dossiers::{browser_log_in, file_birth};
@@ -68,9 +69,26 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         citizen,
         token,
         officer,
-        ..
+        officer_token,
+        leader_token,
     } = crate::dossiers::staffed(&app).await;
     let code = file_birth(&app, &token, citizen.commune_code).await;
+    // a second dossier taken to its result: its receipt slip and the result
+    // itself are pages too
+    let issued = file_birth(&app, &token, citizen.commune_code).await;
+    for (who, step) in [
+        (&officer_token, json!({"act": "receive"})),
+        (&officer_token, json!({"act": "claim"})),
+        (&officer_token, json!({"act": "start_processing"})),
+        (
+            &officer_token,
+            json!({"act": "propose", "outcome": "issued", "summary": "Đủ điều kiện"}),
+        ),
+        (&leader_token, json!({"act": "approve"})),
+    ] {
+        let r = crate::dossiers::act(&app, who, &issued, step.clone()).await;
+        assert_eq!(r.status.as_u16(), 200, "{step}: {}", r.body);
+    }
     let base = app.base.clone();
     let browser = c.clone();
     let checks = tokio::spawn(async move {
@@ -95,6 +113,8 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
             "/tai-khoan".to_string(),
             "/du-lieu-cua-toi".to_string(),
             format!("/ho-so/{code}/phieu/05"),
+            format!("/ho-so/{issued}/phieu/01"),
+            format!("/ho-so/{issued}/ket-qua"),
         ];
         let officers = ["/can-bo".to_string(), format!("/ho-so/{code}")];
         for (width, height) in [(390, 844), (1280, 800)] {

@@ -951,7 +951,31 @@ async fn browser_birth(
     );
     assert!(slip.contains("Độc lập - Tự do - Hạnh phúc"));
     assert!(slip.contains("Nơi tiếp nhận\nỦy ban nhân dân "), "{slip}");
-    assert!(slip.contains("Thời điểm tiếp nhận"), "{slip}");
+    // every part of form 01 (Circular 01/2018/TT-VPCP) in its order
+    let parts = [
+        "Thành phần hồ sơ nộp gồm:",
+        "Số lượng hồ sơ: 01 bộ",
+        "Thời gian giải quyết hồ sơ theo quy định:",
+        "Thời gian nhận hồ sơ:",
+        "Thời gian trả kết quả giải quyết hồ sơ:",
+        "Đăng ký nhận kết quả tại: Ủy ban nhân dân ",
+        "NGƯỜI NỘP HỒ SƠ",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+    ];
+    let at: Vec<Option<usize>> = parts.iter().map(|p| slip.find(p)).collect();
+    assert!(at.iter().all(Option::is_some), "{parts:?} in {slip}");
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in order: {slip}");
+    assert!(!text("slip-time-limit").await.is_empty());
+    assert!(!text("slip-received").await.is_empty());
+    assert!(
+        text("slip-result-at").await.contains("trực tuyến"),
+        "filed online, collected online too"
+    );
+    assert!(
+        !text("slip-address").await.is_empty(),
+        "the applicant's address"
+    );
+    assert_eq!(text("slip-applicant-sign").await, parent.full_name);
     assert_eq!(
         slip.matches("UBND.").count(),
         slip.matches(code.as_str()).count(),

@@ -4,7 +4,7 @@ use crate::auth::SignedIn;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dossier::Status;
+use dossier::{Channel, Status};
 
 use super::shared::{agency, channel_name, pick, when};
 use super::show::{StepRow, step_rows};
@@ -26,7 +26,13 @@ pub(super) struct SlipPage {
     agency: String,
     receiving: String,
     applicant: String,
+    /// The applicant's address, as the form gives it (slip 01).
+    address: String,
     procedure: String,
+    /// The time the law gives the procedure, in words (slip 01).
+    time_limit: String,
+    /// Where the result is collected (slip 01).
+    result_at: String,
     channel: &'static str,
     submitted: String,
     received: String,
@@ -60,6 +66,22 @@ pub(super) fn place_date(t: Tr, receiving: &dossier::AgencyCode, day: chrono::Na
         Some(place) => format!("{place}, {date}"),
         None => date,
     }
+}
+
+/// Where the applicant lives, as their form states it (the field the
+/// registry fills with their permanent residence), if it does.
+fn applicant_address(d: &dossier::Dossier, p: &dossier::Procedure) -> String {
+    p.schema()
+        .fields()
+        .iter()
+        .filter(|f| {
+            f.prefill.as_ref().is_some_and(|s| {
+                s.whom == dossier::Whom::Applicant && s.field == "permanent_residence"
+            })
+        })
+        .find_map(|f| d.form.get(&f.key).and_then(|v| v.as_str()))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The dossier's code as an SVG QR code.
@@ -120,7 +142,17 @@ pub async fn slip(
         agency: agency(t, &d.route.competent),
         receiving: agency(t, &d.route.receiving),
         applicant: d.applicant.name.clone(),
+        address: applicant_address(d, p),
         procedure: pick(t, &p.name_vi, &p.name_en).to_string(),
+        time_limit: pick(t, &p.time_limit_vi(), &p.time_limit_en()).to_string(),
+        result_at: match d.channel {
+            Channel::Online => format!(
+                "{}, {}",
+                agency(t, &d.route.receiving),
+                t.p_slip_result_online()
+            ),
+            _ => agency(t, &d.route.receiving),
+        },
         channel: channel_name(t, d.channel),
         submitted: when(&d.submitted_at),
         received: received.as_ref().map(when).unwrap_or_default(),
