@@ -461,7 +461,15 @@ impl DemoConfig {
         }
         std::io::Write::write_all(&mut file, &text).map_err(io)?;
         file.sync_all().map_err(io)?;
-        std::fs::rename(&new, path).map_err(io)
+        std::fs::rename(&new, path).map_err(io)?;
+        // the rename itself survives a crash once its directory is synced
+        #[cfg(unix)]
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+        }
+        Ok(())
     }
 
     /// Loads `dir/demo.json`, creating it with new keys on first start.
