@@ -392,6 +392,67 @@ impl Tr {
     }
 }
 
+impl Tr {
+    /// Slip 02: whom to ask while completing the dossier.
+    pub fn slip02_contact(&self, receiving: &str) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, Ông/Bà liên hệ với {receiving} để được hướng dẫn."
+            ),
+            Lang::En => format!(
+                "If anything is unclear while you complete it, ask {receiving} for guidance."
+            ),
+        }
+    }
+
+    /// Slip 03: who refuses the dossier, before the reason.
+    pub fn slip03_lead(&self, by: &str) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Sau khi nghiên cứu, đối chiếu với các quy định hiện hành, {by} từ chối tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:"
+            ),
+            Lang::En => format!(
+                "Having examined the dossier against the rules in force, {by} refuses to receive or settle it, for this reason:"
+            ),
+        }
+    }
+
+    /// Slip 04: when the dossier was received, by whom, and the first
+    /// appointment.
+    pub fn slip04_received(&self, received: &str, receiving: &str, due: &str) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Ngày {received}, {receiving} tiếp nhận hồ sơ của Ông/Bà; thời hẹn trả kết quả giải quyết hồ sơ là {due}."
+            ),
+            Lang::En => format!(
+                "On {received}, {receiving} received your dossier, with the result due on {due}."
+            ),
+        }
+    }
+
+    /// Slip 04: the result is late, before the reason.
+    pub fn slip04_late(&self, agency: &str) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Tuy nhiên đến nay, {agency} chưa trả kết quả giải quyết hồ sơ của Ông/Bà. Lý do:"
+            ),
+            Lang::En => format!("{agency} has not yet returned the result. The reason:"),
+        }
+    }
+
+    /// Slip 04: the apology, before the new appointment.
+    pub fn slip04_apology(&self, agency: &str) -> String {
+        match self.0 {
+            Lang::Vi => format!(
+                "Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {agency} xin lỗi Ông/Bà và sẽ trả kết quả cho Ông/Bà vào"
+            ),
+            Lang::En => format!(
+                "We are sorry for the trouble this delay has caused you. {agency} apologises and will return the result on"
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -992,15 +1053,19 @@ texts! {
     p_slip_applicant_signs => "Người nộp hồ sơ", "Applicant";
     p_slip_receiver_signs => "Người tiếp nhận hồ sơ", "Receiving officer";
     p_slip_sign_note => "(Ký và ghi rõ họ tên)", "(Signature and full name)";
+    p_slip02_lead => "Yêu cầu hoàn thiện hồ sơ gồm những nội dung sau:", "To complete the dossier, the following is needed:";
+    p_slip02_signer => "Người hướng dẫn", "Guided by";
+    p_slip03_close => "Xin thông báo cho Ông/Bà được biết và thực hiện.", "You are informed of this accordingly.";
+    p_slip03_receiver => "Người tiếp nhận hồ sơ", "Receiving officer";
+    p_slip_for_agency => "Đại diện cơ quan", "For the agency";
+    p_slip04_thanks => "Xin trân trọng cảm ơn sự hợp tác của Ông/Bà.", "Thank you for your understanding.";
     p_rated => "Bạn đã đánh giá:", "You rated:";
     p_supplement_items => "Cần bổ sung", "Needed";
     p_apology => "Lời xin lỗi của cơ quan", "The agency's apology";
-    p_previous_due => "Hẹn cũ", "Previous appointment";
     p_unlawful => "Không thực hiện được:", "Not possible:";
     p_channel_online => "Trực tuyến", "Online";
     p_channel_in_person => "Trực tiếp", "In person";
     p_channel_postal => "Bưu chính công ích", "Public postal service";
-    p_signature => "Người tiếp nhận", "Received by (officer)";
     p_files => "Giấy tờ đính kèm", "Attached documents";
     p_file => "Tệp (PDF, JPEG hoặc PNG, tối đa 10 MiB)", "File (PDF, JPEG or PNG, at most 10 MiB)";
     p_attach => "Đính kèm", "Attach";

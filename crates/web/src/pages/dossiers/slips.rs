@@ -36,13 +36,20 @@ pub(super) struct SlipPage {
     channel: &'static str,
     submitted: String,
     received: String,
+    /// The day it was received, `07/12/2026` (slip 04).
+    received_day: String,
     due: String,
     documents: Vec<String>,
     items: Vec<String>,
     reason: String,
     previous_due: String,
     steps: Vec<StepRow>,
+    /// Who issued the slip, as the staff member's account names them.
     signer: String,
+    /// In what capacity they sign it.
+    signer_role: &'static str,
+    /// Slip 03: the agency that refuses.
+    refused_by: String,
     /// `Bình Đức, ngày 07 tháng 12 năm 2026`: where and when the slip is
     /// issued, as official papers date themselves.
     place_date: String,
@@ -124,13 +131,27 @@ pub async fn slip(
     let qr =
         qr_svg(&d.code.to_string()).map_err(|e| PageError::internal("drawing a QR code", e))?;
     let received = d.timeline.received_at();
-    // who received it: the first step into "received"
-    let signer = d
-        .control
-        .iter()
-        .find(|c| c.to == Status::Received)
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
+    // who signs: who received it (01), who asked for the supplement (02),
+    // who refused it at intake or approved the refusal (03), who
+    // apologised (04)
+    let last_by = |acts: &[&str]| {
+        d.control
+            .iter()
+            .rev()
+            .find(|c| acts.contains(&c.act.as_str()))
+    };
+    let refused_at_intake = last_by(&["refuse_intake"]);
+    let (signed_by, signer_role) = match form.as_str() {
+        "01" => (
+            d.control.iter().find(|c| c.to == Status::Received),
+            t.p_slip_receiver_signs(),
+        ),
+        "02" => (last_by(&["request_supplement"]), t.p_slip02_signer()),
+        "03" if refused_at_intake.is_some() => (refused_at_intake, t.p_slip03_receiver()),
+        "03" => (last_by(&["approve"]), t.p_slip_for_agency()),
+        _ => (last_by(&["apologise"]), t.p_slip_for_agency()),
+    };
+    let signer = signed_by.map(|c| c.name.clone()).unwrap_or_default();
     let last_apology = d.apologies.last();
     let page = SlipPage {
         l: ctx.layout(format!("{} — {}", title, d.code), ""),
@@ -156,6 +177,10 @@ pub async fn slip(
         channel: channel_name(t, d.channel),
         submitted: when(&d.submitted_at),
         received: received.as_ref().map(when).unwrap_or_default(),
+        received_day: received
+            .as_ref()
+            .map(|r| r.format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
         due: match (form.as_str(), last_apology) {
             ("04", Some(a)) => when(&a.new_due),
             _ => d
@@ -192,6 +217,11 @@ pub async fn slip(
             .unwrap_or_default(),
         steps: step_rows(t, d, false),
         signer,
+        signer_role,
+        refused_by: match refused_at_intake {
+            Some(_) => agency(t, &d.route.receiving),
+            None => agency(t, &d.route.competent),
+        },
         place_date: place_date(
             t,
             &d.route.receiving,
