@@ -49,6 +49,9 @@ pub(crate) struct Ctx {
     /// signed-in person: `None` when it was not read (htmx, the API), else
     /// what the read found.
     session: Option<Option<Signed>>,
+    /// The agencies the person logged in works at, and as what, as read
+    /// for the header: `None` when they were not read.
+    staff_roles: Option<std::sync::Arc<Vec<(dossier::AgencyCode, dossier::Role)>>>,
 }
 
 /// The person logged in, as the header shows them.
@@ -76,10 +79,11 @@ impl FromRequestParts<AppState> for Ctx {
         if ctx.session_cookie.is_some() && !ctx.htmx && !ctx.path.starts_with("/api/") {
             match crate::auth::session::current_once(parts, state).await {
                 Ok(signed) => {
-                    ctx.viewer = match &signed {
-                        Some(s) => viewer(state, &parts.headers, &s.1).await,
-                        None => None,
-                    };
+                    if let Some(s) = &signed {
+                        let (seen, roles) = viewer(state, &parts.headers, &s.1).await;
+                        ctx.viewer = seen;
+                        ctx.staff_roles = roles.map(std::sync::Arc::new);
+                    }
                     ctx.session = Some(signed);
                 }
                 // the page that needs the person reads again, and says so
@@ -91,25 +95,29 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-/// `account`, logged in on this browser, as the header shows them.
+/// `account`, logged in on this browser, as the header shows them, and
+/// their staff roles when they could be read.
 async fn viewer(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     account: &records::Account,
-) -> Option<Viewer> {
-    let staff = match crate::services::dossiers::flow::staff_roles(state, account).await {
-        Ok(roles) => !roles.is_empty(),
+) -> (
+    Option<Viewer>,
+    Option<Vec<(dossier::AgencyCode, dossier::Role)>>,
+) {
+    let roles = match crate::services::dossiers::flow::staff_roles(state, account).await {
+        Ok(roles) => Some(roles),
         Err(e) => {
             tracing::warn!(error = ?e, "reading the staff roles for the header");
-            false
+            None
         }
     };
-    let cookie = crate::auth::session::session_cookie(headers)?;
-    Some(Viewer {
+    let seen = crate::auth::session::session_cookie(headers).map(|cookie| Viewer {
         name: account.name.clone(),
-        staff,
+        staff: roles.as_ref().is_some_and(|r| !r.is_empty()),
         csrf: csrf::bound_token(cookie),
-    })
+    });
+    (seen, roles)
 }
 
 impl Ctx {
@@ -145,6 +153,7 @@ impl Ctx {
             other_params,
             viewer: None,
             session: None,
+            staff_roles: None,
         }
     }
 
@@ -180,6 +189,12 @@ impl Ctx {
         }
     }
 
+    /// The staff roles of the person logged in, as read for this request's
+    /// header (`None` when they were not read).
+    pub fn staff_roles(&self) -> Option<&[(dossier::AgencyCode, dossier::Role)]> {
+        self.staff_roles.as_deref().map(Vec::as_slice)
+    }
+
     /// Who is logged in on this browser, if anyone.
     pub fn viewer(&self) -> Option<&Viewer> {
         self.viewer.as_ref()
@@ -198,6 +213,7 @@ impl Ctx {
             viewer: None,
             session: Some(None),
             session_cookie: None,
+            staff_roles: None,
             ..self.clone()
         }
     }
@@ -209,6 +225,7 @@ impl Ctx {
             session_cookie: Some(cookie.to_string()),
             // not read: the session just started is not the one read
             session: None,
+            staff_roles: None,
             ..self.clone()
         }
     }

@@ -132,7 +132,11 @@ pub async fn workbench(
     Query(q): Query<WorkbenchParams>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let roles = flow::staff_roles(&state, &account).await?;
+    // as the header read them, else read now
+    let roles = match ctx.staff_roles() {
+        Some(roles) => roles.to_vec(),
+        None => flow::staff_roles(&state, &account).await?,
+    };
     let all = q.all.is_some();
     let filter = match (q.status, q.due.as_deref()) {
         (Some(code), _) => Filter::Status(code),
