@@ -102,10 +102,11 @@ struct VerifyPage {
     rows: Vec<FormRow>,
 }
 
-/// `GET /xac-minh/{code}?dau=…`: anyone holding the paper checks it: with
-/// the seal printed on it, what the agency issued; with any other, or for
-/// a dossier with no such result, that it cannot be verified (whether the
-/// dossier exists is not said).
+/// `GET /xac-minh/{code}?dau=…&khoa=…`: anyone holding the paper checks
+/// it: with the seal printed on it (by the key it names, or without a name
+/// on papers printed before seals named their key), what the agency
+/// issued; with any other, or for a dossier with no such result, that it
+/// cannot be verified (whether the dossier exists is not said).
 pub async fn verify(
     ctx: Ctx,
     State(state): State<AppState>,
