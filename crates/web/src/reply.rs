@@ -37,21 +37,31 @@ pub(crate) fn file_response(
     meta: &store::StoredAttachment,
     content: Vec<u8>,
 ) -> axum::response::Response {
+    download(
+        content,
+        meta.attachment.media_type.as_str(),
+        &meta.attachment.name,
+    )
+}
+
+/// `content` of type `media_type` as a download, never sniffed, saved
+/// rather than shown, under an ASCII version of `name`, kept by no cache
+/// but the person's own.
+pub(crate) fn download(
+    content: Vec<u8>,
+    media_type: &'static str,
+    name: &str,
+) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     use axum::response::IntoResponse as _;
     let mut res = content.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(meta.attachment.media_type.as_str()),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    let ascii: String = meta
-        .attachment
-        .name
+    let ascii: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {

@@ -225,6 +225,8 @@ const PAGES: &[(&str, [Expect; 6])] = &[
     ("GET /ho-so/{code}/phieu/04",                      [AUTH,  SEE,  NO,   SEE,  NO,   SEE]),
     ("GET /ho-so/{code}/phieu/05",                      [AUTH,  SEE,  NO,   SEE,  NO,   SEE]),
     ("GET /ho-so/{code}/ket-qua",                       [AUTH,  NONE, NO,   NONE, NO,   NONE]),
+    // its PDF (form 03), whose text is drawn in glyphs: allowed or not
+    ("GET /ho-so/{code}/ket-qua.pdf",                   [AUTH,  OK,   NO,   OK,   NO,   OK]),
     ("POST /ho-so/{code}/tep",                          [AUTH,  OK,   NO,   OK,   NO,   OK]),
     ("GET /ho-so/{code}/tep/{document}",                [AUTH,  OK,   NO,   OK,   NO,   OK]),
     ("GET /ho-so",                                      [AUTH,  SEE,  NONE, NONE, NONE, NONE]),
@@ -926,6 +928,7 @@ impl Cast {
             "GET /ho-so/{code}" => get(format!("/ho-so/{slips}")),
             // it was refused: its result is form 03
             "GET /ho-so/{code}/ket-qua" => get(format!("/ho-so/{slips}/ket-qua")),
+            "GET /ho-so/{code}/ket-qua.pdf" => get(format!("/ho-so/{slips}/ket-qua.pdf")),
             slip if slip.starts_with("GET /ho-so/{code}/phieu/") => {
                 let form = slip.rsplit('/').next().unwrap_or_default();
                 get(format!("/ho-so/{slips}/phieu/{form}"))

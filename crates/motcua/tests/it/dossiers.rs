@@ -2316,9 +2316,11 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
         let app = &app;
         async move { send(app.client.get(app.url(&path)).header("cookie", session)).await }
     };
-    let early = page(format!("/ho-so/{code}/ket-qua")).await;
-    assert_eq!(early.status.as_u16(), 404);
-    assert!(early.body.contains("Chưa có kết quả"), "{}", early.body);
+    for early in ["ket-qua", "ket-qua.pdf"] {
+        let early = page(format!("/ho-so/{code}/{early}")).await;
+        assert_eq!(early.status.as_u16(), 404);
+        assert!(early.body.contains("Chưa có kết quả"), "{}", early.body);
+    }
     for step in [
         json!({"act": "receive"}),
         json!({"act": "claim"}),
@@ -2362,6 +2364,91 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
     assert!(
         path.starts_with(&format!("/xac-minh/{code}?dau=")),
         "{path}"
+    );
+
+    // the same result as a PDF to keep, signed for the agency by the
+    // leader who approved it; what an independent reader finds in it
+    assert!(
+        doc.body
+            .contains(&format!("href=\"/ho-so/{code}/ket-qua.pdf\""))
+    );
+    let signer = doc
+        .body
+        .split("id=\"result-signer\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the signer")
+        .to_string();
+    assert!(!signer.is_empty());
+    for (lang, title) in [("vi", "GIẤY KHAI SINH"), ("en", "BIRTH CERTIFICATE")] {
+        let pdf = app
+            .client
+            .get(app.url(&format!("/ho-so/{code}/ket-qua.pdf?lang={lang}")))
+            .header("cookie", session.clone())
+            .send()
+            .await
+            .expect("the PDF");
+        assert_eq!(pdf.status().as_u16(), 200);
+        let header = |name: &str| {
+            pdf.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(header("content-type"), "application/pdf");
+        assert_eq!(
+            header("content-disposition"),
+            format!("attachment; filename=\"ket-qua-{code}.pdf\"")
+        );
+        assert_eq!(header("cache-control"), "no-store", "kept by no cache");
+        let bytes = pdf.bytes().await.expect("its bytes");
+        assert!(bytes.starts_with(b"%PDF-"));
+        let Some(read) = crate::helpers::read_pdf(&bytes).await else {
+            continue;
+        };
+        let text = crate::helpers::pdf_text(&read);
+        for wanted in [
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            title,
+            "Nguyễn Thị Mai",
+            "20/02/2026",
+            &code,
+            &signer,
+        ] {
+            assert!(
+                text.contains(wanted),
+                "{wanted:?} is not in the PDF: {text}"
+            );
+        }
+        assert_eq!(read["lang"], lang);
+        // its QR code and the address under it lead to the verification
+        let links = read["links"].as_array().expect("links");
+        assert!(
+            !links.is_empty() && links.iter().all(|l| l == &url),
+            "{links:?}"
+        );
+        assert!(
+            read["embedded_fonts"]
+                .as_array()
+                .expect("fonts")
+                .iter()
+                .any(|f| f.as_str().is_some_and(|f| f.contains("DejaVuSerif"))),
+            "the font is not embedded: {read}"
+        );
+    }
+    // nobody else's
+    let other = app
+        .client
+        .get(app.url(&format!("/ho-so/{code}/ket-qua.pdf")))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(
+        other.url().path(),
+        "/dang-nhap",
+        "not logged in: to the log-in"
     );
     // anyone, logged in or not
     let genuine = app.get(&path).await;
@@ -2494,6 +2581,31 @@ async fn slips_02_to_04_read_as_the_circulars_forms() {
             at.windows(2).all(|w| w[0] < w[1]),
             "{form} in order: {text}"
         );
+        if form != "03" {
+            continue;
+        }
+        // a refusal is the result: form 03 as a PDF to keep, saying the same
+        let pdf_link = format!("href=\"/ho-so/{code}/ket-qua.pdf\"");
+        assert!(r.body.contains(&pdf_link), "{form}: no PDF");
+        let pdf = app
+            .client
+            .get(app.url(&format!("/ho-so/{code}/ket-qua.pdf")))
+            .header("cookie", session.clone())
+            .send()
+            .await
+            .expect("the PDF");
+        assert_eq!(pdf.status().as_u16(), 200);
+        let bytes = pdf.bytes().await.expect("its bytes");
+        let Some(read) = crate::helpers::read_pdf(&bytes).await else {
+            continue;
+        };
+        let text = crate::helpers::pdf_text(&read);
+        let at: Vec<Option<usize>> = parts.iter().map(|part| text.find(part.trim())).collect();
+        assert!(
+            at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]),
+            "the PDF of {form}: {parts:?} in order in {text}"
+        );
+        assert!(text.contains("Mẫu số 03"), "{text}");
     }
 }
 

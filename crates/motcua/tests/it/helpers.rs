@@ -575,3 +575,45 @@ pub fn main_text(html: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// What an independent PDF reader (pypdf) finds in `pdf`: each page's
+/// text, its links, title, language and embedded fonts; `None` when the
+/// Python tests are skipped (`MOTCUA_TEST_SKIP_PYTHON=1`).
+pub async fn read_pdf(pdf: &[u8]) -> Option<serde_json::Value> {
+    let python = crate::oidc::python()?;
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(file.path(), pdf).expect("the PDF written");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/read_pdf.py");
+    let path = file.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .arg(path)
+            .output()
+    })
+    .await
+    .expect("the reader's thread")
+    .expect("pypdf runs (scripts/test prepares it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pypdf cannot read the PDF: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_str(stdout.trim()).expect("the reader's JSON"))
+}
+
+/// The text of every page of what [`read_pdf`] found, its whitespace
+/// folded to single spaces.
+pub fn pdf_text(read: &serde_json::Value) -> String {
+    read["pages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

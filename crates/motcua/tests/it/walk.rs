@@ -3,8 +3,9 @@
 //! what the pages show — on a phone in Vietnamese, on a desktop in English:
 //! from the home page to a filed birth registration typing only the child's
 //! data, an officer and a leader from the workbench to the returned result
-//! (the leader seeing the proposal), and the citizen printing the result
-//! and following its QR code to a page that says it is genuine.
+//! (the leader seeing the proposal), and the citizen printing the result,
+//! downloading it as a PDF whose QR code leads to the same place, and
+//! following it to a page that says it is genuine.
 
 use dossier::Status;
 use fantoccini::{Client, Locator};
@@ -167,6 +168,48 @@ async fn walk(
         back.attr("href").await.expect("href").as_deref(),
         Some(format!("/ho-so/{code}").as_str())
     );
+    // it downloads as a PDF, whose QR code leads where the page's does
+    let verify = c
+        .find(Locator::Css("#result-verify"))
+        .await
+        .expect("the verification link")
+        .prop("href")
+        .await
+        .expect("href")
+        .expect("an address");
+    let pdf = c
+        .find(Locator::Css("#result-pdf"))
+        .await
+        .expect("the PDF's link")
+        .prop("href")
+        .await
+        .expect("href")
+        .expect("an address");
+    let cookies = c
+        .get_all_cookies()
+        .await
+        .expect("the browser's cookies")
+        .iter()
+        .map(|k| format!("{}={}", k.name(), k.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let download = reqwest::Client::new()
+        .get(&pdf)
+        .header("cookie", cookies)
+        .send()
+        .await
+        .expect("the PDF");
+    assert_eq!(download.status().as_u16(), 200, "{pdf}");
+    let bytes = download.bytes().await.expect("its bytes");
+    if let Some(read) = crate::helpers::read_pdf(&bytes).await {
+        assert_eq!(read["lang"], lang);
+        let links = read["links"].as_array().expect("links");
+        assert!(
+            !links.is_empty() && links.iter().all(|l| l.as_str() == Some(verify.as_str())),
+            "{links:?} and {verify}"
+        );
+        assert!(crate::helpers::pdf_text(&read).contains(&code));
+    }
     follow(&c, "#result-verify").await;
     let verified = text(&c, "verify-ok").await;
     assert!(!verified.is_empty());

@@ -989,6 +989,8 @@ texts! {
     p_verify_at => "Xác minh giấy tờ này: quét mã QR hoặc mở", "Verify this paper: scan the QR code or open";
     p_verify_link => "trang xác minh", "its verification page";
     p_verify_qr => "Mã QR dẫn đến trang xác minh kết quả", "QR code leading to the result's verification page";
+    p_result_pdf => "Tải về bản PDF", "Download as a PDF";
+    p_pdf_verify => "Quét mã QR để xác minh giấy tờ này tại", "Scan the QR code to verify this paper at";
     p_verify_title => "Xác minh kết quả thủ tục hành chính", "Verify the result of a procedure";
     p_verify_ok => "Hợp lệ: đây là kết quả do cơ quan dưới đây cấp, không bị sửa đổi.", "Genuine: this is the result the agency below issued, unaltered.";
     p_verify_data => "Nội dung trên giấy tờ", "What the paper states";

@@ -12,6 +12,7 @@
 //! | `GET, POST /thu-tuc/{code}/nop` | applying ([`apply`]) |
 //! | `GET /thu-tuc/{code}/noi-nop` | the places of filing matching a search (htmx) |
 //! | `GET /ho-so/{code}/ket-qua` | the result issued, printable, sealed ([`result`]) |
+//! | `GET /ho-so/{code}/ket-qua.pdf` | the same as a PDF, or the refusal (form 03) ([`result`]) |
 //! | `GET /xac-minh/{code}?dau=` | anyone verifies a result by the QR code printed on it |
 //! | `GET /ho-so`, `/dossiers` | my dossiers ([`mine`]) |
 //! | `GET, POST /ho-so/{code}` | a dossier and its acts ([`show`]) |
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         (&["/ho-so/{code}"], get(show::dossier).post(show::act)),
         (&["/ho-so/{code}/phieu/{form}"], get(slips::slip)),
         (&["/ho-so/{code}/ket-qua"], get(result::result)),
+        (&["/ho-so/{code}/ket-qua.pdf"], get(result::result_pdf)),
         (&["/xac-minh/{code}"], get(result::verify)),
         (
             &["/ho-so/{code}/tep"],

@@ -9,19 +9,16 @@ use serde::Deserialize;
 
 use super::shared::{agency, pick, when};
 use super::show::{FormRow, form_rows};
-use super::slips::{place_date, qr_svg};
+use super::slips::{place_date, qr_modules, qr_svg, refusal_paper};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
-use crate::reply::see_other;
+use crate::reply::{download, see_other};
 use crate::services::dossiers::{flow, records, result};
 use crate::state::AppState;
 
-#[derive(askama::Template)]
-#[template(path = "result.html")]
-struct ResultPage {
-    l: Layout,
-    t: Tr,
+/// What was issued, as the result page shows it and its PDF prints it.
+struct Issue {
     code: String,
     /// What was issued (the procedure's result).
     title: String,
@@ -31,8 +28,104 @@ struct ResultPage {
     issued: String,
     place_date: String,
     rows: Vec<FormRow>,
-    qr: String,
     verify_url: String,
+    /// Who approved it, for the agency.
+    signer: String,
+}
+
+impl Issue {
+    fn of(
+        state: &AppState,
+        t: Tr,
+        d: &dossier::Dossier,
+        p: &dossier::Procedure,
+        issued: &result::Issued,
+    ) -> Issue {
+        let seal = result::seal_of(state, d, issued);
+        Issue {
+            code: d.code.to_string(),
+            title: pick(t, &p.result_vi, &p.result_en).to_string(),
+            procedure: pick(t, &p.name_vi, &p.name_en).to_string(),
+            agency: agency(t, &issued.agency),
+            applicant: d.applicant.name.clone(),
+            issued: when(&issued.at),
+            place_date: place_date(t, &issued.agency, issued.at.date_naive()),
+            rows: form_rows(t, d, p),
+            verify_url: result::verify_url(state.oidc.issuer(), d, &seal),
+            signer: d
+                .control
+                .iter()
+                .rev()
+                .find(|c| c.act == "approve")
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The result as a paper to print.
+    fn paper(&self, t: Tr) -> Result<paper::Paper, PageError> {
+        let fact = |label: &str, value: &str| paper::Block::Fact {
+            label: label.to_string(),
+            value: value.to_string(),
+        };
+        let mut body = vec![fact(t.p_applicant(), &self.applicant)];
+        body.extend(self.rows.iter().map(|r| fact(&r.label, &r.value)));
+        body.push(fact(t.p_issued_at(), &self.issued));
+        Ok(paper::Paper {
+            lang: t.0.code().to_string(),
+            agency: self.agency.clone(),
+            number: Some(format!("{}: {}", t.p_number(), self.code)),
+            place_date: self.place_date.clone(),
+            title: self.title.clone(),
+            lead: vec![self.procedure.clone()],
+            body,
+            qr: Some(qr_modules(
+                &self.verify_url,
+                t.p_pdf_verify().to_string(),
+                Some(self.verify_url.clone()),
+            )?),
+            signature: Some(paper::Signature {
+                role: format!("{} {}", t.p_slip_for_agency(), self.agency),
+                note: t.p_slip_sign_note().to_string(),
+                name: self.signer.clone(),
+            }),
+            footer: format!("{} · {}", self.title, self.code),
+        })
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "result.html")]
+struct ResultPage {
+    l: Layout,
+    t: Tr,
+    code: String,
+    doc: Issue,
+    qr: String,
+}
+
+/// The result of `code` for `account`: the dossier and what was issued, or
+/// its refusal; without either, a page saying when a result exists.
+async fn outcome(
+    state: &AppState,
+    t: Tr,
+    account: &flow::Account,
+    code: &str,
+) -> Result<(dossier::Dossier, Option<result::Issued>), PageError> {
+    let (stored, _) = flow::load_for(state, account, code).await?;
+    let d = stored.dossier;
+    if d.refusal.is_some() {
+        return Ok((d, None));
+    }
+    match result::issued(&d) {
+        Some(issued) => Ok((d, Some(issued))),
+        None => Err(PageError::message(
+            StatusCode::NOT_FOUND,
+            t.p_result_none_title(),
+            t.p_result_none(),
+        )
+        .with_link(format!("/ho-so/{code}"), t.p_back_to_dossier())),
+    }
 }
 
 /// `GET /ho-so/{code}/ket-qua`: the result issued (its applicant and its
@@ -44,24 +137,14 @@ pub async fn result(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (stored, _) = flow::load_for(&state, &account, &code).await?;
-    let d = &stored.dossier;
+    let (d, issued) = outcome(&state, t, &account, &code).await?;
     // a refusal, at intake or as the result, is form 03
-    if d.refusal.is_some() {
+    let Some(issued) = issued else {
         return Ok(see_other(&format!("/ho-so/{code}/phieu/03")));
-    }
-    let Some(issued) = result::issued(d) else {
-        return Err(PageError::message(
-            StatusCode::NOT_FOUND,
-            t.p_result_none_title(),
-            t.p_result_none(),
-        )
-        .with_link(format!("/ho-so/{code}"), t.p_back_to_dossier()));
     };
     let p = flow::procedure(&d.procedure)?;
-    let seal = result::seal_of(&state, d, &issued);
-    let verify_url = result::verify_url(state.oidc.issuer(), d, &seal);
-    let qr = qr_svg(&verify_url).map_err(|e| PageError::internal("drawing a QR code", e))?;
+    let doc = Issue::of(&state, t, &d, p, &issued);
+    let qr = qr_svg(&doc.verify_url).map_err(|e| PageError::internal("drawing a QR code", e))?;
     let page = ResultPage {
         l: ctx.layout(
             format!("{} — {}", pick(t, &p.name_vi, &p.name_en), d.code),
@@ -69,17 +152,36 @@ pub async fn result(
         ),
         t,
         code: d.code.to_string(),
-        title: pick(t, &p.result_vi, &p.result_en).to_string(),
-        procedure: pick(t, &p.name_vi, &p.name_en).to_string(),
-        agency: agency(t, &issued.agency),
-        applicant: d.applicant.name.clone(),
-        issued: when(&issued.at),
-        place_date: place_date(t, &issued.agency, issued.at.date_naive()),
-        rows: form_rows(t, d, p),
+        doc,
         qr,
-        verify_url,
     };
     Ok(html(&ctx, StatusCode::OK, &page))
+}
+
+/// `GET /ho-so/{code}/ket-qua.pdf`: the result as a PDF to keep, for the
+/// same people as its page: what was issued, with the QR code of its
+/// verification, or the refusal (form 03).
+pub async fn result_pdf(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    SignedIn { account, .. }: SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let t = ctx.t();
+    let (d, issued) = outcome(&state, t, &account, &code).await?;
+    let p = flow::procedure(&d.procedure)?;
+    let (paper, name) = match issued {
+        Some(issued) => (
+            Issue::of(&state, t, &d, p, &issued).paper(t)?,
+            format!("ket-qua-{}.pdf", d.code),
+        ),
+        None => (
+            refusal_paper(&ctx, &d, p)?,
+            format!("tu-choi-{}.pdf", d.code),
+        ),
+    };
+    let bytes = paper::pdf(&paper).map_err(|e| PageError::internal("making a PDF", e))?;
+    Ok(download(bytes, "application/pdf", &name))
 }
 
 /// `?dau=…&khoa=…`: the seal printed in the QR code, and its key's id

@@ -108,10 +108,24 @@ pub async fn slip(
     SignedIn { account, .. }: SignedIn,
     Path((code, form)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let t = ctx.t();
     let (stored, _) = flow::load_for(&state, &account, &code).await?;
     let d = &stored.dossier;
     let p = flow::procedure(&d.procedure)?;
+    let page = slip_page(&ctx, d, p, &form)?;
+    Ok(html(&ctx, StatusCode::OK, &page))
+}
+
+/// Slip `form` of `d`, as its page shows it; a slip the dossier does not
+/// have (yet) is a page saying so.
+fn slip_page(
+    ctx: &Ctx,
+    d: &dossier::Dossier,
+    p: &dossier::Procedure,
+    form: &str,
+) -> Result<SlipPage, PageError> {
+    let t = ctx.t();
+    let code = d.code.to_string();
+    let form = form.to_string();
     let title = match form.as_str() {
         "01" if d.timeline.received_at().is_some() => t.p_slip_01(),
         "02" if d.supplement.is_some() => t.p_slip_02(),
@@ -232,5 +246,86 @@ pub async fn slip(
             .unwrap_or_else(|| flow::now().date_naive()),
         ),
     };
-    Ok(html(&ctx, StatusCode::OK, &page))
+    Ok(page)
+}
+
+/// The refusal (form 03) of `d` as a paper to print: a PDF of what its
+/// page shows.
+pub(super) fn refusal_paper(
+    ctx: &Ctx,
+    d: &dossier::Dossier,
+    p: &dossier::Procedure,
+) -> Result<paper::Paper, PageError> {
+    let t = ctx.t();
+    let slip = slip_page(ctx, d, p, "03")?;
+    let fact = |label: &str, value: &str| paper::Block::Fact {
+        label: label.to_string(),
+        value: value.to_string(),
+    };
+    let mut body = vec![
+        fact(t.p_code(), &slip.code),
+        fact(t.p_applicant(), &slip.applicant),
+    ];
+    if !slip.address.is_empty() {
+        body.push(fact(t.p_address(), &slip.address));
+    }
+    body.extend([
+        fact(t.p_procedure(), &slip.procedure),
+        fact(
+            t.p_channel(),
+            &format!("{} · {} {}", slip.channel, t.p_submitted(), slip.submitted),
+        ),
+        fact(t.p_received_by(), &slip.receiving),
+    ]);
+    if !slip.received.is_empty() {
+        body.push(fact(t.p_received_at(), &slip.received));
+    }
+    body.extend([
+        fact(t.p_agency(), &slip.agency),
+        paper::Block::Gap,
+        paper::Block::Text(t.slip03_lead(&slip.refused_by)),
+        paper::Block::Strong(slip.reason.clone()),
+        paper::Block::Text(t.p_slip03_close().to_string()),
+    ]);
+    Ok(paper::Paper {
+        lang: t.0.code().to_string(),
+        agency: slip.receiving.clone(),
+        number: None,
+        place_date: slip.place_date.clone(),
+        title: slip.title.to_string(),
+        lead: vec!["Mẫu số 03 · Thông tư 01/2018/TT-VPCP".to_string()],
+        body,
+        qr: Some(qr_modules(
+            &slip.code,
+            format!("{}: {}", t.p_qr_label(), slip.code),
+            None,
+        )?),
+        signature: (!slip.signer.is_empty()).then(|| paper::Signature {
+            role: slip.signer_role.to_string(),
+            note: t.p_slip_sign_note().to_string(),
+            name: slip.signer.clone(),
+        }),
+        footer: format!("{} · {}", slip.title, slip.code),
+    })
+}
+
+/// `text` as a QR code's modules for a paper, with its caption (and the
+/// address it leads to, printed and linked, if it is one).
+pub(super) fn qr_modules(
+    text: &str,
+    caption: String,
+    url: Option<String>,
+) -> Result<paper::Qr, PageError> {
+    let qr = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| PageError::internal("drawing a QR code", e))?;
+    Ok(paper::Qr {
+        width: qr.width(),
+        dark: qr
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect(),
+        caption,
+        url,
+    })
 }
