@@ -89,6 +89,40 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         let r = crate::dossiers::act(&app, who, &issued, step.clone()).await;
         assert_eq!(r.status.as_u16(), 200, "{step}: {}", r.body);
     }
+    // and one for each of slips 02, 03 and 04
+    let processing = |last: serde_json::Value| {
+        vec![
+            json!({"act": "receive"}),
+            json!({"act": "claim"}),
+            json!({"act": "start_processing"}),
+            last,
+        ]
+    };
+    let mut slips = Vec::new();
+    for (form, steps) in [
+        (
+            "02",
+            processing(
+                json!({"act": "request_supplement", "items": ["Giấy chứng sinh bản chính"]}),
+            ),
+        ),
+        (
+            "03",
+            vec![json!({"act": "refuse_intake", "reason": "Không thuộc thẩm quyền"})],
+        ),
+        (
+            "04",
+            processing(json!({"act": "apologise", "reason": "Chờ xác minh",
+                              "new_due": "2099-01-02T17:00:00+07:00"})),
+        ),
+    ] {
+        let dossier = file_birth(&app, &token, citizen.commune_code).await;
+        for step in steps {
+            let r = crate::dossiers::act(&app, &officer_token, &dossier, step.clone()).await;
+            assert_eq!(r.status.as_u16(), 200, "{step}: {}", r.body);
+        }
+        slips.push(format!("/ho-so/{dossier}/phieu/{form}"));
+    }
     let base = app.base.clone();
     let browser = c.clone();
     let checks = tokio::spawn(async move {
@@ -115,7 +149,10 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
             format!("/ho-so/{code}/phieu/05"),
             format!("/ho-so/{issued}/phieu/01"),
             format!("/ho-so/{issued}/ket-qua"),
-        ];
+        ]
+        .into_iter()
+        .chain(slips)
+        .collect::<Vec<_>>();
         let officers = ["/can-bo".to_string(), format!("/ho-so/{code}")];
         for (width, height) in [(390, 844), (1280, 800)] {
             c.set_window_size(width, height).await.expect("resized");
