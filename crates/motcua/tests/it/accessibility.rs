@@ -6,8 +6,10 @@
 use serde_json::json;
 use std::path::PathBuf;
 
-use crate::dossiers::{browser_log_in, file_birth};
-use crate::helpers::TestApp;
+use fantoccini::Locator;
+
+use crate::dossiers::{browser_log_in, file_birth, follow};
+use crate::helpers::{TEST_PASSWORD, TestApp};
 
 /// axe-core's browser script, installed with the test clients.
 fn axe_script() -> Option<String> {
@@ -123,12 +125,42 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         }
         slips.push(format!("/ho-so/{dossier}/phieu/{form}"));
     }
+    // the verification of the issued result's paper, genuine and not
+    let seal = app
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(&issued).expect("a code"))
+        .await
+        .expect("read")
+        .and_then(|s| s.dossier.seal)
+        .expect("sealed when approved");
+    let verify = format!(
+        "/xac-minh/{issued}?dau={}&khoa={}",
+        seal.signature,
+        seal.key_id.replace('/', "%2F")
+    );
+    // a service that asks the person's consent to read their data
+    let mut bhxh = crate::login::portal(crate::login::REDIRECT);
+    bhxh.id = identity::client::ClientId::parse("bhxh").expect("id");
+    bhxh.name = "Bảo hiểm xã hội Việt Nam".into();
+    bhxh.trusted = false;
+    bhxh.scopes.retain(|s| !identity::client::is_api_scope(s));
+    crate::login::register(&app, &bhxh).await;
+    let authorize = format!(
+        "/oidc/authorize?{}",
+        crate::login::authorize_query(None, &[]).replace("client_id=portal", "client_id=bhxh")
+    );
     let base = app.base.clone();
     let browser = c.clone();
     let checks = tokio::spawn(async move {
         let c = browser;
         let mut found = Vec::new();
+        let lookup = format!("/tra-cuu-ho-so?ma={code}");
+        let unverified = format!("/xac-minh/{issued}");
         let public = [
+            verify.as_str(),
+            unverified.as_str(),
+            lookup.as_str(),
             "/",
             "/thu-tuc",
             "/thu-tuc/khai-sinh",
@@ -149,11 +181,17 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
             format!("/ho-so/{code}/phieu/05"),
             format!("/ho-so/{issued}/phieu/01"),
             format!("/ho-so/{issued}/ket-qua"),
+            "/tai-khoan/to-chuc".to_string(),
+            "/oidc/logout".to_string(),
         ]
         .into_iter()
         .chain(slips)
         .collect::<Vec<_>>();
-        let officers = ["/can-bo".to_string(), format!("/ho-so/{code}")];
+        let officers = [
+            "/can-bo".to_string(),
+            "/can-bo?trang-thai=1".to_string(),
+            format!("/ho-so/{code}"),
+        ];
         for (width, height) in [(390, 844), (1280, 800)] {
             c.set_window_size(width, height).await.expect("resized");
             for lang in ["vi", "en"] {
@@ -176,6 +214,32 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
                             found.push(format!("{width}px {lang} {path}: {v}"));
                         }
                     }
+                }
+                // the application form sent empty: every error at once
+                browser_log_in(&c, &base, &citizen.personal_id, "/ho-so").await;
+                c.goto(&visit("/thu-tuc/khai-sinh/nop"))
+                    .await
+                    .expect("the form");
+                follow(&c, "#submit-dossier").await;
+                c.find(Locator::Css(".error-summary"))
+                    .await
+                    .expect("the errors, summed up");
+                for v in violations(&c, &axe).await {
+                    found.push(format!("{width}px {lang} the form's errors: {v}"));
+                }
+                // a service's log-in, then its consent page
+                c.delete_all_cookies().await.expect("cookies cleared");
+                c.goto(&visit(&authorize)).await.expect("the log-in");
+                for v in violations(&c, &axe).await {
+                    found.push(format!("{width}px {lang} a service's log-in: {v}"));
+                }
+                crate::pages::fill_login(&c, &citizen.personal_id, TEST_PASSWORD, None).await;
+                c.wait()
+                    .for_element(Locator::Css("form[action='/oidc/consent']"))
+                    .await
+                    .expect("the consent page");
+                for v in violations(&c, &axe).await {
+                    found.push(format!("{width}px {lang} the consent page: {v}"));
                 }
             }
         }
