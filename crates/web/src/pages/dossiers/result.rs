@@ -108,11 +108,12 @@ struct ResultPage {
 /// its refusal; without either, a page saying when a result exists.
 async fn outcome(
     state: &AppState,
-    t: Tr,
+    ctx: &Ctx,
     account: &flow::Account,
     code: &str,
 ) -> Result<(dossier::Dossier, Option<result::Issued>), PageError> {
-    let (stored, _) = flow::load_for(state, account, code).await?;
+    let t = ctx.t();
+    let (stored, _) = flow::load_knowing(state, account, code, ctx.staff_roles()).await?;
     let d = stored.dossier;
     if d.refusal.is_some() {
         return Ok((d, None));
@@ -137,7 +138,7 @@ pub async fn result(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (d, issued) = outcome(&state, t, &account, &code).await?;
+    let (d, issued) = outcome(&state, &ctx, &account, &code).await?;
     // a refusal, at intake or as the result, is form 03
     let Some(issued) = issued else {
         return Ok(see_other(&format!("/ho-so/{code}/phieu/03")));
@@ -168,7 +169,7 @@ pub async fn result_pdf(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let (d, issued) = outcome(&state, t, &account, &code).await?;
+    let (d, issued) = outcome(&state, &ctx, &account, &code).await?;
     let p = flow::procedure(&d.procedure)?;
     let (paper, name) = match issued {
         Some(issued) => (

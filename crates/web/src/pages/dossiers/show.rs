@@ -292,7 +292,7 @@ async fn render_dossier(
     notice: String,
     error: String,
 ) -> Result<Response, PageError> {
-    let (stored, actors) = flow::load_for(state, account, code).await?;
+    let (stored, actors) = flow::load_knowing(state, account, code, ctx.staff_roles()).await?;
     show_dossier(state, ctx, &stored, &actors, notice, error).await
 }
 

@@ -108,7 +108,7 @@ pub async fn slip(
     SignedIn { account, .. }: SignedIn,
     Path((code, form)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (stored, _) = flow::load_for(&state, &account, &code).await?;
+    let (stored, _) = flow::load_knowing(&state, &account, &code, ctx.staff_roles()).await?;
     let d = &stored.dossier;
     let p = flow::procedure(&d.procedure)?;
     let page = slip_page(&ctx, d, p, &form)?;

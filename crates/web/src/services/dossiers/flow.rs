@@ -130,10 +130,19 @@ pub(crate) async fn actors_for(
     account: &store::Account,
     dossier: &Dossier,
 ) -> Result<Vec<Actor>, FlowError> {
-    let me = subject_of(account);
     let roles = staff_roles(state, account).await?;
+    actors_among(account, dossier, &roles)
+}
+
+/// [`actors_for`], the account's staff roles known.
+fn actors_among(
+    account: &store::Account,
+    dossier: &Dossier,
+    roles: &[(AgencyCode, Role)],
+) -> Result<Vec<Actor>, FlowError> {
+    let me = subject_of(account);
     let mut best: Option<(AgencyCode, Role)> = None;
-    for (agency, role) in roles {
+    for (agency, role) in roles.iter().cloned() {
         if agency == dossier.route.competent || agency == dossier.route.receiving {
             let better = match &best {
                 None => true,
@@ -874,8 +883,23 @@ pub(crate) async fn load_for(
     account: &store::Account,
     code: &str,
 ) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
+    load_knowing(state, account, code, None).await
+}
+
+/// [`load_for`], with the account's staff roles when this request has
+/// read them already (for the page's header), instead of reading them
+/// again.
+pub(crate) async fn load_knowing(
+    state: &AppState,
+    account: &store::Account,
+    code: &str,
+    roles: Option<&[(AgencyCode, Role)]>,
+) -> Result<(store::StoredDossier, Vec<Actor>), FlowError> {
     let (_, stored) = stored_dossier(state, code).await?;
-    let actors = actors_for(state, account, &stored.dossier).await?;
+    let actors = match roles {
+        Some(roles) => actors_among(account, &stored.dossier, roles)?,
+        None => actors_for(state, account, &stored.dossier).await?,
+    };
     Ok((stored, actors))
 }
 
