@@ -2381,16 +2381,14 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
         .to_string();
     assert!(!signer.is_empty());
     for (lang, title) in [("vi", "GIẤY KHAI SINH"), ("en", "BIRTH CERTIFICATE")] {
-        let pdf = app
-            .client
-            .get(app.url(&format!("/ho-so/{code}/ket-qua.pdf?lang={lang}")))
-            .header("cookie", session.clone())
-            .send()
-            .await
-            .expect("the PDF");
-        assert_eq!(pdf.status().as_u16(), 200);
+        let (headers, bytes) = crate::helpers::fetch_pdf(
+            &app.client,
+            &app.url(&format!("/ho-so/{code}/ket-qua.pdf?lang={lang}")),
+            &session,
+        )
+        .await;
         let header = |name: &str| {
-            pdf.headers()
+            headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
@@ -2402,8 +2400,6 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
             format!("attachment; filename=\"ket-qua-{code}.pdf\"")
         );
         assert_eq!(header("cache-control"), "no-store", "kept by no cache");
-        let bytes = pdf.bytes().await.expect("its bytes");
-        assert!(bytes.starts_with(b"%PDF-"));
         let Some(read) = crate::helpers::read_pdf(&bytes).await else {
             continue;
         };
@@ -2587,15 +2583,12 @@ async fn slips_02_to_04_read_as_the_circulars_forms() {
         // a refusal is the result: form 03 as a PDF to keep, saying the same
         let pdf_link = format!("href=\"/ho-so/{code}/ket-qua.pdf\"");
         assert!(r.body.contains(&pdf_link), "{form}: no PDF");
-        let pdf = app
-            .client
-            .get(app.url(&format!("/ho-so/{code}/ket-qua.pdf")))
-            .header("cookie", session.clone())
-            .send()
-            .await
-            .expect("the PDF");
-        assert_eq!(pdf.status().as_u16(), 200);
-        let bytes = pdf.bytes().await.expect("its bytes");
+        let (_, bytes) = crate::helpers::fetch_pdf(
+            &app.client,
+            &app.url(&format!("/ho-so/{code}/ket-qua.pdf")),
+            &session,
+        )
+        .await;
         let Some(read) = crate::helpers::read_pdf(&bytes).await else {
             continue;
         };

@@ -576,6 +576,26 @@ pub fn main_text(html: &str) -> String {
         .join(" ")
 }
 
+/// The PDF at `url`, fetched with `cookie` by `client`: the answer's
+/// headers and bytes (a 200 and a PDF, checked).
+pub async fn fetch_pdf(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let answer = client
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the PDF");
+    assert_eq!(answer.status().as_u16(), 200, "{url}");
+    let headers = answer.headers().clone();
+    let bytes = answer.bytes().await.expect("its bytes").to_vec();
+    assert!(bytes.starts_with(b"%PDF-"), "{url} is not a PDF");
+    (headers, bytes)
+}
+
 /// What an independent PDF reader (pypdf) finds in `pdf`: each page's
 /// text, its links, title, language and embedded fonts; `None` when the
 /// Python tests are skipped (`MOTCUA_TEST_SKIP_PYTHON=1`).

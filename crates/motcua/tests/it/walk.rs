@@ -32,6 +32,17 @@ async fn text(c: &Client, id: &str) -> String {
         .expect("text")
 }
 
+/// Where the link `css` of the page open leads.
+async fn href(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .prop("href")
+        .await
+        .expect("href")
+        .unwrap_or_else(|| panic!("{css} leads nowhere"))
+}
+
 /// Logs `pin` in through the header's link, from the page open.
 async fn log_in_from_header(c: &Client, pin: &str) {
     if c.find(Locator::Css("form.logout button")).await.is_ok() {
@@ -169,22 +180,8 @@ async fn walk(
         Some(format!("/ho-so/{code}").as_str())
     );
     // it downloads as a PDF, whose QR code leads where the page's does
-    let verify = c
-        .find(Locator::Css("#result-verify"))
-        .await
-        .expect("the verification link")
-        .prop("href")
-        .await
-        .expect("href")
-        .expect("an address");
-    let pdf = c
-        .find(Locator::Css("#result-pdf"))
-        .await
-        .expect("the PDF's link")
-        .prop("href")
-        .await
-        .expect("href")
-        .expect("an address");
+    let verify = href(&c, "#result-verify").await;
+    let pdf = href(&c, "#result-pdf").await;
     let cookies = c
         .get_all_cookies()
         .await
@@ -193,14 +190,7 @@ async fn walk(
         .map(|k| format!("{}={}", k.name(), k.value()))
         .collect::<Vec<_>>()
         .join("; ");
-    let download = reqwest::Client::new()
-        .get(&pdf)
-        .header("cookie", cookies)
-        .send()
-        .await
-        .expect("the PDF");
-    assert_eq!(download.status().as_u16(), 200, "{pdf}");
-    let bytes = download.bytes().await.expect("its bytes");
+    let (_, bytes) = crate::helpers::fetch_pdf(&reqwest::Client::new(), &pdf, &cookies).await;
     if let Some(read) = crate::helpers::read_pdf(&bytes).await {
         assert_eq!(read["lang"], lang);
         let links = read["links"].as_array().expect("links");
