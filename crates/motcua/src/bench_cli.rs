@@ -29,6 +29,8 @@ pub enum BenchCommand {
     Passwords(crate::bench_password::PasswordArgs),
     /// Log applicants in and write the dossiers they file, for wrk.
     DossierRequests(crate::bench_dossier::DossierRequestsArgs),
+    /// Make result PDFs as fast as the machine can.
+    Papers(crate::bench_paper::PaperArgs),
 }
 
 #[derive(clap::Args)]
@@ -52,6 +54,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::ExchangeRequests(args) => crate::bench_exchange::requests(args),
         BenchCommand::Passwords(args) => crate::bench_password::passwords(args),
         BenchCommand::DossierRequests(args) => crate::bench_dossier::requests(args),
+        BenchCommand::Papers(args) => crate::bench_paper::papers(args),
     }
 }
 

@@ -4,6 +4,7 @@ mod account_cli;
 mod bench_cli;
 mod bench_dossier;
 mod bench_exchange;
+mod bench_paper;
 mod bench_password;
 mod bench_registry;
 mod calendar_cli;

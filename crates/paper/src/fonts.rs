@@ -64,16 +64,34 @@ impl Face {
     }
 }
 
+/// A face read for shaping, with its plan for left-to-right Latin text
+/// (Vietnamese), made once: making a plan costs more than shaping a word.
+struct Shaper {
+    face: rustybuzz::Face<'static>,
+    plan: rustybuzz::ShapePlan,
+}
+
 /// The shapers of the faces (`None` for a face that cannot be read, which a
 /// test rules out).
-static SHAPERS: LazyLock<Vec<Option<rustybuzz::Face<'static>>>> = LazyLock::new(|| {
+static SHAPERS: LazyLock<Vec<Option<Shaper>>> = LazyLock::new(|| {
     Face::ALL
         .iter()
-        .map(|f| rustybuzz::Face::from_slice(f.bytes(), 0))
+        .map(|f| {
+            rustybuzz::Face::from_slice(f.bytes(), 0).map(|face| {
+                let plan = rustybuzz::ShapePlan::new(
+                    &face,
+                    rustybuzz::Direction::LeftToRight,
+                    Some(rustybuzz::script::LATIN),
+                    None,
+                    &[],
+                );
+                Shaper { face, plan }
+            })
+        })
         .collect()
 });
 
-fn shaper(face: Face) -> Option<&'static rustybuzz::Face<'static>> {
+fn shaper(face: Face) -> Option<&'static Shaper> {
     SHAPERS.get(face.index()).and_then(Option::as_ref)
 }
 
@@ -82,7 +100,7 @@ pub(crate) fn covers(face: Face, text: &str) -> bool {
     shaper(face).is_some_and(|s| {
         text.chars()
             .filter(|c| !c.is_whitespace() && !c.is_control())
-            .all(|c| s.glyph_index(c).is_some())
+            .all(|c| s.face.glyph_index(c).is_some())
     })
 }
 
@@ -96,21 +114,57 @@ pub(crate) fn face_for(wanted: Face, text: &str) -> Face {
     }
 }
 
-/// The width of `text` in `face` at `size` points, shaped as it is drawn.
-pub(crate) fn width(face: Face, size: f32, text: &str) -> f32 {
+/// A glyph of a shaped text: its id, its advance and offsets in ems, and
+/// the bytes of the text it draws.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Glyph {
+    pub id: u32,
+    pub x_advance: f32,
+    pub x_offset: f32,
+    pub y_offset: f32,
+    pub y_advance: f32,
+    pub text: std::ops::Range<usize>,
+}
+
+/// `text` shaped in `face`, left to right, as it is measured and drawn.
+pub(crate) fn shape(face: Face, text: &str) -> Vec<Glyph> {
     let Some(s) = shaper(face) else {
-        return 0.0;
+        return Vec::new();
     };
     let mut buffer = rustybuzz::UnicodeBuffer::new();
     buffer.push_str(text);
-    let shaped = rustybuzz::shape(s, &[], buffer);
-    let units: i64 = shaped
+    buffer.set_direction(rustybuzz::Direction::LeftToRight);
+    buffer.set_script(rustybuzz::script::LATIN);
+    let shaped = rustybuzz::shape_with_plan(&s.face, &s.plan, buffer);
+    let per_em = s.face.units_per_em().max(1) as f32;
+    let infos = shaped.glyph_infos();
+    shaped
         .glyph_positions()
         .iter()
-        .map(|p| i64::from(p.x_advance))
-        .sum();
-    let per_em = s.units_per_em().max(1) as f32;
-    units as f32 * size / per_em
+        .zip(infos)
+        .enumerate()
+        .map(|(i, (p, info))| {
+            let start = info.cluster as usize;
+            // the text of a glyph runs to the next glyph's cluster
+            let end = infos[i + 1..]
+                .iter()
+                .find(|next| next.cluster != info.cluster)
+                .map_or(text.len(), |next| next.cluster as usize);
+            Glyph {
+                id: info.glyph_id,
+                x_advance: p.x_advance as f32 / per_em,
+                x_offset: p.x_offset as f32 / per_em,
+                y_offset: p.y_offset as f32 / per_em,
+                y_advance: p.y_advance as f32 / per_em,
+                text: start..end.max(start),
+            }
+        })
+        .collect()
+}
+
+/// The width of `text` in `face` at `size` points, shaped as it is drawn.
+pub(crate) fn width(face: Face, size: f32, text: &str) -> f32 {
+    shape(face, text).iter().map(|g| g.x_advance).sum::<f32>() * size
 }
 
 /// Whether every face in the binary can be read.

@@ -181,8 +181,10 @@ impl Setter {
     }
 }
 
+/// The width of a space at `size` (of the body's face; measured once).
 fn space(size: f32) -> f32 {
-    width(Face::Serif, size, " ")
+    static EM: std::sync::LazyLock<f32> = std::sync::LazyLock::new(|| width(Face::Serif, 1.0, " "));
+    *EM * size
 }
 
 /// The words of `spans`, each in the face that has its letters; a word

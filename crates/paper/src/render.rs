@@ -1,6 +1,7 @@
 //! The layout drawn into a PDF.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use krilla::Document;
 use krilla::action::{Action, LinkAction};
@@ -9,21 +10,29 @@ use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 
-use crate::fonts::{Face, all_readable};
+use crate::fonts::{Face, all_readable, shape};
 use crate::layout::{Item, PAGE_HEIGHT, PAGE_WIDTH, layout};
 use crate::{Paper, PaperError};
+
+/// The faces as the PDF writer reads them, read once: reading one hashes
+/// the whole file.
+static FONTS: LazyLock<HashMap<Face, Font>> = LazyLock::new(|| {
+    Face::ALL
+        .into_iter()
+        .filter_map(|face| Font::new(face.bytes().into(), 0).map(|font| (face, font)))
+        .collect()
+});
 
 /// `paper` as a PDF: A4 pages, the fonts embedded as subsets, the title
 /// and language stated, the QR code and the address under it linked.
 pub fn pdf(paper: &Paper) -> Result<Vec<u8>, PaperError> {
     all_readable().map_err(PaperError::Font)?;
     let placed = layout(paper)?;
-    let mut fonts = HashMap::new();
-    for face in Face::ALL {
-        let font = Font::new(face.bytes().into(), 0).ok_or(PaperError::Font(face))?;
-        fonts.insert(face, font);
+    let fonts = &*FONTS;
+    if let Some(face) = Face::ALL.into_iter().find(|f| !fonts.contains_key(f)) {
+        return Err(PaperError::Font(face));
     }
 
     let mut document = Document::new();
@@ -53,14 +62,29 @@ pub fn pdf(paper: &Paper) -> Result<Vec<u8>, PaperError> {
                         ..
                     } => {
                         if let Some(font) = fonts.get(face) {
+                            // drawn as it was measured, shaped once
+                            let glyphs: Vec<KrillaGlyph> = shape(*face, text)
+                                .into_iter()
+                                .map(|g| {
+                                    KrillaGlyph::new(
+                                        GlyphId::new(g.id),
+                                        g.x_advance,
+                                        g.x_offset,
+                                        g.y_offset,
+                                        g.y_advance,
+                                        g.text,
+                                        None,
+                                    )
+                                })
+                                .collect();
                             surface.set_fill(Some(Fill::default()));
-                            surface.draw_text(
+                            surface.draw_glyphs(
                                 Point::from_xy(*x, *y),
+                                &glyphs,
                                 font.clone(),
-                                *size,
                                 text,
+                                *size,
                                 false,
-                                TextDirection::Auto,
                             );
                         }
                     }
