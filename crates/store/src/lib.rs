@@ -7,13 +7,13 @@
 //!
 //! The parts of the interface are sub-traits reached through `Store`
 //! ([`Store::registry`] → [`RegistryStore`], [`Store::exchange`] →
-//! [`ExchangeStore`], `delivery`, `oidc`, `accounts`, `organisations`,
+//! [`ExchangeStore`], `delivery`, `oidc`, `accounts`, `organisations`, `sync`,
 //! `dossiers`): `Store` stays object-safe and small.
 //!
 //! # Layout
 //!
 //! One folder per aggregate (`registry/`, `exchange/`, `delivery/`,
-//! `oidc/`, `accounts/`, `organisations/`, `dossiers/`, `units/`): its
+//! `oidc/`, `accounts/`, `organisations/`, `dossiers/`, `sync/`, `units/`): its
 //! `mod.rs` holds the trait, its rows and the statements both backends
 //! run, and implements the trait for the one store type, `SqlStore`;
 //! `sqlite.rs` and `postgres.rs` beside it hold only what that backend
@@ -51,6 +51,7 @@ mod organisations;
 mod postgres;
 mod registry;
 mod sqlite;
+mod sync;
 mod units;
 
 pub use self::delivery::{
@@ -70,6 +71,7 @@ pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey, TakenCode};
 pub use organisations::{LegacyLogin, OrganisationStore};
+pub use sync::{Kept, MessageVerdict, SyncMessage, SyncStore, Synced};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -263,6 +265,8 @@ pub trait Store: Send + Sync + 'static {
     fn organisations(&self) -> &dyn OrganisationStore;
     /// Dossiers and their codes.
     fn dossiers(&self) -> &dyn DossierStore;
+    /// Dossiers reported by the back offices, and their messages.
+    fn sync(&self) -> &dyn SyncStore;
 }
 
 #[async_trait::async_trait]
@@ -323,6 +327,10 @@ impl Store for SqlStore {
     }
 
     fn dossiers(&self) -> &dyn DossierStore {
+        self
+    }
+
+    fn sync(&self) -> &dyn SyncStore {
         self
     }
 }

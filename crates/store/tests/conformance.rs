@@ -41,6 +41,8 @@ mod exchange_log;
 mod oidc;
 #[path = "conformance/population.rs"]
 mod population;
+#[path = "conformance/sync.rs"]
+mod sync;
 
 use accounts::*;
 use delivery_store::*;
@@ -48,6 +50,7 @@ use dossiers::*;
 use exchange_log::*;
 use oidc::*;
 use population::*;
+use sync::*;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -296,6 +299,9 @@ conformance!(
     agency_staff_is_recorded_per_agency,
     attachments_are_kept_per_document_with_their_digest,
     organisations_know_their_people_authorisations_and_legacy_logins,
+    // the back offices' synchronisation
+    back_office_messages_are_kept_once_with_the_state_they_move,
+    quarantined_messages_wait_for_an_operator_per_unit,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -1,0 +1,339 @@
+//! The national portal's side of the back offices' synchronisation
+//! ([`SyncStore`]): each dossier a back office reports, as known (the
+//! version applied, its place in the lifecycle, the last packet), and
+//! every message received about it, kept once by its key (dossier and
+//! version, or dossier and step) with what was done with it. A message and
+//! the state it moves are written in one transaction, the state only from
+//! the version the writer read (a concurrent writer's message is refused,
+//! to be judged again). Every statement is the same text on both backends.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::db::{from_json, from_nanos, nanos, to_json};
+use crate::{Context, SqlStore, StoreError};
+
+/// A dossier a back office reports, as the national portal knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced {
+    /// The dossier's code.
+    pub code: String,
+    /// The unit that reports it (`madonvi`).
+    pub unit: String,
+    /// The last version applied (messages without versions count up).
+    pub version: u64,
+    /// Where it is in the lifecycle.
+    pub lifecycle: dossier::Lifecycle,
+    /// The last packet applied, as received.
+    pub packet: Value,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What was done with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageVerdict {
+    /// It moved the dossier.
+    Applied,
+    /// It said what was known already.
+    Duplicate,
+    /// It said what came before what is known.
+    Stale,
+    /// It waits for the message before it.
+    Waiting,
+    /// It is not lawful: kept for an operator.
+    Quarantined,
+}
+
+impl MessageVerdict {
+    /// How it is stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageVerdict::Applied => "applied",
+            MessageVerdict::Duplicate => "duplicate",
+            MessageVerdict::Stale => "stale",
+            MessageVerdict::Waiting => "waiting",
+            MessageVerdict::Quarantined => "quarantined",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "applied" => MessageVerdict::Applied,
+            "duplicate" => MessageVerdict::Duplicate,
+            "stale" => MessageVerdict::Stale,
+            "waiting" => MessageVerdict::Waiting,
+            "quarantined" => MessageVerdict::Quarantined,
+            other => {
+                return Err(StoreError::corrupt(
+                    "a stored message's verdict",
+                    format!("{other:?} is not a verdict"),
+                ));
+            }
+        })
+    }
+}
+
+/// A message received from a back office.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncMessage {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// What makes it the same message when sent again (the dossier's code
+    /// and its version or step).
+    pub key: String,
+    /// The dossier it is about.
+    pub code: String,
+    /// The unit that sent it.
+    pub unit: String,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// What was done with it.
+    pub verdict: MessageVerdict,
+    /// Why, for a quarantined message.
+    pub reason: Option<String>,
+    /// The message as received.
+    pub body: Value,
+    /// When an operator resolved it (a quarantined message).
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// What keeping a message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// The message, and the state it moves, are stored.
+    Stored,
+    /// A message with its key was kept before: nothing changed.
+    AlreadyHad,
+    /// The dossier changed since it was read: nothing changed (judge the
+    /// message again against what is stored now).
+    Conflict,
+}
+
+/// Storage of the back offices' synchronisation.
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// A dossier as known, by code.
+    async fn synced(&self, code: &str) -> Result<Option<Synced>, StoreError>;
+    /// Keeps `message` and, with it, `state` (the dossier as it now is),
+    /// written only if the stored version is still `read` (`None`: the
+    /// dossier was not known).
+    async fn keep(
+        &self,
+        message: &SyncMessage,
+        state: Option<(&Synced, Option<u64>)>,
+    ) -> Result<Kept, StoreError>;
+    /// The messages about a dossier, in the order received.
+    async fn sync_messages(&self, code: &str) -> Result<Vec<SyncMessage>, StoreError>;
+    /// The messages of `verdict` not yet resolved (of `unit`, or of
+    /// every unit), oldest first, at most `limit`.
+    async fn open_messages(
+        &self,
+        verdict: MessageVerdict,
+        unit: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SyncMessage>, StoreError>;
+    /// Marks a message resolved; `false` when there is none unresolved
+    /// with that id.
+    async fn resolve_message(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+}
+
+// ---- the statements, the same text on both backends ------------------
+
+const SYNCED: &str =
+    "SELECT code, unit, version, body, updated_ns FROM sync_dossiers WHERE code = $1";
+
+const INSERT_MESSAGE: &str = "INSERT INTO sync_messages \
+     (id, message_key, code, unit, received_ns, verdict, reason, body, resolved_ns) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) ON CONFLICT (message_key) DO NOTHING";
+
+/// The dossier's state, made known (when it was not) or changed from the
+/// version read (`$6`; -1 when it was not known, which no stored version
+/// is). Synchronised dossiers are never deleted, so a writer that read a
+/// version finds the row.
+const PUT_SYNCED: &str = "INSERT INTO sync_dossiers (code, unit, version, body, updated_ns) \
+     VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, version = excluded.version, \
+     body = excluded.body, updated_ns = excluded.updated_ns \
+     WHERE sync_dossiers.version = $6";
+
+const MESSAGE_COLUMNS: &str =
+    "id, message_key, code, unit, received_ns, verdict, reason, body, resolved_ns";
+
+const RESOLVE: &str = "UPDATE sync_messages SET resolved_ns = $2 \
+     WHERE id = $1 AND resolved_ns IS NULL";
+
+type MessageRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+);
+
+fn decode_message(
+    (id, key, code, unit, received, verdict, reason, body, resolved): MessageRow,
+) -> Result<SyncMessage, StoreError> {
+    Ok(SyncMessage {
+        id: uuid::Uuid::parse_str(&id).map_err(|e| StoreError::corrupt("a message's id", e))?,
+        key,
+        code,
+        unit,
+        received_at: from_nanos(received),
+        verdict: MessageVerdict::parse(&verdict)?,
+        reason,
+        body: from_json("a stored message", &body)?,
+        resolved_at: resolved.map(from_nanos),
+    })
+}
+
+/// The stored body of a synced dossier.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SyncedBody {
+    lifecycle: dossier::Lifecycle,
+    packet: Value,
+}
+
+fn version(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl SyncStore for SqlStore {
+    async fn synced(&self, code: &str) -> Result<Option<Synced>, StoreError> {
+        self.on()
+            .fetch_optional_decoded(
+                SYNCED,
+                (code,),
+                "reading a synchronised dossier",
+                |(code, unit, v, body, updated): (String, String, i64, String, i64)| {
+                    let body: SyncedBody = from_json("a synchronised dossier", &body)?;
+                    Ok(Synced {
+                        code,
+                        unit,
+                        version: u64::try_from(v).map_err(|e| {
+                            StoreError::corrupt("a synchronised dossier's version", e)
+                        })?,
+                        lifecycle: body.lifecycle,
+                        packet: body.packet,
+                        updated_at: from_nanos(updated),
+                    })
+                },
+            )
+            .await
+    }
+
+    async fn keep(
+        &self,
+        message: &SyncMessage,
+        state: Option<(&Synced, Option<u64>)>,
+    ) -> Result<Kept, StoreError> {
+        let doing = "keeping a back office's message";
+        let body = to_json("the message", &message.body)?;
+        let mut tx = self.begin(doing).await?;
+        let inserted = tx
+            .on()
+            .execute(
+                INSERT_MESSAGE,
+                (
+                    message.id.to_string(),
+                    message.key.as_str(),
+                    message.code.as_str(),
+                    message.unit.as_str(),
+                    nanos(message.received_at)?,
+                    message.verdict.as_str(),
+                    message.reason.as_deref(),
+                    body,
+                ),
+            )
+            .await
+            .context(doing)?;
+        if inserted == 0 {
+            // dropped: rolled back
+            return Ok(Kept::AlreadyHad);
+        }
+        if let Some((s, read)) = state {
+            let body = to_json(
+                "the synchronised dossier",
+                &SyncedBody {
+                    lifecycle: s.lifecycle.clone(),
+                    packet: s.packet.clone(),
+                },
+            )?;
+            let updated = nanos(s.updated_at)?;
+            let changed = tx
+                .on()
+                .execute(
+                    PUT_SYNCED,
+                    (
+                        s.code.as_str(),
+                        s.unit.as_str(),
+                        version(s.version),
+                        body,
+                        updated,
+                        read.map_or(-1, version),
+                    ),
+                )
+                .await
+                .context(doing)?;
+            if changed == 0 {
+                return Ok(Kept::Conflict);
+            }
+        }
+        tx.commit().await.context(doing)?;
+        Ok(Kept::Stored)
+    }
+
+    async fn sync_messages(&self, code: &str) -> Result<Vec<SyncMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM sync_messages WHERE code = $1 ORDER BY received_ns, id"
+        );
+        self.on()
+            .fetch_decoded(
+                &sql,
+                (code,),
+                "reading a dossier's messages",
+                decode_message,
+            )
+            .await
+    }
+
+    async fn open_messages(
+        &self,
+        verdict: MessageVerdict,
+        unit: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SyncMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM sync_messages \
+             WHERE verdict = $1 AND resolved_ns IS NULL AND ($2 = '' OR unit = $2) \
+             ORDER BY received_ns, id LIMIT $3"
+        );
+        self.on()
+            .fetch_decoded(
+                &sql,
+                (
+                    verdict.as_str(),
+                    unit.unwrap_or(""),
+                    crate::db::limit_i64(limit),
+                ),
+                "reading the messages to resolve",
+                decode_message,
+            )
+            .await
+    }
+
+    async fn resolve_message(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let changed = self
+            .on()
+            .execute(RESOLVE, (id.to_string(), nanos(at)?))
+            .await
+            .context("resolving a message")?;
+        Ok(changed == 1)
+    }
+}
