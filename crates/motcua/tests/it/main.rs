@@ -3,6 +3,7 @@
 mod accessibility;
 mod api;
 mod authz_matrix;
+mod backoffice;
 mod calendar_cli;
 mod cli;
 mod dossiers;

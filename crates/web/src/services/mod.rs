@@ -3,6 +3,7 @@
 //! errors, and the background workers that go with them. Services call the
 //! store and the domain crates, never the HTTP handlers.
 
+pub mod backoffice;
 pub mod delivery;
 pub mod dossiers;
 pub mod events;

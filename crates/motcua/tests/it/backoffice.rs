@@ -1,0 +1,237 @@
+// tests: backoffice
+//! The national side of the back offices' synchronisation, against the
+//! real store: a province's packets about its dossiers applied through
+//! the lawful acts, kept once, never rewritten, overtaken ones recognised,
+//! unlawful ones quarantined with why, unreadable ones refused naming every
+//! field; concurrent packets about one dossier all applied, one at a time.
+
+use backoffice::DongBoHoSoMC;
+use chrono::Utc;
+use dossier::{Action, Outcome, Status};
+use serde_json::json;
+use store::MessageVerdict;
+use web::services::backoffice::{ReceiveError, Received, receive_packet};
+
+use crate::helpers::TestApp;
+
+/// A packet about `code`, received at a counter (channel 1), saying
+/// `status`, with `note` as its `GhiChu`.
+fn packet(code: &str, status: u8, note: &str) -> DongBoHoSoMC {
+    let mut v = json!({
+        "MaHoSo": code,
+        "MaTTHC": "1.001193",
+        "TenTTHC": "Đăng ký khai sinh",
+        "ChuHoSo": "Nguyễn Văn An",
+        "LoaiDoiTuong": "1",
+        "KenhThucHien": "1",
+        "NgayNopHoSo": "20261207080000",
+        "NgayTiepNhan": "20261207080000",
+        "NgayHenTra": "20261208170000",
+        "TrangThaiHoSo": status.to_string(),
+        "GhiChu": note,
+        "MaCoQuanTiepNhan": "H29.12"
+    });
+    if status == 10 {
+        v["NgayTra"] = json!("20261208100000");
+    }
+    serde_json::from_value(v).expect("a packet")
+}
+
+#[tokio::test]
+async fn a_provinces_packets_move_its_dossier_lawfully_once_each() {
+    let app = TestApp::spawn().await;
+    let store = &*app.store;
+    let code = "H29.12-261207-0001";
+    let receive =
+        |p: DongBoHoSoMC| async move { receive_packet(store, "H29", &p, Utc::now()).await };
+
+    let applied = |version: u64, acts: Vec<Action>| Received::Applied { version, acts };
+    // each packet in the order sent, and what is done with it
+    let steps = [
+        // received at the counter: known at once, no act
+        (2, "", applied(1, vec![])),
+        // the same packet again changes nothing
+        (2, "", Received::Duplicate),
+        // processing, then a supplement asked: 5 stays 5
+        (4, "", applied(2, vec![Action::StartProcessing])),
+        (
+            5,
+            "Thiếu giấy chứng sinh",
+            applied(3, vec![Action::RequestSupplement]),
+        ),
+        // a packet overtaken by what is known (received, sent late)
+        (2, "cũ", Received::Stale),
+        // a system that sends only the end lands there through the acts
+        // between
+        (
+            10,
+            "",
+            applied(
+                4,
+                vec![
+                    Action::Supplement,
+                    Action::Complete(Outcome::Issued),
+                    Action::ReturnResult,
+                ],
+            ),
+        ),
+    ];
+    for (n, (status, note, expected)) in steps.into_iter().enumerate() {
+        assert_eq!(
+            receive(packet(code, status, note)).await.expect("taken"),
+            expected,
+            "packet {}",
+            n + 1
+        );
+        if status == 5 {
+            let known = store
+                .sync()
+                .synced(code)
+                .await
+                .expect("read")
+                .expect("known");
+            assert_eq!(known.lifecycle.status(), Status::SupplementRequested);
+            assert_eq!(known.packet["TrangThaiHoSo"], "5");
+            assert_eq!(known.packet["MaCoQuanTiepNhan"], "H29.12", "kept as sent");
+        }
+    }
+    let kept: Vec<_> = store
+        .sync()
+        .sync_messages(code)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|m| m.verdict)
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            MessageVerdict::Applied,
+            MessageVerdict::Applied,
+            MessageVerdict::Applied,
+            MessageVerdict::Stale,
+            MessageVerdict::Applied
+        ],
+        "every message kept once, with what was done with it"
+    );
+}
+
+#[tokio::test]
+async fn an_unlawful_packet_waits_in_quarantine_and_an_unreadable_one_is_refused() {
+    let app = TestApp::spawn().await;
+    let store = &*app.store;
+    let code = "H29.12-261207-0002";
+    // refused at intake: an online dossier never received
+    let mut refused = packet(code, 3, "Không thuộc thẩm quyền");
+    refused.kenh_thuc_hien = Some("2".into());
+    refused.ngay_tiep_nhan = None;
+    refused.ngay_tu_choi = refused.ngay_nop_ho_so;
+    assert_eq!(
+        receive_packet(store, "H29", &refused, Utc::now())
+            .await
+            .expect("taken"),
+        Received::Applied {
+            version: 1,
+            acts: vec![Action::RefuseIntake]
+        }
+    );
+    let Received::Quarantined {
+        reason_vi,
+        reason_en,
+    } = receive_packet(store, "H29", &packet(code, 4, ""), Utc::now())
+        .await
+        .expect("taken")
+    else {
+        panic!("a dossier not received is not processed");
+    };
+    assert!(reason_vi.contains("«Không được tiếp nhận»"), "{reason_vi}");
+    assert!(
+        reason_en.contains("cannot become 4 (Processing)"),
+        "{reason_en}"
+    );
+    let open = store
+        .sync()
+        .open_messages(MessageVerdict::Quarantined, Some("H29"), 10)
+        .await
+        .expect("read");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].code, code);
+    assert!(
+        open[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("Không được tiếp nhận"))
+    );
+    // the state did not move
+    let known = store
+        .sync()
+        .synced(code)
+        .await
+        .expect("read")
+        .expect("known");
+    assert_eq!(
+        (known.version, known.lifecycle.status()),
+        (1, Status::NotReceived)
+    );
+
+    // unreadable: every problem named, nothing kept
+    let mut bad = packet("H29.12-261207-0003", 11, "");
+    bad.kenh_thuc_hien = Some("9".into());
+    let Err(ReceiveError::Invalid(problems)) = receive_packet(store, "H29", &bad, Utc::now()).await
+    else {
+        panic!("refused");
+    };
+    let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["TrangThaiHoSo", "KenhThucHien"]);
+    assert!(
+        store
+            .sync()
+            .sync_messages("H29.12-261207-0003")
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_packets_about_one_dossier_are_all_applied_one_at_a_time() {
+    let app = TestApp::spawn().await;
+    let code = "H29.12-261207-0004";
+    receive_packet(&*app.store, "H29", &packet(code, 2, ""), Utc::now())
+        .await
+        .expect("taken");
+    let sends: Vec<_> = (0..4)
+        .map(|i| {
+            let store = app.store.clone();
+            tokio::spawn(async move {
+                receive_packet(
+                    &*store,
+                    "H29",
+                    &packet(code, 2, &format!("cập nhật {i}")),
+                    Utc::now(),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for send in sends {
+        match send.await.expect("the task").expect("taken") {
+            Received::Applied { version, acts } => {
+                assert!(acts.is_empty(), "an update, no act");
+                versions.push(version);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    versions.sort();
+    assert_eq!(versions, [2, 3, 4, 5], "each applied once, none lost");
+    let known = app
+        .store
+        .sync()
+        .synced(code)
+        .await
+        .expect("read")
+        .expect("known");
+    assert_eq!(known.version, 5);
+}
