@@ -21,7 +21,6 @@ fn birth_certificate() -> anyhow::Result<paper::Paper> {
         "https://dichvucong.example.vn/xac-minh/UBND.29029-261207-0001?dau={}&khoa=vn-gov-bca-registry-demo-1",
         "lXzdK3hsD3qUvT8te4WnqCa2ucWfdbvA5tOTOqbWQtB4kNBjktuatrzm_kx6E-9FyxO5C15iVlq4Ore2p961ywj3kTqQ8M5rojDGIBw"
     );
-    let qr = qrcode::QrCode::new(url.as_bytes())?;
     let fact = |label: &str, value: &str| paper::Block::Fact {
         label: label.into(),
         value: value.into(),
@@ -65,16 +64,11 @@ fn birth_certificate() -> anyhow::Result<paper::Paper> {
             ),
             fact("Ngày cấp", "21:10 07/12/2026"),
         ],
-        qr: Some(paper::Qr {
-            width: qr.width(),
-            dark: qr
-                .to_colors()
-                .into_iter()
-                .map(|c| c == qrcode::Color::Dark)
-                .collect(),
-            caption: "Quét mã QR để xác minh giấy tờ này tại".into(),
-            url: Some(url),
-        }),
+        qr: Some(paper::Qr::encode(
+            &url,
+            "Quét mã QR để xác minh giấy tờ này tại".into(),
+            Some(url.clone()),
+        )?),
         signature: Some(paper::Signature {
             role: "Đại diện cơ quan Ủy ban nhân dân xã Tân Hào".into(),
             note: "(Ký và ghi rõ họ tên)".into(),

@@ -88,6 +88,25 @@ pub struct Qr {
     pub url: Option<String>,
 }
 
+impl Qr {
+    /// `text` as a QR code (medium error correction), with its caption
+    /// and, when it is an address to follow, `url`.
+    pub fn encode(text: &str, caption: String, url: Option<String>) -> Result<Qr, PaperError> {
+        let code =
+            qrcode::QrCode::new(text.as_bytes()).map_err(|e| PaperError::Encode(e.to_string()))?;
+        Ok(Qr {
+            width: code.width(),
+            dark: code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect(),
+            caption,
+            url,
+        })
+    }
+}
+
 /// The signature block.
 #[derive(Debug, Clone)]
 pub struct Signature {
@@ -110,10 +129,34 @@ pub enum PaperError {
         /// Modules given.
         got: usize,
     },
+    /// The text does not fit in a QR code.
+    #[error("the text cannot be a QR code: {0}")]
+    Encode(String),
     /// A font in the binary could not be read.
     #[error("the embedded font {0:?} cannot be read")]
     Font(Face),
     /// The PDF could not be written.
     #[error("the PDF cannot be written: {0}")]
     Pdf(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_a_square_qr_code_and_one_too_long_is_refused() {
+        let qr = Qr::encode("https://example.vn/xac-minh/X?dau=abc", "Quét".into(), None)
+            .expect("a QR code");
+        assert!(qr.width >= 21);
+        assert_eq!(qr.dark.len(), qr.width * qr.width);
+        assert!(qr.dark.iter().any(|d| *d) && qr.dark.iter().any(|d| !*d));
+        // the finder pattern's corner is dark
+        assert!(qr.dark[0]);
+        let long = "x".repeat(8000);
+        assert!(matches!(
+            Qr::encode(&long, String::new(), None),
+            Err(PaperError::Encode(_))
+        ));
+    }
 }

@@ -316,16 +316,5 @@ pub(super) fn qr_modules(
     caption: String,
     url: Option<String>,
 ) -> Result<paper::Qr, PageError> {
-    let qr = qrcode::QrCode::new(text.as_bytes())
-        .map_err(|e| PageError::internal("drawing a QR code", e))?;
-    Ok(paper::Qr {
-        width: qr.width(),
-        dark: qr
-            .to_colors()
-            .into_iter()
-            .map(|c| c == qrcode::Color::Dark)
-            .collect(),
-        caption,
-        url,
-    })
+    paper::Qr::encode(text, caption, url).map_err(|e| PageError::internal("drawing a QR code", e))
 }
