@@ -27,6 +27,7 @@ pub mod stamp;
 
 pub use inbox::{Unlawful, Verdict, by_status, by_version, from_filing};
 pub use map::{
-    Problem, Reported, ResultDocument, SubmittedFile, dossier_packet, progress_packets, read_packet,
+    Problem, Reported, ReportedStep, ResultDocument, SubmittedFile, dossier_packet,
+    progress_packets, read_packet, read_step,
 };
 pub use packet::{CapNhatTienDoHoSoMC, DongBoHoSoMC};

@@ -355,6 +355,70 @@ pub fn read_packet(p: &DongBoHoSoMC) -> Result<Reported, Vec<Problem>> {
     }
 }
 
+/// What a `CapNhatTienDoHoSoMC` says of a dossier's processing, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportedStep {
+    /// The dossier's code.
+    pub code: String,
+    /// The status after the step.
+    pub status: Status,
+    /// When it was done.
+    pub at: DateTime<FixedOffset>,
+    /// Who did it.
+    pub handler: String,
+    /// What was done.
+    pub content: String,
+}
+
+/// What `s` says of a dossier's processing; otherwise every problem of it,
+/// each naming its field.
+pub fn read_step(s: &CapNhatTienDoHoSoMC) -> Result<ReportedStep, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if s.ma_ho_so.trim().is_empty() {
+        problems.push(Problem {
+            field: "MaHoSo",
+            reason: "the dossier's code is missing".into(),
+        });
+    }
+    let status = s
+        .trang_thai
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .and_then(Status::from_code);
+    if status.is_none() {
+        problems.push(Problem {
+            field: "TrangThai",
+            reason: format!(
+                "{:?} is not a status: a code from 1 to 10",
+                s.trang_thai.as_deref().unwrap_or("")
+            ),
+        });
+    }
+    if s.thoi_diem_xu_ly.is_none() {
+        problems.push(Problem {
+            field: "ThoiDiemXuLy",
+            reason: "when the step was done is missing (yyyyMMddHHmmss)".into(),
+        });
+    }
+    let length = s.nguoi_xu_ly.chars().count();
+    if length > HANDLER_LIMIT {
+        problems.push(Problem {
+            field: "NguoiXuLy",
+            reason: format!("the handler's name has {length} characters: at most {HANDLER_LIMIT}"),
+        });
+    }
+    match (status, s.thoi_diem_xu_ly) {
+        (Some(status), Some(at)) if problems.is_empty() => Ok(ReportedStep {
+            code: s.ma_ho_so.trim().to_string(),
+            status,
+            at,
+            handler: s.nguoi_xu_ly.clone(),
+            content: s.noi_dung_xu_ly.clone(),
+        }),
+        _ => Err(problems),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,6 +567,27 @@ mod tests {
             !received.phong_ban_xu_ly.is_empty() && !received.phong_ban_xu_ly.contains("UBND.")
         );
         assert!(steps.iter().all(|(_, s)| s.ma_ho_so == d.code.to_string()));
+    }
+
+    #[test]
+    fn a_step_is_read_back_and_a_bad_one_names_every_field() {
+        let (d, _) = supplement_asked();
+        for (_, step) in progress_packets(&d) {
+            let read = read_step(&step).expect("a valid step");
+            assert_eq!(read.code, d.code.to_string());
+            assert_eq!(Some(read.at), step.thoi_diem_xu_ly);
+        }
+        let bad = CapNhatTienDoHoSoMC {
+            nguoi_xu_ly: "x".repeat(HANDLER_LIMIT + 1),
+            trang_thai: Some("0".into()),
+            ..CapNhatTienDoHoSoMC::default()
+        };
+        let fields: Vec<_> = read_step(&bad)
+            .expect_err("refused")
+            .iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, ["MaHoSo", "TrangThai", "ThoiDiemXuLy", "NguoiXuLy"]);
     }
 
     #[test]

@@ -10,9 +10,27 @@ use chrono::Utc;
 use dossier::{Action, Outcome, Status};
 use serde_json::json;
 use store::MessageVerdict;
-use web::services::backoffice::{ReceiveError, Received, receive_packet};
+use web::services::backoffice::{ReceiveError, Received, receive_packet, receive_step};
 
 use crate::helpers::TestApp;
+
+/// The dossier `code` as known.
+async fn known(store: &dyn store::Store, code: &str) -> store::Synced {
+    store
+        .sync()
+        .synced(code)
+        .await
+        .expect("read")
+        .expect("known")
+}
+
+/// The fields named by the refusal of an unreadable packet.
+fn invalid(r: Result<Received, ReceiveError>) -> Vec<&'static str> {
+    match r {
+        Err(ReceiveError::Invalid(problems)) => problems.iter().map(|p| p.field).collect(),
+        other => panic!("refused, not {other:?}"),
+    }
+}
 
 /// A packet about `code`, received at a counter (channel 1), saying
 /// `status`, with `note` as its `GhiChu`.
@@ -84,12 +102,7 @@ async fn a_provinces_packets_move_its_dossier_lawfully_once_each() {
             n + 1
         );
         if status == 5 {
-            let known = store
-                .sync()
-                .synced(code)
-                .await
-                .expect("read")
-                .expect("known");
+            let known = known(store, code).await;
             assert_eq!(known.lifecycle.status(), Status::SupplementRequested);
             assert_eq!(known.packet["TrangThaiHoSo"], "5");
             assert_eq!(known.packet["MaCoQuanTiepNhan"], "H29.12", "kept as sent");
@@ -163,12 +176,7 @@ async fn an_unlawful_packet_waits_in_quarantine_and_an_unreadable_one_is_refused
             .is_some_and(|r| r.contains("Không được tiếp nhận"))
     );
     // the state did not move
-    let known = store
-        .sync()
-        .synced(code)
-        .await
-        .expect("read")
-        .expect("known");
+    let known = known(store, code).await;
     assert_eq!(
         (known.version, known.lifecycle.status()),
         (1, Status::NotReceived)
@@ -177,11 +185,7 @@ async fn an_unlawful_packet_waits_in_quarantine_and_an_unreadable_one_is_refused
     // unreadable: every problem named, nothing kept
     let mut bad = packet("H29.12-261207-0003", 11, "");
     bad.kenh_thuc_hien = Some("9".into());
-    let Err(ReceiveError::Invalid(problems)) = receive_packet(store, "H29", &bad, Utc::now()).await
-    else {
-        panic!("refused");
-    };
-    let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+    let fields = invalid(receive_packet(store, "H29", &bad, Utc::now()).await);
     assert_eq!(fields, ["TrangThaiHoSo", "KenhThucHien"]);
     assert!(
         store
@@ -226,12 +230,93 @@ async fn concurrent_packets_about_one_dossier_are_all_applied_one_at_a_time() {
     }
     versions.sort();
     assert_eq!(versions, [2, 3, 4, 5], "each applied once, none lost");
-    let known = app
-        .store
-        .sync()
-        .synced(code)
-        .await
-        .expect("read")
-        .expect("known");
+    let known = known(&*app.store, code).await;
     assert_eq!(known.version, 5);
+}
+
+/// A processing step of `code` that leaves it at `status`.
+fn step(code: &str, status: u8, at: &str) -> backoffice::CapNhatTienDoHoSoMC {
+    serde_json::from_value(json!({
+        "MaHoSo": code,
+        "NguoiXuLy": "Trần Thị Bình",
+        "ChucDanh": "Công chức",
+        "ThoiDiemXuLy": at,
+        "PhongBanXuLy": "Tư pháp - Hộ tịch",
+        "NoiDungXuLy": "Chuyển xử lý",
+        "TrangThai": status.to_string(),
+        "NgayBatDau": at,
+        "NgayKetThucTheoQuyDinh": "20261208170000"
+    }))
+    .expect("a step")
+}
+
+#[tokio::test]
+async fn a_step_moves_its_dossier_and_one_sent_before_its_dossier_waits_for_it() {
+    let app = TestApp::spawn().await;
+    let store = &*app.store;
+    let code = "H29.12-261207-0005";
+    // the step comes first: it waits
+    let early = step(code, 4, "20261207090000");
+    assert_eq!(
+        receive_step(store, "H29", &early, Utc::now())
+            .await
+            .expect("taken"),
+        Received::Waiting
+    );
+    assert_eq!(store.sync().synced(code).await.expect("read"), None);
+    let waiting = store
+        .sync()
+        .open_messages(MessageVerdict::Waiting, Some("H29"), 10)
+        .await
+        .expect("read");
+    assert_eq!(waiting.len(), 1);
+    // its dossier's packet comes: the dossier is known, then the step applied
+    assert_eq!(
+        receive_packet(store, "H29", &packet(code, 2, ""), Utc::now())
+            .await
+            .expect("taken"),
+        Received::Applied {
+            version: 1,
+            acts: vec![]
+        }
+    );
+    let known = known(store, code).await;
+    assert_eq!(
+        (known.version, known.lifecycle.status()),
+        (2, Status::Processing)
+    );
+    assert_eq!(
+        known.packet["TrangThaiHoSo"], "2",
+        "the packet stays the last one sent"
+    );
+    assert!(
+        store
+            .sync()
+            .open_messages(MessageVerdict::Waiting, None, 10)
+            .await
+            .expect("read")
+            .is_empty(),
+        "the waiting step is resolved"
+    );
+    // the same step again changes nothing; the next one moves it on
+    assert_eq!(
+        receive_step(store, "H29", &early, Utc::now())
+            .await
+            .expect("taken"),
+        Received::Duplicate
+    );
+    assert_eq!(
+        receive_step(store, "H29", &step(code, 9, "20261208100000"), Utc::now())
+            .await
+            .expect("taken"),
+        Received::Applied {
+            version: 3,
+            acts: vec![Action::Complete(Outcome::Issued)]
+        }
+    );
+    // a step that cannot be read names its fields
+    let mut bad = step(code, 4, "");
+    bad.trang_thai = Some("12".into());
+    let fields = invalid(receive_step(store, "H29", &bad, Utc::now()).await);
+    assert_eq!(fields, ["TrangThai", "ThoiDiemXuLy"]);
 }

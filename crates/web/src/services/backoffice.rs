@@ -1,15 +1,17 @@
 //! The national side of the back offices' synchronisation: a packet a
-//! province's system sends about one of its dossiers, checked, judged
+//! province's system sends about one of its dossiers (`DongBoHoSoMC`, the
+//! dossier; `CapNhatTienDoHoSoMC`, one processing step), checked, judged
 //! against what is known of the dossier by the lifecycle's rules
 //! (`backoffice::inbox`), and kept with what was done with it — the state
 //! it moves written in the same transaction, only from the version read
 //! (a concurrent message about the same dossier makes this one be judged
 //! again). Nothing is dropped: a packet is applied, recognised as a
 //! duplicate or as overtaken, or quarantined with its reason for an
-//! operator; only a packet that cannot be read is refused, with every
-//! problem of it, and the sender keeps it.
+//! operator, or (a step of a dossier not known yet) kept waiting for its
+//! dossier's packet and applied when it comes; only a packet that cannot
+//! be read is refused, with every problem of it, and the sender keeps it.
 
-use backoffice::{DongBoHoSoMC, Problem, Verdict, inbox};
+use backoffice::{CapNhatTienDoHoSoMC, DongBoHoSoMC, Problem, Verdict, inbox};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
@@ -73,7 +75,34 @@ fn list(problems: &[Problem]) -> String {
 /// meanwhile.
 const ATTEMPTS: usize = 8;
 
-/// Receives `packet` from `unit` at `at`.
+/// What a message says, checked, whichever packet it came in.
+struct Incoming {
+    code: String,
+    status: dossier::Status,
+    channel: Option<Channel>,
+    outcome: Option<Outcome>,
+    /// The message as received.
+    body: serde_json::Value,
+    /// What makes it the same message when sent again.
+    key: String,
+    /// A `DongBoHoSoMC`: it makes a dossier known, and becomes its packet;
+    /// a step moves only a known dossier.
+    whole: bool,
+}
+
+/// The key of `body` about `code`: the same message sent again is the same.
+fn key_of(code: &str, kind: &str, body: &serde_json::Value) -> String {
+    let digest = B64.encode(Sha256::digest(body.to_string().as_bytes()));
+    format!("{code}#{kind}#{digest}")
+}
+
+fn to_body(value: &impl serde::Serialize) -> Result<serde_json::Value, ReceiveError> {
+    serde_json::to_value(value)
+        .map_err(|e| ReceiveError::Internal(format!("writing a message to keep: {e}")))
+}
+
+/// Receives `packet` (`DongBoHoSoMC`) from `unit` at `at`; once it moves
+/// its dossier, the steps that waited for it are applied.
 pub async fn receive_packet(
     store: &dyn Store,
     unit: &str,
@@ -81,30 +110,115 @@ pub async fn receive_packet(
     at: DateTime<Utc>,
 ) -> Result<Received, ReceiveError> {
     let reported = backoffice::read_packet(packet).map_err(ReceiveError::Invalid)?;
-    let body = serde_json::to_value(packet)
-        .map_err(|e| ReceiveError::Internal(format!("writing a packet to keep: {e}")))?;
-    // the same packet sent again is the same message
-    let digest = B64.encode(Sha256::digest(body.to_string().as_bytes()));
-    let key = format!("{}#{}", reported.code, digest);
-    let outcome = reported.refused_at.map(|_| Outcome::Refused);
+    let body = to_body(packet)?;
+    let incoming = Incoming {
+        key: key_of(&reported.code, "hoso", &body),
+        code: reported.code,
+        status: reported.status,
+        channel: reported.channel,
+        outcome: reported.refused_at.map(|_| Outcome::Refused),
+        body,
+        whole: true,
+    };
+    let received = receive(store, unit, &incoming, at).await?;
+    if matches!(received, Received::Applied { .. }) {
+        replay_waiting(store, &incoming.code, at).await?;
+    }
+    Ok(received)
+}
+
+/// Receives `step` (`CapNhatTienDoHoSoMC`) from `unit` at `at`: a step of a
+/// dossier not known yet waits for its packet.
+pub async fn receive_step(
+    store: &dyn Store,
+    unit: &str,
+    step: &CapNhatTienDoHoSoMC,
+    at: DateTime<Utc>,
+) -> Result<Received, ReceiveError> {
+    let reported = backoffice::read_step(step).map_err(ReceiveError::Invalid)?;
+    let body = to_body(step)?;
+    let incoming = Incoming {
+        key: key_of(&reported.code, "buoc", &body),
+        code: reported.code,
+        status: reported.status,
+        channel: None,
+        outcome: None,
+        body,
+        whole: false,
+    };
+    receive(store, unit, &incoming, at).await
+}
+
+/// The steps of `code` that waited for its packet, received again now,
+/// each then resolved.
+async fn replay_waiting(
+    store: &dyn Store,
+    code: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ReceiveError> {
+    let waiting = store
+        .sync()
+        .sync_messages(code)
+        .await?
+        .into_iter()
+        .filter(|m| m.verdict == MessageVerdict::Waiting && m.resolved_at.is_none());
+    for message in waiting {
+        let Ok(step) = serde_json::from_value::<CapNhatTienDoHoSoMC>(message.body.clone()) else {
+            continue;
+        };
+        let Ok(reported) = backoffice::read_step(&step) else {
+            continue;
+        };
+        let incoming = Incoming {
+            key: format!("{}#sau-ho-so", message.key),
+            code: reported.code,
+            status: reported.status,
+            channel: None,
+            outcome: None,
+            body: message.body.clone(),
+            whole: false,
+        };
+        receive(store, &message.unit, &incoming, at).await?;
+        store.sync().resolve_message(message.id, at).await?;
+    }
+    Ok(())
+}
+
+/// Judges `incoming` against what is known and keeps it, judging again
+/// when another message about its dossier came first.
+async fn receive(
+    store: &dyn Store,
+    unit: &str,
+    incoming: &Incoming,
+    at: DateTime<Utc>,
+) -> Result<Received, ReceiveError> {
+    let Incoming {
+        code,
+        status,
+        channel,
+        outcome,
+        body,
+        key,
+        whole,
+    } = incoming;
     for _ in 0..ATTEMPTS {
-        let known = store.sync().synced(&reported.code).await?;
+        let known = store.sync().synced(code).await?;
         let verdict = match &known {
-            None => inbox::from_filing(
-                reported.channel.unwrap_or(Channel::Online),
-                reported.status,
-                outcome,
-            ),
-            Some(k) => match inbox::by_status(&k.lifecycle, reported.status, outcome) {
+            None if *whole => {
+                inbox::from_filing(channel.unwrap_or(Channel::Online), *status, *outcome)
+            }
+            // a step of a dossier not known yet waits for its packet
+            None => Verdict::Wait { awaited: 1 },
+            Some(k) => match inbox::by_status(&k.lifecycle, *status, *outcome) {
                 // the same status, other facts: an update
-                Verdict::Duplicate if k.packet != body => Verdict::Apply(Vec::new()),
+                Verdict::Duplicate if *whole && k.packet != *body => Verdict::Apply(Vec::new()),
                 other => other,
             },
         };
         let message = |verdict: MessageVerdict, reason: Option<String>| SyncMessage {
             id: uuid::Uuid::now_v7(),
             key: key.clone(),
-            code: reported.code.clone(),
+            code: code.clone(),
             unit: unit.to_string(),
             received_at: at,
             verdict,
@@ -115,7 +229,7 @@ pub async fn receive_packet(
         let (kept, received) = match verdict {
             Verdict::Apply(acts) => {
                 let mut lifecycle = known.as_ref().map_or_else(
-                    || dossier::Lifecycle::start(reported.channel.unwrap_or(Channel::Online)),
+                    || dossier::Lifecycle::start(channel.unwrap_or(Channel::Online)),
                     |k| k.lifecycle.clone(),
                 );
                 for act in &acts {
@@ -127,11 +241,15 @@ pub async fn receive_packet(
                 let read = known.as_ref().map(|k| k.version);
                 let version = read.unwrap_or(0) + 1;
                 let state = Synced {
-                    code: reported.code.clone(),
+                    code: code.clone(),
                     unit: unit.to_string(),
                     version,
                     lifecycle,
-                    packet: body.clone(),
+                    // a step moves the dossier; its packet stays the last one
+                    packet: match (&known, whole) {
+                        (Some(k), false) => k.packet.clone(),
+                        _ => body.clone(),
+                    },
                     updated_at: at,
                 };
                 let kept = store
@@ -191,5 +309,5 @@ pub async fn receive_packet(
             Kept::Conflict => continue,
         }
     }
-    Err(ReceiveError::Busy(reported.code))
+    Err(ReceiveError::Busy(code.clone()))
 }
