@@ -1,6 +1,7 @@
 //! `motcua`: the platform's single binary.
 
 mod account_cli;
+mod backoffice_cli;
 mod bench_cli;
 mod bench_dossier;
 mod bench_exchange;
@@ -60,6 +61,12 @@ enum Command {
         #[command(subcommand)]
         command: oidc_cli::OidcCommand,
     },
+    /// The back offices' synchronisation: receive a packet, list and
+    /// resolve the messages left for an operator.
+    Backoffice {
+        #[command(subcommand)]
+        command: backoffice_cli::BackofficeCommand,
+    },
     /// Vietnam's calendar: holidays, lunar dates, due dates in working days.
     Calendar {
         #[command(subcommand)]
@@ -90,6 +97,7 @@ fn main() -> std::process::ExitCode {
         Command::Exchange { command } => exchange_cli::run(command),
         Command::Account { command } => account_cli::run(command),
         Command::Oidc { command } => oidc_cli::run(command),
+        Command::Backoffice { command } => backoffice_cli::run(command),
         Command::Calendar { command } => calendar_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };

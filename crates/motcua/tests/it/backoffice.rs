@@ -320,3 +320,103 @@ async fn a_step_moves_its_dossier_and_one_sent_before_its_dossier_waits_for_it()
     let fields = invalid(receive_step(store, "H29", &bad, Utc::now()).await);
     assert_eq!(fields, ["TrangThai", "ThoiDiemXuLy"]);
 }
+
+/// `motcua backoffice …` on a store of its own, with `args`, reading
+/// `stdin`: its exit, standard output and standard error.
+fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .arg("backoffice")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("motcua starts");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("stdin written");
+    }
+    let out = child.wait_with_output().expect("motcua runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_operator_replays_a_fixed_packet_and_resolves_the_quarantined_one() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let code = "H29.12-261207-0006";
+    let as_json = |p: &DongBoHoSoMC| serde_json::to_string(p).expect("JSON");
+    let mut refused = packet(code, 3, "Không thuộc thẩm quyền");
+    refused.kenh_thuc_hien = Some("2".into());
+    refused.ngay_tiep_nhan = None;
+    let (ok, out, err) = cli(
+        dir.path(),
+        &["receive", "--unit", "H29", "-"],
+        &as_json(&refused),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("\"verdict\":\"applied\""), "{out}");
+    // a packet the lifecycle does not allow is quarantined, with why
+    let (ok, out, err) = cli(
+        dir.path(),
+        &["receive", "--unit", "H29", "-"],
+        &as_json(&packet(code, 4, "")),
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\"verdict\":\"quarantined\"") && out.contains("Không được tiếp nhận"),
+        "{out}"
+    );
+    // the operator finds it, per unit
+    let (ok, out, err) = cli(
+        dir.path(),
+        &["messages", "--quarantined", "--unit", "H29"],
+        "",
+    );
+    assert!(ok, "{err}");
+    let listed: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{out}");
+    assert_eq!(listed[0]["code"], code);
+    assert_eq!(listed[0]["message"]["TrangThaiHoSo"], "4");
+    let (ok, out, _) = cli(
+        dir.path(),
+        &["messages", "--quarantined", "--unit", "T01"],
+        "",
+    );
+    assert!(ok && out.is_empty(), "{out}");
+    // and resolves it, once
+    let id = listed[0]["id"].as_str().expect("an id");
+    let (ok, out, err) = cli(dir.path(), &["resolve", id], "");
+    assert!(ok, "{err}");
+    assert!(out.contains(id));
+    let (ok, _, err) = cli(dir.path(), &["resolve", id], "");
+    assert!(!ok && err.contains("no unresolved message"), "{err}");
+    let (ok, _, err) = cli(dir.path(), &["resolve", "không-phải-mã"], "");
+    assert!(!ok && err.contains("is not a message's id"), "{err}");
+    // an unreadable packet: every field named, a non-zero exit
+    let mut bad = packet("H29.12-261207-0007", 11, "");
+    bad.kenh_thuc_hien = Some("9".into());
+    let (ok, _, err) = cli(
+        dir.path(),
+        &["receive", "--unit", "H29", "-"],
+        &as_json(&bad),
+    );
+    assert!(
+        !ok && err.contains("TrangThaiHoSo") && err.contains("KenhThucHien"),
+        "{err}"
+    );
+    let (ok, _, err) = cli(
+        dir.path(),
+        &["receive", "--unit", "H29", "-"],
+        "{không phải JSON",
+    );
+    assert!(!ok && err.contains("is not a DongBoHoSoMC"), "{err}");
+}

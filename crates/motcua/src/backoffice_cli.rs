@@ -1,0 +1,188 @@
+//! `motcua backoffice receive|messages|resolve`: the national side of the
+//! back offices' synchronisation, for an operator, on the store the server
+//! uses.
+//!
+//! * `receive --unit H29 [--step] FILE`: receives a `DongBoHoSoMC` (or,
+//!   with `--step`, a `CapNhatTienDoHoSoMC`) in its JSON form from FILE
+//!   (`-`: standard input) as if its back office had sent it, and prints
+//!   what was done with it: how a packet fixed by hand is replayed;
+//! * `messages --quarantined|--waiting [--unit H29] [--limit N]`: the
+//!   messages left for an operator, oldest first, as JSON lines, each with
+//!   its reason and the message as received;
+//! * `resolve ID`: marks one resolved (after it was fixed and replayed, or
+//!   judged void).
+//!
+//! Bad input is an error: a message on standard error naming what is
+//! wrong, a non-zero exit; nothing already kept is changed.
+
+use std::io::Read as _;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use store::MessageVerdict;
+use web::services::backoffice::{ReceiveError, Received, receive_packet, receive_step};
+
+use crate::store_args::{StoreArgs, open};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BackofficeCommand {
+    /// Receive a packet as if its back office had sent it (how a packet
+    /// fixed by hand is replayed).
+    Receive {
+        /// The unit that sends it (`madonvi`).
+        #[arg(long)]
+        unit: String,
+        /// The packet is a processing step (`CapNhatTienDoHoSoMC`), not a
+        /// dossier (`DongBoHoSoMC`).
+        #[arg(long)]
+        step: bool,
+        /// The packet's JSON; `-` reads standard input.
+        file: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The messages left for an operator, oldest first, as JSON lines.
+    Messages {
+        /// The quarantined ones (unlawful by the lifecycle).
+        #[arg(long, conflicts_with = "waiting", required_unless_present = "waiting")]
+        quarantined: bool,
+        /// The ones waiting for their dossier's packet.
+        #[arg(long)]
+        waiting: bool,
+        /// Only those of this unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Mark a message resolved.
+    Resolve {
+        /// The message's id.
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn run(command: BackofficeCommand) -> anyhow::Result<()> {
+    let runtime = crate::runtime::current_thread()?;
+    runtime.block_on(async {
+        match command {
+            BackofficeCommand::Receive {
+                unit,
+                step,
+                file,
+                store,
+            } => receive(&unit, step, &file, &store).await,
+            BackofficeCommand::Messages {
+                quarantined,
+                unit,
+                limit,
+                store,
+                ..
+            } => messages(quarantined, unit.as_deref(), limit, &store).await,
+            BackofficeCommand::Resolve { id, store } => resolve(&id, &store).await,
+        }
+    })
+}
+
+async fn receive(unit: &str, step: bool, file: &str, args: &StoreArgs) -> anyhow::Result<()> {
+    let unit = unit.trim();
+    if unit.is_empty() {
+        bail!("--unit: the sending unit's code (madonvi) is empty");
+    }
+    let text = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the packet from standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading the packet {file}"))?
+    };
+    let kind = if step {
+        "CapNhatTienDoHoSoMC"
+    } else {
+        "DongBoHoSoMC"
+    };
+    let store = open(args).await?;
+    let now = chrono::Utc::now();
+    let received = if step {
+        let packet =
+            serde_json::from_str(&text).with_context(|| format!("{file} is not a {kind}"))?;
+        receive_step(&*store, unit, &packet, now).await
+    } else {
+        let packet =
+            serde_json::from_str(&text).with_context(|| format!("{file} is not a {kind}"))?;
+        receive_packet(&*store, unit, &packet, now).await
+    };
+    let answer = match received {
+        Ok(Received::Applied { version, acts }) => json!({
+            "verdict": "applied", "version": version,
+            "acts": acts.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>(),
+        }),
+        Ok(Received::Duplicate) => json!({"verdict": "duplicate"}),
+        Ok(Received::Stale) => json!({"verdict": "stale"}),
+        Ok(Received::Waiting) => json!({"verdict": "waiting"}),
+        Ok(Received::Quarantined {
+            reason_vi,
+            reason_en,
+        }) => {
+            json!({"verdict": "quarantined", "reason_vi": reason_vi, "reason_en": reason_en})
+        }
+        Err(ReceiveError::Invalid(problems)) => {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.reason))
+                .collect();
+            bail!("the {kind} cannot be read:\n  {}", list.join("\n  "))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!("{answer}");
+    Ok(())
+}
+
+async fn messages(
+    quarantined: bool,
+    unit: Option<&str>,
+    limit: usize,
+    args: &StoreArgs,
+) -> anyhow::Result<()> {
+    let verdict = if quarantined {
+        MessageVerdict::Quarantined
+    } else {
+        MessageVerdict::Waiting
+    };
+    let store = open(args).await?;
+    for m in store.sync().open_messages(verdict, unit, limit).await? {
+        println!(
+            "{}",
+            json!({
+                "id": m.id.to_string(),
+                "code": m.code,
+                "unit": m.unit,
+                "received_at": m.received_at.to_rfc3339(),
+                "verdict": m.verdict.as_str(),
+                "reason": m.reason,
+                "message": m.body,
+            })
+        );
+    }
+    Ok(())
+}
+
+async fn resolve(id: &str, args: &StoreArgs) -> anyhow::Result<()> {
+    let id = uuid::Uuid::parse_str(id.trim()).with_context(|| {
+        format!("{id:?} is not a message's id (a UUID, as `messages` prints it)")
+    })?;
+    let store = open(args).await?;
+    if !store.sync().resolve_message(id, chrono::Utc::now()).await? {
+        bail!("no unresolved message has the id {id}");
+    }
+    println!("{}", json!({"resolved": id.to_string()}));
+    Ok(())
+}
