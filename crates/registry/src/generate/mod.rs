@@ -509,31 +509,34 @@ impl Generator {
         }
     }
 
+    /// A woman `female_per_mille` times in a thousand, else a man.
+    fn sex(&mut self, female_per_mille: u64) -> Sex {
+        if self.rng.chance(female_per_mille) {
+            Sex::Female
+        } else {
+            Sex::Male
+        }
+    }
+
+    /// The household's head, of `sex` and `age`, first in the plan.
+    fn push_head(&mut self, sex: Sex, age: i64) {
+        let birth = self.birth_for_age(age);
+        let head = self.member(sex, birth, Relationship::Head);
+        self.plan.push(head);
+    }
+
     /// Plans one household into `self.plan`.
     fn plan_household(&mut self) {
         self.plan.clear();
         let kind = self.rng.below(1000);
         if kind < SINGLE {
             let age = self.age(18, MAX_AGE);
-            let female_share = if age >= 65 { 650 } else { 450 };
-            let sex = if self.rng.chance(female_share) {
-                Sex::Female
-            } else {
-                Sex::Male
-            };
-            let birth = self.birth_for_age(age);
-            let head = self.member(sex, birth, Relationship::Head);
-            self.plan.push(head);
+            let sex = self.sex(if age >= 65 { 650 } else { 450 });
+            self.push_head(sex, age);
         } else if kind < SINGLE + SINGLE_PARENT {
             let age = self.age(24, 75);
-            let sex = if self.rng.chance(800) {
-                Sex::Female
-            } else {
-                Sex::Male
-            };
-            let birth = self.birth_for_age(age);
-            let head = self.member(sex, birth, Relationship::Head);
-            self.plan.push(head);
+            let sex = self.sex(800);
+            self.push_head(sex, age);
             let count = 1 + self.rng.below(3) as usize;
             match sex {
                 Sex::Male => self.add_children(count, Some(0), None),
@@ -570,11 +573,7 @@ impl Generator {
         self.add_children(count, Some(father), Some(mother));
         // a widowed parent of the head, for some younger heads
         if husband_age <= 60 && self.rng.chance(230) {
-            let sex = if self.rng.chance(720) {
-                Sex::Female
-            } else {
-                Sex::Male
-            };
+            let sex = self.sex(720);
             let at_birth = self.rng.range_i64(21, 40);
             let birth = self.plan[0].birth - years(at_birth) - self.rng.range_i64(1, 364);
             if birth > self.as_of - years(MAX_AGE) {

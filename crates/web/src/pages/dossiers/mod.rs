@@ -51,8 +51,10 @@ pub fn router() -> Router<AppState> {
         (&["/ho-so", "/dossiers"], get(mine::mine)),
         (&["/ho-so/{code}"], get(show::dossier).post(show::act)),
         (&["/ho-so/{code}/phieu/{form}"], get(slips::slip)),
-        (&["/ho-so/{code}/ket-qua"], get(result::result)),
-        (&["/ho-so/{code}/ket-qua.pdf"], get(result::result_pdf)),
+        (
+            &["/ho-so/{code}/ket-qua", "/ho-so/{code}/ket-qua.pdf"],
+            get(result::result),
+        ),
         (&["/xac-minh/{code}"], get(result::verify)),
         (
             &["/ho-so/{code}/tep"],

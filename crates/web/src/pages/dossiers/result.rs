@@ -2,7 +2,7 @@
 //! code that leads to its public verification page.
 
 use crate::auth::SignedIn;
-use axum::extract::{Path, Query, State};
+use axum::extract::{MatchedPath, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -131,19 +131,37 @@ async fn outcome(
 
 /// `GET /ho-so/{code}/ket-qua`: the result issued (its applicant and its
 /// agencies' staff); a refusal (at intake or as the result) is form 03.
+/// `GET /ho-so/{code}/ket-qua.pdf`: the same as a PDF to keep, for the same
+/// people: what was issued, with the QR code of its verification, or the
+/// refusal (form 03).
 pub async fn result(
     ctx: Ctx,
     State(state): State<AppState>,
     SignedIn { account, .. }: SignedIn,
     Path(code): Path<String>,
+    route: MatchedPath,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
     let (d, issued) = outcome(&state, &ctx, &account, &code).await?;
+    let p = flow::procedure(&d.procedure)?;
+    if route.as_str().ends_with(".pdf") {
+        let (paper, name) = match issued {
+            Some(issued) => (
+                Issue::of(&state, t, &d, p, &issued).paper(t)?,
+                format!("ket-qua-{}.pdf", d.code),
+            ),
+            None => (
+                refusal_paper(&ctx, &d, p)?,
+                format!("tu-choi-{}.pdf", d.code),
+            ),
+        };
+        let bytes = paper::pdf(&paper).map_err(|e| PageError::internal("making a PDF", e))?;
+        return Ok(download(bytes, "application/pdf", &name));
+    }
     // a refusal, at intake or as the result, is form 03
     let Some(issued) = issued else {
         return Ok(see_other(&format!("/ho-so/{code}/phieu/03")));
     };
-    let p = flow::procedure(&d.procedure)?;
     let doc = Issue::of(&state, t, &d, p, &issued);
     let qr = qr_svg(&doc.verify_url).map_err(|e| PageError::internal("drawing a QR code", e))?;
     let page = ResultPage {
@@ -157,32 +175,6 @@ pub async fn result(
         qr,
     };
     Ok(html(&ctx, StatusCode::OK, &page))
-}
-
-/// `GET /ho-so/{code}/ket-qua.pdf`: the result as a PDF to keep, for the
-/// same people as its page: what was issued, with the QR code of its
-/// verification, or the refusal (form 03).
-pub async fn result_pdf(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    SignedIn { account, .. }: SignedIn,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
-    let t = ctx.t();
-    let (d, issued) = outcome(&state, &ctx, &account, &code).await?;
-    let p = flow::procedure(&d.procedure)?;
-    let (paper, name) = match issued {
-        Some(issued) => (
-            Issue::of(&state, t, &d, p, &issued).paper(t)?,
-            format!("ket-qua-{}.pdf", d.code),
-        ),
-        None => (
-            refusal_paper(&ctx, &d, p)?,
-            format!("tu-choi-{}.pdf", d.code),
-        ),
-    };
-    let bytes = paper::pdf(&paper).map_err(|e| PageError::internal("making a PDF", e))?;
-    Ok(download(bytes, "application/pdf", &name))
 }
 
 /// `?dau=…&khoa=…`: the seal printed in the QR code, and its key's id
