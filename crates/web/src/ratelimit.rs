@@ -2,6 +2,8 @@
 //! (the address as `auth::address` reads it), on top of each account's own
 //! lock-out, so that one address cannot try one password on many accounts.
 //!
+//! The PDFs made for one account per minute ([`papers`]).
+//!
 //! And the limits on filing dossiers ([`FilingLimits`]): per account, per
 //! account and agency a day, and per agency, so that neither one account
 //! nor a crowd of them can use up an agency's numbers of the day.
@@ -17,6 +19,16 @@ use crate::services::dossiers::days::FilingDays;
 /// Log-in attempts allowed per address and minute (a commune's service
 /// centre behind one address stays well under it).
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 60;
+
+/// PDFs an account may have made per minute (each costs about 10 ms of a
+/// core, BENCHMARKS.md): far above what a person or an officer printing
+/// results needs, far below what would keep a core busy.
+pub const PAPERS_PER_MINUTE: u32 = 30;
+
+/// The limit on PDFs made for one account ([`PAPERS_PER_MINUTE`]).
+pub fn papers() -> Limiter<String> {
+    Limiter::new(PAPERS_PER_MINUTE, Duration::from_secs(60))
+}
 
 /// A fixed-window counter per key (an address, an account, an agency).
 #[derive(Debug)]

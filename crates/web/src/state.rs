@@ -14,6 +14,8 @@ pub struct AppState {
     pub oidc: Arc<crate::services::identity::provider::OidcProvider>,
     /// The limits on filing dossiers.
     pub filing: Arc<crate::ratelimit::FilingLimits>,
+    /// The PDFs made for each account this minute.
+    pub papers: Arc<crate::ratelimit::Limiter<String>>,
     /// The forms being filled, with what was read for them.
     pub drafts: Arc<crate::services::dossiers::drafts::Drafts>,
 }

@@ -42,6 +42,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         exchange,
         oidc,
         filing: std::sync::Arc::default(),
+        papers: std::sync::Arc::new(crate::ratelimit::papers()),
         drafts: std::sync::Arc::default(),
     }
 }

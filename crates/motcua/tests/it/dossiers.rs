@@ -2446,6 +2446,21 @@ async fn a_result_is_printed_with_a_seal_that_anyone_can_verify() {
         "/dang-nhap",
         "not logged in: to the log-in"
     );
+    // a few a minute for each account: then when to come back, in words
+    let limit = web::ratelimit::PAPERS_PER_MINUTE as usize;
+    let mut made = 2; // the two above
+    loop {
+        let r = page(format!("/ho-so/{code}/ket-qua.pdf")).await;
+        if r.status.as_u16() == 429 {
+            assert!(r.header("retry-after").is_some(), "when to come back");
+            assert!(r.body.contains("Quá nhiều yêu cầu"), "{}", r.body);
+            break;
+        }
+        assert_eq!(r.status.as_u16(), 200);
+        made += 1;
+        assert!(made <= limit, "more than {limit} PDFs a minute");
+    }
+    assert_eq!(made, limit);
     // anyone, logged in or not
     let genuine = app.get(&path).await;
     assert_eq!(genuine.status.as_u16(), 200, "{}", genuine.body);

@@ -216,6 +216,7 @@ impl TestApp {
             exchange: node,
             oidc,
             filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(options.filing)),
+            papers: std::sync::Arc::new(web::ratelimit::papers()),
             drafts: std::sync::Arc::default(),
         };
         let app = web::app(state);

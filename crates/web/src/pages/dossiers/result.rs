@@ -145,6 +145,18 @@ pub async fn result(
     let (d, issued) = outcome(&state, &ctx, &account, &code).await?;
     let p = flow::procedure(&d.procedure)?;
     if route.as_str().ends_with(".pdf") {
+        // each PDF costs a core some milliseconds: a few a minute each
+        if let Err(wait) = state
+            .papers
+            .hit(flow::subject_of(&account), std::time::Instant::now())
+        {
+            return Err(PageError::message(
+                StatusCode::TOO_MANY_REQUESTS,
+                t.page_too_many_title(),
+                t.page_too_many_text(),
+            )
+            .retry_after(wait.as_secs().max(1)));
+        }
         let (paper, name) = match issued {
             Some(issued) => (
                 Issue::of(&state, t, &d, p, &issued).paper(t)?,
