@@ -10,7 +10,9 @@
 //!   messages left for an operator, oldest first, as JSON lines, each with
 //!   its reason and the message as received;
 //! * `resolve ID`: marks one resolved (after it was fixed and replayed, or
-//!   judged void).
+//!   judged void);
+//! * `export CODE --base-url URL`: a dossier of this node as the packets
+//!   it reports (its files and its result by reference under URL).
 //!
 //! Bad input is an error: a message on standard error naming what is
 //! wrong, a non-zero exit; nothing already kept is changed.
@@ -58,6 +60,19 @@ pub enum BackofficeCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// A dossier of this node as the packets it reports to the national
+    /// portal: its `DongBoHoSoMC` and its steps' `CapNhatTienDoHoSoMC`, as
+    /// JSON (files and the result by reference under BASE_URL).
+    Export {
+        /// The dossier's code.
+        code: String,
+        /// The node's public address, under which its files and the
+        /// result's verification are fetched.
+        #[arg(long)]
+        base_url: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Mark a message resolved.
     Resolve {
         /// The message's id.
@@ -85,6 +100,11 @@ pub fn run(command: BackofficeCommand) -> anyhow::Result<()> {
                 ..
             } => messages(quarantined, unit.as_deref(), limit, &store).await,
             BackofficeCommand::Resolve { id, store } => resolve(&id, &store).await,
+            BackofficeCommand::Export {
+                code,
+                base_url,
+                store,
+            } => export(&code, &base_url, &store).await,
         }
     })
 }
@@ -184,5 +204,59 @@ async fn resolve(id: &str, args: &StoreArgs) -> anyhow::Result<()> {
         bail!("no unresolved message has the id {id}");
     }
     println!("{}", json!({"resolved": id.to_string()}));
+    Ok(())
+}
+
+async fn export(code: &str, base_url: &str, args: &StoreArgs) -> anyhow::Result<()> {
+    let parsed = dossier::DossierCode::parse(code.trim())
+        .with_context(|| format!("{code:?} is not a dossier's code"))?;
+    let base = base_url.trim().trim_end_matches('/');
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        bail!("--base-url: {base_url:?} is not an http(s) address");
+    }
+    let store = open(args).await?;
+    let Some(stored) = store.dossiers().dossier(&parsed).await? else {
+        bail!("there is no dossier {parsed} in this store");
+    };
+    let d = &stored.dossier;
+    let catalog = dossier::Catalog::official().context("the procedure catalog")?;
+    let Some(p) = catalog.get(&d.procedure) else {
+        bail!(
+            "the dossier's procedure {:?} is not in the catalog",
+            d.procedure
+        );
+    };
+    let files: Vec<backoffice::SubmittedFile> = store
+        .dossiers()
+        .attachments(&parsed)
+        .await?
+        .into_iter()
+        .map(|a| backoffice::SubmittedFile {
+            id: a.sha256.clone(),
+            name: a.attachment.name.clone(),
+            document: a.attachment.document.clone(),
+            url: format!("{base}/ho-so/{}/tep/{}", d.code, a.attachment.document),
+        })
+        .collect();
+    let results: Vec<backoffice::ResultDocument> =
+        match (web::services::dossiers::result::issued(d), &d.seal) {
+            (Some(_), Some(seal)) => vec![backoffice::ResultDocument {
+                id: d.code.to_string(),
+                name: p.result_vi.clone(),
+                url: web::services::dossiers::result::verify_url(base, d, seal),
+            }],
+            _ => Vec::new(),
+        };
+    let steps: Vec<_> = backoffice::progress_packets(d)
+        .into_iter()
+        .map(|(n, step)| json!({"step": n, "CapNhatTienDoHoSoMC": step}))
+        .collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "DongBoHoSoMC": backoffice::dossier_packet(d, p, &files, &results),
+            "steps": steps,
+        }))?
+    );
     Ok(())
 }

@@ -420,3 +420,105 @@ fn an_operator_replays_a_fixed_packet_and_resolves_the_quarantined_one() {
     );
     assert!(!ok && err.contains("is not a DongBoHoSoMC"), "{err}");
 }
+
+/// A dossier of this node, filed and taken to its result, is exported as
+/// the packets it reports: its status its own, its steps numbered, its
+/// result by the address of its verification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dossier_of_this_node_is_exported_as_the_packets_it_reports() {
+    let app = TestApp::spawn().await;
+    let crate::dossiers::Staffed {
+        citizen,
+        token,
+        officer_token,
+        leader_token,
+        ..
+    } = crate::dossiers::staffed(&app).await;
+    let code = crate::dossiers::file_birth(&app, &token, citizen.commune_code).await;
+    crate::dossiers::issue(&app, &officer_token, &leader_token, &code, true).await;
+    let export = |args: Vec<String>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        command
+            .arg("backoffice")
+            .arg("export")
+            .args(args)
+            .arg("--data-dir")
+            .arg(app.data_dir());
+        if let Some(url) = app.database_url() {
+            command.args(["--database-url", &url]);
+        }
+        async move {
+            tokio::task::spawn_blocking(move || command.output().expect("motcua runs"))
+                .await
+                .expect("the command's thread")
+        }
+    };
+    let out = export(vec![
+        code.clone(),
+        "--base-url".into(),
+        "https://dvc.example.vn/".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let packet = &v["DongBoHoSoMC"];
+    assert_eq!(packet["MaHoSo"], code.as_str());
+    assert_eq!(packet["TrangThaiHoSo"], "10");
+    assert_eq!(packet["KenhThucHien"], "2");
+    assert_eq!(packet["ChuHoSo"], citizen.full_name.as_str());
+    assert!(packet["NgayTra"].as_str().is_some_and(|t| t.len() == 14));
+    let result = packet["DanhSachGiayToKetQua"][0]["DuongDanTepTinKetQua"]
+        .as_str()
+        .expect("the result by reference");
+    assert!(
+        result.starts_with(&format!("https://dvc.example.vn/xac-minh/{code}?dau=")),
+        "{result}"
+    );
+    let statuses: Vec<_> = v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_u64().unwrap_or(0),
+                s["CapNhatTienDoHoSoMC"]["TrangThai"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(statuses.first(), Some(&(1, "1".to_string())));
+    assert_eq!(statuses.last().map(|s| s.1.as_str()), Some("10"));
+    assert!(
+        statuses.windows(2).all(|w| w[1].0 == w[0].0 + 1),
+        "numbered in order"
+    );
+    // what the national side makes of it: the same dossier, at 10
+    let read: DongBoHoSoMC = serde_json::from_value(packet.clone()).expect("a packet");
+    assert_eq!(
+        backoffice::read_packet(&read).map(|r| r.status),
+        Ok(Status::ResultReturned)
+    );
+    // a code that is no dossier here, an address that is none
+    let out = export(vec![
+        "UBND.00097-260101-0001".into(),
+        "--base-url".into(),
+        "https://x.vn".into(),
+    ])
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no dossier"));
+    let out = export(vec![
+        code.clone(),
+        "--base-url".into(),
+        "dvc.example.vn".into(),
+    ])
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not an http(s) address"));
+}

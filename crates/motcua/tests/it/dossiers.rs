@@ -158,6 +158,34 @@ pub(crate) async fn dossier_page(app: &TestApp, session: &str, code: &str) -> Re
     .await
 }
 
+/// Takes `code` through processing to an issued result the leader
+/// approved, and returned to the applicant when `returned`.
+pub(crate) async fn issue(
+    app: &TestApp,
+    officer_token: &str,
+    leader_token: &str,
+    code: &str,
+    returned: bool,
+) {
+    let mut steps = vec![
+        (officer_token, json!({"act": "receive"})),
+        (officer_token, json!({"act": "claim"})),
+        (officer_token, json!({"act": "start_processing"})),
+        (
+            officer_token,
+            json!({"act": "propose", "outcome": "issued", "summary": "Đủ điều kiện"}),
+        ),
+        (leader_token, json!({"act": "approve"})),
+    ];
+    if returned {
+        steps.push((officer_token, json!({"act": "return_result"})));
+    }
+    for (who, step) in steps {
+        let r = act(app, who, code, step.clone()).await;
+        assert_eq!(r.status.as_u16(), 200, "{step}: {}", r.body);
+    }
+}
+
 pub(crate) async fn act(app: &TestApp, token: &str, code: &str, body: Value) -> Reply {
     send(
         app.client
