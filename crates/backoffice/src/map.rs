@@ -239,8 +239,10 @@ pub fn read_packet(p: &DongBoHoSoMC) -> Result<Reported, Vec<Problem>> {
         |field: &'static str, code: Option<&str>, what: &str, find: &dyn Fn(u8) -> Option<u8>| {
             let code = code?;
             let found = code.parse().ok().and_then(find);
-            if found.is_none() {
-                problem(field, format!("{code:?} is not {what}"));
+            match found {
+                None if code.is_empty() => problem(field, format!("it is missing: {what}")),
+                None => problem(field, format!("{code:?} is not {what}")),
+                Some(_) => {}
             }
             found
         };
@@ -625,6 +627,16 @@ mod tests {
             ]
         );
         assert!(problems[1].reason.contains("1 to 10"), "{problems:?}");
+        let missing = DongBoHoSoMC {
+            ma_ho_so: "X-1".into(),
+            ..DongBoHoSoMC::default()
+        };
+        let problems = read_packet(&missing).expect_err("refused");
+        assert_eq!(problems[0].field, "TrangThaiHoSo");
+        assert!(
+            problems[0].reason.starts_with("it is missing"),
+            "{problems:?}"
+        );
         // a status that needs its times
         let returned = DongBoHoSoMC {
             ma_ho_so: "X-1".into(),
