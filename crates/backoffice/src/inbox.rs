@@ -18,6 +18,7 @@
 //! or 8, or is quarantined.
 
 use std::collections::VecDeque;
+use std::sync::LazyLock;
 
 use dossier::{Action, Channel, Lifecycle, Outcome, Status};
 
@@ -116,8 +117,13 @@ fn path(from: &Lifecycle, to: Status, outcome: Option<Outcome>) -> Option<Vec<Ac
     None
 }
 
-/// Every place in the lifecycle a dossier can be in.
-fn reachable() -> Vec<Lifecycle> {
+/// Every place in the lifecycle a dossier can be in, found once.
+fn reachable() -> &'static [Lifecycle] {
+    static ALL: LazyLock<Vec<Lifecycle>> = LazyLock::new(places);
+    &ALL
+}
+
+fn places() -> Vec<Lifecycle> {
     let mut all: Vec<Lifecycle> = [Channel::Online, Channel::InPerson]
         .into_iter()
         .map(Lifecycle::start)
@@ -256,7 +262,7 @@ mod tests {
     fn every_verdict_holds_for_every_place_and_status() {
         for known in reachable() {
             for to in Status::ALL {
-                match by_status(&known, to, None) {
+                match by_status(known, to, None) {
                     Verdict::Duplicate => assert_eq!(known.status(), to),
                     Verdict::Apply(acts) => {
                         assert!(!acts.is_empty() && acts.len() <= 5, "{acts:?}");
@@ -268,11 +274,11 @@ mod tests {
                     }
                     Verdict::Stale => {
                         assert_ne!(known.status(), to);
-                        assert!(came_before(to, &known));
+                        assert!(came_before(to, known));
                     }
                     Verdict::Quarantine(u) => {
                         assert_eq!((u.from, u.to), (known.status(), to));
-                        assert!(!came_before(to, &known));
+                        assert!(!came_before(to, known));
                     }
                     Verdict::Wait { .. } => panic!("no versions here"),
                 }

@@ -43,15 +43,9 @@ impl Face {
         }
     }
 
+    /// Its place in [`Face::ALL`].
     fn index(self) -> usize {
-        match self {
-            Face::Serif => 0,
-            Face::SerifBold => 1,
-            Face::SerifItalic => 2,
-            Face::Sans => 3,
-            Face::SansBold => 4,
-            Face::SansOblique => 5,
-        }
+        Face::ALL.iter().position(|f| *f == self).unwrap_or(0)
     }
 
     /// The sans face of the same weight and slant.

@@ -445,33 +445,6 @@ fn body_block(s: &mut Setter, block: &Block) {
         Block::Strong(text) => {
             s.paragraph(&[(Face::SerifBold, text)], BODY, full, 0.0, Align::Left);
         }
-        Block::Item { marker, text } => {
-            let indent = 18.0;
-            let face = face_for(Face::Serif, marker);
-            let marker_width = width(face, BODY, marker);
-            // the marker beside the item's first line, on its page
-            let line_height = BODY * LEADING;
-            s.room(line_height);
-            let first = s.y + line_height - BODY * 0.3;
-            let page = s.pages.len() - 1;
-            s.paragraph(
-                &[(Face::Serif, text)],
-                BODY,
-                (LEFT + indent, RIGHT),
-                0.0,
-                Align::Left,
-            );
-            if let Some(p) = s.pages.get_mut(page) {
-                p.items.push(Item::Text {
-                    x: LEFT + indent - marker_width - 4.0,
-                    y: first,
-                    size: BODY,
-                    face,
-                    text: marker.clone(),
-                    width: marker_width,
-                });
-            }
-        }
         Block::Gap => s.gap(BODY * 0.6),
     }
 }

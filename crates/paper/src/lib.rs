@@ -61,14 +61,6 @@ pub enum Block {
     Text(String),
     /// A paragraph in bold.
     Strong(String),
-    /// A numbered or bulleted item: its marker (`1.`, `–`) and its text,
-    /// wrapped under the text.
-    Item {
-        /// The marker, in the margin of the item.
-        marker: String,
-        /// The item's text.
-        text: String,
-    },
     /// Space between groups of blocks.
     Gap,
 }
