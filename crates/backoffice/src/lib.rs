@@ -15,13 +15,15 @@
 //!   message says), acknowledged and ignored (a duplicate, or older than
 //!   what is known), held until the message before it arrives, or
 //!   quarantined with a reason the sender's operator can act on. Statuses
-//!   are never rewritten: 5, 6 and 8 stay themselves.
+//!   are never rewritten: 5, 6 and 8 stay themselves;
+//! - [`office`]: a connected back office's configuration, checked.
 //!
 //! Times in the packets are `yyyyMMddHHmmss` in Vietnam's civil time
 //! ([`stamp`]).
 
 pub mod inbox;
 pub mod map;
+pub mod office;
 pub mod packet;
 pub mod stamp;
 
@@ -30,4 +32,5 @@ pub use map::{
     Problem, Reported, ReportedStep, ResultDocument, SubmittedFile, dossier_packet,
     progress_packets, read_packet, read_step,
 };
+pub use office::{Delivery, Office};
 pub use packet::{CapNhatTienDoHoSoMC, DongBoHoSoMC};

@@ -71,7 +71,7 @@ pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey, TakenCode};
 pub use organisations::{LegacyLogin, OrganisationStore};
-pub use sync::{Kept, MessageVerdict, SyncMessage, SyncStore, Synced};
+pub use sync::{Kept, MessageVerdict, OfficeChange, StoredOffice, SyncMessage, SyncStore, Synced};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

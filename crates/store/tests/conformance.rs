@@ -302,6 +302,8 @@ conformance!(
     // the back offices' synchronisation
     back_office_messages_are_kept_once_with_the_state_they_move,
     quarantined_messages_wait_for_an_operator_per_unit,
+    back_offices_are_configured_with_an_audit_trail_and_sessions,
+    a_message_is_found_by_its_key,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -14,6 +14,10 @@ use serde_json::Value;
 use crate::db::{from_json, from_nanos, nanos, to_json};
 use crate::{Context, SqlStore, StoreError};
 
+mod offices;
+
+pub use offices::{OfficeChange, StoredOffice};
+
 /// A dossier a back office reports, as the national portal knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Synced {
@@ -137,6 +141,42 @@ pub trait SyncStore: Send + Sync {
     /// Marks a message resolved; `false` when there is none unresolved
     /// with that id.
     async fn resolve_message(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The message kept with `key`, if any.
+    async fn message_by_key(&self, key: &str) -> Result<Option<SyncMessage>, StoreError>;
+
+    /// Connects or changes a back office, with `change` in its audit trail
+    /// (in the same transaction); `true` when it was not connected.
+    async fn put_office(
+        &self,
+        office: &StoredOffice,
+        change: &OfficeChange,
+    ) -> Result<bool, StoreError>;
+    /// A back office by id.
+    async fn office(&self, id: &str) -> Result<Option<StoredOffice>, StoreError>;
+    /// Every back office, by id.
+    async fn offices(&self) -> Result<Vec<StoredOffice>, StoreError>;
+    /// Disconnects a back office (its sessions end), with `change` in its
+    /// audit trail; `false` when it was not connected.
+    async fn remove_office(&self, id: &str, change: &OfficeChange) -> Result<bool, StoreError>;
+    /// A back office's audit trail, oldest first (kept after it is
+    /// disconnected).
+    async fn office_changes(&self, id: &str) -> Result<Vec<OfficeChange>, StoreError>;
+    /// Opens a session of `office` until `expires`, by the SHA-256 of its
+    /// token (the sessions expired at `at` are dropped).
+    async fn open_office_session(
+        &self,
+        token_hash: &str,
+        office: &str,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The back office whose session has the token of `token_hash`, if it
+    /// has not expired at `now`.
+    async fn office_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError>;
 }
 
 // ---- the statements, the same text on both backends ------------------
@@ -335,5 +375,54 @@ impl SyncStore for SqlStore {
             .await
             .context("resolving a message")?;
         Ok(changed == 1)
+    }
+
+    async fn message_by_key(&self, key: &str) -> Result<Option<SyncMessage>, StoreError> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM sync_messages WHERE message_key = $1");
+        self.on()
+            .fetch_optional_decoded(&sql, (key,), "reading a message", decode_message)
+            .await
+    }
+
+    async fn put_office(
+        &self,
+        office: &StoredOffice,
+        change: &OfficeChange,
+    ) -> Result<bool, StoreError> {
+        offices::put(self, office, change).await
+    }
+
+    async fn office(&self, id: &str) -> Result<Option<StoredOffice>, StoreError> {
+        offices::get(self, id).await
+    }
+
+    async fn offices(&self) -> Result<Vec<StoredOffice>, StoreError> {
+        offices::all(self).await
+    }
+
+    async fn remove_office(&self, id: &str, change: &OfficeChange) -> Result<bool, StoreError> {
+        offices::remove(self, id, change).await
+    }
+
+    async fn office_changes(&self, id: &str) -> Result<Vec<OfficeChange>, StoreError> {
+        offices::changes(self, id).await
+    }
+
+    async fn open_office_session(
+        &self,
+        token_hash: &str,
+        office: &str,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        offices::open_session(self, token_hash, office, at, expires).await
+    }
+
+    async fn office_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        offices::session(self, token_hash, now).await
     }
 }

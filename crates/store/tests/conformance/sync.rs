@@ -219,3 +219,166 @@ pub async fn quarantined_messages_wait_for_an_operator_per_unit(h: &Harness) {
     let resolved = sync.sync_messages("A").await.expect("read");
     assert_eq!(resolved[0].resolved_at, Some(at(9)));
 }
+
+fn office(id: &str, units: &[&str], minute: i64) -> store::StoredOffice {
+    store::StoredOffice {
+        office: backoffice::Office::check(backoffice::office::Draft {
+            id: id.into(),
+            name: "Hệ thống một cửa".into(),
+            province: "08".into(),
+            units: units.iter().map(|u| u.to_string()).collect(),
+            endpoint: Some("https://motcua.example.gov.vn/lien-thong".into()),
+            delivery: backoffice::Delivery::Push,
+        })
+        .expect("a valid configuration"),
+        secret_sha256: format!("secret-of-{id}-{minute}"),
+        created_at: at(minute),
+        updated_at: at(minute),
+    }
+}
+
+fn change(action: &str, minute: i64) -> store::OfficeChange {
+    store::OfficeChange {
+        at: at(minute),
+        actor: "operator".into(),
+        action: action.into(),
+        detail: json!({"minute": minute}),
+    }
+}
+
+pub async fn back_offices_are_configured_with_an_audit_trail_and_sessions(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    assert_eq!(sync.office("tuyen-quang").await.expect("read"), None);
+    assert!(sync.offices().await.expect("list").is_empty());
+
+    let first = office("tuyen-quang", &["H56"], 0);
+    assert!(
+        sync.put_office(&first, &change("connected", 0))
+            .await
+            .expect("put")
+    );
+    assert_eq!(
+        sync.office("tuyen-quang").await.expect("read"),
+        Some(first.clone())
+    );
+
+    // changed: the creation time stays what was stored
+    let mut second = office("tuyen-quang", &["H56", "H56.01"], 5);
+    second.created_at = at(3);
+    assert!(
+        !sync
+            .put_office(&second, &change("changed", 5))
+            .await
+            .expect("put")
+    );
+    let read = sync
+        .office("tuyen-quang")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(read.office.units.len(), 2);
+    assert_eq!(read.secret_sha256, "secret-of-tuyen-quang-5");
+    assert_eq!(read.created_at, at(0), "the creation time is kept");
+    assert_eq!(read.updated_at, at(5));
+
+    let other = office("ha-giang", &["H20"], 6);
+    sync.put_office(&other, &change("connected", 6))
+        .await
+        .expect("put");
+    let ids: Vec<String> = sync
+        .offices()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|o| o.office.id)
+        .collect();
+    assert_eq!(ids, vec!["ha-giang", "tuyen-quang"]);
+
+    // sessions: found until they expire, and only by their hash
+    sync.open_office_session("hash-1", "tuyen-quang", at(10), at(70))
+        .await
+        .expect("open");
+    assert_eq!(
+        sync.office_session("hash-1", at(69)).await.expect("read"),
+        Some("tuyen-quang".to_string())
+    );
+    assert_eq!(
+        sync.office_session("hash-1", at(70)).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        sync.office_session("hash-2", at(11)).await.expect("read"),
+        None
+    );
+    // an expired one is dropped when the next opens
+    sync.open_office_session("hash-2", "ha-giang", at(80), at(140))
+        .await
+        .expect("open");
+    assert_eq!(
+        sync.office_session("hash-1", at(11)).await.expect("read"),
+        None
+    );
+
+    // disconnected: its sessions end, its trail stays
+    sync.open_office_session("hash-3", "tuyen-quang", at(81), at(141))
+        .await
+        .expect("open");
+    assert!(
+        sync.remove_office("tuyen-quang", &change("disconnected", 90))
+            .await
+            .expect("remove")
+    );
+    assert!(
+        !sync
+            .remove_office("tuyen-quang", &change("disconnected", 91))
+            .await
+            .expect("remove")
+    );
+    assert_eq!(sync.office("tuyen-quang").await.expect("read"), None);
+    assert_eq!(
+        sync.office_session("hash-3", at(82)).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        sync.office_session("hash-2", at(82)).await.expect("read"),
+        Some("ha-giang".to_string()),
+        "another office's session stays"
+    );
+    let trail: Vec<(String, DateTime<Utc>)> = sync
+        .office_changes("tuyen-quang")
+        .await
+        .expect("trail")
+        .into_iter()
+        .map(|c| (c.action, c.at))
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            ("connected".to_string(), at(0)),
+            ("changed".to_string(), at(5)),
+            ("disconnected".to_string(), at(90)),
+        ]
+    );
+}
+
+pub async fn a_message_is_found_by_its_key(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    let kept = message(
+        "H29.1#hoso#x",
+        "H29.1",
+        "H29",
+        0,
+        MessageVerdict::Quarantined,
+    );
+    assert_eq!(sync.keep(&kept, None).await.expect("keep"), Kept::Stored);
+    assert_eq!(
+        sync.message_by_key("H29.1#hoso#x").await.expect("read"),
+        Some(kept)
+    );
+    assert_eq!(
+        sync.message_by_key("H29.1#hoso#y").await.expect("read"),
+        None
+    );
+}
