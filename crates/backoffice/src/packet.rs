@@ -312,6 +312,70 @@ pub struct CapNhatTienDoHoSoMC {
     pub other: Map<String, Value>,
 }
 
+/// The profile's fields that hold times (`yyyyMMddHHmmss`), wherever they
+/// appear in a packet.
+const TIMES: [&str; 10] = [
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayTra",
+    "NgayKetThucXuLy",
+    "NgayNopHoSo",
+    "NgayTuChoi",
+    "NgayBoSung",
+    "ThoiDiemXuLy",
+    "NgayBatDau",
+    "NgayKetThucTheoQuyDinh",
+];
+
+/// A packet read from its JSON, with the problems of its times named by
+/// field (each one, not only the first): a time that cannot be read is
+/// reported and left out, so that the rest of the packet is still read
+/// and checked. `None` when the packet is not of its kind at all.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    mut value: Value,
+) -> (Option<T>, Vec<crate::Problem>) {
+    let mut problems = Vec::new();
+    bad_times(&mut value, &mut problems);
+    match serde_json::from_value(value) {
+        Ok(packet) => (Some(packet), problems),
+        Err(e) => {
+            problems.push(crate::Problem {
+                field: "data",
+                reason: format!("the packet is not one of its kind: {e}"),
+            });
+            (None, problems)
+        }
+    }
+}
+
+fn bad_times(value: &mut Value, problems: &mut Vec<crate::Problem>) {
+    match value {
+        Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                if let Some(field) = TIMES.iter().find(|t| **t == name.as_str()) {
+                    let reason = match &*member {
+                        Value::Null => None,
+                        Value::String(t) if t.trim().is_empty() => None,
+                        Value::String(t) => stamp::parse(t).err(),
+                        other => Some(format!("{other} is not a time written yyyyMMddHHmmss")),
+                    };
+                    if let Some(reason) = reason {
+                        problems.push(crate::Problem {
+                            field,
+                            reason: format!("{reason} (Vietnam's time, e.g. 20261207083000)"),
+                        });
+                        *member = Value::Null;
+                    }
+                } else {
+                    bad_times(member, problems);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| bad_times(i, problems)),
+        _ => {}
+    }
+}
+
 /// A code sent as a string or a number; `""` or absent is none.
 fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {

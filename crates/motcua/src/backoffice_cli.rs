@@ -12,7 +12,17 @@
 //! * `resolve ID`: marks one resolved (after it was fixed and replayed, or
 //!   judged void);
 //! * `export CODE --base-url URL`: a dossier of this node as the packets
-//!   it reports (its files and its result by reference under URL).
+//!   it reports (its files and its result by reference under URL);
+//! * `connect ID --name N --province P --unit U… (--endpoint URL | --pull)`:
+//!   connects a province's back office, printing the password it logs in
+//!   to the integration adapter with (shown this once);
+//!   `reconfigure` changes one (same options; its password stays),
+//!   `password ID` gives it a new password, `disconnect ID` ends it;
+//! * `offices`: the back offices connected, as JSON lines; `changes ID`:
+//!   one's audit trail.
+//!
+//! Changes made here are audited as made by the command line and the
+//! system user running it.
 //!
 //! Bad input is an error: a message on standard error naming what is
 //! wrong, a non-zero exit; nothing already kept is changed.
@@ -22,6 +32,7 @@ use std::io::Read as _;
 use anyhow::{Context, bail};
 use serde_json::json;
 use store::MessageVerdict;
+use web::services::backoffice::offices::{self, OfficeError};
 use web::services::backoffice::{ReceiveError, Received, receive_packet, receive_step};
 
 use crate::store_args::{StoreArgs, open};
@@ -73,6 +84,48 @@ pub enum BackofficeCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Connect a province's back office; prints the password it logs in
+    /// with, shown this once.
+    Connect {
+        #[command(flatten)]
+        office: OfficeArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change a connected back office (its password stays).
+    Reconfigure {
+        #[command(flatten)]
+        office: OfficeArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Give a back office a new password (the old one, and the sessions
+    /// opened with it, end); prints it, shown this once.
+    Password {
+        /// The back office's id.
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Disconnect a back office (its audit trail stays).
+    Disconnect {
+        /// The back office's id.
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The back offices connected, as JSON lines.
+    Offices {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// A back office's audit trail, oldest first, as JSON lines.
+    Changes {
+        /// The back office's id.
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Mark a message resolved.
     Resolve {
         /// The message's id.
@@ -82,10 +135,169 @@ pub enum BackofficeCommand {
     },
 }
 
+/// A back office's configuration.
+#[derive(clap::Args, Debug)]
+pub struct OfficeArgs {
+    /// Its id (3–64 lower-case letters, digits, '-'), which is also the
+    /// user name it logs in with.
+    id: String,
+    /// What people call it.
+    #[arg(long)]
+    name: String,
+    /// The code of its province (two digits).
+    #[arg(long)]
+    province: String,
+    /// A unit it reports for (madonvi); repeat for each.
+    #[arg(long = "unit", required = true)]
+    units: Vec<String>,
+    /// Where dossiers are pushed to it (https).
+    #[arg(long, conflicts_with = "pull", required_unless_present = "pull")]
+    endpoint: Option<String>,
+    /// It pulls dossiers from the feed instead.
+    #[arg(long)]
+    pull: bool,
+}
+
+impl OfficeArgs {
+    fn draft(self) -> backoffice::office::Draft {
+        backoffice::office::Draft {
+            id: self.id,
+            name: self.name,
+            province: self.province,
+            units: self.units,
+            endpoint: self.endpoint,
+            delivery: if self.pull {
+                backoffice::Delivery::Pull
+            } else {
+                backoffice::Delivery::Push
+            },
+        }
+    }
+}
+
+/// Who the command line's changes are audited as.
+fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_string());
+    format!("command line ({user})")
+}
+
+fn office_json(o: &store::StoredOffice) -> serde_json::Value {
+    json!({
+        "id": o.office.id,
+        "name": o.office.name,
+        "province": o.office.province,
+        "units": o.office.units,
+        "delivery": o.office.delivery.as_str(),
+        "endpoint": o.office.endpoint,
+        "created_at": o.created_at.to_rfc3339(),
+        "updated_at": o.updated_at.to_rfc3339(),
+    })
+}
+
+async fn configure(command: BackofficeCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let units = units::Units::get();
+    match command {
+        BackofficeCommand::Connect { office, store } => {
+            let store = open(&store).await?;
+            let (stored, password) =
+                offices::connect(&*store, units, office.draft(), &actor(), now)
+                    .await
+                    .map_err(refused)?;
+            let mut answer = office_json(&stored);
+            answer["username"] = json!(stored.office.id);
+            answer["password"] = json!(password);
+            println!("{answer}");
+            eprintln!(
+                "the password is shown this once: give it to the back office's operator;                  `motcua backoffice password {}` makes a new one",
+                stored.office.id
+            );
+        }
+        BackofficeCommand::Reconfigure { office, store } => {
+            let store = open(&store).await?;
+            let stored = offices::reconfigure(&*store, units, office.draft(), &actor(), now)
+                .await
+                .map_err(refused)?;
+            println!("{}", office_json(&stored));
+        }
+        BackofficeCommand::Password { id, store } => {
+            let store = open(&store).await?;
+            let password = offices::renew_password(&*store, id.trim(), &actor(), now)
+                .await
+                .map_err(refused)?;
+            println!("{}", json!({"username": id.trim(), "password": password}));
+        }
+        BackofficeCommand::Disconnect { id, store } => {
+            let store = open(&store).await?;
+            offices::disconnect(&*store, id.trim(), &actor(), now)
+                .await
+                .map_err(refused)?;
+            println!("{}", json!({"disconnected": id.trim()}));
+        }
+        BackofficeCommand::Offices { store } => {
+            let store = open(&store).await?;
+            for o in store.sync().offices().await? {
+                println!("{}", office_json(&o));
+            }
+        }
+        BackofficeCommand::Changes { id, store } => {
+            let store = open(&store).await?;
+            let changes = store.sync().office_changes(id.trim()).await?;
+            if changes.is_empty() {
+                bail!("no back office {} was ever connected here", id.trim());
+            }
+            for c in changes {
+                println!(
+                    "{}",
+                    json!({
+                        "at": c.at.to_rfc3339(),
+                        "actor": c.actor,
+                        "action": c.action,
+                        "detail": c.detail,
+                    })
+                );
+            }
+        }
+        _ => unreachable!("only configuration commands come here"),
+    }
+    Ok(())
+}
+
+/// A refusal as the command line says it: every problem on its line.
+fn refused(e: OfficeError) -> anyhow::Error {
+    match e {
+        OfficeError::Invalid(problems) => anyhow::anyhow!(
+            "the back office's configuration has problems:\n  {}",
+            problems
+                .iter()
+                .map(|p| format!("--{}: {}", flag_of(p.field), p.reason))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        ),
+        other => other.into(),
+    }
+}
+
+fn flag_of(field: &str) -> &str {
+    match field {
+        "units" => "unit",
+        "id" => "ID (the first argument)",
+        other => other,
+    }
+}
+
 pub fn run(command: BackofficeCommand) -> anyhow::Result<()> {
     let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async {
         match command {
+            command @ (BackofficeCommand::Connect { .. }
+            | BackofficeCommand::Reconfigure { .. }
+            | BackofficeCommand::Password { .. }
+            | BackofficeCommand::Disconnect { .. }
+            | BackofficeCommand::Offices { .. }
+            | BackofficeCommand::Changes { .. }) => configure(command).await,
             BackofficeCommand::Receive {
                 unit,
                 step,

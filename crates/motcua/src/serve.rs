@@ -261,6 +261,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         oidc,
         filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(filing_limits)),
         papers: std::sync::Arc::new(web::ratelimit::papers()),
+        adapter: std::sync::Arc::default(),
         drafts: std::sync::Arc::default(),
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -304,6 +304,7 @@ conformance!(
     quarantined_messages_wait_for_an_operator_per_unit,
     back_offices_are_configured_with_an_audit_trail_and_sessions,
     a_message_is_found_by_its_key,
+    a_new_password_ends_the_sessions_of_the_old,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -77,6 +77,11 @@ pub struct Problem {
     /// The request's `x-request-id`, to quote when reporting the problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Members a kind of problem adds (RFC 9457 §3.2): the integration
+    /// adapter's `error_code`, `message` and per-packet `result`.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -90,6 +95,7 @@ impl Problem {
             detail,
             instance: None,
             request_id: None,
+            extensions: serde_json::Map::new(),
         }
     }
 }
@@ -283,6 +289,14 @@ impl From<store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.respond(serde_json::Map::new())
+    }
+}
+
+impl ApiError {
+    /// The answer, its problem carrying `extensions` beside the members
+    /// every problem has.
+    pub fn respond(self, extensions: serde_json::Map<String, serde_json::Value>) -> Response {
         if let ApiError::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
         }
@@ -297,7 +311,9 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
-        let mut res = problem_response(self.problem());
+        let mut problem = self.problem();
+        problem.extensions = extensions;
+        let mut res = problem_response(problem);
         if let Some(c) = challenge {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }

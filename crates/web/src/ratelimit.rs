@@ -4,6 +4,9 @@
 //!
 //! The PDFs made for one account per minute ([`papers`]).
 //!
+//! The integration adapter's log-ins and calls per back office
+//! ([`AdapterLimits`]).
+//!
 //! And the limits on filing dossiers ([`FilingLimits`]): per account, per
 //! account and agency a day, and per agency, so that neither one account
 //! nor a crowd of them can use up an agency's numbers of the day.
@@ -28,6 +31,34 @@ pub const PAPERS_PER_MINUTE: u32 = 30;
 /// The limit on PDFs made for one account ([`PAPERS_PER_MINUTE`]).
 pub fn papers() -> Limiter<String> {
     Limiter::new(PAPERS_PER_MINUTE, Duration::from_secs(60))
+}
+
+/// Log-ins to the integration adapter per back office and minute (its
+/// system logs in once a session, an hour; a few retries at most).
+pub const ADAPTER_LOGINS_PER_MINUTE: u32 = 20;
+
+/// Calls to the integration adapter per back office and minute (a call
+/// carries up to 100 packets: a province's busiest minute sends far
+/// fewer, a backlog drains at 60,000 packets a minute).
+pub const ADAPTER_CALLS_PER_MINUTE: u32 = 600;
+
+/// The limits of the integration adapter, per back office: log-ins (on
+/// top of the limit per address) and calls.
+#[derive(Debug)]
+pub struct AdapterLimits {
+    /// Log-ins per back office id.
+    pub logins: Limiter<String>,
+    /// Calls per back office id.
+    pub calls: Limiter<String>,
+}
+
+impl Default for AdapterLimits {
+    fn default() -> Self {
+        AdapterLimits {
+            logins: Limiter::new(ADAPTER_LOGINS_PER_MINUTE, Duration::from_secs(60)),
+            calls: Limiter::new(ADAPTER_CALLS_PER_MINUTE, Duration::from_secs(60)),
+        }
+    }
 }
 
 /// A fixed-window counter per key (an address, an account, an agency).

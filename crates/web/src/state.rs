@@ -16,6 +16,8 @@ pub struct AppState {
     pub filing: Arc<crate::ratelimit::FilingLimits>,
     /// The PDFs made for each account this minute.
     pub papers: Arc<crate::ratelimit::Limiter<String>>,
+    /// The integration adapter's limits per back office.
+    pub adapter: Arc<crate::ratelimit::AdapterLimits>,
     /// The forms being filled, with what was read for them.
     pub drafts: Arc<crate::services::dossiers::drafts::Drafts>,
 }

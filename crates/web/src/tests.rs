@@ -43,6 +43,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         oidc,
         filing: std::sync::Arc::default(),
         papers: std::sync::Arc::new(crate::ratelimit::papers()),
+        adapter: std::sync::Arc::default(),
         drafts: std::sync::Arc::default(),
     }
 }

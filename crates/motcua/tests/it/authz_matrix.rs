@@ -150,6 +150,10 @@ const API: &[(&str, [Expect; 10])] = &[
     ("GET /api/v1/dossiers/{code}/attachments",                   [AUTH, OK,   NO,   NO,   NO,   OK,   NO,   NO,   OK,   NO]),
     ("GET /api/v1/dossiers/{code}/attachments/{document}",        [AUTH, OK,   NO,   NO,   NO,   OK,   NO,   NO,   OK,   NO]),
     ("GET /api/v1/scorecard",                                     [OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK]),
+    // a back office's own credentials in the body, never a token
+    // (adapter.rs proves the back offices' own answers)
+    ("POST /api/v1/integration/login",                            [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
+    ("POST /api/v1/integration",                                  [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
     ("GET /healthz",                                              [OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK]),
     ("GET /readyz",                                               [OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK]),
 ];
@@ -874,6 +878,18 @@ impl Cast {
             "GET /api/v1/scorecard" => get(format!(
                 "/api/v1/scorecard?province={province}&from=2026-01-01&to=2027-01-01"
             )),
+            "POST /api/v1/integration/login" => (
+                Method::POST,
+                "/api/v1/integration/login".into(),
+                Body::Json(json!({"username": a.personal_id, "password": TEST_PASSWORD})),
+            ),
+            "POST /api/v1/integration" => (
+                Method::POST,
+                "/api/v1/integration".into(),
+                Body::Json(
+                    json!({"madonvi": self.agency, "service": "TraCuuHoSo", "mahoso": code}),
+                ),
+            ),
             "GET /healthz" => get("/healthz".into()),
             "GET /readyz" => get("/readyz".into()),
             other => panic!("no request for {other}"),

@@ -522,3 +522,164 @@ async fn a_dossier_of_this_node_is_exported_as_the_packets_it_reports() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not an http(s) address"));
 }
+
+/// An operator connects a province's back office from the command line:
+/// its password shown once, every change in its audit trail with who made
+/// it, every problem of a bad configuration named by its option.
+#[test]
+fn an_operator_connects_changes_and_disconnects_a_back_office() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let lines = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    };
+    let (ok, out, err) = cli(
+        dir.path(),
+        &[
+            "connect",
+            "tuyen-quang-igate",
+            "--name",
+            "Hệ thống một cửa tỉnh Tuyên Quang",
+            "--province",
+            "08",
+            "--unit",
+            "000.00.00.H56",
+            "--endpoint",
+            "https://motcua.tuyenquang.gov.vn/lien-thong",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let connected = lines(&out).remove(0);
+    let password = connected["password"].as_str().expect("a password");
+    assert_eq!(password.len(), 43, "32 random bytes, base64url");
+    assert_eq!(connected["username"], "tuyen-quang-igate");
+    assert!(err.contains("shown this once"), "{err}");
+    // the password is not kept, only its digest
+    let (ok, out, _) = cli(dir.path(), &["offices"], "");
+    assert!(ok && !out.contains(password), "{out}");
+    assert_eq!(lines(&out)[0]["units"], json!(["000.00.00.H56"]));
+
+    // connected twice, a unit another has, a province that does not exist:
+    // refused, each saying why
+    let (ok, _, err) = cli(
+        dir.path(),
+        &[
+            "connect",
+            "tuyen-quang-igate",
+            "--name",
+            "x",
+            "--province",
+            "08",
+            "--unit",
+            "H1",
+            "--pull",
+        ],
+        "",
+    );
+    assert!(!ok && err.contains("connected already"), "{err}");
+    let (ok, _, err) = cli(
+        dir.path(),
+        &[
+            "connect",
+            "ha-giang-igate",
+            "--name",
+            "Hà Giang",
+            "--province",
+            "08",
+            "--unit",
+            "000.00.00.H56",
+            "--pull",
+        ],
+        "",
+    );
+    assert!(!ok && err.contains("tuyen-quang-igate"), "{err}");
+    let (ok, _, err) = cli(
+        dir.path(),
+        &[
+            "connect",
+            "X",
+            "--name",
+            " ",
+            "--province",
+            "99",
+            "--unit",
+            "a b",
+            "--endpoint",
+            "http://motcua.example.vn",
+        ],
+        "",
+    );
+    assert!(!ok, "{err}");
+    for flag in ["ID", "--name", "--province", "--unit", "--endpoint"] {
+        assert!(err.contains(flag), "{flag} is not named: {err}");
+    }
+    let (ok, _, err) = cli(
+        dir.path(),
+        &[
+            "connect",
+            "lao-cai",
+            "--name",
+            "x",
+            "--province",
+            "15",
+            "--unit",
+            "H39",
+        ],
+        "",
+    );
+    assert!(
+        !ok && err.contains("--endpoint"),
+        "push needs an endpoint, or --pull: {err}"
+    );
+
+    // changed to pull with a second unit; a new password; disconnected
+    let (ok, out, err) = cli(
+        dir.path(),
+        &[
+            "reconfigure",
+            "tuyen-quang-igate",
+            "--name",
+            "Một cửa Tuyên Quang",
+            "--province",
+            "08",
+            "--unit",
+            "000.00.00.H56",
+            "--unit",
+            "000.00.01.H56",
+            "--pull",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(lines(&out)[0]["delivery"], "pull");
+    let (ok, out, err) = cli(dir.path(), &["password", "tuyen-quang-igate"], "");
+    assert!(ok, "{err}");
+    assert_ne!(lines(&out)[0]["password"].as_str(), Some(password));
+    let (ok, _, err) = cli(dir.path(), &["disconnect", "tuyen-quang-igate"], "");
+    assert!(ok, "{err}");
+    let (ok, _, err) = cli(dir.path(), &["disconnect", "tuyen-quang-igate"], "");
+    assert!(!ok && err.contains("no back office"), "{err}");
+    let (ok, out, _) = cli(dir.path(), &["offices"], "");
+    assert!(ok && out.is_empty(), "{out}");
+
+    // the trail stays, each change by the command line's user
+    let (ok, out, err) = cli(dir.path(), &["changes", "tuyen-quang-igate"], "");
+    assert!(ok, "{err}");
+    let trail = lines(&out);
+    let actions: Vec<&str> = trail.iter().filter_map(|c| c["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        ["connected", "changed", "password", "disconnected"]
+    );
+    assert!(trail.iter().all(|c| {
+        c["actor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("command line"))
+    }));
+    assert_eq!(trail[1]["detail"]["after"]["delivery"], "pull");
+    assert!(!out.contains(password), "no secret in the trail");
+    let (ok, _, err) = cli(dir.path(), &["changes", "khong-co"], "");
+    assert!(!ok && err.contains("no back office"), "{err}");
+}

@@ -217,6 +217,7 @@ impl TestApp {
             oidc,
             filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(options.filing)),
             papers: std::sync::Arc::new(web::ratelimit::papers()),
+            adapter: std::sync::Arc::default(),
             drafts: std::sync::Arc::default(),
         };
         let app = web::app(state);

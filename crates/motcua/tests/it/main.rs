@@ -1,6 +1,7 @@
 //! The binary's integration tests: one test binary, one module per area.
 
 mod accessibility;
+mod adapter;
 mod api;
 mod authz_matrix;
 mod backoffice;

@@ -145,7 +145,8 @@ pub trait SyncStore: Send + Sync {
     async fn message_by_key(&self, key: &str) -> Result<Option<SyncMessage>, StoreError>;
 
     /// Connects or changes a back office, with `change` in its audit trail
-    /// (in the same transaction); `true` when it was not connected.
+    /// (in the same transaction; a new password ends the sessions opened
+    /// with the old one); `true` when it was not connected.
     async fn put_office(
         &self,
         office: &StoredOffice,

@@ -67,15 +67,24 @@ pub(super) async fn put(
     let body = to_json("a back office's configuration", &office.office)?;
     let detail = to_json("a change's detail", &change.detail)?;
     let mut tx = store.begin(doing).await?;
-    let existed = tx
+    let before = tx
         .on()
         .scalar_optional::<String>(
-            "SELECT id FROM back_offices WHERE id = $1",
+            "SELECT secret FROM back_offices WHERE id = $1",
             (office.office.id.as_str(),),
         )
         .await
-        .context(doing)?
-        .is_some();
+        .context(doing)?;
+    if before.as_deref().is_some_and(|s| s != office.secret_sha256) {
+        // a new password: the sessions opened with the old one end
+        tx.on()
+            .execute(
+                "DELETE FROM back_office_sessions WHERE office = $1",
+                (office.office.id.as_str(),),
+            )
+            .await
+            .context(doing)?;
+    }
     tx.on()
         .execute(
             PUT,
@@ -91,7 +100,7 @@ pub(super) async fn put(
         .context(doing)?;
     insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
     tx.commit().await.context(doing)?;
-    Ok(!existed)
+    Ok(before.is_none())
 }
 
 async fn insert_change(

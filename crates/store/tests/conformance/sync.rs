@@ -382,3 +382,31 @@ pub async fn a_message_is_found_by_its_key(h: &Harness) {
         None
     );
 }
+
+pub async fn a_new_password_ends_the_sessions_of_the_old(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    let first = office("lao-cai", &["H39"], 0);
+    sync.put_office(&first, &change("connected", 0))
+        .await
+        .expect("put");
+    sync.open_office_session("old", "lao-cai", at(1), at(61))
+        .await
+        .expect("open");
+    // the same password (a change of units): the session stays
+    let mut same = office("lao-cai", &["H39", "H39.1"], 2);
+    same.secret_sha256 = first.secret_sha256.clone();
+    sync.put_office(&same, &change("changed", 2))
+        .await
+        .expect("put");
+    assert_eq!(
+        sync.office_session("old", at(3)).await.expect("read"),
+        Some("lao-cai".to_string())
+    );
+    // a new password: it ends
+    let renewed = office("lao-cai", &["H39", "H39.1"], 4);
+    sync.put_office(&renewed, &change("password", 4))
+        .await
+        .expect("put");
+    assert_eq!(sync.office_session("old", at(5)).await.expect("read"), None);
+}

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod convert;
 pub mod dossiers;
 pub mod exchange;
+pub mod integration;
 pub mod problems;
 pub mod tracker;
 pub mod units;
@@ -84,6 +85,8 @@ impl utoipa::Modify for Security {
         dossiers::attachments,
         dossiers::attachment,
         dossiers::scorecard,
+        integration::integration_login,
+        integration::integration_call,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -104,7 +107,13 @@ impl utoipa::Modify for Security {
         dossiers::ActBody,
         dossiers::DossierAnswer,
         dossiers::ChannelName,
-        dossiers::ScorecardView
+        dossiers::ScorecardView,
+        integration::LoginBody,
+        integration::LoginAnswer,
+        integration::CallBody,
+        integration::CallAnswer,
+        integration::ItemAnswer,
+        integration::ItemProblem
     )),
     tags(
         (name = "units", description = "Administrative units and address conversion"),
@@ -112,6 +121,7 @@ impl utoipa::Modify for Security {
         (name = "tracker", description = "The data tracker: every access to a person's data, for the person logged in on the portal or an operator's system with an admin token"),
         (name = "identity", description = "Administration of the identity provider's relying parties (a token with the admin scope)"),
         (name = "dossiers", description = "The procedure catalog; dossiers filed with a person's token, followed, acted on by the applicant or the staff of their agencies; any dossier's public status by its code"),
+        (name = "integration", description = "The integration adapter of the national profile (QCVN 120:2019), as provinces' one-stop systems call it: a log-in, then `{session, madonvi, service, data}` calls answered with `error_code` \"00\"; failures are problems that also carry `error_code`, `message` and each packet's `result`"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]
@@ -172,6 +182,14 @@ pub fn router() -> Router<AppState> {
             get(dossiers::queue),
         ),
         (&["/api/v1/scorecard"], get(dossiers::scorecard)),
+        (
+            &[integration::LOGIN_PATH],
+            post(integration::integration_login),
+        ),
+        (
+            &[integration::CALL_PATH],
+            post(integration::integration_call),
+        ),
         (
             &["/api/v1/dossiers/{code}/attachments"],
             get(dossiers::attachments),

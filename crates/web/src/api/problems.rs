@@ -239,6 +239,45 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
             (404, "No such dossier, or no file for that document"),
         ],
     ),
+    // POST /api/v1/integration/login
+    (
+        "integration_login",
+        &[
+            (400, NOT_JSON),
+            (401, "The id or the password is wrong (`error_code` 02)"),
+            (413, TOO_LARGE),
+            (415, NOT_JSON_TYPE),
+            (422, "JSON that is not a log-in's shape (`error_code` 01)"),
+            (
+                429,
+                "Too many log-ins from the address or for the back office (`error_code` 04)",
+            ),
+        ],
+    ),
+    // POST /api/v1/integration
+    (
+        "integration_call",
+        &[
+            (400, NOT_JSON),
+            (401, "No session, or an expired one (`error_code` 02)"),
+            (403, "Not a unit of this back office (`error_code` 03)"),
+            (
+                409,
+                "A dossier changed under a packet: send it again (`error_code` 06)",
+            ),
+            (
+                413,
+                "More than 100 packets, or a body over 2 MiB (`error_code` 01)",
+            ),
+            (415, NOT_JSON_TYPE),
+            (
+                422,
+                "The call, or some of its packets, refused: `result` says which and why \
+                 (`error_code` 01 unreadable, 05 unlawful or another back office's)",
+            ),
+            (429, "Too many calls from the back office (`error_code` 04)"),
+        ],
+    ),
     // GET /api/v1/scorecard
     (
         "scorecard",

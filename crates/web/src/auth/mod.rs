@@ -11,6 +11,7 @@
 //! | [`Operator`] | an operator's system acting as itself | a `client_credentials` token for the API with the `admin` scope |
 //! | [`PersonOrOperator`] | the person whose records these are (portal session), or an operator | a session cookie, or an operator's token |
 //! | [`SignedIn`] / [`MaybeSignedIn`] | the person logged in on the portal (pages) | the session cookie |
+//! | [`BackOffice`] | a province's back office calling the integration adapter | the adapter's session, in the call's body as the national profile has it |
 //!
 //! The rules every token must pass (`token.rs`): signed by this provider,
 //! of type `at+jwt`, not expired, not revoked (itself or the log-in it
@@ -26,6 +27,7 @@
 //! redirect or a message by the pages.
 
 pub mod address;
+pub mod backoffice;
 pub mod error;
 pub mod scope;
 pub mod session;
@@ -38,6 +40,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::services::identity::records::{Account, Session, StoreError};
 use crate::state::AppState;
+pub use backoffice::BackOffice;
 pub use error::AuthError;
 pub use scope::{API_PATH, Scope, api_audience};
 pub use token::AccessToken;

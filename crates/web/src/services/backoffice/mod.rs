@@ -11,6 +11,9 @@
 //! dossier's packet and applied when it comes; only a packet that cannot
 //! be read is refused, with every problem of it, and the sender keeps it.
 
+pub mod adapter;
+pub mod offices;
+
 use backoffice::{CapNhatTienDoHoSoMC, DongBoHoSoMC, Problem, Verdict, inbox};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -63,7 +66,7 @@ pub enum ReceiveError {
     Internal(String),
 }
 
-fn list(problems: &[Problem]) -> String {
+pub(crate) fn list(problems: &[Problem]) -> String {
     problems
         .iter()
         .map(|p| format!("{}: {}", p.field, p.reason))
@@ -182,6 +185,28 @@ async fn replay_waiting(
         store.sync().resolve_message(message.id, at).await?;
     }
     Ok(())
+}
+
+/// What became of the message with `key`, received before: a duplicate,
+/// unless it waits in quarantine, which is said again (sending it again
+/// does not make it lawful; fixing it does).
+async fn earlier(store: &dyn Store, key: &str) -> Result<Received, ReceiveError> {
+    Ok(match store.sync().message_by_key(key).await? {
+        Some(SyncMessage {
+            verdict: MessageVerdict::Quarantined,
+            resolved_at: None,
+            reason,
+            ..
+        }) => {
+            let reason = reason.unwrap_or_default();
+            let (vi, en) = reason.split_once(" / ").unwrap_or((&reason, &reason));
+            Received::Quarantined {
+                reason_vi: vi.to_string(),
+                reason_en: en.to_string(),
+            }
+        }
+        _ => Received::Duplicate,
+    })
 }
 
 /// Judges `incoming` against what is known and keeps it, judging again
@@ -305,7 +330,7 @@ async fn receive(
         };
         match kept {
             Kept::Stored => return Ok(received),
-            Kept::AlreadyHad => return Ok(Received::Duplicate),
+            Kept::AlreadyHad => return earlier(store, key).await,
             Kept::Conflict => continue,
         }
     }

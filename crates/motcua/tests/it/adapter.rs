@@ -1,0 +1,488 @@
+// tests: adapter
+//! The integration adapter over real HTTP, called as a province's
+//! existing one-stop system calls the national portal: a log-in, then
+//! `{session, madonvi, service, isUpdating, data}` with packets in the
+//! shape such systems send (every value a string, blank times, empty
+//! lists, `isUpdating` as "True"/"False"), answered with `error_code`.
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const LOGIN: &str = "/api/v1/integration/login";
+const CALL: &str = "/api/v1/integration";
+const UNIT: &str = "000.00.12.H56";
+
+/// Connects a back office reporting for `units`; its password.
+async fn connect(app: &TestApp, id: &str, units: &[&str]) -> String {
+    let (_, password) = web::services::backoffice::offices::connect(
+        app.store.as_ref(),
+        units::Units::get(),
+        backoffice::office::Draft {
+            id: id.into(),
+            name: format!("Hệ thống một cửa {id}"),
+            province: "08".into(),
+            units: units.iter().map(|u| u.to_string()).collect(),
+            endpoint: Some("https://motcua.tuyenquang.gov.vn/lien-thong".into()),
+            delivery: backoffice::Delivery::Push,
+        },
+        "test",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("connected");
+    password
+}
+
+/// POSTs `body` to `path`: the status, the content type and the JSON.
+async fn post(app: &TestApp, path: &str, body: &Value) -> (u16, String, Value) {
+    let res = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .json(body)
+        .send()
+        .await
+        .expect("an answer");
+    let status = res.status().as_u16();
+    let kind = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res.json().await.expect("a JSON answer");
+    (status, kind, body)
+}
+
+async fn log_in(app: &TestApp, username: &str, password: &str) -> String {
+    let (status, _, body) = post(
+        app,
+        LOGIN,
+        &json!({"username": username, "password": password}),
+    )
+    .await;
+    assert_eq!((status, &body["error_code"]), (200, &json!("00")), "{body}");
+    body["session"].as_str().expect("a session").to_string()
+}
+
+/// A `DongBoHoSoMC` as an existing provincial system writes it: every
+/// value a string, times it has not got blank, lists empty.
+fn dossier(code: &str, status: &str) -> Value {
+    json!({
+        "MaHoSo": code,
+        "MaTTHC": "1.001193",
+        "TenTTHC": "Đăng ký khai sinh",
+        "MaLinhVuc": "G09-TP04",
+        "TenLinhVuc": "Hộ tịch",
+        "ChuHoSo": "Nguyễn Thị Hoa",
+        "LoaiDoiTuong": "1",
+        "MaDoiTuong": "",
+        "ThongTinKhac": "",
+        "Email": "hoa@example.vn",
+        "Fax": "",
+        "SoDienThoai": "0912345678",
+        "TrichYeuHoSo": "Đăng ký khai sinh cho con",
+        "NgayTiepNhan": "20261207083000",
+        "NgayHenTra": "20261208170000",
+        "TrangThaiHoSo": status,
+        "NgayTra": "",
+        "ThongTinTra": "",
+        "HinhThuc": "0",
+        "NgayKetThucXuLy": "",
+        "DonViXuLy": "UBND xã Minh Xuân",
+        "GhiChu": "",
+        "KenhThucHien": "1",
+        "NgayNopHoSo": "20261207083000",
+        "TaiLieuNop": [],
+        "DanhSachLePhi": [],
+        "DanhSachTepDinhKemKhac": [],
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": []
+    })
+}
+
+/// A `CapNhatTienDoHoSoMC` as such a system writes it.
+fn step(code: &str, status: &str, at: &str) -> Value {
+    json!({
+        "MaHoSo": code,
+        "NguoiXuLy": "Trần Văn Bình",
+        "ChucDanh": "",
+        "ThoiDiemXuLy": at,
+        "PhongBanXuLy": "",
+        "NoiDungXuLy": "Chuyển xử lý",
+        "TrangThai": status,
+        "NgayBatDau": "",
+        "NgayKetThucTheoQuyDinh": ""
+    })
+}
+
+fn call(session: &str, service: &str, updating: &str, data: Value) -> Value {
+    json!({
+        "session": session,
+        "madonvi": UNIT,
+        "service": service,
+        "isUpdating": updating,
+        "data": data,
+    })
+}
+
+fn statuses(body: &Value) -> Vec<String> {
+    body["result"]
+        .as_array()
+        .expect("a result")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provinces_system_synchronises_through_the_adapter_as_it_always_has() {
+    let app = TestApp::spawn().await;
+    let password = connect(&app, "tuyen-quang-igate", &[UNIT]).await;
+    let code = "000.00.12.H56-261207-0001";
+
+    // a wrong password: refused, saying what to use, with error_code 02
+    let (status, kind, body) = post(
+        &app,
+        LOGIN,
+        &json!({"username": "tuyen-quang-igate", "password": "đoán-thử-mật-khẩu"}),
+    )
+    .await;
+    assert_eq!((status, body["error_code"].as_str()), (401, Some("02")));
+    assert!(kind.starts_with("application/problem+json"), "{kind}");
+    assert!(body["detail"].as_str().unwrap_or("").contains("password"));
+    assert!(body["message"].as_str().unwrap_or("").contains("Đăng nhập"));
+
+    let session = log_in(&app, "tuyen-quang-igate", &password).await;
+
+    // looked up before it is sent, as such systems do: not known
+    let lookup =
+        json!({"session": session, "madonvi": UNIT, "service": "TraCuuHoSo", "mahoso": code});
+    let (status, _, body) = post(&app, CALL, &lookup).await;
+    assert_eq!((status, &body["result"]), (200, &json!([])), "{body}");
+
+    // created, received at the counter
+    let (status, _, body) = post(
+        &app,
+        CALL,
+        &call(
+            &session,
+            "DongBoHoSoMC",
+            "False",
+            json!([dossier(code, "2")]),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (200, Some("00")),
+        "{body}"
+    );
+    assert_eq!(statuses(&body), ["applied"]);
+    assert_eq!(body["result"][0]["MaHoSo"], code);
+    assert_eq!(body["result"][0]["version"], 1);
+    // now found, as sent
+    let (_, _, body) = post(&app, CALL, &lookup).await;
+    assert_eq!(body["result"][0]["MaHoSo"], code);
+    assert_eq!(body["result"][0]["TrangThaiHoSo"], "2");
+
+    // sent again ("True": an update): a duplicate, answered 00
+    let (status, _, body) = post(
+        &app,
+        CALL,
+        &call(
+            &session,
+            "DongBoHoSoMC",
+            "True",
+            json!([dossier(code, "2")]),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, statuses(&body)),
+        (200, vec!["duplicate".to_string()])
+    );
+
+    // a processing step: applied
+    let (status, _, body) = post(
+        &app,
+        CALL,
+        &call(
+            &session,
+            "CapNhatTienDoHoSoMC",
+            "",
+            json!([step(code, "4", "20261207090000")]),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, statuses(&body)),
+        (200, vec!["applied".to_string()]),
+        "{body}"
+    );
+
+    // a batch with an unreadable packet: the good one is taken, the bad
+    // one named field by field, and the whole batch sent again is safe
+    let other = "000.00.12.H56-261207-0002";
+    let mut unreadable = step(code, "11", "20261207100000");
+    unreadable["ThoiDiemXuLy"] = json!("07/12/2026");
+    let batch = call(
+        &session,
+        "CapNhatTienDoHoSoMC",
+        "",
+        json!([step(code, "5", "20261207093000"), unreadable]),
+    );
+    let (status, kind, body) = post(&app, CALL, &batch).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (422, Some("01")),
+        "{body}"
+    );
+    assert!(kind.starts_with("application/problem+json"));
+    assert_eq!(statuses(&body), ["applied", "invalid"]);
+    let fields: Vec<&str> = body["result"][1]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["TrangThai", "ThoiDiemXuLy"]);
+    let (_, _, body) = post(&app, CALL, &batch).await;
+    assert_eq!(statuses(&body), ["duplicate", "invalid"]);
+
+    // a status the lifecycle does not allow from a supplement asked (5):
+    // refused with why (05), kept in quarantine, and refused again when
+    // sent again (sending it again does not make it lawful)
+    let unlawful = call(
+        &session,
+        "DongBoHoSoMC",
+        "True",
+        json!([dossier(code, "3")]),
+    );
+    for _ in 0..2 {
+        let (status, _, body) = post(&app, CALL, &unlawful).await;
+        assert_eq!(
+            (status, body["error_code"].as_str()),
+            (422, Some("05")),
+            "{body}"
+        );
+        assert_eq!(statuses(&body), ["quarantined"]);
+        assert!(
+            body["result"][0]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Yêu cầu bổ sung"),
+            "{body}"
+        );
+    }
+    let quarantined = app
+        .store
+        .sync()
+        .open_messages(store::MessageVerdict::Quarantined, Some(UNIT), 10)
+        .await
+        .expect("read");
+    assert_eq!(quarantined.len(), 1);
+
+    // a unit that is not this system's: 03, nothing kept
+    let mut elsewhere = call(
+        &session,
+        "DongBoHoSoMC",
+        "False",
+        json!([dossier(other, "2")]),
+    );
+    elsewhere["madonvi"] = json!("000.00.01.H20");
+    let (status, _, body) = post(&app, CALL, &elsewhere).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (403, Some("03")),
+        "{body}"
+    );
+    assert!(
+        app.store
+            .sync()
+            .synced(other)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // another province's system cannot touch this one's dossier
+    let their_password = connect(&app, "ha-giang-igate", &["000.00.01.H20"]).await;
+    let theirs = log_in(&app, "ha-giang-igate", &their_password).await;
+    let mut intruding = call(
+        &theirs,
+        "DongBoHoSoMC",
+        "True",
+        json!([dossier(code, "10")]),
+    );
+    intruding["madonvi"] = json!("000.00.01.H20");
+    let (status, _, body) = post(&app, CALL, &intruding).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (422, Some("05")),
+        "{body}"
+    );
+    assert_eq!(statuses(&body), ["not-yours"]);
+    let mut peek = lookup.clone();
+    peek["session"] = json!(theirs);
+    peek["madonvi"] = json!("000.00.01.H20");
+    let (_, _, body) = post(&app, CALL, &peek).await;
+    assert_eq!(body["result"], json!([]), "another's dossier is not shown");
+
+    // no session, a made-up one: 02
+    let mut bare = call("", "DongBoHoSoMC", "False", json!([dossier(other, "2")]));
+    for session in [json!(""), json!("bịa-ra"), Value::Null] {
+        bare["session"] = session;
+        let (status, _, body) = post(&app, CALL, &bare).await;
+        assert_eq!(
+            (status, body["error_code"].as_str()),
+            (401, Some("02")),
+            "{body}"
+        );
+    }
+
+    // a service not answered, no packets, too many: 01, saying what to do
+    let (status, _, body) = post(&app, CALL, &call(&session, "XoaHoSo", "", json!([]))).await;
+    assert_eq!((status, body["error_code"].as_str()), (422, Some("01")));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("DongBoHoSoMC")
+    );
+    let (status, _, body) = post(&app, CALL, &call(&session, "DongBoHoSoMC", "", json!([]))).await;
+    assert_eq!((status, body["error_code"].as_str()), (422, Some("01")));
+    let many: Vec<Value> = (0..101).map(|_| dossier(other, "2")).collect();
+    let (status, _, body) =
+        post(&app, CALL, &call(&session, "DongBoHoSoMC", "", json!(many))).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (413, Some("01")),
+        "{body}"
+    );
+    assert!(
+        app.store
+            .sync()
+            .synced(other)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // a new password: the old sessions end at once
+    web::services::backoffice::offices::renew_password(
+        app.store.as_ref(),
+        "tuyen-quang-igate",
+        "test",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("renewed");
+    let (status, _, body) = post(&app, CALL, &lookup).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (401, Some("02")),
+        "{body}"
+    );
+    let (status, _, _) = post(
+        &app,
+        LOGIN,
+        &json!({"username": "tuyen-quang-igate", "password": password}),
+    )
+    .await;
+    assert_eq!(status, 401, "the old password ends too");
+}
+
+#[tokio::test]
+async fn log_ins_are_limited_per_back_office() {
+    let app = TestApp::spawn().await;
+    connect(&app, "lao-cai-igate", &["000.00.00.H39"]).await;
+    let wrong = json!({"username": "lao-cai-igate", "password": "không-đúng-mật-khẩu"});
+    for _ in 0..web::ratelimit::ADAPTER_LOGINS_PER_MINUTE {
+        let (status, _, _) = post(&app, LOGIN, &wrong).await;
+        assert_eq!(status, 401);
+    }
+    let res = app
+        .client
+        .post(format!("{}{LOGIN}", app.base))
+        .json(&wrong)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.headers().get("retry-after").is_some());
+    let body: Value = res.json().await.expect("JSON");
+    assert_eq!(body["error_code"], "04");
+}
+
+/// Whatever a system sends with a valid session, the adapter answers with
+/// an `error_code` and never fails itself; nothing unreadable is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_calls_are_answered_with_a_code_and_keep_nothing() {
+    let app = TestApp::spawn().await;
+    let password = connect(&app, "cao-bang-igate", &[UNIT]).await;
+    let session = log_in(&app, "cao-bang-igate", &password).await;
+    let code = "000.00.12.H56-261207-0009";
+    let mut packets = Vec::new();
+    for (field, value) in [
+        ("MaHoSo", json!({"a": 1})),
+        ("MaHoSo", json!("")),
+        ("TrangThaiHoSo", json!([1])),
+        ("TrangThaiHoSo", json!("0")),
+        ("TrangThaiHoSo", json!(-4)),
+        ("NgayTiepNhan", json!(20261207)),
+        ("NgayTiepNhan", json!("20261332083000")),
+        ("NgayHenTra", json!(["20261208170000"])),
+        ("LoaiDoiTuong", json!({"x": null})),
+        ("KenhThucHien", json!("điện tử")),
+        ("TaiLieuNop", json!("không phải danh sách")),
+        ("DanhSachLePhi", json!([{"Gia": "một trăm"}])),
+        ("TrichYeuHoSo", json!("x".repeat(5000))),
+    ] {
+        let mut p = dossier(code, "2");
+        p[field] = value;
+        packets.push(p);
+    }
+    let mut bodies: Vec<Value> = packets
+        .into_iter()
+        .map(|p| call(&session, "DongBoHoSoMC", "False", json!([p])))
+        .collect();
+    for data in [
+        json!("một chuỗi"),
+        json!(42),
+        json!([null]),
+        json!([[]]),
+        json!([1, "a"]),
+    ] {
+        bodies.push(call(&session, "DongBoHoSoMC", "False", data.clone()));
+        bodies.push(call(&session, "CapNhatTienDoHoSoMC", "", data));
+    }
+    for service in [json!(null), json!(7), json!(["DongBoHoSoMC"])] {
+        let mut b = call(
+            &session,
+            "DongBoHoSoMC",
+            "False",
+            json!([dossier(code, "2")]),
+        );
+        b["service"] = service;
+        bodies.push(b);
+    }
+    for body in &bodies {
+        let (status, _, answer) = post(&app, CALL, body).await;
+        assert!(
+            (400..500).contains(&status),
+            "{status} for {body}: {answer}"
+        );
+        assert_eq!(answer["error_code"], "01", "{status} for {body}: {answer}");
+    }
+    assert!(app.store.sync().synced(code).await.expect("read").is_none());
+    assert!(
+        app.store
+            .sync()
+            .sync_messages(code)
+            .await
+            .expect("read")
+            .is_empty(),
+        "nothing unreadable is kept"
+    );
+}

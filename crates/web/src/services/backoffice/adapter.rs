@@ -1,0 +1,272 @@
+//! The adapter of the national integration profile, as the provinces'
+//! systems call it: after a session log-in, calls of the form `{session,
+//! madonvi, service, data}` (QCVN 120:2019/BTTTT; the Government Office's
+//! integration guide). A call is made for one unit (`madonvi`) the back
+//! office reports for, and carries a batch of packets of one service:
+//!
+//! - `DongBoHoSoMC`: dossiers, created or updated (`isUpdating` is read
+//!   but not needed: a packet about a known dossier updates it);
+//! - `CapNhatTienDoHoSoMC`: processing steps;
+//! - `TraCuuHoSo` (`mahoso`): a dossier as the portal knows it, which
+//!   systems in use ask before choosing create or update.
+//!
+//! Each packet of a batch is judged on its own ([`super::receive_packet`],
+//! [`super::receive_step`]) and answered on its own: a batch is never
+//! half-refused without saying which half. A packet about a dossier that
+//! another back office reports is refused: a back office speaks only for
+//! its own units' dossiers.
+
+use backoffice::Problem;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use store::{Store, StoreError, StoredOffice};
+
+use super::{ReceiveError, Received, receive_packet, receive_step};
+
+/// The most packets in one call.
+pub const MAX_BATCH: usize = 100;
+
+/// The services the adapter answers.
+pub const SERVICES: [&str; 3] = ["DongBoHoSoMC", "CapNhatTienDoHoSoMC", "TraCuuHoSo"];
+
+/// A call, as read from its body.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The unit it is made for.
+    pub unit: String,
+    /// The service.
+    pub service: String,
+    /// The packets (one object or a list).
+    pub data: Option<Value>,
+    /// The dossier looked up (`TraCuuHoSo`).
+    pub code: Option<String>,
+}
+
+/// What became of one packet of a batch.
+#[derive(Debug)]
+pub enum Outcome {
+    /// It was received: applied, a duplicate, stale, waiting or
+    /// quarantined.
+    Received(Received),
+    /// It cannot be read: every problem.
+    Invalid(Vec<Problem>),
+    /// Its dossier is another back office's.
+    NotYours,
+    /// Its dossier kept changing: send it again.
+    Busy,
+}
+
+impl Outcome {
+    /// Whether the sender must do something about it (fix it, or send it
+    /// again): everything but a packet taken.
+    pub fn refused(&self) -> bool {
+        !matches!(
+            self,
+            Outcome::Received(
+                Received::Applied { .. }
+                    | Received::Duplicate
+                    | Received::Stale
+                    | Received::Waiting
+            )
+        )
+    }
+}
+
+/// One packet's outcome.
+#[derive(Debug)]
+pub struct Item {
+    /// Its place in the batch, from 0.
+    pub index: usize,
+    /// The dossier's code it names (empty when it names none).
+    pub code: String,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// What a call did.
+#[derive(Debug)]
+pub enum Answer {
+    /// A batch: each packet's outcome, in order.
+    Items(Vec<Item>),
+    /// A look-up: the dossier's last packet, when the portal knows it and
+    /// it is this back office's.
+    Found(Option<Value>),
+}
+
+/// Why a call was not taken at all (nothing of it was kept).
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The back office does not report for the unit.
+    #[error(
+        "the back office {office} does not report for the unit {unit:?} (madonvi): its units are \
+         set when it is connected; ask the national portal's operator to add it"
+    )]
+    NotItsUnit {
+        /// The back office.
+        office: String,
+        /// The unit asked for.
+        unit: String,
+    },
+    /// The service is not one the adapter answers.
+    #[error(
+        "the service {0:?} is not answered here: use DongBoHoSoMC, CapNhatTienDoHoSoMC or TraCuuHoSo"
+    )]
+    UnknownService(String),
+    /// The call has no packets, or not as a list or an object.
+    #[error("{0}")]
+    Malformed(String),
+    /// More packets than one call takes.
+    #[error("a call carries at most {MAX_BATCH} packets, this one {0}: send them in several calls")]
+    TooMany(usize),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A fault of this node.
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn packets(data: Option<Value>, service: &str) -> Result<Vec<Value>, CallError> {
+    let list = match data {
+        Some(Value::Array(list)) => list,
+        Some(one @ Value::Object(_)) => vec![one],
+        Some(Value::Null) | None => {
+            return Err(CallError::Malformed(format!(
+                "data: the {service} packets are missing: give them as a list in data"
+            )));
+        }
+        Some(_) => {
+            return Err(CallError::Malformed(format!(
+                "data: the {service} packets are a list of objects, not a single value"
+            )));
+        }
+    };
+    if list.is_empty() {
+        return Err(CallError::Malformed(format!(
+            "data: the list of {service} packets is empty"
+        )));
+    }
+    if list.len() > MAX_BATCH {
+        return Err(CallError::TooMany(list.len()));
+    }
+    Ok(list)
+}
+
+fn code_of(packet: &Value) -> String {
+    match packet.get("MaHoSo") {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Whether the dossier `code` is known as another back office's.
+async fn someone_elses(
+    store: &dyn Store,
+    office: &StoredOffice,
+    code: &str,
+) -> Result<bool, StoreError> {
+    Ok(store
+        .sync()
+        .synced(code)
+        .await?
+        .is_some_and(|known| !office.office.serves(&known.unit)))
+}
+
+/// Makes `call` for `office` at `at`.
+pub async fn call(
+    store: &dyn Store,
+    office: &StoredOffice,
+    call: Call,
+    at: DateTime<Utc>,
+) -> Result<Answer, CallError> {
+    let unit = call.unit.trim().to_string();
+    if !office.office.serves(&unit) {
+        return Err(CallError::NotItsUnit {
+            office: office.office.id.clone(),
+            unit,
+        });
+    }
+    let service = call.service.trim();
+    let step = match service {
+        "DongBoHoSoMC" => false,
+        "CapNhatTienDoHoSoMC" => true,
+        "TraCuuHoSo" => {
+            let code = call
+                .code
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    CallError::Malformed(
+                        "mahoso: give the code of the dossier to look up".to_string(),
+                    )
+                })?;
+            let known = store.sync().synced(code).await?;
+            return Ok(Answer::Found(
+                known
+                    .filter(|k| office.office.serves(&k.unit))
+                    .map(|k| k.packet),
+            ));
+        }
+        other => return Err(CallError::UnknownService(other.to_string())),
+    };
+    let mut items = Vec::new();
+    for (index, packet) in packets(call.data, service)?.into_iter().enumerate() {
+        let code = code_of(&packet);
+        let outcome = if !code.is_empty() && someone_elses(store, office, &code).await? {
+            Outcome::NotYours
+        } else {
+            let received = if step {
+                match read(packet, backoffice::read_step) {
+                    Ok(p) => receive_step(store, &unit, &p, at).await,
+                    Err(problems) => Err(ReceiveError::Invalid(problems)),
+                }
+            } else {
+                match read(packet, backoffice::read_packet) {
+                    Ok(p) => receive_packet(store, &unit, &p, at).await,
+                    Err(problems) => Err(ReceiveError::Invalid(problems)),
+                }
+            };
+            match received {
+                Ok(r) => Outcome::Received(r),
+                Err(ReceiveError::Invalid(problems)) => Outcome::Invalid(problems),
+                Err(ReceiveError::Busy(_)) => Outcome::Busy,
+                Err(ReceiveError::Store(e)) => return Err(CallError::Store(e)),
+                Err(ReceiveError::Internal(m)) => return Err(CallError::Internal(m)),
+            }
+        };
+        items.push(Item {
+            index,
+            code,
+            outcome,
+        });
+    }
+    Ok(Answer::Items(items))
+}
+
+/// `packet` read as `T`; when some of its times cannot be read, every
+/// problem of it (those `check` finds too, in its order, a time's own
+/// reason in place of its absence), so that nothing of it is received.
+fn read<T: serde::de::DeserializeOwned, R>(
+    packet: Value,
+    check: impl Fn(&T) -> Result<R, Vec<Problem>>,
+) -> Result<T, Vec<Problem>> {
+    let (read, mut early) = backoffice::packet::from_json::<T>(packet);
+    match read {
+        None => Err(early),
+        Some(p) if early.is_empty() => Ok(p),
+        Some(p) => {
+            let later = check(&p).err().unwrap_or_default();
+            let mut merged: Vec<Problem> = later
+                .into_iter()
+                .map(|l| match early.iter().position(|e| e.field == l.field) {
+                    Some(i) => early.remove(i),
+                    None => l,
+                })
+                .collect();
+            merged.extend(early);
+            Err(merged)
+        }
+    }
+}
