@@ -65,7 +65,7 @@ pub use accounts::{
 };
 pub use dossiers::{
     DossierStore, FilingDay, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes,
-    ServiceFigures, StaffMember, StoredAttachment, StoredDossier,
+    ServiceFigures, StaffMember, StoredAttachment, StoredDossier, UpstreamDue,
 };
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};

@@ -295,6 +295,7 @@ conformance!(
     dossiers_and_the_reads_made_for_them_commit_together,
     a_batch_longer_than_one_statement_is_stored_whole,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,
+    every_change_waits_to_be_sent_upstream_until_acknowledged,
     queues_lists_and_service_figures_follow_the_dossiers,
     agency_staff_is_recorded_per_agency,
     attachments_are_kept_per_document_with_their_digest,

@@ -48,6 +48,19 @@ pub struct StoredDossier {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A dossier waiting to be sent upstream.
+#[derive(Debug, Clone)]
+pub struct UpstreamDue {
+    /// The dossier as it is now.
+    pub stored: StoredDossier,
+    /// The version the upstream portal acknowledged (0: none).
+    pub sent_version: i64,
+    /// The processing steps it acknowledged.
+    pub sent_steps: i64,
+    /// Failed attempts since the last acknowledgement.
+    pub attempts: i32,
+}
+
 /// A notice to an applicant.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NoticeRow {
@@ -204,6 +217,35 @@ pub trait DossierStore: Send + Sync {
         notice: Option<&Notice>,
         at: DateTime<Utc>,
     ) -> Result<StoredDossier, StoreError>;
+
+    /// Dossiers changed since the upstream portal last acknowledged them
+    /// and due to be sent at `now`, the longest waiting first, at most
+    /// `limit`.
+    async fn upstream_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<UpstreamDue>, StoreError>;
+    /// Records that the upstream portal acknowledged `code` at `version`
+    /// with `steps` processing steps (never moving backwards).
+    async fn upstream_sent(
+        &self,
+        code: &DossierCode,
+        version: i64,
+        steps: i64,
+    ) -> Result<(), StoreError>;
+    /// Records a failed attempt to send `code`: the attempts so far, when
+    /// to try again, and why.
+    async fn upstream_failed(
+        &self,
+        code: &DossierCode,
+        attempts: i32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// How many dossiers wait to be sent upstream, and since when the
+    /// oldest has.
+    async fn upstream_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError>;
 
     /// A dossier by code.
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError>;
@@ -813,6 +855,89 @@ impl DossierStore for SqlStore {
             version: expected_version + 1,
             updated_at: from_nanos(at_ns),
         })
+    }
+
+    async fn upstream_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<UpstreamDue>, StoreError> {
+        self.on()
+            .fetch_decoded(
+                "SELECT body, version, updated_ns, up_version, up_steps, up_attempts \
+                 FROM dossiers WHERE up_version < version AND up_next_ns <= $1 \
+                 ORDER BY up_next_ns, updated_ns LIMIT $2",
+                (nanos(now)?, crate::db::limit_i64(limit)),
+                "reading the dossiers to send upstream",
+                |(body, version, updated, sent_version, sent_steps, attempts): (
+                    String,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i32,
+                )| {
+                    Ok(UpstreamDue {
+                        stored: decode((body, version, updated))?,
+                        sent_version,
+                        sent_steps,
+                        attempts,
+                    })
+                },
+            )
+            .await
+    }
+
+    async fn upstream_sent(
+        &self,
+        code: &DossierCode,
+        version: i64,
+        steps: i64,
+    ) -> Result<(), StoreError> {
+        self.on()
+            .execute(
+                "UPDATE dossiers SET up_version = $2, up_steps = $3, up_attempts = 0, \
+                 up_next_ns = 0, up_error = NULL WHERE code = $1 AND up_version < $2",
+                (code.to_string(), version, steps),
+            )
+            .await
+            .context("recording what the upstream portal acknowledged")?;
+        Ok(())
+    }
+
+    async fn upstream_failed(
+        &self,
+        code: &DossierCode,
+        attempts: i32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.on()
+            .execute(
+                "UPDATE dossiers SET up_attempts = $2, up_next_ns = $3, up_error = $4 \
+                 WHERE code = $1",
+                (
+                    code.to_string(),
+                    attempts,
+                    crate::db::nanos_clamped(next_at),
+                    error.chars().take(1000).collect::<String>(),
+                ),
+            )
+            .await
+            .context("recording a failure to send upstream")?;
+        Ok(())
+    }
+
+    async fn upstream_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        let (count, oldest): (i64, Option<i64>) = self
+            .on()
+            .fetch_one(
+                "SELECT COUNT(*), MIN(updated_ns) FROM dossiers WHERE up_version < version",
+                (),
+            )
+            .await
+            .context("counting the dossiers to send upstream")?;
+        Ok((count, oldest.map(from_nanos)))
     }
 
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {

@@ -1196,3 +1196,84 @@ pub async fn attachments_are_kept_per_document_with_their_digest(h: &Harness) {
     assert_eq!(stored.attachment.size, second.len());
     assert!(d.attachment(&code, "other").await.expect("read").is_none());
 }
+
+pub async fn every_change_waits_to_be_sent_upstream_until_acknowledged(h: &Harness) {
+    let store = h.open().await;
+    let dossiers = store.dossiers();
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    let now = utc("2026-03-02T12:00:00+07:00");
+    assert_eq!(dossiers.upstream_backlog().await.expect("backlog").0, 0);
+    let first = submit(store.as_ref(), &agency, day(2), Channel::Online, "an")
+        .await
+        .expect("stored");
+    let second = submit(store.as_ref(), &agency, day(2), Channel::Online, "binh")
+        .await
+        .expect("stored");
+    let code = first.dossier.code.clone();
+    // filed: both wait, in the order they changed
+    let due = dossiers.upstream_due(now, 10).await.expect("due");
+    let codes: Vec<_> = due.iter().map(|d| d.stored.dossier.code.clone()).collect();
+    assert_eq!(codes, vec![code.clone(), second.dossier.code.clone()]);
+    assert_eq!(
+        (due[0].sent_version, due[0].sent_steps, due[0].attempts),
+        (0, 0, 0)
+    );
+    let (count, oldest) = dossiers.upstream_backlog().await.expect("backlog");
+    assert_eq!((count, oldest), (2, Some(first.updated_at)));
+
+    // acknowledged: no longer due; a change makes it due again
+    dossiers.upstream_sent(&code, 1, 0).await.expect("sent");
+    assert_eq!(dossiers.upstream_due(now, 10).await.expect("due").len(), 1);
+    act(
+        store.as_ref(),
+        &code,
+        &officer(Role::Officer),
+        Act::Receive,
+        "2026-03-02T10:00:00+07:00",
+    )
+    .await;
+    let due = dossiers.upstream_due(now, 1).await.expect("due");
+    assert_eq!(due.len(), 1);
+    let again = dossiers.upstream_due(now, 10).await.expect("due");
+    let mine = again
+        .iter()
+        .find(|d| d.stored.dossier.code == code)
+        .expect("due again");
+    assert_eq!((mine.stored.version, mine.sent_version), (2, 1));
+
+    // a failure holds it back until its next try; an older acknowledgement
+    // never moves what is known backwards
+    let later = utc("2026-03-02T12:05:00+07:00");
+    dossiers
+        .upstream_failed(&code, 1, later, "the national portal did not answer")
+        .await
+        .expect("failed");
+    let due: Vec<_> = dossiers
+        .upstream_due(now, 10)
+        .await
+        .expect("due")
+        .into_iter()
+        .map(|d| d.stored.dossier.code)
+        .collect();
+    assert!(!due.contains(&code));
+    let due = dossiers.upstream_due(later, 10).await.expect("due");
+    let mine = due
+        .iter()
+        .find(|d| d.stored.dossier.code == code)
+        .expect("due");
+    assert_eq!(mine.attempts, 1);
+    dossiers.upstream_sent(&code, 2, 1).await.expect("sent");
+    dossiers
+        .upstream_sent(&code, 1, 0)
+        .await
+        .expect("an old answer");
+    assert!(
+        dossiers
+            .upstream_due(later, 10)
+            .await
+            .expect("due")
+            .iter()
+            .all(|d| d.stored.dossier.code != code)
+    );
+    assert_eq!(dossiers.upstream_backlog().await.expect("backlog").0, 1);
+}
