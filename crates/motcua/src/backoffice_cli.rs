@@ -33,6 +33,7 @@ use anyhow::{Context, bail};
 use serde_json::json;
 use store::MessageVerdict;
 use web::services::backoffice::offices::{self, OfficeError};
+use web::services::backoffice::report;
 use web::services::backoffice::{ReceiveError, Received, receive_packet, receive_step};
 
 use crate::store_args::{StoreArgs, open};
@@ -430,43 +431,15 @@ async fn export(code: &str, base_url: &str, args: &StoreArgs) -> anyhow::Result<
     let Some(stored) = store.dossiers().dossier(&parsed).await? else {
         bail!("there is no dossier {parsed} in this store");
     };
-    let d = &stored.dossier;
-    let catalog = dossier::Catalog::official().context("the procedure catalog")?;
-    let Some(p) = catalog.get(&d.procedure) else {
-        bail!(
-            "the dossier's procedure {:?} is not in the catalog",
-            d.procedure
-        );
-    };
-    let files: Vec<backoffice::SubmittedFile> = store
-        .dossiers()
-        .attachments(&parsed)
-        .await?
-        .into_iter()
-        .map(|a| backoffice::SubmittedFile {
-            id: a.sha256.clone(),
-            name: a.attachment.name.clone(),
-            document: a.attachment.document.clone(),
-            url: format!("{base}/ho-so/{}/tep/{}", d.code, a.attachment.document),
-        })
-        .collect();
-    let results: Vec<backoffice::ResultDocument> =
-        match (web::services::dossiers::result::issued(d), &d.seal) {
-            (Some(_), Some(seal)) => vec![backoffice::ResultDocument {
-                id: d.code.to_string(),
-                name: p.result_vi.clone(),
-                url: web::services::dossiers::result::verify_url(base, d, seal),
-            }],
-            _ => Vec::new(),
-        };
-    let steps: Vec<_> = backoffice::progress_packets(d)
+    let (packet, steps) = report::packets(&*store, &stored.dossier, base).await?;
+    let steps: Vec<_> = steps
         .into_iter()
         .map(|(n, step)| json!({"step": n, "CapNhatTienDoHoSoMC": step}))
         .collect();
     println!(
         "{}",
         serde_json::to_string_pretty(&json!({
-            "DongBoHoSoMC": backoffice::dossier_packet(d, p, &files, &results),
+            "DongBoHoSoMC": packet,
             "steps": steps,
         }))?
     );

@@ -94,6 +94,22 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_DEMO")]
     demo: bool,
 
+    /// The national portal's integration adapter this node reports every
+    /// dossier change to, as a province's back office
+    /// (`https://…/api/v1/integration`), logging in as --upstream-user with
+    /// MOTCUA_UPSTREAM_PASSWORD; without it, nothing is sent upstream.
+    #[arg(long, env = "MOTCUA_UPSTREAM_URL", requires_all = ["upstream_user", "upstream_password"])]
+    upstream: Option<String>,
+
+    /// This node's back office id at the upstream portal.
+    #[arg(long, env = "MOTCUA_UPSTREAM_USER")]
+    upstream_user: Option<String>,
+
+    /// Its password there (from the environment: a command line is seen by
+    /// every user of the machine).
+    #[arg(long, env = "MOTCUA_UPSTREAM_PASSWORD", hide_env_values = true)]
+    upstream_password: Option<String>,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -154,6 +170,9 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         mail_from,
         filing_limits,
         demo,
+        upstream,
+        upstream_user,
+        upstream_password,
         ..
     } = args;
     let provider = web::services::identity::provider::ProviderOptions {
@@ -254,6 +273,26 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         None => None,
     };
 
+    // every dossier change reported to the national portal, when set
+    let pusher = match (upstream, upstream_user, upstream_password) {
+        (Some(url), Some(user), Some(password)) => {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                anyhow::bail!("--upstream: {url:?} is not an http(s) address");
+            }
+            tracing::info!(%url, %user, "reporting dossiers upstream");
+            Some(web::services::backoffice::upstream::spawn(
+                store.clone(),
+                web::services::backoffice::upstream::Upstream::new(
+                    &url,
+                    &user,
+                    &password,
+                    oidc.issuer(),
+                ),
+            ))
+        }
+        _ => None,
+    };
+
     let app = web::app(web::AppState {
         store,
         units,
@@ -281,6 +320,9 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     }
     let _ = stop_tx.send(());
     deliveries.shutdown().await;
+    if let Some(p) = pusher {
+        p.abort();
+    }
     if let Some(m) = mailer {
         m.abort();
     }

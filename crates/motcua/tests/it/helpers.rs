@@ -102,6 +102,13 @@ impl PgSchema {
         Some(PgSchema { url, schema })
     }
 
+    /// A store of its own on the schema (beside a server's).
+    pub async fn open(&self) -> std::sync::Arc<dyn store::Store> {
+        store::open_postgres_in_schema(&self.url, &self.schema)
+            .await
+            .expect("the schema's store")
+    }
+
     /// The URL of the database with the schema as its search path (as
     /// `--database-url` of the command line takes it).
     pub fn url(&self) -> String {

@@ -15,6 +15,7 @@ mod helpers;
 mod input;
 mod language;
 mod login;
+mod network;
 mod oidc;
 mod pages;
 mod schema;

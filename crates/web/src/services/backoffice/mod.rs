@@ -13,6 +13,8 @@
 
 pub mod adapter;
 pub mod offices;
+pub mod report;
+pub mod upstream;
 
 use backoffice::{CapNhatTienDoHoSoMC, DongBoHoSoMC, Problem, Verdict, inbox};
 use base64::Engine as _;

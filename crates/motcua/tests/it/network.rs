@@ -1,0 +1,270 @@
+// tests: network
+//! Two nodes: the national portal as a `motcua serve` process of its own
+//! on PostgreSQL (SQLite when PostgreSQL is skipped), and a province's node
+//! on SQLite reporting to it over HTTP only, through the integration
+//! adapter. Every change of the province's dossiers reaches the national
+//! copy, each processing step once, across the national node being killed
+//! (SIGKILL) and started again mid-run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::dossiers::{Staffed, file_birth, free_port, issue, staffed};
+use crate::helpers::{PgSchema, TestApp};
+
+/// The national node: its process, address and store.
+struct National {
+    child: std::process::Child,
+    base: String,
+    port: u16,
+    dir: tempfile::TempDir,
+    pg: Option<PgSchema>,
+}
+
+impl National {
+    async fn start() -> National {
+        let pg = PgSchema::create("the national node").await;
+        let dir = tempfile::tempdir().expect("a directory");
+        let port = free_port();
+        let child = spawn_serve(port, dir.path(), pg.as_ref().map(PgSchema::url));
+        let node = National {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            dir,
+            pg,
+        };
+        node.ready().await;
+        node
+    }
+
+    async fn ready(&self) {
+        for _ in 0..300 {
+            if reqwest::get(format!("{}/readyz", self.base))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the national node did not become ready");
+    }
+
+    fn database_url(&self) -> Option<String> {
+        self.pg.as_ref().map(PgSchema::url)
+    }
+
+    /// Starts it again on the same port and database.
+    async fn restart(&mut self) {
+        self.child = spawn_serve(self.port, self.dir.path(), self.database_url());
+        self.ready().await;
+    }
+
+    fn kill(&mut self) {
+        // SIGKILL: nothing is finished or flushed
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    async fn store(&self) -> Arc<dyn store::Store> {
+        match &self.pg {
+            Some(pg) => pg.open().await,
+            None => store::open(&store::Location::SqliteFile(
+                self.dir.path().join("motcua.db"),
+            ))
+            .await
+            .expect("the national store"),
+        }
+    }
+
+    /// `motcua backoffice …` against its database: the output.
+    fn backoffice(&self, args: &[&str]) -> serde_json::Value {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        command
+            .arg("backoffice")
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.dir.path());
+        if let Some(url) = self.database_url() {
+            command.args(["--database-url", &url]);
+        }
+        let out = command.output().expect("motcua runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+}
+
+impl Drop for National {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn_serve(
+    port: u16,
+    dir: &std::path::Path,
+    database_url: Option<String>,
+) -> std::process::Child {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+    command
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env_remove("MOTCUA_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(url) = database_url {
+        command.args(["--database-url", &url]);
+    }
+    command.spawn().expect("motcua serve")
+}
+
+/// What the national copy holds of `code`: its status, and the processing
+/// steps received (each once).
+async fn national_copy(
+    store: &dyn store::Store,
+    code: &str,
+) -> Option<(dossier::Status, usize, usize)> {
+    let known = store.sync().synced(code).await.expect("read")?;
+    let messages = store.sync().sync_messages(code).await.expect("read");
+    let steps: Vec<_> = messages
+        .iter()
+        .filter(|m| m.key.contains("#buoc#"))
+        .collect();
+    let distinct: std::collections::BTreeSet<String> =
+        steps.iter().map(|m| m.body.to_string()).collect();
+    Some((known.lifecycle.status(), steps.len(), distinct.len()))
+}
+
+/// Waits until the national copy of each of `codes` is what the province
+/// holds: the same status, every step once.
+async fn until_in_step(province: &TestApp, national: &dyn store::Store, codes: &[String]) {
+    let mut last = Vec::new();
+    for _ in 0..600 {
+        last.clear();
+        for code in codes {
+            let local = province
+                .store
+                .dossiers()
+                .dossier(&dossier::DossierCode::parse(code).expect("a code"))
+                .await
+                .expect("read")
+                .expect("there")
+                .dossier;
+            let steps = backoffice::progress_packets(&local).len();
+            let copy = national_copy(national, code).await;
+            last.push(format!(
+                "{code}: here {:?} {steps} steps, there {copy:?}",
+                local.status()
+            ));
+            if copy != Some((local.status(), steps, steps)) {
+                break;
+            }
+        }
+        if last.len() == codes.len() && last.iter().all(|l| !l.contains("None")) {
+            let backlog = province
+                .store
+                .dossiers()
+                .upstream_backlog()
+                .await
+                .expect("backlog")
+                .0;
+            if backlog == 0 && all_equal(province, national, codes).await {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the national copy did not catch up: {last:?}");
+}
+
+async fn all_equal(province: &TestApp, national: &dyn store::Store, codes: &[String]) -> bool {
+    for code in codes {
+        let local = province
+            .store
+            .dossiers()
+            .dossier(&dossier::DossierCode::parse(code).expect("a code"))
+            .await
+            .expect("read")
+            .expect("there")
+            .dossier;
+        let steps = backoffice::progress_packets(&local).len();
+        if national_copy(national, code).await != Some((local.status(), steps, steps)) {
+            return false;
+        }
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_crash() {
+    let mut national = National::start().await;
+    let province = TestApp::spawn().await;
+    let Staffed {
+        citizen,
+        token,
+        officer_token,
+        leader_token,
+        ..
+    } = staffed(&province).await;
+    let first = file_birth(&province, &token, citizen.commune_code).await;
+    let agency = province
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(&first).expect("a code"))
+        .await
+        .expect("read")
+        .expect("there")
+        .dossier
+        .route
+        .receiving
+        .to_string();
+
+    // the national operator connects the province's system
+    let connected = national.backoffice(&[
+        "connect",
+        "tinh-igate",
+        "--name",
+        "Hệ thống một cửa của tỉnh",
+        "--province",
+        "01",
+        "--unit",
+        &agency,
+        "--pull",
+    ]);
+    let password = connected["password"].as_str().expect("a password");
+    let pusher = web::services::backoffice::upstream::spawn(
+        province.store.clone(),
+        web::services::backoffice::upstream::Upstream::new(
+            &format!("{}/api/v1/integration", national.base),
+            "tinh-igate",
+            password,
+            &province.base,
+        ),
+    );
+    let copy = national.store().await;
+    until_in_step(&province, copy.as_ref(), std::slice::from_ref(&first)).await;
+
+    // processed to its result, while the national node is killed and, a
+    // while later, started again; another dossier filed meanwhile
+    national.kill();
+    issue(&province, &officer_token, &leader_token, &first, true).await;
+    let second = file_birth(&province, &token, citizen.commune_code).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    national.restart().await;
+    until_in_step(&province, copy.as_ref(), &[first.clone(), second.clone()]).await;
+    assert_eq!(
+        national_copy(copy.as_ref(), &first).await.map(|c| c.0),
+        Some(dossier::Status::ResultReturned)
+    );
+    pusher.abort();
+}

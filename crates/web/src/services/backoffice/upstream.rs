@@ -1,0 +1,320 @@
+//! A province's node reporting to the national portal: every dossier
+//! change, filed here or processed here, is sent upstream through the
+//! national integration profile's adapter (`DongBoHoSoMC`, then the
+//! processing steps not yet acknowledged as `CapNhatTienDoHoSoMC`), and
+//! recorded as acknowledged only when the portal answered `"00"` for it.
+//!
+//! The outbox is the dossier itself: a change moves its version in its own
+//! transaction, and a dossier whose version is ahead of what was
+//! acknowledged is due. A failure is retried with exponential backoff and
+//! jitter (1 s doubling to 10 minutes); an expired session is opened
+//! again. Sending is at least once; the portal makes it effectively once
+//! (a packet received twice is a duplicate).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use store::{Store, UpstreamDue};
+
+use super::report;
+
+/// How often the outbox is read when it was empty.
+pub const POLL: Duration = Duration::from_millis(300);
+/// Dossiers read from the outbox at a time.
+const BATCH: usize = 50;
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// Steps sent in one call (the adapter's limit).
+const STEPS_PER_CALL: usize = 100;
+
+/// Counted by outcome (`sent`, `failed`).
+pub const UPSTREAM_TOTAL: &str = "upstream_dossiers_total";
+
+/// Where and as whom this node reports.
+#[derive(Clone)]
+pub struct Upstream {
+    /// The adapter's call address (`…/api/v1/integration`).
+    pub url: String,
+    /// The log-in address (`…/api/v1/integration/login`).
+    pub login_url: String,
+    /// The back office's id there.
+    pub username: String,
+    /// Its password there.
+    pub password: String,
+    /// This node's public address, under which files and results are
+    /// fetched.
+    pub base_url: String,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upstream {
+    /// The upstream whose adapter is at `url` (its log-in beside it).
+    pub fn new(url: &str, username: &str, password: &str, base_url: &str) -> Upstream {
+        let url = url.trim().trim_end_matches('/').to_string();
+        Upstream {
+            login_url: format!("{url}/login"),
+            url,
+            username: username.trim().to_string(),
+            password: password.to_string(),
+            base_url: base_url.trim().trim_end_matches('/').to_string(),
+        }
+    }
+}
+
+/// The wait before attempt `attempts + 1`: 1 s doubling, at most
+/// [`MAX_BACKOFF`], between half and all of it (`jitter` in 0..=1).
+pub fn backoff(attempts: i32, jitter: f64) -> Duration {
+    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    let full = Duration::from_secs(1u64 << exp).min(MAX_BACKOFF);
+    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+fn jitter() -> f64 {
+    let mut b = [0u8; 2];
+    match getrandom::fill(&mut b) {
+        Ok(()) => f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX),
+        Err(_) => 1.0,
+    }
+}
+
+/// The pusher's state: the HTTP client and the open session.
+struct Pusher {
+    store: Arc<dyn Store>,
+    upstream: Upstream,
+    http: reqwest::Client,
+    session: Option<String>,
+}
+
+/// Starts sending the outbox to `upstream`; it runs until the handle is
+/// aborted.
+pub fn spawn(store: Arc<dyn Store>, upstream: Upstream) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let http = match reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+        {
+            Ok(http) => http,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot make the upstream's HTTP client");
+                return;
+            }
+        };
+        let mut pusher = Pusher {
+            store,
+            upstream,
+            http,
+            session: None,
+        };
+        loop {
+            let sent = pusher.round().await;
+            if sent == 0 {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    })
+}
+
+impl Pusher {
+    /// Sends what is due; how many dossiers it tried.
+    async fn round(&mut self) -> usize {
+        let due = match self.store.dossiers().upstream_due(Utc::now(), BATCH).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the dossiers to send upstream");
+                return 0;
+            }
+        };
+        let tried = due.len();
+        for d in due {
+            let code = d.stored.dossier.code.clone();
+            match self.send(&d).await {
+                Ok(steps) => {
+                    metrics::counter!(UPSTREAM_TOTAL, "outcome" => "sent").increment(1);
+                    if let Err(e) = self
+                        .store
+                        .dossiers()
+                        .upstream_sent(&code, d.stored.version, steps)
+                        .await
+                    {
+                        tracing::warn!(error = %e, %code, "cannot record what upstream acknowledged");
+                    }
+                }
+                Err(why) => {
+                    metrics::counter!(UPSTREAM_TOTAL, "outcome" => "failed").increment(1);
+                    let attempts = d.attempts.saturating_add(1);
+                    let wait = backoff(d.attempts, jitter());
+                    let next: DateTime<Utc> = Utc::now()
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                    tracing::info!(%code, attempts, wait_s = wait.as_secs_f64(), reason = %why, "a dossier was not taken upstream; trying again later");
+                    if let Err(e) = self
+                        .store
+                        .dossiers()
+                        .upstream_failed(&code, attempts, next, &why)
+                        .await
+                    {
+                        tracing::warn!(error = %e, %code, "cannot record a failure to send upstream");
+                    }
+                }
+            }
+        }
+        tried
+    }
+
+    /// Sends `d`: its packet, then its steps not yet acknowledged; the
+    /// number of its steps, all acknowledged.
+    async fn send(&mut self, d: &UpstreamDue) -> Result<i64, String> {
+        let dossier = &d.stored.dossier;
+        let (packet, steps) =
+            report::packets(self.store.as_ref(), dossier, &self.upstream.base_url)
+                .await
+                .map_err(|e| e.to_string())?;
+        let unit = dossier.route.receiving.to_string();
+        let packet = serde_json::to_value(&packet).map_err(|e| e.to_string())?;
+        self.call(
+            &unit,
+            "DongBoHoSoMC",
+            if d.sent_version > 0 { "True" } else { "False" },
+            vec![packet],
+        )
+        .await?;
+        let sent = u64::try_from(d.sent_steps).unwrap_or(0);
+        // each step numbered (`ThuTuBuoc`, a member the profile lets a
+        // sender add): two steps alike to the second stay two
+        let mut new: Vec<Value> = Vec::new();
+        for (n, step) in steps.iter().filter(|(n, _)| *n > sent) {
+            let mut v = serde_json::to_value(step).map_err(|e| e.to_string())?;
+            v["ThuTuBuoc"] = json!(n);
+            new.push(v);
+        }
+        for chunk in new.chunks(STEPS_PER_CALL) {
+            self.call(&unit, "CapNhatTienDoHoSoMC", "", chunk.to_vec())
+                .await?;
+        }
+        Ok(i64::try_from(steps.len()).unwrap_or(i64::MAX))
+    }
+
+    async fn log_in(&mut self) -> Result<String, String> {
+        let answer: Value = self
+            .http
+            .post(&self.upstream.login_url)
+            .json(&json!({"username": self.upstream.username, "password": self.upstream.password}))
+            .send()
+            .await
+            .map_err(|e| format!("log-in: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("log-in: the answer is not JSON: {e}"))?;
+        match (answer["error_code"].as_str(), answer["session"].as_str()) {
+            (Some("00"), Some(session)) => {
+                self.session = Some(session.to_string());
+                Ok(session.to_string())
+            }
+            _ => Err(format!(
+                "log-in refused: {}",
+                answer["detail"].as_str().unwrap_or("no reason given")
+            )),
+        }
+    }
+
+    /// One call of `service` with `data`, logging in when there is no
+    /// session or it expired; `Ok` only when every packet was taken.
+    async fn call(
+        &mut self,
+        unit: &str,
+        service: &str,
+        updating: &str,
+        data: Vec<Value>,
+    ) -> Result<(), String> {
+        for _ in 0..2 {
+            let session = match self.session.clone() {
+                Some(s) => s,
+                None => self.log_in().await?,
+            };
+            let answer: Value = self
+                .http
+                .post(&self.upstream.url)
+                .json(&json!({
+                    "session": session,
+                    "madonvi": unit,
+                    "service": service,
+                    "isUpdating": updating,
+                    "data": data,
+                }))
+                .send()
+                .await
+                .map_err(|e| format!("{service}: {e}"))?
+                .json()
+                .await
+                .map_err(|e| format!("{service}: the answer is not JSON: {e}"))?;
+            match answer["error_code"].as_str() {
+                Some("00") => return Ok(()),
+                Some("02") => {
+                    // the session expired (or the node restarted): again
+                    self.session = None;
+                }
+                code => {
+                    let items: Vec<String> = answer["result"]
+                        .as_array()
+                        .map(|r| {
+                            r.iter()
+                                .filter(|i| i["error_code"] != "00")
+                                .map(|i| {
+                                    format!(
+                                        "{} {}: {}",
+                                        i["MaHoSo"].as_str().unwrap_or(""),
+                                        i["status"].as_str().unwrap_or(""),
+                                        i["detail"].as_str().unwrap_or("")
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "{service} answered {}: {}{}",
+                        code.unwrap_or("without an error_code"),
+                        answer["detail"].as_str().unwrap_or(""),
+                        if items.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", items.join("; "))
+                        }
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "{service}: the session was refused twice after logging in"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_ten_minutes_with_jitter_below_it() {
+        assert_eq!(backoff(0, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(3, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(3, 0.0), Duration::from_secs(4));
+        assert_eq!(backoff(30, 1.0), MAX_BACKOFF);
+        assert_eq!(backoff(-5, 1.0), Duration::from_secs(1));
+        for attempts in 0..25 {
+            for j in [0.0, 0.3, 1.0, 7.0] {
+                let wait = backoff(attempts, j);
+                assert!(wait <= MAX_BACKOFF && wait >= Duration::from_millis(500));
+            }
+        }
+    }
+}
