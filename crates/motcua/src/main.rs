@@ -17,6 +17,7 @@ mod registry_cli;
 mod runtime;
 mod serve;
 mod store_args;
+mod sync_cli;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +68,12 @@ enum Command {
         #[command(subcommand)]
         command: backoffice_cli::BackofficeCommand,
     },
+    /// A province's node and the national portal: reconcile an agency's
+    /// day.
+    Sync {
+        #[command(subcommand)]
+        command: sync_cli::SyncCommand,
+    },
     /// Vietnam's calendar: holidays, lunar dates, due dates in working days.
     Calendar {
         #[command(subcommand)]
@@ -98,6 +105,7 @@ fn main() -> std::process::ExitCode {
         Command::Account { command } => account_cli::run(command),
         Command::Oidc { command } => oidc_cli::run(command),
         Command::Backoffice { command } => backoffice_cli::run(command),
+        Command::Sync { command } => sync_cli::run(command),
         Command::Calendar { command } => calendar_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };

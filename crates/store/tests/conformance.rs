@@ -306,6 +306,7 @@ conformance!(
     back_offices_are_configured_with_an_audit_trail_and_sessions,
     a_message_is_found_by_its_key,
     a_new_password_ends_the_sessions_of_the_old,
+    an_agencys_day_is_read_by_its_code_prefix,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

@@ -266,5 +266,74 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
         national_copy(copy.as_ref(), &first).await.map(|c| c.0),
         Some(dossier::Status::ResultReturned)
     );
+    let day = dossier::DossierCode::parse(&first)
+        .expect("a code")
+        .day()
+        .to_string();
+    let reconcile = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        command
+            .args(["sync", "reconcile", "--agency", &agency, "--date", &day])
+            .args(extra)
+            .args([
+                "--upstream",
+                &format!("{}/api/v1/integration", national.base),
+            ])
+            .args(["--upstream-user", "tinh-igate"])
+            .env("MOTCUA_UPSTREAM_PASSWORD", password)
+            .arg("--data-dir")
+            .arg(province.data_dir());
+        let out = command.output().expect("motcua runs");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.success(), report)
+    };
+    let (ok, report) = reconcile(&[]);
+    assert!(ok, "{report}");
+    assert_eq!(report["count_here"], 2);
+    assert_eq!(report["digest_here"], report["digest_there"]);
+
+    // a dossier whose sending was recorded but never happened (a flag set
+    // by hand, a lost answer): reconciliation finds it, and mends it
+    pusher.abort();
+    let third = file_birth(&province, &token, citizen.commune_code).await;
+    let stored = province
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(&third).expect("a code"))
+        .await
+        .expect("read")
+        .expect("there");
+    province
+        .store
+        .dossiers()
+        .upstream_sent(&stored.dossier.code, stored.version, 1)
+        .await
+        .expect("marked");
+    let (ok, report) = reconcile(&[]);
+    assert!(!ok, "a difference is a non-zero exit");
+    assert_eq!(report["differences"][0]["code"], third.as_str());
+    assert_eq!(
+        report["differences"][0]["why"],
+        "not at the upstream portal"
+    );
+    assert_ne!(report["digest_here"], report["digest_there"]);
+    let (ok, report) = reconcile(&["--resend"]);
+    assert!(ok && report["resent"] == 1, "{report}");
+    let pusher = web::services::backoffice::upstream::spawn(
+        province.store.clone(),
+        web::services::backoffice::upstream::Upstream::new(
+            &format!("{}/api/v1/integration", national.base),
+            "tinh-igate",
+            password,
+            &province.base,
+        ),
+    );
+    until_in_step(&province, copy.as_ref(), &[first, second, third]).await;
+    let (ok, report) = reconcile(&[]);
+    assert!(
+        ok && report["differences"] == serde_json::json!([]),
+        "{report}"
+    );
     pusher.abort();
 }

@@ -243,6 +243,9 @@ pub trait DossierStore: Send + Sync {
         next_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError>;
+    /// Makes `code` due to be sent upstream again, whole, now (what the
+    /// upstream portal holds of it differs from it).
+    async fn upstream_resend(&self, code: &DossierCode) -> Result<(), StoreError>;
     /// How many dossiers wait to be sent upstream, and since when the
     /// oldest has.
     async fn upstream_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError>;
@@ -925,6 +928,18 @@ impl DossierStore for SqlStore {
             )
             .await
             .context("recording a failure to send upstream")?;
+        Ok(())
+    }
+
+    async fn upstream_resend(&self, code: &DossierCode) -> Result<(), StoreError> {
+        self.on()
+            .execute(
+                "UPDATE dossiers SET up_version = 0, up_steps = 0, up_attempts = 0, \
+                 up_next_ns = 0, up_error = NULL WHERE code = $1",
+                (code.to_string(),),
+            )
+            .await
+            .context("making a dossier due upstream again")?;
         Ok(())
     }
 

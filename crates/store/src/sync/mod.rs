@@ -141,6 +141,9 @@ pub trait SyncStore: Send + Sync {
     /// Marks a message resolved; `false` when there is none unresolved
     /// with that id.
     async fn resolve_message(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The dossiers known of an agency's day (`prefix`: `AGENCY-yymmdd-`,
+    /// their codes' beginning, [`day_key`]), by code.
+    async fn synced_with_prefix(&self, prefix: &str) -> Result<Vec<Synced>, StoreError>;
     /// The message kept with `key`, if any.
     async fn message_by_key(&self, key: &str) -> Result<Option<SyncMessage>, StoreError>;
 
@@ -193,11 +196,20 @@ const INSERT_MESSAGE: &str = "INSERT INTO sync_messages \
 /// version read (`$6`; -1 when it was not known, which no stored version
 /// is). Synchronised dossiers are never deleted, so a writer that read a
 /// version finds the row.
-const PUT_SYNCED: &str = "INSERT INTO sync_dossiers (code, unit, version, body, updated_ns) \
-     VALUES ($1, $2, $3, $4, $5) \
+const PUT_SYNCED: &str = "INSERT INTO sync_dossiers (code, unit, version, body, updated_ns, day_key) \
+     VALUES ($1, $2, $3, $4, $5, $7) \
      ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, version = excluded.version, \
      body = excluded.body, updated_ns = excluded.updated_ns \
      WHERE sync_dossiers.version = $6";
+
+/// The agency's day of a dossier code shaped `AGENCY-yymmdd-NNNN`
+/// (`AGENCY-yymmdd-`), if it is.
+pub fn day_key(code: &str) -> Option<String> {
+    let (head, number) = code.rsplit_once('-')?;
+    let (_, day) = head.rsplit_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(number) && day.len() == 6 && digits(day)).then(|| format!("{head}-"))
+}
 
 const MESSAGE_COLUMNS: &str =
     "id, message_key, code, unit, received_ns, verdict, reason, body, resolved_ns";
@@ -244,6 +256,21 @@ fn version(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+fn decode_synced(
+    (code, unit, v, body, updated): (String, String, i64, String, i64),
+) -> Result<Synced, StoreError> {
+    let body: SyncedBody = from_json("a synchronised dossier", &body)?;
+    Ok(Synced {
+        code,
+        unit,
+        version: u64::try_from(v)
+            .map_err(|e| StoreError::corrupt("a synchronised dossier's version", e))?,
+        lifecycle: body.lifecycle,
+        packet: body.packet,
+        updated_at: from_nanos(updated),
+    })
+}
+
 #[async_trait]
 impl SyncStore for SqlStore {
     async fn synced(&self, code: &str) -> Result<Option<Synced>, StoreError> {
@@ -252,19 +279,7 @@ impl SyncStore for SqlStore {
                 SYNCED,
                 (code,),
                 "reading a synchronised dossier",
-                |(code, unit, v, body, updated): (String, String, i64, String, i64)| {
-                    let body: SyncedBody = from_json("a synchronised dossier", &body)?;
-                    Ok(Synced {
-                        code,
-                        unit,
-                        version: u64::try_from(v).map_err(|e| {
-                            StoreError::corrupt("a synchronised dossier's version", e)
-                        })?,
-                        lifecycle: body.lifecycle,
-                        packet: body.packet,
-                        updated_at: from_nanos(updated),
-                    })
-                },
+                decode_synced,
             )
             .await
     }
@@ -318,6 +333,7 @@ impl SyncStore for SqlStore {
                         body,
                         updated,
                         read.map_or(-1, version),
+                        day_key(&s.code),
                     ),
                 )
                 .await
@@ -378,6 +394,18 @@ impl SyncStore for SqlStore {
         Ok(changed == 1)
     }
 
+    async fn synced_with_prefix(&self, prefix: &str) -> Result<Vec<Synced>, StoreError> {
+        self.on()
+            .fetch_decoded(
+                "SELECT code, unit, version, body, updated_ns FROM sync_dossiers \
+                 WHERE day_key = $1 ORDER BY code",
+                (prefix,),
+                "reading an agency's day of synchronised dossiers",
+                decode_synced,
+            )
+            .await
+    }
+
     async fn message_by_key(&self, key: &str) -> Result<Option<SyncMessage>, StoreError> {
         let sql = format!("SELECT {MESSAGE_COLUMNS} FROM sync_messages WHERE message_key = $1");
         self.on()
@@ -425,5 +453,29 @@ impl SyncStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Option<String>, StoreError> {
         offices::session(self, token_hash, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_key;
+
+    #[test]
+    fn a_codes_day_is_its_beginning() {
+        assert_eq!(
+            day_key("UBND.25747-261207-0001").as_deref(),
+            Some("UBND.25747-261207-")
+        );
+        assert_eq!(day_key("A-B-261207-12").as_deref(), Some("A-B-261207-"));
+        for other in [
+            "",
+            "261207-0001",
+            "X-2612070-0001",
+            "X-261207-",
+            "X-26120a-1",
+            "H56.123",
+        ] {
+            assert_eq!(day_key(other), None, "{other}");
+        }
     }
 }

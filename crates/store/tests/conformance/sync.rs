@@ -410,3 +410,41 @@ pub async fn a_new_password_ends_the_sessions_of_the_old(h: &Harness) {
         .expect("put");
     assert_eq!(sync.office_session("old", at(5)).await.expect("read"), None);
 }
+
+pub async fn an_agencys_day_is_read_by_its_code_prefix(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    for (n, code) in [
+        "UBND.25747-261206-0009",
+        "UBND.25747-261207-0001",
+        "UBND.25747-261207-0002",
+        "UBND.25747-2612070-0001",
+        "UBND.25747.1-261207-0001",
+        "UBND.25748-261207-0001",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let kept = message(
+            &format!("{code}#1"),
+            code,
+            "UBND.25747",
+            0,
+            MessageVerdict::Applied,
+        );
+        let state = state(code, 1, &[], i64::try_from(n).expect("small"));
+        assert_eq!(
+            sync.keep(&kept, Some((&state, None))).await.expect("keep"),
+            Kept::Stored
+        );
+    }
+    let day: Vec<String> = sync
+        .synced_with_prefix("UBND.25747-261207-")
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
+    assert_eq!(day, ["UBND.25747-261207-0001", "UBND.25747-261207-0002"]);
+    assert!(sync.synced_with_prefix("").await.expect("read").is_empty());
+}

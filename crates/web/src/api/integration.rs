@@ -80,7 +80,8 @@ pub struct CallBody {
     /// The unit the call is made for (one the back office reports for).
     #[serde(default)]
     madonvi: String,
-    /// `DongBoHoSoMC`, `CapNhatTienDoHoSoMC` or `TraCuuHoSo`.
+    /// `DongBoHoSoMC`, `CapNhatTienDoHoSoMC`, `TraCuuHoSo` or
+    /// `DoiSoatHoSo`.
     #[serde(default)]
     service: String,
     /// `"True"` for an update, as systems send it; not needed (a packet
@@ -96,6 +97,9 @@ pub struct CallBody {
     /// The dossier looked up (`TraCuuHoSo`).
     #[serde(default)]
     mahoso: Option<String>,
+    /// The day reconciled (`DoiSoatHoSo`, `yyyyMMdd`).
+    #[serde(default)]
+    ngay: Option<String>,
 }
 
 /// A call answered.
@@ -393,12 +397,19 @@ pub async fn integration_call(
         service: service.clone(),
         data: body.data,
         code: body.mahoso,
+        day: body.ngay,
     };
     match adapter::call(state.store.as_ref(), &office, call, chrono::Utc::now()).await {
         Ok(Answer::Found(packet)) => Json(CallAnswer {
             error_code: "00",
             message: message_of("00"),
             result: packet.into_iter().collect(),
+        })
+        .into_response(),
+        Ok(Answer::Listed(listed)) => Json(CallAnswer {
+            error_code: "00",
+            message: message_of("00"),
+            result: listed,
         })
         .into_response(),
         Ok(Answer::Items(items)) => {

@@ -8,7 +8,11 @@
 //!   but not needed: a packet about a known dossier updates it);
 //! - `CapNhatTienDoHoSoMC`: processing steps;
 //! - `TraCuuHoSo` (`mahoso`): a dossier as the portal knows it, which
-//!   systems in use ask before choosing create or update.
+//!   systems in use ask before choosing create or update;
+//! - `DoiSoatHoSo` (`ngay`, `yyyyMMdd`): motcua's own addition, for
+//!   reconciliation: every dossier of the unit's day (codes
+//!   `madonvi-yymmdd-…`) as the portal holds it, with its status and the
+//!   number of processing steps received.
 //!
 //! Each packet of a batch is judged on its own ([`super::receive_packet`],
 //! [`super::receive_step`]) and answered on its own: a batch is never
@@ -27,7 +31,12 @@ use super::{ReceiveError, Received, receive_packet, receive_step};
 pub const MAX_BATCH: usize = 100;
 
 /// The services the adapter answers.
-pub const SERVICES: [&str; 3] = ["DongBoHoSoMC", "CapNhatTienDoHoSoMC", "TraCuuHoSo"];
+pub const SERVICES: [&str; 4] = [
+    "DongBoHoSoMC",
+    "CapNhatTienDoHoSoMC",
+    "TraCuuHoSo",
+    "DoiSoatHoSo",
+];
 
 /// A call, as read from its body.
 #[derive(Debug, Clone)]
@@ -40,6 +49,8 @@ pub struct Call {
     pub data: Option<Value>,
     /// The dossier looked up (`TraCuuHoSo`).
     pub code: Option<String>,
+    /// The day reconciled (`DoiSoatHoSo`, `yyyyMMdd`).
+    pub day: Option<String>,
 }
 
 /// What became of one packet of a batch.
@@ -91,6 +102,9 @@ pub enum Answer {
     /// A look-up: the dossier's last packet, when the portal knows it and
     /// it is this back office's.
     Found(Option<Value>),
+    /// A day's dossiers of the unit, as the portal holds them: each one's
+    /// `MaHoSo`, `TrangThaiHoSo` and `SoBuoc` (steps received).
+    Listed(Vec<Value>),
 }
 
 /// Why a call was not taken at all (nothing of it was kept).
@@ -109,7 +123,8 @@ pub enum CallError {
     },
     /// The service is not one the adapter answers.
     #[error(
-        "the service {0:?} is not answered here: use DongBoHoSoMC, CapNhatTienDoHoSoMC or TraCuuHoSo"
+        "the service {0:?} is not answered here: use DongBoHoSoMC, CapNhatTienDoHoSoMC, TraCuuHoSo \
+         or DoiSoatHoSo"
     )]
     UnknownService(String),
     /// The call has no packets, or not as a list or an object.
@@ -150,6 +165,30 @@ fn packets(data: Option<Value>, service: &str) -> Result<Vec<Value>, CallError> 
         return Err(CallError::TooMany(list.len()));
     }
     Ok(list)
+}
+
+/// The unit's dossiers of `day` (`yyyyMMdd`) as the portal holds them.
+async fn reconciled(store: &dyn Store, unit: &str, day: Option<&str>) -> Result<Answer, CallError> {
+    let day = day.map(str::trim).unwrap_or("");
+    let parsed = chrono::NaiveDate::parse_from_str(day, "%Y%m%d").map_err(|_| {
+        CallError::Malformed(format!(
+            "ngay: {day:?} is not a day written yyyyMMdd (for example 20261207)"
+        ))
+    })?;
+    let prefix = format!("{unit}-{}-", parsed.format("%y%m%d"));
+    let mut listed = Vec::new();
+    for known in store.sync().synced_with_prefix(&prefix).await? {
+        if known.unit != unit {
+            continue;
+        }
+        let copy = super::copy_of(store, &known).await?;
+        listed.push(serde_json::json!({
+            "MaHoSo": known.code,
+            "TrangThaiHoSo": copy.status.code().to_string(),
+            "SoBuoc": copy.steps,
+        }));
+    }
+    Ok(Answer::Listed(listed))
 }
 
 fn code_of(packet: &Value) -> String {
@@ -209,6 +248,7 @@ pub async fn call(
                     .map(|k| k.packet),
             ));
         }
+        "DoiSoatHoSo" => return reconciled(store, &unit, call.day.as_deref()).await,
         other => return Err(CallError::UnknownService(other.to_string())),
     };
     let mut items = Vec::new();

@@ -189,6 +189,33 @@ async fn replay_waiting(
     Ok(())
 }
 
+/// What the portal holds of a dossier a back office reports: its status
+/// and how many processing steps it received (each once however often it
+/// was sent; a quarantined one not counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copy {
+    /// Its status.
+    pub status: dossier::Status,
+    /// Its processing steps received.
+    pub steps: usize,
+}
+
+/// The copy of `known`.
+pub async fn copy_of(store: &dyn Store, known: &Synced) -> Result<Copy, StoreError> {
+    let steps: std::collections::BTreeSet<String> = store
+        .sync()
+        .sync_messages(&known.code)
+        .await?
+        .into_iter()
+        .filter(|m| m.key.contains("#buoc#") && m.verdict != MessageVerdict::Quarantined)
+        .map(|m| m.body.to_string())
+        .collect();
+    Ok(Copy {
+        status: known.lifecycle.status(),
+        steps: steps.len(),
+    })
+}
+
 /// What became of the message with `key`, received before: a duplicate,
 /// unless it waits in quarantine, which is said again (sending it again
 /// does not make it lawful; fixing it does).

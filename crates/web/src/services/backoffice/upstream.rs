@@ -87,35 +87,48 @@ fn jitter() -> f64 {
     }
 }
 
-/// The pusher's state: the HTTP client and the open session.
-struct Pusher {
-    store: Arc<dyn Store>,
+/// A connection to the upstream adapter: the HTTP client and the open
+/// session.
+pub struct Link {
     upstream: Upstream,
     http: reqwest::Client,
     session: Option<String>,
+}
+
+impl Link {
+    /// A link to `upstream` (not logged in yet).
+    pub fn new(upstream: Upstream) -> Result<Link, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+        Ok(Link {
+            upstream,
+            http,
+            session: None,
+        })
+    }
+}
+
+/// The pusher's state: the store and the link.
+struct Pusher {
+    store: Arc<dyn Store>,
+    link: Link,
 }
 
 /// Starts sending the outbox to `upstream`; it runs until the handle is
 /// aborted.
 pub fn spawn(store: Arc<dyn Store>, upstream: Upstream) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let http = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-        {
-            Ok(http) => http,
+        let link = match Link::new(upstream) {
+            Ok(link) => link,
             Err(e) => {
-                tracing::error!(error = %e, "cannot make the upstream's HTTP client");
+                tracing::error!(error = %e, "cannot reach the upstream portal");
                 return;
             }
         };
-        let mut pusher = Pusher {
-            store,
-            upstream,
-            http,
-            session: None,
-        };
+        let mut pusher = Pusher { store, link };
         loop {
             let sent = pusher.round().await;
             if sent == 0 {
@@ -176,18 +189,21 @@ impl Pusher {
     async fn send(&mut self, d: &UpstreamDue) -> Result<i64, String> {
         let dossier = &d.stored.dossier;
         let (packet, steps) =
-            report::packets(self.store.as_ref(), dossier, &self.upstream.base_url)
+            report::packets(self.store.as_ref(), dossier, &self.link.upstream.base_url)
                 .await
                 .map_err(|e| e.to_string())?;
         let unit = dossier.route.receiving.to_string();
         let packet = serde_json::to_value(&packet).map_err(|e| e.to_string())?;
-        self.call(
-            &unit,
-            "DongBoHoSoMC",
-            if d.sent_version > 0 { "True" } else { "False" },
-            vec![packet],
-        )
-        .await?;
+        self.link
+            .call(
+                &unit,
+                "DongBoHoSoMC",
+                json!({
+                    "isUpdating": if d.sent_version > 0 { "True" } else { "False" },
+                    "data": [packet],
+                }),
+            )
+            .await?;
         let sent = u64::try_from(d.sent_steps).unwrap_or(0);
         // each step numbered (`ThuTuBuoc`, a member the profile lets a
         // sender add): two steps alike to the second stay two
@@ -198,12 +214,15 @@ impl Pusher {
             new.push(v);
         }
         for chunk in new.chunks(STEPS_PER_CALL) {
-            self.call(&unit, "CapNhatTienDoHoSoMC", "", chunk.to_vec())
+            self.link
+                .call(&unit, "CapNhatTienDoHoSoMC", json!({"data": chunk}))
                 .await?;
         }
         Ok(i64::try_from(steps.len()).unwrap_or(i64::MAX))
     }
+}
 
+impl Link {
     async fn log_in(&mut self) -> Result<String, String> {
         let answer: Value = self
             .http
@@ -227,30 +246,23 @@ impl Pusher {
         }
     }
 
-    /// One call of `service` with `data`, logging in when there is no
-    /// session or it expired; `Ok` only when every packet was taken.
-    async fn call(
-        &mut self,
-        unit: &str,
-        service: &str,
-        updating: &str,
-        data: Vec<Value>,
-    ) -> Result<(), String> {
+    /// One call of `service` for `unit` with the members of `rest`,
+    /// logging in when there is no session or it expired; the answer, only
+    /// when it is `"00"` (every packet taken).
+    pub async fn call(&mut self, unit: &str, service: &str, rest: Value) -> Result<Value, String> {
         for _ in 0..2 {
             let session = match self.session.clone() {
                 Some(s) => s,
                 None => self.log_in().await?,
             };
+            let mut body = json!({"session": session, "madonvi": unit, "service": service});
+            if let (Some(body), Value::Object(rest)) = (body.as_object_mut(), &rest) {
+                body.extend(rest.clone());
+            }
             let answer: Value = self
                 .http
                 .post(&self.upstream.url)
-                .json(&json!({
-                    "session": session,
-                    "madonvi": unit,
-                    "service": service,
-                    "isUpdating": updating,
-                    "data": data,
-                }))
+                .json(&body)
                 .send()
                 .await
                 .map_err(|e| format!("{service}: {e}"))?
@@ -258,7 +270,7 @@ impl Pusher {
                 .await
                 .map_err(|e| format!("{service}: the answer is not JSON: {e}"))?;
             match answer["error_code"].as_str() {
-                Some("00") => return Ok(()),
+                Some("00") => return Ok(answer),
                 Some("02") => {
                     // the session expired (or the node restarted): again
                     self.session = None;
@@ -297,6 +309,158 @@ impl Pusher {
             "{service}: the session was refused twice after logging in"
         ))
     }
+}
+
+/// What differs between this node and the upstream portal about one
+/// dossier.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Difference {
+    /// The dossier.
+    pub code: String,
+    /// Its status here (`None`: not here).
+    pub status_here: Option<String>,
+    /// Its status there (`None`: not there).
+    pub status_there: Option<String>,
+    /// Its steps here.
+    pub steps_here: Option<usize>,
+    /// Its steps received there.
+    pub steps_there: Option<usize>,
+    /// Why it differs, in words.
+    pub why: String,
+}
+
+/// An agency's day compared with the upstream portal.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Reconciliation {
+    /// The agency.
+    pub agency: String,
+    /// The day.
+    pub day: chrono::NaiveDate,
+    /// Its dossiers here.
+    pub count_here: usize,
+    /// Its dossiers there.
+    pub count_there: usize,
+    /// SHA-256 over `code|status|steps` of each dossier here, by code.
+    pub digest_here: String,
+    /// The same over what the portal holds.
+    pub digest_there: String,
+    /// Every dossier that differs.
+    pub differences: Vec<Difference>,
+    /// How many were made due to be sent again.
+    pub resent: usize,
+}
+
+fn digest(rows: &std::collections::BTreeMap<String, (String, usize)>) -> String {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    for (code, (status, steps)) in rows {
+        hash.update(format!("{code}|{status}|{steps}\n").as_bytes());
+    }
+    hex::encode(hash.finalize())
+}
+
+/// Compares `agency`'s dossiers of `day` here with what `upstream` holds
+/// of them; with `resend`, makes every one that differs (and is here) due
+/// to be sent again, whole.
+pub async fn reconcile(
+    store: &dyn Store,
+    upstream: Upstream,
+    agency: &dossier::AgencyCode,
+    day: chrono::NaiveDate,
+    resend: bool,
+) -> Result<Reconciliation, String> {
+    use std::collections::BTreeMap;
+    let mut here: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for code in store
+        .dossiers()
+        .codes_of_day(agency, day)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Some(stored) = store
+            .dossiers()
+            .dossier(&code)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            let d = &stored.dossier;
+            here.insert(
+                code.to_string(),
+                (
+                    d.status().code().to_string(),
+                    backoffice::progress_packets(d).len(),
+                ),
+            );
+        }
+    }
+    let mut link = Link::new(upstream)?;
+    let answer = link
+        .call(
+            agency.as_str(),
+            "DoiSoatHoSo",
+            json!({"ngay": day.format("%Y%m%d").to_string()}),
+        )
+        .await?;
+    let mut there: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for row in answer["result"].as_array().into_iter().flatten() {
+        let (Some(code), Some(status)) = (row["MaHoSo"].as_str(), row["TrangThaiHoSo"].as_str())
+        else {
+            return Err(format!(
+                "the portal answered a row without its code or status: {row}"
+            ));
+        };
+        let steps = row["SoBuoc"]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        there.insert(code.to_string(), (status.to_string(), steps));
+    }
+    let mut differences = Vec::new();
+    let codes: std::collections::BTreeSet<&String> = here.keys().chain(there.keys()).collect();
+    for code in codes {
+        let (h, t) = (here.get(code), there.get(code));
+        let why = match (h, t) {
+            (Some(_), None) => "not at the upstream portal".to_string(),
+            (None, Some(_)) => "at the upstream portal, not here".to_string(),
+            (Some((sh, nh)), Some((st, nt))) if sh != st => {
+                format!("status {sh} here, {st} there ({nh} and {nt} steps)")
+            }
+            (Some((_, nh)), Some((_, nt))) if nh != nt => {
+                format!("{nh} steps here, {nt} there")
+            }
+            _ => continue,
+        };
+        differences.push(Difference {
+            code: code.clone(),
+            status_here: h.map(|x| x.0.clone()),
+            status_there: t.map(|x| x.0.clone()),
+            steps_here: h.map(|x| x.1),
+            steps_there: t.map(|x| x.1),
+            why,
+        });
+    }
+    let mut resent = 0;
+    if resend {
+        for d in differences.iter().filter(|d| d.status_here.is_some()) {
+            let code = dossier::DossierCode::parse(&d.code).map_err(|e| e.to_string())?;
+            store
+                .dossiers()
+                .upstream_resend(&code)
+                .await
+                .map_err(|e| e.to_string())?;
+            resent += 1;
+        }
+    }
+    Ok(Reconciliation {
+        agency: agency.to_string(),
+        day,
+        count_here: here.len(),
+        count_there: there.len(),
+        digest_here: digest(&here),
+        digest_there: digest(&there),
+        differences,
+        resent,
+    })
 }
 
 #[cfg(test)]
