@@ -110,6 +110,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_UPSTREAM_PASSWORD", hide_env_values = true)]
     upstream_password: Option<String>,
 
+    /// How long a dossier may wait to be taken upstream before it is an
+    /// alert (logged as an error; the gauge `upstream_alert` is 1), in
+    /// minutes.
+    #[arg(long, env = "MOTCUA_UPSTREAM_ALERT_MINUTES", default_value_t = 15)]
+    upstream_alert_minutes: u64,
+
     /// The log format; the level is set with RUST_LOG (default `info`).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -173,6 +179,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         upstream,
         upstream_user,
         upstream_password,
+        upstream_alert_minutes,
         ..
     } = args;
     let provider = web::services::identity::provider::ProviderOptions {
@@ -274,6 +281,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     };
 
     // every dossier change reported to the national portal, when set
+    let reports_upstream = upstream.is_some();
     let pusher = match (upstream, upstream_user, upstream_password) {
         (Some(url), Some(user), Some(password)) => {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -292,6 +300,13 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         }
         _ => None,
     };
+
+    // the synchronisation's gauges for Prometheus, and the upstream alert
+    let gauges = web::services::backoffice::status::spawn_gauges(
+        store.clone(),
+        std::time::Duration::from_secs(15),
+        reports_upstream.then(|| std::time::Duration::from_secs(upstream_alert_minutes * 60)),
+    );
 
     let app = web::app(web::AppState {
         store,
@@ -323,6 +338,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     if let Some(p) = pusher {
         p.abort();
     }
+    gauges.abort();
     if let Some(m) = mailer {
         m.abort();
     }

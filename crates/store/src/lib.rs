@@ -65,13 +65,15 @@ pub use accounts::{
 };
 pub use dossiers::{
     DossierStore, FilingDay, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes,
-    ServiceFigures, StaffMember, StoredAttachment, StoredDossier, UpstreamDue,
+    ServiceFigures, StaffMember, StoredAttachment, StoredDossier, UpstreamBacklog, UpstreamDue,
 };
 pub(crate) use error::{Context, describe};
 pub use error::{ErrorKind, StoreError};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey, TakenCode};
 pub use organisations::{LegacyLogin, OrganisationStore};
-pub use sync::{Kept, MessageVerdict, OfficeChange, StoredOffice, SyncMessage, SyncStore, Synced};
+pub use sync::{
+    Kept, MessageVerdict, OfficeChange, StoredOffice, SyncMessage, SyncStore, Synced, UnitActivity,
+};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

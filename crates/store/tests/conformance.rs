@@ -307,6 +307,7 @@ conformance!(
     a_message_is_found_by_its_key,
     a_new_password_ends_the_sessions_of_the_old,
     an_agencys_day_is_read_by_its_code_prefix,
+    each_units_activity_and_open_messages_are_counted,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

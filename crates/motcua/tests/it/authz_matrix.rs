@@ -154,6 +154,14 @@ const API: &[(&str, [Expect; 10])] = &[
     // (adapter.rs proves the back offices' own answers)
     ("POST /api/v1/integration/login",                            [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
     ("POST /api/v1/integration",                                  [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
+    ("GET /api/v1/back-offices",                                  [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("POST /api/v1/back-offices",                                 [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("PUT /api/v1/back-offices/{id}",                             [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("DELETE /api/v1/back-offices/{id}",                          [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("POST /api/v1/back-offices/{id}/password",                   [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("GET /api/v1/back-offices/{id}/changes",                     [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("GET /api/v1/upstream",                                      [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("POST /api/v1/upstream/retry",                               [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("GET /healthz",                                              [OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK]),
     ("GET /readyz",                                               [OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK]),
 ];
@@ -890,10 +898,68 @@ impl Cast {
                     json!({"madonvi": self.agency, "service": "TraCuuHoSo", "mahoso": code}),
                 ),
             ),
+            "GET /api/v1/back-offices" => get("/api/v1/back-offices".into()),
+            "POST /api/v1/back-offices" => {
+                let n = self.unique();
+                (
+                    Method::POST,
+                    "/api/v1/back-offices".into(),
+                    Body::Json(json!({
+                        "id": format!("matrix-{n}"), "name": "Một cửa", "province": "01",
+                        "units": [format!("M{n}")], "delivery": "pull",
+                    })),
+                )
+            }
+            office if office.contains("/back-offices/{id}") => {
+                let id = self.office().await;
+                let path = office
+                    .split_once(' ')
+                    .map_or("", |(_, p)| p)
+                    .replace("{id}", &id);
+                match office.split_once(' ').map_or("", |(m, _)| m) {
+                    "PUT" => (
+                        Method::PUT,
+                        path,
+                        Body::Json(json!({
+                            "name": "Một cửa (đổi)", "province": "01",
+                            "units": [format!("{id}-unit"), format!("{id}-unit-2")], "delivery": "pull",
+                        })),
+                    ),
+                    "DELETE" => (Method::DELETE, path, Body::Empty),
+                    "POST" => (Method::POST, path, Body::Empty),
+                    _ => get(path),
+                }
+            }
+            "GET /api/v1/upstream" => get("/api/v1/upstream".into()),
+            "POST /api/v1/upstream/retry" => {
+                (Method::POST, "/api/v1/upstream/retry".into(), Body::Empty)
+            }
             "GET /healthz" => get("/healthz".into()),
             "GET /readyz" => get("/readyz".into()),
             other => panic!("no request for {other}"),
         }
+    }
+
+    /// A back office newly connected (pull, one unit of its own); its id.
+    async fn office(&self) -> String {
+        let id = format!("matrix-office-{}", self.unique());
+        web::services::backoffice::offices::connect(
+            self.app.store.as_ref(),
+            units::Units::get(),
+            backoffice::office::Draft {
+                id: id.clone(),
+                name: "Một cửa".into(),
+                province: "01".into(),
+                units: vec![format!("{id}-unit")],
+                endpoint: None,
+                delivery: backoffice::Delivery::Pull,
+            },
+            "matrix",
+            Utc::now(),
+        )
+        .await
+        .expect("connected");
+        id
     }
 
     /// The request of a line about A's own records (their data tracker,

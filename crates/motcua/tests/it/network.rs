@@ -177,7 +177,7 @@ async fn until_in_step(province: &TestApp, national: &dyn store::Store, codes: &
                 .upstream_backlog()
                 .await
                 .expect("backlog")
-                .0;
+                .waiting;
             if backlog == 0 && all_equal(province, national, codes).await {
                 return;
             }

@@ -47,13 +47,13 @@ include-path = "/api/v1/agencies/{{agency}}/dossiers"
 headers = {{ Authorization = "Bearer {officer_token}" }}
 parameters = {{ "path.agency" = "{agency}" }}
 
-# an operator's system reads the data tracker, records consents and
-# administers clients
+# an operator's system reads the data tracker, records consents,
+# administers clients and back offices, and watches the upstream
 [[operations]]
-include-path-regex = "^/api/v1/(registry/people|oidc/clients)"
+include-path-regex = "^/api/v1/(registry/people|oidc/clients|back-offices|upstream)"
 headers = {{ Authorization = "Bearer {operator}" }}
 # (the clients the run needs stay: only a client of its own is removed)
-parameters = {{ "path.pid" = "{pid}", "path.client_id" = "schemathesis-only" }}
+parameters = {{ "path.pid" = "{pid}", "path.client_id" = "schemathesis-only", "path.id" = "schemathesis-only" }}
 
 # the dossier filed, and its files
 [[operations]]
@@ -88,6 +88,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404]
 [[operations]]
 include-name = ["POST /api/v1/registry/people/{{pid}}/consents", "DELETE /api/v1/registry/people/{{pid}}/consents", "POST /api/v1/oidc/clients"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409]
+
+# - a back office's configuration is checked whole (its id's shape, a
+#   province that exists, units no other back office has, an endpoint for
+#   push), and one changed or disconnected must be connected
+[[operations]]
+include-name = ["POST /api/v1/back-offices", "PUT /api/v1/back-offices/{{id}}"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", 404, 409, 422]
 
 # the exchange's endpoints take only requests signed (RFC 9421) with a
 # member's key, over the exact bytes sent; a generated request cannot be

@@ -48,6 +48,19 @@ pub struct StoredDossier {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The dossiers waiting to be sent upstream.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UpstreamBacklog {
+    /// How many.
+    pub waiting: u64,
+    /// Since when the oldest has.
+    pub oldest: Option<DateTime<Utc>>,
+    /// How many of them failed at least once.
+    pub failing: u64,
+    /// The last failure's reason and the next try of a failing one.
+    pub last_error: Option<(String, DateTime<Utc>)>,
+}
+
 /// A dossier waiting to be sent upstream.
 #[derive(Debug, Clone)]
 pub struct UpstreamDue {
@@ -246,9 +259,10 @@ pub trait DossierStore: Send + Sync {
     /// Makes `code` due to be sent upstream again, whole, now (what the
     /// upstream portal holds of it differs from it).
     async fn upstream_resend(&self, code: &DossierCode) -> Result<(), StoreError>;
-    /// How many dossiers wait to be sent upstream, and since when the
-    /// oldest has.
-    async fn upstream_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError>;
+    /// The dossiers waiting to be sent upstream.
+    async fn upstream_backlog(&self) -> Result<UpstreamBacklog, StoreError>;
+    /// Makes every dossier waiting after a failure due now; how many.
+    async fn upstream_retry_now(&self) -> Result<u64, StoreError>;
 
     /// A dossier by code.
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError>;
@@ -943,16 +957,44 @@ impl DossierStore for SqlStore {
         Ok(())
     }
 
-    async fn upstream_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
-        let (count, oldest): (i64, Option<i64>) = self
+    async fn upstream_backlog(&self) -> Result<UpstreamBacklog, StoreError> {
+        let doing = "counting the dossiers to send upstream";
+        let (waiting, oldest, failing): (i64, Option<i64>, i64) = self
             .on()
             .fetch_one(
-                "SELECT COUNT(*), MIN(updated_ns) FROM dossiers WHERE up_version < version",
+                "SELECT COUNT(*), MIN(updated_ns), \
+                 COALESCE(SUM(CASE WHEN up_attempts > 0 THEN 1 ELSE 0 END), 0) \
+                 FROM dossiers WHERE up_version < version",
                 (),
             )
             .await
-            .context("counting the dossiers to send upstream")?;
-        Ok((count, oldest.map(from_nanos)))
+            .context(doing)?;
+        let last_error: Option<(Option<String>, i64)> = self
+            .on()
+            .fetch_optional(
+                "SELECT up_error, up_next_ns FROM dossiers \
+                 WHERE up_version < version AND up_attempts > 0 \
+                 ORDER BY up_next_ns DESC LIMIT 1",
+                (),
+            )
+            .await
+            .context(doing)?;
+        Ok(UpstreamBacklog {
+            waiting: u64::try_from(waiting).unwrap_or(0),
+            oldest: oldest.map(from_nanos),
+            failing: u64::try_from(failing).unwrap_or(0),
+            last_error: last_error.and_then(|(e, next)| e.map(|e| (e, from_nanos(next)))),
+        })
+    }
+
+    async fn upstream_retry_now(&self) -> Result<u64, StoreError> {
+        self.on()
+            .execute(
+                "UPDATE dossiers SET up_next_ns = 0 WHERE up_version < version AND up_next_ns > 0",
+                (),
+            )
+            .await
+            .context("making the failing dossiers due now")
     }
 
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {

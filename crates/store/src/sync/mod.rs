@@ -103,6 +103,19 @@ pub struct SyncMessage {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+/// Messages of one unit and verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitActivity {
+    /// The unit.
+    pub unit: String,
+    /// Their verdict.
+    pub verdict: MessageVerdict,
+    /// How many.
+    pub count: u64,
+    /// When the last was received.
+    pub last_at: DateTime<Utc>,
+}
+
 /// What keeping a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kept {
@@ -144,6 +157,12 @@ pub trait SyncStore: Send + Sync {
     /// The dossiers known of an agency's day (`prefix`: `AGENCY-yymmdd-`,
     /// their codes' beginning, [`day_key`]), by code.
     async fn synced_with_prefix(&self, prefix: &str) -> Result<Vec<Synced>, StoreError>;
+    /// The messages received since `since`, per unit and verdict: how
+    /// many, and the last one's time.
+    async fn unit_activity(&self, since: DateTime<Utc>) -> Result<Vec<UnitActivity>, StoreError>;
+    /// The messages left for an operator (quarantined or waiting, not
+    /// resolved), per unit and verdict.
+    async fn open_counts(&self) -> Result<Vec<UnitActivity>, StoreError>;
     /// The message kept with `key`, if any.
     async fn message_by_key(&self, key: &str) -> Result<Option<SyncMessage>, StoreError>;
 
@@ -268,6 +287,17 @@ fn decode_synced(
         lifecycle: body.lifecycle,
         packet: body.packet,
         updated_at: from_nanos(updated),
+    })
+}
+
+fn decode_activity(
+    (unit, verdict, count, last): (String, String, i64, i64),
+) -> Result<UnitActivity, StoreError> {
+    Ok(UnitActivity {
+        unit,
+        verdict: MessageVerdict::parse(&verdict)?,
+        count: u64::try_from(count).unwrap_or(0),
+        last_at: from_nanos(last),
     })
 }
 
@@ -402,6 +432,31 @@ impl SyncStore for SqlStore {
                 (prefix,),
                 "reading an agency's day of synchronised dossiers",
                 decode_synced,
+            )
+            .await
+    }
+
+    async fn unit_activity(&self, since: DateTime<Utc>) -> Result<Vec<UnitActivity>, StoreError> {
+        self.on()
+            .fetch_decoded(
+                "SELECT unit, verdict, COUNT(*), MAX(received_ns) FROM sync_messages \
+                 WHERE received_ns >= $1 GROUP BY unit, verdict ORDER BY unit, verdict",
+                (nanos(since)?,),
+                "reading the back offices' activity",
+                decode_activity,
+            )
+            .await
+    }
+
+    async fn open_counts(&self) -> Result<Vec<UnitActivity>, StoreError> {
+        self.on()
+            .fetch_decoded(
+                "SELECT unit, verdict, COUNT(*), MAX(received_ns) FROM sync_messages \
+                 WHERE resolved_ns IS NULL AND verdict IN ('quarantined', 'waiting') \
+                 GROUP BY unit, verdict ORDER BY unit, verdict",
+                (),
+                "counting the messages left for an operator",
+                decode_activity,
             )
             .await
     }

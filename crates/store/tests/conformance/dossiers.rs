@@ -1202,7 +1202,10 @@ pub async fn every_change_waits_to_be_sent_upstream_until_acknowledged(h: &Harne
     let dossiers = store.dossiers();
     let agency = AgencyCode::parse(COMPETENT).expect("agency");
     let now = utc("2026-03-02T12:00:00+07:00");
-    assert_eq!(dossiers.upstream_backlog().await.expect("backlog").0, 0);
+    assert_eq!(
+        dossiers.upstream_backlog().await.expect("backlog"),
+        store::UpstreamBacklog::default()
+    );
     let first = submit(store.as_ref(), &agency, day(2), Channel::Online, "an")
         .await
         .expect("stored");
@@ -1218,8 +1221,11 @@ pub async fn every_change_waits_to_be_sent_upstream_until_acknowledged(h: &Harne
         (due[0].sent_version, due[0].sent_steps, due[0].attempts),
         (0, 0, 0)
     );
-    let (count, oldest) = dossiers.upstream_backlog().await.expect("backlog");
-    assert_eq!((count, oldest), (2, Some(first.updated_at)));
+    let backlog = dossiers.upstream_backlog().await.expect("backlog");
+    assert_eq!(
+        (backlog.waiting, backlog.oldest, backlog.failing),
+        (2, Some(first.updated_at), 0)
+    );
 
     // acknowledged: no longer due; a change makes it due again
     dossiers.upstream_sent(&code, 1, 0).await.expect("sent");
@@ -1275,5 +1281,8 @@ pub async fn every_change_waits_to_be_sent_upstream_until_acknowledged(h: &Harne
             .iter()
             .all(|d| d.stored.dossier.code != code)
     );
-    assert_eq!(dossiers.upstream_backlog().await.expect("backlog").0, 1);
+    assert_eq!(
+        dossiers.upstream_backlog().await.expect("backlog").waiting,
+        1
+    );
 }

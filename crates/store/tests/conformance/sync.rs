@@ -448,3 +448,54 @@ pub async fn an_agencys_day_is_read_by_its_code_prefix(h: &Harness) {
     assert_eq!(day, ["UBND.25747-261207-0001", "UBND.25747-261207-0002"]);
     assert!(sync.synced_with_prefix("").await.expect("read").is_empty());
 }
+
+pub async fn each_units_activity_and_open_messages_are_counted(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    let kept = [
+        ("A-1#1", "A-1", "H56", 0, MessageVerdict::Applied),
+        ("A-1#2", "A-1", "H56", 3, MessageVerdict::Applied),
+        ("A-1#3", "A-1", "H56", 4, MessageVerdict::Quarantined),
+        ("A-2#1", "A-2", "H56", 5, MessageVerdict::Waiting),
+        ("B-1#1", "B-1", "H20", 1, MessageVerdict::Quarantined),
+        ("B-1#2", "B-1", "H20", 9, MessageVerdict::Duplicate),
+    ];
+    let mut ids = Vec::new();
+    for (key, code, unit, minute, verdict) in kept {
+        let m = message(key, code, unit, minute, verdict);
+        ids.push(m.id);
+        sync.keep(&m, None).await.expect("keep");
+    }
+    let activity: Vec<(String, MessageVerdict, u64, DateTime<Utc>)> = sync
+        .unit_activity(at(1))
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|a| (a.unit, a.verdict, a.count, a.last_at))
+        .collect();
+    assert_eq!(
+        activity,
+        vec![
+            ("H20".to_string(), MessageVerdict::Duplicate, 1, at(9)),
+            ("H20".to_string(), MessageVerdict::Quarantined, 1, at(1)),
+            ("H56".to_string(), MessageVerdict::Applied, 1, at(3)),
+            ("H56".to_string(), MessageVerdict::Quarantined, 1, at(4)),
+            ("H56".to_string(), MessageVerdict::Waiting, 1, at(5)),
+        ]
+    );
+    sync.resolve_message(ids[4], at(10)).await.expect("resolve");
+    let open: Vec<(String, MessageVerdict, u64)> = sync
+        .open_counts()
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|a| (a.unit, a.verdict, a.count))
+        .collect();
+    assert_eq!(
+        open,
+        vec![
+            ("H56".to_string(), MessageVerdict::Quarantined, 1),
+            ("H56".to_string(), MessageVerdict::Waiting, 1),
+        ]
+    );
+}

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI 3 document at
 //! `/api/v1/openapi.json`.
 
+pub mod backoffices;
 pub mod clients;
 pub mod convert;
 pub mod dossiers;
@@ -87,6 +88,14 @@ impl utoipa::Modify for Security {
         dossiers::scorecard,
         integration::integration_login,
         integration::integration_call,
+        backoffices::list_offices,
+        backoffices::connect_office,
+        backoffices::change_office,
+        backoffices::disconnect_office,
+        backoffices::renew_office_password,
+        backoffices::office_changes,
+        backoffices::upstream_status,
+        backoffices::retry_upstream,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -113,7 +122,12 @@ impl utoipa::Modify for Security {
         integration::CallBody,
         integration::CallAnswer,
         integration::ItemAnswer,
-        integration::ItemProblem
+        integration::ItemProblem,
+        backoffices::OfficeBody,
+        backoffices::OfficeView,
+        backoffices::Credentials,
+        backoffices::ChangeView,
+        backoffices::UpstreamView
     )),
     tags(
         (name = "units", description = "Administrative units and address conversion"),
@@ -189,6 +203,27 @@ pub fn router() -> Router<AppState> {
         (
             &[integration::CALL_PATH],
             post(integration::integration_call),
+        ),
+        (
+            &[backoffices::PATH],
+            get(backoffices::list_offices).post(backoffices::connect_office),
+        ),
+        (
+            &["/api/v1/back-offices/{id}"],
+            axum::routing::put(backoffices::change_office).delete(backoffices::disconnect_office),
+        ),
+        (
+            &["/api/v1/back-offices/{id}/password"],
+            post(backoffices::renew_office_password),
+        ),
+        (
+            &["/api/v1/back-offices/{id}/changes"],
+            get(backoffices::office_changes),
+        ),
+        (&["/api/v1/upstream"], get(backoffices::upstream_status)),
+        (
+            &["/api/v1/upstream/retry"],
+            post(backoffices::retry_upstream),
         ),
         (
             &["/api/v1/dossiers/{code}/attachments"],

@@ -27,6 +27,8 @@ const NOT_FIVE_DIGITS: &str = "The code is not 5 digits";
 const NOT_ADMIN: &str = "Not an administration token";
 /// A procedure code that names none.
 const NO_PROCEDURE: &str = "No such procedure";
+/// A back office id that names none connected.
+const NO_OFFICE: &str = "No back office is connected with this id";
 /// A dossier that is neither the caller's nor their agencies'.
 const NOT_THEIRS: &str = "Not this person's dossier";
 
@@ -278,6 +280,67 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
             (429, "Too many calls from the back office (`error_code` 04)"),
         ],
     ),
+    // GET /api/v1/back-offices
+    ("list_offices", &[(401, NO_TOKEN), (403, NOT_ADMIN)]),
+    // POST /api/v1/back-offices
+    (
+        "connect_office",
+        &[
+            (400, NOT_JSON),
+            (401, NO_TOKEN),
+            (403, NOT_ADMIN),
+            (
+                409,
+                "A back office with this id, or another with one of these units",
+            ),
+            (413, TOO_LARGE),
+            (415, NOT_JSON_TYPE),
+            (
+                422,
+                "The configuration has problems: each by field in `problems`",
+            ),
+        ],
+    ),
+    // PUT /api/v1/back-offices/{id}
+    (
+        "change_office",
+        &[
+            (400, NOT_JSON),
+            (401, NO_TOKEN),
+            (403, NOT_ADMIN),
+            (404, NO_OFFICE),
+            (409, "Another back office has one of these units"),
+            (413, TOO_LARGE),
+            (415, NOT_JSON_TYPE),
+            (
+                422,
+                "The configuration has problems: each by field in `problems`",
+            ),
+        ],
+    ),
+    // DELETE /api/v1/back-offices/{id}
+    (
+        "disconnect_office",
+        &[(401, NO_TOKEN), (403, NOT_ADMIN), (404, NO_OFFICE)],
+    ),
+    // POST /api/v1/back-offices/{id}/password
+    (
+        "renew_office_password",
+        &[(401, NO_TOKEN), (403, NOT_ADMIN), (404, NO_OFFICE)],
+    ),
+    // GET /api/v1/back-offices/{id}/changes
+    (
+        "office_changes",
+        &[
+            (401, NO_TOKEN),
+            (403, NOT_ADMIN),
+            (404, "No back office ever had this id"),
+        ],
+    ),
+    // GET /api/v1/upstream
+    ("upstream_status", &[(401, NO_TOKEN), (403, NOT_ADMIN)]),
+    // POST /api/v1/upstream/retry
+    ("retry_upstream", &[(401, NO_TOKEN), (403, NOT_ADMIN)]),
     // GET /api/v1/scorecard
     (
         "scorecard",

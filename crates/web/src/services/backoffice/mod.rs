@@ -14,6 +14,7 @@
 pub mod adapter;
 pub mod offices;
 pub mod report;
+pub mod status;
 pub mod upstream;
 
 use backoffice::{CapNhatTienDoHoSoMC, DongBoHoSoMC, Problem, Verdict, inbox};

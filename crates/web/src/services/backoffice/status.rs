@@ -1,0 +1,181 @@
+//! How the synchronisation is doing, for operators and for Prometheus:
+//! on the national side, each connected back office's activity (messages
+//! of the last day by verdict, the last one's time, the messages left for
+//! an operator); on a province's node, what waits to be sent upstream,
+//! since when, and why the last attempt failed — with an alert when the
+//! oldest has waited longer than the configured time.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use store::{MessageVerdict, Store, StoreError, StoredOffice};
+
+/// A connected back office and how it is doing.
+#[derive(Debug, Clone)]
+pub struct OfficeStatus {
+    /// The back office.
+    pub office: StoredOffice,
+    /// Its messages of the last 24 hours, by verdict.
+    pub received_24h: BTreeMap<&'static str, u64>,
+    /// When its last message came.
+    pub last_received: Option<DateTime<Utc>>,
+    /// Its messages in quarantine, not resolved.
+    pub quarantined: u64,
+    /// Its messages waiting for their dossier's packet.
+    pub waiting: u64,
+}
+
+/// Every connected back office and how it is doing at `now`.
+pub async fn offices(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<OfficeStatus>, StoreError> {
+    let offices = store.sync().offices().await?;
+    let activity = store
+        .sync()
+        .unit_activity(now - chrono::Duration::hours(24))
+        .await?;
+    let open = store.sync().open_counts().await?;
+    Ok(offices
+        .into_iter()
+        .map(|office| {
+            let mut status = OfficeStatus {
+                office,
+                received_24h: BTreeMap::new(),
+                last_received: None,
+                quarantined: 0,
+                waiting: 0,
+            };
+            for a in activity
+                .iter()
+                .filter(|a| status.office.office.serves(&a.unit))
+            {
+                *status.received_24h.entry(a.verdict.as_str()).or_default() += a.count;
+                status.last_received = status.last_received.max(Some(a.last_at));
+            }
+            for o in open.iter().filter(|o| status.office.office.serves(&o.unit)) {
+                match o.verdict {
+                    MessageVerdict::Quarantined => status.quarantined += o.count,
+                    MessageVerdict::Waiting => status.waiting += o.count,
+                    _ => {}
+                }
+            }
+            status
+        })
+        .collect())
+}
+
+/// What waits to be sent upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamStatus {
+    /// Dossiers waiting.
+    pub waiting: u64,
+    /// Of which failed at least once.
+    pub failing: u64,
+    /// How long the oldest has waited.
+    pub oldest_waiting: Option<Duration>,
+    /// The last failure's reason.
+    pub last_error: Option<String>,
+    /// The next try of the last failure.
+    pub next_try: Option<DateTime<Utc>>,
+    /// The oldest has waited longer than the time configured.
+    pub alert: bool,
+}
+
+/// What waits to be sent upstream at `now`; `alert_after`: how long a
+/// dossier may wait before it is an alert.
+pub async fn upstream(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    alert_after: Duration,
+) -> Result<UpstreamStatus, StoreError> {
+    let backlog = store.dossiers().upstream_backlog().await?;
+    let oldest_waiting = backlog
+        .oldest
+        .map(|t| (now - t).to_std().unwrap_or(Duration::ZERO));
+    let (last_error, next_try) = match backlog.last_error {
+        Some((e, next)) => (Some(e), Some(next)),
+        None => (None, None),
+    };
+    Ok(UpstreamStatus {
+        waiting: backlog.waiting,
+        failing: backlog.failing,
+        alert: oldest_waiting.is_some_and(|w| w > alert_after),
+        oldest_waiting,
+        last_error,
+        next_try,
+    })
+}
+
+/// Metric: messages left for an operator, per back office and verdict.
+pub const OPEN_MESSAGES: &str = "integration_open_messages";
+/// Metric: when a back office's last message came (Unix seconds).
+pub const LAST_RECEIVED: &str = "integration_last_received_timestamp_seconds";
+/// Metric: dossiers waiting to be sent upstream.
+pub const UPSTREAM_WAITING: &str = "upstream_waiting_dossiers";
+/// Metric: of which failed at least once.
+pub const UPSTREAM_FAILING: &str = "upstream_failing_dossiers";
+/// Metric: how long the oldest has waited (seconds).
+pub const UPSTREAM_OLDEST: &str = "upstream_oldest_waiting_seconds";
+/// Metric: 1 while the oldest has waited longer than the time configured.
+pub const UPSTREAM_ALERT: &str = "upstream_alert";
+
+/// Keeps the gauges above up to date every `every`; `upstream`: this node
+/// reports upstream, alerting after that long.
+pub fn spawn_gauges(
+    store: Arc<dyn Store>,
+    every: Duration,
+    upstream: Option<Duration>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut alerting = false;
+        loop {
+            let now = Utc::now();
+            match offices(store.as_ref(), now).await {
+                Ok(all) => {
+                    for s in all {
+                        let id = s.office.office.id.clone();
+                        metrics::gauge!(OPEN_MESSAGES, "office" => id.clone(), "verdict" => "quarantined")
+                            .set(s.quarantined as f64);
+                        metrics::gauge!(OPEN_MESSAGES, "office" => id.clone(), "verdict" => "waiting")
+                            .set(s.waiting as f64);
+                        if let Some(at) = s.last_received {
+                            metrics::gauge!(LAST_RECEIVED, "office" => id)
+                                .set(at.timestamp() as f64);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read the back offices' activity"),
+            }
+            if let Some(alert_after) = upstream {
+                match self::upstream(store.as_ref(), now, alert_after).await {
+                    Ok(u) => {
+                        metrics::gauge!(UPSTREAM_WAITING).set(u.waiting as f64);
+                        metrics::gauge!(UPSTREAM_FAILING).set(u.failing as f64);
+                        metrics::gauge!(UPSTREAM_OLDEST)
+                            .set(u.oldest_waiting.map_or(0.0, |d| d.as_secs_f64()));
+                        metrics::gauge!(UPSTREAM_ALERT).set(if u.alert { 1.0 } else { 0.0 });
+                        if u.alert && !alerting {
+                            tracing::error!(
+                                waiting = u.waiting,
+                                oldest_s = u.oldest_waiting.map_or(0, |d| d.as_secs()),
+                                last_error = u.last_error.as_deref().unwrap_or(""),
+                                "the upstream portal has not taken this node's dossiers for longer than {} minutes",
+                                alert_after.as_secs() / 60
+                            );
+                        } else if !u.alert && alerting {
+                            tracing::info!("the upstream portal takes this node's dossiers again");
+                        }
+                        alerting = u.alert;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read what waits to be sent upstream")
+                    }
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
