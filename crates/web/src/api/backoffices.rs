@@ -171,14 +171,14 @@ fn e_detail(problems: &[backoffice::Problem]) -> String {
     )
 }
 
-fn draft(id: String, body: OfficeBody) -> Result<backoffice::office::Draft, Response> {
+fn draft(id: String, body: OfficeBody) -> Result<backoffice::office::Draft, OfficeError> {
     let delivery = match body.delivery.as_deref().map(str::trim) {
         None | Some("") => backoffice::Delivery::Push,
         Some(d) => backoffice::Delivery::parse(d).ok_or_else(|| {
-            refused(OfficeError::Invalid(vec![backoffice::Problem {
+            OfficeError::Invalid(vec![backoffice::Problem {
                 field: "delivery",
                 reason: format!("{d:?}: push or pull"),
-            }]))
+            }])
         })?,
     };
     Ok(backoffice::office::Draft {
@@ -232,7 +232,7 @@ pub async fn connect_office(
     };
     let draft = match draft(body.id.clone(), body) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(e) => return refused(e),
     };
     match offices::connect(
         state.store.as_ref(),
@@ -277,7 +277,7 @@ pub async fn change_office(
     };
     let draft = match draft(id, body) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(e) => return refused(e),
     };
     let now = chrono::Utc::now();
     match offices::reconfigure(
