@@ -542,7 +542,7 @@ async fn operators_manage_back_offices_through_the_api() {
     assert_eq!(again.status().as_u16(), 409);
 
     // it logs in and sends; the operator sees its activity
-    let session = log_in(&app, "dien-bien-igate", &password.to_string()).await;
+    let session = log_in(&app, "dien-bien-igate", password).await;
     let code = "000.00.12.H56-261207-0042";
     let (status, _, _) = post(
         &app,
