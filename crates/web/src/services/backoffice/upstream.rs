@@ -23,11 +23,11 @@ use super::report;
 /// How often the outbox is read when it was empty.
 pub const POLL: Duration = Duration::from_millis(300);
 /// Dossiers read from the outbox at a time.
-const BATCH: usize = 50;
+const BATCH: usize = 200;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
-/// Steps sent in one call (the adapter's limit).
-const STEPS_PER_CALL: usize = 100;
+/// Packets sent in one call (the adapter's limit).
+const PER_CALL: usize = 100;
 
 /// Counted by outcome (`sent`, `failed`).
 pub const UPSTREAM_TOTAL: &str = "upstream_dossiers_total";
@@ -139,7 +139,9 @@ pub fn spawn(store: Arc<dyn Store>, upstream: Upstream) -> tokio::task::JoinHand
 }
 
 impl Pusher {
-    /// Sends what is due; how many dossiers it tried.
+    /// Sends what is due, in batches per unit (the dossiers' packets in
+    /// one call, then their new steps), and records for each dossier
+    /// whether every packet of it was taken; how many dossiers it tried.
     async fn round(&mut self) -> usize {
         let due = match self.store.dossiers().upstream_due(Utc::now(), BATCH).await {
             Ok(due) => due,
@@ -149,76 +151,174 @@ impl Pusher {
             }
         };
         let tried = due.len();
+        let mut outs = Vec::with_capacity(due.len());
         for d in due {
-            let code = d.stored.dossier.code.clone();
-            match self.send(&d).await {
-                Ok(steps) => {
-                    metrics::counter!(UPSTREAM_TOTAL, "outcome" => "sent").increment(1);
-                    if let Err(e) = self
-                        .store
-                        .dossiers()
-                        .upstream_sent(&code, d.stored.version, steps)
-                        .await
-                    {
-                        tracing::warn!(error = %e, %code, "cannot record what upstream acknowledged");
-                    }
-                }
-                Err(why) => {
-                    metrics::counter!(UPSTREAM_TOTAL, "outcome" => "failed").increment(1);
-                    let attempts = d.attempts.saturating_add(1);
-                    let wait = backoff(d.attempts, jitter());
-                    let next: DateTime<Utc> = Utc::now()
-                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-                    tracing::info!(%code, attempts, wait_s = wait.as_secs_f64(), reason = %why, "a dossier was not taken upstream; trying again later");
-                    if let Err(e) = self
-                        .store
-                        .dossiers()
-                        .upstream_failed(&code, attempts, next, &why)
-                        .await
-                    {
-                        tracing::warn!(error = %e, %code, "cannot record a failure to send upstream");
-                    }
-                }
+            let out = self.prepare(d).await;
+            outs.push(out);
+        }
+        let mut by_unit: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        for (i, o) in outs.iter().enumerate() {
+            if o.failed.is_none() {
+                by_unit.entry(o.unit.clone()).or_default().push(i);
             }
+        }
+        for (unit, members) in by_unit {
+            for chunk in members.chunks(PER_CALL) {
+                let updating = chunk.iter().all(|i| outs[*i].due.sent_version > 0);
+                let data: Vec<Value> = chunk.iter().map(|i| outs[*i].packet.clone()).collect();
+                let answer = self
+                    .link
+                    .exchange(
+                        &unit,
+                        "DongBoHoSoMC",
+                        json!({"isUpdating": if updating { "True" } else { "False" }, "data": data}),
+                    )
+                    .await;
+                settle(&mut outs, chunk, answer, "DongBoHoSoMC");
+            }
+            // the new steps of the dossiers whose packet was taken, in order
+            let steps: Vec<(usize, Value)> = members
+                .iter()
+                .filter(|i| outs[**i].failed.is_none())
+                .flat_map(|i| outs[*i].steps.iter().map(move |s| (*i, s.clone())))
+                .collect();
+            for chunk in steps.chunks(PER_CALL) {
+                let owners: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+                let data: Vec<Value> = chunk.iter().map(|(_, s)| s.clone()).collect();
+                let answer = self
+                    .link
+                    .exchange(&unit, "CapNhatTienDoHoSoMC", json!({"data": data}))
+                    .await;
+                settle(&mut outs, &owners, answer, "CapNhatTienDoHoSoMC");
+            }
+        }
+        for o in outs {
+            self.record(o).await;
         }
         tried
     }
 
-    /// Sends `d`: its packet, then its steps not yet acknowledged; the
-    /// number of its steps, all acknowledged.
-    async fn send(&mut self, d: &UpstreamDue) -> Result<i64, String> {
+    /// `d`'s packet and its steps not yet acknowledged, numbered.
+    async fn prepare(&self, d: UpstreamDue) -> Outgoing {
         let dossier = &d.stored.dossier;
-        let (packet, steps) =
-            report::packets(self.store.as_ref(), dossier, &self.link.upstream.base_url)
-                .await
-                .map_err(|e| e.to_string())?;
         let unit = dossier.route.receiving.to_string();
-        let packet = serde_json::to_value(&packet).map_err(|e| e.to_string())?;
-        self.link
-            .call(
-                &unit,
-                "DongBoHoSoMC",
-                json!({
-                    "isUpdating": if d.sent_version > 0 { "True" } else { "False" },
-                    "data": [packet],
-                }),
-            )
-            .await?;
+        let mut out = Outgoing {
+            unit,
+            packet: Value::Null,
+            steps: Vec::new(),
+            total_steps: 0,
+            failed: None,
+            due: d.clone(),
+        };
+        let (packet, steps) =
+            match report::packets(self.store.as_ref(), dossier, &self.link.upstream.base_url).await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    out.failed = Some(e.to_string());
+                    return out;
+                }
+            };
         let sent = u64::try_from(d.sent_steps).unwrap_or(0);
+        out.total_steps = i64::try_from(steps.len()).unwrap_or(i64::MAX);
+        match serde_json::to_value(&packet) {
+            Ok(v) => out.packet = v,
+            Err(e) => out.failed = Some(e.to_string()),
+        }
         // each step numbered (`ThuTuBuoc`, a member the profile lets a
         // sender add): two steps alike to the second stay two
-        let mut new: Vec<Value> = Vec::new();
         for (n, step) in steps.iter().filter(|(n, _)| *n > sent) {
-            let mut v = serde_json::to_value(step).map_err(|e| e.to_string())?;
-            v["ThuTuBuoc"] = json!(n);
-            new.push(v);
+            match serde_json::to_value(step) {
+                Ok(Value::Object(mut v)) => {
+                    v.insert("ThuTuBuoc".into(), json!(n));
+                    out.steps.push(Value::Object(v));
+                }
+                Ok(_) | Err(_) => out.failed = Some(format!("step {n} cannot be written")),
+            }
         }
-        for chunk in new.chunks(STEPS_PER_CALL) {
-            self.link
-                .call(&unit, "CapNhatTienDoHoSoMC", json!({"data": chunk}))
-                .await?;
+        out
+    }
+
+    /// Records what became of `o`.
+    async fn record(&self, o: Outgoing) {
+        let code = o.due.stored.dossier.code.clone();
+        match o.failed {
+            None => {
+                metrics::counter!(UPSTREAM_TOTAL, "outcome" => "sent").increment(1);
+                if let Err(e) = self
+                    .store
+                    .dossiers()
+                    .upstream_sent(&code, o.due.stored.version, o.total_steps)
+                    .await
+                {
+                    tracing::warn!(error = %e, %code, "cannot record what upstream acknowledged");
+                }
+            }
+            Some(why) => {
+                metrics::counter!(UPSTREAM_TOTAL, "outcome" => "failed").increment(1);
+                let attempts = o.due.attempts.saturating_add(1);
+                let wait = backoff(o.due.attempts, jitter());
+                let next: DateTime<Utc> =
+                    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                tracing::info!(%code, attempts, wait_s = wait.as_secs_f64(), reason = %why, "a dossier was not taken upstream; trying again later");
+                if let Err(e) = self
+                    .store
+                    .dossiers()
+                    .upstream_failed(&code, attempts, next, &why)
+                    .await
+                {
+                    tracing::warn!(error = %e, %code, "cannot record a failure to send upstream");
+                }
+            }
         }
-        Ok(i64::try_from(steps.len()).unwrap_or(i64::MAX))
+    }
+}
+
+/// One dossier on its way up.
+struct Outgoing {
+    due: UpstreamDue,
+    unit: String,
+    packet: Value,
+    steps: Vec<Value>,
+    total_steps: i64,
+    /// Why it was not taken (the first reason).
+    failed: Option<String>,
+}
+
+/// Marks the owners (`owners[k]` sent the `k`-th packet of the call) of
+/// the packets `answer` did not take.
+fn settle(outs: &mut [Outgoing], owners: &[usize], answer: Result<Value, String>, service: &str) {
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            for i in owners {
+                outs[*i].failed.get_or_insert_with(|| e.clone());
+            }
+            return;
+        }
+    };
+    if answer["error_code"] == "00" {
+        return;
+    }
+    for item in answer["result"].as_array().into_iter().flatten() {
+        if item["error_code"] == "00" {
+            continue;
+        }
+        let Some(owner) = item["index"]
+            .as_u64()
+            .and_then(|k| usize::try_from(k).ok())
+            .and_then(|k| owners.get(k))
+        else {
+            continue;
+        };
+        outs[*owner].failed.get_or_insert_with(|| {
+            format!(
+                "{service}: {} {}: {}",
+                item["MaHoSo"].as_str().unwrap_or(""),
+                item["status"].as_str().unwrap_or(""),
+                item["detail"].as_str().unwrap_or("")
+            )
+        });
     }
 }
 
@@ -247,9 +347,15 @@ impl Link {
     }
 
     /// One call of `service` for `unit` with the members of `rest`,
-    /// logging in when there is no session or it expired; the answer, only
-    /// when it is `"00"` (every packet taken).
-    pub async fn call(&mut self, unit: &str, service: &str, rest: Value) -> Result<Value, String> {
+    /// logging in when there is no session or it expired: the answer when
+    /// the packets were judged (`"00"`, or a batch answered packet by
+    /// packet in `result`), an error when the call itself was not taken.
+    pub async fn exchange(
+        &mut self,
+        unit: &str,
+        service: &str,
+        rest: Value,
+    ) -> Result<Value, String> {
         for _ in 0..2 {
             let session = match self.session.clone() {
                 Some(s) => s,
@@ -271,42 +377,50 @@ impl Link {
                 .map_err(|e| format!("{service}: the answer is not JSON: {e}"))?;
             match answer["error_code"].as_str() {
                 Some("00") => return Ok(answer),
-                Some("02") => {
-                    // the session expired (or the node restarted): again
-                    self.session = None;
-                }
+                // the session expired (or the node restarted): again
+                Some("02") => self.session = None,
+                _ if answer["result"].is_array() => return Ok(answer),
                 code => {
-                    let items: Vec<String> = answer["result"]
-                        .as_array()
-                        .map(|r| {
-                            r.iter()
-                                .filter(|i| i["error_code"] != "00")
-                                .map(|i| {
-                                    format!(
-                                        "{} {}: {}",
-                                        i["MaHoSo"].as_str().unwrap_or(""),
-                                        i["status"].as_str().unwrap_or(""),
-                                        i["detail"].as_str().unwrap_or("")
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
                     return Err(format!(
-                        "{service} answered {}: {}{}",
+                        "{service} answered {}: {}",
                         code.unwrap_or("without an error_code"),
-                        answer["detail"].as_str().unwrap_or(""),
-                        if items.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", items.join("; "))
-                        }
+                        answer["detail"].as_str().unwrap_or("")
                     ));
                 }
             }
         }
         Err(format!(
             "{service}: the session was refused twice after logging in"
+        ))
+    }
+
+    /// [`Link::exchange`], `Ok` only when every packet was taken.
+    pub async fn call(&mut self, unit: &str, service: &str, rest: Value) -> Result<Value, String> {
+        let answer = self.exchange(unit, service, rest).await?;
+        if answer["error_code"] == "00" {
+            return Ok(answer);
+        }
+        let items: Vec<String> = answer["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["error_code"] != "00")
+            .map(|i| {
+                format!(
+                    "{} {}: {}",
+                    i["MaHoSo"].as_str().unwrap_or(""),
+                    i["status"].as_str().unwrap_or(""),
+                    i["detail"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        Err(format!(
+            "{service} answered {}: {} ({})",
+            answer["error_code"]
+                .as_str()
+                .unwrap_or("without an error_code"),
+            answer["detail"].as_str().unwrap_or(""),
+            items.join("; ")
         ))
     }
 }
