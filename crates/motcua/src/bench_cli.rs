@@ -31,6 +31,9 @@ pub enum BenchCommand {
     DossierRequests(crate::bench_dossier::DossierRequestsArgs),
     /// Make result PDFs as fast as the machine can.
     Papers(crate::bench_paper::PaperArgs),
+    /// Report a province's backlog to a national node, and the same calls
+    /// raw.
+    Sync(crate::bench_sync::SyncArgs),
 }
 
 #[derive(clap::Args)]
@@ -55,6 +58,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Passwords(args) => crate::bench_password::passwords(args),
         BenchCommand::DossierRequests(args) => crate::bench_dossier::requests(args),
         BenchCommand::Papers(args) => crate::bench_paper::papers(args),
+        BenchCommand::Sync(args) => crate::bench_sync::sync(args),
     }
 }
 

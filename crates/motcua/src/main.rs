@@ -8,6 +8,7 @@ mod bench_exchange;
 mod bench_paper;
 mod bench_password;
 mod bench_registry;
+mod bench_sync;
 mod calendar_cli;
 mod convert_cli;
 mod demo;

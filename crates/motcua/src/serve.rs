@@ -110,6 +110,15 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_UPSTREAM_PASSWORD", hide_env_values = true)]
     upstream_password: Option<String>,
 
+    /// Calls each back office may make to the integration adapter a minute
+    /// (a call carries up to 100 packets).
+    #[arg(
+        long,
+        env = "MOTCUA_ADAPTER_CALLS_PER_MINUTE",
+        default_value_t = web::ratelimit::ADAPTER_CALLS_PER_MINUTE
+    )]
+    adapter_calls_per_minute: u32,
+
     /// How long a dossier may wait to be taken upstream before it is an
     /// alert (logged as an error; the gauge `upstream_alert` is 1), in
     /// minutes.
@@ -180,6 +189,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         upstream_user,
         upstream_password,
         upstream_alert_minutes,
+        adapter_calls_per_minute,
         ..
     } = args;
     let provider = web::services::identity::provider::ProviderOptions {
@@ -315,7 +325,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         oidc,
         filing: std::sync::Arc::new(web::ratelimit::FilingLimits::new(filing_limits)),
         papers: std::sync::Arc::new(web::ratelimit::papers()),
-        adapter: std::sync::Arc::default(),
+        adapter: std::sync::Arc::new(web::ratelimit::AdapterLimits::new(adapter_calls_per_minute)),
         drafts: std::sync::Arc::default(),
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -54,9 +54,16 @@ pub struct AdapterLimits {
 
 impl Default for AdapterLimits {
     fn default() -> Self {
+        AdapterLimits::new(ADAPTER_CALLS_PER_MINUTE)
+    }
+}
+
+impl AdapterLimits {
+    /// The limits, with `calls` calls per back office and minute.
+    pub fn new(calls: u32) -> Self {
         AdapterLimits {
             logins: Limiter::new(ADAPTER_LOGINS_PER_MINUTE, Duration::from_secs(60)),
-            calls: Limiter::new(ADAPTER_CALLS_PER_MINUTE, Duration::from_secs(60)),
+            calls: Limiter::new(calls, Duration::from_secs(60)),
         }
     }
 }
