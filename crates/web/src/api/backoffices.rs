@@ -208,7 +208,7 @@ pub async fn list_offices(
     State(state): State<AppState>,
     _admin: Operator,
 ) -> Result<axum::Json<Vec<OfficeView>>, ApiError> {
-    let all = status::offices(state.store.as_ref(), chrono::Utc::now()).await?;
+    let all = status::offices(&state, chrono::Utc::now()).await?;
     Ok(axum::Json(all.iter().map(view).collect()))
 }
 
@@ -235,7 +235,7 @@ pub async fn connect_office(
         Err(e) => return refused(e),
     };
     match offices::connect(
-        state.store.as_ref(),
+        &state,
         state.units,
         draft,
         &actor(&client_id),
@@ -280,15 +280,7 @@ pub async fn change_office(
         Err(e) => return refused(e),
     };
     let now = chrono::Utc::now();
-    match offices::reconfigure(
-        state.store.as_ref(),
-        state.units,
-        draft,
-        &actor(&client_id),
-        now,
-    )
-    .await
-    {
+    match offices::reconfigure(&state, state.units, draft, &actor(&client_id), now).await {
         Ok(stored) => axum::Json(view(&OfficeStatus {
             office: stored,
             received_24h: Default::default(),
@@ -315,14 +307,7 @@ pub async fn disconnect_office(
     Operator { client_id }: Operator,
     Path(id): Path<String>,
 ) -> Response {
-    match offices::disconnect(
-        state.store.as_ref(),
-        id.trim(),
-        &actor(&client_id),
-        chrono::Utc::now(),
-    )
-    .await
-    {
+    match offices::disconnect(&state, id.trim(), &actor(&client_id), chrono::Utc::now()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => refused(e),
     }
@@ -344,14 +329,7 @@ pub async fn renew_office_password(
     Path(id): Path<String>,
 ) -> Response {
     let id = id.trim().to_string();
-    match offices::renew_password(
-        state.store.as_ref(),
-        &id,
-        &actor(&client_id),
-        chrono::Utc::now(),
-    )
-    .await
-    {
+    match offices::renew_password(&state, &id, &actor(&client_id), chrono::Utc::now()).await {
         Ok(password) => axum::Json(Credentials {
             username: id,
             password,
@@ -376,7 +354,7 @@ pub async fn office_changes(
     _admin: Operator,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Vec<ChangeView>>, ApiError> {
-    let changes = state.store.sync().office_changes(id.trim()).await?;
+    let changes = offices::changes(&state, id.trim()).await?;
     if changes.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no back office {} was ever connected here",
@@ -410,12 +388,7 @@ pub async fn upstream_status(
     State(state): State<AppState>,
     _admin: Operator,
 ) -> Result<axum::Json<UpstreamView>, ApiError> {
-    let u = status::upstream(
-        state.store.as_ref(),
-        chrono::Utc::now(),
-        UPSTREAM_ALERT_AFTER,
-    )
-    .await?;
+    let u = status::upstream(&state, chrono::Utc::now(), UPSTREAM_ALERT_AFTER).await?;
     Ok(axum::Json(UpstreamView {
         waiting: u.waiting,
         failing: u.failing,
@@ -439,6 +412,6 @@ pub async fn retry_upstream(
     State(state): State<AppState>,
     _admin: Operator,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let n = state.store.dossiers().upstream_retry_now().await?;
+    let n = status::retry_now(&state).await?;
     Ok(axum::Json(json!({"retried": n})))
 }

@@ -39,7 +39,7 @@ use crate::services::backoffice::{ReceiveError, Received};
 use crate::state::AppState;
 
 /// Where a back office logs in.
-pub const LOGIN_PATH: &str = "/api/v1/integration/login";
+pub const LOGIN_PATH: &str = offices::LOGIN_PATH;
 /// Where a back office calls.
 pub const CALL_PATH: &str = "/api/v1/integration";
 
@@ -227,14 +227,7 @@ pub async fn integration_login(
     if let Err(wait) = state.adapter.logins.hit(username.clone(), Instant::now()) {
         return fail(limited(wait, "log-ins"), None, None);
     }
-    match offices::log_in(
-        state.store.as_ref(),
-        &username,
-        &body.password,
-        chrono::Utc::now(),
-    )
-    .await
-    {
+    match offices::log_in(&state, &username, &body.password, chrono::Utc::now()).await {
         Ok((session, expires)) => Json(LoginAnswer {
             error_code: "00",
             message: message_of("00"),
@@ -399,7 +392,7 @@ pub async fn integration_call(
         code: body.mahoso,
         day: body.ngay,
     };
-    match adapter::call(state.store.as_ref(), &office, call, chrono::Utc::now()).await {
+    match adapter::call(&state, &office, call, chrono::Utc::now()).await {
         Ok(Answer::Found(packet)) => Json(CallAnswer {
             error_code: "00",
             message: message_of("00"),

@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct BackOffice<T> {
     /// The back office whose session it is.
-    pub office: store::StoredOffice,
+    pub office: offices::Connected,
     /// The rest of the body.
     pub body: T,
 }
@@ -42,16 +42,16 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for BackOffice<T> {
             return Err(ApiError::Unauthorized(format!(
                 "session: log in at {} with the back office's id and password, and send the \
                  session it answers in each call",
-                crate::api::integration::LOGIN_PATH
+                offices::LOGIN_PATH
             )));
         }
-        match offices::by_session(state.store.as_ref(), &session, chrono::Utc::now()).await {
+        match offices::by_session(state, &session, chrono::Utc::now()).await {
             Ok(Some(office)) => Ok(BackOffice { office, body: rest }),
             Ok(None) => Err(ApiError::Unauthorized(format!(
                 "session: it has expired (a session lasts {} minutes) or was not opened here: \
                  log in again at {}",
                 offices::SESSION_LIFETIME.num_minutes(),
-                crate::api::integration::LOGIN_PATH
+                offices::LOGIN_PATH
             ))),
             Err(e) => Err(ApiError::Unavailable(format!(
                 "the session could not be checked now ({e}); try again shortly"

@@ -14,3 +14,22 @@ pub mod mail;
 pub mod organisations;
 pub mod population;
 pub mod tracker;
+
+/// What a service reads and writes through: a handler's application state,
+/// or the store alone (the command line's).
+pub trait Stores: Send + Sync {
+    /// The store.
+    fn stores(&self) -> &dyn store::Store;
+}
+
+impl Stores for crate::state::AppState {
+    fn stores(&self) -> &dyn store::Store {
+        self.store.as_ref()
+    }
+}
+
+impl Stores for dyn store::Store {
+    fn stores(&self) -> &dyn store::Store {
+        self
+    }
+}

@@ -20,6 +20,7 @@
 //! another back office reports is refused: a back office speaks only for
 //! its own units' dossiers.
 
+use crate::services::Stores;
 use backoffice::Problem;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -214,11 +215,12 @@ async fn someone_elses(
 
 /// Makes `call` for `office` at `at`.
 pub async fn call(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     office: &StoredOffice,
     call: Call,
     at: DateTime<Utc>,
 ) -> Result<Answer, CallError> {
+    let store = on.stores();
     let unit = call.unit.trim().to_string();
     if !office.office.serves(&unit) {
         return Err(CallError::NotItsUnit {

@@ -5,12 +5,16 @@
 //! the platform made (32 random bytes, shown once, kept as its SHA-256)
 //! and gets a session for an hour, kept by the SHA-256 of its token.
 
+use crate::services::Stores;
 use backoffice::office::Draft;
 use backoffice::{Office, Problem};
 use chrono::{DateTime, Duration, Utc};
 use identity::client::{SecretHash, secret_from_random};
 use serde_json::json;
 use store::{OfficeChange, Store, StoreError, StoredOffice};
+
+/// Where a back office logs in (the integration adapter's log-in).
+pub const LOGIN_PATH: &str = "/api/v1/integration/login";
 
 /// How long a session lasts.
 pub const SESSION_LIFETIME: Duration = Duration::hours(1);
@@ -108,12 +112,13 @@ fn described(office: &Office) -> serde_json::Value {
 
 /// Connects a back office by `actor`; its password, shown this once.
 pub async fn connect(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     units: &units::Units,
     draft: Draft,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<(StoredOffice, String), OfficeError> {
+    let store = on.stores();
     let office = checked(store, units, draft).await?;
     if store.sync().office(&office.id).await?.is_some() {
         return Err(OfficeError::Exists(office.id));
@@ -141,12 +146,13 @@ pub async fn connect(
 /// Changes a connected back office's configuration by `actor` (its
 /// password stays).
 pub async fn reconfigure(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     units: &units::Units,
     draft: Draft,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<StoredOffice, OfficeError> {
+    let store = on.stores();
     let office = checked(store, units, draft).await?;
     let Some(before) = store.sync().office(&office.id).await? else {
         return Err(OfficeError::NotFound(office.id));
@@ -168,11 +174,12 @@ pub async fn reconfigure(
 /// working, and the sessions opened with it end); the password, shown
 /// once.
 pub async fn renew_password(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     id: &str,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<String, OfficeError> {
+    let store = on.stores();
     let Some(before) = store.sync().office(id).await? else {
         return Err(OfficeError::NotFound(id.to_string()));
     };
@@ -191,11 +198,12 @@ pub async fn renew_password(
 
 /// Disconnects a back office by `actor`: its sessions end.
 pub async fn disconnect(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     id: &str,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<(), OfficeError> {
+    let store = on.stores();
     if store
         .sync()
         .remove_office(id, &change(actor, "disconnected", at, json!({})))
@@ -229,14 +237,27 @@ fn token_hash(token: &str) -> String {
     String::from(SecretHash::of(token))
 }
 
+/// A back office's audit trail, oldest first (kept after it is
+/// disconnected; empty when it never was connected).
+pub async fn changes(
+    on: &(impl Stores + ?Sized),
+    id: &str,
+) -> Result<Vec<store::OfficeChange>, StoreError> {
+    on.stores().sync().office_changes(id).await
+}
+
+/// A back office connected, as stored.
+pub use store::StoredOffice as Connected;
+
 /// Logs back office `username` in with `password` at `at`: the session's
 /// token and when it expires.
 pub async fn log_in(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     username: &str,
     password: &str,
     at: DateTime<Utc>,
 ) -> Result<(String, DateTime<Utc>), LoginError> {
+    let store = on.stores();
     let office = store.sync().office(username.trim()).await?;
     let matches = office.as_ref().is_some_and(|o| {
         SecretHash::try_from(o.secret_sha256.clone()).is_ok_and(|h| h.matches(password))
@@ -259,10 +280,11 @@ pub async fn log_in(
 /// open at `now` (and the back office still connected, with the password
 /// the session was opened with).
 pub async fn by_session(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<StoredOffice>, StoreError> {
+    let store = on.stores();
     let Some(id) = store
         .sync()
         .office_session(&token_hash(token.trim()), now)

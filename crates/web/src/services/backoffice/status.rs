@@ -5,6 +5,7 @@
 //! since when, and why the last attempt failed — with an alert when the
 //! oldest has waited longer than the configured time.
 
+use crate::services::Stores;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,9 +30,10 @@ pub struct OfficeStatus {
 
 /// Every connected back office and how it is doing at `now`.
 pub async fn offices(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     now: DateTime<Utc>,
 ) -> Result<Vec<OfficeStatus>, StoreError> {
+    let store = on.stores();
     let offices = store.sync().offices().await?;
     let activity = store
         .sync()
@@ -87,10 +89,11 @@ pub struct UpstreamStatus {
 /// What waits to be sent upstream at `now`; `alert_after`: how long a
 /// dossier may wait before it is an alert.
 pub async fn upstream(
-    store: &dyn Store,
+    on: &(impl Stores + ?Sized),
     now: DateTime<Utc>,
     alert_after: Duration,
 ) -> Result<UpstreamStatus, StoreError> {
+    let store = on.stores();
     let backlog = store.dossiers().upstream_backlog().await?;
     let oldest_waiting = backlog
         .oldest
@@ -107,6 +110,11 @@ pub async fn upstream(
         last_error,
         next_try,
     })
+}
+
+/// Makes every dossier waiting after a failure due now; how many.
+pub async fn retry_now(on: &(impl Stores + ?Sized)) -> Result<u64, StoreError> {
+    on.stores().dossiers().upstream_retry_now().await
 }
 
 /// Metric: messages left for an operator, per back office and verdict.
