@@ -187,11 +187,10 @@ async fn bodies(
             )
             .await?;
             packets.push(serde_json::to_value(packet)?);
-            for (n, step) in numbered {
-                let mut v = serde_json::to_value(step)?;
-                v["ThuTuBuoc"] = json!(n);
-                steps.push(v);
-            }
+            steps.extend(
+                web::services::backoffice::upstream::numbered(&numbered, 0)
+                    .map_err(anyhow::Error::msg)?,
+            );
         }
         messages += packets.len() + steps.len();
         for chunk in packets.chunks(100) {

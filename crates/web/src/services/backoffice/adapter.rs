@@ -68,22 +68,6 @@ pub enum Outcome {
     Busy,
 }
 
-impl Outcome {
-    /// Whether the sender must do something about it (fix it, or send it
-    /// again): everything but a packet taken.
-    pub fn refused(&self) -> bool {
-        !matches!(
-            self,
-            Outcome::Received(
-                Received::Applied { .. }
-                    | Received::Duplicate
-                    | Received::Stale
-                    | Received::Waiting
-            )
-        )
-    }
-}
-
 /// One packet's outcome.
 #[derive(Debug)]
 pub struct Item {
@@ -123,10 +107,7 @@ pub enum CallError {
         unit: String,
     },
     /// The service is not one the adapter answers.
-    #[error(
-        "the service {0:?} is not answered here: use DongBoHoSoMC, CapNhatTienDoHoSoMC, TraCuuHoSo \
-         or DoiSoatHoSo"
-    )]
+    #[error("the service {0:?} is not answered here: use one of {list}", list = SERVICES.join(", "))]
     UnknownService(String),
     /// The call has no packets, or not as a list or an object.
     #[error("{0}")]

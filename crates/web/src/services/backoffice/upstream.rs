@@ -225,16 +225,9 @@ impl Pusher {
             Ok(v) => out.packet = v,
             Err(e) => out.failed = Some(e.to_string()),
         }
-        // each step numbered (`ThuTuBuoc`, a member the profile lets a
-        // sender add): two steps alike to the second stay two
-        for (n, step) in steps.iter().filter(|(n, _)| *n > sent) {
-            match serde_json::to_value(step) {
-                Ok(Value::Object(mut v)) => {
-                    v.insert("ThuTuBuoc".into(), json!(n));
-                    out.steps.push(Value::Object(v));
-                }
-                Ok(_) | Err(_) => out.failed = Some(format!("step {n} cannot be written")),
-            }
+        match numbered(&steps, sent) {
+            Ok(steps) => out.steps = steps,
+            Err(e) => out.failed = Some(e),
         }
         out
     }
@@ -272,6 +265,26 @@ impl Pusher {
             }
         }
     }
+}
+
+/// The steps after the first `sent`, as sent: each numbered
+/// (`ThuTuBuoc`, a member the profile lets a sender add), so that two
+/// steps alike to the second stay two.
+pub fn numbered(
+    steps: &[(u64, backoffice::CapNhatTienDoHoSoMC)],
+    sent: u64,
+) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for (n, step) in steps.iter().filter(|(n, _)| *n > sent) {
+        match serde_json::to_value(step) {
+            Ok(Value::Object(mut v)) => {
+                v.insert("ThuTuBuoc".into(), json!(n));
+                out.push(Value::Object(v));
+            }
+            Ok(_) | Err(_) => return Err(format!("step {n} cannot be written")),
+        }
+    }
+    Ok(out)
 }
 
 /// One dossier on its way up.
