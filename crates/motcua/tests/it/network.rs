@@ -337,3 +337,218 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
     );
     pusher.abort();
 }
+
+/// Stores `n` dossiers of `agency`'s day `day`, each taken to its result
+/// (filed, received, processing, proposed, approved, returned), straight
+/// into `store`, as a province's staff would have.
+async fn processed(
+    store: &dyn store::Store,
+    agency: &dossier::AgencyCode,
+    day: chrono::NaiveDate,
+    n: usize,
+) {
+    use dossier::{Act, Actor, Applicant, Catalog, Channel, Dossier, Filing, Role, Route};
+    let catalog = Catalog::official().expect("the catalog");
+    let calendar = calendar::WorkingCalendar::official().expect("the calendar");
+    let procedure = catalog.get("dang-ky-tam-tru").expect("a procedure").clone();
+    let at = |h: u32| {
+        chrono::TimeZone::with_ymd_and_hms(&domain::VIETNAM, 2026, 3, 2, h, 0, 0)
+            .single()
+            .expect("a time")
+    };
+    let staff = |role: Role| Actor {
+        subject: format!("{role:?}"),
+        name: "Trần Thị Bình".into(),
+        role,
+        agency: Some(agency.clone()),
+        person_id: None,
+    };
+    let make = |code: dossier::DossierCode| {
+        let mut d = Dossier::file(
+            code,
+            Filing {
+                procedure: procedure.code.clone(),
+                channel: Channel::Online,
+                applicant: Applicant {
+                    subject: "an".into(),
+                    name: "Nguyễn Văn An".into(),
+                    person_id: None,
+                    email: None,
+                },
+                route: Route {
+                    competent: agency.clone(),
+                    receiving: agency.clone(),
+                    province: "01".into(),
+                },
+                place: "00004".into(),
+                form: serde_json::Map::new(),
+                prefilled: Vec::new(),
+                at: at(8),
+                by: Actor {
+                    subject: "an".into(),
+                    name: "Nguyễn Văn An".into(),
+                    role: Role::Applicant,
+                    agency: None,
+                    person_id: None,
+                },
+            },
+            &procedure,
+            &calendar,
+        )
+        .expect("filed");
+        for (who, act, h) in [
+            (Role::Officer, Act::Receive, 9),
+            (Role::Officer, Act::StartProcessing, 10),
+            (
+                Role::Leader,
+                Act::Propose {
+                    outcome: dossier::Outcome::Issued,
+                    summary: "Đủ điều kiện".into(),
+                },
+                11,
+            ),
+            (Role::Leader, Act::Approve, 12),
+            (Role::Officer, Act::ReturnResult, 13),
+        ] {
+            d.act(&staff(who), act, None, at(h), &procedure, &calendar)
+                .expect("lawful");
+        }
+        Ok((d, None))
+    };
+    let mut left = n;
+    while left > 0 {
+        let size = left.min(200);
+        let batch: Vec<store::NewDossier<'_>> = (0..size)
+            .map(|_| store::NewDossier {
+                agency,
+                day,
+                at: chrono::Utc::now(),
+                make: &make,
+            })
+            .collect();
+        for outcome in store
+            .dossiers()
+            .create_dossiers(&batch, &mut |_| Vec::new())
+            .await
+            .expect("stored")
+        {
+            outcome.expect("a dossier stored");
+        }
+        left -= size;
+    }
+}
+
+/// A province's node as a process of its own, reporting upstream.
+fn province_serve(
+    dir: &std::path::Path,
+    port: u16,
+    national: &str,
+    password: &str,
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .args(["--upstream", &format!("{national}/api/v1/integration")])
+        .args(["--upstream-user", "tinh-igate"])
+        .env("MOTCUA_UPSTREAM_PASSWORD", password)
+        .env_remove("MOTCUA_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("motcua serve --upstream")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provinces_node_killed_mid_report_loses_nothing_and_repeats_nothing() {
+    let national = National::start().await;
+    let dir = tempfile::tempdir().expect("a directory");
+    let province = store::open(&store::Location::SqliteFile(dir.path().join("motcua.db")))
+        .await
+        .expect("the province's store");
+    let agency = dossier::AgencyCode::parse("UBND.00004").expect("an agency");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("a day");
+    processed(province.as_ref(), &agency, day, 1500).await;
+    let connected = national.backoffice(&[
+        "connect",
+        "tinh-igate",
+        "--name",
+        "Hệ thống một cửa của tỉnh",
+        "--province",
+        "01",
+        "--unit",
+        agency.as_str(),
+        "--pull",
+    ]);
+    let password = connected["password"].as_str().expect("a password");
+    let copy = national.store().await;
+    let port = free_port();
+
+    // started, and killed (SIGKILL) while it reports
+    let mut child = province_serve(dir.path(), port, &national.base, password);
+    let prefix = format!("{agency}-{}-", day.format("%y%m%d"));
+    let mut seen = 0;
+    for _ in 0..600 {
+        seen = copy
+            .sync()
+            .synced_with_prefix(&prefix)
+            .await
+            .expect("read")
+            .len();
+        if seen > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let waiting = province
+        .dossiers()
+        .upstream_backlog()
+        .await
+        .expect("backlog")
+        .waiting;
+    assert!(
+        seen > 0 && waiting > 0,
+        "killed mid-report: {seen} there, {waiting} waiting"
+    );
+
+    // more dossiers processed while it is down; then it starts again
+    processed(province.as_ref(), &agency, day, 100).await;
+    let mut child = province_serve(dir.path(), port, &national.base, password);
+    let mut waiting = u64::MAX;
+    for _ in 0..1200 {
+        waiting = province
+            .dossiers()
+            .upstream_backlog()
+            .await
+            .expect("backlog")
+            .waiting;
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(waiting, 0, "the backlog drained");
+
+    // every dossier there, returned, each of its six steps once
+    let there = copy.sync().synced_with_prefix(&prefix).await.expect("read");
+    assert_eq!(there.len(), 1600);
+    for known in &there {
+        let (status, steps, distinct) = national_copy(copy.as_ref(), &known.code)
+            .await
+            .expect("known");
+        assert_eq!(
+            (status, steps, distinct),
+            (dossier::Status::ResultReturned, 6, 6),
+            "{}",
+            known.code
+        );
+    }
+}
