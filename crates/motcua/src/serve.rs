@@ -110,6 +110,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_UPSTREAM_PASSWORD", hide_env_values = true)]
     upstream_password: Option<String>,
 
+    /// How often today's and yesterday's dossiers of every agency are
+    /// reconciled with the upstream portal (what differs is sent again),
+    /// in minutes; 0: never.
+    #[arg(long, env = "MOTCUA_RECONCILE_MINUTES", default_value_t = 60)]
+    reconcile_minutes: u64,
+
     /// Calls each back office may make to the integration adapter a minute
     /// (a call carries up to 100 packets).
     #[arg(
@@ -190,6 +196,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         upstream_password,
         upstream_alert_minutes,
         adapter_calls_per_minute,
+        reconcile_minutes,
         ..
     } = args;
     let provider = web::services::identity::provider::ProviderOptions {
@@ -298,14 +305,22 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
                 anyhow::bail!("--upstream: {url:?} is not an http(s) address");
             }
             tracing::info!(%url, %user, "reporting dossiers upstream");
-            Some(web::services::backoffice::upstream::spawn(
-                store.clone(),
-                web::services::backoffice::upstream::Upstream::new(
-                    &url,
-                    &user,
-                    &password,
-                    oidc.issuer(),
-                ),
+            let upstream = web::services::backoffice::upstream::Upstream::new(
+                &url,
+                &user,
+                &password,
+                oidc.issuer(),
+            );
+            let reconciler = (reconcile_minutes > 0).then(|| {
+                web::services::backoffice::upstream::spawn_reconciler(
+                    store.clone(),
+                    upstream.clone(),
+                    std::time::Duration::from_secs(reconcile_minutes * 60),
+                )
+            });
+            Some((
+                web::services::backoffice::upstream::spawn(store.clone(), upstream),
+                reconciler,
             ))
         }
         _ => None,
@@ -345,8 +360,11 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     }
     let _ = stop_tx.send(());
     deliveries.shutdown().await;
-    if let Some(p) = pusher {
+    if let Some((p, r)) = pusher {
         p.abort();
+        if let Some(r) = r {
+            r.abort();
+        }
     }
     gauges.abort();
     if let Some(m) = mailer {

@@ -329,12 +329,50 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
             &province.base,
         ),
     );
-    until_in_step(&province, copy.as_ref(), &[first, second, third]).await;
+    until_in_step(
+        &province,
+        copy.as_ref(),
+        &[first.clone(), second.clone(), third.clone()],
+    )
+    .await;
     let (ok, report) = reconcile(&[]);
     assert!(
         ok && report["differences"] == serde_json::json!([]),
         "{report}"
     );
+
+    // the same lost flag, found by the reconciliation the node runs on a
+    // schedule, which sends it again by itself
+    pusher.abort();
+    let fourth = file_birth(&province, &token, citizen.commune_code).await;
+    let stored = province
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(&fourth).expect("a code"))
+        .await
+        .expect("read")
+        .expect("there");
+    province
+        .store
+        .dossiers()
+        .upstream_sent(&stored.dossier.code, stored.version, 1)
+        .await
+        .expect("marked");
+    let upstream = web::services::backoffice::upstream::Upstream::new(
+        &format!("{}/api/v1/integration", national.base),
+        "tinh-igate",
+        password,
+        &province.base,
+    );
+    let pusher =
+        web::services::backoffice::upstream::spawn(province.store.clone(), upstream.clone());
+    let reconciler = web::services::backoffice::upstream::spawn_reconciler(
+        province.store.clone(),
+        upstream,
+        Duration::from_millis(300),
+    );
+    until_in_step(&province, copy.as_ref(), &[first, second, third, fourth]).await;
+    reconciler.abort();
     pusher.abort();
 }
 

@@ -256,6 +256,8 @@ pub trait DossierStore: Send + Sync {
         next_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError>;
+    /// The agencies that received dossiers on `day`, by code.
+    async fn agencies_of_day(&self, day: NaiveDate) -> Result<Vec<AgencyCode>, StoreError>;
     /// Makes `code` due to be sent upstream again, whole, now (what the
     /// upstream portal holds of it differs from it).
     async fn upstream_resend(&self, code: &DossierCode) -> Result<(), StoreError>;
@@ -943,6 +945,21 @@ impl DossierStore for SqlStore {
             .await
             .context("recording a failure to send upstream")?;
         Ok(())
+    }
+
+    async fn agencies_of_day(&self, day: NaiveDate) -> Result<Vec<AgencyCode>, StoreError> {
+        let agencies: Vec<String> = self
+            .on()
+            .scalar_all(
+                "SELECT agency FROM dossier_sequences WHERE day = $1 ORDER BY agency",
+                (day.format("%Y-%m-%d").to_string(),),
+            )
+            .await
+            .context("listing the agencies of a day")?;
+        agencies
+            .iter()
+            .map(|a| AgencyCode::parse(a).map_err(corrupt))
+            .collect()
     }
 
     async fn upstream_resend(&self, code: &DossierCode) -> Result<(), StoreError> {

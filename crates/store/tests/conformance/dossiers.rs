@@ -1213,6 +1213,18 @@ pub async fn every_change_waits_to_be_sent_upstream_until_acknowledged(h: &Harne
         .await
         .expect("stored");
     let code = first.dossier.code.clone();
+    // the agencies of a day are those that received dossiers on it
+    assert_eq!(
+        dossiers.agencies_of_day(day(2)).await.expect("agencies"),
+        vec![agency.clone()]
+    );
+    assert!(
+        dossiers
+            .agencies_of_day(day(3))
+            .await
+            .expect("agencies")
+            .is_empty()
+    );
     // filed: both wait, in the order they changed
     let due = dossiers.upstream_due(now, 10).await.expect("due");
     let codes: Vec<_> = due.iter().map(|d| d.stored.dossier.code.clone()).collect();

@@ -590,6 +590,51 @@ pub async fn reconcile(
     })
 }
 
+/// Counted: dossiers reconciliation found differing and sent again.
+pub const RECONCILE_DIFFERENCES: &str = "upstream_reconcile_differences_total";
+
+/// Reconciles every agency's today and yesterday (Vietnam's days) with
+/// `upstream` every `every`, sending again whatever differs; differences
+/// are logged and counted.
+pub fn spawn_reconciler(
+    store: Arc<dyn Store>,
+    upstream: Upstream,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let today = Utc::now().with_timezone(&domain::VIETNAM).date_naive();
+            for day in [today.pred_opt().unwrap_or(today), today] {
+                let agencies = match store.dossiers().agencies_of_day(day).await {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot list the agencies to reconcile");
+                        continue;
+                    }
+                };
+                for agency in agencies {
+                    match reconcile(store.as_ref(), upstream.clone(), &agency, day, true).await {
+                        Ok(r) if r.differences.is_empty() => {}
+                        Ok(r) => {
+                            metrics::counter!(RECONCILE_DIFFERENCES)
+                                .increment(r.differences.len() as u64);
+                            tracing::warn!(
+                                %agency, %day, differences = r.differences.len(), resent = r.resent,
+                                first = %r.differences[0].why,
+                                "reconciliation with the upstream portal found differences; sent them again"
+                            );
+                        }
+                        Err(e) => {
+                            tracing::warn!(%agency, %day, error = %e, "cannot reconcile with the upstream portal");
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
