@@ -23,6 +23,7 @@ mod form;
 mod lifecycle;
 mod record;
 mod routing;
+pub mod sample;
 mod scorecard;
 mod text;
 mod timeline;

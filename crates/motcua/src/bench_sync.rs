@@ -6,14 +6,15 @@
 //! server that only answers `00` (no session check, no judging, no
 //! storage), in the same run.
 //!
-//! The province's dossiers are made in its store first (not timed); then
+//! The province's dossiers (`dossier::sample::returned`) are made in its
+//! store first (not timed); then
 //! the upstream sender runs until nothing waits.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, TimeZone, Utc};
-use dossier::{Act, Actor, AgencyCode, Applicant, Catalog, Channel, Dossier, Filing, Role, Route};
+use chrono::{NaiveDate, Utc};
+use dossier::{AgencyCode, Catalog};
 use serde_json::{Value, json};
 
 #[derive(clap::Args)]
@@ -68,77 +69,14 @@ async fn fill(store: &dyn store::Store, agencies: &[AgencyCode], n: usize) -> an
         .context("the procedure")?
         .clone();
     let day = NaiveDate::from_ymd_opt(2026, 3, 2).context("a day")?;
-    let at = |h: u32, m: u32| {
-        domain::VIETNAM
-            .with_ymd_and_hms(2026, 3, 2, h, m, 0)
-            .single()
-            .unwrap_or_else(|| Utc::now().fixed_offset())
-    };
-    let staff = |agency: &AgencyCode, role: Role| Actor {
-        subject: format!("{role:?}-{agency}"),
-        name: "Trần Thị Bình".into(),
-        role,
-        agency: Some(agency.clone()),
-        person_id: None,
-    };
     let mut left = n;
     for agency in agencies {
         let mine = left.min(PER_AGENCY);
         left -= mine;
         let make = |code: dossier::DossierCode| {
-            let fail = |e: dossier::DossierError| store::StoreError::refused(e.to_string());
-            let mut d = Dossier::file(
-                code,
-                Filing {
-                    procedure: procedure.code.clone(),
-                    channel: Channel::Online,
-                    applicant: Applicant {
-                        subject: "bench".into(),
-                        name: "Nguyễn Văn An".into(),
-                        person_id: None,
-                        email: None,
-                    },
-                    route: Route {
-                        competent: agency.clone(),
-                        receiving: agency.clone(),
-                        province: "01".into(),
-                    },
-                    place: "00004".into(),
-                    form: serde_json::Map::new(),
-                    prefilled: Vec::new(),
-                    at: at(8, 0),
-                    by: Actor {
-                        subject: "bench".into(),
-                        name: "Nguyễn Văn An".into(),
-                        role: Role::Applicant,
-                        agency: None,
-                        person_id: None,
-                    },
-                },
-                &procedure,
-                &calendar,
-            )
-            .map_err(fail)?;
-            let officer = staff(agency, Role::Officer);
-            let leader = staff(agency, Role::Leader);
-            for (who, act, when) in [
-                (&officer, Act::Receive, at(9, 0)),
-                (&officer, Act::StartProcessing, at(9, 30)),
-                (
-                    &leader,
-                    Act::Propose {
-                        outcome: dossier::Outcome::Issued,
-                        summary: "Đủ điều kiện".into(),
-                    },
-                    at(10, 0),
-                ),
-                (&leader, Act::Approve, at(10, 30)),
-                (&officer, Act::ReturnResult, at(11, 0)),
-            ] {
-                d.act(who, act, None, when, &procedure, &calendar)
-                    .map_err(fail)?;
-            }
-            Ok((d, None))
+            dossier::sample::returned(code, agency, "01", &procedure, &calendar, day)
+                .map(|d| (d, None))
+                .map_err(|e| store::StoreError::refused(e.to_string()))
         };
         let mut done = 0;
         while done < mine {

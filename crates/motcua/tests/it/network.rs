@@ -385,73 +385,13 @@ async fn processed(
     day: chrono::NaiveDate,
     n: usize,
 ) {
-    use dossier::{Act, Actor, Applicant, Catalog, Channel, Dossier, Filing, Role, Route};
-    let catalog = Catalog::official().expect("the catalog");
+    let catalog = dossier::Catalog::official().expect("the catalog");
     let calendar = calendar::WorkingCalendar::official().expect("the calendar");
     let procedure = catalog.get("dang-ky-tam-tru").expect("a procedure").clone();
-    let at = |h: u32| {
-        chrono::TimeZone::with_ymd_and_hms(&domain::VIETNAM, 2026, 3, 2, h, 0, 0)
-            .single()
-            .expect("a time")
-    };
-    let staff = |role: Role| Actor {
-        subject: format!("{role:?}"),
-        name: "Trần Thị Bình".into(),
-        role,
-        agency: Some(agency.clone()),
-        person_id: None,
-    };
     let make = |code: dossier::DossierCode| {
-        let mut d = Dossier::file(
-            code,
-            Filing {
-                procedure: procedure.code.clone(),
-                channel: Channel::Online,
-                applicant: Applicant {
-                    subject: "an".into(),
-                    name: "Nguyễn Văn An".into(),
-                    person_id: None,
-                    email: None,
-                },
-                route: Route {
-                    competent: agency.clone(),
-                    receiving: agency.clone(),
-                    province: "01".into(),
-                },
-                place: "00004".into(),
-                form: serde_json::Map::new(),
-                prefilled: Vec::new(),
-                at: at(8),
-                by: Actor {
-                    subject: "an".into(),
-                    name: "Nguyễn Văn An".into(),
-                    role: Role::Applicant,
-                    agency: None,
-                    person_id: None,
-                },
-            },
-            &procedure,
-            &calendar,
-        )
-        .expect("filed");
-        for (who, act, h) in [
-            (Role::Officer, Act::Receive, 9),
-            (Role::Officer, Act::StartProcessing, 10),
-            (
-                Role::Leader,
-                Act::Propose {
-                    outcome: dossier::Outcome::Issued,
-                    summary: "Đủ điều kiện".into(),
-                },
-                11,
-            ),
-            (Role::Leader, Act::Approve, 12),
-            (Role::Officer, Act::ReturnResult, 13),
-        ] {
-            d.act(&staff(who), act, None, at(h), &procedure, &calendar)
-                .expect("lawful");
-        }
-        Ok((d, None))
+        dossier::sample::returned(code, agency, "01", &procedure, &calendar, day)
+            .map(|d| (d, None))
+            .map_err(|e| store::StoreError::refused(e.to_string()))
     };
     let mut left = n;
     while left > 0 {
