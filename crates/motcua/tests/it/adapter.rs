@@ -659,3 +659,53 @@ async fn operators_manage_back_offices_through_the_api() {
         (Some(0), Some(false))
     );
 }
+
+/// The synchronisation's gauges reach Prometheus: a back office's
+/// quarantine, and on a node reporting upstream, what waits and the alert
+/// once the oldest has waited too long.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_synchronisation_is_watched_through_prometheus() {
+    let app = TestApp::spawn().await;
+    let password = connect(&app, "son-la-igate", &[UNIT]).await;
+    let session = log_in(&app, "son-la-igate", &password).await;
+    let code = "000.00.12.H56-261207-0077";
+    for (status, updating) in [("2", "False"), ("3", "True")] {
+        post(
+            &app,
+            CALL,
+            &call(
+                &session,
+                "DongBoHoSoMC",
+                updating,
+                json!([dossier(code, status)]),
+            ),
+        )
+        .await;
+    }
+    // a dossier of this node that nothing sends: it waits
+    let crate::dossiers::Staffed { citizen, token, .. } = crate::dossiers::staffed(&app).await;
+    crate::dossiers::file_birth(&app, &token, citizen.commune_code).await;
+    let gauges = web::services::backoffice::status::spawn_gauges(
+        app.store.clone(),
+        std::time::Duration::from_millis(100),
+        Some(std::time::Duration::ZERO),
+    );
+    let wanted = [
+        r#"integration_open_messages{office="son-la-igate",verdict="quarantined"} 1"#,
+        "upstream_waiting_dossiers 1",
+        "upstream_alert 1",
+    ];
+    let mut body = String::new();
+    for _ in 0..100 {
+        body = app.get("/metrics").await.body;
+        if wanted.iter().all(|w| body.contains(w)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    gauges.abort();
+    for w in wanted {
+        assert!(body.contains(w), "{w} is not in:\n{body}");
+    }
+    assert!(body.contains(r#"integration_last_received_timestamp_seconds{office="son-la-igate"}"#));
+}
