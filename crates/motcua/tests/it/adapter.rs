@@ -309,12 +309,9 @@ async fn a_provinces_system_synchronises_through_the_adapter_as_it_always_has() 
     // another province's system cannot touch this one's dossier
     let their_password = connect(&app, "ha-giang-igate", &["000.00.01.H20"]).await;
     let theirs = log_in(&app, "ha-giang-igate", &their_password).await;
-    let mut intruding = call(
-        &theirs,
-        "DongBoHoSoMC",
-        "True",
-        json!([dossier(code, "10")]),
-    );
+    let mut returned = dossier(code, "10");
+    returned["NgayTra"] = json!("20261207150000");
+    let mut intruding = call(&theirs, "DongBoHoSoMC", "True", json!([returned]));
     intruding["madonvi"] = json!("000.00.01.H20");
     let (status, _, body) = post(&app, CALL, &intruding).await;
     assert_eq!(

@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use store::{Store, StoreError, StoredOffice};
 
-use super::{ReceiveError, Received, receive_packet, receive_step};
+use super::{ReceiveError, Received, Sender, receive_packet, receive_step};
 
 /// The most packets in one call.
 pub const MAX_BATCH: usize = 100;
@@ -181,19 +181,6 @@ fn code_of(packet: &Value) -> String {
     }
 }
 
-/// Whether the dossier `code` is known as another back office's.
-async fn someone_elses(
-    store: &dyn Store,
-    office: &StoredOffice,
-    code: &str,
-) -> Result<bool, StoreError> {
-    Ok(store
-        .sync()
-        .synced(code)
-        .await?
-        .is_some_and(|known| !office.office.serves(&known.unit)))
-}
-
 /// Makes `call` for `office` at `at`.
 pub async fn call(
     on: &(impl Stores + ?Sized),
@@ -237,27 +224,28 @@ pub async fn call(
     let mut items = Vec::new();
     for (index, packet) in packets(call.data, service)?.into_iter().enumerate() {
         let code = code_of(&packet);
-        let outcome = if !code.is_empty() && someone_elses(store, office, &code).await? {
-            Outcome::NotYours
-        } else {
-            let received = if step {
-                match read(packet, backoffice::read_step) {
-                    Ok(p) => receive_step(store, &unit, &p, at).await,
-                    Err(problems) => Err(ReceiveError::Invalid(problems)),
-                }
-            } else {
-                match read(packet, backoffice::read_packet) {
-                    Ok(p) => receive_packet(store, &unit, &p, at).await,
-                    Err(problems) => Err(ReceiveError::Invalid(problems)),
-                }
-            };
-            match received {
-                Ok(r) => Outcome::Received(r),
-                Err(ReceiveError::Invalid(problems)) => Outcome::Invalid(problems),
-                Err(ReceiveError::Busy(_)) => Outcome::Busy,
-                Err(ReceiveError::Store(e)) => return Err(CallError::Store(e)),
-                Err(ReceiveError::Internal(m)) => return Err(CallError::Internal(m)),
+        let sender = Sender {
+            unit: &unit,
+            units: Some(&office.office.units),
+        };
+        let received = if step {
+            match read(packet, backoffice::read_step) {
+                Ok(p) => receive_step(store, sender, &p, at).await,
+                Err(problems) => Err(ReceiveError::Invalid(problems)),
             }
+        } else {
+            match read(packet, backoffice::read_packet) {
+                Ok(p) => receive_packet(store, sender, &p, at).await,
+                Err(problems) => Err(ReceiveError::Invalid(problems)),
+            }
+        };
+        let outcome = match received {
+            Ok(r) => Outcome::Received(r),
+            Err(ReceiveError::Invalid(problems)) => Outcome::Invalid(problems),
+            Err(ReceiveError::NotYours(_)) => Outcome::NotYours,
+            Err(ReceiveError::Busy(_)) => Outcome::Busy,
+            Err(ReceiveError::Store(e)) => return Err(CallError::Store(e)),
+            Err(ReceiveError::Internal(m)) => return Err(CallError::Internal(m)),
         };
         items.push(Item {
             index,

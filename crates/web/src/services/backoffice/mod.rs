@@ -57,6 +57,10 @@ pub enum ReceiveError {
     /// It cannot be read: every problem, each naming its field.
     #[error("the packet cannot be read: {}", list(.0))]
     Invalid(Vec<Problem>),
+    /// The dossier is known as another back office's: this one may not
+    /// change it.
+    #[error("the dossier {0} is reported by another back office: this one may not change it")]
+    NotYours(String),
     /// Other messages about the dossier kept changing it meanwhile.
     #[error("the dossier {0} is changing too fast: send the packet again")]
     Busy(String),
@@ -107,11 +111,29 @@ fn to_body(value: &impl serde::Serialize) -> Result<serde_json::Value, ReceiveEr
         .map_err(|e| ReceiveError::Internal(format!("writing a message to keep: {e}")))
 }
 
-/// Receives `packet` (`DongBoHoSoMC`) from `unit` at `at`; once it moves
+/// Who sends a message: the unit it reports as and, for a back office,
+/// every unit it reports for — a dossier known under another unit is not
+/// its to change ([`ReceiveError::NotYours`]). An operator replaying a
+/// packet is the unit alone (`"H29".into()`).
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    /// The unit (`madonvi`).
+    pub unit: &'a str,
+    /// The units of the back office sending, if a back office sends.
+    pub units: Option<&'a std::collections::BTreeSet<String>>,
+}
+
+impl<'a> From<&'a str> for Sender<'a> {
+    fn from(unit: &'a str) -> Self {
+        Sender { unit, units: None }
+    }
+}
+
+/// Receives `packet` (`DongBoHoSoMC`) from `sender` at `at`; once it moves
 /// its dossier, the steps that waited for it are applied.
-pub async fn receive_packet(
+pub async fn receive_packet<'a>(
     store: &dyn Store,
-    unit: &str,
+    sender: impl Into<Sender<'a>>,
     packet: &DongBoHoSoMC,
     at: DateTime<Utc>,
 ) -> Result<Received, ReceiveError> {
@@ -126,18 +148,18 @@ pub async fn receive_packet(
         body,
         whole: true,
     };
-    let received = receive(store, unit, &incoming, at).await?;
+    let received = receive(store, sender.into(), &incoming, at).await?;
     if matches!(received, Received::Applied { .. }) {
         replay_waiting(store, &incoming.code, at).await?;
     }
     Ok(received)
 }
 
-/// Receives `step` (`CapNhatTienDoHoSoMC`) from `unit` at `at`: a step of a
-/// dossier not known yet waits for its packet.
-pub async fn receive_step(
+/// Receives `step` (`CapNhatTienDoHoSoMC`) from `sender` at `at`: a step
+/// of a dossier not known yet waits for its packet.
+pub async fn receive_step<'a>(
     store: &dyn Store,
-    unit: &str,
+    sender: impl Into<Sender<'a>>,
     step: &CapNhatTienDoHoSoMC,
     at: DateTime<Utc>,
 ) -> Result<Received, ReceiveError> {
@@ -152,7 +174,7 @@ pub async fn receive_step(
         body,
         whole: false,
     };
-    receive(store, unit, &incoming, at).await
+    receive(store, sender.into(), &incoming, at).await
 }
 
 /// The steps of `code` that waited for its packet, received again now,
@@ -184,7 +206,7 @@ async fn replay_waiting(
             body: message.body.clone(),
             whole: false,
         };
-        receive(store, &message.unit, &incoming, at).await?;
+        receive(store, message.unit.as_str().into(), &incoming, at).await?;
         store.sync().resolve_message(message.id, at).await?;
     }
     Ok(())
@@ -243,7 +265,7 @@ async fn earlier(store: &dyn Store, key: &str) -> Result<Received, ReceiveError>
 /// when another message about its dossier came first.
 async fn receive(
     store: &dyn Store,
-    unit: &str,
+    Sender { unit, units }: Sender<'_>,
     incoming: &Incoming,
     at: DateTime<Utc>,
 ) -> Result<Received, ReceiveError> {
@@ -258,6 +280,11 @@ async fn receive(
     } = incoming;
     for _ in 0..ATTEMPTS {
         let known = store.sync().synced(code).await?;
+        if let (Some(units), Some(k)) = (units, &known)
+            && !units.contains(&k.unit)
+        {
+            return Err(ReceiveError::NotYours(code.clone()));
+        }
         let verdict = match &known {
             None if *whole => {
                 inbox::from_filing(channel.unwrap_or(Channel::Online), *status, *outcome)
