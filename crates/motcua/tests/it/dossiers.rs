@@ -1487,30 +1487,13 @@ async fn attachments_are_checked_by_document_type_and_size() {
 async fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env_remove("MOTCUA_DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+    let mut child = crate::helpers::serve_command(port, dir)
+        .arg("--demo")
         .spawn()
         .expect("motcua serve --demo");
-    for _ in 0..300 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return (child, base);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    if crate::helpers::became_ready(&base).await {
+        return (child, base);
     }
-    let mut child = child;
     let _ = child.kill();
     let _ = child.wait();
     panic!("the demo server did not become ready");

@@ -646,3 +646,35 @@ pub fn pdf_text(read: &serde_json::Value) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// `motcua serve` listening on `port` with its data in `dir` (never a
+/// database URL from the environment), quiet: the command, to add to.
+pub fn serve_command(port: u16, dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+    command
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env_remove("MOTCUA_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Whether the server at `base` became ready within 30 s.
+pub async fn became_ready(base: &str) -> bool {
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::dossiers::{Staffed, file_birth, free_port, issue, staffed};
-use crate::helpers::{PgSchema, TestApp};
+use crate::helpers::{PgSchema, TestApp, became_ready, serve_command};
 
 /// The national node: its process, address and store.
 struct National {
@@ -39,16 +39,10 @@ impl National {
     }
 
     async fn ready(&self) {
-        for _ in 0..300 {
-            if reqwest::get(format!("{}/readyz", self.base))
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the national node did not become ready");
+        assert!(
+            became_ready(&self.base).await,
+            "the national node did not become ready"
+        );
     }
 
     fn database_url(&self) -> Option<String> {
@@ -110,18 +104,7 @@ fn spawn_serve(
     dir: &std::path::Path,
     database_url: Option<String>,
 ) -> std::process::Child {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
-    command
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env_remove("MOTCUA_DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    let mut command = serve_command(port, dir);
     if let Some(url) = database_url {
         command.args(["--database-url", &url]);
     }
@@ -205,6 +188,38 @@ async fn all_equal(province: &TestApp, national: &dyn store::Store, codes: &[Str
     true
 }
 
+/// The province's sender's view of the national node, logging in as the
+/// back office connected there.
+fn upstream_of(
+    national: &National,
+    password: &str,
+    province: &TestApp,
+) -> web::services::backoffice::upstream::Upstream {
+    web::services::backoffice::upstream::Upstream::new(
+        &format!("{}/api/v1/integration", national.base),
+        "tinh-igate",
+        password,
+        &province.base,
+    )
+}
+
+/// Records `code` as acknowledged upstream though it was never sent: a
+/// flag set by hand, an answer lost.
+async fn lose_flag(store: &dyn store::Store, code: &str) {
+    let code = dossier::DossierCode::parse(code).expect("a code");
+    let stored = store
+        .dossiers()
+        .dossier(&code)
+        .await
+        .expect("read")
+        .expect("there");
+    store
+        .dossiers()
+        .upstream_sent(&code, stored.version, 1)
+        .await
+        .expect("marked");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_crash() {
     let mut national = National::start().await;
@@ -244,12 +259,7 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
     let password = connected["password"].as_str().expect("a password");
     let pusher = web::services::backoffice::upstream::spawn(
         province.store.clone(),
-        web::services::backoffice::upstream::Upstream::new(
-            &format!("{}/api/v1/integration", national.base),
-            "tinh-igate",
-            password,
-            &province.base,
-        ),
+        upstream_of(&national, password, &province),
     );
     let copy = national.store().await;
     until_in_step(&province, copy.as_ref(), std::slice::from_ref(&first)).await;
@@ -297,19 +307,7 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
     // by hand, a lost answer): reconciliation finds it, and mends it
     pusher.abort();
     let third = file_birth(&province, &token, citizen.commune_code).await;
-    let stored = province
-        .store
-        .dossiers()
-        .dossier(&dossier::DossierCode::parse(&third).expect("a code"))
-        .await
-        .expect("read")
-        .expect("there");
-    province
-        .store
-        .dossiers()
-        .upstream_sent(&stored.dossier.code, stored.version, 1)
-        .await
-        .expect("marked");
+    lose_flag(province.store.as_ref(), &third).await;
     let (ok, report) = reconcile(&[]);
     assert!(!ok, "a difference is a non-zero exit");
     assert_eq!(report["differences"][0]["code"], third.as_str());
@@ -322,12 +320,7 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
     assert!(ok && report["resent"] == 1, "{report}");
     let pusher = web::services::backoffice::upstream::spawn(
         province.store.clone(),
-        web::services::backoffice::upstream::Upstream::new(
-            &format!("{}/api/v1/integration", national.base),
-            "tinh-igate",
-            password,
-            &province.base,
-        ),
+        upstream_of(&national, password, &province),
     );
     until_in_step(
         &province,
@@ -345,25 +338,8 @@ async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_cras
     // schedule, which sends it again by itself
     pusher.abort();
     let fourth = file_birth(&province, &token, citizen.commune_code).await;
-    let stored = province
-        .store
-        .dossiers()
-        .dossier(&dossier::DossierCode::parse(&fourth).expect("a code"))
-        .await
-        .expect("read")
-        .expect("there");
-    province
-        .store
-        .dossiers()
-        .upstream_sent(&stored.dossier.code, stored.version, 1)
-        .await
-        .expect("marked");
-    let upstream = web::services::backoffice::upstream::Upstream::new(
-        &format!("{}/api/v1/integration", national.base),
-        "tinh-igate",
-        password,
-        &province.base,
-    );
+    lose_flag(province.store.as_ref(), &fourth).await;
+    let upstream = upstream_of(&national, password, &province);
     let pusher =
         web::services::backoffice::upstream::spawn(province.store.clone(), upstream.clone());
     let reconciler = web::services::backoffice::upstream::spawn_reconciler(
@@ -423,20 +399,10 @@ fn province_serve(
     national: &str,
     password: &str,
 ) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
+    serve_command(port, dir)
         .args(["--upstream", &format!("{national}/api/v1/integration")])
         .args(["--upstream-user", "tinh-igate"])
         .env("MOTCUA_UPSTREAM_PASSWORD", password)
-        .env_remove("MOTCUA_DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("motcua serve --upstream")
 }
