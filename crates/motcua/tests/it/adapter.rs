@@ -593,13 +593,16 @@ async fn operators_manage_back_offices_through_the_api() {
     assert!(mine["last_received"].is_string());
 
     // changed, a new password, disconnected: each in the trail, by whom
-    let (status, _) = op(
+    let (status, changed) = op(
         Method::PUT,
         "/api/v1/back-offices/dien-bien-igate",
         Some(json!({"name": "Một cửa tỉnh Điện Biên", "province": "11", "units": [UNIT, "000.00.13.H56"], "delivery": "pull"})),
     )
     .await;
     assert_eq!(status, 200);
+    // answered with its activity, which a change does not reset
+    assert_eq!(changed["units"].as_array().map(Vec::len), Some(2));
+    assert_eq!(changed["received_24h"]["applied"], 1, "{changed}");
     let (status, _) = op(
         Method::POST,
         "/api/v1/back-offices/dien-bien-igate/password",

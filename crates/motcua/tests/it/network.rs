@@ -128,64 +128,50 @@ async fn national_copy(
     Some((known.lifecycle.status(), steps.len(), distinct.len()))
 }
 
+/// How `code` differs between the province and the national copy, in
+/// words; `None` when the copy holds the same status and every step once.
+async fn difference(province: &TestApp, national: &dyn store::Store, code: &str) -> Option<String> {
+    let local = province
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(code).expect("a code"))
+        .await
+        .expect("read")
+        .expect("there")
+        .dossier;
+    let steps = backoffice::progress_packets(&local).len();
+    let copy = national_copy(national, code).await;
+    (copy != Some((local.status(), steps, steps))).then(|| {
+        format!(
+            "{code}: here {:?} {steps} steps, there {copy:?}",
+            local.status()
+        )
+    })
+}
+
 /// Waits until the national copy of each of `codes` is what the province
-/// holds: the same status, every step once.
+/// holds, and nothing waits to be sent.
 async fn until_in_step(province: &TestApp, national: &dyn store::Store, codes: &[String]) {
-    let mut last = Vec::new();
+    let mut differences = Vec::new();
+    let mut waiting = 0;
     for _ in 0..600 {
-        last.clear();
+        differences.clear();
         for code in codes {
-            let local = province
-                .store
-                .dossiers()
-                .dossier(&dossier::DossierCode::parse(code).expect("a code"))
-                .await
-                .expect("read")
-                .expect("there")
-                .dossier;
-            let steps = backoffice::progress_packets(&local).len();
-            let copy = national_copy(national, code).await;
-            last.push(format!(
-                "{code}: here {:?} {steps} steps, there {copy:?}",
-                local.status()
-            ));
-            if copy != Some((local.status(), steps, steps)) {
-                break;
-            }
+            differences.extend(difference(province, national, code).await);
         }
-        if last.len() == codes.len() && last.iter().all(|l| !l.contains("None")) {
-            let backlog = province
-                .store
-                .dossiers()
-                .upstream_backlog()
-                .await
-                .expect("backlog")
-                .waiting;
-            if backlog == 0 && all_equal(province, national, codes).await {
-                return;
-            }
+        waiting = province
+            .store
+            .dossiers()
+            .upstream_backlog()
+            .await
+            .expect("backlog")
+            .waiting;
+        if differences.is_empty() && waiting == 0 {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the national copy did not catch up: {last:?}");
-}
-
-async fn all_equal(province: &TestApp, national: &dyn store::Store, codes: &[String]) -> bool {
-    for code in codes {
-        let local = province
-            .store
-            .dossiers()
-            .dossier(&dossier::DossierCode::parse(code).expect("a code"))
-            .await
-            .expect("read")
-            .expect("there")
-            .dossier;
-        let steps = backoffice::progress_packets(&local).len();
-        if national_copy(national, code).await != Some((local.status(), steps, steps)) {
-            return false;
-        }
-    }
-    true
+    panic!("the national copy did not catch up ({waiting} waiting): {differences:?}");
 }
 
 /// The province's sender's view of the national node, logging in as the

@@ -281,14 +281,10 @@ pub async fn change_office(
     };
     let now = chrono::Utc::now();
     match offices::reconfigure(&state, state.units, draft, &actor(&client_id), now).await {
-        Ok(stored) => axum::Json(view(&OfficeStatus {
-            office: stored,
-            received_24h: Default::default(),
-            last_received: None,
-            quarantined: 0,
-            waiting: 0,
-        }))
-        .into_response(),
+        Ok(stored) => match status::office(&state, stored, now).await {
+            Ok(status) => axum::Json(view(&status)).into_response(),
+            Err(e) => ApiError::from(e).into_response(),
+        },
         Err(e) => refused(e),
     }
 }

@@ -28,6 +28,50 @@ pub struct OfficeStatus {
     pub waiting: u64,
 }
 
+/// `office` and how it is doing at `now`.
+pub async fn office(
+    on: &(impl Stores + ?Sized),
+    office: StoredOffice,
+    now: DateTime<Utc>,
+) -> Result<OfficeStatus, StoreError> {
+    let store = on.stores();
+    let activity = store
+        .sync()
+        .unit_activity(now - chrono::Duration::hours(24))
+        .await?;
+    let open = store.sync().open_counts().await?;
+    Ok(summarise(office, &activity, &open))
+}
+
+fn summarise(
+    office: StoredOffice,
+    activity: &[store::UnitActivity],
+    open: &[store::UnitActivity],
+) -> OfficeStatus {
+    let mut status = OfficeStatus {
+        office,
+        received_24h: BTreeMap::new(),
+        last_received: None,
+        quarantined: 0,
+        waiting: 0,
+    };
+    for a in activity
+        .iter()
+        .filter(|a| status.office.office.serves(&a.unit))
+    {
+        *status.received_24h.entry(a.verdict.as_str()).or_default() += a.count;
+        status.last_received = status.last_received.max(Some(a.last_at));
+    }
+    for o in open.iter().filter(|o| status.office.office.serves(&o.unit)) {
+        match o.verdict {
+            MessageVerdict::Quarantined => status.quarantined += o.count,
+            MessageVerdict::Waiting => status.waiting += o.count,
+            _ => {}
+        }
+    }
+    status
+}
+
 /// Every connected back office and how it is doing at `now`.
 pub async fn offices(
     on: &(impl Stores + ?Sized),
@@ -42,30 +86,7 @@ pub async fn offices(
     let open = store.sync().open_counts().await?;
     Ok(offices
         .into_iter()
-        .map(|office| {
-            let mut status = OfficeStatus {
-                office,
-                received_24h: BTreeMap::new(),
-                last_received: None,
-                quarantined: 0,
-                waiting: 0,
-            };
-            for a in activity
-                .iter()
-                .filter(|a| status.office.office.serves(&a.unit))
-            {
-                *status.received_24h.entry(a.verdict.as_str()).or_default() += a.count;
-                status.last_received = status.last_received.max(Some(a.last_at));
-            }
-            for o in open.iter().filter(|o| status.office.office.serves(&o.unit)) {
-                match o.verdict {
-                    MessageVerdict::Quarantined => status.quarantined += o.count,
-                    MessageVerdict::Waiting => status.waiting += o.count,
-                    _ => {}
-                }
-            }
-            status
-        })
+        .map(|office| summarise(office, &activity, &open))
         .collect())
 }
 
