@@ -16,11 +16,14 @@
 //!   what is known), held until the message before it arrives, or
 //!   quarantined with a reason the sender's operator can act on. Statuses
 //!   are never rewritten: 5, 6 and 8 stay themselves;
-//! - [`office`]: a connected back office's configuration, checked.
+//! - [`office`]: a connected back office's configuration, checked;
+//! - [`cutover`]: a closed provincial portal's export of dossiers read, and
+//!   each dossier brought under the 2025 units or put on a review list.
 //!
 //! Times in the packets are `yyyyMMddHHmmss` in Vietnam's civil time
 //! ([`stamp`]).
 
+pub mod cutover;
 pub mod inbox;
 pub mod map;
 pub mod office;

@@ -489,6 +489,35 @@ impl Catalog {
         self.by_code.get(code).map(|&i| &self.procedures[i])
     }
 
+    /// The procedure another system means by `code` and `name` (the
+    /// national profile's `MaTTHC` and `TenTTHC`): ours by code, or by its
+    /// code in the national database, or, when neither is known here, the
+    /// one whose Vietnamese name is `name` (case, diacritics and spacing
+    /// aside). `None` when none is, or when the name is ambiguous.
+    pub fn referred(&self, code: &str, name: &str) -> Option<&Procedure> {
+        let code = code.trim();
+        if let Some(p) = self.get(code) {
+            return Some(p);
+        }
+        if !code.is_empty()
+            && let Some(p) = self
+                .procedures
+                .iter()
+                .find(|p| p.national_code.as_deref() == Some(code))
+        {
+            return Some(p);
+        }
+        let name = units::fold::words(name);
+        if name.is_empty() {
+            return None;
+        }
+        let mut named = self.procedures.iter().filter(|p| p.search_names[0] == name);
+        match (named.next(), named.next()) {
+            (Some(p), None) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The procedures matching `query`, best first: every word of the
     /// query (diacritics, case and tone-mark placement ignored) begins a
     /// word of the procedure's name, field, result or code; matches in

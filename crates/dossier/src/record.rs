@@ -306,6 +306,7 @@ impl Act {
             ),
             "return_result" => ("Trả kết quả", "Result returned"),
             "rate" => ("Đánh giá", "Rated"),
+            "progress" => ("Cập nhật tiến độ", "Progress noted"),
             _ => ("Khác", "Other"),
         }
     }
@@ -460,6 +461,42 @@ pub struct Dossier {
     /// made it is rotated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<ResultSeal>,
+    /// Where it came from, when it was brought in from a closed
+    /// provincial portal: its old code, which keeps working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<Legacy>,
+}
+
+/// A dossier brought in from a closed provincial portal: what it was there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Legacy {
+    /// The closed portal: the old province's code (two digits).
+    pub source: String,
+    /// Its code there, as the applicant knows it.
+    pub code: String,
+    /// The unit that handled it there (`DonViXuLy`).
+    pub unit: String,
+    /// The old province, district and commune it was filed for.
+    pub place: [String; 3],
+    /// What it was about (`TrichYeuHoSo`).
+    pub summary: String,
+    /// The files submitted, by reference: each fetched from where it is,
+    /// and checked against its SHA-256 when the portal gave one.
+    pub files: Vec<LegacyFile>,
+}
+
+/// A file of a dossier brought in, by reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyFile {
+    /// Its name.
+    pub name: String,
+    /// Which of the procedure's documents it is, as the portal coded it.
+    pub document: String,
+    /// Where it is.
+    pub url: String,
+    /// The SHA-256 of its content, hex, when the portal gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// A seal over a dossier's result: a signature by the node's provider key
@@ -655,6 +692,7 @@ impl Dossier {
             fees_vnd: None,
             rating: None,
             seal: None,
+            legacy: None,
         })
     }
 

@@ -177,7 +177,7 @@ impl OfficeArgs {
 }
 
 /// Who the command line's changes are audited as.
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".to_string());

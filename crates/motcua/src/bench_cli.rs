@@ -34,6 +34,8 @@ pub enum BenchCommand {
     /// Report a province's backlog to a national node, and the same calls
     /// raw.
     Sync(crate::bench_sync::SyncArgs),
+    /// Write a closed provincial portal's export of in-flight dossiers.
+    CutoverExport(crate::bench_cutover::ExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -59,6 +61,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::DossierRequests(args) => crate::bench_dossier::requests(args),
         BenchCommand::Papers(args) => crate::bench_paper::papers(args),
         BenchCommand::Sync(args) => crate::bench_sync::sync(args),
+        BenchCommand::CutoverExport(args) => crate::bench_cutover::export(args),
     }
 }
 

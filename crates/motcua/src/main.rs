@@ -3,6 +3,7 @@
 mod account_cli;
 mod backoffice_cli;
 mod bench_cli;
+mod bench_cutover;
 mod bench_dossier;
 mod bench_exchange;
 mod bench_paper;
@@ -11,6 +12,7 @@ mod bench_registry;
 mod bench_sync;
 mod calendar_cli;
 mod convert_cli;
+mod cutover_cli;
 mod demo;
 mod exchange_cli;
 mod oidc_cli;
@@ -75,6 +77,13 @@ enum Command {
         #[command(subcommand)]
         command: sync_cli::SyncCommand,
     },
+    /// The cut-over of a closed provincial portal: bring its in-flight
+    /// dossiers in, decide those on the review list, find one by its old
+    /// code.
+    Cutover {
+        #[command(subcommand)]
+        command: cutover_cli::CutoverCommand,
+    },
     /// Vietnam's calendar: holidays, lunar dates, due dates in working days.
     Calendar {
         #[command(subcommand)]
@@ -107,6 +116,7 @@ fn main() -> std::process::ExitCode {
         Command::Oidc { command } => oidc_cli::run(command),
         Command::Backoffice { command } => backoffice_cli::run(command),
         Command::Sync { command } => sync_cli::run(command),
+        Command::Cutover { command } => cutover_cli::run(command),
         Command::Calendar { command } => calendar_cli::run(command),
         Command::Bench { command } => bench_cli::run(command),
     };

@@ -8,7 +8,7 @@
 //! The parts of the interface are sub-traits reached through `Store`
 //! ([`Store::registry`] → [`RegistryStore`], [`Store::exchange`] →
 //! [`ExchangeStore`], `delivery`, `oidc`, `accounts`, `organisations`, `sync`,
-//! `dossiers`): `Store` stays object-safe and small.
+//! `dossiers`, `cutover`): `Store` stays object-safe and small.
 //!
 //! # Layout
 //!
@@ -41,6 +41,7 @@
 //! ```
 
 mod accounts;
+mod cutover;
 mod db;
 mod delivery;
 mod dossiers;
@@ -63,6 +64,7 @@ pub use self::units::{UnitCounts, UnitsSync};
 pub use accounts::{
     Account, AccountStore, AuditEntry, Failure, Session, StoredApplication, TokenAccount,
 };
+pub use cutover::{CutoverReview, CutoverStore};
 pub use dossiers::{
     DossierStore, FilingDay, LogOfBatch, MakeDossier, NewDossier, NoticeRow, Outcomes,
     ServiceFigures, StaffMember, StoredAttachment, StoredDossier, UpstreamBacklog, UpstreamDue,
@@ -269,6 +271,9 @@ pub trait Store: Send + Sync + 'static {
     fn dossiers(&self) -> &dyn DossierStore;
     /// Dossiers reported by the back offices, and their messages.
     fn sync(&self) -> &dyn SyncStore;
+    /// The dossiers brought in from closed provincial portals, and those
+    /// a person decides on first.
+    fn cutover(&self) -> &dyn CutoverStore;
 }
 
 #[async_trait::async_trait]
@@ -333,6 +338,10 @@ impl Store for SqlStore {
     }
 
     fn sync(&self) -> &dyn SyncStore {
+        self
+    }
+
+    fn cutover(&self) -> &dyn CutoverStore {
         self
     }
 }

@@ -31,6 +31,8 @@ use units::Units;
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+#[path = "conformance/cutover.rs"]
+mod cutover;
 #[path = "conformance/delivery.rs"]
 mod delivery_store;
 #[path = "conformance/dossiers.rs"]
@@ -45,6 +47,7 @@ mod population;
 mod sync;
 
 use accounts::*;
+use cutover::*;
 use delivery_store::*;
 use dossiers::*;
 use exchange_log::*;
@@ -308,6 +311,9 @@ conformance!(
     a_new_password_ends_the_sessions_of_the_old,
     an_agencys_day_is_read_by_its_code_prefix,
     each_units_activity_and_open_messages_are_counted,
+    // the cut-over of closed portals
+    a_dossier_brought_in_keeps_its_old_code_once,
+    the_review_list_keeps_each_dossier_once_until_decided,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

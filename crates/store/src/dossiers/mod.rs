@@ -455,7 +455,7 @@ fn staff_role(code: &str) -> Result<Role, StoreError> {
     }
 }
 
-fn decode(row: DossierRow) -> Result<StoredDossier, StoreError> {
+pub(crate) fn decode_stored(row: DossierRow) -> Result<StoredDossier, StoreError> {
     let (body, version, updated_ns) = row;
     Ok(StoredDossier {
         dossier: serde_json::from_str(&body).map_err(corrupt)?,
@@ -503,7 +503,7 @@ fn limit_of(n: usize) -> i64 {
     i64::try_from(n.min(10_000)).unwrap_or(10_000)
 }
 
-/// Rows per multi-row INSERT of new dossiers (18 parameters a row: well
+/// Rows per multi-row INSERT of new dossiers (20 parameters a row: well
 /// under both backends' limits).
 pub(crate) const INSERT_ROWS: usize = 256;
 
@@ -897,7 +897,7 @@ impl DossierStore for SqlStore {
                     i32,
                 )| {
                     Ok(UpstreamDue {
-                        stored: decode((body, version, updated))?,
+                        stored: decode_stored((body, version, updated))?,
                         sent_version,
                         sent_steps,
                         attempts,
@@ -1016,7 +1016,12 @@ impl DossierStore for SqlStore {
 
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {
         self.on()
-            .fetch_optional_decoded(DOSSIER, (code.to_string(),), "reading a dossier", decode)
+            .fetch_optional_decoded(
+                DOSSIER,
+                (code.to_string(),),
+                "reading a dossier",
+                decode_stored,
+            )
             .await
     }
 
@@ -1083,7 +1088,7 @@ impl DossierStore for SqlStore {
                 DOSSIERS_OF_APPLICANT,
                 (first, second, limit_of(limit)),
                 "listing an applicant's dossiers",
-                decode,
+                decode_stored,
             )
             .await
     }
@@ -1100,7 +1105,7 @@ impl DossierStore for SqlStore {
                 AGENCY_QUEUE,
                 (agency.as_str(), i32::from(open_only), limit_of(limit)),
                 "reading an agency's queue",
-                decode,
+                decode_stored,
             )
             .await
     }

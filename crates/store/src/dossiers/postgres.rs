@@ -26,19 +26,21 @@ static DOSSIER_RUN: LazyLock<String> =
     LazyLock::new(|| format!("{}{DOSSIERS_OF_RUN}", log_run_sql()));
 
 /// The rest of a run's statement when it files dossiers: the dossiers
-/// (`$21`–`$36`), their notices (`$37`–`$43`) and the moves of the
+/// (`$21`–`$36`, and `$52`–`$53` for the codes of those brought in from a
+/// closed portal), their notices (`$37`–`$43`) and the moves of the
 /// agencies' sequences (`$44`–`$47`, compare-and-set) and of the
 /// applicants' days (`$48`–`$51`: [`online_days`]), all under the guard; the statement fails with `motcua_dossier_numbers_moved()` if a
 /// sequence was not where it was known to be.
 const DOSSIERS_OF_RUN: &str = ", dossiers AS ( \
              INSERT INTO dossiers (code, agency, day, sequence, status, body, created_ns, \
                  competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
-                 on_time, processed_ns, rating, channel) \
-             SELECT c, a, d, sq, st, b, t, cp, p, ap, pr, du, 1, t, ot, pn, r, ch \
+                 on_time, processed_ns, rating, channel, legacy_source, legacy_code) \
+             SELECT c, a, d, sq, st, b, t, cp, p, ap, pr, du, 1, t, ot, pn, r, ch, ls, lc \
              FROM UNNEST($21::text[], $22::text[], $23::text[], $24::int[], $25::int[], \
                  $26::text[], $27::bigint[], $28::text[], $29::text[], $30::text[], \
                  $31::text[], $32::bigint[], $33::int[], $34::bigint[], $35::int[], \
-                 $36::int[]) AS x(c, a, d, sq, st, b, t, cp, p, ap, pr, du, ot, pn, r, ch) \
+                 $36::int[], $52::text[], $53::text[]) \
+                 AS x(c, a, d, sq, st, b, t, cp, p, ap, pr, du, ot, pn, r, ch, ls, lc) \
              WHERE EXISTS (SELECT 1 FROM guard) \
          ), notices AS ( \
              INSERT INTO dossier_notices \
@@ -135,6 +137,12 @@ async fn file_run(
         .bind(column(&online, |d| d.agency))
         .bind(column(&online, |d| d.day_text))
         .bind(column(&online, |d| d.filed))
+        .bind(column(filed, |r| {
+            r.stored.dossier.legacy.as_ref().map(|l| l.source.as_str())
+        }))
+        .bind(column(filed, |r| {
+            r.stored.dossier.legacy.as_ref().map(|l| l.code.as_str())
+        }))
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| match &e {

@@ -158,7 +158,8 @@ fn push_dossiers<'a>(query: &mut QueryBuilder<'a, Sqlite>, rows: &'a [NewRow]) {
     query.push(
         "INSERT OR FAIL INTO dossiers (code, agency, day, sequence, status, body, \
          created_ns, competent, procedure_code, applicant, province, due_ns, \
-         version, updated_ns, on_time, processed_ns, rating, channel) ",
+         version, updated_ns, on_time, processed_ns, rating, channel, legacy_source, \
+         legacy_code) ",
     );
     query.push_values(rows, |mut row, r| {
         let d = &r.stored.dossier;
@@ -179,7 +180,9 @@ fn push_dossiers<'a>(query: &mut QueryBuilder<'a, Sqlite>, rows: &'a [NewRow]) {
             .push_bind(r.columns.on_time)
             .push_bind(r.columns.processed_ns)
             .push_bind(r.columns.rating)
-            .push_bind(i32::from(d.channel.code()));
+            .push_bind(i32::from(d.channel.code()))
+            .push_bind(d.legacy.as_ref().map(|l| l.source.as_str()))
+            .push_bind(d.legacy.as_ref().map(|l| l.code.as_str()));
     });
 }
 

@@ -8,13 +8,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
-use dossier::{Act, AgencyCode, Dossier, DossierCode, Procedure, Urgency};
+use dossier::{Act, AgencyCode, Dossier, Procedure, Urgency};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{ApiPerson, Scope};
 use crate::error::ApiError;
 use crate::extract::{Path, Query};
+use crate::services::Stores as _;
+use crate::services::cutover;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
 use crate::services::dossiers::records;
@@ -284,6 +286,9 @@ pub async fn file(
 pub struct PublicDossier {
     /// The code.
     pub(crate) code: String,
+    /// Its code on a closed provincial portal, when it came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) old_code: Option<String>,
     /// The procedure's name.
     pub(crate) procedure_vi: String,
     /// The procedure's name in English.
@@ -315,6 +320,7 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
     let agency = dossier::agency_name(&d.route.competent);
     PublicDossier {
         code: d.code.to_string(),
+        old_code: d.legacy.as_ref().map(|l| l.code.clone()),
         procedure_vi: vi,
         procedure_en: en,
         status: d.status().code(),
@@ -336,7 +342,7 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
     get,
     path = "/api/v1/dossiers/{code}",
     tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier's code, e.g. `UBND.25747-260302-0001`", pattern = "^[A-Za-z0-9][A-Za-z0-9.]{0,31}-[0-9]{6}-[0-9]{4}$")),
+    params(("code" = String, Path, description = "The dossier's code, e.g. `UBND.25747-260302-0001`, or its code on a closed provincial portal it was brought in from")),
     security((), ("bearer" = [])),
     responses((status = 200, description = "Without a token: code, procedure, status, dates, agency (`PublicDossier`); with the applicant's or its staff's token: the whole dossier (`DossierView`)", body = DossierAnswer))
 )]
@@ -345,11 +351,29 @@ pub async fn get_dossier(
     Path(code): Path<String>,
     caller: Option<ApiPerson>,
 ) -> Result<Response, ApiError> {
-    let parsed = DossierCode::parse(&code).map_err(|e| ApiError::NotFound(e.to_string()))?;
-    let stored = records::dossier(&state, &parsed)
+    // a code of this portal, or of a closed provincial one
+    let mut found = cutover::find(state.stores(), &code)
         .await
-        .map_err(FlowError::from)?
-        .ok_or_else(|| ApiError::NotFound(format!("no dossier {code}")))?;
+        .map_err(FlowError::from)?;
+    let stored = match found.len() {
+        0 => {
+            return Err(ApiError::NotFound(format!(
+                "no dossier has the code {:?}, new or former",
+                code.trim()
+            )));
+        }
+        1 => found.remove(0),
+        _ => {
+            let codes: Vec<String> = found.iter().map(|s| s.dossier.code.to_string()).collect();
+            return Err(ApiError::Conflict(format!(
+                "the former code {:?} belongs to {} dossiers of merged provinces: ask by one of \
+                 their codes, {}",
+                code.trim(),
+                codes.len(),
+                codes.join(", ")
+            )));
+        }
+    };
     let Some(caller) = caller else {
         return Ok(Json(DossierAnswer::Public(Box::new(public_view(
             &stored.dossier,

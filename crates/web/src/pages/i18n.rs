@@ -958,6 +958,10 @@ texts! {
     p_notices => "Thông báo", "Notices";
     p_new => "mới", "new";
     p_code => "Mã hồ sơ", "Dossier code";
+    p_old_code => "Mã hồ sơ cũ", "Former dossier code";
+    p_find_code => "Tìm hồ sơ theo mã (mã mới hoặc mã trên cổng tỉnh cũ)", "Find a dossier by its code (new, or its code on the former provincial portal)";
+    p_find_none => "Không có hồ sơ nào mang mã này, mới hay cũ. Kiểm tra lại từng ký tự.", "No dossier has this code, new or former. Check it character by character.";
+    p_find_many => "Mã cũ này thuộc nhiều hồ sơ của các tỉnh đã hợp nhất; chọn hồ sơ bên dưới.", "This former code belongs to several dossiers of the merged provinces; choose one below.";
     p_procedure => "Thủ tục", "Procedure";
     p_status => "Trạng thái", "Status";
     p_submitted => "Ngày nộp", "Filed on";

@@ -4,6 +4,7 @@
 //! store and the domain crates, never the HTTP handlers.
 
 pub mod backoffice;
+pub mod cutover;
 pub mod delivery;
 pub mod dossiers;
 pub mod events;

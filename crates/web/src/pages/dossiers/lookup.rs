@@ -3,13 +3,13 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dossier::DossierCode;
 use serde::Deserialize;
 
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
-use crate::services::dossiers::records;
+use crate::services::Stores as _;
+use crate::services::cutover;
 use crate::state::AppState;
 
 #[derive(askama::Template)]
@@ -18,7 +18,7 @@ pub(super) struct LookupPage {
     l: Layout,
     t: Tr,
     code: String,
-    found: Option<crate::api::dossiers::PublicDossier>,
+    found: Vec<crate::api::dossiers::PublicDossier>,
     missing: bool,
 }
 
@@ -35,17 +35,17 @@ pub async fn lookup(
     Query(q): Query<LookupParams>,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let code = q.ma.unwrap_or_default().trim().to_uppercase();
-    let mut found = None;
+    let code = q.ma.unwrap_or_default().trim().to_string();
+    let mut found = Vec::new();
     let mut missing = false;
     if !code.is_empty() {
-        match DossierCode::parse(&code) {
-            Ok(parsed) => match records::dossier(&state, &parsed).await? {
-                Some(s) => found = Some(crate::api::dossiers::public_view(&s.dossier)),
-                None => missing = true,
-            },
-            Err(_) => missing = true,
-        }
+        // a code of this portal, or of a closed provincial one
+        found = cutover::find(state.stores(), &code)
+            .await?
+            .iter()
+            .map(|s| crate::api::dossiers::public_view(&s.dossier))
+            .collect();
+        missing = found.is_empty();
     }
     let status = if missing {
         StatusCode::NOT_FOUND

@@ -17,6 +17,8 @@ use crate::state::AppState;
 
 pub struct DossierRow {
     pub code: String,
+    /// Its code on a closed provincial portal, when it came from one.
+    pub old_code: String,
     /// Who filed it.
     pub applicant: String,
     pub procedure: String,
@@ -54,6 +56,11 @@ pub(super) fn dossier_row(t: Tr, d: &Dossier, now: DateTime<FixedOffset>) -> Dos
         .unwrap_or(Urgency::None);
     DossierRow {
         code: d.code.to_string(),
+        old_code: d
+            .legacy
+            .as_ref()
+            .map(|l| l.code.clone())
+            .unwrap_or_default(),
         applicant: d.applicant.name.clone(),
         procedure,
         status: status_name(t, d.status()),

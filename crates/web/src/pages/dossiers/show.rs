@@ -6,7 +6,7 @@ use crate::auth::SignedIn;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Redirect, Response};
 use chrono::{NaiveDate, NaiveTime};
 use dossier::{Act, Actor, Dossier, Outcome, Procedure, Role, Status};
 use serde::Deserialize;
@@ -17,6 +17,8 @@ use crate::pages::csrf;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, csrf_page};
+use crate::services::Stores as _;
+use crate::services::cutover::{self, Leads};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Account};
 use crate::services::dossiers::records;
@@ -102,6 +104,8 @@ pub(super) struct DossierPage {
     l: Layout,
     t: Tr,
     code: String,
+    /// Its code on a closed provincial portal, when it came from one.
+    old_code: String,
     version: i64,
     procedure: String,
     status: &'static str,
@@ -437,6 +441,7 @@ pub(super) async fn show_dossier(
         l: ctx.layout(format!("{} {}", t.p_code(), d.code), "dossiers"),
         t,
         code: d.code.to_string(),
+        old_code: row.old_code.clone(),
         version: stored.version,
         procedure: row.procedure,
         status: row.status,
@@ -515,6 +520,15 @@ pub async fn dossier(
     Path(code): Path<String>,
     Query(params): Query<DossierParams>,
 ) -> Result<Response, PageError> {
+    // a former code (of a closed provincial portal) leads to the dossier
+    match cutover::leads(state.stores(), &code).await? {
+        Leads::To(new) => return Ok(Redirect::to(&format!("/ho-so/{new}")).into_response()),
+        Leads::Several => {
+            let query = serde_urlencoded::to_string([("ma", code.trim())]).unwrap_or_default();
+            return Ok(Redirect::to(&format!("/tra-cuu-ho-so?{query}")).into_response());
+        }
+        Leads::Here(_) | Leads::Nowhere => {}
+    }
     let page = Redisplay {
         state: &state,
         ctx: &ctx,

@@ -3,7 +3,7 @@
 use crate::auth::SignedIn;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Redirect, Response};
 use dossier::Role;
 use serde::Deserialize;
 
@@ -12,6 +12,8 @@ use super::shared;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
+use crate::services::Stores as _;
+use crate::services::cutover::{self, Leads};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
@@ -110,6 +112,10 @@ pub(super) struct WorkbenchPage {
     t: Tr,
     queues: Vec<QueueView>,
     all: bool,
+    /// The code asked for.
+    wanted: String,
+    /// No dossier has it.
+    not_found: bool,
 }
 
 /// `?tat-ca=1`: finished dossiers too; `?trang-thai=4` or `?han=qua-han`:
@@ -122,6 +128,8 @@ pub struct WorkbenchParams {
     status: Option<u8>,
     #[serde(rename = "han")]
     due: Option<String>,
+    /// A code to find, new or former.
+    ma: Option<String>,
 }
 
 /// `GET /can-bo` (`/workbench`): the queues of the officer's agencies.
@@ -137,6 +145,20 @@ pub async fn workbench(
         Some(roles) => roles.to_vec(),
         None => flow::staff_roles(&state, &account).await?,
     };
+    let wanted = q.ma.as_deref().map(str::trim).unwrap_or_default();
+    let mut not_found = false;
+    if !wanted.is_empty() {
+        match cutover::leads(state.stores(), wanted).await? {
+            Leads::Here(code) | Leads::To(code) => {
+                return Ok(Redirect::to(&format!("/ho-so/{code}")).into_response());
+            }
+            Leads::Several => {
+                let query = serde_urlencoded::to_string([("ma", wanted)]).unwrap_or_default();
+                return Ok(Redirect::to(&format!("/tra-cuu-ho-so?{query}")).into_response());
+            }
+            Leads::Nowhere => not_found = true,
+        }
+    }
     let all = q.all.is_some();
     let filter = match (q.status, q.due.as_deref()) {
         (Some(code), _) => Filter::Status(code),
@@ -174,6 +196,13 @@ pub async fn workbench(
         t,
         queues,
         all,
+        wanted: wanted.to_string(),
+        not_found,
     };
-    Ok(html(&ctx, StatusCode::OK, &page))
+    let status = if not_found {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    Ok(html(&ctx, status, &page))
 }
