@@ -180,10 +180,15 @@ pub async fn import(
         ..Report::default()
     };
     let mut seen: HashSet<String> = HashSet::new();
-    let mut arrivals = Vec::new();
-    let mut reviews = Vec::new();
+    let mut pending = Pending::default();
     let batch = options.batch.max(1);
-    for line in lines {
+    // the lines, then an end that stores what is left
+    for line in lines.map(Some).chain(std::iter::once(None)) {
+        let Some(line) = line else {
+            pending.flush(store, options, &open, &mut report).await?;
+            progress(&report);
+            break;
+        };
         report.lines += 1;
         let old = old_code_of(&line);
         if !old.is_empty() && !seen.insert(old.clone()) {
@@ -214,58 +219,117 @@ pub async fn import(
             }),
         };
         match outcome {
-            Plan::Arrive(a) => arrivals.push((line.number, *a, line.raw)),
+            Plan::Arrive(a) => pending.arrivals.push((line.number, *a, line.raw)),
             Plan::Review(r) => {
-                *report.review.entry(r.kind.as_str().into()).or_default() += 1;
-                let key = if old.is_empty() {
-                    format!("#{}", line.number)
-                } else {
-                    old.clone()
-                };
-                report.not_imported.push(Named {
-                    line: line.number,
-                    old_code: old,
-                    kind: r.kind.as_str().into(),
-                    reason: r.reason.clone(),
-                    candidates: r.candidates.clone(),
-                });
-                reviews.push(CutoverReview {
-                    source: options.source.clone(),
-                    old_code: key,
-                    kind: r.kind.as_str().into(),
-                    reason: r.reason,
-                    candidates: r.candidates,
-                    line: line.raw,
-                    first_at: Utc::now(),
-                    last_at: Utc::now(),
-                    settled: None,
-                });
+                pending.leave_out(&mut report, options, (line.number, &old, line.raw), r)
             }
         }
-        if arrivals.len() >= batch || reviews.len() >= batch {
-            flush(
-                store,
-                options,
-                &open,
-                &mut report,
-                &mut arrivals,
-                &mut reviews,
-            )
-            .await?;
+        if pending.arrivals.len() >= batch || pending.reviews.len() >= batch {
+            pending.flush(store, options, &open, &mut report).await?;
             progress(&report);
         }
     }
-    flush(
-        store,
-        options,
-        &open,
-        &mut report,
-        &mut arrivals,
-        &mut reviews,
-    )
-    .await?;
-    progress(&report);
     Ok(report)
+}
+
+/// What a batch holds until it is stored: the dossiers brought in, with
+/// their lines, and the reviews.
+#[derive(Default)]
+struct Pending {
+    arrivals: Vec<(usize, Arrival, String)>,
+    reviews: Vec<CutoverReview>,
+}
+
+impl Pending {
+    /// Puts the dossier of line `(number, old code, raw)` on the review
+    /// list for `r`, and names it in the report.
+    fn leave_out(
+        &mut self,
+        report: &mut Report,
+        options: &Options,
+        (number, old, raw): (usize, &str, String),
+        r: Review,
+    ) {
+        *report.review.entry(r.kind.as_str().into()).or_default() += 1;
+        report.not_imported.push(Named {
+            line: number,
+            old_code: old.to_string(),
+            kind: r.kind.as_str().into(),
+            reason: r.reason.clone(),
+            candidates: r.candidates.clone(),
+        });
+        self.reviews.push(CutoverReview {
+            source: options.source.clone(),
+            old_code: if old.is_empty() {
+                format!("#{number}")
+            } else {
+                old.to_string()
+            },
+            kind: r.kind.as_str().into(),
+            reason: r.reason,
+            candidates: r.candidates,
+            line: raw,
+            first_at: Utc::now(),
+            last_at: Utc::now(),
+            settled: None,
+        });
+    }
+
+    /// Stores the batch's dossiers in one transaction and its reviews in
+    /// another (a dry run: neither), and counts them. A dossier the store
+    /// refuses (its agency's day has no number left) goes to the review
+    /// list.
+    async fn flush(
+        &mut self,
+        store: &dyn Store,
+        options: &Options,
+        open: &HashSet<String>,
+        report: &mut Report,
+    ) -> Result<(), CutoverError> {
+        let outcomes = if options.dry_run || self.arrivals.is_empty() {
+            self.arrivals
+                .iter()
+                .map(|(_, a, _)| Ok(a.dossier.code.clone()))
+                .collect()
+        } else {
+            let taken: Vec<&Arrival> = self.arrivals.iter().map(|(_, a, _)| a).collect();
+            bring_in(store, &taken).await?
+        };
+        let arrivals = std::mem::take(&mut self.arrivals);
+        for ((number, a, raw), outcome) in arrivals.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(code) => {
+                    count(report, &a.dossier, options.now);
+                    if !options.dry_run && open.contains(a.old_code()) {
+                        // on the review list before, brought in now
+                        store
+                            .cutover()
+                            .settle_review(
+                                &options.source,
+                                a.old_code(),
+                                &code,
+                                "import",
+                                Utc::now(),
+                            )
+                            .await?;
+                    }
+                }
+                Err(e) => {
+                    let refused = Review {
+                        kind: ReviewKind::Refused,
+                        reason: e.to_string(),
+                        candidates: Vec::new(),
+                    };
+                    self.leave_out(report, options, (number, a.old_code(), raw), refused);
+                }
+            }
+        }
+        if !options.dry_run {
+            store.cutover().put_reviews(&self.reviews).await?;
+        }
+        self.reviews.clear();
+        Ok(())
+    }
 }
 
 fn count(report: &mut Report, d: &Dossier, now: DateTime<FixedOffset>) {
@@ -280,69 +344,6 @@ fn count(report: &mut Report, d: &Dossier, now: DateTime<FixedOffset>) {
     if !d.status().is_final() && d.status() != Status::Processed && d.due.is_some_and(|t| t < now) {
         report.imported_late += 1;
     }
-}
-
-/// Stores the batch's dossiers in one transaction and its reviews in
-/// another (a dry run: neither), and counts them. A dossier the store
-/// refuses (its agency's day has no number left) goes to the review list.
-async fn flush(
-    store: &dyn Store,
-    options: &Options,
-    open: &HashSet<String>,
-    report: &mut Report,
-    arrivals: &mut Vec<(usize, Arrival, String)>,
-    reviews: &mut Vec<CutoverReview>,
-) -> Result<(), CutoverError> {
-    let outcomes = if options.dry_run || arrivals.is_empty() {
-        arrivals
-            .iter()
-            .map(|(_, a, _)| Ok(a.dossier.code.clone()))
-            .collect()
-    } else {
-        let taken: Vec<&Arrival> = arrivals.iter().map(|(_, a, _)| a).collect();
-        bring_in(store, &taken).await?
-    };
-    for ((number, a, raw), outcome) in arrivals.drain(..).zip(outcomes) {
-        match outcome {
-            Ok(code) => {
-                count(report, &a.dossier, options.now);
-                if !options.dry_run && open.contains(a.old_code()) {
-                    // on the review list before, brought in now
-                    store
-                        .cutover()
-                        .settle_review(&options.source, a.old_code(), &code, "import", Utc::now())
-                        .await?;
-                }
-            }
-            Err(e) => {
-                let kind = ReviewKind::Refused;
-                *report.review.entry(kind.as_str().into()).or_default() += 1;
-                report.not_imported.push(Named {
-                    line: number,
-                    old_code: a.old_code().into(),
-                    kind: kind.as_str().into(),
-                    reason: e.to_string(),
-                    candidates: Vec::new(),
-                });
-                reviews.push(CutoverReview {
-                    source: options.source.clone(),
-                    old_code: a.old_code().into(),
-                    kind: kind.as_str().into(),
-                    reason: e.to_string(),
-                    candidates: Vec::new(),
-                    line: raw,
-                    first_at: Utc::now(),
-                    last_at: Utc::now(),
-                    settled: None,
-                });
-            }
-        }
-    }
-    if !options.dry_run {
-        store.cutover().put_reviews(reviews).await?;
-    }
-    reviews.clear();
-    Ok(())
 }
 
 /// Stores `arrivals` in one transaction, each under the next number of its
