@@ -74,6 +74,24 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         officer_token,
         leader_token,
     } = crate::dossiers::staffed(&app).await;
+    // the officer operates their province's connections too
+    let operator = app
+        .store
+        .accounts()
+        .account_by_login(&format!("pin:{}", officer.personal_id))
+        .await
+        .expect("read")
+        .expect("the officer's account");
+    app.store
+        .dossiers()
+        .set_staff(
+            &operator.holder.subject().to_string(),
+            &dossier::AgencyCode::parse("VANHANH.01").expect("an agency"),
+            Some(dossier::Role::Officer),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("staff");
     let code = file_birth(&app, &token, citizen.commune_code).await;
     // a second dossier taken to its result: its receipt slip and the result
     // itself are pages too
@@ -178,7 +196,9 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         let officers = [
             "/can-bo".to_string(),
             "/can-bo?trang-thai=1".to_string(),
+            "/can-bo?ma=KHONG-CO-250101-0001".to_string(),
             format!("/ho-so/{code}"),
+            "/van-hanh".to_string(),
         ];
         for (width, height) in [(390, 844), (1280, 800)] {
             c.set_window_size(width, height).await.expect("resized");

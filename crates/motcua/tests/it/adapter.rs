@@ -696,3 +696,149 @@ async fn the_synchronisation_is_watched_through_prometheus() {
     }
     assert!(body.contains(r#"integration_last_received_timestamp_seconds{office="son-la-igate"}"#));
 }
+
+/// A dossier of this node that failed to be sent upstream.
+async fn failing_upstream(app: &TestApp) -> dossier::DossierCode {
+    let agency = dossier::AgencyCode::parse("UBND.00691").expect("agency");
+    let procedure = dossier::Catalog::official()
+        .expect("catalog")
+        .get("khai-sinh")
+        .expect("a procedure");
+    let calendar = calendar::WorkingCalendar::official().expect("calendar");
+    let day = chrono::Utc::now().date_naive();
+    let make = |code: dossier::DossierCode| {
+        dossier::sample::returned(code, &agency, "08", procedure, &calendar, day)
+            .map(|d| (d, None))
+            .map_err(|e| store::StoreError::refused(e.to_string()))
+    };
+    let out = app
+        .store
+        .dossiers()
+        .create_dossiers(
+            &[store::NewDossier {
+                agency: &agency,
+                day,
+                at: chrono::Utc::now(),
+                make: &make,
+            }],
+            &mut |_| Vec::new(),
+        )
+        .await
+        .expect("stored");
+    let code = out[0].as_ref().expect("filed").dossier.code.clone();
+    app.store
+        .dossiers()
+        .upstream_failed(
+            &code,
+            3,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+            "the national portal answered 503",
+        )
+        .await
+        .expect("recorded");
+    code
+}
+
+#[tokio::test]
+async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
+    let app = TestApp::spawn().await;
+    connect(&app, "tuyen-quang-igate", &[UNIT]).await;
+    web::services::backoffice::offices::connect(
+        app.store.as_ref(),
+        units::Units::get(),
+        backoffice::office::Draft {
+            id: "ha-noi-igate".into(),
+            name: "Hệ thống một cửa Hà Nội".into(),
+            province: "01".into(),
+            units: ["000.00.00.H26".to_string()].into_iter().collect(),
+            endpoint: None,
+            delivery: backoffice::Delivery::Pull,
+        },
+        "test",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("connected");
+    failing_upstream(&app).await;
+    let year = registry::PartialDate::parse("1990").expect("a year");
+    let people = [
+        ("008190000101", "VANHANH.08"),
+        ("001190000102", "VANHANH"),
+        ("001190000103", ""),
+    ];
+    let mut sessions = Vec::new();
+    for (pin, agency) in people {
+        let who = app
+            .open_account(pin, year, domain::Sex::Female, "Lê Thị Vận Hành")
+            .await;
+        if !agency.is_empty() {
+            crate::dossiers::set_staff(
+                &app,
+                who,
+                &dossier::AgencyCode::parse(agency).expect("an agency"),
+                dossier::Role::Officer,
+            )
+            .await;
+        }
+        sessions.push(app.log_in_on_portal(pin).await);
+    }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let page = |sid: String| {
+        let request = http
+            .get(app.url("/van-hanh"))
+            .header("cookie", format!("motcua_sid={sid}"));
+        async move {
+            let r = request.send().await.expect("an answer");
+            (r.status().as_u16(), r.text().await.expect("a page"))
+        }
+    };
+    // the province's operator: its back office only, and the queue upstream
+    let (status, html) = page(sessions[0].clone()).await;
+    assert_eq!(status, 200, "{html}");
+    let text = crate::helpers::main_text(&html);
+    assert!(
+        text.contains("Hệ thống một cửa tuyen-quang-igate"),
+        "{text}"
+    );
+    assert!(!text.contains("Hà Nội"), "{text}");
+    assert!(text.contains("Tuyên Quang"), "{text}");
+    assert!(text.contains("the national portal answered 503"), "{text}");
+    // the national operator: every one
+    let (status, html) = page(sessions[1].clone()).await;
+    assert_eq!(status, 200);
+    let text = crate::helpers::main_text(&html);
+    assert!(text.contains("tuyen-quang-igate") && text.contains("Hệ thống một cửa Hà Nội"));
+    assert!(text.contains("Toàn quốc"), "{text}");
+    // anyone else: not allowed
+    let (status, _) = page(sessions[2].clone()).await;
+    assert_eq!(status, 403);
+    // "send again now": with the session's form token only
+    let csrf = crate::login::hidden(&html, "csrf_token");
+    let post = |sid: &str, token: &str| {
+        http.post(app.url("/van-hanh/gui-lai"))
+            .header("cookie", format!("motcua_sid={sid}"))
+            .form(&[("csrf_token", token)])
+            .send()
+    };
+    let forged = post(&sessions[1], "forged").await.expect("an answer");
+    assert_ne!(forged.status().as_u16(), 303);
+    let backlog = app.store.dossiers().upstream_backlog().await.expect("read");
+    assert_eq!(backlog.failing, 1);
+    assert!(
+        backlog
+            .last_error
+            .is_some_and(|(_, next)| next > chrono::Utc::now())
+    );
+    let done = post(&sessions[1], &csrf).await.expect("an answer");
+    assert_eq!(done.status().as_u16(), 303);
+    assert_eq!(done.headers()["location"], "/van-hanh?gui-lai=1");
+    let backlog = app.store.dossiers().upstream_backlog().await.expect("read");
+    assert!(
+        backlog
+            .last_error
+            .is_some_and(|(_, next)| next <= chrono::Utc::now())
+    );
+}

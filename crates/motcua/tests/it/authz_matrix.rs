@@ -246,6 +246,10 @@ const PAGES: &[(&str, [Expect; 6])] = &[
     ("GET /can-bo",                                     [AUTH,  NONE, NONE, SEE,  NONE, SEE]),
     ("GET /workbench",                                  [AUTH,  NONE, NONE, SEE,  NONE, SEE]),
     ("GET /tra-cuu-ho-so?ma={code}",                    [NONE,  NONE, NONE, NONE, NONE, NONE]),
+    // the operators' page: the staff of an operations agency only
+    ("GET /van-hanh",                                   [AUTH,  NO,   NO,   NO,   NO,   NO]),
+    ("GET /operations",                                 [AUTH,  NO,   NO,   NO,   NO,   NO]),
+    ("POST /van-hanh/gui-lai",                          [AUTH,  NO,   NO,   NO,   NO,   NO]),
     ("GET /thu-tuc/{code}/nop",                         [AUTH,  SEE,  NONE, NONE, NONE, NONE]),
     ("POST /thu-tuc/{code}/nop",                        [AUTH,  OK,   OK,   OK,   OK,   OK]),
     ("GET /du-lieu-cua-toi",                            [AUTH,  SEE,  NONE, NONE, NONE, NONE]),
@@ -1036,6 +1040,13 @@ impl Cast {
             "GET /can-bo" => get("/can-bo".into()),
             "GET /workbench" => get("/workbench".into()),
             "GET /tra-cuu-ho-so?ma={code}" => get(format!("/tra-cuu-ho-so?ma={open}")),
+            "GET /van-hanh" => get("/van-hanh".into()),
+            "GET /operations" => get("/operations".into()),
+            "POST /van-hanh/gui-lai" => (
+                Method::POST,
+                "/van-hanh/gui-lai".into(),
+                Body::Form(vec![("csrf_token".into(), csrf.clone())]),
+            ),
             "GET /thu-tuc/{code}/nop" => get("/thu-tuc/khai-sinh/nop".into()),
             "POST /thu-tuc/{code}/nop" => {
                 let filer = (who != Who::Nobody).then(|| self.member(who));

@@ -13,6 +13,8 @@
 //! | `GET /dang-nhap`, `/login` | the portal's log-in (`?next=`) |
 //! | `GET, POST /tai-khoan/to-chuc`, `/account/organisations` | act for an organisation: its authorisations (level 2) |
 //! | `GET /tai-khoan`, `/account` | the holder's account and audit trail (behind log-in) |
+//! | `GET /van-hanh`, `/operations` | the operators' page: connected back offices, the upstream queue |
+//! | `POST /van-hanh/gui-lai` | send what waits upstream again now (an operator, CSRF) |
 //! | `GET /static/{name}` | embedded CSS, htmx and its licence |
 //!
 //! Every page takes `?lang=vi|en`, which is remembered in a `lang` cookie.
@@ -29,6 +31,7 @@ mod home;
 pub mod i18n;
 pub(crate) mod layout;
 mod lookup;
+mod operations;
 mod organisations;
 pub(crate) mod routes;
 mod tracker;
@@ -71,6 +74,11 @@ pub fn router() -> Router<AppState> {
             get(organisations::page).post(organisations::submit),
         ),
         (&["/dang-nhap", "/login"], get(login::portal_login)),
+        (
+            &[operations::PATH, operations::PATH_EN],
+            get(operations::page),
+        ),
+        (&[operations::RETRY_PATH], post(operations::retry)),
     ])
     .merge(dossiers::router())
 }

@@ -138,6 +138,48 @@ pub async fn retry_now(on: &(impl Stores + ?Sized)) -> Result<u64, StoreError> {
     on.stores().dossiers().upstream_retry_now().await
 }
 
+/// The operations agency: a person on its staff is an operator, of the
+/// whole country (`VANHANH`) or of a province (`VANHANH.08`).
+pub const OPERATIONS: &str = "VANHANH";
+
+/// What an operator operates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operated {
+    /// Every province.
+    Nation,
+    /// These provinces.
+    Provinces(std::collections::BTreeSet<String>),
+}
+
+impl Operated {
+    /// Whether a back office of `province` is theirs.
+    pub fn sees(&self, province: &str) -> bool {
+        match self {
+            Operated::Nation => true,
+            Operated::Provinces(p) => p.contains(province),
+        }
+    }
+}
+
+/// What a person with `roles` (agencies and roles) operates, if anything.
+pub fn operated(roles: &[(dossier::AgencyCode, dossier::Role)]) -> Option<Operated> {
+    let mut provinces = std::collections::BTreeSet::new();
+    for (agency, _) in roles {
+        match agency.as_str().strip_prefix(OPERATIONS) {
+            Some("") => return Some(Operated::Nation),
+            Some(rest) => {
+                if let Some(province) = rest.strip_prefix('.')
+                    && dossier::province_of(province).as_deref() == Some(province)
+                {
+                    provinces.insert(province.to_string());
+                }
+            }
+            None => {}
+        }
+    }
+    (!provinces.is_empty()).then_some(Operated::Provinces(provinces))
+}
+
 /// Metric: messages left for an operator, per back office and verdict.
 pub const OPEN_MESSAGES: &str = "integration_open_messages";
 /// Metric: when a back office's last message came (Unix seconds).
