@@ -311,6 +311,7 @@ conformance!(
     a_new_password_ends_the_sessions_of_the_old,
     an_agencys_day_is_read_by_its_code_prefix,
     each_units_activity_and_open_messages_are_counted,
+    a_back_office_is_connected_once_whoever_comes_second,
     // the cut-over of closed portals
     a_dossier_brought_in_keeps_its_old_code_once,
     the_review_list_keeps_each_dossier_once_until_decided,

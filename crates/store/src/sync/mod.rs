@@ -176,6 +176,13 @@ pub trait SyncStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// A back office by id.
     async fn office(&self, id: &str) -> Result<Option<StoredOffice>, StoreError>;
+    /// Connects `office`, with `change` in its trail, unless a back office
+    /// has its id already: whether it did (nothing is written otherwise).
+    async fn create_office(
+        &self,
+        office: &StoredOffice,
+        change: &OfficeChange,
+    ) -> Result<bool, StoreError>;
     /// Every back office, by id.
     async fn offices(&self) -> Result<Vec<StoredOffice>, StoreError>;
     /// Disconnects a back office (its sessions end), with `change` in its
@@ -478,6 +485,14 @@ impl SyncStore for SqlStore {
 
     async fn office(&self, id: &str) -> Result<Option<StoredOffice>, StoreError> {
         offices::get(self, id).await
+    }
+
+    async fn create_office(
+        &self,
+        office: &StoredOffice,
+        change: &OfficeChange,
+    ) -> Result<bool, StoreError> {
+        offices::create(self, office, change).await
     }
 
     async fn offices(&self) -> Result<Vec<StoredOffice>, StoreError> {

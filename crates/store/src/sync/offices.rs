@@ -103,6 +103,44 @@ pub(super) async fn put(
     Ok(before.is_none())
 }
 
+/// A new back office, never over an existing one.
+const CREATE: &str = "INSERT INTO back_offices (id, body, secret, created_ns, updated_ns) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING";
+
+/// Stores `office` with `change` if no back office has its id: whether it
+/// did (two operators connecting one id at once: one of them does).
+pub(super) async fn create(
+    store: &SqlStore,
+    office: &StoredOffice,
+    change: &OfficeChange,
+) -> Result<bool, StoreError> {
+    let doing = "connecting a back office";
+    let body = to_json("a back office's configuration", &office.office)?;
+    let detail = to_json("a change's detail", &change.detail)?;
+    let mut tx = store.begin(doing).await?;
+    let inserted = tx
+        .on()
+        .execute(
+            CREATE,
+            (
+                office.office.id.as_str(),
+                body,
+                office.secret_sha256.as_str(),
+                nanos(office.created_at)?,
+                nanos(office.updated_at)?,
+            ),
+        )
+        .await
+        .context(doing)?;
+    if inserted == 0 {
+        // taken: nothing written, not even the trail's line
+        return Ok(false);
+    }
+    insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
+    tx.commit().await.context(doing)?;
+    Ok(true)
+}
+
 async fn insert_change(
     tx: &mut crate::db::Tx,
     office: &str,

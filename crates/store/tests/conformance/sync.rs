@@ -499,3 +499,35 @@ pub async fn each_units_activity_and_open_messages_are_counted(h: &Harness) {
         ]
     );
 }
+
+pub async fn a_back_office_is_connected_once_whoever_comes_second(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    let first = office("ha-giang", &["H20"], 0);
+    let second = office("ha-giang", &["H20", "H20.01"], 1);
+    // both at once: exactly one of them connects it
+    let (one, two) = (change("connected", 0), change("connected", 1));
+    let (a, b) = tokio::join!(
+        sync.create_office(&first, &one),
+        sync.create_office(&second, &two),
+    );
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert!(a != b, "one of the two connects it: {a} {b}");
+    let kept = sync.office("ha-giang").await.expect("read").expect("kept");
+    assert_eq!(kept, if a { first.clone() } else { second.clone() });
+    // the trail has the one connection that happened
+    let trail = sync.office_changes("ha-giang").await.expect("read");
+    assert_eq!(trail.len(), 1);
+    // and later attempts change nothing
+    assert!(
+        !sync
+            .create_office(&office("ha-giang", &["H99"], 9), &change("connected", 9))
+            .await
+            .expect("refused")
+    );
+    assert_eq!(sync.office("ha-giang").await.expect("read"), Some(kept));
+    assert_eq!(
+        sync.office_changes("ha-giang").await.expect("read").len(),
+        1
+    );
+}

@@ -120,9 +120,6 @@ pub async fn connect(
 ) -> Result<(StoredOffice, String), OfficeError> {
     let store = on.stores();
     let office = checked(store, units, draft).await?;
-    if store.sync().office(&office.id).await?.is_some() {
-        return Err(OfficeError::Exists(office.id));
-    }
     let password = new_password()?;
     let stored = StoredOffice {
         secret_sha256: String::from(SecretHash::of(&password)),
@@ -131,14 +128,14 @@ pub async fn connect(
         office,
     };
     let detail = described(&stored.office);
+    // one insert decides: of two operators connecting one id at once, the
+    // second is told it exists, and the first one's password stands
     if !store
         .sync()
-        .put_office(&stored, &change(actor, "connected", at, detail))
+        .create_office(&stored, &change(actor, "connected", at, detail))
         .await?
     {
-        // connected meanwhile by someone else: theirs was overwritten with
-        // this one, which the trail shows; the password is this one's
-        tracing::warn!(office = %stored.office.id, "a back office was connected twice at once");
+        return Err(OfficeError::Exists(stored.office.id));
     }
     Ok((stored, password))
 }
