@@ -110,6 +110,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_UPSTREAM_PASSWORD", hide_env_values = true)]
     upstream_password: Option<String>,
 
+    /// How long a call to the upstream portal may take before it is given
+    /// up and tried again later, in seconds.
+    #[arg(long, env = "MOTCUA_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 30)]
+    upstream_timeout_seconds: u64,
+
     /// How often today's and yesterday's dossiers of every agency are
     /// reconciled with the upstream portal (what differs is sent again),
     /// in minutes; 0: never.
@@ -195,6 +200,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         upstream_user,
         upstream_password,
         upstream_alert_minutes,
+        upstream_timeout_seconds,
         adapter_calls_per_minute,
         reconcile_minutes,
         ..
@@ -310,7 +316,10 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
                 &user,
                 &password,
                 oidc.issuer(),
-            );
+            )
+            .with_timeout(std::time::Duration::from_secs(
+                upstream_timeout_seconds.max(1),
+            ));
             let reconciler = (reconcile_minutes > 0).then(|| {
                 web::services::backoffice::upstream::spawn_reconciler(
                     store.clone(),

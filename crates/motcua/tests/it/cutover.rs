@@ -338,7 +338,11 @@ async fn an_old_code_finds_its_dossier_for_the_public_the_citizen_and_the_office
         text.contains(new.as_str()) && text.contains(old.as_str()),
         "{text}"
     );
-    // the API, by the old code
+    // the API, by the old code (as typed in small letters too)
+    let lower = app
+        .get(&format!("/api/v1/dossiers/{}", old.to_lowercase()))
+        .await;
+    assert_eq!(lower.status, 200, "{}", lower.body);
     let reply = app.get(&format!("/api/v1/dossiers/{old}")).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let body = reply.json();

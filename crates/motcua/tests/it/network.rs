@@ -482,3 +482,156 @@ async fn a_provinces_node_killed_mid_report_loses_nothing_and_repeats_nothing() 
         );
     }
 }
+
+/// A TCP path between the nodes that can be cut: while cut, a connection
+/// is accepted and never answered (a peer that hangs, the worst kind), and
+/// the connections open when it was cut are dropped.
+struct Path {
+    addr: std::net::SocketAddr,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    _accept: tokio::task::JoinHandle<()>,
+}
+
+impl Path {
+    async fn to(target: std::net::SocketAddr) -> Path {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let addr = listener.local_addr().expect("its address");
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (is_cut, conns) = (cut.clone(), open.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let is_cut = is_cut.clone();
+                let task = tokio::spawn(async move {
+                    if is_cut.load(std::sync::atomic::Ordering::SeqCst) {
+                        // read what comes, answer nothing, never close
+                        let mut sink = tokio::io::sink();
+                        let _ = tokio::io::copy(&mut inbound, &mut sink).await;
+                        std::future::pending::<()>().await;
+                    }
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                if let Ok(mut list) = conns.lock() {
+                    list.push(task);
+                }
+            }
+        });
+        Path {
+            addr,
+            cut,
+            open,
+            _accept: accept,
+        }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut list) = self.open.lock() {
+            for task in list.drain(..) {
+                task.abort();
+            }
+        }
+    }
+
+    fn heal(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut list) = self.open.lock() {
+            for task in list.drain(..) {
+                task.abort();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_that_hangs_heals_with_nothing_lost_or_repeated() {
+    let national = National::start().await;
+    let province = TestApp::spawn().await;
+    let Staffed {
+        citizen,
+        token,
+        officer_token,
+        leader_token,
+        ..
+    } = staffed(&province).await;
+    let first = file_birth(&province, &token, citizen.commune_code).await;
+    let agency = province
+        .store
+        .dossiers()
+        .dossier(&dossier::DossierCode::parse(&first).expect("a code"))
+        .await
+        .expect("read")
+        .expect("there")
+        .dossier
+        .route
+        .receiving
+        .to_string();
+    let connected = national.backoffice(&[
+        "connect",
+        "tinh-igate",
+        "--name",
+        "Hệ thống một cửa của tỉnh",
+        "--province",
+        "01",
+        "--unit",
+        &agency,
+        "--pull",
+    ]);
+    let password = connected["password"].as_str().expect("a password");
+    let path = Path::to(
+        format!("127.0.0.1:{}", national.port)
+            .parse()
+            .expect("an address"),
+    )
+    .await;
+    let upstream = web::services::backoffice::upstream::Upstream::new(
+        &format!("http://{}/api/v1/integration", path.addr),
+        "tinh-igate",
+        password,
+        &province.base,
+    )
+    .with_timeout(Duration::from_millis(800));
+    let pusher = web::services::backoffice::upstream::spawn(province.store.clone(), upstream);
+    let copy = national.store().await;
+    until_in_step(&province, copy.as_ref(), std::slice::from_ref(&first)).await;
+
+    let before = national_copy(copy.as_ref(), &first).await;
+    // cut: the national node takes connections and never answers; the
+    // province goes on filing and processing
+    path.cut();
+    issue(&province, &officer_token, &leader_token, &first, true).await;
+    let second = file_birth(&province, &token, citizen.commune_code).await;
+    let third = file_birth(&province, &token, citizen.commune_code).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let backlog = province
+        .store
+        .dossiers()
+        .upstream_backlog()
+        .await
+        .expect("backlog");
+    assert!(backlog.waiting >= 3, "{backlog:?}");
+    assert!(
+        backlog.failing >= 1,
+        "the hanging calls were given up: {backlog:?}"
+    );
+    assert!(national_copy(copy.as_ref(), &second).await.is_none());
+    assert_eq!(
+        national_copy(copy.as_ref(), &first).await,
+        before,
+        "nothing got through"
+    );
+
+    // healed: everything arrives, once
+    path.heal();
+    until_in_step(&province, copy.as_ref(), &[first.clone(), second, third]).await;
+    assert_eq!(
+        national_copy(copy.as_ref(), &first).await.map(|c| c.0),
+        Some(dossier::Status::ResultReturned)
+    );
+    pusher.abort();
+}

@@ -474,5 +474,11 @@ pub async fn find(store: &dyn Store, code: &str) -> Result<Vec<store::StoredDoss
     {
         return Ok(vec![found]);
     }
-    store.cutover().by_legacy_code(code).await
+    let found = store.cutover().by_legacy_code(code).await?;
+    let upper = code.to_uppercase();
+    if found.is_empty() && upper != code {
+        // typed in small letters: old codes are written in capitals
+        return store.cutover().by_legacy_code(&upper).await;
+    }
+    Ok(found)
 }

@@ -46,7 +46,13 @@ pub struct Upstream {
     /// This node's public address, under which files and results are
     /// fetched.
     pub base_url: String,
+    /// How long a call may take before it is given up (a portal that
+    /// accepts and never answers must not hold the sender).
+    pub timeout: Duration,
 }
+
+/// How long a call upstream may take, unless configured.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,7 +73,13 @@ impl Upstream {
             username: username.trim().to_string(),
             password: password.to_string(),
             base_url: base_url.trim().trim_end_matches('/').to_string(),
+            timeout: TIMEOUT,
         }
+    }
+
+    /// The same, each call given up after `timeout`.
+    pub fn with_timeout(self, timeout: Duration) -> Upstream {
+        Upstream { timeout, ..self }
     }
 }
 
@@ -99,8 +111,8 @@ impl Link {
     /// A link to `upstream` (not logged in yet).
     pub fn new(upstream: Upstream) -> Result<Link, String> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(5))
+            .timeout(upstream.timeout)
+            .connect_timeout(upstream.timeout.min(Duration::from_secs(5)))
             .build()
             .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
         Ok(Link {
