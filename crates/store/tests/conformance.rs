@@ -315,6 +315,7 @@ conformance!(
     // the cut-over of closed portals
     a_dossier_brought_in_keeps_its_old_code_once,
     the_review_list_keeps_each_dossier_once_until_decided,
+    a_batch_over_days_far_apart_numbers_each_day_after_its_last,
 );
 
 const NOTHING: UnitCounts = UnitCounts {

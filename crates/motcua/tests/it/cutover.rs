@@ -431,3 +431,53 @@ async fn an_old_code_finds_its_dossier_for_the_public_the_citizen_and_the_office
     let text = main_text(&missing.text().await.expect("a page"));
     assert!(text.contains("Không có hồ sơ nào mang mã này"), "{text}");
 }
+
+#[tokio::test]
+async fn on_postgresql_two_portals_come_in_once_across_many_days() {
+    let Some(pg) = crate::helpers::PgSchema::create("the cut-over on PostgreSQL").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a directory");
+    let url = pg.url();
+    let run = |file: &Path, source: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["cutover", "import"])
+            .arg(file)
+            .args(["--source", source, "--batch", "300", "--database-url", &url])
+            .arg("--report")
+            .arg(dir.path().join("report.json"))
+            .output()
+            .expect("motcua runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).expect("read"))
+                .expect("JSON");
+        report
+    };
+    let mut expected = 0;
+    for source in ["02", "08"] {
+        let file = dir.path().join(format!("{source}.jsonl"));
+        export(&file, source, 3_000);
+        // the dossiers of two months, batch after batch, numbered per day
+        let first = run(&file, source);
+        assert!(n(&first["imported"]) > 2_800, "{first}");
+        assert_eq!(
+            n(&first["imported"]) + reviewed(&first) + n(&first["repeated"]),
+            3_000
+        );
+        let again = run(&file, source);
+        assert_eq!(n(&again["imported"]), 0);
+        assert_eq!(again["already_imported"], first["imported"]);
+        expected += n(&first["imported"]);
+    }
+    let store = pg.open().await;
+    let of_02 = store.cutover().imported("02").await.expect("read");
+    let of_08 = store.cutover().imported("08").await.expect("read");
+    assert_eq!((of_02.len() + of_08.len()) as u64, expected);
+    let codes: HashSet<&String> = of_02.values().chain(of_08.values()).collect();
+    assert_eq!(codes.len() as u64, expected, "no code twice");
+}

@@ -208,12 +208,19 @@ pub(crate) async fn create_new_dossiers(
     // one left the numbers
     let mut known = numbers.lock().await;
     let mut numbers = Numbering::of(batch);
-    let unknown: Vec<(&AgencyCode, NaiveDate, &str)> = numbers
-        .keys
-        .iter()
-        .filter(|k| known.get(k.agency, k.day).is_none())
-        .map(|k| (k.agency, k.day, k.day_text.as_str()))
-        .collect();
+    // the batch's own view of the numbers: the cache forgets old days as
+    // newer ones are set, and a batch may span days far apart (a portal's
+    // dossiers brought in), so what the batch reads is kept here
+    let mut last_of: HashMap<(AgencyCode, NaiveDate), i32> = HashMap::new();
+    let mut unknown: Vec<(&AgencyCode, NaiveDate, &str)> = Vec::new();
+    for k in &numbers.keys {
+        match known.get(k.agency, k.day) {
+            Some(last) => {
+                last_of.insert((k.agency.clone(), k.day), last);
+            }
+            None => unknown.push((k.agency, k.day, k.day_text.as_str())),
+        }
+    }
     if !unknown.is_empty() {
         let stored: Vec<(String, String, i32)> = sqlx::query_as(
             "SELECT s.agency, s.day, s.last FROM dossier_sequences s \
@@ -230,10 +237,10 @@ pub(crate) async fn create_new_dossiers(
                 .iter()
                 .find(|(a, d, _)| a == agency.as_str() && d == text)
                 .map_or(0, |(_, _, last)| *last);
-            known.set(agency, *day, last);
+            last_of.insert(((*agency).clone(), *day), last);
         }
     }
-    numbers.after(|agency, day| known.get(agency, day));
+    numbers.after(|agency, day| last_of.get(&(agency.clone(), day)).copied());
     let (outcomes, rows) = numbers.build(batch)?;
     let moves = numbers.moves();
     let entries = log(&outcomes);

@@ -16,6 +16,10 @@ fn at(minute: i64) -> DateTime<Utc> {
         + Duration::minutes(minute)
 }
 
+fn june(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 6, d).expect("a day")
+}
+
 /// A dossier of the old portal `source` with old code `old`, under `code`.
 fn brought_in(source: &str, old: &str, code: DossierCode) -> Dossier {
     let agency = AgencyCode::parse("UBND.00691").expect("agency");
@@ -24,7 +28,7 @@ fn brought_in(source: &str, old: &str, code: DossierCode) -> Dossier {
         .get("khai-sinh")
         .expect("a procedure");
     let calendar = WorkingCalendar::official().expect("calendar");
-    let day = NaiveDate::from_ymd_opt(2025, 6, 20).expect("a day");
+    let day = code.day();
     let mut d = dossier::sample::returned(code, &agency, "08", procedure, &calendar, day)
         .expect("a dossier");
     d.legacy = Some(Legacy {
@@ -42,11 +46,19 @@ async fn bring_in(
     store: &dyn store::Store,
     pairs: &[(&'static str, &'static str)],
 ) -> Result<Vec<Result<store::StoredDossier, store::StoreError>>, store::StoreError> {
+    let on_days: Vec<_> = pairs.iter().map(|&(s, o)| (s, o, june(20))).collect();
+    bring_in_on(store, &on_days).await
+}
+
+/// Brings in `(source, old code, day of receipt)` in one batch.
+async fn bring_in_on(
+    store: &dyn store::Store,
+    dossiers: &[(&'static str, &'static str, NaiveDate)],
+) -> Result<Vec<Result<store::StoredDossier, store::StoreError>>, store::StoreError> {
     let agency = AgencyCode::parse("UBND.00691").expect("agency");
-    let day = NaiveDate::from_ymd_opt(2025, 6, 20).expect("a day");
-    let makers: Vec<_> = pairs
+    let makers: Vec<_> = dossiers
         .iter()
-        .map(|&(source, old)| {
+        .map(|&(source, old, _)| {
             move |code: DossierCode| -> Result<(Dossier, Option<Notice>), store::StoreError> {
                 Ok((brought_in(source, old, code), None))
             }
@@ -54,7 +66,8 @@ async fn bring_in(
         .collect();
     let batch: Vec<store::NewDossier<'_>> = makers
         .iter()
-        .map(|make| store::NewDossier {
+        .zip(dossiers)
+        .map(|(make, &(_, _, day))| store::NewDossier {
             agency: &agency,
             day,
             at: at(0),
@@ -202,4 +215,67 @@ pub async fn the_review_list_keeps_each_dossier_once_until_decided(h: &Harness) 
     assert_eq!(a.kind, "unknown_place");
     assert_eq!(cutover.reviews(None, false).await.expect("read").len(), 2);
     assert!(cutover.review("02", "C").await.expect("read").is_none());
+}
+
+/// Codes of a batch's outcomes.
+fn codes(out: &[Result<store::StoredDossier, store::StoreError>]) -> Vec<String> {
+    out.iter()
+        .map(|o| o.as_ref().expect("stored").dossier.code.to_string())
+        .collect()
+}
+
+pub async fn a_batch_over_days_far_apart_numbers_each_day_after_its_last(h: &Harness) {
+    let store = h.open().await;
+    // a portal's dossiers span weeks: one batch, days a month apart
+    let may = NaiveDate::from_ymd_opt(2025, 5, 2).expect("a day");
+    let first = bring_in_on(
+        store.as_ref(),
+        &[
+            ("02", "A-1", may),
+            ("02", "A-2", june(20)),
+            ("02", "A-3", may),
+        ],
+    )
+    .await
+    .expect("stored");
+    assert_eq!(
+        codes(&first),
+        [
+            "UBND.00691-250502-0001",
+            "UBND.00691-250620-0001",
+            "UBND.00691-250502-0002"
+        ]
+    );
+    // the next batch goes on from each day's last number, whatever days
+    // came between
+    let second = bring_in_on(
+        store.as_ref(),
+        &[
+            ("02", "B-1", june(27)),
+            ("02", "B-2", may),
+            ("02", "B-3", june(20)),
+            ("02", "B-4", june(1)),
+        ],
+    )
+    .await
+    .expect("stored");
+    assert_eq!(
+        codes(&second),
+        [
+            "UBND.00691-250627-0001",
+            "UBND.00691-250502-0003",
+            "UBND.00691-250620-0002",
+            "UBND.00691-250601-0001"
+        ]
+    );
+    let third = bring_in_on(
+        store.as_ref(),
+        &[("02", "C-1", may), ("02", "C-2", june(1))],
+    )
+    .await
+    .expect("stored");
+    assert_eq!(
+        codes(&third),
+        ["UBND.00691-250502-0004", "UBND.00691-250601-0002"]
+    );
 }
