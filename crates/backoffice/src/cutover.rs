@@ -254,7 +254,8 @@ impl Review {
         }
     }
 
-    fn of(kind: ReviewKind, problems: &[Problem]) -> Review {
+    /// A review of `kind` for `problems`, each named by its field.
+    pub fn of(kind: ReviewKind, problems: &[Problem]) -> Review {
         let reason = problems
             .iter()
             .map(|p| format!("{}: {}", p.field, p.reason))

@@ -206,43 +206,82 @@ async fn lose_flag(store: &dyn store::Store, code: &str) {
         .expect("marked");
 }
 
+/// A national node and a province's node with its staff, a first dossier
+/// filed at the province, and the province's system connected to the
+/// national node by its operator.
+struct Pair {
+    national: National,
+    province: TestApp,
+    staff: Staffed,
+    /// The first dossier's code.
+    first: String,
+    /// Its receiving agency, the unit the back office reports for.
+    agency: String,
+    /// The back office's password at the national node.
+    password: String,
+}
+
+impl Pair {
+    async fn start() -> Pair {
+        let national = National::start().await;
+        let province = TestApp::spawn().await;
+        let staff = staffed(&province).await;
+        let first = file_birth(&province, &staff.token, staff.citizen.commune_code).await;
+        let agency = province
+            .store
+            .dossiers()
+            .dossier(&dossier::DossierCode::parse(&first).expect("a code"))
+            .await
+            .expect("read")
+            .expect("there")
+            .dossier
+            .route
+            .receiving
+            .to_string();
+        let connected = national.backoffice(&[
+            "connect",
+            "tinh-igate",
+            "--name",
+            "Hệ thống một cửa của tỉnh",
+            "--province",
+            "01",
+            "--unit",
+            &agency,
+            "--pull",
+        ]);
+        let password = connected["password"]
+            .as_str()
+            .expect("a password")
+            .to_string();
+        Pair {
+            national,
+            province,
+            staff,
+            first,
+            agency,
+            password,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provinces_node_reports_every_change_to_the_national_one_across_a_crash() {
-    let mut national = National::start().await;
-    let province = TestApp::spawn().await;
-    let Staffed {
-        citizen,
-        token,
-        officer_token,
-        leader_token,
-        ..
-    } = staffed(&province).await;
-    let first = file_birth(&province, &token, citizen.commune_code).await;
-    let agency = province
-        .store
-        .dossiers()
-        .dossier(&dossier::DossierCode::parse(&first).expect("a code"))
-        .await
-        .expect("read")
-        .expect("there")
-        .dossier
-        .route
-        .receiving
-        .to_string();
-
-    // the national operator connects the province's system
-    let connected = national.backoffice(&[
-        "connect",
-        "tinh-igate",
-        "--name",
-        "Hệ thống một cửa của tỉnh",
-        "--province",
-        "01",
-        "--unit",
-        &agency,
-        "--pull",
-    ]);
-    let password = connected["password"].as_str().expect("a password");
+    let Pair {
+        mut national,
+        province,
+        staff:
+            Staffed {
+                citizen,
+                token,
+                officer_token,
+                leader_token,
+                ..
+            },
+        first,
+        agency,
+        password,
+    } = Pair::start().await;
+    let password = password.as_str();
     let pusher = web::services::backoffice::upstream::spawn(
         province.store.clone(),
         upstream_of(&national, password, &province),
@@ -550,39 +589,22 @@ impl Path {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partition_that_hangs_heals_with_nothing_lost_or_repeated() {
-    let national = National::start().await;
-    let province = TestApp::spawn().await;
-    let Staffed {
-        citizen,
-        token,
-        officer_token,
-        leader_token,
+    let Pair {
+        national,
+        province,
+        staff:
+            Staffed {
+                citizen,
+                token,
+                officer_token,
+                leader_token,
+                ..
+            },
+        first,
+        password,
         ..
-    } = staffed(&province).await;
-    let first = file_birth(&province, &token, citizen.commune_code).await;
-    let agency = province
-        .store
-        .dossiers()
-        .dossier(&dossier::DossierCode::parse(&first).expect("a code"))
-        .await
-        .expect("read")
-        .expect("there")
-        .dossier
-        .route
-        .receiving
-        .to_string();
-    let connected = national.backoffice(&[
-        "connect",
-        "tinh-igate",
-        "--name",
-        "Hệ thống một cửa của tỉnh",
-        "--province",
-        "01",
-        "--unit",
-        &agency,
-        "--pull",
-    ]);
-    let password = connected["password"].as_str().expect("a password");
+    } = Pair::start().await;
+    let password = password.as_str();
     let path = Path::to(
         format!("127.0.0.1:{}", national.port)
             .parse()

@@ -85,9 +85,23 @@ pub(super) async fn put(
             .await
             .context(doing)?;
     }
+    write(&mut tx, PUT, office, body, doing).await?;
+    insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
+    tx.commit().await.context(doing)?;
+    Ok(before.is_none())
+}
+
+/// Runs `sql` (`PUT` or `CREATE`) with `office`'s row: the rows written.
+async fn write(
+    tx: &mut crate::db::Tx,
+    sql: &str,
+    office: &StoredOffice,
+    body: String,
+    doing: &'static str,
+) -> Result<u64, StoreError> {
     tx.on()
         .execute(
-            PUT,
+            sql,
             (
                 office.office.id.as_str(),
                 body,
@@ -97,10 +111,7 @@ pub(super) async fn put(
             ),
         )
         .await
-        .context(doing)?;
-    insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
-    tx.commit().await.context(doing)?;
-    Ok(before.is_none())
+        .context(doing)
 }
 
 /// A new back office, never over an existing one.
@@ -118,21 +129,7 @@ pub(super) async fn create(
     let body = to_json("a back office's configuration", &office.office)?;
     let detail = to_json("a change's detail", &change.detail)?;
     let mut tx = store.begin(doing).await?;
-    let inserted = tx
-        .on()
-        .execute(
-            CREATE,
-            (
-                office.office.id.as_str(),
-                body,
-                office.secret_sha256.as_str(),
-                nanos(office.created_at)?,
-                nanos(office.updated_at)?,
-            ),
-        )
-        .await
-        .context(doing)?;
-    if inserted == 0 {
+    if write(&mut tx, CREATE, office, body, doing).await? == 0 {
         // taken: nothing written, not even the trail's line
         return Ok(false);
     }

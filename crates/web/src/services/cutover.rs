@@ -208,15 +208,7 @@ pub async fn import(
         }
         let outcome = match &line.read {
             Ok(e) => plan(e, &options.source, Decision::default(), catalog, &calendar),
-            Err(problems) => Plan::Review(Review {
-                kind: ReviewKind::Unreadable,
-                reason: problems
-                    .iter()
-                    .map(|p| format!("{}: {}", p.field, p.reason))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                candidates: Vec::new(),
-            }),
+            Err(problems) => Plan::Review(Review::of(ReviewKind::Unreadable, problems)),
         };
         match outcome {
             Plan::Arrive(a) => pending.arrivals.push((line.number, *a, line.raw)),
@@ -407,15 +399,7 @@ pub async fn decide(
         });
     }
     let exported = read_line(&review.line).map_err(|problems| {
-        CutoverError::StillReviewed(Review {
-            kind: ReviewKind::Unreadable,
-            reason: problems
-                .iter()
-                .map(|p| format!("{}: {}", p.field, p.reason))
-                .collect::<Vec<_>>()
-                .join("; "),
-            candidates: Vec::new(),
-        })
+        CutoverError::StillReviewed(Review::of(ReviewKind::Unreadable, &problems))
     })?;
     let decision = Decision { place: Some(place) };
     let arrival = match plan(&exported, source, decision, catalog, &calendar) {
