@@ -798,6 +798,10 @@ async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
     // the province's operator: its back office only, and the queue upstream
     let (status, html) = page(sessions[0].clone()).await;
     assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(r#"<a href="/van-hanh" aria-current="page">"#),
+        "the header links an operator to their page"
+    );
     let text = crate::helpers::main_text(&html);
     assert!(
         text.contains("Hệ thống một cửa tuyen-quang-igate"),

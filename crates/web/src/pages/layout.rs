@@ -61,6 +61,8 @@ pub(crate) struct Viewer {
     pub name: String,
     /// They work at an agency: the header links to the workbench.
     pub staff: bool,
+    /// They operate the connections: the header links to their page.
+    pub operator: bool,
     /// The token of the header's log-out form (bound to the session).
     pub csrf: String,
 }
@@ -115,6 +117,9 @@ async fn viewer(
     let seen = crate::auth::session::session_cookie(headers).map(|cookie| Viewer {
         name: account.name.clone(),
         staff: roles.as_ref().is_some_and(|r| !r.is_empty()),
+        operator: roles
+            .as_deref()
+            .is_some_and(|r| crate::services::backoffice::status::operated(r).is_some()),
         csrf: csrf::bound_token(cookie),
     });
     (seen, roles)
