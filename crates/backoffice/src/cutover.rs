@@ -445,13 +445,18 @@ fn place(
                 ReviewKind::UnknownPlace,
                 format!("{chosen:?} is not a commune in force (five digits)"),
             )),
-            _ if units.province(chosen).is_some() || units.commune(chosen).is_some() => {
-                Ok(chosen.to_string())
-            }
-            _ => Err(Review::new(
-                ReviewKind::UnknownPlace,
-                format!("{chosen:?} is not a province or commune in force"),
-            )),
+            _ if units.province(chosen).is_some() => Ok(chosen.to_string()),
+            // a province's procedure chosen by one of its communes: the
+            // province
+            _ => units
+                .commune(chosen)
+                .map(|c| c.province_code.clone())
+                .ok_or_else(|| {
+                    Review::new(
+                        ReviewKind::UnknownPlace,
+                        format!("{chosen:?} is not a province or commune in force"),
+                    )
+                }),
         };
     }
     let commune = old.commune.trim();

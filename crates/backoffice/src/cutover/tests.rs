@@ -263,6 +263,17 @@ fn a_province_level_procedure_goes_to_the_new_province() {
     // a split commune does not matter to a province's procedure
     set(&mut v, &["DiaBan", "MaXa"], json!("00688"));
     assert_eq!(arrival(&v).dossier.place, "08");
+    // a person deciding by a commune decides its province
+    let by_commune = plan(
+        &read(&v),
+        "02",
+        Decision {
+            place: Some("00694"),
+        },
+        catalog(),
+        &calendar(),
+    );
+    assert!(matches!(by_commune, Plan::Arrive(a) if a.dossier.place == "08"));
 }
 
 #[test]
