@@ -58,6 +58,12 @@ fn planned(v: &serde_json::Value) -> Plan {
     plan(&read(v), "02", Decision::default(), catalog(), &calendar())
 }
 
+/// What `v` becomes once a person chose `place` for it.
+fn decided(v: &serde_json::Value, place: &str) -> Plan {
+    let decision = Decision { place: Some(place) };
+    plan(&read(v), "02", decision, catalog(), &calendar())
+}
+
 fn arrival(v: &serde_json::Value) -> Arrival {
     match planned(v) {
         Plan::Arrive(a) => *a,
@@ -141,29 +147,13 @@ fn a_split_commune_is_never_guessed_and_a_persons_choice_brings_it_in() {
     assert_eq!(r.candidates, ["00691", "00694"]);
     assert!(r.reason.contains("Quang Trung"), "{}", r.reason);
     assert!(r.reason.contains("Hà Giang 1"), "{}", r.reason);
-    let chosen = plan(
-        &read(&v),
-        "02",
-        Decision {
-            place: Some("00694"),
-        },
-        catalog(),
-        &calendar(),
-    );
+    let chosen = decided(&v, "00694");
     match chosen {
         Plan::Arrive(a) => assert_eq!(a.dossier.route.competent.as_str(), "UBND.00694"),
         Plan::Review(r) => panic!("{r:?}"),
     }
     // a choice that is not a commune in force is refused
-    let wrong = plan(
-        &read(&v),
-        "02",
-        Decision {
-            place: Some("99999"),
-        },
-        catalog(),
-        &calendar(),
-    );
+    let wrong = decided(&v, "99999");
     assert!(matches!(wrong, Plan::Review(r) if r.kind == ReviewKind::UnknownPlace));
 }
 
@@ -264,15 +254,7 @@ fn a_province_level_procedure_goes_to_the_new_province() {
     set(&mut v, &["DiaBan", "MaXa"], json!("00688"));
     assert_eq!(arrival(&v).dossier.place, "08");
     // a person deciding by a commune decides its province
-    let by_commune = plan(
-        &read(&v),
-        "02",
-        Decision {
-            place: Some("00694"),
-        },
-        catalog(),
-        &calendar(),
-    );
+    let by_commune = decided(&v, "00694");
     assert!(matches!(by_commune, Plan::Arrive(a) if a.dossier.place == "08"));
 }
 
