@@ -764,7 +764,11 @@ fn history(
         supplement: None,
         refusal: None,
     };
-    let portal = format!("Cổng dịch vụ công tỉnh (mã {source})");
+    // the closed portal, by its province's name
+    let portal = match Units::get().legacy_province(source) {
+        Some(p) => format!("Cổng dịch vụ công {}", p.name),
+        None => format!("Cổng dịch vụ công tỉnh (mã {source})"),
+    };
     h.entry(
         start,
         if first == Status::Received {

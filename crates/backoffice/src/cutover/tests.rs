@@ -119,6 +119,8 @@ fn a_dossier_arrives_routed_under_the_new_units_with_its_course_kept() {
     let acts: Vec<&str> = d.control.iter().map(|c| c.act.as_str()).collect();
     assert_eq!(acts, ["receive", "start_processing"]);
     assert_eq!(d.control[1].name, "Hoàng Văn Dũng");
+    // the closed portal is named by its province, not its code
+    assert_eq!(d.control[0].name, "Cổng dịch vụ công Tỉnh Hà Giang");
     assert_eq!(d.control[1].comment.as_deref(), Some("Chuyển xử lý"));
     assert_eq!(d.applicant.subject, "pin:002190000123");
     assert_eq!(d.applicant.person_id.as_deref(), Some("002190000123"));

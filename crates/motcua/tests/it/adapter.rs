@@ -742,7 +742,7 @@ async fn failing_upstream(app: &TestApp) -> dossier::DossierCode {
 #[tokio::test]
 async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
     let app = TestApp::spawn().await;
-    connect(&app, "tuyen-quang-igate", &[UNIT]).await;
+    connect(&app, "tuyen-quang-igate", &[UNIT, "UBND.00691"]).await;
     web::services::backoffice::offices::connect(
         app.store.as_ref(),
         units::Units::get(),
@@ -809,7 +809,17 @@ async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
     );
     assert!(!text.contains("Hà Nội"), "{text}");
     assert!(text.contains("Tuyên Quang"), "{text}");
+    // the failure in the page's language, the sender's words beside it
+    assert!(text.contains("Cổng quốc gia trả lời lỗi"), "{text}");
     assert!(text.contains("the national portal answered 503"), "{text}");
+    // the units by their names where they are this portal's agencies
+    let name = dossier::agency_name(&dossier::AgencyCode::parse("UBND.00691").expect("a code"))
+        .expect("a name")
+        .vi;
+    assert!(
+        text.contains(&name) && !text.contains("UBND.00691"),
+        "{text}"
+    );
     // the national operator: every one
     let (status, html) = page(sessions[1].clone()).await;
     assert_eq!(status, 200);

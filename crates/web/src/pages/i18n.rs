@@ -968,6 +968,11 @@ texts! {
     p_ops_failing => "Trong đó đã gửi lỗi", "Of which failed at least once";
     p_ops_oldest => "Hồ sơ chờ lâu nhất", "The oldest has waited";
     p_ops_last_error => "Lỗi gần nhất", "Last failure";
+    p_ops_fail_timeout => "Cổng quốc gia nhận kết nối nhưng không trả lời kịp; hệ thống tự gửi lại sau.", "The national portal took the call and did not answer in time; it is sent again later.";
+    p_ops_fail_unreachable => "Không kết nối được tới Cổng quốc gia (mạng hoặc địa chỉ); hệ thống tự gửi lại sau.", "The national portal could not be reached (network or address); it is sent again later.";
+    p_ops_fail_login => "Cổng quốc gia từ chối đăng nhập của hệ thống này: kiểm tra tên và mật khẩu kết nối.", "The national portal refused this system's log-in: check the connection's user name and password.";
+    p_ops_fail_refused => "Cổng quốc gia trả lời lỗi; xem chi tiết kỹ thuật.", "The national portal answered with an error; see the technical detail.";
+    p_ops_detail => "Chi tiết kỹ thuật (tiếng Anh)", "Technical detail";
     p_ops_retry => "Gửi lại ngay", "Send again now";
     p_ops_retried => "Đã đưa vào hàng gửi lại ngay, số hồ sơ:", "Made due to be sent now, dossiers:";
     p_ops_offices => "Hệ thống một cửa của các tỉnh đã kết nối", "Provinces' one-stop systems connected";

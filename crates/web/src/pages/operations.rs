@@ -16,10 +16,11 @@ use serde::Deserialize;
 
 use crate::auth::SignedIn;
 use crate::pages::csrf;
+use crate::pages::dossiers::shared::agency;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, csrf_page};
-use crate::services::backoffice::status::{self, Operated, operated};
+use crate::services::backoffice::status::{self, Failure, Operated, operated};
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::state::AppState;
@@ -57,6 +58,9 @@ struct OperationsPage {
     waiting: u64,
     failing: u64,
     oldest: String,
+    /// The last failure, in the page's language.
+    failure: &'static str,
+    /// The sender's own words for it (English).
     last_error: String,
     alert: bool,
     notice: String,
@@ -124,7 +128,16 @@ pub async fn page(
                 province: units
                     .province(&o.province)
                     .map_or_else(|| o.province.clone(), |p| p.name.clone()),
-                units: o.units.iter().cloned().collect::<Vec<_>>().join(", "),
+                // by name where the unit is one of ours, by code otherwise
+                units: o
+                    .units
+                    .iter()
+                    .map(|u| match dossier::AgencyCode::parse(u) {
+                        Ok(code) => agency(t, &code),
+                        Err(_) => u.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 delivery: match o.delivery {
                     backoffice::Delivery::Push => t.p_delivery_push(),
                     backoffice::Delivery::Pull => t.p_delivery_pull(),
@@ -178,6 +191,16 @@ pub async fn page(
         oldest: up
             .oldest_waiting
             .map(|d| duration(t, d))
+            .unwrap_or_default(),
+        failure: up
+            .last_error
+            .as_deref()
+            .map(|e| match status::failure(e) {
+                Failure::Timeout => t.p_ops_fail_timeout(),
+                Failure::Unreachable => t.p_ops_fail_unreachable(),
+                Failure::LogIn => t.p_ops_fail_login(),
+                Failure::Refused => t.p_ops_fail_refused(),
+            })
             .unwrap_or_default(),
         last_error: up.last_error.clone().unwrap_or_default(),
         alert: up.alert,

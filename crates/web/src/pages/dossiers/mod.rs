@@ -27,7 +27,7 @@ mod files;
 mod lookup;
 mod mine;
 mod result;
-mod shared;
+pub(crate) mod shared;
 mod show;
 mod slips;
 mod workbench;

@@ -12,7 +12,7 @@ use crate::services::dossiers::flow::Account;
 use crate::state::AppState;
 
 /// An agency's name in the page's language (its code when it has none).
-pub(super) fn agency(t: Tr, code: &dossier::AgencyCode) -> String {
+pub(crate) fn agency(t: Tr, code: &dossier::AgencyCode) -> String {
     match dossier::agency_name(code) {
         Some(name) => pick(t, &name.vi, &name.en).to_string(),
         None => code.to_string(),

@@ -520,15 +520,6 @@ pub async fn dossier(
     Path(code): Path<String>,
     Query(params): Query<DossierParams>,
 ) -> Result<Response, PageError> {
-    // a former code (of a closed provincial portal) leads to the dossier
-    match cutover::leads(state.stores(), &code).await? {
-        Leads::To(new) => return Ok(Redirect::to(&format!("/ho-so/{new}")).into_response()),
-        Leads::Several => {
-            let query = serde_urlencoded::to_string([("ma", code.trim())]).unwrap_or_default();
-            return Ok(Redirect::to(&format!("/tra-cuu-ho-so?{query}")).into_response());
-        }
-        Leads::Here(_) | Leads::Nowhere => {}
-    }
     let page = Redisplay {
         state: &state,
         ctx: &ctx,
@@ -540,7 +531,22 @@ pub async fn dossier(
     } else {
         String::new()
     };
-    page.notice(notice).await
+    match page.notice(notice).await {
+        // no dossier has this code: it may be a former code (of a closed
+        // provincial portal), which leads to the dossier
+        Err(PageError::Flow(FlowError::NotFound(why))) => {
+            match cutover::leads(state.stores(), &code).await? {
+                Leads::To(new) => Ok(Redirect::to(&format!("/ho-so/{new}")).into_response()),
+                Leads::Several => {
+                    let query =
+                        serde_urlencoded::to_string([("ma", code.trim())]).unwrap_or_default();
+                    Ok(Redirect::to(&format!("/tra-cuu-ho-so?{query}")).into_response())
+                }
+                Leads::Here(_) | Leads::Nowhere => Err(PageError::Flow(FlowError::NotFound(why))),
+            }
+        }
+        other => other,
+    }
 }
 
 /// An act from the dossier's page.

@@ -133,6 +133,33 @@ pub async fn upstream(
     })
 }
 
+/// What kind of failure the sender recorded, for a person to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The portal took the call and did not answer in time.
+    Timeout,
+    /// The portal could not be reached.
+    Unreachable,
+    /// The portal refused this node's log-in.
+    LogIn,
+    /// The portal answered with an error.
+    Refused,
+}
+
+/// The kind of the failure the sender recorded as `reason`.
+pub fn failure(reason: &str) -> Failure {
+    let r = reason.to_ascii_lowercase();
+    if r.contains("timed out") || r.contains("timeout") {
+        Failure::Timeout
+    } else if r.contains("log-in refused") {
+        Failure::LogIn
+    } else if r.contains("error sending request") || r.contains("connect") {
+        Failure::Unreachable
+    } else {
+        Failure::Refused
+    }
+}
+
 /// Makes every dossier waiting after a failure due now; how many.
 pub async fn retry_now(on: &(impl Stores + ?Sized)) -> Result<u64, StoreError> {
     on.stores().dossiers().upstream_retry_now().await
