@@ -351,6 +351,8 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         papers: std::sync::Arc::new(web::ratelimit::papers()),
         adapter: std::sync::Arc::new(web::ratelimit::AdapterLimits::new(adapter_calls_per_minute)),
         drafts: std::sync::Arc::default(),
+        upstream_alert: reports_upstream
+            .then(|| std::time::Duration::from_secs(upstream_alert_minutes * 60)),
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(web::serve(listener, app, async move {

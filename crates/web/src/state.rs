@@ -20,4 +20,8 @@ pub struct AppState {
     pub adapter: Arc<crate::ratelimit::AdapterLimits>,
     /// The forms being filled, with what was read for them.
     pub drafts: Arc<crate::services::dossiers::drafts::Drafts>,
+    /// This node reports to an upstream portal, and a dossier waiting
+    /// longer than this to be sent is an alert; `None`: it reports to no
+    /// one (the national portal).
+    pub upstream_alert: Option<std::time::Duration>,
 }

@@ -45,6 +45,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         papers: std::sync::Arc::new(crate::ratelimit::papers()),
         adapter: std::sync::Arc::default(),
         drafts: std::sync::Arc::default(),
+        upstream_alert: None,
     }
 }
 

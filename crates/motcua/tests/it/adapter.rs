@@ -741,7 +741,12 @@ async fn failing_upstream(app: &TestApp) -> dossier::DossierCode {
 
 #[tokio::test]
 async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
-    let app = TestApp::spawn().await;
+    // a province's node reporting upstream, with back offices of its own
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        upstream_alert: Some(std::time::Duration::from_secs(15 * 60)),
+        ..Default::default()
+    })
+    .await;
     connect(&app, "tuyen-quang-igate", &[UNIT, "UBND.00691"]).await;
     web::services::backoffice::offices::connect(
         app.store.as_ref(),

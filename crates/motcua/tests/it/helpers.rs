@@ -56,6 +56,8 @@ pub struct TestOptions {
     pub postgres: Option<PgSchema>,
     /// The limits on filing dossiers (default: the server's).
     pub filing: web::ratelimit::FilingQuota,
+    /// The node reports upstream, alerting after that long.
+    pub upstream_alert: Option<std::time::Duration>,
 }
 
 /// A PostgreSQL schema of its own for one test (`MOTCUA_TEST_DATABASE_URL`,
@@ -226,6 +228,7 @@ impl TestApp {
             papers: std::sync::Arc::new(web::ratelimit::papers()),
             adapter: std::sync::Arc::default(),
             drafts: std::sync::Arc::default(),
+            upstream_alert: options.upstream_alert,
         };
         let app = web::app(state);
         let server = tokio::spawn(async move {

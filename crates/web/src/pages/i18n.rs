@@ -963,7 +963,7 @@ texts! {
     p_ops_scope => "Phạm vi", "Scope";
     p_ops_nation => "Toàn quốc", "The whole country";
     p_ops_upstream => "Gửi lên Cổng Dịch vụ công quốc gia", "Sending to the National Public Service Portal";
-    p_ops_alert => "Có hồ sơ chờ gửi quá 15 phút: kiểm tra kết nối tới Cổng quốc gia.", "A dossier has waited more than 15 minutes to be sent: check the connection to the national portal.";
+    p_ops_alert => "Có hồ sơ chờ gửi lâu hơn ngưỡng cảnh báo: kiểm tra kết nối tới Cổng quốc gia.", "A dossier has waited longer than the alert allows: check the connection to the national portal.";
     p_ops_waiting => "Hồ sơ chờ gửi", "Dossiers waiting to be sent";
     p_ops_failing => "Trong đó đã gửi lỗi", "Of which failed at least once";
     p_ops_oldest => "Hồ sơ chờ lâu nhất", "The oldest has waited";

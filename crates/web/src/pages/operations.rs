@@ -55,6 +55,8 @@ struct OperationsPage {
     t: Tr,
     scope: String,
     offices: Vec<OfficeRow>,
+    /// This node reports to an upstream portal.
+    reports_upstream: bool,
     waiting: u64,
     failing: u64,
     oldest: String,
@@ -73,10 +75,6 @@ pub struct OperationsParams {
     #[serde(rename = "gui-lai")]
     retried: Option<u64>,
 }
-
-/// How long a dossier may wait to be sent before it is an alert, on this
-/// page (the server's own alert uses its `--upstream-alert-minutes`).
-const ALERT_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 async fn scope_of(
     ctx: &Ctx,
@@ -162,9 +160,15 @@ pub async fn page(
             }
         })
         .collect();
-    let up = status::upstream(&state, now, ALERT_AFTER)
-        .await
-        .map_err(FlowError::from)?;
+    // what waits to be sent upstream, on a node that reports upstream
+    let up = match state.upstream_alert {
+        Some(after) => Some(
+            status::upstream(&state, now, after)
+                .await
+                .map_err(FlowError::from)?,
+        ),
+        None => None,
+    };
     let scope_text = match &scope {
         Operated::Nation => t.p_ops_nation().to_string(),
         Operated::Provinces(p) => p
@@ -186,15 +190,17 @@ pub async fn page(
         t,
         scope: scope_text,
         offices,
-        waiting: up.waiting,
-        failing: up.failing,
+        reports_upstream: up.is_some(),
+        waiting: up.as_ref().map_or(0, |u| u.waiting),
+        failing: up.as_ref().map_or(0, |u| u.failing),
         oldest: up
-            .oldest_waiting
+            .as_ref()
+            .and_then(|u| u.oldest_waiting)
             .map(|d| duration(t, d))
             .unwrap_or_default(),
         failure: up
-            .last_error
-            .as_deref()
+            .as_ref()
+            .and_then(|u| u.last_error.as_deref())
             .map(|e| match status::failure(e) {
                 Failure::Timeout => t.p_ops_fail_timeout(),
                 Failure::Unreachable => t.p_ops_fail_unreachable(),
@@ -202,8 +208,11 @@ pub async fn page(
                 Failure::Refused => t.p_ops_fail_refused(),
             })
             .unwrap_or_default(),
-        last_error: up.last_error.clone().unwrap_or_default(),
-        alert: up.alert,
+        last_error: up
+            .as_ref()
+            .and_then(|u| u.last_error.clone())
+            .unwrap_or_default(),
+        alert: up.as_ref().is_some_and(|u| u.alert),
         notice,
         csrf,
     };
