@@ -107,6 +107,12 @@ tuple_params!(A, B, C, D, E, F, G, H, I);
 tuple_params!(A, B, C, D, E, F, G, H, I, J);
 tuple_params!(A, B, C, D, E, F, G, H, I, J, K);
 tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q, R);
 
 impl<'q, V: Value<'q>> Params<'q> for Vec<V> {
     fn sqlite(self) -> Result<SqliteArguments<'q>, BoxDynError> {

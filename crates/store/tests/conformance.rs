@@ -299,6 +299,8 @@ conformance!(
     a_batch_longer_than_one_statement_is_stored_whole,
     dossier_changes_are_versioned_and_notify_in_the_same_transaction,
     every_change_waits_to_be_sent_upstream_until_acknowledged,
+    every_change_waits_for_its_back_office_until_acknowledged,
+    a_delivered_dossier_keeps_its_code_and_the_counter_numbers_after_the_online_range,
     queues_lists_and_service_figures_follow_the_dossiers,
     agency_staff_is_recorded_per_agency,
     attachments_are_kept_per_document_with_their_digest,

@@ -266,6 +266,28 @@ pub trait DossierStore: Send + Sync {
     /// Makes every dossier waiting after a failure due now; how many.
     async fn upstream_retry_now(&self) -> Result<u64, StoreError>;
 
+    /// Stores a dossier delivered from the upstream portal under the code
+    /// the upstream portal gave it (a number of its online range, which
+    /// this node leaves to it: [`DossierStore::reserve_numbers`]), at
+    /// version 1 and due to be reported upstream like one filed here;
+    /// `false` when a dossier has that code already (nothing changed).
+    async fn receive_dossier(
+        &self,
+        dossier: &Dossier,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Makes the next number `agency` gives on `day` come after `floor` at
+    /// least: a node whose agency's online numbers are given by another
+    /// (a province's back office, whose online filings are received by the
+    /// national portal) numbers its counter's dossiers after them.
+    async fn reserve_numbers(
+        &self,
+        agency: &AgencyCode,
+        day: NaiveDate,
+        floor: u16,
+    ) -> Result<(), StoreError>;
+
     /// A dossier by code.
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError>;
 
@@ -757,6 +779,17 @@ const UPDATE_DOSSIER: &str = "UPDATE dossiers SET body = $1, status = $2, due_ns
      on_time = $4, processed_ns = $5, rating = $6, version = version + 1, updated_ns = $7 \
      WHERE code = $8 AND version = $9";
 
+const RECEIVE_DOSSIER: &str = "INSERT INTO dossiers (code, agency, day, sequence, status, body, \
+     created_ns, competent, procedure_code, applicant, province, due_ns, version, updated_ns, \
+     on_time, processed_ns, rating, channel, legacy_source, legacy_code) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $7, $13, $14, $15, $16, \
+     $17, $18) ON CONFLICT (code) DO NOTHING";
+
+/// The day's sequence started at `$3`, or moved up to it (never down).
+const RESERVE_NUMBERS: &str = "INSERT INTO dossier_sequences (agency, day, last) \
+     VALUES ($1, $2, $3) ON CONFLICT (agency, day) DO UPDATE SET last = $3 \
+     WHERE dossier_sequences.last < $3";
+
 const DOSSIER: &str = "SELECT body, version, updated_ns FROM dossiers WHERE code = $1";
 
 const FILING_DAY: &str = "SELECT COALESCE((SELECT last FROM dossier_sequences \
@@ -1012,6 +1045,65 @@ impl DossierStore for SqlStore {
             )
             .await
             .context("making the failing dossiers due now")
+    }
+
+    async fn receive_dossier(
+        &self,
+        dossier: &Dossier,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let c = columns(dossier)?;
+        let d = dossier;
+        let inserted = self
+            .on()
+            .execute(
+                RECEIVE_DOSSIER,
+                (
+                    d.code.to_string(),
+                    d.code.agency().as_str(),
+                    d.code.day().format("%Y-%m-%d").to_string(),
+                    i32::from(d.code.sequence()),
+                    c.status,
+                    c.body,
+                    nanos(at)?,
+                    d.route.competent.as_str(),
+                    d.procedure.as_str(),
+                    d.applicant.subject.as_str(),
+                    d.route.province.as_str(),
+                    c.due_ns,
+                    c.on_time,
+                    c.processed_ns,
+                    c.rating,
+                    i32::from(d.channel.code()),
+                    d.legacy.as_ref().map(|l| l.source.as_str()),
+                    d.legacy.as_ref().map(|l| l.code.as_str()),
+                ),
+            )
+            .await
+            .context("storing a dossier delivered from the upstream portal")?;
+        Ok(inserted > 0)
+    }
+
+    async fn reserve_numbers(
+        &self,
+        agency: &AgencyCode,
+        day: NaiveDate,
+        floor: u16,
+    ) -> Result<(), StoreError> {
+        self.on()
+            .execute(
+                RESERVE_NUMBERS,
+                (
+                    agency.as_str(),
+                    day.format("%Y-%m-%d").to_string(),
+                    i32::from(floor),
+                ),
+            )
+            .await
+            .context("leaving an agency's online numbers to the upstream portal")?;
+        // what this store knew of the day's numbers is behind now
+        self.numbers.lock().await.forget(agency, day);
+        Ok(())
     }
 
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>, StoreError> {

@@ -184,7 +184,7 @@ impl KnownNumbers {
         }
     }
 
-    fn forget(&mut self, agency: &AgencyCode, day: NaiveDate) {
+    pub(crate) fn forget(&mut self, agency: &AgencyCode, day: NaiveDate) {
         self.last.remove(&(agency.clone(), day));
     }
 }

@@ -14,7 +14,10 @@ use serde_json::Value;
 use crate::db::{from_json, from_nanos, nanos, to_json};
 use crate::{Context, SqlStore, StoreError};
 
+mod downstream;
 mod offices;
+
+pub use downstream::{DownAck, DownBacklog, DownDue};
 
 pub use offices::{OfficeChange, StoredOffice};
 
@@ -207,6 +210,34 @@ pub trait SyncStore: Send + Sync {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, StoreError>;
+
+    /// The dossiers filed here that `office` has not acknowledged at
+    /// their version, due at `now` (`None`: every one, as the feed a back
+    /// office pulls gives them, failed pushes too), the longest waiting
+    /// first, at most `limit`.
+    async fn down_due(
+        &self,
+        office: &str,
+        now: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<DownDue>, StoreError>;
+    /// Records that `office` acknowledged `code` at `version` (never
+    /// moving backwards; only a dossier of its units, at a version it had).
+    async fn down_ack(&self, office: &str, code: &str, version: i64)
+    -> Result<DownAck, StoreError>;
+    /// Records a failed push of `code`: the attempts so far, when to try
+    /// again, and why.
+    async fn down_failed(
+        &self,
+        code: &str,
+        attempts: i32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// What waits for each back office that has something waiting, by id.
+    async fn down_backlog(&self) -> Result<Vec<DownBacklog>, StoreError>;
+    /// Makes every failed push to `office` due now; how many.
+    async fn down_retry_now(&self, office: &str) -> Result<u64, StoreError>;
 }
 
 // ---- the statements, the same text on both backends ------------------
@@ -523,6 +554,42 @@ impl SyncStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Option<String>, StoreError> {
         offices::session(self, token_hash, now).await
+    }
+
+    async fn down_due(
+        &self,
+        office: &str,
+        now: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<DownDue>, StoreError> {
+        downstream::due(self, office, now, limit).await
+    }
+
+    async fn down_ack(
+        &self,
+        office: &str,
+        code: &str,
+        version: i64,
+    ) -> Result<DownAck, StoreError> {
+        downstream::ack(self, office, code, version).await
+    }
+
+    async fn down_failed(
+        &self,
+        code: &str,
+        attempts: i32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        downstream::failed(self, code, attempts, next_at, error).await
+    }
+
+    async fn down_backlog(&self) -> Result<Vec<DownBacklog>, StoreError> {
+        downstream::backlog(self).await
+    }
+
+    async fn down_retry_now(&self, office: &str) -> Result<u64, StoreError> {
+        downstream::retry_now(self, office).await
     }
 }
 

@@ -86,6 +86,13 @@ pub(super) async fn put(
             .context(doing)?;
     }
     write(&mut tx, PUT, office, body, doing).await?;
+    super::downstream::set_units(
+        &mut tx,
+        &office.office.id,
+        office.office.units.iter(),
+        doing,
+    )
+    .await?;
     insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
     tx.commit().await.context(doing)?;
     Ok(before.is_none())
@@ -133,6 +140,13 @@ pub(super) async fn create(
         // taken: nothing written, not even the trail's line
         return Ok(false);
     }
+    super::downstream::set_units(
+        &mut tx,
+        &office.office.id,
+        office.office.units.iter(),
+        doing,
+    )
+    .await?;
     insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
     tx.commit().await.context(doing)?;
     Ok(true)
@@ -199,6 +213,7 @@ pub(super) async fn remove(
         .execute("DELETE FROM back_office_sessions WHERE office = $1", (id,))
         .await
         .context(doing)?;
+    super::downstream::set_units(&mut tx, id, std::iter::empty(), doing).await?;
     insert_change(&mut tx, id, change, detail, doing).await?;
     tx.commit().await.context(doing)?;
     Ok(true)

@@ -1298,3 +1298,224 @@ pub async fn every_change_waits_to_be_sent_upstream_until_acknowledged(h: &Harne
         1
     );
 }
+
+pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    let now = utc("2026-03-02T12:00:00+07:00");
+    let first = submit(store.as_ref(), &agency, day(2), Channel::Online, "an")
+        .await
+        .expect("stored");
+    let code = first.dossier.code.to_string();
+    // no back office serves the agency: nothing waits
+    assert!(
+        sync.down_due("tq-igate", None, 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert!(sync.down_backlog().await.expect("backlog").is_empty());
+    let tq = super::sync::office("tq-igate", &[COMPETENT], 0);
+    assert!(
+        sync.put_office(&tq, &super::sync::change("connect", 0))
+            .await
+            .expect("connected")
+    );
+    // another back office cannot take a unit served already
+    let other = super::sync::office("hg-igate", &[COMPETENT], 1);
+    assert!(
+        sync.put_office(&other, &super::sync::change("connect", 1))
+            .await
+            .is_err()
+    );
+    assert!(sync.office("hg-igate").await.expect("read").is_none());
+
+    // connected: the dossier waits for it, and for no other
+    let due = sync.down_due("tq-igate", Some(now), 10).await.expect("due");
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].stored.dossier.code.to_string(), due[0].acked_version),
+        (code.clone(), 0)
+    );
+    assert!(
+        sync.down_due("hg-igate", None, 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    let backlog = sync.down_backlog().await.expect("backlog");
+    assert_eq!(backlog.len(), 1);
+    assert_eq!(
+        (
+            backlog[0].office.as_str(),
+            backlog[0].waiting,
+            backlog[0].failing
+        ),
+        ("tq-igate", 1, 0)
+    );
+
+    // a failed push holds it back until its next try; the feed still gives it
+    let later = utc("2026-03-02T12:05:00+07:00");
+    sync.down_failed(&code, 1, later, "connection refused")
+        .await
+        .expect("failed");
+    assert!(
+        sync.down_due("tq-igate", Some(now), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert_eq!(
+        sync.down_due("tq-igate", None, 10)
+            .await
+            .expect("due")
+            .len(),
+        1
+    );
+    let backlog = sync.down_backlog().await.expect("backlog");
+    assert_eq!(backlog[0].failing, 1);
+    assert_eq!(
+        backlog[0].last_error.as_ref().map(|(e, _)| e.as_str()),
+        Some("connection refused")
+    );
+    assert_eq!(sync.down_retry_now("tq-igate").await.expect("retry"), 1);
+    assert_eq!(
+        sync.down_due("tq-igate", Some(now), 10)
+            .await
+            .expect("due")
+            .len(),
+        1
+    );
+
+    // acknowledged once, by its own back office, at a version it had
+    use store::DownAck;
+    assert_eq!(
+        sync.down_ack("hg-igate", &code, 1).await.expect("ack"),
+        DownAck::Unknown
+    );
+    assert_eq!(
+        sync.down_ack("tq-igate", &code, 2).await.expect("ack"),
+        DownAck::Unknown
+    );
+    assert_eq!(
+        sync.down_ack("tq-igate", &code, 1).await.expect("ack"),
+        DownAck::Recorded
+    );
+    assert_eq!(
+        sync.down_ack("tq-igate", &code, 1).await.expect("ack"),
+        DownAck::Already
+    );
+    assert!(
+        sync.down_due("tq-igate", None, 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert!(sync.down_backlog().await.expect("backlog").is_empty());
+
+    // a change makes it wait again, from the version acknowledged
+    act(
+        store.as_ref(),
+        &first.dossier.code,
+        &officer(Role::Officer),
+        Act::Receive,
+        "2026-03-02T10:00:00+07:00",
+    )
+    .await;
+    let due = sync.down_due("tq-igate", None, 10).await.expect("due");
+    assert_eq!((due[0].stored.version, due[0].acked_version), (2, 1));
+
+    // disconnected: nothing waits for it any more
+    assert!(
+        sync.remove_office("tq-igate", &super::sync::change("disconnect", 2))
+            .await
+            .expect("removed")
+    );
+    assert!(
+        sync.down_due("tq-igate", None, 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    // and the unit can be another's
+    assert!(
+        sync.put_office(&other, &super::sync::change("connect", 3))
+            .await
+            .expect("connected")
+    );
+    assert_eq!(
+        sync.down_due("hg-igate", None, 10)
+            .await
+            .expect("due")
+            .len(),
+        1
+    );
+}
+
+pub async fn a_delivered_dossier_keeps_its_code_and_the_counter_numbers_after_the_online_range(
+    h: &Harness,
+) {
+    let province = h.open().await;
+    let agency = AgencyCode::parse(COMPETENT).expect("agency");
+    // filed on the upstream portal as its 42nd online dossier of the day
+    let mut delivered = submit(province.as_ref(), &agency, day(2), Channel::Online, "an")
+        .await
+        .expect("stored")
+        .dossier;
+    delivered.code =
+        dossier::DossierCode::parse(&format!("{COMPETENT}-260302-0042")).expect("code");
+    let at = utc("2026-03-02T12:00:00+07:00");
+    let dossiers = province.dossiers();
+    assert!(
+        dossiers
+            .receive_dossier(&delivered, at)
+            .await
+            .expect("received")
+    );
+    assert!(
+        !dossiers
+            .receive_dossier(&delivered, at)
+            .await
+            .expect("again")
+    );
+    let kept = dossiers
+        .dossier(&delivered.code)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(kept.dossier, delivered);
+    assert_eq!(kept.version, 1);
+    // reported upstream like one filed here
+    assert!(
+        dossiers
+            .upstream_due(at, 10)
+            .await
+            .expect("due")
+            .iter()
+            .any(|d| d.stored.dossier.code == delivered.code)
+    );
+
+    // the counter's numbers of the day come after the online range
+    dossiers
+        .reserve_numbers(&agency, day(2), dossier::LAST_ONLINE_SEQUENCE)
+        .await
+        .expect("reserved");
+    dossiers
+        .reserve_numbers(&agency, day(2), 5)
+        .await
+        .expect("never moves back");
+    let counter = submit(
+        province.as_ref(),
+        &agency,
+        day(2),
+        Channel::InPerson,
+        "binh",
+    )
+    .await
+    .expect("stored");
+    assert_eq!(
+        counter.dossier.code.sequence(),
+        dossier::LAST_ONLINE_SEQUENCE + 1
+    );
+}

@@ -220,7 +220,7 @@ pub async fn quarantined_messages_wait_for_an_operator_per_unit(h: &Harness) {
     assert_eq!(resolved[0].resolved_at, Some(at(9)));
 }
 
-fn office(id: &str, units: &[&str], minute: i64) -> store::StoredOffice {
+pub(super) fn office(id: &str, units: &[&str], minute: i64) -> store::StoredOffice {
     store::StoredOffice {
         office: backoffice::Office::check(backoffice::office::Draft {
             id: id.into(),
@@ -237,7 +237,7 @@ fn office(id: &str, units: &[&str], minute: i64) -> store::StoredOffice {
     }
 }
 
-fn change(action: &str, minute: i64) -> store::OfficeChange {
+pub(super) fn change(action: &str, minute: i64) -> store::OfficeChange {
     store::OfficeChange {
         at: at(minute),
         actor: "operator".into(),
