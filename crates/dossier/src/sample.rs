@@ -11,6 +11,18 @@ use crate::{
     Outcome, Procedure, Role, Route,
 };
 
+/// `code` of `procedure`, filed online with `agency` at 08:00 of `day`.
+pub fn filed(
+    code: DossierCode,
+    agency: &AgencyCode,
+    province: &str,
+    procedure: &Procedure,
+    calendar: &calendar::WorkingCalendar,
+    day: NaiveDate,
+) -> Result<Dossier, DossierError> {
+    course(code, agency, province, procedure, calendar, day, false)
+}
+
 /// `code` of `procedure`, received and decided by `agency` on `day`,
 /// taken to its returned result.
 pub fn returned(
@@ -20,6 +32,18 @@ pub fn returned(
     procedure: &Procedure,
     calendar: &calendar::WorkingCalendar,
     day: NaiveDate,
+) -> Result<Dossier, DossierError> {
+    course(code, agency, province, procedure, calendar, day, true)
+}
+
+fn course(
+    code: DossierCode,
+    agency: &AgencyCode,
+    province: &str,
+    procedure: &Procedure,
+    calendar: &calendar::WorkingCalendar,
+    day: NaiveDate,
+    to_the_end: bool,
 ) -> Result<Dossier, DossierError> {
     let at = |h: u32| {
         let time = day.and_hms_opt(h, 0, 0).unwrap_or_default();
@@ -72,6 +96,9 @@ pub fn returned(
         procedure,
         calendar,
     )?;
+    if !to_the_end {
+        return Ok(d);
+    }
     for (role, act, h) in [
         (Role::Officer, Act::Receive, 9),
         (Role::Officer, Act::StartProcessing, 10),
@@ -106,5 +133,8 @@ mod tests {
         let d = returned(code, &agency, "01", procedure, &calendar, day).expect("returned");
         assert_eq!(d.status(), crate::Status::ResultReturned);
         assert_eq!(d.control.len(), 6);
+        let d = filed(d.code.clone(), &agency, "01", procedure, &calendar, day).expect("filed");
+        assert_eq!(d.status(), crate::Status::NewlyRegistered);
+        assert_eq!(d.control.len(), 1);
     }
 }

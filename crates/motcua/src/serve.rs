@@ -327,13 +327,30 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
                     std::time::Duration::from_secs(reconcile_minutes * 60),
                 )
             });
+            // the dossiers the national portal received for this node's
+            // units, taken from its feed
+            let inbound =
+                web::services::backoffice::inbound::spawn(store.clone(), upstream.clone())
+                    .map_err(anyhow::Error::msg)
+                    .context("cannot start reading the national portal's feed")?;
             Some((
                 web::services::backoffice::upstream::spawn(store.clone(), upstream),
                 reconciler,
+                inbound,
             ))
         }
         _ => None,
     };
+
+    // the dossiers filed here for the units of a back office configured
+    // for push, pushed to it signed with this node's exchange key
+    let downstream = web::services::backoffice::downstream::spawn(
+        store.clone(),
+        node.provider.clone(),
+        oidc.issuer().trim_end_matches('/').to_string(),
+    )
+    .map_err(anyhow::Error::msg)
+    .context("cannot start delivering dossiers to the back offices")?;
 
     // the synchronisation's gauges for Prometheus, and the upstream alert
     let gauges = web::services::backoffice::status::spawn_gauges(
@@ -371,8 +388,10 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     }
     let _ = stop_tx.send(());
     deliveries.shutdown().await;
-    if let Some((p, r)) = pusher {
+    downstream.abort();
+    if let Some((p, r, i)) = pusher {
         p.abort();
+        i.abort();
         if let Some(r) = r {
             r.abort();
         }

@@ -25,3 +25,13 @@ pub struct AppState {
     /// one (the national portal).
     pub upstream_alert: Option<std::time::Duration>,
 }
+
+impl AppState {
+    /// Whether this node reports to an upstream portal (a province's back
+    /// office under the national portal): then the online filings of its
+    /// agencies are the upstream portal's, delivered here under their
+    /// codes, and its counter numbers its dossiers after their range.
+    pub fn reports_upstream(&self) -> bool {
+        self.upstream_alert.is_some()
+    }
+}

@@ -657,3 +657,351 @@ async fn a_partition_that_hangs_heals_with_nothing_lost_or_repeated() {
     );
     pusher.abort();
 }
+
+/// Files `n` dossiers on `store` (the national portal's) with `agency`,
+/// online, today, as its citizens would have: their codes.
+async fn filed_there(
+    store: &dyn store::Store,
+    agency: &dossier::AgencyCode,
+    province: &str,
+    n: usize,
+) -> Vec<String> {
+    let catalog = dossier::Catalog::official().expect("the catalog");
+    let calendar = calendar::WorkingCalendar::official().expect("the calendar");
+    let procedure = catalog.get("dang-ky-tam-tru").expect("a procedure").clone();
+    let day = chrono::Utc::now()
+        .with_timezone(&calendar::VIETNAM)
+        .date_naive();
+    let make = |code: dossier::DossierCode| {
+        dossier::sample::filed(code, agency, province, &procedure, &calendar, day)
+            .map(|d| (d, None))
+            .map_err(|e| store::StoreError::refused(e.to_string()))
+    };
+    let batch: Vec<store::NewDossier<'_>> = (0..n)
+        .map(|_| store::NewDossier {
+            agency,
+            day,
+            at: chrono::Utc::now(),
+            make: &make,
+        })
+        .collect();
+    store
+        .dossiers()
+        .create_dossiers(&batch, &mut |_| Vec::new())
+        .await
+        .expect("stored")
+        .into_iter()
+        .map(|o| o.expect("a dossier stored").dossier.code.to_string())
+        .collect()
+}
+
+/// A PDF attached to `code` on `store`: its SHA-256.
+async fn attach(store: &dyn store::Store, code: &str, document: &str) -> String {
+    let content = format!("%PDF-1.4\n% {code} {document}\n%%EOF\n").into_bytes();
+    store
+        .dossiers()
+        .put_attachment(
+            &dossier::DossierCode::parse(code).expect("a code"),
+            &dossier::Attachment {
+                document: document.into(),
+                name: format!("{document}.pdf"),
+                media_type: dossier::MediaType::Pdf,
+                size: content.len(),
+            },
+            &content,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("attached")
+        .sha256
+}
+
+/// Waits until `held` dossiers at most wait for a back office at `store`.
+async fn until_delivered(store: &dyn store::Store, held: u64) {
+    for _ in 0..300 {
+        let waiting: u64 = store
+            .sync()
+            .down_backlog()
+            .await
+            .expect("backlog")
+            .iter()
+            .map(|b| b.waiting)
+            .sum();
+        if waiting <= held {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "still waiting for a back office: {:?}",
+        store.sync().down_backlog().await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_there_and_reported_back()
+ {
+    let Pair {
+        national,
+        province,
+        staff:
+            Staffed {
+                officer_token,
+                leader_token,
+                ..
+            },
+        agency,
+        password,
+        first,
+    } = Pair::start().await;
+    let there = national.store().await;
+    let agency = dossier::AgencyCode::parse(&agency).expect("an agency");
+    let codes = filed_there(there.as_ref(), &agency, "01", 3).await;
+    let sha = attach(there.as_ref(), &codes[1], "giay-to-tuy-than").await;
+    let backlog = there.sync().down_backlog().await.expect("backlog");
+    assert_eq!(
+        (backlog[0].office.as_str(), backlog[0].waiting),
+        ("tinh-igate", 3)
+    );
+
+    // the province's node reads the feed: each dossier kept under its
+    // national code with its file, and acknowledged; but the code of the
+    // first is the one the province's node gave the dossier filed online
+    // at it, which is not overwritten, nor the national one dropped
+    let upstream = upstream_of(&national, &password, &province);
+    let inbound =
+        web::services::backoffice::inbound::spawn(province.store.clone(), upstream.clone())
+            .expect("reading the feed");
+    until_delivered(there.as_ref(), 1).await;
+    assert_eq!(codes[0], first, "the province's node gave the same code");
+    for (i, code) in codes.iter().enumerate() {
+        let code = dossier::DossierCode::parse(code).expect("a code");
+        let here = province
+            .store
+            .dossiers()
+            .dossier(&code)
+            .await
+            .expect("read")
+            .expect("delivered");
+        let filed = there
+            .dossiers()
+            .dossier(&code)
+            .await
+            .expect("read")
+            .expect("filed");
+        assert_eq!(here.dossier == filed.dossier, i > 0, "{code}");
+    }
+    let held = there
+        .sync()
+        .down_due("tinh-igate", None, 10)
+        .await
+        .expect("due");
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].stored.dossier.code.to_string(), codes[0]);
+    let codes = codes[1..].to_vec();
+    let files = province
+        .store
+        .dossiers()
+        .attachments(&dossier::DossierCode::parse(&codes[0]).expect("a code"))
+        .await
+        .expect("read");
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].sha256, sha);
+
+    // processed at the province, its every step reported up
+    let pusher = web::services::backoffice::upstream::spawn(province.store.clone(), upstream);
+    issue(&province, &officer_token, &leader_token, &codes[0], true).await;
+    until_in_step(&province, there.as_ref(), &codes).await;
+    assert_eq!(
+        national_copy(there.as_ref(), &codes[0]).await.map(|c| c.0),
+        Some(dossier::Status::ResultReturned)
+    );
+
+    // the feed gives only the one held, and a repeated acknowledgement
+    // changes nothing
+    let mut link = web::services::backoffice::upstream::Link::new(upstream_of(
+        &national, &password, &province,
+    ))
+    .expect("a link");
+    let again = link
+        .call(
+            "",
+            "XacNhanHoSo",
+            serde_json::json!({"data": [{"MaHoSo": codes[1], "PhienBan": 1}]}),
+        )
+        .await
+        .expect("answered");
+    assert_eq!(again["result"][0]["status"], "duplicate");
+    let feed = link
+        .call("", "NhanHoSo", serde_json::json!({}))
+        .await
+        .expect("answered");
+    let held: Vec<_> = feed["result"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["MaHoSo"].clone())
+        .collect();
+    assert_eq!(held, vec![serde_json::json!(first)], "only the one held");
+    // another back office's dossier, or a version never given, is not
+    // acknowledged
+    let wrong = link
+        .call(
+            "",
+            "XacNhanHoSo",
+            serde_json::json!({"data": [{"MaHoSo": codes[1], "PhienBan": 7}]}),
+        )
+        .await
+        .expect("answered");
+    assert_eq!(wrong["result"][0]["status"], "unknown");
+    inbound.abort();
+    pusher.abort();
+}
+
+/// A back office's endpoint that takes pushes: refuses the first
+/// `refuse` with 503, then checks each one's signature against `ring`
+/// and answers each dossier taken.
+#[derive(Clone)]
+struct Receiver {
+    ring: Arc<exchange::KeyRing>,
+    refuse: Arc<std::sync::atomic::AtomicUsize>,
+    taken: Arc<std::sync::Mutex<Vec<(String, i64)>>>,
+    unsigned: Arc<std::sync::atomic::AtomicUsize>,
+    base: String,
+}
+
+async fn receive_push(
+    axum::extract::State(r): axum::extract::State<Receiver>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    use std::sync::atomic::Ordering;
+    if r.refuse
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"error_code": "99", "detail": "down for a moment"})),
+        );
+    }
+    let request = exchange::HttpRequest {
+        method: "POST".into(),
+        uri: format!("{}/lien-thong", r.base),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect(),
+        body: body.to_vec(),
+    };
+    if exchange::verify_request(&request, &r.ring, chrono::Utc::now()).is_err()
+        || exchange::signature::verify_content_digest(
+            &exchange::HttpMessage::header(&request, "content-digest").unwrap_or_default(),
+            &body,
+        )
+        .is_err()
+    {
+        r.unsigned.fetch_add(1, Ordering::SeqCst);
+        return (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(
+                serde_json::json!({"error_code": "02", "detail": "not signed by the portal"}),
+            ),
+        );
+    }
+    let pushed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let mut result = Vec::new();
+    for item in pushed["data"].as_array().into_iter().flatten() {
+        let code = item["MaHoSo"].as_str().unwrap_or("").to_string();
+        let version = item["PhienBan"].as_i64().unwrap_or(0);
+        r.taken.lock().expect("lock").push((code.clone(), version));
+        result.push(serde_json::json!({"MaHoSo": code, "PhienBan": version, "error_code": "00"}));
+    }
+    (
+        axum::http::StatusCode::OK,
+        axum::Json(serde_json::json!({"error_code": "00", "result": result})),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_back_office_configured_for_push_is_sent_each_dossier_signed_until_it_takes_it() {
+    let national = National::start().await;
+    // the national node's exchange key, as a back office would hold it
+    let config = web::services::exchange::node::DemoConfig::load(
+        &national.dir.path().join("exchange").join("demo.json"),
+    )
+    .expect("the national node's exchange configuration");
+    let key = config.provider.key().expect("the node's key");
+    let mut ring = exchange::KeyRing::new();
+    ring.insert(exchange::RegisteredKey {
+        key_id: key.key_id.clone(),
+        member: key.member.clone(),
+        key: key.public(),
+        valid_from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        valid_until: None,
+    })
+    .expect("a key");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    let receiver = Receiver {
+        ring: Arc::new(ring),
+        refuse: Arc::new(std::sync::atomic::AtomicUsize::new(2)),
+        taken: Arc::default(),
+        unsigned: Arc::default(),
+        base: base.clone(),
+    };
+    let app = axum::Router::new()
+        .route("/lien-thong", axum::routing::post(receive_push))
+        .with_state(receiver.clone());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let unit = "SOTP.01";
+    national.backoffice(&[
+        "connect",
+        "ha-noi-igate",
+        "--name",
+        "Hệ thống một cửa của thành phố",
+        "--province",
+        "01",
+        "--unit",
+        unit,
+        "--endpoint",
+        &format!("{base}/lien-thong"),
+    ]);
+    let there = national.store().await;
+    let agency = dossier::AgencyCode::parse(unit).expect("an agency");
+    let mut codes = filed_there(there.as_ref(), &agency, "01", 4).await;
+    until_delivered(there.as_ref(), 0).await;
+    // a change made on the portal is pushed too, at its new version
+    let first = dossier::DossierCode::parse(&codes[0]).expect("a code");
+    let stored = there
+        .dossiers()
+        .dossier(&first)
+        .await
+        .expect("read")
+        .expect("there");
+    there
+        .dossiers()
+        .update_dossier(&stored.dossier, stored.version, None, chrono::Utc::now())
+        .await
+        .expect("changed");
+    until_delivered(there.as_ref(), 0).await;
+    let mut taken = receiver.taken.lock().expect("lock").clone();
+    taken.sort();
+    let mut expected: Vec<(String, i64)> = codes.iter().map(|c| (c.clone(), 1)).collect();
+    expected.push((codes[0].clone(), 2));
+    expected.sort();
+    codes.sort();
+    assert_eq!(
+        taken, expected,
+        "each version pushed once, after two refusals"
+    );
+    assert_eq!(
+        receiver.unsigned.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "every push signed by the portal's key"
+    );
+    server.abort();
+}

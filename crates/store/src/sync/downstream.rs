@@ -154,10 +154,13 @@ pub(super) async fn failed(
     Ok(())
 }
 
+/// A back office, its count, oldest change, failing count and last next
+/// try.
+type BacklogRow = (String, i64, Option<i64>, i64, Option<i64>);
+
 pub(super) async fn backlog(store: &SqlStore) -> Result<Vec<DownBacklog>, StoreError> {
     let doing = "counting the dossiers to deliver";
-    let rows: Vec<(String, i64, Option<i64>, i64, Option<i64>)> =
-        store.on().fetch_all(BACKLOG, ()).await.context(doing)?;
+    let rows: Vec<BacklogRow> = store.on().fetch_all(BACKLOG, ()).await.context(doing)?;
     let mut out = Vec::with_capacity(rows.len());
     for (office, waiting, oldest, failing, next) in rows {
         let last_error = match next {

@@ -69,6 +69,15 @@ pub struct OfficeView {
     quarantined: u64,
     /// Its messages waiting for their dossier's packet.
     waiting: u64,
+    /// The dossiers filed on this portal for its units that it has not
+    /// taken yet (pushed and not acknowledged, or not yet pulled).
+    to_deliver: u64,
+    /// Of which a push failed at least once.
+    delivery_failing: u64,
+    /// When the one waiting longest changed.
+    delivery_oldest: Option<String>,
+    /// Why the last push failed.
+    delivery_last_error: Option<String>,
 }
 
 fn view(s: &OfficeStatus) -> OfficeView {
@@ -90,6 +99,10 @@ fn view(s: &OfficeStatus) -> OfficeView {
         last_received: s.last_received.map(|t| t.to_rfc3339()),
         quarantined: s.quarantined,
         waiting: s.waiting,
+        to_deliver: s.to_deliver.waiting,
+        delivery_failing: s.to_deliver.failing,
+        delivery_oldest: s.to_deliver.oldest.map(|t| t.to_rfc3339()),
+        delivery_last_error: s.to_deliver.last_error.as_ref().map(|(e, _)| e.clone()),
     }
 }
 
@@ -410,4 +423,30 @@ pub async fn retry_upstream(
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let n = status::retry_now(&state).await?;
     Ok(axum::Json(json!({"retried": n})))
+}
+
+/// Deliver to a back office now
+///
+/// Every dossier whose push to the back office failed is pushed at once
+/// instead of at its next try.
+#[utoipa::path(
+    post, path = "/api/v1/back-offices/{id}/retry", tag = "integration",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The back office")),
+    responses(
+        (status = 200, description = "How many were made due", body = Object),
+        (status = 404, description = "No such back office", body = crate::error::Problem),
+    )
+)]
+pub async fn retry_office(
+    State(state): State<AppState>,
+    _admin: Operator,
+    Path(id): Path<String>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    match status::retry_office(&state, &id).await? {
+        Some(n) => Ok(axum::Json(json!({"retried": n}))),
+        None => Err(ApiError::NotFound(format!(
+            "no back office {id} is connected: GET /api/v1/back-offices lists them"
+        ))),
+    }
 }

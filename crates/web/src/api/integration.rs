@@ -34,6 +34,7 @@ use crate::auth::address::ClientIp;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::services::backoffice::adapter::{self, Answer, CallError, Item, Outcome};
+use crate::services::backoffice::downstream::DownError;
 use crate::services::backoffice::offices::{self, LoginError};
 use crate::services::backoffice::{ReceiveError, Received};
 use crate::state::AppState;
@@ -80,8 +81,8 @@ pub struct CallBody {
     /// The unit the call is made for (one the back office reports for).
     #[serde(default)]
     madonvi: String,
-    /// `DongBoHoSoMC`, `CapNhatTienDoHoSoMC`, `TraCuuHoSo` or
-    /// `DoiSoatHoSo`.
+    /// `DongBoHoSoMC`, `CapNhatTienDoHoSoMC`, `TraCuuHoSo`, `DoiSoatHoSo`,
+    /// `NhanHoSo`, `XacNhanHoSo` or `LayTepDinhKem`.
     #[serde(default)]
     service: String,
     /// `"True"` for an update, as systems send it; not needed (a packet
@@ -100,6 +101,12 @@ pub struct CallBody {
     /// The day reconciled (`DoiSoatHoSo`, `yyyyMMdd`).
     #[serde(default)]
     ngay: Option<String>,
+    /// How many dossiers to read (`NhanHoSo`, 1 to 100; 50 unless given).
+    #[serde(default)]
+    soluong: Option<usize>,
+    /// The document whose file is fetched (`LayTepDinhKem`).
+    #[serde(default)]
+    magiayto: Option<String>,
 }
 
 /// A call answered.
@@ -257,6 +264,9 @@ impl From<CallError> for ApiError {
             }
             CallError::TooMany(_) => ApiError::PayloadTooLarge(e.to_string()),
             CallError::Store(e) => e.into(),
+            CallError::Down(DownError::Store(e)) => e.into(),
+            CallError::Down(DownError::Code(m)) => ApiError::Unprocessable(m),
+            CallError::Down(e @ DownError::Report(_)) => ApiError::Internal(e.to_string()),
             CallError::Internal(m) => ApiError::Internal(m),
         }
     }
@@ -391,6 +401,9 @@ pub async fn integration_call(
         data: body.data,
         code: body.mahoso,
         day: body.ngay,
+        limit: body.soluong,
+        document: body.magiayto,
+        base: state.oidc.issuer().trim_end_matches('/').to_string(),
     };
     match adapter::call(&state, &office, call, chrono::Utc::now()).await {
         Ok(Answer::Found(packet)) => Json(CallAnswer {

@@ -96,6 +96,7 @@ impl utoipa::Modify for Security {
         backoffices::office_changes,
         backoffices::upstream_status,
         backoffices::retry_upstream,
+        backoffices::retry_office,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -219,6 +220,10 @@ pub fn router() -> Router<AppState> {
         (
             &["/api/v1/back-offices/{id}/changes"],
             get(backoffices::office_changes),
+        ),
+        (
+            &["/api/v1/back-offices/{id}/retry"],
+            post(backoffices::retry_office),
         ),
         (&["/api/v1/upstream"], get(backoffices::upstream_status)),
         (

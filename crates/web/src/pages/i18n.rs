@@ -982,6 +982,10 @@ texts! {
     p_ops_applied => "Đã nhận (24 giờ)", "Received (24 hours)";
     p_ops_quarantined => "Cách ly, chờ xử lý", "Quarantined, to resolve";
     p_ops_waiting_packet => "Chờ gói tin hồ sơ", "Waiting for their dossier";
+    p_ops_to_deliver => "Hồ sơ chờ chuyển đến", "Dossiers to deliver";
+    p_ops_deliver_fail_timeout => "Hệ thống của tỉnh nhận nhưng không trả lời kịp; hồ sơ được gửi lại sau.", "The province's system took the call and did not answer in time; the dossiers are sent again later.";
+    p_ops_deliver_fail_unreachable => "Không kết nối được tới hệ thống của tỉnh (mạng hoặc địa chỉ); hồ sơ được gửi lại sau.", "The province's system could not be reached (network or address); the dossiers are sent again later.";
+    p_ops_deliver_fail_refused => "Hệ thống của tỉnh trả lời lỗi, chưa nhận hồ sơ; hồ sơ được gửi lại sau.", "The province's system answered with an error and did not take the dossiers; they are sent again later.";
     p_ops_silent => "im lặng hơn 1 ngày", "silent for over a day";
     p_ops_in_24h => "trong 24 giờ", "in 24 hours";
     p_delivery_push => "đẩy sang", "push";

@@ -46,6 +46,10 @@ pub struct OfficeRow {
     pub refused: u64,
     pub quarantined: u64,
     pub waiting: u64,
+    /// Dossiers filed here it has not taken yet.
+    pub to_deliver: u64,
+    /// Why the last push to it failed, in the page's language.
+    pub delivery_failure: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -157,6 +161,12 @@ pub async fn page(
                 refused: count("quarantined"),
                 quarantined: s.quarantined,
                 waiting: s.waiting,
+                to_deliver: s.to_deliver.waiting,
+                delivery_failure: s
+                    .to_deliver
+                    .last_error
+                    .as_ref()
+                    .map(|(e, _)| delivery_failure(t, e).to_string()),
             }
         })
         .collect();
@@ -217,6 +227,15 @@ pub async fn page(
         csrf,
     };
     Ok(csrf_page(&ctx, StatusCode::OK, page, |res| res)?)
+}
+
+/// Why a push to a back office failed, for its operator.
+fn delivery_failure(t: Tr, reason: &str) -> &'static str {
+    match status::failure(reason) {
+        Failure::Timeout => t.p_ops_deliver_fail_timeout(),
+        Failure::Unreachable => t.p_ops_deliver_fail_unreachable(),
+        Failure::LogIn | Failure::Refused => t.p_ops_deliver_fail_refused(),
+    }
 }
 
 /// The "send again now" form.

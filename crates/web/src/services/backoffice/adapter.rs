@@ -12,7 +12,12 @@
 //! - `DoiSoatHoSo` (`ngay`, `yyyyMMdd`): motcua's own addition, for
 //!   reconciliation: every dossier of the unit's day (codes
 //!   `madonvi-yymmdd-…`) as the portal holds it, with its status and the
-//!   number of processing steps received.
+//!   number of processing steps received;
+//! - `NhanHoSo` (`soluong`, at most 100), `XacNhanHoSo` (`data`:
+//!   `{MaHoSo, PhienBan}`) and `LayTepDinhKem` (`mahoso`, `magiayto`):
+//!   motcua's own additions, the feed of the dossiers filed on the portal
+//!   for the back office's units, its acknowledgements, and their files
+//!   ([`super::downstream`]).
 //!
 //! Each packet of a batch is judged on its own ([`super::receive_packet`],
 //! [`super::receive_step`]) and answered on its own: a batch is never
@@ -26,17 +31,20 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use store::{Store, StoreError, StoredOffice};
 
-use super::{ReceiveError, Received, Sender, receive_packet, receive_step};
+use super::{ReceiveError, Received, Sender, downstream, receive_packet, receive_step};
 
 /// The most packets in one call.
 pub const MAX_BATCH: usize = 100;
 
 /// The services the adapter answers.
-pub const SERVICES: [&str; 4] = [
+pub const SERVICES: [&str; 7] = [
     "DongBoHoSoMC",
     "CapNhatTienDoHoSoMC",
     "TraCuuHoSo",
     "DoiSoatHoSo",
+    "NhanHoSo",
+    "XacNhanHoSo",
+    "LayTepDinhKem",
 ];
 
 /// A call, as read from its body.
@@ -52,6 +60,13 @@ pub struct Call {
     pub code: Option<String>,
     /// The day reconciled (`DoiSoatHoSo`, `yyyyMMdd`).
     pub day: Option<String>,
+    /// How many dossiers to read (`NhanHoSo`).
+    pub limit: Option<usize>,
+    /// The document whose file is fetched (`LayTepDinhKem`).
+    pub document: Option<String>,
+    /// This node's public address, under which files and results are
+    /// named.
+    pub base: String,
 }
 
 /// What became of one packet of a batch.
@@ -118,6 +133,9 @@ pub enum CallError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A dossier cannot be delivered.
+    #[error(transparent)]
+    Down(#[from] downstream::DownError),
     /// A fault of this node.
     #[error("{0}")]
     Internal(String),
@@ -190,7 +208,14 @@ pub async fn call(
 ) -> Result<Answer, CallError> {
     let store = on.stores();
     let unit = call.unit.trim().to_string();
-    if !office.office.serves(&unit) {
+    // the feed and its files are the back office's as a whole: a unit
+    // need not be named, but one named must be its own
+    let whole = matches!(
+        call.service.trim(),
+        "NhanHoSo" | "XacNhanHoSo" | "LayTepDinhKem"
+    );
+    let allowed = office.office.serves(&unit) || (whole && unit.is_empty());
+    if !allowed {
         return Err(CallError::NotItsUnit {
             office: office.office.id.clone(),
             unit,
@@ -219,6 +244,42 @@ pub async fn call(
             ));
         }
         "DoiSoatHoSo" => return reconciled(store, &unit, call.day.as_deref()).await,
+        "NhanHoSo" => {
+            let limit = call.limit.unwrap_or(downstream::BATCH);
+            if limit == 0 || limit > MAX_BATCH {
+                return Err(CallError::Malformed(format!(
+                    "soluong: read 1 to {MAX_BATCH} dossiers at a time, not {limit}"
+                )));
+            }
+            return Ok(Answer::Listed(
+                downstream::feed(store, office, limit, &call.base).await?,
+            ));
+        }
+        "XacNhanHoSo" => {
+            let acks = packets(call.data, service)?;
+            if acks.len() > MAX_BATCH {
+                return Err(CallError::TooMany(acks.len()));
+            }
+            return Ok(Answer::Listed(
+                downstream::acknowledge(store, office, acks).await?,
+            ));
+        }
+        "LayTepDinhKem" => {
+            let (Some(code), Some(document)) = (call.code.as_deref(), call.document.as_deref())
+            else {
+                return Err(CallError::Malformed(
+                    "mahoso, magiayto: give the dossier's code and the document whose file to \
+                     fetch, as NhanHoSo lists them in TepDinhKem"
+                        .to_string(),
+                ));
+            };
+            return Ok(Answer::Listed(
+                downstream::file(store, office, code, document)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            ));
+        }
         other => return Err(CallError::UnknownService(other.to_string())),
     };
     let mut items = Vec::new();

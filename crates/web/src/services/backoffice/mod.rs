@@ -12,6 +12,8 @@
 //! be read is refused, with every problem of it, and the sender keeps it.
 
 pub mod adapter;
+pub mod downstream;
+pub mod inbound;
 pub mod offices;
 pub mod report;
 pub mod status;

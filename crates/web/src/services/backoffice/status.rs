@@ -26,6 +26,8 @@ pub struct OfficeStatus {
     pub quarantined: u64,
     /// Its messages waiting for their dossier's packet.
     pub waiting: u64,
+    /// The dossiers filed here waiting to be delivered to it.
+    pub to_deliver: store::DownBacklog,
 }
 
 /// `office` and how it is doing at `now`.
@@ -40,20 +42,31 @@ pub async fn office(
         .unit_activity(now - chrono::Duration::hours(24))
         .await?;
     let open = store.sync().open_counts().await?;
-    Ok(summarise(office, &activity, &open))
+    let backlog = store.sync().down_backlog().await?;
+    Ok(summarise(office, &activity, &open, &backlog))
 }
 
 fn summarise(
     office: StoredOffice,
     activity: &[store::UnitActivity],
     open: &[store::UnitActivity],
+    backlog: &[store::DownBacklog],
 ) -> OfficeStatus {
+    let to_deliver = backlog
+        .iter()
+        .find(|b| b.office == office.office.id)
+        .cloned()
+        .unwrap_or_else(|| store::DownBacklog {
+            office: office.office.id.clone(),
+            ..Default::default()
+        });
     let mut status = OfficeStatus {
         office,
         received_24h: BTreeMap::new(),
         last_received: None,
         quarantined: 0,
         waiting: 0,
+        to_deliver,
     };
     for a in activity
         .iter()
@@ -84,9 +97,10 @@ pub async fn offices(
         .unit_activity(now - chrono::Duration::hours(24))
         .await?;
     let open = store.sync().open_counts().await?;
+    let backlog = store.sync().down_backlog().await?;
     Ok(offices
         .into_iter()
-        .map(|office| summarise(office, &activity, &open))
+        .map(|office| summarise(office, &activity, &open, &backlog))
         .collect())
 }
 
@@ -165,6 +179,19 @@ pub async fn retry_now(on: &(impl Stores + ?Sized)) -> Result<u64, StoreError> {
     on.stores().dossiers().upstream_retry_now().await
 }
 
+/// Makes every dossier whose push to back office `id` failed due now: how
+/// many; `None` when no back office has that id.
+pub async fn retry_office(
+    on: &(impl Stores + ?Sized),
+    id: &str,
+) -> Result<Option<u64>, StoreError> {
+    let store = on.stores();
+    if store.sync().office(id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(store.sync().down_retry_now(id).await?))
+}
+
 /// The operations agency: a person on its staff is an operator, of the
 /// whole country (`VANHANH`) or of a province (`VANHANH.08`).
 pub const OPERATIONS: &str = "VANHANH";
@@ -219,6 +246,12 @@ pub const UPSTREAM_FAILING: &str = "upstream_failing_dossiers";
 pub const UPSTREAM_OLDEST: &str = "upstream_oldest_waiting_seconds";
 /// Metric: 1 while the oldest has waited longer than the time configured.
 pub const UPSTREAM_ALERT: &str = "upstream_alert";
+/// Metric: the dossiers filed here waiting for a back office, per office.
+pub const TO_DELIVER: &str = "backoffice_delivery_waiting_dossiers";
+/// Metric: of which a push failed at least once.
+pub const DELIVERY_FAILING: &str = "backoffice_delivery_failing_dossiers";
+/// Metric: how long the oldest has waited (seconds).
+pub const DELIVERY_OLDEST: &str = "backoffice_delivery_oldest_waiting_seconds";
 
 /// Keeps the gauges above up to date every `every`; `upstream`: this node
 /// reports upstream, alerting after that long.
@@ -239,6 +272,14 @@ pub fn spawn_gauges(
                             .set(s.quarantined as f64);
                         metrics::gauge!(OPEN_MESSAGES, "office" => id.clone(), "verdict" => "waiting")
                             .set(s.waiting as f64);
+                        let d = &s.to_deliver;
+                        metrics::gauge!(TO_DELIVER, "office" => id.clone()).set(d.waiting as f64);
+                        metrics::gauge!(DELIVERY_FAILING, "office" => id.clone())
+                            .set(d.failing as f64);
+                        metrics::gauge!(DELIVERY_OLDEST, "office" => id.clone()).set(
+                            d.oldest
+                                .map_or(0.0, |at| (now - at).num_milliseconds() as f64 / 1000.0),
+                        );
                         if let Some(at) = s.last_received {
                             metrics::gauge!(LAST_RECEIVED, "office" => id)
                                 .set(at.timestamp() as f64);

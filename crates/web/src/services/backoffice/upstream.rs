@@ -91,7 +91,7 @@ pub fn backoff(attempts: i32, jitter: f64) -> Duration {
     full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
 }
 
-fn jitter() -> f64 {
+pub(super) fn jitter() -> f64 {
     let mut b = [0u8; 2];
     match getrandom::fill(&mut b) {
         Ok(()) => f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX),

@@ -483,7 +483,20 @@ async fn check_limits(
                 )
             })?;
     }
-    let day = filing_day(state, agency, at, &applicant.subject).await?;
+    let mut day = filing_day(state, agency, at, &applicant.subject).await?;
+    if state.reports_upstream()
+        && channel != Channel::Online
+        && day.last_number < dossier::LAST_ONLINE_SEQUENCE
+    {
+        // the online numbers of the day are the national portal's, which
+        // receives the online filings and delivers them here
+        state
+            .store
+            .dossiers()
+            .reserve_numbers(agency, at.date_naive(), dossier::LAST_ONLINE_SEQUENCE)
+            .await?;
+        day.last_number = dossier::LAST_ONLINE_SEQUENCE;
+    }
     if channel == Channel::Online && day.online_by_applicant >= quota.account_per_agency_day {
         return Err(FlowError::TooMany(
             format!(

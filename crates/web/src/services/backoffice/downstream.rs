@@ -1,0 +1,428 @@
+//! The national portal delivering the dossiers filed on it to the back
+//! offices of their receiving units: a dossier whose receiving agency is a
+//! unit a connected back office serves is that back office's to process.
+//!
+//! The outbox is the dossier's own row (a change moves its version in its
+//! own transaction; what waits is a version its back office has not
+//! acknowledged), so nothing filed can be missed and nothing is written
+//! twice. Each dossier goes whole, at its version: its `DongBoHoSoMC`, its
+//! processing steps numbered, motcua's own record of it (the form, the
+//! data filled from the registry), and its files by reference with their
+//! SHA-256, fetched with `LayTepDinhKem` and checked by the back office.
+//!
+//! Two ways, both at least once and in effect once (the version is the
+//! idempotency key: a version acknowledged again changes nothing):
+//! - **push** (the back office configured `push` with an endpoint): posted
+//!   in batches, signed by this node's exchange key (RFC 9421, with
+//!   `Content-Digest`), retried with exponential backoff and jitter until
+//!   the back office answers `"00"` for it;
+//! - **pull**: the feed `NhanHoSo` gives what the back office has not
+//!   acknowledged, longest waiting first, and `XacNhanHoSo` acknowledges
+//!   `{MaHoSo, PhienBan}`. The feed is the set of what is unacknowledged,
+//!   not a position in a log: a dossier whose change commits after a read
+//!   is simply in the next one, never behind a cursor.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use store::{DownAck, DownDue, Store, StoreError, StoredOffice};
+
+use super::report::{self, ReportError};
+use super::upstream::{backoff, jitter, numbered};
+
+/// Dossiers in one push, and at most in one read of the feed.
+pub const BATCH: usize = 50;
+/// How often the outbox is read when nothing was due.
+pub const POLL: Duration = Duration::from_millis(300);
+/// How long a push may take.
+const PUSH_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a push's signature is valid.
+const SIGNATURE_TTL: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Counted by outcome (`delivered`, `failed`) and way (`push`, `pull`).
+pub const DOWNSTREAM_TOTAL: &str = "downstream_dossiers_total";
+
+/// Why a dossier cannot be delivered or a file given.
+#[derive(Debug, thiserror::Error)]
+pub enum DownError {
+    /// The dossier cannot be written as packets.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The code is not a dossier code.
+    #[error("{0}")]
+    Code(String),
+}
+
+/// One dossier as delivered: its packets, its record and its files by
+/// reference.
+pub async fn item(store: &dyn Store, due: &DownDue, base: &str) -> Result<Value, DownError> {
+    let d = &due.stored.dossier;
+    let (packet, steps) = report::packets(store, d, base).await?;
+    let steps = numbered(&steps, 0).map_err(DownError::Code)?;
+    let files: Vec<Value> = store
+        .dossiers()
+        .attachments(&d.code)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({
+                "MaGiayTo": a.attachment.document,
+                "TenTep": a.attachment.name,
+                "LoaiTep": a.attachment.media_type.as_str(),
+                "KichThuoc": a.attachment.size,
+                "SHA256": a.sha256,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "MaHoSo": d.code.to_string(),
+        "PhienBan": due.stored.version,
+        "HoSo": packet,
+        "TienDo": steps,
+        "TepDinhKem": files,
+        "motcua": d,
+    }))
+}
+
+/// What the feed gives `office`: at most `limit` dossiers it has not
+/// acknowledged, longest waiting first.
+pub async fn feed(
+    store: &dyn Store,
+    office: &StoredOffice,
+    limit: usize,
+    base: &str,
+) -> Result<Vec<Value>, DownError> {
+    let due = store
+        .sync()
+        .down_due(&office.office.id, None, limit.clamp(1, BATCH * 2))
+        .await?;
+    let mut items = Vec::with_capacity(due.len());
+    for d in &due {
+        items.push(item(store, d, base).await?);
+    }
+    metrics::counter!(DOWNSTREAM_TOTAL, "outcome" => "read", "way" => "pull")
+        .increment(items.len() as u64);
+    Ok(items)
+}
+
+/// What one acknowledgement did, as answered.
+pub fn acked(code: &str, version: i64, ack: DownAck) -> Value {
+    let (error_code, status, message) = match ack {
+        DownAck::Recorded => ("00", "acknowledged", "Đã ghi nhận"),
+        DownAck::Already => ("00", "duplicate", "Đã ghi nhận trước đó"),
+        DownAck::Unknown => (
+            "05",
+            "unknown",
+            "Không có hồ sơ này ở phiên bản này trong các đơn vị của hệ thống",
+        ),
+    };
+    json!({
+        "MaHoSo": code,
+        "PhienBan": version,
+        "error_code": error_code,
+        "status": status,
+        "message": message,
+    })
+}
+
+/// Acknowledges for `office` each `{MaHoSo, PhienBan}` of `data`.
+pub async fn acknowledge(
+    store: &dyn Store,
+    office: &StoredOffice,
+    data: Vec<Value>,
+) -> Result<Vec<Value>, DownError> {
+    let mut out = Vec::with_capacity(data.len());
+    for item in data {
+        let code = item["MaHoSo"].as_str().unwrap_or("").trim().to_string();
+        let version = item["PhienBan"].as_i64().unwrap_or(0);
+        if code.is_empty() || version < 1 {
+            out.push(json!({
+                "MaHoSo": code,
+                "error_code": "01",
+                "status": "invalid",
+                "message": "Thiếu MaHoSo hoặc PhienBan (số nguyên từ 1)",
+                "detail": "give MaHoSo and PhienBan (a whole number from 1) of each dossier taken",
+            }));
+            continue;
+        }
+        let ack = store
+            .sync()
+            .down_ack(&office.office.id, &code, version)
+            .await?;
+        if ack == DownAck::Recorded {
+            metrics::counter!(DOWNSTREAM_TOTAL, "outcome" => "delivered", "way" => "pull")
+                .increment(1);
+        }
+        out.push(acked(&code, version, ack));
+    }
+    Ok(out)
+}
+
+/// The file of `document` of dossier `code`, when the dossier is one of
+/// `office`'s units: its description, SHA-256 and content (base64).
+pub async fn file(
+    store: &dyn Store,
+    office: &StoredOffice,
+    code: &str,
+    document: &str,
+) -> Result<Option<Value>, DownError> {
+    let Ok(code) = dossier::DossierCode::parse(code.trim()) else {
+        return Err(DownError::Code(format!(
+            "mahoso: {code:?} is not a dossier code (AGENCY-YYMMDD-NNNN)"
+        )));
+    };
+    if !office.office.serves(code.agency().as_str()) {
+        return Ok(None);
+    }
+    let Some((a, content)) = store.dossiers().attachment(&code, document.trim()).await? else {
+        return Ok(None);
+    };
+    Ok(Some(json!({
+        "MaHoSo": code.to_string(),
+        "MaGiayTo": a.attachment.document,
+        "TenTep": a.attachment.name,
+        "LoaiTep": a.attachment.media_type.as_str(),
+        "KichThuoc": a.attachment.size,
+        "SHA256": a.sha256,
+        "NoiDung": base64::engine::general_purpose::STANDARD.encode(content),
+    })))
+}
+
+/// The pusher's state.
+struct Pusher {
+    store: Arc<dyn Store>,
+    key: exchange::MemberKey,
+    base: String,
+    http: reqwest::Client,
+}
+
+/// Starts pushing to the back offices configured for it; it runs until
+/// the handle is aborted. `key` signs the pushes (this node's exchange
+/// key), `base` is this node's public address.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    key: exchange::MemberKey,
+    base: String,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let http = reqwest::Client::builder()
+        .timeout(PUSH_TIMEOUT)
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+    let pusher = Pusher {
+        store,
+        key,
+        base,
+        http,
+    };
+    Ok(tokio::spawn(async move {
+        loop {
+            if pusher.round().await == 0 {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }))
+}
+
+impl Pusher {
+    /// One batch to each back office configured for push: how many
+    /// dossiers were tried.
+    async fn round(&self) -> usize {
+        let offices = match self.store.sync().offices().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the back offices to push to");
+                return 0;
+            }
+        };
+        let mut tried = 0;
+        for office in offices {
+            let (backoffice::Delivery::Push, Some(endpoint)) =
+                (office.office.delivery, office.office.endpoint.clone())
+            else {
+                continue;
+            };
+            let due = match self
+                .store
+                .sync()
+                .down_due(&office.office.id, Some(Utc::now()), BATCH)
+                .await
+            {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!(error = %e, office = %office.office.id, "cannot read the dossiers to push");
+                    continue;
+                }
+            };
+            if due.is_empty() {
+                continue;
+            }
+            tried += due.len();
+            self.push(&office, &endpoint, due).await;
+        }
+        tried
+    }
+
+    async fn push(&self, office: &StoredOffice, endpoint: &str, due: Vec<DownDue>) {
+        let mut items = Vec::with_capacity(due.len());
+        let mut sent = Vec::with_capacity(due.len());
+        for d in due {
+            match item(self.store.as_ref(), &d, &self.base).await {
+                Ok(i) => {
+                    items.push(i);
+                    sent.push(d);
+                }
+                Err(e) => self.failed(&d, &e.to_string()).await,
+            }
+        }
+        if sent.is_empty() {
+            return;
+        }
+        let answer = self.post(endpoint, json!({"data": items})).await;
+        for d in &sent {
+            let code = d.stored.dossier.code.to_string();
+            let taken = match &answer {
+                Err(why) => Err(why.clone()),
+                Ok(answer) => taken_in(answer, &code, d.stored.version),
+            };
+            match taken {
+                Ok(()) => {
+                    match self
+                        .store
+                        .sync()
+                        .down_ack(&office.office.id, &code, d.stored.version)
+                        .await
+                    {
+                        Ok(DownAck::Recorded) => {
+                            metrics::counter!(DOWNSTREAM_TOTAL, "outcome" => "delivered", "way" => "push")
+                                .increment(1);
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, %code, "cannot record what a back office acknowledged");
+                        }
+                    }
+                }
+                Err(why) => self.failed(d, &why).await,
+            }
+        }
+    }
+
+    /// Posts `body` to `endpoint`, signed: the answer when it is JSON.
+    async fn post(&self, endpoint: &str, body: Value) -> Result<Value, String> {
+        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+        let mut request = exchange::HttpRequest {
+            method: "POST".into(),
+            uri: endpoint.to_string(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        };
+        exchange::sign_request(&mut request, &self.key, Utc::now(), SIGNATURE_TTL)
+            .map_err(|e| format!("cannot sign the push: {e}"))?;
+        let mut builder = self.http.post(endpoint);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let response = builder
+            .body(request.body)
+            .send()
+            .await
+            .map_err(|e| format!("the back office did not answer: {e}"))?;
+        let status = response.status().as_u16();
+        let answer: Value = response
+            .json()
+            .await
+            .map_err(|e| format!("the back office answered HTTP {status} without JSON: {e}"))?;
+        if !(200..300).contains(&status) && !answer["result"].is_array() {
+            return Err(format!(
+                "the back office answered HTTP {status}: {}",
+                answer["detail"]
+                    .as_str()
+                    .or(answer["message"].as_str())
+                    .unwrap_or("no reason given")
+            ));
+        }
+        Ok(answer)
+    }
+
+    async fn failed(&self, d: &DownDue, why: &str) {
+        metrics::counter!(DOWNSTREAM_TOTAL, "outcome" => "failed", "way" => "push").increment(1);
+        let code = d.stored.dossier.code.to_string();
+        let attempts = d.attempts.saturating_add(1);
+        let wait = backoff(d.attempts, jitter());
+        let next: DateTime<Utc> =
+            Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        tracing::info!(%code, attempts, wait_s = wait.as_secs_f64(), reason = %why, "a dossier was not taken by its back office; trying again later");
+        if let Err(e) = self
+            .store
+            .sync()
+            .down_failed(&code, attempts, next, why)
+            .await
+        {
+            tracing::warn!(error = %e, %code, "cannot record a failure to push");
+        }
+    }
+}
+
+/// Whether `answer` says the back office took `code` at `version`: `"00"`
+/// for the whole call, or for its item in `result`.
+fn taken_in(answer: &Value, code: &str, version: i64) -> Result<(), String> {
+    if let Some(items) = answer["result"].as_array() {
+        let mine = items
+            .iter()
+            .find(|i| i["MaHoSo"] == code && i["PhienBan"].as_i64().is_none_or(|v| v == version));
+        return match mine {
+            Some(i) if i["error_code"] == "00" => Ok(()),
+            Some(i) => Err(format!(
+                "the back office refused it ({}): {}",
+                i["error_code"].as_str().unwrap_or("?"),
+                i["detail"]
+                    .as_str()
+                    .or(i["message"].as_str())
+                    .unwrap_or("no reason given")
+            )),
+            None if answer["error_code"] == "00" => Ok(()),
+            None => Err("the back office's answer does not name it".to_string()),
+        };
+    }
+    if answer["error_code"] == "00" {
+        Ok(())
+    } else {
+        Err(format!(
+            "the back office answered {}: {}",
+            answer["error_code"]
+                .as_str()
+                .unwrap_or("without an error_code"),
+            answer["detail"].as_str().unwrap_or("no reason given")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_push_is_taken_only_when_its_item_says_so() {
+        let whole = json!({"error_code": "00"});
+        assert!(taken_in(&whole, "A-260302-0001", 1).is_ok());
+        let items = json!({"error_code": "05", "result": [
+            {"MaHoSo": "A-260302-0001", "PhienBan": 1, "error_code": "00"},
+            {"MaHoSo": "A-260302-0002", "PhienBan": 3, "error_code": "05", "detail": "not ours"},
+        ]});
+        assert!(taken_in(&items, "A-260302-0001", 1).is_ok());
+        let refused = taken_in(&items, "A-260302-0002", 3).expect_err("refused");
+        assert!(refused.contains("not ours"), "{refused}");
+        // an answer about another version is not this one's
+        assert!(taken_in(&items, "A-260302-0001", 2).is_err());
+        assert!(taken_in(&items, "A-260302-0009", 1).is_err());
+        let failed = json!({"error_code": "99", "detail": "down"});
+        assert!(taken_in(&failed, "A-260302-0001", 1).is_err());
+    }
+}

@@ -1,0 +1,204 @@
+//! A province's node taking the dossiers the national portal received for
+//! its units: it reads the portal's feed (`NhanHoSo`) with the session it
+//! reports with, keeps each dossier under the code the portal gave it
+//! (the portal's online numbers; this node's counter numbers after them),
+//! fetches each file (`LayTepDinhKem`) and keeps it only when its SHA-256
+//! is the one announced, and acknowledges the dossier (`XacNhanHoSo`) only
+//! once it and all its files are kept. A crash between keeping and
+//! acknowledging gives the same dossier again, which is kept once.
+//!
+//! Once here, the dossier is this node's to process: its officers work on
+//! it as on one filed at their counter, and every change goes back up with
+//! the rest ([`super::upstream`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::Utc;
+use serde_json::{Value, json};
+use sha2::Digest as _;
+use store::Store;
+
+use super::upstream::{Link, Upstream};
+
+/// Dossiers read at a time.
+const BATCH: usize = 50;
+/// How often the feed is read when it was empty, or failed.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// Counted by outcome (`kept`, `again`, `failed`).
+pub const INBOUND_TOTAL: &str = "inbound_dossiers_total";
+
+/// Why one delivered dossier was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeError {
+    /// The delivery cannot be read.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A file is not what was announced.
+    #[error("{0}")]
+    File(String),
+    /// The upstream portal did not answer.
+    #[error("{0}")]
+    Upstream(String),
+    /// Another dossier has its code here.
+    #[error("{0}")]
+    Clash(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// Whether `a` and `b` are one filing (at any point of its course).
+fn same_filing(a: &dossier::Dossier, b: &dossier::Dossier) -> bool {
+    a.code == b.code
+        && a.procedure == b.procedure
+        && a.applicant.subject == b.applicant.subject
+        && a.submitted_at == b.submitted_at
+}
+
+/// What one read of the feed did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    /// Dossiers read.
+    pub read: usize,
+    /// Of them, new here.
+    pub kept: usize,
+    /// Acknowledged.
+    pub acknowledged: usize,
+}
+
+/// Starts reading the upstream portal's feed; it runs until the handle is
+/// aborted.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    upstream: Upstream,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let mut link = Link::new(upstream)?;
+    Ok(tokio::spawn(async move {
+        loop {
+            match round(store.as_ref(), &mut link).await {
+                Ok(r) if r.read > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::info!(error = %e, "cannot read the national portal's feed now"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }))
+}
+
+/// Reads the feed once, takes what it gives and acknowledges what was
+/// taken.
+pub async fn round(store: &dyn Store, link: &mut Link) -> Result<Round, TakeError> {
+    let answer = link
+        .call("", "NhanHoSo", json!({"soluong": BATCH}))
+        .await
+        .map_err(TakeError::Upstream)?;
+    let items = answer["result"].as_array().cloned().unwrap_or_default();
+    let mut round = Round {
+        read: items.len(),
+        ..Round::default()
+    };
+    let mut acks = Vec::new();
+    for item in &items {
+        match take(store, link, item).await {
+            Ok(new) => {
+                metrics::counter!(INBOUND_TOTAL, "outcome" => if new { "kept" } else { "again" })
+                    .increment(1);
+                round.kept += usize::from(new);
+                acks.push(json!({"MaHoSo": item["MaHoSo"], "PhienBan": item["PhienBan"]}));
+            }
+            Err(e) => {
+                metrics::counter!(INBOUND_TOTAL, "outcome" => "failed").increment(1);
+                tracing::warn!(code = %item["MaHoSo"], error = %e, "a dossier of the national portal was not taken; it is read again");
+            }
+        }
+    }
+    if !acks.is_empty() {
+        let answer = link
+            .call("", "XacNhanHoSo", json!({"data": acks}))
+            .await
+            .map_err(TakeError::Upstream)?;
+        round.acknowledged = answer["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["error_code"] == "00")
+            .count();
+    }
+    Ok(round)
+}
+
+/// Keeps one delivered dossier and its files: whether it was new here.
+async fn take(store: &dyn Store, link: &mut Link, item: &Value) -> Result<bool, TakeError> {
+    let delivered: dossier::Dossier = serde_json::from_value(item["motcua"].clone())
+        .map_err(|e| TakeError::Unreadable(format!("motcua: not a dossier record: {e}")))?;
+    if item["MaHoSo"].as_str() != Some(delivered.code.to_string().as_str()) {
+        return Err(TakeError::Unreadable(format!(
+            "MaHoSo {} is not the code of the record it carries ({})",
+            item["MaHoSo"], delivered.code
+        )));
+    }
+    let now = Utc::now();
+    let new = store.dossiers().receive_dossier(&delivered, now).await?;
+    if !new {
+        // kept before, or another dossier has its code here (one filed
+        // online at this node): never taken for it
+        let here = store.dossiers().dossier(&delivered.code).await?;
+        if let Some(here) = here.filter(|h| !same_filing(&h.dossier, &delivered)) {
+            return Err(TakeError::Clash(format!(
+                "the code {} is taken here by a dossier filed at this node ({}, {}): the \
+                 national portal's dossier is held, not merged; this node should not take \
+                 online filings, which the national portal receives",
+                delivered.code, here.dossier.procedure, here.dossier.submitted_at
+            )));
+        }
+    }
+    let kept = store.dossiers().attachments(&delivered.code).await?;
+    for file in item["TepDinhKem"].as_array().into_iter().flatten() {
+        let document = file["MaGiayTo"].as_str().unwrap_or("");
+        let sha256 = file["SHA256"].as_str().unwrap_or("");
+        if kept
+            .iter()
+            .any(|k| k.attachment.document == document && k.sha256 == sha256)
+        {
+            continue;
+        }
+        let answer = link
+            .call(
+                "",
+                "LayTepDinhKem",
+                json!({"mahoso": delivered.code.to_string(), "magiayto": document}),
+            )
+            .await
+            .map_err(TakeError::Upstream)?;
+        let Some(got) = answer["result"].as_array().and_then(|r| r.first()) else {
+            return Err(TakeError::File(format!(
+                "the file of {document} is not given by the national portal"
+            )));
+        };
+        let content = base64::engine::general_purpose::STANDARD
+            .decode(got["NoiDung"].as_str().unwrap_or(""))
+            .map_err(|e| TakeError::File(format!("the file of {document}: not base64: {e}")))?;
+        let actual = hex::encode(sha2::Sha256::digest(&content));
+        if actual != sha256 {
+            return Err(TakeError::File(format!(
+                "the file of {document} has SHA-256 {actual}, not the {sha256} announced: not kept"
+            )));
+        }
+        let media_type = serde_json::from_value(file["LoaiTep"].clone())
+            .map_err(|e| TakeError::File(format!("the file of {document}: LoaiTep: {e}")))?;
+        let attachment = dossier::Attachment {
+            document: document.to_string(),
+            name: file["TenTep"].as_str().unwrap_or(document).to_string(),
+            media_type,
+            size: content.len(),
+        };
+        store
+            .dossiers()
+            .put_attachment(&delivered.code, &attachment, &content, now)
+            .await?;
+    }
+    Ok(new)
+}
