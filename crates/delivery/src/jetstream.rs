@@ -28,12 +28,21 @@ pub const DEFAULT_STREAM: &str = "MOTCUA_VITAL_EVENTS";
 const PULL_EXPIRES: Duration = Duration::from_secs(3);
 /// How often an idle pull request is confirmed alive by the server.
 const PULL_HEARTBEAT: Duration = Duration::from_secs(1);
+/// How often, and how long apart, the stream is asked for while the
+/// cluster elects a leader.
+const STREAM_TRIES: u32 = 20;
+const STREAM_RETRY: Duration = Duration::from_millis(500);
 
 /// Settings of a [`JetStreamBus`].
 #[derive(Debug, Clone)]
 pub struct JetStreamConfig {
-    /// The NATS server(s), e.g. `nats://127.0.0.1:4222`.
+    /// The NATS server(s), e.g. `nats://127.0.0.1:4222`, or several of a
+    /// cluster separated by commas (the client also learns the others
+    /// from the one it reaches, and moves to another when it fails).
     pub url: String,
+    /// The stream's replicas: 1 on one server, 3 on a cluster of three
+    /// (a stream with 3 survives the loss of any one server).
+    pub replicas: usize,
     /// The stream's name.
     pub stream: String,
     /// The subject prefix (dot-separated tokens); the stream holds
@@ -56,6 +65,7 @@ impl JetStreamConfig {
     pub fn new(url: impl Into<String>) -> Self {
         JetStreamConfig {
             url: url.into(),
+            replicas: 1,
             stream: DEFAULT_STREAM.to_owned(),
             subject_prefix: "vital".to_owned(),
             lanes: 16,
@@ -128,27 +138,59 @@ impl JetStreamBus {
             validate_token("subject prefix token", token)?;
         }
         validate_token("stream name", &config.stream)?;
+        let servers = config
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<async_nats::ServerAddr>()
+                    .map_err(|e| DeliveryError::Connect {
+                        url: s.to_owned(),
+                        message: format!("not a NATS server address: {e}"),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if servers.is_empty() {
+            return Err(DeliveryError::Connect {
+                url: config.url.clone(),
+                message: "no NATS server given (nats://HOST:PORT, several separated by commas)"
+                    .to_owned(),
+            });
+        }
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(config.connect_timeout)
-            .connect(config.url.as_str())
+            .connect(servers)
             .await
             .map_err(|e| DeliveryError::Connect {
                 url: config.url.clone(),
                 message: e.to_string(),
             })?;
         let context = jetstream::new(client.clone());
-        let stream = context
-            .get_or_create_stream(stream::Config {
-                name: config.stream.clone(),
-                subjects: vec![format!("{}.>", config.subject_prefix)],
-                retention: stream::RetentionPolicy::Limits,
-                storage: stream::StorageType::File,
-                max_age: config.max_age,
-                duplicate_window: config.duplicate_window,
-                ..Default::default()
-            })
-            .await
-            .map_err(js("create stream"))?;
+        let wanted = stream::Config {
+            name: config.stream.clone(),
+            subjects: vec![format!("{}.>", config.subject_prefix)],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            max_age: config.max_age,
+            duplicate_window: config.duplicate_window,
+            num_replicas: config.replicas.max(1),
+            ..Default::default()
+        };
+        // a cluster electing its leader (a server just lost) answers
+        // nothing for a few seconds: asked again meanwhile
+        let mut tries = 0;
+        let stream = loop {
+            match context.get_or_create_stream(wanted.clone()).await {
+                Ok(stream) => break stream,
+                Err(e) if tries < STREAM_TRIES => {
+                    tries += 1;
+                    tracing::info!(error = %e, "JetStream not ready; asking again");
+                    tokio::time::sleep(STREAM_RETRY).await;
+                }
+                Err(e) => return Err(js("create stream")(e)),
+            }
+        };
         Ok(JetStreamBus {
             client,
             context,
@@ -169,6 +211,25 @@ impl JetStreamBus {
             .await
             .map_err(js("delete stream"))?;
         Ok(())
+    }
+
+    /// What the stream holds now: its events, and the servers holding a
+    /// copy of it that are current (the leader and its current replicas).
+    pub async fn held(&self) -> Result<(u64, usize), DeliveryError> {
+        let mut stream = self
+            .context
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(js("read the stream"))?;
+        let info = stream.info().await.map_err(js("read the stream"))?;
+        let copies = info.cluster.as_ref().map_or(1, |c| {
+            usize::from(c.leader.is_some())
+                + c.replicas
+                    .iter()
+                    .filter(|r| r.current && !r.offline)
+                    .count()
+        });
+        Ok((info.state.messages, copies))
     }
 
     fn durable_name(consumer: &str, lane: u16) -> String {

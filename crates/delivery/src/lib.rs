@@ -266,9 +266,18 @@ pub trait Subscription: Send {
 
 /// Opens the bus the platform is configured for: a [`JetStreamBus`] on the
 /// default stream when a NATS URL is given, the [`InProcessBus`] otherwise.
-pub async fn open_bus(nats_url: Option<&str>) -> Result<std::sync::Arc<dyn Bus>, DeliveryError> {
+pub async fn open_bus(
+    nats_url: Option<&str>,
+    replicas: usize,
+) -> Result<std::sync::Arc<dyn Bus>, DeliveryError> {
     Ok(match nats_url {
-        Some(url) => std::sync::Arc::new(JetStreamBus::connect(JetStreamConfig::new(url)).await?),
+        Some(url) => std::sync::Arc::new(
+            JetStreamBus::connect(JetStreamConfig {
+                replicas,
+                ..JetStreamConfig::new(url)
+            })
+            .await?,
+        ),
         None => std::sync::Arc::new(InProcessBus::default()),
     })
 }

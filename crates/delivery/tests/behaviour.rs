@@ -471,7 +471,7 @@ async fn unreachable_nats_is_a_clear_error() {
 
 #[tokio::test]
 async fn without_a_nats_url_the_bus_is_in_process() {
-    let bus = delivery::open_bus(None).await.expect("open");
+    let bus = delivery::open_bus(None, 1).await.expect("open");
     let mut sub = bus.subscribe("any", &Kinds::All).await.expect("subscribe");
     bus.publish(&event("001099000111", 0, "birth"))
         .await

@@ -35,6 +35,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_NATS_URL", hide_env_values = true)]
     nats_url: Option<String>,
 
+    /// The replicas of the vital-event stream: 3 on a NATS cluster of
+    /// three servers (give them all to --nats-url, separated by commas).
+    #[arg(long, env = "MOTCUA_NATS_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    nats_replicas: u8,
+
     /// The exchange node's configuration (members, keys, rights; see
     /// ARCHITECTURE.md), readable by its owner only; without it, a
     /// demonstration set kept under DATA_DIR/exchange/demo.json.
@@ -188,6 +193,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         listen,
         store: StoreArgs { data_dir, .. },
         nats_url,
+        nats_replicas,
         exchange_config,
         issuer,
         legacy_cutover,
@@ -270,7 +276,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     tracing::info!(provider = %node.provider.member, "exchange node ready");
 
     // vital events to subscribers: JetStream when configured, else in-process
-    let bus = delivery::open_bus(nats_url.as_deref())
+    let bus = delivery::open_bus(nats_url.as_deref(), usize::from(nats_replicas))
         .await
         .context("cannot open the vital-event bus (MOTCUA_NATS_URL / --nats-url)")?;
     let delivery_config = match nats_url {

@@ -7,6 +7,7 @@ mod authz_matrix;
 mod backoffice;
 mod calendar_cli;
 mod cli;
+mod cluster;
 mod cutover;
 mod dossiers;
 mod event_delivery;
