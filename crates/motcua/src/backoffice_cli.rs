@@ -40,6 +40,23 @@ use crate::store_args::{StoreArgs, open};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BackofficeCommand {
+    /// Make the key a province's node signs its calls to the national
+    /// portal with (motcua's own profile, `motcua serve --upstream-key`):
+    /// writes it to FILE, readable by its owner only, and prints its
+    /// listing (the public key) for the national portal's exchange
+    /// configuration, under `consumers`.
+    Key {
+        /// The exchange member it is: `VN/GOV/<agency>/<back office id>`,
+        /// its subsystem being the back office's id at the national portal.
+        #[arg(long)]
+        member: String,
+        /// What people call it.
+        #[arg(long)]
+        name: String,
+        /// Where the key is written (never over an existing file).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Receive a packet as if its back office had sent it (how a packet
     /// fixed by hand is replayed).
     Receive {
@@ -291,8 +308,12 @@ fn flag_of(field: &str) -> &str {
 
 pub fn run(command: BackofficeCommand) -> anyhow::Result<()> {
     let runtime = crate::runtime::current_thread()?;
+    if let BackofficeCommand::Key { member, name, out } = &command {
+        return key(member, name, out);
+    }
     runtime.block_on(async {
         match command {
+            BackofficeCommand::Key { .. } => Ok(()),
             command @ (BackofficeCommand::Connect { .. }
             | BackofficeCommand::Reconfigure { .. }
             | BackofficeCommand::Password { .. }
@@ -320,6 +341,48 @@ pub fn run(command: BackofficeCommand) -> anyhow::Result<()> {
             } => export(&code, &base_url, &store).await,
         }
     })
+}
+
+fn key(member: &str, name: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    let id: exchange::MemberId = member.trim().parse().map_err(|e| {
+        anyhow::anyhow!(
+            "--member {member:?}: {e}; give VN/GOV/<agency>/<back office id>, for example \
+             VN/GOV/000.00.00.H56/tuyen-quang-igate"
+        )
+    })?;
+    if id.subsystem().is_none_or(str::is_empty) {
+        bail!(
+            "--member {member:?}: name the back office as its subsystem \
+             (VN/GOV/<agency>/<back office id>): the national portal finds the back office by it"
+        );
+    }
+    if name.trim().is_empty() {
+        bail!("--name: say what people call the back office");
+    }
+    if out.exists() {
+        bail!(
+            "--out {}: a file is there already; a key is never written over another (move it, \
+             or choose another name)",
+            out.display()
+        );
+    }
+    let key_id = format!(
+        "{}-{}",
+        id.subsystem().unwrap_or_default(),
+        chrono::Utc::now().format("%Y%m%dT%H%MZ")
+    );
+    let made = web::services::exchange::node::DemoMember::generate(
+        exchange::Member {
+            id,
+            name: name.trim().to_string(),
+            kind: exchange::MemberKind::Province,
+        },
+        &key_id,
+    )?;
+    made.save(out)?;
+    let listing = made.listing().map_err(anyhow::Error::msg)?;
+    println!("{}", serde_json::to_string_pretty(&listing)?);
+    Ok(())
 }
 
 async fn receive(unit: &str, step: bool, file: &str, args: &StoreArgs) -> anyhow::Result<()> {

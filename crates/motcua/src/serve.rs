@@ -115,6 +115,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_UPSTREAM_PASSWORD", hide_env_values = true)]
     upstream_password: Option<String>,
 
+    /// Report over motcua's own profile: every call to the upstream portal
+    /// signed (RFC 9421) with the key in this file (`motcua backoffice
+    /// key`), whose member the upstream portal lists, and kept in its
+    /// message log; without it, calls carry the session of the log-in.
+    #[arg(long, env = "MOTCUA_UPSTREAM_KEY", requires = "upstream")]
+    upstream_key: Option<PathBuf>,
+
     /// How long a call to the upstream portal may take before it is given
     /// up and tried again later, in seconds.
     #[arg(long, env = "MOTCUA_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 30)]
@@ -205,6 +212,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         upstream,
         upstream_user,
         upstream_password,
+        upstream_key,
         upstream_alert_minutes,
         upstream_timeout_seconds,
         adapter_calls_per_minute,
@@ -326,6 +334,15 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
             .with_timeout(std::time::Duration::from_secs(
                 upstream_timeout_seconds.max(1),
             ));
+            let upstream = match &upstream_key {
+                Some(path) => {
+                    let key = web::services::exchange::node::DemoMember::load_key(path)
+                        .context("cannot read the upstream key (--upstream-key)")?;
+                    tracing::info!(member = %key.member, "calls upstream are signed");
+                    upstream.signed_by(key)
+                }
+                None => upstream,
+            };
             let reconciler = (reconcile_minutes > 0).then(|| {
                 web::services::backoffice::upstream::spawn_reconciler(
                     store.clone(),
@@ -352,7 +369,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
     // for push, pushed to it signed with this node's exchange key
     let downstream = web::services::backoffice::downstream::spawn(
         store.clone(),
-        node.provider.clone(),
+        node.clone(),
         oidc.issuer().trim_end_matches('/').to_string(),
     )
     .map_err(anyhow::Error::msg)

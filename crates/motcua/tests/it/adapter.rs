@@ -861,3 +861,221 @@ async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
             .is_some_and(|(_, next)| next <= chrono::Utc::now())
     );
 }
+
+/// A member's public key as the exchange configuration lists it.
+fn listed(key: &exchange::MemberKey) -> web::services::exchange::node::DemoMember {
+    web::services::exchange::node::DemoMember {
+        member: exchange::Member {
+            id: key.member.clone(),
+            name: "Hệ thống một cửa tỉnh Tuyên Quang".into(),
+            kind: exchange::MemberKind::Province,
+        },
+        key_id: key.key_id.0.clone(),
+        seed: None,
+        public_key: Some(hex::encode(key.public().to_bytes())),
+        retired: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_back_office_calls_over_the_signed_profile_and_each_call_is_in_the_message_log() {
+    let member = |sub: &str| -> exchange::MemberId {
+        format!("VN/GOV/000.00.00.H56/{sub}")
+            .parse()
+            .expect("a member id")
+    };
+    // the province's key, made as its operator makes it
+    let dir = tempfile::tempdir().expect("a directory");
+    let file = dir.path().join("upstream-key.json");
+    let made = |out: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["backoffice", "key", "--member"])
+            .arg(member("tuyen-quang-igate").to_string())
+            .args(["--name", "Hệ thống một cửa tỉnh Tuyên Quang", "--out"])
+            .arg(out)
+            .output()
+            .expect("motcua runs")
+    };
+    let out = made(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("the listing");
+    assert!(
+        printed["public_key"].is_string() && printed.get("seed").is_none(),
+        "{printed}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file)
+            .expect("the key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "readable by its owner only");
+    }
+    let again = made(&file);
+    assert!(!again.status.success(), "never written over");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never written over"));
+    let ours = web::services::exchange::node::DemoMember::load_key(&file).expect("the key");
+    assert_eq!(
+        hex::encode(ours.public().to_bytes()),
+        printed["public_key"].as_str().expect("hex")
+    );
+    let stranger = exchange::MemberKey::generate(member("khac"), exchange::KeyId("khac-1".into()));
+    let (a, b) = (listed(&ours), listed(&stranger));
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        configure: Some(Box::new(move |c| {
+            c.consumers.push(a);
+            c.consumers.push(b);
+        })),
+        ..Default::default()
+    })
+    .await;
+    connect(&app, "tuyen-quang-igate", &[UNIT]).await;
+    let upstream = |key: &exchange::MemberKey| {
+        web::services::backoffice::upstream::Upstream::new(&app.url(CALL), "", "", &app.base)
+            .signed_by(key.clone())
+    };
+    let before = app
+        .store
+        .exchange()
+        .log_range(1, 100_000)
+        .await
+        .expect("the log")
+        .len();
+
+    // a dossier and its step, each call signed, no session
+    let mut link = web::services::backoffice::upstream::Link::new(upstream(&ours)).expect("a link");
+    let code = "000.00.12.H56-261207-0001";
+    let answer = link
+        .call(UNIT, "DongBoHoSoMC", json!({"data": [dossier(code, "2")]}))
+        .await
+        .expect("taken");
+    assert_eq!(answer["result"][0]["status"], "applied", "{answer}");
+    let answer = link
+        .call(
+            UNIT,
+            "CapNhatTienDoHoSoMC",
+            json!({"data": [step(code, "2", "20261207090000")]}),
+        )
+        .await
+        .expect("taken");
+    assert_eq!(answer["result"][0]["error_code"], "00", "{answer}");
+    assert_eq!(
+        app.store
+            .sync()
+            .synced(code)
+            .await
+            .expect("read")
+            .map(|k| k.lifecycle.status()),
+        Some(dossier::Status::Received)
+    );
+    // each call in the message log, as the member's
+    let log = app
+        .store
+        .exchange()
+        .log_range(1, 100_000)
+        .await
+        .expect("the log");
+    let calls: Vec<_> = log[before..]
+        .iter()
+        .filter(|e| e.record.service == "dossiers.sync")
+        .collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|e| e.record.consumer == ours.member));
+    assert_eq!(calls[0].record.fields, vec!["DongBoHoSoMC".to_string()]);
+    assert!(calls.iter().all(|e| e.record.response_digest.is_some()));
+
+    // the answer is signed by the portal and names its entry
+    let body =
+        serde_json::to_vec(&json!({"madonvi": UNIT, "service": "TraCuuHoSo", "mahoso": code}))
+            .expect("a body");
+    let mut request = exchange::HttpRequest {
+        method: "POST".into(),
+        uri: format!("{}/signed", app.url(CALL)),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.clone(),
+    };
+    exchange::sign_request(
+        &mut request,
+        &ours,
+        chrono::Utc::now(),
+        chrono::Duration::minutes(5),
+    )
+    .expect("signed");
+    let send = |request: &exchange::HttpRequest| {
+        let mut builder = app.client.post(&request.uri);
+        for (k, v) in &request.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        builder.body(request.body.clone()).send()
+    };
+    let res = send(&request).await.expect("answered");
+    assert_eq!(res.status().as_u16(), 200);
+    let headers: Vec<(String, String)> = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let response = exchange::HttpResponse {
+        status: 200,
+        headers,
+        body: res.bytes().await.expect("a body").to_vec(),
+    };
+    let provider = app.exchange.provider.key().expect("the portal's key");
+    let mut ring = exchange::KeyRing::new();
+    ring.insert(exchange::RegisteredKey {
+        key_id: provider.key_id.clone(),
+        member: provider.member.clone(),
+        key: provider.public(),
+        valid_from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        valid_until: None,
+    })
+    .expect("a key");
+    exchange::verify_response(&response, &ring, chrono::Utc::now(), &provider.member)
+        .expect("the answer is the portal's");
+    assert!(
+        exchange::HttpMessage::header(&response, "x-log-entry").is_some(),
+        "it names its entry"
+    );
+
+    // unsigned, or changed after signing: refused, nothing kept
+    let mut unsigned = request.clone();
+    unsigned
+        .headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case("signature"));
+    assert_eq!(
+        send(&unsigned).await.expect("answered").status().as_u16(),
+        401
+    );
+    let mut changed = request.clone();
+    changed.body = serde_json::to_vec(
+        &json!({"madonvi": UNIT, "service": "DongBoHoSoMC", "data": [dossier(code, "10")]}),
+    )
+    .expect("a body");
+    let refused = send(&changed).await.expect("answered");
+    assert_eq!(refused.status().as_u16(), 401);
+    let refused: Value = refused.json().await.expect("JSON");
+    assert_eq!(refused["error_code"], "02");
+    // a member that speaks for no back office
+    let mut link =
+        web::services::backoffice::upstream::Link::new(upstream(&stranger)).expect("a link");
+    let e = link
+        .call(UNIT, "DongBoHoSoMC", json!({"data": [dossier(code, "10")]}))
+        .await
+        .expect_err("refused");
+    assert!(e.contains("03"), "{e}");
+    assert_eq!(
+        app.store
+            .sync()
+            .synced(code)
+            .await
+            .expect("read")
+            .map(|k| k.lifecycle.status()),
+        Some(dossier::Status::Received),
+        "nothing of the refused calls was kept"
+    );
+}

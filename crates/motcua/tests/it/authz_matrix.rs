@@ -154,6 +154,8 @@ const API: &[(&str, [Expect; 10])] = &[
     // (adapter.rs proves the back offices' own answers)
     ("POST /api/v1/integration/login",                            [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
     ("POST /api/v1/integration",                                  [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
+    // signed by an exchange member, never a token
+    ("POST /api/v1/integration/signed",                           [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
     ("GET /api/v1/back-offices",                                  [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("POST /api/v1/back-offices",                                 [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("PUT /api/v1/back-offices/{id}",                             [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
@@ -899,6 +901,13 @@ impl Cast {
             "POST /api/v1/integration" => (
                 Method::POST,
                 "/api/v1/integration".into(),
+                Body::Json(
+                    json!({"madonvi": self.agency, "service": "TraCuuHoSo", "mahoso": code}),
+                ),
+            ),
+            "POST /api/v1/integration/signed" => (
+                Method::POST,
+                "/api/v1/integration/signed".into(),
                 Body::Json(
                     json!({"madonvi": self.agency, "service": "TraCuuHoSo", "mahoso": code}),
                 ),

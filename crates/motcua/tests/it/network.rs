@@ -1003,5 +1003,24 @@ async fn a_back_office_configured_for_push_is_sent_each_dossier_signed_until_it_
         0,
         "every push signed by the portal's key"
     );
+    // each push, refused or taken, in the portal's message log
+    let pushes: Vec<_> = there
+        .exchange()
+        .log_range(1, 100_000)
+        .await
+        .expect("the log")
+        .into_iter()
+        .filter(|e| e.record.service == "dossiers.deliver")
+        .collect();
+    assert!(
+        pushes.len() >= 4,
+        "the two refused and at least two taken: {pushes:?}"
+    );
+    assert!(
+        pushes
+            .iter()
+            .all(|e| e.record.consumer.as_str() == "VN/GOV/01/ha-noi-igate"
+                && e.record.response_digest.is_some())
+    );
     server.abort();
 }

@@ -433,10 +433,7 @@ pub async fn retry_upstream(
     post, path = "/api/v1/back-offices/{id}/retry", tag = "integration",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The back office")),
-    responses(
-        (status = 200, description = "How many were made due", body = Object),
-        (status = 404, description = "No such back office", body = crate::error::Problem),
-    )
+    responses((status = 200, description = "How many were made due", body = Object))
 )]
 pub async fn retry_office(
     State(state): State<AppState>,

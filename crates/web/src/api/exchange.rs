@@ -112,19 +112,14 @@ pub async fn call(
     }
 
     // the request as the consumer signed it; @target-uri from the Host header
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .ok_or_else(|| ApiError::BadRequest("the request has no Host header".into()))?;
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    if headers.get("host").is_none() {
+        return Err(ApiError::BadRequest(
+            "the request has no Host header".into(),
+        ));
+    }
     let request = HttpRequest {
         method: method.to_string(),
-        uri: format!("{scheme}://{host}{path}"),
+        uri: target_uri(&headers, &uri),
         headers: headers
             .iter()
             .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
@@ -243,6 +238,22 @@ pub async fn call(
     }
     phase.end("sign");
     Ok(res)
+}
+
+/// The `@target-uri` a signed request was made to: its scheme (https when
+/// the proxy in front says so), its `Host` and its path.
+pub(crate) fn target_uri(headers: &HeaderMap, uri: &Uri) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    format!("{scheme}://{host}{path}")
 }
 
 /// Times the phases of one exchange request into

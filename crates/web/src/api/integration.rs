@@ -43,6 +43,15 @@ use crate::state::AppState;
 pub const LOGIN_PATH: &str = offices::LOGIN_PATH;
 /// Where a back office calls.
 pub const CALL_PATH: &str = "/api/v1/integration";
+/// Where a back office calls over motcua's own profile: the same calls,
+/// signed (RFC 9421) by the exchange member whose subsystem is its id.
+pub const SIGNED_PATH: &str = "/api/v1/integration/signed";
+/// The service a signed call is logged as in the message log.
+pub const SIGNED_SERVICE: &str = "dossiers.sync";
+/// The purpose it is logged with.
+pub const SIGNED_PURPOSE: &str = "one-stop-integration";
+/// The legal basis it is logged with.
+pub const SIGNED_LEGAL_BASIS: &str = "Decision 31/2021/QD-TTg, Art. 30";
 
 /// Counted per service and `error_code` of each packet.
 pub const PACKETS_TOTAL: &str = "integration_packets_total";
@@ -103,7 +112,8 @@ pub struct CallBody {
     ngay: Option<String>,
     /// How many dossiers to read (`NhanHoSo`, 1 to 100; 50 unless given).
     #[serde(default)]
-    soluong: Option<usize>,
+    #[schema(minimum = 1, maximum = 100)]
+    soluong: Option<u32>,
     /// The document whose file is fetched (`LayTepDinhKem`).
     #[serde(default)]
     magiayto: Option<String>,
@@ -387,6 +397,11 @@ pub async fn integration_call(
         Ok(caller) => caller,
         Err(e) => return fail(e, None, None),
     };
+    respond(&state, &office, body).await
+}
+
+/// `body`, a call of `office`, made and answered.
+async fn respond(state: &AppState, office: &offices::Connected, body: CallBody) -> Response {
     if let Err(wait) = state
         .adapter
         .calls
@@ -401,11 +416,11 @@ pub async fn integration_call(
         data: body.data,
         code: body.mahoso,
         day: body.ngay,
-        limit: body.soluong,
+        limit: body.soluong.and_then(|n| usize::try_from(n).ok()),
         document: body.magiayto,
         base: state.oidc.issuer().trim_end_matches('/').to_string(),
     };
-    match adapter::call(&state, &office, call, chrono::Utc::now()).await {
+    match adapter::call(state, office, call, chrono::Utc::now()).await {
         Ok(Answer::Found(packet)) => Json(CallAnswer {
             error_code: "00",
             message: message_of("00"),
@@ -455,4 +470,152 @@ pub async fn integration_call(
 fn to_value(a: &ItemAnswer) -> Value {
     // a struct of strings and numbers always serialises
     serde_json::to_value(a).unwrap_or(Value::Null)
+}
+
+/// Call the integration adapter over motcua's own profile
+///
+/// The calls of `/api/v1/integration` (without `session`), signed as an
+/// exchange request (RFC 9421: `@method`, `@target-uri`, `Content-Digest`,
+/// `x-road-client`) by the member whose subsystem is the back office's id
+/// (`VN/GOV/000.00.00.H56/tuyen-quang-igate` speaks for
+/// `tuyen-quang-igate`). Each call, and its answer, is kept in the message
+/// log, and the answer is signed by this node and names its entry
+/// (`x-log-entry`, `x-log-head`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/integration/signed",
+    tag = "integration",
+    request_body = CallBody,
+    responses(
+        (status = 200, description = "Every packet taken (`error_code` 00), signed", body = CallAnswer),
+    ),
+)]
+pub async fn integration_signed(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let node = &state.exchange;
+    let now = chrono::Utc::now();
+    let request = exchange::HttpRequest {
+        method: method.to_string(),
+        uri: super::exchange::target_uri(&headers, &uri),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: raw.to_vec(),
+    };
+    let consumer = match exchange::verify_request(&request, &node.keyring, now) {
+        Ok(v) => v.consumer,
+        Err(e) => {
+            return fail(
+                ApiError::Unauthorized(format!(
+                    "the call's signature does not verify ({e}): sign it with the key of the \
+                     exchange member whose subsystem is the back office's id, covering \
+                     @method, @target-uri, content-digest and x-road-client"
+                )),
+                None,
+                None,
+            );
+        }
+    };
+    let office_id = consumer.subsystem().unwrap_or_default().to_string();
+    let office = match state.store.sync().office(&office_id).await {
+        Ok(Some(office)) => office,
+        Ok(None) => {
+            return fail(
+                ApiError::Forbidden(format!(
+                    "the member {consumer} speaks for no connected back office: its subsystem \
+                     ({office_id:?}) must be the id of one"
+                )),
+                None,
+                None,
+            );
+        }
+        Err(e) => return fail(e.into(), None, None),
+    };
+    let body: CallBody = match serde_json::from_slice(&raw) {
+        Ok(body) => body,
+        Err(e) => {
+            return fail(
+                ApiError::BadRequest(format!("the body is not an adapter call: {e}")),
+                None,
+                None,
+            );
+        }
+    };
+    let service = body.service.trim().to_string();
+    let answered = respond(&state, &office, body).await;
+    let (parts, answer) = answered.into_parts();
+    let out = match axum::body::to_bytes(answer, usize::MAX).await {
+        Ok(out) => out,
+        Err(e) => return fail(ApiError::Internal(e.to_string()), None, None),
+    };
+    // the call and its answer, in the message log before the answer leaves
+    let record = exchange::LogRecord {
+        at: now,
+        consumer,
+        provider: node.provider.member.clone(),
+        service: SIGNED_SERVICE.to_string(),
+        purpose: SIGNED_PURPOSE.to_string(),
+        legal_basis: Some(SIGNED_LEGAL_BASIS.to_string()),
+        case_ref: None,
+        person_id: None,
+        fields: vec![service],
+        request_digest: exchange::Digest32::of(&raw),
+        response_digest: Some(exchange::Digest32::of(&out)),
+    };
+    let logged = match node.log.append_signed(record).await {
+        Ok(logged) => logged,
+        Err(e) => {
+            return fail(
+                ApiError::Unavailable(format!(
+                    "the call cannot be kept in the message log now ({e}): nothing is answered \
+                     without it; send it again"
+                )),
+                None,
+                None,
+            );
+        }
+    };
+    let mut headers = vec![
+        ("content-type".into(), "application/json".into()),
+        (
+            exchange::signature::HDR_LOG_ENTRY.into(),
+            logged.entry.seq.to_string(),
+        ),
+    ];
+    if let Some(head) = logged.head.to_header() {
+        headers.push((exchange::signature::HDR_LOG_HEAD.into(), head));
+    }
+    let mut response = exchange::HttpResponse {
+        status: parts.status.as_u16(),
+        headers,
+        body: out.to_vec(),
+    };
+    if let Err(e) = exchange::sign_response(
+        &mut response,
+        &node.provider,
+        now,
+        chrono::Duration::minutes(5),
+    ) {
+        return fail(
+            ApiError::Internal(format!("cannot sign the answer: {e}")),
+            None,
+            None,
+        );
+    }
+    let mut res = (parts.status, response.body).into_response();
+    for (k, v) in &response.headers {
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::try_from(k.as_str()),
+            axum::http::HeaderValue::from_str(v),
+        ) {
+            res.headers_mut().insert(k, v);
+        }
+    }
+    res
 }

@@ -97,6 +97,7 @@ impl utoipa::Modify for Security {
         backoffices::upstream_status,
         backoffices::retry_upstream,
         backoffices::retry_office,
+        integration::integration_signed,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -204,6 +205,10 @@ pub fn router() -> Router<AppState> {
         (
             &[integration::CALL_PATH],
             post(integration::integration_call),
+        ),
+        (
+            &[integration::SIGNED_PATH],
+            post(integration::integration_signed),
         ),
         (
             &[backoffices::PATH],

@@ -280,6 +280,39 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
             (429, "Too many calls from the back office (`error_code` 04)"),
         ],
     ),
+    // POST /api/v1/integration/signed
+    (
+        "integration_signed",
+        &[
+            (400, "The body is not an adapter call (`error_code` 01)"),
+            (
+                401,
+                "Not signed, or not by a member of the exchange, or changed since (`error_code` 02)",
+            ),
+            (
+                403,
+                "The member speaks for no connected back office, or the unit is not its (`error_code` 03)",
+            ),
+            (
+                409,
+                "A dossier changed under a packet: send it again (`error_code` 06)",
+            ),
+            (
+                413,
+                "More than 100 packets, or a body over 2 MiB (`error_code` 01)",
+            ),
+            (
+                422,
+                "The call, or some of its packets, refused: `result` says which and why \
+                 (`error_code` 01 unreadable, 05 unlawful or another back office's)",
+            ),
+            (429, "Too many calls from the back office (`error_code` 04)"),
+            (
+                503,
+                "The call cannot be kept in the message log now: send it again (`error_code` 99)",
+            ),
+        ],
+    ),
     // GET /api/v1/back-offices
     ("list_offices", &[(401, NO_TOKEN), (403, NOT_ADMIN)]),
     // POST /api/v1/back-offices
@@ -326,6 +359,11 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
     // POST /api/v1/back-offices/{id}/password
     (
         "renew_office_password",
+        &[(401, NO_TOKEN), (403, NOT_ADMIN), (404, NO_OFFICE)],
+    ),
+    // POST /api/v1/back-offices/{id}/retry
+    (
+        "retry_office",
         &[(401, NO_TOKEN), (403, NOT_ADMIN), (404, NO_OFFICE)],
     ),
     // GET /api/v1/back-offices/{id}/changes

@@ -14,8 +14,9 @@
 //! idempotency key: a version acknowledged again changes nothing):
 //! - **push** (the back office configured `push` with an endpoint): posted
 //!   in batches, signed by this node's exchange key (RFC 9421, with
-//!   `Content-Digest`), retried with exponential backoff and jitter until
-//!   the back office answers `"00"` for it;
+//!   `Content-Digest`), each push and its answer kept in the message log,
+//!   retried with exponential backoff and jitter until the back office
+//!   answers `"00"` for it;
 //! - **pull**: the feed `NhanHoSo` gives what the back office has not
 //!   acknowledged, longest waiting first, and `XacNhanHoSo` acknowledges
 //!   `{MaHoSo, PhienBan}`. The feed is the set of what is unacknowledged,
@@ -197,17 +198,28 @@ pub async fn file(
 /// The pusher's state.
 struct Pusher {
     store: Arc<dyn Store>,
-    key: exchange::MemberKey,
+    node: Arc<crate::services::exchange::node::ExchangeNode>,
     base: String,
     http: reqwest::Client,
 }
 
+/// The service a push is logged as in the message log.
+pub const PUSH_SERVICE: &str = "dossiers.deliver";
+
+/// The exchange member a back office is logged as when it is pushed to:
+/// `VN/GOV/<province>/<its id>`.
+pub fn member_of(office: &StoredOffice) -> Option<exchange::MemberId> {
+    format!("VN/GOV/{}/{}", office.office.province, office.office.id)
+        .parse()
+        .ok()
+}
+
 /// Starts pushing to the back offices configured for it; it runs until
-/// the handle is aborted. `key` signs the pushes (this node's exchange
-/// key), `base` is this node's public address.
+/// the handle is aborted. The pushes are signed with `node`'s key and
+/// each is kept in its message log; `base` is this node's public address.
 pub fn spawn(
     store: Arc<dyn Store>,
-    key: exchange::MemberKey,
+    node: Arc<crate::services::exchange::node::ExchangeNode>,
     base: String,
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let http = reqwest::Client::builder()
@@ -217,7 +229,7 @@ pub fn spawn(
         .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
     let pusher = Pusher {
         store,
-        key,
+        node,
         base,
         http,
     };
@@ -284,7 +296,7 @@ impl Pusher {
         if sent.is_empty() {
             return;
         }
-        let answer = self.post(endpoint, json!({"data": items})).await;
+        let answer = self.post(office, endpoint, json!({"data": items})).await;
         for d in &sent {
             let code = d.stored.dossier.code.to_string();
             let taken = match &answer {
@@ -314,30 +326,61 @@ impl Pusher {
         }
     }
 
-    /// Posts `body` to `endpoint`, signed: the answer when it is JSON.
-    async fn post(&self, endpoint: &str, body: Value) -> Result<Value, String> {
+    /// Posts `body` to `endpoint`, signed, and keeps the push and its
+    /// answer in the message log: the answer when it is JSON.
+    async fn post(
+        &self,
+        office: &StoredOffice,
+        endpoint: &str,
+        body: Value,
+    ) -> Result<Value, String> {
         let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+        let now = Utc::now();
         let mut request = exchange::HttpRequest {
             method: "POST".into(),
             uri: endpoint.to_string(),
             headers: vec![("content-type".into(), "application/json".into())],
             body,
         };
-        exchange::sign_request(&mut request, &self.key, Utc::now(), SIGNATURE_TTL)
+        exchange::sign_request(&mut request, &self.node.provider, now, SIGNATURE_TTL)
             .map_err(|e| format!("cannot sign the push: {e}"))?;
         let mut builder = self.http.post(endpoint);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
         let response = builder
-            .body(request.body)
+            .body(request.body.clone())
             .send()
             .await
             .map_err(|e| format!("the back office did not answer: {e}"))?;
         let status = response.status().as_u16();
-        let answer: Value = response
-            .json()
+        let bytes = response
+            .bytes()
             .await
+            .map_err(|e| format!("the back office's answer was cut: {e}"))?;
+        // what was sent and answered, in the message log, before anything
+        // is recorded as delivered
+        if let Some(consumer) = member_of(office) {
+            let record = exchange::LogRecord {
+                at: now,
+                consumer,
+                provider: self.node.provider.member.clone(),
+                service: PUSH_SERVICE.to_string(),
+                purpose: crate::api::integration::SIGNED_PURPOSE.to_string(),
+                legal_basis: Some(crate::api::integration::SIGNED_LEGAL_BASIS.to_string()),
+                case_ref: None,
+                person_id: None,
+                fields: vec!["HoSo".into(), "TienDo".into(), "TepDinhKem".into()],
+                request_digest: exchange::Digest32::of(&request.body),
+                response_digest: Some(exchange::Digest32::of(&bytes)),
+            };
+            self.node
+                .log
+                .append(record)
+                .await
+                .map_err(|e| format!("the push cannot be kept in the message log: {e}"))?;
+        }
+        let answer: Value = serde_json::from_slice(&bytes)
             .map_err(|e| format!("the back office answered HTTP {status} without JSON: {e}"))?;
         if !(200..300).contains(&status) && !answer["result"].is_array() {
             return Err(format!(

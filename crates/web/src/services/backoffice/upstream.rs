@@ -49,6 +49,10 @@ pub struct Upstream {
     /// How long a call may take before it is given up (a portal that
     /// accepts and never answers must not hold the sender).
     pub timeout: Duration,
+    /// motcua's own profile: each call signed (RFC 9421) with this
+    /// exchange key, whose member's subsystem is the back office's id, and
+    /// sent to the adapter's signed address instead of with a session.
+    pub signer: Option<exchange::MemberKey>,
 }
 
 /// How long a call upstream may take, unless configured.
@@ -74,6 +78,15 @@ impl Upstream {
             password: password.to_string(),
             base_url: base_url.trim().trim_end_matches('/').to_string(),
             timeout: TIMEOUT,
+            signer: None,
+        }
+    }
+
+    /// The same, over motcua's own profile: each call signed with `key`.
+    pub fn signed_by(self, key: exchange::MemberKey) -> Upstream {
+        Upstream {
+            signer: Some(key),
+            ..self
         }
     }
 
@@ -381,6 +394,9 @@ impl Link {
         service: &str,
         rest: Value,
     ) -> Result<Value, String> {
+        if let Some(key) = self.upstream.signer.clone() {
+            return self.signed(&key, unit, service, rest).await;
+        }
         for _ in 0..2 {
             let session = match self.session.clone() {
                 Some(s) => s,
@@ -417,6 +433,51 @@ impl Link {
         Err(format!(
             "{service}: the session was refused twice after logging in"
         ))
+    }
+
+    /// One call over motcua's own profile: the body signed with `key`
+    /// (RFC 9421, with `Content-Digest`), no session.
+    async fn signed(
+        &mut self,
+        key: &exchange::MemberKey,
+        unit: &str,
+        service: &str,
+        rest: Value,
+    ) -> Result<Value, String> {
+        let mut body = json!({"madonvi": unit, "service": service});
+        if let (Some(body), Value::Object(rest)) = (body.as_object_mut(), &rest) {
+            body.extend(rest.clone());
+        }
+        let url = format!("{}/signed", self.upstream.url);
+        let mut request = exchange::HttpRequest {
+            method: "POST".into(),
+            uri: url.clone(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(&body).map_err(|e| format!("{service}: {e}"))?,
+        };
+        exchange::sign_request(&mut request, key, Utc::now(), chrono::Duration::minutes(5))
+            .map_err(|e| format!("{service}: cannot sign the call: {e}"))?;
+        let mut builder = self.http.post(&url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let answer: Value = builder
+            .body(request.body)
+            .send()
+            .await
+            .map_err(|e| format!("{service}: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("{service}: the answer is not JSON: {e}"))?;
+        match answer["error_code"].as_str() {
+            Some("00") => Ok(answer),
+            _ if answer["result"].is_array() => Ok(answer),
+            code => Err(format!(
+                "{service} answered {}: {}",
+                code.unwrap_or("without an error_code"),
+                answer["detail"].as_str().unwrap_or("")
+            )),
+        }
     }
 
     /// [`Link::exchange`], `Ok` only when every packet was taken.

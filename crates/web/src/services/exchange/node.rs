@@ -303,6 +303,98 @@ fn right(
     })
 }
 
+/// Writes `value` to `path` as JSON, readable by its owner only (it holds
+/// key seeds), whole or not at all: a new file beside it, renamed over it.
+fn write_private(path: &Path, value: &impl Serialize) -> Result<(), ConfigError> {
+    let shown = path.display().to_string();
+    let io = |source| ConfigError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let text = serde_json::to_vec_pretty(value).map_err(|e| ConfigError::Invalid {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    let new = path.with_file_name(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&new).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    std::io::Write::write_all(&mut file, &text).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&new, path).map_err(io)?;
+    // the rename itself survives a crash once its directory is synced
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
+}
+
+impl DemoMember {
+    /// `member` with a new random key named `key_id`.
+    pub fn generate(member: Member, key_id: &str) -> Result<DemoMember, ConfigError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| ConfigError::Random(e.to_string()))?;
+        Ok(DemoMember {
+            member,
+            key_id: key_id.to_string(),
+            seed: Some(to_hex(&seed)),
+            public_key: None,
+            retired: Vec::new(),
+        })
+    }
+
+    /// Its entry as another node's configuration lists it: its public key,
+    /// never its seed.
+    pub fn listing(&self) -> Result<DemoMember, String> {
+        Ok(DemoMember {
+            member: self.member.clone(),
+            key_id: self.key_id.clone(),
+            seed: None,
+            public_key: Some(to_hex(&self.public()?.to_bytes())),
+            retired: self.retired.clone(),
+        })
+    }
+
+    /// Writes it, its seed included, readable by its owner only.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        write_private(path, self)
+    }
+
+    /// Reads one written by [`DemoMember::save`]; it must hold its seed.
+    pub fn load_key(path: &Path) -> Result<MemberKey, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read(path).map_err(|source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let member: DemoMember =
+            serde_json::from_slice(&text).map_err(|e| ConfigError::Invalid {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        member.key().ok_or_else(|| ConfigError::Invalid {
+            path: shown,
+            reason: "no key seed (64 hex digits) in it: this is a listing, not a key".into(),
+        })
+    }
+}
+
 impl DemoConfig {
     /// A fresh demo configuration with new random keys.
     pub fn generate() -> Result<Self, ConfigError> {
@@ -433,43 +525,7 @@ impl DemoConfig {
     /// holds key seeds), whole or not at all: a new file beside it, renamed
     /// over it.
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let shown = path.display().to_string();
-        let io = |source| ConfigError::Io {
-            path: shown.clone(),
-            source,
-        };
-        let text = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::Invalid {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(".new");
-        let new = path.with_file_name(name);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&new).map_err(io)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(io)?;
-        }
-        std::io::Write::write_all(&mut file, &text).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&new, path).map_err(io)?;
-        // the rename itself survives a crash once its directory is synced
-        #[cfg(unix)]
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io)?;
-        }
-        Ok(())
+        write_private(path, self)
     }
 
     /// Loads `dir/demo.json`, creating it with new keys on first start.
