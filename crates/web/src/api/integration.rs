@@ -46,12 +46,7 @@ pub const CALL_PATH: &str = "/api/v1/integration";
 /// Where a back office calls over motcua's own profile: the same calls,
 /// signed (RFC 9421) by the exchange member whose subsystem is its id.
 pub const SIGNED_PATH: &str = "/api/v1/integration/signed";
-/// The service a signed call is logged as in the message log.
-pub const SIGNED_SERVICE: &str = "dossiers.sync";
-/// The purpose it is logged with.
-pub const SIGNED_PURPOSE: &str = "one-stop-integration";
-/// The legal basis it is logged with.
-pub const SIGNED_LEGAL_BASIS: &str = "Decision 31/2021/QD-TTg, Art. 30";
+use crate::services::backoffice::{SIGNED_LEGAL_BASIS, SIGNED_PURPOSE, SIGNED_SERVICE};
 
 /// Counted per service and `error_code` of each packet.
 pub const PACKETS_TOTAL: &str = "integration_packets_total";
@@ -523,7 +518,7 @@ pub async fn integration_signed(
         }
     };
     let office_id = consumer.subsystem().unwrap_or_default().to_string();
-    let office = match state.store.sync().office(&office_id).await {
+    let office = match offices::speaking_as(&state, &consumer).await {
         Ok(Some(office)) => office,
         Ok(None) => {
             return fail(

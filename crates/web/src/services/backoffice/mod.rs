@@ -12,6 +12,14 @@
 //! be read is refused, with every problem of it, and the sender keeps it.
 
 pub mod adapter;
+
+/// The service a call over motcua's own profile is logged as in the
+/// message log.
+pub const SIGNED_SERVICE: &str = "dossiers.sync";
+/// The purpose the integration's messages are logged with.
+pub const SIGNED_PURPOSE: &str = "one-stop-integration";
+/// The legal basis they are logged with.
+pub const SIGNED_LEGAL_BASIS: &str = "Decision 31/2021/QD-TTg, Art. 30";
 pub mod downstream;
 pub mod inbound;
 pub mod offices;

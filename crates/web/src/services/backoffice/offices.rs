@@ -291,3 +291,15 @@ pub async fn by_session(
     };
     store.sync().office(&id).await
 }
+
+/// The back office that `member` speaks for over motcua's own profile:
+/// the one whose id is the member's subsystem, if it is connected.
+pub async fn speaking_as(
+    on: &(impl Stores + ?Sized),
+    member: &exchange::MemberId,
+) -> Result<Option<StoredOffice>, StoreError> {
+    match member.subsystem() {
+        Some(id) if !id.is_empty() => on.stores().sync().office(id).await,
+        _ => Ok(None),
+    }
+}
