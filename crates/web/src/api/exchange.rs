@@ -211,8 +211,21 @@ pub async fn call(
     let out = serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     phase.end("serve");
 
-    // the entry, and the operator's signed head of the log that holds it
-    // (the node refuses at start an operator key id a header cannot carry)
+    let res = signed_answer(node, StatusCode::OK, out, &logged, now)?;
+    phase.end("sign");
+    Ok(res)
+}
+
+/// `body` answered with `status`, naming its entry of the message log and
+/// the operator's signed head of the log that holds it (the node refuses
+/// at start an operator key id a header cannot carry), signed by the node.
+pub(crate) fn signed_answer(
+    node: &crate::services::exchange::node::ExchangeNode,
+    status: StatusCode,
+    body: Vec<u8>,
+    logged: &crate::services::exchange::writer::Logged,
+    now: chrono::DateTime<Utc>,
+) -> Result<Response, ApiError> {
     let mut headers = vec![
         ("content-type".into(), "application/json".into()),
         (
@@ -224,19 +237,18 @@ pub async fn call(
         headers.push((exchange::signature::HDR_LOG_HEAD.into(), head));
     }
     let mut response = HttpResponse {
-        status: 200,
+        status: status.as_u16(),
         headers,
-        body: out,
+        body,
     };
     exchange::sign_response(&mut response, &node.provider, now, RESPONSE_TTL)
         .map_err(|e| ApiError::Internal(format!("cannot sign the response: {e}")))?;
-    let mut res = response.body.into_response();
+    let mut res = (status, response.body).into_response();
     for (k, v) in &response.headers {
         if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v)) {
             res.headers_mut().insert(k, v);
         }
     }
-    phase.end("sign");
     Ok(res)
 }
 

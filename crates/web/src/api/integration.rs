@@ -576,41 +576,8 @@ pub async fn integration_signed(
             );
         }
     };
-    let mut headers = vec![
-        ("content-type".into(), "application/json".into()),
-        (
-            exchange::signature::HDR_LOG_ENTRY.into(),
-            logged.entry.seq.to_string(),
-        ),
-    ];
-    if let Some(head) = logged.head.to_header() {
-        headers.push((exchange::signature::HDR_LOG_HEAD.into(), head));
+    match super::exchange::signed_answer(node, parts.status, out.to_vec(), &logged, now) {
+        Ok(res) => res,
+        Err(e) => fail(e, None, None),
     }
-    let mut response = exchange::HttpResponse {
-        status: parts.status.as_u16(),
-        headers,
-        body: out.to_vec(),
-    };
-    if let Err(e) = exchange::sign_response(
-        &mut response,
-        &node.provider,
-        now,
-        chrono::Duration::minutes(5),
-    ) {
-        return fail(
-            ApiError::Internal(format!("cannot sign the answer: {e}")),
-            None,
-            None,
-        );
-    }
-    let mut res = (parts.status, response.body).into_response();
-    for (k, v) in &response.headers {
-        if let (Ok(k), Ok(v)) = (
-            axum::http::HeaderName::try_from(k.as_str()),
-            axum::http::HeaderValue::from_str(v),
-        ) {
-            res.headers_mut().insert(k, v);
-        }
-    }
-    res
 }

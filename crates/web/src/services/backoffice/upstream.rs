@@ -402,33 +402,18 @@ impl Link {
                 Some(s) => s,
                 None => self.log_in().await?,
             };
-            let mut body = json!({"session": session, "madonvi": unit, "service": service});
-            if let (Some(body), Value::Object(rest)) = (body.as_object_mut(), &rest) {
-                body.extend(rest.clone());
+            let body = call_body(Some(&session), unit, service, &rest);
+            let answer = answer_of(
+                service,
+                self.http.post(&self.upstream.url).json(&body).send().await,
+            )
+            .await?;
+            // the session expired (or the node restarted): again
+            if answer["error_code"] == "02" {
+                self.session = None;
+                continue;
             }
-            let answer: Value = self
-                .http
-                .post(&self.upstream.url)
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| format!("{service}: {e}"))?
-                .json()
-                .await
-                .map_err(|e| format!("{service}: the answer is not JSON: {e}"))?;
-            match answer["error_code"].as_str() {
-                Some("00") => return Ok(answer),
-                // the session expired (or the node restarted): again
-                Some("02") => self.session = None,
-                _ if answer["result"].is_array() => return Ok(answer),
-                code => {
-                    return Err(format!(
-                        "{service} answered {}: {}",
-                        code.unwrap_or("without an error_code"),
-                        answer["detail"].as_str().unwrap_or("")
-                    ));
-                }
-            }
+            return judged(service, answer);
         }
         Err(format!(
             "{service}: the session was refused twice after logging in"
@@ -444,10 +429,7 @@ impl Link {
         service: &str,
         rest: Value,
     ) -> Result<Value, String> {
-        let mut body = json!({"madonvi": unit, "service": service});
-        if let (Some(body), Value::Object(rest)) = (body.as_object_mut(), &rest) {
-            body.extend(rest.clone());
-        }
+        let body = call_body(None, unit, service, &rest);
         let url = format!("{}/signed", self.upstream.url);
         let mut request = exchange::HttpRequest {
             method: "POST".into(),
@@ -461,23 +443,8 @@ impl Link {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let answer: Value = builder
-            .body(request.body)
-            .send()
-            .await
-            .map_err(|e| format!("{service}: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("{service}: the answer is not JSON: {e}"))?;
-        match answer["error_code"].as_str() {
-            Some("00") => Ok(answer),
-            _ if answer["result"].is_array() => Ok(answer),
-            code => Err(format!(
-                "{service} answered {}: {}",
-                code.unwrap_or("without an error_code"),
-                answer["detail"].as_str().unwrap_or("")
-            )),
-        }
+        let answer = answer_of(service, builder.body(request.body).send().await).await?;
+        judged(service, answer)
     }
 
     /// [`Link::exchange`], `Ok` only when every packet was taken.
@@ -508,6 +475,44 @@ impl Link {
             answer["detail"].as_str().unwrap_or(""),
             items.join("; ")
         ))
+    }
+}
+
+/// A call's body: `session` (when the call carries one), `madonvi`,
+/// `service` and the members of `rest`.
+fn call_body(session: Option<&str>, unit: &str, service: &str, rest: &Value) -> Value {
+    let mut body = json!({"madonvi": unit, "service": service});
+    if let (Some(body), Some(session)) = (body.as_object_mut(), session) {
+        body.insert("session".into(), json!(session));
+    }
+    if let (Some(body), Value::Object(rest)) = (body.as_object_mut(), rest) {
+        body.extend(rest.clone());
+    }
+    body
+}
+
+/// The JSON the portal answered `sent` with.
+async fn answer_of(
+    service: &str,
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Value, String> {
+    sent.map_err(|e| format!("{service}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("{service}: the answer is not JSON: {e}"))
+}
+
+/// `answer` when the portal judged the call (`"00"`, or a batch answered
+/// packet by packet in `result`), else why the call was not taken.
+fn judged(service: &str, answer: Value) -> Result<Value, String> {
+    match answer["error_code"].as_str() {
+        Some("00") => Ok(answer),
+        _ if answer["result"].is_array() => Ok(answer),
+        code => Err(format!(
+            "{service} answered {}: {}",
+            code.unwrap_or("without an error_code"),
+            answer["detail"].as_str().unwrap_or("")
+        )),
     }
 }
 
