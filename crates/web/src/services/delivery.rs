@@ -479,12 +479,7 @@ async fn deliver(
     }
     exchange::sign_request(&mut request, &ctx.node.provider, now, REQUEST_TTL)
         .map_err(|e| DeliverError::Sign(e.to_string()))?;
-    let mut builder = ctx.http.post(url);
-    for (name, value) in &request.headers {
-        builder = builder.header(name.as_str(), value.as_str());
-    }
-    let response = builder
-        .body(request.body.clone())
+    let response = crate::services::exchange::post_signed(&ctx.http, &request)
         .send()
         .await
         .map_err(|e| DeliverError::Http(e.to_string()))?;

@@ -344,12 +344,7 @@ impl Pusher {
         };
         exchange::sign_request(&mut request, &self.node.provider, now, SIGNATURE_TTL)
             .map_err(|e| format!("cannot sign the push: {e}"))?;
-        let mut builder = self.http.post(endpoint);
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let response = builder
-            .body(request.body.clone())
+        let response = crate::services::exchange::post_signed(&self.http, &request)
             .send()
             .await
             .map_err(|e| format!("the back office did not answer: {e}"))?;

@@ -439,11 +439,10 @@ impl Link {
         };
         exchange::sign_request(&mut request, key, Utc::now(), chrono::Duration::minutes(5))
             .map_err(|e| format!("{service}: cannot sign the call: {e}"))?;
-        let mut builder = self.http.post(&url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let answer = answer_of(service, builder.body(request.body).send().await).await?;
+        let sent = crate::services::exchange::post_signed(&self.http, &request)
+            .send()
+            .await;
+        let answer = answer_of(service, sent).await?;
         judged(service, answer)
     }
 

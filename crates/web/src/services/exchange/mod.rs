@@ -5,3 +5,16 @@
 pub mod head;
 pub mod node;
 pub mod writer;
+
+/// `request` (signed) as reqwest posts it to its address: its headers and
+/// its body as they were signed.
+pub fn post_signed(
+    http: &reqwest::Client,
+    request: &exchange::HttpRequest,
+) -> reqwest::RequestBuilder {
+    let mut builder = http.post(&request.uri);
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder.body(request.body.clone())
+}
