@@ -639,11 +639,18 @@ async fn operators_manage_back_offices_through_the_api() {
         "no secret in the trail"
     );
 
-    // this node reports nothing upstream: nothing waits
+    // this node reports nothing upstream: its dossiers wait for no one
+    let agency = dossier::AgencyCode::parse("UBND.00004").expect("an agency");
+    crate::network::filed_there(app.store.as_ref(), &agency, "01", 2).await;
     let (_, upstream) = op(Method::GET, "/api/v1/upstream", None).await;
     assert_eq!(
-        (upstream["waiting"].as_u64(), upstream["alert"].as_bool()),
-        (Some(0), Some(false))
+        (
+            upstream["reports_upstream"].as_bool(),
+            upstream["waiting"].as_u64(),
+            upstream["alert"].as_bool()
+        ),
+        (Some(false), Some(0), Some(false)),
+        "{upstream}"
     );
 }
 

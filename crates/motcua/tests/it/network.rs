@@ -660,7 +660,7 @@ async fn a_partition_that_hangs_heals_with_nothing_lost_or_repeated() {
 
 /// Files `n` dossiers on `store` (the national portal's) with `agency`,
 /// online, today, as its citizens would have: their codes.
-async fn filed_there(
+pub(crate) async fn filed_there(
     store: &dyn store::Store,
     agency: &dossier::AgencyCode,
     province: &str,

@@ -21,11 +21,6 @@ use crate::state::AppState;
 /// The collection's path.
 pub const PATH: &str = "/api/v1/back-offices";
 
-/// How long a dossier may wait to be sent upstream before it is an alert
-/// (the operator's view; `motcua serve --upstream-alert-minutes` sets the
-/// server's).
-pub const UPSTREAM_ALERT_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
 /// A back office's configuration, as given.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OfficeBody {
@@ -132,6 +127,9 @@ pub struct ChangeView {
 /// What waits to be sent upstream.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UpstreamView {
+    /// This node reports to an upstream portal (when it does not, nothing
+    /// waits: its dossiers are sent nowhere).
+    reports_upstream: bool,
     /// Dossiers waiting.
     waiting: u64,
     /// Of which failed at least once.
@@ -142,7 +140,8 @@ pub struct UpstreamView {
     last_error: Option<String>,
     /// Its next try.
     next_try: Option<String>,
-    /// The oldest has waited longer than 15 minutes.
+    /// The oldest has waited longer than the node's
+    /// `--upstream-alert-minutes`.
     alert: bool,
 }
 
@@ -397,8 +396,20 @@ pub async fn upstream_status(
     State(state): State<AppState>,
     _admin: Operator,
 ) -> Result<axum::Json<UpstreamView>, ApiError> {
-    let u = status::upstream(&state, chrono::Utc::now(), UPSTREAM_ALERT_AFTER).await?;
+    let Some(after) = state.upstream_alert else {
+        return Ok(axum::Json(UpstreamView {
+            reports_upstream: false,
+            waiting: 0,
+            failing: 0,
+            oldest_waiting_seconds: None,
+            last_error: None,
+            next_try: None,
+            alert: false,
+        }));
+    };
+    let u = status::upstream(&state, chrono::Utc::now(), after).await?;
     Ok(axum::Json(UpstreamView {
+        reports_upstream: true,
         waiting: u.waiting,
         failing: u.failing,
         oldest_waiting_seconds: u.oldest_waiting.map(|d| d.as_secs()),
