@@ -817,6 +817,52 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
         Some(dossier::Status::ResultReturned)
     );
 
+    // a change made on the portal to a dossier the province has processed
+    // is held there, neither merged nor acknowledged
+    let processed = dossier::DossierCode::parse(&codes[0]).expect("a code");
+    let stored = there
+        .dossiers()
+        .dossier(&processed)
+        .await
+        .expect("read")
+        .expect("there");
+    there
+        .dossiers()
+        .update_dossier(&stored.dossier, stored.version, None, chrono::Utc::now())
+        .await
+        .expect("changed");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let waiting: Vec<(String, i64)> = there
+        .sync()
+        .down_due("tinh-igate", None, 10)
+        .await
+        .expect("due")
+        .iter()
+        .map(|d| (d.stored.dossier.code.to_string(), d.stored.version))
+        .collect();
+    assert!(
+        waiting.contains(&(codes[0].clone(), 2)),
+        "held: {waiting:?}"
+    );
+    assert_eq!(
+        province
+            .store
+            .dossiers()
+            .dossier(&processed)
+            .await
+            .expect("read")
+            .expect("there")
+            .dossier
+            .status(),
+        dossier::Status::ResultReturned,
+        "not merged"
+    );
+    there
+        .sync()
+        .down_ack("tinh-igate", &codes[0], 2)
+        .await
+        .expect("taken in by hand");
+
     // the feed gives only the one held, and a repeated acknowledgement
     // changes nothing
     let mut link = web::services::backoffice::upstream::Link::new(upstream_of(

@@ -146,6 +146,19 @@ async fn take(store: &dyn Store, link: &mut Link, item: &Value) -> Result<bool, 
         // kept before, or another dossier has its code here (one filed
         // online at this node): never taken for it
         let here = store.dossiers().dossier(&delivered.code).await?;
+        let version = item["PhienBan"].as_i64().unwrap_or(1);
+        if version > 1 && here.as_ref().is_some_and(|h| h.dossier != delivered) {
+            // a change made on the portal (a supplement, a withdrawal) to a
+            // dossier this node already holds and may be processing: not
+            // merged by itself, and not acknowledged either, so it stays in
+            // the feed and in the portal's count of what waits for this
+            // back office
+            return Err(TakeError::Clash(format!(
+                "version {version} of {} changes a dossier this node already holds: it is \
+                 held, not merged, until an operator takes the change in",
+                delivered.code
+            )));
+        }
         if let Some(here) = here.filter(|h| !same_filing(&h.dossier, &delivered)) {
             return Err(TakeError::Clash(format!(
                 "the code {} is taken here by a dossier filed at this node ({}, {}): the \
