@@ -86,19 +86,13 @@ pub(super) async fn put(
             .context(doing)?;
     }
     write(&mut tx, PUT, office, body, doing).await?;
-    super::downstream::set_units(
-        &mut tx,
-        &office.office.id,
-        office.office.units.iter(),
-        doing,
-    )
-    .await?;
     insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
     tx.commit().await.context(doing)?;
     Ok(before.is_none())
 }
 
-/// Runs `sql` (`PUT` or `CREATE`) with `office`'s row: the rows written.
+/// Runs `sql` (`PUT` or `CREATE`) with `office`'s row and, when it was
+/// written, keeps the units it serves: the rows written.
 async fn write(
     tx: &mut crate::db::Tx,
     sql: &str,
@@ -106,7 +100,8 @@ async fn write(
     body: String,
     doing: &'static str,
 ) -> Result<u64, StoreError> {
-    tx.on()
+    let written = tx
+        .on()
         .execute(
             sql,
             (
@@ -118,7 +113,12 @@ async fn write(
             ),
         )
         .await
-        .context(doing)
+        .context(doing)?;
+    if written > 0 {
+        super::downstream::set_units(tx, &office.office.id, office.office.units.iter(), doing)
+            .await?;
+    }
+    Ok(written)
 }
 
 /// A new back office, never over an existing one.
@@ -140,13 +140,6 @@ pub(super) async fn create(
         // taken: nothing written, not even the trail's line
         return Ok(false);
     }
-    super::downstream::set_units(
-        &mut tx,
-        &office.office.id,
-        office.office.units.iter(),
-        doing,
-    )
-    .await?;
     insert_change(&mut tx, &office.office.id, change, detail, doing).await?;
     tx.commit().await.context(doing)?;
     Ok(true)
