@@ -64,12 +64,9 @@ pub enum DownError {
 /// reference.
 pub async fn item(store: &dyn Store, due: &DownDue, base: &str) -> Result<Value, DownError> {
     let d = &due.stored.dossier;
-    let (packet, steps) = report::packets(store, d, base).await?;
+    let (packet, steps, stored) = report::packets_and_files(store, d, base).await?;
     let steps = numbered(&steps, 0).map_err(DownError::Code)?;
-    let files: Vec<Value> = store
-        .dossiers()
-        .attachments(&d.code)
-        .await?
+    let files: Vec<Value> = stored
         .into_iter()
         .map(|a| {
             json!({

@@ -28,15 +28,30 @@ pub async fn packets(
     d: &Dossier,
     base: &str,
 ) -> Result<(DongBoHoSoMC, Vec<(u64, CapNhatTienDoHoSoMC)>), ReportError> {
+    let (packet, steps, _) = packets_and_files(store, d, base).await?;
+    Ok((packet, steps))
+}
+
+/// [`packets`], with the dossier's files as stored (read once for both).
+pub async fn packets_and_files(
+    store: &dyn Store,
+    d: &Dossier,
+    base: &str,
+) -> Result<
+    (
+        DongBoHoSoMC,
+        Vec<(u64, CapNhatTienDoHoSoMC)>,
+        Vec<store::StoredAttachment>,
+    ),
+    ReportError,
+> {
     let catalog = dossier::Catalog::official().map_err(|e| ReportError::Catalog(e.to_string()))?;
     let p = catalog
         .get(&d.procedure)
         .ok_or_else(|| ReportError::NoProcedure(d.procedure.clone()))?;
-    let files: Vec<SubmittedFile> = store
-        .dossiers()
-        .attachments(&d.code)
-        .await?
-        .into_iter()
+    let stored = store.dossiers().attachments(&d.code).await?;
+    let files: Vec<SubmittedFile> = stored
+        .iter()
         .map(|a| SubmittedFile {
             id: a.sha256.clone(),
             name: a.attachment.name.clone(),
@@ -56,5 +71,6 @@ pub async fn packets(
     Ok((
         backoffice::dossier_packet(d, p, &files, &results),
         backoffice::progress_packets(d),
+        stored,
     ))
 }
