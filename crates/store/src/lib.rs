@@ -74,8 +74,8 @@ pub use error::{ErrorKind, StoreError};
 pub use oidc::{OidcStore, RefreshOutcome, StoredKey, TakenCode};
 pub use organisations::{LegacyLogin, OrganisationStore};
 pub use sync::{
-    DownAck, DownBacklog, DownDue, Kept, MessageVerdict, OfficeChange, StoredOffice, SyncMessage,
-    SyncStore, Synced, UnitActivity,
+    DownAck, DownBacklog, DownDue, DownFrom, FeedPosition, Kept, MessageVerdict, OfficeChange,
+    StoredOffice, SyncMessage, SyncStore, Synced, UnitActivity,
 };
 
 use std::fmt;

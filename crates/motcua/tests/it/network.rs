@@ -793,11 +793,19 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     }
     let held = there
         .sync()
-        .down_due("tinh-igate", None, 10)
+        .down_due("tinh-igate", store::DownFrom::Start, 10)
         .await
         .expect("due");
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].stored.dossier.code.to_string(), codes[0]);
+    // what is held back is read again once a pass, not at once in a loop
+    let before = adapter_calls(&national).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let calls = adapter_calls(&national).await - before;
+    assert!(
+        calls <= 8.0,
+        "{calls} calls in 3 s while one dossier is held"
+    );
     let codes = codes[1..].to_vec();
     let files = province
         .store
@@ -834,7 +842,7 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let waiting: Vec<(String, i64)> = there
         .sync()
-        .down_due("tinh-igate", None, 10)
+        .down_due("tinh-igate", store::DownFrom::Start, 10)
         .await
         .expect("due")
         .iter()
@@ -897,8 +905,40 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
         .map(|i| i["MaHoSo"].clone())
         .collect();
     assert_eq!(held, vec![serde_json::json!(first)], "only the one held");
+    // read on past it: the end of the feed
+    let place = feed["result"][0]["ViTri"].as_str().expect("its place");
+    let after = link
+        .call("", "NhanHoSo", serde_json::json!({"sau": place}))
+        .await
+        .expect("answered");
+    assert_eq!(after["result"], serde_json::json!([]), "{after}");
+    let refused = link
+        .call("", "NhanHoSo", serde_json::json!({"sau": "hôm qua"}))
+        .await
+        .expect_err("not a place");
+    assert!(
+        refused.contains("sau:") && refused.contains("ViTri"),
+        "{refused}"
+    );
     inbound.abort();
     pusher.abort();
+}
+
+/// The calls the national node's adapter has answered.
+async fn adapter_calls(national: &National) -> f64 {
+    let body = reqwest::get(format!("{}/metrics", national.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics");
+    body.lines()
+        .filter(|l| {
+            l.starts_with("http_requests_total{")
+                && l.contains(r#"route="/api/v1/integration/call""#)
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// A back office's endpoint that takes pushes: refuses the first

@@ -22,6 +22,60 @@ pub struct DownDue {
     pub acked_version: i64,
     /// Failed pushes since the last acknowledgement.
     pub attempts: i32,
+    /// Where it stands in the feed.
+    pub position: FeedPosition,
+}
+
+/// Which of the dossiers waiting for a back office are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownFrom {
+    /// Those due for a push at this time, the longest waiting first.
+    Due(DateTime<Utc>),
+    /// The feed from its start: every one, failed pushes too, in the
+    /// order of their last change.
+    Start,
+    /// The feed after a position read before: a reader that pages on
+    /// passes what it holds back (a dossier it cannot take yet) and
+    /// starts again from the start once it reaches the end, so that a
+    /// change committed late, behind its position, is read then.
+    After(FeedPosition),
+}
+
+/// A place in the feed: a dossier's last change and its code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPosition {
+    /// When the dossier last changed, in nanoseconds since the epoch.
+    pub changed_ns: i64,
+    /// Its code.
+    pub code: String,
+}
+
+impl std::fmt::Display for FeedPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}~{}", self.changed_ns, self.code)
+    }
+}
+
+impl std::str::FromStr for FeedPosition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (ns, code) = s.trim().split_once('~').ok_or_else(|| {
+            format!("{s:?} is not a place in the feed: give the ViTri of the last dossier read")
+        })?;
+        let changed_ns = ns.parse().map_err(|_| {
+            format!("{s:?} is not a place in the feed: give the ViTri of the last dossier read")
+        })?;
+        if code.is_empty() {
+            return Err(format!(
+                "{s:?} is not a place in the feed: give the ViTri of the last dossier read"
+            ));
+        }
+        Ok(FeedPosition {
+            changed_ns,
+            code: code.to_string(),
+        })
+    }
 }
 
 /// What an acknowledgement did.
@@ -56,6 +110,12 @@ const DUE: &str = "SELECT d.body, d.version, d.updated_ns, d.down_version, d.dow
      WHERE u.office = $1 AND d.down_version < d.version AND d.down_next_ns <= $2 \
      ORDER BY d.down_next_ns, d.updated_ns, d.code LIMIT $3";
 
+const FEED: &str = "SELECT d.body, d.version, d.updated_ns, d.down_version, d.down_attempts \
+     FROM dossiers d JOIN back_office_units u ON u.unit = d.agency \
+     WHERE u.office = $1 AND d.down_version < d.version \
+     AND (d.updated_ns > $2 OR (d.updated_ns = $2 AND d.code > $3)) \
+     ORDER BY d.updated_ns, d.code LIMIT $4";
+
 const ACK: &str = "UPDATE dossiers SET down_version = $3, down_attempts = 0, down_next_ns = 0, \
      down_error = NULL WHERE code = $2 AND down_version < $3 AND version >= $3 \
      AND agency IN (SELECT unit FROM back_office_units WHERE office = $1)";
@@ -81,28 +141,57 @@ const RETRY_NOW: &str = "UPDATE dossiers SET down_next_ns = 0 \
      WHERE down_version < version AND down_next_ns > 0 \
      AND agency IN (SELECT unit FROM back_office_units WHERE office = $1)";
 
+type DueRow = (String, i64, i64, i64, i32);
+
+fn decode_due(
+    (body, version, updated, acked_version, attempts): DueRow,
+) -> Result<DownDue, StoreError> {
+    let stored = decode_stored((body, version, updated))?;
+    let position = FeedPosition {
+        changed_ns: updated,
+        code: stored.dossier.code.to_string(),
+    };
+    Ok(DownDue {
+        stored,
+        acked_version,
+        attempts,
+        position,
+    })
+}
+
 pub(super) async fn due(
     store: &SqlStore,
     office: &str,
-    now: Option<DateTime<Utc>>,
+    from: DownFrom,
     limit: usize,
 ) -> Result<Vec<DownDue>, StoreError> {
-    let now = now.map_or(i64::MAX, nanos_clamped);
-    store
-        .on()
-        .fetch_decoded(
-            DUE,
-            (office, now, crate::db::limit_i64(limit)),
-            "reading the dossiers to deliver to a back office",
-            |(body, version, updated, acked_version, attempts): (String, i64, i64, i64, i32)| {
-                Ok(DownDue {
-                    stored: decode_stored((body, version, updated))?,
-                    acked_version,
-                    attempts,
-                })
-            },
-        )
-        .await
+    let doing = "reading the dossiers to deliver to a back office";
+    let limit = crate::db::limit_i64(limit);
+    match from {
+        DownFrom::Due(now) => {
+            store
+                .on()
+                .fetch_decoded(DUE, (office, nanos_clamped(now), limit), doing, decode_due)
+                .await
+        }
+        DownFrom::Start => {
+            store
+                .on()
+                .fetch_decoded(FEED, (office, i64::MIN, "", limit), doing, decode_due)
+                .await
+        }
+        DownFrom::After(p) => {
+            store
+                .on()
+                .fetch_decoded(
+                    FEED,
+                    (office, p.changed_ns, p.code.as_str(), limit),
+                    doing,
+                    decode_due,
+                )
+                .await
+        }
+    }
 }
 
 pub(super) async fn ack(

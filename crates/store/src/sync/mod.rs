@@ -17,7 +17,7 @@ use crate::{Context, SqlStore, StoreError};
 mod downstream;
 mod offices;
 
-pub use downstream::{DownAck, DownBacklog, DownDue};
+pub use downstream::{DownAck, DownBacklog, DownDue, DownFrom, FeedPosition};
 
 pub use offices::{OfficeChange, StoredOffice};
 
@@ -212,13 +212,13 @@ pub trait SyncStore: Send + Sync {
     ) -> Result<Option<String>, StoreError>;
 
     /// The dossiers filed here that `office` has not acknowledged at
-    /// their version, due at `now` (`None`: every one, as the feed a back
-    /// office pulls gives them, failed pushes too), the longest waiting
-    /// first, at most `limit`.
+    /// their version: those due for a push, or the feed a back office
+    /// pulls from its start or after a position ([`DownFrom`]); at most
+    /// `limit`.
     async fn down_due(
         &self,
         office: &str,
-        now: Option<DateTime<Utc>>,
+        from: DownFrom,
         limit: usize,
     ) -> Result<Vec<DownDue>, StoreError>;
     /// Records that `office` acknowledged `code` at `version` (never
@@ -559,10 +559,10 @@ impl SyncStore for SqlStore {
     async fn down_due(
         &self,
         office: &str,
-        now: Option<DateTime<Utc>>,
+        from: DownFrom,
         limit: usize,
     ) -> Result<Vec<DownDue>, StoreError> {
-        downstream::due(self, office, now, limit).await
+        downstream::due(self, office, from, limit).await
     }
 
     async fn down_ack(

@@ -13,6 +13,7 @@ use dossier::{
     Outcome, Role, Route, Status,
 };
 use serde_json::Map;
+use store::{DownFrom, FeedPosition};
 
 use crate::Harness;
 
@@ -1310,7 +1311,7 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
     let code = first.dossier.code.to_string();
     // no back office serves the agency: nothing waits
     assert!(
-        sync.down_due("tq-igate", None, 10)
+        sync.down_due("tq-igate", DownFrom::Start, 10)
             .await
             .expect("due")
             .is_empty()
@@ -1332,14 +1333,17 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
     assert!(sync.office("hg-igate").await.expect("read").is_none());
 
     // connected: the dossier waits for it, and for no other
-    let due = sync.down_due("tq-igate", Some(now), 10).await.expect("due");
+    let due = sync
+        .down_due("tq-igate", DownFrom::Due(now), 10)
+        .await
+        .expect("due");
     assert_eq!(due.len(), 1);
     assert_eq!(
         (due[0].stored.dossier.code.to_string(), due[0].acked_version),
         (code.clone(), 0)
     );
     assert!(
-        sync.down_due("hg-igate", None, 10)
+        sync.down_due("hg-igate", DownFrom::Start, 10)
             .await
             .expect("due")
             .is_empty()
@@ -1361,13 +1365,13 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
         .await
         .expect("failed");
     assert!(
-        sync.down_due("tq-igate", Some(now), 10)
+        sync.down_due("tq-igate", DownFrom::Due(now), 10)
             .await
             .expect("due")
             .is_empty()
     );
     assert_eq!(
-        sync.down_due("tq-igate", None, 10)
+        sync.down_due("tq-igate", DownFrom::Start, 10)
             .await
             .expect("due")
             .len(),
@@ -1381,7 +1385,7 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
     );
     assert_eq!(sync.down_retry_now("tq-igate").await.expect("retry"), 1);
     assert_eq!(
-        sync.down_due("tq-igate", Some(now), 10)
+        sync.down_due("tq-igate", DownFrom::Due(now), 10)
             .await
             .expect("due")
             .len(),
@@ -1407,7 +1411,7 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
         DownAck::Already
     );
     assert!(
-        sync.down_due("tq-igate", None, 10)
+        sync.down_due("tq-igate", DownFrom::Start, 10)
             .await
             .expect("due")
             .is_empty()
@@ -1423,7 +1427,10 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
         "2026-03-02T10:00:00+07:00",
     )
     .await;
-    let due = sync.down_due("tq-igate", None, 10).await.expect("due");
+    let due = sync
+        .down_due("tq-igate", DownFrom::Start, 10)
+        .await
+        .expect("due");
     assert_eq!((due[0].stored.version, due[0].acked_version), (2, 1));
 
     // disconnected: nothing waits for it any more
@@ -1433,7 +1440,7 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
             .expect("removed")
     );
     assert!(
-        sync.down_due("tq-igate", None, 10)
+        sync.down_due("tq-igate", DownFrom::Start, 10)
             .await
             .expect("due")
             .is_empty()
@@ -1445,12 +1452,75 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
             .expect("connected")
     );
     assert_eq!(
-        sync.down_due("hg-igate", None, 10)
+        sync.down_due("hg-igate", DownFrom::Start, 10)
             .await
             .expect("due")
             .len(),
         1
     );
+
+    // the feed read in pages: in the order of the last change, each
+    // page after the last position read, to the end
+    let mut filed = vec![code.clone()];
+    for subject in ["bình", "chi"] {
+        let d = submit(store.as_ref(), &agency, day(2), Channel::Online, subject)
+            .await
+            .expect("stored");
+        filed.push(d.dossier.code.to_string());
+    }
+    let codes_of = |page: &[store::DownDue]| -> Vec<String> {
+        page.iter()
+            .map(|d| d.stored.dossier.code.to_string())
+            .collect()
+    };
+    let first_page = sync
+        .down_due("hg-igate", DownFrom::Start, 2)
+        .await
+        .expect("due");
+    // the two filed at 09:00, then the one changed at 10:00
+    assert_eq!(codes_of(&first_page), filed[1..].to_vec());
+    let position = first_page[1].position.clone();
+    let text = position.to_string();
+    assert_eq!(text.parse::<FeedPosition>().expect("read back"), position);
+    let second_page = sync
+        .down_due("hg-igate", DownFrom::After(position), 2)
+        .await
+        .expect("due");
+    assert_eq!(codes_of(&second_page), vec![code.clone()]);
+    assert!(
+        sync.down_due(
+            "hg-igate",
+            DownFrom::After(second_page[0].position.clone()),
+            2
+        )
+        .await
+        .expect("due")
+        .is_empty()
+    );
+    // a change moves a dossier behind every other
+    act(
+        store.as_ref(),
+        &DossierCode::parse(&filed[1]).expect("code"),
+        &officer(Role::Officer),
+        Act::Receive,
+        "2026-03-02T11:00:00+07:00",
+    )
+    .await;
+    let after_first = sync
+        .down_due(
+            "hg-igate",
+            DownFrom::After(first_page[0].position.clone()),
+            10,
+        )
+        .await
+        .expect("due");
+    assert_eq!(
+        codes_of(&after_first),
+        vec![filed[2].clone(), code, filed[1].clone()]
+    );
+    for bad in ["", "12", "x~000.00.01.H12", "12~"] {
+        assert!(bad.parse::<FeedPosition>().is_err(), "{bad:?}");
+    }
 }
 
 pub async fn a_delivered_dossier_keeps_its_code_and_the_counter_numbers_after_the_online_range(

@@ -112,6 +112,10 @@ pub struct CallBody {
     /// The document whose file is fetched (`LayTepDinhKem`).
     #[serde(default)]
     magiayto: Option<String>,
+    /// Where to go on reading the feed (`NhanHoSo`): the `ViTri` of the
+    /// last dossier read; from the start unless given.
+    #[serde(default)]
+    sau: Option<String>,
 }
 
 /// A call answered.
@@ -413,6 +417,7 @@ async fn respond(state: &AppState, office: &offices::Connected, body: CallBody) 
         day: body.ngay,
         limit: body.soluong.and_then(|n| usize::try_from(n).ok()),
         document: body.magiayto,
+        after: body.sau,
         base: state.oidc.issuer().trim_end_matches('/').to_string(),
     };
     match adapter::call(state, office, call, chrono::Utc::now()).await {

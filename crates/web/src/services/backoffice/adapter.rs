@@ -64,6 +64,8 @@ pub struct Call {
     pub limit: Option<usize>,
     /// The document whose file is fetched (`LayTepDinhKem`).
     pub document: Option<String>,
+    /// The position after which the feed is read (`NhanHoSo`).
+    pub after: Option<String>,
     /// This node's public address, under which files and results are
     /// named.
     pub base: String,
@@ -251,8 +253,15 @@ pub async fn call(
                     "soluong: read 1 to {MAX_BATCH} dossiers at a time, not {limit}"
                 )));
             }
+            let after = match call.after.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(p) => Some(
+                    p.parse()
+                        .map_err(|e: String| CallError::Malformed(format!("sau: {e}")))?,
+                ),
+            };
             return Ok(Answer::Listed(
-                downstream::feed(store, office, limit, &call.base).await?,
+                downstream::feed(store, office, after, limit, &call.base).await?,
             ));
         }
         "XacNhanHoSo" => {

@@ -18,10 +18,12 @@
 //!   retried with exponential backoff and jitter until the back office
 //!   answers `"00"` for it;
 //! - **pull**: the feed `NhanHoSo` gives what the back office has not
-//!   acknowledged, longest waiting first, and `XacNhanHoSo` acknowledges
-//!   `{MaHoSo, PhienBan}`. The feed is the set of what is unacknowledged,
-//!   not a position in a log: a dossier whose change commits after a read
-//!   is simply in the next one, never behind a cursor.
+//!   acknowledged, in the order of their last change, and `XacNhanHoSo`
+//!   acknowledges `{MaHoSo, PhienBan}`. The feed is the set of what is
+//!   unacknowledged, not a log: each item names its place (`ViTri`), a
+//!   reader pages on with `sau` past what it holds back, and reads from
+//!   the start again once a page comes back short, so that a change
+//!   committed behind its place is read then and nothing stays unread.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +31,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use store::{DownAck, DownDue, Store, StoreError, StoredOffice};
+use store::{DownAck, DownDue, DownFrom, FeedPosition, Store, StoreError, StoredOffice};
 
 use super::report::{self, ReportError};
 use super::upstream::{backoff, jitter, numbered};
@@ -81,6 +83,7 @@ pub async fn item(store: &dyn Store, due: &DownDue, base: &str) -> Result<Value,
     Ok(json!({
         "MaHoSo": d.code.to_string(),
         "PhienBan": due.stored.version,
+        "ViTri": due.position.to_string(),
         "HoSo": packet,
         "TienDo": steps,
         "TepDinhKem": files,
@@ -89,16 +92,19 @@ pub async fn item(store: &dyn Store, due: &DownDue, base: &str) -> Result<Value,
 }
 
 /// What the feed gives `office`: at most `limit` dossiers it has not
-/// acknowledged, longest waiting first.
+/// acknowledged, in the order of their last change, from the start or
+/// after `after`.
 pub async fn feed(
     store: &dyn Store,
     office: &StoredOffice,
+    after: Option<FeedPosition>,
     limit: usize,
     base: &str,
 ) -> Result<Vec<Value>, DownError> {
+    let from = after.map_or(DownFrom::Start, DownFrom::After);
     let due = store
         .sync()
-        .down_due(&office.office.id, None, limit.clamp(1, BATCH * 2))
+        .down_due(&office.office.id, from, limit.clamp(1, BATCH * 2))
         .await?;
     let mut items = Vec::with_capacity(due.len());
     for d in &due {
@@ -260,7 +266,7 @@ impl Pusher {
             let due = match self
                 .store
                 .sync()
-                .down_due(&office.office.id, Some(Utc::now()), BATCH)
+                .down_due(&office.office.id, DownFrom::Due(Utc::now()), BATCH)
                 .await
             {
                 Ok(due) => due,

@@ -59,7 +59,7 @@ fn same_filing(a: &dossier::Dossier, b: &dossier::Dossier) -> bool {
 }
 
 /// What one read of the feed did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Round {
     /// Dossiers read.
     pub read: usize,
@@ -67,6 +67,8 @@ pub struct Round {
     pub kept: usize,
     /// Acknowledged.
     pub acknowledged: usize,
+    /// The place in the feed of the last one read.
+    pub last: Option<String>,
 }
 
 /// Starts reading the upstream portal's feed; it runs until the handle is
@@ -77,27 +79,49 @@ pub fn spawn(
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let mut link = Link::new(upstream)?;
     Ok(tokio::spawn(async move {
+        // a full page is followed at once by the next, after its last
+        // place (past what was held back); a short one ends the pass, and
+        // the next pass starts from the start after a pause
+        let mut after: Option<String> = None;
         loop {
-            match round(store.as_ref(), &mut link).await {
-                Ok(r) if r.read > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::info!(error = %e, "cannot read the national portal's feed now"),
+            match round(store.as_ref(), &mut link, after.as_deref()).await {
+                Ok(r) if r.read >= BATCH && r.last.is_some() => {
+                    after = r.last;
+                    continue;
+                }
+                Ok(_) => after = None,
+                Err(e) => {
+                    after = None;
+                    tracing::info!(error = %e, "cannot read the national portal's feed now");
+                }
             }
             tokio::time::sleep(POLL).await;
         }
     }))
 }
 
-/// Reads the feed once, takes what it gives and acknowledges what was
-/// taken.
-pub async fn round(store: &dyn Store, link: &mut Link) -> Result<Round, TakeError> {
+/// Reads a page of the feed (from the start, or after the place
+/// `after`), takes what it gives and acknowledges what was taken.
+pub async fn round(
+    store: &dyn Store,
+    link: &mut Link,
+    after: Option<&str>,
+) -> Result<Round, TakeError> {
+    let mut ask = json!({"soluong": BATCH});
+    if let Some(after) = after {
+        ask["sau"] = json!(after);
+    }
     let answer = link
-        .call("", "NhanHoSo", json!({"soluong": BATCH}))
+        .call("", "NhanHoSo", ask)
         .await
         .map_err(TakeError::Upstream)?;
     let items = answer["result"].as_array().cloned().unwrap_or_default();
     let mut round = Round {
         read: items.len(),
+        last: items
+            .last()
+            .and_then(|i| i["ViTri"].as_str())
+            .map(str::to_string),
         ..Round::default()
     };
     let mut acks = Vec::new();
