@@ -155,6 +155,27 @@ pub struct DongBoHoSoMC {
     pub other: Map<String, Value>,
 }
 
+impl DongBoHoSoMC {
+    /// The applicant's personal identification number: the first
+    /// `DinhDanhCHS` of kind 1, or `MaDoiTuong` of a citizen (kind 1),
+    /// when it is twelve digits.
+    pub fn applicant_pin(&self) -> Option<String> {
+        let pin = |s: &str| {
+            let s = s.trim();
+            (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.to_string())
+        };
+        self.dinh_danh_chs
+            .iter()
+            .filter(|d| d.loai_dinh_danh.as_deref() == Some("1"))
+            .find_map(|d| pin(&d.so_dinh_danh))
+            .or_else(|| {
+                (self.loai_doi_tuong.as_deref() == Some("1"))
+                    .then(|| pin(&self.ma_doi_tuong))
+                    .flatten()
+            })
+    }
+}
+
 /// An item of `TaiLieuNop`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaiLieuNop {
@@ -440,6 +461,50 @@ fn amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_applicants_number_is_read_from_its_identifiers_or_a_citizens_code() {
+        let read = |mut v: serde_json::Value| -> Option<String> {
+            v["MaHoSo"] = serde_json::json!("H29.12-261207-0001");
+            v["MaTTHC"] = serde_json::json!("1.001193");
+            serde_json::from_value::<DongBoHoSoMC>(v)
+                .expect("a packet")
+                .applicant_pin()
+        };
+        let id = |kind: &str, n: &str| serde_json::json!({"LoaiDinhDanh": kind, "SoDinhDanh": n});
+        assert_eq!(
+            read(
+                serde_json::json!({"DinhDanhCHS": [id("2", "012345678"), id("1", "001190000001")]})
+            ),
+            Some("001190000001".into())
+        );
+        // a number as a number, spaces around it
+        assert_eq!(
+            read(
+                serde_json::json!({"DinhDanhCHS": [{"LoaiDinhDanh": 1, "SoDinhDanh": " 001190000001 "}]})
+            ),
+            Some("001190000001".into())
+        );
+        // not twelve digits: none
+        for n in ["00119000000", "0011900000012", "00119000000x", ""] {
+            assert_eq!(
+                read(serde_json::json!({"DinhDanhCHS": [id("1", n)]})),
+                None,
+                "{n}"
+            );
+        }
+        // a citizen's code, when no identifier names them
+        assert_eq!(
+            read(serde_json::json!({"LoaiDoiTuong": "1", "MaDoiTuong": "001190000001"})),
+            Some("001190000001".into())
+        );
+        // an enterprise's code is not a person's number
+        assert_eq!(
+            read(serde_json::json!({"LoaiDoiTuong": "2", "MaDoiTuong": "001190000001"})),
+            None
+        );
+        assert_eq!(read(serde_json::json!({})), None);
+    }
+
     use super::*;
     use serde_json::json;
 

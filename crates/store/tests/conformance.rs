@@ -312,6 +312,7 @@ conformance!(
     a_message_is_found_by_its_key,
     a_new_password_ends_the_sessions_of_the_old,
     an_agencys_day_is_read_by_its_code_prefix,
+    a_persons_synchronised_dossiers_are_listed_the_last_changed_first,
     each_units_activity_and_open_messages_are_counted,
     a_back_office_is_connected_once_whoever_comes_second,
     // the cut-over of closed portals

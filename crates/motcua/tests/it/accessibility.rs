@@ -145,6 +145,11 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
         seal.signature,
         seal.key_id.replace('/', "%2F")
     );
+    // one processed at a province, and one received at its counter: both
+    // shown by what the province reports
+    let delivered = file_birth(&app, &token, citizen.commune_code).await;
+    let counter =
+        crate::adapter::reported_by_a_province(&app, &citizen.personal_id, &delivered).await;
     // a service that asks the person's consent to read their data
     let mut bhxh = crate::login::portal(crate::login::REDIRECT);
     bhxh.id = identity::client::ClientId::parse("bhxh").expect("id");
@@ -187,6 +192,8 @@ async fn every_page_passes_wcag_2_2_aa_in_both_languages_and_sizes() {
             format!("/ho-so/{code}/phieu/05"),
             format!("/ho-so/{issued}/phieu/01"),
             format!("/ho-so/{issued}/ket-qua"),
+            format!("/ho-so/{delivered}"),
+            format!("/ho-so/{counter}"),
             "/tai-khoan/to-chuc".to_string(),
             "/oidc/logout".to_string(),
         ]

@@ -1086,3 +1086,144 @@ async fn a_back_office_calls_over_the_signed_profile_and_each_call_is_in_the_mes
         "nothing of the refused calls was kept"
     );
 }
+
+/// What a province's back office reports reaches the person on the
+/// national portal: a dossier received at the province's counter is on
+/// their list and opens as its own page (for them only), one they filed
+/// here and the province processes shows the status and the steps the
+/// province reports (and no act judged against the stale record), and
+/// the public look-up tells the reported status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_sees_what_a_province_reports_of_their_dossiers() {
+    use crate::dossiers::{dossier_page, file_birth, people, person_token};
+    let app = TestApp::spawn().await;
+    let everyone = people(&app).await;
+    let (p, other) = (&everyone[0], &everyone[1]);
+    let (_, token) = person_token(&app, p).await;
+    let filed = file_birth(&app, &token, p.commune_code).await;
+    let counter = reported_by_a_province(&app, &p.personal_id, &filed).await;
+    let counter = counter.as_str();
+
+    // the list holds both, each with the status reported
+    let portal = app.log_in_on_portal(&p.personal_id).await;
+    let list = app
+        .send(
+            app.client
+                .get(app.url("/ho-so"))
+                .header("cookie", format!("motcua_sid={portal}")),
+        )
+        .await;
+    assert_eq!(list.status.as_u16(), 200);
+    let text = crate::helpers::main_text(&list.body);
+    for code in [counter, filed.as_str()] {
+        assert!(
+            list.body.contains(&format!("/ho-so/{code}")),
+            "{code}: {text}"
+        );
+    }
+    assert!(
+        text.contains("Đang xử lý") && text.contains("Yêu cầu bổ sung"),
+        "the statuses reported: {text}"
+    );
+
+    // the counter's dossier opens as its own page, with its steps
+    let page = dossier_page(&app, &portal, counter).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    let text = crate::helpers::main_text(&page.body);
+    for expected in [
+        "Đăng ký khai sinh",
+        "Chuyển bộ phận tư pháp thẩm định",
+        "Tư pháp - Hộ tịch",
+        "Nguyễn Thị Hoa",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    // nobody else's
+    person_token(&app, other).await;
+    let stranger = app.log_in_on_portal(&other.personal_id).await;
+    assert_eq!(
+        dossier_page(&app, &stranger, counter).await.status.as_u16(),
+        404
+    );
+
+    // the one filed here: the status the province reports, its steps,
+    // and no act on the stale record
+    let page = dossier_page(&app, &portal, &filed).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    let text = crate::helpers::main_text(&page.body);
+    assert!(
+        page.body.contains(r#"id="dossier-status" data-status="5""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("Đề nghị bổ sung bản sao giấy chứng sinh"),
+        "{text}"
+    );
+    assert!(page.body.contains(r#"id="reported-elsewhere""#), "{text}");
+    assert!(!page.body.contains("id=\"act-"), "no act: {text}");
+    assert!(!page.body.contains("id=\"attach-form\""), "no file: {text}");
+
+    // the public look-up and the API tell the reported status
+    let found = app.get(&format!("/api/v1/dossiers/{counter}")).await;
+    assert_eq!(found.status.as_u16(), 200, "{}", found.body);
+    assert_eq!(found.json()["status"], 4);
+    assert_eq!(found.json()["agency"], UNIT);
+    let found = app.get(&format!("/api/v1/dossiers/{filed}")).await;
+    assert_eq!(found.json()["status"], 5, "{}", found.body);
+    let looked = app.get(&format!("/tra-cuu-ho-so?ma={counter}")).await;
+    assert_eq!(looked.status.as_u16(), 200);
+    assert!(
+        crate::helpers::main_text(&looked.body).contains("Đang xử lý"),
+        "{}",
+        looked.body
+    );
+}
+
+/// A province's back office connected for the unit of `filed` (a
+/// dossier filed here) and for its own counter, reporting `filed`
+/// received and a supplement asked for, and a dossier of the person with
+/// `pin` received at its counter and sent for appraisal; that dossier's
+/// code.
+pub(crate) async fn reported_by_a_province(app: &TestApp, pin: &str, filed: &str) -> String {
+    let agency = filed.split('-').next().expect("an agency").to_string();
+    let password = connect(app, "tinh-igate", &[UNIT, &agency]).await;
+    let session = log_in(app, "tinh-igate", &password).await;
+    let counter = "000.00.12.H56-261207-0042";
+    let mut packet = dossier(counter, "2");
+    packet["DinhDanhCHS"] = json!([{"LoaiDinhDanh": "1", "SoDinhDanh": pin}]);
+    let (_, _, body) = post(
+        app,
+        CALL,
+        &call(&session, "DongBoHoSoMC", "False", json!([packet])),
+    )
+    .await;
+    assert_eq!(statuses(&body), ["applied"], "{body}");
+    let mut moved = step(counter, "4", "20261207093000");
+    moved["NoiDungXuLy"] = json!("Chuyển bộ phận tư pháp thẩm định");
+    moved["PhongBanXuLy"] = json!("Tư pháp - Hộ tịch");
+    let (_, _, body) = post(
+        app,
+        CALL,
+        &call(&session, "CapNhatTienDoHoSoMC", "False", json!([moved])),
+    )
+    .await;
+    assert_eq!(statuses(&body), ["applied"], "{body}");
+
+    // the one filed here, processed at the province: received there,
+    // then a supplement asked for
+    let mut here = dossier(filed, "2");
+    here["DinhDanhCHS"] = json!([{"LoaiDinhDanh": "1", "SoDinhDanh": pin}]);
+    let mut asked = step(filed, "5", "20261207100000");
+    asked["NoiDungXuLy"] = json!("Đề nghị bổ sung bản sao giấy chứng sinh");
+    for (service, packet) in [
+        ("DongBoHoSoMC", here),
+        ("CapNhatTienDoHoSoMC", step(filed, "4", "20261207094500")),
+        ("CapNhatTienDoHoSoMC", asked),
+    ] {
+        let mut c = call(&session, service, "False", json!([packet]));
+        c["madonvi"] = json!(agency);
+        let (_, _, body) = post(app, CALL, &c).await;
+        assert_eq!(statuses(&body), ["applied"], "{service}: {body}");
+    }
+    counter.to_string()
+}

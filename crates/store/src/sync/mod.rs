@@ -36,6 +36,9 @@ pub struct Synced {
     pub packet: Value,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
+    /// The applicant's personal identification number, when the packet
+    /// names one.
+    pub applicant: Option<String>,
 }
 
 /// What was done with a message.
@@ -157,6 +160,13 @@ pub trait SyncStore: Send + Sync {
     /// Marks a message resolved; `false` when there is none unresolved
     /// with that id.
     async fn resolve_message(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The dossiers whose packets name `applicant` (a personal
+    /// identification number), the last changed first, at most `limit`.
+    async fn synced_of_applicant(
+        &self,
+        applicant: &str,
+        limit: usize,
+    ) -> Result<Vec<Synced>, StoreError>;
     /// The dossiers known of an agency's day (`prefix`: `AGENCY-yymmdd-`,
     /// their codes' beginning, [`day_key`]), by code.
     async fn synced_with_prefix(&self, prefix: &str) -> Result<Vec<Synced>, StoreError>;
@@ -242,8 +252,13 @@ pub trait SyncStore: Send + Sync {
 
 // ---- the statements, the same text on both backends ------------------
 
-const SYNCED: &str =
-    "SELECT code, unit, version, body, updated_ns FROM sync_dossiers WHERE code = $1";
+const SYNCED_COLUMNS: &str = "code, unit, version, body, updated_ns, applicant";
+
+const SYNCED: &str = "SELECT code, unit, version, body, updated_ns, applicant \
+     FROM sync_dossiers WHERE code = $1";
+
+const SYNCED_OF_APPLICANT: &str = "SELECT code, unit, version, body, updated_ns, applicant \
+     FROM sync_dossiers WHERE applicant = $1 ORDER BY updated_ns DESC, code DESC LIMIT $2";
 
 const INSERT_MESSAGE: &str = "INSERT INTO sync_messages \
      (id, message_key, code, unit, received_ns, verdict, reason, body, resolved_ns) \
@@ -253,10 +268,11 @@ const INSERT_MESSAGE: &str = "INSERT INTO sync_messages \
 /// version read (`$6`; -1 when it was not known, which no stored version
 /// is). Synchronised dossiers are never deleted, so a writer that read a
 /// version finds the row.
-const PUT_SYNCED: &str = "INSERT INTO sync_dossiers (code, unit, version, body, updated_ns, day_key) \
-     VALUES ($1, $2, $3, $4, $5, $7) \
+const PUT_SYNCED: &str = "INSERT INTO sync_dossiers \
+     (code, unit, version, body, updated_ns, day_key, applicant) \
+     VALUES ($1, $2, $3, $4, $5, $7, $8) \
      ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, version = excluded.version, \
-     body = excluded.body, updated_ns = excluded.updated_ns \
+     body = excluded.body, updated_ns = excluded.updated_ns, applicant = excluded.applicant \
      WHERE sync_dossiers.version = $6";
 
 /// The agency's day of a dossier code shaped `AGENCY-yymmdd-NNNN`
@@ -313,8 +329,10 @@ fn version(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+type SyncedRow = (String, String, i64, String, i64, Option<String>);
+
 fn decode_synced(
-    (code, unit, v, body, updated): (String, String, i64, String, i64),
+    (code, unit, v, body, updated, applicant): SyncedRow,
 ) -> Result<Synced, StoreError> {
     let body: SyncedBody = from_json("a synchronised dossier", &body)?;
     Ok(Synced {
@@ -325,6 +343,7 @@ fn decode_synced(
         lifecycle: body.lifecycle,
         packet: body.packet,
         updated_at: from_nanos(updated),
+        applicant,
     })
 }
 
@@ -402,6 +421,7 @@ impl SyncStore for SqlStore {
                         updated,
                         read.map_or(-1, version),
                         day_key(&s.code),
+                        s.applicant.as_deref(),
                     ),
                 )
                 .await
@@ -462,11 +482,27 @@ impl SyncStore for SqlStore {
         Ok(changed == 1)
     }
 
+    async fn synced_of_applicant(
+        &self,
+        applicant: &str,
+        limit: usize,
+    ) -> Result<Vec<Synced>, StoreError> {
+        self.on()
+            .fetch_decoded(
+                SYNCED_OF_APPLICANT,
+                (applicant, crate::db::limit_i64(limit)),
+                "listing a person's synchronised dossiers",
+                decode_synced,
+            )
+            .await
+    }
+
     async fn synced_with_prefix(&self, prefix: &str) -> Result<Vec<Synced>, StoreError> {
         self.on()
             .fetch_decoded(
-                "SELECT code, unit, version, body, updated_ns FROM sync_dossiers \
-                 WHERE day_key = $1 ORDER BY code",
+                &format!(
+                    "SELECT {SYNCED_COLUMNS} FROM sync_dossiers WHERE day_key = $1 ORDER BY code"
+                ),
                 (prefix,),
                 "reading an agency's day of synchronised dossiers",
                 decode_synced,

@@ -43,6 +43,7 @@ fn state(code: &str, version: u64, acts: &[Action], minute: i64) -> Synced {
         lifecycle,
         packet: json!({"MaHoSo": code, "version": version}),
         updated_at: at(minute),
+        applicant: None,
     }
 }
 
@@ -447,6 +448,78 @@ pub async fn an_agencys_day_is_read_by_its_code_prefix(h: &Harness) {
         .collect();
     assert_eq!(day, ["UBND.25747-261207-0001", "UBND.25747-261207-0002"]);
     assert!(sync.synced_with_prefix("").await.expect("read").is_empty());
+}
+
+pub async fn a_persons_synchronised_dossiers_are_listed_the_last_changed_first(h: &Harness) {
+    let store = h.open().await;
+    let sync = store.sync();
+    let hoa = "001190000001";
+    for (n, (code, applicant)) in [
+        ("H29.12-261207-0001", Some(hoa)),
+        ("H29.12-261207-0002", Some("001190000002")),
+        ("H29.12-261207-0003", None),
+        ("H29.12-261207-0004", Some(hoa)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let kept = message(
+            &format!("{code}#1"),
+            code,
+            "H29",
+            0,
+            MessageVerdict::Applied,
+        );
+        let mut state = state(code, 1, &[], i64::try_from(n).expect("small"));
+        state.applicant = applicant.map(str::to_string);
+        assert_eq!(
+            sync.keep(&kept, Some((&state, None))).await.expect("keep"),
+            Kept::Stored
+        );
+    }
+    let codes = |list: Vec<Synced>| list.into_iter().map(|s| s.code).collect::<Vec<_>>();
+    let listed = sync.synced_of_applicant(hoa, 10).await.expect("listed");
+    assert_eq!(listed[0].applicant.as_deref(), Some(hoa));
+    assert_eq!(codes(listed), ["H29.12-261207-0004", "H29.12-261207-0001"]);
+    assert_eq!(
+        codes(sync.synced_of_applicant(hoa, 1).await.expect("listed")),
+        ["H29.12-261207-0004"]
+    );
+    assert!(
+        sync.synced_of_applicant("", 10)
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+    // a later packet that names another applicant moves the dossier
+    let code = "H29.12-261207-0001";
+    let kept = message(
+        &format!("{code}#2"),
+        code,
+        "H29",
+        9,
+        MessageVerdict::Applied,
+    );
+    let mut moved = state(code, 2, &[], 9);
+    moved.applicant = Some("001190000002".into());
+    assert_eq!(
+        sync.keep(&kept, Some((&moved, Some(1))))
+            .await
+            .expect("keep"),
+        Kept::Stored
+    );
+    assert_eq!(
+        codes(sync.synced_of_applicant(hoa, 10).await.expect("listed")),
+        ["H29.12-261207-0004"]
+    );
+    assert_eq!(
+        codes(
+            sync.synced_of_applicant("001190000002", 10)
+                .await
+                .expect("listed")
+        ),
+        ["H29.12-261207-0001", "H29.12-261207-0002"]
+    );
 }
 
 pub async fn each_units_activity_and_open_messages_are_counted(h: &Harness) {

@@ -16,6 +16,7 @@ use crate::auth::{ApiPerson, Scope};
 use crate::error::ApiError;
 use crate::extract::{Path, Query};
 use crate::services::Stores as _;
+use crate::services::backoffice::reported::{self, Reported};
 use crate::services::cutover;
 use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow::{self, Application};
@@ -336,6 +337,82 @@ pub(crate) fn public_view(d: &Dossier) -> PublicDossier {
     }
 }
 
+/// The public view of `d`, with the status the back office handling it
+/// reports when one does (a dossier delivered to a province's back office
+/// is processed there).
+pub(crate) async fn public_reported(
+    state: &AppState,
+    d: &Dossier,
+) -> Result<PublicDossier, FlowError> {
+    let mut out = public_view(d);
+    if let Some(r) = reported::of_code(state.stores(), &out.code).await? {
+        out.status = r.status.code();
+        out.status_vi = r.status.name_vi();
+        out.status_en = r.status.name_en();
+        if r.due().is_some() {
+            out.due = r.due();
+        }
+    }
+    Ok(out)
+}
+
+/// The public view of a dossier known here only by what its back office
+/// reports (received at a province's counter).
+pub(crate) fn public_of_report(r: &Reported) -> PublicDossier {
+    let (vi, en) = match r.catalogued() {
+        Some(p) => (p.name_vi.clone(), p.name_en.clone()),
+        None => (
+            r.procedure_name().to_string(),
+            r.procedure_name().to_string(),
+        ),
+    };
+    let name = dossier::AgencyCode::parse(&r.unit)
+        .ok()
+        .and_then(|a| dossier::agency_name(&a));
+    let handled = match r.handled_by().trim() {
+        "" => r.unit.clone(),
+        h => h.to_string(),
+    };
+    PublicDossier {
+        code: r.code.clone(),
+        old_code: None,
+        procedure_vi: vi,
+        procedure_en: en,
+        status: r.status.code(),
+        status_vi: r.status.name_vi(),
+        status_en: r.status.name_en(),
+        submitted_at: r
+            .submitted_at()
+            .unwrap_or_else(|| r.updated_at.with_timezone(&calendar::VIETNAM)),
+        due: r.due(),
+        agency: r.unit.clone(),
+        agency_vi: name
+            .as_ref()
+            .map_or_else(|| handled.clone(), |n| n.vi.clone()),
+        agency_en: name.map_or(handled, |n| n.en),
+    }
+}
+
+/// What anyone may see of the dossiers with `code` (new or former): the
+/// public view of each, with what its back office reports, or of the one
+/// a back office reports by that code.
+pub(crate) async fn public_found(
+    state: &AppState,
+    code: &str,
+) -> Result<Vec<PublicDossier>, FlowError> {
+    let found = cutover::find(state.stores(), code).await?;
+    let mut out = Vec::with_capacity(found.len());
+    for s in &found {
+        out.push(public_reported(state, &s.dossier).await?);
+    }
+    if out.is_empty()
+        && let Some(r) = reported::of_code(state.stores(), code.trim()).await?
+    {
+        out.push(public_of_report(&r));
+    }
+    Ok(out)
+}
+
 /// `GET /api/v1/dossiers/{code}`: public, minimal — whole for its
 /// applicant and the staff of its agencies (with their token).
 #[utoipa::path(
@@ -357,6 +434,15 @@ pub async fn get_dossier(
         .map_err(FlowError::from)?;
     let stored = match found.len() {
         0 => {
+            // one received at a province's counter, known by its reports
+            if let Some(r) = reported::of_code(state.stores(), code.trim())
+                .await
+                .map_err(FlowError::from)?
+            {
+                return Ok(
+                    Json(DossierAnswer::Public(Box::new(public_of_report(&r)))).into_response()
+                );
+            }
             return Err(ApiError::NotFound(format!(
                 "no dossier has the code {:?}, new or former",
                 code.trim()
@@ -375,9 +461,9 @@ pub async fn get_dossier(
         }
     };
     let Some(caller) = caller else {
-        return Ok(Json(DossierAnswer::Public(Box::new(public_view(
-            &stored.dossier,
-        ))))
+        return Ok(Json(DossierAnswer::Public(Box::new(
+            public_reported(&state, &stored.dossier).await?,
+        )))
         .into_response());
     };
     let actors = flow::actors_for(&state, &caller.account, &stored.dossier).await?;

@@ -959,6 +959,12 @@ texts! {
     p_new => "mới", "new";
     p_code => "Mã hồ sơ", "Dossier code";
     p_old_code => "Mã hồ sơ cũ", "Former dossier code";
+    p_reported_title => "Tiến độ do đơn vị xử lý báo về", "Progress reported by the office handling it";
+    p_reported_by => "Đơn vị xử lý", "Handled by";
+    p_reported_at => "Báo lần cuối lúc", "Last reported at";
+    p_reported_elsewhere => "Hồ sơ đang do đơn vị này giải quyết: việc bổ sung, rút hồ sơ và nhận kết quả làm với đơn vị này.", "This dossier is being handled by this office: supplements, withdrawal and the result go through it.";
+    p_reported_none => "Đơn vị chưa báo bước xử lý nào.", "The office has not reported a processing step yet.";
+    p_department => "Bộ phận", "Department";
     p_ops_title => "Vận hành kết nối", "Connections at work";
     p_ops_scope => "Phạm vi", "Scope";
     p_ops_nation => "Toàn quốc", "The whole country";

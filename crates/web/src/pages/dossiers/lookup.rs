@@ -8,8 +8,6 @@ use serde::Deserialize;
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
-use crate::services::Stores as _;
-use crate::services::cutover;
 use crate::state::AppState;
 
 #[derive(askama::Template)]
@@ -40,11 +38,7 @@ pub async fn lookup(
     let mut missing = false;
     if !code.is_empty() {
         // a code of this portal, or of a closed provincial one
-        found = cutover::find(state.stores(), &code)
-            .await?
-            .iter()
-            .map(|s| crate::api::dossiers::public_view(&s.dossier))
-            .collect();
+        found = crate::api::dossiers::public_found(&state, &code).await?;
         missing = found.is_empty();
     }
     let status = if missing {

@@ -7,10 +7,13 @@ use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
 use dossier::{Dossier, Urgency};
 
-use super::shared::{pick, status_name, urgency_class, urgency_name, when};
+use super::shared::{person_id, pick, status_name, urgency_class, urgency_name, when};
 use crate::pages::failure::PageError;
 use crate::pages::i18n::Tr;
 use crate::pages::layout::{Ctx, Layout, html};
+use crate::services::Stores as _;
+use crate::services::backoffice::reported::{self, Reported};
+use crate::services::dossiers::error::FlowError;
 use crate::services::dossiers::flow;
 use crate::services::dossiers::records;
 use crate::state::AppState;
@@ -77,6 +80,29 @@ pub(super) fn dossier_row(t: Tr, d: &Dossier, now: DateTime<FixedOffset>) -> Dos
     }
 }
 
+/// A dossier known here by what its back office reports: received at a
+/// province's counter, or filed here and processed there.
+pub(super) fn reported_row(t: Tr, r: &Reported) -> DossierRow {
+    let procedure = r.catalogued().map_or_else(
+        || r.procedure_name().to_string(),
+        |p| pick(t, &p.name_vi, &p.name_en).to_string(),
+    );
+    let vn = |d: DateTime<FixedOffset>| when(&d.with_timezone(&calendar::VIETNAM));
+    DossierRow {
+        code: r.code.clone(),
+        old_code: String::new(),
+        applicant: r.applicant_name().to_string(),
+        procedure,
+        status: status_name(t, r.status),
+        status_code: r.status.code(),
+        submitted: r.submitted_at().map(vn).unwrap_or_default(),
+        due: r.due().map(vn).unwrap_or_default(),
+        urgency: "",
+        urgency_class: "",
+        assignee: String::new(),
+    }
+}
+
 /// `GET /ho-so` (`/dossiers`)
 pub async fn mine(
     ctx: Ctx,
@@ -84,7 +110,39 @@ pub async fn mine(
     SignedIn { account, .. }: SignedIn,
 ) -> Result<Response, PageError> {
     let t = ctx.t();
-    let rows = flow::dossiers_of(&state, &account).await?;
+    let filed = flow::dossiers_of(&state, &account).await?;
+    // what the provinces' back offices report of this person's dossiers:
+    // the status of those filed here and processed there, and those
+    // received at a province's counter
+    let reports = match person_id(&account) {
+        Some(pin) => reported::of_person(state.stores(), &pin)
+            .await
+            .map_err(FlowError::from)?,
+        None => Vec::new(),
+    };
+    let now = flow::now();
+    let mut rows: Vec<(DateTime<FixedOffset>, DossierRow)> = filed
+        .iter()
+        .map(|s| {
+            let mut row = dossier_row(t, &s.dossier, now);
+            if let Some(r) = reports.iter().find(|r| r.code == row.code) {
+                row.status = status_name(t, r.status);
+                row.status_code = r.status.code();
+            }
+            (s.dossier.submitted_at, row)
+        })
+        .collect();
+    for r in &reports {
+        if !filed.iter().any(|s| s.dossier.code.to_string() == r.code) {
+            let at = r.submitted_at().unwrap_or_else(|| {
+                r.updated_at
+                    .with_timezone(&calendar::VIETNAM)
+                    .fixed_offset()
+            });
+            rows.push((at, reported_row(t, r)));
+        }
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.code.cmp(&a.1.code)));
     let mut notices = Vec::new();
     for subject in flow::applicant_subjects(&account) {
         notices.extend(records::notices(&state, &subject, 30).await?);
@@ -99,14 +157,10 @@ pub async fn mine(
             tracing::warn!(error = %e, "marking notices read");
         }
     }
-    let now = flow::now();
     let page = MyPage {
         l: ctx.layout(t.p_my_title(), "dossiers"),
         t,
-        rows: rows
-            .iter()
-            .map(|s| dossier_row(t, &s.dossier, now))
-            .collect(),
+        rows: rows.into_iter().map(|(_, row)| row).collect(),
         notices: notices
             .iter()
             .map(|n| NoticeRow {

@@ -15,7 +15,7 @@
 //! | `GET /ho-so/{code}/ket-qua.pdf` | the same as a PDF, or the refusal (form 03) ([`result`]) |
 //! | `GET /xac-minh/{code}?dau=` | anyone verifies a result by the QR code printed on it |
 //! | `GET /ho-so`, `/dossiers` | my dossiers ([`mine`]) |
-//! | `GET, POST /ho-so/{code}` | a dossier and its acts ([`show`]) |
+//! | `GET, POST /ho-so/{code}` | a dossier and its acts ([`show`]), with what a province's back office reports of it, or a dossier known only by such reports ([`reported`]) |
 //! | `GET /ho-so/{code}/phieu/{form}` | a slip ([`slips`]) |
 //! | `POST /ho-so/{code}/tep`, `GET /ho-so/{code}/tep/{document}` | its files ([`files`]) |
 //! | `GET /tra-cuu-ho-so`, `/dossier-lookup` | the public look-up ([`lookup`]) |
@@ -26,6 +26,7 @@ mod catalog;
 mod files;
 mod lookup;
 mod mine;
+mod reported;
 mod result;
 pub(crate) mod shared;
 mod show;

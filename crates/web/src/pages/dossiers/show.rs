@@ -12,6 +12,7 @@ use dossier::{Act, Actor, Dossier, Outcome, Procedure, Role, Status};
 use serde::Deserialize;
 
 use super::mine::dossier_row;
+use super::reported::{self, ReportedView, view as reported_view};
 use super::shared::{act_name, agency, channel_name, pick, signed_in, status_name, when};
 use crate::pages::csrf;
 use crate::pages::failure::PageError;
@@ -140,6 +141,8 @@ pub(super) struct DossierPage {
     outcome: &'static str,
     /// The result issued can be viewed and printed.
     result_ready: bool,
+    /// What the back office handling it reports, when one does.
+    reported: Option<ReportedView>,
     notice: String,
     error: String,
     csrf: String,
@@ -387,8 +390,22 @@ pub(super) async fn show_dossier(
     }
     slips.push(("05".to_string(), t.p_slip_05()));
     let is_staff = actors.iter().any(|a| a.role != Role::Applicant);
+    // delivered to a province's back office, it is processed there: its
+    // status is the one the office reports, and while that is past this
+    // record, acts on the record would be judged against what no longer
+    // holds
+    let report =
+        crate::services::backoffice::reported::of_code(state.stores(), &d.code.to_string())
+            .await
+            .map_err(FlowError::from)?;
+    let elsewhere = report.as_ref().is_some_and(|r| r.status != d.status());
+    let reported = match &report {
+        Some(r) => Some(reported_view(state, t, r, elsewhere).await?),
+        None => None,
+    };
     let acts: Vec<ActForm> = open_acts(actors, d, p)
         .into_iter()
+        .filter(|_| !elsewhere)
         .map(|(code, needs)| ActForm {
             code,
             label: act_name(t, code),
@@ -431,7 +448,11 @@ pub(super) async fn show_dossier(
                 }),
         })
         .collect();
-    let can_attach = actors.iter().any(|a| flow::may_attach(a, d, p));
+    let can_attach = !elsewhere && actors.iter().any(|a| flow::may_attach(a, d, p));
+    let (status_text, status_code) = match &report {
+        Some(r) => (status_name(t, r.status), r.status.code()),
+        None => (row.status, row.status_code),
+    };
     let status = if error.is_empty() {
         StatusCode::OK
     } else {
@@ -444,12 +465,16 @@ pub(super) async fn show_dossier(
         old_code: row.old_code.clone(),
         version: stored.version,
         procedure: row.procedure,
-        status: row.status,
-        status_code: row.status_code,
+        status: status_text,
+        status_code,
         channel: channel_name(t, d.channel),
         applicant: d.applicant.name.clone(),
         submitted: row.submitted,
-        due: row.due,
+        // the appointment the office handling it gave, when it gave one
+        due: report
+            .as_ref()
+            .and_then(|r| r.due())
+            .map_or(row.due, |d| when(&d.with_timezone(&calendar::VIETNAM))),
         urgency: if is_staff { row.urgency } else { "" },
         urgency_class: row.urgency_class,
         competent: agency(t, &d.route.competent),
@@ -498,6 +523,7 @@ pub(super) async fn show_dossier(
             }),
         outcome: d.lifecycle.outcome().map_or("", |o| outcome_name(t, o)),
         result_ready: crate::services::dossiers::result::issued(d).is_some(),
+        reported,
         staff,
         notice,
         error,
@@ -532,9 +558,14 @@ pub async fn dossier(
         String::new()
     };
     match page.notice(notice).await {
-        // no dossier has this code: it may be a former code (of a closed
-        // provincial portal), which leads to the dossier
+        // no dossier filed here has this code: it may be one received at a
+        // province's counter, known by its back office's reports, or a
+        // former code (of a closed provincial portal), which leads to the
+        // dossier
         Err(PageError::Flow(FlowError::NotFound(why))) => {
+            if let Some(shown) = reported::page(&state, &ctx, &page.account, &code).await? {
+                return Ok(shown);
+            }
             match cutover::leads(state.stores(), &code).await? {
                 Leads::To(new) => Ok(Redirect::to(&format!("/ho-so/{new}")).into_response()),
                 Leads::Several => {

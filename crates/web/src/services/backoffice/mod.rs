@@ -24,6 +24,7 @@ pub mod downstream;
 pub mod inbound;
 pub mod offices;
 pub mod report;
+pub mod reported;
 pub mod status;
 pub mod upstream;
 
@@ -343,6 +344,12 @@ async fn receive(
                         _ => body.clone(),
                     },
                     updated_at: at,
+                    applicant: match (&known, whole) {
+                        (Some(k), false) => k.applicant.clone(),
+                        _ => serde_json::from_value::<backoffice::DongBoHoSoMC>(body.clone())
+                            .ok()
+                            .and_then(|p| p.applicant_pin()),
+                    },
                 };
                 let kept = store
                     .sync()
