@@ -50,6 +50,12 @@ pub enum ExchangeCommand {
     /// nothing signed with it from now on does. Restart `motcua serve` to
     /// sign with the new key.
     RotateKey(NodeArgs),
+    /// Print the key this node signs with as the provider (its answers,
+    /// and the dossiers it pushes to back offices) as another node lists
+    /// it: member, key id, public key and the retired ones (JSON). A
+    /// province's node takes this portal's pushes with it
+    /// (`motcua serve --upstream-signer`).
+    Listing(NodeArgs),
 }
 
 /// Where the node keeps its data, and how to know its log operator.
@@ -100,6 +106,7 @@ pub fn run(command: ExchangeCommand) -> anyhow::Result<()> {
         ExchangeCommand::VerifyLog(args) => verify_log(args),
         ExchangeCommand::ExportHead(args) => export_head(&args),
         ExchangeCommand::RotateKey(args) => rotate_key(&args),
+        ExchangeCommand::Listing(args) => listing(&args),
     }
 }
 
@@ -163,6 +170,23 @@ fn export_head(args: &NodeArgs) -> anyhow::Result<()> {
         );
     };
     println!("{}", serde_json::to_string_pretty(&head)?);
+    Ok(())
+}
+
+fn listing(args: &NodeArgs) -> anyhow::Result<()> {
+    let listing = args
+        .config()
+        .with_context(|| {
+            format!(
+                "cannot read the node's exchange configuration {} (give --data-dir or \
+                 --exchange-config)",
+                args.config_path().display()
+            )
+        })?
+        .provider
+        .listing()
+        .map_err(anyhow::Error::msg)?;
+    println!("{}", serde_json::to_string_pretty(&listing)?);
     Ok(())
 }
 

@@ -122,6 +122,14 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_UPSTREAM_KEY", requires = "upstream")]
     upstream_key: Option<PathBuf>,
 
+    /// Take the dossiers the upstream portal pushes to this node (at
+    /// /api/v1/integration/deliveries, the endpoint the portal's operator
+    /// connects this back office with), signed by the portal's key listed
+    /// in this file (`motcua exchange listing` on the portal); the feed is
+    /// read as well.
+    #[arg(long, env = "MOTCUA_UPSTREAM_SIGNER", requires = "upstream")]
+    upstream_signer: Option<PathBuf>,
+
     /// How long a call to the upstream portal may take before it is given
     /// up and tried again later, in seconds.
     #[arg(long, env = "MOTCUA_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 30)]
@@ -213,6 +221,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         upstream_user,
         upstream_password,
         upstream_key,
+        upstream_signer,
         upstream_alert_minutes,
         upstream_timeout_seconds,
         adapter_calls_per_minute,
@@ -319,6 +328,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
 
     // every dossier change reported to the national portal, when set
     let reports_upstream = upstream.is_some();
+    let mut pushes = None;
     let pusher = match (upstream, upstream_user, upstream_password) {
         (Some(url), Some(user), Some(password)) => {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -343,6 +353,16 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
                 }
                 None => upstream,
             };
+            if let Some(path) = &upstream_signer {
+                let signer = web::services::exchange::node::DemoMember::load_listing(path)
+                    .context("cannot read the upstream portal's listing (--upstream-signer)")?;
+                tracing::info!(member = %signer.member.id, "taking the dossiers the upstream portal pushes");
+                pushes = Some(std::sync::Arc::new(
+                    web::services::backoffice::inbound::Pushes::new(&signer, upstream.clone())
+                        .map_err(anyhow::Error::msg)
+                        .context("--upstream-signer")?,
+                ));
+            }
             let reconciler = (reconcile_minutes > 0).then(|| {
                 web::services::backoffice::upstream::spawn_reconciler(
                     store.clone(),
@@ -393,6 +413,7 @@ async fn serve(args: ServeArgs, location: store::Location) -> anyhow::Result<()>
         drafts: std::sync::Arc::default(),
         upstream_alert: reports_upstream
             .then(|| std::time::Duration::from_secs(upstream_alert_minutes * 60)),
+        pushes,
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(web::serve(listener, app, async move {

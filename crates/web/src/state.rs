@@ -24,6 +24,10 @@ pub struct AppState {
     /// longer than this to be sent is an alert; `None`: it reports to no
     /// one (the national portal).
     pub upstream_alert: Option<std::time::Duration>,
+    /// The upstream portal's pushes this node takes (its signing keys and
+    /// the link its files are fetched through); `None`: it takes none
+    /// (it pulls the feed, or has no upstream).
+    pub pushes: Option<Arc<crate::services::backoffice::inbound::Pushes>>,
 }
 
 impl AppState {

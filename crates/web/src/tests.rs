@@ -46,6 +46,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         adapter: std::sync::Arc::default(),
         drafts: std::sync::Arc::default(),
         upstream_alert: None,
+        pushes: None,
     }
 }
 

@@ -156,6 +156,8 @@ const API: &[(&str, [Expect; 10])] = &[
     ("POST /api/v1/integration",                                  [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
     // signed by an exchange member, never a token
     ("POST /api/v1/integration/signed",                           [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
+    // signed by the upstream portal, never a token
+    ("POST /api/v1/integration/deliveries",                       [AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, AUTH]),
     ("GET /api/v1/back-offices",                                  [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("POST /api/v1/back-offices",                                 [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("PUT /api/v1/back-offices/{id}",                             [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
@@ -430,6 +432,28 @@ impl Cast {
             },
             // passkeys (the account page's) need a host name
             localhost_issuer: true,
+            // a province's node taking its portal's pushes
+            pushes: Some((
+                web::services::exchange::node::DemoMember::generate(
+                    exchange::Member {
+                        id: "VN/GOV/000.00.00.H99/cong-quoc-gia"
+                            .parse()
+                            .expect("a member"),
+                        name: "Cổng dịch vụ công quốc gia".into(),
+                        kind: exchange::MemberKind::Ministry,
+                    },
+                    "k1",
+                )
+                .expect("a key")
+                .listing()
+                .expect("its listing"),
+                web::services::backoffice::upstream::Upstream::new(
+                    "http://127.0.0.1:9/api/v1/integration",
+                    "tinh-igate",
+                    "mat-khau",
+                    "http://localhost",
+                ),
+            )),
             ..TestOptions::default()
         })
         .await;
@@ -911,6 +935,11 @@ impl Cast {
                 Body::Json(
                     json!({"madonvi": self.agency, "service": "TraCuuHoSo", "mahoso": code}),
                 ),
+            ),
+            "POST /api/v1/integration/deliveries" => (
+                Method::POST,
+                "/api/v1/integration/deliveries".into(),
+                Body::Json(json!({"data": [{"MaHoSo": code, "PhienBan": 1}]})),
             ),
             "GET /api/v1/back-offices" => get("/api/v1/back-offices".into()),
             "POST /api/v1/back-offices" => {

@@ -58,6 +58,12 @@ pub struct TestOptions {
     pub filing: web::ratelimit::FilingQuota,
     /// The node reports upstream, alerting after that long.
     pub upstream_alert: Option<std::time::Duration>,
+    /// The node takes the pushes of its upstream portal: the portal's
+    /// listing, and the upstream its files are fetched from.
+    pub pushes: Option<(
+        web::services::exchange::node::DemoMember,
+        web::services::backoffice::upstream::Upstream,
+    )>,
 }
 
 /// A PostgreSQL schema of its own for one test (`MOTCUA_TEST_DATABASE_URL`,
@@ -229,6 +235,12 @@ impl TestApp {
             adapter: std::sync::Arc::default(),
             drafts: std::sync::Arc::default(),
             upstream_alert: options.upstream_alert,
+            pushes: options.pushes.map(|(signer, upstream)| {
+                std::sync::Arc::new(
+                    web::services::backoffice::inbound::Pushes::new(&signer, upstream)
+                        .expect("taking pushes"),
+                )
+            }),
         };
         let app = web::app(state);
         let server = tokio::spawn(async move {

@@ -1107,3 +1107,171 @@ async fn a_back_office_configured_for_push_is_sent_each_dossier_signed_until_it_
     );
     server.abort();
 }
+
+/// A province's motcua node that takes pushes (`--upstream-signer`, the
+/// national portal's listing as `motcua exchange listing` prints it): the
+/// national portal pushes it each dossier filed for its unit, signed; the
+/// node keeps each under its national code with its file (fetched and
+/// checked) and answers it taken, so nothing waits at the portal. A push
+/// not signed by the portal is refused and keeps nothing; a node that
+/// takes no pushes says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provinces_node_takes_the_dossiers_the_national_portal_pushes_to_it() {
+    let national = National::start().await;
+    let unit = "SOTP.01";
+    let connected = national.backoffice(&[
+        "connect",
+        "tinh-igate",
+        "--name",
+        "Hệ thống một cửa của thành phố",
+        "--province",
+        "01",
+        "--unit",
+        unit,
+        "--pull",
+    ]);
+    let password = connected["password"].as_str().expect("a password");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["exchange", "listing", "--data-dir"])
+        .arg(national.dir.path())
+        .output()
+        .expect("motcua runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signer: web::services::exchange::node::DemoMember =
+        serde_json::from_slice(&out.stdout).expect("a listing");
+    let province = TestApp::spawn_with(crate::helpers::TestOptions {
+        upstream_alert: Some(Duration::from_secs(15 * 60)),
+        pushes: Some((
+            signer,
+            web::services::backoffice::upstream::Upstream::new(
+                &format!("{}/api/v1/integration", national.base),
+                "tinh-igate",
+                password,
+                "http://127.0.0.1",
+            ),
+        )),
+        ..Default::default()
+    })
+    .await;
+    let endpoint = format!("{}/api/v1/integration/deliveries", province.base);
+    national.backoffice(&[
+        "reconfigure",
+        "tinh-igate",
+        "--name",
+        "Hệ thống một cửa của thành phố",
+        "--province",
+        "01",
+        "--unit",
+        unit,
+        "--endpoint",
+        &endpoint,
+    ]);
+
+    // filed on the portal, pushed, kept with its file, and taken
+    let there = national.store().await;
+    let agency = dossier::AgencyCode::parse(unit).expect("an agency");
+    let codes = filed_there(there.as_ref(), &agency, "01", 3).await;
+    let sha = attach(there.as_ref(), &codes[1], "giay-to-tuy-than").await;
+    until_delivered(there.as_ref(), 0).await;
+    for code in &codes {
+        let code = dossier::DossierCode::parse(code).expect("a code");
+        let here = province
+            .store
+            .dossiers()
+            .dossier(&code)
+            .await
+            .expect("read")
+            .expect("pushed here");
+        let filed = there
+            .dossiers()
+            .dossier(&code)
+            .await
+            .expect("read")
+            .expect("filed");
+        assert_eq!(here.dossier, filed.dossier, "{code}");
+    }
+    let files = province
+        .store
+        .dossiers()
+        .attachments(&dossier::DossierCode::parse(&codes[1]).expect("a code"))
+        .await
+        .expect("read");
+    assert_eq!(
+        files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>(),
+        [sha.as_str()]
+    );
+
+    // a push not signed by the portal: refused, nothing kept
+    let stranger = "SOTP.01-261208-0999";
+    let body =
+        serde_json::to_vec(&serde_json::json!({"data": [{"MaHoSo": stranger, "PhienBan": 1}]}))
+            .expect("JSON");
+    let plain = province
+        .client
+        .post(&endpoint)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(plain.status().as_u16(), 401);
+    let answer: serde_json::Value = plain.json().await.expect("JSON");
+    assert_eq!(answer["error_code"], "02", "{answer}");
+    assert!(
+        answer["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--upstream-signer"),
+        "{answer}"
+    );
+    let other = web::services::exchange::node::DemoMember::generate(
+        exchange::Member {
+            id: "VN/GOV/000.00.00.G99/gia-mao".parse().expect("a member"),
+            name: "Một hệ thống giả mạo".into(),
+            kind: exchange::MemberKind::Province,
+        },
+        "k1",
+    )
+    .expect("a key")
+    .key()
+    .expect("its key");
+    let mut forged = exchange::HttpRequest {
+        method: "POST".into(),
+        uri: endpoint.clone(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body,
+    };
+    exchange::sign_request(
+        &mut forged,
+        &other,
+        chrono::Utc::now(),
+        chrono::Duration::minutes(5),
+    )
+    .expect("signed");
+    let forged = web::services::exchange::post_signed(&province.client, &forged)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(forged.status().as_u16(), 401);
+    assert!(
+        province
+            .store
+            .dossiers()
+            .dossier(&dossier::DossierCode::parse(stranger).expect("a code"))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    // the portal itself takes no pushes
+    let none = reqwest::Client::new()
+        .post(format!("{}/api/v1/integration/deliveries", national.base))
+        .json(&serde_json::json!({"data": []}))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(none.status().as_u16(), 404);
+}

@@ -33,6 +33,7 @@ use crate::auth::BackOffice;
 use crate::auth::address::ClientIp;
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::services::Stores as _;
 use crate::services::backoffice::adapter::{self, Answer, CallError, Item, Outcome};
 use crate::services::backoffice::downstream::DownError;
 use crate::services::backoffice::offices::{self, LoginError};
@@ -46,6 +47,8 @@ pub const CALL_PATH: &str = "/api/v1/integration";
 /// Where a back office calls over motcua's own profile: the same calls,
 /// signed (RFC 9421) by the exchange member whose subsystem is its id.
 pub const SIGNED_PATH: &str = "/api/v1/integration/signed";
+/// Where the upstream portal pushes dossiers to this node.
+pub const DELIVERIES_PATH: &str = "/api/v1/integration/deliveries";
 use crate::services::backoffice::{SIGNED_LEGAL_BASIS, SIGNED_PURPOSE, SIGNED_SERVICE};
 
 /// Counted per service and `error_code` of each packet.
@@ -470,6 +473,73 @@ async fn respond(state: &AppState, office: &offices::Connected, body: CallBody) 
 fn to_value(a: &ItemAnswer) -> Value {
     // a struct of strings and numbers always serialises
     serde_json::to_value(a).unwrap_or(Value::Null)
+}
+
+/// Take the dossiers the upstream portal pushes
+///
+/// On a province's node whose upstream portal pushes to it (`motcua serve
+/// --upstream-signer`): the national portal posts `{"data": [dossiers]}`
+/// (each as its feed gives it, `NhanHoSo`), signed (RFC 9421 with
+/// `Content-Digest`) by its exchange key. Each dossier is kept under its
+/// national code with its files, fetched and checked against their
+/// SHA-256, and answered `00`; one held (its code taken here by another
+/// dossier, a file not as announced) is answered `05` with the reason and
+/// pushed again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/integration/deliveries",
+    tag = "integration",
+    request_body(content = Object, description = "`{\"data\": [dossiers]}`, at most 50"),
+    responses(
+        (status = 200, description = "Each dossier answered (`result`: `MaHoSo`, `PhienBan`, `error_code` 00 taken, 05 not)", body = Object),
+    ),
+)]
+pub async fn integration_deliveries(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let Some(pushes) = state.pushes.clone() else {
+        return fail(
+            ApiError::NotFound(
+                "this node takes no pushed dossiers: it has no upstream portal that pushes to it \
+                 (motcua serve --upstream … --upstream-signer)"
+                    .into(),
+            ),
+            None,
+            None,
+        );
+    };
+    let request = exchange::HttpRequest {
+        method: method.to_string(),
+        uri: super::exchange::target_uri(&headers, &uri),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: raw.to_vec(),
+    };
+    if let Err(e) = pushes.verify(&request) {
+        return fail(ApiError::Unauthorized(e.to_string()), None, None);
+    }
+    match pushes.take(state.stores(), &raw).await {
+        Ok(result) => {
+            let error_code = if result.iter().all(|r| r["error_code"] == "00") {
+                "00"
+            } else {
+                "05"
+            };
+            Json(json!({
+                "error_code": error_code,
+                "message": message_of(error_code),
+                "result": result,
+            }))
+            .into_response()
+        }
+        Err(e) => fail(ApiError::BadRequest(e.to_string()), None, None),
+    }
 }
 
 /// Call the integration adapter over motcua's own profile

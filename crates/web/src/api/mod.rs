@@ -98,6 +98,7 @@ impl utoipa::Modify for Security {
         backoffices::retry_upstream,
         backoffices::retry_office,
         integration::integration_signed,
+        integration::integration_deliveries,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -209,6 +210,10 @@ pub fn router() -> Router<AppState> {
         (
             &[integration::SIGNED_PATH],
             post(integration::integration_signed),
+        ),
+        (
+            &[integration::DELIVERIES_PATH],
+            post(integration::integration_deliveries),
         ),
         (
             &[backoffices::PATH],

@@ -280,6 +280,15 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
             (429, "Too many calls from the back office (`error_code` 04)"),
         ],
     ),
+    // POST /api/v1/integration/deliveries
+    (
+        "integration_deliveries",
+        &[
+            (400, "The push cannot be read (`error_code` 01)"),
+            (401, "Not signed by the upstream portal (`error_code` 02)"),
+            (404, "This node takes no pushed dossiers (`error_code` 01)"),
+        ],
+    ),
     // POST /api/v1/integration/signed
     (
         "integration_signed",

@@ -100,6 +100,101 @@ pub fn spawn(
     }))
 }
 
+/// What a node needs to take the dossiers its upstream portal pushes to
+/// it: the portal's signing keys (its listing, as `motcua exchange
+/// listing` prints it), and the link the files are fetched through.
+pub struct Pushes {
+    ring: exchange::KeyRing,
+    link: tokio::sync::Mutex<Link>,
+}
+
+/// Why a push is not taken at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// It is not signed by the upstream portal.
+    #[error(
+        "the push is not signed by the upstream portal ({0}): it must carry an RFC 9421 \
+         signature by a key of the portal's listing (--upstream-signer) and a Content-Digest \
+         of its body"
+    )]
+    Unsigned(String),
+    /// Its body is not `{"data": [...]}`.
+    #[error("the push cannot be read: {0}; send {{\"data\": [dossiers]}}, at most {BATCH}")]
+    Unreadable(String),
+}
+
+impl Pushes {
+    /// Takes pushes signed by one of `signer`'s keys, fetching files over
+    /// `upstream`.
+    pub fn new(
+        signer: &crate::services::exchange::node::DemoMember,
+        upstream: Upstream,
+    ) -> Result<Pushes, String> {
+        let mut ring = exchange::KeyRing::new();
+        for key in signer.registered()? {
+            ring.insert(key).map_err(|e| e.to_string())?;
+        }
+        Ok(Pushes {
+            ring,
+            link: tokio::sync::Mutex::new(Link::new(upstream)?),
+        })
+    }
+
+    /// Checks that `request` is a push the upstream portal signed.
+    pub fn verify(&self, request: &exchange::HttpRequest) -> Result<(), PushError> {
+        exchange::verify_request(request, &self.ring, Utc::now())
+            .map_err(|e| PushError::Unsigned(e.to_string()))?;
+        let digest = exchange::HttpMessage::header(request, "content-digest").unwrap_or_default();
+        exchange::signature::verify_content_digest(&digest, &request.body)
+            .map_err(|e| PushError::Unsigned(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Takes each dossier of a verified push (`{"data": [...]}`, as
+    /// delivered by the feed) and answers for each whether it was taken:
+    /// `"00"` once it and its files are kept here (a second push of the
+    /// same version too), `"05"` with the reason otherwise (held, or a
+    /// file that is not what was announced), to be pushed again.
+    pub async fn take(&self, store: &dyn Store, body: &[u8]) -> Result<Vec<Value>, PushError> {
+        let pushed: Value =
+            serde_json::from_slice(body).map_err(|e| PushError::Unreadable(e.to_string()))?;
+        let items = pushed["data"]
+            .as_array()
+            .ok_or_else(|| PushError::Unreadable("no data list".into()))?;
+        if items.len() > BATCH {
+            return Err(PushError::Unreadable(format!(
+                "{} dossiers in one push",
+                items.len()
+            )));
+        }
+        let mut link = self.link.lock().await;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let answer = |error_code: &str, detail: String| {
+                json!({
+                    "MaHoSo": item["MaHoSo"],
+                    "PhienBan": item["PhienBan"],
+                    "error_code": error_code,
+                    "detail": detail,
+                })
+            };
+            out.push(match take(store, &mut link, item).await {
+                Ok(new) => {
+                    metrics::counter!(INBOUND_TOTAL, "outcome" => if new { "kept" } else { "again" })
+                        .increment(1);
+                    answer("00", String::new())
+                }
+                Err(e) => {
+                    metrics::counter!(INBOUND_TOTAL, "outcome" => "failed").increment(1);
+                    tracing::warn!(code = %item["MaHoSo"], error = %e, "a dossier pushed by the national portal was not taken; it is pushed again");
+                    answer("05", e.to_string())
+                }
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Reads a page of the feed (from the start, or after the place
 /// `after`), takes what it gives and acknowledges what was taken.
 pub async fn round(

@@ -59,12 +59,12 @@ pub async fn packets_and_files(
             url: format!("{base}/ho-so/{}/tep/{}", d.code, a.attachment.document),
         })
         .collect();
-    let results: Vec<ResultDocument> = match (crate::services::dossiers::result::issued(d), &d.seal)
+    let results: Vec<ResultDocument> = match (crate::services::dossiers::issued::issued(d), &d.seal)
     {
         (Some(_), Some(seal)) => vec![ResultDocument {
             id: d.code.to_string(),
             name: p.result_vi.clone(),
-            url: crate::services::dossiers::result::verify_url(base, d, seal),
+            url: crate::services::dossiers::issued::verify_url(base, d, seal),
         }],
         _ => Vec::new(),
     };

@@ -9,6 +9,7 @@ pub mod days;
 pub mod drafts;
 pub mod error;
 pub mod flow;
+pub mod issued;
 pub mod prefill;
 pub mod records;
 pub mod result;

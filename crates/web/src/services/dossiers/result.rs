@@ -6,41 +6,14 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use chrono::{DateTime, FixedOffset, Utc};
-use dossier::{Dossier, Outcome, ResultSeal, Status};
+use chrono::{DateTime, Utc};
+use dossier::{Dossier, ResultSeal};
 use exchange::{KeyRing, MemberId, RegisteredKey};
 use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
-/// The path of a result's verification page.
-pub const VERIFY_PATH: &str = "/xac-minh";
-
-/// A result issued: when (the leader's approval), by which agency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issued {
-    pub at: DateTime<FixedOffset>,
-    pub agency: dossier::AgencyCode,
-}
-
-/// The result `d` carries, if one was issued (processed with the outcome
-/// issued, returned or ready to be).
-pub fn issued(d: &Dossier) -> Option<Issued> {
-    if d.lifecycle.outcome() != Some(Outcome::Issued)
-        || !matches!(d.status(), Status::Processed | Status::ResultReturned)
-    {
-        return None;
-    }
-    let at = d
-        .control
-        .iter()
-        .find(|c| c.to == Status::Processed)
-        .map(|c| c.at)?;
-    Some(Issued {
-        at,
-        agency: d.route.competent.clone(),
-    })
-}
+pub use super::issued::{Issued, VERIFY_PATH, issued, verify_url};
 
 /// What a seal is over: a versioned text of the result's facts.
 fn statement(d: &Dossier, issued: &Issued) -> Vec<u8> {
@@ -112,21 +85,6 @@ fn sealing_keys<'a>(
     ring.keys_of(provider)
         .filter(move |k| key_id.is_none_or(|id| k.key_id.0 == id))
         .filter(move |k| k.valid_at(at))
-}
-
-/// Where the result's verification page is, on this site (`issuer`), with
-/// the seal and its key's id.
-pub fn verify_url(issuer: &str, d: &Dossier, seal: &ResultSeal) -> String {
-    let query = serde_urlencoded::to_string([
-        ("dau", seal.signature.as_str()),
-        ("khoa", seal.key_id.as_str()),
-    ])
-    .unwrap_or_default();
-    format!(
-        "{}{VERIFY_PATH}/{}?{query}",
-        issuer.trim_end_matches('/'),
-        d.code
-    )
 }
 
 #[cfg(test)]

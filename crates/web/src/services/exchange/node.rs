@@ -183,7 +183,7 @@ impl DemoMember {
 
     /// Its keys as the key ring holds them: the current one, and the
     /// retired ones until their retirement.
-    fn registered(&self) -> Result<Vec<RegisteredKey>, String> {
+    pub fn registered(&self) -> Result<Vec<RegisteredKey>, String> {
         let id = self.member.id.as_str();
         let mut keys = vec![RegisteredKey {
             key_id: KeyId(self.key_id.clone()),
@@ -369,6 +369,29 @@ impl DemoMember {
             public_key: Some(to_hex(&self.public()?.to_bytes())),
             retired: self.retired.clone(),
         })
+    }
+
+    /// Reads another node's listing ([`DemoMember::listing`]): its public
+    /// key, never a seed.
+    pub fn load_listing(path: &Path) -> Result<DemoMember, ConfigError> {
+        let shown = path.display().to_string();
+        let invalid = |reason: String| ConfigError::Invalid {
+            path: shown.clone(),
+            reason,
+        };
+        let text = std::fs::read(path).map_err(|source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let listed: DemoMember =
+            serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
+        if listed.seed.is_some() {
+            return Err(invalid(
+                "it holds a private key seed: give the listing (the public key) only".into(),
+            ));
+        }
+        listed.public().map_err(invalid)?;
+        Ok(listed)
     }
 
     /// Writes it, its seed included, readable by its owner only.
