@@ -798,6 +798,18 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
         .expect("due");
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].stored.dossier.code.to_string(), codes[0]);
+    // the portal's operators are told why, once
+    let backlog = there.sync().down_backlog().await.expect("backlog");
+    assert_eq!((backlog[0].waiting, backlog[0].failing), (1, 1));
+    let why = backlog[0]
+        .last_error
+        .as_ref()
+        .map(|(e, _)| e.clone())
+        .unwrap_or_default();
+    assert!(
+        why.starts_with("held by the back office: ") && why.contains("is taken here"),
+        "{why}"
+    );
     // what is held back is read again once a pass, not at once in a loop
     let before = adapter_calls(&national).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;

@@ -120,6 +120,10 @@ const ACK: &str = "UPDATE dossiers SET down_version = $3, down_attempts = 0, dow
      down_error = NULL WHERE code = $2 AND down_version < $3 AND version >= $3 \
      AND agency IN (SELECT unit FROM back_office_units WHERE office = $1)";
 
+const HELD: &str = "UPDATE dossiers SET down_attempts = down_attempts + 1, down_error = $4 \
+     WHERE code = $2 AND down_version < $3 AND version = $3 \
+     AND agency IN (SELECT unit FROM back_office_units WHERE office = $1)";
+
 const KNOWN: &str = "SELECT d.version FROM dossiers d JOIN back_office_units u ON u.unit = d.agency \
      WHERE u.office = $1 AND d.code = $2";
 
@@ -218,6 +222,29 @@ pub(super) async fn ack(
         Some(v) if v >= version && version > 0 => DownAck::Already,
         _ => DownAck::Unknown,
     })
+}
+
+pub(super) async fn held(
+    store: &SqlStore,
+    office: &str,
+    code: &str,
+    version: i64,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let changed = store
+        .on()
+        .execute(
+            HELD,
+            (
+                office,
+                code,
+                version,
+                reason.chars().take(1000).collect::<String>(),
+            ),
+        )
+        .await
+        .context("recording why a back office holds a dossier back")?;
+    Ok(changed > 0)
 }
 
 pub(super) async fn failed(

@@ -248,6 +248,16 @@ pub trait SyncStore: Send + Sync {
     async fn down_backlog(&self) -> Result<Vec<DownBacklog>, StoreError>;
     /// Makes every failed push to `office` due now; how many.
     async fn down_retry_now(&self, office: &str) -> Result<u64, StoreError>;
+    /// Records that `office` read `code` at `version` and holds it back,
+    /// and why (counted as a failure, shown to the operators); `false`
+    /// when it is not a dossier of its units waiting at that version.
+    async fn down_held(
+        &self,
+        office: &str,
+        code: &str,
+        version: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError>;
 }
 
 // ---- the statements, the same text on both backends ------------------
@@ -622,6 +632,16 @@ impl SyncStore for SqlStore {
 
     async fn down_backlog(&self) -> Result<Vec<DownBacklog>, StoreError> {
         downstream::backlog(self).await
+    }
+
+    async fn down_held(
+        &self,
+        office: &str,
+        code: &str,
+        version: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        downstream::held(self, office, code, version, reason).await
     }
 
     async fn down_retry_now(&self, office: &str) -> Result<u64, StoreError> {

@@ -1459,6 +1459,32 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
         1
     );
 
+    // held back by its back office, with why: counted and shown, still
+    // waiting; only its own back office, only at the version it has
+    assert!(
+        !sync
+            .down_held("tq-igate", &code, 2, "not mine")
+            .await
+            .expect("held")
+    );
+    assert!(
+        !sync
+            .down_held("hg-igate", &code, 1, "an old version")
+            .await
+            .expect("held")
+    );
+    assert!(
+        sync.down_held("hg-igate", &code, 2, "the code is taken here")
+            .await
+            .expect("held")
+    );
+    let backlog = sync.down_backlog().await.expect("backlog");
+    assert_eq!((backlog[0].waiting, backlog[0].failing), (1, 1));
+    assert_eq!(
+        backlog[0].last_error.as_ref().map(|(e, _)| e.as_str()),
+        Some("the code is taken here")
+    );
+
     // the feed read in pages: in the order of the last change, each
     // page after the last position read, to the end
     let mut filed = vec![code.clone()];

@@ -991,6 +991,7 @@ texts! {
     p_ops_to_deliver => "Hồ sơ chờ chuyển đến", "Dossiers to deliver";
     p_ops_deliver_fail_timeout => "Hệ thống của tỉnh nhận nhưng không trả lời kịp; hồ sơ được gửi lại sau.", "The province's system took the call and did not answer in time; the dossiers are sent again later.";
     p_ops_deliver_fail_unreachable => "Không kết nối được tới hệ thống của tỉnh (mạng hoặc địa chỉ); hồ sơ được gửi lại sau.", "The province's system could not be reached (network or address); the dossiers are sent again later.";
+    p_ops_deliver_held => "Hệ thống của tỉnh đã nhận nhưng giữ lại hồ sơ (trùng mã với hồ sơ khác, hoặc tệp không đúng như đã báo); cán bộ vận hành của tỉnh cần xem xét, lý do có trong API.", "The province's system read the dossier but holds it back (its code taken there by another dossier, or a file not as announced); the province's operator must look at it; the API gives the reason.";
     p_ops_deliver_fail_refused => "Hệ thống của tỉnh trả lời lỗi, chưa nhận hồ sơ; hồ sơ được gửi lại sau.", "The province's system answered with an error and did not take the dossiers; they are sent again later.";
     p_ops_silent => "im lặng hơn 1 ngày", "silent for over a day";
     p_ops_in_24h => "trong 24 giờ", "in 24 hours";

@@ -215,7 +215,7 @@ pub async fn page(
                 Failure::Timeout => t.p_ops_fail_timeout(),
                 Failure::Unreachable => t.p_ops_fail_unreachable(),
                 Failure::LogIn => t.p_ops_fail_login(),
-                Failure::Refused => t.p_ops_fail_refused(),
+                Failure::Refused | Failure::Held => t.p_ops_fail_refused(),
             })
             .unwrap_or_default(),
         last_error: up
@@ -235,6 +235,7 @@ fn delivery_failure(t: Tr, reason: &str) -> &'static str {
         Failure::Timeout => t.p_ops_deliver_fail_timeout(),
         Failure::Unreachable => t.p_ops_deliver_fail_unreachable(),
         Failure::LogIn | Failure::Refused => t.p_ops_deliver_fail_refused(),
+        Failure::Held => t.p_ops_deliver_held(),
     }
 }
 

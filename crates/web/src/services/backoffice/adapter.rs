@@ -13,8 +13,9 @@
 //!   reconciliation: every dossier of the unit's day (codes
 //!   `madonvi-yymmdd-…`) as the portal holds it, with its status and the
 //!   number of processing steps received;
-//! - `NhanHoSo` (`soluong`, at most 100), `XacNhanHoSo` (`data`:
-//!   `{MaHoSo, PhienBan}`) and `LayTepDinhKem` (`mahoso`, `magiayto`):
+//! - `NhanHoSo` (`soluong`, at most 100; `sau`, the place read last),
+//!   `XacNhanHoSo` (`data`: `{MaHoSo, PhienBan}` taken, or with `GiuLai`,
+//!   held back and why) and `LayTepDinhKem` (`mahoso`, `magiayto`):
 //!   motcua's own additions, the feed of the dossiers filed on the portal
 //!   for the back office's units, its acknowledgements, and their files
 //!   ([`super::downstream`]).

@@ -155,6 +155,31 @@ pub async fn acknowledge(
             }));
             continue;
         }
+        // read and held back, with why: recorded for the operators, and
+        // it keeps waiting
+        if let Some(reason) = item["GiuLai"]
+            .as_str()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            let reason = format!("{}{reason}", super::status::HELD_PREFIX);
+            let held = store
+                .sync()
+                .down_held(&office.office.id, &code, version, &reason)
+                .await?;
+            out.push(if held {
+                json!({
+                    "MaHoSo": code,
+                    "PhienBan": version,
+                    "error_code": "00",
+                    "status": "held",
+                    "message": "Đã ghi nhận lý do giữ lại; hồ sơ vẫn chờ",
+                })
+            } else {
+                acked(&code, version, DownAck::Unknown)
+            });
+            continue;
+        }
         let ack = store
             .sync()
             .down_ack(&office.office.id, &code, version)

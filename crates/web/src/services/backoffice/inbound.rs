@@ -83,8 +83,9 @@ pub fn spawn(
         // place (past what was held back); a short one ends the pass, and
         // the next pass starts from the start after a pause
         let mut after: Option<String> = None;
+        let mut told = std::collections::HashSet::new();
         loop {
-            match round(store.as_ref(), &mut link, after.as_deref()).await {
+            match round(store.as_ref(), &mut link, after.as_deref(), &mut told).await {
                 Ok(r) if r.read >= BATCH && r.last.is_some() => {
                     after = r.last;
                     continue;
@@ -197,10 +198,16 @@ impl Pushes {
 
 /// Reads a page of the feed (from the start, or after the place
 /// `after`), takes what it gives and acknowledges what was taken.
+///
+/// A dossier held back (its code taken here by another dossier, a file
+/// not as announced) is not acknowledged; the portal is told why once
+/// (`GiuLai`, kept in `told` by code and version), so that its operators
+/// see it.
 pub async fn round(
     store: &dyn Store,
     link: &mut Link,
     after: Option<&str>,
+    told: &mut std::collections::HashSet<(String, i64)>,
 ) -> Result<Round, TakeError> {
     let mut ask = json!({"soluong": BATCH});
     if let Some(after) = after {
@@ -231,6 +238,21 @@ pub async fn round(
             Err(e) => {
                 metrics::counter!(INBOUND_TOTAL, "outcome" => "failed").increment(1);
                 tracing::warn!(code = %item["MaHoSo"], error = %e, "a dossier of the national portal was not taken; it is read again");
+                let key = (
+                    item["MaHoSo"].as_str().unwrap_or_default().to_string(),
+                    item["PhienBan"].as_i64().unwrap_or_default(),
+                );
+                let held = matches!(
+                    e,
+                    TakeError::Clash(_) | TakeError::File(_) | TakeError::Unreadable(_)
+                );
+                if held && told.insert(key) {
+                    acks.push(json!({
+                        "MaHoSo": item["MaHoSo"],
+                        "PhienBan": item["PhienBan"],
+                        "GiuLai": e.to_string(),
+                    }));
+                }
             }
         }
     }
@@ -243,7 +265,7 @@ pub async fn round(
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|a| a["error_code"] == "00")
+            .filter(|a| a["error_code"] == "00" && a["status"] != "held")
             .count();
     }
     Ok(round)

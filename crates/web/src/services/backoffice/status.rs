@@ -158,12 +158,20 @@ pub enum Failure {
     LogIn,
     /// The portal answered with an error.
     Refused,
+    /// The back office read the dossier and holds it back (a code taken
+    /// there by another dossier, a file not as announced), saying why.
+    Held,
 }
+
+/// How a back office's reason for holding a dossier back is recorded.
+pub const HELD_PREFIX: &str = "held by the back office: ";
 
 /// The kind of the failure the sender recorded as `reason`.
 pub fn failure(reason: &str) -> Failure {
     let r = reason.to_ascii_lowercase();
-    if r.contains("timed out") || r.contains("timeout") {
+    if reason.starts_with(HELD_PREFIX) {
+        Failure::Held
+    } else if r.contains("timed out") || r.contains("timeout") {
         Failure::Timeout
     } else if r.contains("log-in refused") {
         Failure::LogIn
