@@ -223,12 +223,22 @@ pub async fn file(
     })))
 }
 
+/// How long the pusher keeps the list of back offices configured for
+/// push before reading it again: a change of configuration takes effect
+/// within it, and an idle pusher reads the outbox, not the list, at each
+/// poll.
+const OFFICES_KEPT: Duration = Duration::from_secs(5);
+
 /// The pusher's state.
 struct Pusher {
     store: Arc<dyn Store>,
     node: Arc<crate::services::exchange::node::ExchangeNode>,
     base: String,
     http: reqwest::Client,
+    /// The back offices configured for push, with their endpoints, and
+    /// when they were read.
+    offices: Vec<(StoredOffice, String)>,
+    read_at: Option<std::time::Instant>,
 }
 
 /// The service a push is logged as in the message log.
@@ -255,11 +265,13 @@ pub fn spawn(
         .connect_timeout(Duration::from_secs(5))
         .build()
         .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
-    let pusher = Pusher {
+    let mut pusher = Pusher {
         store,
         node,
         base,
         http,
+        offices: Vec::new(),
+        read_at: None,
     };
     Ok(tokio::spawn(async move {
         loop {
@@ -273,21 +285,27 @@ pub fn spawn(
 impl Pusher {
     /// One batch to each back office configured for push: how many
     /// dossiers were tried.
-    async fn round(&self) -> usize {
-        let offices = match self.store.sync().offices().await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the back offices to push to");
-                return 0;
+    async fn round(&mut self) -> usize {
+        if self.read_at.is_none_or(|at| at.elapsed() >= OFFICES_KEPT) {
+            match self.store.sync().offices().await {
+                Ok(all) => {
+                    self.offices = all
+                        .into_iter()
+                        .filter_map(|o| match (o.office.delivery, o.office.endpoint.clone()) {
+                            (backoffice::Delivery::Push, Some(endpoint)) => Some((o, endpoint)),
+                            _ => None,
+                        })
+                        .collect();
+                    self.read_at = Some(std::time::Instant::now());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the back offices to push to");
+                    return 0;
+                }
             }
-        };
+        }
         let mut tried = 0;
-        for office in offices {
-            let (backoffice::Delivery::Push, Some(endpoint)) =
-                (office.office.delivery, office.office.endpoint.clone())
-            else {
-                continue;
-            };
+        for (office, endpoint) in &self.offices {
             let due = match self
                 .store
                 .sync()
@@ -304,7 +322,7 @@ impl Pusher {
                 continue;
             }
             tried += due.len();
-            self.push(&office, &endpoint, due).await;
+            self.push(office, endpoint, due).await;
         }
         tried
     }
