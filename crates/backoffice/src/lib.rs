@@ -35,5 +35,5 @@ pub use map::{
     Problem, Reported, ReportedStep, ResultDocument, SubmittedFile, dossier_packet,
     progress_packets, read_packet, read_step,
 };
-pub use office::{Delivery, Office};
+pub use office::{Delivery, Office, OfficeKey};
 pub use packet::{CapNhatTienDoHoSoMC, DongBoHoSoMC};

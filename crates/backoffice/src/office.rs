@@ -62,7 +62,29 @@ pub struct Office {
     pub endpoint: Option<String>,
     /// Push or pull.
     pub delivery: Delivery,
+    /// The keys its calls over motcua's own profile are signed with
+    /// (`/api/v1/integration/signed`), beside those the exchange's
+    /// configuration lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<OfficeKey>,
 }
+
+/// A key a back office signs its calls with: the exchange member it signs
+/// as (`VN/GOV/<agency>/<back office id>`), the key's id and its Ed25519
+/// public key (64 hex digits), as `motcua backoffice key` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeKey {
+    /// The member it signs as; its last part is the back office's id.
+    pub member: String,
+    /// The key's id, as its signatures name it.
+    pub key_id: String,
+    /// The Ed25519 public key, 64 hex digits.
+    pub public_key: String,
+}
+
+/// At most this many keys per back office (the one in use and those
+/// being rotated in or out).
+pub const MAX_KEYS: usize = 4;
 
 /// A configuration as given, before it is checked.
 #[derive(Debug, Clone, Default)]
@@ -79,6 +101,8 @@ pub struct Draft {
     pub endpoint: Option<String>,
     /// See [`Office::delivery`].
     pub delivery: Delivery,
+    /// See [`Office::keys`].
+    pub keys: Vec<OfficeKey>,
 }
 
 fn id_char(c: char) -> bool {
@@ -193,6 +217,61 @@ impl Office {
             }
             (None, Delivery::Pull) => {}
         }
+        let mut keys = Vec::new();
+        for k in &draft.keys {
+            let key = OfficeKey {
+                member: k.member.trim().to_string(),
+                key_id: k.key_id.trim().to_string(),
+                public_key: k.public_key.trim().to_ascii_lowercase(),
+            };
+            let parts: Vec<&str> = key.member.split('/').collect();
+            if parts.len() != 4 || parts.iter().any(|p| p.is_empty()) || parts[3] != id {
+                problem(
+                    "keys",
+                    format!(
+                        "{:?}: a back office signs as the member VN/GOV/<agency>/{id}, its \
+                         last part being its id",
+                        key.member
+                    ),
+                );
+            }
+            if key.key_id.is_empty()
+                || key.key_id.len() > 128
+                || !key.key_id.chars().all(|c| c.is_ascii_graphic())
+            {
+                problem(
+                    "keys",
+                    format!(
+                        "{:?}: a key id is 1 to 128 printable ASCII characters",
+                        key.key_id
+                    ),
+                );
+            }
+            if key.public_key.len() != 64 || !key.public_key.chars().all(|c| c.is_ascii_hexdigit())
+            {
+                problem(
+                    "keys",
+                    format!(
+                        "the public key of {:?} is not 64 hex digits (an Ed25519 key, as \
+                         motcua backoffice key prints it)",
+                        key.key_id
+                    ),
+                );
+            }
+            if keys.iter().any(|k: &OfficeKey| k.key_id == key.key_id) {
+                problem(
+                    "keys",
+                    format!("the key id {:?} is given twice", key.key_id),
+                );
+            }
+            keys.push(key);
+        }
+        if keys.len() > MAX_KEYS {
+            problem(
+                "keys",
+                format!("at most {MAX_KEYS} keys, got {}", keys.len()),
+            );
+        }
         if problems.is_empty() {
             Ok(Office {
                 id,
@@ -201,6 +280,7 @@ impl Office {
                 units,
                 endpoint,
                 delivery: draft.delivery,
+                keys,
             })
         } else {
             Err(problems)
@@ -225,6 +305,65 @@ mod tests {
             units: vec!["000.00.00.H56".into(), " 000.00.01.H56 ".into()],
             endpoint: Some("https://motcua.tuyenquang.gov.vn/lien-thong".into()),
             delivery: Delivery::Push,
+            keys: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_key_is_the_back_offices_own_with_an_ed25519_public_key() {
+        let key = |member: &str, id: &str, public: &str| OfficeKey {
+            member: member.into(),
+            key_id: id.into(),
+            public_key: public.into(),
+        };
+        let good = "ab".repeat(32);
+        let office = Office::check(Draft {
+            keys: vec![key(
+                " VN/GOV/000.00.00.H56/tuyen-quang-igate ",
+                "k1",
+                &good.to_ascii_uppercase(),
+            )],
+            ..draft()
+        })
+        .expect("valid");
+        assert_eq!(
+            office.keys[0].member,
+            "VN/GOV/000.00.00.H56/tuyen-quang-igate"
+        );
+        assert_eq!(office.keys[0].public_key, good);
+        for bad in [
+            vec![key("VN/GOV/000.00.00.H56/ha-giang-igate", "k1", &good)],
+            vec![key("tuyen-quang-igate", "k1", &good)],
+            vec![key("VN/GOV/000.00.00.H56/tuyen-quang-igate", "", &good)],
+            vec![key("VN/GOV/000.00.00.H56/tuyen-quang-igate", "k 1", &good)],
+            vec![key("VN/GOV/000.00.00.H56/tuyen-quang-igate", "k1", "abcd")],
+            vec![key(
+                "VN/GOV/000.00.00.H56/tuyen-quang-igate",
+                "k1",
+                &"zz".repeat(32),
+            )],
+            vec![
+                key("VN/GOV/000.00.00.H56/tuyen-quang-igate", "k1", &good),
+                key("VN/GOV/000.00.00.H56/tuyen-quang-igate", "k1", &good),
+            ],
+            (0..5)
+                .map(|i| {
+                    key(
+                        "VN/GOV/000.00.00.H56/tuyen-quang-igate",
+                        &format!("k{i}"),
+                        &good,
+                    )
+                })
+                .collect(),
+        ] {
+            assert_eq!(
+                fields(Draft {
+                    keys: bad.clone(),
+                    ..draft()
+                }),
+                ["keys"],
+                "{bad:?}"
+            );
         }
     }
 
@@ -253,6 +392,7 @@ mod tests {
             units: vec!["a b".into()],
             endpoint: None,
             delivery: Delivery::Push,
+            keys: Vec::new(),
         };
         assert_eq!(
             fields(bad),

@@ -174,11 +174,28 @@ pub struct OfficeArgs {
     /// It pulls dossiers from the feed instead.
     #[arg(long)]
     pull: bool,
+    /// A key it signs its calls over motcua's own profile with: the
+    /// listing `motcua backoffice key` printed (JSON); repeat for each
+    /// (the one in use, one being rotated in). Reconfiguring without
+    /// --key removes its keys.
+    #[arg(long = "key", value_name = "FILE")]
+    keys: Vec<std::path::PathBuf>,
 }
 
 impl OfficeArgs {
-    fn draft(self) -> backoffice::office::Draft {
-        backoffice::office::Draft {
+    fn draft(self) -> anyhow::Result<backoffice::office::Draft> {
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for path in &self.keys {
+            let listed = web::services::exchange::node::DemoMember::load_listing(path)
+                .with_context(|| format!("--key {}", path.display()))?;
+            let listing = listed.listing().map_err(anyhow::Error::msg)?;
+            keys.push(backoffice::OfficeKey {
+                member: listing.member.id.to_string(),
+                key_id: listing.key_id.clone(),
+                public_key: listing.public_key.clone().unwrap_or_default(),
+            });
+        }
+        Ok(backoffice::office::Draft {
             id: self.id,
             name: self.name,
             province: self.province,
@@ -189,7 +206,8 @@ impl OfficeArgs {
             } else {
                 backoffice::Delivery::Push
             },
-        }
+            keys,
+        })
     }
 }
 
@@ -221,7 +239,7 @@ async fn configure(command: BackofficeCommand) -> anyhow::Result<()> {
         BackofficeCommand::Connect { office, store } => {
             let store = open(&store).await?;
             let (stored, password) =
-                offices::connect(&*store, units, office.draft(), &actor(), now)
+                offices::connect(&*store, units, office.draft()?, &actor(), now)
                     .await
                     .map_err(refused)?;
             let mut answer = office_json(&stored);
@@ -235,7 +253,7 @@ async fn configure(command: BackofficeCommand) -> anyhow::Result<()> {
         }
         BackofficeCommand::Reconfigure { office, store } => {
             let store = open(&store).await?;
-            let stored = offices::reconfigure(&*store, units, office.draft(), &actor(), now)
+            let stored = offices::reconfigure(&*store, units, office.draft()?, &actor(), now)
                 .await
                 .map_err(refused)?;
             println!("{}", office_json(&stored));

@@ -216,6 +216,7 @@ async fn run(args: SyncArgs) -> anyhow::Result<()> {
                 units: agencies.iter().map(|a| a.to_string()).collect(),
                 endpoint: None,
                 delivery: backoffice::Delivery::Pull,
+                keys: Vec::new(),
             },
             "bench",
             Utc::now(),

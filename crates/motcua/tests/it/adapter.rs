@@ -25,6 +25,7 @@ async fn connect(app: &TestApp, id: &str, units: &[&str]) -> String {
             units: units.iter().map(|u| u.to_string()).collect(),
             endpoint: Some("https://motcua.tuyenquang.gov.vn/lien-thong".into()),
             delivery: backoffice::Delivery::Push,
+            keys: Vec::new(),
         },
         "test",
         chrono::Utc::now(),
@@ -765,6 +766,7 @@ async fn the_operators_page_shows_each_operator_their_provinces_back_offices() {
             units: ["000.00.00.H26".to_string()].into_iter().collect(),
             endpoint: None,
             delivery: backoffice::Delivery::Pull,
+            keys: Vec::new(),
         },
         "test",
         chrono::Utc::now(),
@@ -1226,4 +1228,132 @@ pub(crate) async fn reported_by_a_province(app: &TestApp, pin: &str, filed: &str
         assert_eq!(statuses(&body), ["applied"], "{service}: {body}");
     }
     counter.to_string()
+}
+
+/// A back office's signing key configured with the back office itself
+/// (`motcua backoffice connect --key`, or `keys` in the API), not in the
+/// exchange's configuration: its signed calls are taken, a key it does
+/// not list is refused, the change is in its audit trail, and once the key
+/// is removed its calls are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_back_offices_key_is_configured_with_it_and_audited() {
+    let app = TestApp::spawn().await;
+    let member: exchange::MemberId = "VN/GOV/000.00.00.H56/tuyen-quang-igate"
+        .parse()
+        .expect("a member");
+    let dir = tempfile::tempdir().expect("a directory");
+    let key_file = dir.path().join("key.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["backoffice", "key", "--member", &member.to_string()])
+        .args(["--name", "Hệ thống một cửa tỉnh Tuyên Quang", "--out"])
+        .arg(&key_file)
+        .output()
+        .expect("motcua runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = dir.path().join("listing.json");
+    std::fs::write(&listing, &out.stdout).expect("the listing kept");
+    let office = |extra: &[&std::ffi::OsStr], command: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["backoffice", command, "tuyen-quang-igate"])
+            .args([
+                "--name",
+                "Hệ thống một cửa tỉnh Tuyên Quang",
+                "--province",
+                "08",
+            ])
+            .args(["--unit", UNIT, "--pull", "--data-dir"])
+            .arg(app.data_dir())
+            .args(extra)
+            .output()
+            .expect("motcua runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    office(&["--key".as_ref(), listing.as_os_str()], "connect");
+    // a listing that is a private key is refused, saying so
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["backoffice", "reconfigure", "tuyen-quang-igate"])
+        .args([
+            "--name",
+            "Một cửa",
+            "--province",
+            "08",
+            "--unit",
+            UNIT,
+            "--pull",
+        ])
+        .arg("--key")
+        .arg(&key_file)
+        .arg("--data-dir")
+        .arg(app.data_dir())
+        .output()
+        .expect("motcua runs");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("private key seed"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let ours = web::services::exchange::node::DemoMember::load_key(&key_file).expect("the key");
+    let stranger = exchange::MemberKey::generate(member.clone(), exchange::KeyId("khac-1".into()));
+    let link = |key: &exchange::MemberKey| {
+        web::services::backoffice::upstream::Link::new(
+            web::services::backoffice::upstream::Upstream::new(&app.url(CALL), "", "", &app.base)
+                .signed_by(key.clone()),
+        )
+        .expect("a link")
+    };
+    let code = "000.00.12.H56-261208-0001";
+    let answer = link(&ours)
+        .call(UNIT, "DongBoHoSoMC", json!({"data": [dossier(code, "2")]}))
+        .await
+        .expect("taken");
+    assert_eq!(answer["result"][0]["status"], "applied", "{answer}");
+    let not_listed = link(&stranger)
+        .call(UNIT, "TraCuuHoSo", json!({"mahoso": code}))
+        .await
+        .expect_err("a key it does not list");
+    assert!(not_listed.contains("02"), "{not_listed}");
+
+    // its configuration, keys included, in its audit trail
+    let changes = app
+        .store
+        .sync()
+        .office_changes("tuyen-quang-igate")
+        .await
+        .expect("its trail");
+    assert_eq!(
+        changes[0].detail["keys"][0]["key_id"],
+        json!(ours.key_id.0),
+        "{:?}",
+        changes[0].detail
+    );
+
+    // reconfigured without it: its calls are refused
+    office(&[], "reconfigure");
+    let removed = link(&ours)
+        .call(UNIT, "TraCuuHoSo", json!({"mahoso": code}))
+        .await
+        .expect_err("no key listed any more");
+    assert!(removed.contains("02"), "{removed}");
+    let changes = app
+        .store
+        .sync()
+        .office_changes("tuyen-quang-igate")
+        .await
+        .expect("its trail");
+    assert_eq!(changes.len(), 2);
+    assert!(
+        changes[1].detail.get("keys").is_none(),
+        "{:?}",
+        changes[1].detail
+    );
 }

@@ -996,6 +996,7 @@ impl Cast {
                 units: vec![format!("{id}-unit")],
                 endpoint: None,
                 delivery: backoffice::Delivery::Pull,
+                keys: Vec::new(),
             },
             "matrix",
             Utc::now(),

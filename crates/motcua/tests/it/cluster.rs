@@ -311,6 +311,7 @@ async fn two_nodes_and_a_nats_cluster_lose_nothing_when_a_node_and_a_server_die(
             units: vec![unit.to_string()],
             endpoint: None,
             delivery: backoffice::Delivery::Pull,
+            keys: Vec::new(),
         },
         "test",
         chrono::Utc::now(),

@@ -230,6 +230,7 @@ pub(super) fn office(id: &str, units: &[&str], minute: i64) -> store::StoredOffi
             units: units.iter().map(|u| u.to_string()).collect(),
             endpoint: Some("https://motcua.example.gov.vn/lien-thong".into()),
             delivery: backoffice::Delivery::Push,
+            keys: Vec::new(),
         })
         .expect("a valid configuration"),
         secret_sha256: format!("secret-of-{id}-{minute}"),

@@ -42,6 +42,25 @@ pub struct OfficeBody {
     /// `push` (default) or `pull`.
     #[serde(default)]
     delivery: Option<String>,
+    /// The keys it signs its calls over motcua's own profile with
+    /// (`/api/v1/integration/signed`), as `motcua backoffice key` prints
+    /// them; at most 4.
+    #[serde(default)]
+    keys: Vec<KeyBody>,
+}
+
+/// A key a back office signs its calls with.
+#[derive(Debug, Deserialize, Serialize, ToSchema, Clone)]
+pub struct KeyBody {
+    /// The exchange member it signs as: `VN/GOV/<agency>/<back office id>`.
+    #[serde(default)]
+    member: String,
+    /// The key's id.
+    #[serde(default)]
+    key_id: String,
+    /// The Ed25519 public key, 64 hex digits.
+    #[serde(default)]
+    public_key: String,
 }
 
 /// A back office, and how it is doing.
@@ -53,6 +72,8 @@ pub struct OfficeView {
     units: Vec<String>,
     delivery: &'static str,
     endpoint: Option<String>,
+    /// The keys it signs its calls with.
+    keys: Vec<KeyBody>,
     created_at: String,
     updated_at: String,
     /// Its messages of the last 24 hours, by verdict.
@@ -84,6 +105,16 @@ fn view(s: &OfficeStatus) -> OfficeView {
         units: o.office.units.iter().cloned().collect(),
         delivery: o.office.delivery.as_str(),
         endpoint: o.office.endpoint.clone(),
+        keys: o
+            .office
+            .keys
+            .iter()
+            .map(|k| KeyBody {
+                member: k.member.clone(),
+                key_id: k.key_id.clone(),
+                public_key: k.public_key.clone(),
+            })
+            .collect(),
         created_at: o.created_at.to_rfc3339(),
         updated_at: o.updated_at.to_rfc3339(),
         received_24h: s
@@ -200,6 +231,15 @@ fn draft(id: String, body: OfficeBody) -> Result<backoffice::office::Draft, Offi
         units: body.units,
         endpoint: body.endpoint,
         delivery,
+        keys: body
+            .keys
+            .into_iter()
+            .map(|k| backoffice::OfficeKey {
+                member: k.member,
+                key_id: k.key_id,
+                public_key: k.public_key,
+            })
+            .collect(),
     })
 }
 

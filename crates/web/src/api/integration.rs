@@ -578,19 +578,26 @@ pub async fn integration_signed(
             .collect(),
         body: raw.to_vec(),
     };
+    // a key of the exchange's configuration, or else one the back office's
+    // own configuration lists
     let consumer = match exchange::verify_request(&request, &node.keyring, now) {
         Ok(v) => v.consumer,
-        Err(e) => {
-            return fail(
-                ApiError::Unauthorized(format!(
-                    "the call's signature does not verify ({e}): sign it with the key of the \
-                     exchange member whose subsystem is the back office's id, covering \
-                     @method, @target-uri, content-digest and x-road-client"
-                )),
-                None,
-                None,
-            );
-        }
+        Err(e) => match offices::signed_with_office_key(&state, &request, now).await {
+            Ok(Some(member)) => member,
+            Ok(None) => {
+                return fail(
+                    ApiError::Unauthorized(format!(
+                        "the call's signature does not verify ({e}): sign it with the key of \
+                         the exchange member whose subsystem is the back office's id (listed \
+                         in the exchange's configuration or in the back office's keys), \
+                         covering @method, @target-uri, content-digest and x-road-client"
+                    )),
+                    None,
+                    None,
+                );
+            }
+            Err(se) => return fail(se.into(), None, None),
+        },
     };
     let office_id = consumer.subsystem().unwrap_or_default().to_string();
     let office = match offices::speaking_as(&state, &consumer).await {

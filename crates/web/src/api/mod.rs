@@ -127,6 +127,7 @@ impl utoipa::Modify for Security {
         integration::ItemAnswer,
         integration::ItemProblem,
         backoffices::OfficeBody,
+        backoffices::KeyBody,
         backoffices::OfficeView,
         backoffices::Credentials,
         backoffices::ChangeView,

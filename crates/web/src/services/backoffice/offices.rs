@@ -303,3 +303,53 @@ pub async fn speaking_as(
         _ => Ok(None),
     }
 }
+
+/// The member that signed `request` with a key its back office's own
+/// configuration lists ([`Office::keys`]): the back office named by the
+/// request's `x-road-client` (its subsystem), when that signature
+/// verifies; `None` otherwise.
+pub async fn signed_with_office_key(
+    on: &(impl Stores + ?Sized),
+    request: &exchange::HttpRequest,
+    now: DateTime<Utc>,
+) -> Result<Option<exchange::MemberId>, StoreError> {
+    let Some(client) = exchange::HttpMessage::header(request, "x-road-client") else {
+        return Ok(None);
+    };
+    let Ok(member) = client.trim().parse::<exchange::MemberId>() else {
+        return Ok(None);
+    };
+    let Some(office) = speaking_as(on, &member).await? else {
+        return Ok(None);
+    };
+    let mut ring = exchange::KeyRing::new();
+    for k in office
+        .office
+        .keys
+        .iter()
+        .filter(|k| k.member == member.to_string())
+    {
+        let listed = crate::services::exchange::node::DemoMember {
+            member: exchange::Member {
+                id: member.clone(),
+                name: office.office.name.clone(),
+                kind: exchange::MemberKind::Province,
+            },
+            key_id: k.key_id.clone(),
+            seed: None,
+            public_key: Some(k.public_key.clone()),
+            retired: Vec::new(),
+        };
+        let Ok(keys) = listed.registered() else {
+            continue;
+        };
+        for key in keys {
+            // a key id given twice across members is not taken twice
+            let _ = ring.insert(key);
+        }
+    }
+    Ok(exchange::verify_request(request, &ring, now)
+        .ok()
+        .map(|v| v.consumer)
+        .filter(|c| *c == member))
+}
