@@ -1256,8 +1256,8 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
     );
     let listing = dir.path().join("listing.json");
     std::fs::write(&listing, &out.stdout).expect("the listing kept");
-    let office = |extra: &[&std::ffi::OsStr], command: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+    let run = |extra: &[&std::ffi::OsStr], command: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
             .args(["backoffice", command, "tuyen-quang-igate"])
             .args([
                 "--name",
@@ -1269,7 +1269,10 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
             .arg(app.data_dir())
             .args(extra)
             .output()
-            .expect("motcua runs");
+            .expect("motcua runs")
+    };
+    let office = |extra: &[&std::ffi::OsStr], command: &str| {
+        let out = run(extra, command);
         assert!(
             out.status.success(),
             "{}",
@@ -1278,23 +1281,7 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
     };
     office(&["--key".as_ref(), listing.as_os_str()], "connect");
     // a listing that is a private key is refused, saying so
-    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["backoffice", "reconfigure", "tuyen-quang-igate"])
-        .args([
-            "--name",
-            "Một cửa",
-            "--province",
-            "08",
-            "--unit",
-            UNIT,
-            "--pull",
-        ])
-        .arg("--key")
-        .arg(&key_file)
-        .arg("--data-dir")
-        .arg(app.data_dir())
-        .output()
-        .expect("motcua runs");
+    let refused = run(&["--key".as_ref(), key_file.as_os_str()], "reconfigure");
     assert!(!refused.status.success());
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("private key seed"),

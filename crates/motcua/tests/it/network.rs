@@ -775,21 +775,11 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     until_delivered(there.as_ref(), 1).await;
     assert_eq!(codes[0], first, "the province's node gave the same code");
     for (i, code) in codes.iter().enumerate() {
-        let code = dossier::DossierCode::parse(code).expect("a code");
-        let here = province
-            .store
-            .dossiers()
-            .dossier(&code)
-            .await
-            .expect("read")
-            .expect("delivered");
-        let filed = there
-            .dossiers()
-            .dossier(&code)
-            .await
-            .expect("read")
-            .expect("filed");
-        assert_eq!(here.dossier == filed.dossier, i > 0, "{code}");
+        assert_eq!(
+            delivered_as_filed(&province, there.as_ref(), code).await,
+            i > 0,
+            "{code}"
+        );
     }
     let held = there
         .sync()
@@ -934,6 +924,25 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     );
     inbound.abort();
     pusher.abort();
+}
+
+/// Whether the province holds `code` as the national portal filed it.
+async fn delivered_as_filed(province: &TestApp, there: &dyn store::Store, code: &str) -> bool {
+    let code = dossier::DossierCode::parse(code).expect("a code");
+    let here = province
+        .store
+        .dossiers()
+        .dossier(&code)
+        .await
+        .expect("read")
+        .expect("delivered");
+    let filed = there
+        .dossiers()
+        .dossier(&code)
+        .await
+        .expect("read")
+        .expect("filed");
+    here.dossier == filed.dossier
 }
 
 /// The calls the national node's adapter has answered.
@@ -1190,21 +1199,10 @@ async fn a_provinces_node_takes_the_dossiers_the_national_portal_pushes_to_it() 
     let sha = attach(there.as_ref(), &codes[1], "giay-to-tuy-than").await;
     until_delivered(there.as_ref(), 0).await;
     for code in &codes {
-        let code = dossier::DossierCode::parse(code).expect("a code");
-        let here = province
-            .store
-            .dossiers()
-            .dossier(&code)
-            .await
-            .expect("read")
-            .expect("pushed here");
-        let filed = there
-            .dossiers()
-            .dossier(&code)
-            .await
-            .expect("read")
-            .expect("filed");
-        assert_eq!(here.dossier, filed.dossier, "{code}");
+        assert!(
+            delivered_as_filed(&province, there.as_ref(), code).await,
+            "{code}"
+        );
     }
     let files = province
         .store

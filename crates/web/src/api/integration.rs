@@ -475,6 +475,24 @@ fn to_value(a: &ItemAnswer) -> Value {
     serde_json::to_value(a).unwrap_or(Value::Null)
 }
 
+/// A request as received, for its signature to be checked.
+fn received(
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    raw: &[u8],
+) -> exchange::HttpRequest {
+    exchange::HttpRequest {
+        method: method.to_string(),
+        uri: super::exchange::target_uri(headers, uri),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: raw.to_vec(),
+    }
+}
+
 /// Take the dossiers the upstream portal pushes
 ///
 /// On a province's node whose upstream portal pushes to it (`motcua serve
@@ -512,15 +530,7 @@ pub async fn integration_deliveries(
             None,
         );
     };
-    let request = exchange::HttpRequest {
-        method: method.to_string(),
-        uri: super::exchange::target_uri(&headers, &uri),
-        headers: headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-            .collect(),
-        body: raw.to_vec(),
-    };
+    let request = received(&method, &uri, &headers, &raw);
     if let Err(e) = pushes.verify(&request) {
         return fail(ApiError::Unauthorized(e.to_string()), None, None);
     }
@@ -569,15 +579,7 @@ pub async fn integration_signed(
 ) -> Response {
     let node = &state.exchange;
     let now = chrono::Utc::now();
-    let request = exchange::HttpRequest {
-        method: method.to_string(),
-        uri: super::exchange::target_uri(&headers, &uri),
-        headers: headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-            .collect(),
-        body: raw.to_vec(),
-    };
+    let request = received(&method, &uri, &headers, &raw);
     // a key of the exchange's configuration, or else one the back office's
     // own configuration lists
     let consumer = match exchange::verify_request(&request, &node.keyring, now) {
