@@ -1311,12 +1311,14 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
     assert!(not_listed.contains("02"), "{not_listed}");
 
     // its configuration, keys included, in its audit trail
-    let changes = app
-        .store
-        .sync()
-        .office_changes("tuyen-quang-igate")
-        .await
-        .expect("its trail");
+    let trail = async || {
+        app.store
+            .sync()
+            .office_changes("tuyen-quang-igate")
+            .await
+            .expect("its trail")
+    };
+    let changes = trail().await;
     assert_eq!(
         changes[0].detail["keys"][0]["key_id"],
         json!(ours.key_id.0),
@@ -1331,12 +1333,7 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
         .await
         .expect_err("no key listed any more");
     assert!(removed.contains("02"), "{removed}");
-    let changes = app
-        .store
-        .sync()
-        .office_changes("tuyen-quang-igate")
-        .await
-        .expect("its trail");
+    let changes = trail().await;
     assert_eq!(changes.len(), 2);
     assert!(
         changes[1].detail.get("keys").is_none(),

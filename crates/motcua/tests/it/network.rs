@@ -1140,17 +1140,21 @@ async fn a_back_office_configured_for_push_is_sent_each_dossier_signed_until_it_
 async fn a_provinces_node_takes_the_dossiers_the_national_portal_pushes_to_it() {
     let national = National::start().await;
     let unit = "SOTP.01";
-    let connected = national.backoffice(&[
-        "connect",
-        "tinh-igate",
-        "--name",
-        "Hệ thống một cửa của thành phố",
-        "--province",
-        "01",
-        "--unit",
-        unit,
-        "--pull",
-    ]);
+    let office = |command: &str, how: &[&str]| {
+        let mut args = vec![
+            command,
+            "tinh-igate",
+            "--name",
+            "Hệ thống một cửa của thành phố",
+            "--province",
+            "01",
+            "--unit",
+            unit,
+        ];
+        args.extend_from_slice(how);
+        national.backoffice(&args)
+    };
+    let connected = office("connect", &["--pull"]);
     let password = connected["password"].as_str().expect("a password");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
         .args(["exchange", "listing", "--data-dir"])
@@ -1179,18 +1183,7 @@ async fn a_provinces_node_takes_the_dossiers_the_national_portal_pushes_to_it() 
     })
     .await;
     let endpoint = format!("{}/api/v1/integration/deliveries", province.base);
-    national.backoffice(&[
-        "reconfigure",
-        "tinh-igate",
-        "--name",
-        "Hệ thống một cửa của thành phố",
-        "--province",
-        "01",
-        "--unit",
-        unit,
-        "--endpoint",
-        &endpoint,
-    ]);
+    office("reconfigure", &["--endpoint", &endpoint]);
 
     // filed on the portal, pushed, kept with its file, and taken
     let there = national.store().await;
