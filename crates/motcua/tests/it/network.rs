@@ -827,6 +827,29 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
         Some(dossier::Status::ResultReturned)
     );
 
+    // withdrawn on the portal before the province moved it: the portal's
+    // version holds all the province has, and is taken as it is
+    withdrawn_on_the_portal(there.as_ref(), &codes[1]).await;
+    let untouched = dossier::DossierCode::parse(&codes[1]).expect("a code");
+    let mut taken_in = false;
+    for _ in 0..100 {
+        let here = province
+            .store
+            .dossiers()
+            .dossier(&untouched)
+            .await
+            .expect("read")
+            .expect("there");
+        if here.dossier.status() == dossier::Status::Withdrawn {
+            taken_in = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(taken_in, "the withdrawal made on the portal is taken in");
+    assert!(delivered_as_filed(&province, there.as_ref(), &codes[1]).await);
+    until_delivered(there.as_ref(), 1).await;
+
     // a change made on the portal to a dossier the province has processed
     // is held there, neither merged nor acknowledged
     let processed = dossier::DossierCode::parse(&codes[0]).expect("a code");
@@ -924,6 +947,42 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     );
     inbound.abort();
     pusher.abort();
+}
+
+/// The applicant withdraws `code` on the national portal.
+async fn withdrawn_on_the_portal(there: &dyn store::Store, code: &str) {
+    let code = dossier::DossierCode::parse(code).expect("a code");
+    let stored = there
+        .dossiers()
+        .dossier(&code)
+        .await
+        .expect("read")
+        .expect("filed");
+    let mut d = stored.dossier.clone();
+    let applicant = dossier::Actor {
+        subject: d.applicant.subject.clone(),
+        name: d.applicant.name.clone(),
+        role: dossier::Role::Applicant,
+        agency: None,
+        person_id: d.applicant.person_id.clone(),
+    };
+    let catalog = dossier::Catalog::official().expect("the catalog");
+    let calendar = calendar::WorkingCalendar::official().expect("the calendar");
+    let now = chrono::Utc::now();
+    d.act(
+        &applicant,
+        dossier::Act::Withdraw,
+        None,
+        now.with_timezone(&calendar::VIETNAM),
+        catalog.get(&d.procedure).expect("its procedure"),
+        &calendar,
+    )
+    .expect("withdrawn");
+    there
+        .dossiers()
+        .update_dossier(&d, stored.version, None, now)
+        .await
+        .expect("stored");
 }
 
 /// Whether the province holds `code` as the national portal filed it.

@@ -282,13 +282,31 @@ async fn take(store: &dyn Store, link: &mut Link, item: &Value) -> Result<bool, 
         )));
     }
     let now = Utc::now();
-    let new = store.dossiers().receive_dossier(&delivered, now).await?;
+    let mut new = store.dossiers().receive_dossier(&delivered, now).await?;
     if !new {
         // kept before, or another dossier has its code here (one filed
         // online at this node): never taken for it
         let here = store.dossiers().dossier(&delivered.code).await?;
         let version = item["PhienBan"].as_i64().unwrap_or(1);
-        if version > 1 && here.as_ref().is_some_and(|h| h.dossier != delivered) {
+        // a change made on the portal (a withdrawal before this node
+        // received it) to a dossier this node has not moved: its steps
+        // are a beginning of the portal's, so the portal's version holds
+        // everything done here, and is taken as it is
+        if let Some(h) = here.as_ref().filter(|h| {
+            version > 1
+                && h.dossier != delivered
+                && same_filing(&h.dossier, &delivered)
+                && delivered.control.len() > h.dossier.control.len()
+                && delivered.control.starts_with(&h.dossier.control)
+        }) {
+            // changed here meanwhile: refused, and judged again at the
+            // next read
+            store
+                .dossiers()
+                .update_dossier(&delivered, h.version, None, now)
+                .await?;
+            new = true;
+        } else if version > 1 && here.as_ref().is_some_and(|h| h.dossier != delivered) {
             // a change made on the portal (a supplement, a withdrawal) to a
             // dossier this node already holds and may be processing: not
             // merged by itself, and not acknowledged either, so it stays in
@@ -299,8 +317,7 @@ async fn take(store: &dyn Store, link: &mut Link, item: &Value) -> Result<bool, 
                  held, not merged, until an operator takes the change in",
                 delivered.code
             )));
-        }
-        if let Some(here) = here.filter(|h| !same_filing(&h.dossier, &delivered)) {
+        } else if let Some(here) = here.filter(|h| !same_filing(&h.dossier, &delivered)) {
             return Err(TakeError::Clash(format!(
                 "the code {} is taken here by a dossier filed at this node ({}, {}): the \
                  national portal's dossier is held, not merged; this node should not take \
