@@ -1165,6 +1165,33 @@ async fn a_person_sees_what_a_province_reports_of_their_dossiers() {
     assert!(!page.body.contains("id=\"act-"), "no act: {text}");
     assert!(!page.body.contains("id=\"attach-form\""), "no file: {text}");
 
+    // the applicant's own list through the API: both, with whose they are
+    let listed = app
+        .send(
+            app.client
+                .get(app.url("/api/v1/dossiers/reported"))
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(listed.status.as_u16(), 200, "{}", listed.body);
+    let listed = listed.json();
+    let mut seen: Vec<(String, bool, u64)> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["filed_here"].as_bool().unwrap_or_default(),
+                d["status"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected = vec![(counter.to_string(), false, 4), (filed.clone(), true, 5)];
+    expected.sort();
+    assert_eq!(seen, expected);
+
     // the public look-up and the API tell the reported status
     let found = app.get(&format!("/api/v1/dossiers/{counter}")).await;
     assert_eq!(found.status.as_u16(), 200, "{}", found.body);

@@ -144,6 +144,8 @@ const API: &[(&str, [Expect; 10])] = &[
     ("POST /api/v1/dossiers (online, their own)",                 [AUTH, OK,   NO,   OK,   NO,   OK,   OK,   OK,   OK,   NO]),
     ("POST /api/v1/dossiers (at the counter, for A)",             [AUTH, NO,   NO,   NO,   NO,   OK,   NO,   NO,   OK,   NO]),
     ("GET /api/v1/dossiers",                                      [AUTH, SEE,  NO,   NONE, NO,   NONE, NONE, NONE, NONE, NO]),
+    // nothing reported by a province in this matrix: each sees no one's
+    ("GET /api/v1/dossiers/reported",                             [AUTH, NONE, NO,   NONE, NO,   NONE, NONE, NONE, NONE, NO]),
     ("GET /api/v1/dossiers/{code}",                               [NONE, SEE,  NO,   NO,   NO,   SEE,  NO,   NO,   SEE,  NO]),
     ("GET /api/v1/agencies/{agency}/dossiers",                    [AUTH, NO,   NO,   NO,   NO,   SEE,  NO,   NO,   SEE,  NO]),
     ("PUT /api/v1/dossiers/{code}/attachments/{document}",        [AUTH, OK,   NO,   NO,   NO,   OK,   NO,   NO,   OK,   NO]),
@@ -896,6 +898,7 @@ impl Cast {
                 })),
             ),
             "GET /api/v1/dossiers" => get("/api/v1/dossiers".into()),
+            "GET /api/v1/dossiers/reported" => get("/api/v1/dossiers/reported".into()),
             "GET /api/v1/dossiers/{code}" => get(format!("/api/v1/dossiers/{code}")),
             "GET /api/v1/agencies/{agency}/dossiers" => {
                 get(format!("/api/v1/agencies/{}/dossiers", self.agency))

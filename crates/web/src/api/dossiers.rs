@@ -535,6 +535,59 @@ pub async fn act(
     Ok(Json(view(stored)?))
 }
 
+/// A dossier as a province's back office reports it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedDossier {
+    /// What anyone may see of it, with the status reported.
+    #[serde(flatten)]
+    pub(crate) dossier: PublicDossier,
+    /// When its back office last reported it.
+    pub(crate) reported_at: String,
+    /// Filed on this portal and processed there (`false`: received at the
+    /// province's counter, known here by its reports only).
+    pub(crate) filed_here: bool,
+}
+
+/// `GET /api/v1/dossiers/reported`: what the provinces' back offices
+/// report of the token holder's dossiers (those received at their
+/// counters, and those filed here that they process), the last reported
+/// first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/reported",
+    tag = "dossiers",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The applicant's dossiers as the provinces report them", body = [ReportedDossier]))
+)]
+pub async fn reported_mine(
+    State(state): State<AppState>,
+    caller: ApiPerson,
+) -> Result<Json<Vec<ReportedDossier>>, ApiError> {
+    caller.require(Scope::Dossiers)?;
+    let Some(pin) = flow::person_of(&caller.account) else {
+        return Ok(Json(Vec::new()));
+    };
+    let reports = reported::of_person(state.stores(), &pin)
+        .await
+        .map_err(FlowError::from)?;
+    let mut out = Vec::with_capacity(reports.len());
+    for r in &reports {
+        let here = match dossier::DossierCode::parse(&r.code) {
+            Ok(code) => records::dossier(&state, &code).await?,
+            Err(_) => None,
+        };
+        out.push(ReportedDossier {
+            dossier: match &here {
+                Some(s) => public_reported(&state, &s.dossier).await?,
+                None => public_of_report(r),
+            },
+            reported_at: r.updated_at.to_rfc3339(),
+            filed_here: here.is_some(),
+        });
+    }
+    Ok(Json(out))
+}
+
 /// `GET /api/v1/dossiers`: the token holder's dossiers, newest first.
 #[utoipa::path(
     get,

@@ -81,6 +81,7 @@ impl utoipa::Modify for Security {
         dossiers::get_dossier,
         dossiers::act,
         dossiers::mine,
+        dossiers::reported_mine,
         dossiers::queue,
         dossiers::attach,
         dossiers::attachments,
@@ -116,6 +117,7 @@ impl utoipa::Modify for Security {
         dossiers::NewDossier,
         dossiers::DossierView,
         dossiers::PublicDossier,
+        dossiers::ReportedDossier,
         dossiers::ActBody,
         dossiers::DossierAnswer,
         dossiers::ChannelName,
@@ -193,6 +195,7 @@ pub fn router() -> Router<AppState> {
             &["/api/v1/dossiers"],
             get(dossiers::mine).post(dossiers::file),
         ),
+        (&["/api/v1/dossiers/reported"], get(dossiers::reported_mine)),
         (&["/api/v1/dossiers/{code}"], get(dossiers::get_dossier)),
         (&["/api/v1/dossiers/{code}/acts"], post(dossiers::act)),
         (

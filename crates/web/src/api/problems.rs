@@ -199,6 +199,14 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
     ),
     // GET /api/v1/dossiers
     ("mine", &[(401, NO_TOKEN)]),
+    // GET /api/v1/dossiers/reported
+    (
+        "reported_mine",
+        &[
+            (401, NO_TOKEN),
+            (403, "The token lacks the `dossiers` scope"),
+        ],
+    ),
     // GET /api/v1/agencies/{agency}/dossiers
     (
         "queue",
