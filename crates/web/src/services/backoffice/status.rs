@@ -36,14 +36,33 @@ pub async fn office(
     office: StoredOffice,
     now: DateTime<Utc>,
 ) -> Result<OfficeStatus, StoreError> {
-    let store = on.stores();
-    let activity = store
-        .sync()
-        .unit_activity(now - chrono::Duration::hours(24))
-        .await?;
-    let open = store.sync().open_counts().await?;
-    let backlog = store.sync().down_backlog().await?;
-    Ok(summarise(office, &activity, &open, &backlog))
+    let figures = Figures::read(on.stores(), now).await?;
+    Ok(figures.of(office))
+}
+
+/// What every back office's status is made of: the messages of the last
+/// day, those left for an operator, and what waits to be delivered.
+struct Figures {
+    activity: Vec<store::UnitActivity>,
+    open: Vec<store::UnitActivity>,
+    backlog: Vec<store::DownBacklog>,
+}
+
+impl Figures {
+    async fn read(store: &dyn store::Store, now: DateTime<Utc>) -> Result<Figures, StoreError> {
+        let sync = store.sync();
+        Ok(Figures {
+            activity: sync
+                .unit_activity(now - chrono::Duration::hours(24))
+                .await?,
+            open: sync.open_counts().await?,
+            backlog: sync.down_backlog().await?,
+        })
+    }
+
+    fn of(&self, office: StoredOffice) -> OfficeStatus {
+        summarise(office, &self.activity, &self.open, &self.backlog)
+    }
 }
 
 fn summarise(
@@ -92,16 +111,8 @@ pub async fn offices(
 ) -> Result<Vec<OfficeStatus>, StoreError> {
     let store = on.stores();
     let offices = store.sync().offices().await?;
-    let activity = store
-        .sync()
-        .unit_activity(now - chrono::Duration::hours(24))
-        .await?;
-    let open = store.sync().open_counts().await?;
-    let backlog = store.sync().down_backlog().await?;
-    Ok(offices
-        .into_iter()
-        .map(|office| summarise(office, &activity, &open, &backlog))
-        .collect())
+    let figures = Figures::read(store, now).await?;
+    Ok(offices.into_iter().map(|o| figures.of(o)).collect())
 }
 
 /// What waits to be sent upstream.
