@@ -75,6 +75,10 @@ fn describe() {
         "HTTP request latency"
     );
     metrics::describe_counter!(CONVERSIONS_TOTAL, "Addresses converted, by outcome");
+    metrics::describe_gauge!(
+        "inbound_held_dossiers",
+        "Dossiers of the national portal this node held back in its last pass over the feed"
+    );
     metrics::describe_histogram!(
         LOG_BATCH_ENTRIES,
         "Entries of the exchange message log stored by one commit"

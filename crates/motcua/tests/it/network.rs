@@ -800,6 +800,21 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
         why.starts_with("held by the back office: ") && why.contains("is taken here"),
         "{why}"
     );
+    // and the province's node counts what it holds back
+    let mut gauge = String::new();
+    for _ in 0..50 {
+        let metrics = province.get("/metrics").await.body;
+        gauge = metrics
+            .lines()
+            .find(|l| l.starts_with("inbound_held_dossiers "))
+            .unwrap_or_default()
+            .to_string();
+        if gauge == "inbound_held_dossiers 1" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(gauge, "inbound_held_dossiers 1");
     // what is held back is read again once a pass, not at once in a loop
     let before = adapter_calls(&national).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;

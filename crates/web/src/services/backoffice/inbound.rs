@@ -29,6 +29,10 @@ pub const POLL: Duration = Duration::from_secs(1);
 
 /// Counted by outcome (`kept`, `again`, `failed`).
 pub const INBOUND_TOTAL: &str = "inbound_dossiers_total";
+/// The dossiers of the national portal this node held back in its last
+/// pass over the feed (a code taken here by another dossier, a change to
+/// one moved here, a file not as announced): each waits for an operator.
+pub const INBOUND_HELD: &str = "inbound_held_dossiers";
 
 /// Why one delivered dossier was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,8 @@ pub struct Round {
     pub acknowledged: usize,
     /// The place in the feed of the last one read.
     pub last: Option<String>,
+    /// Held back.
+    pub held: usize,
 }
 
 /// Starts reading the upstream portal's feed; it runs until the handle is
@@ -84,14 +90,21 @@ pub fn spawn(
         // the next pass starts from the start after a pause
         let mut after: Option<String> = None;
         let mut told = std::collections::HashSet::new();
+        let mut held = 0;
         loop {
             match round(store.as_ref(), &mut link, after.as_deref(), &mut told).await {
                 Ok(r) if r.read >= BATCH && r.last.is_some() => {
+                    held += r.held;
                     after = r.last;
                     continue;
                 }
-                Ok(_) => after = None,
+                Ok(r) => {
+                    metrics::gauge!(INBOUND_HELD).set((held + r.held) as f64);
+                    held = 0;
+                    after = None;
+                }
                 Err(e) => {
+                    held = 0;
                     after = None;
                     tracing::info!(error = %e, "cannot read the national portal's feed now");
                 }
@@ -246,6 +259,7 @@ pub async fn round(
                     e,
                     TakeError::Clash(_) | TakeError::File(_) | TakeError::Unreadable(_)
                 );
+                round.held += usize::from(held);
                 if held && told.insert(key) {
                     acks.push(json!({
                         "MaHoSo": item["MaHoSo"],
