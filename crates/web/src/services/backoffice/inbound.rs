@@ -29,10 +29,7 @@ pub const POLL: Duration = Duration::from_secs(1);
 
 /// Counted by outcome (`kept`, `again`, `failed`).
 pub const INBOUND_TOTAL: &str = "inbound_dossiers_total";
-/// The dossiers of the national portal this node held back in its last
-/// pass over the feed (a code taken here by another dossier, a change to
-/// one moved here, a file not as announced): each waits for an operator.
-pub const INBOUND_HELD: &str = "inbound_held_dossiers";
+pub use crate::metrics::INBOUND_HELD;
 
 /// Why one delivered dossier was not taken.
 #[derive(Debug, thiserror::Error)]
