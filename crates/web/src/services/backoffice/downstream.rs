@@ -463,6 +463,16 @@ fn taken_in(answer: &Value, code: &str, version: i64) -> Result<(), String> {
             .find(|i| i["MaHoSo"] == code && i["PhienBan"].as_i64().is_none_or(|v| v == version));
         return match mine {
             Some(i) if i["error_code"] == "00" => Ok(()),
+            // read, and held back there with a reason (05): shown to the
+            // operators as held, and pushed again later
+            Some(i) if i["error_code"] == "05" => Err(format!(
+                "{}{}",
+                super::status::HELD_PREFIX,
+                i["detail"]
+                    .as_str()
+                    .or(i["message"].as_str())
+                    .unwrap_or("no reason given")
+            )),
             Some(i) => Err(format!(
                 "the back office refused it ({}): {}",
                 i["error_code"].as_str().unwrap_or("?"),
@@ -501,8 +511,17 @@ mod tests {
             {"MaHoSo": "A-260302-0002", "PhienBan": 3, "error_code": "05", "detail": "not ours"},
         ]});
         assert!(taken_in(&items, "A-260302-0001", 1).is_ok());
-        let refused = taken_in(&items, "A-260302-0002", 3).expect_err("refused");
-        assert!(refused.contains("not ours"), "{refused}");
+        let held = taken_in(&items, "A-260302-0002", 3).expect_err("held");
+        assert!(held.contains("not ours"), "{held}");
+        assert_eq!(
+            super::super::status::failure(&held),
+            super::super::status::Failure::Held
+        );
+        let refused = json!({"error_code": "01", "result": [
+            {"MaHoSo": "A-260302-0003", "PhienBan": 1, "error_code": "01", "detail": "unreadable"},
+        ]});
+        let refused = taken_in(&refused, "A-260302-0003", 1).expect_err("refused");
+        assert!(refused.contains("refused it (01): unreadable"), "{refused}");
         // an answer about another version is not this one's
         assert!(taken_in(&items, "A-260302-0001", 2).is_err());
         assert!(taken_in(&items, "A-260302-0009", 1).is_err());
