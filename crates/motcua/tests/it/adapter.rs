@@ -1270,22 +1270,17 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
         .expect("a member");
     let dir = tempfile::tempdir().expect("a directory");
     let key_file = dir.path().join("key.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["backoffice", "key", "--member", &member.to_string()])
-        .args(["--name", "Hệ thống một cửa tỉnh Tuyên Quang", "--out"])
-        .arg(&key_file)
-        .output()
-        .expect("motcua runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let printed = crate::helpers::succeeds(
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["backoffice", "key", "--member", &member.to_string()])
+            .args(["--name", "Hệ thống một cửa tỉnh Tuyên Quang", "--out"])
+            .arg(&key_file),
     );
     let listing = dir.path().join("listing.json");
-    std::fs::write(&listing, &out.stdout).expect("the listing kept");
-    let run = |extra: &[&std::ffi::OsStr], command: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .args(["backoffice", command, "tuyen-quang-igate"])
+    std::fs::write(&listing, printed).expect("the listing kept");
+    let command = |extra: &[&std::ffi::OsStr], command: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        c.args(["backoffice", command, "tuyen-quang-igate"])
             .args([
                 "--name",
                 "Hệ thống một cửa tỉnh Tuyên Quang",
@@ -1294,21 +1289,17 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
             ])
             .args(["--unit", UNIT, "--pull", "--data-dir"])
             .arg(app.data_dir())
-            .args(extra)
-            .output()
-            .expect("motcua runs")
+            .args(extra);
+        c
     };
-    let office = |extra: &[&std::ffi::OsStr], command: &str| {
-        let out = run(extra, command);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    let office = |extra: &[&std::ffi::OsStr], name: &str| {
+        crate::helpers::succeeds(&mut command(extra, name));
     };
     office(&["--key".as_ref(), listing.as_os_str()], "connect");
     // a listing that is a private key is refused, saying so
-    let refused = run(&["--key".as_ref(), key_file.as_os_str()], "reconfigure");
+    let refused = command(&["--key".as_ref(), key_file.as_os_str()], "reconfigure")
+        .output()
+        .expect("motcua runs");
     assert!(!refused.status.success());
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("private key seed"),

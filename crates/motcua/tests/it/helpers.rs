@@ -693,3 +693,15 @@ pub async fn became_ready(base: &str) -> bool {
     }
     false
 }
+
+/// Runs `command` (a `motcua` command line), which must succeed: what it
+/// printed.
+pub fn succeeds(command: &mut std::process::Command) -> Vec<u8> {
+    let out = command.output().expect("motcua runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

@@ -1230,18 +1230,13 @@ async fn a_provinces_node_takes_the_dossiers_the_national_portal_pushes_to_it() 
     };
     let connected = office("connect", &["--pull"]);
     let password = connected["password"].as_str().expect("a password");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["exchange", "listing", "--data-dir"])
-        .arg(national.dir.path())
-        .output()
-        .expect("motcua runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let signer: web::services::exchange::node::DemoMember =
-        serde_json::from_slice(&out.stdout).expect("a listing");
+        serde_json::from_slice(&crate::helpers::succeeds(
+            std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+                .args(["exchange", "listing", "--data-dir"])
+                .arg(national.dir.path()),
+        ))
+        .expect("a listing");
     let province = TestApp::spawn_with(crate::helpers::TestOptions {
         upstream_alert: Some(Duration::from_secs(15 * 60)),
         pushes: Some((
