@@ -501,15 +501,16 @@ fn received(
 /// `Content-Digest`) by its exchange key. Each dossier is kept under its
 /// national code with its files, fetched and checked against their
 /// SHA-256, and answered `00`; one held (its code taken here by another
-/// dossier, a file not as announced) is answered `05` with the reason and
-/// pushed again.
+/// dossier, a file not as announced) is answered `05` with the reason, one
+/// that cannot be taken now (the portal's files unreachable) `99`; both
+/// are pushed again.
 #[utoipa::path(
     post,
     path = "/api/v1/integration/deliveries",
     tag = "integration",
     request_body(content = Object, description = "`{\"data\": [dossiers]}`, at most 50"),
     responses(
-        (status = 200, description = "Each dossier answered (`result`: `MaHoSo`, `PhienBan`, `error_code` 00 taken, 05 not)", body = Object),
+        (status = 200, description = "Each dossier answered (`result`: `MaHoSo`, `PhienBan`, `error_code` 00 taken, 05 held back with the reason, 99 not taken now)", body = Object),
     ),
 )]
 pub async fn integration_deliveries(

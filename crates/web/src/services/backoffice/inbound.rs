@@ -51,6 +51,17 @@ pub enum TakeError {
     Store(#[from] store::StoreError),
 }
 
+impl TakeError {
+    /// Whether the dossier is held back until an operator looks at it
+    /// (not a failure that passes by itself).
+    pub fn is_held(&self) -> bool {
+        matches!(
+            self,
+            TakeError::Clash(_) | TakeError::File(_) | TakeError::Unreadable(_)
+        )
+    }
+}
+
 /// Whether `a` and `b` are one filing (at any point of its course).
 fn same_filing(a: &dossier::Dossier, b: &dossier::Dossier) -> bool {
     a.code == b.code
@@ -164,8 +175,9 @@ impl Pushes {
     /// Takes each dossier of a verified push (`{"data": [...]}`, as
     /// delivered by the feed) and answers for each whether it was taken:
     /// `"00"` once it and its files are kept here (a second push of the
-    /// same version too), `"05"` with the reason otherwise (held, or a
-    /// file that is not what was announced), to be pushed again.
+    /// same version too), `"05"` with the reason when it is held back (its
+    /// code taken here, a file not as announced), `"99"` when it cannot be
+    /// taken now; either is pushed again.
     pub async fn take(&self, store: &dyn Store, body: &[u8]) -> Result<Vec<Value>, PushError> {
         let pushed: Value =
             serde_json::from_slice(body).map_err(|e| PushError::Unreadable(e.to_string()))?;
@@ -198,7 +210,9 @@ impl Pushes {
                 Err(e) => {
                     metrics::counter!(INBOUND_TOTAL, "outcome" => "failed").increment(1);
                     tracing::warn!(code = %item["MaHoSo"], error = %e, "a dossier pushed by the national portal was not taken; it is pushed again");
-                    answer("05", e.to_string())
+                    // held back (05) for an operator, or not taken for now
+                    // (99: the portal or this node's store failed)
+                    answer(if e.is_held() { "05" } else { "99" }, e.to_string())
                 }
             });
         }
@@ -252,10 +266,7 @@ pub async fn round(
                     item["MaHoSo"].as_str().unwrap_or_default().to_string(),
                     item["PhienBan"].as_i64().unwrap_or_default(),
                 );
-                let held = matches!(
-                    e,
-                    TakeError::Clash(_) | TakeError::File(_) | TakeError::Unreadable(_)
-                );
+                let held = e.is_held();
                 round.held += usize::from(held);
                 if held && told.insert(key) {
                     acks.push(json!({
