@@ -1359,3 +1359,70 @@ async fn a_back_offices_key_is_configured_with_it_and_audited() {
         changes[1].detail
     );
 }
+
+/// An operator lists what waits for a back office: each dossier with its
+/// version, the one acknowledged, and why it is held back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_sees_what_waits_for_a_back_office_and_why() {
+    let app = TestApp::spawn().await;
+    let operator = app.operator_token().await;
+    let unit = "SOTP.08";
+    connect(&app, "tuyen-quang-igate", &[UNIT, unit]).await;
+    let agency = dossier::AgencyCode::parse(unit).expect("an agency");
+    let codes = crate::network::filed_there(app.store.as_ref(), &agency, "08", 2).await;
+    assert!(
+        app.store
+            .sync()
+            .down_held(
+                "tuyen-quang-igate",
+                &codes[1],
+                1,
+                "held by the back office: the code is taken here"
+            )
+            .await
+            .expect("held")
+    );
+    let (status, body) = as_operator(
+        &app,
+        &operator,
+        reqwest::Method::GET,
+        "/api/v1/back-offices/tuyen-quang-igate/deliveries",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let listed: Vec<(String, i64, i64, Value)> = body
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["version"].as_i64().unwrap_or_default(),
+                d["attempts"].as_i64().unwrap_or_default(),
+                d["error"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (codes[0].clone(), 1, 0, Value::Null),
+            (
+                codes[1].clone(),
+                1,
+                1,
+                json!("held by the back office: the code is taken here")
+            ),
+        ]
+    );
+    let (status, body) = as_operator(
+        &app,
+        &operator,
+        reqwest::Method::GET,
+        "/api/v1/back-offices/khong-co/deliveries",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}

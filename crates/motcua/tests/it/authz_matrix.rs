@@ -167,6 +167,7 @@ const API: &[(&str, [Expect; 10])] = &[
     ("POST /api/v1/back-offices/{id}/password",                   [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("GET /api/v1/back-offices/{id}/changes",                     [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("POST /api/v1/back-offices/{id}/retry",                      [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
+    ("GET /api/v1/back-offices/{id}/deliveries",                  [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("GET /api/v1/upstream",                                      [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("POST /api/v1/upstream/retry",                               [AUTH, NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   OK]),
     ("GET /healthz",                                              [OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK,   OK]),

@@ -24,6 +24,8 @@ pub struct DownDue {
     pub attempts: i32,
     /// Where it stands in the feed.
     pub position: FeedPosition,
+    /// Why the last push failed, or why the back office holds it back.
+    pub error: Option<String>,
 }
 
 /// Which of the dossiers waiting for a back office are read.
@@ -105,12 +107,14 @@ pub struct DownBacklog {
     pub last_error: Option<(String, DateTime<Utc>)>,
 }
 
-const DUE: &str = "SELECT d.body, d.version, d.updated_ns, d.down_version, d.down_attempts \
+const DUE: &str = "SELECT d.body, d.version, d.updated_ns, d.down_version, d.down_attempts, \
+     d.down_error \
      FROM dossiers d JOIN back_office_units u ON u.unit = d.agency \
      WHERE u.office = $1 AND d.down_version < d.version AND d.down_next_ns <= $2 \
      ORDER BY d.down_next_ns, d.updated_ns, d.code LIMIT $3";
 
-const FEED: &str = "SELECT d.body, d.version, d.updated_ns, d.down_version, d.down_attempts \
+const FEED: &str = "SELECT d.body, d.version, d.updated_ns, d.down_version, d.down_attempts, \
+     d.down_error \
      FROM dossiers d JOIN back_office_units u ON u.unit = d.agency \
      WHERE u.office = $1 AND d.down_version < d.version \
      AND (d.updated_ns > $2 OR (d.updated_ns = $2 AND d.code > $3)) \
@@ -145,10 +149,10 @@ const RETRY_NOW: &str = "UPDATE dossiers SET down_next_ns = 0 \
      WHERE down_version < version AND down_next_ns > 0 \
      AND agency IN (SELECT unit FROM back_office_units WHERE office = $1)";
 
-type DueRow = (String, i64, i64, i64, i32);
+type DueRow = (String, i64, i64, i64, i32, Option<String>);
 
 fn decode_due(
-    (body, version, updated, acked_version, attempts): DueRow,
+    (body, version, updated, acked_version, attempts, error): DueRow,
 ) -> Result<DownDue, StoreError> {
     let stored = decode_stored((body, version, updated))?;
     let position = FeedPosition {
@@ -160,6 +164,7 @@ fn decode_due(
         acked_version,
         attempts,
         position,
+        error,
     })
 }
 

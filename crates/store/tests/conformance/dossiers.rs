@@ -1484,6 +1484,14 @@ pub async fn every_change_waits_for_its_back_office_until_acknowledged(h: &Harne
         backlog[0].last_error.as_ref().map(|(e, _)| e.as_str()),
         Some("the code is taken here")
     );
+    let waiting = sync
+        .down_due("hg-igate", DownFrom::Start, 10)
+        .await
+        .expect("due");
+    assert_eq!(
+        (waiting[0].attempts, waiting[0].error.as_deref()),
+        (1, Some("the code is taken here"))
+    );
 
     // the feed read in pages: in the order of the last change, each
     // page after the last position read, to the end

@@ -476,6 +476,59 @@ pub async fn retry_upstream(
     Ok(axum::Json(json!({"retried": n})))
 }
 
+/// A dossier waiting for a back office.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingDelivery {
+    /// Its code.
+    code: String,
+    /// Its version now.
+    version: i64,
+    /// The version the back office acknowledged (0: none).
+    acknowledged_version: i64,
+    /// When it last changed.
+    changed_at: String,
+    /// Failed pushes, or times the back office held it back, since the
+    /// last acknowledgement.
+    attempts: i32,
+    /// Why the last push failed, or why the back office holds it back.
+    error: Option<String>,
+}
+
+/// What waits for a back office
+///
+/// The dossiers filed here for its units that it has not acknowledged at
+/// their version, in the order of their last change (at most 100), each
+/// with its failed pushes and why, or why the back office holds it back.
+#[utoipa::path(
+    get, path = "/api/v1/back-offices/{id}/deliveries", tag = "integration",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The back office")),
+    responses((status = 200, description = "What waits for it", body = [WaitingDelivery]))
+)]
+pub async fn office_deliveries(
+    State(state): State<AppState>,
+    _admin: Operator,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<WaitingDelivery>>, ApiError> {
+    match status::waiting_for(&state, &id, 100).await? {
+        Some(due) => Ok(axum::Json(
+            due.into_iter()
+                .map(|d| WaitingDelivery {
+                    code: d.stored.dossier.code.to_string(),
+                    version: d.stored.version,
+                    acknowledged_version: d.acked_version,
+                    changed_at: d.stored.updated_at.to_rfc3339(),
+                    attempts: d.attempts,
+                    error: d.error,
+                })
+                .collect(),
+        )),
+        None => Err(ApiError::NotFound(format!(
+            "no back office {id} is connected: GET /api/v1/back-offices lists them"
+        ))),
+    }
+}
+
 /// Deliver to a back office now
 ///
 /// Every dossier whose push to the back office failed is pushed at once

@@ -98,6 +98,7 @@ impl utoipa::Modify for Security {
         backoffices::upstream_status,
         backoffices::retry_upstream,
         backoffices::retry_office,
+        backoffices::office_deliveries,
         integration::integration_signed,
         integration::integration_deliveries,
         crate::health::healthz,
@@ -118,6 +119,7 @@ impl utoipa::Modify for Security {
         dossiers::DossierView,
         dossiers::PublicDossier,
         dossiers::ReportedDossier,
+        backoffices::WaitingDelivery,
         dossiers::ActBody,
         dossiers::DossierAnswer,
         dossiers::ChannelName,
@@ -238,6 +240,10 @@ pub fn router() -> Router<AppState> {
         (
             &["/api/v1/back-offices/{id}/retry"],
             post(backoffices::retry_office),
+        ),
+        (
+            &["/api/v1/back-offices/{id}/deliveries"],
+            get(backoffices::office_deliveries),
         ),
         (&["/api/v1/upstream"], get(backoffices::upstream_status)),
         (

@@ -383,6 +383,11 @@ pub const REFUSALS: &[(&str, &[ProblemDoc])] = &[
         "retry_office",
         &[(401, NO_TOKEN), (403, NOT_ADMIN), (404, NO_OFFICE)],
     ),
+    // GET /api/v1/back-offices/{id}/deliveries
+    (
+        "office_deliveries",
+        &[(401, NO_TOKEN), (403, NOT_ADMIN), (404, NO_OFFICE)],
+    ),
     // GET /api/v1/back-offices/{id}/changes
     (
         "office_changes",

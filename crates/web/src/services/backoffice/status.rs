@@ -198,6 +198,26 @@ pub async fn retry_now(on: &(impl Stores + ?Sized)) -> Result<u64, StoreError> {
     on.stores().dossiers().upstream_retry_now().await
 }
 
+/// The dossiers waiting for back office `id`, in the order of their last
+/// change, at most `limit`, each with its failed pushes and why (or why
+/// the back office holds it back); `None` when no back office has that id.
+pub async fn waiting_for(
+    on: &(impl Stores + ?Sized),
+    id: &str,
+    limit: usize,
+) -> Result<Option<Vec<store::DownDue>>, StoreError> {
+    let store = on.stores();
+    if store.sync().office(id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        store
+            .sync()
+            .down_due(id, store::DownFrom::Start, limit)
+            .await?,
+    ))
+}
+
 /// Makes every dossier whose push to back office `id` failed due now: how
 /// many; `None` when no back office has that id.
 pub async fn retry_office(
