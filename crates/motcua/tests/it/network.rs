@@ -868,17 +868,7 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     // a change made on the portal to a dossier the province has processed
     // is held there, neither merged nor acknowledged
     let processed = dossier::DossierCode::parse(&codes[0]).expect("a code");
-    let stored = there
-        .dossiers()
-        .dossier(&processed)
-        .await
-        .expect("read")
-        .expect("there");
-    there
-        .dossiers()
-        .update_dossier(&stored.dossier, stored.version, None, chrono::Utc::now())
-        .await
-        .expect("changed");
+    changed_on_the_portal(there.as_ref(), &codes[0]).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let waiting: Vec<(String, i64)> = there
         .sync()
@@ -964,15 +954,30 @@ async fn what_the_national_portal_receives_for_a_provinces_units_is_processed_th
     pusher.abort();
 }
 
-/// The applicant withdraws `code` on the national portal.
-async fn withdrawn_on_the_portal(there: &dyn store::Store, code: &str) {
-    let code = dossier::DossierCode::parse(code).expect("a code");
-    let stored = there
+/// `code` as the national portal holds it.
+async fn stored_there(there: &dyn store::Store, code: &str) -> store::StoredDossier {
+    there
         .dossiers()
-        .dossier(&code)
+        .dossier(&dossier::DossierCode::parse(code).expect("a code"))
         .await
         .expect("read")
-        .expect("filed");
+        .expect("filed there")
+}
+
+/// `code` changed on the national portal (its record written again, at a
+/// new version).
+async fn changed_on_the_portal(there: &dyn store::Store, code: &str) {
+    let stored = stored_there(there, code).await;
+    there
+        .dossiers()
+        .update_dossier(&stored.dossier, stored.version, None, chrono::Utc::now())
+        .await
+        .expect("changed");
+}
+
+/// The applicant withdraws `code` on the national portal.
+async fn withdrawn_on_the_portal(there: &dyn store::Store, code: &str) {
+    let stored = stored_there(there, code).await;
     let mut d = stored.dossier.clone();
     let applicant = dossier::Actor {
         subject: d.applicant.subject.clone(),
@@ -1153,18 +1158,7 @@ async fn a_back_office_configured_for_push_is_sent_each_dossier_signed_until_it_
     let mut codes = filed_there(there.as_ref(), &agency, "01", 4).await;
     until_delivered(there.as_ref(), 0).await;
     // a change made on the portal is pushed too, at its new version
-    let first = dossier::DossierCode::parse(&codes[0]).expect("a code");
-    let stored = there
-        .dossiers()
-        .dossier(&first)
-        .await
-        .expect("read")
-        .expect("there");
-    there
-        .dossiers()
-        .update_dossier(&stored.dossier, stored.version, None, chrono::Utc::now())
-        .await
-        .expect("changed");
+    changed_on_the_portal(there.as_ref(), &codes[0]).await;
     until_delivered(there.as_ref(), 0).await;
     let mut taken = receiver.taken.lock().expect("lock").clone();
     taken.sort();

@@ -344,8 +344,13 @@ pub(crate) async fn public_reported(
     state: &AppState,
     d: &Dossier,
 ) -> Result<PublicDossier, FlowError> {
-    let mut out = public_view(d);
-    if let Some(r) = reported::of_code(state.stores(), &out.code).await? {
+    let report = reported::of_code(state.stores(), &d.code.to_string()).await?;
+    Ok(with_report(public_view(d), report.as_ref()))
+}
+
+/// `out` with the status and appointment of `report`, when there is one.
+fn with_report(mut out: PublicDossier, report: Option<&Reported>) -> PublicDossier {
+    if let Some(r) = report {
         out.status = r.status.code();
         out.status_vi = r.status.name_vi();
         out.status_en = r.status.name_en();
@@ -353,7 +358,7 @@ pub(crate) async fn public_reported(
             out.due = r.due();
         }
     }
-    Ok(out)
+    out
 }
 
 /// The public view of a dossier known here only by what its back office
@@ -578,7 +583,7 @@ pub async fn reported_mine(
         };
         out.push(ReportedDossier {
             dossier: match &here {
-                Some(s) => public_reported(&state, &s.dossier).await?,
+                Some(s) => with_report(public_view(&s.dossier), Some(r)),
                 None => public_of_report(r),
             },
             reported_at: r.updated_at.to_rfc3339(),

@@ -132,16 +132,20 @@ pub async fn mine(
             (s.dossier.submitted_at, row)
         })
         .collect();
+    let filed_codes: std::collections::HashSet<&str> =
+        rows.iter().map(|(_, row)| row.code.as_str()).collect();
+    let mut received = Vec::new();
     for r in &reports {
-        if !filed.iter().any(|s| s.dossier.code.to_string() == r.code) {
+        if !filed_codes.contains(r.code.as_str()) {
             let at = r.submitted_at().unwrap_or_else(|| {
                 r.updated_at
                     .with_timezone(&calendar::VIETNAM)
                     .fixed_offset()
             });
-            rows.push((at, reported_row(t, r)));
+            received.push((at, reported_row(t, r)));
         }
     }
+    rows.extend(received);
     rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.code.cmp(&a.1.code)));
     let mut notices = Vec::new();
     for subject in flow::applicant_subjects(&account) {
